@@ -1,0 +1,265 @@
+//! ECDSA P-256 / SHA-256 over domain-separated messages, with 64-byte r‖s
+//! signatures in low-S form.
+//!
+//! Signing always uses the pure-Rust p256 crate (deterministic RFC 6979 nonces,
+//! so test vectors are reproducible). Verification uses p256 by default, or ring
+//! with the `fast` feature; both reject the same inputs because the range and
+//! low-S checks happen here, before either backend sees the signature.
+
+use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
+use rand_core::CryptoRngCore;
+use sha2::{Digest, Sha256};
+
+use crate::{Error, Result};
+
+/// Length of a signature: r‖s, 32 bytes each.
+pub const SIGNATURE_LEN: usize = 64;
+/// Length of an uncompressed SEC1 public key.
+pub const PUBLIC_KEY_LEN: usize = 65;
+
+/// What a signature is for. Each has its own tag, prefixed to the signed bytes,
+/// so a signature made for one purpose never verifies for another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Domain {
+    /// A ticket payload.
+    Ticket,
+    /// The center's permission to write one payload to one chip.
+    WriteGrant,
+    /// The center's permission to delete one payload from one chip.
+    DeleteGrant,
+    /// A full revocation list.
+    RevocationList,
+    /// An increment to a revocation list.
+    RevocationDelta,
+    /// A key set for gates.
+    KeySet,
+    /// Deriving a chip id from a chip's public key (hashed, not signed).
+    ChipId,
+    /// A chip's answer to a gate's random challenge.
+    ChipChallenge,
+    /// A chip's request to transfer a ticket to another chip.
+    TransferRequest,
+}
+
+impl Domain {
+    /// The tag prefixed to the message.
+    pub fn tag(self) -> &'static [u8] {
+        match self {
+            Domain::Ticket => b"eticket/v1/ticket\0",
+            Domain::WriteGrant => b"eticket/v1/write-grant\0",
+            Domain::DeleteGrant => b"eticket/v1/delete-grant\0",
+            Domain::RevocationList => b"eticket/v1/revocation-list\0",
+            Domain::RevocationDelta => b"eticket/v1/revocation-delta\0",
+            Domain::KeySet => b"eticket/v1/key-set\0",
+            Domain::ChipId => b"eticket/v1/chip-id\0",
+            Domain::ChipChallenge => b"eticket/v1/chip-challenge\0",
+            Domain::TransferRequest => b"eticket/v1/transfer-request\0",
+        }
+    }
+
+    fn digest(self, message: &[u8]) -> [u8; 32] {
+        Sha256::new()
+            .chain_update(self.tag())
+            .chain_update(message)
+            .finalize()
+            .into()
+    }
+}
+
+/// A P-256 public key, parsed once (decompressing a point costs 10-19 µs).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PublicKey {
+    key: VerifyingKey,
+    uncompressed: [u8; PUBLIC_KEY_LEN],
+}
+
+impl core::fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "PublicKey(")?;
+        for b in &self.uncompressed[1..9] {
+            write!(f, "{b:02x}")?;
+        }
+        write!(f, "…)")
+    }
+}
+
+impl PublicKey {
+    /// Parse a SEC1 public key, compressed (33 bytes) or uncompressed (65).
+    pub fn from_sec1(bytes: &[u8]) -> Result<Self> {
+        let key = VerifyingKey::from_sec1_bytes(bytes).map_err(|_| Error::InvalidKey)?;
+        Ok(Self::from_verifying_key(key))
+    }
+
+    fn from_verifying_key(key: VerifyingKey) -> Self {
+        let point = key.to_encoded_point(false);
+        let mut uncompressed = [0u8; PUBLIC_KEY_LEN];
+        uncompressed.copy_from_slice(point.as_bytes());
+        Self { key, uncompressed }
+    }
+
+    /// The uncompressed SEC1 encoding (65 bytes, `04 ‖ x ‖ y`).
+    pub fn to_uncompressed(&self) -> [u8; PUBLIC_KEY_LEN] {
+        self.uncompressed
+    }
+
+    /// Verify `signature` over `domain ‖ message`.
+    ///
+    /// Errors: [`Error::BadSignature`] when r or s is out of range or the
+    /// signature does not verify, [`Error::HighS`] when s is not low.
+    pub fn verify(
+        &self,
+        domain: Domain,
+        message: &[u8],
+        signature: &[u8; SIGNATURE_LEN],
+    ) -> Result<()> {
+        let sig = parse_low_s(signature)?;
+        self.verify_parsed(domain, message, signature, &sig)
+    }
+
+    #[cfg(not(feature = "fast"))]
+    fn verify_parsed(
+        &self,
+        domain: Domain,
+        message: &[u8],
+        _raw: &[u8; SIGNATURE_LEN],
+        sig: &Signature,
+    ) -> Result<()> {
+        self.key
+            .verify_prehash(&domain.digest(message), sig)
+            .map_err(|_| Error::BadSignature)
+    }
+
+    #[cfg(feature = "fast")]
+    fn verify_parsed(
+        &self,
+        domain: Domain,
+        message: &[u8],
+        raw: &[u8; SIGNATURE_LEN],
+        _sig: &Signature,
+    ) -> Result<()> {
+        use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
+        let tag = domain.tag();
+        let mut full = alloc::vec::Vec::with_capacity(tag.len() + message.len());
+        full.extend_from_slice(tag);
+        full.extend_from_slice(message);
+        UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &self.uncompressed[..])
+            .verify(&full, raw)
+            .map_err(|_| Error::BadSignature)
+    }
+}
+
+/// Parse r‖s, refusing out-of-range scalars and high S (the other of the two
+/// valid signatures for one message, which would make signatures malleable).
+fn parse_low_s(signature: &[u8; SIGNATURE_LEN]) -> Result<Signature> {
+    let sig = Signature::from_slice(signature).map_err(|_| Error::BadSignature)?;
+    if sig.normalize_s().is_some() {
+        return Err(Error::HighS);
+    }
+    Ok(sig)
+}
+
+/// A P-256 private key.
+#[derive(Clone)]
+pub struct SecretKey(SigningKey);
+
+impl core::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("SecretKey(…)")
+    }
+}
+
+impl SecretKey {
+    /// A fresh key from a cryptographic random source.
+    pub fn generate(rng: &mut impl CryptoRngCore) -> Self {
+        Self(SigningKey::random(rng))
+    }
+
+    /// The key with this 32-byte big-endian scalar.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        SigningKey::from_slice(bytes)
+            .map(Self)
+            .map_err(|_| Error::InvalidKey)
+    }
+
+    /// The 32-byte big-endian scalar, for storing the key.
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes().into()
+    }
+
+    /// The matching public key.
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey::from_verifying_key(*self.0.verifying_key())
+    }
+
+    /// Sign `domain ‖ message`; the result is deterministic and low-S.
+    pub fn sign(&self, domain: Domain, message: &[u8]) -> Result<[u8; SIGNATURE_LEN]> {
+        let sig: Signature = self
+            .0
+            .sign_prehash(&domain.digest(message))
+            .map_err(|_| Error::Encode("signature"))?;
+        let sig = sig.normalize_s().unwrap_or(sig);
+        Ok(sig.to_bytes().into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> SecretKey {
+        SecretKey::from_bytes(&[7u8; 32]).unwrap()
+    }
+
+    #[test]
+    fn sign_verify_round_trip() {
+        let k = key();
+        let sig = k.sign(Domain::Ticket, b"hello").unwrap();
+        k.public_key()
+            .verify(Domain::Ticket, b"hello", &sig)
+            .unwrap();
+    }
+
+    #[test]
+    fn domain_separates() {
+        let k = key();
+        let sig = k.sign(Domain::Ticket, b"hello").unwrap();
+        assert_eq!(
+            k.public_key().verify(Domain::WriteGrant, b"hello", &sig),
+            Err(Error::BadSignature)
+        );
+    }
+
+    #[test]
+    fn high_s_is_refused() {
+        let k = key();
+        let sig = k.sign(Domain::Ticket, b"x").unwrap();
+        let parsed = Signature::from_slice(&sig).unwrap();
+        // n - s: the other valid signature for the same message.
+        let (r, s) = (parsed.r(), parsed.s());
+        let high = Signature::from_scalars(r.to_bytes(), (-*s.as_ref()).to_bytes()).unwrap();
+        let high: [u8; 64] = high.to_bytes().into();
+        assert_eq!(
+            k.public_key().verify(Domain::Ticket, b"x", &high),
+            Err(Error::HighS)
+        );
+    }
+
+    #[test]
+    fn zero_signature_is_bad() {
+        assert_eq!(
+            key().public_key().verify(Domain::Ticket, b"x", &[0u8; 64]),
+            Err(Error::BadSignature)
+        );
+    }
+
+    #[test]
+    fn compressed_and_uncompressed_agree() {
+        let pk = key().public_key();
+        let unc = pk.to_uncompressed();
+        let again = PublicKey::from_sec1(&unc).unwrap();
+        assert_eq!(pk, again);
+        assert!(PublicKey::from_sec1(&[4u8; 65]).is_err());
+    }
+}

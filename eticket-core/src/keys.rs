@@ -1,0 +1,351 @@
+//! Key sets: which center keys a verifier trusts, for what, when, and for
+//! which events. Several keys live at once so keys can rotate; a retired key
+//! verifies nothing.
+
+use alloc::vec::Vec;
+use rand_core::CryptoRngCore;
+use serde::{Deserialize, Serialize};
+
+use crate::codec;
+use crate::crypto::{Domain, PublicKey, SecretKey};
+use crate::ids::{EventId, KeyId};
+use crate::signed::{self, Envelope};
+use crate::time::Timestamp;
+use crate::{Error, Result};
+
+/// What a key may sign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum KeyPurpose {
+    /// Ticket payloads.
+    Tickets,
+    /// Write and delete grants for chips.
+    Grants,
+    /// Revocation lists.
+    Lists,
+}
+
+/// Which events a key may sign for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyScope {
+    /// Any event.
+    AllEvents,
+    /// Only these events (kept sorted).
+    Events(Vec<EventId>),
+}
+
+impl KeyScope {
+    /// Whether the scope covers `event`.
+    pub fn covers(&self, event: EventId) -> bool {
+        match self {
+            KeyScope::AllEvents => true,
+            KeyScope::Events(events) => events.binary_search(&event).is_ok(),
+        }
+    }
+}
+
+/// A center key with its id, for signing.
+#[derive(Clone, Debug)]
+pub struct SigningKeyPair {
+    id: KeyId,
+    secret: SecretKey,
+}
+
+impl SigningKeyPair {
+    /// A fresh key.
+    pub fn generate(id: KeyId, rng: &mut impl CryptoRngCore) -> Self {
+        Self {
+            id,
+            secret: SecretKey::generate(rng),
+        }
+    }
+
+    /// A key from its 32-byte secret scalar.
+    pub fn from_secret_bytes(id: KeyId, secret: &[u8]) -> Result<Self> {
+        Ok(Self {
+            id,
+            secret: SecretKey::from_bytes(secret)?,
+        })
+    }
+
+    /// Its id.
+    pub fn id(&self) -> KeyId {
+        self.id
+    }
+
+    /// The secret half.
+    pub fn secret(&self) -> &SecretKey {
+        &self.secret
+    }
+
+    /// The public half.
+    pub fn public_key(&self) -> PublicKey {
+        self.secret.public_key()
+    }
+}
+
+/// One trusted key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyEntry {
+    /// Its id.
+    pub id: KeyId,
+    /// The public key.
+    pub public: PublicKey,
+    /// What it may sign.
+    pub purpose: KeyPurpose,
+    /// Earliest signing time it is valid for.
+    pub not_before: Timestamp,
+    /// Latest time it verifies anything.
+    pub not_after: Timestamp,
+    /// Events it may sign for.
+    pub scope: KeyScope,
+    /// Retired keys verify nothing.
+    pub retired: bool,
+}
+
+impl KeyEntry {
+    /// Check the key may be used for `purpose`, for something signed at
+    /// `signed_at`, verified at `now`, for `event` (when the format names one).
+    pub fn check(
+        &self,
+        purpose: KeyPurpose,
+        signed_at: Timestamp,
+        now: Timestamp,
+        event: Option<EventId>,
+    ) -> Result<()> {
+        if self.purpose != purpose {
+            return Err(Error::KeyWrongPurpose(self.id));
+        }
+        if self.retired {
+            return Err(Error::KeyRetired(self.id));
+        }
+        for at in [signed_at, now] {
+            if at < self.not_before || at > self.not_after {
+                return Err(Error::KeyNotValid { key: self.id, at });
+            }
+        }
+        if let Some(event) = event {
+            if !self.scope.covers(event) {
+                return Err(Error::KeyOutOfScope {
+                    key: self.id,
+                    event,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The keys a verifier trusts, sorted by id, with a version that only grows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KeySet {
+    /// Version of this set; a verifier takes a newer set only.
+    pub version: u64,
+    keys: Vec<KeyEntry>,
+}
+
+/// Largest serialized key set accepted.
+pub const MAX_KEY_SET_LEN: usize = 64 * 1024;
+
+#[derive(Serialize, Deserialize)]
+struct WireEntry<'a> {
+    id: KeyId,
+    #[serde(borrow)]
+    public: &'a [u8],
+    purpose: KeyPurpose,
+    not_before: Timestamp,
+    not_after: Timestamp,
+    scope: KeyScope,
+    retired: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireSet<'a> {
+    version: u64,
+    #[serde(borrow)]
+    keys: Vec<WireEntry<'a>>,
+}
+
+impl KeySet {
+    /// A set from entries; ids must be unique, scopes are sorted.
+    pub fn new(version: u64, mut keys: Vec<KeyEntry>) -> Result<Self> {
+        keys.sort_by_key(|k| k.id);
+        if keys.windows(2).any(|w| w[0].id == w[1].id) {
+            return Err(Error::Invalid {
+                field: "key_set.keys",
+                reason: "duplicate key id",
+            });
+        }
+        for k in &mut keys {
+            if k.not_before > k.not_after {
+                return Err(Error::Invalid {
+                    field: "key_set.keys",
+                    reason: "not_before after not_after",
+                });
+            }
+            if let KeyScope::Events(events) = &mut k.scope {
+                events.sort_unstable();
+                events.dedup();
+            }
+        }
+        Ok(Self { version, keys })
+    }
+
+    /// The entry for `id`.
+    pub fn get(&self, id: KeyId) -> Result<&KeyEntry> {
+        self.keys
+            .binary_search_by_key(&id, |k| k.id)
+            .map(|i| &self.keys[i])
+            .map_err(|_| Error::UnknownKey(id))
+    }
+
+    /// All entries, sorted by id.
+    pub fn entries(&self) -> &[KeyEntry] {
+        &self.keys
+    }
+
+    /// Mark a key retired; it verifies nothing from now on.
+    pub fn retire(&mut self, id: KeyId) -> Result<()> {
+        let i = self
+            .keys
+            .binary_search_by_key(&id, |k| k.id)
+            .map_err(|_| Error::UnknownKey(id))?;
+        self.keys[i].retired = true;
+        Ok(())
+    }
+
+    /// Serialize and sign with the root key that gates are configured to trust.
+    pub fn to_signed_bytes(&self, root: &SigningKeyPair) -> Result<Vec<u8>> {
+        let wire_keys: Vec<[u8; 65]> = self
+            .keys
+            .iter()
+            .map(|k| k.public.to_uncompressed())
+            .collect();
+        let wire = WireSet {
+            version: self.version,
+            keys: self
+                .keys
+                .iter()
+                .zip(&wire_keys)
+                .map(|(k, pk)| WireEntry {
+                    id: k.id,
+                    public: &pk[..],
+                    purpose: k.purpose,
+                    not_before: k.not_before,
+                    not_after: k.not_after,
+                    scope: k.scope.clone(),
+                    retired: k.retired,
+                })
+                .collect(),
+        };
+        let body = codec::encode(&wire, "key set")?;
+        let bytes = signed::seal(Domain::KeySet, root, &body)?;
+        if bytes.len() > MAX_KEY_SET_LEN {
+            return Err(Error::TooLarge {
+                what: "key set",
+                len: bytes.len(),
+                max: MAX_KEY_SET_LEN,
+            });
+        }
+        Ok(bytes)
+    }
+
+    /// Verify a signed key set with the root key, then decode it strictly.
+    pub fn from_signed_bytes(bytes: &[u8], root_id: KeyId, root: &PublicKey) -> Result<Self> {
+        let env = Envelope::split(bytes, "key set", MAX_KEY_SET_LEN)?;
+        if env.key_id != root_id {
+            return Err(Error::UnknownKey(env.key_id));
+        }
+        env.verify(Domain::KeySet, root)?;
+        let wire: WireSet<'_> = codec::decode_strict(env.body, "key set")?;
+        let mut keys = Vec::with_capacity(wire.keys.len());
+        for w in wire.keys {
+            if w.public.len() != crate::crypto::PUBLIC_KEY_LEN {
+                return Err(Error::InvalidKey);
+            }
+            if let KeyScope::Events(events) = &w.scope {
+                if events.windows(2).any(|p| p[0] >= p[1]) {
+                    return Err(Error::NonCanonical("key set scope"));
+                }
+            }
+            keys.push(KeyEntry {
+                id: w.id,
+                public: PublicKey::from_sec1(w.public)?,
+                purpose: w.purpose,
+                not_before: w.not_before,
+                not_after: w.not_after,
+                scope: w.scope,
+                retired: w.retired,
+            });
+        }
+        if keys.windows(2).any(|p| p[0].id >= p[1].id) {
+            return Err(Error::NonCanonical("key set order"));
+        }
+        Ok(Self {
+            version: wire.version,
+            keys,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures;
+
+    #[test]
+    fn signed_round_trip() {
+        let set = fixtures::key_set();
+        let root = fixtures::root_key();
+        let bytes = set.to_signed_bytes(&root).unwrap();
+        let back = KeySet::from_signed_bytes(&bytes, root.id(), &root.public_key()).unwrap();
+        assert_eq!(back, set);
+    }
+
+    #[test]
+    fn tampered_set_is_refused() {
+        let root = fixtures::root_key();
+        let mut bytes = fixtures::key_set().to_signed_bytes(&root).unwrap();
+        bytes[5] ^= 1;
+        assert!(KeySet::from_signed_bytes(&bytes, root.id(), &root.public_key()).is_err());
+    }
+
+    #[test]
+    fn key_checks() {
+        let set = fixtures::key_set();
+        let k = set.get(fixtures::TICKET_KEY).unwrap();
+        let t = fixtures::NOW;
+        assert!(
+            k.check(KeyPurpose::Tickets, t, t, Some(fixtures::EVENT))
+                .is_ok()
+        );
+        assert_eq!(
+            k.check(KeyPurpose::Grants, t, t, None),
+            Err(Error::KeyWrongPurpose(k.id))
+        );
+        assert!(matches!(
+            k.check(KeyPurpose::Tickets, Timestamp(0), t, None),
+            Err(Error::KeyNotValid { .. })
+        ));
+        assert!(matches!(
+            k.check(KeyPurpose::Tickets, t, t, Some(EventId(999))),
+            Err(Error::KeyOutOfScope { .. })
+        ));
+        assert_eq!(
+            set.get(KeyId(999)).err(),
+            Some(Error::UnknownKey(KeyId(999)))
+        );
+        let mut set = set;
+        set.retire(fixtures::TICKET_KEY).unwrap();
+        let k = set.get(fixtures::TICKET_KEY).unwrap();
+        assert_eq!(
+            k.check(KeyPurpose::Tickets, t, t, None),
+            Err(Error::KeyRetired(k.id))
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_are_refused() {
+        let e = fixtures::key_set().entries()[0].clone();
+        assert!(KeySet::new(1, alloc::vec![e.clone(), e]).is_err());
+    }
+}
