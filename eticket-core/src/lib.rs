@@ -46,6 +46,7 @@ extern crate std;
 
 pub mod admission;
 pub mod allotment;
+pub mod chipauth;
 mod codec;
 pub mod crypto;
 mod error;
@@ -62,6 +63,7 @@ pub mod seat;
 pub mod signed;
 pub mod ticket;
 pub mod time;
+pub mod transfer;
 pub mod venue;
 
 pub use error::Error;

@@ -1,0 +1,147 @@
+//! Transfer requests (c36-44): the assignor's chip signs a request naming the
+//! ticket it holds and the assignee's chip id; the center verifies it with the
+//! assignor chip's public key before it starts a transfer.
+//!
+//! Layout: `version (1) ‖ postcard body ‖ signature (64)`, signed under
+//! [`Domain::TransferRequest`] over the version and body.
+
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::codec;
+use crate::crypto::{Domain, PublicKey, SIGNATURE_LEN, SecretKey};
+use crate::ids::{ChipId, EventId, Generation, TicketSerial};
+use crate::signed::FORMAT_VERSION;
+use crate::time::Timestamp;
+use crate::{Error, Result};
+
+/// Largest encoded request.
+pub const MAX_TRANSFER_REQUEST_LEN: usize = 192;
+
+/// What the assignor's chip signs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TransferRequest {
+    /// The event.
+    pub event: EventId,
+    /// The ticket.
+    pub serial: TicketSerial,
+    /// The generation the assignor holds.
+    pub generation: Generation,
+    /// SHA-256 of the signed ticket the assignor holds.
+    pub ticket_hash: [u8; 32],
+    /// The assignor's chip.
+    pub from: ChipId,
+    /// The assignee's chip.
+    pub to: ChipId,
+    /// A value the requester chooses so two requests differ (the chip uses its counter).
+    pub nonce: u64,
+    /// When the holder asked (as the host says; the chip has no clock).
+    pub requested_at: Timestamp,
+}
+
+impl TransferRequest {
+    /// Sign as the assignor chip; `secret` must be the key of `self.from`.
+    pub fn sign(&self, secret: &SecretKey) -> Result<Vec<u8>> {
+        if ChipId::from_public_key(&secret.public_key().to_uncompressed()) != self.from {
+            return Err(Error::Invalid {
+                field: "transfer.from",
+                reason: "not the signing chip's id",
+            });
+        }
+        if self.from == self.to {
+            return Err(Error::Invalid {
+                field: "transfer.to",
+                reason: "a ticket cannot be transferred to the chip that holds it",
+            });
+        }
+        let mut out = Vec::with_capacity(MAX_TRANSFER_REQUEST_LEN);
+        out.push(FORMAT_VERSION);
+        out.extend_from_slice(&codec::encode(self, "transfer request")?);
+        let sig = secret.sign(Domain::TransferRequest, &out)?;
+        out.extend_from_slice(&sig);
+        Ok(out)
+    }
+
+    /// Decode without verifying, to learn which chip must have signed.
+    pub fn peek(bytes: &[u8]) -> Result<Self> {
+        let (body, _, _) = split(bytes)?;
+        codec::decode_strict(body, "transfer request")
+    }
+
+    /// Verify with the assignor chip's public key, which must match `from`.
+    pub fn verify(bytes: &[u8], assignor: &PublicKey) -> Result<Self> {
+        let (body, signed, sig) = split(bytes)?;
+        assignor.verify(Domain::TransferRequest, signed, sig)?;
+        let req: Self = codec::decode_strict(body, "transfer request")?;
+        if ChipId::from_public_key(&assignor.to_uncompressed()) != req.from {
+            return Err(Error::Invalid {
+                field: "transfer.from",
+                reason: "not the signing chip's id",
+            });
+        }
+        if req.from == req.to {
+            return Err(Error::Invalid {
+                field: "transfer.to",
+                reason: "same chip as the assignor",
+            });
+        }
+        Ok(req)
+    }
+}
+
+fn split(bytes: &[u8]) -> Result<(&[u8], &[u8], &[u8; SIGNATURE_LEN])> {
+    const WHAT: &str = "transfer request";
+    if bytes.len() > MAX_TRANSFER_REQUEST_LEN {
+        return Err(Error::TooLarge {
+            what: WHAT,
+            len: bytes.len(),
+            max: MAX_TRANSFER_REQUEST_LEN,
+        });
+    }
+    if bytes.len() < 2 + SIGNATURE_LEN {
+        return Err(Error::Truncated {
+            what: WHAT,
+            needed: 2 + SIGNATURE_LEN,
+            got: bytes.len(),
+        });
+    }
+    if bytes[0] != FORMAT_VERSION {
+        return Err(Error::UnsupportedVersion(bytes[0]));
+    }
+    let (signed, sig) = bytes.split_at(bytes.len() - SIGNATURE_LEN);
+    let sig: &[u8; SIGNATURE_LEN] = sig.try_into().map_err(|_| Error::Malformed(WHAT))?;
+    Ok((&signed[1..], signed, sig))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_wrong_key() {
+        let a = SecretKey::from_bytes(&[0x61; 32]).unwrap();
+        let b = SecretKey::from_bytes(&[0x62; 32]).unwrap();
+        let id = |k: &SecretKey| ChipId::from_public_key(&k.public_key().to_uncompressed());
+        let req = TransferRequest {
+            event: EventId(1),
+            serial: TicketSerial(2),
+            generation: Generation(0),
+            ticket_hash: [9; 32],
+            from: id(&a),
+            to: id(&b),
+            nonce: 3,
+            requested_at: Timestamp(4),
+        };
+        let bytes = req.sign(&a).unwrap();
+        assert_eq!(
+            TransferRequest::verify(&bytes, &a.public_key()).unwrap(),
+            req
+        );
+        assert_eq!(TransferRequest::peek(&bytes).unwrap(), req);
+        assert!(TransferRequest::verify(&bytes, &b.public_key()).is_err());
+        assert!(req.sign(&b).is_err());
+        let mut bad = bytes.clone();
+        bad[3] ^= 0x40;
+        assert!(TransferRequest::verify(&bad, &a.public_key()).is_err());
+    }
+}
