@@ -1,0 +1,62 @@
+//! Writes seed corpora for the core fuzz targets into `fuzz/corpus/<target>/`.
+//!
+//! ```sh
+//! cargo run -p eticket-core --features fixtures --example fuzz_seeds
+//! ```
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::fs;
+use std::path::Path;
+
+use eticket_core::fixtures;
+use eticket_core::ids::*;
+use eticket_core::revocation::{RevocationDelta, RevocationList, Revoked};
+
+fn write(target: &str, name: &str, bytes: &[u8]) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target);
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join(name), bytes).unwrap();
+}
+
+fn main() {
+    let key = fixtures::ticket_key();
+    for (i, serial) in [1u32, 127, 128, 100_000, u32::MAX].into_iter().enumerate() {
+        let chip = fixtures::chip_ticket(TicketSerial(serial))
+            .sign(&key)
+            .unwrap();
+        let paper = fixtures::paper_ticket(TicketSerial(serial))
+            .sign(&key)
+            .unwrap();
+        write("ticket_verify", &format!("chip-{i}"), chip.as_bytes());
+        write("ticket_verify", &format!("paper-{i}"), paper.as_bytes());
+        let body = postcard::to_allocvec(&fixtures::chip_ticket(TicketSerial(serial))).unwrap();
+        write("ticket_body", &format!("body-{i}"), &body);
+    }
+    let entries: Vec<Revoked> = (0..20)
+        .map(|s| Revoked {
+            serial: TicketSerial(s * 3),
+            generation: Generation((s % 3) as u16),
+        })
+        .collect();
+    let list = RevocationList::new(fixtures::EVENT, 4, fixtures::NOW, entries.clone()).unwrap();
+    write(
+        "revocation_list",
+        "list",
+        &list.to_signed_bytes(&fixtures::list_key()).unwrap(),
+    );
+    let delta = RevocationDelta {
+        event: fixtures::EVENT,
+        from_version: 4,
+        to_version: 5,
+        issued_at: fixtures::NOW,
+        added: entries,
+    };
+    write(
+        "revocation_list",
+        "delta",
+        &delta.to_signed_bytes(&fixtures::list_key()).unwrap(),
+    );
+    println!("seeds written to fuzz/corpus/{{ticket_verify,ticket_body,revocation_list}}");
+}
