@@ -6,7 +6,9 @@
 //! with the `fast` feature; both reject the same inputs because the range and
 //! low-S checks happen here, before either backend sees the signature.
 
-use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+use p256::ecdsa::signature::hazmat::PrehashSigner;
+#[cfg(not(feature = "fast"))]
+use p256::ecdsa::signature::hazmat::PrehashVerifier;
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use rand_core::CryptoRngCore;
 use sha2::{Digest, Sha256};

@@ -91,10 +91,7 @@ pub fn key_set() -> KeySet {
             entry(list_key(), KeyPurpose::Lists),
         ],
     );
-    match set {
-        Ok(s) => s,
-        Err(_) => KeySet::default(),
-    }
+    set.unwrap_or_default()
 }
 
 fn s(v: &str) -> String {

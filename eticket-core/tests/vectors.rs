@@ -19,7 +19,7 @@ fn load() -> (Vec<(String, String)>, Vec<Vector>) {
     let mut header = Vec::new();
     let mut vectors = Vec::new();
     let mut cur: Vec<(String, String)> = Vec::new();
-    let mut flush = |cur: &mut Vec<(String, String)>, vectors: &mut Vec<Vector>| {
+    let flush = |cur: &mut Vec<(String, String)>, vectors: &mut Vec<Vector>| {
         if cur.is_empty() {
             return;
         }
