@@ -1,0 +1,177 @@
+//! The chip side: a pure state machine over APDU bytes.
+//!
+//! [`Applet::process`] takes a command APDU's bytes and returns the response
+//! APDU's bytes; it never panics and always answers with a status word. The
+//! same code runs in process ([`crate::host::InProcessCard`]), behind the
+//! virtual card (`eticket-vcard`), and under the fuzzer. The applet does no
+//! I/O of its own: persistence goes through a [`Store`], and randomness is only
+//! needed to make a chip key, which the caller supplies.
+//!
+//! ```
+//! use eticket_chip::applet::Applet;
+//! use eticket_chip::protocol::AID;
+//! use eticket_chip::apdu::Command;
+//! use eticket_core::crypto::SecretKey;
+//!
+//! let mut chip = Applet::new(SecretKey::from_bytes(&[5; 32]).unwrap()).unwrap();
+//! let select = Command::new(0x00, 0xA4, 0x04, 0x00).with_data(AID.to_vec());
+//! assert_eq!(chip.process(&select.to_bytes().unwrap()), [0x90, 0x00]);
+//! assert_eq!(chip.process(&[0x80, 0x99, 0, 0]), [0x6D, 0x00]);
+//! ```
+
+mod commands;
+pub mod state;
+pub mod store;
+
+use eticket_core::crypto::SecretKey;
+use rand_core::CryptoRngCore;
+
+use crate::Result;
+use crate::apdu::{Command, EXTENDED_MAX_NE, Response, SHORT_MAX_NE};
+use crate::protocol::{CLA_ISO, CLA_PROPRIETARY, DEFAULT_CAPACITY, INS_GET_RESPONSE};
+use crate::status::StatusWord;
+pub use state::ChipState;
+pub use store::{FileStore, MemoryStore, Store};
+
+/// What a command handler returns: response data, or the refusal's status word.
+type Outcome = core::result::Result<Vec<u8>, StatusWord>;
+
+/// The chip's applet over its persistent state and a store.
+#[derive(Debug)]
+pub struct Applet<S: Store = MemoryStore> {
+    state: ChipState,
+    store: S,
+    selected: bool,
+    /// Response bytes not yet fetched with GET RESPONSE.
+    pending: Vec<u8>,
+}
+
+impl Applet<MemoryStore> {
+    /// A blank in-memory chip with this key and [`DEFAULT_CAPACITY`] slots.
+    pub fn new(secret: SecretKey) -> Result<Self> {
+        Ok(Self::with_state(
+            ChipState::new(secret, DEFAULT_CAPACITY)?,
+            MemoryStore,
+        ))
+    }
+
+    /// A blank in-memory chip with a key drawn from `rng`.
+    pub fn generate(rng: &mut impl CryptoRngCore, capacity: u8) -> Result<Self> {
+        Ok(Self::with_state(
+            ChipState::new(SecretKey::generate(rng), capacity)?,
+            MemoryStore,
+        ))
+    }
+}
+
+impl<S: Store> Applet<S> {
+    /// An applet over a loaded (or new) state and its store.
+    pub fn with_state(state: ChipState, store: S) -> Self {
+        Self {
+            state,
+            store,
+            selected: false,
+            pending: Vec::new(),
+        }
+    }
+
+    /// The committed state.
+    pub fn state(&self) -> &ChipState {
+        &self.state
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Power off or reset: the session (selection, pending response) ends;
+    /// the persistent state stays.
+    pub fn reset(&mut self) {
+        self.selected = false;
+        self.pending.clear();
+    }
+
+    /// Process one command APDU; the answer is a response APDU, at least the
+    /// two status bytes.
+    pub fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
+        let Ok(cmd) = Command::parse(apdu) else {
+            self.pending.clear();
+            return StatusWord::WrongLength.to_bytes().to_vec();
+        };
+        if cmd.cla == CLA_ISO && cmd.ins == INS_GET_RESPONSE {
+            return self.get_response(&cmd).to_bytes();
+        }
+        self.pending.clear();
+        let response = match self.dispatch(&cmd) {
+            Ok(data) => self.limit(&cmd, data),
+            Err(status) => Response::status(status),
+        };
+        response.to_bytes()
+    }
+
+    /// Fit the response data to Ne: `6Cxx` when a short Le asked for too few
+    /// bytes of a short answer, otherwise `61xx` and GET RESPONSE for the rest.
+    fn limit(&mut self, cmd: &Command, data: Vec<u8>) -> Response {
+        let ne = cmd.ne.unwrap_or(if cmd.extended {
+            EXTENDED_MAX_NE
+        } else {
+            SHORT_MAX_NE
+        }) as usize;
+        if data.len() <= ne {
+            return Response::ok(data);
+        }
+        if !cmd.extended && ne < SHORT_MAX_NE as usize && data.len() <= SHORT_MAX_NE as usize {
+            return Response::status(StatusWord::WrongLe(data.len() as u8));
+        }
+        let mut data = data;
+        self.pending = data.split_off(ne);
+        Response {
+            data,
+            status: remaining(self.pending.len()),
+        }
+    }
+
+    fn get_response(&mut self, cmd: &Command) -> Response {
+        if cmd.p1 != 0 || cmd.p2 != 0 {
+            self.pending.clear();
+            return Response::status(StatusWord::IncorrectP1P2);
+        }
+        if self.pending.is_empty() || !cmd.data.is_empty() {
+            self.pending.clear();
+            return Response::status(StatusWord::ConditionsNotSatisfied);
+        }
+        let ne = cmd.ne.unwrap_or(SHORT_MAX_NE) as usize;
+        let rest = self.pending.split_off(ne.min(self.pending.len()));
+        let data = core::mem::replace(&mut self.pending, rest);
+        let status = if self.pending.is_empty() {
+            StatusWord::Success
+        } else {
+            remaining(self.pending.len())
+        };
+        Response { data, status }
+    }
+
+    fn dispatch(&mut self, cmd: &Command) -> Outcome {
+        if cmd.cla != CLA_ISO && cmd.cla != CLA_PROPRIETARY {
+            return Err(StatusWord::ClassNotSupported);
+        }
+        commands::dispatch(self, cmd)
+    }
+
+    /// Commit `next` and make it the state, or keep the old state and answer
+    /// `6581` when the store fails.
+    fn commit(&mut self, next: ChipState) -> core::result::Result<(), StatusWord> {
+        match self.store.commit(&next) {
+            Ok(()) => {
+                self.state = next;
+                Ok(())
+            }
+            Err(_) => Err(StatusWord::MemoryFailure),
+        }
+    }
+}
+
+fn remaining(n: usize) -> StatusWord {
+    StatusWord::BytesRemaining(if n >= 256 { 0 } else { n as u8 })
+}

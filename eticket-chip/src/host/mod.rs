@@ -1,0 +1,246 @@
+//! The host side: [`Chip`] speaks the command set over any [`Transport`].
+//!
+//! Backends: [`InProcessCard`] (the applet in memory), [`FnTransport`] (a
+//! caller-supplied transmit function), and with the `pcsc` feature
+//! [`pcsc::PcscTransport`] (a PC/SC reader through pcscd).
+//!
+//! ```
+//! use eticket_chip::host::{Chip, InProcessCard};
+//! let mut chip = Chip::connect(InProcessCard::from_seed(b"gate test")).unwrap();
+//! let who = chip.authenticate(&[7; 32]).unwrap();
+//! assert_eq!(who, chip.info().unwrap().chip);
+//! ```
+
+#[cfg(feature = "pcsc")]
+pub mod pcsc;
+mod transport;
+
+use eticket_core::chipauth::{CHALLENGE_LEN, verify_answer};
+use eticket_core::crypto::SIGNATURE_LEN;
+use eticket_core::ids::ChipId;
+use eticket_core::ticket::SignedTicket;
+use eticket_core::time::Timestamp;
+use eticket_core::transfer::TransferRequest;
+
+use crate::apdu::{Command, Response, SHORT_MAX_NE};
+use crate::protocol::*;
+use crate::status::StatusWord;
+use crate::{Error, Result};
+pub use transport::{FnTransport, InProcessCard, Transport};
+
+/// Most bytes a response may grow to through GET RESPONSE chaining.
+const MAX_RESPONSE_LEN: usize = 4096;
+
+/// A ticket read from a chip, with its slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTicket {
+    /// The slot it is in.
+    pub slot: u8,
+    /// The signed ticket bytes.
+    pub ticket: SignedTicket,
+}
+
+/// What an accepted WRITE or DELETE reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mutation {
+    /// The slot written or emptied.
+    pub slot: u8,
+    /// The chip's counter afterwards: the value the next grant must name.
+    pub counter: u32,
+}
+
+/// A chip reached through a transport.
+#[derive(Debug)]
+pub struct Chip<T: Transport> {
+    transport: T,
+}
+
+impl<T: Transport> Chip<T> {
+    /// Wrap a transport without talking to the chip.
+    pub fn new(transport: T) -> Self {
+        Self { transport }
+    }
+
+    /// Wrap a transport and select the eticket application.
+    pub fn connect(transport: T) -> Result<Self> {
+        let mut chip = Self::new(transport);
+        chip.select()?;
+        Ok(chip)
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The transport, mutably (e.g. to simulate a reinsertion in tests).
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
+    }
+
+    /// Give the transport back.
+    pub fn into_transport(self) -> T {
+        self.transport
+    }
+
+    /// SELECT the eticket application by its AID.
+    pub fn select(&mut self) -> Result<()> {
+        let cmd = Command::new(CLA_ISO, INS_SELECT, 0x04, 0x00).with_data(AID.to_vec());
+        self.exchange_once(&cmd, "SELECT").map(drop)
+    }
+
+    /// GET INFO: chip id (checked against its public key), counter, capacity,
+    /// personalization and member record.
+    pub fn info(&mut self) -> Result<ChipInfo> {
+        let cmd = Command::new(CLA_PROPRIETARY, INS_GET_INFO, 0, 0).with_le(SHORT_MAX_NE);
+        ChipInfo::parse(&self.exchange(&cmd, "GET INFO")?)
+    }
+
+    /// LIST: the occupied slots with payload lengths and hashes.
+    pub fn list(&mut self) -> Result<Vec<SlotEntry>> {
+        let cmd = Command::new(CLA_PROPRIETARY, INS_LIST, 0, 0).with_le(SHORT_MAX_NE);
+        parse_list(&self.exchange(&cmd, "LIST")?)
+    }
+
+    /// READ one slot.
+    pub fn read(&mut self, slot: u8) -> Result<SignedTicket> {
+        let cmd = Command::new(CLA_PROPRIETARY, INS_READ, slot, 0).with_le(SHORT_MAX_NE);
+        Ok(SignedTicket::from_bytes(&self.exchange(&cmd, "READ")?)?)
+    }
+
+    /// Every ticket on the chip (LIST, then READ of each slot), each checked
+    /// against the hash LIST reported.
+    pub fn tickets(&mut self) -> Result<Vec<StoredTicket>> {
+        let entries = self.list()?;
+        let mut out = Vec::with_capacity(entries.len());
+        for e in entries {
+            let ticket = self.read(e.slot)?;
+            if ticket.hash() != e.hash {
+                return Err(Error::Malformed {
+                    what: "READ response",
+                    reason: "the payload does not match the hash LIST reported",
+                });
+            }
+            out.push(StoredTicket {
+                slot: e.slot,
+                ticket,
+            });
+        }
+        Ok(out)
+    }
+
+    /// WRITE a payload with the center's write grant (the grant names the
+    /// slot, this chip, its counter and the payload's hash).
+    pub fn write(&mut self, grant: &[u8], payload: &[u8]) -> Result<Mutation> {
+        let cmd = Command::new(CLA_PROPRIETARY, INS_WRITE, 0, 0)
+            .with_data(encode_write(grant, payload)?)
+            .with_le(SHORT_MAX_NE);
+        mutation(&self.exchange(&cmd, "WRITE")?)
+    }
+
+    /// DELETE the payload a delete grant names.
+    pub fn delete(&mut self, grant: &[u8]) -> Result<Mutation> {
+        let cmd = Command::new(CLA_PROPRIETARY, INS_DELETE, 0, 0)
+            .with_data(grant.to_vec())
+            .with_le(SHORT_MAX_NE);
+        mutation(&self.exchange(&cmd, "DELETE")?)
+    }
+
+    /// INTERNAL AUTHENTICATE: the chip signs the gate's fresh `challenge`; the
+    /// answer is verified here and the chip id it proves is returned.
+    pub fn authenticate(&mut self, challenge: &[u8; CHALLENGE_LEN]) -> Result<ChipId> {
+        let cmd = Command::new(CLA_ISO, INS_INTERNAL_AUTHENTICATE, 0, 0)
+            .with_data(challenge.to_vec())
+            .with_le(SHORT_MAX_NE);
+        let data = self.exchange(&cmd, "INTERNAL AUTHENTICATE")?;
+        if data.len() != AUTH_RESPONSE_LEN {
+            return Err(Error::Malformed {
+                what: "INTERNAL AUTHENTICATE response",
+                reason: "not a 64-byte signature and a 65-byte public key",
+            });
+        }
+        let (sig, public) = data.split_at(SIGNATURE_LEN);
+        let sig: &[u8; SIGNATURE_LEN] = sig.try_into().map_err(|_| Error::Malformed {
+            what: "INTERNAL AUTHENTICATE response",
+            reason: "signature cut short",
+        })?;
+        let chip = ChipId::from_public_key(public);
+        verify_answer(chip, public, challenge, sig)?;
+        Ok(chip)
+    }
+
+    /// SIGN TRANSFER: the chip signs a request to transfer the ticket in
+    /// `slot` to the chip `to`, with its counter as nonce. The request is
+    /// verified with the chip's public key before it is returned.
+    pub fn sign_transfer(
+        &mut self,
+        slot: u8,
+        to: ChipId,
+        requested_at: Timestamp,
+    ) -> Result<Vec<u8>> {
+        let cmd = Command::new(CLA_PROPRIETARY, INS_SIGN_TRANSFER, slot, 0)
+            .with_data(encode_sign_transfer(to, requested_at).to_vec())
+            .with_le(SHORT_MAX_NE);
+        let bytes = self.exchange(&cmd, "SIGN TRANSFER")?;
+        let info = self.info()?;
+        TransferRequest::verify(&bytes, &info.public_key)?;
+        Ok(bytes)
+    }
+
+    /// PERSONALIZE: install the center's grant keys and a member record. A
+    /// chip accepts this once; afterwards it is locked.
+    pub fn personalize(&mut self, p: &Personalization) -> Result<()> {
+        let cmd = Command::new(CLA_PROPRIETARY, INS_PERSONALIZE, 0, 0).with_data(p.to_bytes()?);
+        self.exchange(&cmd, "PERSONALIZE").map(drop)
+    }
+
+    /// Send a command and return its response data when the status is `9000`;
+    /// after [`Error::CardReset`] select again and repeat once.
+    pub fn exchange(&mut self, cmd: &Command, name: &'static str) -> Result<Vec<u8>> {
+        match self.exchange_once(cmd, name) {
+            Err(Error::CardReset) => {
+                self.select()?;
+                self.exchange_once(cmd, name)
+            }
+            other => other,
+        }
+    }
+
+    fn exchange_once(&mut self, cmd: &Command, name: &'static str) -> Result<Vec<u8>> {
+        let mut response = self.transmit(cmd)?;
+        if let StatusWord::WrongLe(n) = response.status {
+            let ne = if n == 0 { SHORT_MAX_NE } else { u32::from(n) };
+            response = self.transmit(&cmd.clone().with_le(ne))?;
+        }
+        let mut data = response.data;
+        let mut status = response.status;
+        while let StatusWord::BytesRemaining(n) = status {
+            if data.len() > MAX_RESPONSE_LEN {
+                return Err(Error::Malformed {
+                    what: "response",
+                    reason: "longer than any response of the command set",
+                });
+            }
+            let ne = if n == 0 { SHORT_MAX_NE } else { u32::from(n) };
+            let more = self.transmit(&Command::new(CLA_ISO, INS_GET_RESPONSE, 0, 0).with_le(ne))?;
+            data.extend_from_slice(&more.data);
+            status = more.status;
+        }
+        if !status.is_success() {
+            return Err(Error::Refused {
+                command: name,
+                status,
+            });
+        }
+        Ok(data)
+    }
+
+    fn transmit(&mut self, cmd: &Command) -> Result<Response> {
+        Response::parse(&self.transport.transmit(&cmd.to_bytes()?)?)
+    }
+}
+
+fn mutation(data: &[u8]) -> Result<Mutation> {
+    let (slot, counter) = parse_mutation(data)?;
+    Ok(Mutation { slot, counter })
+}

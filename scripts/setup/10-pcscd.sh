@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# PC/SC for the chip's end-to-end tests: Debian's pcscd with the vsmartcard vpcd
+# driver (a virtual reader that eticket-vcard connects to on 127.0.0.1:35963),
+# and libpcsclite-dev + pkg-config so the `pcsc` crate links.
+#
+# Idempotent: installs only what is missing, rewrites the reader config, and
+# restarts pcscd so it (re)reads it. There is no systemd here, so pcscd is
+# started directly. Any failure stops with a message and a non-zero exit.
+set -euo pipefail
+
+fail() {
+    echo "error: 10-pcscd.sh: $*" >&2
+    exit 1
+}
+
+packages=(pcscd vsmartcard-vpcd libpcsclite-dev pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || fail "need root or sudo to install ${missing[*]}"
+        SUDO="sudo"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -q >/dev/null || fail "apt-get update failed"
+    $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
+        fail "apt-get install ${missing[*]} failed"
+fi
+
+command -v pcscd >/dev/null || fail "pcscd is not on PATH after installing it"
+pkg-config --exists libpcsclite || fail "pkg-config does not find libpcsclite"
+
+# The vpcd driver's reader config: one virtual reader slot listening on
+# 127.0.0.1:35963 (the Debian package ships this file; write it if absent so a
+# removed or edited file does not leave pcscd without the reader).
+conf=/etc/reader.conf.d/vpcd
+if ! grep -qs "vpcd" "$conf"; then
+    lib=$(dpkg -L vsmartcard-vpcd | grep -E 'libifdvpcd\.so' | head -n1 || true)
+    [ -n "$lib" ] || fail "libifdvpcd.so not found in package vsmartcard-vpcd"
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO mkdir -p /etc/reader.conf.d
+    printf 'FRIENDLYNAME "Virtual PCD"\nDEVICENAME   /dev/null:0x8C7B\nLIBPATH      %s\nCHANNELID    0x8C7B\n' \
+        "$lib" | $SUDO tee "$conf" >/dev/null
+fi
+
+# Restart pcscd cleanly: stop the one that runs (by its pid file, then by the
+# exact process name), wait for it to go, start a fresh one.
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+pidfile=/run/pcscd/pcscd.pid
+if [ -s "$pidfile" ]; then
+    $SUDO kill "$(cat "$pidfile")" 2>/dev/null || true
+fi
+for _ in $(seq 1 50); do
+    pgrep -x pcscd >/dev/null || break
+    sleep 0.1
+done
+if pgrep -x pcscd >/dev/null; then
+    $SUDO kill $(pgrep -x pcscd) 2>/dev/null || true
+    sleep 0.5
+fi
+pgrep -x pcscd >/dev/null && fail "an old pcscd does not stop"
+$SUDO rm -f /run/pcscd/pcscd.comm "$pidfile"
+$SUDO mkdir -p /run/pcscd
+# pcscd daemonizes itself; --auto-exit is not used, it stays for the tests.
+$SUDO pcscd || fail "pcscd did not start"
+
+# Wait until pcscd has loaded the vpcd driver and listens for the virtual card.
+for _ in $(seq 1 50); do
+    if [ -S /run/pcscd/pcscd.comm ] && (exec 3<>/dev/tcp/127.0.0.1/35963) 2>/dev/null; then
+        echo "pcscd is running with the vpcd reader on 127.0.0.1:35963"
+        exit 0
+    fi
+    sleep 0.1
+done
+fail "pcscd runs but the vpcd reader does not listen on 127.0.0.1:35963 (see $conf)"
