@@ -1,7 +1,58 @@
 //! # eticket-gate
 //!
-//! The venue unit: gate admission, anti-passback, guidance, entry logs and statistics.
+//! The venue unit (c52-60): gates that admit a chip or a paper ticket in one
+//! call, anti-passback across every gate of the venue through a shared SQLite
+//! entry log, guidance for the admitted and plain reasons for the refused,
+//! every scan logged and uploaded to the center idempotently, sync of key sets
+//! and revocation lists, and post-processing into tables and charts.
 //!
-//! This crate is a documented placeholder in the workspace; its content is built
-//! by its own issue (see ARCHITECTURE.md for what it will own).
+//! ```
+//! use eticket_core::{fixtures, ids::*, revocation::RevocationList, ticket::Holder};
+//! use eticket_gate::{chip::TestCard, PassbackPolicy, TrustStore, VenueUnit};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let event = fixtures::small_event();
+//! let root = fixtures::root_key();
+//! let trust = TrustStore::with(root.id(), root.public_key(), fixtures::key_set(),
+//!     RevocationList::empty(event.id));
+//! let unit = VenueUnit::open(dir.path().join("entries.db"), event, trust,
+//!     PassbackPolicy::SingleEntry).unwrap();
+//! let mut gate = unit.gate(GateId(1), "north-1").unwrap();
+//!
+//! let mut card = TestCard::generate();
+//! let ticket = eticket_core::ticket::TicketBody {
+//!     holder: Holder::Chip(card.id()),
+//!     ..fixtures::chip_ticket(TicketSerial(1))
+//! };
+//! card.store(&ticket.sign(&fixtures::ticket_key()).unwrap());
+//!
+//! let first = gate.admit_chip(&mut card, fixtures::NOW).unwrap();
+//! assert!(first.is_admitted());
+//! println!("{first}"); // ADMIT  Gate 1 (North) · Block A · row C · seat 7 — …
+//! let again = gate.admit_chip(&mut card, fixtures::NOW).unwrap();
+//! assert_eq!(again.refusal(), Some(eticket_gate::Refusal::AlreadyAdmitted));
+//! ```
+//!
+//! Features: `fast` verifies signatures with ring (through eticket-core).
 #![forbid(unsafe_code)]
+
+pub mod chip;
+pub mod entry_log;
+mod error;
+pub mod gate;
+pub mod passback;
+pub mod record;
+pub mod refusal;
+pub mod trust;
+pub mod unit;
+pub mod upload;
+
+pub use entry_log::{Cursor, EntryLog, PreviousEntry};
+pub use error::{Error, Result};
+pub use gate::{Gate, Outcome, Verdict};
+pub use passback::PassbackPolicy;
+pub use record::{EntryRecord, ScanId};
+pub use refusal::Refusal;
+pub use trust::{Freshness, TrustStore};
+pub use unit::{Settings, VenueUnit};
+pub use upload::{ImportReport, ScanArchive, UploadBatch};

@@ -1,0 +1,153 @@
+//! What a gate needs from a chip in front of its reader: who the chip says it
+//! is, the tickets it holds, and its answer to a challenge.
+//!
+//! The trait is small so that any transport can present a chip: the in-process
+//! [`TestCard`] below, `eticket-chip`'s host API over PC/SC or its in-process
+//! card, or a gate vendor's own reader code.
+
+use eticket_core::chipauth::{CHALLENGE_LEN, answer_challenge};
+use eticket_core::crypto::{PUBLIC_KEY_LEN, SIGNATURE_LEN, SecretKey};
+use eticket_core::ids::ChipId;
+use eticket_core::ticket::SignedTicket;
+
+use crate::{Error, Result};
+
+/// Most tickets a gate reads from one chip; a chip offering more is refused
+/// as unreadable rather than read without bound.
+pub const MAX_TICKETS_PER_CHIP: usize = 64;
+
+/// Who a chip says it is. Nothing here is trusted until the chip has answered
+/// a fresh challenge with the key whose hash is `id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChipIdentity {
+    /// The chip id it claims.
+    pub id: ChipId,
+    /// Its public key, SEC1 (65 bytes uncompressed expected).
+    pub public_key: Vec<u8>,
+}
+
+/// A chip presented at a gate.
+///
+/// Errors are [`Error::Chip`] with a message; the gate logs them as an
+/// unreadable chip and never admits.
+pub trait PresentedChip {
+    /// The chip's claimed id and public key.
+    fn identity(&mut self) -> Result<ChipIdentity>;
+
+    /// The signed tickets stored on the chip (all events), at most
+    /// [`MAX_TICKETS_PER_CHIP`].
+    fn tickets(&mut self) -> Result<Vec<Vec<u8>>>;
+
+    /// The chip's signature over its id and `challenge` (INTERNAL AUTHENTICATE).
+    fn answer(&mut self, challenge: &[u8; CHALLENGE_LEN]) -> Result<[u8; SIGNATURE_LEN]>;
+}
+
+impl<C: PresentedChip + ?Sized> PresentedChip for &mut C {
+    fn identity(&mut self) -> Result<ChipIdentity> {
+        (**self).identity()
+    }
+    fn tickets(&mut self) -> Result<Vec<Vec<u8>>> {
+        (**self).tickets()
+    }
+    fn answer(&mut self, challenge: &[u8; CHALLENGE_LEN]) -> Result<[u8; SIGNATURE_LEN]> {
+        (**self).answer(challenge)
+    }
+}
+
+/// An in-process card that really holds a P-256 key and signs challenges with
+/// it: the chip side of the protocol for tests, examples and demonstrations.
+///
+/// ```
+/// use eticket_gate::chip::{PresentedChip, TestCard};
+/// let mut card = TestCard::from_secret(&[0x42; 32]).unwrap();
+/// assert_eq!(card.identity().unwrap().id, card.id());
+/// ```
+#[derive(Debug, Clone)]
+pub struct TestCard {
+    secret: SecretKey,
+    public: [u8; PUBLIC_KEY_LEN],
+    id: ChipId,
+    tickets: Vec<Vec<u8>>,
+}
+
+impl TestCard {
+    /// A card with this 32-byte secret scalar.
+    pub fn from_secret(secret: &[u8]) -> Result<Self> {
+        let secret = SecretKey::from_bytes(secret)
+            .map_err(|e| Error::Chip(format!("test card secret: {e}")))?;
+        Ok(Self::new(secret))
+    }
+
+    /// A card with a fresh key from the system's random source.
+    pub fn generate() -> Self {
+        Self::new(SecretKey::generate(&mut rand_core::OsRng))
+    }
+
+    fn new(secret: SecretKey) -> Self {
+        let public = secret.public_key().to_uncompressed();
+        Self {
+            id: ChipId::from_public_key(&public),
+            public,
+            secret,
+            tickets: Vec::new(),
+        }
+    }
+
+    /// Its chip id (derived from its public key).
+    pub fn id(&self) -> ChipId {
+        self.id
+    }
+
+    /// Its public key, uncompressed SEC1.
+    pub fn public_key(&self) -> [u8; PUBLIC_KEY_LEN] {
+        self.public
+    }
+
+    /// Store a ticket (the center's write, without the grant: tests only need
+    /// the read side).
+    pub fn store(&mut self, ticket: &SignedTicket) {
+        self.tickets.push(ticket.as_bytes().to_vec());
+    }
+
+    /// Store raw bytes as a ticket (copied or damaged payloads in tests).
+    pub fn store_bytes(&mut self, bytes: Vec<u8>) {
+        self.tickets.push(bytes);
+    }
+
+    /// Remove every ticket.
+    pub fn clear(&mut self) {
+        self.tickets.clear();
+    }
+}
+
+impl PresentedChip for TestCard {
+    fn identity(&mut self) -> Result<ChipIdentity> {
+        Ok(ChipIdentity {
+            id: self.id,
+            public_key: self.public.to_vec(),
+        })
+    }
+
+    fn tickets(&mut self) -> Result<Vec<Vec<u8>>> {
+        Ok(self.tickets.clone())
+    }
+
+    fn answer(&mut self, challenge: &[u8; CHALLENGE_LEN]) -> Result<[u8; SIGNATURE_LEN]> {
+        answer_challenge(&self.secret, challenge).map_err(|e| Error::Chip(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eticket_core::chipauth::verify_answer;
+
+    #[test]
+    fn test_card_answers_verify() {
+        let mut card = TestCard::generate();
+        let who = card.identity().unwrap();
+        let answer = card.answer(&[9; CHALLENGE_LEN]).unwrap();
+        verify_answer(who.id, &who.public_key, &[9; CHALLENGE_LEN], &answer).unwrap();
+        assert!(verify_answer(who.id, &who.public_key, &[8; CHALLENGE_LEN], &answer).is_err());
+    }
+}

@@ -1,0 +1,451 @@
+//! The venue unit's shared entry log: one SQLite file (WAL) that every gate
+//! of the venue writes through its own connection.
+//!
+//! Schema:
+//!
+//! ```text
+//! unit     (key TEXT PRIMARY KEY, value BLOB)         event id, upload cursor, trust material
+//! scans    (seq INTEGER PRIMARY KEY AUTOINCREMENT,    local order, the upload cursor
+//!           scan_id BLOB UNIQUE, at, gate, kind,       kind: 0 admitted, 1 refused, 2 exit
+//!           serial, record BLOB)                       record: the postcard EntryRecord
+//! presence (serial INTEGER PRIMARY KEY,               one row per ticket that ever entered
+//!           entries, inside, last_at, last_gate)
+//! ```
+//!
+//! Anti-passback is one `BEGIN IMMEDIATE` transaction: read the ticket's
+//! presence, apply the policy, write presence and the scan, commit. SQLite
+//! lets one writer at a time hold that lock, so two gates can never both see
+//! "not entered yet" for one ticket; the decision and its log line are
+//! committed together or not at all (`synchronous = FULL`: an admission that
+//! was shown as admitted survives a power cut).
+
+use std::path::Path;
+use std::time::Duration;
+
+use eticket_core::ids::{EventId, GateId, TicketSerial};
+use eticket_core::time::Timestamp;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::error::DbContext;
+use crate::passback::{PassbackPolicy, Presence};
+use crate::record::{Direction, EntryRecord, ScanResult, TicketFacts};
+use crate::refusal::Refusal;
+use crate::{Error, Result};
+
+/// How long a gate waits for another gate's transaction before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS unit (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS scans (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    scan_id BLOB    NOT NULL UNIQUE,
+    at      INTEGER NOT NULL,
+    gate    INTEGER NOT NULL,
+    kind    INTEGER NOT NULL,
+    serial  INTEGER,
+    record  BLOB    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS scans_serial ON scans (serial);
+CREATE TABLE IF NOT EXISTS presence (
+    serial    INTEGER PRIMARY KEY,
+    entries   INTEGER NOT NULL,
+    inside    INTEGER NOT NULL,
+    last_at   INTEGER NOT NULL,
+    last_gate INTEGER NOT NULL
+);
+";
+
+/// A position in the log for incremental export: every record after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Cursor(pub i64);
+
+/// The last admission of a ticket, for the steward when it is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PreviousEntry {
+    /// Where it entered.
+    pub gate: GateId,
+    /// When.
+    pub at: Timestamp,
+    /// How many admissions it has had.
+    pub entries: u32,
+}
+
+/// A ticket that passed every check but anti-passback, offered for entry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Candidate {
+    pub facts: TicketFacts,
+    pub paper: bool,
+}
+
+/// What the log decided for an entry attempt.
+#[derive(Debug, Clone)]
+pub(crate) struct Logged {
+    /// Index of the admitted candidate, if any.
+    pub admitted: Option<usize>,
+    /// The record written.
+    pub record: EntryRecord,
+    /// For a passback refusal, the ticket's last admission.
+    pub previous: Option<PreviousEntry>,
+}
+
+/// A connection to the entry log of one event.
+#[derive(Debug)]
+pub struct EntryLog {
+    conn: Connection,
+    path: String,
+    event: EventId,
+}
+
+fn kind(result: ScanResult) -> i64 {
+    match result {
+        ScanResult::Admitted { .. } => 0,
+        ScanResult::Refused { .. } => 1,
+        ScanResult::Exited => 2,
+    }
+}
+
+impl EntryLog {
+    /// Open (or create) the log at `path` for `event`. Fails when the file
+    /// belongs to another event.
+    pub fn open(path: impl AsRef<Path>, event: EventId) -> Result<Self> {
+        let path_str = path.as_ref().display().to_string();
+        let p = path_str.as_str();
+        let mut conn = Connection::open(path.as_ref()).db(p)?;
+        conn.busy_timeout(BUSY_TIMEOUT).db(p)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .db(p)?;
+        if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+            return Err(Error::Config(
+                "the entry log needs SQLite's WAL journal mode",
+            ));
+        }
+        conn.execute_batch("PRAGMA synchronous = FULL;").db(p)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .db(p)?;
+        tx.execute_batch(SCHEMA).db(p)?;
+        let stored: Option<i64> = tx
+            .query_row("SELECT value FROM unit WHERE key = 'event'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .db(p)?;
+        match stored {
+            Some(found) if found != i64::from(event.0) => {
+                let found = u32::try_from(found).map_err(|_| Error::CorruptLog {
+                    what: "unit.event",
+                    detail: format!("{found} is not an event id"),
+                })?;
+                return Err(Error::WrongEventLog {
+                    expected: event,
+                    found: EventId(found),
+                });
+            }
+            Some(_) => {}
+            None => {
+                tx.execute(
+                    "INSERT INTO unit (key, value) VALUES ('event', ?1)",
+                    params![i64::from(event.0)],
+                )
+                .db(p)?;
+            }
+        }
+        tx.commit().db(p)?;
+        Ok(Self {
+            conn,
+            path: path_str,
+            event,
+        })
+    }
+
+    /// The event this log is for.
+    pub fn event(&self) -> EventId {
+        self.event
+    }
+
+    /// The file path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Decide anti-passback for `candidates` (in order: the first one the
+    /// policy lets in is admitted) and log the scan, in one transaction.
+    /// `template` carries the scan's id, time, gate, device and medium.
+    pub(crate) fn enter(
+        &mut self,
+        template: EntryRecord,
+        candidates: &[Candidate],
+        policy: PassbackPolicy,
+    ) -> Result<Logged> {
+        let p = self.path.as_str();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .db(p)?;
+        let mut first_refusal: Option<(usize, Refusal, Option<PreviousEntry>)> = None;
+        for (i, c) in candidates.iter().enumerate() {
+            let (presence, previous) = read_presence(&tx, c.facts.serial, p)?;
+            match policy.check(presence, c.paper) {
+                Ok(()) => {
+                    let entry = presence.entries.saturating_add(1);
+                    tx.execute(
+                        "INSERT INTO presence (serial, entries, inside, last_at, last_gate)
+                         VALUES (?1, ?2, 1, ?3, ?4)
+                         ON CONFLICT (serial) DO UPDATE SET
+                           entries = excluded.entries, inside = 1,
+                           last_at = excluded.last_at, last_gate = excluded.last_gate",
+                        params![
+                            i64::from(c.facts.serial.0),
+                            i64::from(entry),
+                            ts(template.at)?,
+                            i64::from(template.gate.0)
+                        ],
+                    )
+                    .db(p)?;
+                    let record = EntryRecord {
+                        ticket: Some(c.facts),
+                        result: ScanResult::Admitted { entry },
+                        ..template
+                    };
+                    insert_scan(&tx, &record, p)?;
+                    tx.commit().db(p)?;
+                    return Ok(Logged {
+                        admitted: Some(i),
+                        record,
+                        previous: None,
+                    });
+                }
+                Err(refusal) => {
+                    if first_refusal.is_none() {
+                        first_refusal = Some((i, refusal, previous));
+                    }
+                }
+            }
+        }
+        let (facts, code, previous) = match first_refusal {
+            Some((i, refusal, prev)) => (candidates.get(i).map(|c| c.facts), refusal.code(), prev),
+            None => (None, Refusal::NoTicket.code(), None),
+        };
+        let record = EntryRecord {
+            ticket: facts.or(template.ticket),
+            result: ScanResult::Refused { code },
+            ..template
+        };
+        insert_scan(&tx, &record, p)?;
+        tx.commit().db(p)?;
+        Ok(Logged {
+            admitted: None,
+            record,
+            previous,
+        })
+    }
+
+    /// Log a scan that was decided without the log (a refusal before
+    /// anti-passback).
+    pub(crate) fn append(&mut self, record: &EntryRecord) -> Result<()> {
+        let p = self.path.as_str();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .db(p)?;
+        insert_scan(&tx, record, p)?;
+        tx.commit().db(p)
+    }
+
+    /// Log an exit of `serial` and mark it outside, in one transaction.
+    /// Returns whether it was inside.
+    pub(crate) fn exit(&mut self, record: &EntryRecord, serial: TicketSerial) -> Result<bool> {
+        let p = self.path.as_str();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .db(p)?;
+        let changed = tx
+            .execute(
+                "UPDATE presence SET inside = 0 WHERE serial = ?1 AND inside = 1",
+                params![i64::from(serial.0)],
+            )
+            .db(p)?;
+        insert_scan(&tx, record, p)?;
+        tx.commit().db(p)?;
+        Ok(changed == 1)
+    }
+
+    /// What the log knows about one ticket.
+    pub fn presence(&self, serial: TicketSerial) -> Result<Presence> {
+        read_presence(&self.conn, serial, &self.path).map(|(p, _)| p)
+    }
+
+    /// Number of tickets admitted at least once.
+    pub fn admitted_tickets(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM presence", [], |r| r.get(0))
+            .db(&self.path)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Number of scans logged.
+    pub fn scan_count(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM scans", [], |r| r.get(0))
+            .db(&self.path)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Up to `limit` records after `cursor`, in log order, and the cursor to
+    /// continue from.
+    pub fn export_since(&self, cursor: Cursor, limit: usize) -> Result<(Vec<EntryRecord>, Cursor)> {
+        let p = self.path.as_str();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, record FROM scans WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+            .db(p)?;
+        let rows = stmt
+            .query_map(params![cursor.0, limit], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .db(p)?;
+        let mut out = Vec::new();
+        let mut last = cursor;
+        for row in rows {
+            let (seq, bytes) = row.db(p)?;
+            out.push(decode_record(&bytes)?);
+            last = Cursor(seq);
+        }
+        Ok((out, last))
+    }
+
+    /// Every record, in log order.
+    pub fn records(&self) -> Result<Vec<EntryRecord>> {
+        self.export_since(Cursor(0), usize::MAX).map(|(r, _)| r)
+    }
+
+    /// The cursor up to which records have been uploaded.
+    pub fn upload_cursor(&self) -> Result<Cursor> {
+        let v: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT value FROM unit WHERE key = 'upload_cursor'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .db(&self.path)?;
+        Ok(Cursor(v.unwrap_or(0)))
+    }
+
+    /// Remember that the center has stored everything up to `cursor`.
+    /// The cursor never moves back.
+    pub fn set_upload_cursor(&self, cursor: Cursor) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO unit (key, value) VALUES ('upload_cursor', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
+                params![cursor.0],
+            )
+            .db(&self.path)?;
+        Ok(())
+    }
+
+    /// A stored value of the unit table.
+    pub(crate) fn get_meta(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.conn
+            .query_row("SELECT value FROM unit WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .db(&self.path)
+    }
+
+    /// Store a value of the unit table.
+    pub(crate) fn put_meta(&self, key: &str, value: &[u8]) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO unit (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .db(&self.path)?;
+        Ok(())
+    }
+}
+
+fn ts(t: Timestamp) -> Result<i64> {
+    i64::try_from(t.0).map_err(|_| Error::Config("timestamp beyond year 292 billion"))
+}
+
+fn read_presence(
+    conn: &Connection,
+    serial: TicketSerial,
+    p: &str,
+) -> Result<(Presence, Option<PreviousEntry>)> {
+    let row: Option<(i64, i64, i64, i64)> = conn
+        .prepare_cached(
+            "SELECT entries, inside, last_at, last_gate FROM presence WHERE serial = ?1",
+        )
+        .db(p)?
+        .query_row(params![i64::from(serial.0)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()
+        .db(p)?;
+    let Some((entries, inside, at, gate)) = row else {
+        return Ok((Presence::default(), None));
+    };
+    let corrupt = |what, v: i64| Error::CorruptLog {
+        what,
+        detail: format!("{v}"),
+    };
+    let entries = u32::try_from(entries).map_err(|_| corrupt("presence.entries", entries))?;
+    let presence = Presence {
+        entries,
+        inside: inside != 0,
+    };
+    let previous = PreviousEntry {
+        gate: GateId(u16::try_from(gate).map_err(|_| corrupt("presence.last_gate", gate))?),
+        at: Timestamp(u64::try_from(at).map_err(|_| corrupt("presence.last_at", at))?),
+        entries,
+    };
+    Ok((presence, Some(previous)))
+}
+
+fn insert_scan(conn: &Connection, record: &EntryRecord, p: &str) -> Result<()> {
+    let bytes = postcard::to_allocvec(record).map_err(|e| Error::CorruptLog {
+        what: "scans.record",
+        detail: e.to_string(),
+    })?;
+    let serial = record.ticket.map(|t| i64::from(t.serial.0));
+    let direction = match record.direction {
+        Direction::Entry => kind(record.result),
+        Direction::Exit => 2,
+    };
+    conn.prepare_cached(
+        "INSERT INTO scans (scan_id, at, gate, kind, serial, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .db(p)?
+    .execute(params![
+        &record.scan_id.0[..],
+        ts(record.at)?,
+        i64::from(record.gate.0),
+        direction,
+        serial,
+        bytes
+    ])
+    .db(p)?;
+    Ok(())
+}
+
+fn decode_record(bytes: &[u8]) -> Result<EntryRecord> {
+    postcard::from_bytes(bytes).map_err(|e| Error::CorruptLog {
+        what: "scans.record",
+        detail: e.to_string(),
+    })
+}

@@ -1,0 +1,106 @@
+use eticket_core::ids::EventId;
+
+/// Everything that can go wrong in the venue unit: the entry log's storage,
+/// a chip that cannot be read, sync material that does not verify, and
+/// upload batches that do not decode.
+///
+/// A refused ticket is *not* an error: it is an [`Outcome`](crate::Outcome)
+/// with a [`Refusal`](crate::Refusal).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The entry log's SQLite database failed.
+    #[error("entry log database at {path}: {source}")]
+    Database {
+        /// The database file.
+        path: String,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The entry log holds a value this version cannot read (a corrupt or
+    /// foreign file).
+    #[error("entry log: {what} holds an invalid value ({detail})")]
+    CorruptLog {
+        /// The table and column.
+        what: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The entry log was created for another event.
+    #[error("entry log is for event {found}, this unit admits to {expected}")]
+    WrongEventLog {
+        /// The event of this unit.
+        expected: EventId,
+        /// The event the file was created for.
+        found: EventId,
+    },
+    /// Talking to the chip failed (removed, transport error, bad answer).
+    #[error("chip: {0}")]
+    Chip(String),
+    /// Signed material from the center (key set, revocation list or delta) was
+    /// refused.
+    #[error("{what} refused: {source}")]
+    Sync {
+        /// Which material.
+        what: &'static str,
+        /// Why core refused it.
+        #[source]
+        source: eticket_core::Error,
+    },
+    /// A key set or revocation list is not newer than the one installed.
+    #[error("{what} version {offered} is not newer than the installed version {installed}")]
+    NotNewer {
+        /// Which material.
+        what: &'static str,
+        /// The installed version.
+        installed: u64,
+        /// The version offered.
+        offered: u64,
+    },
+    /// An upload batch could not be decoded.
+    #[error("upload batch: {0}")]
+    Batch(&'static str),
+    /// An upload batch is larger than the format allows.
+    #[error("upload batch too large: {len} {unit}, the maximum is {max}")]
+    BatchTooLarge {
+        /// The size found.
+        len: usize,
+        /// The maximum.
+        max: usize,
+        /// Bytes or records.
+        unit: &'static str,
+    },
+    /// A record with an existing scan id but different content was imported.
+    #[error("scan {scan_id} already stored with different content")]
+    ScanIdConflict {
+        /// The scan id, hex.
+        scan_id: String,
+    },
+    /// A configuration value is not usable.
+    #[error("invalid configuration: {0}")]
+    Config(&'static str),
+    /// The system random source failed.
+    #[error("random source failed: {0}")]
+    Random(String),
+    /// Writing a report (CSV, JSON, SVG) failed.
+    #[error("report: {0}")]
+    Report(String),
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Attach the database path to a rusqlite error.
+pub(crate) trait DbContext<T> {
+    fn db(self, path: &str) -> Result<T>;
+}
+
+impl<T> DbContext<T> for std::result::Result<T, rusqlite::Error> {
+    fn db(self, path: &str) -> Result<T> {
+        self.map_err(|source| Error::Database {
+            path: path.to_owned(),
+            source,
+        })
+    }
+}

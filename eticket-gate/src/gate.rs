@@ -1,0 +1,427 @@
+//! One gate device: admission in one call, for a chip or a scanned paper
+//! code, and exit scans for re-entry policies.
+//!
+//! The chip flow: ask the chip who it is, send it a fresh random challenge
+//! and verify the answer with the public key whose hash is the chip id (a
+//! cloned card or a replayed answer fails here), read its tickets, run core's
+//! [`decide`] on each with `Presented::Chip(proven id)`, then let the entry
+//! log's anti-passback transaction pick the first admissible ticket. Every
+//! scan, admitted or not, is logged.
+
+use std::fmt;
+use std::sync::Arc;
+
+use eticket_core::admission::{Decision, GateContext, Guidance, Presented, Reason, decide};
+use eticket_core::chipauth::{CHALLENGE_LEN, verify_answer};
+use eticket_core::ids::{ChipId, GateId};
+use eticket_core::ticket::{Holder, TicketBody, VerifiedTicket};
+use eticket_core::time::Timestamp;
+use rand_core::{OsRng, RngCore};
+
+use crate::chip::{MAX_TICKETS_PER_CHIP, PresentedChip};
+use crate::entry_log::{Candidate, EntryLog, PreviousEntry};
+use crate::record::{Direction, EntryRecord, Medium, ScanId, ScanResult, TicketFacts, device_name};
+use crate::refusal::Refusal;
+use crate::unit::Shared;
+use crate::{Error, Result};
+
+/// What a scan ended in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Let them in.
+    Admitted {
+        /// The ticket that admitted them.
+        ticket: VerifiedTicket,
+        /// Where to go (c59).
+        guidance: Guidance,
+        /// Which admission of this ticket it was, from 1.
+        entry: u32,
+    },
+    /// Refuse.
+    Refused {
+        /// Why.
+        refusal: Refusal,
+        /// The ticket, when it verified.
+        ticket: Option<TicketBody>,
+        /// For a passback refusal, the ticket's last admission.
+        previous: Option<PreviousEntry>,
+    },
+    /// An exit scan was recorded.
+    Exited {
+        /// The ticket.
+        ticket: TicketBody,
+        /// Whether the log had it inside.
+        was_inside: bool,
+    },
+}
+
+/// The result of one scan: the verdict and the logged record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// What to do.
+    pub verdict: Verdict,
+    /// The line written to the entry log.
+    pub record: EntryRecord,
+}
+
+impl Outcome {
+    /// The scan's unique id.
+    pub fn scan_id(&self) -> ScanId {
+        self.record.scan_id
+    }
+
+    /// Whether the person may enter.
+    pub fn is_admitted(&self) -> bool {
+        matches!(self.verdict, Verdict::Admitted { .. })
+    }
+
+    /// Why it was refused.
+    pub fn refusal(&self) -> Option<Refusal> {
+        match &self.verdict {
+            Verdict::Refused { refusal, .. } => Some(*refusal),
+            _ => None,
+        }
+    }
+
+    /// Where an admitted person goes.
+    pub fn guidance(&self) -> Option<&Guidance> {
+        match &self.verdict {
+            Verdict::Admitted { guidance, .. } => Some(guidance),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    /// One line for the gate's screen: `ADMIT …guidance…` or `REFUSE …reason…`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.verdict {
+            Verdict::Admitted { guidance, .. } => write!(f, "ADMIT  {guidance}"),
+            Verdict::Refused {
+                refusal, previous, ..
+            } => {
+                write!(f, "REFUSE {refusal}")?;
+                if let Some(p) = previous {
+                    write!(f, " (last entry {} at {})", p.gate, p.at)?;
+                }
+                Ok(())
+            }
+            Verdict::Exited { ticket, .. } => write!(f, "EXIT   {}", ticket.serial),
+        }
+    }
+}
+
+/// A gate device of the venue unit, with its own connection to the shared
+/// entry log. Create it with [`VenueUnit::gate`](crate::VenueUnit::gate);
+/// move it to the thread that drives the reader.
+#[derive(Debug)]
+pub struct Gate {
+    id: GateId,
+    device: String,
+    log: EntryLog,
+    shared: Arc<Shared>,
+}
+
+/// A chip that proved its identity, with the tickets it holds.
+struct ProvenChip {
+    id: ChipId,
+    tickets: Vec<Vec<u8>>,
+}
+
+impl Gate {
+    pub(crate) fn new(id: GateId, device: &str, log: EntryLog, shared: Arc<Shared>) -> Self {
+        Self {
+            id,
+            device: device_name(device),
+            log,
+            shared,
+        }
+    }
+
+    /// The gate's id.
+    pub fn id(&self) -> GateId {
+        self.id
+    }
+
+    /// The device name logged with every scan.
+    pub fn device(&self) -> &str {
+        &self.device
+    }
+
+    fn template(
+        &self,
+        direction: Direction,
+        medium: Medium,
+        now: Timestamp,
+    ) -> Result<EntryRecord> {
+        Ok(EntryRecord {
+            scan_id: ScanId::random()?,
+            event: self.shared.event.id,
+            at: now,
+            gate: self.id,
+            device: self.device.clone(),
+            direction,
+            medium,
+            ticket: None,
+            result: ScanResult::Refused {
+                code: Refusal::NoTicket.code(),
+            },
+        })
+    }
+
+    /// Admit or refuse the chip in front of the reader.
+    ///
+    /// Errors only when the entry log cannot be written (the gate must then
+    /// not open); everything about the chip and its tickets is an [`Outcome`].
+    pub fn admit_chip<C: PresentedChip + ?Sized>(
+        &mut self,
+        chip: &mut C,
+        now: Timestamp,
+    ) -> Result<Outcome> {
+        let (template, proven) = self.prove(chip, Direction::Entry, now)?;
+        let proven = match proven {
+            Ok(p) => p,
+            Err(refusal) => return self.refuse(template, refusal, None),
+        };
+        self.enter(template, &proven.tickets, Presented::Chip(proven.id), now)
+    }
+
+    /// Admit or refuse a scanned paper ticket.
+    pub fn admit_paper(&mut self, payload: &[u8], now: Timestamp) -> Result<Outcome> {
+        let template = self.template(Direction::Entry, Medium::Paper, now)?;
+        self.enter(template, &[payload.to_vec()], Presented::Paper, now)
+    }
+
+    /// Record that the chip's holder leaves (re-entry policies). The chip
+    /// proves its identity as on entry, so a clone cannot check someone out.
+    pub fn exit_chip<C: PresentedChip + ?Sized>(
+        &mut self,
+        chip: &mut C,
+        now: Timestamp,
+    ) -> Result<Outcome> {
+        let (template, proven) = self.prove(chip, Direction::Exit, now)?;
+        match proven {
+            Ok(p) => self.exit(template, &p.tickets, Presented::Chip(p.id), now),
+            Err(refusal) => self.refuse(template, refusal, None),
+        }
+    }
+
+    /// Record that a paper ticket's holder leaves.
+    pub fn exit_paper(&mut self, payload: &[u8], now: Timestamp) -> Result<Outcome> {
+        let template = self.template(Direction::Exit, Medium::Paper, now)?;
+        self.exit(template, &[payload.to_vec()], Presented::Paper, now)
+    }
+
+    /// Identity, fresh challenge, answer, tickets.
+    fn prove<C: PresentedChip + ?Sized>(
+        &self,
+        chip: &mut C,
+        direction: Direction,
+        now: Timestamp,
+    ) -> Result<(EntryRecord, std::result::Result<ProvenChip, Refusal>)> {
+        let mut template = self.template(direction, Medium::UnreadableChip, now)?;
+        let Ok(who) = chip.identity() else {
+            return Ok((template, Err(Refusal::ChipUnreadable)));
+        };
+        template.medium = Medium::Chip(who.id);
+        let challenge = fresh_challenge()?;
+        let Ok(answer) = chip.answer(&challenge) else {
+            return Ok((template, Err(Refusal::ChipUnreadable)));
+        };
+        if verify_answer(who.id, &who.public_key, &challenge, &answer).is_err() {
+            return Ok((template, Err(Refusal::ChallengeFailed)));
+        }
+        let tickets = match chip.tickets() {
+            Ok(t) if t.len() > MAX_TICKETS_PER_CHIP => {
+                return Ok((template, Err(Refusal::ChipUnreadable)));
+            }
+            Ok(t) if t.is_empty() => return Ok((template, Err(Refusal::NoTicket))),
+            Ok(t) => t,
+            Err(_) => return Ok((template, Err(Refusal::ChipUnreadable))),
+        };
+        Ok((
+            template,
+            Ok(ProvenChip {
+                id: who.id,
+                tickets,
+            }),
+        ))
+    }
+
+    /// Core's decision on every ticket, with the unit's trust and settings.
+    fn decide_all(
+        &self,
+        tickets: &[Vec<u8>],
+        presented: Presented,
+        now: Timestamp,
+    ) -> Result<Vec<Decision>> {
+        let trust = self.shared.trust_read();
+        let mut ctx = GateContext::new(&self.shared.event, trust.keys(), trust.revocations(), now)
+            .map_err(|_| Error::Config("the revocation list is for another event"))?;
+        ctx.clock_skew = self.shared.settings.clock_skew;
+        ctx.accept_specimen = self.shared.settings.accept_specimen;
+        Ok(tickets.iter().map(|t| decide(t, presented, &ctx)).collect())
+    }
+
+    fn enter(
+        &mut self,
+        template: EntryRecord,
+        tickets: &[Vec<u8>],
+        presented: Presented,
+        now: Timestamp,
+    ) -> Result<Outcome> {
+        let decisions = self.decide_all(tickets, presented, now)?;
+        let mut admissible = Vec::new();
+        let mut candidates = Vec::new();
+        for d in &decisions {
+            if let Decision::Admit { ticket, guidance } = d {
+                candidates.push(Candidate {
+                    facts: TicketFacts::from(&ticket.body),
+                    paper: presented == Presented::Paper,
+                });
+                admissible.push((ticket, guidance));
+            }
+        }
+        if candidates.is_empty() {
+            let (reason, ticket) = most_telling(&decisions, self.shared.event.id);
+            let mut template = template;
+            template.ticket = ticket.as_ref().map(TicketFacts::from);
+            return self.refuse(template, reason.into(), ticket);
+        }
+        let logged = self
+            .log
+            .enter(template, &candidates, self.shared.settings.policy)?;
+        let verdict = match logged.admitted.and_then(|i| admissible.get(i)) {
+            Some((ticket, guidance)) => Verdict::Admitted {
+                ticket: (*ticket).clone(),
+                guidance: (*guidance).clone(),
+                entry: match logged.record.result {
+                    ScanResult::Admitted { entry } => entry,
+                    _ => 1,
+                },
+            },
+            None => Verdict::Refused {
+                refusal: logged
+                    .record
+                    .result
+                    .refusal()
+                    .unwrap_or(Refusal::AlreadyAdmitted),
+                ticket: admissible.first().map(|(t, _)| t.body.clone()),
+                previous: logged.previous,
+            },
+        };
+        Ok(Outcome {
+            verdict,
+            record: logged.record,
+        })
+    }
+
+    fn exit(
+        &mut self,
+        mut template: EntryRecord,
+        tickets: &[Vec<u8>],
+        presented: Presented,
+        now: Timestamp,
+    ) -> Result<Outcome> {
+        let decisions = self.decide_all(tickets, presented, now)?;
+        // Leaving needs an authentic ticket of this event on the right medium;
+        // a ticket that expired or was revoked while inside may still leave.
+        let leaving: Vec<&TicketBody> = decisions
+            .iter()
+            .filter_map(|d| match d {
+                Decision::Admit { ticket, .. } => Some(&ticket.body),
+                Decision::Reject {
+                    reason: Reason::Expired | Reason::Revoked | Reason::NotYetValid,
+                    ticket: Some(t),
+                } if t.body.event == self.shared.event.id && holds(presented, t) => Some(&t.body),
+                _ => None,
+            })
+            .collect();
+        let mut chosen = None;
+        for body in &leaving {
+            if self.log.presence(body.serial)?.inside {
+                chosen = Some(*body);
+                break;
+            }
+        }
+        let Some(body) = chosen.or(leaving.first().copied()) else {
+            let (reason, ticket) = most_telling(&decisions, self.shared.event.id);
+            template.ticket = ticket.as_ref().map(TicketFacts::from);
+            return self.refuse(template, reason.into(), ticket);
+        };
+        template.ticket = Some(TicketFacts::from(body));
+        template.result = ScanResult::Exited;
+        let was_inside = self.log.exit(&template, body.serial)?;
+        Ok(Outcome {
+            verdict: Verdict::Exited {
+                ticket: body.clone(),
+                was_inside,
+            },
+            record: template,
+        })
+    }
+
+    fn refuse(
+        &mut self,
+        mut template: EntryRecord,
+        refusal: Refusal,
+        ticket: Option<TicketBody>,
+    ) -> Result<Outcome> {
+        template.result = ScanResult::Refused {
+            code: refusal.code(),
+        };
+        self.log.append(&template)?;
+        Ok(Outcome {
+            verdict: Verdict::Refused {
+                refusal,
+                ticket,
+                previous: None,
+            },
+            record: template,
+        })
+    }
+}
+
+/// Whether the presentation matches the ticket's holder.
+fn holds(presented: Presented, ticket: &VerifiedTicket) -> bool {
+    match (presented, ticket.body.holder) {
+        (Presented::Chip(chip), Holder::Chip(owner)) => chip == owner,
+        (Presented::Paper, Holder::Paper) => true,
+        _ => false,
+    }
+}
+
+/// A fresh challenge from the operating system's CSPRNG.
+fn fresh_challenge() -> Result<[u8; CHALLENGE_LEN]> {
+    let mut c = [0u8; CHALLENGE_LEN];
+    OsRng
+        .try_fill_bytes(&mut c)
+        .map_err(|e| Error::Random(e.to_string()))?;
+    Ok(c)
+}
+
+/// Of several refused tickets on one chip, the refusal a steward should hear:
+/// one about a ticket of this event first, then one about a ticket that did
+/// not verify, and "for another event" last.
+fn most_telling(
+    decisions: &[Decision],
+    event: eticket_core::ids::EventId,
+) -> (Reason, Option<TicketBody>) {
+    let rank = |d: &Decision| match d {
+        Decision::Reject {
+            ticket: Some(t), ..
+        } if t.body.event == event => 0,
+        Decision::Reject { ticket: None, .. } => 1,
+        _ => 2,
+    };
+    decisions
+        .iter()
+        .min_by_key(|d| rank(d))
+        .and_then(|d| match d {
+            Decision::Reject { reason, ticket } => {
+                Some((*reason, ticket.as_ref().map(|t| t.body.clone())))
+            }
+            Decision::Admit { .. } => None,
+        })
+        .unwrap_or((Reason::Malformed, None))
+}

@@ -1,0 +1,218 @@
+//! What a gate trusts, and how it is kept up to date (sync): the center's key
+//! set (signed by a root key the unit is configured with; only newer versions
+//! are taken) and the event's revocation list (signed by a list key of the key
+//! set; replaced by a newer full list or moved on by signed deltas).
+
+use eticket_core::crypto::PublicKey;
+use eticket_core::ids::{EventId, KeyId};
+use eticket_core::keys::KeySet;
+use eticket_core::revocation::{RevocationDelta, RevocationList};
+use eticket_core::time::Timestamp;
+
+use crate::{Error, Result};
+
+/// The keys and lists a venue unit decides with.
+#[derive(Debug, Clone)]
+pub struct TrustStore {
+    root_id: KeyId,
+    root: PublicKey,
+    keys: KeySet,
+    key_set_bytes: Option<Vec<u8>>,
+    keys_received: Option<Timestamp>,
+    revocations: RevocationList,
+    revocations_received: Option<Timestamp>,
+}
+
+/// How old a unit's trust material is: show it on the gate's status screen,
+/// and alarm when the revocation list has not been refreshed for too long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Freshness {
+    /// Version of the installed key set (0: none).
+    pub key_set_version: u64,
+    /// Seconds since the key set was received, if one was.
+    pub key_set_received_ago: Option<u64>,
+    /// Version of the revocation list (0: the empty list).
+    pub revocation_version: u64,
+    /// Seconds since the center signed the revocation list, if it did.
+    pub revocation_issued_ago: Option<u64>,
+    /// Seconds since the list (or its last delta) was received.
+    pub revocation_received_ago: Option<u64>,
+}
+
+impl Freshness {
+    /// Whether the revocation list was signed more than `max_age` seconds ago
+    /// (or never).
+    pub fn revocations_older_than(&self, max_age: u64) -> bool {
+        self.revocation_issued_ago.is_none_or(|age| age > max_age)
+    }
+}
+
+impl TrustStore {
+    /// An empty store that trusts `root` for key sets; it admits nothing until
+    /// a key set is accepted.
+    pub fn new(root_id: KeyId, root: PublicKey, event: EventId) -> Self {
+        Self {
+            root_id,
+            root,
+            keys: KeySet::default(),
+            key_set_bytes: None,
+            keys_received: None,
+            revocations: RevocationList::empty(event),
+            revocations_received: None,
+        }
+    }
+
+    /// A store with a key set and revocation list the caller has already
+    /// verified (or built itself, as tests and demonstrations do).
+    pub fn with(
+        root_id: KeyId,
+        root: PublicKey,
+        keys: KeySet,
+        revocations: RevocationList,
+    ) -> Self {
+        Self {
+            keys,
+            revocations,
+            ..Self::new(root_id, root, EventId(0))
+        }
+    }
+
+    /// The event the revocation list is for.
+    pub fn event(&self) -> EventId {
+        self.revocations.event
+    }
+
+    /// The key set in use.
+    pub fn keys(&self) -> &KeySet {
+        &self.keys
+    }
+
+    /// The revocation list in use.
+    pub fn revocations(&self) -> &RevocationList {
+        &self.revocations
+    }
+
+    /// The signed bytes of the key set, when it came from the center.
+    pub fn key_set_bytes(&self) -> Option<&[u8]> {
+        self.key_set_bytes.as_deref()
+    }
+
+    /// Take a signed key set: verified with the root key, and only when its
+    /// version is newer than the installed one. Returns the new version.
+    pub fn accept_key_set(&mut self, signed: &[u8], now: Timestamp) -> Result<u64> {
+        let set =
+            KeySet::from_signed_bytes(signed, self.root_id, &self.root).map_err(|source| {
+                Error::Sync {
+                    what: "key set",
+                    source,
+                }
+            })?;
+        if set.version <= self.keys.version {
+            return Err(Error::NotNewer {
+                what: "key set",
+                installed: self.keys.version,
+                offered: set.version,
+            });
+        }
+        self.keys = set;
+        self.key_set_bytes = Some(signed.to_vec());
+        self.keys_received = Some(now);
+        Ok(self.keys.version)
+    }
+
+    /// Take a full signed revocation list for this event, newer than the
+    /// installed one. Returns the new version.
+    pub fn accept_revocation_list(&mut self, signed: &[u8], now: Timestamp) -> Result<u64> {
+        let list =
+            RevocationList::from_signed_bytes(signed, &self.keys, now).map_err(|source| {
+                Error::Sync {
+                    what: "revocation list",
+                    source,
+                }
+            })?;
+        if list.event != self.revocations.event {
+            return Err(Error::Sync {
+                what: "revocation list",
+                source: eticket_core::Error::EventMismatch {
+                    expected: self.revocations.event,
+                    got: list.event,
+                },
+            });
+        }
+        if list.version <= self.revocations.version {
+            return Err(Error::NotNewer {
+                what: "revocation list",
+                installed: self.revocations.version,
+                offered: list.version,
+            });
+        }
+        self.revocations = list;
+        self.revocations_received = Some(now);
+        Ok(self.revocations.version)
+    }
+
+    /// Apply a signed delta that starts at the installed version. Returns the
+    /// new version.
+    pub fn accept_revocation_delta(&mut self, signed: &[u8], now: Timestamp) -> Result<u64> {
+        let sync = |source| Error::Sync {
+            what: "revocation delta",
+            source,
+        };
+        let delta = RevocationDelta::from_signed_bytes(signed, &self.keys, now).map_err(sync)?;
+        let mut next = self.revocations.clone();
+        next.apply(&delta).map_err(sync)?;
+        self.revocations = next;
+        self.revocations_received = Some(now);
+        Ok(self.revocations.version)
+    }
+
+    /// Install an already verified list when it is newer (used when a unit
+    /// reloads its own stored state).
+    pub(crate) fn adopt_revocations(&mut self, list: RevocationList, received: Option<Timestamp>) {
+        if list.event == self.revocations.event && list.version > self.revocations.version {
+            self.revocations = list;
+            self.revocations_received = received;
+        }
+    }
+
+    /// When the key set and the list were received.
+    pub(crate) fn received(&self) -> (Option<Timestamp>, Option<Timestamp>) {
+        (self.keys_received, self.revocations_received)
+    }
+
+    /// Record when a stored key set was received.
+    pub(crate) fn set_keys_received(&mut self, at: Option<Timestamp>) {
+        self.keys_received = at;
+    }
+
+    /// Make sure the store is for `event`.
+    pub(crate) fn for_event(mut self, event: EventId) -> Result<Self> {
+        if self.revocations.event == event {
+            return Ok(self);
+        }
+        if self.revocations.version == 0 && self.revocations.is_empty() {
+            self.revocations = RevocationList::empty(event);
+            return Ok(self);
+        }
+        Err(Error::Sync {
+            what: "revocation list",
+            source: eticket_core::Error::EventMismatch {
+                expected: event,
+                got: self.revocations.event,
+            },
+        })
+    }
+
+    /// How old the key set and list are at `now`.
+    pub fn freshness(&self, now: Timestamp) -> Freshness {
+        let ago = |t: Timestamp| now.0.saturating_sub(t.0);
+        Freshness {
+            key_set_version: self.keys.version,
+            key_set_received_ago: self.keys_received.map(ago),
+            revocation_version: self.revocations.version,
+            revocation_issued_ago: (self.revocations.version > 0)
+                .then(|| ago(self.revocations.issued_at)),
+            revocation_received_ago: self.revocations_received.map(ago),
+        }
+    }
+}

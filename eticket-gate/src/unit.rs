@@ -1,0 +1,261 @@
+//! The event-venue management unit (c55, c58): one event, its trust store,
+//! its anti-passback policy and the shared entry log that every gate writes.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use eticket_core::event::EventInfo;
+use eticket_core::ids::GateId;
+use eticket_core::revocation::RevocationList;
+use eticket_core::time::Timestamp;
+
+use crate::entry_log::{Cursor, EntryLog};
+use crate::gate::Gate;
+use crate::passback::PassbackPolicy;
+use crate::record::EntryRecord;
+use crate::trust::{Freshness, TrustStore};
+use crate::upload::UploadBatch;
+use crate::{Error, Result};
+
+/// How a unit admits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Anti-passback policy.
+    pub policy: PassbackPolicy,
+    /// Seconds of clock difference tolerated at both ends of a ticket's
+    /// validity window.
+    pub clock_skew: u64,
+    /// Whether specimen tickets are admitted (rehearsals).
+    pub accept_specimen: bool,
+}
+
+impl Settings {
+    /// `policy` with a two-minute clock skew and no specimens.
+    pub fn new(policy: PassbackPolicy) -> Self {
+        Self {
+            policy,
+            clock_skew: 120,
+            accept_specimen: false,
+        }
+    }
+}
+
+/// What every gate of a unit shares.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub event: EventInfo,
+    pub settings: Settings,
+    trust: RwLock<TrustStore>,
+}
+
+impl Shared {
+    pub(crate) fn trust_read(&self) -> RwLockReadGuard<'_, TrustStore> {
+        // The store is replaced whole under the lock, so a panicked writer
+        // cannot leave it half-updated: the poison flag carries no meaning.
+        self.trust
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn trust_write(&self) -> RwLockWriteGuard<'_, TrustStore> {
+        self.trust
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+const KEY_SET: &str = "key_set";
+const KEY_SET_RECEIVED: &str = "key_set_received";
+const REVOCATIONS: &str = "revocations";
+const REVOCATIONS_RECEIVED: &str = "revocations_received";
+
+/// A venue unit: open it once per event on the venue's server, then hand a
+/// [`Gate`] to each gate device.
+///
+/// ```
+/// use eticket_core::{fixtures, ids::*, revocation::RevocationList};
+/// use eticket_gate::{PassbackPolicy, TrustStore, VenueUnit};
+/// let dir = tempfile::tempdir().unwrap();
+/// let event = fixtures::small_event();
+/// let root = fixtures::root_key();
+/// let trust = TrustStore::with(root.id(), root.public_key(), fixtures::key_set(),
+///     RevocationList::empty(event.id));
+/// let unit = VenueUnit::open(dir.path().join("entries.db"), event, trust,
+///     PassbackPolicy::SingleEntry).unwrap();
+/// let mut gate = unit.gate(GateId(1), "north-1").unwrap();
+/// let paper = fixtures::paper_ticket(TicketSerial(5)).sign(&fixtures::ticket_key()).unwrap();
+/// assert!(gate.admit_paper(paper.as_bytes(), fixtures::NOW).unwrap().is_admitted());
+/// let copy = gate.admit_paper(paper.as_bytes(), fixtures::NOW).unwrap();
+/// assert_eq!(copy.refusal(), Some(eticket_gate::Refusal::PaperAlreadyUsed));
+/// ```
+#[derive(Debug)]
+pub struct VenueUnit {
+    shared: Arc<Shared>,
+    log: EntryLog,
+    path: PathBuf,
+}
+
+impl VenueUnit {
+    /// Open (or create) the unit's entry log at `path` for `event`, with the
+    /// default [`Settings`] for `policy`. Trust material stored by an earlier
+    /// run is taken when it is newer than `trust`.
+    pub fn open(
+        path: impl AsRef<Path>,
+        event: EventInfo,
+        trust: TrustStore,
+        policy: PassbackPolicy,
+    ) -> Result<Self> {
+        Self::open_with(path, event, trust, Settings::new(policy))
+    }
+
+    /// [`open`](Self::open) with explicit settings.
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        event: EventInfo,
+        trust: TrustStore,
+        settings: Settings,
+    ) -> Result<Self> {
+        let log = EntryLog::open(path.as_ref(), event.id)?;
+        let mut trust = trust.for_event(event.id)?;
+        restore_trust(&log, &mut trust)?;
+        Ok(Self {
+            shared: Arc::new(Shared {
+                event,
+                settings,
+                trust: RwLock::new(trust),
+            }),
+            log,
+            path: path.as_ref().to_path_buf(),
+        })
+    }
+
+    /// A gate device with its own connection to the entry log.
+    pub fn gate(&self, id: GateId, device: &str) -> Result<Gate> {
+        if self.shared.event.venue.gate(id).is_none() {
+            return Err(Error::Config("the venue has no gate with this id"));
+        }
+        let log = EntryLog::open(&self.path, self.shared.event.id)?;
+        Ok(Gate::new(id, device, log, Arc::clone(&self.shared)))
+    }
+
+    /// The event.
+    pub fn event(&self) -> &EventInfo {
+        &self.shared.event
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> Settings {
+        self.shared.settings
+    }
+
+    /// The unit's own connection to the entry log (queries, export).
+    pub fn log(&self) -> &EntryLog {
+        &self.log
+    }
+
+    /// Every record of the log.
+    pub fn records(&self) -> Result<Vec<EntryRecord>> {
+        self.log.records()
+    }
+
+    /// How old the key set and revocation list are.
+    pub fn freshness(&self, now: Timestamp) -> Freshness {
+        self.shared.trust_read().freshness(now)
+    }
+
+    /// Take a newer signed key set from the center and keep it in the log.
+    pub fn accept_key_set(&self, signed: &[u8], now: Timestamp) -> Result<u64> {
+        self.update_trust(now, |t| t.accept_key_set(signed, now))
+    }
+
+    /// Take a newer signed revocation list and keep it in the log.
+    pub fn accept_revocation_list(&self, signed: &[u8], now: Timestamp) -> Result<u64> {
+        self.update_trust(now, |t| t.accept_revocation_list(signed, now))
+    }
+
+    /// Apply a signed revocation delta and keep the result in the log.
+    pub fn accept_revocation_delta(&self, signed: &[u8], now: Timestamp) -> Result<u64> {
+        self.update_trust(now, |t| t.accept_revocation_delta(signed, now))
+    }
+
+    fn update_trust(
+        &self,
+        now: Timestamp,
+        change: impl FnOnce(&mut TrustStore) -> Result<u64>,
+    ) -> Result<u64> {
+        let mut guard = self.shared.trust_write();
+        let mut next = guard.clone();
+        let version = change(&mut next)?;
+        persist_trust(&self.log, &next, now)?;
+        *guard = next;
+        Ok(version)
+    }
+
+    /// The records not yet confirmed by the center, at most `limit`, as an
+    /// upload batch. Nothing is marked: call
+    /// [`confirm_upload`](Self::confirm_upload) once the center stored it.
+    pub fn pending_upload(&self, unit_name: &str, limit: usize) -> Result<UploadBatch> {
+        let from = self.log.upload_cursor()?;
+        let (records, to) = self.log.export_since(from, limit)?;
+        UploadBatch::new(unit_name, self.shared.event.id, from, to, records)
+    }
+
+    /// Mark a batch as stored by the center.
+    pub fn confirm_upload(&self, batch: &UploadBatch) -> Result<()> {
+        self.log.set_upload_cursor(Cursor(batch.to_cursor))
+    }
+}
+
+fn restore_trust(log: &EntryLog, trust: &mut TrustStore) -> Result<()> {
+    let time = |key| -> Result<Option<Timestamp>> {
+        Ok(log
+            .get_meta(key)?
+            .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+            .map(|b| Timestamp(u64::from_be_bytes(b))))
+    };
+    if let Some(bytes) = log.get_meta(KEY_SET)? {
+        let received = time(KEY_SET_RECEIVED)?;
+        match trust.accept_key_set(&bytes, received.unwrap_or_default()) {
+            Ok(_) => trust.set_keys_received(received),
+            Err(Error::NotNewer { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if let Some(bytes) = log.get_meta(REVOCATIONS)? {
+        let stored: RevocationList =
+            postcard::from_bytes(&bytes).map_err(|e| Error::CorruptLog {
+                what: "unit.revocations",
+                detail: e.to_string(),
+            })?;
+        // Re-sort through the constructor: the stored order is not trusted.
+        let list = RevocationList::new(
+            stored.event,
+            stored.version,
+            stored.issued_at,
+            stored.entries().to_vec(),
+        )
+        .map_err(|e| Error::CorruptLog {
+            what: "unit.revocations",
+            detail: e.to_string(),
+        })?;
+        trust.adopt_revocations(list, time(REVOCATIONS_RECEIVED)?);
+    }
+    Ok(())
+}
+
+fn persist_trust(log: &EntryLog, trust: &TrustStore, now: Timestamp) -> Result<()> {
+    let (keys_received, lists_received) = trust.received();
+    if let Some(bytes) = trust.key_set_bytes() {
+        log.put_meta(KEY_SET, bytes)?;
+        let at = keys_received.unwrap_or(now);
+        log.put_meta(KEY_SET_RECEIVED, &at.0.to_be_bytes())?;
+    }
+    let list = postcard::to_allocvec(trust.revocations()).map_err(|e| Error::CorruptLog {
+        what: "unit.revocations",
+        detail: e.to_string(),
+    })?;
+    log.put_meta(REVOCATIONS, &list)?;
+    let at = lists_received.unwrap_or(now);
+    log.put_meta(REVOCATIONS_RECEIVED, &at.0.to_be_bytes())?;
+    Ok(())
+}
