@@ -1,0 +1,3 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Benchmarks (filled in below).
+fn main() {}

@@ -1,0 +1,572 @@
+//! The seat map: every seat cell of a venue on a grid, per block, with the
+//! general-admission areas, plus the indices that selection and best-available
+//! search use. Converts to and from core's [`SeatMaster`].
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use eticket_core::event::EventInfo;
+use eticket_core::ids::{BlockId, SeatType};
+use eticket_core::seat::{Area, SeatMaster, SeatTypeInfo};
+use eticket_core::venue::Block;
+use serde::{Deserialize, Serialize};
+
+use crate::cell::{BlockLayout, CellId, Focus, GaArea, GridPoint, SeatCell, SeatTypeStyle};
+use crate::error::{AllocError, Result};
+
+/// The largest number of cells a map may have.
+pub const MAX_CELLS: usize = 2_000_000;
+
+/// The plain data of a seat map, as serialized (JSON for the web, the center).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeatMapData {
+    /// The venue's name.
+    pub name: String,
+    /// The stage focus seats are scored against.
+    pub focus: Focus,
+    /// Score cost per row outside a block's preferred rows (see
+    /// [`best`](crate::best)).
+    #[serde(default)]
+    pub row_penalty: f32,
+    /// The seat types with their colours.
+    pub seat_types: Vec<SeatTypeStyle>,
+    /// The blocks, in drawing order.
+    pub blocks: Vec<BlockLayout>,
+    /// Every seat cell.
+    pub cells: Vec<SeatCell>,
+    /// General-admission areas.
+    #[serde(default)]
+    pub areas: Vec<GaArea>,
+}
+
+/// A small set of seat types (all 256 codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct TypeSet([u64; 4]);
+
+impl TypeSet {
+    pub(crate) fn insert(&mut self, t: SeatType) {
+        self.0[usize::from(t.0 >> 6)] |= 1 << (t.0 & 63);
+    }
+    pub(crate) fn contains(&self, t: SeatType) -> bool {
+        self.0[usize::from(t.0 >> 6)] & (1 << (t.0 & 63)) != 0
+    }
+}
+
+/// One row of one block: its cells are `start..end`, in column order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RowIndex {
+    pub(crate) block: BlockId,
+    pub(crate) row: u16,
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+    pub(crate) types: TypeSet,
+    /// The row's penalty term of the score.
+    pub(crate) penalty: f32,
+    /// No run of this row can score lower than this.
+    pub(crate) bound: f32,
+}
+
+impl RowIndex {
+    pub(crate) fn range(&self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// A venue's seats as cells on a grid.
+///
+/// Build one from a file ([`SeatMap::from_toml`]), from core's seat master
+/// ([`SeatMap::from_seat_master`]), with the generator
+/// ([`stadium`](crate::stadium)), or from its JSON form; it serializes as
+/// [`SeatMapData`].
+///
+/// ```
+/// use eticket_alloc::SeatMap;
+/// let map = SeatMap::from_toml(r#"
+/// name = "Hall"
+/// focus = { x = 2.0, y = -3.0 }
+/// [[seat_types]]
+/// id = 1
+/// name = "Stalls"
+/// [[blocks]]
+/// id = 1
+/// name = "Stalls"
+/// legend = { a = 1 }
+/// rows = ["aa.aa", "aaaaa"]
+/// "#).unwrap();
+/// assert_eq!(map.cells().len(), 9);
+/// let json = map.to_json();
+/// assert_eq!(eticket_alloc::SeatMap::from_json(&json).unwrap(), map);
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "SeatMapData", into = "SeatMapData")]
+pub struct SeatMap {
+    data: SeatMapData,
+    rows: Vec<RowIndex>,
+    rows_by_bound: Vec<u32>,
+    by_seat: HashMap<(BlockId, u16, u16), u32>,
+}
+
+impl PartialEq for SeatMap {
+    fn eq(&self, other: &Self) -> bool {
+        self.data == other.data
+    }
+}
+
+impl TryFrom<SeatMapData> for SeatMap {
+    type Error = AllocError;
+    fn try_from(data: SeatMapData) -> Result<Self> {
+        SeatMap::new(data)
+    }
+}
+
+impl From<SeatMap> for SeatMapData {
+    fn from(map: SeatMap) -> Self {
+        map.data
+    }
+}
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> AllocError {
+    AllocError::InvalidMap {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+impl SeatMap {
+    /// Check the data and build the indices. Cells are put in block (as
+    /// listed), row, column order; [`CellId`]s index that order.
+    pub fn new(mut data: SeatMapData) -> Result<Self> {
+        check_header(&data)?;
+        let block_pos: HashMap<BlockId, usize> = data
+            .blocks
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.id, i))
+            .collect();
+        for (i, c) in data.cells.iter().enumerate() {
+            if !block_pos.contains_key(&c.block) {
+                return Err(invalid(
+                    format!("cells[{i}].block"),
+                    "not a block of the map",
+                ));
+            }
+            if c.row == 0 || c.number == 0 {
+                return Err(invalid(
+                    format!("cells[{i}]"),
+                    "rows and numbers start at 1",
+                ));
+            }
+            if !data.seat_types.iter().any(|t| t.id == c.seat_type) {
+                return Err(invalid(
+                    format!("cells[{i}].seat_type"),
+                    "not a seat type of the map",
+                ));
+            }
+        }
+        data.cells
+            .sort_by_key(|c| (block_pos.get(&c.block).copied(), c.row, c.col));
+        let mut by_seat = HashMap::with_capacity(data.cells.len());
+        for (i, c) in data.cells.iter().enumerate() {
+            if by_seat
+                .insert((c.block, c.row, c.number), i as u32)
+                .is_some()
+            {
+                return Err(invalid(
+                    "cells",
+                    format!("seat {} appears twice", c.label()),
+                ));
+            }
+            if i > 0 {
+                let p = &data.cells[i - 1];
+                if (p.block, p.row, p.col) == (c.block, c.row, c.col) {
+                    return Err(invalid(
+                        "cells",
+                        format!("seats {} and {} share a column", p.label(), c.label()),
+                    ));
+                }
+            }
+        }
+        let rows = build_rows(&data);
+        let mut rows_by_bound: Vec<u32> = (0..rows.len() as u32).collect();
+        rows_by_bound.sort_by(|&a, &b| rows[a as usize].bound.total_cmp(&rows[b as usize].bound));
+        Ok(SeatMap {
+            data,
+            rows,
+            rows_by_bound,
+            by_seat,
+        })
+    }
+
+    /// The venue's name.
+    pub fn name(&self) -> &str {
+        &self.data.name
+    }
+
+    /// The stage focus.
+    pub fn focus(&self) -> Focus {
+        self.data.focus
+    }
+
+    /// Score cost per row outside a block's preferred rows.
+    pub fn row_penalty(&self) -> f32 {
+        self.data.row_penalty
+    }
+
+    /// All cells, indexed by [`CellId`].
+    pub fn cells(&self) -> &[SeatCell] {
+        &self.data.cells
+    }
+
+    /// The cell with this id.
+    pub fn cell(&self, id: CellId) -> Option<&SeatCell> {
+        self.data.cells.get(id.index())
+    }
+
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.data.cells.len()
+    }
+
+    /// True when the map has no cells.
+    pub fn is_empty(&self) -> bool {
+        self.data.cells.is_empty()
+    }
+
+    /// The seat types.
+    pub fn seat_types(&self) -> &[SeatTypeStyle] {
+        &self.data.seat_types
+    }
+
+    /// The blocks.
+    pub fn blocks(&self) -> &[BlockLayout] {
+        &self.data.blocks
+    }
+
+    /// The block with this id.
+    pub fn block(&self, id: BlockId) -> Option<&BlockLayout> {
+        self.data.blocks.iter().find(|b| b.id == id)
+    }
+
+    /// The general-admission areas.
+    pub fn areas(&self) -> &[GaArea] {
+        &self.data.areas
+    }
+
+    /// The cell of a seat.
+    pub fn find(&self, block: BlockId, row: u16, number: u16) -> Option<CellId> {
+        self.by_seat.get(&(block, row, number)).map(|&i| CellId(i))
+    }
+
+    /// The cells of a row, in column order.
+    pub fn row_cells(&self, block: BlockId, row: u16) -> Result<Range<usize>> {
+        self.rows
+            .iter()
+            .find(|r| r.block == block && r.row == row)
+            .map(RowIndex::range)
+            .ok_or_else(|| AllocError::UnknownPlace(format!("{block} row {row}")))
+    }
+
+    /// The cells of a block.
+    pub fn block_cells(&self, block: BlockId) -> Result<Range<usize>> {
+        let start = self
+            .data
+            .cells
+            .partition_point(|c| self.block_order(c.block) < self.block_order(block));
+        let end = self.data.cells[start..]
+            .iter()
+            .position(|c| c.block != block)
+            .map_or(self.data.cells.len(), |n| start + n);
+        if self.block(block).is_none() {
+            return Err(AllocError::UnknownBlock(block));
+        }
+        Ok(start..end)
+    }
+
+    fn block_order(&self, block: BlockId) -> usize {
+        self.data
+            .blocks
+            .iter()
+            .position(|b| b.id == block)
+            .unwrap_or(usize::MAX)
+    }
+
+    /// The colour a seat type is drawn in: its own, or one of the palette.
+    pub fn seat_type_colour(&self, t: SeatType) -> String {
+        let pos = self.data.seat_types.iter().position(|s| s.id == t);
+        match pos.and_then(|p| self.data.seat_types[p].colour.clone()) {
+            Some(c) => c,
+            None => crate::render::palette_colour(pos.unwrap_or(0)).to_string(),
+        }
+    }
+
+    pub(crate) fn rows(&self) -> &[RowIndex] {
+        &self.rows
+    }
+
+    pub(crate) fn rows_by_bound(&self) -> &[u32] {
+        &self.rows_by_bound
+    }
+
+    /// The JSON form (the exchange format for the center and web pages).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.data).unwrap_or_default()
+    }
+
+    /// Read the JSON form; errors name the line and column.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let data: SeatMapData = serde_json::from_str(json)?;
+        SeatMap::new(data)
+    }
+
+    /// The plain data.
+    pub fn data(&self) -> &SeatMapData {
+        &self.data
+    }
+
+    /// Core's seat master: every seat that can be sold (blocked cells are
+    /// left out) and the areas.
+    pub fn to_seat_master(&self) -> SeatMaster {
+        SeatMaster {
+            seats: self
+                .data
+                .cells
+                .iter()
+                .filter(|c| !c.blocked)
+                .map(SeatCell::seat)
+                .collect(),
+            areas: self
+                .data
+                .areas
+                .iter()
+                .map(|a| Area {
+                    id: a.id,
+                    name: a.name.clone(),
+                    gate: a.gate,
+                    guidance: a.guidance.clone(),
+                    capacity: a.capacity,
+                    seat_type: a.seat_type,
+                })
+                .collect(),
+        }
+    }
+
+    /// Core's seat types.
+    pub fn seat_type_infos(&self) -> Vec<SeatTypeInfo> {
+        self.data
+            .seat_types
+            .iter()
+            .map(|s| SeatTypeInfo {
+                id: s.id,
+                name: s.name.clone(),
+            })
+            .collect()
+    }
+
+    /// Lay out a seat master on a grid: blocks side by side (in the order
+    /// given), row `r` on line `r - 1`, seat `n` in column `n - 1` (missing
+    /// numbers become aisle gaps), the focus centred in front, areas below.
+    pub fn from_seat_master(
+        name: &str,
+        master: &SeatMaster,
+        seat_types: &[SeatTypeInfo],
+        blocks: &[Block],
+    ) -> Result<Self> {
+        let mut cells = Vec::with_capacity(master.seats.len());
+        let mut layouts = Vec::with_capacity(blocks.len());
+        let mut x0 = 0i32;
+        let mut depth = 0i32;
+        for b in blocks {
+            layouts.push(BlockLayout {
+                id: b.id,
+                name: b.name.clone(),
+                preferred_rows: None,
+            });
+            let mut width = 0i32;
+            for s in master.seats.iter().filter(|s| s.block == b.id) {
+                let col = s.number.saturating_sub(1);
+                width = width.max(i32::from(s.number));
+                depth = depth.max(i32::from(s.row));
+                cells.push(SeatCell {
+                    block: s.block,
+                    row: s.row,
+                    number: s.number,
+                    col,
+                    x: x0 + i32::from(col),
+                    y: i32::from(s.row) - 1,
+                    seat_type: s.seat_type,
+                    accessible: false,
+                    blocked: false,
+                });
+            }
+            x0 += width + 2;
+        }
+        let areas = master
+            .areas
+            .iter()
+            .enumerate()
+            .map(|(i, a)| GaArea {
+                id: a.id,
+                name: a.name.clone(),
+                seat_type: a.seat_type,
+                capacity: a.capacity,
+                gate: a.gate,
+                guidance: a.guidance.clone(),
+                at: GridPoint {
+                    x: (i as i32) * 12,
+                    y: depth + 2,
+                },
+                width: 10,
+                height: 4,
+            })
+            .collect();
+        SeatMap::new(SeatMapData {
+            name: name.to_string(),
+            focus: Focus {
+                x: (x0 - 2).max(0) as f32 / 2.0,
+                y: -3.0,
+            },
+            row_penalty: 0.0,
+            seat_types: seat_types
+                .iter()
+                .map(|t| SeatTypeStyle {
+                    id: t.id,
+                    name: t.name.clone(),
+                    colour: None,
+                })
+                .collect(),
+            blocks: layouts,
+            cells,
+            areas,
+        })
+    }
+
+    /// [`SeatMap::from_seat_master`] for an event's venue, seat types and seats.
+    pub fn from_event(event: &EventInfo) -> Result<Self> {
+        SeatMap::from_seat_master(
+            &event.venue.name,
+            &event.seats,
+            &event.seat_types,
+            &event.venue.blocks,
+        )
+    }
+}
+
+fn check_header(data: &SeatMapData) -> Result<()> {
+    if data.name.trim().is_empty() {
+        return Err(invalid("name", "empty"));
+    }
+    if !(data.focus.x.is_finite() && data.focus.y.is_finite()) {
+        return Err(invalid("focus", "must be finite"));
+    }
+    if !(data.row_penalty.is_finite() && data.row_penalty >= 0.0) {
+        return Err(invalid("row_penalty", "must be finite and not negative"));
+    }
+    if data.cells.len() > MAX_CELLS {
+        return Err(invalid("cells", format!("more than {MAX_CELLS} cells")));
+    }
+    if has_duplicates(data.seat_types.iter().map(|t| t.id)) {
+        return Err(invalid("seat_types", "duplicate seat type id"));
+    }
+    if let Some(t) = data
+        .seat_types
+        .iter()
+        .find(|t| t.colour.as_deref().is_some_and(|c| !is_colour(c)))
+    {
+        return Err(invalid(
+            format!("seat_types[{}].colour", t.id),
+            "must be #rrggbb",
+        ));
+    }
+    if has_duplicates(data.blocks.iter().map(|b| b.id)) {
+        return Err(invalid("blocks", "duplicate block id"));
+    }
+    if let Some(b) = data
+        .blocks
+        .iter()
+        .find(|b| b.preferred_rows.is_some_and(|(lo, hi)| lo > hi || lo == 0))
+    {
+        return Err(invalid(
+            format!("blocks[{}].preferred_rows", b.id),
+            "needs 1 <= from <= to",
+        ));
+    }
+    if has_duplicates(data.areas.iter().map(|a| a.id)) {
+        return Err(invalid("areas", "duplicate area id"));
+    }
+    if let Some(a) = data
+        .areas
+        .iter()
+        .find(|a| !data.seat_types.iter().any(|t| t.id == a.seat_type))
+    {
+        return Err(invalid(
+            format!("areas[{}].seat_type", a.id),
+            "not a seat type of the map",
+        ));
+    }
+    Ok(())
+}
+
+/// True for `#rrggbb`.
+pub(crate) fn is_colour(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+fn has_duplicates<T: Ord>(items: impl Iterator<Item = T>) -> bool {
+    let mut v: Vec<T> = items.collect();
+    v.sort_unstable();
+    v.windows(2).any(|w| w[0] == w[1])
+}
+
+fn build_rows(data: &SeatMapData) -> Vec<RowIndex> {
+    let cells = &data.cells;
+    let mut rows = Vec::new();
+    let mut start = 0usize;
+    while start < cells.len() {
+        let (block, row) = (cells[start].block, cells[start].row);
+        let len = cells[start..]
+            .iter()
+            .position(|c| c.block != block || c.row != row)
+            .unwrap_or(cells.len() - start);
+        let end = start + len;
+        let mut types = TypeSet::default();
+        for c in &cells[start..end] {
+            types.insert(c.seat_type);
+        }
+        let outside = data
+            .blocks
+            .iter()
+            .find(|b| b.id == block)
+            .map_or(0, |b| b.rows_outside_preference(row));
+        let penalty = data.row_penalty * f32::from(outside);
+        // The centre of any run lies in the row's bounding box.
+        let bound = box_distance(data.focus, &cells[start..end]) + penalty;
+        rows.push(RowIndex {
+            block,
+            row,
+            start: start as u32,
+            end: end as u32,
+            types,
+            penalty,
+            // A little slack so float rounding never prunes a better run.
+            bound: bound - 1e-3,
+        });
+        start = end;
+    }
+    rows
+}
+
+pub(crate) fn point(c: &SeatCell) -> (f32, f32) {
+    (c.x as f32, c.y as f32)
+}
+
+/// Distance from `p` to the bounding box of `cells`.
+fn box_distance(p: Focus, cells: &[SeatCell]) -> f32 {
+    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+    for c in cells {
+        let (x, y) = point(c);
+        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+    }
+    let dx = (x0 - p.x).max(p.x - x1).max(0.0);
+    let dy = (y0 - p.y).max(p.y - y1).max(0.0);
+    (dx * dx + dy * dy).sqrt()
+}
