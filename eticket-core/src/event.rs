@@ -97,3 +97,59 @@ impl EventInfo {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::fixtures;
+    use crate::ids::{BlockId, GateId, SeatType};
+    use crate::{Error, seat::Seat};
+
+    fn field_of(e: crate::Result<()>) -> &'static str {
+        match e {
+            Err(Error::Invalid { field, .. }) => field,
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_fixture_is_valid() {
+        fixtures::small_event().validate().unwrap();
+    }
+
+    #[test]
+    fn each_broken_reference_names_its_field() {
+        let mut e = fixtures::small_event();
+        e.venue.blocks[0].gate = GateId(9);
+        assert_eq!(field_of(e.validate()), "venue.blocks.gate");
+
+        let mut e = fixtures::small_event();
+        e.seats.seats.push(Seat {
+            block: BlockId(9),
+            row: 1,
+            number: 1,
+            seat_type: SeatType(1),
+        });
+        assert_eq!(field_of(e.validate()), "seats.block");
+
+        let mut e = fixtures::small_event();
+        let dup = e.seats.seats[0];
+        e.seats.seats.push(dup);
+        assert_eq!(field_of(e.validate()), "seats");
+
+        let mut e = fixtures::small_event();
+        e.seats.seats[0].seat_type = SeatType(77);
+        assert_eq!(field_of(e.validate()), "seats.seat_type");
+
+        let mut e = fixtures::small_event();
+        e.schedule.end = e.schedule.start;
+        assert_eq!(field_of(e.validate()), "event.schedule");
+
+        let mut e = fixtures::small_event();
+        e.seats.areas[0].capacity = 0;
+        assert_eq!(field_of(e.validate()), "seats.areas.capacity");
+
+        let mut e = fixtures::small_event();
+        e.venue.gates.clear();
+        assert_eq!(field_of(e.validate()), "venue.gates");
+    }
+}

@@ -165,3 +165,66 @@ proptest! {
         prop_assert_eq!(list, full);
     }
 }
+
+fn state() -> impl Strategy<Value = eticket_core::master::TicketState> {
+    use eticket_core::master::TicketState::*;
+    prop_oneof![
+        Just(Available),
+        Just(Held),
+        Just(Authenticated),
+        Just(Issued),
+        Just(Transferred),
+        Just(Revoked),
+        Just(Used)
+    ]
+}
+
+proptest! {
+    #[test]
+    fn master_entries_and_ratios_round_trip(
+        serial in any::<u32>(), p in place(), price in any::<u64>(), dist in proptest::option::of(any::<u16>()),
+        st in state(), generation in any::<u16>(),
+        shares in proptest::collection::vec((any::<u16>(), 1u32.., proptest::option::of(any::<u8>())), 0..8),
+    ) {
+        use eticket_core::allotment::{AllotmentRatios, RatioShare};
+        use eticket_core::master::{Price, TicketEntry};
+        let entry = TicketEntry {
+            serial: TicketSerial(serial), place: p, seat_type: SeatType(1), price: Price(price),
+            distributor: dist.map(DistributorId), state: st, generation: Generation(generation),
+        };
+        let bytes = postcard::to_allocvec(&entry).unwrap();
+        prop_assert_eq!(postcard::from_bytes::<TicketEntry>(&bytes).unwrap(), entry);
+        let ratios = AllotmentRatios {
+            shares: shares.iter().map(|&(d, w, t)| RatioShare { distributor: DistributorId(d), weight: w, seat_type: t.map(SeatType) }).collect(),
+        };
+        let bytes = postcard::to_allocvec(&ratios).unwrap();
+        prop_assert_eq!(postcard::from_bytes::<AllotmentRatios>(&bytes).unwrap(), ratios);
+    }
+
+    #[test]
+    fn state_machine_never_leaves_used_or_revoked(from in state(), to in state()) {
+        use eticket_core::master::TicketState::*;
+        if matches!(from, Used | Revoked | Transferred) {
+            prop_assert!(!from.can_become(to));
+        }
+        if to == Issued {
+            prop_assert!(matches!(from, Authenticated | Issued) == from.can_become(to));
+        }
+    }
+}
+
+#[test]
+fn event_information_round_trips() {
+    let event = fixtures::small_event();
+    let bytes = postcard::to_allocvec(&event).unwrap();
+    assert_eq!(
+        postcard::from_bytes::<eticket_core::event::EventInfo>(&bytes).unwrap(),
+        event
+    );
+    let master = eticket_core::master::TicketMaster::form(&event, &fixtures::prices()).unwrap();
+    let bytes = postcard::to_allocvec(&master).unwrap();
+    assert_eq!(
+        postcard::from_bytes::<eticket_core::master::TicketMaster>(&bytes).unwrap(),
+        master
+    );
+}
