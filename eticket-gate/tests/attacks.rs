@@ -1,0 +1,479 @@
+//! The attack matrix: every way to get in without a valid ticket of one's own
+//! is refused, each with its own reason, and every attempt is logged.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::*;
+use eticket_core::admission::Reason;
+use eticket_core::chipauth::CHALLENGE_LEN;
+use eticket_core::crypto::SIGNATURE_LEN;
+use eticket_core::fixtures;
+use eticket_core::ids::{EventId, Generation, KeyId, TicketSerial};
+use eticket_core::keys::{KeyScope, KeySet, SigningKeyPair};
+use eticket_core::revocation::{RevocationList, Revoked};
+use eticket_core::ticket::{Flags, Holder, Place, TicketBody};
+use eticket_gate::chip::{ChipIdentity, PresentedChip, TestCard};
+use eticket_gate::record::{Direction, Medium, ScanResult};
+use eticket_gate::{Error, Outcome, PassbackPolicy, Refusal, Verdict};
+
+fn refused(outcome: &Outcome) -> Refusal {
+    match &outcome.verdict {
+        Verdict::Refused { refusal, .. } => *refusal,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn ticket(r: Reason) -> Refusal {
+    Refusal::Ticket(r)
+}
+
+#[test]
+fn a_valid_chip_ticket_is_admitted_with_guidance() {
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut gate = v.gate(1);
+    let mut card = card_with_ticket(1);
+    let out = gate.admit_chip(&mut card, fixtures::NOW).unwrap();
+    let g = out.guidance().expect("admitted");
+    assert_eq!(g.gate, "Gate 1 (North)");
+    assert_eq!(g.section, "Block A");
+    assert_eq!(g.row.as_deref(), Some("C"));
+    assert_eq!(g.seat, Some(7));
+    assert!(
+        out.to_string()
+            .starts_with("ADMIT  Gate 1 (North) · Block A · row C · seat 7")
+    );
+    assert_eq!(out.record.medium, Medium::Chip(card.id()));
+    assert_eq!(out.record.result, ScanResult::Admitted { entry: 1 });
+}
+
+#[test]
+fn forged_ticket() {
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut gate = v.gate(1);
+    // The attacker signs with its own key under the center's key id.
+    let fake = SigningKeyPair::from_secret_bytes(fixtures::TICKET_KEY, &[0x66; 32]).unwrap();
+    let bytes = fixtures::paper_ticket(TicketSerial(1)).sign(&fake).unwrap();
+    let out = gate.admit_paper(bytes.as_bytes(), fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), ticket(Reason::Forged));
+}
+
+#[test]
+fn tampered_ticket() {
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut gate = v.gate(1);
+    let mut card = TestCard::generate();
+    let mut bytes = sign(&chip_ticket_for(&card, 1)).into_bytes();
+    // Change a byte of the body (after the 3-byte header): say, the seat.
+    bytes[10] ^= 0x01;
+    card.store_bytes(bytes);
+    let out = gate.admit_chip(&mut card, fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), ticket(Reason::Forged));
+}
+
+#[test]
+fn unknown_key() {
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut gate = v.gate(1);
+    let other = SigningKeyPair::from_secret_bytes(KeyId(77), &[0x11; 32]).unwrap();
+    let bytes = fixtures::paper_ticket(TicketSerial(1))
+        .sign(&other)
+        .unwrap();
+    let out = gate.admit_paper(bytes.as_bytes(), fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), ticket(Reason::UnknownKey));
+}
+
+#[test]
+fn retired_key() {
+    let mut keys = fixtures::key_set();
+    keys.retire(fixtures::TICKET_KEY).unwrap();
+    let v = venue_with(
+        PassbackPolicy::SingleEntry,
+        keys,
+        RevocationList::empty(fixtures::EVENT),
+    );
+    let mut gate = v.gate(1);
+    let out = gate
+        .admit_paper(paper(1).as_bytes(), fixtures::NOW)
+        .unwrap();
+    assert_eq!(refused(&out), ticket(Reason::KeyRetired));
+}
+
+/// A key set whose ticket key may sign for every event, so that a ticket for
+/// another event verifies and is refused for its event, not for its key.
+fn keys_for_all_events() -> KeySet {
+    let entries = fixtures::key_set()
+        .entries()
+        .iter()
+        .cloned()
+        .map(|mut e| {
+            e.scope = KeyScope::AllEvents;
+            e
+        })
+        .collect();
+    KeySet::new(2, entries).unwrap()
+}
+
+#[test]
+fn wrong_event() {
+    let v = venue_with(
+        PassbackPolicy::SingleEntry,
+        keys_for_all_events(),
+        RevocationList::empty(fixtures::EVENT),
+    );
+    let mut gate = v.gate(1);
+    let mut card = TestCard::generate();
+    let body = TicketBody {
+        event: EventId(999),
+        ..chip_ticket_for(&card, 1)
+    };
+    card.store(&sign(&body));
+    let out = gate.admit_chip(&mut card, fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), ticket(Reason::WrongEvent));
+}
+
+#[test]
+fn not_yet_valid_and_expired_respect_the_clock_skew() {
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut gate = v.gate(1);
+    let body = fixtures::paper_ticket(TicketSerial(1));
+    let bytes = sign(&body);
+    let skew = v.unit.settings().clock_skew;
+    let early = body.valid_from.minus(skew + 1);
+    let out = gate.admit_paper(bytes.as_bytes(), early).unwrap();
+    assert_eq!(refused(&out), ticket(Reason::NotYetValid));
+    let late = body.valid_until().plus(skew + 1);
+    let out = gate.admit_paper(bytes.as_bytes(), late).unwrap();
+    assert_eq!(refused(&out), ticket(Reason::Expired));
+    // Within the skew at either end: admitted (once).
+    let just_early = body.valid_from.minus(skew);
+    assert!(
+        gate.admit_paper(bytes.as_bytes(), just_early)
+            .unwrap()
+            .is_admitted()
+    );
+}
+
+#[test]
+fn revoked_ticket() {
+    let list = RevocationList::new(
+        fixtures::EVENT,
+        1,
+        fixtures::NOW,
+        vec![Revoked {
+            serial: TicketSerial(1),
+            generation: Generation(0),
+        }],
+    )
+    .unwrap();
+    let v = venue_with(PassbackPolicy::SingleEntry, fixtures::key_set(), list);
+    let mut gate = v.gate(1);
+    let mut card = card_with_ticket(1);
+    let out = gate.admit_chip(&mut card, fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), ticket(Reason::Revoked));
+}
+
+#[test]
+fn old_generation_after_a_transfer() {
+    // Alice's ticket was transferred to Bob: generation 1 on Bob's card,
+    // generation 0 revoked. Alice's card still holds generation 0.
+    let mut alice = card_with_ticket(1);
+    let mut bob = TestCard::generate();
+    bob.store(&sign(&TicketBody {
+        generation: Generation(1),
+        ..chip_ticket_for(&bob, 1)
+    }));
+    let list = RevocationList::new(
+        fixtures::EVENT,
+        1,
+        fixtures::NOW,
+        vec![Revoked {
+            serial: TicketSerial(1),
+            generation: Generation(0),
+        }],
+    )
+    .unwrap();
+    let v = venue_with(PassbackPolicy::SingleEntry, fixtures::key_set(), list);
+    let mut gate = v.gate(1);
+    let out = gate.admit_chip(&mut alice, fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), ticket(Reason::Revoked));
+    let out = gate.admit_chip(&mut bob, fixtures::NOW).unwrap();
+    assert!(out.is_admitted(), "{out}");
+}
+
+#[test]
+fn payload_copied_onto_another_chip() {
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut gate = v.gate(1);
+    let owner = card_with_ticket(1);
+    let mut thief = TestCard::generate();
+    for bytes in owner.clone().tickets().unwrap() {
+        thief.store_bytes(bytes);
+    }
+    let out = gate.admit_chip(&mut thief, fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), ticket(Reason::WrongChip));
+}
+
+#[test]
+fn paper_copy_scanned_twice_even_at_another_gate() {
+    let v = venue(PassbackPolicy::ReentryAfterExit);
+    let mut north = v.gate(1);
+    let mut east = v.gate(2);
+    let bytes = paper(1);
+    let first = north.admit_paper(bytes.as_bytes(), fixtures::NOW).unwrap();
+    assert!(first.is_admitted());
+    // Even after an exit scan: a paper copy cannot be told from the original.
+    north
+        .exit_paper(bytes.as_bytes(), fixtures::NOW.plus(60))
+        .unwrap();
+    let copy = east
+        .admit_paper(bytes.as_bytes(), fixtures::NOW.plus(120))
+        .unwrap();
+    assert_eq!(refused(&copy), Refusal::PaperAlreadyUsed);
+    match &copy.verdict {
+        Verdict::Refused {
+            previous: Some(p), ..
+        } => assert_eq!(p.gate, eticket_core::ids::GateId(1)),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A card that records the answers a real card gives, then presents itself as
+/// that card and replays a recorded answer to every new challenge.
+struct Replayer {
+    victim: TestCard,
+    recorded: Option<[u8; SIGNATURE_LEN]>,
+    replaying: bool,
+}
+
+impl PresentedChip for Replayer {
+    fn identity(&mut self) -> eticket_gate::Result<ChipIdentity> {
+        self.victim.identity()
+    }
+    fn tickets(&mut self) -> eticket_gate::Result<Vec<Vec<u8>>> {
+        self.victim.tickets()
+    }
+    fn answer(&mut self, c: &[u8; CHALLENGE_LEN]) -> eticket_gate::Result<[u8; SIGNATURE_LEN]> {
+        match (self.replaying, self.recorded) {
+            (true, Some(old)) => Ok(old),
+            _ => {
+                let a = self.victim.answer(c)?;
+                self.recorded = Some(a);
+                Ok(a)
+            }
+        }
+    }
+}
+
+#[test]
+fn replayed_challenge_answer() {
+    let v = venue(PassbackPolicy::ReentryAfterExit);
+    let mut gate = v.gate(1);
+    let mut relay = Replayer {
+        victim: card_with_ticket(1),
+        recorded: None,
+        replaying: false,
+    };
+    // Eavesdrop one genuine exchange (it admits the real holder) ...
+    assert!(
+        gate.admit_chip(&mut relay, fixtures::NOW)
+            .unwrap()
+            .is_admitted()
+    );
+    gate.exit_chip(&mut relay, fixtures::NOW.plus(1)).unwrap();
+    // ... then replay the answer: the gate's challenge is fresh, so it fails.
+    relay.replaying = true;
+    let out = gate.admit_chip(&mut relay, fixtures::NOW.plus(2)).unwrap();
+    assert_eq!(refused(&out), Refusal::ChallengeFailed);
+}
+
+/// A clone: the victim's id, public key and ticket, but not its private key.
+struct Clone {
+    victim: ChipIdentity,
+    tickets: Vec<Vec<u8>>,
+    own: TestCard,
+}
+
+impl PresentedChip for Clone {
+    fn identity(&mut self) -> eticket_gate::Result<ChipIdentity> {
+        Ok(self.victim.clone())
+    }
+    fn tickets(&mut self) -> eticket_gate::Result<Vec<Vec<u8>>> {
+        Ok(self.tickets.clone())
+    }
+    fn answer(&mut self, c: &[u8; CHALLENGE_LEN]) -> eticket_gate::Result<[u8; SIGNATURE_LEN]> {
+        self.own.answer(c)
+    }
+}
+
+#[test]
+fn cloned_card_without_the_private_key() {
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut gate = v.gate(1);
+    let mut victim = card_with_ticket(1);
+    let mut clone = Clone {
+        victim: victim.identity().unwrap(),
+        tickets: victim.tickets().unwrap(),
+        own: TestCard::generate(),
+    };
+    let out = gate.admit_chip(&mut clone, fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), Refusal::ChallengeFailed);
+    // The clone claiming the victim's id with its own public key fails too.
+    clone.victim.public_key = clone.own.public_key().to_vec();
+    let out = gate.admit_chip(&mut clone, fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), Refusal::ChallengeFailed);
+    // The genuine card still gets in: the attempts admitted nobody.
+    assert!(
+        gate.admit_chip(&mut victim, fixtures::NOW)
+            .unwrap()
+            .is_admitted()
+    );
+}
+
+#[test]
+fn wrong_medium_specimen_unknown_place_and_garbage() {
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut gate = v.gate(1);
+    // A chip ticket printed as a QR code.
+    let card = card_with_ticket(1);
+    let chip_bytes = card.clone().tickets().unwrap().remove(0);
+    let out = gate.admit_paper(&chip_bytes, fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), ticket(Reason::WrongMedium));
+    // A specimen.
+    let specimen = TicketBody {
+        flags: Flags::SPECIMEN,
+        ..fixtures::paper_ticket(TicketSerial(2))
+    };
+    let out = gate
+        .admit_paper(sign(&specimen).as_bytes(), fixtures::NOW)
+        .unwrap();
+    assert_eq!(refused(&out), ticket(Reason::Specimen));
+    // A seat the venue does not have.
+    let nowhere = TicketBody {
+        place: Place::Seat {
+            block: eticket_core::ids::BlockId(9),
+            row: 1,
+            number: 1,
+        },
+        ..fixtures::paper_ticket(TicketSerial(3))
+    };
+    let out = gate
+        .admit_paper(sign(&nowhere).as_bytes(), fixtures::NOW)
+        .unwrap();
+    assert_eq!(refused(&out), ticket(Reason::UnknownPlace));
+    // Not a ticket at all.
+    let out = gate.admit_paper(&[1, 0, 1, 2], fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), ticket(Reason::Malformed));
+}
+
+/// A card that fails at one step.
+struct Broken(u8, TestCard);
+
+impl PresentedChip for Broken {
+    fn identity(&mut self) -> eticket_gate::Result<ChipIdentity> {
+        if self.0 == 0 {
+            return Err(Error::Chip("card removed".into()));
+        }
+        self.1.identity()
+    }
+    fn tickets(&mut self) -> eticket_gate::Result<Vec<Vec<u8>>> {
+        if self.0 == 2 {
+            return Err(Error::Chip("card removed".into()));
+        }
+        self.1.tickets()
+    }
+    fn answer(&mut self, c: &[u8; CHALLENGE_LEN]) -> eticket_gate::Result<[u8; SIGNATURE_LEN]> {
+        if self.0 == 1 {
+            return Err(Error::Chip("card removed".into()));
+        }
+        self.1.answer(c)
+    }
+}
+
+#[test]
+fn unreadable_and_empty_cards() {
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut gate = v.gate(1);
+    for step in 0..3 {
+        let out = gate
+            .admit_chip(&mut Broken(step, card_with_ticket(1)), fixtures::NOW)
+            .unwrap();
+        assert_eq!(refused(&out), Refusal::ChipUnreadable, "step {step}");
+    }
+    let out = gate
+        .admit_chip(&mut TestCard::generate(), fixtures::NOW)
+        .unwrap();
+    assert_eq!(refused(&out), Refusal::NoTicket);
+    // After all that, the genuine card enters: failed reads admitted nobody.
+    let out = gate
+        .admit_chip(&mut card_with_ticket(1), fixtures::NOW)
+        .unwrap();
+    assert!(out.is_admitted());
+}
+
+#[test]
+fn a_chip_with_tickets_for_several_events_enters_with_the_right_one() {
+    let v = venue_with(
+        PassbackPolicy::SingleEntry,
+        keys_for_all_events(),
+        RevocationList::empty(fixtures::EVENT),
+    );
+    let mut gate = v.gate(2);
+    let mut card = TestCard::generate();
+    card.store(&sign(&TicketBody {
+        event: EventId(5),
+        ..chip_ticket_for(&card, 1)
+    }));
+    card.store(&sign(&chip_ticket_for(&card, 2)));
+    let out = gate.admit_chip(&mut card, fixtures::NOW).unwrap();
+    assert!(out.is_admitted());
+    assert_eq!(out.record.ticket.unwrap().serial, TicketSerial(2));
+    // A chip with two tickets of this event admits two people, one each.
+    card.store(&sign(&chip_ticket_for(&card, 3)));
+    let out = gate.admit_chip(&mut card, fixtures::NOW).unwrap();
+    assert_eq!(out.record.ticket.unwrap().serial, TicketSerial(3));
+    let out = gate.admit_chip(&mut card, fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), Refusal::AlreadyAdmitted);
+}
+
+#[test]
+fn every_scan_is_logged_with_its_reason_gate_device_and_unique_id() {
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut gate = v.gate(2);
+    let mut outcomes = vec![
+        gate.admit_paper(paper(1).as_bytes(), fixtures::NOW)
+            .unwrap(),
+        gate.admit_paper(paper(1).as_bytes(), fixtures::NOW.plus(5))
+            .unwrap(),
+        gate.admit_paper(&[1, 0, 1], fixtures::NOW.plus(9)).unwrap(),
+    ];
+    outcomes.push(
+        gate.admit_chip(&mut card_with_ticket(2), fixtures::NOW.plus(11))
+            .unwrap(),
+    );
+    let records = v.unit.records().unwrap();
+    assert_eq!(records.len(), outcomes.len());
+    for (o, r) in outcomes.iter().zip(&records) {
+        assert_eq!(&o.record, r);
+        assert_eq!(r.gate, eticket_core::ids::GateId(2));
+        assert_eq!(r.device, "device-2");
+        assert_eq!(r.direction, Direction::Entry);
+    }
+    let ids: std::collections::BTreeSet<_> = records.iter().map(|r| r.scan_id).collect();
+    assert_eq!(ids.len(), records.len());
+    assert_eq!(
+        records
+            .iter()
+            .map(|r| r.result.refusal())
+            .collect::<Vec<_>>(),
+        vec![
+            None,
+            Some(Refusal::PaperAlreadyUsed),
+            Some(ticket(Reason::Malformed)),
+            None
+        ]
+    );
+    assert_eq!(records[0].at, fixtures::NOW);
+    assert!(matches!(records[3].medium, Medium::Chip(_)));
+    let _ = Holder::Paper;
+}

@@ -1,0 +1,75 @@
+//! Shared set-up for the integration tests: the fixture event, a venue unit in
+//! a temporary directory, cards holding tickets.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use eticket_core::fixtures;
+use eticket_core::ids::{GateId, TicketSerial};
+use eticket_core::keys::KeySet;
+use eticket_core::revocation::RevocationList;
+use eticket_core::ticket::{Holder, SignedTicket, TicketBody};
+use eticket_gate::chip::TestCard;
+use eticket_gate::{Gate, PassbackPolicy, Settings, TrustStore, VenueUnit};
+
+pub struct Venue {
+    pub dir: tempfile::TempDir,
+    pub unit: VenueUnit,
+}
+
+impl Venue {
+    pub fn path(&self) -> std::path::PathBuf {
+        self.dir.path().join("entries.db")
+    }
+
+    pub fn gate(&self, id: u16) -> Gate {
+        self.unit.gate(GateId(id), &format!("device-{id}")).unwrap()
+    }
+}
+
+pub fn trust(keys: KeySet, revocations: RevocationList) -> TrustStore {
+    let root = fixtures::root_key();
+    TrustStore::with(root.id(), root.public_key(), keys, revocations)
+}
+
+pub fn venue_with(policy: PassbackPolicy, keys: KeySet, revocations: RevocationList) -> Venue {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = VenueUnit::open_with(
+        dir.path().join("entries.db"),
+        fixtures::small_event(),
+        trust(keys, revocations),
+        Settings::new(policy),
+    )
+    .unwrap();
+    Venue { dir, unit }
+}
+
+pub fn venue(policy: PassbackPolicy) -> Venue {
+    venue_with(
+        policy,
+        fixtures::key_set(),
+        RevocationList::empty(fixtures::EVENT),
+    )
+}
+
+/// A ticket for `card`.
+pub fn chip_ticket_for(card: &TestCard, serial: u32) -> TicketBody {
+    TicketBody {
+        holder: Holder::Chip(card.id()),
+        ..fixtures::chip_ticket(TicketSerial(serial))
+    }
+}
+
+pub fn sign(body: &TicketBody) -> SignedTicket {
+    body.sign(&fixtures::ticket_key()).unwrap()
+}
+
+/// A fresh card holding one ticket of the fixture event.
+pub fn card_with_ticket(serial: u32) -> TestCard {
+    let mut card = TestCard::generate();
+    let body = chip_ticket_for(&card, serial);
+    card.store(&sign(&body));
+    card
+}
+
+pub fn paper(serial: u32) -> SignedTicket {
+    sign(&fixtures::paper_ticket(TicketSerial(serial)))
+}
