@@ -32,6 +32,7 @@ mod error;
 pub mod host;
 pub mod protocol;
 pub mod status;
+pub mod vpcd;
 
 pub use error::Error;
 

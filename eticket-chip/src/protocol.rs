@@ -20,6 +20,12 @@ pub const CLA_ISO: u8 = 0x00;
 /// Class of the proprietary commands.
 pub const CLA_PROPRIETARY: u8 = 0x80;
 
+/// The class bit that marks a command as "more parts of this command follow"
+/// (ISO 7816-4 command chaining).
+pub const CLA_CHAINING: u8 = 0x10;
+/// Most data a chained command may carry in total.
+pub const MAX_CHAINED_DATA: usize = 1024;
+
 /// SELECT (by AID: P1 = `04`, P2 = `00`).
 pub const INS_SELECT: u8 = 0xA4;
 /// INTERNAL AUTHENTICATE: sign a gate's challenge.

@@ -28,7 +28,9 @@ use rand_core::CryptoRngCore;
 
 use crate::Result;
 use crate::apdu::{Command, EXTENDED_MAX_NE, Response, SHORT_MAX_NE};
-use crate::protocol::{CLA_ISO, CLA_PROPRIETARY, DEFAULT_CAPACITY, INS_GET_RESPONSE};
+use crate::protocol::{
+    CLA_CHAINING, CLA_ISO, CLA_PROPRIETARY, DEFAULT_CAPACITY, INS_GET_RESPONSE, MAX_CHAINED_DATA,
+};
 use crate::status::StatusWord;
 pub use state::ChipState;
 pub use store::{FileStore, MemoryStore, Store};
@@ -44,6 +46,8 @@ pub struct Applet<S: Store = MemoryStore> {
     selected: bool,
     /// Response bytes not yet fetched with GET RESPONSE.
     pending: Vec<u8>,
+    /// Command chaining: (INS, P1, P2) and the data received so far.
+    chain: Option<(u8, u8, u8, Vec<u8>)>,
 }
 
 impl Applet<MemoryStore> {
@@ -72,6 +76,7 @@ impl<S: Store> Applet<S> {
             store,
             selected: false,
             pending: Vec::new(),
+            chain: None,
         }
     }
 
@@ -90,6 +95,7 @@ impl<S: Store> Applet<S> {
     pub fn reset(&mut self) {
         self.selected = false;
         self.pending.clear();
+        self.chain = None;
     }
 
     /// Process one command APDU; the answer is a response APDU, at least the
@@ -97,12 +103,18 @@ impl<S: Store> Applet<S> {
     pub fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
         let Ok(cmd) = Command::parse(apdu) else {
             self.pending.clear();
+            self.chain = None;
             return StatusWord::WrongLength.to_bytes().to_vec();
         };
         if cmd.cla == CLA_ISO && cmd.ins == INS_GET_RESPONSE {
             return self.get_response(&cmd).to_bytes();
         }
         self.pending.clear();
+        let cmd = match self.unchain(cmd) {
+            Ok(Some(cmd)) => cmd,
+            Ok(None) => return StatusWord::Success.to_bytes().to_vec(),
+            Err(status) => return status.to_bytes().to_vec(),
+        };
         let response = match self.dispatch(&cmd) {
             Ok(data) => self.limit(&cmd, data),
             Err(status) => Response::status(status),
@@ -130,6 +142,36 @@ impl<S: Store> Applet<S> {
             data,
             status: remaining(self.pending.len()),
         }
+    }
+
+    /// ISO command chaining (CLA bit `10`) for proprietary commands whose data
+    /// does not fit one short APDU: collect the parts (at most
+    /// [`MAX_CHAINED_DATA`] bytes) and hand back the whole command with the
+    /// last part. `None` while the chain goes on.
+    fn unchain(&mut self, mut cmd: Command) -> core::result::Result<Option<Command>, StatusWord> {
+        let header = (cmd.ins, cmd.p1, cmd.p2);
+        let earlier = match self.chain.take() {
+            Some((ins, p1, p2, data)) if (ins, p1, p2) == header => data,
+            _ => Vec::new(),
+        };
+        if cmd.cla & CLA_CHAINING == 0 {
+            if !earlier.is_empty() && cmd.cla == CLA_PROPRIETARY {
+                let mut data = earlier;
+                data.extend_from_slice(&cmd.data);
+                cmd.data = data;
+            }
+            return Ok(Some(cmd));
+        }
+        if cmd.cla & !CLA_CHAINING != CLA_PROPRIETARY {
+            return Err(StatusWord::ClassNotSupported);
+        }
+        if earlier.len() + cmd.data.len() > MAX_CHAINED_DATA {
+            return Err(StatusWord::WrongLength);
+        }
+        let mut data = earlier;
+        data.extend_from_slice(&cmd.data);
+        self.chain = Some((cmd.ins, cmd.p1, cmd.p2, data));
+        Ok(None)
     }
 
     fn get_response(&mut self, cmd: &Command) -> Response {

@@ -22,11 +22,14 @@ use eticket_core::ticket::SignedTicket;
 use eticket_core::time::Timestamp;
 use eticket_core::transfer::TransferRequest;
 
-use crate::apdu::{Command, Response, SHORT_MAX_NE};
+use crate::apdu::{Command, Response, SHORT_MAX_DATA, SHORT_MAX_NE};
 use crate::protocol::*;
 use crate::status::StatusWord;
 use crate::{Error, Result};
 pub use transport::{FnTransport, InProcessCard, Transport};
+
+/// How many card resets in a row one command rides over.
+const MAX_RESETS: u32 = 3;
 
 /// Most bytes a response may grow to through GET RESPONSE chaining.
 const MAX_RESPONSE_LEN: usize = 4096;
@@ -53,12 +56,23 @@ pub struct Mutation {
 #[derive(Debug)]
 pub struct Chip<T: Transport> {
     transport: T,
+    extended_length: bool,
 }
 
 impl<T: Transport> Chip<T> {
     /// Wrap a transport without talking to the chip.
     pub fn new(transport: T) -> Self {
-        Self { transport }
+        Self {
+            transport,
+            extended_length: false,
+        }
+    }
+
+    /// Send long command data as one extended-length APDU instead of a chain
+    /// of short ones (default: chain, which every reader carries).
+    pub fn with_extended_length(mut self, extended: bool) -> Self {
+        self.extended_length = extended;
+        self
     }
 
     /// Wrap a transport and select the eticket application.
@@ -195,18 +209,25 @@ impl<T: Transport> Chip<T> {
     }
 
     /// Send a command and return its response data when the status is `9000`;
-    /// after [`Error::CardReset`] select again and repeat once.
+    /// after [`Error::CardReset`] select again and repeat (a few times at most).
     pub fn exchange(&mut self, cmd: &Command, name: &'static str) -> Result<Vec<u8>> {
-        match self.exchange_once(cmd, name) {
-            Err(Error::CardReset) => {
-                self.select()?;
-                self.exchange_once(cmd, name)
+        let mut resets = 0;
+        loop {
+            let result = match self.exchange_once(cmd, name) {
+                Err(Error::CardReset) => self.select().and_then(|()| self.exchange_once(cmd, name)),
+                other => other,
+            };
+            match result {
+                // A reset can be reported once per handle the reader had
+                // open: try a few times before giving up.
+                Err(Error::CardReset) if resets < MAX_RESETS => resets += 1,
+                other => return other,
             }
-            other => other,
         }
     }
 
     fn exchange_once(&mut self, cmd: &Command, name: &'static str) -> Result<Vec<u8>> {
+        let cmd = &self.send_chain(cmd, name)?;
         let mut response = self.transmit(cmd)?;
         if let StatusWord::WrongLe(n) = response.status {
             let ne = if n == 0 { SHORT_MAX_NE } else { u32::from(n) };
@@ -233,6 +254,33 @@ impl<T: Transport> Chip<T> {
             });
         }
         Ok(data)
+    }
+
+    /// Send all but the last part of long data with ISO command chaining;
+    /// return the last part to send as the command proper.
+    fn send_chain(&mut self, cmd: &Command, name: &'static str) -> Result<Command> {
+        if self.extended_length || cmd.data.len() <= SHORT_MAX_DATA || cmd.cla != CLA_PROPRIETARY {
+            return Ok(cmd.clone());
+        }
+        let mut parts = cmd.data.chunks(SHORT_MAX_DATA).peekable();
+        while let Some(part) = parts.next() {
+            if parts.peek().is_none() {
+                return Ok(Command {
+                    data: part.to_vec(),
+                    ..cmd.clone()
+                });
+            }
+            let link = Command::new(cmd.cla | CLA_CHAINING, cmd.ins, cmd.p1, cmd.p2)
+                .with_data(part.to_vec());
+            let status = self.transmit(&link)?.status;
+            if !status.is_success() {
+                return Err(Error::Refused {
+                    command: name,
+                    status,
+                });
+            }
+        }
+        Ok(cmd.clone())
     }
 
     fn transmit(&mut self, cmd: &Command) -> Result<Response> {

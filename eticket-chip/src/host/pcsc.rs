@@ -137,9 +137,18 @@ impl PcscTransport {
 
     /// Re-establish the context (after pcscd restarted) and reconnect.
     fn reestablish(&mut self) -> Result<()> {
-        self.ctx = establish()?;
-        self.card = connect_card(&self.ctx, &self.reader)?;
+        let ctx = establish()?;
+        let card = connect_card(&ctx, &self.reader)?;
+        self.replace_card(card);
+        self.ctx = ctx;
         Ok(())
+    }
+
+    /// Use a new card handle. The old one is let go without resetting the
+    /// card (dropping a handle would reset it, ending the new session too).
+    fn replace_card(&mut self, card: Card) {
+        let old = std::mem::replace(&mut self.card, card);
+        let _ = old.disconnect(Disposition::LeaveCard);
     }
 }
 
@@ -166,7 +175,8 @@ impl Transport for PcscTransport {
             }
             pcsc::Error::RemovedCard | pcsc::Error::NoSmartcard => {
                 // A card put back since: a new handle, a new session.
-                self.card = connect_card(&self.ctx, &self.reader)?;
+                let card = connect_card(&self.ctx, &self.reader)?;
+                self.replace_card(card);
                 Err(Error::CardReset)
             }
             pcsc::Error::NoService

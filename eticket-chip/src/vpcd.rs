@@ -1,0 +1,271 @@
+//! The virtual card side of pcscd's vpcd driver protocol (vsmartcard).
+//!
+//! pcscd's vpcd reader listens on a TCP port (35963 for the first reader); a
+//! virtual card connects to it as a client, and the connection is the card
+//! being in the reader. Every message in both directions is a frame: a 2-byte
+//! big-endian length, then that many bytes. A 1-byte message from the reader
+//! is a control byte: `00` power off, `01` power on, `02` reset, `04` get ATR
+//! (answered with the ATR). Any longer message is a command APDU, answered with
+//! the response APDU. The card never sends an empty frame, and power off and
+//! reset end the applet's session (the selected application).
+//!
+//! This is a fresh implementation of the protocol as described; no code of
+//! vsmartcard is used.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+
+use crate::applet::{Applet, Store};
+use crate::status::StatusWord;
+use crate::{Error, Result};
+
+/// The port of pcscd's first vpcd reader.
+pub const VPCD_PORT: u16 = 35963;
+
+/// Control byte: power off.
+pub const POWER_OFF: u8 = 0x00;
+/// Control byte: power on.
+pub const POWER_ON: u8 = 0x01;
+/// Control byte: reset.
+pub const RESET: u8 = 0x02;
+/// Control byte: get the ATR.
+pub const GET_ATR: u8 = 0x04;
+
+/// The card's ATR: direct convention, T=0 and T=1 offered, historical bytes
+/// "eticket", and the check byte TCK that T=1 requires.
+pub fn atr() -> Vec<u8> {
+    let historical = b"eticket";
+    // TS, T0 (TD1 present, 7 historical bytes), TD1 (TD2 present, T=0),
+    // TD2 (T=1).
+    let mut atr = vec![0x3B, 0x80 | historical.len() as u8, 0x80, 0x01];
+    atr.extend_from_slice(historical);
+    let tck = atr[1..].iter().fold(0u8, |acc, b| acc ^ b);
+    atr.push(tck);
+    atr
+}
+
+/// The address a virtual card connects to: the local host only.
+pub fn vpcd_addr(port: u16) -> SocketAddr {
+    SocketAddr::from((Ipv4Addr::LOCALHOST, port))
+}
+
+/// A virtual card: the applet and its power state, answering vpcd messages.
+#[derive(Debug)]
+pub struct VirtualCard<S: Store> {
+    applet: Applet<S>,
+    powered: bool,
+}
+
+impl<S: Store> VirtualCard<S> {
+    /// A card around an applet.
+    pub fn new(applet: Applet<S>) -> Self {
+        Self {
+            applet,
+            powered: false,
+        }
+    }
+
+    /// The applet.
+    pub fn applet(&self) -> &Applet<S> {
+        &self.applet
+    }
+
+    /// Whether the reader has powered the card.
+    pub fn powered(&self) -> bool {
+        self.powered
+    }
+
+    /// Answer one message from the reader; `None` when it needs no answer.
+    /// An answer is never empty.
+    pub fn handle(&mut self, message: &[u8]) -> Option<Vec<u8>> {
+        match message {
+            [] => None,
+            [POWER_OFF] => {
+                self.powered = false;
+                self.applet.reset();
+                None
+            }
+            [POWER_ON] | [RESET] => {
+                self.powered = true;
+                self.applet.reset();
+                None
+            }
+            [GET_ATR] => Some(atr()),
+            [_] => None,
+            apdu => {
+                let response = self.applet.process(apdu);
+                if response.is_empty() {
+                    Some(StatusWord::NoPreciseDiagnosis.to_bytes().to_vec())
+                } else {
+                    Some(response)
+                }
+            }
+        }
+    }
+
+    /// Serve one connection until the reader closes it (the card is then
+    /// "removed"); the session ends, the state stays.
+    pub fn serve<C: Read + Write>(&mut self, conn: &mut C) -> Result<()> {
+        let result = loop {
+            let message = match read_frame(conn) {
+                Ok(Some(m)) => m,
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
+            };
+            if let Some(answer) = self.handle(&message) {
+                if let Err(e) = write_frame(conn, &answer) {
+                    break Err(e);
+                }
+            }
+        };
+        self.powered = false;
+        self.applet.reset();
+        result
+    }
+
+    /// Connect to the vpcd reader on 127.0.0.1:`port` and serve until the
+    /// connection ends.
+    pub fn insert(&mut self, port: u16) -> Result<()> {
+        let mut stream = TcpStream::connect(vpcd_addr(port)).map_err(|source| Error::Net {
+            during: "connecting to the vpcd reader on 127.0.0.1",
+            source,
+        })?;
+        stream.set_nodelay(true).map_err(|source| Error::Net {
+            during: "setting TCP_NODELAY",
+            source,
+        })?;
+        self.serve(&mut stream)
+    }
+}
+
+/// Read one frame; `None` when the peer closed the connection between frames.
+pub fn read_frame<R: Read>(r: &mut R) -> Result<Option<Vec<u8>>> {
+    let mut len = [0u8; 2];
+    match r.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(None),
+        Err(source) => {
+            return Err(Error::Net {
+                during: "reading a vpcd frame length",
+                source,
+            });
+        }
+    }
+    // At most 65535 bytes: the length field bounds the allocation.
+    let mut message = vec![0u8; usize::from(u16::from_be_bytes(len))];
+    r.read_exact(&mut message).map_err(|source| Error::Net {
+        during: "reading a vpcd frame",
+        source,
+    })?;
+    Ok(Some(message))
+}
+
+/// Write one frame; errors when `message` is empty or longer than 65535 bytes.
+pub fn write_frame<W: Write>(w: &mut W, message: &[u8]) -> Result<()> {
+    if message.is_empty() {
+        return Err(Error::Invalid {
+            what: "vpcd frame",
+            reason: "a virtual card never sends an empty frame",
+        });
+    }
+    let len = u16::try_from(message.len()).map_err(|_| Error::Invalid {
+        what: "vpcd frame",
+        reason: "longer than 65535 bytes",
+    })?;
+    let mut frame = Vec::with_capacity(2 + message.len());
+    frame.extend_from_slice(&len.to_be_bytes());
+    frame.extend_from_slice(message);
+    w.write_all(&frame)
+        .and_then(|()| w.flush())
+        .map_err(|source| Error::Net {
+            during: "writing a vpcd frame",
+            source,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::AID;
+    use eticket_core::crypto::SecretKey;
+    use std::io::Cursor;
+
+    fn card() -> VirtualCard<crate::applet::MemoryStore> {
+        VirtualCard::new(Applet::new(SecretKey::from_bytes(&[0x12; 32]).unwrap()).unwrap())
+    }
+
+    fn frame(m: &[u8]) -> Vec<u8> {
+        let mut v = (m.len() as u16).to_be_bytes().to_vec();
+        v.extend_from_slice(m);
+        v
+    }
+
+    /// A scripted reader: the frames it sends, and what the card wrote back.
+    struct Script {
+        input: Cursor<Vec<u8>>,
+        output: Vec<u8>,
+    }
+
+    impl Read for Script {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.input.read(buf)
+        }
+    }
+
+    impl Write for Script {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.output.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn atr_check_byte() {
+        let a = atr();
+        assert_eq!(a[1..].iter().fold(0, |x, b| x ^ b), 0);
+    }
+
+    #[test]
+    fn a_session_over_frames() {
+        let mut select = vec![0x00, 0xA4, 0x04, 0x00, AID.len() as u8];
+        select.extend_from_slice(&AID);
+        let mut input = Vec::new();
+        for m in [
+            &[GET_ATR][..],
+            &[POWER_ON],
+            &select,
+            &[0x80, 0x10, 0, 0],
+            &[RESET],
+            &[0x80, 0x10, 0, 0],
+            &[POWER_OFF],
+        ] {
+            input.extend_from_slice(&frame(m));
+        }
+        let mut script = Script {
+            input: Cursor::new(input),
+            output: Vec::new(),
+        };
+        let mut c = card();
+        c.serve(&mut script).unwrap();
+        let mut out = Cursor::new(script.output);
+        assert_eq!(read_frame(&mut out).unwrap().unwrap(), atr());
+        assert_eq!(read_frame(&mut out).unwrap().unwrap(), [0x90, 0x00]);
+        let info = read_frame(&mut out).unwrap().unwrap();
+        assert_eq!(&info[info.len() - 2..], &[0x90, 0x00]);
+        // After the reset the application is no longer selected.
+        assert_eq!(read_frame(&mut out).unwrap().unwrap(), [0x69, 0x85]);
+        assert!(read_frame(&mut out).unwrap().is_none());
+        assert!(!c.powered());
+    }
+
+    #[test]
+    fn truncated_frame_is_an_error_and_empty_frames_are_not_sent() {
+        let mut r = Cursor::new(vec![0, 5, 1, 2]);
+        assert!(read_frame(&mut r).is_err());
+        assert!(write_frame(&mut Vec::new(), &[]).is_err());
+        assert_eq!(card().handle(&[0x07]), None);
+    }
+}

@@ -1,0 +1,470 @@
+//! The chip's command set through the host API over the in-process applet:
+//! every refusal with its status word, grants that must not work, tear safety.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::*;
+use eticket_chip::Error;
+use eticket_chip::apdu::Command;
+use eticket_chip::applet::{Applet, ChipState, FileStore, Store};
+use eticket_chip::host::{Chip, InProcessCard};
+use eticket_chip::protocol::{MemberRecord, Personalization};
+use eticket_chip::status::StatusWord;
+use eticket_core::chipauth::verify_answer;
+use eticket_core::crypto::SecretKey;
+use eticket_core::fixtures;
+use eticket_core::grant::GrantOp;
+use eticket_core::ids::{ChipId, DistributorId, MemberId};
+use eticket_core::time::Timestamp;
+use eticket_core::transfer::TransferRequest;
+
+fn personalized(seed: &[u8]) -> (Chip<InProcessCard>, ChipId) {
+    let mut chip = Chip::connect(InProcessCard::from_seed(seed)).unwrap();
+    chip.personalize(&personalization()).unwrap();
+    let id = chip.info().unwrap().chip;
+    (chip, id)
+}
+
+fn refused<T: std::fmt::Debug>(r: Result<T, Error>) -> StatusWord {
+    match r {
+        Err(Error::Refused { status, .. }) => status,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// Send raw bytes to a selected, personalized applet; return the status word.
+fn raw(applet: &mut Applet, bytes: &[u8]) -> (Vec<u8>, StatusWord) {
+    let r = applet.process(bytes);
+    let (data, sw) = r.split_at(r.len() - 2);
+    (data.to_vec(), StatusWord::from_bytes(sw[0], sw[1]))
+}
+
+fn selected_applet() -> Applet {
+    let mut a = Applet::new(SecretKey::from_bytes(&[0x31; 32]).unwrap()).unwrap();
+    assert_eq!(raw(&mut a, &select()).1, StatusWord::Success);
+    a
+}
+
+#[test]
+fn write_list_read_delete() {
+    let (mut chip, id) = personalized(b"wlrd");
+    assert_eq!(chip.info().unwrap().counter, 1, "personalization counts");
+    let mut written = Vec::new();
+    for slot in 0..3u8 {
+        let t = ticket(id, 100 + u32::from(slot));
+        let counter = chip.info().unwrap().counter;
+        let m = chip
+            .write(&write_grant(id, counter, slot, t.as_bytes()), t.as_bytes())
+            .unwrap();
+        assert_eq!((m.slot, m.counter), (slot, counter + 1));
+        written.push(t);
+    }
+    let listed = chip.list().unwrap();
+    assert_eq!(listed.len(), 3);
+    assert_eq!(listed[1].hash, written[1].hash());
+    let tickets = chip.tickets().unwrap();
+    assert_eq!(
+        tickets.iter().map(|t| t.ticket.clone()).collect::<Vec<_>>(),
+        written
+    );
+    assert_eq!(chip.read(2).unwrap(), written[2]);
+    let counter = chip.info().unwrap().counter;
+    let m = chip
+        .delete(&delete_grant(id, counter, 1, written[1].as_bytes()))
+        .unwrap();
+    assert_eq!((m.slot, m.counter), (1, counter + 1));
+    assert_eq!(refused(chip.read(1)), StatusWord::RecordNotFound);
+    let info = chip.info().unwrap();
+    assert_eq!((info.used, info.free()), (2, 6));
+}
+
+#[test]
+fn replayed_grant_is_refused() {
+    let (mut chip, id) = personalized(b"replay");
+    let t = ticket(id, 1);
+    let g = write_grant(id, 1, 0, t.as_bytes());
+    chip.write(&g, t.as_bytes()).unwrap();
+    let d = delete_grant(id, 2, 0, t.as_bytes());
+    chip.delete(&d).unwrap();
+    // The slot is free again, but the counter moved on: the old grant is dead.
+    assert_eq!(
+        refused(chip.write(&g, t.as_bytes())),
+        StatusWord::SecurityStatusNotSatisfied
+    );
+    assert_eq!(chip.info().unwrap().counter, 3);
+}
+
+#[test]
+fn grant_for_another_chip_is_refused() {
+    let (mut chip, _) = personalized(b"mine");
+    let other = ChipId([7; 16]);
+    let t = ticket(other, 1);
+    assert_eq!(
+        refused(chip.write(&write_grant(other, 1, 0, t.as_bytes()), t.as_bytes())),
+        StatusWord::SecurityStatusNotSatisfied
+    );
+}
+
+#[test]
+fn wrong_hash_future_counter_and_wrong_key_are_refused() {
+    let (mut chip, id) = personalized(b"hash");
+    let t = ticket(id, 1);
+    let other = ticket(id, 2);
+    let sw = StatusWord::SecurityStatusNotSatisfied;
+    assert_eq!(
+        refused(chip.write(&write_grant(id, 1, 0, other.as_bytes()), t.as_bytes())),
+        sw
+    );
+    assert_eq!(
+        refused(chip.write(&write_grant(id, 2, 0, t.as_bytes()), t.as_bytes())),
+        sw
+    );
+    // A delete grant is no write grant (domain-separated signatures).
+    assert_eq!(
+        refused(chip.write(&delete_grant(id, 1, 0, t.as_bytes()), t.as_bytes())),
+        sw
+    );
+    // Signed by a key the chip was not personalized with.
+    let forged = eticket_core::grant::Grant {
+        op: GrantOp::Write,
+        chip: id,
+        counter: 1,
+        slot: 0,
+        payload_hash: t.hash(),
+        expires: fixtures::NOW,
+    }
+    .sign(&fixtures::ticket_key())
+    .unwrap();
+    assert_eq!(refused(chip.write(&forged, t.as_bytes())), sw);
+    // A flipped bit in the signature.
+    let mut g = write_grant(id, 1, 0, t.as_bytes());
+    let last = g.len() - 1;
+    g[last] ^= 1;
+    assert_eq!(refused(chip.write(&g, t.as_bytes())), sw);
+    // Nothing of that moved the counter.
+    assert_eq!(chip.info().unwrap().counter, 1);
+}
+
+#[test]
+fn full_chip_occupied_slot_and_missing_slot() {
+    let (mut chip, id) = personalized(b"full");
+    for slot in 0..8u8 {
+        let t = ticket(id, u32::from(slot));
+        let c = chip.info().unwrap().counter;
+        chip.write(&write_grant(id, c, slot, t.as_bytes()), t.as_bytes())
+            .unwrap();
+    }
+    let t = ticket(id, 99);
+    let c = chip.info().unwrap().counter;
+    assert_eq!(
+        refused(chip.write(&write_grant(id, c, 3, t.as_bytes()), t.as_bytes())),
+        StatusWord::NotEnoughMemory
+    );
+    let old = chip.read(3).unwrap();
+    chip.delete(&delete_grant(id, c, 3, old.as_bytes()))
+        .unwrap();
+    let c = c + 1;
+    assert_eq!(
+        refused(chip.write(&write_grant(id, c, 4, t.as_bytes()), t.as_bytes())),
+        StatusWord::ConditionsNotSatisfied,
+        "slot 4 is taken"
+    );
+    assert_eq!(
+        refused(chip.write(&write_grant(id, c, 8, t.as_bytes()), t.as_bytes())),
+        StatusWord::WrongData,
+        "the chip has no slot 8"
+    );
+    assert_eq!(
+        refused(chip.delete(&delete_grant(id, c, 3, old.as_bytes()))),
+        StatusWord::RecordNotFound
+    );
+    chip.write(&write_grant(id, c, 3, t.as_bytes()), t.as_bytes())
+        .unwrap();
+}
+
+#[test]
+fn delete_needs_the_stored_payload_hash() {
+    let (mut chip, id) = personalized(b"delhash");
+    let t = ticket(id, 1);
+    chip.write(&write_grant(id, 1, 0, t.as_bytes()), t.as_bytes())
+        .unwrap();
+    let other = ticket(id, 2);
+    assert_eq!(
+        refused(chip.delete(&delete_grant(id, 2, 0, other.as_bytes()))),
+        StatusWord::SecurityStatusNotSatisfied
+    );
+    assert_eq!(chip.read(0).unwrap(), t);
+}
+
+#[test]
+fn blank_chip_refuses_mutations_and_personalizes_once() {
+    let mut chip = Chip::connect(InProcessCard::from_seed(b"blank")).unwrap();
+    let id = chip.info().unwrap().chip;
+    let t = ticket(id, 1);
+    assert_eq!(
+        refused(chip.write(&write_grant(id, 0, 0, t.as_bytes()), t.as_bytes())),
+        StatusWord::ConditionsNotSatisfied
+    );
+    let member = MemberRecord {
+        distributor: DistributorId(4),
+        member: MemberId(777),
+        valid_until: fixtures::NOW.plus(365 * 86_400),
+    };
+    let p = Personalization {
+        member: Some(member),
+        ..personalization()
+    };
+    chip.personalize(&p).unwrap();
+    let info = chip.info().unwrap();
+    assert!(info.personalized);
+    assert_eq!(info.member, Some(member));
+    assert_eq!(info.grant_keys, vec![fixtures::GRANT_KEY]);
+    assert_eq!(
+        refused(chip.personalize(&personalization())),
+        StatusWord::ConditionsNotSatisfied
+    );
+    assert_eq!(chip.info().unwrap().member, Some(member), "locked");
+}
+
+#[test]
+fn authenticate_proves_the_chip_id() {
+    let (mut chip, id) = personalized(b"auth");
+    assert_eq!(chip.authenticate(&[0xA5; 32]).unwrap(), id);
+    // The raw answer verifies only for its own challenge.
+    let mut a = selected_applet();
+    let cmd = Command::new(0x00, 0x88, 0, 0).with_data(vec![1; 32]);
+    let (data, sw) = raw(&mut a, &cmd.to_bytes().unwrap());
+    assert_eq!(sw, StatusWord::Success);
+    let sig: [u8; 64] = data[..64].try_into().unwrap();
+    let public = &data[64..];
+    let claimed = ChipId::from_public_key(public);
+    assert!(verify_answer(claimed, public, &[1; 32], &sig).is_ok());
+    assert!(verify_answer(claimed, public, &[2; 32], &sig).is_err());
+}
+
+#[test]
+fn sign_transfer_only_for_a_held_ticket() {
+    let (mut chip, id) = personalized(b"transfer");
+    let t = ticket(id, 42);
+    chip.write(&write_grant(id, 1, 5, t.as_bytes()), t.as_bytes())
+        .unwrap();
+    let to = ChipId([9; 16]);
+    let bytes = chip.sign_transfer(5, to, Timestamp(1234)).unwrap();
+    let info = chip.info().unwrap();
+    let req = TransferRequest::verify(&bytes, &info.public_key).unwrap();
+    assert_eq!((req.from, req.to, req.nonce), (id, to, 2));
+    assert_eq!(req.ticket_hash, t.hash());
+    assert_eq!(req.serial.0, 42);
+    assert_eq!(
+        refused(chip.sign_transfer(0, to, Timestamp(1))),
+        StatusWord::RecordNotFound
+    );
+    assert_eq!(
+        refused(chip.sign_transfer(5, id, Timestamp(1))),
+        StatusWord::WrongData
+    );
+    assert_eq!(
+        refused(chip.sign_transfer(200, to, Timestamp(1))),
+        StatusWord::IncorrectP1P2
+    );
+}
+
+#[test]
+fn raw_refusals_with_their_status_words() {
+    let mut fresh = Applet::new(SecretKey::from_bytes(&[0x31; 32]).unwrap()).unwrap();
+    assert_eq!(
+        raw(&mut fresh, &[0x80, 0x10, 0, 0]).1,
+        StatusWord::ConditionsNotSatisfied,
+        "GET INFO before SELECT"
+    );
+    let mut a = selected_applet();
+    let cases: &[(&[u8], StatusWord)] = &[
+        (&[0xA0, 0x10, 0, 0], StatusWord::ClassNotSupported),
+        (&[0x10, 0x10, 0, 0], StatusWord::ClassNotSupported),
+        (&[0x00, 0x10, 0, 0], StatusWord::ClassNotSupported),
+        (&[0x80, 0xA4, 4, 0], StatusWord::ClassNotSupported),
+        (&[0x80, 0x77, 0, 0], StatusWord::InstructionNotSupported),
+        (&[0x80, 0x10, 1, 0], StatusWord::IncorrectP1P2),
+        (&[0x80, 0x10, 0, 0, 1, 0xAA], StatusWord::WrongLength),
+        (&[0x80, 0x14, 8, 0], StatusWord::IncorrectP1P2),
+        (&[0x80, 0x14, 0, 0], StatusWord::RecordNotFound),
+        (&[0x80, 0x14, 0], StatusWord::WrongLength),
+        (&[0x80, 0x14, 0, 0, 5, 1], StatusWord::WrongLength),
+        (&[0x00, 0x88, 0, 0, 2, 1, 2], StatusWord::WrongLength),
+        (
+            &[0x80, 0x20, 0, 0, 1, 0],
+            StatusWord::ConditionsNotSatisfied,
+        ),
+        (&[0x80, 0x30, 0, 0, 3, 1, 0, 0], StatusWord::WrongData),
+        (&[0x00, 0xC0, 0, 0, 0], StatusWord::ConditionsNotSatisfied),
+        (&[0x00, 0xA4, 4, 0, 2, 0xF0, 0], StatusWord::FileNotFound),
+    ];
+    for (cmd, sw) in cases {
+        assert_eq!(raw(&mut a, cmd).1, *sw, "{cmd:02X?}");
+        raw(&mut a, &select());
+    }
+    assert_eq!(
+        raw(&mut a, &[0x00, 0xA4, 4, 0, 9, 1]).1,
+        StatusWord::WrongLength
+    );
+    assert_eq!(
+        raw(&mut a, &[0x00, 0xA4, 0, 0]).1,
+        StatusWord::IncorrectP1P2
+    );
+    // After a failed SELECT the applet is deselected.
+    raw(&mut a, &[0x00, 0xA4, 4, 0, 1, 0xF1]);
+    assert_eq!(
+        raw(&mut a, &[0x80, 0x10, 0, 0]).1,
+        StatusWord::ConditionsNotSatisfied
+    );
+}
+
+#[test]
+fn write_refuses_malformed_data_field() {
+    let mut a = selected_applet();
+    let p = personalization().to_bytes().unwrap();
+    let cmd = Command::new(0x80, 0x30, 0, 0).with_data(p);
+    assert_eq!(raw(&mut a, &cmd.to_bytes().unwrap()).1, StatusWord::Success);
+    let id = a.state().chip();
+    let t = ticket(id, 1);
+    let g = write_grant(id, 1, 0, t.as_bytes());
+    let send = |a: &mut Applet, data: Vec<u8>| {
+        raw(
+            a,
+            &Command::new(0x80, 0x20, 0, 0)
+                .with_data(data)
+                .to_bytes()
+                .unwrap(),
+        )
+        .1
+    };
+    // Grant length beyond the data.
+    assert_eq!(send(&mut a, vec![200, 1, 2]), StatusWord::WrongLength);
+    // No payload.
+    let mut d = vec![g.len() as u8];
+    d.extend_from_slice(&g);
+    assert_eq!(send(&mut a, d.clone()), StatusWord::WrongLength);
+    // A payload that is not a ticket envelope.
+    d.extend_from_slice(&[9; 10]);
+    assert_eq!(send(&mut a, d), StatusWord::WrongData);
+    // A grant that is not an envelope.
+    let mut d = vec![3, 1, 2, 3];
+    d.extend_from_slice(t.as_bytes());
+    assert_eq!(send(&mut a, d), StatusWord::WrongData);
+    // The P1/P2 of WRITE must be zero.
+    let cmd = Command::new(0x80, 0x20, 1, 0).with_data(vec![1, 1, 1]);
+    assert_eq!(
+        raw(&mut a, &cmd.to_bytes().unwrap()).1,
+        StatusWord::IncorrectP1P2
+    );
+    assert_eq!(a.state().counter(), 1);
+}
+
+#[test]
+fn short_le_gets_6cxx_and_long_answers_chain_with_61xx() {
+    let mut a = selected_applet();
+    // GET INFO with Le = 5: the chip says the exact length.
+    let (data, sw) = raw(&mut a, &[0x80, 0x10, 0, 0, 5]);
+    assert!(data.is_empty());
+    let StatusWord::WrongLe(n) = sw else {
+        panic!("{sw}")
+    };
+    let (data, sw) = raw(&mut a, &[0x80, 0x10, 0, 0, n]);
+    assert_eq!((data.len(), sw), (usize::from(n), StatusWord::Success));
+    // INTERNAL AUTHENTICATE asking for 100 of 129 bytes: the rest by GET RESPONSE.
+    let mut cmd = vec![0x00, 0x88, 0, 0, 32];
+    cmd.extend_from_slice(&[3; 32]);
+    cmd.push(0);
+    let (full, sw) = raw(&mut a, &cmd);
+    assert_eq!((full.len(), sw), (129, StatusWord::Success));
+}
+
+#[test]
+fn host_follows_61xx_with_get_response() {
+    let (mut chip, id) = personalized(b"chain");
+    for slot in 0..8u8 {
+        let t = ticket(id, u32::from(slot));
+        let c = chip.info().unwrap().counter;
+        chip.write(&write_grant(id, c, slot, t.as_bytes()), t.as_bytes())
+            .unwrap();
+    }
+    // 8 entries × 34 bytes + 2 = 274 bytes: more than one short response.
+    assert_eq!(chip.list().unwrap().len(), 8);
+    assert_eq!(chip.tickets().unwrap().len(), 8);
+}
+
+#[test]
+fn host_reselects_after_a_card_reset() {
+    let (mut chip, _) = personalized(b"reset");
+    chip.transport_mut().reinsert();
+    assert_eq!(chip.info().unwrap().counter, 1);
+}
+
+/// A store whose commits fail: a torn write.
+struct TornStore;
+
+impl Store for TornStore {
+    fn commit(&mut self, _: &ChipState) -> eticket_chip::Result<()> {
+        Err(Error::Transport("power lost during commit".into()))
+    }
+}
+
+#[test]
+fn a_failed_commit_leaves_the_old_state() {
+    let state = ChipState::new(SecretKey::from_bytes(&[0x41; 32]).unwrap(), 4).unwrap();
+    let mut chip = Chip::connect(InProcessCard::new(Applet::with_state(state, TornStore))).unwrap();
+    assert_eq!(
+        refused(chip.personalize(&personalization())),
+        StatusWord::MemoryFailure
+    );
+    let info = chip.info().unwrap();
+    assert!(!info.personalized);
+    assert_eq!(info.counter, 0);
+}
+
+#[test]
+fn file_store_commits_atomically_and_survives_a_torn_temp_file() {
+    let dir = std::env::temp_dir().join(format!("eticket-chip-store-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("card.state");
+    let _ = std::fs::remove_file(&path);
+    let store = FileStore::new(&path);
+    assert!(store.load().unwrap().is_none());
+    let state = ChipState::new(SecretKey::from_bytes(&[0x42; 32]).unwrap(), 8).unwrap();
+    let mut chip =
+        Chip::connect(InProcessCard::new(Applet::with_state(state, store.clone()))).unwrap();
+    chip.personalize(&personalization()).unwrap();
+    let id = chip.info().unwrap().chip;
+    let t = ticket(id, 5);
+    chip.write(&write_grant(id, 1, 2, t.as_bytes()), t.as_bytes())
+        .unwrap();
+    // A crash in the middle of the next commit leaves a partial temp file.
+    std::fs::write(store.temp_path(), b"half a state").unwrap();
+    let loaded = store.load().unwrap().unwrap();
+    assert_eq!(loaded.counter(), 2);
+    assert_eq!(loaded.slot(2), Some(t.as_bytes()));
+    // A damaged state file is an error, not a blank chip.
+    std::fs::write(&path, b"garbage").unwrap();
+    assert!(store.load().is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn every_accepted_mutation_advances_the_counter_by_one() {
+    let (mut chip, id) = personalized(b"counter");
+    let mut expect = 1;
+    for round in 0..3u32 {
+        let t = ticket(id, round);
+        let m = chip
+            .write(&write_grant(id, expect, 0, t.as_bytes()), t.as_bytes())
+            .unwrap();
+        expect += 1;
+        assert_eq!(m.counter, expect);
+        let m = chip
+            .delete(&delete_grant(id, expect, 0, t.as_bytes()))
+            .unwrap();
+        expect += 1;
+        assert_eq!(m.counter, expect);
+    }
+}

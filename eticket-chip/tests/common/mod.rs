@@ -1,0 +1,55 @@
+//! A stand-in for the center in tests: fixture keys, tickets and grants.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use eticket_chip::apdu::Command;
+use eticket_chip::protocol::{AID, Personalization};
+use eticket_core::fixtures;
+use eticket_core::grant::{Grant, GrantOp, payload_hash};
+use eticket_core::ids::{ChipId, TicketSerial};
+use eticket_core::ticket::{Holder, SignedTicket};
+
+/// The personalization the fixture center installs.
+pub fn personalization() -> Personalization {
+    let k = fixtures::grant_key();
+    Personalization {
+        grant_keys: vec![(k.id(), k.public_key())],
+        member: None,
+    }
+}
+
+/// A signed reserved-seat ticket for `chip`.
+pub fn ticket(chip: ChipId, serial: u32) -> SignedTicket {
+    let mut body = fixtures::chip_ticket(TicketSerial(serial));
+    body.holder = Holder::Chip(chip);
+    body.sign(&fixtures::ticket_key()).unwrap()
+}
+
+/// A grant signed by the fixture grant key.
+pub fn grant(op: GrantOp, chip: ChipId, counter: u32, slot: u8, payload: &[u8]) -> Vec<u8> {
+    Grant {
+        op,
+        chip,
+        counter,
+        slot,
+        payload_hash: payload_hash(payload),
+        expires: fixtures::NOW.plus(600),
+    }
+    .sign(&fixtures::grant_key())
+    .unwrap()
+}
+
+pub fn write_grant(chip: ChipId, counter: u32, slot: u8, payload: &[u8]) -> Vec<u8> {
+    grant(GrantOp::Write, chip, counter, slot, payload)
+}
+
+pub fn delete_grant(chip: ChipId, counter: u32, slot: u8, payload: &[u8]) -> Vec<u8> {
+    grant(GrantOp::Delete, chip, counter, slot, payload)
+}
+
+/// SELECT by our AID, encoded.
+pub fn select() -> Vec<u8> {
+    Command::new(0x00, 0xA4, 0x04, 0x00)
+        .with_data(AID.to_vec())
+        .to_bytes()
+        .unwrap()
+}

@@ -1,0 +1,192 @@
+//! End to end through a real pcscd with the vsmartcard vpcd driver and the
+//! `eticket-vcard` program as the card: personalize, write three tickets with
+//! center grants, read them back, replay a grant, delete one, authenticate,
+//! remove and reinsert the card, read again.
+//!
+//! Needs `scripts/setup/10-pcscd.sh` to have run: without pcscd or its vpcd
+//! reader these tests fail with a message saying so; they never skip.
+#![cfg(feature = "pcsc")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use common::*;
+use eticket_chip::Error;
+use eticket_chip::host::Chip;
+use eticket_chip::host::pcsc::{PcscTransport, list_readers, wait_for_card, wait_for_removal};
+use eticket_chip::status::StatusWord;
+use eticket_core::chipauth::CHALLENGE_LEN;
+
+/// pcscd has one vpcd reader slot: one test at a time uses it.
+static READER: Mutex<()> = Mutex::new(());
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A running `eticket-vcard` in the vpcd reader, stopped (the card removed)
+/// on drop.
+struct VirtualCardProcess {
+    child: Child,
+    reader: String,
+}
+
+impl VirtualCardProcess {
+    /// Put the card with this state file into the (empty) reader and wait
+    /// until pcscd sees it.
+    fn insert(state: &Path, reader: &str) -> Self {
+        wait_for_removal(reader, WAIT).expect("the vpcd reader is empty before inserting");
+        let child = Command::new(env!("CARGO_BIN_EXE_eticket-vcard"))
+            .arg("--state")
+            .arg(state)
+            .arg("--once")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start eticket-vcard");
+        let card = Self {
+            child,
+            reader: reader.to_string(),
+        };
+        wait_for_card(reader, WAIT).expect("the virtual card appears in the vpcd reader");
+        card
+    }
+
+    /// Take the card out and wait until pcscd has noticed.
+    fn remove(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+        let _ = wait_for_removal(&self.reader, WAIT);
+    }
+}
+
+impl Drop for VirtualCardProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn vpcd_reader() -> String {
+    let readers = list_readers().unwrap_or_else(|e| {
+        panic!("PC/SC is not available ({e}); run scripts/setup/10-pcscd.sh to install and start pcscd with vpcd")
+    });
+    readers
+        .into_iter()
+        .find(|r| r.starts_with("Virtual PCD"))
+        .unwrap_or_else(|| {
+            panic!("pcscd has no vpcd reader (\"Virtual PCD\"); run scripts/setup/10-pcscd.sh")
+        })
+}
+
+fn state_file(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("eticket-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+fn refused<T: std::fmt::Debug>(r: Result<T, Error>) -> StatusWord {
+    match r {
+        Err(Error::Refused { status, .. }) => status,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn chip_life_through_pcscd_and_vpcd() {
+    let _guard = READER.lock().unwrap_or_else(|e| e.into_inner());
+    let reader = vpcd_reader();
+    let state = state_file("life.state");
+    let card = VirtualCardProcess::insert(&state, &reader);
+    let mut chip = Chip::connect(PcscTransport::connect(&reader).unwrap()).unwrap();
+
+    let info = chip.info().unwrap();
+    assert!(!info.personalized);
+    chip.personalize(&personalization()).unwrap();
+    let id = info.chip;
+
+    let mut tickets = Vec::new();
+    let mut first_grant = Vec::new();
+    for slot in 0..3u8 {
+        let t = ticket(id, 500 + u32::from(slot));
+        let counter = chip.info().unwrap().counter;
+        let g = write_grant(id, counter, slot, t.as_bytes());
+        let m = chip.write(&g, t.as_bytes()).unwrap();
+        assert_eq!(m.counter, counter + 1);
+        if slot == 0 {
+            first_grant = g;
+        }
+        tickets.push(t);
+    }
+    let read: Vec<_> = chip
+        .tickets()
+        .unwrap()
+        .into_iter()
+        .map(|s| s.ticket)
+        .collect();
+    assert_eq!(read, tickets);
+
+    // A replayed grant: refused, nothing changes.
+    assert_eq!(
+        refused(chip.write(&first_grant, tickets[0].as_bytes())),
+        StatusWord::SecurityStatusNotSatisfied
+    );
+
+    let counter = chip.info().unwrap().counter;
+    chip.delete(&delete_grant(id, counter, 1, tickets[1].as_bytes()))
+        .unwrap();
+    assert_eq!(refused(chip.read(1)), StatusWord::RecordNotFound);
+
+    let challenge = [0x5A; CHALLENGE_LEN];
+    assert_eq!(chip.authenticate(&challenge).unwrap(), id);
+
+    // Remove the card, put it back: the state file carries it over.
+    card.remove();
+    let _card = VirtualCardProcess::insert(&state, &reader);
+    // The same transport reconnects and selects again by itself.
+    let again: Vec<_> = chip
+        .tickets()
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.slot, s.ticket))
+        .collect();
+    assert_eq!(
+        again,
+        vec![(0, tickets[0].clone()), (2, tickets[2].clone())]
+    );
+    let info = chip.info().unwrap();
+    assert_eq!(info.counter, counter + 1);
+    assert!(info.personalized);
+    assert_eq!(chip.authenticate(&[1; 32]).unwrap(), id);
+}
+
+#[test]
+fn a_fresh_connection_after_reinsertion_sees_the_same_chip() {
+    let _guard = READER.lock().unwrap_or_else(|e| e.into_inner());
+    let reader = vpcd_reader();
+    let state = state_file("fresh.state");
+    let card = VirtualCardProcess::insert(&state, &reader);
+    let id = {
+        let mut chip = Chip::connect(PcscTransport::connect(&reader).unwrap()).unwrap();
+        chip.personalize(&personalization()).unwrap();
+        let id = chip.info().unwrap().chip;
+        let t = ticket(id, 1);
+        chip.write(&write_grant(id, 1, 4, t.as_bytes()), t.as_bytes())
+            .unwrap();
+        id
+    };
+    card.remove();
+    let _card = VirtualCardProcess::insert(&state, &reader);
+    let mut chip = Chip::connect(PcscTransport::connect(&reader).unwrap()).unwrap();
+    assert_eq!(chip.info().unwrap().chip, id);
+    assert_eq!(chip.list().unwrap()[0].slot, 4);
+}
