@@ -64,10 +64,12 @@ CREATE TABLE IF NOT EXISTS presence (
 pub struct Cursor(pub i64);
 
 /// The last admission of a ticket, for the steward when it is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreviousEntry {
     /// Where it entered.
     pub gate: GateId,
+    /// That gate's name, when the venue knows it.
+    pub gate_name: Option<String>,
     /// When.
     pub at: Timestamp,
     /// How many admissions it has had.
@@ -411,6 +413,7 @@ fn read_presence(
     };
     let previous = PreviousEntry {
         gate: GateId(u16::try_from(gate).map_err(|_| corrupt("presence.last_gate", gate))?),
+        gate_name: None,
         at: Timestamp(u64::try_from(at).map_err(|_| corrupt("presence.last_at", at))?),
         entries,
     };

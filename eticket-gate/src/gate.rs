@@ -102,7 +102,10 @@ impl fmt::Display for Outcome {
             } => {
                 write!(f, "REFUSE {refusal}")?;
                 if let Some(p) = previous {
-                    write!(f, " (last entry {} at {})", p.gate, p.at)?;
+                    match &p.gate_name {
+                        Some(name) => write!(f, " (entered at {name}, {})", p.at)?,
+                        None => write!(f, " (entered at gate {}, {})", p.gate, p.at)?,
+                    }
                 }
                 Ok(())
             }
@@ -307,7 +310,10 @@ impl Gate {
                     .refusal()
                     .unwrap_or(Refusal::AlreadyAdmitted),
                 ticket: admissible.first().map(|(t, _)| t.body.clone()),
-                previous: logged.previous,
+                previous: logged.previous.map(|mut p| {
+                    p.gate_name = self.shared.event.venue.gate(p.gate).map(|g| g.name.clone());
+                    p
+                }),
             },
         };
         Ok(Outcome {

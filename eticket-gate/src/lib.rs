@@ -36,6 +36,7 @@
 //! Features: `fast` verifies signatures with ring (through eticket-core).
 #![forbid(unsafe_code)]
 
+pub mod chart;
 pub mod chip;
 pub mod entry_log;
 mod error;
@@ -43,6 +44,7 @@ pub mod gate;
 pub mod passback;
 pub mod record;
 pub mod refusal;
+pub mod statistics;
 pub mod trust;
 pub mod unit;
 pub mod upload;
@@ -53,6 +55,7 @@ pub use gate::{Gate, Outcome, Verdict};
 pub use passback::PassbackPolicy;
 pub use record::{EntryRecord, ScanId};
 pub use refusal::Refusal;
+pub use statistics::Statistics;
 pub use trust::{Freshness, TrustStore};
 pub use unit::{Settings, VenueUnit};
 pub use upload::{ImportReport, ScanArchive, UploadBatch};
