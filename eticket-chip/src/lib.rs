@@ -28,8 +28,11 @@
 
 pub mod apdu;
 pub mod applet;
+pub mod base45;
 mod error;
+mod font;
 pub mod host;
+pub mod paper;
 pub mod protocol;
 pub mod status;
 pub mod vpcd;
