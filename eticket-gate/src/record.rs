@@ -166,6 +166,9 @@ impl EntryRecord {
         if self.device.len() > MAX_DEVICE_LEN {
             return Err(Error::Batch("device name longer than 64 bytes"));
         }
+        if i64::try_from(self.at.0).is_err() {
+            return Err(Error::Batch("scan time beyond the year 292 billion"));
+        }
         if matches!(self.result, ScanResult::Admitted { .. }) && self.ticket.is_none() {
             return Err(Error::Batch("an admitted scan must name its ticket"));
         }
