@@ -1,7 +1,41 @@
 //! # eticket-center
 //!
-//! The platform center: ledger, organizer, distributor, issuance, transfer and revocation services, HTTP API.
+//! The platform center (c1, c7-13, c29, c32-35), the distribution
+//! authentication apparatus (c14-18, c28, c31) and the assignment apparatus
+//! (c36-44): a ledger with two backends (SQLite embedded, PostgreSQL for
+//! several center processes), the organizer, distributor, lottery, issuance,
+//! transfer and publication services, an HTTP API and the `eticket` command line.
 //!
-//! This crate is a documented placeholder in the workspace; its content is built
-//! by its own issue (see ARCHITECTURE.md for what it will own).
+//! ```
+//! use eticket_center::{Center, Principal};
+//! use eticket_center::organizer::EventRegistration;
+//! use eticket_core::fixtures;
+//!
+//! let center = Center::open_in_memory()?;
+//! let reg = EventRegistration { info: fixtures::small_event(), prices: fixtures::prices() };
+//! let summary = center.register_event(&Principal::Organizer(1), "reg-1", &reg)?;
+//! assert_eq!(summary.tickets, 130);
+//! // A retry with the same idempotency key returns the first answer.
+//! assert_eq!(center.register_event(&Principal::Organizer(1), "reg-1", &reg)?, summary);
+//! # Ok::<(), eticket_center::Error>(())
+//! ```
 #![forbid(unsafe_code)]
+
+pub mod center;
+pub mod clock;
+mod credentials;
+pub mod distributor;
+mod error;
+pub mod issuance;
+pub mod keys;
+pub mod lottery;
+pub mod organizer;
+pub mod policy;
+pub mod publish;
+pub mod records;
+pub mod store;
+pub mod transfer;
+pub mod wire;
+
+pub use center::{Center, Config, Principal};
+pub use error::{Error, Result};

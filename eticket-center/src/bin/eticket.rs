@@ -1,0 +1,2 @@
+//! The `eticket` command line.
+fn main() {}

@@ -1,0 +1,230 @@
+//! The [`Center`]: the ledger, the clock and the keys, with every service as a
+//! method (see the organizer, distributor, lottery, issuance, transfer and
+//! publish modules). Every mutating call takes an idempotency key: the first
+//! answer is stored in the same transaction as the change, and a retry with the
+//! same key and the same request returns it without changing anything again.
+
+use std::sync::{Arc, Mutex};
+
+use eticket_core::ids::{DistributorId, EventId};
+use eticket_core::time::Timestamp;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use crate::clock::{Clock, SystemClock};
+use crate::keys::CenterKeys;
+use crate::store::{Ledger, Store, Tx, Value};
+use crate::{Error, Result};
+
+/// Who is acting. Services check that the principal may do what it asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(tag = "role", content = "id", rename_all = "snake_case")]
+pub enum Principal {
+    /// The operator of the center (command line): may do everything.
+    Operator,
+    /// An organizer, owning the events it registered.
+    Organizer(u32),
+    /// A distributor, acting inside its allotments.
+    Distributor(DistributorId),
+    /// A store terminal: delivers tickets to the chip in front of it, prints paper.
+    Terminal(u32),
+    /// A gate of one event: reads key sets and revocation lists only.
+    Gate(EventId),
+}
+
+impl Principal {
+    /// A stable text form, e.g. `distributor:3`.
+    pub fn label(&self) -> String {
+        match self {
+            Principal::Operator => "operator".to_owned(),
+            Principal::Organizer(id) => format!("organizer:{id}"),
+            Principal::Distributor(d) => format!("distributor:{}", d.0),
+            Principal::Terminal(id) => format!("terminal:{id}"),
+            Principal::Gate(e) => format!("gate:{}", e.0),
+        }
+    }
+}
+
+/// Tunable periods of the center.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// Cooling-off period of a transfer (c39, c44), in seconds.
+    pub cooling_off_secs: u64,
+    /// How long a write or delete grant is valid, in seconds.
+    pub grant_ttl_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            cooling_off_secs: 48 * 3600,
+            grant_ttl_secs: 15 * 60,
+        }
+    }
+}
+
+/// Longest idempotency key accepted.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
+
+/// The platform center over one ledger.
+///
+/// ```
+/// use eticket_center::Center;
+/// use eticket_center::store::Store;
+/// let center = Center::open_in_memory()?;
+/// assert_eq!(center.ledger().backend(), "sqlite");
+/// # Ok::<(), eticket_center::Error>(())
+/// ```
+pub struct Center {
+    pub(crate) ledger: Ledger,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) keys: CenterKeys,
+    pub(crate) config: Config,
+    fail_point: Mutex<Option<&'static str>>,
+}
+
+impl Center {
+    /// Open a center over a ledger, generating the center keys on first use.
+    pub fn open(ledger: Ledger) -> Result<Self> {
+        Self::open_with(ledger, Arc::new(SystemClock), Config::default())
+    }
+
+    /// Open with a given clock and configuration.
+    pub fn open_with(ledger: Ledger, clock: Arc<dyn Clock>, config: Config) -> Result<Self> {
+        let now = clock.now();
+        let keys = ledger.transaction(&mut |tx| CenterKeys::load_or_generate(tx, now))?;
+        Ok(Self {
+            ledger,
+            clock,
+            keys,
+            config,
+            fail_point: Mutex::new(None),
+        })
+    }
+
+    /// Open (or create) a center on a SQLite file: the embedded default.
+    pub fn open_sqlite(path: impl AsRef<std::path::Path>) -> Result<Self> {
+        Self::open(Ledger::sqlite(path)?)
+    }
+
+    /// A center on a private in-memory SQLite ledger.
+    pub fn open_in_memory() -> Result<Self> {
+        Self::open(Ledger::sqlite_in_memory()?)
+    }
+
+    /// The ledger.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The center's keys (public halves go into key sets).
+    pub fn keys(&self) -> &CenterKeys {
+        &self.keys
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> Config {
+        self.config
+    }
+
+    /// The center's current time.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Make the next transaction that reaches the named step fail, as if the
+    /// process died there (the transaction is rolled back). `None` clears it.
+    /// Steps: `sale.after_first_record`, `issue.after_sign`,
+    /// `transfer.after_reissue`, `transfer.after_revoke`, `lottery.after_first_winner`.
+    pub fn set_fail_point(&self, step: Option<&'static str>) {
+        *self.fail_point.lock().unwrap_or_else(|p| p.into_inner()) = step;
+    }
+
+    pub(crate) fn fail_at(&self, step: &'static str) -> Result<()> {
+        let mut fp = self.fail_point.lock().unwrap_or_else(|p| p.into_inner());
+        if *fp == Some(step) {
+            *fp = None;
+            return Err(Error::FailPoint(step));
+        }
+        Ok(())
+    }
+
+    /// Run a read-only body in a transaction.
+    pub(crate) fn read<T>(&self, mut body: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
+        self.ledger.transaction(&mut |tx| body(tx))
+    }
+
+    /// Run a mutating request once per (principal, idempotency key): the answer
+    /// is stored with the change; a retry gets the stored answer, a different
+    /// request under the same key is refused.
+    pub(crate) fn mutate<Req, T>(
+        &self,
+        who: &Principal,
+        key: &str,
+        operation: &str,
+        request: &Req,
+        mut body: impl FnMut(&mut dyn Tx, Timestamp) -> Result<T>,
+    ) -> Result<T>
+    where
+        Req: Serialize + ?Sized,
+        T: Serialize + DeserializeOwned,
+    {
+        check_idempotency_key(key)?;
+        let request_json =
+            serde_json::to_vec(request).map_err(|e| Error::invalid("request", e.to_string()))?;
+        let hash: Vec<u8> = Sha256::new()
+            .chain_update(operation.as_bytes())
+            .chain_update([0])
+            .chain_update(&request_json)
+            .finalize()
+            .to_vec();
+        let principal = who.label();
+        let now = self.clock.now();
+        self.ledger.transaction(&mut |tx| {
+            let stored = tx.query_opt(
+                "SELECT request_hash, response FROM idempotency WHERE principal = $1 AND key = $2",
+                &[Value::text(principal.clone()), Value::text(key)],
+            )?;
+            if let Some(row) = stored {
+                if row.blob(0)? != hash.as_slice() {
+                    return Err(Error::IdempotencyMismatch(key.to_owned()));
+                }
+                return serde_json::from_str(row.text(1)?)
+                    .map_err(|e| Error::corrupt(format!("stored answer for {key:?}: {e}")));
+            }
+            let answer = body(tx, now)?;
+            let json = serde_json::to_string(&answer)
+                .map_err(|e| Error::corrupt(format!("answer does not serialize: {e}")))?;
+            tx.execute(
+                "INSERT INTO idempotency (principal, key, request_hash, response, created_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    Value::text(principal.clone()),
+                    Value::text(key),
+                    Value::Blob(hash.clone()),
+                    Value::Text(json),
+                    Value::u64(now.0)?,
+                ],
+            )?;
+            Ok(answer)
+        })
+    }
+}
+
+/// Keys are 1 to 128 printable ASCII characters.
+pub fn check_idempotency_key(key: &str) -> Result<()> {
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
+        return Err(Error::invalid(
+            "idempotency key",
+            format!("must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters"),
+        ));
+    }
+    if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::invalid(
+            "idempotency key",
+            "printable ASCII without spaces only",
+        ));
+    }
+    Ok(())
+}

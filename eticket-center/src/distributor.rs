@@ -1,0 +1,382 @@
+//! Distributor services (c14-18, c28, c31): the member registry, the
+//! distribution policy, and sales from the distributor's own allotment, which
+//! become issuing records.
+
+use eticket_core::ids::{ChipId, DistributorId, EventId, MemberId, SeatType, TicketSerial};
+use eticket_core::ticket::Holder;
+use eticket_core::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::center::{Center, Principal};
+use crate::organizer::check_selected;
+use crate::policy::{DistributionPolicy, PolicyKind};
+use crate::records::{self, Decision, RecordView, TICKET_COLUMNS, TicketRow};
+use crate::store::{Tx, Value};
+use crate::wire;
+use crate::{Error, Result};
+
+/// Most tickets one sale may hold.
+pub const MAX_TICKETS_PER_SALE: u32 = 100;
+
+/// A membership registration: the member's personalized chip (c28, c31).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRegistration {
+    /// The member number, unique per distributor.
+    pub member: MemberId,
+    /// The member's name, printed on the card.
+    pub name: String,
+    /// The chip personalized for the member.
+    #[serde(with = "wire::chip")]
+    pub chip: ChipId,
+}
+
+/// The personalized chip card record a membership registration issues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipCard {
+    /// The distributor.
+    pub distributor: DistributorId,
+    /// The member.
+    pub member: MemberId,
+    /// The name on the card.
+    pub name: String,
+    /// The card's chip.
+    #[serde(with = "wire::chip")]
+    pub chip: ChipId,
+    /// When.
+    pub registered_at: Timestamp,
+}
+
+/// Which tickets a sale takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeatChoice {
+    /// These tickets, all or none.
+    Serials(Vec<TicketSerial>),
+    /// The best available tickets of the allotment (lowest serials: the
+    /// ticket master lists seats block by block, row by row).
+    BestAvailable {
+        /// Only this seat type.
+        #[serde(default)]
+        seat_type: Option<SeatType>,
+        /// How many.
+        quantity: u32,
+    },
+}
+
+/// A sale from a distributor's allotment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleRequest {
+    /// Which tickets.
+    pub seats: SeatChoice,
+    /// Who will hold them.
+    #[serde(with = "wire::holder")]
+    pub holder: Holder,
+    /// The member buying, when there is one.
+    #[serde(default)]
+    pub member: Option<MemberId>,
+}
+
+/// The issuing records of a sale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sale {
+    /// One per ticket.
+    pub records: Vec<RecordView>,
+}
+
+pub(crate) fn acting_distributor(who: &Principal) -> Result<DistributorId> {
+    match who {
+        Principal::Distributor(d) => Ok(*d),
+        _ => Err(Error::Forbidden("only a distributor may do this".into())),
+    }
+}
+
+pub(crate) fn load_member_chip(
+    tx: &mut dyn Tx,
+    d: DistributorId,
+    member: MemberId,
+) -> Result<ChipId> {
+    let row = tx
+        .query_opt(
+            "SELECT chip FROM members WHERE distributor = $1 AND member = $2",
+            &[Value::int(d.0), Value::int(member.0)],
+        )?
+        .ok_or(Error::UnknownMember {
+            distributor: d,
+            member,
+        })?;
+    wire::parse_chip(row.text(0)?)
+}
+
+/// Check membership and the per-member limit for `quantity` more tickets.
+pub(crate) fn check_buyer(
+    tx: &mut dyn Tx,
+    event: EventId,
+    d: DistributorId,
+    policy: &DistributionPolicy,
+    holder: &Holder,
+    member: Option<MemberId>,
+    quantity: u32,
+) -> Result<()> {
+    if let Some(m) = member {
+        let chip = load_member_chip(tx, d, m)?;
+        if policy.kind == PolicyKind::MembersOnly && *holder != Holder::Chip(chip) {
+            return Err(Error::MemberChipMismatch(m));
+        }
+    } else if policy.kind == PolicyKind::MembersOnly {
+        return Err(Error::MembershipRequired(d));
+    }
+    let Some(limit) = policy.per_member_limit else {
+        return Ok(());
+    };
+    let (who, have): (String, u32) = match (member, holder) {
+        (Some(m), _) => (
+            format!("member {m}"),
+            tx.query_opt(
+                "SELECT COUNT(*) FROM issuing_records WHERE event = $1 AND distributor = $2 AND member = $3",
+                &[Value::int(event.0), Value::int(d.0), Value::int(m.0)],
+            )?
+            .map(|r| r.num(0))
+            .transpose()?
+            .unwrap_or(0),
+        ),
+        (None, Holder::Chip(c)) => (
+            format!("chip {c}"),
+            tx.query_opt(
+                "SELECT COUNT(*) FROM issuing_records WHERE event = $1 AND distributor = $2 AND holder = $3",
+                &[Value::int(event.0), Value::int(d.0), Value::text(wire::holder_to_string(holder))],
+            )?
+            .map(|r| r.num(0))
+            .transpose()?
+            .unwrap_or(0),
+        ),
+        (None, Holder::Paper) => {
+            return Err(Error::PolicyRefuses {
+                event,
+                distributor: d,
+                policy: policy.kind.name(),
+                reason: "with a per-member limit, paper tickets need a member",
+            });
+        }
+    };
+    if have.saturating_add(quantity) > limit {
+        return Err(Error::MemberLimit {
+            event,
+            who,
+            have,
+            limit,
+        });
+    }
+    Ok(())
+}
+
+/// The lowest available serials of `d`'s allotment.
+pub(crate) fn best_available(
+    tx: &mut dyn Tx,
+    event: EventId,
+    d: DistributorId,
+    seat_type: Option<SeatType>,
+    quantity: u32,
+) -> Result<Vec<TicketRow>> {
+    let mut params = vec![Value::int(event.0), Value::int(d.0), Value::int(quantity)];
+    let type_filter = match seat_type {
+        Some(t) => {
+            params.push(Value::int(t.0));
+            " AND seat_type = $4"
+        }
+        None => "",
+    };
+    tx.query(
+        &format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets
+             WHERE event = $1 AND distributor = $2 AND state = 'available'{type_filter}
+             ORDER BY serial LIMIT $3"
+        ),
+        &params,
+    )?
+    .iter()
+    .map(records::ticket_from_row)
+    .collect()
+}
+
+/// Tickets of `d`'s allotment still available (of one seat type, or all).
+pub(crate) fn available_count(
+    tx: &mut dyn Tx,
+    event: EventId,
+    d: DistributorId,
+    seat_type: Option<SeatType>,
+) -> Result<u32> {
+    let mut params = vec![Value::int(event.0), Value::int(d.0)];
+    let type_filter = match seat_type {
+        Some(t) => {
+            params.push(Value::int(t.0));
+            " AND seat_type = $3"
+        }
+        None => "",
+    };
+    tx.query_opt(
+        &format!("SELECT COUNT(*) FROM tickets WHERE event = $1 AND distributor = $2 AND state = 'available'{type_filter}"),
+        &params,
+    )?
+    .map(|r| r.num(0))
+    .transpose()
+    .map(|n| n.unwrap_or(0))
+}
+
+impl Center {
+    /// Set the acting distributor's policy for an event it is selected for.
+    pub fn set_policy(
+        &self,
+        who: &Principal,
+        key: &str,
+        event: EventId,
+        policy: DistributionPolicy,
+    ) -> Result<()> {
+        let d = acting_distributor(who)?;
+        let json =
+            serde_json::to_string(&policy).map_err(|e| Error::invalid("policy", e.to_string()))?;
+        self.mutate(who, key, "set_policy", &(event, policy), |tx, _| {
+            check_selected(tx, event, d)?;
+            tx.execute(
+                "UPDATE event_distributors SET policy = $1 WHERE event = $2 AND distributor = $3",
+                &[
+                    Value::text(json.clone()),
+                    Value::int(event.0),
+                    Value::int(d.0),
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The policy of a distributor for an event.
+    pub fn policy(&self, event: EventId, d: DistributorId) -> Result<DistributionPolicy> {
+        self.read(|tx| check_selected(tx, event, d))
+    }
+
+    /// Register a member of the acting distributor with their personalized
+    /// chip; the answer is the membership card record.
+    pub fn register_member(
+        &self,
+        who: &Principal,
+        key: &str,
+        reg: &MemberRegistration,
+    ) -> Result<MembershipCard> {
+        let d = acting_distributor(who)?;
+        if reg.name.trim().is_empty() || reg.name.len() > 200 {
+            return Err(Error::invalid("name", "1 to 200 characters"));
+        }
+        self.mutate(who, key, "register_member", reg, |tx, now| {
+            if tx
+                .query_opt("SELECT member FROM members WHERE distributor = $1 AND member = $2", &[Value::int(d.0), Value::int(reg.member.0)])?
+                .is_some()
+            {
+                return Err(Error::MemberExists { distributor: d, what: format!("member {}", reg.member) });
+            }
+            if tx
+                .query_opt("SELECT member FROM members WHERE distributor = $1 AND chip = $2", &[Value::int(d.0), Value::text(reg.chip.to_string())])?
+                .is_some()
+            {
+                return Err(Error::MemberExists { distributor: d, what: format!("chip {}", reg.chip) });
+            }
+            tx.execute(
+                "INSERT INTO members (distributor, member, name, chip, registered_at) VALUES ($1, $2, $3, $4, $5)",
+                &[Value::int(d.0), Value::int(reg.member.0), Value::text(reg.name.clone()), Value::text(reg.chip.to_string()), Value::u64(now.0)?],
+            )?;
+            Ok(MembershipCard {
+                distributor: d,
+                member: reg.member,
+                name: reg.name.clone(),
+                chip: reg.chip,
+                registered_at: now,
+            })
+        })
+    }
+
+    /// Sell tickets from the acting distributor's allotment under its policy:
+    /// all requested tickets become issuing records, or none does.
+    pub fn sell(
+        &self,
+        who: &Principal,
+        key: &str,
+        event: EventId,
+        req: &SaleRequest,
+    ) -> Result<Sale> {
+        let d = acting_distributor(who)?;
+        let quantity = match &req.seats {
+            SeatChoice::Serials(s) => u32::try_from(s.len()).unwrap_or(u32::MAX),
+            SeatChoice::BestAvailable { quantity, .. } => *quantity,
+        };
+        if quantity == 0 || quantity > MAX_TICKETS_PER_SALE {
+            return Err(Error::invalid(
+                "seats",
+                format!("1 to {MAX_TICKETS_PER_SALE} tickets per sale"),
+            ));
+        }
+        self.mutate(who, key, "sell", &(event, req), |tx, now| {
+            let policy = check_selected(tx, event, d)?;
+            if policy.kind == PolicyKind::Lottery {
+                return Err(Error::PolicyRefuses {
+                    event,
+                    distributor: d,
+                    policy: policy.kind.name(),
+                    reason: "tickets are given by the draw",
+                });
+            }
+            check_buyer(tx, event, d, &policy, &req.holder, req.member, quantity)?;
+            let tickets = match &req.seats {
+                SeatChoice::Serials(serials) => {
+                    let mut sorted = serials.clone();
+                    sorted.sort_unstable();
+                    sorted.dedup();
+                    if sorted.len() != serials.len() {
+                        return Err(Error::invalid("seats", "a serial appears twice"));
+                    }
+                    sorted
+                        .iter()
+                        .map(|s| records::load_ticket(tx, event, *s))
+                        .collect::<Result<Vec<_>>>()?
+                }
+                SeatChoice::BestAvailable {
+                    seat_type,
+                    quantity,
+                } => {
+                    let found = best_available(tx, event, d, *seat_type, *quantity)?;
+                    if found.len() < usize::try_from(*quantity).unwrap_or(usize::MAX) {
+                        return Err(Error::SoldOut {
+                            event,
+                            distributor: d,
+                            requested: *quantity,
+                            available: u32::try_from(found.len()).unwrap_or(u32::MAX),
+                        });
+                    }
+                    found
+                }
+            };
+            let decision = Decision {
+                event,
+                distributor: d,
+                member: req.member,
+                holder: req.holder,
+                now,
+                hold_until: policy.hold_until,
+            };
+            let mut out = Vec::with_capacity(tickets.len());
+            for t in &tickets {
+                out.push(records::authenticate_ticket(tx, t, &decision)?);
+                if out.len() == 1 {
+                    self.fail_at("sale.after_first_record")?;
+                }
+            }
+            Ok(Sale { records: out })
+        })
+    }
+
+    /// The issuing record of a ticket, if it was sold.
+    pub fn issuing_record(
+        &self,
+        event: EventId,
+        serial: TicketSerial,
+    ) -> Result<Option<RecordView>> {
+        self.read(|tx| records::load_record(tx, event, serial))
+    }
+}

@@ -1,0 +1,313 @@
+//! The one error type of the center, with a stable code per variant for the
+//! HTTP API.
+
+use eticket_core::ids::{DistributorId, EventId, Generation, MemberId, TicketSerial};
+use eticket_core::time::Timestamp;
+
+/// Everything that can go wrong in the center.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A domain rule of eticket-core was broken (invalid event, bad signature, …).
+    #[error("{0}")]
+    Core(#[from] eticket_core::Error),
+    /// The ledger failed; `retryable` when the transaction lost a race and may
+    /// simply be run again.
+    #[error("{backend} ledger: {message}")]
+    Storage {
+        /// "sqlite" or "postgres".
+        backend: &'static str,
+        /// What the database said.
+        message: String,
+        /// Whether running the transaction again may succeed.
+        retryable: bool,
+    },
+    /// The ledger holds data this version cannot read.
+    #[error("ledger data is corrupt: {0}")]
+    Corrupt(String),
+    /// A request field is wrong.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No such event.
+    #[error("event {0} is not registered")]
+    UnknownEvent(EventId),
+    /// The event id is taken.
+    #[error("event {0} is already registered")]
+    EventExists(EventId),
+    /// No such distributor.
+    #[error("distributor {0} is not registered")]
+    UnknownDistributor(DistributorId),
+    /// The distributor is not selected for the event.
+    #[error("distributor {distributor} is not selected for event {event}")]
+    NotSelected {
+        /// The event.
+        event: EventId,
+        /// The distributor.
+        distributor: DistributorId,
+    },
+    /// No such ticket.
+    #[error("event {event} has no ticket {serial}")]
+    UnknownTicket {
+        /// The event.
+        event: EventId,
+        /// The serial.
+        serial: TicketSerial,
+    },
+    /// The ticket is not in the acting distributor's allotment.
+    #[error(
+        "ticket {serial} of event {event} is not in the allotment of distributor {distributor}"
+    )]
+    NotInAllotment {
+        /// The event.
+        event: EventId,
+        /// The ticket.
+        serial: TicketSerial,
+        /// The distributor that tried.
+        distributor: DistributorId,
+    },
+    /// The ticket is not available any more.
+    #[error("ticket {serial} of event {event} is {state}, not available")]
+    SeatUnavailable {
+        /// The event.
+        event: EventId,
+        /// The ticket.
+        serial: TicketSerial,
+        /// Its state.
+        state: String,
+    },
+    /// Not enough tickets left in the allotment.
+    #[error(
+        "distributor {distributor} has {available} tickets left for event {event}, {requested} asked for"
+    )]
+    SoldOut {
+        /// The event.
+        event: EventId,
+        /// The distributor.
+        distributor: DistributorId,
+        /// How many were asked for.
+        requested: u32,
+        /// How many are left.
+        available: u32,
+    },
+    /// Allotments can no longer change because tickets were already sold.
+    #[error("event {event}: allotments are fixed once tickets are sold ({sold} sold)")]
+    AllotmentFixed {
+        /// The event.
+        event: EventId,
+        /// How many tickets are past available.
+        sold: u32,
+    },
+    /// The distributor's policy needs a registered member.
+    #[error("distributor {0} sells to registered members only")]
+    MembershipRequired(DistributorId),
+    /// No such member.
+    #[error("member {member} is not registered with distributor {distributor}")]
+    UnknownMember {
+        /// The distributor.
+        distributor: DistributorId,
+        /// The member.
+        member: MemberId,
+    },
+    /// The member id or chip is already registered.
+    #[error("distributor {distributor}: {what} is already registered")]
+    MemberExists {
+        /// The distributor.
+        distributor: DistributorId,
+        /// Which (member id or chip).
+        what: String,
+    },
+    /// The ticket must go to the member's personalized chip.
+    #[error("member {0} buys for their own registered chip only")]
+    MemberChipMismatch(MemberId),
+    /// A per-member (or per-chip) limit would be exceeded.
+    #[error("{who} already has {have} tickets of event {event}; the limit is {limit}")]
+    MemberLimit {
+        /// The event.
+        event: EventId,
+        /// The member or chip.
+        who: String,
+        /// Tickets held already.
+        have: u32,
+        /// The limit.
+        limit: u32,
+    },
+    /// The policy does not allow this way of selling.
+    #[error("distributor {distributor} sells event {event} by {policy}: {reason}")]
+    PolicyRefuses {
+        /// The event.
+        event: EventId,
+        /// The distributor.
+        distributor: DistributorId,
+        /// The policy's name.
+        policy: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The lottery is not in the phase the request needs.
+    #[error("lottery of distributor {distributor} for event {event}: {reason}")]
+    Lottery {
+        /// The event.
+        event: EventId,
+        /// The distributor.
+        distributor: DistributorId,
+        /// Why.
+        reason: String,
+    },
+    /// The ticket was issued already; deliver it again instead.
+    #[error(
+        "ticket {serial} of event {event} is already issued (generation {generation}); ask for a delivery instead"
+    )]
+    AlreadyIssued {
+        /// The event.
+        event: EventId,
+        /// The ticket.
+        serial: TicketSerial,
+        /// The valid generation.
+        generation: Generation,
+    },
+    /// The ticket has no issuing record or no issued generation yet.
+    #[error("ticket {serial} of event {event} is not {what}")]
+    NotIssued {
+        /// The event.
+        event: EventId,
+        /// The ticket.
+        serial: TicketSerial,
+        /// "authenticated" or "issued".
+        what: &'static str,
+    },
+    /// The chip named is not the ticket's holder.
+    #[error("ticket {serial} of event {event} does not belong to chip {chip}")]
+    HolderMismatch {
+        /// The event.
+        event: EventId,
+        /// The ticket.
+        serial: TicketSerial,
+        /// The chip named in the request.
+        chip: String,
+    },
+    /// A paper ticket has no chip to write to.
+    #[error("ticket {serial} of event {event} is a paper ticket: no chip grant")]
+    PaperTicket {
+        /// The event.
+        event: EventId,
+        /// The ticket.
+        serial: TicketSerial,
+    },
+    /// No such transfer.
+    #[error("transfer {0} does not exist")]
+    UnknownTransfer(String),
+    /// The transfer request names a generation or ticket that is not the valid one.
+    #[error("transfer request is stale: {0}")]
+    TransferStale(String),
+    /// Another transfer of this ticket is waiting.
+    #[error("ticket {serial} of event {event} already has a pending transfer")]
+    TransferPending {
+        /// The event.
+        event: EventId,
+        /// The ticket.
+        serial: TicketSerial,
+    },
+    /// The transfer cannot change in its current state.
+    #[error("transfer {id} is {state}")]
+    TransferState {
+        /// The transfer.
+        id: String,
+        /// Its state.
+        state: String,
+    },
+    /// The cooling-off period has not ended.
+    #[error("transfer {id} is cooling off until {until}")]
+    CoolingOff {
+        /// The transfer.
+        id: String,
+        /// When it may complete.
+        until: Timestamp,
+    },
+    /// A retried request with the same idempotency key carries a different body.
+    #[error("idempotency key {0:?} was used for a different request")]
+    IdempotencyMismatch(String),
+    /// No or unknown credential.
+    #[error("missing or unknown credential")]
+    Unauthorized,
+    /// The credential's role may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// An injected failure (tests simulate a crash at a named step).
+    #[error("failure injected at {0}")]
+    FailPoint(&'static str),
+}
+
+impl Error {
+    /// A stable, machine-readable code for the error (the HTTP API returns it).
+    pub fn code(&self) -> &'static str {
+        use eticket_core::Error as C;
+        match self {
+            Error::Core(C::HeldUntil { .. }) => "held_until",
+            Error::Core(C::BadSignature | C::HighS) => "bad_signature",
+            Error::Core(_) => "invalid_domain_data",
+            Error::Storage { .. } => "storage",
+            Error::Corrupt(_) => "corrupt",
+            Error::Invalid { .. } => "invalid_request",
+            Error::UnknownEvent(_) => "unknown_event",
+            Error::EventExists(_) => "event_exists",
+            Error::UnknownDistributor(_) => "unknown_distributor",
+            Error::NotSelected { .. } => "distributor_not_selected",
+            Error::UnknownTicket { .. } => "unknown_ticket",
+            Error::NotInAllotment { .. } => "not_in_allotment",
+            Error::SeatUnavailable { .. } => "seat_unavailable",
+            Error::SoldOut { .. } => "sold_out",
+            Error::AllotmentFixed { .. } => "allotment_fixed",
+            Error::MembershipRequired(_) => "membership_required",
+            Error::UnknownMember { .. } => "unknown_member",
+            Error::MemberExists { .. } => "member_exists",
+            Error::MemberChipMismatch(_) => "member_chip_mismatch",
+            Error::MemberLimit { .. } => "member_limit",
+            Error::PolicyRefuses { .. } => "policy_refuses",
+            Error::Lottery { .. } => "lottery_phase",
+            Error::AlreadyIssued { .. } => "already_issued",
+            Error::NotIssued { .. } => "not_issued",
+            Error::HolderMismatch { .. } => "holder_mismatch",
+            Error::PaperTicket { .. } => "paper_ticket",
+            Error::UnknownTransfer(_) => "unknown_transfer",
+            Error::TransferStale(_) => "transfer_stale",
+            Error::TransferPending { .. } => "transfer_pending",
+            Error::TransferState { .. } => "transfer_state",
+            Error::CoolingOff { .. } => "cooling_off",
+            Error::IdempotencyMismatch(_) => "idempotency_mismatch",
+            Error::Unauthorized => "unauthorized",
+            Error::Forbidden(_) => "forbidden",
+            Error::FailPoint(_) => "fail_point",
+        }
+    }
+
+    /// Shorthand for [`Error::Invalid`].
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn corrupt(what: impl Into<String>) -> Self {
+        Error::Corrupt(what.into())
+    }
+
+    /// Whether the transaction lost a race and may be run again.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::Storage {
+                retryable: true,
+                ..
+            }
+        )
+    }
+}
+
+/// Result with the center's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,392 @@
+//! Issuance (c1, c7, c10-13, c19-20, c29, c32-35): relate the issuing record to
+//! the ticket master, sign the ticket for its holder (chip or paper) once, and
+//! deliver it with the center's write grant for the holder chip's id and
+//! current counter. A failed write is re-delivered with a fresh grant over the
+//! same signed ticket: a ticket is never issued twice.
+
+use eticket_core::grant::{Grant, GrantOp};
+use eticket_core::ids::{ChipId, EventId, Generation, TicketSerial};
+use eticket_core::ticket::{Flags, Holder, SignedTicket, TicketBody};
+use eticket_core::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::center::{Center, Principal};
+use crate::records::{self, RecordView};
+use crate::store::{Row, Tx, Value};
+use crate::wire;
+use crate::{Error, Result};
+
+/// The chip a delivery is for, as its reader or terminal sees it now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChipTarget {
+    /// The chip's id.
+    #[serde(with = "wire::chip")]
+    pub chip: ChipId,
+    /// The chip's current counter.
+    pub counter: u32,
+    /// The slot to write or delete.
+    #[serde(default)]
+    pub slot: u8,
+}
+
+/// A signed ticket as issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedTicket {
+    /// The event.
+    pub event: EventId,
+    /// The ticket.
+    pub serial: TicketSerial,
+    /// Its generation.
+    pub generation: Generation,
+    /// Its holder.
+    #[serde(with = "wire::holder")]
+    pub holder: Holder,
+    /// The signed bytes (chip payload or QR content).
+    #[serde(with = "wire::hex_bytes")]
+    pub ticket: Vec<u8>,
+    /// When it was signed.
+    pub issued_at: Timestamp,
+}
+
+impl IssuedTicket {
+    /// The signed ticket.
+    pub fn signed(&self) -> Result<SignedTicket> {
+        Ok(SignedTicket::from_bytes(&self.ticket)?)
+    }
+}
+
+/// A signed grant with what it allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantView {
+    /// "Write" or "Delete".
+    pub op: String,
+    /// The chip.
+    #[serde(with = "wire::chip")]
+    pub chip: ChipId,
+    /// The counter it is valid at.
+    pub counter: u32,
+    /// The slot.
+    pub slot: u8,
+    /// SHA-256 of the payload, hex.
+    pub payload_hash: String,
+    /// Not to be used after.
+    pub expires: Timestamp,
+    /// The signed grant.
+    #[serde(with = "wire::hex_bytes")]
+    pub grant: Vec<u8>,
+}
+
+/// A ticket with the grant to write it to its chip (none for paper, or when
+/// no chip state was given).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// The ticket.
+    pub ticket: IssuedTicket,
+    /// The write grant.
+    pub grant: Option<GrantView>,
+}
+
+pub(crate) fn issued_from_row(
+    event: EventId,
+    serial: TicketSerial,
+    row: &Row,
+) -> Result<IssuedTicket> {
+    Ok(IssuedTicket {
+        event,
+        serial,
+        generation: Generation(row.num(0)?),
+        holder: wire::parse_holder(row.text(1)?)?,
+        ticket: row.blob(2)?.to_vec(),
+        issued_at: Timestamp(row.num(3)?),
+    })
+}
+
+/// The valid issued generation of a ticket.
+pub(crate) fn valid_issued(
+    tx: &mut dyn Tx,
+    event: EventId,
+    serial: TicketSerial,
+) -> Result<Option<IssuedTicket>> {
+    tx.query_opt(
+        "SELECT generation, holder, ticket, issued_at FROM issued WHERE event = $1 AND serial = $2 AND status = 'valid'",
+        &[Value::int(event.0), Value::int(serial.0)],
+    )?
+    .map(|r| issued_from_row(event, serial, &r))
+    .transpose()
+}
+
+/// Sign the ticket body for a record's ticket at `generation` for `holder`.
+pub(crate) fn sign_ticket(
+    center: &Center,
+    tx: &mut dyn Tx,
+    record: &RecordView,
+    generation: Generation,
+    holder: Holder,
+    now: Timestamp,
+) -> Result<SignedTicket> {
+    let info = records::load_event(tx, record.event)?.info;
+    let s = info.schedule;
+    let valid_for = u32::try_from(s.end.0.saturating_sub(s.doors_open.0)).unwrap_or(u32::MAX);
+    let body = TicketBody {
+        event: record.event,
+        serial: record.serial,
+        generation,
+        place: record.place,
+        seat_type: record.seat_type,
+        valid_from: s.doors_open,
+        valid_for,
+        issued_at: now,
+        holder,
+        distributor: record.distributor,
+        flags: Flags::empty(),
+    };
+    Ok(body.sign(&center.keys.ticket)?)
+}
+
+impl Center {
+    pub(crate) fn grant(
+        &self,
+        op: GrantOp,
+        target: &ChipTarget,
+        payload: &[u8],
+        now: Timestamp,
+    ) -> Result<GrantView> {
+        let grant = Grant {
+            op,
+            chip: target.chip,
+            counter: target.counter,
+            slot: target.slot,
+            payload_hash: eticket_core::grant::payload_hash(payload),
+            expires: now.plus(self.config.grant_ttl_secs),
+        };
+        let bytes = grant.sign(&self.keys.grant)?;
+        Ok(GrantView {
+            op: format!("{op:?}"),
+            chip: grant.chip,
+            counter: grant.counter,
+            slot: grant.slot,
+            payload_hash: hex::encode(grant.payload_hash),
+            expires: grant.expires,
+            grant: bytes,
+        })
+    }
+
+    fn write_grant_for(
+        &self,
+        ticket: &IssuedTicket,
+        target: Option<&ChipTarget>,
+        now: Timestamp,
+    ) -> Result<Option<GrantView>> {
+        let Some(target) = target else {
+            return Ok(None);
+        };
+        match ticket.holder {
+            Holder::Paper => Err(Error::PaperTicket {
+                event: ticket.event,
+                serial: ticket.serial,
+            }),
+            Holder::Chip(c) if c != target.chip => Err(Error::HolderMismatch {
+                event: ticket.event,
+                serial: ticket.serial,
+                chip: target.chip.to_string(),
+            }),
+            Holder::Chip(_) => self
+                .grant(GrantOp::Write, target, &ticket.ticket, now)
+                .map(Some),
+        }
+    }
+
+    /// Issue a sold ticket: the distributor that sold it (or the operator)
+    /// has the center sign it once, after its hold-until time; with a chip
+    /// target, the answer carries the write grant too. Terminals cannot issue.
+    pub fn issue(
+        &self,
+        who: &Principal,
+        key: &str,
+        event: EventId,
+        serial: TicketSerial,
+        target: Option<ChipTarget>,
+    ) -> Result<Delivery> {
+        if !matches!(who, Principal::Distributor(_) | Principal::Operator) {
+            return Err(Error::Forbidden(
+                "only the selling distributor issues tickets".into(),
+            ));
+        }
+        self.mutate(who, key, "issue", &(event, serial, target), |tx, now| {
+            let record = records::load_record(tx, event, serial)?.ok_or(Error::NotIssued { event, serial, what: "sold" })?;
+            if let Principal::Distributor(d) = who {
+                if record.distributor != *d {
+                    return Err(Error::NotInAllotment { event, serial, distributor: *d });
+                }
+            }
+            if let Some(existing) = valid_issued(tx, event, serial)? {
+                return Err(Error::AlreadyIssued { event, serial, generation: existing.generation });
+            }
+            record.record().may_write_at(now)?;
+            let signed = sign_ticket(self, tx, &record, Generation(0), record.holder, now)?;
+            self.fail_at("issue.after_sign")?;
+            let changed = tx.execute(
+                "UPDATE tickets SET state = 'issued', generation = 0 WHERE event = $1 AND serial = $2 AND state = 'authenticated'",
+                &[Value::int(event.0), Value::int(serial.0)],
+            )?;
+            if changed != 1 {
+                let t = records::load_ticket(tx, event, serial)?;
+                return Err(Error::SeatUnavailable { event, serial, state: t.state });
+            }
+            tx.execute(
+                "INSERT INTO issued (event, serial, generation, holder, ticket, issued_at, status) VALUES ($1, $2, 0, $3, $4, $5, 'valid')",
+                &[
+                    Value::int(event.0),
+                    Value::int(serial.0),
+                    Value::text(wire::holder_to_string(&record.holder)),
+                    Value::Blob(signed.as_bytes().to_vec()),
+                    Value::u64(now.0)?,
+                ],
+            )?;
+            let ticket = IssuedTicket {
+                event,
+                serial,
+                generation: Generation(0),
+                holder: record.holder,
+                ticket: signed.into_bytes(),
+                issued_at: now,
+            };
+            let grant = self.write_grant_for(&ticket, target.as_ref(), now)?;
+            Ok(Delivery { ticket, grant })
+        })
+    }
+
+    /// Deliver the valid generation of an issued ticket again, with a fresh
+    /// write grant for the chip's current counter: after a failed write, or to
+    /// a store terminal. Changes nothing in the ledger.
+    pub fn deliver(
+        &self,
+        who: &Principal,
+        event: EventId,
+        serial: TicketSerial,
+        target: &ChipTarget,
+    ) -> Result<Delivery> {
+        let now = self.now();
+        let ticket = self.read(|tx| {
+            let record = records::load_record(tx, event, serial)?.ok_or(Error::NotIssued {
+                event,
+                serial,
+                what: "sold",
+            })?;
+            match who {
+                Principal::Distributor(d) if record.distributor != *d => {
+                    return Err(Error::NotInAllotment {
+                        event,
+                        serial,
+                        distributor: *d,
+                    });
+                }
+                Principal::Distributor(_) | Principal::Terminal(_) | Principal::Operator => {}
+                _ => {
+                    return Err(Error::Forbidden(
+                        "only distributors and terminals deliver tickets".into(),
+                    ));
+                }
+            }
+            record.record().may_write_at(now)?;
+            valid_issued(tx, event, serial)?.ok_or(Error::NotIssued {
+                event,
+                serial,
+                what: "issued",
+            })
+        })?;
+        let grant = self.write_grant_for(&ticket, Some(target), now)?;
+        Ok(Delivery { ticket, grant })
+    }
+
+    /// The signed bytes of a paper ticket, for a store terminal to print (c20).
+    pub fn paper_ticket(
+        &self,
+        who: &Principal,
+        event: EventId,
+        serial: TicketSerial,
+    ) -> Result<IssuedTicket> {
+        if !matches!(
+            who,
+            Principal::Distributor(_) | Principal::Terminal(_) | Principal::Operator
+        ) {
+            return Err(Error::Forbidden(
+                "only distributors and terminals print tickets".into(),
+            ));
+        }
+        let ticket = self
+            .read(|tx| valid_issued(tx, event, serial))?
+            .ok_or(Error::NotIssued {
+                event,
+                serial,
+                what: "issued",
+            })?;
+        if ticket.holder != Holder::Paper {
+            return Err(Error::invalid(
+                "holder",
+                format!("ticket {serial} of event {event} is for a chip, not paper"),
+            ));
+        }
+        if let Principal::Distributor(d) = who {
+            let record = self.issuing_record(event, serial)?;
+            if record.map(|r| r.distributor) != Some(*d) {
+                return Err(Error::NotInAllotment {
+                    event,
+                    serial,
+                    distributor: *d,
+                });
+            }
+        }
+        Ok(ticket)
+    }
+
+    /// A delete grant for a chip that holds an old (transferred or revoked)
+    /// generation of the ticket, so its holder's reader can remove it.
+    pub fn delete_grant(
+        &self,
+        who: &Principal,
+        event: EventId,
+        serial: TicketSerial,
+        target: &ChipTarget,
+    ) -> Result<GrantView> {
+        if !matches!(
+            who,
+            Principal::Distributor(_) | Principal::Terminal(_) | Principal::Operator
+        ) {
+            return Err(Error::Forbidden(
+                "only distributors and terminals deliver grants".into(),
+            ));
+        }
+        let now = self.now();
+        let holder = wire::holder_to_string(&Holder::Chip(target.chip));
+        let row = self
+            .read(|tx| {
+                tx.query_opt(
+                    "SELECT generation, holder, ticket, issued_at FROM issued
+                     WHERE event = $1 AND serial = $2 AND holder = $3 AND status <> 'valid'
+                     ORDER BY generation DESC LIMIT 1",
+                    &[
+                        Value::int(event.0),
+                        Value::int(serial.0),
+                        Value::text(holder.clone()),
+                    ],
+                )
+            })?
+            .ok_or_else(|| Error::HolderMismatch {
+                event,
+                serial,
+                chip: target.chip.to_string(),
+            })?;
+        let old = issued_from_row(event, serial, &row)?;
+        self.grant(GrantOp::Delete, target, &old.ticket, now)
+    }
+
+    /// The valid issued generation of a ticket, if any.
+    pub fn issued_ticket(
+        &self,
+        event: EventId,
+        serial: TicketSerial,
+    ) -> Result<Option<IssuedTicket>> {
+        self.read(|tx| valid_issued(tx, event, serial))
+    }
+}

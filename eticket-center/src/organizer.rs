@@ -1,0 +1,542 @@
+//! Organizer services (c2-6, c30): register an event (the center forms the
+//! ticket master), select distributors, and allot tickets to them by ratio or
+//! by seat selection.
+
+use std::collections::{BTreeMap, HashMap};
+
+use eticket_core::allotment::AllotmentRatios;
+use eticket_core::event::EventInfo;
+use eticket_core::ids::{AreaId, BlockId, DistributorId, EventId, SeatType, TicketSerial};
+use eticket_core::master::{Price, TicketMaster};
+use eticket_core::ticket::Place;
+use serde::{Deserialize, Serialize};
+
+use crate::center::{Center, Principal};
+use crate::policy::DistributionPolicy;
+use crate::records::{self, TICKET_COLUMNS, TicketRow};
+use crate::store::{Tx, Value};
+use crate::{Error, Result};
+
+/// What an organizer registers: the event information and a price per seat type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRegistration {
+    /// Venue, schedule, seat types, seat master.
+    pub info: EventInfo,
+    /// Price (minor currency unit) per seat type.
+    pub prices: BTreeMap<SeatType, Price>,
+}
+
+/// The answer to a registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventSummary {
+    /// The event.
+    pub event: EventId,
+    /// Tickets in its ticket master.
+    pub tickets: u32,
+}
+
+/// Tickets per distributor after an allotment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllotmentSummary {
+    /// The event.
+    pub event: EventId,
+    /// (distributor, tickets allotted).
+    pub allotted: Vec<(DistributorId, u32)>,
+    /// Tickets allotted to nobody.
+    pub unallotted: u32,
+}
+
+/// Seats chosen for a distributor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeatSelector {
+    /// One ticket by serial.
+    Serial(TicketSerial),
+    /// One reserved seat.
+    Seat {
+        /// Block.
+        block: BlockId,
+        /// Row.
+        row: u16,
+        /// Number.
+        number: u16,
+    },
+    /// A whole row of a block.
+    Row {
+        /// Block.
+        block: BlockId,
+        /// Row.
+        row: u16,
+    },
+    /// A whole block.
+    Block(BlockId),
+    /// `count` places of a standing area (the lowest free serials).
+    Area {
+        /// The area.
+        area: AreaId,
+        /// How many.
+        count: u32,
+    },
+}
+
+/// An allotment by seat selection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatSelection {
+    /// Who gets the seats.
+    pub distributor: DistributorId,
+    /// Which seats.
+    pub seats: Vec<SeatSelector>,
+}
+
+/// Counts per distributor and state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventStats {
+    /// The event.
+    pub event: EventId,
+    /// (distributor or none, state, count).
+    pub counts: Vec<(Option<DistributorId>, String, u32)>,
+    /// Issued tickets currently valid (one per sold ticket).
+    pub valid_issued: u32,
+    /// Revocation list version.
+    pub revocation_version: u64,
+}
+
+pub(crate) fn distributor_exists(tx: &mut dyn Tx, d: DistributorId) -> Result<()> {
+    tx.query_opt(
+        "SELECT id FROM distributors WHERE id = $1",
+        &[Value::int(d.0)],
+    )?
+    .map(|_| ())
+    .ok_or(Error::UnknownDistributor(d))
+}
+
+/// Check `who` may manage `event`: its organizer or the operator.
+pub(crate) fn check_organizer(tx: &mut dyn Tx, who: &Principal, event: EventId) -> Result<()> {
+    let row = records::load_event(tx, event)?;
+    match who {
+        Principal::Operator => Ok(()),
+        Principal::Organizer(o) if *o == row.organizer => Ok(()),
+        Principal::Organizer(_) => Err(Error::Forbidden(format!(
+            "event {event} belongs to another organizer"
+        ))),
+        _ => Err(Error::Forbidden(
+            "only the event's organizer manages it".into(),
+        )),
+    }
+}
+
+pub(crate) fn check_selected(
+    tx: &mut dyn Tx,
+    event: EventId,
+    d: DistributorId,
+) -> Result<DistributionPolicy> {
+    let row = tx
+        .query_opt(
+            "SELECT policy FROM event_distributors WHERE event = $1 AND distributor = $2",
+            &[Value::int(event.0), Value::int(d.0)],
+        )?
+        .ok_or(Error::NotSelected {
+            event,
+            distributor: d,
+        })?;
+    serde_json::from_str(row.text(0)?).map_err(|e| Error::corrupt(format!("policy: {e}")))
+}
+
+fn all_tickets(tx: &mut dyn Tx, event: EventId) -> Result<Vec<TicketRow>> {
+    tx.query(
+        &format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE event = $1 ORDER BY serial"),
+        &[Value::int(event.0)],
+    )?
+    .iter()
+    .map(records::ticket_from_row)
+    .collect()
+}
+
+fn summarize(tx: &mut dyn Tx, event: EventId) -> Result<AllotmentSummary> {
+    let rows = tx.query(
+        "SELECT distributor, COUNT(*) FROM tickets WHERE event = $1 GROUP BY distributor ORDER BY distributor",
+        &[Value::int(event.0)],
+    )?;
+    let mut allotted = Vec::new();
+    let mut unallotted = 0;
+    for row in rows {
+        match row.opt_num::<u16>(0)? {
+            Some(d) => allotted.push((DistributorId(d), row.num(1)?)),
+            None => unallotted = row.num(1)?,
+        }
+    }
+    Ok(AllotmentSummary {
+        event,
+        allotted,
+        unallotted,
+    })
+}
+
+/// Split `n` items by weights with the largest-remainder method.
+pub fn split_by_weights(n: u64, weights: &[u32]) -> Vec<u64> {
+    let total: u64 = weights.iter().map(|w| u64::from(*w)).sum();
+    if total == 0 {
+        return vec![0; weights.len()];
+    }
+    let mut counts: Vec<u64> = weights.iter().map(|w| n * u64::from(*w) / total).collect();
+    let mut rest = n - counts.iter().sum::<u64>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse((n * u64::from(weights[i])) % total));
+    for i in order {
+        if rest == 0 {
+            break;
+        }
+        counts[i] += 1;
+        rest -= 1;
+    }
+    counts
+}
+
+impl Center {
+    /// Register a distributor (operator only).
+    pub fn register_distributor(
+        &self,
+        who: &Principal,
+        key: &str,
+        id: DistributorId,
+        name: &str,
+    ) -> Result<DistributorId> {
+        if *who != Principal::Operator {
+            return Err(Error::Forbidden(
+                "only the operator registers distributors".into(),
+            ));
+        }
+        if name.trim().is_empty() || name.len() > 200 {
+            return Err(Error::invalid("name", "1 to 200 characters"));
+        }
+        self.mutate(who, key, "register_distributor", &(id, name), |tx, _| {
+            if tx
+                .query_opt(
+                    "SELECT id FROM distributors WHERE id = $1",
+                    &[Value::int(id.0)],
+                )?
+                .is_some()
+            {
+                return Err(Error::invalid(
+                    "distributor",
+                    format!("{id} is already registered"),
+                ));
+            }
+            tx.execute(
+                "INSERT INTO distributors (id, name) VALUES ($1, $2)",
+                &[Value::int(id.0), Value::text(name)],
+            )?;
+            Ok(id)
+        })
+    }
+
+    /// Register an event: validate it, form its ticket master, store both.
+    pub fn register_event(
+        &self,
+        who: &Principal,
+        key: &str,
+        reg: &EventRegistration,
+    ) -> Result<EventSummary> {
+        let organizer = match who {
+            Principal::Organizer(o) => *o,
+            Principal::Operator => 0,
+            _ => return Err(Error::Forbidden("only organizers register events".into())),
+        };
+        let master = TicketMaster::form(&reg.info, &reg.prices)?;
+        let tickets = u32::try_from(master.entries.len())
+            .map_err(|_| Error::invalid("seats", "too many tickets"))?;
+        let info =
+            serde_json::to_string(&reg.info).map_err(|e| Error::invalid("info", e.to_string()))?;
+        let prices = records::prices_to_text(&reg.prices)?;
+        let event = reg.info.id;
+        self.mutate(who, key, "register_event", reg, |tx, now| {
+            if tx.query_opt("SELECT id FROM events WHERE id = $1", &[Value::int(event.0)])?.is_some() {
+                return Err(Error::EventExists(event));
+            }
+            tx.execute(
+                "INSERT INTO events (id, organizer, info, prices, registered_at) VALUES ($1, $2, $3, $4, $5)",
+                &[Value::int(event.0), Value::int(organizer), Value::text(info.clone()), Value::text(prices.clone()), Value::u64(now.0)?],
+            )?;
+            for e in &master.entries {
+                tx.execute(
+                    "INSERT INTO tickets (event, serial, place, seat_type, price, distributor, state, generation)
+                     VALUES ($1, $2, $3, $4, $5, NULL, 'available', 0)",
+                    &[
+                        Value::int(event.0),
+                        Value::int(e.serial.0),
+                        Value::text(records::place_to_text(&e.place)?),
+                        Value::int(e.seat_type.0),
+                        Value::u64(e.price.0)?,
+                    ],
+                )?;
+            }
+            Ok(EventSummary { event, tickets })
+        })
+    }
+
+    /// The event information of a registered event (anyone may read it).
+    pub fn event_info(&self, event: EventId) -> Result<EventInfo> {
+        self.read(|tx| records::load_event(tx, event))
+            .map(|r| r.info)
+    }
+
+    /// Select a distributor for an event, with its distribution policy.
+    pub fn select_distributor(
+        &self,
+        who: &Principal,
+        key: &str,
+        event: EventId,
+        distributor: DistributorId,
+        policy: DistributionPolicy,
+    ) -> Result<()> {
+        let policy_json =
+            serde_json::to_string(&policy).map_err(|e| Error::invalid("policy", e.to_string()))?;
+        self.mutate(
+            who,
+            key,
+            "select_distributor",
+            &(event, distributor, policy),
+            |tx, _| {
+                check_organizer(tx, who, event)?;
+                distributor_exists(tx, distributor)?;
+                tx.execute(
+                    "DELETE FROM event_distributors WHERE event = $1 AND distributor = $2",
+                    &[Value::int(event.0), Value::int(distributor.0)],
+                )?;
+                tx.execute(
+                "INSERT INTO event_distributors (event, distributor, policy) VALUES ($1, $2, $3)",
+                &[Value::int(event.0), Value::int(distributor.0), Value::text(policy_json.clone())],
+            )?;
+                Ok(())
+            },
+        )
+    }
+
+    /// Allot all tickets of the event by ratio: per seat type, the shares that
+    /// name it (or else the shares for all types) split its tickets by the
+    /// largest-remainder method, each distributor getting a contiguous run of
+    /// serials. Allowed until the first ticket is sold.
+    pub fn set_allotment_ratios(
+        &self,
+        who: &Principal,
+        key: &str,
+        event: EventId,
+        ratios: &AllotmentRatios,
+    ) -> Result<AllotmentSummary> {
+        ratios.validate()?;
+        self.mutate(
+            who,
+            key,
+            "set_allotment_ratios",
+            &(event, ratios),
+            |tx, _| {
+                check_organizer(tx, who, event)?;
+                for s in &ratios.shares {
+                    check_selected(tx, event, s.distributor)?;
+                }
+                let tickets = all_tickets(tx, event)?;
+                check_nothing_sold(event, &tickets)?;
+                let mut by_type: BTreeMap<SeatType, Vec<TicketSerial>> = BTreeMap::new();
+                for t in &tickets {
+                    by_type.entry(t.seat_type).or_default().push(t.serial);
+                }
+                let mut assignment: Vec<(TicketSerial, Option<DistributorId>)> =
+                    Vec::with_capacity(tickets.len());
+                for (seat_type, serials) in by_type {
+                    let shares = ratios.for_seat_type(seat_type);
+                    let weights: Vec<u32> = shares.iter().map(|s| s.weight).collect();
+                    let counts = split_by_weights(serials.len() as u64, &weights);
+                    let mut it = serials.into_iter();
+                    for (share, count) in shares.iter().zip(counts) {
+                        for serial in it.by_ref().take(usize::try_from(count).unwrap_or(0)) {
+                            assignment.push((serial, Some(share.distributor)));
+                        }
+                    }
+                    assignment.extend(it.map(|s| (s, None)));
+                }
+                apply_assignment(tx, event, &assignment)?;
+                summarize(tx, event)
+            },
+        )
+    }
+
+    /// Allot the selected seats to one distributor (tickets still available
+    /// move from whoever had them).
+    pub fn set_allotment_selection(
+        &self,
+        who: &Principal,
+        key: &str,
+        event: EventId,
+        selection: &SeatSelection,
+    ) -> Result<AllotmentSummary> {
+        if selection.seats.is_empty() {
+            return Err(Error::invalid("seats", "select at least one seat"));
+        }
+        self.mutate(
+            who,
+            key,
+            "set_allotment_selection",
+            &(event, selection),
+            |tx, _| {
+                check_organizer(tx, who, event)?;
+                check_selected(tx, event, selection.distributor)?;
+                let tickets = all_tickets(tx, event)?;
+                let serials = resolve_selection(event, &tickets, &selection.seats)?;
+                let assignment: Vec<_> = serials
+                    .into_iter()
+                    .map(|s| (s, Some(selection.distributor)))
+                    .collect();
+                apply_assignment(tx, event, &assignment)?;
+                summarize(tx, event)
+            },
+        )
+    }
+
+    /// Counts per distributor and state (the organizer, or the operator).
+    pub fn event_stats(&self, who: &Principal, event: EventId) -> Result<EventStats> {
+        self.read(|tx| {
+            check_organizer(tx, who, event)?;
+            let rows = tx.query(
+                "SELECT distributor, state, COUNT(*) FROM tickets WHERE event = $1
+                 GROUP BY distributor, state ORDER BY distributor, state",
+                &[Value::int(event.0)],
+            )?;
+            let mut counts = Vec::new();
+            for row in rows {
+                counts.push((
+                    row.opt_num(0)?.map(DistributorId),
+                    row.text(1)?.to_owned(),
+                    row.num(2)?,
+                ));
+            }
+            let valid = tx
+                .query_opt(
+                    "SELECT COUNT(*) FROM issued WHERE event = $1 AND status = 'valid'",
+                    &[Value::int(event.0)],
+                )?
+                .map(|r| r.num(0))
+                .transpose()?
+                .unwrap_or(0);
+            let version = tx
+                .query_opt(
+                    "SELECT revocation_version FROM events WHERE id = $1",
+                    &[Value::int(event.0)],
+                )?
+                .map(|r| r.num(0))
+                .transpose()?
+                .unwrap_or(0);
+            Ok(EventStats {
+                event,
+                counts,
+                valid_issued: valid,
+                revocation_version: version,
+            })
+        })
+    }
+}
+
+fn check_nothing_sold(event: EventId, tickets: &[TicketRow]) -> Result<()> {
+    let sold = tickets.iter().filter(|t| t.state != "available").count();
+    if sold > 0 {
+        return Err(Error::AllotmentFixed {
+            event,
+            sold: u32::try_from(sold).unwrap_or(u32::MAX),
+        });
+    }
+    Ok(())
+}
+
+fn apply_assignment(
+    tx: &mut dyn Tx,
+    event: EventId,
+    assignment: &[(TicketSerial, Option<DistributorId>)],
+) -> Result<()> {
+    for (serial, d) in assignment {
+        let changed = tx.execute(
+            "UPDATE tickets SET distributor = $1 WHERE event = $2 AND serial = $3 AND state = 'available'",
+            &[Value::opt_int(d.map(|d| d.0)), Value::int(event.0), Value::int(serial.0)],
+        )?;
+        if changed != 1 {
+            let t = records::load_ticket(tx, event, *serial)?;
+            return Err(Error::SeatUnavailable {
+                event,
+                serial: *serial,
+                state: t.state,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn resolve_selection(
+    event: EventId,
+    tickets: &[TicketRow],
+    seats: &[SeatSelector],
+) -> Result<Vec<TicketSerial>> {
+    let by_place: HashMap<Place, TicketSerial> = tickets
+        .iter()
+        .filter(|t| matches!(t.place, Place::Seat { .. }))
+        .map(|t| (t.place, t.serial))
+        .collect();
+    let mut out = Vec::new();
+    for s in seats {
+        let before = out.len();
+        match *s {
+            SeatSelector::Serial(serial) => {
+                if !tickets.iter().any(|t| t.serial == serial) {
+                    return Err(Error::UnknownTicket { event, serial });
+                }
+                out.push(serial);
+            }
+            SeatSelector::Seat { block, row, number } => {
+                let serial = by_place
+                    .get(&Place::Seat { block, row, number })
+                    .ok_or_else(|| Error::invalid("seats", format!("no seat {block} row {row} number {number}")))?;
+                out.push(*serial);
+            }
+            SeatSelector::Row { block, row } => out.extend(
+                tickets
+                    .iter()
+                    .filter(|t| matches!(t.place, Place::Seat { block: b, row: r, .. } if b == block && r == row))
+                    .map(|t| t.serial),
+            ),
+            SeatSelector::Block(block) => out.extend(
+                tickets
+                    .iter()
+                    .filter(|t| matches!(t.place, Place::Seat { block: b, .. } if b == block))
+                    .map(|t| t.serial),
+            ),
+            SeatSelector::Area { area, count } => {
+                let free: Vec<_> = tickets
+                    .iter()
+                    .filter(|t| t.place == Place::Area(area) && t.state == "available")
+                    .map(|t| t.serial)
+                    .take(usize::try_from(count).unwrap_or(usize::MAX))
+                    .collect();
+                if free.len() < usize::try_from(count).unwrap_or(usize::MAX) {
+                    return Err(Error::invalid("seats", format!("area {area} has {} free places", free.len())));
+                }
+                out.extend(free);
+            }
+        }
+        if out.len() == before {
+            return Err(Error::invalid("seats", format!("{s:?} selects no seat")));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn largest_remainder() {
+        assert_eq!(split_by_weights(10, &[1, 1, 1]), vec![4, 3, 3]);
+        assert_eq!(split_by_weights(80, &[3, 1]), vec![60, 20]);
+        assert_eq!(split_by_weights(5, &[0, 0]), vec![0, 0]);
+        assert_eq!(split_by_weights(7, &[2, 5]).iter().sum::<u64>(), 7);
+    }
+}

@@ -1,0 +1,195 @@
+//! Publication for gates and hosts (c52-53): the key set signed by the root
+//! key, and per event the revocation list (full, or a delta since a version)
+//! signed by the list key. Versions only grow.
+
+use eticket_core::ids::{EventId, Generation, KeyId, TicketSerial};
+use eticket_core::revocation::{RevocationDelta, RevocationList, Revoked};
+use serde::{Deserialize, Serialize};
+
+use crate::center::{Center, Principal};
+use crate::records;
+use crate::store::{Tx, Value};
+use crate::wire;
+use crate::{Error, Result};
+
+/// The version of the key set this center publishes.
+pub const KEY_SET_VERSION: u64 = 1;
+
+/// The signed key set with the root key that verifies it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedKeySet {
+    /// The key set's version.
+    pub version: u64,
+    /// The root key's id.
+    pub root_key_id: KeyId,
+    /// The root public key (uncompressed SEC1): configure gates with it.
+    #[serde(with = "wire::hex_bytes")]
+    pub root_public_key: Vec<u8>,
+    /// The signed key set.
+    #[serde(with = "wire::hex_bytes")]
+    pub key_set: Vec<u8>,
+}
+
+/// A signed revocation list or delta.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedRevocations {
+    /// The event.
+    pub event: EventId,
+    /// The version it brings a gate to.
+    pub version: u64,
+    /// For a delta: the version it applies to; `None` for a full list.
+    pub from_version: Option<u64>,
+    /// The signed list or delta; empty when the gate is up to date.
+    #[serde(with = "wire::hex_bytes")]
+    pub signed: Vec<u8>,
+}
+
+/// Revoke one generation: add it to the event's list at the next version.
+pub(crate) fn revoke_in(
+    tx: &mut dyn Tx,
+    event: EventId,
+    serial: TicketSerial,
+    generation: Generation,
+) -> Result<u64> {
+    tx.execute(
+        "UPDATE events SET revocation_version = revocation_version + 1 WHERE id = $1",
+        &[Value::int(event.0)],
+    )?;
+    let version: u64 = tx
+        .query_opt(
+            "SELECT revocation_version FROM events WHERE id = $1",
+            &[Value::int(event.0)],
+        )?
+        .ok_or(Error::UnknownEvent(event))?
+        .num(0)?;
+    tx.execute(
+        "INSERT INTO revocations (event, serial, generation, version) VALUES ($1, $2, $3, $4)",
+        &[
+            Value::int(event.0),
+            Value::int(serial.0),
+            Value::int(generation.0),
+            Value::u64(version)?,
+        ],
+    )?;
+    Ok(version)
+}
+
+fn check_reader(tx: &mut dyn Tx, who: &Principal, event: EventId) -> Result<()> {
+    match who {
+        Principal::Gate(e) if *e == event => Ok(()),
+        Principal::Gate(_) => Err(Error::Forbidden(format!(
+            "this gate does not serve event {event}"
+        ))),
+        Principal::Operator | Principal::Distributor(_) | Principal::Terminal(_) => {
+            records::load_event(tx, event).map(|_| ())
+        }
+        Principal::Organizer(_) => crate::organizer::check_organizer(tx, who, event),
+    }
+}
+
+fn entries_since(tx: &mut dyn Tx, event: EventId, since: u64) -> Result<(u64, Vec<Revoked>)> {
+    let version: u64 = tx
+        .query_opt(
+            "SELECT revocation_version FROM events WHERE id = $1",
+            &[Value::int(event.0)],
+        )?
+        .ok_or(Error::UnknownEvent(event))?
+        .num(0)?;
+    let entries = tx
+        .query(
+            "SELECT serial, generation FROM revocations WHERE event = $1 AND version > $2 ORDER BY serial, generation",
+            &[Value::int(event.0), Value::u64(since)?],
+        )?
+        .iter()
+        .map(|r| Ok(Revoked { serial: TicketSerial(r.num(0)?), generation: Generation(r.num(1)?) }))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((version, entries))
+}
+
+impl Center {
+    /// The signed key set (anyone with a credential may fetch it).
+    pub fn key_set_signed(&self, _who: &Principal) -> Result<SignedKeySet> {
+        let set = self.keys.key_set(KEY_SET_VERSION)?;
+        Ok(SignedKeySet {
+            version: set.version,
+            root_key_id: self.keys.root.id(),
+            root_public_key: self.keys.root.public_key().to_uncompressed().to_vec(),
+            key_set: set.to_signed_bytes(&self.keys.root)?,
+        })
+    }
+
+    /// The event's full revocation list, signed.
+    pub fn revocation_list(&self, who: &Principal, event: EventId) -> Result<SignedRevocations> {
+        let now = self.now();
+        let (version, entries) = self.read(|tx| {
+            check_reader(tx, who, event)?;
+            entries_since(tx, event, 0)
+        })?;
+        let list = RevocationList::new(event, version, now, entries)?;
+        Ok(SignedRevocations {
+            event,
+            version,
+            from_version: None,
+            signed: list.to_signed_bytes(&self.keys.list)?,
+        })
+    }
+
+    /// The entries added since `since`, signed as a delta; an empty `signed`
+    /// when the gate is up to date.
+    pub fn revocation_delta(
+        &self,
+        who: &Principal,
+        event: EventId,
+        since: u64,
+    ) -> Result<SignedRevocations> {
+        let now = self.now();
+        let (version, added) = self.read(|tx| {
+            check_reader(tx, who, event)?;
+            entries_since(tx, event, since)
+        })?;
+        if since > version {
+            return Err(Error::invalid(
+                "since",
+                format!("the list of event {event} is at version {version}"),
+            ));
+        }
+        let signed = if since == version {
+            Vec::new()
+        } else {
+            RevocationDelta {
+                event,
+                from_version: since,
+                to_version: version,
+                issued_at: now,
+                added,
+            }
+            .to_signed_bytes(&self.keys.list)?
+        };
+        Ok(SignedRevocations {
+            event,
+            version,
+            from_version: Some(since),
+            signed,
+        })
+    }
+
+    /// Revoke the valid generation of a ticket (the organizer cancels it).
+    pub fn revoke_ticket(
+        &self,
+        who: &Principal,
+        key: &str,
+        event: EventId,
+        serial: TicketSerial,
+    ) -> Result<u64> {
+        self.mutate(who, key, "revoke_ticket", &(event, serial), |tx, _| {
+            crate::organizer::check_organizer(tx, who, event)?;
+            let current = crate::issuance::valid_issued(tx, event, serial)?.ok_or(Error::NotIssued { event, serial, what: "issued" })?;
+            tx.execute(
+                "UPDATE issued SET status = 'revoked' WHERE event = $1 AND serial = $2 AND generation = $3",
+                &[Value::int(event.0), Value::int(serial.0), Value::int(current.generation.0)],
+            )?;
+            tx.execute("UPDATE tickets SET state = 'revoked' WHERE event = $1 AND serial = $2", &[Value::int(event.0), Value::int(serial.0)])?;
+            revoke_in(tx, event, serial, current.generation)
+        })
+    }
+}

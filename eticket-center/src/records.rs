@@ -1,0 +1,244 @@
+//! Reading and writing the ledger rows the services share: events, tickets,
+//! issuing records, issued generations.
+
+use std::collections::BTreeMap;
+
+use eticket_core::event::EventInfo;
+use eticket_core::ids::{DistributorId, EventId, Generation, MemberId, SeatType, TicketSerial};
+use eticket_core::issuing::IssuingRecord;
+use eticket_core::master::Price;
+use eticket_core::ticket::{Holder, Place};
+use eticket_core::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::store::{Row, Tx, Value};
+use crate::wire;
+use crate::{Error, Result};
+
+/// A registered event as the ledger holds it.
+#[derive(Debug, Clone)]
+pub(crate) struct EventRow {
+    pub organizer: u32,
+    pub info: EventInfo,
+}
+
+pub(crate) fn load_event(tx: &mut dyn Tx, event: EventId) -> Result<EventRow> {
+    let row = tx
+        .query_opt(
+            "SELECT organizer, info FROM events WHERE id = $1",
+            &[Value::int(event.0)],
+        )?
+        .ok_or(Error::UnknownEvent(event))?;
+    let info: EventInfo = serde_json::from_str(row.text(1)?)
+        .map_err(|e| Error::corrupt(format!("event {event}: {e}")))?;
+    Ok(EventRow {
+        organizer: row.num(0)?,
+        info,
+    })
+}
+
+pub(crate) fn place_to_text(p: &Place) -> Result<String> {
+    serde_json::to_string(p).map_err(|e| Error::corrupt(e.to_string()))
+}
+
+pub(crate) fn place_from_text(s: &str) -> Result<Place> {
+    serde_json::from_str(s).map_err(|e| Error::corrupt(format!("place {s:?}: {e}")))
+}
+
+/// One ticket master entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketRow {
+    /// Serial.
+    pub serial: TicketSerial,
+    /// Seat or area.
+    pub place: Place,
+    /// Seat type.
+    pub seat_type: SeatType,
+    /// Price.
+    pub price: Price,
+    /// Allotted to.
+    pub distributor: Option<DistributorId>,
+    /// State name.
+    pub state: String,
+    /// Valid generation.
+    pub generation: Generation,
+}
+
+pub(crate) const TICKET_COLUMNS: &str =
+    "serial, place, seat_type, price, distributor, state, generation";
+
+pub(crate) fn ticket_from_row(row: &Row) -> Result<TicketRow> {
+    Ok(TicketRow {
+        serial: TicketSerial(row.num(0)?),
+        place: place_from_text(row.text(1)?)?,
+        seat_type: SeatType(row.num(2)?),
+        price: Price(row.num(3)?),
+        distributor: row.opt_num(4)?.map(DistributorId),
+        state: row.text(5)?.to_owned(),
+        generation: Generation(row.num(6)?),
+    })
+}
+
+pub(crate) fn load_ticket(
+    tx: &mut dyn Tx,
+    event: EventId,
+    serial: TicketSerial,
+) -> Result<TicketRow> {
+    let row = tx
+        .query_opt(
+            &format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE event = $1 AND serial = $2"),
+            &[Value::int(event.0), Value::int(serial.0)],
+        )?
+        .ok_or(Error::UnknownTicket { event, serial })?;
+    ticket_from_row(&row)
+}
+
+/// An issuing record in its JSON form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordView {
+    /// The event.
+    pub event: EventId,
+    /// The ticket.
+    pub serial: TicketSerial,
+    /// Seat or area.
+    pub place: Place,
+    /// Seat type.
+    pub seat_type: SeatType,
+    /// Who decided.
+    pub distributor: DistributorId,
+    /// For which member.
+    pub member: Option<MemberId>,
+    /// The holder.
+    #[serde(with = "wire::holder")]
+    pub holder: Holder,
+    /// When.
+    pub decided_at: Timestamp,
+    /// Not written before.
+    pub hold_until: Option<Timestamp>,
+}
+
+impl RecordView {
+    /// The core issuing record.
+    pub fn record(&self) -> IssuingRecord {
+        IssuingRecord {
+            event: self.event,
+            serial: self.serial,
+            distributor: self.distributor,
+            member: self.member,
+            holder: self.holder,
+            decided_at: self.decided_at,
+            hold_until: self.hold_until,
+        }
+    }
+}
+
+pub(crate) fn load_record(
+    tx: &mut dyn Tx,
+    event: EventId,
+    serial: TicketSerial,
+) -> Result<Option<RecordView>> {
+    let Some(row) = tx.query_opt(
+        "SELECT r.distributor, r.member, r.holder, r.decided_at, r.hold_until, t.place, t.seat_type
+         FROM issuing_records r JOIN tickets t ON t.event = r.event AND t.serial = r.serial
+         WHERE r.event = $1 AND r.serial = $2",
+        &[Value::int(event.0), Value::int(serial.0)],
+    )?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(RecordView {
+        event,
+        serial,
+        distributor: DistributorId(row.num(0)?),
+        member: row.opt_num(1)?.map(MemberId),
+        holder: wire::parse_holder(row.text(2)?)?,
+        decided_at: Timestamp(row.num(3)?),
+        hold_until: row.opt_num(4)?.map(Timestamp),
+        place: place_from_text(row.text(5)?)?,
+        seat_type: SeatType(row.num(6)?),
+    }))
+}
+
+/// Insert the issuing record and move the ticket from available to
+/// authenticated, only if it is still available in `distributor`'s allotment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Decision {
+    pub event: EventId,
+    pub distributor: DistributorId,
+    pub member: Option<MemberId>,
+    pub holder: Holder,
+    pub now: Timestamp,
+    pub hold_until: Option<Timestamp>,
+}
+
+pub(crate) fn authenticate_ticket(
+    tx: &mut dyn Tx,
+    ticket: &TicketRow,
+    d: &Decision,
+) -> Result<RecordView> {
+    let Decision {
+        event,
+        distributor,
+        member,
+        holder,
+        now,
+        hold_until,
+    } = *d;
+    let changed = tx.execute(
+        "UPDATE tickets SET state = 'authenticated'
+         WHERE event = $1 AND serial = $2 AND distributor = $3 AND state = 'available'",
+        &[
+            Value::int(event.0),
+            Value::int(ticket.serial.0),
+            Value::int(distributor.0),
+        ],
+    )?;
+    if changed != 1 {
+        let current = load_ticket(tx, event, ticket.serial)?;
+        if current.distributor != Some(distributor) {
+            return Err(Error::NotInAllotment {
+                event,
+                serial: ticket.serial,
+                distributor,
+            });
+        }
+        return Err(Error::SeatUnavailable {
+            event,
+            serial: ticket.serial,
+            state: current.state,
+        });
+    }
+    tx.execute(
+        "INSERT INTO issuing_records (event, serial, distributor, member, holder, decided_at, hold_until)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            Value::int(event.0),
+            Value::int(ticket.serial.0),
+            Value::int(distributor.0),
+            Value::opt_int(member.map(|m| m.0)),
+            Value::text(wire::holder_to_string(&holder)),
+            Value::u64(now.0)?,
+            match hold_until {
+                Some(t) => Value::u64(t.0)?,
+                None => Value::Null,
+            },
+        ],
+    )?;
+    Ok(RecordView {
+        event,
+        serial: ticket.serial,
+        place: ticket.place,
+        seat_type: ticket.seat_type,
+        distributor,
+        member,
+        holder,
+        decided_at: now,
+        hold_until,
+    })
+}
+
+/// Prices by seat type as JSON-friendly map keys.
+pub(crate) fn prices_to_text(prices: &BTreeMap<SeatType, Price>) -> Result<String> {
+    let m: BTreeMap<u8, u64> = prices.iter().map(|(k, v)| (k.0, v.0)).collect();
+    serde_json::to_string(&m).map_err(|e| Error::corrupt(e.to_string()))
+}

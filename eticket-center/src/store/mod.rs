@@ -1,0 +1,227 @@
+//! The ledger: a small storage trait ([`Store`]: run a closure inside one
+//! serializable transaction, retried when it loses a race) with two backends,
+//! [`SqliteStore`] (embedded default: one file, WAL) and [`PostgresStore`]
+//! (several center processes over one database). The center's SQL is written
+//! once against [`Tx`], with `$1`-style parameters, and runs on both.
+//!
+//! ```
+//! use eticket_center::store::{Ledger, Store, Value};
+//! let ledger = Ledger::sqlite_in_memory()?;
+//! let n = ledger.transaction(&mut |tx| {
+//!     let rows = tx.query("SELECT value FROM meta WHERE name = $1", &[Value::text("schema_version")])?;
+//!     Ok(rows.len())
+//! })?;
+//! assert_eq!(n, 1);
+//! # Ok::<(), eticket_center::Error>(())
+//! ```
+
+mod postgres;
+mod schema;
+mod sqlite;
+
+pub use self::postgres::PostgresStore;
+pub use self::sqlite::SqliteStore;
+pub use schema::SCHEMA_VERSION;
+
+use crate::{Error, Result};
+
+/// A value bound to or read from SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// A 64-bit integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+    /// Bytes.
+    Blob(Vec<u8>),
+}
+
+impl Value {
+    /// Text from anything string-like.
+    pub fn text(s: impl Into<String>) -> Self {
+        Value::Text(s.into())
+    }
+
+    /// An integer from any integer type that fits.
+    pub fn int(v: impl Into<i64>) -> Self {
+        Value::Int(v.into())
+    }
+
+    /// An optional integer.
+    pub fn opt_int<T: Into<i64>>(v: Option<T>) -> Self {
+        v.map_or(Value::Null, |v| Value::Int(v.into()))
+    }
+
+    /// A u64 stored as a signed integer (times, versions), refusing values above i64::MAX.
+    pub fn u64(v: u64) -> Result<Self> {
+        i64::try_from(v)
+            .map(Value::Int)
+            .map_err(|_| Error::invalid("integer", format!("{v} does not fit the ledger")))
+    }
+}
+
+/// One result row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    fn get(&self, i: usize) -> Result<&Value> {
+        self.0
+            .get(i)
+            .ok_or_else(|| Error::corrupt(format!("row has no column {i}")))
+    }
+
+    /// Column `i` as an integer.
+    pub fn int(&self, i: usize) -> Result<i64> {
+        match self.get(i)? {
+            Value::Int(v) => Ok(*v),
+            other => Err(Error::corrupt(format!(
+                "column {i}: expected integer, got {other:?}"
+            ))),
+        }
+    }
+
+    /// Column `i` as an optional integer.
+    pub fn opt_int(&self, i: usize) -> Result<Option<i64>> {
+        match self.get(i)? {
+            Value::Null => Ok(None),
+            _ => self.int(i).map(Some),
+        }
+    }
+
+    /// Column `i` as an integer converted to `T`.
+    pub fn num<T: TryFrom<i64>>(&self, i: usize) -> Result<T> {
+        let v = self.int(i)?;
+        T::try_from(v).map_err(|_| Error::corrupt(format!("column {i}: {v} out of range")))
+    }
+
+    /// Column `i` as an optional integer converted to `T`.
+    pub fn opt_num<T: TryFrom<i64>>(&self, i: usize) -> Result<Option<T>> {
+        match self.opt_int(i)? {
+            None => Ok(None),
+            Some(v) => T::try_from(v)
+                .map(Some)
+                .map_err(|_| Error::corrupt(format!("column {i}: {v} out of range"))),
+        }
+    }
+
+    /// Column `i` as text.
+    pub fn text(&self, i: usize) -> Result<&str> {
+        match self.get(i)? {
+            Value::Text(v) => Ok(v),
+            other => Err(Error::corrupt(format!(
+                "column {i}: expected text, got {other:?}"
+            ))),
+        }
+    }
+
+    /// Column `i` as bytes.
+    pub fn blob(&self, i: usize) -> Result<&[u8]> {
+        match self.get(i)? {
+            Value::Blob(v) => Ok(v),
+            other => Err(Error::corrupt(format!(
+                "column {i}: expected bytes, got {other:?}"
+            ))),
+        }
+    }
+
+    /// Column `i` as optional bytes.
+    pub fn opt_blob(&self, i: usize) -> Result<Option<&[u8]>> {
+        match self.get(i)? {
+            Value::Null => Ok(None),
+            _ => self.blob(i).map(Some),
+        }
+    }
+}
+
+/// Statements inside one open transaction. SQL uses `$1`, `$2`, … for parameters.
+pub trait Tx {
+    /// Run a statement; the number of rows it changed.
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64>;
+    /// Run a query; all its rows.
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>>;
+
+    /// The first row of a query, if any.
+    fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+}
+
+/// The closure a transaction runs.
+pub type TxBody<'a, T> = dyn FnMut(&mut dyn Tx) -> Result<T> + 'a;
+
+/// A ledger backend: runs a closure in one serializable transaction and commits
+/// it, or rolls it back when the closure fails. A transaction that loses a race
+/// against another connection is run again (the closure must therefore not
+/// have effects outside the transaction), a bounded number of times.
+pub trait Store: Send + Sync {
+    /// "sqlite" or "postgres".
+    fn backend(&self) -> &'static str;
+    /// Run `body` in a transaction.
+    fn transaction<T>(&self, body: &mut TxBody<'_, T>) -> Result<T>;
+}
+
+/// How many times a transaction that lost a race is run again.
+pub(crate) const MAX_ATTEMPTS: u32 = 64;
+
+/// The ledger the center runs on: one of the two backends.
+pub enum Ledger {
+    /// SQLite.
+    Sqlite(SqliteStore),
+    /// PostgreSQL.
+    Postgres(PostgresStore),
+}
+
+impl Ledger {
+    /// Open (creating and migrating) a SQLite ledger file.
+    pub fn sqlite(path: impl AsRef<std::path::Path>) -> Result<Self> {
+        SqliteStore::open(path).map(Ledger::Sqlite)
+    }
+
+    /// A private in-memory SQLite ledger (tests, examples).
+    pub fn sqlite_in_memory() -> Result<Self> {
+        SqliteStore::in_memory().map(Ledger::Sqlite)
+    }
+
+    /// Connect (and migrate) a PostgreSQL ledger, e.g.
+    /// `postgres://eticket:eticket@127.0.0.1:5432/eticket`.
+    pub fn postgres(url: &str) -> Result<Self> {
+        PostgresStore::connect(url, None).map(Ledger::Postgres)
+    }
+
+    /// Open by URL: `postgres://…` or `postgresql://…` selects PostgreSQL,
+    /// anything else is a SQLite file path (an optional `sqlite://` prefix is removed).
+    pub fn open(url_or_path: &str) -> Result<Self> {
+        if url_or_path.starts_with("postgres://") || url_or_path.starts_with("postgresql://") {
+            Self::postgres(url_or_path)
+        } else {
+            Self::sqlite(url_or_path.strip_prefix("sqlite://").unwrap_or(url_or_path))
+        }
+    }
+}
+
+impl Store for Ledger {
+    fn backend(&self) -> &'static str {
+        match self {
+            Ledger::Sqlite(s) => s.backend(),
+            Ledger::Postgres(s) => s.backend(),
+        }
+    }
+
+    fn transaction<T>(&self, body: &mut TxBody<'_, T>) -> Result<T> {
+        match self {
+            Ledger::Sqlite(s) => s.transaction(body),
+            Ledger::Postgres(s) => s.transaction(body),
+        }
+    }
+}
+
+/// Back off a little before running a transaction again (grows with attempts).
+pub(crate) fn backoff(attempt: u32) {
+    let micros = 200u64 << attempt.min(8);
+    // Spread concurrent retries apart.
+    let jitter = u64::from(rand_core::RngCore::next_u32(&mut rand_core::OsRng) % 500);
+    std::thread::sleep(std::time::Duration::from_micros(micros + jitter));
+}

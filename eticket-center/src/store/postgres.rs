@@ -1,0 +1,236 @@
+//! PostgreSQL backend: serializable transactions, run again when PostgreSQL
+//! reports a serialization failure, a deadlock or a unique-key race; a small
+//! pool of connections so several threads (and several center processes) work
+//! on one database at once.
+
+use std::sync::Mutex;
+
+use bytes::BytesMut;
+use postgres::error::SqlState;
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use postgres::{Client, IsolationLevel, NoTls};
+
+use super::{MAX_ATTEMPTS, Row, Store, Tx, TxBody, Value, backoff, schema};
+use crate::{Error, Result};
+
+/// A PostgreSQL ledger.
+pub struct PostgresStore {
+    url: String,
+    schema: Option<String>,
+    pool: Mutex<Vec<Client>>,
+}
+
+fn map_err(e: postgres::Error) -> Error {
+    let retryable = matches!(
+        e.code(),
+        Some(
+            &SqlState::T_R_SERIALIZATION_FAILURE
+                | &SqlState::T_R_DEADLOCK_DETECTED
+                | &SqlState::UNIQUE_VIOLATION
+        )
+    );
+    let message = match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    };
+    Error::Storage {
+        backend: "postgres",
+        message,
+        retryable,
+    }
+}
+
+impl ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(v) if *ty == Type::INT4 => i32::try_from(*v)?.to_sql(ty, out),
+            Value::Int(v) if *ty == Type::INT2 => i16::try_from(*v)?.to_sql(ty, out),
+            Value::Int(v) => v.to_sql(ty, out),
+            Value::Text(s) => s.as_str().to_sql(ty, out),
+            Value::Blob(b) => b.as_slice().to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+fn read_row(row: &postgres::Row) -> Result<Row> {
+    let mut values = Vec::with_capacity(row.len());
+    for (i, column) in row.columns().iter().enumerate() {
+        let ty = column.type_();
+        let get_err = |e: postgres::Error| Error::corrupt(format!("column {i}: {e}"));
+        let value = if *ty == Type::INT8 {
+            row.try_get::<_, Option<i64>>(i)
+                .map_err(get_err)?
+                .map(Value::Int)
+        } else if *ty == Type::INT4 {
+            row.try_get::<_, Option<i32>>(i)
+                .map_err(get_err)?
+                .map(|v| Value::Int(v.into()))
+        } else if *ty == Type::INT2 {
+            row.try_get::<_, Option<i16>>(i)
+                .map_err(get_err)?
+                .map(|v| Value::Int(v.into()))
+        } else if *ty == Type::BYTEA {
+            row.try_get::<_, Option<Vec<u8>>>(i)
+                .map_err(get_err)?
+                .map(Value::Blob)
+        } else if *ty == Type::BOOL {
+            row.try_get::<_, Option<bool>>(i)
+                .map_err(get_err)?
+                .map(|v| Value::Int(v.into()))
+        } else {
+            row.try_get::<_, Option<String>>(i)
+                .map_err(get_err)?
+                .map(Value::Text)
+        };
+        values.push(value.unwrap_or(Value::Null));
+    }
+    Ok(Row(values))
+}
+
+struct PgTx<'a, 'c>(&'a mut postgres::Transaction<'c>);
+
+fn refs(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+}
+
+impl Tx for PgTx<'_, '_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        self.0.execute(sql, &refs(params)).map_err(map_err)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        self.0
+            .query(sql, &refs(params))
+            .map_err(map_err)?
+            .iter()
+            .map(read_row)
+            .collect()
+    }
+}
+
+/// Whether `name` is a plain SQL identifier (used for test schemas).
+fn plain_identifier(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+}
+
+impl PostgresStore {
+    /// Connect to `url` and migrate. With `schema`, every connection works in
+    /// that schema (created if missing): tests use one schema each, so they run
+    /// side by side on one database.
+    pub fn connect(url: &str, schema: Option<&str>) -> Result<Self> {
+        if let Some(s) = schema {
+            if !plain_identifier(s) {
+                return Err(Error::invalid(
+                    "schema",
+                    "use lowercase letters, digits and _ only",
+                ));
+            }
+        }
+        let store = Self {
+            url: url.to_owned(),
+            schema: schema.map(str::to_owned),
+            pool: Mutex::new(Vec::new()),
+        };
+        let client = store.new_client()?;
+        store.give_back(client);
+        store.transaction(&mut |tx| {
+            // Several centers may start at once on an empty database.
+            tx.execute("SELECT pg_advisory_xact_lock(7305)", &[])?;
+            schema::migrate(tx, &|s| s.to_owned())
+        })?;
+        Ok(store)
+    }
+
+    fn new_client(&self) -> Result<Client> {
+        let mut client = Client::connect(&self.url, NoTls).map_err(|e| Error::Storage {
+            backend: "postgres",
+            message: format!("cannot connect: {e}"),
+            retryable: false,
+        })?;
+        if let Some(s) = &self.schema {
+            client
+                .batch_execute(&format!(
+                    "CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"
+                ))
+                .map_err(map_err)?;
+        }
+        Ok(client)
+    }
+
+    fn take(&self) -> Result<Client> {
+        let pooled = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        match pooled {
+            Some(c) if !c.is_closed() => Ok(c),
+            _ => self.new_client(),
+        }
+    }
+
+    fn give_back(&self, client: Client) {
+        if !client.is_closed() {
+            self.pool
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(client);
+        }
+    }
+
+    fn attempt<T>(client: &mut Client, body: &mut TxBody<'_, T>) -> Result<T> {
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::Serializable)
+            .start()
+            .map_err(map_err)?;
+        let value = body(&mut PgTx(&mut tx))?;
+        tx.commit().map_err(map_err)?;
+        Ok(value)
+    }
+
+    /// Drop the test schema this store works in (with everything in it).
+    pub fn drop_schema(&self) -> Result<()> {
+        let Some(s) = &self.schema else {
+            return Ok(());
+        };
+        let mut client = self.take()?;
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {s} CASCADE"))
+            .map_err(map_err)
+    }
+}
+
+impl Store for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn transaction<T>(&self, body: &mut TxBody<'_, T>) -> Result<T> {
+        let mut client = self.take()?;
+        let mut attempt = 0;
+        let result = loop {
+            match Self::attempt(&mut client, body) {
+                Err(e) if e.is_retryable() && attempt + 1 < MAX_ATTEMPTS => {
+                    attempt += 1;
+                    backoff(attempt);
+                }
+                other => break other,
+            }
+        };
+        self.give_back(client);
+        result
+    }
+}

@@ -1,0 +1,187 @@
+//! The ledger schema and its migrations, written once for both backends
+//! (`BYTEA` becomes `BLOB` on SQLite).
+//!
+//! The invariants the database itself enforces:
+//! - one ticket row per (event, serial): a seat exists once;
+//! - one issuing record per ticket: a ticket is sold once;
+//! - at most one valid issued generation per ticket (a partial unique index):
+//!   exactly one holder, even when a transfer and a retry race;
+//! - at most one pending transfer per ticket;
+//! - one stored answer per (principal, idempotency key).
+
+/// The schema version this build writes; stored in `meta`.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Migrations, in order; migration `i` brings the schema to version `i + 1`.
+pub(crate) const MIGRATIONS: &[&[&str]] = &[&[
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE center_keys (
+        id BIGINT PRIMARY KEY,
+        purpose TEXT NOT NULL CHECK (purpose IN ('tickets', 'grants', 'lists', 'root')),
+        secret BYTEA NOT NULL,
+        not_before BIGINT NOT NULL,
+        not_after BIGINT NOT NULL,
+        retired BIGINT NOT NULL DEFAULT 0)",
+    "CREATE TABLE credentials (
+        token_hash BYTEA PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('organizer', 'distributor', 'terminal', 'gate')),
+        subject BIGINT NOT NULL,
+        label TEXT NOT NULL,
+        created_at BIGINT NOT NULL)",
+    "CREATE TABLE distributors (id BIGINT PRIMARY KEY, name TEXT NOT NULL)",
+    "CREATE TABLE events (
+        id BIGINT PRIMARY KEY,
+        organizer BIGINT NOT NULL,
+        info TEXT NOT NULL,
+        prices TEXT NOT NULL,
+        registered_at BIGINT NOT NULL,
+        revocation_version BIGINT NOT NULL DEFAULT 0)",
+    "CREATE TABLE event_distributors (
+        event BIGINT NOT NULL REFERENCES events (id),
+        distributor BIGINT NOT NULL REFERENCES distributors (id),
+        policy TEXT NOT NULL,
+        PRIMARY KEY (event, distributor))",
+    "CREATE TABLE tickets (
+        event BIGINT NOT NULL REFERENCES events (id),
+        serial BIGINT NOT NULL,
+        place TEXT NOT NULL,
+        seat_type BIGINT NOT NULL,
+        price BIGINT NOT NULL,
+        distributor BIGINT,
+        state TEXT NOT NULL CHECK (state IN
+            ('available', 'held', 'authenticated', 'issued', 'transferred', 'revoked', 'used')),
+        generation BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (event, serial))",
+    "CREATE INDEX tickets_allotment ON tickets (event, distributor, state, seat_type, serial)",
+    "CREATE TABLE issuing_records (
+        event BIGINT NOT NULL,
+        serial BIGINT NOT NULL,
+        distributor BIGINT NOT NULL,
+        member BIGINT,
+        holder TEXT NOT NULL,
+        decided_at BIGINT NOT NULL,
+        hold_until BIGINT,
+        PRIMARY KEY (event, serial),
+        FOREIGN KEY (event, serial) REFERENCES tickets (event, serial))",
+    "CREATE INDEX issuing_records_member ON issuing_records (event, distributor, member)",
+    "CREATE INDEX issuing_records_holder ON issuing_records (event, holder)",
+    "CREATE TABLE issued (
+        event BIGINT NOT NULL,
+        serial BIGINT NOT NULL,
+        generation BIGINT NOT NULL,
+        holder TEXT NOT NULL,
+        ticket BYTEA NOT NULL,
+        issued_at BIGINT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('valid', 'transferred', 'revoked')),
+        PRIMARY KEY (event, serial, generation),
+        FOREIGN KEY (event, serial) REFERENCES issuing_records (event, serial))",
+    "CREATE UNIQUE INDEX issued_one_valid ON issued (event, serial) WHERE status = 'valid'",
+    "CREATE TABLE members (
+        distributor BIGINT NOT NULL REFERENCES distributors (id),
+        member BIGINT NOT NULL,
+        name TEXT NOT NULL,
+        chip TEXT NOT NULL,
+        registered_at BIGINT NOT NULL,
+        PRIMARY KEY (distributor, member))",
+    "CREATE UNIQUE INDEX members_chip ON members (distributor, chip)",
+    "CREATE TABLE lotteries (
+        event BIGINT NOT NULL,
+        distributor BIGINT NOT NULL,
+        seed BYTEA NOT NULL,
+        seed_hash BYTEA NOT NULL,
+        opens BIGINT NOT NULL,
+        closes BIGINT NOT NULL,
+        seats BIGINT NOT NULL,
+        drawn_at BIGINT,
+        PRIMARY KEY (event, distributor),
+        FOREIGN KEY (event, distributor) REFERENCES event_distributors (event, distributor))",
+    "CREATE TABLE lottery_applications (
+        event BIGINT NOT NULL,
+        distributor BIGINT NOT NULL,
+        holder TEXT NOT NULL,
+        member BIGINT,
+        quantity BIGINT NOT NULL,
+        seat_type BIGINT,
+        applied_at BIGINT NOT NULL,
+        result TEXT NOT NULL DEFAULT 'pending' CHECK (result IN ('pending', 'won', 'lost')),
+        PRIMARY KEY (event, distributor, holder),
+        FOREIGN KEY (event, distributor) REFERENCES lotteries (event, distributor))",
+    "CREATE TABLE transfers (
+        id TEXT PRIMARY KEY,
+        event BIGINT NOT NULL,
+        serial BIGINT NOT NULL,
+        generation BIGINT NOT NULL,
+        from_chip TEXT NOT NULL,
+        to_chip TEXT NOT NULL,
+        request BYTEA NOT NULL,
+        requested_at BIGINT NOT NULL,
+        effective_at BIGINT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'cancelled', 'completed')),
+        finished_at BIGINT,
+        FOREIGN KEY (event, serial) REFERENCES tickets (event, serial))",
+    "CREATE UNIQUE INDEX transfers_one_pending ON transfers (event, serial) WHERE state = 'pending'",
+    "CREATE INDEX transfers_due ON transfers (state, effective_at)",
+    "CREATE TABLE revocations (
+        event BIGINT NOT NULL,
+        serial BIGINT NOT NULL,
+        generation BIGINT NOT NULL,
+        version BIGINT NOT NULL,
+        PRIMARY KEY (event, serial, generation))",
+    "CREATE INDEX revocations_version ON revocations (event, version)",
+    "CREATE TABLE idempotency (
+        principal TEXT NOT NULL,
+        key TEXT NOT NULL,
+        request_hash BYTEA NOT NULL,
+        response TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (principal, key))",
+]];
+
+use super::{Tx, Value};
+use crate::{Error, Result};
+
+/// Bring the schema to [`SCHEMA_VERSION`]; `adapt` rewrites DDL for a backend.
+pub(crate) fn migrate(tx: &mut dyn Tx, adapt: &dyn Fn(&str) -> String) -> Result<()> {
+    tx.execute(&adapt(MIGRATIONS[0][0]), &[])?;
+    let current = match tx.query_opt(
+        "SELECT value FROM meta WHERE name = $1",
+        &[Value::text("schema_version")],
+    )? {
+        Some(row) => row
+            .text(0)?
+            .parse::<i64>()
+            .map_err(|_| Error::corrupt("meta.schema_version is not a number"))?,
+        None => 0,
+    };
+    if current > SCHEMA_VERSION {
+        return Err(Error::corrupt(format!(
+            "ledger schema version {current} is newer than this center ({SCHEMA_VERSION})"
+        )));
+    }
+    for (i, migration) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(current).unwrap_or(0))
+    {
+        for (j, statement) in migration.iter().enumerate() {
+            if i == 0 && j == 0 {
+                continue;
+            }
+            tx.execute(&adapt(statement), &[])?;
+        }
+    }
+    if current < SCHEMA_VERSION {
+        tx.execute(
+            "DELETE FROM meta WHERE name = $1",
+            &[Value::text("schema_version")],
+        )?;
+        tx.execute(
+            "INSERT INTO meta (name, value) VALUES ($1, $2)",
+            &[
+                Value::text("schema_version"),
+                Value::text(SCHEMA_VERSION.to_string()),
+            ],
+        )?;
+    }
+    Ok(())
+}

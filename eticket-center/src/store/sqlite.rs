@@ -1,0 +1,156 @@
+//! SQLite backend: one file in WAL mode, `BEGIN IMMEDIATE` transactions (one
+//! writer at a time, readers never blocked), a busy timeout for other
+//! connections and processes on the same file, `synchronous = FULL` so a
+//! committed issuance survives a power cut.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, ErrorCode};
+
+use super::{MAX_ATTEMPTS, Row, Store, Tx, TxBody, Value, backoff, schema};
+use crate::{Error, Result};
+
+/// A SQLite ledger (one connection; open several on one file for several writers).
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+fn map_err(e: rusqlite::Error) -> Error {
+    let retryable = matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    );
+    Error::Storage {
+        backend: "sqlite",
+        message: e.to_string(),
+        retryable,
+    }
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Int(v) => ValueRef::Integer(*v),
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }))
+    }
+}
+
+fn adapt(sql: &str) -> String {
+    sql.replace('$', "?").replace("BYTEA", "BLOB")
+}
+
+struct SqliteTx<'c>(&'c Connection);
+
+impl Tx for SqliteTx<'_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        let mut stmt = self.0.prepare_cached(&adapt(sql)).map_err(map_err)?;
+        let n = stmt
+            .execute(rusqlite::params_from_iter(params.iter()))
+            .map_err(map_err)?;
+        Ok(n as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        let mut stmt = self.0.prepare_cached(&adapt(sql)).map_err(map_err)?;
+        let columns = stmt.column_count();
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params.iter()))
+            .map_err(map_err)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(map_err)? {
+            let mut values = Vec::with_capacity(columns);
+            for i in 0..columns {
+                values.push(match row.get_ref(i).map_err(map_err)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(v) => Value::Int(v),
+                    ValueRef::Real(v) => {
+                        return Err(Error::corrupt(format!("unexpected real value {v}")));
+                    }
+                    ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+                });
+            }
+            out.push(Row(values));
+        }
+        Ok(out)
+    }
+}
+
+impl SqliteStore {
+    /// Open or create the ledger file, switch it to WAL and migrate it.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let conn = Connection::open(path.as_ref()).map_err(map_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(map_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(map_err)?;
+        Self::setup(conn)
+    }
+
+    /// A private in-memory ledger.
+    pub fn in_memory() -> Result<Self> {
+        Self::setup(Connection::open_in_memory().map_err(map_err)?)
+    }
+
+    fn setup(conn: Connection) -> Result<Self> {
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(map_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(map_err)?;
+        conn.set_prepared_statement_cache_capacity(128);
+        let store = Self {
+            conn: Mutex::new(conn),
+        };
+        store.transaction(&mut |tx| schema::migrate(tx, &adapt))?;
+        Ok(store)
+    }
+
+    fn attempt<T>(conn: &Connection, body: &mut TxBody<'_, T>) -> Result<T> {
+        if !conn.is_autocommit() {
+            // A transaction left open by a caller that panicked: undo it.
+            conn.execute_batch("ROLLBACK").map_err(map_err)?;
+        }
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(map_err)?;
+        let result = body(&mut SqliteTx(conn));
+        match result {
+            Ok(value) => match conn.execute_batch("COMMIT") {
+                Ok(()) => Ok(value),
+                Err(e) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    Err(map_err(e))
+                }
+            },
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn transaction<T>(&self, body: &mut TxBody<'_, T>) -> Result<T> {
+        // A poisoned lock only means another thread panicked mid-call; the
+        // connection itself is rolled back on every error path, so keep using it.
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let mut attempt = 0;
+        loop {
+            match Self::attempt(&conn, body) {
+                Err(e) if e.is_retryable() && attempt + 1 < MAX_ATTEMPTS => {
+                    attempt += 1;
+                    backoff(attempt);
+                }
+                other => return other,
+            }
+        }
+    }
+}

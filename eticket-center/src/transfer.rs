@@ -1,0 +1,362 @@
+//! Transfers (c36-44). The assignor's chip signs a request naming the ticket
+//! and the assignee's chip; the center checks it against the ledger and keeps
+//! it pending for the cooling-off period, during which the assignor can cancel
+//! (by answering the transfer's cancel challenge with its chip key). Then one
+//! transaction re-issues the ticket to the assignee with the next generation,
+//! marks the old generation transferred and revokes it (the revocation list
+//! version grows). The ledger's unique index allows one valid generation per
+//! ticket, so a crash or a retry at any step leaves exactly one valid holder;
+//! the grants for both chips are produced on demand and can be fetched again.
+
+use eticket_core::chipauth::{self, CHALLENGE_LEN};
+use eticket_core::crypto::{PublicKey, SIGNATURE_LEN};
+use eticket_core::ids::{ChipId, EventId, Generation, TicketSerial};
+use eticket_core::ticket::Holder;
+use eticket_core::time::Timestamp;
+use eticket_core::transfer::TransferRequest;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::center::{Center, Principal};
+use crate::issuance::{IssuedTicket, sign_ticket, valid_issued};
+use crate::records;
+use crate::store::{Row, Store, Tx, Value};
+use crate::wire;
+use crate::{Error, Result};
+
+/// A transfer request as submitted: the chip-signed request and the
+/// assignor chip's public key (uncompressed SEC1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferSubmission {
+    /// The signed request bytes.
+    #[serde(with = "wire::hex_bytes")]
+    pub request: Vec<u8>,
+    /// The assignor chip's public key.
+    #[serde(with = "wire::hex_bytes")]
+    pub assignor_public_key: Vec<u8>,
+}
+
+/// A transfer as the ledger holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferView {
+    /// Its id: the first 16 bytes of SHA-256 over the request, hex.
+    pub id: String,
+    /// The event.
+    pub event: EventId,
+    /// The ticket.
+    pub serial: TicketSerial,
+    /// The generation being transferred.
+    pub generation: Generation,
+    /// The assignor chip.
+    #[serde(with = "wire::chip")]
+    pub from: ChipId,
+    /// The assignee chip.
+    #[serde(with = "wire::chip")]
+    pub to: ChipId,
+    /// When it was requested.
+    pub requested_at: Timestamp,
+    /// When the cooling-off period ends.
+    pub effective_at: Timestamp,
+    /// "pending", "cancelled" or "completed".
+    pub state: String,
+    /// When it was cancelled or completed.
+    pub finished_at: Option<Timestamp>,
+}
+
+/// A completed transfer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferCompletion {
+    /// The transfer.
+    pub transfer: TransferView,
+    /// The ticket re-issued to the assignee.
+    pub ticket: IssuedTicket,
+    /// The event's revocation list version that revokes the old generation.
+    pub revocation_version: u64,
+}
+
+/// A cancellation by the assignor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferCancellation {
+    /// The assignor chip's public key.
+    #[serde(with = "wire::hex_bytes")]
+    pub assignor_public_key: Vec<u8>,
+    /// The chip's answer to [`cancel_challenge`] (64-byte signature).
+    #[serde(with = "wire::hex_bytes")]
+    pub answer: Vec<u8>,
+}
+
+/// The challenge the assignor's chip answers to cancel a transfer.
+pub fn cancel_challenge(transfer_id: &str) -> [u8; CHALLENGE_LEN] {
+    Sha256::new()
+        .chain_update(b"eticket transfer cancel v1")
+        .chain_update(transfer_id.as_bytes())
+        .finalize()
+        .into()
+}
+
+/// The id of a transfer request.
+pub fn transfer_id(request: &[u8]) -> String {
+    hex::encode(&Sha256::digest(request)[..16])
+}
+
+const TRANSFER_COLUMNS: &str = "id, event, serial, generation, from_chip, to_chip, requested_at, effective_at, state, finished_at";
+
+fn transfer_from_row(row: &Row) -> Result<TransferView> {
+    Ok(TransferView {
+        id: row.text(0)?.to_owned(),
+        event: EventId(row.num(1)?),
+        serial: TicketSerial(row.num(2)?),
+        generation: Generation(row.num(3)?),
+        from: wire::parse_chip(row.text(4)?)?,
+        to: wire::parse_chip(row.text(5)?)?,
+        requested_at: Timestamp(row.num(6)?),
+        effective_at: Timestamp(row.num(7)?),
+        state: row.text(8)?.to_owned(),
+        finished_at: row.opt_num(9)?.map(Timestamp),
+    })
+}
+
+fn load_transfer(tx: &mut dyn Tx, id: &str) -> Result<TransferView> {
+    let row = tx
+        .query_opt(
+            &format!("SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = $1"),
+            &[Value::text(id)],
+        )?
+        .ok_or_else(|| Error::UnknownTransfer(id.to_owned()))?;
+    transfer_from_row(&row)
+}
+
+fn check_relay(who: &Principal) -> Result<()> {
+    match who {
+        Principal::Distributor(_) | Principal::Terminal(_) | Principal::Operator => Ok(()),
+        _ => Err(Error::Forbidden(
+            "transfers are relayed by distributors and terminals".into(),
+        )),
+    }
+}
+
+fn check_id(id: &str) -> Result<()> {
+    if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(Error::invalid("transfer id", "expected 32 hex digits"))
+    }
+}
+
+impl Center {
+    /// Start a transfer from a request signed by the assignor's chip. The
+    /// request's own hash is its id, so submitting it again (a retry, or a
+    /// replay) returns the same transfer instead of starting another.
+    pub fn request_transfer(
+        &self,
+        who: &Principal,
+        sub: &TransferSubmission,
+    ) -> Result<TransferView> {
+        check_relay(who)?;
+        let key = PublicKey::from_sec1(&sub.assignor_public_key)?;
+        let req = TransferRequest::verify(&sub.request, &key)?;
+        let id = transfer_id(&sub.request);
+        let now = self.now();
+        let effective = now.plus(self.config.cooling_off_secs);
+        self.ledger.transaction(&mut |tx| {
+            if let Some(row) = tx.query_opt(&format!("SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = $1"), &[Value::text(id.clone())])? {
+                return transfer_from_row(&row);
+            }
+            let (event, serial) = (req.event, req.serial);
+            let current = valid_issued(tx, event, serial)?.ok_or(Error::NotIssued { event, serial, what: "issued" })?;
+            if current.generation != req.generation {
+                return Err(Error::TransferStale(format!(
+                    "ticket {serial} of event {event} is at generation {}, the request names {}",
+                    current.generation, req.generation
+                )));
+            }
+            if current.holder != Holder::Chip(req.from) {
+                return Err(Error::TransferStale(format!("chip {} does not hold ticket {serial} of event {event}", req.from)));
+            }
+            if eticket_core::grant::payload_hash(&current.ticket) != req.ticket_hash {
+                return Err(Error::TransferStale("the request's ticket hash is not the issued ticket's".into()));
+            }
+            if tx
+                .query_opt("SELECT id FROM transfers WHERE event = $1 AND serial = $2 AND state = 'pending'", &[Value::int(event.0), Value::int(serial.0)])?
+                .is_some()
+            {
+                return Err(Error::TransferPending { event, serial });
+            }
+            tx.execute(
+                "INSERT INTO transfers (id, event, serial, generation, from_chip, to_chip, request, requested_at, effective_at, state)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending')",
+                &[
+                    Value::text(id.clone()),
+                    Value::int(event.0),
+                    Value::int(serial.0),
+                    Value::int(req.generation.0),
+                    Value::text(req.from.to_string()),
+                    Value::text(req.to.to_string()),
+                    Value::Blob(sub.request.clone()),
+                    Value::u64(now.0)?,
+                    Value::u64(effective.0)?,
+                ],
+            )?;
+            load_transfer(tx, &id)
+        })
+    }
+
+    /// A transfer by id.
+    pub fn transfer(&self, id: &str) -> Result<TransferView> {
+        check_id(id)?;
+        self.read(|tx| load_transfer(tx, id))
+    }
+
+    /// Cancel a pending transfer during its cooling-off period: the assignor's
+    /// chip proves itself by answering [`cancel_challenge`].
+    pub fn cancel_transfer(
+        &self,
+        who: &Principal,
+        id: &str,
+        cancel: &TransferCancellation,
+    ) -> Result<TransferView> {
+        check_relay(who)?;
+        check_id(id)?;
+        let answer: [u8; SIGNATURE_LEN] = cancel
+            .answer
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::invalid("answer", "expected a 64-byte signature"))?;
+        let now = self.now();
+        self.ledger.transaction(&mut |tx| {
+            let t = load_transfer(tx, id)?;
+            chipauth::verify_answer(t.from, &cancel.assignor_public_key, &cancel_challenge(id), &answer)?;
+            match t.state.as_str() {
+                "cancelled" => return Ok(t),
+                "pending" => {}
+                other => return Err(Error::TransferState { id: id.to_owned(), state: other.to_owned() }),
+            }
+            if now >= t.effective_at {
+                return Err(Error::TransferState { id: id.to_owned(), state: format!("past its cooling-off period (ended {})", t.effective_at) });
+            }
+            tx.execute(
+                "UPDATE transfers SET state = 'cancelled', finished_at = $1 WHERE id = $2 AND state = 'pending'",
+                &[Value::u64(now.0)?, Value::text(id)],
+            )?;
+            load_transfer(tx, id)
+        })
+    }
+
+    /// Complete a transfer after its cooling-off period, in one transaction.
+    /// Completing it again returns the same completion.
+    pub fn complete_transfer(&self, who: &Principal, id: &str) -> Result<TransferCompletion> {
+        check_relay(who)?;
+        check_id(id)?;
+        let now = self.now();
+        self.ledger
+            .transaction(&mut |tx| self.complete_in(tx, id, now))
+    }
+
+    fn complete_in(&self, tx: &mut dyn Tx, id: &str, now: Timestamp) -> Result<TransferCompletion> {
+        let t = load_transfer(tx, id)?;
+        let (event, serial) = (t.event, t.serial);
+        let new_generation = t.generation.next()?;
+        match t.state.as_str() {
+            "completed" => {
+                let ticket = tx
+                    .query_opt(
+                        "SELECT generation, holder, ticket, issued_at FROM issued WHERE event = $1 AND serial = $2 AND generation = $3",
+                        &[Value::int(event.0), Value::int(serial.0), Value::int(new_generation.0)],
+                    )?
+                    .ok_or_else(|| Error::corrupt(format!("completed transfer {id} has no new generation")))?;
+                let version = tx
+                    .query_opt("SELECT version FROM revocations WHERE event = $1 AND serial = $2 AND generation = $3", &[Value::int(event.0), Value::int(serial.0), Value::int(t.generation.0)])?
+                    .map(|r| r.num(0))
+                    .transpose()?
+                    .unwrap_or(0);
+                return Ok(TransferCompletion {
+                    ticket: crate::issuance::issued_from_row(event, serial, &ticket)?,
+                    transfer: t,
+                    revocation_version: version,
+                });
+            }
+            "pending" => {}
+            other => {
+                return Err(Error::TransferState {
+                    id: id.to_owned(),
+                    state: other.to_owned(),
+                });
+            }
+        }
+        if now < t.effective_at {
+            return Err(Error::CoolingOff {
+                id: id.to_owned(),
+                until: t.effective_at,
+            });
+        }
+        let record = records::load_record(tx, event, serial)?.ok_or(Error::NotIssued {
+            event,
+            serial,
+            what: "sold",
+        })?;
+        let old = tx.execute(
+            "UPDATE issued SET status = 'transferred' WHERE event = $1 AND serial = $2 AND generation = $3 AND status = 'valid'",
+            &[Value::int(event.0), Value::int(serial.0), Value::int(t.generation.0)],
+        )?;
+        if old != 1 {
+            return Err(Error::TransferStale(format!(
+                "generation {} of ticket {serial} is no longer valid",
+                t.generation
+            )));
+        }
+        let signed = sign_ticket(self, tx, &record, new_generation, Holder::Chip(t.to), now)?;
+        tx.execute(
+            "INSERT INTO issued (event, serial, generation, holder, ticket, issued_at, status) VALUES ($1, $2, $3, $4, $5, $6, 'valid')",
+            &[
+                Value::int(event.0),
+                Value::int(serial.0),
+                Value::int(new_generation.0),
+                Value::text(wire::holder_to_string(&Holder::Chip(t.to))),
+                Value::Blob(signed.as_bytes().to_vec()),
+                Value::u64(now.0)?,
+            ],
+        )?;
+        self.fail_at("transfer.after_reissue")?;
+        let version = crate::publish::revoke_in(tx, event, serial, t.generation)?;
+        self.fail_at("transfer.after_revoke")?;
+        tx.execute(
+            "UPDATE tickets SET generation = $1 WHERE event = $2 AND serial = $3",
+            &[
+                Value::int(new_generation.0),
+                Value::int(event.0),
+                Value::int(serial.0),
+            ],
+        )?;
+        tx.execute(
+            "UPDATE transfers SET state = 'completed', finished_at = $1 WHERE id = $2 AND state = 'pending'",
+            &[Value::u64(now.0)?, Value::text(id)],
+        )?;
+        Ok(TransferCompletion {
+            transfer: load_transfer(tx, id)?,
+            ticket: IssuedTicket {
+                event,
+                serial,
+                generation: new_generation,
+                holder: Holder::Chip(t.to),
+                ticket: signed.into_bytes(),
+                issued_at: now,
+            },
+            revocation_version: version,
+        })
+    }
+
+    /// Complete every pending transfer whose cooling-off period has ended;
+    /// the completions (a background task of `eticket serve` calls this).
+    pub fn complete_due_transfers(&self) -> Result<Vec<TransferCompletion>> {
+        let now = self.now();
+        let due: Vec<String> = self.read(|tx| {
+            tx.query("SELECT id FROM transfers WHERE state = 'pending' AND effective_at <= $1 ORDER BY id", &[Value::u64(now.0)?])?
+                .iter()
+                .map(|r| r.text(0).map(str::to_owned))
+                .collect()
+        })?;
+        due.iter()
+            .map(|id| self.complete_transfer(&Principal::Operator, id))
+            .collect()
+    }
+}

@@ -1,0 +1,110 @@
+//! Shared test harness: a center on each backend, the fixture event, chips.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use eticket_center::clock::ManualClock;
+use eticket_center::store::{Ledger, PostgresStore};
+use eticket_center::{Center, Config};
+use eticket_core::crypto::SecretKey;
+use eticket_core::fixtures;
+use eticket_core::ids::ChipId;
+use eticket_core::time::Timestamp;
+
+/// Where the PostgreSQL tests find their server (scripts/setup/40-postgres.sh makes it exist).
+pub fn postgres_url() -> String {
+    std::env::var("ETICKET_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://eticket:eticket@127.0.0.1:5432/eticket_test".to_owned())
+}
+
+/// One ledger for one test: a SQLite file in a temporary directory, or a
+/// fresh schema in the test database.
+pub enum Backend {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    },
+    Postgres {
+        schema: String,
+    },
+}
+
+impl Backend {
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        Backend::Sqlite { _dir: dir, path }
+    }
+
+    pub fn postgres() -> Self {
+        let mut raw = [0u8; 8];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut raw);
+        let schema = format!("t_{}", hex::encode(raw));
+        let b = Backend::Postgres { schema };
+        // Fail loudly, never skip, when the server is missing.
+        if let Err(e) = b.try_ledger() {
+            panic!(
+                "PostgreSQL is required for these tests and is not usable at {}: {e}. \
+                 Run scripts/setup/40-postgres.sh (or set ETICKET_TEST_DATABASE_URL).",
+                postgres_url()
+            );
+        }
+        b
+    }
+
+    fn try_ledger(&self) -> eticket_center::Result<Ledger> {
+        match self {
+            Backend::Sqlite { path, .. } => Ledger::sqlite(path),
+            Backend::Postgres { schema } => {
+                PostgresStore::connect(&postgres_url(), Some(schema)).map(Ledger::Postgres)
+            }
+        }
+    }
+
+    /// Another handle (own connections) on the same ledger.
+    pub fn ledger(&self) -> Ledger {
+        self.try_ledger().unwrap()
+    }
+
+    pub fn center(&self, clock: &Arc<ManualClock>) -> Center {
+        Center::open_with(self.ledger(), clock.clone(), Config::default()).unwrap()
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        if let Backend::Postgres { schema } = self {
+            if let Ok(store) = PostgresStore::connect(&postgres_url(), Some(schema)) {
+                let _ = store.drop_schema();
+            }
+        }
+    }
+}
+
+/// Sixty days before the fixture event.
+pub fn start_time() -> Timestamp {
+    fixtures::NOW.minus(60 * 86_400)
+}
+
+pub fn clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::new(start_time()))
+}
+
+/// A chip: its secret key and id.
+pub struct TestChip {
+    pub secret: SecretKey,
+    pub id: ChipId,
+}
+
+impl TestChip {
+    pub fn new(fill: u8) -> Self {
+        let secret = SecretKey::from_bytes(&[fill; 32]).unwrap();
+        let id = ChipId::from_public_key(&secret.public_key().to_uncompressed());
+        Self { secret, id }
+    }
+
+    pub fn public(&self) -> Vec<u8> {
+        self.secret.public_key().to_uncompressed().to_vec()
+    }
+}

@@ -1,0 +1,820 @@
+//! The shared ledger suite: every test runs on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{Backend, TestChip, clock};
+use eticket_center::clock::ManualClock;
+use eticket_center::distributor::{MemberRegistration, SaleRequest, SeatChoice};
+use eticket_center::issuance::ChipTarget;
+use eticket_center::lottery::{self, LotteryApplication, LotterySetup};
+use eticket_center::organizer::{EventRegistration, SeatSelection, SeatSelector};
+use eticket_center::policy::{DistributionPolicy, PolicyKind};
+use eticket_center::transfer::{TransferCancellation, TransferSubmission, cancel_challenge};
+use eticket_center::{Center, Error, Principal};
+use eticket_core::allotment::{AllotmentRatios, RatioShare};
+use eticket_core::fixtures;
+use eticket_core::grant::{Grant, GrantOp};
+use eticket_core::ids::*;
+use eticket_core::keys::KeySet;
+use eticket_core::revocation::{RevocationDelta, RevocationList};
+use eticket_core::ticket::Holder;
+use eticket_core::transfer::TransferRequest;
+
+const ORG: Principal = Principal::Organizer(1);
+const D1: DistributorId = DistributorId(1);
+const D2: DistributorId = DistributorId(2);
+const EVENT: EventId = fixtures::EVENT;
+
+fn dist(d: DistributorId) -> Principal {
+    Principal::Distributor(d)
+}
+
+/// Event registered, two distributors selected, ratio 1:1 over every seat type.
+fn setup(center: &Center, p1: DistributionPolicy, p2: DistributionPolicy) {
+    let op = Principal::Operator;
+    center
+        .register_distributor(&op, "d1", D1, "Ticket Shop One")
+        .unwrap();
+    center
+        .register_distributor(&op, "d2", D2, "Fan Club Two")
+        .unwrap();
+    let reg = EventRegistration {
+        info: fixtures::small_event(),
+        prices: fixtures::prices(),
+    };
+    assert_eq!(
+        center.register_event(&ORG, "reg", &reg).unwrap().tickets,
+        130
+    );
+    center
+        .select_distributor(&ORG, "sel1", EVENT, D1, p1)
+        .unwrap();
+    center
+        .select_distributor(&ORG, "sel2", EVENT, D2, p2)
+        .unwrap();
+    let ratios = AllotmentRatios {
+        shares: vec![
+            RatioShare {
+                distributor: D1,
+                weight: 1,
+                seat_type: None,
+            },
+            RatioShare {
+                distributor: D2,
+                weight: 1,
+                seat_type: None,
+            },
+        ],
+    };
+    let summary = center
+        .set_allotment_ratios(&ORG, "ratios", EVENT, &ratios)
+        .unwrap();
+    assert_eq!(summary.allotted, vec![(D1, 65), (D2, 65)]);
+}
+
+fn fcfs() -> DistributionPolicy {
+    DistributionPolicy::default()
+}
+
+fn buy(
+    center: &Center,
+    d: DistributorId,
+    key: &str,
+    quantity: u32,
+    holder: Holder,
+) -> Result<Vec<TicketSerial>, Error> {
+    let req = SaleRequest {
+        seats: SeatChoice::BestAvailable {
+            seat_type: None,
+            quantity,
+        },
+        holder,
+        member: None,
+    };
+    center
+        .sell(&dist(d), key, EVENT, &req)
+        .map(|s| s.records.iter().map(|r| r.serial).collect())
+}
+
+fn key_set(center: &Center) -> KeySet {
+    let signed = center.key_set_signed(&Principal::Operator).unwrap();
+    let root = eticket_core::crypto::PublicKey::from_sec1(&signed.root_public_key).unwrap();
+    KeySet::from_signed_bytes(&signed.key_set, signed.root_key_id, &root).unwrap()
+}
+
+fn registration_and_allotments(b: Backend) {
+    let c = clock();
+    let center = b.center(&c);
+    setup(&center, fcfs(), fcfs());
+    // Re-allot twenty seats of block 2 to distributor 1 by seat selection.
+    let sel = SeatSelection {
+        distributor: D1,
+        seats: vec![
+            SeatSelector::Row {
+                block: BlockId(2),
+                row: 4,
+            },
+            SeatSelector::Seat {
+                block: BlockId(2),
+                row: 1,
+                number: 1,
+            },
+        ],
+    };
+    let s = center
+        .set_allotment_selection(&ORG, "sel-rows", EVENT, &sel)
+        .unwrap();
+    let d1 = s.allotted.iter().find(|a| a.0 == D1).unwrap().1;
+    assert!(d1 > 65, "{s:?}");
+    // Another organizer cannot touch the event.
+    assert!(matches!(
+        center.set_allotment_selection(&Principal::Organizer(9), "x", EVENT, &sel),
+        Err(Error::Forbidden(_))
+    ));
+    // Registering the same event again is refused; a retry with the same key is not.
+    let reg = EventRegistration {
+        info: fixtures::small_event(),
+        prices: fixtures::prices(),
+    };
+    assert_eq!(
+        center.register_event(&ORG, "reg", &reg).unwrap().tickets,
+        130
+    );
+    assert!(matches!(
+        center.register_event(&ORG, "reg-again", &reg),
+        Err(Error::EventExists(_))
+    ));
+    // After a sale, ratios are fixed.
+    buy(&center, D1, "sale", 1, Holder::Paper).unwrap();
+    let ratios = AllotmentRatios {
+        shares: vec![RatioShare {
+            distributor: D1,
+            weight: 1,
+            seat_type: None,
+        }],
+    };
+    assert!(matches!(
+        center.set_allotment_ratios(&ORG, "r2", EVENT, &ratios),
+        Err(Error::AllotmentFixed { .. })
+    ));
+}
+
+fn sale_issue_deliver(b: Backend) {
+    let c = clock();
+    let center = b.center(&c);
+    setup(&center, fcfs(), fcfs());
+    let chip = TestChip::new(0x51);
+    let serials = buy(&center, D1, "buy-1", 2, Holder::Chip(chip.id)).unwrap();
+    assert_eq!(serials.len(), 2);
+    let target = ChipTarget {
+        chip: chip.id,
+        counter: 7,
+        slot: 0,
+    };
+    let d = center
+        .issue(&dist(D1), "issue-1", EVENT, serials[0], Some(target))
+        .unwrap();
+    let keys = key_set(&center);
+    let t = eticket_core::ticket::verify(&d.ticket.ticket, &keys, c.now_ts()).unwrap();
+    assert_eq!(t.body.holder, Holder::Chip(chip.id));
+    let g = d.grant.unwrap();
+    let v = Grant::verify(&g.grant, GrantOp::Write, &keys, c.now_ts()).unwrap();
+    assert_eq!((v.grant.chip, v.grant.counter), (chip.id, 7));
+    assert_eq!(
+        v.grant.payload_hash,
+        eticket_core::grant::payload_hash(&d.ticket.ticket)
+    );
+    // A retry returns the first answer; a new request is refused: never issued twice.
+    assert_eq!(
+        center
+            .issue(&dist(D1), "issue-1", EVENT, serials[0], Some(target))
+            .unwrap()
+            .ticket,
+        d.ticket
+    );
+    assert!(matches!(
+        center.issue(&dist(D1), "issue-2", EVENT, serials[0], Some(target)),
+        Err(Error::AlreadyIssued { .. })
+    ));
+    // The write failed: re-deliver with a fresh grant at the chip's counter; same ticket bytes.
+    let again = center
+        .deliver(
+            &Principal::Terminal(1),
+            EVENT,
+            serials[0],
+            &ChipTarget {
+                counter: 8,
+                ..target
+            },
+        )
+        .unwrap();
+    assert_eq!(again.ticket.ticket, d.ticket.ticket);
+    assert_eq!(again.grant.unwrap().counter, 8);
+    // Another chip cannot get a grant for it; another distributor cannot issue it.
+    let other = ChipTarget {
+        chip: TestChip::new(0x52).id,
+        counter: 0,
+        slot: 0,
+    };
+    assert!(matches!(
+        center.deliver(&Principal::Terminal(1), EVENT, serials[0], &other),
+        Err(Error::HolderMismatch { .. })
+    ));
+    assert!(matches!(
+        center.issue(&dist(D2), "i", EVENT, serials[1], None),
+        Err(Error::NotInAllotment { .. })
+    ));
+    assert!(matches!(
+        center.issue(&Principal::Terminal(1), "i", EVENT, serials[1], None),
+        Err(Error::Forbidden(_))
+    ));
+    // Paper.
+    let paper = buy(&center, D1, "buy-paper", 1, Holder::Paper).unwrap()[0];
+    center
+        .issue(&dist(D1), "issue-paper", EVENT, paper, None)
+        .unwrap();
+    let p = center
+        .paper_ticket(&Principal::Terminal(3), EVENT, paper)
+        .unwrap();
+    assert_eq!(p.holder, Holder::Paper);
+    assert!(matches!(
+        center.deliver(&Principal::Terminal(1), EVENT, paper, &target),
+        Err(Error::PaperTicket { .. })
+    ));
+}
+
+fn idempotency(b: Backend) {
+    let c = clock();
+    let center = b.center(&c);
+    setup(&center, fcfs(), fcfs());
+    let first = buy(&center, D1, "same-key", 3, Holder::Paper).unwrap();
+    let second = buy(&center, D1, "same-key", 3, Holder::Paper).unwrap();
+    assert_eq!(first, second);
+    let stats = center.event_stats(&ORG, EVENT).unwrap();
+    let sold: u32 = stats
+        .counts
+        .iter()
+        .filter(|c| c.1 == "authenticated")
+        .map(|c| c.2)
+        .sum();
+    assert_eq!(sold, 3);
+    assert!(matches!(
+        buy(&center, D1, "same-key", 4, Holder::Paper),
+        Err(Error::IdempotencyMismatch(_))
+    ));
+    // Keys are per principal: the other distributor's same key is its own.
+    assert_eq!(
+        buy(&center, D2, "same-key", 3, Holder::Paper)
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+fn allotment_boundaries(b: Backend) {
+    let c = clock();
+    let center = b.center(&c);
+    setup(&center, fcfs(), fcfs());
+    // Serial 1 is in distributor 1's allotment (lowest serials of each type go to the first share).
+    let req = SaleRequest {
+        seats: SeatChoice::Serials(vec![TicketSerial(1)]),
+        holder: Holder::Paper,
+        member: None,
+    };
+    assert!(matches!(
+        center.sell(&dist(D2), "steal", EVENT, &req),
+        Err(Error::NotInAllotment { .. })
+    ));
+    center.sell(&dist(D1), "own", EVENT, &req).unwrap();
+    assert!(matches!(
+        center.sell(&dist(D1), "own-again", EVENT, &req),
+        Err(Error::SeatUnavailable { .. })
+    ));
+    assert!(matches!(
+        buy(&center, D1, "too-many", 65, Holder::Paper),
+        Err(Error::SoldOut { available: 64, .. })
+    ));
+    assert!(matches!(
+        center.sell(&ORG, "org", EVENT, &req),
+        Err(Error::Forbidden(_))
+    ));
+}
+
+fn membership_and_limits(b: Backend) {
+    let c = clock();
+    let center = b.center(&c);
+    let members = DistributionPolicy {
+        kind: PolicyKind::MembersOnly,
+        per_member_limit: Some(2),
+        hold_until: None,
+    };
+    setup(&center, fcfs(), members);
+    let chip = TestChip::new(0x61);
+    let card = center
+        .register_member(
+            &dist(D2),
+            "m1",
+            &MemberRegistration {
+                member: MemberId(10),
+                name: "Ada".into(),
+                chip: chip.id,
+            },
+        )
+        .unwrap();
+    assert_eq!(card.chip, chip.id);
+    assert!(matches!(
+        center.register_member(
+            &dist(D2),
+            "m2",
+            &MemberRegistration {
+                member: MemberId(11),
+                name: "Eve".into(),
+                chip: chip.id
+            }
+        ),
+        Err(Error::MemberExists { .. })
+    ));
+    let sale = |key: &str, q: u32, holder: Holder, member: Option<MemberId>| {
+        center.sell(
+            &dist(D2),
+            key,
+            EVENT,
+            &SaleRequest {
+                seats: SeatChoice::BestAvailable {
+                    seat_type: None,
+                    quantity: q,
+                },
+                holder,
+                member,
+            },
+        )
+    };
+    assert!(matches!(
+        sale("a", 1, Holder::Chip(chip.id), None),
+        Err(Error::MembershipRequired(_))
+    ));
+    assert!(matches!(
+        sale(
+            "b",
+            1,
+            Holder::Chip(TestChip::new(0x62).id),
+            Some(MemberId(10))
+        ),
+        Err(Error::MemberChipMismatch(_))
+    ));
+    assert!(matches!(
+        sale("c", 1, Holder::Chip(chip.id), Some(MemberId(99))),
+        Err(Error::UnknownMember { .. })
+    ));
+    assert_eq!(
+        sale("d", 2, Holder::Chip(chip.id), Some(MemberId(10)))
+            .unwrap()
+            .records
+            .len(),
+        2
+    );
+    assert!(matches!(
+        sale("e", 1, Holder::Chip(chip.id), Some(MemberId(10))),
+        Err(Error::MemberLimit {
+            have: 2,
+            limit: 2,
+            ..
+        })
+    ));
+}
+
+fn hold_until(b: Backend) {
+    let c = clock();
+    let center = b.center(&c);
+    let until = common::start_time().plus(10 * 86_400);
+    let held = DistributionPolicy {
+        hold_until: Some(until),
+        ..fcfs()
+    };
+    setup(&center, held, fcfs());
+    let chip = TestChip::new(0x71);
+    let serial = buy(&center, D1, "b", 1, Holder::Chip(chip.id)).unwrap()[0];
+    let err = center
+        .issue(&dist(D1), "i1", EVENT, serial, None)
+        .unwrap_err();
+    assert_eq!(err.code(), "held_until");
+    assert!(err.to_string().contains(&until.to_string()), "{err}");
+    c.set(until);
+    center.issue(&dist(D1), "i2", EVENT, serial, None).unwrap();
+}
+
+fn lottery_draw(b: Backend) {
+    let c = clock();
+    let center = b.center(&c);
+    let lot = DistributionPolicy {
+        kind: PolicyKind::Lottery,
+        per_member_limit: Some(4),
+        hold_until: None,
+    };
+    setup(&center, fcfs(), lot);
+    let now = c.now_ts();
+    let setup_l = LotterySetup {
+        opens: now,
+        closes: now.plus(86_400),
+        seats: 10,
+    };
+    let ann = center
+        .open_lottery(&dist(D2), "open", EVENT, setup_l)
+        .unwrap();
+    assert!(ann.seed.is_none());
+    assert!(matches!(
+        buy(&center, D2, "fcfs", 1, Holder::Paper),
+        Err(Error::PolicyRefuses { .. })
+    ));
+    for i in 0..8u8 {
+        let chip = TestChip::new(0x80 + i);
+        let app = LotteryApplication {
+            chip: chip.id,
+            member: None,
+            quantity: 2,
+            seat_type: None,
+        };
+        center
+            .apply_lottery(&dist(D2), &format!("app-{i}"), EVENT, &app)
+            .unwrap();
+        if i == 0 {
+            assert!(matches!(
+                center.apply_lottery(&dist(D2), "dup", EVENT, &app),
+                Err(Error::Lottery { .. })
+            ));
+        }
+    }
+    assert!(matches!(
+        center.draw_lottery(&dist(D2), "draw", EVENT),
+        Err(Error::Lottery { .. })
+    ));
+    c.advance(86_400);
+    let late = LotteryApplication {
+        chip: TestChip::new(0x99).id,
+        member: None,
+        quantity: 1,
+        seat_type: None,
+    };
+    assert!(matches!(
+        center.apply_lottery(&dist(D2), "late", EVENT, &late),
+        Err(Error::Lottery { .. })
+    ));
+    let result = center.draw_lottery(&dist(D2), "draw", EVENT).unwrap();
+    assert_eq!(result.records.len(), 10);
+    // Anyone recomputes: the seed matches its published hash, and the draw gives the same ranking.
+    let public = center.lottery(EVENT, D2).unwrap();
+    let seed: [u8; 32] = hex::decode(public.seed.unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    assert_eq!(hex::encode(lottery::seed_hash(&seed)), ann.seed_hash);
+    assert_eq!(
+        lottery::draw(&seed, &public.applications, 10),
+        result.ranking
+    );
+    assert!(matches!(
+        center.draw_lottery(&dist(D2), "draw-again", EVENT),
+        Err(Error::Lottery { .. })
+    ));
+}
+
+struct TransferWorld {
+    center: Center,
+    clock: Arc<ManualClock>,
+    serial: TicketSerial,
+    a: TestChip,
+    b: TestChip,
+    request: Vec<u8>,
+}
+
+fn transfer_world(backend: &Backend) -> TransferWorld {
+    let c = clock();
+    let center = backend.center(&c);
+    setup(&center, fcfs(), fcfs());
+    let (a, b) = (TestChip::new(0x31), TestChip::new(0x32));
+    let serial = buy(&center, D1, "b", 1, Holder::Chip(a.id)).unwrap()[0];
+    let issued = center.issue(&dist(D1), "i", EVENT, serial, None).unwrap();
+    let req = TransferRequest {
+        event: EVENT,
+        serial,
+        generation: Generation(0),
+        ticket_hash: eticket_core::grant::payload_hash(&issued.ticket.ticket),
+        from: a.id,
+        to: b.id,
+        nonce: 1,
+        requested_at: c.now_ts(),
+    };
+    let request = req.sign(&a.secret).unwrap();
+    TransferWorld {
+        center,
+        clock: c,
+        serial,
+        a,
+        b,
+        request,
+    }
+}
+
+fn transfer_flow(backend: Backend) {
+    let w = transfer_world(&backend);
+    let relay = Principal::Terminal(4);
+    let sub = TransferSubmission {
+        request: w.request.clone(),
+        assignor_public_key: w.a.public(),
+    };
+    // A forged request: signed by a chip that is not the assignor.
+    let forged = TransferSubmission {
+        request: w.request.clone(),
+        assignor_public_key: w.b.public(),
+    };
+    assert!(w.center.request_transfer(&relay, &forged).is_err());
+    let t = w.center.request_transfer(&relay, &sub).unwrap();
+    assert_eq!(t.state, "pending");
+    // A replay is the same transfer, not a second one.
+    assert_eq!(w.center.request_transfer(&relay, &sub).unwrap().id, t.id);
+    assert!(matches!(
+        w.center.complete_transfer(&relay, &t.id),
+        Err(Error::CoolingOff { .. })
+    ));
+    // The assignor cancels during cooling-off; a wrong chip cannot.
+    let bad = TransferCancellation {
+        assignor_public_key: w.b.public(),
+        answer: eticket_core::chipauth::answer_challenge(&w.b.secret, &cancel_challenge(&t.id))
+            .unwrap()
+            .to_vec(),
+    };
+    assert!(w.center.cancel_transfer(&relay, &t.id, &bad).is_err());
+    let cancel = TransferCancellation {
+        assignor_public_key: w.a.public(),
+        answer: eticket_core::chipauth::answer_challenge(&w.a.secret, &cancel_challenge(&t.id))
+            .unwrap()
+            .to_vec(),
+    };
+    assert_eq!(
+        w.center
+            .cancel_transfer(&relay, &t.id, &cancel)
+            .unwrap()
+            .state,
+        "cancelled"
+    );
+    // A fresh request, then completion after cooling-off.
+    let req2 = TransferRequest {
+        nonce: 2,
+        ..TransferRequest::peek(&w.request).unwrap()
+    };
+    let sub2 = TransferSubmission {
+        request: req2.sign(&w.a.secret).unwrap(),
+        assignor_public_key: w.a.public(),
+    };
+    let t2 = w.center.request_transfer(&relay, &sub2).unwrap();
+    w.clock.advance(w.center.config().cooling_off_secs);
+    let done = w.center.complete_transfer(&relay, &t2.id).unwrap();
+    assert_eq!(done.ticket.generation, Generation(1));
+    assert_eq!(done.ticket.holder, Holder::Chip(w.b.id));
+    assert_eq!(done.revocation_version, 1);
+    assert_eq!(w.center.complete_transfer(&relay, &t2.id).unwrap(), done);
+    // Grants: the assignee writes the new generation, the assignor deletes the old one.
+    let keys = key_set(&w.center);
+    let write = w
+        .center
+        .deliver(
+            &relay,
+            EVENT,
+            w.serial,
+            &ChipTarget {
+                chip: w.b.id,
+                counter: 0,
+                slot: 0,
+            },
+        )
+        .unwrap();
+    Grant::verify(
+        &write.grant.unwrap().grant,
+        GrantOp::Write,
+        &keys,
+        w.clock.now_ts(),
+    )
+    .unwrap();
+    let del = w
+        .center
+        .delete_grant(
+            &relay,
+            EVENT,
+            w.serial,
+            &ChipTarget {
+                chip: w.a.id,
+                counter: 3,
+                slot: 0,
+            },
+        )
+        .unwrap();
+    let v = Grant::verify(&del.grant, GrantOp::Delete, &keys, w.clock.now_ts()).unwrap();
+    assert_eq!(v.grant.chip, w.a.id);
+    assert!(matches!(
+        w.center.deliver(
+            &relay,
+            EVENT,
+            w.serial,
+            &ChipTarget {
+                chip: w.a.id,
+                counter: 0,
+                slot: 0
+            }
+        ),
+        Err(Error::HolderMismatch { .. })
+    ));
+    // The old generation's request is stale now.
+    let req3 = TransferRequest { nonce: 3, ..req2 };
+    let sub3 = TransferSubmission {
+        request: req3.sign(&w.a.secret).unwrap(),
+        assignor_public_key: w.a.public(),
+    };
+    assert!(matches!(
+        w.center.request_transfer(&relay, &sub3),
+        Err(Error::TransferStale(_))
+    ));
+    // Revocation list: full and delta, signed, verifiable by a gate.
+    let gate = Principal::Gate(EVENT);
+    let full = w.center.revocation_list(&gate, EVENT).unwrap();
+    let list = RevocationList::from_signed_bytes(&full.signed, &keys, w.clock.now_ts()).unwrap();
+    assert!(list.is_revoked(w.serial, Generation(0)));
+    assert!(!list.is_revoked(w.serial, Generation(1)));
+    let delta = w.center.revocation_delta(&gate, EVENT, 0).unwrap();
+    let d = RevocationDelta::from_signed_bytes(&delta.signed, &keys, w.clock.now_ts()).unwrap();
+    let mut empty = RevocationList::empty(EVENT);
+    empty.apply(&d).unwrap();
+    assert_eq!(empty.entries(), list.entries());
+    assert!(
+        w.center
+            .revocation_delta(&gate, EVENT, 1)
+            .unwrap()
+            .signed
+            .is_empty()
+    );
+    assert!(matches!(
+        w.center
+            .revocation_list(&Principal::Gate(EventId(1)), EVENT),
+        Err(Error::Forbidden(_))
+    ));
+}
+
+fn transfer_crash(backend: Backend) {
+    let w = transfer_world(&backend);
+    let relay = Principal::Operator;
+    let sub = TransferSubmission {
+        request: w.request.clone(),
+        assignor_public_key: w.a.public(),
+    };
+    let t = w.center.request_transfer(&relay, &sub).unwrap();
+    w.clock.advance(w.center.config().cooling_off_secs);
+    for step in ["transfer.after_reissue", "transfer.after_revoke"] {
+        w.center.set_fail_point(Some(step));
+        assert_eq!(
+            w.center.complete_transfer(&relay, &t.id).unwrap_err(),
+            Error::FailPoint(step)
+        );
+        // Nothing of the interrupted step is visible: the assignor still holds generation 0.
+        let valid = w.center.issued_ticket(EVENT, w.serial).unwrap().unwrap();
+        assert_eq!(
+            (valid.generation, valid.holder),
+            (Generation(0), Holder::Chip(w.a.id))
+        );
+        assert_eq!(w.center.transfer(&t.id).unwrap().state, "pending");
+        assert_eq!(w.center.revocation_list(&relay, EVENT).unwrap().version, 0);
+    }
+    // A second center process on the same ledger resumes it.
+    let other = backend.center(&w.clock);
+    let done = other.complete_transfer(&relay, &t.id).unwrap();
+    assert_eq!(done.ticket.holder, Holder::Chip(w.b.id));
+    let stats = other.event_stats(&Principal::Operator, EVENT).unwrap();
+    assert_eq!(stats.valid_issued, 1);
+    assert_eq!(stats.revocation_version, 1);
+    // Racing completions from two centers: still one valid holder.
+    assert_eq!(w.center.complete_transfer(&relay, &t.id).unwrap(), done);
+}
+
+fn sale_crash(backend: Backend) {
+    let c = clock();
+    let center = backend.center(&c);
+    setup(&center, fcfs(), fcfs());
+    center.set_fail_point(Some("sale.after_first_record"));
+    assert!(matches!(
+        buy(&center, D1, "k", 3, Holder::Paper),
+        Err(Error::FailPoint(_))
+    ));
+    let stats = center.event_stats(&ORG, EVENT).unwrap();
+    assert!(stats.counts.iter().all(|c| c.1 == "available"), "{stats:?}");
+    assert_eq!(buy(&center, D1, "k", 3, Holder::Paper).unwrap().len(), 3);
+    center.set_fail_point(Some("issue.after_sign"));
+    let serial = buy(&center, D1, "k2", 1, Holder::Paper).unwrap()[0];
+    assert!(center.issue(&dist(D1), "i", EVENT, serial, None).is_err());
+    assert!(center.issued_ticket(EVENT, serial).unwrap().is_none());
+    center.issue(&dist(D1), "i", EVENT, serial, None).unwrap();
+}
+
+/// Eight buyers, each on its own center and connection, race for the last
+/// ten seats of distributor 1's allotment, three at a time.
+fn concurrent_last_seats(backend: Backend) {
+    let c = clock();
+    let center = backend.center(&c);
+    setup(&center, fcfs(), fcfs());
+    buy(&center, D1, "pre", 55, Holder::Paper).unwrap();
+    let results: Vec<Vec<Result<Vec<TicketSerial>, Error>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                let center = backend.center(&c);
+                s.spawn(move || {
+                    (0..3)
+                        .map(|i| {
+                            buy(
+                                &center,
+                                D1,
+                                &format!("t{t}-{i}"),
+                                1 + (t + i) % 2,
+                                Holder::Paper,
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut sold: Vec<TicketSerial> = Vec::new();
+    for r in results.into_iter().flatten() {
+        match r {
+            Ok(serials) => sold.extend(serials),
+            Err(Error::SoldOut { .. }) => {}
+            Err(e) => panic!("unexpected error {e}"),
+        }
+    }
+    let n = sold.len();
+    sold.sort_unstable();
+    sold.dedup();
+    assert_eq!(sold.len(), n, "a seat was sold twice");
+    assert!(n <= 10);
+    let stats = center.event_stats(&ORG, EVENT).unwrap();
+    let d1_sold: u32 = stats
+        .counts
+        .iter()
+        .filter(|c| c.0 == Some(D1) && c.1 == "authenticated")
+        .map(|c| c.2)
+        .sum();
+    assert_eq!(d1_sold as usize, 55 + n);
+    // Whatever remains is what nobody got.
+    let left: u32 = stats
+        .counts
+        .iter()
+        .filter(|c| c.0 == Some(D1) && c.1 == "available")
+        .map(|c| c.2)
+        .sum();
+    assert_eq!(left as usize, 10 - n);
+}
+
+fn key_set_published(backend: Backend) {
+    let c = clock();
+    let center = backend.center(&c);
+    let set = key_set(&center);
+    assert_eq!(set.entries().len(), 3);
+    // The keys live in the ledger: a second center on it signs with the same keys.
+    let again = backend.center(&c);
+    assert_eq!(key_set(&again), set);
+}
+
+trait NowTs {
+    fn now_ts(&self) -> eticket_core::time::Timestamp;
+}
+impl NowTs for Arc<ManualClock> {
+    fn now_ts(&self) -> eticket_core::time::Timestamp {
+        eticket_center::clock::Clock::now(self.as_ref())
+    }
+}
+
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(super::Backend::sqlite()) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name(super::Backend::postgres()) } )*
+        }
+    };
+}
+
+suite!(
+    registration_and_allotments,
+    sale_issue_deliver,
+    idempotency,
+    allotment_boundaries,
+    membership_and_limits,
+    hold_until,
+    lottery_draw,
+    transfer_flow,
+    transfer_crash,
+    sale_crash,
+    concurrent_last_seats,
+    key_set_published,
+);
