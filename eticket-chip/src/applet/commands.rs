@@ -162,13 +162,16 @@ fn verify_grant<S: Store>(
         .map_err(|_| StatusWord::SecurityStatusNotSatisfied)
 }
 
-/// A verified grant must name this chip, the current counter and the payload.
-fn bind<S: Store>(applet: &Applet<S>, g: &Grant, hash: &[u8; 32]) -> Refusal {
-    if g.chip != applet.state.chip() || g.counter != applet.state.counter || g.payload_hash != *hash
-    {
+/// A verified grant must name this chip and its current counter (a replayed
+/// grant fails here), and the payload's hash.
+fn bind<S: Store>(applet: &Applet<S>, g: &Grant, hash: Option<&[u8; 32]>) -> Refusal {
+    if g.chip != applet.state.chip() || g.counter != applet.state.counter {
         return Err(StatusWord::SecurityStatusNotSatisfied);
     }
-    Ok(())
+    match hash {
+        Some(h) if g.payload_hash != *h => Err(StatusWord::SecurityStatusNotSatisfied),
+        _ => Ok(()),
+    }
 }
 
 fn next_counter<S: Store>(applet: &Applet<S>) -> Result<u32, StatusWord> {
@@ -189,7 +192,7 @@ fn write<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
     SignedTicket::from_bytes(payload).map_err(|_| StatusWord::WrongData)?;
     let counter = next_counter(applet)?;
     let v = verify_grant(applet, grant, GrantOp::Write)?;
-    bind(applet, &v.grant, &payload_hash(payload))?;
+    bind(applet, &v.grant, Some(&payload_hash(payload)))?;
     let slot = v.grant.slot;
     if applet.state.used() >= applet.state.capacity() {
         return Err(StatusWord::NotEnoughMemory);
@@ -214,13 +217,14 @@ fn delete<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
     }
     let counter = next_counter(applet)?;
     let v = verify_grant(applet, &cmd.data, GrantOp::Delete)?;
+    bind(applet, &v.grant, None)?;
     let slot = v.grant.slot;
     let stored = match applet.state.slots.get(usize::from(slot)) {
         None => return Err(StatusWord::WrongData),
         Some(None) => return Err(StatusWord::RecordNotFound),
         Some(Some(p)) => payload_hash(p),
     };
-    bind(applet, &v.grant, &stored)?;
+    bind(applet, &v.grant, Some(&stored))?;
     let mut next = applet.state.clone();
     next.counter = counter;
     next.slots[usize::from(slot)] = None;
