@@ -1,14 +1,19 @@
 //! What a gate needs from a chip in front of its reader: who the chip says it
 //! is, the tickets it holds, and its answer to a challenge.
 //!
-//! The trait is small so that any transport can present a chip: the in-process
-//! [`TestCard`] below, `eticket-chip`'s host API over PC/SC or its in-process
-//! card, or a gate vendor's own reader code.
+//! The trait is small so that any transport can present a chip: `eticket-chip`'s
+//! [`Chip`](eticket_chip::host::Chip) over any of its transports (in-process,
+//! a caller's transmit function, PC/SC with the `pcsc` feature), the
+//! in-process [`TestCard`] below, or a gate vendor's own reader code.
 
 use eticket_core::chipauth::{CHALLENGE_LEN, answer_challenge};
 use eticket_core::crypto::{PUBLIC_KEY_LEN, SIGNATURE_LEN, SecretKey};
 use eticket_core::ids::ChipId;
 use eticket_core::ticket::SignedTicket;
+
+use eticket_chip::apdu::{Command, SHORT_MAX_NE};
+use eticket_chip::host::{Chip, Transport};
+use eticket_chip::protocol::{AUTH_RESPONSE_LEN, CLA_ISO, INS_INTERNAL_AUTHENTICATE};
 
 use crate::{Error, Result};
 
@@ -52,6 +57,47 @@ impl<C: PresentedChip + ?Sized> PresentedChip for &mut C {
     fn answer(&mut self, challenge: &[u8; CHALLENGE_LEN]) -> Result<[u8; SIGNATURE_LEN]> {
         (**self).answer(challenge)
     }
+}
+
+/// `eticket-chip`'s host API: GET INFO for the identity (the chip id is
+/// checked against the public key while parsing), LIST + READ for the
+/// tickets, INTERNAL AUTHENTICATE for the answer, which the gate verifies
+/// itself with the key GET INFO reported.
+impl<T: Transport> PresentedChip for Chip<T> {
+    fn identity(&mut self) -> Result<ChipIdentity> {
+        let info = self.info().map_err(chip_error)?;
+        Ok(ChipIdentity {
+            id: info.chip,
+            public_key: info.public_key.to_uncompressed().to_vec(),
+        })
+    }
+
+    fn tickets(&mut self) -> Result<Vec<Vec<u8>>> {
+        let stored = Chip::tickets(self).map_err(chip_error)?;
+        Ok(stored.into_iter().map(|s| s.ticket.into_bytes()).collect())
+    }
+
+    fn answer(&mut self, challenge: &[u8; CHALLENGE_LEN]) -> Result<[u8; SIGNATURE_LEN]> {
+        let cmd = Command::new(CLA_ISO, INS_INTERNAL_AUTHENTICATE, 0, 0)
+            .with_data(challenge.to_vec())
+            .with_le(SHORT_MAX_NE);
+        let data = self
+            .exchange(&cmd, "INTERNAL AUTHENTICATE")
+            .map_err(chip_error)?;
+        if data.len() != AUTH_RESPONSE_LEN {
+            return Err(Error::Chip(format!(
+                "INTERNAL AUTHENTICATE answered {} bytes, expected {AUTH_RESPONSE_LEN}",
+                data.len()
+            )));
+        }
+        let mut signature = [0u8; SIGNATURE_LEN];
+        signature.copy_from_slice(&data[..SIGNATURE_LEN]);
+        Ok(signature)
+    }
+}
+
+fn chip_error(e: eticket_chip::Error) -> Error {
+    Error::Chip(e.to_string())
 }
 
 /// An in-process card that really holds a P-256 key and signs challenges with

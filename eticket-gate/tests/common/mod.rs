@@ -73,3 +73,39 @@ pub fn card_with_ticket(serial: u32) -> TestCard {
 pub fn paper(serial: u32) -> SignedTicket {
     sign(&fixtures::paper_ticket(TicketSerial(serial)))
 }
+
+use eticket_chip::host::{Chip, Transport};
+use eticket_chip::protocol::Personalization;
+use eticket_core::grant::{Grant, GrantOp, payload_hash};
+
+/// The center's part for a real chip: personalize it with the fixture grant
+/// key (once) and write a ticket for it with a signed write grant.
+pub fn issue_to_chip<T: Transport>(chip: &mut Chip<T>, serial: u32, slot: u8) -> SignedTicket {
+    let info = chip.info().unwrap();
+    if !info.personalized {
+        let k = fixtures::grant_key();
+        chip.personalize(&Personalization {
+            grant_keys: vec![(k.id(), k.public_key())],
+            member: None,
+        })
+        .unwrap();
+    }
+    let info = chip.info().unwrap();
+    let body = TicketBody {
+        holder: Holder::Chip(info.chip),
+        ..fixtures::chip_ticket(TicketSerial(serial))
+    };
+    let ticket = sign(&body);
+    let grant = Grant {
+        op: GrantOp::Write,
+        chip: info.chip,
+        counter: info.counter,
+        slot,
+        payload_hash: payload_hash(ticket.as_bytes()),
+        expires: fixtures::NOW.plus(600),
+    }
+    .sign(&fixtures::grant_key())
+    .unwrap();
+    chip.write(&grant, ticket.as_bytes()).unwrap();
+    ticket
+}
