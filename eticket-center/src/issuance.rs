@@ -266,6 +266,14 @@ impl Center {
         serial: TicketSerial,
         target: &ChipTarget,
     ) -> Result<Delivery> {
+        if !matches!(
+            who,
+            Principal::Distributor(_) | Principal::Terminal(_) | Principal::Operator
+        ) {
+            return Err(Error::Forbidden(
+                "only distributors and terminals deliver tickets".into(),
+            ));
+        }
         let now = self.now();
         let ticket = self.read(|tx| {
             let record = records::load_record(tx, event, serial)?.ok_or(Error::NotIssued {
@@ -273,19 +281,13 @@ impl Center {
                 serial,
                 what: "sold",
             })?;
-            match who {
-                Principal::Distributor(d) if record.distributor != *d => {
+            if let Principal::Distributor(d) = who {
+                if record.distributor != *d {
                     return Err(Error::NotInAllotment {
                         event,
                         serial,
                         distributor: *d,
                     });
-                }
-                Principal::Distributor(_) | Principal::Terminal(_) | Principal::Operator => {}
-                _ => {
-                    return Err(Error::Forbidden(
-                        "only distributors and terminals deliver tickets".into(),
-                    ));
                 }
             }
             record.record().may_write_at(now)?;

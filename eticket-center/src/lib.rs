@@ -22,10 +22,12 @@
 #![forbid(unsafe_code)]
 
 pub mod center;
+pub mod cli;
 pub mod clock;
 mod credentials;
 pub mod distributor;
 mod error;
+pub mod http;
 pub mod issuance;
 pub mod keys;
 pub mod lottery;

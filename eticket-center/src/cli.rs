@@ -1,0 +1,279 @@
+//! The `eticket` command line for operators: initialize a center, register
+//! distributors, credentials and events, set allotments, serve the HTTP API,
+//! export the key set and revocation lists.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use eticket_core::allotment::AllotmentRatios;
+use eticket_core::ids::{DistributorId, EventId};
+use rand_core::{OsRng, RngCore};
+
+use crate::organizer::{EventRegistration, SeatSelection};
+use crate::policy::DistributionPolicy;
+use crate::store::Ledger;
+use crate::{Center, Error, Principal, Result};
+
+/// The operator's command line of the eticket platform center.
+#[derive(Debug, Parser)]
+#[command(name = "eticket", version, about)]
+pub struct Cli {
+    /// SQLite ledger file (the embedded default).
+    #[arg(long, global = true, default_value = "eticket.sqlite")]
+    pub database: PathBuf,
+    /// PostgreSQL URL; overrides --database.
+    #[arg(long, global = true, env = "ETICKET_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Idempotency key for this command (random when absent).
+    #[arg(long, global = true)]
+    pub idempotency_key: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// A role that gets a credential.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Role {
+    /// Manages its events.
+    Organizer,
+    /// Sells from its allotments.
+    Distributor,
+    /// A store terminal.
+    Terminal,
+    /// A gate of one event (the id is the event).
+    Gate,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the ledger and the center keys (or open them), print the root key.
+    Init,
+    /// Register a distributor.
+    AddDistributor {
+        /// Its id.
+        #[arg(long)]
+        id: u16,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Create a bearer token for a role; printed once.
+    Credential {
+        /// The role.
+        #[arg(long, value_enum)]
+        role: Role,
+        /// The organizer, distributor, terminal or event id.
+        #[arg(long)]
+        id: u32,
+        /// A label to recognize it by.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Register an event from a JSON file (`{"info": …, "prices": …}`).
+    RegisterEvent {
+        /// The file.
+        #[arg(long)]
+        file: PathBuf,
+        /// The organizer that owns it.
+        #[arg(long, default_value_t = 1)]
+        organizer: u32,
+    },
+    /// Select a distributor for an event, with an optional policy as JSON.
+    SelectDistributor {
+        /// The event.
+        #[arg(long)]
+        event: u32,
+        /// The distributor.
+        #[arg(long)]
+        distributor: u16,
+        /// The policy, e.g. `{"kind":"lottery"}`.
+        #[arg(long)]
+        policy: Option<String>,
+    },
+    /// Allot by ratio from a JSON file (`{"shares": […]}`).
+    AllotRatios {
+        /// The event.
+        #[arg(long)]
+        event: u32,
+        /// The file.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Allot by seat selection from a JSON file (`{"distributor": 1, "seats": […]}`).
+    AllotSeats {
+        /// The event.
+        #[arg(long)]
+        event: u32,
+        /// The file.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Counts per distributor and state.
+    Stats {
+        /// The event.
+        #[arg(long)]
+        event: u32,
+    },
+    /// Print the signed key set as JSON.
+    ExportKeySet,
+    /// Print an event's signed revocation list as JSON.
+    ExportRevocations {
+        /// The event.
+        #[arg(long)]
+        event: u32,
+    },
+    /// Complete transfers whose cooling-off period has ended.
+    CompleteTransfers,
+    /// Serve the HTTP API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Seconds between runs of due transfer completion.
+        #[arg(long, default_value_t = 60)]
+        transfer_interval: u64,
+    },
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &PathBuf) -> Result<T> {
+    let text = std::fs::read(path)
+        .map_err(|e| Error::invalid("file", format!("{}: {e}", path.display())))?;
+    serde_json::from_slice(&text)
+        .map_err(|e| Error::invalid("file", format!("{}: {e}", path.display())))
+}
+
+fn print<T: serde::Serialize>(value: &T) -> Result<()> {
+    let text =
+        serde_json::to_string_pretty(value).map_err(|e| Error::invalid("output", e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+impl Cli {
+    fn ledger(&self) -> Result<Ledger> {
+        match &self.database_url {
+            Some(url) => Ledger::postgres(url),
+            None => Ledger::sqlite(&self.database),
+        }
+    }
+
+    fn key(&self) -> String {
+        self.idempotency_key.clone().unwrap_or_else(|| {
+            let mut raw = [0u8; 16];
+            OsRng.fill_bytes(&mut raw);
+            format!("cli-{}", hex::encode(raw))
+        })
+    }
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let center = Center::open(cli.ledger()?)?;
+    let op = Principal::Operator;
+    let key = cli.key();
+    match &cli.command {
+        Command::Init => {
+            let ks = center.key_set_signed(&op)?;
+            println!(
+                "ledger: {}",
+                cli.database_url.as_deref().map_or_else(
+                    || cli.database.display().to_string(),
+                    |_| "postgres".to_owned()
+                )
+            );
+            println!(
+                "root key {}: {}",
+                ks.root_key_id,
+                hex::encode(&ks.root_public_key)
+            );
+        }
+        Command::AddDistributor { id, name } => {
+            center.register_distributor(&op, &key, DistributorId(*id), name)?;
+        }
+        Command::Credential { role, id, label } => {
+            let principal = match role {
+                Role::Organizer => Principal::Organizer(*id),
+                Role::Distributor => Principal::Distributor(DistributorId(
+                    u16::try_from(*id)
+                        .map_err(|_| Error::invalid("id", "distributor ids fit 16 bits"))?,
+                )),
+                Role::Terminal => Principal::Terminal(*id),
+                Role::Gate => Principal::Gate(EventId(*id)),
+            };
+            println!("{}", center.issue_credential(&op, principal, label)?);
+        }
+        Command::RegisterEvent { file, organizer } => {
+            let reg: EventRegistration = read_json(file)?;
+            print(&center.register_event(&Principal::Organizer(*organizer), &key, &reg)?)?;
+        }
+        Command::SelectDistributor {
+            event,
+            distributor,
+            policy,
+        } => {
+            let policy: DistributionPolicy = match policy {
+                Some(p) => {
+                    serde_json::from_str(p).map_err(|e| Error::invalid("policy", e.to_string()))?
+                }
+                None => DistributionPolicy::default(),
+            };
+            center.select_distributor(
+                &op,
+                &key,
+                EventId(*event),
+                DistributorId(*distributor),
+                policy,
+            )?;
+        }
+        Command::AllotRatios { event, file } => {
+            let ratios: AllotmentRatios = read_json(file)?;
+            print(&center.set_allotment_ratios(&op, &key, EventId(*event), &ratios)?)?;
+        }
+        Command::AllotSeats { event, file } => {
+            let sel: SeatSelection = read_json(file)?;
+            print(&center.set_allotment_selection(&op, &key, EventId(*event), &sel)?)?;
+        }
+        Command::Stats { event } => print(&center.event_stats(&op, EventId(*event))?)?,
+        Command::ExportKeySet => print(&center.key_set_signed(&op)?)?,
+        Command::ExportRevocations { event } => {
+            print(&center.revocation_list(&op, EventId(*event))?)?
+        }
+        Command::CompleteTransfers => print(&center.complete_due_transfers()?)?,
+        Command::Serve {
+            listen,
+            transfer_interval,
+        } => serve(center, listen, *transfer_interval)?,
+    }
+    Ok(())
+}
+
+fn serve(center: Center, listen: &str, interval: u64) -> Result<()> {
+    let center = Arc::new(center);
+    let io = |e: std::io::Error| Error::invalid("listen", e.to_string());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(io)?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(io)?;
+        let addr = listener.local_addr().map_err(io)?;
+        println!("listening on http://{addr}");
+        let background = center.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(interval.max(1)));
+            loop {
+                tick.tick().await;
+                let c = background.clone();
+                if let Ok(Err(e)) =
+                    tokio::task::spawn_blocking(move || c.complete_due_transfers()).await
+                {
+                    eprintln!("completing due transfers: {e}");
+                }
+            }
+        });
+        crate::http::serve(center, listener).await.map_err(io)
+    })
+}

@@ -1,0 +1,416 @@
+//! One handler per route. Each authenticates the bearer token, decodes the
+//! path and the JSON body into the service's request type, and runs the
+//! service on a blocking thread (both ledger backends are synchronous).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use eticket_core::allotment::AllotmentRatios;
+use eticket_core::ids::{DistributorId, EventId, TicketSerial};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use crate::center::check_idempotency_key;
+use crate::distributor::{MemberRegistration, SaleRequest};
+use crate::issuance::ChipTarget;
+use crate::lottery::{LotteryApplication, LotterySetup};
+use crate::organizer::{EventRegistration, SeatSelection};
+use crate::policy::DistributionPolicy;
+use crate::transfer::{TransferCancellation, TransferSubmission};
+use crate::{Center, Error, Principal, Result};
+
+type Shared = State<Arc<Center>>;
+type PathR<T> = std::result::Result<Path<T>, PathRejection>;
+type BodyR = std::result::Result<Bytes, BytesRejection>;
+type Answer = std::result::Result<Response, ApiError>;
+
+/// Decode a JSON request body strictly into `T`; every failure is an error,
+/// never a panic (the fuzz target drives this).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<T, ApiError> {
+    if bytes.len() > super::MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the body is larger than {} bytes", super::MAX_BODY_BYTES),
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("request body: {e}"),
+        )
+    })
+}
+
+fn body<T: DeserializeOwned>(b: BodyR) -> std::result::Result<T, ApiError> {
+    let bytes = b.map_err(|e| {
+        let status = e.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "body_too_large"
+        } else {
+            "invalid_body"
+        };
+        ApiError::new(status, code, e.body_text())
+    })?;
+    parse_json(&bytes)
+}
+
+fn path<T>(p: PathR<T>) -> std::result::Result<T, ApiError> {
+    p.map(|Path(v)| v)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", e.body_text()))
+}
+
+fn idem(headers: &HeaderMap) -> std::result::Result<String, ApiError> {
+    let key = headers
+        .get("idempotency-key")
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "idempotency_key_required",
+                "mutating requests need an Idempotency-Key header",
+            )
+        })?
+        .to_str()
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "Idempotency-Key is not printable ASCII",
+            )
+        })?;
+    check_idempotency_key(key)?;
+    Ok(key.to_owned())
+}
+
+fn bearer(headers: &HeaderMap) -> Result<String> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(Error::Unauthorized)?;
+    let text = value.to_str().map_err(|_| Error::Unauthorized)?;
+    text.strip_prefix("Bearer ")
+        .map(|t| t.trim().to_owned())
+        .ok_or(Error::Unauthorized)
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> std::result::Result<T, ApiError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r.map_err(ApiError::from),
+        Err(e) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("the request task failed: {e}"),
+        )),
+    }
+}
+
+async fn auth(c: &Arc<Center>, headers: &HeaderMap) -> std::result::Result<Principal, ApiError> {
+    let token = bearer(headers)?;
+    let c = c.clone();
+    blocking(move || c.authenticate(&token)).await
+}
+
+async fn run<T: Serialize + Send + 'static>(
+    c: Arc<Center>,
+    f: impl FnOnce(&Center) -> Result<T> + Send + 'static,
+) -> Answer {
+    let value = blocking(move || f(&c)).await?;
+    Ok(Json(value).into_response())
+}
+
+/// Answer for paths no route serves.
+pub async fn no_route() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no_route",
+        "no such route; see openapi.json",
+    )
+}
+
+/// `GET /v1/health`.
+pub async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+/// `GET /v1/keyset`.
+pub async fn keyset(State(c): Shared, headers: HeaderMap) -> Answer {
+    let who = auth(&c, &headers).await?;
+    run(c, move |c| c.key_set_signed(&who)).await
+}
+
+/// `POST /v1/events`.
+pub async fn register_event(State(c): Shared, headers: HeaderMap, b: BodyR) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let (key, reg) = (idem(&headers)?, body::<EventRegistration>(b)?);
+    run(c, move |c| c.register_event(&who, &key, &reg)).await
+}
+
+/// `GET /v1/events/{event}`.
+pub async fn event_info(State(c): Shared, headers: HeaderMap, p: PathR<EventId>) -> Answer {
+    auth(&c, &headers).await?;
+    let event = path(p)?;
+    run(c, move |c| c.event_info(event)).await
+}
+
+/// Body of `POST /v1/events/{event}/distributors`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SelectDistributor {
+    /// The distributor.
+    pub distributor: DistributorId,
+    /// Its policy (first come first served when absent).
+    #[serde(default)]
+    pub policy: DistributionPolicy,
+}
+
+/// `POST /v1/events/{event}/distributors`.
+pub async fn select_distributor(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<EventId>,
+    b: BodyR,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let (event, key, sel) = (path(p)?, idem(&headers)?, body::<SelectDistributor>(b)?);
+    run(c, move |c| {
+        c.select_distributor(&who, &key, event, sel.distributor, sel.policy)
+    })
+    .await
+}
+
+/// `PUT /v1/events/{event}/allotments/ratios`.
+pub async fn allot_ratios(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<EventId>,
+    b: BodyR,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let (event, key, ratios) = (path(p)?, idem(&headers)?, body::<AllotmentRatios>(b)?);
+    run(c, move |c| {
+        c.set_allotment_ratios(&who, &key, event, &ratios)
+    })
+    .await
+}
+
+/// `POST /v1/events/{event}/allotments/selection`.
+pub async fn allot_selection(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<EventId>,
+    b: BodyR,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let (event, key, sel) = (path(p)?, idem(&headers)?, body::<SeatSelection>(b)?);
+    run(c, move |c| {
+        c.set_allotment_selection(&who, &key, event, &sel)
+    })
+    .await
+}
+
+/// `GET /v1/events/{event}/stats`.
+pub async fn stats(State(c): Shared, headers: HeaderMap, p: PathR<EventId>) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let event = path(p)?;
+    run(c, move |c| c.event_stats(&who, event)).await
+}
+
+/// `PUT /v1/events/{event}/policy`.
+pub async fn set_policy(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<EventId>,
+    b: BodyR,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let (event, key, policy) = (path(p)?, idem(&headers)?, body::<DistributionPolicy>(b)?);
+    run(c, move |c| c.set_policy(&who, &key, event, policy)).await
+}
+
+/// `POST /v1/events/{event}/sales`.
+pub async fn sell(State(c): Shared, headers: HeaderMap, p: PathR<EventId>, b: BodyR) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let (event, key, req) = (path(p)?, idem(&headers)?, body::<SaleRequest>(b)?);
+    run(c, move |c| c.sell(&who, &key, event, &req)).await
+}
+
+/// `POST /v1/events/{event}/lottery`.
+pub async fn open_lottery(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<EventId>,
+    b: BodyR,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let (event, key, setup) = (path(p)?, idem(&headers)?, body::<LotterySetup>(b)?);
+    run(c, move |c| c.open_lottery(&who, &key, event, setup)).await
+}
+
+/// `GET /v1/events/{event}/lottery/{distributor}`: public, so anyone can verify the draw.
+pub async fn lottery(State(c): Shared, p: PathR<(EventId, DistributorId)>) -> Answer {
+    let (event, d) = path(p)?;
+    run(c, move |c| c.lottery(event, d)).await
+}
+
+/// `POST /v1/events/{event}/lottery/applications`.
+pub async fn apply_lottery(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<EventId>,
+    b: BodyR,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let (event, key, app) = (path(p)?, idem(&headers)?, body::<LotteryApplication>(b)?);
+    run(c, move |c| c.apply_lottery(&who, &key, event, &app)).await
+}
+
+/// `POST /v1/events/{event}/lottery/draw`.
+pub async fn draw_lottery(State(c): Shared, headers: HeaderMap, p: PathR<EventId>) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let (event, key) = (path(p)?, idem(&headers)?);
+    run(c, move |c| c.draw_lottery(&who, &key, event)).await
+}
+
+/// Body of `POST …/issue`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueBody {
+    /// The chip to produce a write grant for.
+    #[serde(default)]
+    pub target: Option<ChipTarget>,
+}
+
+/// `POST /v1/events/{event}/tickets/{serial}/issue`.
+pub async fn issue(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<(EventId, TicketSerial)>,
+    b: BodyR,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let (event, serial) = path(p)?;
+    let key = idem(&headers)?;
+    // An empty body means no chip target.
+    let req = match b {
+        Ok(bytes) if bytes.is_empty() => IssueBody::default(),
+        other => body::<IssueBody>(other)?,
+    };
+    run(c, move |c| c.issue(&who, &key, event, serial, req.target)).await
+}
+
+/// `POST /v1/events/{event}/tickets/{serial}/delivery`.
+pub async fn deliver(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<(EventId, TicketSerial)>,
+    b: BodyR,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let ((event, serial), target) = (path(p)?, body::<ChipTarget>(b)?);
+    run(c, move |c| c.deliver(&who, event, serial, &target)).await
+}
+
+/// `POST /v1/events/{event}/tickets/{serial}/delete-grant`.
+pub async fn delete_grant(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<(EventId, TicketSerial)>,
+    b: BodyR,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let ((event, serial), target) = (path(p)?, body::<ChipTarget>(b)?);
+    run(c, move |c| c.delete_grant(&who, event, serial, &target)).await
+}
+
+/// `GET /v1/events/{event}/tickets/{serial}/paper`.
+pub async fn paper(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<(EventId, TicketSerial)>,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let (event, serial) = path(p)?;
+    run(c, move |c| c.paper_ticket(&who, event, serial)).await
+}
+
+/// `POST /v1/events/{event}/tickets/{serial}/revoke`.
+pub async fn revoke(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<(EventId, TicketSerial)>,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let ((event, serial), key) = (path(p)?, idem(&headers)?);
+    run(c, move |c| c.revoke_ticket(&who, &key, event, serial)).await
+}
+
+/// Query of `GET /v1/events/{event}/revocations`.
+#[derive(Debug, Deserialize)]
+pub struct Since {
+    /// The version the gate has; absent for the full list.
+    pub since: Option<u64>,
+}
+
+/// `GET /v1/events/{event}/revocations[?since=N]`.
+pub async fn revocations(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<EventId>,
+    q: std::result::Result<Query<Since>, QueryRejection>,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let event = path(p)?;
+    let Query(since) =
+        q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
+    match since.since {
+        Some(v) => run(c, move |c| c.revocation_delta(&who, event, v)).await,
+        None => run(c, move |c| c.revocation_list(&who, event)).await,
+    }
+}
+
+/// `POST /v1/members`.
+pub async fn register_member(State(c): Shared, headers: HeaderMap, b: BodyR) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let (key, reg) = (idem(&headers)?, body::<MemberRegistration>(b)?);
+    run(c, move |c| c.register_member(&who, &key, &reg)).await
+}
+
+/// `POST /v1/transfers` (idempotent by the request's own hash).
+pub async fn request_transfer(State(c): Shared, headers: HeaderMap, b: BodyR) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let sub = body::<TransferSubmission>(b)?;
+    run(c, move |c| c.request_transfer(&who, &sub)).await
+}
+
+/// `GET /v1/transfers/{id}`.
+pub async fn transfer(State(c): Shared, headers: HeaderMap, p: PathR<String>) -> Answer {
+    auth(&c, &headers).await?;
+    let id = path(p)?;
+    run(c, move |c| c.transfer(&id)).await
+}
+
+/// `POST /v1/transfers/{id}/cancel` (idempotent: cancelling twice answers the same).
+pub async fn cancel_transfer(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<String>,
+    b: BodyR,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let (id, cancel) = (path(p)?, body::<TransferCancellation>(b)?);
+    run(c, move |c| c.cancel_transfer(&who, &id, &cancel)).await
+}
+
+/// `POST /v1/transfers/{id}/complete` (idempotent: completing twice answers the same).
+pub async fn complete_transfer(State(c): Shared, headers: HeaderMap, p: PathR<String>) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let id = path(p)?;
+    run(c, move |c| c.complete_transfer(&who, &id)).await
+}

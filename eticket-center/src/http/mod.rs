@@ -1,0 +1,120 @@
+//! The HTTP API (axum) for organizers, distributors, terminals and gates.
+//! Each caller presents its own bearer token (`Authorization: Bearer …`);
+//! what a token may do is decided by the services from its role. Mutating
+//! requests carry an `Idempotency-Key` header. Bodies are JSON, at most
+//! [`MAX_BODY_BYTES`]; errors are JSON with a stable code. The routes are
+//! listed in [`ROUTES`] and described by `openapi.json` beside this crate's
+//! manifest.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use std::sync::Arc;
+//! let center = Arc::new(eticket_center::Center::open_in_memory().map_err(std::io::Error::other)?);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! eticket_center::http::serve(center, listener).await
+//! # }
+//! ```
+
+mod error;
+mod handlers;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+
+pub use error::{ApiError, ErrorBody, ErrorDetail, status_of};
+pub use handlers::parse_json;
+
+use crate::Center;
+
+/// Largest request body accepted (an event registration with its seat master
+/// is the largest request).
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Every route: (method, path) in OpenAPI spelling.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/v1/health"),
+    ("get", "/v1/keyset"),
+    ("post", "/v1/events"),
+    ("get", "/v1/events/{event}"),
+    ("post", "/v1/events/{event}/distributors"),
+    ("put", "/v1/events/{event}/allotments/ratios"),
+    ("post", "/v1/events/{event}/allotments/selection"),
+    ("get", "/v1/events/{event}/stats"),
+    ("put", "/v1/events/{event}/policy"),
+    ("post", "/v1/events/{event}/sales"),
+    ("post", "/v1/events/{event}/lottery"),
+    ("get", "/v1/events/{event}/lottery/{distributor}"),
+    ("post", "/v1/events/{event}/lottery/applications"),
+    ("post", "/v1/events/{event}/lottery/draw"),
+    ("post", "/v1/events/{event}/tickets/{serial}/issue"),
+    ("post", "/v1/events/{event}/tickets/{serial}/delivery"),
+    ("post", "/v1/events/{event}/tickets/{serial}/delete-grant"),
+    ("get", "/v1/events/{event}/tickets/{serial}/paper"),
+    ("post", "/v1/events/{event}/tickets/{serial}/revoke"),
+    ("get", "/v1/events/{event}/revocations"),
+    ("post", "/v1/members"),
+    ("post", "/v1/transfers"),
+    ("get", "/v1/transfers/{id}"),
+    ("post", "/v1/transfers/{id}/cancel"),
+    ("post", "/v1/transfers/{id}/complete"),
+];
+
+/// The API's router over a center.
+pub fn router(center: Arc<Center>) -> Router {
+    use handlers as h;
+    Router::new()
+        .route("/v1/health", get(h::health))
+        .route("/v1/keyset", get(h::keyset))
+        .route("/v1/events", post(h::register_event))
+        .route("/v1/events/{event}", get(h::event_info))
+        .route(
+            "/v1/events/{event}/distributors",
+            post(h::select_distributor),
+        )
+        .route("/v1/events/{event}/allotments/ratios", put(h::allot_ratios))
+        .route(
+            "/v1/events/{event}/allotments/selection",
+            post(h::allot_selection),
+        )
+        .route("/v1/events/{event}/stats", get(h::stats))
+        .route("/v1/events/{event}/policy", put(h::set_policy))
+        .route("/v1/events/{event}/sales", post(h::sell))
+        .route("/v1/events/{event}/lottery", post(h::open_lottery))
+        .route("/v1/events/{event}/lottery/{distributor}", get(h::lottery))
+        .route(
+            "/v1/events/{event}/lottery/applications",
+            post(h::apply_lottery),
+        )
+        .route("/v1/events/{event}/lottery/draw", post(h::draw_lottery))
+        .route("/v1/events/{event}/tickets/{serial}/issue", post(h::issue))
+        .route(
+            "/v1/events/{event}/tickets/{serial}/delivery",
+            post(h::deliver),
+        )
+        .route(
+            "/v1/events/{event}/tickets/{serial}/delete-grant",
+            post(h::delete_grant),
+        )
+        .route("/v1/events/{event}/tickets/{serial}/paper", get(h::paper))
+        .route(
+            "/v1/events/{event}/tickets/{serial}/revoke",
+            post(h::revoke),
+        )
+        .route("/v1/events/{event}/revocations", get(h::revocations))
+        .route("/v1/members", post(h::register_member))
+        .route("/v1/transfers", post(h::request_transfer))
+        .route("/v1/transfers/{id}", get(h::transfer))
+        .route("/v1/transfers/{id}/cancel", post(h::cancel_transfer))
+        .route("/v1/transfers/{id}/complete", post(h::complete_transfer))
+        .fallback(h::no_route)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(center)
+}
+
+/// Serve the API on a bound listener until the process ends.
+pub async fn serve(center: Arc<Center>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, router(center)).await
+}

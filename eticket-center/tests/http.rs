@@ -1,0 +1,353 @@
+//! The HTTP API through a real listening server on 127.0.0.1, per role.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{Backend, TestChip, clock};
+use eticket_center::http::{ROUTES, router};
+use eticket_center::{Center, Principal};
+use eticket_core::fixtures;
+use eticket_core::ids::{DistributorId, EventId};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+struct Api {
+    base: String,
+    http: Client,
+    org: String,
+    d1: String,
+    d2: String,
+    terminal: String,
+    gate: String,
+    _center: Arc<Center>,
+    _backend: Backend,
+}
+
+impl Api {
+    async fn start() -> Self {
+        let backend = Backend::sqlite();
+        let c = clock();
+        let center = Arc::new(backend.center(&c));
+        let op = Principal::Operator;
+        let (org, d1, d2, terminal, gate) = tokio::task::block_in_place(|| {
+            center
+                .register_distributor(&op, "d1", DistributorId(1), "One")
+                .unwrap();
+            center
+                .register_distributor(&op, "d2", DistributorId(2), "Two")
+                .unwrap();
+            (
+                center
+                    .issue_credential(&op, Principal::Organizer(1), "org")
+                    .unwrap(),
+                center
+                    .issue_credential(&op, Principal::Distributor(DistributorId(1)), "d1")
+                    .unwrap(),
+                center
+                    .issue_credential(&op, Principal::Distributor(DistributorId(2)), "d2")
+                    .unwrap(),
+                center
+                    .issue_credential(&op, Principal::Terminal(7), "store")
+                    .unwrap(),
+                center
+                    .issue_credential(&op, Principal::Gate(fixtures::EVENT), "gate")
+                    .unwrap(),
+            )
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(axum::serve(listener, router(center.clone())).into_future());
+        Self {
+            base: format!("http://{addr}"),
+            http: Client::new(),
+            org,
+            d1,
+            d2,
+            terminal,
+            gate,
+            _center: center,
+            _backend: backend,
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(k) = key {
+            req = req.header("Idempotency-Key", k);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn post(&self, path: &str, token: &str, key: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(key), Some(body))
+            .await
+    }
+
+    async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None, None).await
+    }
+
+    /// Register the fixture event, select both distributors, allot 1:1.
+    async fn event(&self) {
+        let reg = json!({"info": fixtures::small_event(), "prices": fixtures::prices()});
+        let (s, v) = self.post("/v1/events", &self.org, "reg", reg).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        for d in [1, 2] {
+            let (s, v) = self
+                .post(
+                    "/v1/events/2026/distributors",
+                    &self.org,
+                    &format!("sel{d}"),
+                    json!({"distributor": d}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+        let ratios = json!({"shares": [{"distributor": 1, "weight": 1, "seat_type": null}, {"distributor": 2, "weight": 1, "seat_type": null}]});
+        let (s, v) = self
+            .call(
+                Method::PUT,
+                "/v1/events/2026/allotments/ratios",
+                Some(&self.org),
+                Some("ratios"),
+                Some(ratios),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+}
+
+fn code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or("")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organizer_flow_and_errors() {
+    let api = Api::start().await;
+    api.event().await;
+    // A retried registration returns the first answer.
+    let reg = json!({"info": fixtures::small_event(), "prices": fixtures::prices()});
+    let (s, v) = api.post("/v1/events", &api.org, "reg", reg.clone()).await;
+    assert_eq!((s, v["tickets"].as_u64()), (StatusCode::OK, Some(130)));
+    let (s, v) = api.post("/v1/events", &api.org, "reg-2", reg.clone()).await;
+    assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "event_exists"));
+    // Missing idempotency key, malformed JSON, oversized body: JSON errors with stable codes.
+    let (s, v) = api
+        .call(Method::POST, "/v1/events", Some(&api.org), None, Some(reg))
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::BAD_REQUEST, "idempotency_key_required")
+    );
+    let resp = api
+        .http
+        .post(format!("{}/v1/events", api.base))
+        .bearer_auth(&api.org)
+        .header("Idempotency-Key", "x")
+        .body("{\"info\": 3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(code(&resp.json::<Value>().await.unwrap()), "invalid_json");
+    let big = vec![b' '; eticket_center::http::MAX_BODY_BYTES + 10];
+    let resp = api
+        .http
+        .post(format!("{}/v1/events", api.base))
+        .bearer_auth(&api.org)
+        .header("Idempotency-Key", "y")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(code(&resp.json::<Value>().await.unwrap()), "body_too_large");
+    let (s, v) = api.get("/v1/events/2026/stats", &api.org).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = api.get("/v1/events/99/stats", &api.org).await;
+    assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "unknown_event"));
+    let (s, v) = api.get("/v1/nothing", &api.org).await;
+    assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "no_route"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn distributors_stay_in_their_allotment_and_terminals_do_not_issue() {
+    let api = Api::start().await;
+    api.event().await;
+    let chip = TestChip::new(0x21);
+    let holder = format!("chip:{}", chip.id);
+    // Serial 1 belongs to distributor 1: distributor 2 cannot sell it.
+    let steal = json!({"seats": {"serials": [1]}, "holder": holder});
+    let (s, v) = api
+        .post("/v1/events/2026/sales", &api.d2, "s", steal.clone())
+        .await;
+    assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "not_in_allotment"));
+    let (s, v) = api.post("/v1/events/2026/sales", &api.d1, "s", steal).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Distributor 2 cannot issue it; a terminal cannot issue at all.
+    let (s, v) = api
+        .post("/v1/events/2026/tickets/1/issue", &api.d2, "i", json!({}))
+        .await;
+    assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "not_in_allotment"));
+    let (s, v) = api
+        .post(
+            "/v1/events/2026/tickets/1/issue",
+            &api.terminal,
+            "i",
+            json!({}),
+        )
+        .await;
+    assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "forbidden"));
+    let target = json!({"chip": chip.id.to_string(), "counter": 5, "slot": 0});
+    let (s, v) = api
+        .post(
+            "/v1/events/2026/tickets/1/issue",
+            &api.d1,
+            "i",
+            json!({"target": target}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["grant"]["counter"], 5);
+    // The terminal re-delivers to the chip in front of it, and only to that chip.
+    let (s, v) = api
+        .post(
+            "/v1/events/2026/tickets/1/delivery",
+            &api.terminal,
+            "-",
+            json!({"chip": chip.id.to_string(), "counter": 6}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let other = TestChip::new(0x22);
+    let (s, v) = api
+        .post(
+            "/v1/events/2026/tickets/1/delivery",
+            &api.terminal,
+            "-",
+            json!({"chip": other.id.to_string(), "counter": 0}),
+        )
+        .await;
+    assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "holder_mismatch"));
+    // Distributors cannot manage the event.
+    let (s, v) = api.get("/v1/events/2026/stats", &api.d1).await;
+    assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "forbidden"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gates_only_sync() {
+    let api = Api::start().await;
+    api.event().await;
+    let (s, v) = api.get("/v1/keyset", &api.gate).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = api.get("/v1/events/2026/revocations", &api.gate).await;
+    assert_eq!((s, v["version"].as_u64()), (StatusCode::OK, Some(0)), "{v}");
+    let (s, v) = api
+        .get("/v1/events/2026/revocations?since=0", &api.gate)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/v1/events/2026/sales",
+            json!({"seats": {"serials": [1]}, "holder": "paper"}),
+        ),
+        (Method::POST, "/v1/events/2026/tickets/1/issue", json!({})),
+        (
+            Method::POST,
+            "/v1/events/2026/tickets/1/delivery",
+            json!({"chip": "00".repeat(16), "counter": 0}),
+        ),
+        (Method::GET, "/v1/events/2026/stats", Value::Null),
+        (
+            Method::POST,
+            "/v1/events/2026/distributors",
+            json!({"distributor": 1}),
+        ),
+        (
+            Method::POST,
+            "/v1/members",
+            json!({"member": 1, "name": "x", "chip": "00".repeat(16)}),
+        ),
+    ] {
+        let body = if body.is_null() { None } else { Some(body) };
+        let (s, v) = api
+            .call(method, path, Some(&api.gate), Some("k"), body)
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{path}: {v}");
+    }
+    // A gate of another event gets nothing of this one.
+    let other = tokio::task::block_in_place(|| {
+        api._center
+            .issue_credential(&Principal::Operator, Principal::Gate(EventId(1)), "")
+            .unwrap()
+    });
+    let (s, _) = api.get("/v1/events/2026/revocations", &other).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // No token or an unknown one.
+    let (s, v) = api.call(Method::GET, "/v1/keyset", None, None, None).await;
+    assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    let (s, _) = api.get("/v1/keyset", "organizer_0000").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_listed_route_is_served() {
+    let api = Api::start().await;
+    for (method, path) in ROUTES {
+        let concrete = path
+            .replace("{event}", "2026")
+            .replace("{serial}", "1")
+            .replace("{distributor}", "1")
+            .replace("{id}", &"0".repeat(32));
+        let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let (s, v) = api
+            .call(m, &concrete, Some(&api.org), Some("k"), Some(json!({})))
+            .await;
+        assert_ne!(code(&v), "no_route", "{method} {path}");
+        assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+    }
+}
+
+#[test]
+fn openapi_document_covers_every_route() {
+    let doc: Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    let mut documented = Vec::new();
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "delete", "patch"].contains(&method.as_str()) {
+                documented.push((method.clone(), path.clone()));
+            }
+        }
+    }
+    let mut routes: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    routes.sort();
+    documented.sort();
+    assert_eq!(documented, routes, "openapi.json and the router disagree");
+}
