@@ -205,3 +205,30 @@ fn model_rejects_duplicates_from_json() {
         Err(AllocError::InvalidMap { .. })
     ));
 }
+
+#[test]
+fn error_messages_read_as_documented() {
+    let text = format!(
+        "{HEAD}[[blocks]]\nid = 1\nname = \"B\"\nrotation = 45\nlegend = {{ a = 1 }}\nrows = [\"a\"]\n"
+    );
+    let err = SeatMap::from_toml(&text).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "seat map file, line 9, column 12 (blocks[0].rotation): must be 0, 90, 180 or 270"
+    );
+    let text = format!(
+        "{HEAD}[[blocks]]\nid = 1\nname = \"B\"\nlegend = {{ a = 1 }}\nrows = [\n  \"aaa\",\n  \"aaxa\",\n]\n"
+    );
+    let err = SeatMap::from_toml(&text).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "seat map file, line 12, column 6 (blocks[0].rows[1]): character 'x' is not in the block's legend"
+    );
+    let err = SeatMap::from_toml(&format!("{HEAD}color = \"red\"\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("seat map file, line 6, column 1: unknown field `color`"),
+        "{err}"
+    );
+}
