@@ -1,7 +1,55 @@
 //! # eticket-ffi
 //!
-//! The C ABI over issuance, assignment and verification for gate and POS vendors.
+//! The C library (`libeticket`, header `include/eticket.h`) for gate and POS
+//! vendors: verify and admit tickets at a gate, write issued tickets to chips
+//! and print paper tickets at a terminal, and carry out transfers between
+//! chips, linked from C or C++.
 //!
-//! This crate is a documented placeholder in the workspace; its content is built
-//! by its own issue (see ARCHITECTURE.md for what it will own).
-#![forbid(unsafe_code)]
+//! Conventions of every function (see ARCHITECTURE.md, "eticket-ffi"):
+//!
+//! - Every function returns an `eticket_result`; `ETICKET_RESULT_OK` is 0,
+//!   errors fall in ranges (1xx caller, 2xx format and verification, 3xx chip
+//!   and transport, 4xx gate and entry log, 5xx internal) and
+//!   `eticket_error` writes their message. A panic inside the library is
+//!   caught and returned as `ETICKET_RESULT_PANIC`.
+//! - NULL pointers are `ETICKET_RESULT_NULL_PARAMETER`, never a crash. Byte
+//!   inputs are `(const uint8_t *data, size_t len)`; NULL with length 0 is
+//!   the empty input.
+//! - Outputs go to caller buffers with a length out-parameter; too small a
+//!   buffer is `ETICKET_RESULT_BUFFER_TOO_SMALL` with the size needed in the
+//!   length out-parameter. Other outputs are written only on success.
+//! - Opaque handles are created by `eticket_<thing>_open`/`_load`/`_empty`
+//!   and freed by `eticket_<thing>_free`; freeing NULL does nothing. The
+//!   thread safety of each is documented on its type.
+//! - Times are Unix seconds passed by the caller (`now`): the library reads
+//!   no clock, so gates and tests decide what time it is.
+//!
+//! ```
+//! use eticket::error::eticket_error;
+//! use eticket::result::eticket_result;
+//! let mut buf = [0 as std::ffi::c_char; 64];
+//! let mut n = 0;
+//! // SAFETY: buf and n are live locals of the sizes given.
+//! let r = unsafe { eticket_error(100, buf.as_mut_ptr(), buf.len(), &mut n) };
+//! assert_eq!(r, eticket_result::Ok);
+//! assert_eq!(n, "a pointer parameter was NULL".len());
+//! ```
+//!
+//! Features: `pcsc` enables chips in PC/SC readers (links libpcsclite);
+//! `fast` verifies signatures with ring.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![allow(non_camel_case_types)]
+
+pub mod chip;
+pub mod error;
+mod ffi;
+pub mod gate;
+pub mod keys;
+mod panic;
+pub mod paper;
+pub mod result;
+pub mod revocation;
+pub mod testcard;
+pub mod transfer;
+pub mod venue;
+pub mod version;

@@ -1,0 +1,403 @@
+//! A chip reached through a transport: the caller's transmit callback (any
+//! reader driver) or a PC/SC reader. Used by gates (admission) and by POS
+//! and store terminals (info, write, delete, transfer).
+
+use std::ffi::{c_char, c_void};
+
+use ::eticket_chip::apdu::{Command, SHORT_MAX_NE};
+use ::eticket_chip::host::{Chip, Transport};
+use ::eticket_chip::protocol::{AUTH_RESPONSE_LEN, CLA_ISO, INS_INTERNAL_AUTHENTICATE};
+use ::eticket_gate::chip::{ChipIdentity, PresentedChip};
+use eticket_core::chipauth::CHALLENGE_LEN;
+use eticket_core::crypto::{PUBLIC_KEY_LEN, SIGNATURE_LEN};
+
+use crate::ffi::{BoxHandle, Out, OutBuf, bytes};
+use crate::panic::{boundary, boundary_void};
+use crate::result::eticket_result;
+
+/// Largest response APDU (data and status word) a transmit callback may
+/// return; the buffer handed to it has this capacity.
+pub const ETICKET_MAX_RESPONSE_LEN: usize = 4096 + 2;
+
+/// What a transmit callback returns.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum eticket_transmit_status {
+    /// The response is in `resp[0..*resp_len]` (data, then SW1 SW2).
+    Ok = 0,
+    /// The card was reset or reinserted since the last command; the library
+    /// selects the application again and repeats the command once.
+    CardReset = 1,
+    /// The command could not be carried (no card, reader error).
+    Failed = 2,
+}
+
+/// Sends the command APDU `(cmd, cmd_len)` to the card and writes the
+/// response APDU (data then SW1 SW2, at least 2 bytes, at most `resp_cap`)
+/// to `resp`, its length to `*resp_len`; returns an
+/// `eticket_transmit_status` value. Called on the thread that called the
+/// library, only during that call; `userdata` is passed through untouched.
+pub type eticket_transmit_fn = Option<
+    unsafe extern "C" fn(
+        userdata: *mut c_void,
+        cmd: *const u8,
+        cmd_len: usize,
+        resp: *mut u8,
+        resp_cap: usize,
+        resp_len: *mut usize,
+    ) -> u32,
+>;
+
+/// A chip behind a transport.
+///
+/// Thread safety: use from one thread at a time. A callback chip calls its
+/// callback on the thread that calls the library; whether it may move to
+/// another thread depends on the caller's `userdata`.
+pub struct eticket_chip {
+    _private: [u8; 0],
+}
+
+/// The Rust side of an `eticket_chip`.
+pub(crate) type HostChip = Chip<Box<dyn Transport>>;
+
+// SAFETY: eticket_chip is a zero-sized marker never created in Rust.
+unsafe impl BoxHandle for eticket_chip {
+    type Inner = HostChip;
+}
+
+/// The transport over a caller's callback.
+struct CallbackTransport {
+    transmit:
+        unsafe extern "C" fn(*mut c_void, *const u8, usize, *mut u8, usize, *mut usize) -> u32,
+    userdata: *mut c_void,
+    buf: Vec<u8>,
+}
+
+impl Transport for CallbackTransport {
+    fn transmit(&mut self, command: &[u8]) -> ::eticket_chip::Result<Vec<u8>> {
+        let mut len = usize::MAX;
+        // SAFETY: the callback and userdata are the caller's, who promised
+        // (eticket_chip_open_callback) that the callback honours the
+        // signature; the pointers we pass are valid for the lengths given.
+        let status = unsafe {
+            (self.transmit)(
+                self.userdata,
+                command.as_ptr(),
+                command.len(),
+                self.buf.as_mut_ptr(),
+                self.buf.len(),
+                &mut len,
+            )
+        };
+        match status {
+            0 => {}
+            1 => return Err(::eticket_chip::Error::CardReset),
+            _ => {
+                return Err(::eticket_chip::Error::Transport(
+                    "the transmit callback failed".into(),
+                ));
+            }
+        }
+        let response = self.buf.get(..len).filter(|r| r.len() >= 2).ok_or(
+            ::eticket_chip::Error::Transport("the transmit callback returned a bad length".into()),
+        )?;
+        Ok(response.to_vec())
+    }
+}
+
+/// Wrap the caller's transmit function as a chip. Nothing is sent yet; the
+/// first call that talks to the chip selects the eticket application.
+///
+/// # Safety
+///
+/// `transmit` honours `eticket_transmit_fn`'s contract for as long as the
+/// handle lives, with `userdata`; `out` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_chip_open_callback(
+    transmit: eticket_transmit_fn,
+    userdata: *mut c_void,
+    out: *mut *mut eticket_chip,
+) -> eticket_result {
+    boundary(|| {
+        let out = Out::new(out)?;
+        let transmit = transmit.ok_or(eticket_result::NullParameter)?;
+        let transport: Box<dyn Transport> = Box::new(CallbackTransport {
+            transmit,
+            userdata,
+            buf: vec![0; ETICKET_MAX_RESPONSE_LEN],
+        });
+        let chip = connect(transport)?;
+        // SAFETY: writable by the caller's contract.
+        unsafe { out.write(eticket_chip::into_raw(chip)) };
+        Ok(())
+    })
+}
+
+fn connect(transport: Box<dyn Transport>) -> Result<HostChip, eticket_result> {
+    Ok(Chip::connect(transport)?)
+}
+
+/// Connect to the card in the PC/SC reader `reader_name` (shared mode) and
+/// select the eticket application. Needs a library built with the `pcsc`
+/// feature, otherwise `ETICKET_RESULT_PCSC_UNAVAILABLE`.
+///
+/// # Safety
+///
+/// `reader_name` is a NUL-terminated string; `out` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_chip_open_pcsc(
+    reader_name: *const c_char,
+    out: *mut *mut eticket_chip,
+) -> eticket_result {
+    boundary(|| {
+        let out = Out::new(out)?;
+        // SAFETY: NUL-terminated by the caller's contract.
+        let reader = unsafe { crate::ffi::string(reader_name)? };
+        let chip = open_pcsc(reader)?;
+        // SAFETY: writable by the caller's contract.
+        unsafe { out.write(eticket_chip::into_raw(chip)) };
+        Ok(())
+    })
+}
+
+#[cfg(feature = "pcsc")]
+fn open_pcsc(reader: &str) -> Result<HostChip, eticket_result> {
+    let transport = ::eticket_chip::host::pcsc::PcscTransport::connect(reader)?;
+    connect(Box::new(transport))
+}
+
+#[cfg(not(feature = "pcsc"))]
+fn open_pcsc(_reader: &str) -> Result<HostChip, eticket_result> {
+    Err(eticket_result::PcscUnavailable)
+}
+
+/// What GET INFO tells about a chip.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct eticket_chip_info {
+    /// The chip id (derived from its public key; checked).
+    pub chip_id: [u8; 16],
+    /// The chip's public key, SEC1 uncompressed.
+    pub public_key: [u8; 65],
+    /// The counter the next write or delete grant must name.
+    pub counter: u32,
+    /// Number of ticket slots.
+    pub capacity: u8,
+    /// Slots in use.
+    pub used: u8,
+    /// Whether the chip was personalized with the center's grant keys.
+    pub personalized: bool,
+}
+
+/// Read the chip's id, public key, counter and slots into `*out` (what a
+/// terminal sends the center to ask for an issuance).
+///
+/// # Safety
+///
+/// `chip` is a live handle used by no other thread; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_chip_get_info(
+    chip: *mut eticket_chip,
+    out: *mut eticket_chip_info,
+) -> eticket_result {
+    boundary(|| {
+        let out = Out::new(out)?;
+        // SAFETY: a live, unshared handle by the caller's contract.
+        let chip = unsafe { eticket_chip::as_mut(chip)? };
+        let info = chip.info()?;
+        let info = eticket_chip_info {
+            chip_id: info.chip.0,
+            public_key: info.public_key.to_uncompressed(),
+            counter: info.counter,
+            capacity: info.capacity,
+            used: info.used,
+            personalized: info.personalized,
+        };
+        // SAFETY: writable by the caller's contract.
+        unsafe { out.write(info) };
+        Ok(())
+    })
+}
+
+/// The numbers of the occupied slots into `slots[0..*out_count]`.
+///
+/// # Safety
+///
+/// `chip` is a live handle used by no other thread; `slots` has `cap`
+/// writable bytes (or is NULL with 0); `out_count` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_chip_list_slots(
+    chip: *mut eticket_chip,
+    slots: *mut u8,
+    cap: usize,
+    out_count: *mut usize,
+) -> eticket_result {
+    boundary(|| {
+        let out = OutBuf::new(slots, cap, out_count)?;
+        // SAFETY: a live, unshared handle by the caller's contract.
+        let chip = unsafe { eticket_chip::as_mut(chip)? };
+        let list: Vec<u8> = chip.list()?.into_iter().map(|e| e.slot).collect();
+        // SAFETY: the buffer contract is the caller's.
+        unsafe { out.write(&list) }
+    })
+}
+
+/// Read the signed ticket in `slot` into `buf` (at most 144 bytes).
+///
+/// # Safety
+///
+/// `chip` is a live handle used by no other thread; `buf` has `cap`
+/// writable bytes (or is NULL with 0); `out_len` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_chip_read(
+    chip: *mut eticket_chip,
+    slot: u8,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> eticket_result {
+    boundary(|| {
+        let out = OutBuf::new(buf, cap, out_len)?;
+        // SAFETY: a live, unshared handle by the caller's contract.
+        let chip = unsafe { eticket_chip::as_mut(chip)? };
+        let ticket = chip.read(slot)?;
+        // SAFETY: the buffer contract is the caller's.
+        unsafe { out.write(ticket.as_bytes()) }
+    })
+}
+
+/// What an accepted write or delete reports.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct eticket_mutation {
+    /// The slot written or emptied.
+    pub slot: u8,
+    /// The chip's counter afterwards: the value the next grant must name.
+    pub counter: u32,
+}
+
+/// Write an issued ticket `(payload, payload_len)` with the center's write
+/// grant `(grant, grant_len)`; the chip checks the grant names it, its
+/// counter and the payload's hash. `out` may be NULL.
+///
+/// # Safety
+///
+/// `chip` is a live handle used by no other thread; byte inputs readable;
+/// `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_chip_write(
+    chip: *mut eticket_chip,
+    grant: *const u8,
+    grant_len: usize,
+    payload: *const u8,
+    payload_len: usize,
+    out: *mut eticket_mutation,
+) -> eticket_result {
+    boundary(|| {
+        // SAFETY: the caller's contract covers every pointer.
+        let (chip, grant, payload) = unsafe {
+            (
+                eticket_chip::as_mut(chip)?,
+                bytes(grant, grant_len)?,
+                bytes(payload, payload_len)?,
+            )
+        };
+        let m = chip.write(grant, payload)?;
+        // SAFETY: NULL or writable by the caller's contract.
+        unsafe { write_mutation(out, m) };
+        Ok(())
+    })
+}
+
+/// Delete the ticket a delete grant `(grant, grant_len)` names. `out` may be
+/// NULL.
+///
+/// # Safety
+///
+/// As `eticket_chip_write`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_chip_delete(
+    chip: *mut eticket_chip,
+    grant: *const u8,
+    grant_len: usize,
+    out: *mut eticket_mutation,
+) -> eticket_result {
+    boundary(|| {
+        // SAFETY: the caller's contract covers every pointer.
+        let (chip, grant) = unsafe { (eticket_chip::as_mut(chip)?, bytes(grant, grant_len)?) };
+        let m = chip.delete(grant)?;
+        // SAFETY: NULL or writable by the caller's contract.
+        unsafe { write_mutation(out, m) };
+        Ok(())
+    })
+}
+
+/// Write a mutation to an optional out-parameter.
+///
+/// # Safety
+///
+/// `out` is NULL or writable.
+pub(crate) unsafe fn write_mutation(out: *mut eticket_mutation, m: ::eticket_chip::host::Mutation) {
+    if let Ok(out) = Out::new(out) {
+        // SAFETY: non-NULL and writable by the caller's contract.
+        unsafe {
+            out.write(eticket_mutation {
+                slot: m.slot,
+                counter: m.counter,
+            })
+        };
+    }
+}
+
+/// Free a chip handle (a PC/SC card is disconnected); NULL is ignored.
+///
+/// # Safety
+///
+/// `chip` is NULL or a live handle, not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_chip_free(chip: *mut eticket_chip) {
+    // SAFETY: NULL or a live handle freed once, by the caller's contract.
+    boundary_void(|| unsafe { eticket_chip::free(chip) });
+}
+
+/// A host chip as the gate sees it.
+pub(crate) struct PresentChip<'a>(pub(crate) &'a mut HostChip);
+
+fn gate_err(e: ::eticket_chip::Error) -> ::eticket_gate::Error {
+    ::eticket_gate::Error::Chip(e.to_string())
+}
+
+impl PresentedChip for PresentChip<'_> {
+    fn identity(&mut self) -> ::eticket_gate::Result<ChipIdentity> {
+        let info = self.0.info().map_err(gate_err)?;
+        Ok(ChipIdentity {
+            id: info.chip,
+            public_key: info.public_key.to_uncompressed().to_vec(),
+        })
+    }
+
+    fn tickets(&mut self) -> ::eticket_gate::Result<Vec<Vec<u8>>> {
+        let stored = self.0.tickets().map_err(gate_err)?;
+        Ok(stored.into_iter().map(|s| s.ticket.into_bytes()).collect())
+    }
+
+    fn answer(&mut self, challenge: &[u8; CHALLENGE_LEN]) -> ::eticket_gate::Result<[u8; 64]> {
+        // The host's `authenticate` verifies and returns only the id; the
+        // gate verifies itself and needs the signature.
+        let cmd = Command::new(CLA_ISO, INS_INTERNAL_AUTHENTICATE, 0, 0)
+            .with_data(challenge.to_vec())
+            .with_le(SHORT_MAX_NE);
+        let data = self
+            .0
+            .exchange(&cmd, "INTERNAL AUTHENTICATE")
+            .map_err(gate_err)?;
+        if data.len() != AUTH_RESPONSE_LEN || AUTH_RESPONSE_LEN != SIGNATURE_LEN + PUBLIC_KEY_LEN {
+            return Err(::eticket_gate::Error::Chip(
+                "INTERNAL AUTHENTICATE answer has the wrong length".into(),
+            ));
+        }
+        let mut sig = [0u8; SIGNATURE_LEN];
+        sig.copy_from_slice(&data[..SIGNATURE_LEN]);
+        Ok(sig)
+    }
+}

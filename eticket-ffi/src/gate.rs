@@ -1,0 +1,351 @@
+//! A gate device: admit (or record the exit of) a paper ticket's scanned
+//! bytes or a chip, in one call; the outcome carries the decision, the
+//! reason code and the guidance text.
+
+use std::ffi::c_char;
+
+use ::eticket_gate::{Gate, Outcome, Verdict};
+use eticket_core::time::Timestamp;
+
+use crate::chip::{PresentChip, eticket_chip};
+use crate::ffi::{BoxHandle, Out, OutBuf, bytes};
+use crate::panic::{boundary, boundary_void};
+use crate::result::eticket_result;
+
+/// A gate device of a venue unit.
+///
+/// Thread safety: use from one thread at a time (it may move between
+/// threads); several gates of one venue may admit on several threads at
+/// once: anti-passback holds across them through the entry log.
+pub struct eticket_gate {
+    _private: [u8; 0],
+}
+
+// SAFETY: eticket_gate is a zero-sized marker never created in Rust.
+unsafe impl BoxHandle for eticket_gate {
+    type Inner = Gate;
+}
+
+/// The outcome of one scan, already written to the entry log.
+///
+/// Thread safety: immutable; may be read from several threads at once.
+pub struct eticket_outcome {
+    _private: [u8; 0],
+}
+
+// SAFETY: eticket_outcome is a zero-sized marker never created in Rust.
+unsafe impl BoxHandle for eticket_outcome {
+    type Inner = Outcome;
+}
+
+/// What a scan decided.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum eticket_decision {
+    /// Let the person in; guidance says where to go.
+    Admit = 1,
+    /// Refuse; the reason code says why.
+    Refuse = 2,
+    /// An exit scan was recorded.
+    Exit = 3,
+}
+
+/// The fixed-size facts of an outcome.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct eticket_outcome_info {
+    /// An `eticket_decision` value.
+    pub decision: u32,
+    /// Why it was refused (0 when admitted or exited): core's ticket reasons
+    /// 1-99, the gate's own reasons from 101 (stable codes; text with
+    /// `eticket_reason_text`).
+    pub reason: u16,
+    /// For an admission: which admission of this ticket it was, from 1.
+    pub entry: u32,
+    /// Whether a ticket was identified (then `serial` and `generation` hold).
+    pub has_ticket: bool,
+    /// The ticket's serial.
+    pub serial: u32,
+    /// The ticket's generation.
+    pub generation: u16,
+    /// The scan's unique id, as logged and uploaded.
+    pub scan_id: [u8; 16],
+}
+
+fn info(o: &Outcome) -> eticket_outcome_info {
+    let (decision, reason, entry, ticket) = match &o.verdict {
+        Verdict::Admitted { ticket, entry, .. } => {
+            (eticket_decision::Admit, 0, *entry, Some(&ticket.body))
+        }
+        Verdict::Refused {
+            refusal, ticket, ..
+        } => (eticket_decision::Refuse, refusal.code(), 0, ticket.as_ref()),
+        Verdict::Exited { ticket, .. } => (eticket_decision::Exit, 0, 0, Some(ticket)),
+    };
+    eticket_outcome_info {
+        decision: decision as u32,
+        reason,
+        entry,
+        has_ticket: ticket.is_some(),
+        serial: ticket.map_or(0, |t| t.serial.0),
+        generation: ticket.map_or(0, |t| t.generation.0),
+        scan_id: o.scan_id().0,
+    }
+}
+
+/// Run one scan and hand out its outcome.
+fn scan(
+    gate: *mut eticket_gate,
+    out: *mut *mut eticket_outcome,
+    run: impl FnOnce(&mut Gate) -> Result<Outcome, eticket_result>,
+) -> eticket_result {
+    boundary(|| {
+        let out = Out::new(out)?;
+        // SAFETY: the entry points pass a handle that is live and unshared by
+        // their callers' contract.
+        let gate = unsafe { eticket_gate::as_mut(gate)? };
+        let outcome = run(gate)?;
+        // SAFETY: writable by the caller's contract.
+        unsafe { out.write(eticket_outcome::into_raw(outcome)) };
+        Ok(())
+    })
+}
+
+/// Admit or refuse a scanned paper ticket `(data, len)` (the QR code's
+/// bytes) at `now` (Unix seconds). Every scan is logged; a refusal is an
+/// outcome, not an error: errors mean the entry log could not be written
+/// and the gate must stay closed. Free the outcome with
+/// `eticket_outcome_free`.
+///
+/// # Safety
+///
+/// `gate` is a live handle used by no other thread during the call;
+/// `(data, len)` readable; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_gate_admit_paper(
+    gate: *mut eticket_gate,
+    data: *const u8,
+    len: usize,
+    now: u64,
+    out: *mut *mut eticket_outcome,
+) -> eticket_result {
+    scan(gate, out, |g| {
+        // SAFETY: readable by the caller's contract.
+        let payload = unsafe { bytes(data, len)? };
+        Ok(g.admit_paper(payload, Timestamp(now))?)
+    })
+}
+
+/// Record that a paper ticket's holder leaves (re-entry policies).
+///
+/// # Safety
+///
+/// As `eticket_gate_admit_paper`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_gate_exit_paper(
+    gate: *mut eticket_gate,
+    data: *const u8,
+    len: usize,
+    now: u64,
+    out: *mut *mut eticket_outcome,
+) -> eticket_result {
+    scan(gate, out, |g| {
+        // SAFETY: readable by the caller's contract.
+        let payload = unsafe { bytes(data, len)? };
+        Ok(g.exit_paper(payload, Timestamp(now))?)
+    })
+}
+
+/// Admit or refuse the chip behind `chip` (opened with
+/// `eticket_chip_open_callback` or `eticket_chip_open_pcsc`): the chip
+/// proves its identity against a fresh challenge, its tickets are read and
+/// verified, and the entry log decides anti-passback. A chip that cannot be
+/// read is a refusal (reason 103), not an error.
+///
+/// # Safety
+///
+/// `gate` and `chip` are live handles used by no other thread during the
+/// call; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_gate_admit_chip(
+    gate: *mut eticket_gate,
+    chip: *mut eticket_chip,
+    now: u64,
+    out: *mut *mut eticket_outcome,
+) -> eticket_result {
+    scan(gate, out, |g| {
+        // SAFETY: a live, unshared handle by the caller's contract.
+        let chip = unsafe { eticket_chip::as_mut(chip)? };
+        Ok(g.admit_chip(&mut PresentChip(chip), Timestamp(now))?)
+    })
+}
+
+/// Record that a chip's holder leaves (re-entry policies).
+///
+/// # Safety
+///
+/// As `eticket_gate_admit_chip`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_gate_exit_chip(
+    gate: *mut eticket_gate,
+    chip: *mut eticket_chip,
+    now: u64,
+    out: *mut *mut eticket_outcome,
+) -> eticket_result {
+    scan(gate, out, |g| {
+        // SAFETY: a live, unshared handle by the caller's contract.
+        let chip = unsafe { eticket_chip::as_mut(chip)? };
+        Ok(g.exit_chip(&mut PresentChip(chip), Timestamp(now))?)
+    })
+}
+
+/// Admit or refuse the card in the PC/SC reader `reader_name`: connects,
+/// admits as `eticket_gate_admit_chip`, disconnects. Needs a library built
+/// with the `pcsc` feature, otherwise `ETICKET_RESULT_PCSC_UNAVAILABLE`.
+///
+/// # Safety
+///
+/// `gate` is a live handle used by no other thread during the call;
+/// `reader_name` a NUL-terminated string; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_gate_admit_pcsc(
+    gate: *mut eticket_gate,
+    reader_name: *const c_char,
+    now: u64,
+    out: *mut *mut eticket_outcome,
+) -> eticket_result {
+    boundary(|| {
+        let mut chip = std::ptr::null_mut();
+        // SAFETY: the caller's contract covers `reader_name`; `chip` is a local.
+        let opened = unsafe { crate::chip::eticket_chip_open_pcsc(reader_name, &mut chip) };
+        if opened != eticket_result::Ok {
+            return Err(opened);
+        }
+        // SAFETY: `chip` was just opened and is used by this call only; the
+        // caller's contract covers `gate` and `out`.
+        let admitted = unsafe { eticket_gate_admit_chip(gate, chip, now, out) };
+        // SAFETY: opened above, freed once.
+        unsafe { crate::chip::eticket_chip_free(chip) };
+        match admitted {
+            eticket_result::Ok => Ok(()),
+            e => Err(e),
+        }
+    })
+}
+
+/// The decision, reason code, ticket and scan id of an outcome into `*out`.
+///
+/// # Safety
+///
+/// `outcome` is a live handle; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_outcome_get_info(
+    outcome: *const eticket_outcome,
+    out: *mut eticket_outcome_info,
+) -> eticket_result {
+    boundary(|| {
+        let out = Out::new(out)?;
+        // SAFETY: a live handle by the caller's contract.
+        let outcome = unsafe { eticket_outcome::as_ref(outcome)? };
+        // SAFETY: writable by the caller's contract.
+        unsafe { out.write(info(outcome)) };
+        Ok(())
+    })
+}
+
+/// The guidance for an admitted person as one line of UTF-8 text
+/// ("Gate 1 (North) · Block A · row C · seat 7 — Take the stairs…"),
+/// NUL-terminated; an empty string when the outcome is not an admission.
+/// `*out_len` gets the length without the NUL; when the buffer is too small,
+/// the size needed with the NUL and `ETICKET_RESULT_BUFFER_TOO_SMALL`.
+///
+/// # Safety
+///
+/// `outcome` is a live handle; `buf` has `buf_len` writable bytes (or is
+/// NULL with 0); `out_len` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_outcome_guidance(
+    outcome: *const eticket_outcome,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> eticket_result {
+    boundary(|| {
+        let out = OutBuf::new(buf.cast(), buf_len, out_len)?;
+        // SAFETY: a live handle by the caller's contract.
+        let outcome = unsafe { eticket_outcome::as_ref(outcome)? };
+        let text = outcome
+            .guidance()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        // SAFETY: the buffer contract is the caller's.
+        unsafe { out.write_text(&text) }
+    })
+}
+
+/// The line for the gate's screen ("ADMIT  …guidance…" or "REFUSE …what the
+/// steward says…"), NUL-terminated, as `eticket_outcome_guidance`.
+///
+/// # Safety
+///
+/// As `eticket_outcome_guidance`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_outcome_display(
+    outcome: *const eticket_outcome,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> eticket_result {
+    boundary(|| {
+        let out = OutBuf::new(buf.cast(), buf_len, out_len)?;
+        // SAFETY: a live handle by the caller's contract.
+        let outcome = unsafe { eticket_outcome::as_ref(outcome)? };
+        // SAFETY: the buffer contract is the caller's.
+        unsafe { out.write_text(&outcome.to_string()) }
+    })
+}
+
+/// What a steward tells the person for refusal reason `reason` (the codes of
+/// `eticket_outcome_info.reason`), NUL-terminated; an unknown code is
+/// `ETICKET_RESULT_INVALID_PARAMETER`. Stateless and thread-safe.
+///
+/// # Safety
+///
+/// As `eticket_outcome_guidance` for `buf`, `buf_len`, `out_len`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_reason_text(
+    reason: u16,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> eticket_result {
+    boundary(|| {
+        let out = OutBuf::new(buf.cast(), buf_len, out_len)?;
+        let refusal =
+            ::eticket_gate::Refusal::from_code(reason).ok_or(eticket_result::InvalidParameter)?;
+        // SAFETY: the buffer contract is the caller's.
+        unsafe { out.write_text(refusal.steward_text()) }
+    })
+}
+
+/// Free an outcome; NULL is ignored.
+///
+/// # Safety
+///
+/// `outcome` is NULL or a live handle, not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_outcome_free(outcome: *mut eticket_outcome) {
+    // SAFETY: NULL or a live handle freed once, by the caller's contract.
+    boundary_void(|| unsafe { eticket_outcome::free(outcome) });
+}
+
+/// Free a gate; NULL is ignored.
+///
+/// # Safety
+///
+/// `gate` is NULL or a live handle, not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_gate_free(gate: *mut eticket_gate) {
+    // SAFETY: NULL or a live handle freed once, by the caller's contract.
+    boundary_void(|| unsafe { eticket_gate::free(gate) });
+}
