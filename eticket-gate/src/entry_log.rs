@@ -367,16 +367,20 @@ impl EntryLog {
             .db(&self.path)
     }
 
-    /// Store a value of the unit table.
-    pub(crate) fn put_meta(&self, key: &str, value: &[u8]) -> Result<()> {
-        self.conn
-            .execute(
+    /// Store values of the unit table, all or none.
+    pub(crate) fn put_meta(&self, values: &[(&str, Vec<u8>)]) -> Result<()> {
+        let p = self.path.as_str();
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .db(p)?;
+        for (key, value) in values {
+            tx.execute(
                 "INSERT INTO unit (key, value) VALUES (?1, ?2)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 params![key, value],
             )
-            .db(&self.path)?;
-        Ok(())
+            .db(p)?;
+        }
+        tx.commit().db(p)
     }
 }
 

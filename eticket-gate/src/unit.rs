@@ -245,17 +245,24 @@ fn restore_trust(log: &EntryLog, trust: &mut TrustStore) -> Result<()> {
 
 fn persist_trust(log: &EntryLog, trust: &TrustStore, now: Timestamp) -> Result<()> {
     let (keys_received, lists_received) = trust.received();
-    if let Some(bytes) = trust.key_set_bytes() {
-        log.put_meta(KEY_SET, bytes)?;
-        let at = keys_received.unwrap_or(now);
-        log.put_meta(KEY_SET_RECEIVED, &at.0.to_be_bytes())?;
-    }
     let list = postcard::to_allocvec(trust.revocations()).map_err(|e| Error::CorruptLog {
         what: "unit.revocations",
         detail: e.to_string(),
     })?;
-    log.put_meta(REVOCATIONS, &list)?;
-    let at = lists_received.unwrap_or(now);
-    log.put_meta(REVOCATIONS_RECEIVED, &at.0.to_be_bytes())?;
-    Ok(())
+    let mut values = vec![
+        (REVOCATIONS, list),
+        (
+            REVOCATIONS_RECEIVED,
+            lists_received.unwrap_or(now).0.to_be_bytes().to_vec(),
+        ),
+    ];
+    if let Some(bytes) = trust.key_set_bytes() {
+        values.push((KEY_SET, bytes.to_vec()));
+        values.push((
+            KEY_SET_RECEIVED,
+            keys_received.unwrap_or(now).0.to_be_bytes().to_vec(),
+        ));
+    }
+    // All in one transaction: a crash leaves the old or the new material.
+    log.put_meta(&values)
 }
