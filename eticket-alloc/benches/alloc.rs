@@ -15,11 +15,11 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, black_box, criterion_group, criterion_main};
-use eticket_alloc::SeatMap;
 use eticket_alloc::allotment::{Allotments, RatioOptions};
-use eticket_alloc::best::{BestRequest, find_best};
+use eticket_alloc::best::{BestRequest, Pool, find_best};
 use eticket_alloc::hold::SeatInventory;
 use eticket_alloc::stadium::{CAT_A, CAT_B, CAT_C, stadium_100k};
+use eticket_alloc::{CellId, SeatMap};
 use eticket_core::allotment::{AllotmentRatios, RatioShare};
 use eticket_core::ids::DistributorId;
 use eticket_core::time::Timestamp;

@@ -157,6 +157,19 @@ pub fn find_best(
     req: &BestRequest,
     available: impl Fn(usize) -> bool,
 ) -> Result<BestPick> {
+    find_best_in_rows(map, req, available, |_| true)
+}
+
+/// [`find_best`] that skips the rows (by index into the map's row list) for
+/// which `may_fit` is false; `may_fit` must be true for every row that could
+/// hold the request (the inventory passes "the row's longest unsold run is
+/// long enough").
+pub(crate) fn find_best_in_rows(
+    map: &SeatMap,
+    req: &BestRequest,
+    available: impl Fn(usize) -> bool,
+    may_fit: impl Fn(usize) -> bool,
+) -> Result<BestPick> {
     req.validate()?;
     let cells = map.cells();
     let usable = |i: usize| {
@@ -173,7 +186,7 @@ pub fn find_best(
         if best.is_some_and(|b| row.bound >= b.score) {
             break;
         }
-        if !row.types.contains(req.seat_type) || row.range().len() < n {
+        if !row.types.contains(req.seat_type) || row.range().len() < n || !may_fit(ri as usize) {
             continue;
         }
         windows(map, row, n, &usable, |r| {

@@ -13,7 +13,7 @@ use rand_core::{OsRng, RngCore as _};
 use serde::{Deserialize, Serialize};
 
 use crate::allotment::Allotments;
-use crate::best::{BestPick, BestRequest, Pool, find_best};
+use crate::best::{BestPick, BestRequest, Pool, find_best_in_rows};
 use crate::cell::CellId;
 use crate::error::{AllocError, Result};
 use crate::map::SeatMap;
@@ -146,6 +146,10 @@ struct State {
     owner: Vec<Option<DistributorId>>,
     holds: HashMap<HoldToken, HoldRecord>,
     next_id: u64,
+    /// Per row of the map: the longest run of adjacent unsold, unblocked
+    /// seats (held seats count, since a hold may expire). An upper bound of
+    /// what best available can find there, kept up to date on every sale.
+    longest_unsold: Vec<u16>,
 }
 
 /// The live seat inventory of one event.
@@ -177,11 +181,16 @@ impl SeatInventory {
                 "allotments are for another seat map".into(),
             ));
         }
+        let cells = vec![CellState::Free; map.len()];
+        let longest_unsold = (0..map.rows().len())
+            .map(|r| longest_unsold(&map, &cells, r))
+            .collect();
         let state = State {
-            cells: vec![CellState::Free; map.len()],
+            cells,
             owner: allotments.owners().to_vec(),
             holds: HashMap::new(),
             next_id: 1,
+            longest_unsold,
         };
         Ok(SeatInventory {
             map,
@@ -221,9 +230,13 @@ impl SeatInventory {
         let mut st = self.lock();
         let pick: BestPick = {
             let st = &*st;
-            find_best(&self.map, req, |i| {
-                st.cells[i].is_free(now) && in_pool(req.pool, st.owner[i])
-            })?
+            let n = req.count;
+            find_best_in_rows(
+                &self.map,
+                req,
+                |i| st.cells[i].is_free(now) && in_pool(req.pool, st.owner[i]),
+                |r| st.longest_unsold.get(r).is_some_and(|&m| m >= n),
+            )?
         };
         Ok(self.grant(&mut st, token, pick.cells, now, ttl_secs, Some(pick.score)))
     }
@@ -322,6 +335,15 @@ impl SeatInventory {
         for c in &rec.cells {
             st.cells[c.index()] = CellState::Sold;
         }
+        let mut rows: Vec<usize> = rec
+            .cells
+            .iter()
+            .map(|c| self.map.row_of(c.index()))
+            .collect();
+        rows.dedup();
+        for r in rows {
+            st.longest_unsold[r] = longest_unsold(&self.map, &st.cells, r);
+        }
         Ok(rec
             .cells
             .iter()
@@ -385,6 +407,26 @@ impl SeatInventory {
         }
         out
     }
+}
+
+/// The longest run of adjacent unsold, unblocked seats in a row.
+fn longest_unsold(map: &SeatMap, cells: &[CellState], row: usize) -> u16 {
+    let Some(r) = map.rows().get(row) else {
+        return 0;
+    };
+    let all = map.cells();
+    let (mut best, mut run) = (0u16, 0u16);
+    for i in r.range() {
+        let open = !all[i].blocked && cells[i] != CellState::Sold;
+        let joined = run > 0 && all[i - 1].col + 1 == all[i].col;
+        run = match (open, joined) {
+            (false, _) => 0,
+            (true, true) => run.saturating_add(1),
+            (true, false) => 1,
+        };
+        best = best.max(run);
+    }
+    best
 }
 
 fn in_pool(pool: Pool, owner: Option<DistributorId>) -> bool {

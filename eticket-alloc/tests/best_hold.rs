@@ -263,3 +263,40 @@ fn best_available_on_the_100k_stadium() {
     }
     assert!((pick.score - best).abs() < 1e-3, "{} vs {best}", pick.score);
 }
+
+/// The inventory's search (which skips rows whose longest unsold run is too
+/// short) finds what a plain search over the same free seats finds.
+#[test]
+fn inventory_search_matches_plain_search_after_sales() {
+    let map = Arc::new(small_hall().unwrap());
+    let inv = SeatInventory::new(map.clone(), &Allotments::new(&map)).unwrap();
+    let mut x = 7u64;
+    let mut sold = vec![false; map.len()];
+    for i in 0..map.len() {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        if (x >> 33) % 10 < 7 && !map.cells()[i].blocked {
+            let h = inv
+                .hold_cells(&[eticket_alloc::CellId(i as u32)], Pool::Any, NOW, 60)
+                .unwrap();
+            inv.confirm(&h.token, NOW).unwrap();
+            sold[i] = true;
+        }
+    }
+    for t in 1..=4u8 {
+        for n in 1..=4u16 {
+            let req = BestRequest::new(n, SeatType(t));
+            let plain = find_best(&map, &req, |i| !sold[i]).ok();
+            let held = inv.hold_best(&req, NOW, 60).ok();
+            assert_eq!(
+                plain.as_ref().map(|p| &p.cells),
+                held.as_ref().map(|h| &h.cells),
+                "type {t}, {n} seats"
+            );
+            if let Some(h) = held {
+                inv.release(&h.token).unwrap();
+            }
+        }
+    }
+}
