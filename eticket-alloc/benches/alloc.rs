@@ -89,18 +89,31 @@ fn best_available(c: &mut Criterion) {
             |b, free| b.iter(|| full_scan(&map, black_box(4), free).unwrap()),
         );
     }
-    // Through the inventory: lock, search, token, hold, then release.
+    // Through the inventory: lock, search, token, hold, then release; with
+    // the same share of seats sold (confirmed) beforehand.
     let map = Arc::new(map);
-    let inv = SeatInventory::new(map.clone(), &Allotments::new(&map)).unwrap();
     let now = Timestamp(1_790_000_000);
-    g.bench_function("hold_best_4_and_release", |b| {
-        b.iter(|| {
-            let h = inv
-                .hold_best(&BestRequest::new(4, CAT_B), now, 600)
-                .unwrap();
-            inv.release(&h.token).unwrap();
-        })
-    });
+    for sold in [0u64, 50, 90] {
+        let inv = SeatInventory::new(map.clone(), &Allotments::new(&map)).unwrap();
+        let free = mask(map.len(), sold);
+        let taken: Vec<CellId> = (0..map.len())
+            .filter(|&i| !free[i] && !map.cells()[i].blocked)
+            .map(|i| CellId(i as u32))
+            .collect();
+        for chunk in taken.chunks(100) {
+            let h = inv.hold_cells(chunk, Pool::Any, now, 600).unwrap();
+            inv.confirm(&h.token, now).unwrap();
+        }
+        let id = BenchmarkId::new("hold_best_4_and_release", format!("{sold}pct_sold"));
+        g.bench_function(id, |b| {
+            b.iter(|| {
+                let h = inv
+                    .hold_best(&BestRequest::new(4, CAT_B), now, 600)
+                    .unwrap();
+                inv.release(&h.token).unwrap();
+            })
+        });
+    }
     g.finish();
 }
 
