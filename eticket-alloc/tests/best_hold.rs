@@ -272,7 +272,7 @@ fn inventory_search_matches_plain_search_after_sales() {
     let inv = SeatInventory::new(map.clone(), &Allotments::new(&map)).unwrap();
     let mut x = 7u64;
     let mut sold = vec![false; map.len()];
-    for i in 0..map.len() {
+    for (i, slot) in sold.iter_mut().enumerate() {
         x = x
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
@@ -281,7 +281,7 @@ fn inventory_search_matches_plain_search_after_sales() {
                 .hold_cells(&[eticket_alloc::CellId(i as u32)], Pool::Any, NOW, 60)
                 .unwrap();
             inv.confirm(&h.token, NOW).unwrap();
-            sold[i] = true;
+            *slot = true;
         }
     }
     for t in 1..=4u8 {
