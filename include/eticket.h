@@ -388,6 +388,27 @@ eticket_result eticket_chip_delete(struct eticket_chip *chip,
 // `chip` is NULL or a live handle, not used afterwards.
 void eticket_chip_free(struct eticket_chip *chip);
 
+// The names of the PC/SC readers pcscd knows, as a PC/SC multi-string: each
+// name NUL-terminated, the list ended by one more NUL (so no readers is a
+// single NUL). `*out_len` gets the whole length, both kinds of NUL
+// included. Needs the `pcsc` feature, otherwise
+// `ETICKET_RESULT_PCSC_UNAVAILABLE`.
+//
+// # Safety
+//
+// `buf` has `buf_len` writable bytes (or is NULL with 0); `out_len` is
+// writable.
+eticket_result eticket_pcsc_list_readers(char *buf, size_t buf_len, size_t *out_len);
+
+// Wait up to `timeout_ms` milliseconds until a card is present in the
+// PC/SC reader `reader_name`; `ETICKET_RESULT_TIMEOUT` when none came.
+// Needs the `pcsc` feature, otherwise `ETICKET_RESULT_PCSC_UNAVAILABLE`.
+//
+// # Safety
+//
+// `reader_name` is a NUL-terminated string.
+eticket_result eticket_pcsc_wait_for_card(const char *reader_name, uint32_t timeout_ms);
+
 // Write the message for `code` (any `eticket_result` value) into `buf` as a
 // NUL-terminated string and its length without the NUL into `*out_len`.
 //

@@ -16,9 +16,9 @@
 //! | `paper_1.bin`, `paper_13.bin`, `paper_14.bin` | signed paper tickets |
 //! | `card_gate.state` | a personalized card holding ticket 30 (generation 0) |
 //! | `card_a.state`, `card_b.state` | personalized blank cards A and B |
-//! | `ticket_a.bin`, `grant_write_a.bin` | ticket 20 for card A and its write grant (counter 0) |
-//! | `ticket_b.bin`, `grant_write_b.bin` | ticket 20 generation 1 for card B and its write grant (counter 0) |
-//! | `grant_delete_a.bin` | the delete grant for ticket 20 on card A (counter 1) |
+//! | `ticket_a.bin`, `grant_write_a.bin` | ticket 20 for card A and its write grant (at its counter) |
+//! | `ticket_b.bin`, `grant_write_b.bin` | ticket 20 generation 1 for card B and its write grant (at its counter) |
+//! | `grant_delete_a.bin` | the delete grant for ticket 20 on card A (after the write) |
 //! | `chip_b.id` | card B's chip id (16 bytes), the transfer's assignee |
 //!
 //! The card state files are the format `eticket-vcard --state` serves
@@ -132,32 +132,32 @@ fn main() {
     }
 
     let mut gate_card = card(&dir.join("card_gate.state"), 0xC1);
-    let id = gate_card.info().unwrap().chip;
-    let ticket = chip_ticket(30, 0, id);
-    let g = grant(GrantOp::Write, id, 0, &ticket);
+    let info = gate_card.info().unwrap();
+    let ticket = chip_ticket(30, 0, info.chip);
+    let g = grant(GrantOp::Write, info.chip, info.counter, &ticket);
     gate_card.write(&g, ticket.as_bytes()).unwrap();
 
-    let mut a = card(&dir.join("card_a.state"), 0xA1);
-    let mut b = card(&dir.join("card_b.state"), 0xB1);
-    let (id_a, id_b) = (a.info().unwrap().chip, b.info().unwrap().chip);
+    let a = card(&dir.join("card_a.state"), 0xA1).info().unwrap();
+    let b = card(&dir.join("card_b.state"), 0xB1).info().unwrap();
+    let (id_a, id_b) = (a.chip, b.chip);
     let ticket_a = chip_ticket(20, 0, id_a);
     write(&dir, "ticket_a.bin", ticket_a.as_bytes());
     write(
         &dir,
         "grant_write_a.bin",
-        &grant(GrantOp::Write, id_a, 0, &ticket_a),
+        &grant(GrantOp::Write, id_a, a.counter, &ticket_a),
     );
     write(
         &dir,
         "grant_delete_a.bin",
-        &grant(GrantOp::Delete, id_a, 1, &ticket_a),
+        &grant(GrantOp::Delete, id_a, a.counter + 1, &ticket_a),
     );
     let ticket_b = chip_ticket(20, 1, id_b);
     write(&dir, "ticket_b.bin", ticket_b.as_bytes());
     write(
         &dir,
         "grant_write_b.bin",
-        &grant(GrantOp::Write, id_b, 0, &ticket_b),
+        &grant(GrantOp::Write, id_b, b.counter, &ticket_b),
     );
     write(&dir, "chip_b.id", &id_b.0);
     println!("test data written to {}", dir.display());

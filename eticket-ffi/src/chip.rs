@@ -401,3 +401,75 @@ impl PresentedChip for PresentChip<'_> {
         Ok(sig)
     }
 }
+
+/// The names of the PC/SC readers pcscd knows, as a PC/SC multi-string: each
+/// name NUL-terminated, the list ended by one more NUL (so no readers is a
+/// single NUL). `*out_len` gets the whole length, both kinds of NUL
+/// included. Needs the `pcsc` feature, otherwise
+/// `ETICKET_RESULT_PCSC_UNAVAILABLE`.
+///
+/// # Safety
+///
+/// `buf` has `buf_len` writable bytes (or is NULL with 0); `out_len` is
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_pcsc_list_readers(
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> eticket_result {
+    boundary(|| {
+        let out = OutBuf::new(buf.cast(), buf_len, out_len)?;
+        let mut multi = Vec::new();
+        for name in list_readers()? {
+            multi.extend_from_slice(name.as_bytes());
+            multi.push(0);
+        }
+        multi.push(0);
+        // SAFETY: the buffer contract is the caller's.
+        unsafe { out.write(&multi) }
+    })
+}
+
+/// Wait up to `timeout_ms` milliseconds until a card is present in the
+/// PC/SC reader `reader_name`; `ETICKET_RESULT_TIMEOUT` when none came.
+/// Needs the `pcsc` feature, otherwise `ETICKET_RESULT_PCSC_UNAVAILABLE`.
+///
+/// # Safety
+///
+/// `reader_name` is a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_pcsc_wait_for_card(
+    reader_name: *const c_char,
+    timeout_ms: u32,
+) -> eticket_result {
+    boundary(|| {
+        // SAFETY: NUL-terminated by the caller's contract.
+        let reader = unsafe { crate::ffi::string(reader_name)? };
+        wait_for_card(reader, timeout_ms)
+    })
+}
+
+#[cfg(feature = "pcsc")]
+fn list_readers() -> Result<Vec<String>, eticket_result> {
+    let names = ::eticket_chip::host::pcsc::list_readers()?;
+    // Reader names never hold a NUL (they come from C strings); drop any that
+    // would, rather than emit an ambiguous list.
+    Ok(names.into_iter().filter(|n| !n.contains('\0')).collect())
+}
+
+#[cfg(not(feature = "pcsc"))]
+fn list_readers() -> Result<Vec<String>, eticket_result> {
+    Err(eticket_result::PcscUnavailable)
+}
+
+#[cfg(feature = "pcsc")]
+fn wait_for_card(reader: &str, timeout_ms: u32) -> Result<(), eticket_result> {
+    let timeout = std::time::Duration::from_millis(u64::from(timeout_ms));
+    Ok(::eticket_chip::host::pcsc::wait_for_card(reader, timeout)?)
+}
+
+#[cfg(not(feature = "pcsc"))]
+fn wait_for_card(_reader: &str, _timeout_ms: u32) -> Result<(), eticket_result> {
+    Err(eticket_result::PcscUnavailable)
+}

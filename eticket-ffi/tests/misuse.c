@@ -1,0 +1,352 @@
+/* Misuse of every entry point: NULL everywhere, zero and short buffers,
+ * freeing NULL, garbage bytes, a transport callback that lies. Each call
+ * must return its documented result code and never crash; run under
+ * AddressSanitizer and valgrind by scripts/checks/ffi.sh.
+ *
+ *   misuse DATA_DIR WORK_DIR
+ */
+#include "../../examples/c/util.h"
+
+#define NUL ETICKET_RESULT_NULL_PARAMETER
+
+static const unsigned char garbage[] = {0x01, 0xff, 0x00, 0x42, 0x13, 0x37,
+                                        0x80, 0x00, 0x00, 0x01, 0xde, 0xad};
+
+/* A transport whose card answers with whatever `mode` says. */
+static int mode = 0;
+static uint32_t liar(void *userdata, const uint8_t *cmd, size_t cmd_len,
+                     uint8_t *resp, size_t resp_cap, size_t *resp_len) {
+    (void)userdata;
+    (void)cmd;
+    (void)cmd_len;
+    switch (mode) {
+    case 0: /* claims more bytes than the buffer holds */
+        *resp_len = resp_cap + 1;
+        return ETICKET_TRANSMIT_STATUS_OK;
+    case 1: /* the reader failed */
+        return ETICKET_TRANSMIT_STATUS_FAILED;
+    case 2: /* an unknown status */
+        return 77;
+    case 3: /* fewer than the two status bytes */
+        resp[0] = 0x90;
+        *resp_len = 1;
+        return ETICKET_TRANSMIT_STATUS_OK;
+    case 4: /* always reset */
+        return ETICKET_TRANSMIT_STATUS_CARD_RESET;
+    default: /* 9000 to everything, with garbage data */
+        memcpy(resp, garbage, sizeof garbage);
+        resp[sizeof garbage] = 0x90;
+        resp[sizeof garbage + 1] = 0x00;
+        *resp_len = sizeof garbage + 2;
+        return ETICKET_TRANSMIT_STATUS_OK;
+    }
+}
+
+static void version_and_errors(void) {
+    char buf[8];
+    size_t n = 0;
+    CHECK(eticket_version() != NULL);
+    EXPECT(eticket_error(0, NULL, 0, NULL), NUL);
+    EXPECT(eticket_error(0, NULL, 5, &n), NUL);
+    EXPECT(eticket_error(0, NULL, 0, &n), ETICKET_RESULT_BUFFER_TOO_SMALL);
+    CHECK(n == sizeof "success");
+    EXPECT(eticket_error(0, buf, 7, &n), ETICKET_RESULT_BUFFER_TOO_SMALL);
+    EXPECT(eticket_error(0, buf, 8, &n), ETICKET_RESULT_OK);
+    CHECK(n == 7 && strcmp(buf, "success") == 0);
+    EXPECT(eticket_error(0xffffffffu, buf, 0, &n),
+           ETICKET_RESULT_BUFFER_TOO_SMALL);
+    EXPECT(eticket_reason_text(0, buf, sizeof buf, &n),
+           ETICKET_RESULT_INVALID_PARAMETER);
+    EXPECT(eticket_reason_text(11, buf, sizeof buf, &n),
+           ETICKET_RESULT_BUFFER_TOO_SMALL);
+    EXPECT(eticket_reason_text(11, NULL, 0, NULL), NUL);
+}
+
+static void keys_and_lists(const char *data) {
+    size_t root_len, keys_len;
+    unsigned char *root = read_file(data, "root.pub", &root_len);
+    unsigned char *kb = read_file(data, "keyset.bin", &keys_len);
+    eticket_key_set *keys = NULL;
+    eticket_revocation_list *list = NULL;
+    uint64_t v = 0;
+    bool revoked = false;
+
+    EXPECT(eticket_key_set_load(NULL, 0, 100, NULL, 0, NULL), NUL);
+    EXPECT(eticket_key_set_load(NULL, 10, 100, root, root_len, &keys), NUL);
+    EXPECT(eticket_key_set_load(kb, keys_len, 100, NULL, 65, &keys), NUL);
+    EXPECT(eticket_key_set_load(kb, keys_len, 100, root, 0, &keys),
+           ETICKET_RESULT_INVALID_KEY);
+    EXPECT(eticket_key_set_load(kb, keys_len, 100, garbage, sizeof garbage,
+                                &keys),
+           ETICKET_RESULT_INVALID_KEY);
+    EXPECT(eticket_key_set_load(garbage, sizeof garbage, 100, root, root_len,
+                                &keys),
+           ETICKET_RESULT_MALFORMED);
+    EXPECT(eticket_key_set_load(kb, keys_len - 1, 100, root, root_len, &keys),
+           ETICKET_RESULT_BAD_SIGNATURE);
+    EXPECT(eticket_key_set_load(kb, keys_len, 99, root, root_len, &keys),
+           ETICKET_RESULT_UNKNOWN_KEY);
+    CHECK(keys == NULL); /* outputs only on success */
+    EXPECT(eticket_key_set_load(kb, keys_len, 100, root, root_len, &keys),
+           ETICKET_RESULT_OK);
+    EXPECT(eticket_key_set_update(NULL, kb, keys_len), NUL);
+    EXPECT(eticket_key_set_update(keys, NULL, 3), NUL);
+    EXPECT(eticket_key_set_update(keys, garbage, sizeof garbage),
+           ETICKET_RESULT_MALFORMED);
+    EXPECT(eticket_key_set_update(keys, kb, keys_len), ETICKET_RESULT_NOT_NEWER);
+    EXPECT(eticket_key_set_version(keys, NULL), NUL);
+    EXPECT(eticket_key_set_version(NULL, &v), NUL);
+
+    EXPECT(eticket_revocation_list_empty(DEMO_EVENT_ID, NULL), NUL);
+    EXPECT(eticket_revocation_list_load(garbage, sizeof garbage, keys, DEMO_NOW,
+                                        &list),
+           ETICKET_RESULT_MALFORMED);
+    EXPECT(eticket_revocation_list_load(kb, keys_len, NULL, DEMO_NOW, &list),
+           NUL);
+    EXPECT(eticket_revocation_list_load(kb, keys_len, keys, DEMO_NOW, NULL),
+           NUL);
+    /* A key set is no revocation list: signed by the root, not a list key. */
+    EXPECT(eticket_revocation_list_load(kb, keys_len, keys, DEMO_NOW, &list),
+           ETICKET_RESULT_UNKNOWN_KEY);
+    CHECK(list == NULL);
+    EXPECT(eticket_revocation_list_empty(DEMO_EVENT_ID, &list),
+           ETICKET_RESULT_OK);
+    EXPECT(eticket_revocation_list_apply_delta(list, garbage, sizeof garbage,
+                                               keys, DEMO_NOW),
+           ETICKET_RESULT_MALFORMED);
+    EXPECT(eticket_revocation_list_update(list, NULL, 0, keys, DEMO_NOW),
+           ETICKET_RESULT_MALFORMED);
+    EXPECT(eticket_revocation_list_update(NULL, kb, keys_len, keys, DEMO_NOW),
+           NUL);
+    EXPECT(eticket_revocation_list_contains(list, 1, 0, NULL), NUL);
+    EXPECT(eticket_revocation_list_contains(list, 1, 0, &revoked),
+           ETICKET_RESULT_OK);
+    CHECK(!revoked);
+    EXPECT(eticket_revocation_list_version(NULL, &v), NUL);
+
+    eticket_revocation_list_free(list);
+    eticket_key_set_free(keys);
+    free(root);
+    free(kb);
+}
+
+static void venue_and_gate(const char *data, const char *work) {
+    size_t root_len, keys_len, event_len;
+    unsigned char *root = read_file(data, "root.pub", &root_len);
+    unsigned char *kb = read_file(data, "keyset.bin", &keys_len);
+    unsigned char *event = read_file(data, "event.json", &event_len);
+    eticket_key_set *keys = NULL;
+    eticket_revocation_list *list = NULL, *other = NULL;
+    eticket_venue *venue = NULL;
+    eticket_gate *gate = NULL;
+    eticket_outcome *o = NULL;
+    eticket_outcome_info info;
+    eticket_venue_settings s;
+    char path[4096], text[4];
+    size_t n = 0;
+    uint64_t v = 0;
+    const char bad_utf8[] = {'/', 't', 'm', 'p', '/', (char)0xff, 0};
+
+    snprintf(path, sizeof path, "%s/misuse.db", work);
+    EXPECT(eticket_key_set_load(kb, keys_len, 100, root, root_len, &keys),
+           ETICKET_RESULT_OK);
+    EXPECT(eticket_revocation_list_empty(DEMO_EVENT_ID, &list),
+           ETICKET_RESULT_OK);
+    EXPECT(eticket_revocation_list_empty(1, &other), ETICKET_RESULT_OK);
+    EXPECT(eticket_venue_settings_default(NULL), NUL);
+    EXPECT(eticket_venue_settings_default(&s), ETICKET_RESULT_OK);
+
+    EXPECT(eticket_venue_open(NULL, event, event_len, keys, list, NULL, &venue),
+           NUL);
+    EXPECT(eticket_venue_open(path, NULL, 1, keys, list, NULL, &venue), NUL);
+    EXPECT(eticket_venue_open(path, event, event_len, NULL, list, NULL, &venue),
+           NUL);
+    EXPECT(eticket_venue_open(path, event, event_len, keys, NULL, NULL, &venue),
+           NUL);
+    EXPECT(eticket_venue_open(path, event, event_len, keys, list, NULL, NULL),
+           NUL);
+    EXPECT(eticket_venue_open(bad_utf8, event, event_len, keys, list, NULL,
+                              &venue),
+           ETICKET_RESULT_INVALID_UTF8);
+    EXPECT(eticket_venue_open(path, garbage, sizeof garbage, keys, list, NULL,
+                              &venue),
+           ETICKET_RESULT_INVALID_EVENT_INFO);
+    EXPECT(eticket_venue_open(path, event, event_len / 2, keys, list, NULL,
+                              &venue),
+           ETICKET_RESULT_INVALID_EVENT_INFO);
+    EXPECT(eticket_venue_open(path, event, event_len, keys, other, NULL,
+                              &venue),
+           ETICKET_RESULT_EVENT_MISMATCH);
+    s.policy = 9;
+    EXPECT(eticket_venue_open(path, event, event_len, keys, list, &s, &venue),
+           ETICKET_RESULT_INVALID_PARAMETER);
+    EXPECT(eticket_venue_open("/nonexistent-dir/x/entries.db", event,
+                              event_len, keys, list, NULL, &venue),
+           ETICKET_RESULT_ENTRY_LOG_DATABASE);
+    CHECK(venue == NULL);
+    s.policy = ETICKET_PASSBACK_ENTRIES;
+    s.max_entries = 2;
+    EXPECT(eticket_venue_open(path, event, event_len, keys, list, &s, &venue),
+           ETICKET_RESULT_OK);
+
+    EXPECT(eticket_venue_accept_key_set(NULL, kb, keys_len, DEMO_NOW, &v), NUL);
+    EXPECT(eticket_venue_accept_key_set(venue, garbage, sizeof garbage,
+                                        DEMO_NOW, NULL),
+           ETICKET_RESULT_MALFORMED);
+    EXPECT(eticket_venue_accept_revocation_list(venue, kb, keys_len, DEMO_NOW,
+                                                NULL),
+           ETICKET_RESULT_UNKNOWN_KEY);
+    EXPECT(eticket_venue_accept_revocation_delta(venue, NULL, 0, DEMO_NOW,
+                                                 NULL),
+           ETICKET_RESULT_MALFORMED);
+    EXPECT(eticket_venue_open_gate(venue, 1, NULL, &gate), NUL);
+    EXPECT(eticket_venue_open_gate(NULL, 1, "x", &gate), NUL);
+    EXPECT(eticket_venue_open_gate(venue, 1, "x", NULL), NUL);
+    EXPECT(eticket_venue_open_gate(venue, 99, "x", &gate),
+           ETICKET_RESULT_GATE_CONFIG);
+    EXPECT(eticket_venue_open_gate(venue, 2, "east-1", &gate),
+           ETICKET_RESULT_OK);
+
+    EXPECT(eticket_gate_admit_paper(NULL, garbage, 3, DEMO_NOW, &o), NUL);
+    EXPECT(eticket_gate_admit_paper(gate, NULL, 3, DEMO_NOW, &o), NUL);
+    EXPECT(eticket_gate_admit_paper(gate, garbage, 3, DEMO_NOW, NULL), NUL);
+    EXPECT(eticket_gate_admit_chip(gate, NULL, DEMO_NOW, &o), NUL);
+    EXPECT(eticket_gate_exit_chip(gate, NULL, DEMO_NOW, &o), NUL);
+    EXPECT(eticket_gate_admit_pcsc(gate, NULL, DEMO_NOW, &o), NUL);
+    CHECK(o == NULL);
+    /* Empty and garbage payloads are refusals (logged), not errors. */
+    EXPECT(eticket_gate_admit_paper(gate, NULL, 0, DEMO_NOW, &o),
+           ETICKET_RESULT_OK);
+    EXPECT(eticket_outcome_get_info(o, &info), ETICKET_RESULT_OK);
+    CHECK(info.decision == ETICKET_DECISION_REFUSE && info.reason == 1 &&
+          !info.has_ticket);
+    EXPECT(eticket_outcome_guidance(o, text, sizeof text, &n),
+           ETICKET_RESULT_OK);
+    CHECK(n == 0 && text[0] == '\0');
+    EXPECT(eticket_outcome_display(o, text, sizeof text, &n),
+           ETICKET_RESULT_BUFFER_TOO_SMALL);
+    CHECK(n > sizeof text);
+    EXPECT(eticket_outcome_display(o, NULL, 1, &n), NUL);
+    EXPECT(eticket_outcome_get_info(NULL, &info), NUL);
+    EXPECT(eticket_outcome_get_info(o, NULL), NUL);
+    eticket_outcome_free(o);
+    o = NULL;
+    EXPECT(eticket_gate_exit_paper(gate, garbage, sizeof garbage, DEMO_NOW, &o),
+           ETICKET_RESULT_OK);
+    eticket_outcome_free(o);
+
+    eticket_outcome_free(NULL);
+    eticket_gate_free(gate);
+    eticket_gate_free(NULL);
+    eticket_venue_free(venue);
+    eticket_venue_free(NULL);
+    eticket_revocation_list_free(list);
+    eticket_revocation_list_free(other);
+    eticket_key_set_free(keys);
+    free(root);
+    free(kb);
+    free(event);
+}
+
+static void chips_and_paper(const char *data) {
+    eticket_chip *chip = NULL;
+    eticket_test_card *card = NULL;
+    eticket_chip_info info;
+    uint8_t buf[64];
+    size_t n = 0;
+    char path[4096];
+
+    EXPECT(eticket_chip_open_callback(NULL, NULL, &chip), NUL);
+    EXPECT(eticket_chip_open_callback(liar, NULL, NULL), NUL);
+    for (mode = 0; mode < 5; mode++) {
+        eticket_result r = eticket_chip_open_callback(liar, NULL, &chip);
+        CHECK(r == (mode == 4 ? ETICKET_RESULT_CARD_RESET
+                              : ETICKET_RESULT_TRANSPORT_FAILED));
+        CHECK(chip == NULL);
+    }
+    mode = 5; /* a card that says 9000 to everything */
+    EXPECT(eticket_chip_open_callback(liar, NULL, &chip), ETICKET_RESULT_OK);
+    EXPECT(eticket_chip_get_info(chip, &info), ETICKET_RESULT_CHIP_MALFORMED);
+    EXPECT(eticket_chip_get_info(chip, NULL), NUL);
+    EXPECT(eticket_chip_get_info(NULL, &info), NUL);
+    EXPECT(eticket_chip_list_slots(chip, buf, sizeof buf, &n),
+           ETICKET_RESULT_CHIP_MALFORMED);
+    EXPECT(eticket_chip_read(chip, 0, buf, sizeof buf, &n),
+           ETICKET_RESULT_MALFORMED);
+    EXPECT(eticket_chip_read(chip, 0, NULL, 3, &n), NUL);
+    EXPECT(eticket_chip_write(chip, NULL, 1, garbage, 1, NULL), NUL);
+    EXPECT(eticket_chip_delete(NULL, garbage, 1, NULL), NUL);
+    EXPECT(eticket_chip_sign_transfer(chip, 0, garbage, 3, DEMO_NOW, buf,
+                                      sizeof buf, &n),
+           ETICKET_RESULT_INVALID_PARAMETER);
+    EXPECT(eticket_chip_apply_grant(chip, NULL, DEMO_NOW, garbage, 1, NULL, 0,
+                                    NULL),
+           NUL);
+    eticket_chip_free(chip);
+    eticket_chip_free(NULL);
+    chip = NULL;
+
+    EXPECT(eticket_test_card_open(NULL, &card), NUL);
+    EXPECT(eticket_test_card_open("/nonexistent/card.state", &card),
+           ETICKET_RESULT_IO);
+    snprintf(path, sizeof path, "%s/event.json", data);
+    EXPECT(eticket_test_card_open(path, &card), ETICKET_RESULT_CHIP_MALFORMED);
+    CHECK(card == NULL);
+    CHECK(eticket_test_card_transmit(NULL, garbage, 4, buf, sizeof buf, &n) ==
+          ETICKET_TRANSMIT_STATUS_FAILED);
+    snprintf(path, sizeof path, "%s/card_b.state", data);
+    EXPECT(eticket_test_card_open(path, &card), ETICKET_RESULT_OK);
+    CHECK(eticket_test_card_transmit(card, garbage, sizeof garbage, buf, 1,
+                                     &n) == ETICKET_TRANSMIT_STATUS_FAILED);
+    CHECK(eticket_test_card_transmit(card, garbage, sizeof garbage, buf,
+                                     sizeof buf, &n) ==
+          ETICKET_TRANSMIT_STATUS_OK);
+    CHECK(n == 2); /* a status word refusing the garbage */
+    eticket_test_card_free(card);
+    eticket_test_card_free(NULL);
+
+    EXPECT(eticket_chip_open_pcsc(NULL, &chip), NUL);
+
+    EXPECT(eticket_paper_render_svg(NULL, 5, buf, sizeof buf, &n), NUL);
+    EXPECT(eticket_paper_render_svg(garbage, sizeof garbage, buf, sizeof buf,
+                                    NULL),
+           NUL);
+    EXPECT(eticket_paper_render_svg(garbage, sizeof garbage, buf, sizeof buf,
+                                    &n),
+           ETICKET_RESULT_MALFORMED);
+    EXPECT(eticket_paper_render_png(garbage, sizeof garbage, 0, buf,
+                                    sizeof buf, &n),
+           ETICKET_RESULT_INVALID_PARAMETER);
+    EXPECT(eticket_paper_render_png(garbage, sizeof garbage, 3, buf,
+                                    sizeof buf, &n),
+           ETICKET_RESULT_MALFORMED);
+    {
+        size_t len;
+        unsigned char *paper = read_file(data, "paper_1.bin", &len);
+        EXPECT(eticket_paper_render_png(paper, len, 0, NULL, 0, &n),
+               ETICKET_RESULT_INVALID_PARAMETER);
+        EXPECT(eticket_paper_render_png(paper, len, 1000, NULL, 0, &n),
+               ETICKET_RESULT_INVALID_PARAMETER);
+        EXPECT(eticket_paper_render_png(paper, len, 2, buf, sizeof buf, &n),
+               ETICKET_RESULT_BUFFER_TOO_SMALL);
+        CHECK(n > sizeof buf);
+        free(paper);
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s DATA_DIR WORK_DIR\n", argv[0]);
+        return 2;
+    }
+    version_and_errors();
+    keys_and_lists(argv[1]);
+    venue_and_gate(argv[1], argv[2]);
+    chips_and_paper(argv[1]);
+    if (failures != 0) {
+        fprintf(stderr, "misuse: %d check(s) failed\n", failures);
+        return 1;
+    }
+    printf("misuse: every call returned its documented code\n");
+    return 0;
+}
