@@ -154,6 +154,11 @@ impl Allotments {
         d: DistributorId,
     ) -> Result<usize> {
         self.check_map(map)?;
+        if !selection.fits(map) {
+            return Err(AllocError::InvalidRequest(
+                "selection is for another seat map".into(),
+            ));
+        }
         let mut conflict: Option<(DistributorId, usize, CellId)> = None;
         for c in selection.iter() {
             if let Some(o) = self.owner(c).filter(|&o| o != d) {

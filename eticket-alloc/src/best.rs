@@ -224,7 +224,7 @@ fn find_split(
         .filter(|&k| {
             let (a, b) = (&rows[k], &rows[k + 1]);
             a.block == b.block
-                && a.row + 1 == b.row
+                && a.row.checked_add(1) == Some(b.row)
                 && a.types.contains(req.seat_type)
                 && b.types.contains(req.seat_type)
         })

@@ -402,14 +402,14 @@ impl SeatMap {
                     row: s.row,
                     number: s.number,
                     col,
-                    x: x0 + i32::from(col),
+                    x: x0.saturating_add(i32::from(col)),
                     y: i32::from(s.row) - 1,
                     seat_type: s.seat_type,
                     accessible: false,
                     blocked: false,
                 });
             }
-            x0 += width + 2;
+            x0 = x0.saturating_add(width).saturating_add(2);
         }
         let areas = master
             .areas
@@ -423,8 +423,8 @@ impl SeatMap {
                 gate: a.gate,
                 guidance: a.guidance.clone(),
                 at: GridPoint {
-                    x: (i as i32) * 12,
-                    y: depth + 2,
+                    x: i32::try_from(i).unwrap_or(i32::MAX).saturating_mul(12),
+                    y: depth.saturating_add(2),
                 },
                 width: 10,
                 height: 4,

@@ -99,9 +99,33 @@ pub enum SelectOp {
 /// assert_eq!(sel.count() + n, map.cells().iter().filter(|c| !c.blocked).count());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "SelectionData")]
 pub struct Selection {
     bits: Vec<u64>,
     len: usize,
+}
+
+/// The serialized form, checked on the way in.
+#[derive(Deserialize)]
+struct SelectionData {
+    bits: Vec<u64>,
+    len: usize,
+}
+
+impl TryFrom<SelectionData> for Selection {
+    type Error = AllocError;
+    fn try_from(d: SelectionData) -> Result<Self> {
+        let tail_clear = d.len % 64 == 0 || d.bits.last().is_none_or(|w| w >> (d.len % 64) == 0);
+        if d.bits.len() != d.len.div_ceil(64) || !tail_clear {
+            return Err(AllocError::InvalidRequest(
+                "selection bits do not match its length".into(),
+            ));
+        }
+        Ok(Selection {
+            bits: d.bits,
+            len: d.len,
+        })
+    }
 }
 
 /// Counts for one seat type.
@@ -155,6 +179,11 @@ impl Selection {
         was != on
     }
 
+    /// Whether the selection was made for `map` (same number of cells).
+    pub fn fits(&self, map: &SeatMap) -> bool {
+        self.len == map.len()
+    }
+
     /// Number of selected cells.
     pub fn count(&self) -> usize {
         self.bits.iter().map(|w| w.count_ones() as usize).sum()
@@ -189,7 +218,7 @@ impl Selection {
     /// Errors when the shape names a seat, row or block the map lacks, or
     /// when the selection belongs to a map of another size.
     pub fn apply(&mut self, map: &SeatMap, op: SelectOp, shape: &Shape) -> Result<usize> {
-        if map.len() != self.len {
+        if !self.fits(map) {
             return Err(AllocError::InvalidRequest(
                 "selection is for another seat map".into(),
             ));

@@ -28,7 +28,8 @@ pub const WHEELCHAIR: SeatType = SeatType(4);
 
 /// The shape of a generated stadium: four stands around a pitch, each of
 /// `blocks_per_stand` blocks of `rows` rows, each row two halves of
-/// `half_row` seats with an aisle between.
+/// `half_row` seats with an aisle between. Up to 99 blocks per stand
+/// (block ids are stand × 100 + position), at least 3 seats per half row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StadiumSpec {
     /// Blocks in each of the four stands.
@@ -69,7 +70,7 @@ impl StadiumSpec {
 /// assert_eq!(map.cells().len(), spec.cells());
 /// ```
 pub fn stadium(spec: StadiumSpec) -> Result<SeatMap> {
-    if spec.blocks_per_stand == 0
+    if !(1..=99).contains(&spec.blocks_per_stand)
         || spec.rows == 0
         || spec.half_row < 3
         || spec.cells() > crate::map::MAX_CELLS

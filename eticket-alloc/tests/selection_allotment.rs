@@ -288,3 +288,31 @@ fn invalid_ratios_are_refused() {
         Err(AllocError::InvalidRatios(_))
     ));
 }
+
+#[test]
+fn malformed_selection_json_is_refused() {
+    assert!(serde_json::from_str::<Selection>(r#"{"bits":[],"len":100}"#).is_err());
+    assert!(serde_json::from_str::<Selection>(r#"{"bits":[8],"len":3}"#).is_err());
+    let map = small_hall().unwrap();
+    let mut sel = Selection::new(&map);
+    sel.add(
+        &map,
+        &Shape::Row {
+            block: BlockId(2),
+            row: 5,
+        },
+    )
+    .unwrap();
+    let back: Selection = serde_json::from_str(&serde_json::to_string(&sel).unwrap()).unwrap();
+    assert_eq!(back, sel);
+    // A selection of another map is refused, not misapplied.
+    let other = eticket_alloc::stadium::stadium(eticket_alloc::stadium::StadiumSpec {
+        blocks_per_stand: 1,
+        rows: 1,
+        half_row: 3,
+    })
+    .unwrap();
+    let foreign = Selection::new(&other);
+    let mut allot = Allotments::new(&map);
+    assert!(allot.assign(&map, &foreign, DistributorId(1)).is_err());
+}
