@@ -473,3 +473,105 @@ fn wait_for_card(reader: &str, timeout_ms: u32) -> Result<(), eticket_result> {
 fn wait_for_card(_reader: &str, _timeout_ms: u32) -> Result<(), eticket_result> {
     Err(eticket_result::PcscUnavailable)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ptr::{null, null_mut};
+
+    /// A card that answers `9000` with the bytes in `userdata` (a
+    /// `Vec<u8>`), counting nothing; or fails when userdata is NULL.
+    unsafe extern "C" fn canned(
+        userdata: *mut c_void,
+        _cmd: *const u8,
+        _cmd_len: usize,
+        resp: *mut u8,
+        resp_cap: usize,
+        resp_len: *mut usize,
+    ) -> u32 {
+        // SAFETY: the tests pass NULL or a live Vec<u8>.
+        let Some(data) = (unsafe { userdata.cast::<Vec<u8>>().as_ref() }) else {
+            return eticket_transmit_status::Failed as u32;
+        };
+        let mut answer = data.clone();
+        answer.extend_from_slice(&[0x90, 0x00]);
+        let n = answer.len().min(resp_cap);
+        // SAFETY: the library hands a buffer of `resp_cap` bytes and a
+        // writable length.
+        unsafe {
+            std::ptr::copy_nonoverlapping(answer.as_ptr(), resp, n);
+            *resp_len = answer.len();
+        }
+        eticket_transmit_status::Ok as u32
+    }
+
+    #[test]
+    fn a_callback_card_that_answers_garbage() {
+        let mut data = vec![7u8; 12];
+        let mut chip = null_mut();
+        let mut info = std::mem::MaybeUninit::<eticket_chip_info>::uninit();
+        let (mut buf, mut n) = ([0u8; 16], 0usize);
+        // SAFETY: every pointer is NULL or a live local; `data` outlives
+        // the chip handle.
+        unsafe {
+            let ud: *mut c_void = (&raw mut data).cast();
+            assert_eq!(
+                eticket_chip_open_callback(Some(canned), ud, &mut chip),
+                eticket_result::Ok
+            );
+            assert_eq!(
+                eticket_chip_get_info(chip, info.as_mut_ptr()),
+                eticket_result::ChipMalformed
+            );
+            assert_eq!(
+                eticket_chip_list_slots(chip, buf.as_mut_ptr(), buf.len(), &mut n),
+                eticket_result::ChipMalformed
+            );
+            assert_eq!(
+                eticket_chip_write(chip, null(), 0, null(), 0, null_mut()),
+                eticket_result::ChipMalformed
+            );
+            eticket_chip_free(chip);
+
+            let mut failed = null_mut();
+            assert_eq!(
+                eticket_chip_open_callback(Some(canned), null_mut(), &mut failed),
+                eticket_result::TransportFailed
+            );
+            assert!(failed.is_null());
+            assert_eq!(
+                eticket_chip_open_callback(None, null_mut(), &mut failed),
+                eticket_result::NullParameter
+            );
+            // Longer than the buffer the library lends the callback.
+            let mut huge = vec![0u8; ETICKET_MAX_RESPONSE_LEN];
+            let ud: *mut c_void = (&raw mut huge).cast();
+            assert_eq!(
+                eticket_chip_open_callback(Some(canned), ud, &mut failed),
+                eticket_result::TransportFailed
+            );
+        }
+    }
+
+    #[test]
+    #[cfg(not(feature = "pcsc"))]
+    fn pcsc_needs_the_feature() {
+        let mut n = 0;
+        let mut chip = null_mut();
+        // SAFETY: a NUL-terminated literal and live locals.
+        unsafe {
+            assert_eq!(
+                eticket_pcsc_list_readers(null_mut(), 0, &mut n),
+                eticket_result::PcscUnavailable
+            );
+            assert_eq!(
+                eticket_chip_open_pcsc(c"reader".as_ptr(), &mut chip),
+                eticket_result::PcscUnavailable
+            );
+            assert_eq!(
+                eticket_pcsc_wait_for_card(c"reader".as_ptr(), 1),
+                eticket_result::PcscUnavailable
+            );
+        }
+    }
+}

@@ -349,3 +349,173 @@ pub unsafe extern "C" fn eticket_gate_free(gate: *mut eticket_gate) {
     // SAFETY: NULL or a live handle freed once, by the caller's contract.
     boundary_void(|| unsafe { eticket_gate::free(gate) });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chip::{eticket_chip_free, eticket_chip_open_callback};
+    use crate::keys::{eticket_key_set, eticket_key_set_free, eticket_key_set_load};
+    use crate::revocation::{eticket_revocation_list_empty, eticket_revocation_list_free};
+    use crate::testcard::{
+        eticket_test_card_free, eticket_test_card_open, eticket_test_card_transmit,
+    };
+    use crate::venue::{eticket_venue_free, eticket_venue_open, eticket_venue_open_gate};
+    use ::eticket_chip::applet::{Applet, ChipState, FileStore};
+    use ::eticket_chip::host::{Chip, InProcessCard};
+    use ::eticket_chip::protocol::Personalization;
+    use eticket_core::crypto::SecretKey;
+    use eticket_core::fixtures::{self, NOW};
+    use eticket_core::grant::{Grant, GrantOp};
+    use eticket_core::ids::TicketSerial;
+    use eticket_core::ticket::Holder;
+    use std::ffi::CString;
+    use std::ptr::{null, null_mut};
+
+    /// A personalized card state file holding one ticket for it.
+    fn card_with_ticket(path: &std::path::Path) {
+        let state = ChipState::new(SecretKey::from_bytes(&[0x77; 32]).unwrap(), 8).unwrap();
+        let card = InProcessCard::new(Applet::with_state(state, FileStore::new(path)));
+        let mut chip = Chip::connect(card).unwrap();
+        let key = fixtures::grant_key();
+        chip.personalize(&Personalization {
+            grant_keys: vec![(key.id(), key.public_key())],
+            member: None,
+        })
+        .unwrap();
+        let info = chip.info().unwrap();
+        let body = eticket_core::ticket::TicketBody {
+            holder: Holder::Chip(info.chip),
+            ..fixtures::chip_ticket(TicketSerial(8))
+        };
+        let ticket = body.sign(&fixtures::ticket_key()).unwrap();
+        let grant = Grant {
+            op: GrantOp::Write,
+            chip: info.chip,
+            counter: info.counter,
+            slot: 0,
+            payload_hash: ticket.hash(),
+            expires: NOW.plus(60),
+        }
+        .sign(&key)
+        .unwrap();
+        chip.write(&grant, ticket.as_bytes()).unwrap();
+    }
+
+    fn summary(o: *const eticket_outcome) -> eticket_outcome_info {
+        let mut info = std::mem::MaybeUninit::uninit();
+        // SAFETY: a live outcome and a local to write to.
+        let r = unsafe { eticket_outcome_get_info(o, info.as_mut_ptr()) };
+        assert_eq!(r, eticket_result::Ok);
+        // SAFETY: written on success.
+        unsafe { info.assume_init() }
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "SQLite is C code and P-256 is far too slow under Miri")]
+    fn paper_and_chip_admission_through_the_abi() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = fixtures::root_key();
+        let pk = root.public_key().to_uncompressed();
+        let signed = fixtures::key_set().to_signed_bytes(&root).unwrap();
+        let event = serde_json::to_vec(&fixtures::small_event()).unwrap();
+        let log = CString::new(dir.path().join("e.db").to_str().unwrap()).unwrap();
+        let state = dir.path().join("card.state");
+        card_with_ticket(&state);
+        let state = CString::new(state.to_str().unwrap()).unwrap();
+        let paper = fixtures::paper_ticket(TicketSerial(3))
+            .sign(&fixtures::ticket_key())
+            .unwrap();
+
+        let (mut keys, mut list, mut venue, mut gate): (*mut eticket_key_set, _, _, _) =
+            (null_mut(), null_mut(), null_mut(), null_mut());
+        let (mut card, mut chip, mut o) = (null_mut(), null_mut(), null_mut());
+        // SAFETY: every pointer is a live local of the length given; each
+        // handle is freed once at the end.
+        unsafe {
+            let r = eticket_key_set_load(
+                signed.as_ptr(),
+                signed.len(),
+                100,
+                pk.as_ptr(),
+                65,
+                &mut keys,
+            );
+            assert_eq!(r, eticket_result::Ok);
+            assert_eq!(
+                eticket_revocation_list_empty(2026, &mut list),
+                eticket_result::Ok
+            );
+            let r = eticket_venue_open(
+                log.as_ptr(),
+                event.as_ptr(),
+                event.len(),
+                keys,
+                list,
+                null(),
+                &mut venue,
+            );
+            assert_eq!(r, eticket_result::Ok);
+            let r = eticket_venue_open_gate(venue, 1, c"unit-test".as_ptr(), &mut gate);
+            assert_eq!(r, eticket_result::Ok);
+
+            let p = paper.as_bytes();
+            assert_eq!(
+                eticket_gate_admit_paper(gate, p.as_ptr(), p.len(), NOW.0, &mut o),
+                eticket_result::Ok
+            );
+            let info = summary(o);
+            assert_eq!(
+                (info.decision, info.reason, info.serial),
+                (eticket_decision::Admit as u32, 0, 3)
+            );
+            let mut text = [0 as c_char; 256];
+            let mut n = 0;
+            assert_eq!(
+                eticket_outcome_guidance(o, text.as_mut_ptr(), text.len(), &mut n),
+                eticket_result::Ok
+            );
+            assert!(n > 10);
+            eticket_outcome_free(o);
+            assert_eq!(
+                eticket_gate_admit_paper(gate, p.as_ptr(), p.len(), NOW.0, &mut o),
+                eticket_result::Ok
+            );
+            assert_eq!(summary(o).reason, 107);
+            eticket_outcome_free(o);
+
+            assert_eq!(
+                eticket_test_card_open(state.as_ptr(), &mut card),
+                eticket_result::Ok
+            );
+            let r = eticket_chip_open_callback(
+                Some(eticket_test_card_transmit),
+                card.cast(),
+                &mut chip,
+            );
+            assert_eq!(r, eticket_result::Ok);
+            assert_eq!(
+                eticket_gate_admit_chip(gate, chip, NOW.0, &mut o),
+                eticket_result::Ok
+            );
+            let info = summary(o);
+            assert_eq!(
+                (info.decision, info.serial, info.entry),
+                (eticket_decision::Admit as u32, 8, 1)
+            );
+            eticket_outcome_free(o);
+            assert_eq!(
+                eticket_gate_exit_chip(gate, chip, NOW.0, &mut o),
+                eticket_result::Ok
+            );
+            assert_eq!(summary(o).decision, eticket_decision::Exit as u32);
+            eticket_outcome_free(o);
+
+            eticket_chip_free(chip);
+            eticket_test_card_free(card);
+            eticket_gate_free(gate);
+            eticket_venue_free(venue);
+            eticket_revocation_list_free(list);
+            eticket_key_set_free(keys);
+        }
+    }
+}

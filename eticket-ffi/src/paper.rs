@@ -129,3 +129,59 @@ pub unsafe extern "C" fn eticket_paper_render_png(
         unsafe { out.write(&png) }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ptr::{null, null_mut};
+
+    /// An envelope with the right shape (version 1, key 1, a body, a
+    /// signature): rendering checks the shape, not the signature.
+    fn shaped_ticket() -> Vec<u8> {
+        let mut t = vec![1u8, 0, 1];
+        t.extend_from_slice(&[0x5A; 40]);
+        t.extend_from_slice(&[0x11; 64]);
+        t
+    }
+
+    #[test]
+    fn svg_and_png_with_a_size_query() {
+        let t = shaped_ticket();
+        let mut need = 0;
+        // SAFETY: every pointer is NULL with length 0 or a live local.
+        unsafe {
+            let r = eticket_paper_render_svg(t.as_ptr(), t.len(), null_mut(), 0, &mut need);
+            assert_eq!(r, eticket_result::BufferTooSmall);
+            let mut buf = vec![0u8; need];
+            let mut n = 0;
+            let r = eticket_paper_render_svg(t.as_ptr(), t.len(), buf.as_mut_ptr(), need, &mut n);
+            assert_eq!((r, n), (eticket_result::Ok, need));
+            assert!(buf.starts_with(b"<?xml"));
+
+            let r = eticket_paper_render_png(t.as_ptr(), t.len(), 1, null_mut(), 0, &mut need);
+            assert_eq!(r, eticket_result::BufferTooSmall);
+            let mut buf = vec![0u8; need];
+            let r =
+                eticket_paper_render_png(t.as_ptr(), t.len(), 1, buf.as_mut_ptr(), need, &mut n);
+            assert_eq!((r, n), (eticket_result::Ok, need));
+            assert!(buf.starts_with(b"\x89PNG\r\n\x1a\n"));
+        }
+    }
+
+    #[test]
+    fn bad_inputs() {
+        let t = shaped_ticket();
+        let mut n = 0;
+        // SAFETY: every pointer is NULL or a live local of the given length.
+        unsafe {
+            let r = eticket_paper_render_png(t.as_ptr(), t.len(), 0, null_mut(), 0, &mut n);
+            assert_eq!(r, eticket_result::InvalidParameter);
+            let r = eticket_paper_render_svg(null(), 3, null_mut(), 0, &mut n);
+            assert_eq!(r, eticket_result::NullParameter);
+            let r = eticket_paper_render_svg(t.as_ptr(), 5, null_mut(), 0, &mut n);
+            assert_eq!(r, eticket_result::Malformed);
+            let r = eticket_paper_render_svg(t.as_ptr(), t.len(), null_mut(), 0, null_mut());
+            assert_eq!(r, eticket_result::NullParameter);
+        }
+    }
+}
