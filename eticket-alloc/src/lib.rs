@@ -1,9 +1,63 @@
 //! # eticket-alloc
 //!
-//! Seat-cell maps, selection, ratio allotments, best-available search, holds and
-//! seat-map rendering.
+//! A venue's seats as cells on a grid, and what an organizer and a sale do
+//! with them:
+//!
+//! - [`SeatMap`]: seat cells per block (row, number, grid position, seat
+//!   type, accessible, blocked) and general-admission areas; read from a
+//!   TOML file ([`SeatMap::from_toml`], format in `docs/alloc/seatmap-format.md`)
+//!   with line- and field-precise errors, exchanged as JSON, converted to and
+//!   from core's [`SeatMaster`](eticket_core::seat::SeatMaster);
+//!   [`stadium`] generates large test venues.
+//! - [`selection`]: single cells, rectangles, rows, blocks, free groups and
+//!   seat types; add, remove, toggle, invert; counts of selected and
+//!   selectable cells per seat type.
+//! - [`allotment`]: a selection into a distributor's allotment (never a seat
+//!   in two), or a split by ratio with the largest remainder method.
+//! - [`best`]: the best `n` adjacent seats of a type by a documented score.
+//! - [`hold`]: holds with expiry and a secret token, confirm and release,
+//!   safe under concurrent requests.
+//! - [`render`]: SVG and ANSI terminal drawings with legends and counts.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use eticket_alloc::allotment::{Allotments, RatioOptions};
+//! use eticket_alloc::best::{BestRequest, Pool};
+//! use eticket_alloc::hold::SeatInventory;
+//! use eticket_alloc::selection::{Selection, Shape};
+//! use eticket_alloc::stadium::{small_hall, CAT_A};
+//! use eticket_core::allotment::{AllotmentRatios, RatioShare};
+//! use eticket_core::ids::{BlockId, DistributorId};
+//! use eticket_core::time::Timestamp;
+//!
+//! let map = Arc::new(small_hall()?);
+//! let mut allotments = Allotments::new(&map);
+//!
+//! // The balcony goes to distributor 9 by selection ...
+//! let mut balcony = Selection::new(&map);
+//! balcony.add(&map, &Shape::Block { block: BlockId(2) })?;
+//! allotments.assign(&map, &balcony, DistributorId(9))?;
+//!
+//! // ... the rest is split 2:1 between distributors 1 and 2.
+//! let share = |d, w| RatioShare { distributor: DistributorId(d), weight: w, seat_type: None };
+//! let ratios = AllotmentRatios { shares: vec![share(1, 2), share(2, 1)] };
+//! let report = allotments.allocate_by_ratio(&map, &ratios, None, RatioOptions::default())?;
+//! assert!(report.lines.iter().all(|l| (l.assigned as f64 - l.ideal).abs() < 1.0));
+//!
+//! // Distributor 1 sells the best two Category A seats of its allotment.
+//! let inventory = SeatInventory::new(map.clone(), &allotments)?;
+//! let mut request = BestRequest::new(2, CAT_A);
+//! request.pool = Pool::Distributor(DistributorId(1));
+//! let now = Timestamp(1_790_000_000);
+//! let hold = inventory.hold_best(&request, now, 300)?;
+//! let sold = inventory.confirm(&hold.token, now.plus(60))?;
+//! assert_eq!(sold.len(), 2);
+//! # Ok::<(), eticket_alloc::AllocError>(())
+//! ```
 #![forbid(unsafe_code)]
 
+pub mod allotment;
+pub mod best;
 pub mod cell;
 mod error;
 pub mod format;
@@ -11,11 +65,9 @@ pub mod hold;
 pub mod layout;
 pub mod map;
 pub mod render;
+pub mod selection;
+pub mod stadium;
 
 pub use cell::{BlockLayout, CellId, Focus, GaArea, GridPoint, SeatCell, SeatTypeStyle};
 pub use error::{AllocError, FileLocation, Result};
 pub use map::{SeatMap, SeatMapData};
-pub mod allotment;
-pub mod best;
-pub mod selection;
-pub mod stadium;
