@@ -1,2 +1,265 @@
-//! Benchmarks of the center (filled in below).
-fn main() {}
+//! Benchmarks of the center: tickets signed and durably recorded per second
+//! (batch and one-by-one issuance) on SQLite and PostgreSQL, and purchases
+//! by concurrent buyers racing on one SQLite ledger.
+//!
+//! `cargo bench -p eticket-center --bench center -- --warm-up-time 1 --measurement-time 3`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use eticket_center::clock::ManualClock;
+use eticket_center::distributor::{SaleRequest, SeatChoice};
+use eticket_center::organizer::EventRegistration;
+use eticket_center::policy::DistributionPolicy;
+use eticket_center::store::{Ledger, PostgresStore};
+use eticket_center::{Center, Config, Principal};
+use eticket_core::allotment::{AllotmentRatios, RatioShare};
+use eticket_core::fixtures;
+use eticket_core::ids::{BlockId, ChipId, DistributorId, TicketSerial};
+use eticket_core::seat::Seat;
+use eticket_core::ticket::Holder;
+
+const D: DistributorId = DistributorId(1);
+
+fn event(seats: u32) -> EventRegistration {
+    let mut info = fixtures::small_event();
+    info.seats.areas.clear();
+    info.seats.seats = (0..seats)
+        .map(|i| Seat {
+            block: BlockId(1),
+            row: u16::try_from(i / 50 + 1).unwrap(),
+            number: u16::try_from(i % 50 + 1).unwrap(),
+            seat_type: fixtures::CAT_A,
+        })
+        .collect();
+    EventRegistration {
+        info,
+        prices: fixtures::prices(),
+    }
+}
+
+struct Dir(Option<tempfile::TempDir>, Option<String>);
+
+fn ledger(pg: bool, dir: &mut Dir) -> Ledger {
+    if pg {
+        let url = std::env::var("ETICKET_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://eticket:eticket@127.0.0.1:5432/eticket_test".into());
+        let schema = format!("bench_{}", std::process::id());
+        if let Ok(s) = PostgresStore::connect(&url, Some(&schema)) {
+            s.drop_schema().unwrap();
+        }
+        dir.1 = Some(schema.clone());
+        Ledger::Postgres(
+            PostgresStore::connect(&url, Some(&schema))
+                .expect("PostgreSQL (scripts/setup/40-postgres.sh)"),
+        )
+    } else {
+        let d = tempfile::tempdir().unwrap();
+        let l = Ledger::sqlite(d.path().join("bench.sqlite")).unwrap();
+        dir.0 = Some(d);
+        l
+    }
+}
+
+/// A center with `seats` tickets sold by distributor 1 to chips, not yet issued.
+fn sold_center(seats: u32, pg: bool) -> (Center, Dir, Vec<TicketSerial>) {
+    let mut dir = Dir(None, None);
+    let clock = Arc::new(ManualClock::new(fixtures::NOW.minus(86_400)));
+    let center = Center::open_with(ledger(pg, &mut dir), clock, Config::default()).unwrap();
+    let (op, org) = (Principal::Operator, Principal::Organizer(1));
+    center.register_distributor(&op, "d", D, "D").unwrap();
+    center.register_event(&org, "r", &event(seats)).unwrap();
+    center
+        .select_distributor(&org, "s", fixtures::EVENT, D, DistributionPolicy::default())
+        .unwrap();
+    let shares = vec![RatioShare {
+        distributor: D,
+        weight: 1,
+        seat_type: None,
+    }];
+    center
+        .set_allotment_ratios(&org, "a", fixtures::EVENT, &AllotmentRatios { shares })
+        .unwrap();
+    let mut serials = Vec::new();
+    for i in 0..seats.div_ceil(100) {
+        let quantity = (seats - i * 100).min(100);
+        let req = SaleRequest {
+            seats: SeatChoice::BestAvailable {
+                seat_type: None,
+                quantity,
+            },
+            holder: Holder::Chip(ChipId([u8::try_from(i % 251).unwrap(); 16])),
+            member: None,
+        };
+        let sale = center
+            .sell(
+                &Principal::Distributor(D),
+                &format!("sale-{i}"),
+                fixtures::EVENT,
+                &req,
+            )
+            .unwrap();
+        serials.extend(sale.records.iter().map(|r| r.serial));
+    }
+    (center, dir, serials)
+}
+
+fn drop_dir(dir: Dir) {
+    if let Some(schema) = dir.1 {
+        let url = std::env::var("ETICKET_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://eticket:eticket@127.0.0.1:5432/eticket_test".into());
+        if let Ok(s) = PostgresStore::connect(&url, Some(&schema)) {
+            let _ = s.drop_schema();
+        }
+    }
+}
+
+fn issuance(c: &mut Criterion) {
+    let mut g = c.benchmark_group("issuance");
+    g.sample_size(10);
+    for (name, pg) in [("sqlite", false), ("postgres", true)] {
+        const BATCH: u32 = 1000;
+        g.throughput(Throughput::Elements(u64::from(BATCH)));
+        g.bench_function(format!("{name}_batch_{BATCH}"), |b| {
+            b.iter_batched(
+                || sold_center(BATCH, pg),
+                |(center, dir, serials)| {
+                    let out = center
+                        .issue_batch(
+                            &Principal::Distributor(D),
+                            "batch",
+                            fixtures::EVENT,
+                            &serials,
+                        )
+                        .unwrap();
+                    assert_eq!(out.tickets.len(), serials.len());
+                    drop_dir(dir);
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        const ONE_BY_ONE: u32 = 200;
+        g.throughput(Throughput::Elements(u64::from(ONE_BY_ONE)));
+        g.bench_function(format!("{name}_one_by_one_{ONE_BY_ONE}"), |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let (center, dir, serials) = sold_center(ONE_BY_ONE, pg);
+                    let start = Instant::now();
+                    for s in &serials {
+                        center
+                            .issue(
+                                &Principal::Distributor(D),
+                                &format!("i{}", s.0),
+                                fixtures::EVENT,
+                                *s,
+                                None,
+                            )
+                            .unwrap();
+                    }
+                    total += start.elapsed();
+                    drop_dir(dir);
+                }
+                total
+            })
+        });
+    }
+    g.finish();
+}
+
+/// Four buyers on their own connections buy one seat at a time until 400 are gone.
+fn concurrent_purchases(c: &mut Criterion) {
+    let mut g = c.benchmark_group("purchases");
+    g.sample_size(10);
+    const SEATS: u32 = 400;
+    g.throughput(Throughput::Elements(u64::from(SEATS)));
+    g.bench_function("sqlite_4_buyers_400_seats", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("race.sqlite");
+                let clock = Arc::new(ManualClock::new(fixtures::NOW.minus(86_400)));
+                let center = Center::open_with(
+                    Ledger::sqlite(&path).unwrap(),
+                    clock.clone(),
+                    Config::default(),
+                )
+                .unwrap();
+                let (op, org) = (Principal::Operator, Principal::Organizer(1));
+                center.register_distributor(&op, "d", D, "D").unwrap();
+                center.register_event(&org, "r", &event(SEATS)).unwrap();
+                center
+                    .select_distributor(
+                        &org,
+                        "s",
+                        fixtures::EVENT,
+                        D,
+                        DistributionPolicy::default(),
+                    )
+                    .unwrap();
+                let shares = vec![RatioShare {
+                    distributor: D,
+                    weight: 1,
+                    seat_type: None,
+                }];
+                center
+                    .set_allotment_ratios(&org, "a", fixtures::EVENT, &AllotmentRatios { shares })
+                    .unwrap();
+                let buyers: Vec<Center> = (0..4)
+                    .map(|_| {
+                        Center::open_with(
+                            Ledger::sqlite(&path).unwrap(),
+                            clock.clone(),
+                            Config::default(),
+                        )
+                        .unwrap()
+                    })
+                    .collect();
+                let start = Instant::now();
+                let sold: usize = std::thread::scope(|s| {
+                    let hs: Vec<_> = buyers
+                        .iter()
+                        .enumerate()
+                        .map(|(t, c)| {
+                            s.spawn(move || {
+                                let mut n = 0;
+                                for i in 0.. {
+                                    let req = SaleRequest {
+                                        seats: SeatChoice::BestAvailable {
+                                            seat_type: None,
+                                            quantity: 1,
+                                        },
+                                        holder: Holder::Paper,
+                                        member: None,
+                                    };
+                                    match c.sell(
+                                        &Principal::Distributor(D),
+                                        &format!("b{t}-{i}"),
+                                        fixtures::EVENT,
+                                        &req,
+                                    ) {
+                                        Ok(_) => n += 1,
+                                        Err(eticket_center::Error::SoldOut { .. }) => break,
+                                        Err(e) => panic!("{e}"),
+                                    }
+                                }
+                                n
+                            })
+                        })
+                        .collect();
+                    hs.into_iter().map(|h| h.join().unwrap()).sum()
+                });
+                total += start.elapsed();
+                assert_eq!(sold, SEATS as usize);
+            }
+            total
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, issuance, concurrent_purchases);
+criterion_main!(benches);

@@ -4,7 +4,10 @@
 //! answer is stored in the same transaction as the change, and a retry with the
 //! same key and the same request returns it without changing anything again.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+
+use eticket_alloc::SeatMap;
 
 use eticket_core::ids::{DistributorId, EventId};
 use eticket_core::time::Timestamp;
@@ -82,6 +85,7 @@ pub struct Center {
     pub(crate) keys: CenterKeys,
     pub(crate) config: Config,
     fail_point: Mutex<Option<&'static str>>,
+    maps: Mutex<HashMap<EventId, Arc<SeatMap>>>,
 }
 
 impl Center {
@@ -100,6 +104,7 @@ impl Center {
             keys,
             config,
             fail_point: Mutex::new(None),
+            maps: Mutex::new(HashMap::new()),
         })
     }
 
@@ -148,6 +153,27 @@ impl Center {
             return Err(Error::FailPoint(step));
         }
         Ok(())
+    }
+
+    /// The seat map of a registered event (built once from its seat master).
+    pub(crate) fn seat_map(&self, tx: &mut dyn Tx, event: EventId) -> Result<Arc<SeatMap>> {
+        if let Some(map) = self
+            .maps
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&event)
+        {
+            return Ok(map.clone());
+        }
+        let info = crate::records::load_event(tx, event)?.info;
+        let map = Arc::new(
+            SeatMap::from_event(&info).map_err(|e| Error::invalid("seats", e.to_string()))?,
+        );
+        self.maps
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(event, map.clone());
+        Ok(map)
     }
 
     /// Run a read-only body in a transaction.

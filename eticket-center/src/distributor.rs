@@ -7,6 +7,11 @@ use eticket_core::ticket::Holder;
 use eticket_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use std::collections::HashMap;
+
+use eticket_alloc::best::{BestRequest, MAX_REQUEST, Pool, find_best};
+use eticket_core::ticket::Place;
+
 use crate::center::{Center, Principal};
 use crate::organizer::check_selected;
 use crate::policy::{DistributionPolicy, PolicyKind};
@@ -169,8 +174,95 @@ pub(crate) fn check_buyer(
     Ok(())
 }
 
-/// The lowest available serials of `d`'s allotment.
+/// The best available tickets of `d`'s allotment: for a seated seat type,
+/// adjacent seats nearest the stage as eticket-alloc's best-available search
+/// finds them (one row, or split over two adjacent rows); otherwise, or when no
+/// such group is free, the lowest serials (the ticket master lists seats block
+/// by block, row by row).
 pub(crate) fn best_available(
+    center: &Center,
+    tx: &mut dyn Tx,
+    event: EventId,
+    d: DistributorId,
+    seat_type: Option<SeatType>,
+    quantity: u32,
+) -> Result<Vec<TicketRow>> {
+    if let Some(t) = seat_type {
+        if let Some(found) = best_together(center, tx, event, d, t, quantity)? {
+            return Ok(found);
+        }
+    }
+    lowest_serials(tx, event, d, seat_type, quantity)
+}
+
+fn best_together(
+    center: &Center,
+    tx: &mut dyn Tx,
+    event: EventId,
+    d: DistributorId,
+    seat_type: SeatType,
+    quantity: u32,
+) -> Result<Option<Vec<TicketRow>>> {
+    let Some(count) = u16::try_from(quantity).ok().filter(|c| *c <= MAX_REQUEST) else {
+        return Ok(None);
+    };
+    let free: HashMap<Place, TicketRow> = tx
+        .query(
+            &format!(
+                "SELECT {TICKET_COLUMNS} FROM tickets
+                 WHERE event = $1 AND distributor = $2 AND state = 'available' AND seat_type = $3"
+            ),
+            &[
+                Value::int(event.0),
+                Value::int(d.0),
+                Value::int(seat_type.0),
+            ],
+        )?
+        .iter()
+        .map(records::ticket_from_row)
+        .filter(|t| {
+            t.as_ref()
+                .map_or(true, |t| matches!(t.place, Place::Seat { .. }))
+        })
+        .map(|t| t.map(|t| (t.place, t)))
+        .collect::<Result<_>>()?;
+    if free.len() < usize::from(count) {
+        return Ok(None);
+    }
+    let map = center.seat_map(tx, event)?;
+    let place_of = |cell: &eticket_alloc::SeatCell| {
+        let s = cell.seat();
+        Place::Seat {
+            block: s.block,
+            row: s.row,
+            number: s.number,
+        }
+    };
+    let request = BestRequest {
+        count,
+        seat_type,
+        pool: Pool::Any,
+        allow_split: true,
+        accessible_only: false,
+    };
+    let Ok(pick) = find_best(&map, &request, |i| {
+        map.cells()
+            .get(i)
+            .is_some_and(|c| free.contains_key(&place_of(c)))
+    }) else {
+        return Ok(None);
+    };
+    let found: Vec<TicketRow> = pick
+        .cells
+        .iter()
+        .filter_map(|id| map.cell(*id))
+        .filter_map(|c| free.get(&place_of(c)).cloned())
+        .collect();
+    Ok((found.len() == usize::from(count)).then_some(found))
+}
+
+/// The lowest available serials of `d`'s allotment.
+pub(crate) fn lowest_serials(
     tx: &mut dyn Tx,
     event: EventId,
     d: DistributorId,
@@ -340,7 +432,7 @@ impl Center {
                     seat_type,
                     quantity,
                 } => {
-                    let found = best_available(tx, event, d, *seat_type, *quantity)?;
+                    let found = best_available(self, tx, event, d, *seat_type, *quantity)?;
                     if found.len() < usize::try_from(*quantity).unwrap_or(usize::MAX) {
                         return Err(Error::SoldOut {
                             event,

@@ -392,3 +392,148 @@ impl Center {
         self.read(|tx| valid_issued(tx, event, serial))
     }
 }
+
+/// Most tickets one batch issuance may hold.
+pub const MAX_BATCH: usize = 1000;
+
+/// The tickets of a batch issuance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchIssued {
+    /// One per serial, in request order.
+    pub tickets: Vec<IssuedTicket>,
+}
+
+impl Center {
+    /// Issue many sold tickets of the acting distributor in one transaction:
+    /// all or none. Signatures are computed on all cores while the
+    /// transaction is open; the ledger write is one commit.
+    pub fn issue_batch(
+        &self,
+        who: &Principal,
+        key: &str,
+        event: EventId,
+        serials: &[TicketSerial],
+    ) -> Result<BatchIssued> {
+        if !matches!(who, Principal::Distributor(_) | Principal::Operator) {
+            return Err(Error::Forbidden(
+                "only the selling distributor issues tickets".into(),
+            ));
+        }
+        if serials.is_empty() || serials.len() > MAX_BATCH {
+            return Err(Error::invalid(
+                "serials",
+                format!("1 to {MAX_BATCH} tickets per batch"),
+            ));
+        }
+        self.mutate(who, key, "issue_batch", &(event, serials), |tx, now| {
+            let info = records::load_event(tx, event)?.info;
+            let mut records = Vec::with_capacity(serials.len());
+            for &serial in serials {
+                let record = records::load_record(tx, event, serial)?.ok_or(Error::NotIssued {
+                    event,
+                    serial,
+                    what: "sold",
+                })?;
+                if let Principal::Distributor(d) = who {
+                    if record.distributor != *d {
+                        return Err(Error::NotInAllotment {
+                            event,
+                            serial,
+                            distributor: *d,
+                        });
+                    }
+                }
+                record.record().may_write_at(now)?;
+                records.push(record);
+            }
+            let signed = self.sign_parallel(&info, &records, now)?;
+            let mut tickets = Vec::with_capacity(records.len());
+            for (record, signed) in records.iter().zip(signed) {
+                let serial = record.serial;
+                let changed = tx.execute(
+                    "UPDATE tickets SET state = 'issued', generation = 0
+                     WHERE event = $1 AND serial = $2 AND state = 'authenticated'",
+                    &[Value::int(event.0), Value::int(serial.0)],
+                )?;
+                if changed != 1 {
+                    return Err(Error::AlreadyIssued {
+                        event,
+                        serial,
+                        generation: Generation(0),
+                    });
+                }
+                tx.execute(
+                    "INSERT INTO issued (event, serial, generation, holder, ticket, issued_at, status)
+                     VALUES ($1, $2, 0, $3, $4, $5, 'valid')",
+                    &[
+                        Value::int(event.0),
+                        Value::int(serial.0),
+                        Value::text(wire::holder_to_string(&record.holder)),
+                        Value::Blob(signed.as_bytes().to_vec()),
+                        Value::u64(now.0)?,
+                    ],
+                )?;
+                tickets.push(IssuedTicket {
+                    event,
+                    serial,
+                    generation: Generation(0),
+                    holder: record.holder,
+                    ticket: signed.into_bytes(),
+                    issued_at: now,
+                });
+            }
+            Ok(BatchIssued { tickets })
+        })
+    }
+
+    fn sign_parallel(
+        &self,
+        info: &eticket_core::event::EventInfo,
+        records: &[RecordView],
+        now: Timestamp,
+    ) -> Result<Vec<SignedTicket>> {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 8);
+        let chunk = records.len().div_ceil(threads).max(1);
+        let s = info.schedule;
+        let valid_for = u32::try_from(s.end.0.saturating_sub(s.doors_open.0)).unwrap_or(u32::MAX);
+        let key = &self.keys.ticket;
+        let sign = |r: &RecordView| {
+            TicketBody {
+                event: r.event,
+                serial: r.serial,
+                generation: Generation(0),
+                place: r.place,
+                seat_type: r.seat_type,
+                valid_from: s.doors_open,
+                valid_for,
+                issued_at: now,
+                holder: r.holder,
+                distributor: r.distributor,
+                flags: Flags::empty(),
+            }
+            .sign(key)
+            .map_err(Error::from)
+        };
+        let parts: Vec<Result<Vec<SignedTicket>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = records
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(sign).collect()))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(Error::corrupt("a signing thread failed")))
+                })
+                .collect()
+        });
+        let mut out = Vec::with_capacity(records.len());
+        for part in parts {
+            out.extend(part?);
+        }
+        Ok(out)
+    }
+}

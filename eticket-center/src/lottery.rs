@@ -375,7 +375,7 @@ impl Center {
                 if !r.won {
                     continue;
                 }
-                let tickets = best_available(tx, event, d, *seat_type, r.application.quantity)?;
+                let tickets = best_available(self, tx, event, d, *seat_type, r.application.quantity)?;
                 if tickets.len() < usize::try_from(r.application.quantity).unwrap_or(usize::MAX) {
                     return Err(Error::SoldOut {
                         event,

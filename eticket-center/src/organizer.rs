@@ -16,6 +16,9 @@ use crate::policy::DistributionPolicy;
 use crate::records::{self, TICKET_COLUMNS, TicketRow};
 use crate::store::{Tx, Value};
 use crate::{Error, Result};
+use eticket_alloc::SeatMap;
+use eticket_alloc::allotment::{Allotments, RatioOptions};
+use eticket_alloc::cell::CellId;
 
 /// What an organizer registers: the event information and a price per seat type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,24 +175,53 @@ fn summarize(tx: &mut dyn Tx, event: EventId) -> Result<AllotmentSummary> {
     })
 }
 
-/// Split `n` items by weights with the largest-remainder method.
-pub fn split_by_weights(n: u64, weights: &[u32]) -> Vec<u64> {
-    let total: u64 = weights.iter().map(|w| u64::from(*w)).sum();
-    if total == 0 {
-        return vec![0; weights.len()];
+/// Who gets each ticket under a ratio split: eticket-alloc splits the seats
+/// (per seat type, largest remainder, consecutive stretches of a serpentine
+/// walk so each distributor's seats sit together) and the area capacities.
+fn ratio_assignment(
+    map: &SeatMap,
+    info: &EventInfo,
+    tickets: &[TicketRow],
+    ratios: &AllotmentRatios,
+) -> Result<Vec<(TicketSerial, Option<DistributorId>)>> {
+    let mut allotments = Allotments::new(map);
+    allotments
+        .allocate_by_ratio(map, ratios, None, RatioOptions::default())
+        .map_err(|e| Error::invalid("ratios", e.to_string()))?;
+    let by_place: HashMap<Place, TicketSerial> =
+        tickets.iter().map(|t| (t.place, t.serial)).collect();
+    let mut out = Vec::with_capacity(tickets.len());
+    for (i, cell) in map.cells().iter().enumerate() {
+        let seat = cell.seat();
+        let place = Place::Seat {
+            block: seat.block,
+            row: seat.row,
+            number: seat.number,
+        };
+        let Some(serial) = by_place.get(&place) else {
+            continue;
+        };
+        let id = CellId(u32::try_from(i).map_err(|_| Error::invalid("seats", "too many seats"))?);
+        out.push((*serial, allotments.owner(id)));
     }
-    let mut counts: Vec<u64> = weights.iter().map(|w| n * u64::from(*w) / total).collect();
-    let mut rest = n - counts.iter().sum::<u64>();
-    let mut order: Vec<usize> = (0..weights.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse((n * u64::from(weights[i])) % total));
-    for i in order {
-        if rest == 0 {
-            break;
+    let mut distributors: Vec<DistributorId> =
+        ratios.shares.iter().map(|s| s.distributor).collect();
+    distributors.sort_unstable();
+    distributors.dedup();
+    for area in &info.seats.areas {
+        let mut serials = tickets
+            .iter()
+            .filter(|t| t.place == Place::Area(area.id))
+            .map(|t| t.serial);
+        for d in &distributors {
+            let n = allotments.area_share(area.id, *d);
+            for serial in serials.by_ref().take(usize::try_from(n).unwrap_or(0)) {
+                out.push((serial, Some(*d)));
+            }
         }
-        counts[i] += 1;
-        rest -= 1;
+        out.extend(serials.map(|s| (s, None)));
     }
-    counts
+    Ok(out)
 }
 
 impl Center {
@@ -336,24 +368,9 @@ impl Center {
                 }
                 let tickets = all_tickets(tx, event)?;
                 check_nothing_sold(event, &tickets)?;
-                let mut by_type: BTreeMap<SeatType, Vec<TicketSerial>> = BTreeMap::new();
-                for t in &tickets {
-                    by_type.entry(t.seat_type).or_default().push(t.serial);
-                }
-                let mut assignment: Vec<(TicketSerial, Option<DistributorId>)> =
-                    Vec::with_capacity(tickets.len());
-                for (seat_type, serials) in by_type {
-                    let shares = ratios.for_seat_type(seat_type);
-                    let weights: Vec<u32> = shares.iter().map(|s| s.weight).collect();
-                    let counts = split_by_weights(serials.len() as u64, &weights);
-                    let mut it = serials.into_iter();
-                    for (share, count) in shares.iter().zip(counts) {
-                        for serial in it.by_ref().take(usize::try_from(count).unwrap_or(0)) {
-                            assignment.push((serial, Some(share.distributor)));
-                        }
-                    }
-                    assignment.extend(it.map(|s| (s, None)));
-                }
+                let map = self.seat_map(tx, event)?;
+                let info = records::load_event(tx, event)?.info;
+                let assignment = ratio_assignment(&map, &info, &tickets, ratios)?;
                 apply_assignment(tx, event, &assignment)?;
                 summarize(tx, event)
             },
@@ -533,10 +550,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn largest_remainder() {
-        assert_eq!(split_by_weights(10, &[1, 1, 1]), vec![4, 3, 3]);
-        assert_eq!(split_by_weights(80, &[3, 1]), vec![60, 20]);
-        assert_eq!(split_by_weights(5, &[0, 0]), vec![0, 0]);
-        assert_eq!(split_by_weights(7, &[2, 5]).iter().sum::<u64>(), 7);
+    fn ratio_split_puts_every_ticket_somewhere() {
+        use eticket_core::allotment::RatioShare;
+        use eticket_core::fixtures;
+        let info = fixtures::small_event();
+        let master = eticket_core::master::TicketMaster::form(&info, &fixtures::prices()).unwrap();
+        let tickets: Vec<TicketRow> = master
+            .entries
+            .iter()
+            .map(|e| TicketRow {
+                serial: e.serial,
+                place: e.place,
+                seat_type: e.seat_type,
+                price: e.price,
+                distributor: None,
+                state: "available".into(),
+                generation: e.generation,
+            })
+            .collect();
+        let map = SeatMap::from_event(&info).unwrap();
+        let share = |d, weight| RatioShare {
+            distributor: DistributorId(d),
+            weight,
+            seat_type: None,
+        };
+        let ratios = AllotmentRatios {
+            shares: vec![share(1, 3), share(2, 1)],
+        };
+        let a = ratio_assignment(&map, &info, &tickets, &ratios).unwrap();
+        assert_eq!(a.len(), tickets.len());
+        let one = a.iter().filter(|x| x.1 == Some(DistributorId(1))).count();
+        assert!((96..=99).contains(&one), "{one}");
     }
 }

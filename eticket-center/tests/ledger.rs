@@ -774,6 +774,43 @@ fn concurrent_last_seats(backend: Backend) {
     assert_eq!(left as usize, 10 - n);
 }
 
+fn best_available_seats_together(backend: Backend) {
+    let c = clock();
+    let center = backend.center(&c);
+    setup(&center, fcfs(), fcfs());
+    let req = SaleRequest {
+        seats: SeatChoice::BestAvailable {
+            seat_type: Some(fixtures::CAT_A),
+            quantity: 4,
+        },
+        holder: Holder::Paper,
+        member: None,
+    };
+    for key in ["together-1", "together-2"] {
+        let sale = center.sell(&dist(D1), key, EVENT, &req).unwrap();
+        let mut seats: Vec<(BlockId, u16, u16)> = sale
+            .records
+            .iter()
+            .map(|r| match r.place {
+                eticket_core::ticket::Place::Seat { block, row, number } => (block, row, number),
+                other => panic!("not a seat: {other:?}"),
+            })
+            .collect();
+        seats.sort_unstable();
+        assert!(
+            seats
+                .windows(2)
+                .all(|w| w[0].0 == w[1].0 && w[0].1 == w[1].1 && w[0].2 + 1 == w[1].2),
+            "{seats:?}"
+        );
+        assert!(
+            sale.records
+                .iter()
+                .all(|r| r.seat_type == fixtures::CAT_A && r.distributor == D1)
+        );
+    }
+}
+
 fn key_set_published(backend: Backend) {
     let c = clock();
     let center = backend.center(&c);
@@ -817,4 +854,5 @@ suite!(
     sale_crash,
     concurrent_last_seats,
     key_set_published,
+    best_available_seats_together,
 );
