@@ -126,7 +126,7 @@ impl<S: Store> VirtualCard<S> {
     /// Connect to the vpcd reader on 127.0.0.1:`port` and serve until the
     /// connection ends.
     pub fn insert(&mut self, port: u16) -> Result<()> {
-        let mut stream = TcpStream::connect(vpcd_addr(port)).map_err(|source| Error::Net {
+        let stream = TcpStream::connect(vpcd_addr(port)).map_err(|source| Error::Net {
             during: "connecting to the vpcd reader on 127.0.0.1",
             source,
         })?;
@@ -134,7 +134,36 @@ impl<S: Store> VirtualCard<S> {
             during: "setting TCP_NODELAY",
             source,
         })?;
-        self.serve(&mut stream)
+        self.serve(&mut QuickAck(stream))
+    }
+}
+
+/// A TCP stream that acknowledges every segment at once.
+///
+/// The reader side writes a frame's length and its body as two segments; with
+/// Nagle's algorithm on its socket the body waits for the length's ACK, which
+/// Linux would otherwise delay by up to 40 ms, on every APDU. Linux clears the
+/// quick-ACK flag as it sees fit, so it is set again before every read.
+struct QuickAck(TcpStream);
+
+impl Read for QuickAck {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        #[cfg(target_os = "linux")]
+        {
+            // Best effort: without it frames still arrive, only later.
+            let _ = rustix::net::sockopt::set_tcp_quickack(&self.0, true);
+        }
+        self.0.read(buf)
+    }
+}
+
+impl Write for QuickAck {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 

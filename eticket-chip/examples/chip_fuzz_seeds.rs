@@ -1,0 +1,166 @@
+//! Writes the seed corpora of the chip's fuzz targets (`fuzz/corpus/chip_applet`,
+//! `chip_apdu_parse`, `paper_payload`) from real sessions with fixture grants:
+//!
+//! ```text
+//! cargo run -p eticket-chip --example chip_fuzz_seeds
+//! ```
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use eticket_chip::apdu::Command;
+use eticket_chip::applet::Applet;
+use eticket_chip::paper;
+use eticket_chip::protocol::{AID, Personalization, encode_sign_transfer, encode_write};
+use eticket_core::crypto::SecretKey;
+use eticket_core::fixtures;
+use eticket_core::grant::{Grant, GrantOp, payload_hash};
+use eticket_core::ids::{ChipId, TicketSerial};
+use eticket_core::ticket::Holder;
+use eticket_core::time::Timestamp;
+
+fn grant(op: GrantOp, chip: ChipId, counter: u32, slot: u8, payload: &[u8]) -> Vec<u8> {
+    Grant {
+        op,
+        chip,
+        counter,
+        slot,
+        payload_hash: payload_hash(payload),
+        expires: fixtures::NOW,
+    }
+    .sign(&fixtures::grant_key())
+    .unwrap()
+}
+
+fn frames(apdus: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = vec![1u8];
+    for a in apdus {
+        out.extend_from_slice(&(a.len() as u16).to_be_bytes());
+        out.extend_from_slice(a);
+    }
+    out
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join(name), bytes).unwrap();
+}
+
+fn main() {
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
+    // The chip of the chip_applet target: same key, personalized, counter 1.
+    let chip = Applet::new(SecretKey::from_bytes(&[0x5E; 32]).unwrap())
+        .unwrap()
+        .state()
+        .chip();
+    let mut body = fixtures::chip_ticket(TicketSerial(7));
+    body.holder = Holder::Chip(chip);
+    let ticket = body.sign(&fixtures::ticket_key()).unwrap();
+    let t = ticket.as_bytes();
+    let apdu = |cmd: Command| cmd.to_bytes().unwrap();
+    let select = apdu(Command::new(0x00, 0xA4, 4, 0).with_data(AID.to_vec()));
+    let info = apdu(Command::new(0x80, 0x10, 0, 0).with_le(256));
+    let list = apdu(Command::new(0x80, 0x12, 0, 0).with_le(256));
+    let read = apdu(Command::new(0x80, 0x14, 2, 0).with_le(256));
+    let write_cmd = apdu(
+        Command::new(0x80, 0x20, 0, 0)
+            .with_data(encode_write(&grant(GrantOp::Write, chip, 1, 2, t), t).unwrap()),
+    );
+    let delete =
+        apdu(Command::new(0x80, 0x22, 0, 0).with_data(grant(GrantOp::Delete, chip, 2, 2, t)));
+    let auth = apdu(
+        Command::new(0x00, 0x88, 0, 0)
+            .with_data(vec![7; 32])
+            .with_le(256),
+    );
+    let transfer = apdu(
+        Command::new(0x80, 0x40, 2, 0)
+            .with_data(encode_sign_transfer(ChipId([3; 16]), Timestamp(5)).to_vec()),
+    );
+    let short_le = apdu(Command::new(0x80, 0x10, 0, 0).with_le(5));
+    let get_response = apdu(Command::new(0x00, 0xC0, 0, 0).with_le(256));
+    let k = fixtures::grant_key();
+    let pers = apdu(
+        Command::new(0x80, 0x30, 0, 0).with_data(
+            Personalization {
+                grant_keys: vec![(k.id(), k.public_key())],
+                member: None,
+            }
+            .to_bytes()
+            .unwrap(),
+        ),
+    );
+    let applet_dir = corpus.join("chip_applet");
+    let sessions: Vec<(&str, Vec<Vec<u8>>)> = vec![
+        (
+            "write-read-delete",
+            vec![
+                info.clone(),
+                write_cmd.clone(),
+                list.clone(),
+                read.clone(),
+                delete.clone(),
+                list.clone(),
+            ],
+        ),
+        (
+            "replay",
+            vec![write_cmd.clone(), delete.clone(), write_cmd.clone()],
+        ),
+        (
+            "auth-transfer",
+            vec![write_cmd.clone(), auth.clone(), transfer.clone()],
+        ),
+        (
+            "lengths",
+            vec![
+                short_le.clone(),
+                info.clone(),
+                get_response.clone(),
+                auth.clone(),
+            ],
+        ),
+        (
+            "reset",
+            vec![
+                vec![0xFF, 0, 0, 0],
+                info.clone(),
+                select.clone(),
+                info.clone(),
+            ],
+        ),
+    ];
+    for (name, apdus) in &sessions {
+        write(&applet_dir, name, &frames(apdus));
+    }
+    let mut blank = frames(&[pers.clone(), info.clone()]);
+    blank[0] = 0;
+    write(&applet_dir, "blank-personalize", &blank);
+
+    let parse_dir = corpus.join("chip_apdu_parse");
+    for (i, a) in [select, info, write_cmd, delete, auth, transfer, pers]
+        .iter()
+        .enumerate()
+    {
+        write(&parse_dir, &format!("apdu-{i}"), a);
+    }
+    write(
+        &parse_dir,
+        "extended",
+        &apdu(
+            Command::new(0x80, 0x20, 0, 0)
+                .with_data(vec![1; 300])
+                .with_le(65_536),
+        ),
+    );
+
+    let paper_ticket = fixtures::paper_ticket(TicketSerial(9))
+        .sign(&fixtures::ticket_key())
+        .unwrap();
+    write(
+        &corpus.join("paper_payload"),
+        "fixture",
+        paper::encode_payload(&paper_ticket).as_bytes(),
+    );
+    println!("seeds written under {}", corpus.display());
+}
