@@ -1,0 +1,15 @@
+//! Any text as a paper ticket's QR payload (what a gate's scanner reads).
+//! Whatever parses must encode back to the same text.
+#![no_main]
+
+use eticket_chip::paper;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(ticket) = paper::parse_payload(text) {
+        assert_eq!(paper::encode_payload(&ticket), text);
+    }
+});
