@@ -190,3 +190,44 @@ fn a_fresh_connection_after_reinsertion_sees_the_same_chip() {
     assert_eq!(chip.info().unwrap().chip, id);
     assert_eq!(chip.list().unwrap()[0].slot, 4);
 }
+
+#[test]
+fn a_reset_by_another_application_is_ridden_over() {
+    use eticket_chip::host::Transport;
+    let _guard = READER.lock().unwrap_or_else(|e| e.into_inner());
+    let reader = vpcd_reader();
+    let _card = VirtualCardProcess::insert(&state_file("reset.state"), &reader);
+    let mut chip = Chip::connect(PcscTransport::connect(&reader).unwrap()).unwrap();
+    let id = chip.info().unwrap().chip;
+
+    // Another application connects and resets the card as it leaves.
+    other_reset(&reader);
+
+    // The transport reports the reset once (and reconnects) ...
+    let get_info = [0x80, 0x10, 0x00, 0x00, 0x00];
+    assert!(matches!(
+        chip.transport_mut().transmit(&get_info),
+        Err(Error::CardReset)
+    ));
+    // ... the card lost its selection with the reset ...
+    assert_eq!(
+        chip.transport_mut().transmit(&get_info).unwrap(),
+        [0x69, 0x85]
+    );
+    // ... and Chip selects again by itself after a reset.
+    other_reset(&reader);
+    assert_eq!(chip.info().unwrap().chip, id);
+}
+
+/// Reset the card from a second connection.
+fn other_reset(reader: &str) {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
+    let name = std::ffi::CString::new(reader).unwrap();
+    let other = ctx
+        .connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+        .unwrap();
+    other
+        .disconnect(pcsc::Disposition::ResetCard)
+        .map_err(|(_, e)| e)
+        .unwrap();
+}
