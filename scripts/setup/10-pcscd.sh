@@ -56,7 +56,9 @@ SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 pidfile=/run/pcscd/pcscd.pid
 if [ -s "$pidfile" ]; then
-    $SUDO kill "$(cat "$pidfile")" 2>/dev/null || true
+    # pcscd writes its pid with a trailing NUL byte: keep the digits only.
+    pid=$(tr -cd '0-9' <"$pidfile")
+    [ -n "$pid" ] && $SUDO kill "$pid" 2>/dev/null || true
 fi
 for _ in $(seq 1 50); do
     pgrep -x pcscd >/dev/null || break
