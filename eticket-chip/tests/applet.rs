@@ -468,3 +468,32 @@ fn every_accepted_mutation_advances_the_counter_by_one() {
         assert_eq!(m.counter, expect);
     }
 }
+
+#[test]
+fn host_resends_with_the_exact_le_after_6cxx() {
+    // A reader in the way that asks for 5 bytes the first time: the chip
+    // answers 6Cxx with the real length and the host asks again.
+    let mut applet = Applet::new(SecretKey::from_bytes(&[0x33; 32]).unwrap()).unwrap();
+    let mut sent = Vec::new();
+    let mut first = true;
+    let transport = eticket_chip::host::FnTransport::new(|apdu: &[u8]| {
+        let mut apdu = apdu.to_vec();
+        if first && apdu[1] == 0x10 {
+            first = false;
+            *apdu.last_mut().unwrap() = 5;
+        }
+        sent.push(apdu.clone());
+        Ok(applet.process(&apdu))
+    });
+    let info = {
+        let mut chip = Chip::connect(transport).unwrap();
+        chip.info().unwrap()
+    };
+    assert_eq!(info.counter, 0);
+    assert_eq!(
+        sent.len(),
+        3,
+        "SELECT, GET INFO with Le 5, GET INFO with the exact Le"
+    );
+    assert_eq!(sent[2].last(), Some(&(info.to_bytes().len() as u8)));
+}

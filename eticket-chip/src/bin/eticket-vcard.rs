@@ -87,10 +87,21 @@ fn run(opts: &Options) -> Result<()> {
         opts.port
     );
     let mut card = VirtualCard::new(Applet::with_state(state, store));
+    // While the reader is away, say so once, not every 200 ms.
+    let mut last_error = String::new();
     loop {
         match card.insert(opts.port) {
-            Ok(()) => eprintln!("eticket-vcard: the reader closed the connection"),
-            Err(e @ Error::Net { .. }) if !opts.once => eprintln!("eticket-vcard: {e}"),
+            Ok(()) => {
+                eprintln!("eticket-vcard: the reader closed the connection");
+                last_error.clear();
+            }
+            Err(e @ Error::Net { .. }) if !opts.once => {
+                let msg = e.to_string();
+                if msg != last_error {
+                    eprintln!("eticket-vcard: {msg}; trying again");
+                    last_error = msg;
+                }
+            }
             Err(e) => return Err(e),
         }
         if opts.once {
