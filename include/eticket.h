@@ -20,9 +20,6 @@
 // return; the buffer handed to it has this capacity.
 #define ETICKET_MAX_RESPONSE_LEN (4096 + 2)
 
-// Largest PNG module size accepted, in pixels.
-#define ETICKET_MAX_PNG_SCALE 32
-
 // Largest event information accepted, in bytes of JSON.
 #define ETICKET_MAX_EVENT_INFO_LEN ((4 * 1024) * 1024)
 
@@ -304,8 +301,8 @@ typedef struct eticket_venue_settings {
 extern "C" {
 #endif // __cplusplus
 
-// Wrap the caller's transmit function as a chip. Nothing is sent yet; the
-// first call that talks to the chip selects the eticket application.
+// Wrap the caller's transmit function as a chip and select the eticket
+// application (the callback is called during this call already).
 //
 // # Safety
 //
@@ -423,8 +420,9 @@ eticket_result eticket_pcsc_wait_for_card(const char *reader_name, uint32_t time
 // `out_len` points to a writable `size_t`.
 eticket_result eticket_error(uint32_t code, char *buf, size_t buf_len, size_t *out_len);
 
-// Admit or refuse a scanned paper ticket `(data, len)` (the QR code's
-// bytes) at `now` (Unix seconds). Every scan is logged; a refusal is an
+// Admit or refuse a scanned paper ticket `(data, len)` at `now` (Unix
+// seconds): the QR code's text (`ET1:…`, not NUL-terminated) or the signed
+// ticket's raw bytes. Every scan is logged; a refusal is an
 // outcome, not an error: errors mean the entry log could not be written
 // and the gate must stay closed. Free the outcome with
 // `eticket_outcome_free`.
@@ -588,32 +586,51 @@ eticket_result eticket_key_set_version(const struct eticket_key_set *keys, uint6
 // `keys` is NULL or a live handle, not used afterwards.
 void eticket_key_set_free(struct eticket_key_set *keys);
 
-// Render the signed ticket `(ticket, ticket_len)` as an SVG document into
+// Render the signed paper ticket `(ticket, ticket_len)` of the event
+// `(event_json, event_json_len)` as an SVG document (QR code and stub) into
 // `buf` (UTF-8, not NUL-terminated), its length into `*out_len`. The output
-// is deterministic: call with a NULL buffer and 0 to learn the size.
+// is deterministic: call with NULL and 0 to learn the size. A ticket bound
+// to a chip, or for another event, is `ETICKET_RESULT_PAPER_RENDER`.
 //
 // # Safety
 //
-// `(ticket, ticket_len)` is readable; `buf` has `buf_len` writable bytes
-// (or is NULL with 0); `out_len` is writable.
+// Byte inputs are readable for their lengths; `buf` has `buf_len` writable
+// bytes (or is NULL with 0); `out_len` is writable.
 eticket_result eticket_paper_render_svg(const uint8_t *ticket,
                                         size_t ticket_len,
+                                        const uint8_t *event_json,
+                                        size_t event_json_len,
                                         uint8_t *buf,
                                         size_t buf_len,
                                         size_t *out_len);
 
-// Render the signed ticket as a grayscale PNG with `scale` pixels per
-// module (1 to `ETICKET_MAX_PNG_SCALE`), as `eticket_paper_render_svg`.
+// Render the paper ticket as a grayscale PNG (QR code and stub), as
+// `eticket_paper_render_svg`.
 //
 // # Safety
 //
 // As `eticket_paper_render_svg`.
 eticket_result eticket_paper_render_png(const uint8_t *ticket,
                                         size_t ticket_len,
-                                        uint32_t scale,
+                                        const uint8_t *event_json,
+                                        size_t event_json_len,
                                         uint8_t *buf,
                                         size_t buf_len,
                                         size_t *out_len);
+
+// The QR code's text for a signed ticket (`ET1:` ‖ base45), NUL-terminated,
+// for printers with their own QR engine. `*out_len` excludes the NUL; on
+// `ETICKET_RESULT_BUFFER_TOO_SMALL` it is the size needed with the NUL.
+//
+// # Safety
+//
+// `(ticket, ticket_len)` is readable; `buf` has `buf_len` writable bytes
+// (or is NULL with 0); `out_len` is writable.
+eticket_result eticket_paper_payload(const uint8_t *ticket,
+                                     size_t ticket_len,
+                                     char *buf,
+                                     size_t buf_len,
+                                     size_t *out_len);
 
 // A new, empty list (version 0) for `event_id`, for events nothing was
 // revoked for yet.

@@ -14,6 +14,7 @@
 //! | `delta.bin` | signed delta v1 → v2: serial 14 generation 0 |
 //! | `event.json` | the event information |
 //! | `paper_1.bin`, `paper_13.bin`, `paper_14.bin` | signed paper tickets |
+//! | `paper_2.txt` | paper ticket 2 as its QR code's text (`ET1:` + base45) |
 //! | `card_gate.state` | a personalized card holding ticket 30 (generation 0) |
 //! | `card_a.state`, `card_b.state` | personalized blank cards A and B |
 //! | `ticket_a.bin`, `grant_write_a.bin` | ticket 20 for card A and its write grant (at its counter) |
@@ -130,6 +131,15 @@ fn main() {
             .unwrap();
         write(&dir, &format!("paper_{serial}.bin"), paper.as_bytes());
     }
+
+    let paper = fixtures::paper_ticket(TicketSerial(2))
+        .sign(&fixtures::ticket_key())
+        .unwrap();
+    write(
+        &dir,
+        "paper_2.txt",
+        eticket_chip::paper::encode_payload(&paper).as_bytes(),
+    );
 
     let mut gate_card = card(&dir.join("card_gate.state"), 0xC1);
     let info = gate_card.info().unwrap();

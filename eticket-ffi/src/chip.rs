@@ -4,12 +4,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use ::eticket_chip::apdu::{Command, SHORT_MAX_NE};
 use ::eticket_chip::host::{Chip, Transport};
-use ::eticket_chip::protocol::{AUTH_RESPONSE_LEN, CLA_ISO, INS_INTERNAL_AUTHENTICATE};
-use ::eticket_gate::chip::{ChipIdentity, PresentedChip};
-use eticket_core::chipauth::CHALLENGE_LEN;
-use eticket_core::crypto::{PUBLIC_KEY_LEN, SIGNATURE_LEN};
 
 use crate::ffi::{BoxHandle, Out, OutBuf, bytes};
 use crate::panic::{boundary, boundary_void};
@@ -105,8 +100,8 @@ impl Transport for CallbackTransport {
     }
 }
 
-/// Wrap the caller's transmit function as a chip. Nothing is sent yet; the
-/// first call that talks to the chip selects the eticket application.
+/// Wrap the caller's transmit function as a chip and select the eticket
+/// application (the callback is called during this call already).
 ///
 /// # Safety
 ///
@@ -358,48 +353,6 @@ pub(crate) unsafe fn write_mutation(out: *mut eticket_mutation, m: ::eticket_chi
 pub unsafe extern "C" fn eticket_chip_free(chip: *mut eticket_chip) {
     // SAFETY: NULL or a live handle freed once, by the caller's contract.
     boundary_void(|| unsafe { eticket_chip::free(chip) });
-}
-
-/// A host chip as the gate sees it.
-pub(crate) struct PresentChip<'a>(pub(crate) &'a mut HostChip);
-
-fn gate_err(e: ::eticket_chip::Error) -> ::eticket_gate::Error {
-    ::eticket_gate::Error::Chip(e.to_string())
-}
-
-impl PresentedChip for PresentChip<'_> {
-    fn identity(&mut self) -> ::eticket_gate::Result<ChipIdentity> {
-        let info = self.0.info().map_err(gate_err)?;
-        Ok(ChipIdentity {
-            id: info.chip,
-            public_key: info.public_key.to_uncompressed().to_vec(),
-        })
-    }
-
-    fn tickets(&mut self) -> ::eticket_gate::Result<Vec<Vec<u8>>> {
-        let stored = self.0.tickets().map_err(gate_err)?;
-        Ok(stored.into_iter().map(|s| s.ticket.into_bytes()).collect())
-    }
-
-    fn answer(&mut self, challenge: &[u8; CHALLENGE_LEN]) -> ::eticket_gate::Result<[u8; 64]> {
-        // The host's `authenticate` verifies and returns only the id; the
-        // gate verifies itself and needs the signature.
-        let cmd = Command::new(CLA_ISO, INS_INTERNAL_AUTHENTICATE, 0, 0)
-            .with_data(challenge.to_vec())
-            .with_le(SHORT_MAX_NE);
-        let data = self
-            .0
-            .exchange(&cmd, "INTERNAL AUTHENTICATE")
-            .map_err(gate_err)?;
-        if data.len() != AUTH_RESPONSE_LEN || AUTH_RESPONSE_LEN != SIGNATURE_LEN + PUBLIC_KEY_LEN {
-            return Err(::eticket_gate::Error::Chip(
-                "INTERNAL AUTHENTICATE answer has the wrong length".into(),
-            ));
-        }
-        let mut sig = [0u8; SIGNATURE_LEN];
-        sig.copy_from_slice(&data[..SIGNATURE_LEN]);
-        Ok(sig)
-    }
 }
 
 /// The names of the PC/SC readers pcscd knows, as a PC/SC multi-string: each

@@ -7,7 +7,7 @@ use std::ffi::c_char;
 use ::eticket_gate::{Gate, Outcome, Verdict};
 use eticket_core::time::Timestamp;
 
-use crate::chip::{PresentChip, eticket_chip};
+use crate::chip::eticket_chip;
 use crate::ffi::{BoxHandle, Out, OutBuf, bytes};
 use crate::panic::{boundary, boundary_void};
 use crate::result::eticket_result;
@@ -111,8 +111,22 @@ fn scan(
     })
 }
 
-/// Admit or refuse a scanned paper ticket `(data, len)` (the QR code's
-/// bytes) at `now` (Unix seconds). Every scan is logged; a refusal is an
+/// The signed ticket bytes of a scan: the QR code's text `ET1:…` decoded,
+/// or the bytes as they are (a ticket passed on raw). Text that does not
+/// decode is passed on as it is and refused as malformed.
+fn scanned(data: &[u8]) -> Vec<u8> {
+    let text = std::str::from_utf8(data)
+        .ok()
+        .filter(|t| t.starts_with(::eticket_chip::paper::PAYLOAD_PREFIX));
+    match text.map(::eticket_chip::paper::parse_payload) {
+        Some(Ok(ticket)) => ticket.into_bytes(),
+        _ => data.to_vec(),
+    }
+}
+
+/// Admit or refuse a scanned paper ticket `(data, len)` at `now` (Unix
+/// seconds): the QR code's text (`ET1:…`, not NUL-terminated) or the signed
+/// ticket's raw bytes. Every scan is logged; a refusal is an
 /// outcome, not an error: errors mean the entry log could not be written
 /// and the gate must stay closed. Free the outcome with
 /// `eticket_outcome_free`.
@@ -131,8 +145,8 @@ pub unsafe extern "C" fn eticket_gate_admit_paper(
 ) -> eticket_result {
     scan(gate, out, |g| {
         // SAFETY: readable by the caller's contract.
-        let payload = unsafe { bytes(data, len)? };
-        Ok(g.admit_paper(payload, Timestamp(now))?)
+        let payload = scanned(unsafe { bytes(data, len)? });
+        Ok(g.admit_paper(&payload, Timestamp(now))?)
     })
 }
 
@@ -151,8 +165,8 @@ pub unsafe extern "C" fn eticket_gate_exit_paper(
 ) -> eticket_result {
     scan(gate, out, |g| {
         // SAFETY: readable by the caller's contract.
-        let payload = unsafe { bytes(data, len)? };
-        Ok(g.exit_paper(payload, Timestamp(now))?)
+        let payload = scanned(unsafe { bytes(data, len)? });
+        Ok(g.exit_paper(&payload, Timestamp(now))?)
     })
 }
 
@@ -176,7 +190,7 @@ pub unsafe extern "C" fn eticket_gate_admit_chip(
     scan(gate, out, |g| {
         // SAFETY: a live, unshared handle by the caller's contract.
         let chip = unsafe { eticket_chip::as_mut(chip)? };
-        Ok(g.admit_chip(&mut PresentChip(chip), Timestamp(now))?)
+        Ok(g.admit_chip(chip, Timestamp(now))?)
     })
 }
 
@@ -195,7 +209,7 @@ pub unsafe extern "C" fn eticket_gate_exit_chip(
     scan(gate, out, |g| {
         // SAFETY: a live, unshared handle by the caller's contract.
         let chip = unsafe { eticket_chip::as_mut(chip)? };
-        Ok(g.exit_chip(&mut PresentChip(chip), Timestamp(now))?)
+        Ok(g.exit_chip(chip, Timestamp(now))?)
     })
 }
 

@@ -307,30 +307,38 @@ static void chips_and_paper(const char *data) {
 
     EXPECT(eticket_chip_open_pcsc(NULL, &chip), NUL);
 
-    EXPECT(eticket_paper_render_svg(NULL, 5, buf, sizeof buf, &n), NUL);
-    EXPECT(eticket_paper_render_svg(garbage, sizeof garbage, buf, sizeof buf,
-                                    NULL),
-           NUL);
-    EXPECT(eticket_paper_render_svg(garbage, sizeof garbage, buf, sizeof buf,
-                                    &n),
-           ETICKET_RESULT_MALFORMED);
-    EXPECT(eticket_paper_render_png(garbage, sizeof garbage, 0, buf,
-                                    sizeof buf, &n),
-           ETICKET_RESULT_INVALID_PARAMETER);
-    EXPECT(eticket_paper_render_png(garbage, sizeof garbage, 3, buf,
-                                    sizeof buf, &n),
-           ETICKET_RESULT_MALFORMED);
     {
-        size_t len;
+        size_t len, event_len;
         unsigned char *paper = read_file(data, "paper_1.bin", &len);
-        EXPECT(eticket_paper_render_png(paper, len, 0, NULL, 0, &n),
-               ETICKET_RESULT_INVALID_PARAMETER);
-        EXPECT(eticket_paper_render_png(paper, len, 1000, NULL, 0, &n),
-               ETICKET_RESULT_INVALID_PARAMETER);
-        EXPECT(eticket_paper_render_png(paper, len, 2, buf, sizeof buf, &n),
+        unsigned char *event = read_file(data, "event.json", &event_len);
+        char text[8];
+        EXPECT(eticket_paper_render_svg(NULL, 5, event, event_len, buf,
+                                        sizeof buf, &n),
+               NUL);
+        EXPECT(eticket_paper_render_svg(paper, len, NULL, 5, buf, sizeof buf,
+                                        &n),
+               NUL);
+        EXPECT(eticket_paper_render_svg(paper, len, event, event_len, buf,
+                                        sizeof buf, NULL),
+               NUL);
+        EXPECT(eticket_paper_render_svg(garbage, sizeof garbage, event,
+                                        event_len, buf, sizeof buf, &n),
+               ETICKET_RESULT_MALFORMED);
+        EXPECT(eticket_paper_render_png(paper, len, garbage, sizeof garbage,
+                                        buf, sizeof buf, &n),
+               ETICKET_RESULT_INVALID_EVENT_INFO);
+        EXPECT(eticket_paper_render_png(paper, len, event, event_len, buf,
+                                        sizeof buf, &n),
                ETICKET_RESULT_BUFFER_TOO_SMALL);
         CHECK(n > sizeof buf);
+        EXPECT(eticket_paper_payload(paper, len, text, sizeof text, &n),
+               ETICKET_RESULT_BUFFER_TOO_SMALL);
+        CHECK(n > sizeof text);
+        EXPECT(eticket_paper_payload(garbage, sizeof garbage, text,
+                                     sizeof text, &n),
+               ETICKET_RESULT_MALFORMED);
         free(paper);
+        free(event);
     }
 }
 

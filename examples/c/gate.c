@@ -177,6 +177,7 @@ int main(int argc, char **argv) {
     /* Paper: the first scan wins, a copy is refused, a revoked one too. */
     admit_paper(gate, data_dir, "paper_1.bin", 0);
     admit_paper(gate, data_dir, "paper_1.bin", 107); /* paper already used */
+    admit_paper(gate, data_dir, "paper_2.txt", 0);   /* the QR code's text */
     admit_paper(gate, data_dir, "paper_13.bin", 11); /* revoked */
     admit_paper(gate, data_dir, "paper_14.bin", 0);  /* not revoked yet */
 

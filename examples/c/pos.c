@@ -37,27 +37,32 @@ static eticket_chip *open_card(const char *data_dir, const char *file,
 
 /* Render a paper ticket: ask for the size, allocate, render, save. */
 static void render(const unsigned char *ticket, size_t len,
+                   const unsigned char *event, size_t event_len,
                    const char *work_dir, int png) {
     size_t need = 0, n = 0;
     unsigned char *buf;
     char path[4096];
     FILE *f;
     eticket_result r =
-        png ? eticket_paper_render_png(ticket, len, 4, NULL, 0, &need)
-            : eticket_paper_render_svg(ticket, len, NULL, 0, &need);
+        png ? eticket_paper_render_png(ticket, len, event, event_len, NULL, 0,
+                                       &need)
+            : eticket_paper_render_svg(ticket, len, event, event_len, NULL, 0,
+                                       &need);
     EXPECT(r, ETICKET_RESULT_BUFFER_TOO_SMALL);
     buf = malloc(need);
     if (buf == NULL) {
         exit(2);
     }
-    r = png ? eticket_paper_render_png(ticket, len, 4, buf, need, &n)
-            : eticket_paper_render_svg(ticket, len, buf, need, &n);
+    r = png ? eticket_paper_render_png(ticket, len, event, event_len, buf,
+                                       need, &n)
+            : eticket_paper_render_svg(ticket, len, event, event_len, buf,
+                                       need, &n);
     EXPECT(r, ETICKET_RESULT_OK);
     CHECK(n == need);
     if (png) {
         CHECK(n > 8 && memcmp(buf, "\x89PNG\r\n\x1a\n", 8) == 0);
     } else {
-        CHECK(n > 5 && memcmp(buf, "<?xml", 5) == 0);
+        CHECK(n > 4 && memcmp(buf, "<svg", 4) == 0);
     }
     snprintf(path, sizeof path, "%s/ticket.%s", work_dir, png ? "png" : "svg");
     f = fopen(path, "wb");
@@ -71,9 +76,11 @@ static void render(const unsigned char *ticket, size_t len,
 
 int main(int argc, char **argv) {
     const char *data_dir, *work_dir;
-    size_t root_len, keys_len, ta_len, ga_len, da_len, tb_len, gb_len, id_len;
+    size_t root_len, keys_len, ta_len, ga_len, da_len, tb_len, gb_len, id_len,
+        paper_len, event_len;
     unsigned char *root, *keys_bytes, *ticket_a, *grant_a, *delete_a,
-        *ticket_b, *grant_b, *id_b;
+        *ticket_b, *grant_b, *id_b, *paper, *event;
+    char qr_text[512];
     eticket_key_set *keys = NULL;
     eticket_test_card *card_a = NULL, *card_b = NULL;
     eticket_chip *a, *b;
@@ -96,6 +103,8 @@ int main(int argc, char **argv) {
     ticket_b = read_file(data_dir, "ticket_b.bin", &tb_len);
     grant_b = read_file(data_dir, "grant_write_b.bin", &gb_len);
     id_b = read_file(data_dir, "chip_b.id", &id_len);
+    paper = read_file(data_dir, "paper_1.bin", &paper_len);
+    event = read_file(data_dir, "event.json", &event_len);
     EXPECT(eticket_key_set_load(keys_bytes, keys_len, DEMO_ROOT_KEY_ID, root,
                                 root_len, &keys),
            ETICKET_RESULT_OK);
@@ -136,9 +145,18 @@ int main(int argc, char **argv) {
            ETICKET_RESULT_OK);
     CHECK(n == ta_len && memcmp(read_back, ticket_a, n) == 0);
 
-    /* 4. The paper ticket for the printer. */
-    render(ticket_a, ta_len, work_dir, 0);
-    render(ticket_a, ta_len, work_dir, 1);
+    /* 4. A paper ticket for the printer: QR code and stub, or just the QR
+     *    code's text for a printer with its own QR engine. A chip's ticket
+     *    is not printed. */
+    render(paper, paper_len, event, event_len, work_dir, 0);
+    render(paper, paper_len, event, event_len, work_dir, 1);
+    EXPECT(eticket_paper_payload(paper, paper_len, qr_text, sizeof qr_text, &n),
+           ETICKET_RESULT_OK);
+    CHECK(n > 4 && strncmp(qr_text, "ET1:", 4) == 0);
+    printf("QR text: %.20s... (%zu characters)\n", qr_text, n);
+    EXPECT(eticket_paper_render_svg(ticket_a, ta_len, event, event_len, NULL, 0,
+                                    &n),
+           ETICKET_RESULT_PAPER_RENDER);
 
     /* 5. Transfer to chip B: chip A signs the request for the center. */
     EXPECT(eticket_chip_sign_transfer(a, m.slot, id_b, id_len, DEMO_NOW,
@@ -175,6 +193,8 @@ int main(int argc, char **argv) {
     free(ticket_b);
     free(grant_b);
     free(id_b);
+    free(paper);
+    free(event);
     if (failures != 0) {
         fprintf(stderr, "pos: %d check(s) failed\n", failures);
         return 1;

@@ -30,7 +30,8 @@ enum Case {
     EventInfo(Vec<u8>),
     Paper { data: Vec<u8>, exit: bool },
     Chip { answers: Vec<Vec<u8>>, ops: Vec<ChipOp> },
-    Render { data: Vec<u8>, png: bool, scale: u32, cap: u16 },
+    Render { data: Vec<u8>, png: bool, fixture_event: bool, cap: u16 },
+    Payload { data: Vec<u8>, cap: u8 },
     Error { code: u32, cap: u8 },
 }
 
@@ -53,6 +54,7 @@ struct State {
     list: *mut eticket_revocation_list,
     venue: *mut eticket_venue,
     gate: *mut eticket_gate,
+    event: Vec<u8>,
     _dir: tempfile::TempDir,
 }
 
@@ -72,6 +74,7 @@ fn state() -> State {
         list: null_mut(),
         venue: null_mut(),
         gate: null_mut(),
+        event: event.clone(),
         _dir: dir,
     };
     unsafe {
@@ -221,13 +224,21 @@ fuzz_target!(|case: Case| {
                     eticket_outcome_free(o);
                 }
                 Case::Chip { answers, ops } => chip_ops(s, answers, ops),
-                Case::Render { data, png, scale, cap } => with_buf(cap.into(), |b, c, n| {
-                    if png {
-                        eticket_paper_render_png(data.as_ptr(), data.len(), scale % 8, b, c, n)
-                    } else {
-                        eticket_paper_render_svg(data.as_ptr(), data.len(), b, c, n)
-                    }
-                }),
+                Case::Render { data, png, fixture_event, cap } => {
+                    // Either the real event with fuzzed ticket bytes, or the
+                    // fuzzed bytes as both (exercising the JSON parser).
+                    let event = if fixture_event { s.event.clone() } else { data.clone() };
+                    with_buf(cap.into(), |b, c, n| {
+                        if png {
+                            eticket_paper_render_png(data.as_ptr(), data.len(), event.as_ptr(), event.len(), b, c, n)
+                        } else {
+                            eticket_paper_render_svg(data.as_ptr(), data.len(), event.as_ptr(), event.len(), b, c, n)
+                        }
+                    })
+                }
+                Case::Payload { data, cap } => {
+                    with_buf(cap.into(), |b, c, n| eticket_paper_payload(data.as_ptr(), data.len(), b.cast(), c, n))
+                }
                 Case::Error { code, cap } => {
                     with_buf(cap.into(), |b, c, n| eticket_error(code, b.cast(), c, n));
                     with_buf(cap.into(), |b, c, n| eticket_reason_text(code as u16, b.cast(), c, n));
