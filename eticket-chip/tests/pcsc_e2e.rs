@@ -167,6 +167,13 @@ fn chip_life_through_pcscd_and_vpcd() {
     assert_eq!(info.counter, counter + 1);
     assert!(info.personalized);
     assert_eq!(chip.authenticate(&[1; 32]).unwrap(), id);
+
+    // LIST and the READs in one PC/SC transaction.
+    let in_one = chip
+        .transport_mut()
+        .transaction(|card| Chip::connect(card)?.tickets())
+        .unwrap();
+    assert_eq!(in_one.len(), 2);
 }
 
 #[test]

@@ -160,6 +160,63 @@ fn connect_card(ctx: &Context, reader: &CString) -> Result<Card> {
     }
 }
 
+impl PcscTransport {
+    /// Run `f` inside one PC/SC transaction: no other application's APDUs
+    /// come between the ones `f` sends (e.g. LIST and the READs of
+    /// [`Chip::tickets`](super::Chip::tickets)). Keep it short: other
+    /// applications wait for the card meanwhile. A reset inside the
+    /// transaction ends it with [`Error::CardReset`]; call again.
+    ///
+    /// ```no_run
+    /// use eticket_chip::host::Chip;
+    /// use eticket_chip::host::pcsc::PcscTransport;
+    /// let mut t = PcscTransport::connect("Virtual PCD 00 00")?;
+    /// let tickets = t.transaction(|card| Chip::connect(card)?.tickets())?;
+    /// # Ok::<(), eticket_chip::Error>(())
+    /// ```
+    pub fn transaction<R>(&mut self, f: impl FnOnce(&mut dyn Transport) -> Result<R>) -> Result<R> {
+        let outcome = match self.card.transaction() {
+            Ok(tx) => {
+                let mut inside = InTransaction {
+                    card: &tx,
+                    buf: &mut self.buf,
+                };
+                let result = f(&mut inside);
+                tx.end(Disposition::LeaveCard)
+                    .map_err(|(_, e)| pcsc_err("ending a transaction")(e))?;
+                Ok(result)
+            }
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(result) => result,
+            Err(pcsc::Error::ResetCard) => {
+                self.card
+                    .reconnect(ShareMode::Shared, Protocols::ANY, Disposition::LeaveCard)
+                    .map_err(pcsc_err("reconnecting after a reset"))?;
+                Err(Error::CardReset)
+            }
+            Err(e) => Err(pcsc_err("beginning a transaction")(e)),
+        }
+    }
+}
+
+/// The card while a transaction holds it.
+struct InTransaction<'a> {
+    card: &'a Card,
+    buf: &'a mut Vec<u8>,
+}
+
+impl Transport for InTransaction<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>> {
+        match self.card.transmit(command, self.buf) {
+            Ok(response) => Ok(response.to_vec()),
+            Err(pcsc::Error::ResetCard | pcsc::Error::RemovedCard) => Err(Error::CardReset),
+            Err(e) => Err(pcsc_err("transmitting an APDU")(e)),
+        }
+    }
+}
+
 impl Transport for PcscTransport {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>> {
         let err = match self.card.transmit(command, &mut self.buf) {
