@@ -98,33 +98,67 @@ pub enum SelectOp {
 /// sel.invert(&map);
 /// assert_eq!(sel.count() + n, map.cells().iter().filter(|c| !c.blocked).count());
 /// ```
+///
+/// Serialized as the number of cells of its map and the selected cells as
+/// runs of cell ids `[start, end)`, which any JSON reader (JavaScript
+/// included) reads exactly: `{"len":390,"runs":[[0,22],[40,64]]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "SelectionData")]
+#[serde(try_from = "SelectionData", into = "SelectionData")]
 pub struct Selection {
     bits: Vec<u64>,
     len: usize,
 }
 
 /// The serialized form, checked on the way in.
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct SelectionData {
-    bits: Vec<u64>,
-    len: usize,
+    len: u32,
+    runs: Vec<(u32, u32)>,
 }
 
 impl TryFrom<SelectionData> for Selection {
     type Error = AllocError;
     fn try_from(d: SelectionData) -> Result<Self> {
-        let tail_clear = d.len % 64 == 0 || d.bits.last().is_none_or(|w| w >> (d.len % 64) == 0);
-        if d.bits.len() != d.len.div_ceil(64) || !tail_clear {
+        let len = d.len as usize;
+        if len > crate::map::MAX_CELLS {
             return Err(AllocError::InvalidRequest(
-                "selection bits do not match its length".into(),
+                "selection longer than any map".into(),
             ));
         }
-        Ok(Selection {
-            bits: d.bits,
-            len: d.len,
-        })
+        let mut sel = Selection {
+            bits: vec![0; len.div_ceil(64)],
+            len,
+        };
+        // Runs must be ascending and apart, which also bounds the work by `len`.
+        let mut prev_end = 0u32;
+        for (start, end) in d.runs {
+            if start < prev_end || start >= end || end as usize > len {
+                return Err(AllocError::InvalidRequest(format!(
+                    "selection run [{start}, {end}) is empty, out of order or outside its {len} cells"
+                )));
+            }
+            prev_end = end;
+            for i in start..end {
+                sel.set(i as usize, true);
+            }
+        }
+        Ok(sel)
+    }
+}
+
+impl From<Selection> for SelectionData {
+    fn from(sel: Selection) -> Self {
+        let mut runs: Vec<(u32, u32)> = Vec::new();
+        for c in sel.iter() {
+            match runs.last_mut() {
+                Some(last) if last.1 == c.0 => last.1 += 1,
+                _ => runs.push((c.0, c.0 + 1)),
+            }
+        }
+        SelectionData {
+            len: sel.len as u32,
+            runs,
+        }
     }
 }
 

@@ -291,8 +291,10 @@ fn invalid_ratios_are_refused() {
 
 #[test]
 fn malformed_selection_json_is_refused() {
-    assert!(serde_json::from_str::<Selection>(r#"{"bits":[],"len":100}"#).is_err());
-    assert!(serde_json::from_str::<Selection>(r#"{"bits":[8],"len":3}"#).is_err());
+    assert!(serde_json::from_str::<Selection>(r#"{"len":100,"runs":[[5,101]]}"#).is_err());
+    assert!(serde_json::from_str::<Selection>(r#"{"len":100,"runs":[[9,8]]}"#).is_err());
+    assert!(serde_json::from_str::<Selection>(r#"{"len":100,"runs":[[0,50],[0,50]]}"#).is_err());
+    assert!(serde_json::from_str::<Selection>(r#"{"len":100000000,"runs":[]}"#).is_err());
     let map = small_hall().unwrap();
     let mut sel = Selection::new(&map);
     sel.add(
@@ -303,7 +305,13 @@ fn malformed_selection_json_is_refused() {
         },
     )
     .unwrap();
-    let back: Selection = serde_json::from_str(&serde_json::to_string(&sel).unwrap()).unwrap();
+    let json = serde_json::to_string(&sel).unwrap();
+    let first = map.find(BlockId(2), 5, 1).unwrap().0;
+    assert_eq!(
+        json,
+        format!(r#"{{"len":376,"runs":[[{first},{}]]}}"#, first + 28)
+    );
+    let back: Selection = serde_json::from_str(&json).unwrap();
     assert_eq!(back, sel);
     // A selection of another map is refused, not misapplied.
     let other = eticket_alloc::stadium::stadium(eticket_alloc::stadium::StadiumSpec {
