@@ -14,7 +14,10 @@
 //!   in-process, a caller's transmit function, or PC/SC (feature `pcsc`).
 //! - [`vpcd`]: the virtual card protocol of pcscd's vpcd driver, used by the
 //!   `eticket-vcard` program.
-//! - [`paper`]: paper tickets (c20) as QR codes (SVG, PNG) with a stub.
+//! - [`paper`]: paper tickets (c20) as QR codes (SVG, PNG) with a stub; the QR
+//!   text is `ET1:` and the ticket in [`base45`].
+//! - the `eticket-vcard` program: the applet over a state file as a virtual
+//!   card in pcscd's vpcd reader.
 //!
 //! ```
 //! use eticket_chip::host::{Chip, InProcessCard};

@@ -56,8 +56,8 @@ impl ChipState {
         self.chip
     }
 
-    /// The chip's secret key.
-    pub fn secret(&self) -> &SecretKey {
+    /// The chip's secret key (never leaves the chip but through the state file).
+    pub(crate) fn secret(&self) -> &SecretKey {
         &self.secret
     }
 
