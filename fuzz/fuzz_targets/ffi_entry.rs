@@ -77,6 +77,7 @@ fn state() -> State {
         event: event.clone(),
         _dir: dir,
     };
+    // SAFETY: every pointer is a live local of the length given.
     unsafe {
         ok(eticket_key_set_load(signed.as_ptr(), signed.len(), 100, pk.as_ptr(), 65, &mut s.keys));
         ok(eticket_revocation_list_empty(fixtures::EVENT.0, &mut s.list));
@@ -104,12 +105,14 @@ unsafe extern "C" fn scripted(
     resp_cap: usize,
     resp_len: *mut usize,
 ) -> u32 {
+    // SAFETY: `chip_ops` passes a live `Script` it does not touch during the call.
     let script = unsafe { &mut *userdata.cast::<Script>() };
     let Some(answer) = script.answers.get(script.next) else {
         return eticket_transmit_status::Failed as u32;
     };
     script.next += 1;
     let n = answer.len().min(resp_cap);
+    // SAFETY: the library lends `resp_cap` writable bytes and a writable length.
     unsafe {
         std::ptr::copy_nonoverlapping(answer.as_ptr(), resp, n);
         *resp_len = answer.len();
@@ -133,11 +136,13 @@ fn chip_ops(s: &State, answers: Vec<Vec<u8>>, ops: Vec<ChipOp>) {
     let mut script = Script { answers, next: 0 };
     let mut chip = null_mut();
     let ud: *mut c_void = (&raw mut script).cast();
+    // SAFETY: `script` outlives the chip handle, freed at the end.
     if unsafe { eticket_chip_open_callback(Some(scripted), ud, &mut chip) } != eticket_result::Ok {
         assert!(chip.is_null());
         return;
     }
     for op in ops.into_iter().take(8) {
+        // SAFETY: live handles and locals of the lengths given.
         unsafe {
             match op {
                 ChipOp::Info => {
@@ -174,6 +179,7 @@ fn chip_ops(s: &State, answers: Vec<Vec<u8>>, ops: Vec<ChipOp>) {
             }
         }
     }
+    // SAFETY: opened above, freed once.
     unsafe { eticket_chip_free(chip) };
 }
 
@@ -181,6 +187,7 @@ fuzz_target!(|case: Case| {
     STATE.with(|cell| {
         let mut cell = cell.borrow_mut();
         let s = cell.get_or_insert_with(state);
+        // SAFETY: the state's handles are live; the rest are live locals.
         unsafe {
             match case {
                 Case::KeySet { data, root, root_id } => {
