@@ -300,3 +300,68 @@ fn inventory_search_matches_plain_search_after_sales() {
         }
     }
 }
+
+/// Distributors racing within their own allotments never sell each other's
+/// seats, and between them sell every seat of their allotments exactly once.
+#[test]
+fn hammering_within_allotments_keeps_pools_apart() {
+    use eticket_alloc::allotment::RatioOptions;
+    use eticket_core::allotment::{AllotmentRatios, RatioShare};
+    let map = Arc::new(small_hall().unwrap());
+    let mut allot = Allotments::new(&map);
+    let mut stalls = Selection::new(&map);
+    stalls
+        .add(&map, &Shape::Block { block: BlockId(1) })
+        .unwrap();
+    let share = |d, w| RatioShare {
+        distributor: DistributorId(d),
+        weight: w,
+        seat_type: None,
+    };
+    let ratios = AllotmentRatios {
+        shares: vec![share(1, 1), share(2, 1)],
+    };
+    allot
+        .allocate_by_ratio(&map, &ratios, Some(&stalls), RatioOptions::default())
+        .unwrap();
+    let inv = Arc::new(SeatInventory::new(map.clone(), &allot).unwrap());
+    let barrier = Arc::new(Barrier::new(6));
+    let handles: Vec<_> = (0..6u16)
+        .map(|t| {
+            let (inv, barrier) = (inv.clone(), barrier.clone());
+            thread::spawn(move || {
+                let d = DistributorId(1 + t % 2);
+                barrier.wait();
+                let mut sold = Vec::new();
+                for seat_type in [CAT_A, CAT_B, WHEELCHAIR] {
+                    let mut req = BestRequest::new(1 + t % 3, seat_type);
+                    req.pool = Pool::Distributor(d);
+                    req.allow_split = true;
+                    loop {
+                        let hold = inv.hold_best(&req, NOW, 30).or_else(|_| {
+                            req.count = 1;
+                            inv.hold_best(&req, NOW, 30)
+                        });
+                        let Ok(hold) = hold else { break };
+                        for c in &hold.cells {
+                            sold.push((d, *c));
+                        }
+                        inv.confirm(&hold.token, NOW).unwrap();
+                    }
+                }
+                sold
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.join().unwrap());
+    }
+    let unique: HashSet<_> = all.iter().map(|(_, c)| *c).collect();
+    assert_eq!(unique.len(), all.len(), "a seat was sold twice");
+    for (d, c) in &all {
+        assert_eq!(allot.owner(*c), Some(*d), "sold outside its allotment");
+    }
+    let allotted = allot.owners().iter().filter(|o| o.is_some()).count();
+    assert_eq!(all.len(), allotted);
+}
