@@ -2,7 +2,7 @@
 //! QR code with a human-readable stub, and read back at the gate.
 //!
 //! The QR code holds text: `ET1:` followed by the signed ticket bytes in
-//! [`base45`](crate::base45). Both parts use only the QR alphanumeric alphabet,
+//! [`base45`]. Both parts use only the QR alphanumeric alphabet,
 //! so the code stores 8.25 bits per ticket byte. The fixture paper ticket (95
 //! bytes) becomes 146 characters, a version 6 code (41×41 modules) at error
 //! correction level M; a 110-byte ticket would be 169 characters, version 7. The gate parses
