@@ -40,12 +40,25 @@ fn toml_str(s: &str) -> String {
 }
 
 fn document(case: &Case) -> Option<String> {
-    let Case::Rows { rows, legend, rotation, first_row, origin, right_to_left } = case else {
+    let Case::Rows {
+        rows,
+        legend,
+        rotation,
+        first_row,
+        origin,
+        right_to_left,
+    } = case
+    else {
         return None;
     };
     let legend: Vec<String> = legend
         .iter()
-        .map(|(c, t, a, b)| format!("{} = {{ seat_type = {t}, accessible = {a}, blocked = {b} }}", toml_str(&c.to_string())))
+        .map(|(c, t, a, b)| {
+            format!(
+                "{} = {{ seat_type = {t}, accessible = {a}, blocked = {b} }}",
+                toml_str(&c.to_string())
+            )
+        })
         .collect();
     let rows: Vec<String> = rows.iter().map(|r| toml_str(r)).collect();
     Some(format!(
@@ -54,7 +67,11 @@ fn document(case: &Case) -> Option<String> {
          legend = {{ {} }}\nrows = [{}]\n",
         origin.0,
         origin.1,
-        if *right_to_left { "right-to-left" } else { "left-to-right" },
+        if *right_to_left {
+            "right-to-left"
+        } else {
+            "left-to-right"
+        },
         legend.join(", "),
         rows.join(", ")
     ))
@@ -73,6 +90,9 @@ fuzz_target!(|case: Case| {
         let back = SeatMap::from_json(&map.to_json());
         assert_eq!(back.as_ref().ok(), Some(&map), "JSON round trip");
         let master = map.to_seat_master();
-        assert_eq!(master.seats.len(), map.cells().iter().filter(|c| !c.blocked).count());
+        assert_eq!(
+            master.seats.len(),
+            map.cells().iter().filter(|c| !c.blocked).count()
+        );
     }
 });
