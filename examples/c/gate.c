@@ -11,6 +11,9 @@
  * each APDU to the library's in-process test card (eticket_test_card_*),
  * standing in for a vendor's own reader code. Exits 0 when every scan
  * ended as expected. */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
+#include <time.h>
+
 #include "util.h"
 
 /* The vendor's reader driver: carry one APDU to the card. Here the card is
@@ -45,6 +48,29 @@ static int find_reader(const char *prefix, char *name, size_t cap) {
     }
     fprintf(stderr, "no PC/SC reader starting with \"%s\"\n", prefix);
     return 1;
+}
+
+/* Connect to the card in `reader`. A card that was just put in may not
+ * answer yet (pcscd still powers it up, or still sees the one before):
+ * retry for up to ten seconds. */
+static eticket_chip *open_reader(const char *reader) {
+    const struct timespec pause = {0, 100 * 1000 * 1000};
+    eticket_chip *chip = NULL;
+    eticket_result r = ETICKET_RESULT_NO_CARD;
+    int i;
+    for (i = 0; i < 100; i++) {
+        r = eticket_chip_open_pcsc(reader, &chip);
+        if (r == ETICKET_RESULT_OK) {
+            return chip;
+        }
+        if (r != ETICKET_RESULT_PCSC && r != ETICKET_RESULT_NO_CARD &&
+            r != ETICKET_RESULT_CARD_RESET) {
+            break;
+        }
+        nanosleep(&pause, NULL);
+    }
+    print_error("eticket_chip_open_pcsc", r);
+    return NULL;
 }
 
 /* Print an outcome and check its decision and reason. */
@@ -205,11 +231,18 @@ int main(int argc, char **argv) {
         if (chip == NULL) {
             return 1;
         }
+        admit_chip(gate, chip, NULL, "chip (first)", 0);
+        admit_chip(gate, chip, NULL, "chip (again)", 104); /* already admitted */
     } else {
+        /* Once through a chip handle on the reader, once in one call. */
         printf("admitting through PC/SC reader \"%s\"\n", reader);
+        chip = open_reader(reader);
+        if (chip == NULL) {
+            return 1;
+        }
+        admit_chip(gate, chip, NULL, "chip (first)", 0);
+        admit_chip(gate, NULL, reader, "chip (again)", 104);
     }
-    admit_chip(gate, chip, reader, "chip (first)", 0);
-    admit_chip(gate, chip, reader, "chip (again)", 104); /* already admitted */
 
     eticket_chip_free(chip);
     eticket_test_card_free(card);

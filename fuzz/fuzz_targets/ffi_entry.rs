@@ -24,15 +24,40 @@ use libfuzzer_sys::fuzz_target;
 
 #[derive(Debug, Arbitrary)]
 enum Case {
-    KeySet { data: Vec<u8>, root: Vec<u8>, root_id: u16 },
+    KeySet {
+        data: Vec<u8>,
+        root: Vec<u8>,
+        root_id: u16,
+    },
     UpdateKeys(Vec<u8>),
-    Revocations { data: Vec<u8>, delta: bool, now: u64 },
+    Revocations {
+        data: Vec<u8>,
+        delta: bool,
+        now: u64,
+    },
     EventInfo(Vec<u8>),
-    Paper { data: Vec<u8>, exit: bool },
-    Chip { answers: Vec<Vec<u8>>, ops: Vec<ChipOp> },
-    Render { data: Vec<u8>, png: bool, fixture_event: bool, cap: u16 },
-    Payload { data: Vec<u8>, cap: u8 },
-    Error { code: u32, cap: u8 },
+    Paper {
+        data: Vec<u8>,
+        exit: bool,
+    },
+    Chip {
+        answers: Vec<Vec<u8>>,
+        ops: Vec<ChipOp>,
+    },
+    Render {
+        data: Vec<u8>,
+        png: bool,
+        fixture_event: bool,
+        cap: u16,
+    },
+    Payload {
+        data: Vec<u8>,
+        cap: u8,
+    },
+    Error {
+        code: u32,
+        cap: u8,
+    },
 }
 
 #[derive(Debug, Arbitrary)]
@@ -79,10 +104,33 @@ fn state() -> State {
     };
     // SAFETY: every pointer is a live local of the length given.
     unsafe {
-        ok(eticket_key_set_load(signed.as_ptr(), signed.len(), 100, pk.as_ptr(), 65, &mut s.keys));
-        ok(eticket_revocation_list_empty(fixtures::EVENT.0, &mut s.list));
-        ok(eticket_venue_open(log.as_ptr(), event.as_ptr(), event.len(), s.keys, s.list, null(), &mut s.venue));
-        ok(eticket_venue_open_gate(s.venue, 1, c"fuzz".as_ptr(), &mut s.gate));
+        ok(eticket_key_set_load(
+            signed.as_ptr(),
+            signed.len(),
+            100,
+            pk.as_ptr(),
+            65,
+            &mut s.keys,
+        ));
+        ok(eticket_revocation_list_empty(
+            fixtures::EVENT.0,
+            &mut s.list,
+        ));
+        ok(eticket_venue_open(
+            log.as_ptr(),
+            event.as_ptr(),
+            event.len(),
+            s.keys,
+            s.list,
+            null(),
+            &mut s.venue,
+        ));
+        ok(eticket_venue_open_gate(
+            s.venue,
+            1,
+            c"fuzz".as_ptr(),
+            &mut s.gate,
+        ));
     }
     s
 }
@@ -156,21 +204,51 @@ fn chip_ops(s: &State, answers: Vec<Vec<u8>>, ops: Vec<ChipOp>) {
                     with_buf(cap.into(), |b, c, n| eticket_chip_read(chip, slot, b, c, n))
                 }
                 ChipOp::Write { grant, payload } => {
-                    let _ = eticket_chip_write(chip, grant.as_ptr(), grant.len(), payload.as_ptr(), payload.len(), null_mut());
+                    let _ = eticket_chip_write(
+                        chip,
+                        grant.as_ptr(),
+                        grant.len(),
+                        payload.as_ptr(),
+                        payload.len(),
+                        null_mut(),
+                    );
                 }
                 ChipOp::Delete { grant } => {
                     let _ = eticket_chip_delete(chip, grant.as_ptr(), grant.len(), null_mut());
                 }
                 ChipOp::Apply { grant, payload } => {
-                    let _ = eticket_chip_apply_grant(chip, s.keys, fixtures::NOW.0, grant.as_ptr(), grant.len(), payload.as_ptr(), payload.len(), null_mut());
+                    let _ = eticket_chip_apply_grant(
+                        chip,
+                        s.keys,
+                        fixtures::NOW.0,
+                        grant.as_ptr(),
+                        grant.len(),
+                        payload.as_ptr(),
+                        payload.len(),
+                        null_mut(),
+                    );
                 }
                 ChipOp::Transfer { slot, to, cap } => with_buf(cap.into(), |b, c, n| {
-                    eticket_chip_sign_transfer(chip, slot, to.as_ptr(), to.len(), fixtures::NOW.0, b, c, n)
+                    eticket_chip_sign_transfer(
+                        chip,
+                        slot,
+                        to.as_ptr(),
+                        to.len(),
+                        fixtures::NOW.0,
+                        b,
+                        c,
+                        n,
+                    )
                 }),
                 ChipOp::Admit => {
                     let mut o = null_mut();
                     // A chip that cannot prove itself is a refusal, never an admission.
-                    ok(eticket_gate_admit_chip(s.gate, chip, fixtures::NOW.0, &mut o));
+                    ok(eticket_gate_admit_chip(
+                        s.gate,
+                        chip,
+                        fixtures::NOW.0,
+                        &mut o,
+                    ));
                     let mut info = std::mem::MaybeUninit::uninit();
                     ok(eticket_outcome_get_info(o, info.as_mut_ptr()));
                     assert_ne!(info.assume_init().decision, eticket_decision::Admit as u32);
@@ -190,22 +268,48 @@ fuzz_target!(|case: Case| {
         // SAFETY: the state's handles are live; the rest are live locals.
         unsafe {
             match case {
-                Case::KeySet { data, root, root_id } => {
+                Case::KeySet {
+                    data,
+                    root,
+                    root_id,
+                } => {
                     let mut keys = null_mut();
-                    match eticket_key_set_load(data.as_ptr(), data.len(), root_id, root.as_ptr(), root.len(), &mut keys) {
+                    match eticket_key_set_load(
+                        data.as_ptr(),
+                        data.len(),
+                        root_id,
+                        root.as_ptr(),
+                        root.len(),
+                        &mut keys,
+                    ) {
                         eticket_result::Ok => eticket_key_set_free(keys),
                         _ => assert!(keys.is_null()),
                     }
                 }
                 Case::UpdateKeys(data) => {
-                    assert_ne!(eticket_key_set_update(s.keys, data.as_ptr(), data.len()), eticket_result::Ok);
+                    assert_ne!(
+                        eticket_key_set_update(s.keys, data.as_ptr(), data.len()),
+                        eticket_result::Ok
+                    );
                 }
                 Case::Revocations { data, delta, now } => {
                     if delta {
-                        let _ = eticket_revocation_list_apply_delta(s.list, data.as_ptr(), data.len(), s.keys, now);
+                        let _ = eticket_revocation_list_apply_delta(
+                            s.list,
+                            data.as_ptr(),
+                            data.len(),
+                            s.keys,
+                            now,
+                        );
                     } else {
                         let mut list = null_mut();
-                        match eticket_revocation_list_load(data.as_ptr(), data.len(), s.keys, now, &mut list) {
+                        match eticket_revocation_list_load(
+                            data.as_ptr(),
+                            data.len(),
+                            s.keys,
+                            now,
+                            &mut list,
+                        ) {
                             eticket_result::Ok => eticket_revocation_list_free(list),
                             _ => assert!(list.is_null()),
                         }
@@ -214,16 +318,36 @@ fuzz_target!(|case: Case| {
                 Case::EventInfo(json) => {
                     let mut venue = null_mut();
                     let path = c"/nonexistent-eticket-fuzz/entries.db";
-                    let r = eticket_venue_open(path.as_ptr(), json.as_ptr(), json.len(), s.keys, s.list, null(), &mut venue);
+                    let r = eticket_venue_open(
+                        path.as_ptr(),
+                        json.as_ptr(),
+                        json.len(),
+                        s.keys,
+                        s.list,
+                        null(),
+                        &mut venue,
+                    );
                     assert_ne!(r, eticket_result::Ok);
                     assert!(venue.is_null());
                 }
                 Case::Paper { data, exit } => {
                     let mut o = null_mut();
                     let r = if exit {
-                        eticket_gate_exit_paper(s.gate, data.as_ptr(), data.len(), fixtures::NOW.0, &mut o)
+                        eticket_gate_exit_paper(
+                            s.gate,
+                            data.as_ptr(),
+                            data.len(),
+                            fixtures::NOW.0,
+                            &mut o,
+                        )
                     } else {
-                        eticket_gate_admit_paper(s.gate, data.as_ptr(), data.len(), fixtures::NOW.0, &mut o)
+                        eticket_gate_admit_paper(
+                            s.gate,
+                            data.as_ptr(),
+                            data.len(),
+                            fixtures::NOW.0,
+                            &mut o,
+                        )
                     };
                     ok(r);
                     with_buf(64, |b, c, n| eticket_outcome_display(o, b.cast(), c, n));
@@ -231,24 +355,51 @@ fuzz_target!(|case: Case| {
                     eticket_outcome_free(o);
                 }
                 Case::Chip { answers, ops } => chip_ops(s, answers, ops),
-                Case::Render { data, png, fixture_event, cap } => {
+                Case::Render {
+                    data,
+                    png,
+                    fixture_event,
+                    cap,
+                } => {
                     // Either the real event with fuzzed ticket bytes, or the
                     // fuzzed bytes as both (exercising the JSON parser).
-                    let event = if fixture_event { s.event.clone() } else { data.clone() };
+                    let event = if fixture_event {
+                        s.event.clone()
+                    } else {
+                        data.clone()
+                    };
                     with_buf(cap.into(), |b, c, n| {
                         if png {
-                            eticket_paper_render_png(data.as_ptr(), data.len(), event.as_ptr(), event.len(), b, c, n)
+                            eticket_paper_render_png(
+                                data.as_ptr(),
+                                data.len(),
+                                event.as_ptr(),
+                                event.len(),
+                                b,
+                                c,
+                                n,
+                            )
                         } else {
-                            eticket_paper_render_svg(data.as_ptr(), data.len(), event.as_ptr(), event.len(), b, c, n)
+                            eticket_paper_render_svg(
+                                data.as_ptr(),
+                                data.len(),
+                                event.as_ptr(),
+                                event.len(),
+                                b,
+                                c,
+                                n,
+                            )
                         }
                     })
                 }
-                Case::Payload { data, cap } => {
-                    with_buf(cap.into(), |b, c, n| eticket_paper_payload(data.as_ptr(), data.len(), b.cast(), c, n))
-                }
+                Case::Payload { data, cap } => with_buf(cap.into(), |b, c, n| {
+                    eticket_paper_payload(data.as_ptr(), data.len(), b.cast(), c, n)
+                }),
                 Case::Error { code, cap } => {
                     with_buf(cap.into(), |b, c, n| eticket_error(code, b.cast(), c, n));
-                    with_buf(cap.into(), |b, c, n| eticket_reason_text(code as u16, b.cast(), c, n));
+                    with_buf(cap.into(), |b, c, n| {
+                        eticket_reason_text(code as u16, b.cast(), c, n)
+                    });
                 }
             }
         }

@@ -8,7 +8,10 @@
 # no definite or indirect leaks). gate.c admits a chip once through the
 # transport callback and once through pcscd + vpcd with eticket-vcard as the
 # card (scripts/setup/10-pcscd.sh starts pcscd). A static link of gate.c is
-# run too. Any failure stops with a non-zero exit; nothing is skipped.
+# run too. Last, the Rust tests that call the extern functions run under Miri
+# (nightly, installed by scripts/setup/50-ffi.sh; about 3 minutes from a cold
+# cache on 2 cores). Any failure stops with a non-zero exit; nothing is
+# skipped.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -118,5 +121,8 @@ mkdir -p "$dir/gate"
 "$gen" "$dir/data" >/dev/null
 step "gate (statically linked)"
 "$bin/gate-static" "$dir/data" "$dir/gate" >/dev/null || fail "statically linked gate failed"
+
+step "Rust tests of the extern functions under Miri"
+cargo +nightly miri test -q -p eticket-ffi || fail "cargo +nightly miri test -p eticket-ffi failed"
 
 echo "ffi checks passed"

@@ -32,3 +32,12 @@ for tool in gcc g++ valgrind pkg-config; do
 done
 echo 'int main(void) { return 0; }' | gcc -x c -fsanitize=address,undefined -o /dev/null - ||
     fail "gcc cannot link with AddressSanitizer"
+
+# Miri (nightly) runs the Rust tests that call the C entry points directly.
+if ! cargo +nightly miri --version >/dev/null 2>&1; then
+    command -v rustup >/dev/null || fail "rustup is needed to install the nightly toolchain with Miri"
+    echo "installing the nightly toolchain with miri and rust-src"
+    rustup toolchain install nightly --profile minimal --component miri,rust-src >/dev/null ||
+        fail "could not install the nightly toolchain with miri"
+fi
+cargo +nightly miri setup >/dev/null 2>&1 || fail "cargo +nightly miri setup failed"
