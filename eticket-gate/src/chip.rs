@@ -2,7 +2,7 @@
 //! is, the tickets it holds, and its answer to a challenge.
 //!
 //! The trait is small so that any transport can present a chip: `eticket-chip`'s
-//! [`Chip`](eticket_chip::host::Chip) over any of its transports (in-process,
+//! [`Chip`] over any of its transports (in-process,
 //! a caller's transmit function, PC/SC with the `pcsc` feature), the
 //! in-process [`TestCard`] below, or a gate vendor's own reader code.
 
