@@ -233,6 +233,7 @@ typedef struct eticket_venue eticket_venue;
 // to `resp`, its length to `*resp_len`; returns an
 // `eticket_transmit_status` value. Called on the thread that called the
 // library, only during that call; `userdata` is passed through untouched.
+// The callback must not call the library with the chip handle it serves.
 typedef uint32_t (*eticket_transmit_fn)(void *userdata,
                                         const uint8_t *cmd,
                                         size_t cmd_len,
@@ -293,8 +294,9 @@ typedef struct eticket_venue_settings {
   // Seconds of clock difference tolerated at both ends of a ticket's
   // validity window.
   uint64_t clock_skew_seconds;
-  // Whether specimen tickets are admitted (rehearsals).
-  bool accept_specimen;
+  // Non-zero: specimen tickets are admitted (rehearsals). A byte rather
+  // than a `bool` so that any bit pattern a caller leaves here is valid.
+  uint8_t accept_specimen;
 } eticket_venue_settings;
 
 #ifdef __cplusplus

@@ -32,6 +32,7 @@ pub enum eticket_transmit_status {
 /// to `resp`, its length to `*resp_len`; returns an
 /// `eticket_transmit_status` value. Called on the thread that called the
 /// library, only during that call; `userdata` is passed through untouched.
+/// The callback must not call the library with the chip handle it serves.
 pub type eticket_transmit_fn = Option<
     unsafe extern "C" fn(
         userdata: *mut c_void,
@@ -297,6 +298,7 @@ pub unsafe extern "C" fn eticket_chip_write(
                 bytes(payload, payload_len)?,
             )
         };
+        check_sizes(grant, payload)?;
         let m = chip.write(grant, payload)?;
         // SAFETY: NULL or writable by the caller's contract.
         unsafe { write_mutation(out, m) };
@@ -320,11 +322,23 @@ pub unsafe extern "C" fn eticket_chip_delete(
     boundary(|| {
         // SAFETY: the caller's contract covers every pointer.
         let (chip, grant) = unsafe { (eticket_chip::as_mut(chip)?, bytes(grant, grant_len)?) };
+        check_sizes(grant, &[])?;
         let m = chip.delete(grant)?;
         // SAFETY: NULL or writable by the caller's contract.
         unsafe { write_mutation(out, m) };
         Ok(())
     })
+}
+
+/// Grants and tickets larger than their formats allow are refused before
+/// anything is copied or sent.
+pub(crate) fn check_sizes(grant: &[u8], payload: &[u8]) -> Result<(), eticket_result> {
+    if grant.len() > eticket_core::grant::MAX_GRANT_LEN
+        || payload.len() > eticket_core::ticket::MAX_TICKET_LEN
+    {
+        return Err(eticket_result::InputTooLarge);
+    }
+    Ok(())
 }
 
 /// Write a mutation to an optional out-parameter.

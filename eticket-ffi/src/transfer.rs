@@ -88,6 +88,7 @@ pub unsafe extern "C" fn eticket_chip_apply_grant(
                 bytes(payload, payload_len)?,
             )
         };
+        crate::chip::check_sizes(grant, payload)?;
         let op = if payload.is_empty() {
             GrantOp::Delete
         } else {

@@ -56,8 +56,9 @@ pub struct eticket_venue_settings {
     /// Seconds of clock difference tolerated at both ends of a ticket's
     /// validity window.
     pub clock_skew_seconds: u64,
-    /// Whether specimen tickets are admitted (rehearsals).
-    pub accept_specimen: bool,
+    /// Non-zero: specimen tickets are admitted (rehearsals). A byte rather
+    /// than a `bool` so that any bit pattern a caller leaves here is valid.
+    pub accept_specimen: u8,
 }
 
 impl Default for eticket_venue_settings {
@@ -67,7 +68,7 @@ impl Default for eticket_venue_settings {
             policy: eticket_passback::SingleEntry as u32,
             max_entries: 0,
             clock_skew_seconds: s.clock_skew,
-            accept_specimen: s.accept_specimen,
+            accept_specimen: u8::from(s.accept_specimen),
         }
     }
 }
@@ -84,7 +85,7 @@ impl TryFrom<&eticket_venue_settings> for Settings {
         Ok(Settings {
             policy,
             clock_skew: s.clock_skew_seconds,
-            accept_specimen: s.accept_specimen,
+            accept_specimen: s.accept_specimen != 0,
         })
     }
 }

@@ -276,6 +276,16 @@ static void chips_and_paper(const char *data) {
     EXPECT(eticket_chip_read(chip, 0, NULL, 3, &n), NUL);
     EXPECT(eticket_chip_write(chip, NULL, 1, garbage, 1, NULL), NUL);
     EXPECT(eticket_chip_delete(NULL, garbage, 1, NULL), NUL);
+    {
+        static uint8_t big[4096];
+        EXPECT(eticket_chip_write(chip, big, sizeof big, garbage, 1, NULL),
+               ETICKET_RESULT_INPUT_TOO_LARGE);
+        EXPECT(eticket_chip_delete(chip, big, sizeof big, NULL),
+               ETICKET_RESULT_INPUT_TOO_LARGE);
+        EXPECT(eticket_chip_apply_grant(chip, NULL, 0, big, sizeof big, NULL,
+                                        0, NULL),
+               NUL);
+    }
     EXPECT(eticket_chip_sign_transfer(chip, 0, garbage, 3, DEMO_NOW, buf,
                                       sizeof buf, &n),
            ETICKET_RESULT_INVALID_PARAMETER);
