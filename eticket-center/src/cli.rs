@@ -25,6 +25,9 @@ pub struct Cli {
     /// PostgreSQL URL; overrides --database.
     #[arg(long, global = true, env = "ETICKET_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Cooling-off period of transfers, in seconds.
+    #[arg(long, global = true, default_value_t = 48 * 3600)]
+    pub cooling_off_secs: u64,
     /// Idempotency key for this command (random when absent).
     #[arg(long, global = true)]
     pub idempotency_key: Option<String>,
@@ -171,7 +174,11 @@ impl Cli {
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let center = Center::open(cli.ledger()?)?;
+    let config = crate::Config {
+        cooling_off_secs: cli.cooling_off_secs,
+        ..crate::Config::default()
+    };
+    let center = Center::open_with(cli.ledger()?, Arc::new(crate::clock::SystemClock), config)?;
     let op = Principal::Operator;
     let key = cli.key();
     match &cli.command {

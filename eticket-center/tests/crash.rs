@@ -1,0 +1,406 @@
+//! Crash tests with a real process: `eticket serve` on a SQLite file is killed
+//! with SIGKILL while clients sell, issue and transfer; a new process on the
+//! same file then gets every request again with the same idempotency keys.
+//! Nothing sold or issued is lost or duplicated, every retried request gets
+//! the first answer, and every transfer is done or not begun with exactly one
+//! valid holder.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common::TestChip;
+use eticket_center::store::Store;
+use eticket_center::{Center, Principal};
+use eticket_core::fixtures;
+use eticket_core::ids::{Generation, TicketSerial};
+use eticket_core::transfer::TransferRequest;
+use serde_json::{Value, json};
+
+fn eticket(db: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_eticket"))
+        .arg("--database")
+        .arg(db)
+        .args(["--cooling-off-secs", "0"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "eticket {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Kills the server when a failing test unwinds.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(db: &Path) -> (Server, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_eticket"))
+        .arg("--database")
+        .arg(db)
+        .args([
+            "--cooling-off-secs",
+            "0",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    (Server(child), url)
+}
+
+/// One client request and its idempotent identity.
+#[derive(Clone)]
+enum Req {
+    Sell(usize),
+    Issue(usize, u32),
+}
+
+async fn send(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    req: &Req,
+    chip: &TestChip,
+) -> Option<Value> {
+    try_send(http, base, token, req, chip).await.ok()
+}
+
+async fn try_send(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    req: &Req,
+    chip: &TestChip,
+) -> Result<Value, String> {
+    let (path, key, body) = match req {
+        Req::Sell(i) => (
+            "/v1/events/2026/sales".to_owned(),
+            format!("sell-{i}"),
+            json!({"seats": {"best_available": {"quantity": 1 + i % 2}}, "holder": format!("chip:{}", chip.id)}),
+        ),
+        Req::Issue(i, serial) => (
+            format!("/v1/events/2026/tickets/{serial}/issue"),
+            format!("issue-{i}-{serial}"),
+            json!({}),
+        ),
+    };
+    let resp = http
+        .post(format!("{base}{path}"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| format!("{path}: {e}"))?;
+    let status = resp.status();
+    let v: Value = resp.json().await.map_err(|e| format!("{path}: {e}"))?;
+    assert!(status.is_success(), "{path}: {v}");
+    Ok(v)
+}
+
+#[test]
+fn kill_9_during_sales_issuance_and_transfers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("center.sqlite");
+    eticket(&db, &["init"]);
+    eticket(&db, &["add-distributor", "--id", "1", "--name", "Shop"]);
+    let token = eticket(&db, &["credential", "--role", "distributor", "--id", "1"])
+        .trim()
+        .to_owned();
+    let event_file = dir.path().join("event.json");
+    std::fs::write(
+        &event_file,
+        serde_json::to_vec(&json!({"info": fixtures::small_event(), "prices": fixtures::prices()}))
+            .unwrap(),
+    )
+    .unwrap();
+    eticket(
+        &db,
+        &["register-event", "--file", event_file.to_str().unwrap()],
+    );
+    eticket(
+        &db,
+        &[
+            "select-distributor",
+            "--event",
+            "2026",
+            "--distributor",
+            "1",
+        ],
+    );
+    let ratios = dir.path().join("ratios.json");
+    std::fs::write(
+        &ratios,
+        r#"{"shares": [{"distributor": 1, "weight": 1, "seat_type": null}]}"#,
+    )
+    .unwrap();
+    eticket(
+        &db,
+        &[
+            "allot-ratios",
+            "--event",
+            "2026",
+            "--file",
+            ratios.to_str().unwrap(),
+        ],
+    );
+
+    let chip = TestChip::new(0x41);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let mut first: HashMap<String, Value> = HashMap::new();
+    let key_of = |r: &Req| match r {
+        Req::Sell(i) => format!("sell-{i}"),
+        Req::Issue(i, s) => format!("issue-{i}-{s}"),
+    };
+    // Three rounds: serve, fire requests concurrently, SIGKILL mid-stream.
+    let mut all: Vec<Req> = Vec::new();
+    let mut unanswered = 0;
+    for round in 0..3usize {
+        let (child, addr) = serve(&db);
+        let base = addr.clone();
+        let reqs: Vec<Req> = (round * 20..round * 20 + 20).map(Req::Sell).collect();
+        all.extend(reqs.iter().cloned());
+        let results: Vec<(Req, Option<Value>)> = rt.block_on(async {
+            // SIGKILL as soon as a few answers came back, with many requests in flight.
+            let answered = Arc::new(AtomicUsize::new(0));
+            let seen = answered.clone();
+            let killer = tokio::spawn(async move {
+                while seen.load(Ordering::SeqCst) < 4 + 3 * round {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                drop(child);
+            });
+            let mut handles = Vec::new();
+            for r in reqs {
+                let (http, base, token, chip) = (
+                    http.clone(),
+                    base.clone(),
+                    token.clone(),
+                    TestChip::new(0x41),
+                );
+                let answered = answered.clone();
+                handles.push(tokio::spawn(async move {
+                    let sold = send(&http, &base, &token, &r, &chip).await;
+                    if sold.is_some() {
+                        answered.fetch_add(1, Ordering::SeqCst);
+                    }
+                    let mut out = vec![(r.clone(), sold.clone())];
+                    if let (Req::Sell(i), Some(v)) = (&r, sold) {
+                        for rec in v["records"].as_array().unwrap() {
+                            let serial = rec["serial"].as_u64().unwrap() as u32;
+                            let issue = Req::Issue(*i, serial);
+                            out.push((
+                                issue.clone(),
+                                send(&http, &base, &token, &issue, &chip).await,
+                            ));
+                        }
+                    }
+                    out
+                }));
+            }
+            let mut all = Vec::new();
+            for h in handles {
+                all.extend(h.await.unwrap());
+            }
+            killer.await.unwrap();
+            all
+        });
+        for (r, v) in results {
+            if let Req::Issue(..) = r {
+                all.push(r.clone());
+            }
+            match v {
+                Some(v) => {
+                    first.insert(key_of(&r), v);
+                }
+                None => unanswered += 1,
+            }
+        }
+    }
+    assert!(unanswered > 0, "the kill interrupted no request");
+    // A new process on the same file: every request again, same keys.
+    let (child, addr) = serve(&db);
+    let base = addr.clone();
+    let mut sold: HashMap<u32, String> = HashMap::new();
+    let mut issued: HashSet<u32> = HashSet::new();
+    rt.block_on(async {
+        let mut queue = all.clone();
+        let mut i = 0;
+        while i < queue.len() {
+            let r = queue[i].clone();
+            let v = try_send(&http, &base, &token, &r, &chip)
+                .await
+                .unwrap_or_else(|e| panic!("the restarted center answers: {e}"));
+            if let Some(before) = first.get(&key_of(&r)) {
+                assert_eq!(&v, before, "a retried request must get its first answer");
+            }
+            match &r {
+                Req::Sell(n) => {
+                    for rec in v["records"].as_array().unwrap() {
+                        let serial = rec["serial"].as_u64().unwrap() as u32;
+                        assert!(
+                            sold.insert(serial, key_of(&r)).is_none(),
+                            "ticket {serial} sold twice"
+                        );
+                        let issue = Req::Issue(*n, serial);
+                        if !queue.iter().any(|q| key_of(q) == key_of(&issue)) {
+                            queue.push(issue);
+                        }
+                    }
+                }
+                Req::Issue(_, serial) => {
+                    assert!(issued.insert(*serial), "ticket {serial} issued twice");
+                }
+            }
+            i += 1;
+        }
+    });
+    // Transfers: request and complete many, killing the server in between.
+    let sold_serials: Vec<u32> = {
+        let mut v: Vec<u32> = sold.keys().copied().collect();
+        v.sort_unstable();
+        v.truncate(10);
+        v
+    };
+    let center = Center::open_sqlite(&db).unwrap();
+    let to = TestChip::new(0x42);
+    let mut transfers = Vec::new();
+    for s in &sold_serials {
+        let t = center
+            .issued_ticket(fixtures::EVENT, TicketSerial(*s))
+            .unwrap()
+            .unwrap();
+        let req = TransferRequest {
+            event: fixtures::EVENT,
+            serial: TicketSerial(*s),
+            generation: Generation(0),
+            ticket_hash: eticket_core::grant::payload_hash(&t.ticket),
+            from: chip.id,
+            to: to.id,
+            nonce: u64::from(*s),
+            requested_at: center.now(),
+        };
+        transfers.push(json!({"request": hex::encode(req.sign(&chip.secret).unwrap()), "assignor_public_key": hex::encode(chip.public())}));
+    }
+    rt.block_on(async {
+        let killer = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(120)).await;
+            drop(child);
+        });
+        for body in &transfers {
+            let Ok(resp) = http
+                .post(format!("{base}/v1/transfers"))
+                .bearer_auth(&token)
+                .json(body)
+                .send()
+                .await
+            else {
+                break;
+            };
+            let Ok(v) = resp.json::<Value>().await else {
+                break;
+            };
+            let id = v["id"].as_str().unwrap().to_owned();
+            if http
+                .post(format!("{base}/v1/transfers/{id}/complete"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+        killer.await.unwrap();
+    });
+    let (child, addr) = serve(&db);
+    let base = addr.clone();
+    rt.block_on(async {
+        for body in &transfers {
+            let v: Value = http
+                .post(format!("{base}/v1/transfers"))
+                .bearer_auth(&token)
+                .json(body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let id = v["id"].as_str().unwrap();
+            let done: Value = http
+                .post(format!("{base}/v1/transfers/{id}/complete"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(done["ticket"]["generation"], 1, "{done}");
+        }
+    });
+    drop(child);
+    // The ledger itself: one valid generation per issued ticket, each transferred ticket
+    // held by the assignee only, and its old generation on the revocation list.
+    let center = Center::open_sqlite(&db).unwrap();
+    let stats = center
+        .event_stats(&Principal::Operator, fixtures::EVENT)
+        .unwrap();
+    assert_eq!(stats.valid_issued as usize, issued.len());
+    assert_eq!(stats.revocation_version as usize, sold_serials.len());
+    let authenticated: u32 = stats
+        .counts
+        .iter()
+        .filter(|c| c.1 != "available")
+        .map(|c| c.2)
+        .sum();
+    assert_eq!(authenticated as usize, sold.len());
+    for s in &sold_serials {
+        let valid = center
+            .issued_ticket(fixtures::EVENT, TicketSerial(*s))
+            .unwrap()
+            .unwrap();
+        assert_eq!(valid.generation, Generation(1));
+        assert_eq!(valid.holder, eticket_core::ticket::Holder::Chip(to.id));
+    }
+    let dupes = center
+        .ledger()
+        .transaction(&mut |tx| tx.query("SELECT serial FROM issued WHERE status = 'valid' GROUP BY event, serial HAVING COUNT(*) > 1", &[]))
+        .unwrap();
+    assert!(dupes.is_empty());
+}
