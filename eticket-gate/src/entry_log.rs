@@ -81,6 +81,8 @@ pub struct PreviousEntry {
 pub(crate) struct Candidate {
     pub facts: TicketFacts,
     pub paper: bool,
+    /// The ticket carries the re-entry flag.
+    pub reentry: bool,
 }
 
 /// What the log decided for an entry attempt.
@@ -192,7 +194,7 @@ impl EntryLog {
         let mut first_refusal: Option<(usize, Refusal, Option<PreviousEntry>)> = None;
         for (i, c) in candidates.iter().enumerate() {
             let (presence, previous) = read_presence(&tx, c.facts.serial, p)?;
-            match policy.check(presence, c.paper) {
+            match policy.for_ticket(c.reentry).check(presence, c.paper) {
                 Ok(()) => {
                     let entry = presence.entries.saturating_add(1);
                     tx.execute(

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use eticket_core::admission::{Decision, GateContext, Guidance, Presented, Reason, decide};
 use eticket_core::chipauth::{CHALLENGE_LEN, verify_answer};
 use eticket_core::ids::{ChipId, GateId};
-use eticket_core::ticket::{Holder, TicketBody, VerifiedTicket};
+use eticket_core::ticket::{Flags, Holder, TicketBody, VerifiedTicket};
 use eticket_core::time::Timestamp;
 use rand_core::{OsRng, RngCore};
 
@@ -281,6 +281,7 @@ impl Gate {
                 candidates.push(Candidate {
                     facts: TicketFacts::from(&ticket.body),
                     paper: presented == Presented::Paper,
+                    reentry: ticket.body.flags.contains(Flags::REENTRY),
                 });
                 admissible.push((ticket, guidance));
             }

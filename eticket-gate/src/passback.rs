@@ -29,6 +29,16 @@ pub struct Presence {
 }
 
 impl PassbackPolicy {
+    /// The policy for one ticket: a ticket the center flagged
+    /// [`REENTRY`](eticket_core::ticket::Flags::REENTRY) may leave and come
+    /// back even where the venue's policy is single entry.
+    pub fn for_ticket(self, reentry_flag: bool) -> Self {
+        match self {
+            PassbackPolicy::SingleEntry if reentry_flag => PassbackPolicy::ReentryAfterExit,
+            other => other,
+        }
+    }
+
     /// Whether a ticket with `presence` may enter now; `paper` for paper tickets.
     ///
     /// ```
@@ -87,6 +97,8 @@ mod tests {
             Entries(0).check(p(0, false), false),
             Err(Refusal::EntriesUsedUp)
         );
+        assert_eq!(SingleEntry.for_ticket(true), ReentryAfterExit);
+        assert_eq!(Entries(2).for_ticket(true), Entries(2));
         for policy in [SingleEntry, ReentryAfterExit, Entries(9)] {
             assert_eq!(policy.check(p(0, false), true), Ok(()));
             assert_eq!(

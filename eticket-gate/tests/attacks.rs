@@ -477,3 +477,37 @@ fn every_scan_is_logged_with_its_reason_gate_device_and_unique_id() {
     assert!(matches!(records[3].medium, Medium::Chip(_)));
     let _ = Holder::Paper;
 }
+
+#[test]
+fn a_reentry_ticket_may_come_back_after_an_exit_under_single_entry() {
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut gate = v.gate(2);
+    let mut card = TestCard::generate();
+    card.store(&sign(&TicketBody {
+        flags: Flags::REENTRY,
+        ..chip_ticket_for(&card, 1)
+    }));
+    let t = fixtures::NOW;
+    assert!(gate.admit_chip(&mut card, t).unwrap().is_admitted());
+    assert_eq!(
+        refused(&gate.admit_chip(&mut card, t.plus(1)).unwrap()),
+        Refusal::StillInside
+    );
+    let exit = gate.exit_chip(&mut card, t.plus(2)).unwrap();
+    assert!(matches!(
+        exit.verdict,
+        Verdict::Exited {
+            was_inside: true,
+            ..
+        }
+    ));
+    assert!(gate.admit_chip(&mut card, t.plus(3)).unwrap().is_admitted());
+    // An ordinary ticket at the same venue stays single entry.
+    let mut plain = card_with_ticket(2);
+    assert!(gate.admit_chip(&mut plain, t).unwrap().is_admitted());
+    gate.exit_chip(&mut plain, t.plus(1)).unwrap();
+    assert_eq!(
+        refused(&gate.admit_chip(&mut plain, t.plus(2)).unwrap()),
+        Refusal::AlreadyAdmitted
+    );
+}
