@@ -51,7 +51,7 @@ pub mod upload;
 
 pub use entry_log::{Cursor, EntryLog, PreviousEntry};
 pub use error::{Error, Result};
-pub use gate::{Gate, Outcome, Verdict};
+pub use gate::{Gate, Outcome, Verdict, system_now};
 pub use passback::PassbackPolicy;
 pub use record::{EntryRecord, ScanId};
 pub use refusal::Refusal;
