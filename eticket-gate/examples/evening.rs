@@ -1,6 +1,8 @@
 //! An evening at the gates of "Festhalle Nord": chip and paper tickets arrive
 //! at two gates over an hour, a few people try copies and stale tickets, some
-//! never come. Writes the statistics as SVG, CSV and JSON.
+//! never come. Writes the statistics as SVG, CSV and JSON, and the first
+//! upload batch (`upload-batch.bin`, also a seed for the `gate_upload_batch`
+//! fuzz target).
 //!
 //! ```sh
 //! cargo run -p eticket-gate --example evening -- docs/gate
@@ -170,6 +172,8 @@ fn main() {
     std::fs::write(dir.join("entry-statistics.svg"), stats.to_svg()).unwrap();
     std::fs::write(dir.join("entry-statistics.csv"), stats.to_csv()).unwrap();
     std::fs::write(dir.join("entry-statistics.json"), stats.to_json().unwrap()).unwrap();
+    let batch = unit.pending_upload("festhalle-nord", 40).unwrap();
+    std::fs::write(dir.join("upload-batch.bin"), batch.encode().unwrap()).unwrap();
     println!(
         "attended {} of {} issued, {} refused; written to {}",
         stats.attended,
