@@ -70,12 +70,17 @@ fn nice_axis(v: u64) -> (u64, u64) {
     let mut magnitude = 1u64;
     loop {
         for m in [1, 2, 5] {
-            let step = m * magnitude;
+            let Some(step) = magnitude.checked_mul(m) else {
+                return (v, v);
+            };
             if step.saturating_mul(5) >= v {
-                return (v.div_ceil(step) * step, step);
+                return (v.div_ceil(step).saturating_mul(step), step);
             }
         }
-        magnitude = magnitude.saturating_mul(10);
+        let Some(next) = magnitude.checked_mul(10) else {
+            return (v, v);
+        };
+        magnitude = next;
     }
 }
 
@@ -325,7 +330,7 @@ fn timeline(out: &mut String, s: &Statistics, top: f64) -> f64 {
     let every = [1u64, 2, 5, 10, 15, 30, 60, 120, 240, 480, 1440]
         .into_iter()
         .find(|m| span / m <= 9)
-        .unwrap_or(1440);
+        .unwrap_or_else(|| span.div_ceil(9));
     let mut minute = (first / 60).div_ceil(every) * every;
     while minute <= last / 60 {
         let col = (minute - first / 60) / group;
@@ -468,6 +473,7 @@ mod tests {
         assert_eq!(nice_axis(7), (8, 2));
         assert_eq!(nice_axis(23), (25, 5));
         assert_eq!(nice_axis(480), (500, 100));
+        assert_eq!(nice_axis(u64::MAX).0, u64::MAX);
         for v in 1..2000 {
             let (max, step) = nice_axis(v);
             assert!(max >= v && max % step == 0 && max / step <= 6, "{v}");

@@ -249,3 +249,28 @@ proptest! {
         prop_assert_eq!(stored.iter().map(|r| r.scan_id).collect::<BTreeSet<_>>(), expected);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn statistics_and_charts_accept_any_log(
+        records in prop::collection::vec(record(fixtures::EVENT), 0..40),
+        issued in prop::collection::vec(facts(), 0..20),
+    ) {
+        let s = eticket_gate::Statistics::compute(&fixtures::small_event(), &records, issued.clone());
+        let attended: BTreeSet<_> = records
+            .iter()
+            .filter(|r| r.direction == Direction::Entry && r.is_admitted())
+            .filter_map(|r| r.ticket.map(|t| t.serial))
+            .collect();
+        prop_assert_eq!(s.attended, attended.len() as u64);
+        prop_assert!(s.no_shows.iter().all(|n| !attended.contains(n)));
+        let svg = s.to_svg();
+        prop_assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        prop_assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count());
+        let json: serde_json::Value = serde_json::from_str(&s.to_json().unwrap()).unwrap();
+        prop_assert_eq!(&json["attended"], &serde_json::json!(s.attended));
+        prop_assert!(s.to_csv().starts_with("# event\n"));
+    }
+}
