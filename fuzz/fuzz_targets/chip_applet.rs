@@ -7,26 +7,43 @@
 //! fuzzer starts from sessions that really write and delete.)
 #![no_main]
 
+use std::sync::OnceLock;
+
 use eticket_chip::apdu::Command;
-use eticket_chip::applet::Applet;
+use eticket_chip::applet::{Applet, ChipState, MemoryStore};
 use eticket_chip::protocol::{AID, Personalization};
 use eticket_core::crypto::SecretKey;
 use eticket_core::fixtures;
 use libfuzzer_sys::fuzz_target;
 
+/// The chip's state after key generation and personalization, made once:
+/// every run starts from a copy (blank or personalized) and selects.
+fn template(personalized: bool) -> Option<&'static ChipState> {
+    static BLANK: OnceLock<Option<ChipState>> = OnceLock::new();
+    static PERSONALIZED: OnceLock<Option<ChipState>> = OnceLock::new();
+    let make = move || {
+        let mut a = Applet::new(SecretKey::from_bytes(&[0x5E; 32]).ok()?).ok()?;
+        let select = Command::new(0x00, 0xA4, 0x04, 0x00).with_data(AID.to_vec());
+        a.process(&select.to_bytes().ok()?);
+        if personalized {
+            let k = fixtures::grant_key();
+            let p = Personalization {
+                grant_keys: vec![(k.id(), k.public_key())],
+                member: None,
+            };
+            let cmd = Command::new(0x80, 0x30, 0, 0).with_data(p.to_bytes().ok()?);
+            a.process(&cmd.to_bytes().ok()?);
+        }
+        Some(a.state().clone())
+    };
+    let cell = if personalized { &PERSONALIZED } else { &BLANK };
+    cell.get_or_init(make).as_ref()
+}
+
 fn applet(personalized: bool) -> Option<Applet> {
-    let mut a = Applet::new(SecretKey::from_bytes(&[0x5E; 32]).ok()?).ok()?;
+    let mut a = Applet::with_state(template(personalized)?.clone(), MemoryStore);
     let select = Command::new(0x00, 0xA4, 0x04, 0x00).with_data(AID.to_vec());
     a.process(&select.to_bytes().ok()?);
-    if personalized {
-        let k = fixtures::grant_key();
-        let p = Personalization {
-            grant_keys: vec![(k.id(), k.public_key())],
-            member: None,
-        };
-        let cmd = Command::new(0x80, 0x30, 0, 0).with_data(p.to_bytes().ok()?);
-        a.process(&cmd.to_bytes().ok()?);
-    }
     Some(a)
 }
 
