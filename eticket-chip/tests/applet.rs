@@ -497,3 +497,66 @@ fn host_resends_with_the_exact_le_after_6cxx() {
     );
     assert_eq!(sent[2].last(), Some(&(info.to_bytes().len() as u8)));
 }
+
+#[test]
+fn long_data_goes_as_a_command_chain_or_one_extended_apdu() {
+    // 2 + 4 × 67 + 1 + 14 = 285 bytes: more than one short APDU carries.
+    let p = four_key_personalization();
+    assert!(p.to_bytes().unwrap().len() > 255);
+    let mut sent = Vec::new();
+    let mut applet = Applet::new(SecretKey::from_bytes(&[0x34; 32]).unwrap()).unwrap();
+    {
+        let transport = eticket_chip::host::FnTransport::new(|apdu: &[u8]| {
+            sent.push(apdu.to_vec());
+            Ok(applet.process(apdu))
+        });
+        let mut chip = Chip::connect(transport).unwrap();
+        chip.personalize(&p).unwrap();
+        assert_eq!(chip.info().unwrap().grant_keys.len(), 4);
+    }
+    assert_eq!(sent[1][0], 0x90, "the first part is chained");
+    assert_eq!(sent[2][0], 0x80, "the last part is not");
+    assert!(sent.iter().all(|a| a.len() <= 261), "all short APDUs");
+
+    let mut chip = Chip::new(InProcessCard::from_seed(b"extended")).with_extended_length(true);
+    chip.select().unwrap();
+    chip.personalize(&p).unwrap();
+    let info = chip.info().unwrap();
+    assert_eq!(info.member, p.member);
+    // The fixture grant key is among the four: grants work after either path.
+    let id = info.chip;
+    let t = ticket(id, 3);
+    chip.write(&write_grant(id, 1, 0, t.as_bytes()), t.as_bytes())
+        .unwrap();
+}
+
+#[test]
+fn chain_refusals() {
+    let mut a = selected_applet();
+    // Chained ISO commands are not supported.
+    assert_eq!(
+        raw(&mut a, &[0x10, 0x88, 0, 0, 1, 0]).1,
+        StatusWord::ClassNotSupported
+    );
+    // At most 1024 bytes in all.
+    let part = Command::new(0x90, 0x30, 0, 0).with_data(vec![0; 255]);
+    for _ in 0..4 {
+        assert_eq!(
+            raw(&mut a, &part.to_bytes().unwrap()).1,
+            StatusWord::Success
+        );
+    }
+    assert_eq!(
+        raw(&mut a, &part.to_bytes().unwrap()).1,
+        StatusWord::WrongLength
+    );
+    // A chain broken by another command is dropped: the last part alone is
+    // then what the command sees.
+    raw(&mut a, &part.to_bytes().unwrap());
+    assert_eq!(raw(&mut a, &[0x80, 0x10, 0, 0]).1, StatusWord::Success);
+    let last = Command::new(0x80, 0x30, 0, 0).with_data(vec![1, 1]);
+    assert_eq!(
+        raw(&mut a, &last.to_bytes().unwrap()).1,
+        StatusWord::WrongData
+    );
+}

@@ -53,3 +53,20 @@ pub fn select() -> Vec<u8> {
         .to_bytes()
         .unwrap()
 }
+
+/// The fixture grant key and three more: the most a chip holds.
+pub fn four_key_personalization() -> Personalization {
+    let mut grant_keys = vec![(fixtures::GRANT_KEY, fixtures::grant_key().public_key())];
+    for i in 0..3u8 {
+        let k = eticket_core::crypto::SecretKey::from_bytes(&[0x50 + i; 32]).unwrap();
+        grant_keys.push((eticket_core::ids::KeyId(10 + u16::from(i)), k.public_key()));
+    }
+    Personalization {
+        grant_keys,
+        member: Some(eticket_chip::protocol::MemberRecord {
+            distributor: eticket_core::ids::DistributorId(1),
+            member: eticket_core::ids::MemberId(2),
+            valid_until: fixtures::NOW,
+        }),
+    }
+}
