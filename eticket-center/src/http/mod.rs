@@ -17,6 +17,7 @@
 
 mod error;
 mod handlers;
+pub mod page;
 
 use std::sync::Arc;
 

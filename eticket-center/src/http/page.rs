@@ -1,0 +1,440 @@
+//! The organizer's seat allocation page (claims c45-51): an HTML page, its
+//! script and style (embedded, no external assets: a venue network may be
+//! offline), and the two data routes the page needs beside the API's own
+//! `POST /v1/events/{event}/allotments/selection`:
+//!
+//! - `GET /v1/events/{event}/seat-map`: the event's seat cells (laid out by
+//!   eticket-alloc from the seat master) in column form, with each seat's
+//!   distributor and whether it is still available, the seat types with their
+//!   colours, the blocks and the selected distributors;
+//! - `POST /v1/events/{event}/allotments/seats`: set the distributor (or none)
+//!   of listed seats in one transaction, all or nothing; the page uses it to
+//!   split a selection by ratio and to undo an allotment.
+//!
+//! The page (`GET /page/events/{event}`) loads without a credential; every
+//! data call carries the organizer's bearer token, which the page asks for once
+//! and keeps in the tab's `sessionStorage`.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use std::sync::Arc;
+//! let center = Arc::new(eticket_center::Center::open_in_memory().map_err(std::io::Error::other)?);
+//! let app = eticket_center::http::router(center.clone())
+//!     .merge(eticket_center::http::page::routes(center));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, app).await
+//! # }
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use eticket_alloc::SeatMap;
+use eticket_alloc::render::ALLOTMENT_PALETTE;
+use eticket_core::ids::{BlockId, DistributorId, EventId, TicketSerial};
+use eticket_core::ticket::Place;
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, MAX_BODY_BYTES, parse_json};
+use crate::store::{Store, Value};
+use crate::{Center, Error, Principal, Result};
+
+const PAGE_HTML: &str = include_str!("../../web/page.html");
+const PAGE_JS: &str = include_str!("../../web/page.js");
+const PAGE_CSS: &str = include_str!("../../web/page.css");
+
+/// Most seats one `allotments/seats` request may set.
+pub const MAX_SEATS_PER_REQUEST: usize = 200_000;
+
+/// The page's routes: `GET /page/events/{event}`, `GET /page/page.js`,
+/// `GET /page/page.css`, `GET /v1/events/{event}/seat-map` and
+/// `POST /v1/events/{event}/allotments/seats`.
+pub fn routes(center: Arc<Center>) -> Router {
+    Router::new()
+        .route("/page/events/{event}", get(page))
+        .route("/page/page.js", get(script))
+        .route("/page/page.css", get(style))
+        .route("/v1/events/{event}/seat-map", get(seat_map))
+        .route("/v1/events/{event}/allotments/seats", post(set_seats))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(center)
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /page/events/{event}`: the page itself (the event id is read by the
+/// script from the address).
+async fn page(p: std::result::Result<Path<EventId>, PathRejection>) -> Response {
+    match p {
+        Ok(_) => asset("text/html; charset=utf-8", PAGE_HTML),
+        Err(e) => {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", e.body_text()).into_response()
+        }
+    }
+}
+
+async fn script() -> Response {
+    asset("text/javascript; charset=utf-8", PAGE_JS)
+}
+
+async fn style() -> Response {
+    asset("text/css; charset=utf-8", PAGE_CSS)
+}
+
+/// One seat type as the page draws it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PageSeatType {
+    /// Its id.
+    pub id: u16,
+    /// Its name.
+    pub name: String,
+    /// Its colour (CSS).
+    pub colour: String,
+}
+
+/// One distributor selected for the event.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PageDistributor {
+    /// Its id.
+    pub id: u16,
+    /// Its name.
+    pub name: String,
+    /// The colour its allotment is drawn in (CSS).
+    pub colour: String,
+}
+
+/// One block.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PageBlock {
+    /// Its id.
+    pub id: u16,
+    /// Its name.
+    pub name: String,
+}
+
+/// The seat cells in column form (one entry per cell in every vector), which
+/// keeps a 100,000-seat map near 2 MB of JSON.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PageCells {
+    /// Grid column.
+    pub x: Vec<i32>,
+    /// Grid line.
+    pub y: Vec<i32>,
+    /// Seat type id.
+    pub seat_type: Vec<u16>,
+    /// Block id.
+    pub block: Vec<u16>,
+    /// Row number.
+    pub row: Vec<u16>,
+    /// Seat number.
+    pub number: Vec<u16>,
+    /// Distributor id, 0 when allotted to nobody.
+    pub owner: Vec<u16>,
+    /// 1 when the seat's ticket is no longer available (sold, issued, …).
+    pub taken: Vec<u8>,
+}
+
+/// The answer of `GET /v1/events/{event}/seat-map`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PageSeatMap {
+    /// The event.
+    pub event: EventId,
+    /// Its title.
+    pub name: String,
+    /// The venue's name.
+    pub venue: String,
+    /// Seat types.
+    pub seat_types: Vec<PageSeatType>,
+    /// Blocks.
+    pub blocks: Vec<PageBlock>,
+    /// The distributors selected for the event.
+    pub distributors: Vec<PageDistributor>,
+    /// The cells.
+    pub cells: PageCells,
+}
+
+/// One seat of `POST /v1/events/{event}/allotments/seats`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatOwner {
+    /// Block.
+    pub block: BlockId,
+    /// Row.
+    pub row: u16,
+    /// Number.
+    pub number: u16,
+    /// The distributor to allot it to; `None` takes it back.
+    pub distributor: Option<DistributorId>,
+}
+
+/// Body of `POST /v1/events/{event}/allotments/seats`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SeatOwners {
+    /// The seats and their new distributors.
+    pub seats: Vec<SeatOwner>,
+}
+
+/// The answer of `POST /v1/events/{event}/allotments/seats`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SeatOwnersDone {
+    /// Seats set.
+    pub changed: usize,
+}
+
+fn bearer(headers: &HeaderMap) -> Result<String> {
+    let text = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(Error::Unauthorized)?
+        .to_str()
+        .map_err(|_| Error::Unauthorized)?;
+    text.strip_prefix("Bearer ")
+        .map(|t| t.trim().to_owned())
+        .ok_or(Error::Unauthorized)
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> std::result::Result<T, ApiError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r.map_err(ApiError::from),
+        Err(e) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("the request task failed: {e}"),
+        )),
+    }
+}
+
+/// The event's organizer (or the operator), else an error: the center's own
+/// statistics call makes the same check.
+fn organizer_of(c: &Center, headers: &HeaderMap, event: EventId) -> Result<Principal> {
+    let who = c.authenticate(&bearer(headers)?)?;
+    if !matches!(who, Principal::Organizer(_) | Principal::Operator) {
+        return Err(Error::Forbidden(
+            "only the event's organizer allots seats".into(),
+        ));
+    }
+    c.event_stats(&who, event)?;
+    Ok(who)
+}
+
+fn event_path(
+    p: std::result::Result<Path<EventId>, PathRejection>,
+) -> std::result::Result<EventId, ApiError> {
+    p.map(|Path(e)| e)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", e.body_text()))
+}
+
+/// `GET /v1/events/{event}/seat-map`.
+async fn seat_map(
+    State(c): State<Arc<Center>>,
+    headers: HeaderMap,
+    p: std::result::Result<Path<EventId>, PathRejection>,
+) -> std::result::Result<Response, ApiError> {
+    let event = event_path(p)?;
+    let map = blocking(move || {
+        organizer_of(&c, &headers, event)?;
+        build_seat_map(&c, event)
+    })
+    .await?;
+    Ok(axum::Json(map).into_response())
+}
+
+fn seat_place(block: BlockId, row: u16, number: u16) -> Result<String> {
+    serde_json::to_string(&Place::Seat { block, row, number })
+        .map_err(|e| Error::corrupt(e.to_string()))
+}
+
+/// Build the page's view of an event from its seat master and its tickets.
+pub fn build_seat_map(c: &Center, event: EventId) -> Result<PageSeatMap> {
+    let info = c.event_info(event)?;
+    let map = SeatMap::from_event(&info).map_err(|e| Error::invalid("seats", e.to_string()))?;
+    let (tickets, distributors) = c.ledger().transaction(&mut |tx| {
+        let tickets = tx.query(
+            "SELECT place, distributor, state FROM tickets WHERE event = $1",
+            &[Value::int(event.0)],
+        )?;
+        let mut seats = HashMap::with_capacity(tickets.len());
+        for row in &tickets {
+            if let Ok(Place::Seat { block, row: r, number }) = serde_json::from_str(row.text(0)?) {
+                let owner = row.opt_num::<u16>(1)?.unwrap_or(0);
+                seats.insert((block, r, number), (owner, row.text(2)? != "available"));
+            }
+        }
+        let rows = tx.query(
+            "SELECT d.id, d.name FROM event_distributors e JOIN distributors d ON d.id = e.distributor
+             WHERE e.event = $1 ORDER BY d.id",
+            &[Value::int(event.0)],
+        )?;
+        let mut distributors = Vec::with_capacity(rows.len());
+        for row in &rows {
+            distributors.push((row.num::<u16>(0)?, row.text(1)?.to_owned()));
+        }
+        Ok((seats, distributors))
+    })?;
+    let n = map.len();
+    let mut cells = PageCells {
+        x: Vec::with_capacity(n),
+        y: Vec::with_capacity(n),
+        seat_type: Vec::with_capacity(n),
+        block: Vec::with_capacity(n),
+        row: Vec::with_capacity(n),
+        number: Vec::with_capacity(n),
+        owner: Vec::with_capacity(n),
+        taken: Vec::with_capacity(n),
+    };
+    for cell in map.cells() {
+        let (owner, taken) = tickets
+            .get(&(cell.block, cell.row, cell.number))
+            .copied()
+            .unwrap_or((0, true));
+        cells.x.push(cell.x);
+        cells.y.push(cell.y);
+        cells.seat_type.push(cell.seat_type.0.into());
+        cells.block.push(cell.block.0);
+        cells.row.push(cell.row);
+        cells.number.push(cell.number);
+        cells.owner.push(owner);
+        cells.taken.push(u8::from(taken || cell.blocked));
+    }
+    Ok(PageSeatMap {
+        event,
+        name: info.name.clone(),
+        venue: info.venue.name.clone(),
+        seat_types: map
+            .seat_types()
+            .iter()
+            .map(|t| PageSeatType {
+                id: t.id.0.into(),
+                name: t.name.clone(),
+                colour: map.seat_type_colour(t.id),
+            })
+            .collect(),
+        blocks: map
+            .blocks()
+            .iter()
+            .map(|b| PageBlock {
+                id: b.id.0,
+                name: b.name.clone(),
+            })
+            .collect(),
+        distributors: distributors
+            .into_iter()
+            .enumerate()
+            .map(|(i, (id, name))| PageDistributor {
+                id,
+                name,
+                // Black marks the selection on the page, so the palette starts after it.
+                colour: ALLOTMENT_PALETTE[1 + i % (ALLOTMENT_PALETTE.len() - 1)].to_owned(),
+            })
+            .collect(),
+        cells,
+    })
+}
+
+/// `POST /v1/events/{event}/allotments/seats`.
+async fn set_seats(
+    State(c): State<Arc<Center>>,
+    headers: HeaderMap,
+    p: std::result::Result<Path<EventId>, PathRejection>,
+    b: std::result::Result<Bytes, BytesRejection>,
+) -> std::result::Result<Response, ApiError> {
+    let event = event_path(p)?;
+    let bytes = b.map_err(|e| ApiError::new(e.status(), "invalid_body", e.body_text()))?;
+    let req: SeatOwners = parse_json(&bytes)?;
+    let done = blocking(move || {
+        organizer_of(&c, &headers, event)?;
+        set_seat_owners(&c, event, &req.seats)
+    })
+    .await?;
+    Ok(axum::Json(done).into_response())
+}
+
+/// Set each listed seat's distributor in one transaction: every seat must
+/// exist and still be available, every distributor must be selected for the
+/// event, else nothing changes. Setting an absolute owner is idempotent, so a
+/// retry after a lost answer changes nothing more.
+pub fn set_seat_owners(c: &Center, event: EventId, seats: &[SeatOwner]) -> Result<SeatOwnersDone> {
+    if seats.is_empty() || seats.len() > MAX_SEATS_PER_REQUEST {
+        return Err(Error::invalid(
+            "seats",
+            format!("1 to {MAX_SEATS_PER_REQUEST} seats"),
+        ));
+    }
+    let mut places = Vec::with_capacity(seats.len());
+    for s in seats {
+        places.push((seat_place(s.block, s.row, s.number)?, s));
+    }
+    c.ledger().transaction(&mut |tx| {
+        let mut serials = HashMap::new();
+        for row in tx.query(
+            "SELECT place, serial FROM tickets WHERE event = $1",
+            &[Value::int(event.0)],
+        )? {
+            serials.insert(row.text(0)?.to_owned(), row.num::<u32>(1)?);
+        }
+        let mut selected: BTreeMap<u16, bool> = BTreeMap::new();
+        for (place, s) in &places {
+            if let Some(d) = s.distributor {
+                if !*selected.entry(d.0).or_insert(false) {
+                    tx.query_opt(
+                        "SELECT distributor FROM event_distributors WHERE event = $1 AND distributor = $2",
+                        &[Value::int(event.0), Value::int(d.0)],
+                    )?
+                    .ok_or(Error::NotSelected {
+                        event,
+                        distributor: d,
+                    })?;
+                    selected.insert(d.0, true);
+                }
+            }
+            let serial = *serials.get(place).ok_or_else(|| {
+                Error::invalid(
+                    "seats",
+                    format!("no seat {} row {} number {}", s.block, s.row, s.number),
+                )
+            })?;
+            let changed = tx.execute(
+                "UPDATE tickets SET distributor = $1 WHERE event = $2 AND serial = $3 AND state = 'available'",
+                &[
+                    Value::opt_int(s.distributor.map(|d| d.0)),
+                    Value::int(event.0),
+                    Value::int(serial),
+                ],
+            )?;
+            if changed != 1 {
+                let state = tx
+                    .query_opt(
+                        "SELECT state FROM tickets WHERE event = $1 AND serial = $2",
+                        &[Value::int(event.0), Value::int(serial)],
+                    )?
+                    .map(|r| r.text(0).map(str::to_owned))
+                    .transpose()?
+                    .unwrap_or_default();
+                return Err(Error::SeatUnavailable {
+                    event,
+                    serial: TicketSerial(serial),
+                    state,
+                });
+            }
+        }
+        Ok(SeatOwnersDone {
+            changed: places.len(),
+        })
+    })
+}

@@ -1,0 +1,277 @@
+//! The organizer's seat allocation page: its data routes through a real
+//! server, and the page itself end to end in Debian's headless Chromium
+//! (tests/browser/page.test.js with playwright-core; scripts/setup/60-browser.sh
+//! installs both). The browser test fails, never skips, when Chromium or the
+//! node modules are missing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use eticket_alloc::stadium::stadium_100k;
+use eticket_center::http::page::{self, PageSeatMap};
+use eticket_center::http::router;
+use eticket_center::organizer::{EventRegistration, SeatSelection, SeatSelector};
+use eticket_center::{Center, Principal};
+use eticket_core::event::EventInfo;
+use eticket_core::fixtures;
+use eticket_core::ids::{BlockId, DistributorId, EventId, GateId};
+use eticket_core::master::Price;
+use eticket_core::venue::Block;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const STADIUM: EventId = EventId(100_000);
+
+struct Server {
+    base: String,
+    org: String,
+    d2: String,
+    center: Arc<Center>,
+    _dir: tempfile::TempDir,
+}
+
+/// The 100,000-seat stadium of eticket-alloc as an event of the organizer.
+fn stadium_event() -> EventInfo {
+    let map = stadium_100k().unwrap();
+    let mut info = fixtures::small_event();
+    info.id = STADIUM;
+    info.name = "Stadium Night".into();
+    info.venue.name = map.name().into();
+    info.venue.blocks = map
+        .blocks()
+        .iter()
+        .map(|b| Block {
+            id: b.id,
+            name: b.name.clone(),
+            gate: GateId(1),
+            guidance: "Follow the signs to your stand.".into(),
+            row_labels: Vec::new(),
+        })
+        .collect();
+    info.seat_types = map.seat_type_infos();
+    info.seats = map.to_seat_master();
+    info
+}
+
+/// A center on a temporary SQLite file with the core fixture event (block 2
+/// row 1 allotted to distributor 2) and, if asked, the stadium; served with
+/// the API's router and the page's routes on 127.0.0.1.
+async fn start(with_stadium: bool) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let center = Arc::new(Center::open_sqlite(dir.path().join("center.sqlite")).unwrap());
+    let (org, d2) = tokio::task::block_in_place(|| {
+        let op = Principal::Operator;
+        center
+            .register_distributor(&op, "d1", DistributorId(1), "One")
+            .unwrap();
+        center
+            .register_distributor(&op, "d2", DistributorId(2), "Two")
+            .unwrap();
+        let org = center
+            .issue_credential(&op, Principal::Organizer(1), "org")
+            .unwrap();
+        let d2 = center
+            .issue_credential(&op, Principal::Distributor(DistributorId(2)), "d2")
+            .unwrap();
+        let who = Principal::Organizer(1);
+        let mut events = vec![(fixtures::small_event(), fixtures::prices())];
+        if with_stadium {
+            let info = stadium_event();
+            let prices = info
+                .seat_types
+                .iter()
+                .map(|t| (t.id, Price(5000)))
+                .collect();
+            events.push((info, prices));
+        }
+        for (info, prices) in events {
+            let id = info.id;
+            center
+                .register_event(
+                    &who,
+                    &format!("reg{id}"),
+                    &EventRegistration { info, prices },
+                )
+                .unwrap();
+            for d in [1, 2] {
+                center
+                    .select_distributor(
+                        &who,
+                        &format!("sel{id}-{d}"),
+                        id,
+                        DistributorId(d),
+                        Default::default(),
+                    )
+                    .unwrap();
+            }
+        }
+        let row = SeatSelection {
+            distributor: DistributorId(2),
+            seats: vec![SeatSelector::Row {
+                block: BlockId(2),
+                row: 1,
+            }],
+        };
+        center
+            .set_allotment_selection(&who, "row", fixtures::EVENT, &row)
+            .unwrap();
+        (org, d2)
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = router(center.clone()).merge(page::routes(center.clone()));
+    tokio::spawn(axum::serve(listener, app).into_future());
+    Server {
+        base: format!("http://{addr}"),
+        org,
+        d2,
+        center,
+        _dir: dir,
+    }
+}
+
+async fn get(s: &Server, path: &str, token: Option<&str>) -> (StatusCode, String) {
+    let mut req = reqwest::Client::new().get(format!("{}{path}", s.base));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+async fn post(s: &Server, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+    let res = reqwest::Client::new()
+        .post(format!("{}{path}", s.base))
+        .bearer_auth(token)
+        .header("Idempotency-Key", "k1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.json().await.unwrap())
+}
+
+fn owner(map: &PageSeatMap, block: u16, row: u16, number: u16) -> (u16, u8) {
+    let c = &map.cells;
+    let i = (0..c.x.len())
+        .find(|&i| c.block[i] == block && c.row[i] == row && c.number[i] == number)
+        .unwrap();
+    (c.owner[i], c.taken[i])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_and_assets_load_without_credential_data_needs_the_organizer() {
+    let s = start(false).await;
+    let (status, html) = get(&s, "/page/events/2026", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<canvas id=\"map\""));
+    // Every asset the page uses is served by the center itself.
+    for asset in ["/page/page.js", "/page/page.css"] {
+        assert!(html.contains(asset));
+        assert_eq!(get(&s, asset, None).await.0, StatusCode::OK);
+    }
+    assert!(!html.contains("http://") && !html.contains("https://"));
+    let path = "/v1/events/2026/seat-map";
+    assert_eq!(get(&s, path, None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(get(&s, path, Some(&s.d2)).await.0, StatusCode::FORBIDDEN);
+    let (status, body) = get(&s, path, Some(&s.org)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let map: PageSeatMap = serde_json::from_str(&body).unwrap();
+    assert_eq!(map.cells.x.len(), 80);
+    assert_eq!(map.distributors.len(), 2);
+    assert_eq!(owner(&map, 2, 1, 5), (2, 0));
+    assert_eq!(owner(&map, 1, 1, 5), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seat_owners_are_set_all_or_nothing() {
+    let s = start(false).await;
+    // Distributor 2 sells seat 2/1/3 (serial 43).
+    let (status, v) = post(
+        &s,
+        "/v1/events/2026/sales",
+        &s.d2,
+        json!({"seats": {"serials": [43]}, "holder": "paper"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let seats = |numbers: &[u16], d: Option<u16>| json!({"seats": numbers.iter().map(|n| json!({"block": 2, "row": 1, "number": n, "distributor": d})).collect::<Vec<_>>()});
+    let path = "/v1/events/2026/allotments/seats";
+    let (status, v) = post(&s, path, &s.org, seats(&[1, 2, 3], Some(1))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["error"]["code"], "seat_unavailable");
+    // The center's own selection route refuses the sold seat whole too.
+    let (status, v) = post(
+        &s,
+        "/v1/events/2026/allotments/selection",
+        &s.org,
+        json!({"distributor": 1, "seats": [{"seat": {"block": 2, "row": 1, "number": 4}}, {"seat": {"block": 2, "row": 1, "number": 3}}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    let map =
+        tokio::task::block_in_place(|| page::build_seat_map(&s.center, EventId(2026))).unwrap();
+    for n in [1, 2, 4] {
+        assert_eq!(owner(&map, 2, 1, n), (2, 0), "seat 2/1/{n} unchanged");
+    }
+    assert_eq!(owner(&map, 2, 1, 3), (2, 1));
+    // Free seats move, and back to nobody (the page's undo).
+    let (status, v) = post(&s, path, &s.org, seats(&[1, 2], None)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["changed"], 2);
+    let (status, v) = post(&s, path, &s.d2, seats(&[4], None)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    let (status, v) = post(&s, path, &s.org, seats(&[4], Some(9))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{v}");
+    let map =
+        tokio::task::block_in_place(|| page::build_seat_map(&s.center, EventId(2026))).unwrap();
+    assert_eq!(owner(&map, 2, 1, 1), (0, 0));
+    assert_eq!(owner(&map, 2, 1, 4), (2, 0));
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_in_headless_chromium() {
+    let root = project_root();
+    let browser_dir = root.join("eticket-center/tests/browser");
+    assert!(
+        Path::new("/usr/bin/chromium").exists(),
+        "/usr/bin/chromium is missing: run scripts/setup/60-browser.sh"
+    );
+    assert!(
+        browser_dir.join("node_modules/playwright-core").exists(),
+        "playwright-core is missing: run scripts/setup/60-browser.sh (npm ci in {})",
+        browser_dir.display()
+    );
+    let s = start(true).await;
+    let shots = root.join("docs/page");
+    let mut cmd = std::process::Command::new("node");
+    cmd.arg(browser_dir.join("page.test.js"))
+        .current_dir(&browser_dir)
+        .env("PAGE_BASE", &s.base)
+        .env("PAGE_TOKEN", &s.org)
+        .env("PAGE_D2_TOKEN", &s.d2)
+        .env("PAGE_EVENT", "2026")
+        .env("PAGE_STADIUM", STADIUM.0.to_string())
+        .env("PAGE_SHOTS", &shots);
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .expect("node runs (scripts/setup/60-browser.sh installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "browser test failed: {}\n{stdout}\n{stderr}",
+        out.status
+    );
+    assert!(stdout.contains("PAGE_TIMINGS "), "{stdout}");
+}

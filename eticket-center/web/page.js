@@ -1,0 +1,775 @@
+// The organizer's seat allocation page: draws the event's seat cells on a
+// canvas (only the visible ones), keeps the selection as one byte per cell,
+// and allots through the center's API with the organizer's bearer token.
+'use strict';
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const TOKEN_KEY = 'eticket.organizer.token';
+  const parts = location.pathname.split('/').filter(Boolean);
+  const eventId = decodeURIComponent(parts[parts.length - 1] || '');
+  const timings = { usableMs: null, lastDragMs: null, lastCountsMs: null };
+  window.pageTimings = timings;
+
+  let map = null; // the seat-map answer
+  let n = 0;
+  let X, Y, T, B, R, N, OWN, TAKEN, sel;
+  let typeIndex = new Map();
+  let ownerColour = new Map();
+  let ownerName = new Map();
+  let bounds = { x0: 0, y0: 0, x1: 1, y1: 1 };
+  const view = { scale: 10, ox: 0, oy: 0 };
+  const undo = [];
+  const MAX_UNDO = 50;
+  let drawPending = false;
+  let spaceDown = false;
+
+  const canvas = $('map');
+  const ctx = canvas.getContext('2d', { alpha: false });
+
+  // ---- credential and data calls -------------------------------------------------
+
+  function token() { return sessionStorage.getItem(TOKEN_KEY); }
+
+  function idempotencyKey() {
+    if (window.crypto && crypto.randomUUID) return 'page-' + crypto.randomUUID();
+    return 'page-' + Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  async function api(method, path, body) {
+    const headers = { Authorization: 'Bearer ' + token() };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      headers['Idempotency-Key'] = idempotencyKey();
+    }
+    let res;
+    try {
+      res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) {
+      throw new Error('the center cannot be reached: ' + e.message);
+    }
+    let json = null;
+    try { json = await res.json(); } catch (_) { json = null; }
+    if (res.status === 401) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      showLogin('The token was not accepted; enter the organizer token again.');
+      throw new Error('not signed in');
+    }
+    if (!res.ok) {
+      const err = json && json.error ? json.error : { code: 'http_' + res.status, message: res.statusText };
+      const e = new Error(err.message + ' (' + err.code + ')');
+      e.code = err.code;
+      throw e;
+    }
+    return json;
+  }
+
+  function showLogin(message) {
+    $('app').hidden = true;
+    $('login').hidden = false;
+    $('login-error').textContent = message || '';
+    $('token').focus();
+  }
+
+  $('login').addEventListener('submit', (e) => {
+    e.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, $('token').value.trim());
+    $('token').value = '';
+    load(true);
+  });
+
+  async function load(first) {
+    if (!token()) { showLogin(); return; }
+    setStatus(first ? 'Loading the seat map…' : 'Reloading…');
+    let answer;
+    try {
+      answer = await api('GET', '/v1/events/' + encodeURIComponent(eventId) + '/seat-map');
+    } catch (e) {
+      if (e.message !== 'not signed in') showError('Could not load the seat map: ' + e.message);
+      return;
+    }
+    $('login').hidden = true;
+    $('app').hidden = false;
+    const keepSelection = map && sel && answer.cells.x.length === n ? sel : null;
+    adopt(answer);
+    if (keepSelection) sel = keepSelection;
+    if (first || !keepSelection) fit();
+    refresh();
+    setStatus(first ? '' : 'Reloaded from the center.');
+    requestAnimationFrame(() => setTimeout(() => {
+      if (timings.usableMs === null) timings.usableMs = performance.now();
+      canvas.dataset.ready = '1';
+    }, 0));
+  }
+
+  function adopt(answer) {
+    map = answer;
+    const c = answer.cells;
+    n = c.x.length;
+    X = Int32Array.from(c.x); Y = Int32Array.from(c.y);
+    T = Uint16Array.from(c.seat_type); B = Uint16Array.from(c.block);
+    R = Uint16Array.from(c.row); N = Uint16Array.from(c.number);
+    OWN = Uint16Array.from(c.owner); TAKEN = Uint8Array.from(c.taken);
+    sel = new Uint8Array(n);
+    typeIndex = new Map(answer.seat_types.map((t, i) => [t.id, i]));
+    ownerColour = new Map(answer.distributors.map((d) => [d.id, d.colour]));
+    ownerName = new Map(answer.distributors.map((d) => [d.id, d.name]));
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (let i = 0; i < n; i++) {
+      if (X[i] < x0) x0 = X[i]; if (X[i] > x1) x1 = X[i];
+      if (Y[i] < y0) y0 = Y[i]; if (Y[i] > y1) y1 = Y[i];
+    }
+    bounds = n ? { x0, y0, x1: x1 + 1, y1: y1 + 1 } : { x0: 0, y0: 0, x1: 1, y1: 1 };
+    wrapBlocks();
+    $('title').textContent = 'Seat allocation: ' + answer.name;
+    $('subtitle').textContent = answer.venue + ' · ' + n.toLocaleString('en') + ' seats';
+    document.title = 'Seat allocation: ' + answer.name;
+    fillControls();
+  }
+
+  // The center lays blocks side by side; a venue of many blocks becomes a
+  // strip too thin to read, so the page wraps the blocks into lines that fit
+  // the canvas' shape. Only the drawing moves: seats keep block, row, number.
+  let blockLabels = [];
+  function wrapBlocks() {
+    const boxes = new Map();
+    for (let i = 0; i < n; i++) {
+      let b = boxes.get(B[i]);
+      if (!b) { b = { id: B[i], x0: X[i], x1: X[i], y0: Y[i], y1: Y[i] }; boxes.set(B[i], b); }
+      if (X[i] < b.x0) b.x0 = X[i]; if (X[i] > b.x1) b.x1 = X[i];
+      if (Y[i] < b.y0) b.y0 = Y[i]; if (Y[i] > b.y1) b.y1 = Y[i];
+    }
+    const list = [...boxes.values()].sort((a, b) => a.x0 - b.x0 || a.y0 - b.y0);
+    const aspect = (canvas.clientWidth || 800) / (canvas.clientHeight || 500);
+    const w = bounds.x1 - bounds.x0, h = bounds.y1 - bounds.y0;
+    const moves = new Map();
+    blockLabels = [];
+    if (list.length > 1 && w / h > 3 * aspect) {
+      const gap = 3;
+      const lineHeight = Math.max(...list.map((b) => b.y1 - b.y0 + 1)) + gap + 2;
+      const colWidth = Math.max(...list.map((b) => b.x1 - b.x0 + 1)) + gap;
+      // The number of blocks per line that lets the map be drawn largest.
+      let best = 1, bestScale = 0;
+      for (let k = 1; k <= list.length; k++) {
+        const sc = Math.min(aspect / (k * colWidth), 1 / (Math.ceil(list.length / k) * lineHeight));
+        if (sc > bestScale) { bestScale = sc; best = k; }
+      }
+      list.forEach((b, k) => {
+        moves.set(b.id, [(k % best) * colWidth - b.x0, Math.floor(k / best) * lineHeight + 2 - b.y0]);
+      });
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (let i = 0; i < n; i++) {
+        const m = moves.get(B[i]);
+        X[i] += m[0]; Y[i] += m[1];
+        if (X[i] < x0) x0 = X[i]; if (X[i] > x1) x1 = X[i];
+        if (Y[i] < y0) y0 = Y[i]; if (Y[i] > y1) y1 = Y[i];
+      }
+      bounds = { x0, y0: y0 - 1, x1: x1 + 1, y1: y1 + 1 };
+    }
+    for (const b of list) {
+      const m = moves.get(b.id) || [0, 0];
+      const info = map.blocks.find((k) => k.id === b.id);
+      blockLabels.push({ x: b.x0 + m[0], y: b.y0 + m[1], text: info ? info.name : 'Block ' + b.id });
+    }
+  }
+
+  function fillControls() {
+    const block = $('pick-block');
+    block.replaceChildren(...map.blocks.map((b) => new Option(b.name + ' (' + b.id + ')', String(b.id))));
+    const dist = $('distributor');
+    dist.replaceChildren(...map.distributors.map((d) => new Option(d.name + ' (' + d.id + ')', String(d.id))));
+    const ratios = $('ratios');
+    ratios.replaceChildren();
+    for (const d of map.distributors) {
+      const id = 'ratio-' + d.id;
+      const label = document.createElement('label');
+      label.htmlFor = id;
+      label.textContent = d.name;
+      const input = document.createElement('input');
+      input.type = 'number'; input.min = '0'; input.value = '1'; input.id = id;
+      input.dataset.distributor = String(d.id);
+      ratios.append(label, input);
+    }
+  }
+
+  // ---- drawing ----------------------------------------------------------------------
+
+  function resize() {
+    const dpr = window.devicePixelRatio || 1;
+    const w = canvas.clientWidth, h = canvas.clientHeight;
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(h * dpr);
+    }
+  }
+
+  function fit() {
+    resize();
+    const w = canvas.clientWidth || 1, h = canvas.clientHeight || 1;
+    const bw = bounds.x1 - bounds.x0 + 2, bh = bounds.y1 - bounds.y0 + 2;
+    view.scale = Math.max(0.05, Math.min(w / bw, h / bh));
+    view.ox = bounds.x0 - 1 - (w / view.scale - bw) / 2;
+    view.oy = bounds.y0 - 1 - (h / view.scale - bh) / 2;
+    requestDraw();
+  }
+
+  function requestDraw() {
+    if (drawPending) return;
+    drawPending = true;
+    requestAnimationFrame(() => { drawPending = false; draw(); });
+  }
+
+  function baseColour(i) {
+    if (TAKEN[i]) return '#6b6b6b';
+    if ($('colour-by').value === 'owner') return OWN[i] ? (ownerColour.get(OWN[i]) || '#333') : '#d4d4d4';
+    const t = typeIndex.get(T[i]);
+    return t === undefined ? '#999' : map.seat_types[t].colour;
+  }
+
+  function draw() {
+    if (!map) return;
+    resize();
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const w = canvas.clientWidth, h = canvas.clientHeight;
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, w, h);
+    const s = view.scale;
+    const gx0 = view.ox - 1, gy0 = view.oy - 1, gx1 = view.ox + w / s, gy1 = view.oy + h / s;
+    const gap = s >= 4 ? Math.max(1, s * 0.15) : 0;
+    const size = Math.max(s - gap, 0.6);
+    // Group the visible cells by colour so each colour is set once.
+    const groups = new Map();
+    const selected = [];
+    for (let i = 0; i < n; i++) {
+      const x = X[i], y = Y[i];
+      if (x < gx0 || x > gx1 || y < gy0 || y > gy1) continue;
+      const c = baseColour(i);
+      let g = groups.get(c);
+      if (!g) { g = []; groups.set(c, g); }
+      g.push(i);
+      if (sel[i]) selected.push(i);
+    }
+    for (const [colour, cells] of groups) {
+      ctx.fillStyle = colour;
+      for (const i of cells) ctx.fillRect((X[i] - view.ox) * s, (Y[i] - view.oy) * s, size, size);
+    }
+    // Allotted seats get a distributor mark when seat types colour the map.
+    if (s >= 6 && $('colour-by').value === 'type') {
+      const inset = s * 0.3;
+      const marks = new Map();
+      for (const cells of groups.values()) {
+        for (const i of cells) {
+          if (!OWN[i] || TAKEN[i]) continue;
+          const c = ownerColour.get(OWN[i]) || '#333';
+          let m = marks.get(c);
+          if (!m) { m = []; marks.set(c, m); }
+          m.push(i);
+        }
+      }
+      ctx.strokeStyle = '#ffffff';
+      ctx.lineWidth = 1;
+      for (const [colour, cells] of marks) {
+        ctx.fillStyle = colour;
+        for (const i of cells) {
+          ctx.beginPath();
+          ctx.arc((X[i] - view.ox) * s + size / 2, (Y[i] - view.oy) * s + size / 2, size / 2 - inset + 1, 0, Math.PI * 2);
+          ctx.fill();
+          ctx.stroke();
+        }
+      }
+    }
+    // The selection: a heavy black frame (a black square when too small to frame).
+    ctx.fillStyle = '#111111';
+    if (s >= 5) {
+      const t = Math.max(1.5, s * 0.18);
+      ctx.beginPath();
+      for (const i of selected) {
+        const px = (X[i] - view.ox) * s, py = (Y[i] - view.oy) * s;
+        ctx.rect(px, py, size, size);
+        ctx.rect(px + size - t, py + t, -(size - 2 * t), size - 2 * t);
+      }
+      ctx.fill();
+    } else {
+      for (const i of selected) ctx.fillRect((X[i] - view.ox) * s, (Y[i] - view.oy) * s, size, size);
+    }
+    if (s >= 14) drawLabels(groups, s);
+    if (s >= 0.8) {
+      // Block names above their blocks, on white so they read over seats.
+      ctx.font = '600 13px system-ui, sans-serif';
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'bottom';
+      for (const l of blockLabels) {
+        const px = (l.x - view.ox) * s, py = (l.y - view.oy) * s - 1;
+        if (px < -200 || px > w || py < 0 || py > h + 20) continue;
+        const tw = ctx.measureText(l.text).width;
+        ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+        ctx.fillRect(px - 1, py - 15, tw + 4, 15);
+        ctx.fillStyle = '#111';
+        ctx.fillText(l.text, px + 1, py);
+      }
+    }
+  }
+
+  function drawLabels(groups, s) {
+    ctx.fillStyle = '#111';
+    ctx.font = Math.min(14, s * 0.8) + 'px system-ui, sans-serif';
+    ctx.textBaseline = 'middle';
+    ctx.textAlign = 'right';
+    const seen = new Set();
+    for (const cells of groups.values()) {
+      for (const i of cells) {
+        if (N[i] !== 1) continue;
+        const key = B[i] + '/' + R[i];
+        if (seen.has(key)) continue;
+        seen.add(key);
+        ctx.fillText(String(R[i]), (X[i] - view.ox) * s - 3, (Y[i] - view.oy + 0.45) * s);
+      }
+    }
+  }
+
+  // ---- counts ------------------------------------------------------------------------
+
+  function counts() {
+    const k = map.seat_types.length;
+    const rows = Array.from({ length: k }, () => ({ total: 0, selected: 0, selectable: 0, allotted: 0, taken: 0 }));
+    const perOwner = new Map();
+    for (let i = 0; i < n; i++) {
+      const t = typeIndex.get(T[i]);
+      if (t === undefined) continue;
+      const r = rows[t];
+      r.total++;
+      if (TAKEN[i]) r.taken++;
+      if (OWN[i]) { r.allotted++; perOwner.set(OWN[i], (perOwner.get(OWN[i]) || 0) + 1); }
+      if (sel[i]) r.selected++;
+      else if (!OWN[i] && !TAKEN[i]) r.selectable++;
+    }
+    return { rows, perOwner };
+  }
+
+  function cell(tag, text, attrs) {
+    const e = document.createElement(tag);
+    e.textContent = text;
+    if (attrs) for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    return e;
+  }
+
+  function renderCounts() {
+    const { rows, perOwner } = counts();
+    const body = $('counts').tBodies[0];
+    body.replaceChildren();
+    const total = { total: 0, selected: 0, selectable: 0, allotted: 0, taken: 0 };
+    map.seat_types.forEach((t, i) => {
+      const r = rows[i];
+      if (!r.total) return;
+      for (const key of Object.keys(total)) total[key] += r[key];
+      const tr = document.createElement('tr');
+      tr.dataset.seatType = String(t.id);
+      // The seat type's name is the button that selects its seats.
+      const name = cell('th', '', { scope: 'row' });
+      const sw = cell('span', '', { class: 'swatch', 'aria-hidden': 'true' });
+      sw.style.background = t.colour;
+      const b = cell('button', t.name, { type: 'button', class: 'link', title: 'Select all ' + t.name + ' seats' });
+      b.addEventListener('click', () => select((i2) => T[i2] === t.id, currentOp()));
+      name.append(sw, b);
+      tr.append(name,
+        cell('td', r.selected.toLocaleString('en'), { 'data-count': 'selected' }),
+        cell('td', r.selectable.toLocaleString('en'), { 'data-count': 'selectable' }),
+        cell('td', r.allotted.toLocaleString('en'), { 'data-count': 'allotted' }),
+        cell('td', r.taken.toLocaleString('en'), { 'data-count': 'taken' }),
+        cell('td', r.total.toLocaleString('en'), { 'data-count': 'total' }));
+      body.append(tr);
+    });
+    const foot = $('counts').tFoot;
+    foot.replaceChildren();
+    const tr = document.createElement('tr');
+    tr.dataset.seatType = 'all';
+    tr.append(cell('td', 'All'),
+      cell('td', total.selected.toLocaleString('en'), { 'data-count': 'selected' }),
+      cell('td', total.selectable.toLocaleString('en'), { 'data-count': 'selectable' }),
+      cell('td', total.allotted.toLocaleString('en'), { 'data-count': 'allotted' }),
+      cell('td', total.taken.toLocaleString('en'), { 'data-count': 'taken' }),
+      cell('td', total.total.toLocaleString('en'), { 'data-count': 'total' }));
+    foot.append(tr);
+    const list = $('allotments');
+    list.replaceChildren();
+    for (const d of map.distributors) {
+      const li = document.createElement('li');
+      li.dataset.distributor = String(d.id);
+      const sw = cell('span', '', { class: 'swatch', 'aria-hidden': 'true' });
+      sw.style.background = d.colour;
+      const count = perOwner.get(d.id) || 0;
+      li.append(sw, d.name + ': ', cell('span', count.toLocaleString('en'), { 'data-count': 'allotted' }), ' seats ');
+      const b = cell('button', 'Select', { type: 'button', 'aria-label': 'Select the seats of ' + d.name });
+      b.addEventListener('click', () => select((i) => OWN[i] === d.id, currentOp()));
+      li.append(b);
+      list.append(li);
+    }
+    $('undo').disabled = undo.length === 0;
+  }
+
+  function refresh() {
+    renderCounts();
+    requestDraw();
+  }
+
+  // ---- selecting ---------------------------------------------------------------------
+
+  function currentOp(e) {
+    if (e && e.altKey) return 'remove';
+    if (e && e.shiftKey) return 'add';
+    const checked = document.querySelector('input[name="mode"]:checked');
+    return checked ? checked.value : 'replace';
+  }
+
+  function pushUndo(step) {
+    undo.push(step);
+    if (undo.length > MAX_UNDO) undo.shift();
+  }
+
+  // Apply `op` to every cell matching `pred`; sold seats are never selected.
+  function select(pred, op, quiet) {
+    if (!map) return 0;
+    pushUndo({ kind: 'select', prev: sel.slice() });
+    if (op === 'replace') sel.fill(0);
+    let hit = 0;
+    const on = op === 'remove' ? 0 : 1;
+    for (let i = 0; i < n; i++) {
+      if (TAKEN[i] || !pred(i)) continue;
+      sel[i] = on;
+      hit++;
+    }
+    clearError();
+    refresh();
+    if (!quiet) setStatus((op === 'remove' ? 'Removed ' : 'Selected ') + hit.toLocaleString('en') + ' seats.');
+    return hit;
+  }
+
+  function gridAt(px, py) {
+    return { x: view.ox + px / view.scale, y: view.oy + py / view.scale };
+  }
+
+  function cellAt(px, py) {
+    const g = gridAt(px, py);
+    const gx = Math.floor(g.x), gy = Math.floor(g.y);
+    for (let i = 0; i < n; i++) if (X[i] === gx && Y[i] === gy) return i;
+    return -1;
+  }
+
+  function describe(i) {
+    const t = typeIndex.get(T[i]);
+    const block = map.blocks.find((b) => b.id === B[i]);
+    let text = (block ? block.name : 'Block ' + B[i]) + ', row ' + R[i] + ', seat ' + N[i] +
+      ' — ' + (t === undefined ? 'type ' + T[i] : map.seat_types[t].name);
+    if (TAKEN[i]) text += ' — sold or not available';
+    if (OWN[i]) text += ' — allotted to ' + (ownerName.get(OWN[i]) || OWN[i]);
+    if (sel[i]) text += ' — selected';
+    return text;
+  }
+
+  let drag = null;
+
+  canvas.addEventListener('pointerdown', (e) => {
+    if (!map) return;
+    canvas.focus();
+    canvas.setPointerCapture(e.pointerId);
+    const r = canvas.getBoundingClientRect();
+    const px = e.clientX - r.left, py = e.clientY - r.top;
+    const pan = e.button === 1 || spaceDown || $('pan').getAttribute('aria-pressed') === 'true';
+    drag = { pan, px, py, ox: view.ox, oy: view.oy, op: currentOp(e), moved: false };
+  });
+
+  canvas.addEventListener('pointermove', (e) => {
+    if (!map) return;
+    const r = canvas.getBoundingClientRect();
+    const px = e.clientX - r.left, py = e.clientY - r.top;
+    if (!drag) {
+      const i = n <= 20000 || view.scale >= 4 ? cellAt(px, py) : -1;
+      $('hover').textContent = i >= 0 ? describe(i) : '\u00a0';
+      return;
+    }
+    if (Math.abs(px - drag.px) + Math.abs(py - drag.py) > 4) drag.moved = true;
+    if (drag.pan) {
+      view.ox = drag.ox - (px - drag.px) / view.scale;
+      view.oy = drag.oy - (py - drag.py) / view.scale;
+      requestDraw();
+    } else if (drag.moved) {
+      const band = $('band');
+      band.hidden = false;
+      band.style.left = Math.min(px, drag.px) + 'px';
+      band.style.top = Math.min(py, drag.py) + 'px';
+      band.style.width = Math.abs(px - drag.px) + 'px';
+      band.style.height = Math.abs(py - drag.py) + 'px';
+    }
+  });
+
+  canvas.addEventListener('pointerup', (e) => {
+    if (!drag) return;
+    const t0 = performance.now();
+    const d = drag;
+    drag = null;
+    $('band').hidden = true;
+    if (d.pan) return;
+    const r = canvas.getBoundingClientRect();
+    const px = e.clientX - r.left, py = e.clientY - r.top;
+    const op = e.altKey ? 'remove' : e.shiftKey ? 'add' : d.op;
+    if (!d.moved) {
+      const i = cellAt(px, py);
+      if (i >= 0) select((k) => k === i, op);
+      else if (op === 'replace') select(() => false, 'replace', true);
+      return;
+    }
+    const a = gridAt(d.px, d.py), b = gridAt(px, py);
+    const x0 = Math.min(a.x, b.x), x1 = Math.max(a.x, b.x), y0 = Math.min(a.y, b.y), y1 = Math.max(a.y, b.y);
+    // A cell is taken when the rectangle covers any part of it.
+    select((i) => X[i] + 1 > x0 && X[i] < x1 && Y[i] + 1 > y0 && Y[i] < y1, op);
+    timings.lastCountsMs = performance.now() - t0;
+    requestAnimationFrame(() => setTimeout(() => { timings.lastDragMs = performance.now() - t0; }, 0));
+  });
+
+  canvas.addEventListener('pointercancel', () => { drag = null; $('band').hidden = true; });
+
+  canvas.addEventListener('dblclick', (e) => {
+    const r = canvas.getBoundingClientRect();
+    const i = cellAt(e.clientX - r.left, e.clientY - r.top);
+    if (i < 0) return;
+    const block = B[i], row = R[i];
+    // The click before the double click already changed the selection: undo it first.
+    const last = undo[undo.length - 1];
+    if (last && last.kind === 'select') { sel = last.prev; undo.pop(); }
+    select((k) => B[k] === block && R[k] === row, currentOp(e));
+  });
+
+  canvas.addEventListener('wheel', (e) => {
+    e.preventDefault();
+    const r = canvas.getBoundingClientRect();
+    zoomAt(e.clientX - r.left, e.clientY - r.top, e.deltaY < 0 ? 1.25 : 0.8);
+  }, { passive: false });
+
+  function zoomAt(px, py, factor) {
+    const g = gridAt(px, py);
+    view.scale = Math.min(80, Math.max(0.05, view.scale * factor));
+    view.ox = g.x - px / view.scale;
+    view.oy = g.y - py / view.scale;
+    requestDraw();
+  }
+
+  function zoomCentre(factor) { zoomAt(canvas.clientWidth / 2, canvas.clientHeight / 2, factor); }
+
+  canvas.addEventListener('keydown', (e) => {
+    const step = (canvas.clientWidth / view.scale) * 0.1;
+    const keys = {
+      ArrowLeft: () => { view.ox -= step; }, ArrowRight: () => { view.ox += step; },
+      ArrowUp: () => { view.oy -= step; }, ArrowDown: () => { view.oy += step; },
+      '+': () => zoomCentre(1.25), '=': () => zoomCentre(1.25), '-': () => zoomCentre(0.8),
+      '0': () => fit(), Escape: () => select(() => false, 'replace'),
+    };
+    const f = keys[e.key];
+    if (!f) return;
+    e.preventDefault();
+    f();
+    requestDraw();
+  });
+
+  window.addEventListener('keydown', (e) => {
+    if (e.key === ' ' && document.activeElement === canvas) { spaceDown = true; canvas.classList.add('panning'); e.preventDefault(); }
+    if ((e.ctrlKey || e.metaKey) && e.key === 'z' && !(e.target instanceof HTMLInputElement)) { e.preventDefault(); doUndo(); }
+  });
+  window.addEventListener('keyup', (e) => {
+    if (e.key === ' ') { spaceDown = false; canvas.classList.remove('panning'); }
+  });
+
+  $('pan').addEventListener('click', () => {
+    const on = $('pan').getAttribute('aria-pressed') !== 'true';
+    $('pan').setAttribute('aria-pressed', String(on));
+    canvas.classList.toggle('panning', on);
+  });
+  $('zoom-in').addEventListener('click', () => zoomCentre(1.5));
+  $('zoom-out').addEventListener('click', () => zoomCentre(1 / 1.5));
+  $('fit').addEventListener('click', fit);
+  $('clear').addEventListener('click', () => select(() => false, 'replace'));
+  $('colour-by').addEventListener('change', requestDraw);
+  $('reload').addEventListener('click', () => load(false));
+
+  function pickedBlock() { return Number($('pick-block').value); }
+  $('select-block').addEventListener('click', () => {
+    const b = pickedBlock();
+    select((i) => B[i] === b, currentOp());
+  });
+  $('select-row').addEventListener('click', () => {
+    const b = pickedBlock(), r = Number($('pick-row').value);
+    if (!select((i) => B[i] === b && R[i] === r, currentOp())) showError('Block ' + b + ' has no free seat in row ' + r + '.');
+  });
+  $('select-seat').addEventListener('click', () => {
+    const b = pickedBlock(), r = Number($('pick-row').value), s = Number($('pick-number').value);
+    if (!select((i) => B[i] === b && R[i] === r && N[i] === s, currentOp())) showError('There is no free seat ' + s + ' in row ' + r + ' of block ' + b + '.');
+  });
+
+  // ---- allotting -----------------------------------------------------------------------
+
+  function selectedCells() {
+    const out = [];
+    for (let i = 0; i < n; i++) if (sel[i]) out.push(i);
+    return out;
+  }
+
+  function seatOf(i) { return { block: B[i], row: R[i], number: N[i] }; }
+
+  // Seats already allotted to someone other than `to` need the move box ticked.
+  function checkOthers(cells, to) {
+    if ($('move').checked) return true;
+    const others = cells.filter((i) => OWN[i] && OWN[i] !== to);
+    if (!others.length) return true;
+    const names = [...new Set(others.map((i) => ownerName.get(OWN[i]) || OWN[i]))].join(', ');
+    showError(others.length + ' selected seats are already allotted to ' + names +
+      '. Remove them from the selection, or tick "Move seats already allotted to other distributors". Nothing was changed.');
+    return false;
+  }
+
+  async function assign() {
+    const cells = selectedCells();
+    if (!cells.length) { showError('Select seats first.'); return; }
+    const d = Number($('distributor').value);
+    if (!d) { showError('The event has no distributor selected yet.'); return; }
+    if (!checkOthers(cells, d)) return;
+    busy(true);
+    try {
+      await api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/selection', {
+        distributor: d,
+        seats: cells.map((i) => ({ seat: seatOf(i) })),
+      });
+    } catch (e) {
+      failed(e);
+      return;
+    } finally { busy(false); }
+    pushUndo({ kind: 'allot', prev: cells.map((i) => [i, OWN[i]]), sel: sel.slice() });
+    for (const i of cells) OWN[i] = d;
+    sel.fill(0);
+    clearError();
+    refresh();
+    setStatus('Assigned ' + cells.length.toLocaleString('en') + ' seats to ' + (ownerName.get(d) || d) + '.');
+  }
+
+  // Per seat type, split the selected seats (in seat order, so each share
+  // sits together) by the largest remainder method.
+  function splitPlan(cells, shares) {
+    const total = shares.reduce((a, s) => a + s.weight, 0);
+    const byType = new Map();
+    for (const i of cells) {
+      let g = byType.get(T[i]);
+      if (!g) { g = []; byType.set(T[i], g); }
+      g.push(i);
+    }
+    const plan = [];
+    for (const group of byType.values()) {
+      const quotas = shares.map((s) => (group.length * s.weight) / total);
+      const counts = quotas.map(Math.floor);
+      let left = group.length - counts.reduce((a, b) => a + b, 0);
+      const order = quotas.map((q, k) => [q - Math.floor(q), k]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+      for (let k = 0; left > 0; k++, left--) counts[order[k % order.length][1]]++;
+      let at = 0;
+      shares.forEach((s, k) => {
+        for (let j = 0; j < counts[k]; j++) plan.push([group[at++], s.distributor]);
+      });
+    }
+    return plan;
+  }
+
+  async function split() {
+    const cells = selectedCells();
+    if (!cells.length) { showError('Select seats first.'); return; }
+    const shares = [...$('ratios').querySelectorAll('input')]
+      .map((input) => ({ distributor: Number(input.dataset.distributor), weight: Math.max(0, Math.floor(Number(input.value) || 0)) }))
+      .filter((s) => s.weight > 0);
+    if (!shares.length) { showError('Give at least one distributor a weight above 0.'); return; }
+    if (!checkOthers(cells, -1)) return;
+    const plan = splitPlan(cells, shares);
+    busy(true);
+    try {
+      await setOwners(plan);
+    } catch (e) {
+      failed(e);
+      return;
+    } finally { busy(false); }
+    pushUndo({ kind: 'allot', prev: cells.map((i) => [i, OWN[i]]), sel: sel.slice() });
+    for (const [i, d] of plan) OWN[i] = d;
+    sel.fill(0);
+    clearError();
+    refresh();
+    const per = shares.map((s) => (ownerName.get(s.distributor) || s.distributor) + ' ' +
+      plan.filter((p) => p[1] === s.distributor).length).join(', ');
+    setStatus('Split ' + cells.length.toLocaleString('en') + ' seats: ' + per + '.');
+  }
+
+  function setOwners(pairs) {
+    return api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/seats', {
+      seats: pairs.map(([i, d]) => ({ ...seatOf(i), distributor: d || null })),
+    });
+  }
+
+  async function doUndo() {
+    const step = undo.pop();
+    if (!step) return;
+    if (step.kind === 'select') {
+      sel = step.prev;
+      refresh();
+      setStatus('Undid the last selection step.');
+      return;
+    }
+    busy(true);
+    try {
+      await setOwners(step.prev);
+    } catch (e) {
+      undo.push(step);
+      failed(e);
+      return;
+    } finally { busy(false); }
+    for (const [i, d] of step.prev) OWN[i] = d;
+    sel = step.sel;
+    clearError();
+    refresh();
+    setStatus('Undid the allotment of ' + step.prev.length.toLocaleString('en') + ' seats.');
+  }
+
+  // A refused change changed nothing (the center applies a request whole or
+  // not at all); reload to show what changed meanwhile (e.g. seats sold).
+  async function failed(e) {
+    if (e.message === 'not signed in') return;
+    const message = 'Nothing was changed: ' + e.message;
+    await load(false);
+    showError(message);
+    setStatus('');
+  }
+
+  $('assign').addEventListener('click', assign);
+  $('split').addEventListener('click', split);
+  $('undo').addEventListener('click', doUndo);
+
+  // ---- messages ------------------------------------------------------------------------
+
+  function busy(on) {
+    for (const id of ['assign', 'split', 'undo']) $(id).disabled = on || (id === 'undo' && undo.length === 0);
+  }
+  function showError(text) { const e = $('error'); e.textContent = text; e.hidden = false; }
+  function clearError() { const e = $('error'); e.textContent = ''; e.hidden = true; }
+  function setStatus(text) { $('status').textContent = text; }
+
+  window.addEventListener('resize', requestDraw);
+  if ('ResizeObserver' in window) new ResizeObserver(requestDraw).observe($('canvas-wrap'));
+
+  // The test and the timing run read the geometry through this.
+  window.seatPage = {
+    cellCentre(block, row, number) {
+      for (let i = 0; i < n; i++) {
+        if (B[i] === block && R[i] === row && N[i] === number) {
+          const r = canvas.getBoundingClientRect();
+          return { x: r.left + (X[i] + 0.5 - view.ox) * view.scale, y: r.top + (Y[i] + 0.5 - view.oy) * view.scale };
+        }
+      }
+      return null;
+    },
+    zoomTo(scale, gx, gy) { view.scale = scale; view.ox = gx; view.oy = gy; draw(); },
+    cells() { return n; },
+  };
+
+  if (token()) load(true); else showLogin();
+})();

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The seat allocation page's browser test (eticket-center/tests/page.rs) drives
+# Debian's headless Chromium with playwright-core from npm: install chromium,
+# node and npm from apt, then the pinned node modules with `npm ci`. Any
+# failure stops with a non-zero exit; the test itself fails if either is missing.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+fail() { echo "error: setup/60-browser.sh: $*" >&2; exit 1; }
+
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+# Fonts so the page's text renders in screenshots.
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+if [ ${#need[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || fail "apt-get update failed"
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
+        || fail "could not install ${need[*]}"
+fi
+[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium missing after installing chromium"
+command -v node >/dev/null 2>&1 || fail "node missing after installing nodejs"
+
+(cd eticket-center/tests/browser && npm ci --no-audit --no-fund --loglevel=error) \
+    || fail "npm ci in eticket-center/tests/browser failed"
+[ -d eticket-center/tests/browser/node_modules/playwright-core ] \
+    || fail "playwright-core missing after npm ci"
