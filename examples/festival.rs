@@ -376,7 +376,7 @@ fn main() {
     let mut copier = TestCard::generate();
     copier.store(&carol_copy);
 
-    let mut show = |label: &str, outcome: eticket_gate::Outcome| println!("{label:<32} {outcome}");
+    let show = |label: &str, outcome: eticket_gate::Outcome| println!("{label:<32} {outcome}");
     show(
         "bob's chip at north",
         north.admit_chip(&mut bob, now).unwrap(),
