@@ -20,7 +20,6 @@
 //! ```
 
 use eticket_core::event::EventInfo;
-use eticket_core::signed::Envelope;
 use eticket_core::ticket::{Holder, MAX_TICKET_LEN, Place, SignedTicket, TicketBody};
 use eticket_core::time::Timestamp;
 use qrcode::{Color, EcLevel, QrCode};
@@ -137,13 +136,7 @@ fn clock(t: Timestamp) -> String {
 /// The body of a signed ticket, decoded without checking the signature
 /// (printing is not an admission decision).
 fn peek_body(ticket: &SignedTicket) -> Result<TicketBody> {
-    let env = Envelope::split(ticket.as_bytes(), "ticket", MAX_TICKET_LEN)?;
-    let (body, rest) = postcard::take_from_bytes::<TicketBody>(env.body)
-        .map_err(|_| Error::Paper("the ticket body does not decode"))?;
-    if !rest.is_empty() {
-        return Err(Error::Paper("trailing bytes after the ticket body"));
-    }
-    Ok(body)
+    Ok(ticket.peek_body()?)
 }
 
 /// A paper ticket ready to print: its QR code and stub.

@@ -162,10 +162,25 @@ impl SignedTicket {
         self.0
     }
 
+    /// The body, decoded strictly but **not verified**: for holders that keep
+    /// tickets someone else already verified or vouched for (a chip whose
+    /// center grant covered these bytes, a printer laying out the stub).
+    /// Never admit on it: use [`verify`].
+    pub fn peek_body(&self) -> Result<TicketBody> {
+        peek(&self.0)
+    }
+
     /// SHA-256 of the bytes, as named in grants.
     pub fn hash(&self) -> [u8; 32] {
         crate::grant::payload_hash(&self.0)
     }
+}
+
+/// Decode a signed ticket's body strictly without checking its signature.
+/// See [`SignedTicket::peek_body`].
+pub fn peek(bytes: &[u8]) -> Result<TicketBody> {
+    let env = Envelope::split(bytes, "ticket", MAX_TICKET_LEN)?;
+    codec::decode_strict(env.body, "ticket")
 }
 
 /// A ticket whose signature, encoding and key have been checked.

@@ -276,7 +276,5 @@ fn sign_transfer<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
 /// The body of a ticket the center wrote (its grant vouched for the bytes; the
 /// chip holds no ticket key to check the signature itself).
 fn stored_ticket_body(payload: &[u8]) -> Option<TicketBody> {
-    let env = Envelope::split(payload, "ticket", MAX_TICKET_LEN).ok()?;
-    let (body, rest) = postcard::take_from_bytes::<TicketBody>(env.body).ok()?;
-    rest.is_empty().then_some(body)
+    eticket_core::ticket::peek(payload).ok()
 }
