@@ -53,3 +53,19 @@ pub mod testcard;
 pub mod transfer;
 pub mod venue;
 pub mod version;
+
+#[cfg(test)]
+mod tests {
+    /// The thread safety the header promises for each handle holds for the
+    /// Rust type behind it.
+    #[test]
+    fn handles_are_as_thread_safe_as_documented() {
+        fn send<T: Send>() {}
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<crate::keys::TrustedKeys>();
+        send_sync::<eticket_core::revocation::RevocationList>();
+        send::<::eticket_gate::VenueUnit>();
+        send::<::eticket_gate::Gate>();
+        send_sync::<::eticket_gate::Outcome>();
+    }
+}
