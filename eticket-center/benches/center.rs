@@ -261,5 +261,73 @@ fn concurrent_purchases(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, issuance, concurrent_purchases);
+/// HTTP on loopback: a real `axum` server, 8 concurrent clients, one seat per
+/// `POST /v1/events/{event}/sales` (each a durable commit), until 400 are gone.
+fn http_sales(c: &mut Criterion) {
+    let mut g = c.benchmark_group("http");
+    g.sample_size(10);
+    const SEATS: u32 = 400;
+    g.throughput(Throughput::Elements(u64::from(SEATS)));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    g.bench_function("sqlite_sales_8_clients_400_seats", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let dir = tempfile::tempdir().unwrap();
+                let clock = Arc::new(ManualClock::new(fixtures::NOW.minus(86_400)));
+                let center = Center::open_with(Ledger::sqlite(dir.path().join("http.sqlite")).unwrap(), clock, Config::default()).unwrap();
+                let (op, org) = (Principal::Operator, Principal::Organizer(1));
+                center.register_distributor(&op, "d", D, "D").unwrap();
+                center.register_event(&org, "r", &event(SEATS)).unwrap();
+                center.select_distributor(&org, "s", fixtures::EVENT, D, DistributionPolicy::default()).unwrap();
+                let shares = vec![RatioShare { distributor: D, weight: 1, seat_type: None }];
+                center.set_allotment_ratios(&org, "a", fixtures::EVENT, &AllotmentRatios { shares }).unwrap();
+                let token = center.issue_credential(&op, Principal::Distributor(D), "bench").unwrap();
+                let center = Arc::new(center);
+                total += rt.block_on(async {
+                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    let url = format!("http://{}/v1/events/2026/sales", listener.local_addr().unwrap());
+                    let server = tokio::spawn(eticket_center::http::serve(center, listener));
+                    let http = reqwest::Client::new();
+                    let start = Instant::now();
+                    let clients: Vec<_> = (0..8)
+                        .map(|t| {
+                            let (http, url, token) = (http.clone(), url.clone(), token.clone());
+                            tokio::spawn(async move {
+                                for i in 0.. {
+                                    let resp = http
+                                        .post(&url)
+                                        .bearer_auth(&token)
+                                        .header("Idempotency-Key", format!("c{t}-{i}"))
+                                        .json(&serde_json::json!({"seats": {"best_available": {"quantity": 1}}, "holder": "paper"}))
+                                        .send()
+                                        .await
+                                        .unwrap();
+                                    if resp.status() == reqwest::StatusCode::CONFLICT {
+                                        break;
+                                    }
+                                    assert!(resp.status().is_success());
+                                }
+                            })
+                        })
+                        .collect();
+                    for c in clients {
+                        c.await.unwrap();
+                    }
+                    let elapsed = start.elapsed();
+                    server.abort();
+                    elapsed
+                });
+            }
+            total
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, issuance, concurrent_purchases, http_sales);
 criterion_main!(benches);
