@@ -128,6 +128,25 @@ pub enum Command {
         #[arg(long)]
         event: u32,
     },
+    /// Issue a sold ticket as the operator; with `--chip`, also a write grant
+    /// for that chip at `--counter`.
+    Issue {
+        /// The event.
+        #[arg(long)]
+        event: u32,
+        /// The ticket.
+        #[arg(long)]
+        serial: u32,
+        /// The holder chip's id (32 hex digits).
+        #[arg(long)]
+        chip: Option<String>,
+        /// The chip's current counter.
+        #[arg(long, default_value_t = 0)]
+        counter: u32,
+        /// The slot to write.
+        #[arg(long, default_value_t = 0)]
+        slot: u8,
+    },
     /// Complete transfers whose cooling-off period has ended.
     CompleteTransfers,
     /// Serve the HTTP API.
@@ -247,6 +266,24 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::ExportKeySet => print(&center.key_set_signed(&op)?)?,
         Command::ExportRevocations { event } => {
             print(&center.revocation_list(&op, EventId(*event))?)?
+        }
+        Command::Issue {
+            event,
+            serial,
+            chip,
+            counter,
+            slot,
+        } => {
+            let target = match chip {
+                Some(c) => Some(crate::issuance::ChipTarget {
+                    chip: crate::wire::parse_chip(c)?,
+                    counter: *counter,
+                    slot: *slot,
+                }),
+                None => None,
+            };
+            let serial = eticket_core::ids::TicketSerial(*serial);
+            print(&center.issue(&op, &key, EventId(*event), serial, target)?)?;
         }
         Command::CompleteTransfers => print(&center.complete_due_transfers()?)?,
         Command::Serve {

@@ -1,0 +1,86 @@
+//! The `eticket` command line on a SQLite file.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::Command;
+
+use eticket_core::fixtures;
+
+fn eticket(db: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_eticket"))
+        .arg("--database")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn ok(db: &Path, args: &[&str]) -> String {
+    let (success, out, err) = eticket(db, args);
+    assert!(success, "eticket {args:?}: {err}");
+    out
+}
+
+#[test]
+fn operator_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.sqlite");
+    let init = ok(&db, &["init"]);
+    assert!(init.contains("root key K100"), "{init}");
+    ok(&db, &["add-distributor", "--id", "1", "--name", "Shop"]);
+    let token = ok(&db, &["credential", "--role", "gate", "--id", "2026"]);
+    assert!(token.trim().starts_with("gate_"));
+    let file = dir.path().join("event.json");
+    std::fs::write(
+        &file,
+        serde_json::to_vec(
+            &serde_json::json!({"info": fixtures::small_event(), "prices": fixtures::prices()}),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let reg = ok(&db, &["register-event", "--file", file.to_str().unwrap()]);
+    assert!(reg.contains("\"tickets\": 130"), "{reg}");
+    ok(
+        &db,
+        &[
+            "select-distributor",
+            "--event",
+            "2026",
+            "--distributor",
+            "1",
+            "--policy",
+            r#"{"kind":"lottery"}"#,
+        ],
+    );
+    let sel = dir.path().join("sel.json");
+    std::fs::write(&sel, r#"{"distributor": 1, "seats": [{"block": 2}]}"#).unwrap();
+    let allot = ok(
+        &db,
+        &[
+            "allot-seats",
+            "--event",
+            "2026",
+            "--file",
+            sel.to_str().unwrap(),
+        ],
+    );
+    assert!(allot.contains("40"), "{allot}");
+    let stats = ok(&db, &["stats", "--event", "2026"]);
+    assert!(stats.contains("available"));
+    let keys = ok(&db, &["export-key-set"]);
+    assert!(keys.contains("root_public_key"));
+    let list = ok(&db, &["export-revocations", "--event", "2026"]);
+    assert!(list.contains("\"version\": 0"));
+    // Errors say what and carry the stable code; a ticket nobody bought cannot be issued.
+    let (success, _, err) = eticket(&db, &["issue", "--event", "2026", "--serial", "1"]);
+    assert!(!success);
+    assert!(err.contains("[not_issued]"), "{err}");
+    let (success, _, err) = eticket(&db, &["register-event", "--file", "/nonexistent.json"]);
+    assert!(!success && err.contains("/nonexistent.json"), "{err}");
+}
