@@ -134,3 +134,38 @@ fn batch_decoder_refuses_bad_input() {
         Err(Error::BatchTooLarge { .. })
     ));
 }
+
+#[test]
+fn the_center_imports_into_its_own_connection_and_computes_statistics() {
+    use eticket_gate::Statistics;
+    use eticket_gate::record::TicketFacts;
+    use eticket_gate::upload::{ARCHIVE_SCHEMA, archived_records, import_batch};
+    // Two venue units (two entrances with their own servers) of one event.
+    let a = venue(PassbackPolicy::SingleEntry);
+    let b = venue(PassbackPolicy::SingleEntry);
+    a.gate(1)
+        .admit_paper(paper(1).as_bytes(), fixtures::NOW)
+        .unwrap();
+    b.gate(2)
+        .admit_paper(paper(2).as_bytes(), fixtures::NOW)
+        .unwrap();
+    b.gate(2).admit_paper(&[1, 0], fixtures::NOW).unwrap();
+    let center = rusqlite::Connection::open_in_memory().unwrap();
+    center.execute_batch(ARCHIVE_SCHEMA).unwrap();
+    for unit in [&a.unit, &b.unit] {
+        let batch = unit.pending_upload("unit", 100).unwrap();
+        let bytes = batch.encode().unwrap();
+        // Sent twice: the second time adds nothing.
+        for _ in 0..2 {
+            import_batch(&center, &UploadBatch::decode(&bytes).unwrap()).unwrap();
+        }
+        unit.confirm_upload(&batch).unwrap();
+    }
+    let records = archived_records(&center, fixtures::EVENT).unwrap();
+    assert_eq!(records.len(), 3);
+    let issued = (1..=3)
+        .map(|s| TicketFacts::from(&fixtures::paper_ticket(eticket_core::ids::TicketSerial(s))));
+    let s = Statistics::compute(&fixtures::small_event(), &records, issued);
+    assert_eq!((s.issued, s.attended, s.refused), (3, 2, 1));
+    assert_eq!(s.no_shows, vec![eticket_core::ids::TicketSerial(3)]);
+}
