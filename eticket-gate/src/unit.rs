@@ -178,6 +178,17 @@ impl VenueUnit {
         self.update_trust(now, |t| t.accept_revocation_delta(signed, now))
     }
 
+    /// Take newer trust material that another unit on the same file (another
+    /// gate server of the venue) has accepted and stored since this one
+    /// opened.
+    pub fn reload_trust(&self) -> Result<()> {
+        let mut guard = self.shared.trust_write();
+        let mut next = guard.clone();
+        restore_trust(&self.log, &mut next)?;
+        *guard = next;
+        Ok(())
+    }
+
     fn update_trust(
         &self,
         now: Timestamp,

@@ -207,3 +207,28 @@ fn trust_material_survives_a_restart_and_a_unit_refuses_another_events_log() {
     assert!(matches!(err, Error::WrongEventLog { .. }), "{err}");
     let _ = KeySet::default();
 }
+
+#[test]
+fn a_second_unit_on_the_same_file_picks_up_a_revocation_on_reload() {
+    let v = venue(PassbackPolicy::SingleEntry);
+    let other = VenueUnit::open(
+        v.path(),
+        fixtures::small_event(),
+        trust(fixtures::key_set(), RevocationList::empty(fixtures::EVENT)),
+        PassbackPolicy::SingleEntry,
+    )
+    .unwrap();
+    let list = RevocationList::new(fixtures::EVENT, 2, fixtures::NOW, vec![revoked(5)])
+        .unwrap()
+        .to_signed_bytes(&fixtures::list_key())
+        .unwrap();
+    v.unit.accept_revocation_list(&list, fixtures::NOW).unwrap();
+    assert_eq!(other.freshness(fixtures::NOW).revocation_version, 0);
+    other.reload_trust().unwrap();
+    assert_eq!(other.freshness(fixtures::NOW).revocation_version, 2);
+    let mut gate = other.gate(eticket_core::ids::GateId(2), "east").unwrap();
+    let out = gate
+        .admit_paper(paper(5).as_bytes(), fixtures::NOW)
+        .unwrap();
+    assert_eq!(out.refusal(), Some(Refusal::Ticket(Reason::Revoked)));
+}
