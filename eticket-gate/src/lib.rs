@@ -33,7 +33,17 @@
 //! assert_eq!(again.refusal(), Some(eticket_gate::Refusal::AlreadyAdmitted));
 //! ```
 //!
-//! Features: `fast` verifies signatures with ring (through eticket-core).
+//! Modules: [`unit`] (the venue unit, sync entry points, upload cursor),
+//! [`gate`] (admission in one call), [`chip`] (what a presented chip must do;
+//! implemented for `eticket_chip::host::Chip` and an in-process [`chip::TestCard`]),
+//! [`refusal`] (stable reason codes), [`passback`] (policies), [`entry_log`]
+//! (the SQLite log and its anti-passback transaction), [`record`] (one scan),
+//! [`trust`] (key sets, revocation lists, freshness), [`upload`] (batches and
+//! the center's idempotent import), [`statistics`] and [`chart`] (c60).
+//!
+//! Features: `fast` verifies signatures with ring (through eticket-core);
+//! `pcsc` enables eticket-chip's PC/SC backend and the end-to-end test through
+//! pcscd + vpcd (links libpcsclite).
 #![forbid(unsafe_code)]
 
 pub mod chart;
