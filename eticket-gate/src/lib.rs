@@ -33,7 +33,7 @@
 //! assert_eq!(again.refusal(), Some(eticket_gate::Refusal::AlreadyAdmitted));
 //! ```
 //!
-//! Modules: [`unit`] (the venue unit, sync entry points, upload cursor),
+//! Modules: [`unit`](mod@unit) (the venue unit, sync entry points, upload cursor),
 //! [`gate`] (admission in one call), [`chip`] (what a presented chip must do;
 //! implemented for `eticket_chip::host::Chip` and an in-process [`chip::TestCard`]),
 //! [`refusal`] (stable reason codes), [`passback`] (policies), [`entry_log`]
