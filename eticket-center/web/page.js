@@ -7,7 +7,7 @@
   const TOKEN_KEY = 'eticket.organizer.token';
   const parts = location.pathname.split('/').filter(Boolean);
   const eventId = decodeURIComponent(parts[parts.length - 1] || '');
-  const timings = { usableMs: null, lastDragMs: null, lastCountsMs: null };
+  const timings = { usableMs: null, fetchMs: null, lastDragMs: null, lastCountsMs: null };
   window.pageTimings = timings;
 
   let map = null; // the seat-map answer
@@ -81,8 +81,10 @@
     if (!token()) { showLogin(); return; }
     setStatus(first ? 'Loading the seat map…' : 'Reloading…');
     let answer;
+    const fetchStart = performance.now();
     try {
       answer = await api('GET', '/v1/events/' + encodeURIComponent(eventId) + '/seat-map');
+      if (timings.fetchMs === null) timings.fetchMs = performance.now() - fetchStart;
     } catch (e) {
       if (e.message !== 'not signed in') showError('Could not load the seat map: ' + e.message);
       return;
@@ -407,10 +409,15 @@
     $('undo').disabled = undo.length === 0;
   }
 
+  let hovered = -1;
+
   function refresh() {
     renderCounts();
+    if (hovered >= 0 && hovered < n) $('hover').textContent = describe(hovered);
     requestDraw();
   }
+
+  function seats(k) { return k.toLocaleString('en') + (k === 1 ? ' seat' : ' seats'); }
 
   // ---- selecting ---------------------------------------------------------------------
 
@@ -440,7 +447,7 @@
     }
     clearError();
     refresh();
-    if (!quiet) setStatus((op === 'remove' ? 'Removed ' : 'Selected ') + hit.toLocaleString('en') + ' seats.');
+    if (!quiet) setStatus((op === 'remove' ? 'Removed ' : 'Selected ') + seats(hit) + '.');
     return hit;
   }
 
@@ -484,6 +491,7 @@
     const px = e.clientX - r.left, py = e.clientY - r.top;
     if (!drag) {
       const i = n <= 20000 || view.scale >= 4 ? cellAt(px, py) : -1;
+      hovered = i;
       $('hover').textContent = i >= 0 ? describe(i) : '\u00a0';
       return;
     }
@@ -646,7 +654,7 @@
     sel.fill(0);
     clearError();
     refresh();
-    setStatus('Assigned ' + cells.length.toLocaleString('en') + ' seats to ' + (ownerName.get(d) || d) + '.');
+    setStatus('Assigned ' + seats(cells.length) + ' to ' + (ownerName.get(d) || d) + '.');
   }
 
   // Per seat type, split the selected seats (in seat order, so each share
@@ -697,7 +705,7 @@
     refresh();
     const per = shares.map((s) => (ownerName.get(s.distributor) || s.distributor) + ' ' +
       plan.filter((p) => p[1] === s.distributor).length).join(', ');
-    setStatus('Split ' + cells.length.toLocaleString('en') + ' seats: ' + per + '.');
+    setStatus('Split ' + seats(cells.length) + ': ' + per + '.');
   }
 
   function setOwners(pairs) {
@@ -727,7 +735,7 @@
     sel = step.sel;
     clearError();
     refresh();
-    setStatus('Undid the allotment of ' + step.prev.length.toLocaleString('en') + ' seats.');
+    setStatus('Undid the allotment of ' + seats(step.prev.length) + '.');
   }
 
   // A refused change changed nothing (the center applies a request whole or
