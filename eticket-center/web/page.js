@@ -294,6 +294,12 @@
     } else {
       for (const i of selected) ctx.fillRect((X[i] - view.ox) * s, (Y[i] - view.oy) * s, size, size);
     }
+    if (cursor >= 0 && cursor < n && document.activeElement === canvas) {
+      ctx.strokeStyle = '#c2410c';
+      ctx.lineWidth = 3;
+      const m = Math.max(3, s * 0.25);
+      ctx.strokeRect((X[cursor] - view.ox) * s - m, (Y[cursor] - view.oy) * s - m, size + 2 * m, size + 2 * m);
+    }
     if (s >= 14) drawLabels(groups, s);
     if (s >= 0.8) {
       // Block names above their blocks, on white so they read over seats.
@@ -563,11 +569,56 @@
 
   function zoomCentre(factor) { zoomAt(canvas.clientWidth / 2, canvas.clientHeight / 2, factor); }
 
+  // The keyboard's seat cursor: arrow keys move it to the nearest seat in
+  // that direction (the view follows), Enter toggles that seat, Shift+Enter
+  // adds its row; Ctrl+arrows pan.
+  let cursor = -1;
+
+  function moveCursor(dx, dy) {
+    if (!n) return;
+    let best = -1, bestScore = Infinity;
+    if (cursor < 0) {
+      const c = gridAt(canvas.clientWidth / 2, canvas.clientHeight / 2);
+      for (let i = 0; i < n; i++) {
+        const d = Math.abs(X[i] - c.x) + Math.abs(Y[i] - c.y);
+        if (d < bestScore) { bestScore = d; best = i; }
+      }
+    } else {
+      const cx = X[cursor], cy = Y[cursor];
+      for (let i = 0; i < n; i++) {
+        const ddx = X[i] - cx, ddy = Y[i] - cy;
+        if ((dx && Math.sign(ddx) !== dx) || (dy && Math.sign(ddy) !== dy)) continue;
+        const score = dx ? Math.abs(ddx) + 4 * Math.abs(ddy) : Math.abs(ddy) + 4 * Math.abs(ddx);
+        if (score < bestScore) { bestScore = score; best = i; }
+      }
+      if (best < 0) return;
+    }
+    cursor = best;
+    const px = (X[cursor] - view.ox) * view.scale, py = (Y[cursor] - view.oy) * view.scale;
+    if (px < 0 || py < 0 || px > canvas.clientWidth - view.scale || py > canvas.clientHeight - view.scale) {
+      view.ox = X[cursor] + 0.5 - canvas.clientWidth / 2 / view.scale;
+      view.oy = Y[cursor] + 0.5 - canvas.clientHeight / 2 / view.scale;
+    }
+    hovered = cursor;
+    $('hover').setAttribute('aria-live', 'polite');
+    $('hover').textContent = describe(cursor);
+    requestDraw();
+  }
+
   canvas.addEventListener('keydown', (e) => {
     const step = (canvas.clientWidth / view.scale) * 0.1;
+    const ctrl = e.ctrlKey || e.metaKey;
     const keys = {
-      ArrowLeft: () => { view.ox -= step; }, ArrowRight: () => { view.ox += step; },
-      ArrowUp: () => { view.oy -= step; }, ArrowDown: () => { view.oy += step; },
+      ArrowLeft: () => (ctrl ? (view.ox -= step) : moveCursor(-1, 0)),
+      ArrowRight: () => (ctrl ? (view.ox += step) : moveCursor(1, 0)),
+      ArrowUp: () => (ctrl ? (view.oy -= step) : moveCursor(0, -1)),
+      ArrowDown: () => (ctrl ? (view.oy += step) : moveCursor(0, 1)),
+      Enter: () => {
+        if (cursor < 0) { moveCursor(0, 0); return; }
+        const c = cursor;
+        if (e.shiftKey) select((k) => B[k] === B[c] && R[k] === R[c], 'add');
+        else select((k) => k === c, e.altKey || sel[c] ? 'remove' : 'add');
+      },
       '+': () => zoomCentre(1.25), '=': () => zoomCentre(1.25), '-': () => zoomCentre(0.8),
       '0': () => fit(), Escape: () => select(() => false, 'replace'),
     };
@@ -577,6 +628,7 @@
     f();
     requestDraw();
   });
+  canvas.addEventListener('blur', requestDraw);
 
   window.addEventListener('keydown', (e) => {
     if (e.key === ' ' && document.activeElement === canvas) { spaceDown = true; canvas.classList.add('panning'); e.preventDefault(); }

@@ -176,11 +176,24 @@ async function smallVenue(page) {
   assert.equal(perDistributor[1], 20, JSON.stringify(split.json));
   assert.equal(perDistributor[2], 30, JSON.stringify(split.json));
 
-  // Keyboard: the map takes focus and zooms with + and -.
+  // Keyboard: the map takes focus, zooms with + and -, and a seat cursor
+  // moved with the arrow keys selects with Enter and adds a row with Shift+Enter.
   await page.focus('#map');
+  await page.keyboard.press('Escape');
+  assert.equal(await count(page, 'all', 'selected'), 0);
   await page.keyboard.press('+');
-  await page.keyboard.press('ArrowRight');
   await page.keyboard.press('0');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Enter');
+  assert.equal(await count(page, 'all', 'selected'), 1);
+  assert.match(await page.textContent('#hover'), /row \d+, seat \d+ .* selected/);
+  await page.keyboard.press('Enter');
+  assert.equal(await count(page, 'all', 'selected'), 0);
+  await page.keyboard.press('Shift+Enter');
+  const row = await count(page, 'all', 'selected');
+  assert.ok(row >= 9 && row <= 10, 'Shift+Enter selects the free seats of the cursor seat\'s row: ' + row);
+  await page.keyboard.press('Escape');
 
   // Readable at 200% zoom: a 640 px wide viewport, nothing wider than the page.
   await page.setViewportSize({ width: 640, height: 900 });
