@@ -120,7 +120,7 @@ async fn start(with_stadium: bool) -> Server {
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = router(center.clone()).merge(page::routes(center.clone()));
+    let app = router(center.clone());
     tokio::spawn(axum::serve(listener, app).into_future());
     Server {
         base: format!("http://{addr}"),

@@ -61,11 +61,17 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/transfers/{id}"),
     ("post", "/v1/transfers/{id}/cancel"),
     ("post", "/v1/transfers/{id}/complete"),
+    ("get", "/page/events/{event}"),
+    ("get", "/page/page.js"),
+    ("get", "/page/page.css"),
+    ("get", "/v1/events/{event}/seat-map"),
+    ("post", "/v1/events/{event}/allotments/seats"),
 ];
 
 /// The API's router over a center.
 pub fn router(center: Arc<Center>) -> Router {
     use handlers as h;
+    let page_routes = page::routes(center.clone());
     Router::new()
         .route("/v1/health", get(h::health))
         .route("/v1/keyset", get(h::keyset))
@@ -113,6 +119,7 @@ pub fn router(center: Arc<Center>) -> Router {
         .fallback(h::no_route)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(center)
+        .merge(page_routes)
 }
 
 /// Serve the API on a bound listener until the process ends.
