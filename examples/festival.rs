@@ -1,14 +1,16 @@
 //! The main job: one festival from plan to statistics, on embedded defaults.
 //!
 //! - The organizer registers the event (venue, schedule, seat master) with a
-//!   platform center on a SQLite file, selects two distributors and splits the
-//!   tickets between them by ratio (c2-6, c30).
-//! - A ticket shop sells first come first served; a fan club sells to members
-//!   only, whose membership card is a personalized chip (c14-18, c28, c31).
+//!   platform center on a SQLite file, selects three distributors and splits the
+//!   tickets between them by ratio (c2-6, c15, c30).
+//! - A ticket shop gives its high-demand tickets by a lottery whose draw anyone
+//!   can verify, and holds them back until a week before the show (c32); a fan
+//!   club sells a presale to members only, whose membership card is a
+//!   personalized chip (c14-18, c28, c31); a box office sells paper tickets that
+//!   a store terminal prints as QR codes (c19-20).
 //! - The center issues: it signs tickets and write grants for the holders'
-//!   chips, which accept only the center's grants; paper tickets are printed as
-//!   QR codes (c1, c7-13, c19-27, c29-35).
-//! - One chip holder transfers a ticket to a friend's chip after a cooling-off
+//!   chips, which accept only the center's grants (c1, c7-13, c21-27, c29-35).
+//! - A lottery winner transfers a ticket to a friend's chip after a cooling-off
 //!   period; the old generation is revoked (c36-44).
 //! - Two gates of the venue unit sync the center's key set and revocation list,
 //!   verify offline, admit with guidance, refuse copies, stale and forged
@@ -26,6 +28,7 @@ use std::sync::Arc;
 use eticket_center::clock::{Clock, ManualClock};
 use eticket_center::distributor::{MemberRegistration, SaleRequest, SeatChoice};
 use eticket_center::issuance::ChipTarget;
+use eticket_center::lottery::{self, LotteryApplication, LotterySetup};
 use eticket_center::organizer::EventRegistration;
 use eticket_center::policy::{DistributionPolicy, PolicyKind};
 use eticket_center::store::Ledger;
@@ -37,7 +40,7 @@ use eticket_chip::protocol::{MemberRecord, Personalization};
 use eticket_core::allotment::{AllotmentRatios, RatioShare};
 use eticket_core::crypto::PublicKey;
 use eticket_core::fixtures;
-use eticket_core::ids::{DistributorId, EventId, GateId, MemberId, TicketSerial};
+use eticket_core::ids::{ChipId, DistributorId, EventId, GateId, MemberId, TicketSerial};
 use eticket_core::keys::{KeySet, SigningKeyPair};
 use eticket_core::ticket::{Holder, SignedTicket, TicketBody};
 use eticket_gate::chip::TestCard;
@@ -46,31 +49,37 @@ use eticket_gate::{PassbackPolicy, Statistics, TrustStore, VenueUnit};
 
 type Card = Chip<InProcessCard>;
 
+const DAY: u64 = 86_400;
+
 fn main() {
     let out = PathBuf::from("target/festival");
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).unwrap();
     let event = fixtures::small_event();
     let id = event.id;
+    let show_time = fixtures::NOW;
 
-    // The center runs on one SQLite file; its clock starts a month before the show.
-    let clock = Arc::new(ManualClock::new(fixtures::NOW.minus(30 * 86_400)));
+    // The center runs on one SQLite file; its clock starts six weeks before the show.
+    let clock = Arc::new(ManualClock::new(show_time.minus(42 * DAY)));
     let ledger = Ledger::sqlite(out.join("center.db")).unwrap();
     let center = Center::open_with(ledger, clock.clone(), Config::default()).unwrap();
     let (operator, organizer) = (Principal::Operator, Principal::Organizer(1));
-    let (shop_id, club_id) = (DistributorId(1), DistributorId(2));
-    let (shop, club) = (
-        Principal::Distributor(shop_id),
-        Principal::Distributor(club_id),
-    );
+    let terminal = Principal::Terminal(1);
+    let (shop_id, club_id, box_id) = (DistributorId(1), DistributorId(2), DistributorId(3));
+    let shop = Principal::Distributor(shop_id);
+    let club = Principal::Distributor(club_id);
+    let box_office = Principal::Distributor(box_id);
 
     section("1. The organizer plans the event");
-    center
-        .register_distributor(&operator, "reg-shop", shop_id, "City Ticket Shop")
-        .unwrap();
-    center
-        .register_distributor(&operator, "reg-club", club_id, "Fan Club")
-        .unwrap();
+    for (d, name) in [
+        (shop_id, "City Ticket Shop"),
+        (club_id, "Fan Club"),
+        (box_id, "Box Office"),
+    ] {
+        center
+            .register_distributor(&operator, &format!("reg-{d}"), d, name)
+            .unwrap();
+    }
     let registration = EventRegistration {
         info: event.clone(),
         prices: fixtures::prices(),
@@ -83,32 +92,46 @@ fn main() {
         event.name, event.venue.name, event.schedule.doors_open
     );
     println!("ticket master formed: {summary:?}");
+    let hold_until = show_time.minus(7 * DAY);
+    let lottery_policy = DistributionPolicy {
+        kind: PolicyKind::Lottery,
+        per_member_limit: Some(1),
+        hold_until: Some(hold_until),
+    };
     let members_only = DistributionPolicy {
         kind: PolicyKind::MembersOnly,
         per_member_limit: Some(2),
         hold_until: None,
     };
     center
-        .select_distributor(
-            &organizer,
-            "sel-shop",
-            id,
-            shop_id,
-            DistributionPolicy::default(),
-        )
+        .select_distributor(&organizer, "sel-shop", id, shop_id, lottery_policy)
         .unwrap();
     center
         .select_distributor(&organizer, "sel-club", id, club_id, members_only)
+        .unwrap();
+    center
+        .select_distributor(
+            &organizer,
+            "sel-box",
+            id,
+            box_id,
+            DistributionPolicy::default(),
+        )
         .unwrap();
     let ratios = AllotmentRatios {
         shares: vec![
             RatioShare {
                 distributor: shop_id,
-                weight: 3,
+                weight: 2,
                 seat_type: None,
             },
             RatioShare {
                 distributor: club_id,
+                weight: 1,
+                seat_type: None,
+            },
+            RatioShare {
+                distributor: box_id,
                 weight: 1,
                 seat_type: None,
             },
@@ -118,14 +141,14 @@ fn main() {
         .set_allotment_ratios(&organizer, "ratio", id, &ratios)
         .unwrap();
     println!(
-        "allotment 3:1 → {:?}, unallotted {}",
+        "allotment 2:1:1 → {:?}, unallotted {}",
         allotment.allotted, allotment.unallotted
     );
 
-    section("2. Chips: a membership card and two ordinary cards");
+    section("2. Chips: ordinary cards and a membership card");
     let grant_key = &center.keys().grant;
-    let personalize = |seed: &[u8], member: Option<MemberRecord>| -> Card {
-        let mut chip = Chip::connect(InProcessCard::from_seed(seed)).unwrap();
+    let personalize = |seed: &str, member: Option<MemberRecord>| -> Card {
+        let mut chip = Chip::connect(InProcessCard::from_seed(seed.as_bytes())).unwrap();
         let p = Personalization {
             grant_keys: vec![(grant_key.id(), grant_key.public_key())],
             member,
@@ -133,85 +156,102 @@ fn main() {
         chip.personalize(&p).unwrap();
         chip
     };
-    let mut alice = personalize(b"alice", None);
-    let mut bob = personalize(b"bob", None);
+    let mut fans: Vec<(&str, Card)> = ["alice", "dave", "erin", "frank"]
+        .into_iter()
+        .map(|n| (n, personalize(n, None)))
+        .collect();
+    let fan_ids: Vec<ChipId> = fans
+        .iter_mut()
+        .map(|(_, c)| c.info().unwrap().chip)
+        .collect();
+    let mut bob = personalize("bob", None);
     let carol_record = MemberRecord {
         distributor: club_id,
         member: MemberId(7001),
-        valid_until: fixtures::NOW.plus(365 * 86_400),
+        valid_until: show_time.plus(365 * DAY),
     };
-    let mut carol = personalize(b"carol", Some(carol_record));
-    let (a, b, c) = (
-        alice.info().unwrap(),
-        bob.info().unwrap(),
-        carol.info().unwrap(),
-    );
+    let mut carol = personalize("carol", Some(carol_record));
+    let c = carol.info().unwrap();
+    let registration = MemberRegistration {
+        member: MemberId(7001),
+        name: "Carol".into(),
+        chip: c.chip,
+    };
     let card = center
-        .register_member(
-            &club,
-            "member-carol",
-            &MemberRegistration {
-                member: MemberId(7001),
-                name: "Carol".into(),
-                chip: c.chip,
-            },
-        )
+        .register_member(&club, "member-carol", &registration)
         .unwrap();
+    for (name, chip) in &mut fans {
+        println!("{name:<5} chip {}", chip.info().unwrap().chip);
+    }
+    println!("bob   chip {}", bob.info().unwrap().chip);
     println!(
-        "alice chip {}\nbob   chip {}\ncarol chip {} (member {} of the fan club)",
-        a.chip, b.chip, c.chip, card.member
+        "carol chip {} (membership card {} of the fan club)",
+        c.chip, card.member
     );
 
-    section("3. Distribution and issuance");
-    let sale = |who: &Principal, key: &str, seats: SeatChoice, holder, member| {
-        let req = SaleRequest {
-            seats,
-            holder,
-            member,
+    section("3. Distribution: a verifiable lottery, a members' presale, the box office");
+    let setup = LotterySetup {
+        opens: clock.now(),
+        closes: clock.now().plus(2 * DAY),
+        seats: 3,
+    };
+    let announced = center
+        .open_lottery(&shop, "lottery-open", id, setup)
+        .unwrap();
+    println!(
+        "shop opens a lottery for 3 tickets; seed hash published: {}",
+        announced.seed_hash
+    );
+    for (name, chip) in &mut fans {
+        let app = LotteryApplication {
+            chip: chip.info().unwrap().chip,
+            member: None,
+            quantity: 1,
+            seat_type: Some(fixtures::CAT_A),
         };
-        center.sell(who, key, id, &req).map(|s| s.records)
+        center
+            .apply_lottery(&shop, &format!("apply-{name}"), id, &app)
+            .unwrap();
+    }
+    clock.advance(2 * DAY);
+    let drawn = center.draw_lottery(&shop, "lottery-draw", id).unwrap();
+    let seed_hex = drawn.announcement.seed.clone().unwrap();
+    let seed: [u8; 32] = hex_bytes(&seed_hex).try_into().unwrap();
+    let recomputed = lottery::draw(&seed, &drawn.announcement.applications, setup.seats);
+    assert_eq!(
+        hex(&lottery::seed_hash(&seed)),
+        drawn.announcement.seed_hash
+    );
+    assert_eq!(recomputed, drawn.ranking);
+    println!("seed revealed {seed_hex}: its hash matches and the ranking recomputes");
+    let fan_of = |chip: ChipId| fan_ids.iter().position(|&f| f == chip);
+    let winners: Vec<usize> = drawn
+        .records
+        .iter()
+        .filter_map(|r| fan_of(chip_of(&r.holder)))
+        .collect();
+    for (r, &i) in drawn.records.iter().zip(&winners) {
+        println!("  won: {} → {}", r.serial, fans[i].0);
+    }
+
+    let sale = |who: &Principal, key: &str, seats: SeatChoice, holder, member| {
+        center
+            .sell(
+                who,
+                key,
+                id,
+                &SaleRequest {
+                    seats,
+                    holder,
+                    member,
+                },
+            )
+            .map(|s| s.records)
     };
     let best = |t, n| SeatChoice::BestAvailable {
         seat_type: Some(t),
         quantity: n,
     };
-    let alice_rec = sale(
-        &shop,
-        "sale-alice",
-        best(fixtures::CAT_A, 1),
-        Holder::Chip(a.chip),
-        None,
-    )
-    .unwrap();
-    let retried = sale(
-        &shop,
-        "sale-alice",
-        best(fixtures::CAT_A, 1),
-        Holder::Chip(a.chip),
-        None,
-    )
-    .unwrap();
-    assert_eq!(alice_rec, retried);
-    println!(
-        "shop sold {} to alice's chip (a retried request returned the same sale)",
-        alice_rec[0].serial
-    );
-    let paper_rec = sale(
-        &shop,
-        "sale-paper",
-        best(fixtures::STANDING, 3),
-        Holder::Paper,
-        None,
-    )
-    .unwrap();
-    println!(
-        "shop sold {} on paper",
-        paper_rec
-            .iter()
-            .map(|r| r.serial.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
     let refused = sale(
         &club,
         "sale-anon",
@@ -229,8 +269,31 @@ fn main() {
         Some(MemberId(7001)),
     )
     .unwrap();
-    println!("fan club sold {} to member 7001", carol_rec[0].serial);
+    let retried = sale(
+        &club,
+        "sale-carol",
+        best(fixtures::CAT_B, 1),
+        Holder::Chip(c.chip),
+        Some(MemberId(7001)),
+    )
+    .unwrap();
+    assert_eq!(carol_rec, retried);
+    println!(
+        "fan club sold {} to member 7001 (a retried request returned the same sale)",
+        carol_rec[0].serial
+    );
+    let paper_rec = sale(
+        &box_office,
+        "sale-paper",
+        best(fixtures::STANDING, 3),
+        Holder::Paper,
+        None,
+    )
+    .unwrap();
+    let serials: Vec<String> = paper_rec.iter().map(|r| r.serial.to_string()).collect();
+    println!("box office sold {} on paper", serials.join(", "));
 
+    section("4. Issuance: chips after the hold period, paper at a store terminal");
     let write = |chip: &mut Card, who: &Principal, key: &str, serial: TicketSerial| {
         let info = chip.info().unwrap();
         let target = ChipTarget {
@@ -238,7 +301,7 @@ fn main() {
             counter: info.counter,
             slot: info.used,
         };
-        let delivery = center.issue(who, key, id, serial, Some(target)).unwrap();
+        let delivery = center.issue(who, key, id, serial, Some(target))?;
         let grant = delivery.grant.unwrap();
         let m = chip.write(&grant.grant, &delivery.ticket.ticket).unwrap();
         println!(
@@ -248,58 +311,98 @@ fn main() {
             info.counter,
             m.counter
         );
-        (grant.grant, delivery.ticket.ticket)
+        Ok::<_, eticket_center::Error>((grant.grant, delivery.ticket.ticket))
     };
-    let (alice_grant, alice_ticket) = write(&mut alice, &shop, "issue-alice", alice_rec[0].serial);
-    let replay = alice.write(&alice_grant, &alice_ticket).unwrap_err();
-    println!("the same grant presented again: {replay}");
-    write(&mut carol, &club, "issue-carol", carol_rec[0].serial);
+    let first = winners[0];
+    let early = write(
+        &mut fans[first].1,
+        &shop,
+        "issue-early",
+        drawn.records[0].serial,
+    )
+    .unwrap_err();
+    println!("too early: {early}");
+    clock.advance(hold_until.0 - clock.now().0);
+    for (k, r) in drawn.records.iter().enumerate() {
+        let i = fan_of(chip_of(&r.holder)).unwrap();
+        let (grant, ticket) =
+            write(&mut fans[i].1, &shop, &format!("issue-{k}"), r.serial).unwrap();
+        if k == 0 {
+            let replay = fans[i].1.write(&grant, &ticket).unwrap_err();
+            println!("the same grant presented again: {replay}");
+        }
+    }
+    write(&mut carol, &club, "issue-carol", carol_rec[0].serial).unwrap();
     let mut paper = Vec::new();
     for r in &paper_rec {
-        let issued = center
-            .issue(&shop, &format!("issue-{}", r.serial), id, r.serial, None)
+        center
+            .issue(
+                &box_office,
+                &format!("issue-{}", r.serial),
+                id,
+                r.serial,
+                None,
+            )
             .unwrap();
-        let signed = issued.ticket.signed().unwrap();
+        let issued = center.paper_ticket(&terminal, id, r.serial).unwrap();
+        let signed = issued.signed().unwrap();
         let printed = PaperTicket::new(&signed, &event).unwrap();
         let path = out.join(format!("paper-{}.svg", r.serial.0));
         std::fs::write(&path, printed.to_svg()).unwrap();
         std::fs::write(path.with_extension("png"), printed.to_png().unwrap()).unwrap();
-        println!(
-            "printed {} as {} ({})",
-            r.serial,
-            path.display(),
-            printed.stub().lines().join(" | ")
-        );
+        println!("store terminal printed {} → {}", r.serial, path.display());
         paper.push(signed);
     }
+    println!(
+        "  stub: {}",
+        PaperTicket::new(&paper[0], &event)
+            .unwrap()
+            .stub()
+            .lines()
+            .join(" | ")
+    );
 
-    section("4. Alice gives her ticket to Bob");
-    let stored = alice.tickets().unwrap();
+    let others: Vec<SignedTicket> = winners[1..]
+        .iter()
+        .flat_map(|&i| fans[i].1.tickets().unwrap())
+        .map(|t| t.ticket)
+        .collect();
+    let (giver_name, giver) = {
+        let (n, c) = &mut fans[winners[0]];
+        (*n, c)
+    };
+    section(&format!("5. {giver_name} gives the ticket to bob"));
+    let g = giver.info().unwrap();
+    let b = bob.info().unwrap();
+    let stored = giver.tickets().unwrap();
     let old_ticket = stored[0].ticket.clone();
-    let request = alice
+    let request = giver
         .sign_transfer(stored[0].slot, b.chip, clock.now())
         .unwrap();
-    let terminal = Principal::Terminal(1);
     let submission = TransferSubmission {
         request,
-        assignor_public_key: a.public_key.to_uncompressed().to_vec(),
+        assignor_public_key: g.public_key.to_uncompressed().to_vec(),
     };
     let transfer = center.request_transfer(&terminal, &submission).unwrap();
+    let cooling = center.config().cooling_off_secs;
     println!(
-        "transfer {} requested; cooling-off {} s",
+        "transfer {} requested; cooling-off {} h",
         transfer.id,
-        center.config().cooling_off_secs
+        cooling / 3600
     );
-    clock.advance(center.config().cooling_off_secs);
+    let too_soon = center
+        .complete_transfer(&terminal, &transfer.id)
+        .unwrap_err();
+    println!("completing at once: {too_soon}");
+    clock.advance(cooling);
     let done = center.complete_transfer(&terminal, &transfer.id).unwrap();
     println!(
-        "re-issued as generation {} to bob; old generation revoked",
+        "re-issued as generation {} to bob; the old generation is revoked",
         done.ticket.generation.0
     );
-    let bob_info = bob.info().unwrap();
     let target = ChipTarget {
         chip: b.chip,
-        counter: bob_info.counter,
+        counter: b.counter,
         slot: 0,
     };
     let to_bob = center
@@ -307,24 +410,24 @@ fn main() {
         .unwrap();
     bob.write(&to_bob.grant.unwrap().grant, &to_bob.ticket.ticket)
         .unwrap();
-    let alice_info = alice.info().unwrap();
+    let g_now = giver.info().unwrap();
     let target = ChipTarget {
-        chip: a.chip,
-        counter: alice_info.counter,
+        chip: g.chip,
+        counter: g_now.counter,
         slot: stored[0].slot,
     };
     let delete = center
         .delete_grant(&terminal, id, done.ticket.serial, &target)
         .unwrap();
-    alice.delete(&delete.grant).unwrap();
+    giver.delete(&delete.grant).unwrap();
     println!(
-        "bob's chip holds {} ticket(s), alice's {}",
+        "bob's chip holds {} ticket(s), {giver_name}'s {}",
         bob.tickets().unwrap().len(),
-        alice.tickets().unwrap().len()
+        giver.tickets().unwrap().len()
     );
 
-    section("5. The gates");
-    clock.advance(fixtures::NOW.0 - clock.now().0);
+    section("6. The gates");
+    clock.advance(show_time.0 - clock.now().0);
     let now = clock.now();
     let keyset = center.key_set_signed(&operator).unwrap();
     let root = PublicKey::from_sec1(&keyset.root_public_key).unwrap();
@@ -400,7 +503,7 @@ fn main() {
         east.admit_chip(&mut copier, now.plus(100)).unwrap(),
     );
     show(
-        "alice's old generation",
+        "the giver's old generation",
         east.admit_chip(&mut stranger, now.plus(110)).unwrap(),
     );
     show(
@@ -428,13 +531,14 @@ fn main() {
     );
     show(
         "a blank card",
-        north.admit_chip(&mut alice, now.plus(250)).unwrap(),
+        north.admit_chip(giver, now.plus(250)).unwrap(),
     );
 
-    section("6. Statistics from the entry log");
+    section("7. Statistics from the entry log");
     let issued: Vec<SignedTicket> = [bob.tickets().unwrap()[0].ticket.clone(), carol_copy]
         .into_iter()
         .chain(paper.iter().cloned())
+        .chain(others)
         .collect();
     let facts: Vec<TicketFacts> = issued
         .iter()
@@ -460,4 +564,21 @@ fn main() {
 
 fn section(title: &str) {
     println!("\n== {title}");
+}
+
+fn chip_of(holder: &Holder) -> eticket_core::ids::ChipId {
+    match holder {
+        Holder::Chip(c) => *c,
+        Holder::Paper => eticket_core::ids::ChipId([0; 16]),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hex_bytes(text: &str) -> Vec<u8> {
+    (0..text.len() / 2)
+        .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
 }
