@@ -26,6 +26,7 @@ pub mod cli;
 pub mod clock;
 mod credentials;
 pub mod distributor;
+pub mod entries;
 mod error;
 pub mod http;
 pub mod issuance;

@@ -50,7 +50,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<T, A
 }
 
 fn body<T: DeserializeOwned>(b: BodyR) -> std::result::Result<T, ApiError> {
-    let bytes = b.map_err(|e| {
+    parse_json(&raw_body(b)?)
+}
+
+/// The body's bytes, or the error for a body that could not be read.
+fn raw_body(b: BodyR) -> std::result::Result<Bytes, ApiError> {
+    b.map_err(|e| {
         let status = e.status();
         let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
             "body_too_large"
@@ -58,8 +63,7 @@ fn body<T: DeserializeOwned>(b: BodyR) -> std::result::Result<T, ApiError> {
             "invalid_body"
         };
         ApiError::new(status, code, e.body_text())
-    })?;
-    parse_json(&bytes)
+    })
 }
 
 fn path<T>(p: PathR<T>) -> std::result::Result<T, ApiError> {
@@ -373,6 +377,27 @@ pub async fn revocations(
         Some(v) => run(c, move |c| c.revocation_delta(&who, event, v)).await,
         None => run(c, move |c| c.revocation_list(&who, event)).await,
     }
+}
+
+/// `POST /v1/events/{event}/entries`: a venue unit's upload batch (binary,
+/// eticket-gate's `UploadBatch` encoding).
+pub async fn upload_entries(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<EventId>,
+    b: BodyR,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let event = path(p)?;
+    let batch = raw_body(b)?;
+    run(c, move |c| c.import_entries(&who, event, &batch)).await
+}
+
+/// `GET /v1/events/{event}/entries/statistics`.
+pub async fn entry_statistics(State(c): Shared, headers: HeaderMap, p: PathR<EventId>) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let event = path(p)?;
+    run(c, move |c| c.entry_statistics(&who, event)).await
 }
 
 /// `POST /v1/members`.

@@ -61,6 +61,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/transfers/{id}"),
     ("post", "/v1/transfers/{id}/cancel"),
     ("post", "/v1/transfers/{id}/complete"),
+    ("post", "/v1/events/{event}/entries"),
+    ("get", "/v1/events/{event}/entries/statistics"),
     ("get", "/page/events/{event}"),
     ("get", "/page/page.js"),
     ("get", "/page/page.css"),
@@ -111,6 +113,11 @@ pub fn router(center: Arc<Center>) -> Router {
             post(h::revoke),
         )
         .route("/v1/events/{event}/revocations", get(h::revocations))
+        .route("/v1/events/{event}/entries", post(h::upload_entries))
+        .route(
+            "/v1/events/{event}/entries/statistics",
+            get(h::entry_statistics),
+        )
         .route("/v1/members", post(h::register_member))
         .route("/v1/transfers", post(h::request_transfer))
         .route("/v1/transfers/{id}", get(h::transfer))

@@ -7,41 +7,43 @@
 //! - at most one valid issued generation per ticket (a partial unique index):
 //!   exactly one holder, even when a transfer and a retry race;
 //! - at most one pending transfer per ticket;
-//! - one stored answer per (principal, idempotency key).
+//! - one stored answer per (principal, idempotency key);
+//! - one stored gate scan per scan id.
 
 /// The schema version this build writes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
-pub(crate) const MIGRATIONS: &[&[&str]] = &[&[
-    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE center_keys (
+pub(crate) const MIGRATIONS: &[&[&str]] = &[
+    &[
+        "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE center_keys (
         id BIGINT PRIMARY KEY,
         purpose TEXT NOT NULL CHECK (purpose IN ('tickets', 'grants', 'lists', 'root')),
         secret BYTEA NOT NULL,
         not_before BIGINT NOT NULL,
         not_after BIGINT NOT NULL,
         retired BIGINT NOT NULL DEFAULT 0)",
-    "CREATE TABLE credentials (
+        "CREATE TABLE credentials (
         token_hash BYTEA PRIMARY KEY,
         role TEXT NOT NULL CHECK (role IN ('organizer', 'distributor', 'terminal', 'gate')),
         subject BIGINT NOT NULL,
         label TEXT NOT NULL,
         created_at BIGINT NOT NULL)",
-    "CREATE TABLE distributors (id BIGINT PRIMARY KEY, name TEXT NOT NULL)",
-    "CREATE TABLE events (
+        "CREATE TABLE distributors (id BIGINT PRIMARY KEY, name TEXT NOT NULL)",
+        "CREATE TABLE events (
         id BIGINT PRIMARY KEY,
         organizer BIGINT NOT NULL,
         info TEXT NOT NULL,
         prices TEXT NOT NULL,
         registered_at BIGINT NOT NULL,
         revocation_version BIGINT NOT NULL DEFAULT 0)",
-    "CREATE TABLE event_distributors (
+        "CREATE TABLE event_distributors (
         event BIGINT NOT NULL REFERENCES events (id),
         distributor BIGINT NOT NULL REFERENCES distributors (id),
         policy TEXT NOT NULL,
         PRIMARY KEY (event, distributor))",
-    "CREATE TABLE tickets (
+        "CREATE TABLE tickets (
         event BIGINT NOT NULL REFERENCES events (id),
         serial BIGINT NOT NULL,
         place TEXT NOT NULL,
@@ -52,8 +54,8 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[&[
             ('available', 'held', 'authenticated', 'issued', 'transferred', 'revoked', 'used')),
         generation BIGINT NOT NULL DEFAULT 0,
         PRIMARY KEY (event, serial))",
-    "CREATE INDEX tickets_allotment ON tickets (event, distributor, state, seat_type, serial)",
-    "CREATE TABLE issuing_records (
+        "CREATE INDEX tickets_allotment ON tickets (event, distributor, state, seat_type, serial)",
+        "CREATE TABLE issuing_records (
         event BIGINT NOT NULL,
         serial BIGINT NOT NULL,
         distributor BIGINT NOT NULL,
@@ -63,9 +65,9 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[&[
         hold_until BIGINT,
         PRIMARY KEY (event, serial),
         FOREIGN KEY (event, serial) REFERENCES tickets (event, serial))",
-    "CREATE INDEX issuing_records_member ON issuing_records (event, distributor, member)",
-    "CREATE INDEX issuing_records_holder ON issuing_records (event, holder)",
-    "CREATE TABLE issued (
+        "CREATE INDEX issuing_records_member ON issuing_records (event, distributor, member)",
+        "CREATE INDEX issuing_records_holder ON issuing_records (event, holder)",
+        "CREATE TABLE issued (
         event BIGINT NOT NULL,
         serial BIGINT NOT NULL,
         generation BIGINT NOT NULL,
@@ -75,16 +77,16 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[&[
         status TEXT NOT NULL CHECK (status IN ('valid', 'transferred', 'revoked')),
         PRIMARY KEY (event, serial, generation),
         FOREIGN KEY (event, serial) REFERENCES issuing_records (event, serial))",
-    "CREATE UNIQUE INDEX issued_one_valid ON issued (event, serial) WHERE status = 'valid'",
-    "CREATE TABLE members (
+        "CREATE UNIQUE INDEX issued_one_valid ON issued (event, serial) WHERE status = 'valid'",
+        "CREATE TABLE members (
         distributor BIGINT NOT NULL REFERENCES distributors (id),
         member BIGINT NOT NULL,
         name TEXT NOT NULL,
         chip TEXT NOT NULL,
         registered_at BIGINT NOT NULL,
         PRIMARY KEY (distributor, member))",
-    "CREATE UNIQUE INDEX members_chip ON members (distributor, chip)",
-    "CREATE TABLE lotteries (
+        "CREATE UNIQUE INDEX members_chip ON members (distributor, chip)",
+        "CREATE TABLE lotteries (
         event BIGINT NOT NULL,
         distributor BIGINT NOT NULL,
         seed BYTEA NOT NULL,
@@ -95,7 +97,7 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[&[
         drawn_at BIGINT,
         PRIMARY KEY (event, distributor),
         FOREIGN KEY (event, distributor) REFERENCES event_distributors (event, distributor))",
-    "CREATE TABLE lottery_applications (
+        "CREATE TABLE lottery_applications (
         event BIGINT NOT NULL,
         distributor BIGINT NOT NULL,
         holder TEXT NOT NULL,
@@ -106,7 +108,7 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[&[
         result TEXT NOT NULL DEFAULT 'pending' CHECK (result IN ('pending', 'won', 'lost')),
         PRIMARY KEY (event, distributor, holder),
         FOREIGN KEY (event, distributor) REFERENCES lotteries (event, distributor))",
-    "CREATE TABLE transfers (
+        "CREATE TABLE transfers (
         id TEXT PRIMARY KEY,
         event BIGINT NOT NULL,
         serial BIGINT NOT NULL,
@@ -119,23 +121,34 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[&[
         state TEXT NOT NULL CHECK (state IN ('pending', 'cancelled', 'completed')),
         finished_at BIGINT,
         FOREIGN KEY (event, serial) REFERENCES tickets (event, serial))",
-    "CREATE UNIQUE INDEX transfers_one_pending ON transfers (event, serial) WHERE state = 'pending'",
-    "CREATE INDEX transfers_due ON transfers (state, effective_at)",
-    "CREATE TABLE revocations (
+        "CREATE UNIQUE INDEX transfers_one_pending ON transfers (event, serial) WHERE state = 'pending'",
+        "CREATE INDEX transfers_due ON transfers (state, effective_at)",
+        "CREATE TABLE revocations (
         event BIGINT NOT NULL,
         serial BIGINT NOT NULL,
         generation BIGINT NOT NULL,
         version BIGINT NOT NULL,
         PRIMARY KEY (event, serial, generation))",
-    "CREATE INDEX revocations_version ON revocations (event, version)",
-    "CREATE TABLE idempotency (
+        "CREATE INDEX revocations_version ON revocations (event, version)",
+        "CREATE TABLE idempotency (
         principal TEXT NOT NULL,
         key TEXT NOT NULL,
         request_hash BYTEA NOT NULL,
         response TEXT NOT NULL,
         created_at BIGINT NOT NULL,
         PRIMARY KEY (principal, key))",
-]];
+    ],
+    &[
+        // Version 2: the venue units' uploaded scans, each stored once.
+        "CREATE TABLE gate_scans (
+        scan_id BYTEA PRIMARY KEY,
+        event BIGINT NOT NULL REFERENCES events (id),
+        unit TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        record BYTEA NOT NULL)",
+        "CREATE INDEX gate_scans_event ON gate_scans (event, at)",
+    ],
+];
 
 use super::{Tx, Value};
 use crate::{Error, Result};

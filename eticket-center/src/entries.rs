@@ -1,0 +1,158 @@
+//! Entry logs from the venue units (c55, c58, c60): a venue unit uploads
+//! batches of its gates' scans; the center stores each scan once, keyed by its
+//! scan id, so a retried or overlapping upload adds nothing twice; statistics
+//! are computed from what arrived and from the issued tickets.
+//!
+//! The batch format and the statistics are eticket-gate's
+//! ([`UploadBatch`], [`Statistics`]); this module is the center's side.
+
+use eticket_core::ids::{DistributorId, EventId, Generation, SeatType, TicketSerial};
+use eticket_gate::Statistics;
+use eticket_gate::record::{EntryRecord, TicketFacts};
+use eticket_gate::upload::UploadBatch;
+use serde::{Deserialize, Serialize};
+
+use crate::records::{load_event, place_from_text};
+use crate::store::{Store, Tx, Value};
+use crate::{Center, Error, Principal, Result};
+
+/// What an upload did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EntryImport {
+    /// Scans stored for the first time.
+    pub added: u32,
+    /// Scans the center already had (a retried upload).
+    pub already_present: u32,
+}
+
+fn may_upload(who: &Principal, event: EventId) -> Result<()> {
+    match who {
+        Principal::Gate(e) if *e == event => Ok(()),
+        Principal::Operator => Ok(()),
+        _ => Err(Error::Forbidden(
+            "only the event's venue unit uploads entry logs".into(),
+        )),
+    }
+}
+
+fn may_read(who: &Principal) -> Result<()> {
+    match who {
+        Principal::Organizer(_) | Principal::Operator => Ok(()),
+        _ => Err(Error::Forbidden(
+            "only organizers read entry logs and statistics".into(),
+        )),
+    }
+}
+
+impl Center {
+    /// Store a venue unit's upload batch (the bytes of
+    /// [`UploadBatch::encode`]) in one transaction: every scan once. A scan id
+    /// that arrives again with different content is refused, and nothing of
+    /// the batch is stored.
+    pub fn import_entries(
+        &self,
+        who: &Principal,
+        event: EventId,
+        batch: &[u8],
+    ) -> Result<EntryImport> {
+        may_upload(who, event)?;
+        let batch =
+            UploadBatch::decode(batch).map_err(|e| Error::invalid("entries", e.to_string()))?;
+        if batch.event != event {
+            return Err(Error::invalid(
+                "entries",
+                format!("the batch is for event {}, not {event}", batch.event),
+            ));
+        }
+        let mut encoded = Vec::with_capacity(batch.records.len());
+        for r in &batch.records {
+            let bytes =
+                postcard::to_allocvec(r).map_err(|e| Error::invalid("entries", e.to_string()))?;
+            encoded.push((r, bytes));
+        }
+        self.ledger().transaction(&mut |tx| {
+            load_event(tx, event)?;
+            let mut report = EntryImport::default();
+            for (r, bytes) in &encoded {
+                let n = tx.execute(
+                    "INSERT INTO gate_scans (scan_id, event, unit, at, record)
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scan_id) DO NOTHING",
+                    &[
+                        Value::Blob(r.scan_id.0.to_vec()),
+                        Value::int(event.0),
+                        Value::text(batch.unit.clone()),
+                        Value::u64(r.at.0)?,
+                        Value::Blob(bytes.clone()),
+                    ],
+                )?;
+                if n == 1 {
+                    report.added += 1;
+                    continue;
+                }
+                let stored = tx.query_opt(
+                    "SELECT record FROM gate_scans WHERE scan_id = $1",
+                    &[Value::Blob(r.scan_id.0.to_vec())],
+                )?;
+                match stored {
+                    Some(row) if row.blob(0)? == bytes.as_slice() => report.already_present += 1,
+                    _ => {
+                        return Err(Error::invalid(
+                            "entries",
+                            format!("scan {} was uploaded before with other content", r.scan_id),
+                        ));
+                    }
+                }
+            }
+            Ok(report)
+        })
+    }
+
+    /// Every scan the center holds for `event`, by time.
+    pub fn entry_records(&self, who: &Principal, event: EventId) -> Result<Vec<EntryRecord>> {
+        may_read(who)?;
+        self.read(|tx| load_records(tx, event))
+    }
+
+    /// Attendance, no-shows, entries per gate per minute and refusals (c60),
+    /// from the uploaded scans and the tickets issued and still valid.
+    pub fn entry_statistics(&self, who: &Principal, event: EventId) -> Result<Statistics> {
+        may_read(who)?;
+        let (info, records, issued) = self.read(|tx| {
+            let info = load_event(tx, event)?.info;
+            Ok((info, load_records(tx, event)?, load_issued(tx, event)?))
+        })?;
+        Ok(Statistics::compute(&info, &records, issued))
+    }
+}
+
+fn load_records(tx: &mut dyn Tx, event: EventId) -> Result<Vec<EntryRecord>> {
+    let rows = tx.query(
+        "SELECT record FROM gate_scans WHERE event = $1 ORDER BY at, scan_id",
+        &[Value::int(event.0)],
+    )?;
+    rows.iter()
+        .map(|row| {
+            postcard::from_bytes(row.blob(0)?)
+                .map_err(|e| Error::corrupt(format!("stored gate scan: {e}")))
+        })
+        .collect()
+}
+
+fn load_issued(tx: &mut dyn Tx, event: EventId) -> Result<Vec<TicketFacts>> {
+    let rows = tx.query(
+        "SELECT serial, generation, place, seat_type, distributor FROM tickets
+         WHERE event = $1 AND state IN ('issued', 'used') ORDER BY serial",
+        &[Value::int(event.0)],
+    )?;
+    rows.iter()
+        .map(|row| {
+            Ok(TicketFacts {
+                serial: TicketSerial(row.num(0)?),
+                generation: Generation(row.num(1)?),
+                place: place_from_text(row.text(2)?)?,
+                seat_type: SeatType(row.num(3)?),
+                distributor: DistributorId(row.num(4)?),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,200 @@
+//! Entry logs reach the center (c58, c60): a real venue unit admits tickets the
+//! center issued, uploads its log, and the center stores each scan once — a
+//! retried upload adds nothing, a scan id reused with other content is refused
+//! whole — then computes the statistics. On SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{Backend, clock};
+use eticket_center::clock::Clock;
+use eticket_center::distributor::{SaleRequest, SeatChoice};
+use eticket_center::organizer::EventRegistration;
+use eticket_center::policy::DistributionPolicy;
+use eticket_center::{Center, Principal};
+use eticket_core::allotment::{AllotmentRatios, RatioShare};
+use eticket_core::crypto::PublicKey;
+use eticket_core::fixtures::{self, EVENT};
+use eticket_core::ids::{DistributorId, GateId};
+use eticket_core::ticket::{Holder, SignedTicket};
+use eticket_gate::upload::UploadBatch;
+use eticket_gate::{PassbackPolicy, TrustStore, VenueUnit};
+
+const ORG: Principal = Principal::Organizer(1);
+const SHOP: DistributorId = DistributorId(1);
+
+fn sell_paper(center: &Center, n: u32) -> Vec<SignedTicket> {
+    let op = Principal::Operator;
+    center
+        .register_distributor(&op, "d1", SHOP, "Shop")
+        .unwrap();
+    let reg = EventRegistration {
+        info: fixtures::small_event(),
+        prices: fixtures::prices(),
+    };
+    center.register_event(&ORG, "reg", &reg).unwrap();
+    center
+        .select_distributor(&ORG, "sel", EVENT, SHOP, DistributionPolicy::default())
+        .unwrap();
+    let shares = vec![RatioShare {
+        distributor: SHOP,
+        weight: 1,
+        seat_type: None,
+    }];
+    center
+        .set_allotment_ratios(&ORG, "ratio", EVENT, &AllotmentRatios { shares })
+        .unwrap();
+    let shop = Principal::Distributor(SHOP);
+    let req = SaleRequest {
+        seats: SeatChoice::BestAvailable {
+            seat_type: Some(fixtures::STANDING),
+            quantity: n,
+        },
+        holder: Holder::Paper,
+        member: None,
+    };
+    let sale = center.sell(&shop, "sale", EVENT, &req).unwrap();
+    sale.records
+        .iter()
+        .map(|r| {
+            let d = center
+                .issue(&shop, &format!("i{}", r.serial), EVENT, r.serial, None)
+                .unwrap();
+            d.ticket.signed().unwrap()
+        })
+        .collect()
+}
+
+fn venue(center: &Center, dir: &std::path::Path) -> VenueUnit {
+    let now = center.now();
+    let ks = center.key_set_signed(&Principal::Gate(EVENT)).unwrap();
+    let root = PublicKey::from_sec1(&ks.root_public_key).unwrap();
+    let mut trust = TrustStore::new(ks.root_key_id, root, EVENT);
+    trust.accept_key_set(&ks.key_set, now).unwrap();
+    let list = center
+        .revocation_list(&Principal::Gate(EVENT), EVENT)
+        .unwrap();
+    if list.version > 0 {
+        trust.accept_revocation_list(&list.signed, now).unwrap();
+    }
+    VenueUnit::open(
+        dir.join("entries.db"),
+        fixtures::small_event(),
+        trust,
+        PassbackPolicy::SingleEntry,
+    )
+    .unwrap()
+}
+
+fn entries_arrive_once(backend: Backend) {
+    let clock = clock();
+    let center = backend.center(&clock);
+    let tickets = sell_paper(&center, 4);
+    clock.advance(fixtures::NOW.0 - clock.now().0);
+    let dir = tempfile::tempdir().unwrap();
+    let unit = venue(&center, dir.path());
+    let mut gate = unit.gate(GateId(2), "east-1").unwrap();
+    let now = clock.now();
+    for t in &tickets[..3] {
+        assert!(gate.admit_paper(t.as_bytes(), now).unwrap().is_admitted());
+    }
+    assert!(
+        !gate
+            .admit_paper(tickets[0].as_bytes(), now.plus(5))
+            .unwrap()
+            .is_admitted()
+    );
+
+    let batch = unit.pending_upload("festhalle", 100).unwrap();
+    assert_eq!(batch.records.len(), 4);
+    let bytes = batch.encode().unwrap();
+    let gate_p = Principal::Gate(EVENT);
+    let first = center.import_entries(&gate_p, EVENT, &bytes).unwrap();
+    assert_eq!((first.added, first.already_present), (4, 0));
+    // The unit did not hear the answer and sends the same batch again.
+    let again = center.import_entries(&gate_p, EVENT, &bytes).unwrap();
+    assert_eq!((again.added, again.already_present), (0, 4));
+    unit.confirm_upload(&batch).unwrap();
+
+    // One more scan, then a batch that also reuses an old scan id with other content.
+    assert!(
+        gate.admit_paper(tickets[3].as_bytes(), now.plus(60))
+            .unwrap()
+            .is_admitted()
+    );
+    let next = unit.pending_upload("festhalle", 100).unwrap();
+    assert_eq!(next.records.len(), 1);
+    let mut forged = next.clone();
+    let mut reused = batch.records[0].clone();
+    reused.gate = GateId(1);
+    forged.records.push(reused);
+    let err = center
+        .import_entries(&gate_p, EVENT, &forged.encode().unwrap())
+        .unwrap_err();
+    assert!(err.to_string().contains("other content"), "{err}");
+    assert_eq!(
+        center.entry_records(&ORG, EVENT).unwrap().len(),
+        4,
+        "nothing of a refused batch is kept"
+    );
+    let ok = center
+        .import_entries(&gate_p, EVENT, &next.encode().unwrap())
+        .unwrap();
+    assert_eq!(ok.added, 1);
+
+    let stats = center.entry_statistics(&ORG, EVENT).unwrap();
+    assert_eq!((stats.issued, stats.attended, stats.refused), (4, 4, 1));
+}
+
+fn only_the_right_roles(backend: Backend) {
+    let clock = clock();
+    let center = backend.center(&clock);
+    sell_paper(&center, 1);
+    let empty = UploadBatch {
+        unit: "u".into(),
+        event: EVENT,
+        from_cursor: 0,
+        to_cursor: 0,
+        records: vec![],
+    };
+    let bytes = empty.encode().unwrap();
+    let other_gate = Principal::Gate(eticket_core::ids::EventId(1));
+    assert!(center.import_entries(&other_gate, EVENT, &bytes).is_err());
+    assert!(
+        center
+            .import_entries(&Principal::Distributor(SHOP), EVENT, &bytes)
+            .is_err()
+    );
+    assert!(
+        center
+            .import_entries(&Principal::Gate(EVENT), EVENT, b"garbage")
+            .is_err()
+    );
+    assert!(
+        center
+            .entry_statistics(&Principal::Gate(EVENT), EVENT)
+            .is_err()
+    );
+    assert!(
+        center
+            .entry_records(&Principal::Distributor(SHOP), EVENT)
+            .is_err()
+    );
+    let r = center
+        .import_entries(&Principal::Gate(EVENT), EVENT, &bytes)
+        .unwrap();
+    assert_eq!(r.added, 0);
+}
+
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(super::Backend::sqlite()) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name(super::Backend::postgres()) } )*
+        }
+    };
+}
+
+suite!(entries_arrive_once, only_the_right_roles);
