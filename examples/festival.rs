@@ -15,7 +15,8 @@
 //! - Two gates of the venue unit sync the center's key set and revocation list,
 //!   verify offline, admit with guidance, refuse copies, stale and forged
 //!   tickets with reasons, and keep one entry log (c52-59).
-//! - The entry log becomes statistics and a chart (c60).
+//! - The venue unit uploads its entry log to the center (a retried upload adds
+//!   nothing), which computes the statistics and a chart (c60).
 //!
 //! ```sh
 //! cargo run --release --example festival            # writes into target/festival/
@@ -41,11 +42,10 @@ use eticket_core::allotment::{AllotmentRatios, RatioShare};
 use eticket_core::crypto::PublicKey;
 use eticket_core::fixtures;
 use eticket_core::ids::{ChipId, DistributorId, EventId, GateId, MemberId, TicketSerial};
-use eticket_core::keys::{KeySet, SigningKeyPair};
-use eticket_core::ticket::{Holder, SignedTicket, TicketBody};
+use eticket_core::keys::SigningKeyPair;
+use eticket_core::ticket::{Holder, TicketBody};
 use eticket_gate::chip::TestCard;
-use eticket_gate::record::TicketFacts;
-use eticket_gate::{PassbackPolicy, Statistics, TrustStore, VenueUnit};
+use eticket_gate::{PassbackPolicy, TrustStore, VenueUnit};
 
 type Card = Chip<InProcessCard>;
 
@@ -362,11 +362,6 @@ fn main() {
             .join(" | ")
     );
 
-    let others: Vec<SignedTicket> = winners[1..]
-        .iter()
-        .flat_map(|&i| fans[i].1.tickets().unwrap())
-        .map(|t| t.ticket)
-        .collect();
     let (giver_name, giver) = {
         let (n, c) = &mut fans[winners[0]];
         (*n, c)
@@ -431,7 +426,6 @@ fn main() {
     let now = clock.now();
     let keyset = center.key_set_signed(&operator).unwrap();
     let root = PublicKey::from_sec1(&keyset.root_public_key).unwrap();
-    let keys = KeySet::from_signed_bytes(&keyset.key_set, keyset.root_key_id, &root).unwrap();
     let mut trust = TrustStore::new(keyset.root_key_id, root, id);
     trust.accept_key_set(&keyset.key_set, now).unwrap();
     let revocations = center.revocation_list(&operator, id).unwrap();
@@ -534,23 +528,22 @@ fn main() {
         north.admit_chip(giver, now.plus(250)).unwrap(),
     );
 
-    section("7. Statistics from the entry log");
-    let issued: Vec<SignedTicket> = [bob.tickets().unwrap()[0].ticket.clone(), carol_copy]
-        .into_iter()
-        .chain(paper.iter().cloned())
-        .chain(others)
-        .collect();
-    let facts: Vec<TicketFacts> = issued
-        .iter()
-        .map(|t| {
-            TicketFacts::from(
-                &eticket_core::ticket::verify(t.as_bytes(), &keys, now)
-                    .unwrap()
-                    .body,
-            )
-        })
-        .collect();
-    let stats = Statistics::compute(&event, &unit.records().unwrap(), facts);
+    section("7. The entry log goes to the center; statistics");
+    let batch = unit.pending_upload("festhalle-nord", 10_000).unwrap();
+    let bytes = batch.encode().unwrap();
+    let gate_unit = Principal::Gate(id);
+    let first = center.import_entries(&gate_unit, id, &bytes).unwrap();
+    let retry = center.import_entries(&gate_unit, id, &bytes).unwrap();
+    unit.confirm_upload(&batch).unwrap();
+    println!(
+        "uploaded {} scans ({} bytes): {} stored; the retried upload stored {}, {} already there",
+        batch.records.len(),
+        bytes.len(),
+        first.added,
+        retry.added,
+        retry.already_present
+    );
+    let stats = center.entry_statistics(&organizer, id).unwrap();
     std::fs::write(out.join("entry-statistics.svg"), stats.to_svg()).unwrap();
     std::fs::write(out.join("entry-statistics.csv"), stats.to_csv()).unwrap();
     std::fs::write(out.join("entry-statistics.json"), stats.to_json().unwrap()).unwrap();
