@@ -213,12 +213,7 @@ impl Center {
             ));
         }
         self.mutate(who, key, "issue", &(event, serial, target), |tx, now| {
-            let record = records::load_record(tx, event, serial)?.ok_or(Error::NotIssued { event, serial, what: "sold" })?;
-            if let Principal::Distributor(d) = who {
-                if record.distributor != *d {
-                    return Err(Error::NotInAllotment { event, serial, distributor: *d });
-                }
-            }
+            let record = sold_record(tx, who, event, serial)?;
             if let Some(existing) = valid_issued(tx, event, serial)? {
                 return Err(Error::AlreadyIssued { event, serial, generation: existing.generation });
             }
@@ -276,20 +271,7 @@ impl Center {
         }
         let now = self.now();
         let ticket = self.read(|tx| {
-            let record = records::load_record(tx, event, serial)?.ok_or(Error::NotIssued {
-                event,
-                serial,
-                what: "sold",
-            })?;
-            if let Principal::Distributor(d) = who {
-                if record.distributor != *d {
-                    return Err(Error::NotInAllotment {
-                        event,
-                        serial,
-                        distributor: *d,
-                    });
-                }
-            }
+            let record = sold_record(tx, who, event, serial)?;
             record.record().may_write_at(now)?;
             valid_issued(tx, event, serial)?.ok_or(Error::NotIssued {
                 event,
@@ -429,20 +411,7 @@ impl Center {
             let info = records::load_event(tx, event)?.info;
             let mut records = Vec::with_capacity(serials.len());
             for &serial in serials {
-                let record = records::load_record(tx, event, serial)?.ok_or(Error::NotIssued {
-                    event,
-                    serial,
-                    what: "sold",
-                })?;
-                if let Principal::Distributor(d) = who {
-                    if record.distributor != *d {
-                        return Err(Error::NotInAllotment {
-                            event,
-                            serial,
-                            distributor: *d,
-                        });
-                    }
-                }
+                let record = sold_record(tx, who, event, serial)?;
                 record.record().may_write_at(now)?;
                 records.push(record);
             }
@@ -536,4 +505,29 @@ impl Center {
         }
         Ok(out)
     }
+}
+
+/// The issuing record of a sold ticket; when `who` is a distributor, it must be
+/// the one that sold it.
+fn sold_record(
+    tx: &mut dyn Tx,
+    who: &Principal,
+    event: EventId,
+    serial: TicketSerial,
+) -> Result<RecordView> {
+    let record = records::load_record(tx, event, serial)?.ok_or(Error::NotIssued {
+        event,
+        serial,
+        what: "sold",
+    })?;
+    if let Principal::Distributor(d) = who {
+        if record.distributor != *d {
+            return Err(Error::NotInAllotment {
+                event,
+                serial,
+                distributor: *d,
+            });
+        }
+    }
+    Ok(record)
 }
