@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the main job (README's first command, in the test profile to reuse the
+# test build) and checks that the story it tells still holds: admissions with
+# guidance, each kind of refusal, an idempotent entry-log upload, the chart.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+out=$(cargo run --quiet --example festival 2>&1) || {
+    echo "$out" >&2
+    echo "error: checks/festival.sh: the main job failed" >&2
+    exit 1
+}
+expect() {
+    grep -qF -- "$1" <<<"$out" || {
+        echo "$out" >&2
+        echo "error: checks/festival.sh: expected the main job to print: $1" >&2
+        exit 1
+    }
+}
+expect "its hash matches and the ranking recomputes"
+expect "may not be written before"
+expect "the same grant presented again: the chip refused WRITE: 6982"
+expect "is cooling off until"
+expect "bob's chip at north              ADMIT"
+expect "the same paper again at north    REFUSE"
+expect "carol's ticket copied to a card  REFUSE Ticket belongs to another card"
+expect "the giver's old generation       REFUSE Ticket was cancelled or transferred"
+expect "a forged ticket                  REFUSE Ticket signature is invalid"
+expect "the retried upload stored 0"
+expect "attended 4 of 7 issued, 8 scans refused"
+[ -s target/festival/entry-statistics.svg ] || {
+    echo "error: checks/festival.sh: no statistics chart written" >&2
+    exit 1
+}
+echo "festival: the main job ran and told the whole story"
