@@ -28,6 +28,13 @@ fn signing(c: &mut Criterion) {
     c.bench_function("ticket/sign (p256, RFC 6979)", |b| {
         b.iter(|| black_box(&body).sign(&key).unwrap())
     });
+    #[cfg(feature = "fast")]
+    {
+        let fast = key.clone().with_fast_signing().unwrap();
+        c.bench_function("ticket/sign (ring, random nonce)", |b| {
+            b.iter(|| black_box(&body).sign(&fast).unwrap())
+        });
+    }
 }
 
 fn verification(c: &mut Criterion) {

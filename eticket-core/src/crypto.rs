@@ -1,8 +1,10 @@
 //! ECDSA P-256 / SHA-256 over domain-separated messages, with 64-byte r‖s
 //! signatures in low-S form.
 //!
-//! Signing always uses the pure-Rust p256 crate (deterministic RFC 6979 nonces,
-//! so test vectors are reproducible). Verification uses p256 by default, or ring
+//! Signing uses the pure-Rust p256 crate by default (deterministic RFC 6979
+//! nonces, so test vectors are reproducible). With the `fast` feature a signer
+//! can opt into [`FastSigner`]: ring with random nonces, about 6x faster, for
+//! bulk issuance. Verification uses p256 by default, or ring
 //! with the `fast` feature; both reject the same inputs because the range and
 //! low-S checks happen here, before either backend sees the signature.
 
@@ -206,6 +208,56 @@ impl SecretKey {
     }
 }
 
+/// Signs with ring and a random nonce per signature (feature `fast`).
+///
+/// Signatures are valid, low-S and accepted by every verifier, but two
+/// signatures of one message differ; keep [`SecretKey::sign`] where output
+/// must be reproducible (test vectors).
+#[cfg(feature = "fast")]
+pub struct FastSigner {
+    pair: ring::signature::EcdsaKeyPair,
+    rng: ring::rand::SystemRandom,
+}
+
+#[cfg(feature = "fast")]
+impl core::fmt::Debug for FastSigner {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("FastSigner(…)")
+    }
+}
+
+#[cfg(feature = "fast")]
+impl FastSigner {
+    /// A signer for `secret`.
+    pub fn new(secret: &SecretKey) -> Result<Self> {
+        use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+        let rng = ring::rand::SystemRandom::new();
+        let pair = EcdsaKeyPair::from_private_key_and_public_key(
+            &ECDSA_P256_SHA256_FIXED_SIGNING,
+            &secret.to_bytes(),
+            &secret.public_key().to_uncompressed(),
+            &rng,
+        )
+        .map_err(|_| Error::InvalidKey)?;
+        Ok(Self { pair, rng })
+    }
+
+    /// Sign `domain ‖ message` with a random nonce; the result is low-S.
+    pub fn sign(&self, domain: Domain, message: &[u8]) -> Result<[u8; SIGNATURE_LEN]> {
+        let tag = domain.tag();
+        let mut full = alloc::vec::Vec::with_capacity(tag.len() + message.len());
+        full.extend_from_slice(tag);
+        full.extend_from_slice(message);
+        let raw = self
+            .pair
+            .sign(&self.rng, &full)
+            .map_err(|_| Error::Encode("signature"))?;
+        let sig = Signature::from_slice(raw.as_ref()).map_err(|_| Error::Encode("signature"))?;
+        let sig = sig.normalize_s().unwrap_or(sig);
+        Ok(sig.to_bytes().into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +315,52 @@ mod tests {
         let again = PublicKey::from_sec1(&unc).unwrap();
         assert_eq!(pk, again);
         assert!(PublicKey::from_sec1(&[4u8; 65]).is_err());
+    }
+
+    #[cfg(feature = "fast")]
+    mod fast {
+        use super::*;
+        use p256::ecdsa::signature::hazmat::PrehashVerifier;
+        use proptest::prelude::*;
+
+        /// Check with the pure-Rust verifier as well as the configured one,
+        /// so a fast signature is known to be valid for every gate build.
+        fn verifies_everywhere(k: &SecretKey, domain: Domain, msg: &[u8], sig: &[u8; 64]) {
+            k.public_key().verify(domain, msg, sig).unwrap();
+            let parsed = Signature::from_slice(sig).unwrap();
+            assert!(parsed.normalize_s().is_none(), "high S");
+            k.0.verifying_key()
+                .verify_prehash(&domain.digest(msg), &parsed)
+                .unwrap();
+        }
+
+        #[test]
+        fn fast_signatures_verify_are_low_s_and_random() {
+            let k = key();
+            let fast = FastSigner::new(&k).unwrap();
+            let mut seen = std::collections::HashSet::new();
+            // With random nonces about half the raw signatures are high-S,
+            // so 64 signings exercise the normalisation.
+            for _ in 0..64 {
+                let sig = fast.sign(Domain::Ticket, b"same message").unwrap();
+                verifies_everywhere(&k, Domain::Ticket, b"same message", &sig);
+                assert!(seen.insert(sig), "a nonce repeated");
+            }
+            let sig = fast.sign(Domain::Ticket, b"m").unwrap();
+            assert_eq!(
+                k.public_key().verify(Domain::WriteGrant, b"m", &sig),
+                Err(Error::BadSignature)
+            );
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+            #[test]
+            fn any_message_signed_fast_verifies(msg in proptest::collection::vec(any::<u8>(), 0..300)) {
+                let k = key();
+                let sig = FastSigner::new(&k).unwrap().sign(Domain::TransferRequest, &msg).unwrap();
+                verifies_everywhere(&k, Domain::TransferRequest, &msg, &sig);
+            }
+        }
     }
 }

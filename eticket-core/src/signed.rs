@@ -89,7 +89,7 @@ pub fn seal(domain: Domain, key: &SigningKeyPair, body: &[u8]) -> Result<Vec<u8>
     out.push(FORMAT_VERSION);
     out.extend_from_slice(&key.id().0.to_be_bytes());
     out.extend_from_slice(body);
-    let sig = key.secret().sign(domain, &out)?;
+    let sig = key.sign(domain, &out)?;
     out.extend_from_slice(&sig);
     Ok(out)
 }
