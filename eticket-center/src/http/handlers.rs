@@ -309,6 +309,28 @@ pub async fn issue(
     run(c, move |c| c.issue(&who, &key, event, serial, req.target)).await
 }
 
+/// Body of `POST /v1/events/{event}/issuance`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchIssueBody {
+    /// The tickets to issue (1 to 1000, each once).
+    pub serials: Vec<TicketSerial>,
+}
+
+/// `POST /v1/events/{event}/issuance`: issue many sold tickets at once, all
+/// or none.
+pub async fn issue_batch(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<EventId>,
+    b: BodyR,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let (event, req) = (path(p)?, body::<BatchIssueBody>(b)?);
+    let key = idem(&headers)?;
+    run(c, move |c| c.issue_batch(&who, &key, event, &req.serials)).await
+}
+
 /// `POST /v1/events/{event}/tickets/{serial}/delivery`.
 pub async fn deliver(
     State(c): Shared,

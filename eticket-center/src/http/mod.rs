@@ -51,6 +51,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/events/{event}/lottery/applications"),
     ("post", "/v1/events/{event}/lottery/draw"),
     ("post", "/v1/events/{event}/tickets/{serial}/issue"),
+    ("post", "/v1/events/{event}/issuance"),
     ("post", "/v1/events/{event}/tickets/{serial}/delivery"),
     ("post", "/v1/events/{event}/tickets/{serial}/delete-grant"),
     ("get", "/v1/events/{event}/tickets/{serial}/paper"),
@@ -99,6 +100,7 @@ pub fn router(center: Arc<Center>) -> Router {
         )
         .route("/v1/events/{event}/lottery/draw", post(h::draw_lottery))
         .route("/v1/events/{event}/tickets/{serial}/issue", post(h::issue))
+        .route("/v1/events/{event}/issuance", post(h::issue_batch))
         .route(
             "/v1/events/{event}/tickets/{serial}/delivery",
             post(h::deliver),
