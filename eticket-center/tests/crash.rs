@@ -127,16 +127,16 @@ async fn try_send(
     Ok(v)
 }
 
-#[test]
-fn kill_9_during_sales_issuance_and_transfers() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("center.sqlite");
+/// A SQLite center file with the small event, all of it allotted to
+/// distributor 1; returns the file and the distributor's token.
+fn prepared_ledger(dir: &Path) -> (std::path::PathBuf, String) {
+    let db = dir.join("center.sqlite");
     eticket(&db, &["init"]);
     eticket(&db, &["add-distributor", "--id", "1", "--name", "Shop"]);
     let token = eticket(&db, &["credential", "--role", "distributor", "--id", "1"])
         .trim()
         .to_owned();
-    let event_file = dir.path().join("event.json");
+    let event_file = dir.join("event.json");
     std::fs::write(
         &event_file,
         serde_json::to_vec(&json!({"info": fixtures::small_event(), "prices": fixtures::prices()}))
@@ -157,7 +157,7 @@ fn kill_9_during_sales_issuance_and_transfers() {
             "1",
         ],
     );
-    let ratios = dir.path().join("ratios.json");
+    let ratios = dir.join("ratios.json");
     std::fs::write(
         &ratios,
         r#"{"shares": [{"distributor": 1, "weight": 1, "seat_type": null}]}"#,
@@ -174,6 +174,13 @@ fn kill_9_during_sales_issuance_and_transfers() {
         ],
     );
 
+    (db, token)
+}
+
+#[test]
+fn kill_9_during_sales_issuance_and_transfers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, token) = prepared_ledger(dir.path());
     let chip = TestChip::new(0x41);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -403,4 +410,157 @@ fn kill_9_during_sales_issuance_and_transfers() {
         .transaction(&mut |tx| tx.query("SELECT serial FROM issued WHERE status = 'valid' GROUP BY event, serial HAVING COUNT(*) > 1", &[]))
         .unwrap();
     assert!(dupes.is_empty());
+}
+
+/// Batches of sold tickets are issued over HTTP while the server is killed;
+/// after the kill every batch is issued whole or not at all, and after the
+/// retries every ticket is issued exactly once with the first answers.
+#[test]
+fn kill_9_during_batch_issuance() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, token) = prepared_ledger(dir.path());
+    let chip = TestChip::new(0x43);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let post = |base: String, path: String, key: String, body: Value| {
+        let (http, token) = (http.clone(), token.clone());
+        async move {
+            let resp = http
+                .post(format!("{base}{path}"))
+                .bearer_auth(token)
+                .header("Idempotency-Key", key)
+                .json(&body)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            let ok = resp.status().is_success();
+            let v: Value = resp.json().await.map_err(|e| e.to_string())?;
+            assert!(ok, "{path}: {v}");
+            Ok::<Value, String>(v)
+        }
+    };
+    // Sell all 130 seats, in 13 sales of 10, before any kill.
+    let (child, base) = serve(&db);
+    let batches: Vec<Vec<u64>> = rt.block_on(async {
+        let mut out = Vec::new();
+        for i in 0..13 {
+            let body = json!({"seats": {"best_available": {"quantity": 10}}, "holder": format!("chip:{}", chip.id)});
+            let v = post(base.clone(), "/v1/events/2026/sales".into(), format!("s{i}"), body)
+                .await
+                .unwrap();
+            out.push(
+                v["records"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["serial"].as_u64().unwrap())
+                    .collect(),
+            );
+        }
+        out
+    });
+    drop(child);
+    let issue = |base: String, i: usize, serials: &[u64]| {
+        post(
+            base,
+            "/v1/events/2026/issuance".into(),
+            format!("batch-{i}"),
+            json!({ "serials": serials }),
+        )
+    };
+    // Fire every batch at once and SIGKILL after the second answer.
+    let (child, base) = serve(&db);
+    let first: Vec<Option<Value>> = rt.block_on(async {
+        let answered = Arc::new(AtomicUsize::new(0));
+        let seen = answered.clone();
+        let killer = tokio::spawn(async move {
+            while seen.load(Ordering::SeqCst) < 2 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            drop(child);
+        });
+        let handles: Vec<_> = batches
+            .iter()
+            .enumerate()
+            .map(|(i, serials)| {
+                let (fut, answered) = (issue(base.clone(), i, serials), answered.clone());
+                tokio::spawn(async move {
+                    let v = fut.await.ok();
+                    if v.is_some() {
+                        answered.fetch_add(1, Ordering::SeqCst);
+                    }
+                    v
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for h in handles {
+            out.push(h.await.unwrap());
+        }
+        killer.await.unwrap();
+        out
+    });
+    assert!(
+        first.iter().any(Option::is_none),
+        "the kill interrupted no batch"
+    );
+    // On disk: each batch whole or absent.
+    let center = Center::open_sqlite(&db).unwrap();
+    for (i, serials) in batches.iter().enumerate() {
+        let issued = serials
+            .iter()
+            .filter(|s| {
+                center
+                    .issued_ticket(fixtures::EVENT, TicketSerial(**s as u32))
+                    .unwrap()
+                    .is_some()
+            })
+            .count();
+        assert!(
+            issued == 0 || issued == serials.len(),
+            "batch {i}: {issued} of {} issued",
+            serials.len()
+        );
+        if first[i].is_some() {
+            assert_eq!(issued, serials.len(), "an answered batch {i} is on disk");
+        }
+    }
+    drop(center);
+    // Retry every batch with its key on a new process.
+    let (child, base) = serve(&db);
+    rt.block_on(async {
+        for (i, serials) in batches.iter().enumerate() {
+            let v = issue(base.clone(), i, serials)
+                .await
+                .unwrap_or_else(|e| panic!("the restarted center answers: {e}"));
+            if let Some(before) = &first[i] {
+                assert_eq!(&v, before, "batch {i} must get its first answer");
+            }
+            let got: Vec<u64> = v["tickets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["serial"].as_u64().unwrap())
+                .collect();
+            assert_eq!(&got, serials);
+        }
+    });
+    drop(child);
+    let center = Center::open_sqlite(&db).unwrap();
+    let stats = center
+        .event_stats(&Principal::Operator, fixtures::EVENT)
+        .unwrap();
+    assert_eq!(stats.valid_issued, 130);
+    assert_eq!(
+        stats.counts,
+        vec![(
+            Some(eticket_core::ids::DistributorId(1)),
+            "issued".to_owned(),
+            130
+        )]
+    );
 }
