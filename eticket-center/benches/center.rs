@@ -1,6 +1,7 @@
 //! Benchmarks of the center: tickets signed and durably recorded per second
 //! (batch and one-by-one issuance) on SQLite and PostgreSQL, and purchases
-//! by concurrent buyers racing on one SQLite ledger.
+//! by concurrent buyers racing on one SQLite ledger, and sales and issuance
+//! over HTTP on loopback.
 //!
 //! `cargo bench -p eticket-center --bench center -- --warm-up-time 1 --measurement-time 3`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
@@ -337,5 +338,105 @@ fn http_sales(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, issuance, concurrent_purchases, http_sales);
+/// Issuance over HTTP on loopback: 8 clients each `POST …/tickets/{serial}/issue`
+/// with a chip target (ticket and write grant signed, one commit per request)
+/// until 400 sold tickets are issued; and 4 clients issuing 2000 tickets in
+/// `POST …/issuance` batches of 100.
+fn http_issuance(c: &mut Criterion) {
+    let mut g = c.benchmark_group("http");
+    g.sample_size(10);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    for (name, tickets, clients, per_request) in [
+        ("sqlite_issue_8_clients_400_tickets", 400u32, 8usize, 1usize),
+        (
+            "sqlite_issue_batches_of_100_4_clients_2000_tickets",
+            2000,
+            4,
+            100,
+        ),
+    ] {
+        g.throughput(Throughput::Elements(u64::from(tickets)));
+        g.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let (center, dir, serials) = sold_center(tickets, false);
+                    let token = center
+                        .issue_credential(&Principal::Operator, Principal::Distributor(D), "bench")
+                        .unwrap();
+                    let center = Arc::new(center);
+                    total += rt.block_on(async {
+                        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                        let base = format!("http://{}/v1/events/2026", listener.local_addr().unwrap());
+                        let server = tokio::spawn(eticket_center::http::serve(center, listener));
+                        let http = reqwest::Client::new();
+                        // Requests prepared before the clock starts: (path, body).
+                        let requests: Vec<(String, serde_json::Value)> = if per_request == 1 {
+                            serials
+                                .iter()
+                                .enumerate()
+                                .map(|(k, s)| {
+                                    let chip = ChipId([u8::try_from(k / 100 % 251).unwrap(); 16]);
+                                    (
+                                        format!("{base}/tickets/{}/issue", s.0),
+                                        serde_json::json!({"target": {"chip": chip.to_string(), "counter": 0, "slot": 0}}),
+                                    )
+                                })
+                                .collect()
+                        } else {
+                            serials
+                                .chunks(per_request)
+                                .map(|part| {
+                                    let ids: Vec<u32> = part.iter().map(|s| s.0).collect();
+                                    (format!("{base}/issuance"), serde_json::json!({ "serials": ids }))
+                                })
+                                .collect()
+                        };
+                        let requests = Arc::new(requests);
+                        let start = Instant::now();
+                        let handles: Vec<_> = (0..clients)
+                            .map(|t| {
+                                let (http, token, requests) = (http.clone(), token.clone(), requests.clone());
+                                tokio::spawn(async move {
+                                    for (i, (url, body)) in requests.iter().enumerate().skip(t).step_by(clients) {
+                                        let resp = http
+                                            .post(url)
+                                            .bearer_auth(&token)
+                                            .header("Idempotency-Key", format!("issue-{i}"))
+                                            .json(body)
+                                            .send()
+                                            .await
+                                            .unwrap();
+                                        assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+                                    }
+                                })
+                            })
+                            .collect();
+                        for h in handles {
+                            h.await.unwrap();
+                        }
+                        let elapsed = start.elapsed();
+                        server.abort();
+                        elapsed
+                    });
+                    drop(dir);
+                }
+                total
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    issuance,
+    concurrent_purchases,
+    http_sales,
+    http_issuance
+);
 criterion_main!(benches);
