@@ -82,7 +82,7 @@ pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
 pub struct Center {
     pub(crate) ledger: Ledger,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) keys: CenterKeys,
+    pub(crate) keys: std::sync::RwLock<Arc<CenterKeys>>,
     pub(crate) config: Config,
     fail_point: Mutex<Option<&'static str>>,
     maps: Mutex<HashMap<EventId, Arc<SeatMap>>>,
@@ -101,7 +101,7 @@ impl Center {
         Ok(Self {
             ledger,
             clock,
-            keys,
+            keys: std::sync::RwLock::new(Arc::new(keys)),
             config,
             fail_point: Mutex::new(None),
             maps: Mutex::new(HashMap::new()),
@@ -123,9 +123,10 @@ impl Center {
         &self.ledger
     }
 
-    /// The center's keys (public halves go into key sets).
-    pub fn keys(&self) -> &CenterKeys {
-        &self.keys
+    /// The center's keys as this process last loaded them (public halves go
+    /// into key sets; see [`rotate_key`](Self::rotate_key)).
+    pub fn keys(&self) -> Arc<CenterKeys> {
+        self.keys.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The configuration.

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use eticket_core::allotment::AllotmentRatios;
-use eticket_core::ids::{DistributorId, EventId};
+use eticket_core::ids::{DistributorId, EventId, KeyId};
+use eticket_core::keys::KeyPurpose;
 use rand_core::{OsRng, RngCore};
 
 use crate::organizer::{EventRegistration, SeatSelection};
@@ -47,6 +48,17 @@ pub enum Role {
     Terminal,
     /// A gate of one event (the id is the event).
     Gate,
+}
+
+/// A key purpose.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Purpose {
+    /// Signs tickets.
+    Tickets,
+    /// Signs write and delete grants.
+    Grants,
+    /// Signs revocation lists.
+    Lists,
 }
 
 /// The commands.
@@ -149,6 +161,22 @@ pub enum Command {
     },
     /// Complete transfers whose cooling-off period has ended.
     CompleteTransfers,
+    /// Add a new key for a purpose; it signs from now on, the old one keeps
+    /// verifying until retired. Gates pick it up with the next key set.
+    RotateKey {
+        /// Which key.
+        #[arg(long, value_enum)]
+        purpose: Purpose,
+    },
+    /// Retire a superseded key: gates that sync the next key set refuse what
+    /// it signed.
+    RetireKey {
+        /// The key id (see `export-key-set` or `keys`).
+        #[arg(long)]
+        id: u16,
+    },
+    /// List the center's keys with purpose, validity and state.
+    Keys,
     /// Serve the HTTP API.
     Serve {
         /// Address to listen on.
@@ -286,6 +314,37 @@ pub fn run(cli: Cli) -> Result<()> {
             print(&center.issue(&op, &key, EventId(*event), serial, target)?)?;
         }
         Command::CompleteTransfers => print(&center.complete_due_transfers()?)?,
+        Command::RotateKey { purpose } => {
+            let purpose = match purpose {
+                Purpose::Tickets => KeyPurpose::Tickets,
+                Purpose::Grants => KeyPurpose::Grants,
+                Purpose::Lists => KeyPurpose::Lists,
+            };
+            print(&center.rotate_key(&op, &key, purpose)?)?;
+        }
+        Command::RetireKey { id } => print(&center.retire_key(&op, &key, KeyId(*id))?)?,
+        Command::Keys => {
+            let keys = center.key_set_signed(&op).map(|_| center.keys())?;
+            println!("key set version {}", keys.version());
+            for k in keys.entries() {
+                let state = if k.retired {
+                    "retired"
+                } else if [keys.ticket.id(), keys.grant.id(), keys.list.id()].contains(&k.id) {
+                    "signing"
+                } else {
+                    "verifying"
+                };
+                println!(
+                    "{:>5}  {:<8}  {:<9}  valid {} .. {}",
+                    k.id.0,
+                    format!("{:?}", k.purpose).to_lowercase(),
+                    state,
+                    k.not_before,
+                    k.not_after
+                );
+            }
+            println!("{:>5}  root      signs key sets", keys.root.id().0);
+        }
         Command::Serve {
             listen,
             transfer_interval,

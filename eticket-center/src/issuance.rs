@@ -11,6 +11,7 @@ use eticket_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::center::{Center, Principal};
+use crate::keys::CenterKeys;
 use crate::records::{self, RecordView};
 use crate::store::{Row, Tx, Value};
 use crate::wire;
@@ -140,12 +141,13 @@ pub(crate) fn sign_ticket(
         distributor: record.distributor,
         flags: Flags::empty(),
     };
-    Ok(body.sign(&center.keys.ticket)?)
+    Ok(body.sign(&center.keys_in(tx)?.ticket)?)
 }
 
 impl Center {
     pub(crate) fn grant(
         &self,
+        keys: &CenterKeys,
         op: GrantOp,
         target: &ChipTarget,
         payload: &[u8],
@@ -159,7 +161,7 @@ impl Center {
             payload_hash: eticket_core::grant::payload_hash(payload),
             expires: now.plus(self.config.grant_ttl_secs),
         };
-        let bytes = grant.sign(&self.keys.grant)?;
+        let bytes = grant.sign(&keys.grant)?;
         Ok(GrantView {
             op: format!("{op:?}"),
             chip: grant.chip,
@@ -173,6 +175,7 @@ impl Center {
 
     fn write_grant_for(
         &self,
+        keys: &CenterKeys,
         ticket: &IssuedTicket,
         target: Option<&ChipTarget>,
         now: Timestamp,
@@ -191,7 +194,7 @@ impl Center {
                 chip: target.chip.to_string(),
             }),
             Holder::Chip(_) => self
-                .grant(GrantOp::Write, target, &ticket.ticket, now)
+                .grant(keys, GrantOp::Write, target, &ticket.ticket, now)
                 .map(Some),
         }
     }
@@ -246,7 +249,8 @@ impl Center {
                 ticket: signed.into_bytes(),
                 issued_at: now,
             };
-            let grant = self.write_grant_for(&ticket, target.as_ref(), now)?;
+            let keys = self.keys_in(tx)?;
+            let grant = self.write_grant_for(&keys, &ticket, target.as_ref(), now)?;
             Ok(Delivery { ticket, grant })
         })
     }
@@ -270,16 +274,17 @@ impl Center {
             ));
         }
         let now = self.now();
-        let ticket = self.read(|tx| {
+        let (ticket, keys) = self.read(|tx| {
             let record = sold_record(tx, who, event, serial)?;
             record.record().may_write_at(now)?;
-            valid_issued(tx, event, serial)?.ok_or(Error::NotIssued {
+            let ticket = valid_issued(tx, event, serial)?.ok_or(Error::NotIssued {
                 event,
                 serial,
                 what: "issued",
-            })
+            })?;
+            Ok((ticket, self.keys_in(tx)?))
         })?;
-        let grant = self.write_grant_for(&ticket, Some(target), now)?;
+        let grant = self.write_grant_for(&keys, &ticket, Some(target), now)?;
         Ok(Delivery { ticket, grant })
     }
 
@@ -343,26 +348,26 @@ impl Center {
         }
         let now = self.now();
         let holder = wire::holder_to_string(&Holder::Chip(target.chip));
-        let row = self
-            .read(|tx| {
-                tx.query_opt(
-                    "SELECT generation, holder, ticket, issued_at FROM issued
+        let (row, keys) = self.read(|tx| {
+            let row = tx.query_opt(
+                "SELECT generation, holder, ticket, issued_at FROM issued
                      WHERE event = $1 AND serial = $2 AND holder = $3 AND status <> 'valid'
                      ORDER BY generation DESC LIMIT 1",
-                    &[
-                        Value::int(event.0),
-                        Value::int(serial.0),
-                        Value::text(holder.clone()),
-                    ],
-                )
-            })?
-            .ok_or_else(|| Error::HolderMismatch {
-                event,
-                serial,
-                chip: target.chip.to_string(),
-            })?;
+                &[
+                    Value::int(event.0),
+                    Value::int(serial.0),
+                    Value::text(holder.clone()),
+                ],
+            )?;
+            Ok((row, self.keys_in(tx)?))
+        })?;
+        let row = row.ok_or_else(|| Error::HolderMismatch {
+            event,
+            serial,
+            chip: target.chip.to_string(),
+        })?;
         let old = issued_from_row(event, serial, &row)?;
-        self.grant(GrantOp::Delete, target, &old.ticket, now)
+        self.grant(&keys, GrantOp::Delete, target, &old.ticket, now)
     }
 
     /// The valid issued generation of a ticket, if any.
@@ -445,7 +450,8 @@ impl Center {
                 found.record.record().may_write_at(now)?;
                 records.push(found.record);
             }
-            let signed = self.sign_parallel(&info, &records, now)?;
+            let keys = self.keys_in(tx)?;
+            let signed = sign_parallel(&keys, &info, &records, now)?;
             record_batch(tx, event, &records, &signed, now)?;
             self.fail_at("issue_batch.after_record")?;
             let tickets = records
@@ -463,57 +469,57 @@ impl Center {
             Ok(BatchIssued { tickets })
         })
     }
+}
 
-    fn sign_parallel(
-        &self,
-        info: &eticket_core::event::EventInfo,
-        records: &[RecordView],
-        now: Timestamp,
-    ) -> Result<Vec<SignedTicket>> {
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 8);
-        let chunk = records.len().div_ceil(threads).max(1);
-        let s = info.schedule;
-        let valid_for = u32::try_from(s.end.0.saturating_sub(s.doors_open.0)).unwrap_or(u32::MAX);
-        let key = &self.keys.ticket;
-        let sign = |r: &RecordView| {
-            TicketBody {
-                event: r.event,
-                serial: r.serial,
-                generation: Generation(0),
-                place: r.place,
-                seat_type: r.seat_type,
-                valid_from: s.doors_open,
-                valid_for,
-                issued_at: now,
-                holder: r.holder,
-                distributor: r.distributor,
-                flags: Flags::empty(),
-            }
-            .sign(key)
-            .map_err(Error::from)
-        };
-        let parts: Vec<Result<Vec<SignedTicket>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = records
-                .chunks(chunk)
-                .map(|part| scope.spawn(move || part.iter().map(sign).collect()))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(Error::corrupt("a signing thread failed")))
-                })
-                .collect()
-        });
-        let mut out = Vec::with_capacity(records.len());
-        for part in parts {
-            out.extend(part?);
+fn sign_parallel(
+    keys: &CenterKeys,
+    info: &eticket_core::event::EventInfo,
+    records: &[RecordView],
+    now: Timestamp,
+) -> Result<Vec<SignedTicket>> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let chunk = records.len().div_ceil(threads).max(1);
+    let s = info.schedule;
+    let valid_for = u32::try_from(s.end.0.saturating_sub(s.doors_open.0)).unwrap_or(u32::MAX);
+    let key = &keys.ticket;
+    let sign = |r: &RecordView| {
+        TicketBody {
+            event: r.event,
+            serial: r.serial,
+            generation: Generation(0),
+            place: r.place,
+            seat_type: r.seat_type,
+            valid_from: s.doors_open,
+            valid_for,
+            issued_at: now,
+            holder: r.holder,
+            distributor: r.distributor,
+            flags: Flags::empty(),
         }
-        Ok(out)
+        .sign(key)
+        .map_err(Error::from)
+    };
+    let parts: Vec<Result<Vec<SignedTicket>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = records
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(sign).collect()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::corrupt("a signing thread failed")))
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(records.len());
+    for part in parts {
+        out.extend(part?);
     }
+    Ok(out)
 }
 
 /// The issuing record of a sold ticket; when `who` is a distributor, it must be

@@ -1,12 +1,24 @@
 //! The center's own keys: a ticket key, a grant key, a list key and a root key
 //! that signs the key set gates and hosts trust. Generated once when a ledger
 //! is first opened, stored in the ledger (`center_keys`), loaded on every open.
+//!
+//! Keys rotate: [`Center::rotate_key`] adds a new key for a purpose, which
+//! signs from then on, while the old one stays in the key set so what it
+//! signed keeps verifying; [`Center::retire_key`] later marks the old key
+//! retired, and gates that sync the new key set refuse what it signed. Each
+//! change bumps the key set version (`meta.key_set_version`); every center
+//! process over the ledger reloads its keys when it sees a newer version in
+//! the transaction that signs.
+
+use std::sync::Arc;
 
 use eticket_core::ids::KeyId;
 use eticket_core::keys::{KeyEntry, KeyPurpose, KeyScope, KeySet, SigningKeyPair};
 use eticket_core::time::Timestamp;
 use rand_core::OsRng;
+use serde::{Deserialize, Serialize};
 
+use crate::center::{Center, Principal};
 use crate::store::{Tx, Value};
 use crate::{Error, Result};
 
@@ -33,6 +45,41 @@ pub struct CenterKeys {
     /// Signs key sets.
     pub root: SigningKeyPair,
     entries: Vec<KeyEntry>,
+    version: u64,
+}
+
+/// How long a new key's validity reaches back, for verifiers whose clocks
+/// run a little behind the center's.
+pub const CLOCK_SKEW_SECS: u64 = 300;
+
+/// The key set version stored in the ledger (1 before any rotation).
+pub(crate) fn stored_version(tx: &mut dyn Tx) -> Result<u64> {
+    match tx.query_opt("SELECT value FROM meta WHERE name = 'key_set_version'", &[])? {
+        None => Ok(1),
+        Some(row) => row
+            .text(0)?
+            .parse()
+            .map_err(|_| Error::corrupt("meta.key_set_version is not a number")),
+    }
+}
+
+fn store_version(tx: &mut dyn Tx, version: u64) -> Result<()> {
+    tx.execute("DELETE FROM meta WHERE name = 'key_set_version'", &[])?;
+    tx.execute(
+        "INSERT INTO meta (name, value) VALUES ('key_set_version', $1)",
+        &[Value::text(version.to_string())],
+    )?;
+    Ok(())
+}
+
+fn purpose_from_name(id: KeyId, name: &str) -> Result<Option<KeyPurpose>> {
+    match name {
+        "tickets" => Ok(Some(KeyPurpose::Tickets)),
+        "grants" => Ok(Some(KeyPurpose::Grants)),
+        "lists" => Ok(Some(KeyPurpose::Lists)),
+        "root" => Ok(None),
+        other => Err(Error::corrupt(format!("key {id}: purpose {other:?}"))),
+    }
 }
 
 fn purpose_name(p: Option<KeyPurpose>) -> &'static str {
@@ -83,17 +130,28 @@ impl CenterKeys {
             }
             return Self::load_or_generate(tx, now);
         }
+        Self::load(tx)
+    }
+
+    /// Load the keys as the ledger holds them now.
+    pub(crate) fn load(tx: &mut dyn Tx) -> Result<Self> {
+        let version = stored_version(tx)?;
+        let rows = tx.query(
+            "SELECT id, purpose, secret, not_before, not_after, retired FROM center_keys ORDER BY id",
+            &[],
+        )?;
+        // The newest key of each purpose that is not retired signs.
         let mut found: [Option<SigningKeyPair>; 4] = [None, None, None, None];
         let mut entries = Vec::new();
         for row in rows {
             let id = KeyId(row.num(0)?);
             let key = SigningKeyPair::from_secret_bytes(id, row.blob(2)?)?;
-            let (slot, purpose) = match row.text(1)? {
-                "tickets" => (0, Some(KeyPurpose::Tickets)),
-                "grants" => (1, Some(KeyPurpose::Grants)),
-                "lists" => (2, Some(KeyPurpose::Lists)),
-                "root" => (3, None),
-                other => return Err(Error::corrupt(format!("key {id}: purpose {other:?}"))),
+            let purpose = purpose_from_name(id, row.text(1)?)?;
+            let slot = match purpose {
+                Some(KeyPurpose::Tickets) => 0,
+                Some(KeyPurpose::Grants) => 1,
+                Some(KeyPurpose::Lists) => 2,
+                None => 3,
             };
             let retired = row.int(5)? != 0;
             if let Some(purpose) = purpose {
@@ -122,11 +180,176 @@ impl CenterKeys {
             list,
             root,
             entries,
+            version,
         })
     }
 
-    /// The key set of the public halves (not the root), at `version`.
-    pub fn key_set(&self, version: u64) -> Result<KeySet> {
-        Ok(KeySet::new(version, self.entries.clone())?)
+    /// The key set version these keys make.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Every key of the set with its validity (not the root).
+    pub fn entries(&self) -> &[KeyEntry] {
+        &self.entries
+    }
+
+    /// The key set of the public halves (not the root) at this version.
+    pub fn key_set(&self) -> Result<KeySet> {
+        Ok(KeySet::new(self.version, self.entries.clone())?)
+    }
+}
+
+/// What a key rotation or retirement did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyChange {
+    /// The key added or retired.
+    pub key: KeyId,
+    /// Its purpose: "tickets", "grants" or "lists".
+    pub purpose: String,
+    /// The key that signed for the purpose before a rotation.
+    pub previous: Option<KeyId>,
+    /// The key set version after the change.
+    pub key_set_version: u64,
+}
+
+fn purpose_of(purpose: KeyPurpose) -> &'static str {
+    purpose_name(Some(purpose))
+}
+
+impl Center {
+    /// The keys as of `tx`: the cached ones, or reloaded when another call or
+    /// another center process changed them.
+    pub(crate) fn keys_in(&self, tx: &mut dyn Tx) -> Result<Arc<CenterKeys>> {
+        let version = stored_version(tx)?;
+        let cached = self.keys();
+        if cached.version == version {
+            return Ok(cached);
+        }
+        let fresh = Arc::new(CenterKeys::load(tx)?);
+        *self.keys.write().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
+        Ok(fresh)
+    }
+
+    /// Add a new key for `purpose`; it signs from now on. The previous key
+    /// stays in the key set, so what it signed keeps verifying until
+    /// [`retire_key`](Self::retire_key). Operator only.
+    ///
+    /// ```
+    /// # use eticket_center::{Center, Principal};
+    /// # use eticket_core::keys::KeyPurpose;
+    /// let center = Center::open_in_memory()?;
+    /// let change = center.rotate_key(&Principal::Operator, "rotate-1", KeyPurpose::Tickets)?;
+    /// assert_eq!(change.key_set_version, 2);
+    /// assert_eq!(center.keys().ticket.id(), change.key);
+    /// # Ok::<(), eticket_center::Error>(())
+    /// ```
+    pub fn rotate_key(&self, who: &Principal, key: &str, purpose: KeyPurpose) -> Result<KeyChange> {
+        only_operator(who)?;
+        let change = self.mutate(who, key, "rotate_key", &purpose_of(purpose), |tx, now| {
+            let previous = self.keys_in(tx)?;
+            let previous = match purpose {
+                KeyPurpose::Tickets => previous.ticket.id(),
+                KeyPurpose::Grants => previous.grant.id(),
+                KeyPurpose::Lists => previous.list.id(),
+            };
+            let top = tx
+                .query_opt("SELECT MAX(id) FROM center_keys", &[])?
+                .map(|r| r.num::<u16>(0))
+                .transpose()?
+                .unwrap_or(0);
+            let id = KeyId(
+                top.checked_add(1)
+                    .ok_or_else(|| Error::invalid("key", "no key ids left"))?,
+            );
+            let new = SigningKeyPair::generate(id, &mut OsRng);
+            tx.execute(
+                "INSERT INTO center_keys (id, purpose, secret, not_before, not_after, retired)
+                 VALUES ($1, $2, $3, $4, $5, 0)",
+                &[
+                    Value::int(id.0),
+                    Value::text(purpose_of(purpose)),
+                    Value::Blob(new.secret().to_bytes().to_vec()),
+                    Value::u64(now.minus(CLOCK_SKEW_SECS).0)?,
+                    Value::u64(now.plus(KEY_LIFETIME_SECS).0)?,
+                ],
+            )?;
+            let version = stored_version(tx)? + 1;
+            store_version(tx, version)?;
+            Ok(KeyChange {
+                key: id,
+                purpose: purpose_of(purpose).to_owned(),
+                previous: Some(previous),
+                key_set_version: version,
+            })
+        })?;
+        self.refresh_keys()?;
+        Ok(change)
+    }
+
+    /// Retire a superseded key: the next key set marks it retired and gates
+    /// that sync it refuse tickets, grants and lists it signed. The key that
+    /// signs for its purpose now, and the root key, cannot be retired.
+    /// Operator only.
+    pub fn retire_key(&self, who: &Principal, key: &str, id: KeyId) -> Result<KeyChange> {
+        only_operator(who)?;
+        let change = self.mutate(who, key, "retire_key", &id, |tx, _| {
+            let keys = self.keys_in(tx)?;
+            let row = tx
+                .query_opt(
+                    "SELECT purpose, retired FROM center_keys WHERE id = $1",
+                    &[Value::int(id.0)],
+                )?
+                .ok_or_else(|| Error::invalid("key", format!("the center has no key {id}")))?;
+            let Some(purpose) = purpose_from_name(id, row.text(0)?)? else {
+                return Err(Error::invalid(
+                    "key",
+                    format!("key {id} is the root key; it signs key sets and is not retired here"),
+                ));
+            };
+            if row.int(1)? != 0 {
+                return Err(Error::invalid(
+                    "key",
+                    format!("key {id} is retired already"),
+                ));
+            }
+            if [keys.ticket.id(), keys.grant.id(), keys.list.id()].contains(&id) {
+                return Err(Error::invalid(
+                    "key",
+                    format!(
+                        "key {id} signs {} now; rotate it first",
+                        purpose_of(purpose)
+                    ),
+                ));
+            }
+            tx.execute(
+                "UPDATE center_keys SET retired = 1 WHERE id = $1",
+                &[Value::int(id.0)],
+            )?;
+            let version = stored_version(tx)? + 1;
+            store_version(tx, version)?;
+            Ok(KeyChange {
+                key: id,
+                purpose: purpose_of(purpose).to_owned(),
+                previous: None,
+                key_set_version: version,
+            })
+        })?;
+        self.refresh_keys()?;
+        Ok(change)
+    }
+
+    fn refresh_keys(&self) -> Result<()> {
+        self.read(|tx| self.keys_in(tx).map(drop))
+    }
+}
+
+fn only_operator(who: &Principal) -> Result<()> {
+    if matches!(who, Principal::Operator) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "only the operator changes the center's keys".into(),
+        ))
     }
 }

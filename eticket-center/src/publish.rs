@@ -12,9 +12,6 @@ use crate::store::{Tx, Value};
 use crate::wire;
 use crate::{Error, Result};
 
-/// The version of the key set this center publishes.
-pub const KEY_SET_VERSION: u64 = 1;
-
 /// The signed key set with the root key that verifies it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedKeySet {
@@ -109,28 +106,30 @@ fn entries_since(tx: &mut dyn Tx, event: EventId, since: u64) -> Result<(u64, Ve
 impl Center {
     /// The signed key set (anyone with a credential may fetch it).
     pub fn key_set_signed(&self, _who: &Principal) -> Result<SignedKeySet> {
-        let set = self.keys.key_set(KEY_SET_VERSION)?;
+        let keys = self.read(|tx| self.keys_in(tx))?;
+        let set = keys.key_set()?;
         Ok(SignedKeySet {
             version: set.version,
-            root_key_id: self.keys.root.id(),
-            root_public_key: self.keys.root.public_key().to_uncompressed().to_vec(),
-            key_set: set.to_signed_bytes(&self.keys.root)?,
+            root_key_id: keys.root.id(),
+            root_public_key: keys.root.public_key().to_uncompressed().to_vec(),
+            key_set: set.to_signed_bytes(&keys.root)?,
         })
     }
 
     /// The event's full revocation list, signed.
     pub fn revocation_list(&self, who: &Principal, event: EventId) -> Result<SignedRevocations> {
         let now = self.now();
-        let (version, entries) = self.read(|tx| {
+        let (version, entries, keys) = self.read(|tx| {
             check_reader(tx, who, event)?;
-            entries_since(tx, event, 0)
+            let (version, entries) = entries_since(tx, event, 0)?;
+            Ok((version, entries, self.keys_in(tx)?))
         })?;
         let list = RevocationList::new(event, version, now, entries)?;
         Ok(SignedRevocations {
             event,
             version,
             from_version: None,
-            signed: list.to_signed_bytes(&self.keys.list)?,
+            signed: list.to_signed_bytes(&keys.list)?,
         })
     }
 
@@ -143,9 +142,10 @@ impl Center {
         since: u64,
     ) -> Result<SignedRevocations> {
         let now = self.now();
-        let (version, added) = self.read(|tx| {
+        let (version, added, keys) = self.read(|tx| {
             check_reader(tx, who, event)?;
-            entries_since(tx, event, since)
+            let (version, added) = entries_since(tx, event, since)?;
+            Ok((version, added, self.keys_in(tx)?))
         })?;
         if since > version {
             return Err(Error::invalid(
@@ -163,7 +163,7 @@ impl Center {
                 issued_at: now,
                 added,
             }
-            .to_signed_bytes(&self.keys.list)?
+            .to_signed_bytes(&keys.list)?
         };
         Ok(SignedRevocations {
             event,

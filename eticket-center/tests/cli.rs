@@ -84,3 +84,32 @@ fn operator_commands() {
     let (success, _, err) = eticket(&db, &["register-event", "--file", "/nonexistent.json"]);
     assert!(!success && err.contains("/nonexistent.json"), "{err}");
 }
+
+#[test]
+fn key_rotation_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.sqlite");
+    ok(&db, &["init"]);
+    let keys = ok(&db, &["keys"]);
+    assert!(keys.starts_with("key set version 1"), "{keys}");
+    assert!(keys.contains("tickets   signing"), "{keys}");
+    let rotated = ok(&db, &["rotate-key", "--purpose", "tickets"]);
+    let change: serde_json::Value = serde_json::from_str(&rotated).unwrap();
+    assert_eq!(change["previous"], 1);
+    assert_eq!(change["key_set_version"], 2);
+    let new_id = change["key"].as_u64().unwrap();
+    let keys = ok(&db, &["keys"]);
+    assert!(keys.contains("    1  tickets   verifying"), "{keys}");
+    assert!(
+        keys.contains(&format!("{new_id:>5}  tickets   signing")),
+        "{keys}"
+    );
+    let (success, _, err) = eticket(&db, &["retire-key", "--id", &new_id.to_string()]);
+    assert!(!success && err.contains("rotate it first"), "{err}");
+    ok(&db, &["retire-key", "--id", "1"]);
+    let keys = ok(&db, &["keys"]);
+    assert!(keys.starts_with("key set version 3"), "{keys}");
+    assert!(keys.contains("    1  tickets   retired"), "{keys}");
+    let exported: serde_json::Value = serde_json::from_str(&ok(&db, &["export-key-set"])).unwrap();
+    assert_eq!(exported["version"], 3);
+}

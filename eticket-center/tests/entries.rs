@@ -6,93 +6,20 @@
 
 mod common;
 
-use common::{Backend, clock};
+use common::{Backend, ORG, SHOP, clock};
+use eticket_center::Principal;
 use eticket_center::clock::Clock;
-use eticket_center::distributor::{SaleRequest, SeatChoice};
-use eticket_center::organizer::EventRegistration;
-use eticket_center::policy::DistributionPolicy;
-use eticket_center::{Center, Principal};
-use eticket_core::allotment::{AllotmentRatios, RatioShare};
-use eticket_core::crypto::PublicKey;
 use eticket_core::fixtures::{self, EVENT};
-use eticket_core::ids::{DistributorId, GateId};
-use eticket_core::ticket::{Holder, SignedTicket};
+use eticket_core::ids::GateId;
 use eticket_gate::upload::UploadBatch;
-use eticket_gate::{PassbackPolicy, TrustStore, VenueUnit};
-
-const ORG: Principal = Principal::Organizer(1);
-const SHOP: DistributorId = DistributorId(1);
-
-fn sell_paper(center: &Center, n: u32) -> Vec<SignedTicket> {
-    let op = Principal::Operator;
-    center
-        .register_distributor(&op, "d1", SHOP, "Shop")
-        .unwrap();
-    let reg = EventRegistration {
-        info: fixtures::small_event(),
-        prices: fixtures::prices(),
-    };
-    center.register_event(&ORG, "reg", &reg).unwrap();
-    center
-        .select_distributor(&ORG, "sel", EVENT, SHOP, DistributionPolicy::default())
-        .unwrap();
-    let shares = vec![RatioShare {
-        distributor: SHOP,
-        weight: 1,
-        seat_type: None,
-    }];
-    center
-        .set_allotment_ratios(&ORG, "ratio", EVENT, &AllotmentRatios { shares })
-        .unwrap();
-    let shop = Principal::Distributor(SHOP);
-    let req = SaleRequest {
-        seats: SeatChoice::BestAvailable {
-            seat_type: Some(fixtures::STANDING),
-            quantity: n,
-        },
-        holder: Holder::Paper,
-        member: None,
-    };
-    let sale = center.sell(&shop, "sale", EVENT, &req).unwrap();
-    sale.records
-        .iter()
-        .map(|r| {
-            let d = center
-                .issue(&shop, &format!("i{}", r.serial), EVENT, r.serial, None)
-                .unwrap();
-            d.ticket.signed().unwrap()
-        })
-        .collect()
-}
-
-fn venue(center: &Center, dir: &std::path::Path) -> VenueUnit {
-    let now = center.now();
-    let ks = center.key_set_signed(&Principal::Gate(EVENT)).unwrap();
-    let root = PublicKey::from_sec1(&ks.root_public_key).unwrap();
-    let mut trust = TrustStore::new(ks.root_key_id, root, EVENT);
-    trust.accept_key_set(&ks.key_set, now).unwrap();
-    let list = center
-        .revocation_list(&Principal::Gate(EVENT), EVENT)
-        .unwrap();
-    if list.version > 0 {
-        trust.accept_revocation_list(&list.signed, now).unwrap();
-    }
-    VenueUnit::open(
-        dir.join("entries.db"),
-        fixtures::small_event(),
-        trust,
-        PassbackPolicy::SingleEntry,
-    )
-    .unwrap()
-}
 
 fn entries_arrive_once(backend: Backend) {
     let clock = clock();
     let center = backend.center(&clock);
-    let tickets = sell_paper(&center, 4);
+    let tickets = common::sell_paper(&center, 4);
     clock.advance(fixtures::NOW.0 - clock.now().0);
     let dir = tempfile::tempdir().unwrap();
-    let unit = venue(&center, dir.path());
+    let unit = common::venue(&center, dir.path());
     let mut gate = unit.gate(GateId(2), "east-1").unwrap();
     let now = clock.now();
     for t in &tickets[..3] {
@@ -149,7 +76,7 @@ fn entries_arrive_once(backend: Backend) {
 fn only_the_right_roles(backend: Backend) {
     let clock = clock();
     let center = backend.center(&clock);
-    sell_paper(&center, 1);
+    common::sell_paper(&center, 1);
     let empty = UploadBatch {
         unit: "u".into(),
         event: EVENT,

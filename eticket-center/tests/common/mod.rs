@@ -5,12 +5,20 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use eticket_center::clock::ManualClock;
+use eticket_center::distributor::{SaleRequest, SeatChoice};
+use eticket_center::organizer::EventRegistration;
+use eticket_center::policy::DistributionPolicy;
 use eticket_center::store::{Ledger, PostgresStore};
-use eticket_center::{Center, Config};
-use eticket_core::crypto::SecretKey;
+use eticket_center::{Center, Config, Principal};
+use eticket_core::allotment::{AllotmentRatios, RatioShare};
+use eticket_core::crypto::{PublicKey, SecretKey};
 use eticket_core::fixtures;
+use eticket_core::fixtures::EVENT;
 use eticket_core::ids::ChipId;
+use eticket_core::ids::{DistributorId, TicketSerial};
+use eticket_core::ticket::{Holder, SignedTicket};
 use eticket_core::time::Timestamp;
+use eticket_gate::{PassbackPolicy, TrustStore, VenueUnit};
 
 /// Where the PostgreSQL tests find their server (scripts/setup/40-postgres.sh makes it exist).
 pub fn postgres_url() -> String {
@@ -107,4 +115,88 @@ impl TestChip {
     pub fn public(&self) -> Vec<u8> {
         self.secret.public_key().to_uncompressed().to_vec()
     }
+}
+
+pub const ORG: Principal = Principal::Organizer(1);
+pub const SHOP: DistributorId = DistributorId(1);
+
+/// The small event with all of it allotted to one shop, `n` standing paper
+/// tickets sold and issued.
+pub fn sell_paper(center: &Center, n: u32) -> Vec<SignedTicket> {
+    sold_paper(center, n)
+        .iter()
+        .map(|serial| issue(center, *serial))
+        .collect()
+}
+
+/// Issue a sold ticket as the shop.
+pub fn issue(center: &Center, serial: TicketSerial) -> SignedTicket {
+    let d = center
+        .issue(
+            &Principal::Distributor(SHOP),
+            &format!("i{serial}"),
+            EVENT,
+            serial,
+            None,
+        )
+        .unwrap();
+    d.ticket.signed().unwrap()
+}
+
+/// The small event with all of it allotted to one shop and `n` standing
+/// paper tickets sold, not issued.
+pub fn sold_paper(center: &Center, n: u32) -> Vec<TicketSerial> {
+    let op = Principal::Operator;
+    center
+        .register_distributor(&op, "d1", SHOP, "Shop")
+        .unwrap();
+    let reg = EventRegistration {
+        info: fixtures::small_event(),
+        prices: fixtures::prices(),
+    };
+    center.register_event(&ORG, "reg", &reg).unwrap();
+    center
+        .select_distributor(&ORG, "sel", EVENT, SHOP, DistributionPolicy::default())
+        .unwrap();
+    let shares = vec![RatioShare {
+        distributor: SHOP,
+        weight: 1,
+        seat_type: None,
+    }];
+    center
+        .set_allotment_ratios(&ORG, "ratio", EVENT, &AllotmentRatios { shares })
+        .unwrap();
+    let shop = Principal::Distributor(SHOP);
+    let req = SaleRequest {
+        seats: SeatChoice::BestAvailable {
+            seat_type: Some(fixtures::STANDING),
+            quantity: n,
+        },
+        holder: Holder::Paper,
+        member: None,
+    };
+    let sale = center.sell(&shop, "sale", EVENT, &req).unwrap();
+    sale.records.iter().map(|r| r.serial).collect()
+}
+
+/// A venue unit for the small event trusting what the center publishes now.
+pub fn venue(center: &Center, dir: &std::path::Path) -> VenueUnit {
+    let now = center.now();
+    let ks = center.key_set_signed(&Principal::Gate(EVENT)).unwrap();
+    let root = PublicKey::from_sec1(&ks.root_public_key).unwrap();
+    let mut trust = TrustStore::new(ks.root_key_id, root, EVENT);
+    trust.accept_key_set(&ks.key_set, now).unwrap();
+    let list = center
+        .revocation_list(&Principal::Gate(EVENT), EVENT)
+        .unwrap();
+    if list.version > 0 {
+        trust.accept_revocation_list(&list.signed, now).unwrap();
+    }
+    VenueUnit::open(
+        dir.join("entries.db"),
+        fixtures::small_event(),
+        trust,
+        PassbackPolicy::SingleEntry,
+    )
+    .unwrap()
 }

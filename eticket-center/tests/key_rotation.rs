@@ -1,0 +1,207 @@
+//! Key rotation end to end, on SQLite and on PostgreSQL: the operator rotates
+//! the ticket, grant and list keys; tickets signed before keep admitting at a
+//! real venue unit until the old key is retired, tickets signed after admit
+//! once the unit has synced the new key set, and a second center process over
+//! the same ledger signs with the new key without a restart.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{Backend, ORG, SHOP, clock};
+use eticket_center::clock::Clock;
+use eticket_center::distributor::{SaleRequest, SeatChoice};
+use eticket_center::issuance::ChipTarget;
+use eticket_center::{Error, Principal};
+use eticket_core::admission::Reason;
+use eticket_core::fixtures::{self, EVENT};
+use eticket_core::grant::{Grant, GrantOp};
+use eticket_core::ids::{ChipId, GateId, KeyId};
+use eticket_core::keys::{KeyPurpose, KeySet};
+use eticket_core::revocation::RevocationList;
+use eticket_core::ticket::Holder;
+use eticket_gate::gate::Outcome;
+use eticket_gate::refusal::Refusal;
+
+const OP: Principal = Principal::Operator;
+
+/// The key id in a signed envelope's header.
+fn key_id(signed: &[u8]) -> KeyId {
+    KeyId(u16::from_be_bytes([signed[1], signed[2]]))
+}
+
+fn refusal(outcome: &Outcome) -> Option<Refusal> {
+    outcome.refusal()
+}
+
+fn rotation(backend: Backend) {
+    let clock = clock();
+    let center = backend.center(&clock);
+    // A second process over the same ledger, opened before any rotation.
+    let other = backend.center(&clock);
+    let sold = common::sold_paper(&center, 4);
+    let before = common::issue(&center, sold[0]);
+    assert_eq!(key_id(before.as_bytes()), KeyId(1));
+    let v1 = center.key_set_signed(&OP).unwrap();
+    assert_eq!(v1.version, 1);
+
+    // Only the operator rotates; a replay returns the first answer.
+    assert!(matches!(
+        center.rotate_key(&ORG, "r", KeyPurpose::Tickets),
+        Err(Error::Forbidden(_))
+    ));
+    let change = center
+        .rotate_key(&OP, "rotate-t", KeyPurpose::Tickets)
+        .unwrap();
+    assert_eq!(
+        (change.previous, change.key_set_version),
+        (Some(KeyId(1)), 2)
+    );
+    assert_eq!(
+        center
+            .rotate_key(&OP, "rotate-t", KeyPurpose::Tickets)
+            .unwrap(),
+        change
+    );
+    assert_eq!(center.key_set_signed(&OP).unwrap().version, 2);
+    let new_key = change.key;
+
+    // Both processes now sign tickets with the new key.
+    let after = common::issue(&center, sold[1]);
+    assert_eq!(key_id(after.as_bytes()), new_key);
+    let by_other = common::issue(&other, sold[2]);
+    assert_eq!(key_id(by_other.as_bytes()), new_key);
+
+    // A venue unit still on key set 1 admits the old ticket, refuses the new
+    // one as signed by an unknown key, and admits it after syncing version 2.
+    clock.advance(fixtures::NOW.0 - clock.now().0);
+    let now = clock.now();
+    let dir = tempfile::tempdir().unwrap();
+    let unit = {
+        // Trust as published at version 1.
+        let root = eticket_core::crypto::PublicKey::from_sec1(&v1.root_public_key).unwrap();
+        let mut trust = eticket_gate::TrustStore::new(v1.root_key_id, root, EVENT);
+        trust.accept_key_set(&v1.key_set, now).unwrap();
+        eticket_gate::VenueUnit::open(
+            dir.path().join("entries.db"),
+            fixtures::small_event(),
+            trust,
+            eticket_gate::PassbackPolicy::SingleEntry,
+        )
+        .unwrap()
+    };
+    let mut gate = unit.gate(GateId(2), "east-1").unwrap();
+    assert!(
+        gate.admit_paper(before.as_bytes(), now)
+            .unwrap()
+            .is_admitted()
+    );
+    let refused = gate.admit_paper(after.as_bytes(), now).unwrap();
+    assert_eq!(refusal(&refused), Some(Refusal::Ticket(Reason::UnknownKey)));
+    let v2 = center.key_set_signed(&Principal::Gate(EVENT)).unwrap();
+    assert_eq!(unit.accept_key_set(&v2.key_set, now).unwrap(), 2);
+    let mut gate = unit.gate(GateId(2), "east-1").unwrap();
+    assert!(
+        gate.admit_paper(after.as_bytes(), now.plus(1))
+            .unwrap()
+            .is_admitted()
+    );
+
+    // The key that signs now and the root cannot be retired; the old one can.
+    let err = center.retire_key(&OP, "x1", new_key).unwrap_err();
+    assert!(err.to_string().contains("rotate it first"), "{err}");
+    assert!(center.retire_key(&OP, "x2", KeyId(100)).is_err());
+    assert!(center.retire_key(&OP, "x3", KeyId(999)).is_err());
+    let retired = center.retire_key(&OP, "retire-1", KeyId(1)).unwrap();
+    assert_eq!(retired.key_set_version, 3);
+    assert!(center.retire_key(&OP, "retire-1b", KeyId(1)).is_err());
+    let v3 = center.key_set_signed(&Principal::Gate(EVENT)).unwrap();
+    let set = KeySet::from_signed_bytes(
+        &v3.key_set,
+        v3.root_key_id,
+        &eticket_core::crypto::PublicKey::from_sec1(&v3.root_public_key).unwrap(),
+    )
+    .unwrap();
+    assert!(set.get(KeyId(1)).unwrap().retired);
+    // After syncing version 3 the unit refuses what the retired key signed.
+    assert_eq!(unit.accept_key_set(&v3.key_set, now).unwrap(), 3);
+    let mut gate = unit.gate(GateId(2), "east-1").unwrap();
+    let old_again = common::issue(&center, sold[3]);
+    assert_eq!(key_id(old_again.as_bytes()), new_key);
+    assert!(
+        gate.admit_paper(old_again.as_bytes(), now.plus(2))
+            .unwrap()
+            .is_admitted()
+    );
+    // `before` was admitted already; a fresh unit shows the key refusal itself.
+    let dir2 = tempfile::tempdir().unwrap();
+    let fresh = common::venue(&center, dir2.path());
+    let mut gate = fresh.gate(GateId(2), "east-1").unwrap();
+    let refused = gate.admit_paper(before.as_bytes(), now.plus(3)).unwrap();
+    assert_eq!(refusal(&refused), Some(Refusal::Ticket(Reason::KeyRetired)));
+    // An older key set is not taken back.
+    assert!(unit.accept_key_set(&v2.key_set, now).is_err());
+
+    // Grants and lists rotate the same way.
+    let g = center
+        .rotate_key(&OP, "rotate-g", KeyPurpose::Grants)
+        .unwrap();
+    let l = center
+        .rotate_key(&OP, "rotate-l", KeyPurpose::Lists)
+        .unwrap();
+    assert_eq!(l.key_set_version, 5);
+    let keys = center.key_set_signed(&OP).unwrap();
+    let set = KeySet::from_signed_bytes(
+        &keys.key_set,
+        keys.root_key_id,
+        &eticket_core::crypto::PublicKey::from_sec1(&keys.root_public_key).unwrap(),
+    )
+    .unwrap();
+    let list = other.revocation_list(&OP, EVENT).unwrap();
+    assert_eq!(key_id(&list.signed), l.key);
+    RevocationList::from_signed_bytes(&list.signed, &set, clock.now()).unwrap();
+    let chip = ChipId([7; 16]);
+    let req = SaleRequest {
+        seats: SeatChoice::BestAvailable {
+            seat_type: None,
+            quantity: 1,
+        },
+        holder: Holder::Chip(chip),
+        member: None,
+    };
+    let serial = other
+        .sell(&Principal::Distributor(SHOP), "chip-sale", EVENT, &req)
+        .unwrap()
+        .records[0]
+        .serial;
+    let target = ChipTarget {
+        chip,
+        counter: 0,
+        slot: 0,
+    };
+    let delivery = other
+        .issue(
+            &Principal::Distributor(SHOP),
+            "chip-issue",
+            EVENT,
+            serial,
+            Some(target),
+        )
+        .unwrap();
+    assert_eq!(key_id(&delivery.ticket.ticket), new_key);
+    let grant = delivery.grant.unwrap().grant;
+    assert_eq!(key_id(&grant), g.key);
+    Grant::verify(&grant, GrantOp::Write, &set, clock.now()).unwrap();
+}
+
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(super::Backend::sqlite()) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name(super::Backend::postgres()) } )*
+        }
+    };
+}
+
+suite!(rotation);
