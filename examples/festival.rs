@@ -37,7 +37,7 @@ use eticket_center::transfer::TransferSubmission;
 use eticket_center::{Center, Config, Principal};
 use eticket_chip::host::{Chip, InProcessCard};
 use eticket_chip::paper::PaperTicket;
-use eticket_chip::protocol::{MemberRecord, Personalization};
+use eticket_chip::protocol::{MAX_GRANT_KEYS, MemberRecord, Personalization};
 use eticket_core::allotment::{AllotmentRatios, RatioShare};
 use eticket_core::crypto::PublicKey;
 use eticket_core::fixtures;
@@ -146,11 +146,11 @@ fn main() {
     );
 
     section("2. Chips: ordinary cards and a membership card");
-    let grant_key = &center.keys().grant;
+    let grant_keys = center.keys().grant_keys_to_install(MAX_GRANT_KEYS);
     let personalize = |seed: &str, member: Option<MemberRecord>| -> Card {
         let mut chip = Chip::connect(InProcessCard::from_seed(seed.as_bytes())).unwrap();
         let p = Personalization {
-            grant_keys: vec![(grant_key.id(), grant_key.public_key())],
+            grant_keys: grant_keys.clone(),
             member,
         };
         chip.personalize(&p).unwrap();
@@ -300,6 +300,7 @@ fn main() {
             chip: info.chip,
             counter: info.counter,
             slot: info.used,
+            grant_keys: Vec::new(),
         };
         let delivery = center.issue(who, key, id, serial, Some(target))?;
         let grant = delivery.grant.unwrap();
@@ -399,6 +400,7 @@ fn main() {
         chip: b.chip,
         counter: b.counter,
         slot: 0,
+        grant_keys: Vec::new(),
     };
     let to_bob = center
         .deliver(&terminal, id, done.ticket.serial, &target)
@@ -410,6 +412,7 @@ fn main() {
         chip: g.chip,
         counter: g_now.counter,
         slot: stored[0].slot,
+        grant_keys: Vec::new(),
     };
     let delete = center
         .delete_grant(&terminal, id, done.ticket.serial, &target)

@@ -307,6 +307,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     chip: crate::wire::parse_chip(c)?,
                     counter: *counter,
                     slot: *slot,
+                    grant_keys: Vec::new(),
                 }),
                 None => None,
             };

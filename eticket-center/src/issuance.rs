@@ -5,7 +5,7 @@
 //! same signed ticket: a ticket is never issued twice.
 
 use eticket_core::grant::{Grant, GrantOp};
-use eticket_core::ids::{ChipId, EventId, Generation, TicketSerial};
+use eticket_core::ids::{ChipId, EventId, Generation, KeyId, TicketSerial};
 use eticket_core::ticket::{Flags, Holder, SignedTicket, TicketBody};
 use eticket_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ use crate::wire;
 use crate::{Error, Result};
 
 /// The chip a delivery is for, as its reader or terminal sees it now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChipTarget {
     /// The chip's id.
     #[serde(with = "wire::chip")]
@@ -28,6 +28,23 @@ pub struct ChipTarget {
     /// The slot to write or delete.
     #[serde(default)]
     pub slot: u8,
+    /// The grant key ids the chip trusts, as its GET INFO reports them; the
+    /// grant is signed with the newest of them the center still uses. Empty:
+    /// the center's current grant key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grant_keys: Vec<KeyId>,
+}
+
+impl ChipTarget {
+    /// A chip at `counter`, slot 0, trusting the center's current grant key.
+    pub fn new(chip: ChipId, counter: u32) -> Self {
+        Self {
+            chip,
+            counter,
+            slot: 0,
+            grant_keys: Vec::new(),
+        }
+    }
 }
 
 /// A signed ticket as issued.
@@ -161,7 +178,7 @@ impl Center {
             payload_hash: eticket_core::grant::payload_hash(payload),
             expires: now.plus(self.config.grant_ttl_secs),
         };
-        let bytes = grant.sign(&keys.grant)?;
+        let bytes = grant.sign(keys.grant_key_for(&target.grant_keys)?)?;
         Ok(GrantView {
             op: format!("{op:?}"),
             chip: grant.chip,
@@ -215,7 +232,7 @@ impl Center {
                 "only the selling distributor issues tickets".into(),
             ));
         }
-        self.mutate(who, key, "issue", &(event, serial, target), |tx, now| {
+        self.mutate(who, key, "issue", &(event, serial, &target), |tx, now| {
             let record = sold_record(tx, who, event, serial)?;
             if let Some(existing) = valid_issued(tx, event, serial)? {
                 return Err(Error::AlreadyIssued { event, serial, generation: existing.generation });

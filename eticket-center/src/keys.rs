@@ -44,6 +44,9 @@ pub struct CenterKeys {
     pub list: SigningKeyPair,
     /// Signs key sets.
     pub root: SigningKeyPair,
+    /// Every grant key not retired, oldest first (chips personalized before a
+    /// rotation trust only the older ones).
+    grants: Vec<SigningKeyPair>,
     entries: Vec<KeyEntry>,
     version: u64,
 }
@@ -142,6 +145,7 @@ impl CenterKeys {
         )?;
         // The newest key of each purpose that is not retired signs.
         let mut found: [Option<SigningKeyPair>; 4] = [None, None, None, None];
+        let mut grants = Vec::new();
         let mut entries = Vec::new();
         for row in rows {
             let id = KeyId(row.num(0)?);
@@ -166,6 +170,9 @@ impl CenterKeys {
                 });
             }
             if !retired {
+                if purpose == Some(KeyPurpose::Grants) {
+                    grants.push(signer(key.clone())?);
+                }
                 found[slot] = Some(key);
             }
         }
@@ -179,9 +186,45 @@ impl CenterKeys {
             grant: signer(grant)?,
             list,
             root,
+            grants,
             entries,
             version,
         })
+    }
+
+    /// The key to sign a grant with for a chip that trusts the grant keys
+    /// `trusted` (as its GET INFO reports them): the newest of them the
+    /// center has not retired. With no list, the current grant key.
+    pub fn grant_key_for(&self, trusted: &[KeyId]) -> Result<&SigningKeyPair> {
+        if trusted.is_empty() {
+            return Ok(&self.grant);
+        }
+        self.grants
+            .iter()
+            .rev()
+            .find(|k| trusted.contains(&k.id()))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "grant_keys",
+                    format!(
+                        "the chip trusts grant keys {trusted:?}, none of which the center signs with; it needs a new card"
+                    ),
+                )
+            })
+    }
+
+    /// The grant keys a chip personalized now should trust: every grant key
+    /// not retired, newest first, at most `max`.
+    pub fn grant_keys_to_install(
+        &self,
+        max: usize,
+    ) -> Vec<(KeyId, eticket_core::crypto::PublicKey)> {
+        self.grants
+            .iter()
+            .rev()
+            .take(max)
+            .map(|k| (k.id(), k.public_key()))
+            .collect()
     }
 
     /// The key set version these keys make.

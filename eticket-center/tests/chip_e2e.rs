@@ -91,9 +91,16 @@ fn issue_write_redeliver_and_transfer_between_chips() {
         chip: a.chip,
         counter: a.counter,
         slot: 0,
+        grant_keys: Vec::new(),
     };
     let delivery = center
-        .issue(&shop, "issue", fixtures::EVENT, serial, Some(target))
+        .issue(
+            &shop,
+            "issue",
+            fixtures::EVENT,
+            serial,
+            Some(target.clone()),
+        )
         .unwrap();
     let grant = delivery.grant.unwrap().grant;
     // The first write "fails" on the way (never reaches the chip); a fresh grant
@@ -124,7 +131,8 @@ fn issue_write_redeliver_and_transfer_between_chips() {
                 &ChipTarget {
                     chip: b.chip,
                     counter: b.counter,
-                    slot: 0
+                    slot: 0,
+                    grant_keys: Vec::new()
                 }
             )
             .is_err()
@@ -156,6 +164,7 @@ fn issue_write_redeliver_and_transfer_between_chips() {
                 chip: b.chip,
                 counter: b_now.counter,
                 slot: 0,
+                grant_keys: Vec::new(),
             },
         )
         .unwrap();
@@ -171,6 +180,7 @@ fn issue_write_redeliver_and_transfer_between_chips() {
                 chip: a.chip,
                 counter: a_now.counter,
                 slot: on_chip[0].slot,
+                grant_keys: Vec::new(),
             },
         )
         .unwrap();

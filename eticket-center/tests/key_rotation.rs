@@ -12,10 +12,12 @@ use eticket_center::clock::Clock;
 use eticket_center::distributor::{SaleRequest, SeatChoice};
 use eticket_center::issuance::ChipTarget;
 use eticket_center::{Error, Principal};
+use eticket_chip::host::{Chip, InProcessCard};
+use eticket_chip::protocol::Personalization;
 use eticket_core::admission::Reason;
 use eticket_core::fixtures::{self, EVENT};
 use eticket_core::grant::{Grant, GrantOp};
-use eticket_core::ids::{ChipId, GateId, KeyId};
+use eticket_core::ids::{GateId, KeyId};
 use eticket_core::keys::{KeyPurpose, KeySet};
 use eticket_core::revocation::RevocationList;
 use eticket_core::ticket::Holder;
@@ -159,38 +161,113 @@ fn rotation(backend: Backend) {
     let list = other.revocation_list(&OP, EVENT).unwrap();
     assert_eq!(key_id(&list.signed), l.key);
     RevocationList::from_signed_bytes(&list.signed, &set, clock.now()).unwrap();
-    let chip = ChipId([7; 16]);
+    // A card personalized before the grant rotation trusts only key 2: its
+    // grants stay signed with key 2 and it takes them; a card personalized
+    // now trusts both and gets grants from the new key.
+    let v1_set = KeySet::from_signed_bytes(
+        &v1.key_set,
+        v1.root_key_id,
+        &eticket_core::crypto::PublicKey::from_sec1(&v1.root_public_key).unwrap(),
+    )
+    .unwrap();
+    let old_grant_key = v1_set.get(KeyId(2)).unwrap().public.clone();
+    let mut old_card = card(b"before", vec![(KeyId(2), old_grant_key)]);
+    let install = other.keys().grant_keys_to_install(4);
+    assert_eq!(
+        install.iter().map(|k| k.0).collect::<Vec<_>>(),
+        vec![g.key, KeyId(2)]
+    );
+    let mut new_card = card(b"after", install);
+    for (name, chip, expected) in [
+        ("old", &mut old_card, KeyId(2)),
+        ("new", &mut new_card, g.key),
+    ] {
+        let info = chip.info().unwrap();
+        let req = SaleRequest {
+            seats: SeatChoice::BestAvailable {
+                seat_type: None,
+                quantity: 1,
+            },
+            holder: Holder::Chip(info.chip),
+            member: None,
+        };
+        let serial = other
+            .sell(
+                &Principal::Distributor(SHOP),
+                &format!("sale-{name}"),
+                EVENT,
+                &req,
+            )
+            .unwrap()
+            .records[0]
+            .serial;
+        let target = ChipTarget {
+            chip: info.chip,
+            counter: info.counter,
+            slot: 0,
+            grant_keys: info.grant_keys.clone(),
+        };
+        let delivery = other
+            .issue(
+                &Principal::Distributor(SHOP),
+                &format!("issue-{name}"),
+                EVENT,
+                serial,
+                Some(target),
+            )
+            .unwrap();
+        assert_eq!(key_id(&delivery.ticket.ticket), new_key);
+        let grant = delivery.grant.unwrap().grant;
+        assert_eq!(key_id(&grant), expected, "{name} card");
+        Grant::verify(&grant, GrantOp::Write, &set, clock.now()).unwrap();
+        chip.write(&grant, &delivery.ticket.ticket).unwrap();
+    }
+    // Once key 2 is retired the old card cannot be written any more, with an
+    // error that says so.
+    center.retire_key(&OP, "retire-2", KeyId(2)).unwrap();
+    let info = old_card.info().unwrap();
+    let target = ChipTarget {
+        chip: info.chip,
+        counter: info.counter,
+        slot: 1,
+        grant_keys: info.grant_keys,
+    };
     let req = SaleRequest {
         seats: SeatChoice::BestAvailable {
             seat_type: None,
             quantity: 1,
         },
-        holder: Holder::Chip(chip),
+        holder: Holder::Chip(info.chip),
         member: None,
     };
-    let serial = other
-        .sell(&Principal::Distributor(SHOP), "chip-sale", EVENT, &req)
+    let serial = center
+        .sell(&Principal::Distributor(SHOP), "sale-old-again", EVENT, &req)
         .unwrap()
         .records[0]
         .serial;
-    let target = ChipTarget {
-        chip,
-        counter: 0,
-        slot: 0,
-    };
-    let delivery = other
+    let err = other
         .issue(
             &Principal::Distributor(SHOP),
-            "chip-issue",
+            "issue-old-again",
             EVENT,
             serial,
             Some(target),
         )
-        .unwrap();
-    assert_eq!(key_id(&delivery.ticket.ticket), new_key);
-    let grant = delivery.grant.unwrap().grant;
-    assert_eq!(key_id(&grant), g.key);
-    Grant::verify(&grant, GrantOp::Write, &set, clock.now()).unwrap();
+        .unwrap_err();
+    assert!(err.to_string().contains("needs a new card"), "{err}");
+}
+
+fn card(
+    seed: &[u8],
+    grant_keys: Vec<(KeyId, eticket_core::crypto::PublicKey)>,
+) -> Chip<InProcessCard> {
+    let mut chip = Chip::connect(InProcessCard::from_seed(seed)).unwrap();
+    chip.personalize(&Personalization {
+        grant_keys,
+        member: None,
+    })
+    .unwrap();
+    chip
 }
 
 macro_rules! suite {

@@ -173,9 +173,16 @@ fn sale_issue_deliver(b: Backend) {
         chip: chip.id,
         counter: 7,
         slot: 0,
+        grant_keys: Vec::new(),
     };
     let d = center
-        .issue(&dist(D1), "issue-1", EVENT, serials[0], Some(target))
+        .issue(
+            &dist(D1),
+            "issue-1",
+            EVENT,
+            serials[0],
+            Some(target.clone()),
+        )
         .unwrap();
     let keys = key_set(&center);
     let t = eticket_core::ticket::verify(&d.ticket.ticket, &keys, c.now_ts()).unwrap();
@@ -190,13 +197,25 @@ fn sale_issue_deliver(b: Backend) {
     // A retry returns the first answer; a new request is refused: never issued twice.
     assert_eq!(
         center
-            .issue(&dist(D1), "issue-1", EVENT, serials[0], Some(target))
+            .issue(
+                &dist(D1),
+                "issue-1",
+                EVENT,
+                serials[0],
+                Some(target.clone())
+            )
             .unwrap()
             .ticket,
         d.ticket
     );
     assert!(matches!(
-        center.issue(&dist(D1), "issue-2", EVENT, serials[0], Some(target)),
+        center.issue(
+            &dist(D1),
+            "issue-2",
+            EVENT,
+            serials[0],
+            Some(target.clone())
+        ),
         Err(Error::AlreadyIssued { .. })
     ));
     // The write failed: re-deliver with a fresh grant at the chip's counter; same ticket bytes.
@@ -207,7 +226,7 @@ fn sale_issue_deliver(b: Backend) {
             serials[0],
             &ChipTarget {
                 counter: 8,
-                ..target
+                ..target.clone()
             },
         )
         .unwrap();
@@ -218,6 +237,7 @@ fn sale_issue_deliver(b: Backend) {
         chip: TestChip::new(0x52).id,
         counter: 0,
         slot: 0,
+        grant_keys: Vec::new(),
     };
     assert!(matches!(
         center.deliver(&Principal::Terminal(1), EVENT, serials[0], &other),
@@ -753,6 +773,7 @@ fn transfer_flow(backend: Backend) {
                 chip: w.b.id,
                 counter: 0,
                 slot: 0,
+                grant_keys: Vec::new(),
             },
         )
         .unwrap();
@@ -773,6 +794,7 @@ fn transfer_flow(backend: Backend) {
                 chip: w.a.id,
                 counter: 3,
                 slot: 0,
+                grant_keys: Vec::new(),
             },
         )
         .unwrap();
@@ -786,7 +808,8 @@ fn transfer_flow(backend: Backend) {
             &ChipTarget {
                 chip: w.a.id,
                 counter: 0,
-                slot: 0
+                slot: 0,
+                grant_keys: Vec::new()
             }
         ),
         Err(Error::HolderMismatch { .. })
