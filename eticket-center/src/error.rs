@@ -240,6 +240,10 @@ pub enum Error {
     /// An injected failure (tests simulate a crash at a named step).
     #[error("failure injected at {0}")]
     FailPoint(&'static str),
+    /// A chip or its reader failed or refused (the command line's chip
+    /// commands).
+    #[error("chip: {0}")]
+    Chip(String),
 }
 
 impl Error {
@@ -282,6 +286,7 @@ impl Error {
             Error::Unauthorized => "unauthorized",
             Error::Forbidden(_) => "forbidden",
             Error::FailPoint(_) => "fail_point",
+            Error::Chip(_) => "chip",
         }
     }
 

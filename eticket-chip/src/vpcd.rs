@@ -212,6 +212,81 @@ pub fn write_frame<W: Write>(w: &mut W, message: &[u8]) -> Result<()> {
         })
 }
 
+/// The name pcscd gives vpcd's readers ("Virtual PCD 00 00", …).
+pub const VPCD_READER_PREFIX: &str = "Virtual PCD";
+
+/// The first vpcd reader pcscd lists; an error that says how to get one
+/// when PC/SC or the driver is missing.
+#[cfg(feature = "pcsc")]
+pub fn vpcd_reader() -> Result<String> {
+    let readers = crate::host::pcsc::list_readers()?;
+    readers
+        .into_iter()
+        .find(|r| r.starts_with(VPCD_READER_PREFIX))
+        .ok_or_else(|| {
+            Error::Transport(
+                "pcscd has no vpcd reader (\"Virtual PCD\"); install vsmartcard-vpcd and restart pcscd (scripts/setup/10-pcscd.sh)".into(),
+            )
+        })
+}
+
+/// A virtual card served from a thread into pcscd's first vpcd reader:
+/// inserted when made, removed when dropped. For testing hosts (gates,
+/// terminals, the command line) against a real pcscd.
+#[cfg(feature = "pcsc")]
+#[derive(Debug)]
+pub struct InsertedCard {
+    socket: TcpStream,
+    server: Option<std::thread::JoinHandle<()>>,
+    reader: String,
+    timeout: std::time::Duration,
+}
+
+#[cfg(feature = "pcsc")]
+impl InsertedCard {
+    /// Wait for `reader` to be empty, connect `applet` as its card and wait
+    /// until pcscd sees it; each wait up to `timeout`.
+    pub fn insert<S: Store + Send + 'static>(
+        applet: Applet<S>,
+        reader: &str,
+        timeout: std::time::Duration,
+    ) -> Result<Self> {
+        crate::host::pcsc::wait_for_removal(reader, timeout)?;
+        let net = |during| move |source| Error::Net { during, source };
+        let socket = TcpStream::connect(vpcd_addr(VPCD_PORT)).map_err(net("connect to vpcd"))?;
+        socket.set_nodelay(true).map_err(net("set TCP_NODELAY"))?;
+        let mut served = socket.try_clone().map_err(net("clone the vpcd socket"))?;
+        let server = std::thread::spawn(move || {
+            let mut card = VirtualCard::new(applet);
+            let _ = card.serve(&mut served);
+        });
+        let card = Self {
+            socket,
+            server: Some(server),
+            reader: reader.to_owned(),
+            timeout,
+        };
+        crate::host::pcsc::wait_for_card(reader, timeout)?;
+        Ok(card)
+    }
+
+    /// The reader it is in.
+    pub fn reader(&self) -> &str {
+        &self.reader
+    }
+}
+
+#[cfg(feature = "pcsc")]
+impl Drop for InsertedCard {
+    fn drop(&mut self) {
+        let _ = self.socket.shutdown(std::net::Shutdown::Both);
+        if let Some(server) = self.server.take() {
+            let _ = server.join();
+        }
+        let _ = crate::host::pcsc::wait_for_removal(&self.reader, self.timeout);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

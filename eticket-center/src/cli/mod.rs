@@ -1,6 +1,10 @@
 //! The `eticket` command line for operators: initialize a center, register
-//! distributors, credentials and events, set allotments, serve the HTTP API,
-//! export the key set and revocation lists.
+//! distributors, credentials and events, set allotments, issue, rotate keys,
+//! serve the HTTP API, export the key set and revocation lists, and serve a
+//! chip in a PC/SC reader ([`chip`]: read, write, delete, personalize,
+//! transfer).
+
+pub mod chip;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -177,6 +181,12 @@ pub enum Command {
     },
     /// List the center's keys with purpose, validity and state.
     Keys,
+    /// A chip in a PC/SC reader: info, read, write, delete, personalize
+    /// (needs the `pcsc` feature).
+    Chip(chip::ChipArgs),
+    /// Have the chip in the reader sign a transfer of one of its tickets to
+    /// another chip, and submit it (needs the `pcsc` feature).
+    Transfer(chip::TransferArgs),
     /// Serve the HTTP API.
     Serve {
         /// Address to listen on.
@@ -346,6 +356,8 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             println!("{:>5}  root      signs key sets", keys.root.id().0);
         }
+        Command::Chip(args) => chip::run_chip(&center, &key, args)?,
+        Command::Transfer(args) => chip::run_transfer(&center, args)?,
         Command::Serve {
             listen,
             transfer_interval,

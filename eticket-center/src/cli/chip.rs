@@ -1,0 +1,374 @@
+//! `eticket chip …` and `eticket transfer`: a chip in a PC/SC reader, served
+//! by the center on this ledger the way a store terminal serves it. Read and
+//! verify its tickets, write an issued ticket with a fresh grant for the
+//! chip's counter, delete an old generation after a transfer, install the
+//! center's grant keys on a blank card, and have the chip sign a transfer
+//! request that the center then holds for its cooling-off period.
+//!
+//! The commands need the `pcsc` feature (libpcsclite and a running pcscd);
+//! without it they say so and fail.
+
+use clap::{Args, Subcommand};
+
+use crate::{Center, Error, Result};
+
+/// Which reader, and how long to wait for a card in it.
+#[derive(Debug, Clone, Args)]
+pub struct ReaderArgs {
+    /// The PC/SC reader's name (default: the first reader pcscd lists).
+    #[arg(long, global = true)]
+    pub reader: Option<String>,
+    /// Seconds to wait for a card in the reader.
+    #[arg(long, default_value_t = 10, global = true)]
+    pub wait: u64,
+}
+
+/// `eticket chip …`.
+#[derive(Debug, Args)]
+pub struct ChipArgs {
+    /// The reader.
+    #[command(flatten)]
+    pub reader: ReaderArgs,
+    /// What to do with the chip.
+    #[command(subcommand)]
+    pub command: ChipCommand,
+}
+
+/// The chip commands.
+#[derive(Debug, Subcommand)]
+pub enum ChipCommand {
+    /// List the PC/SC readers.
+    Readers,
+    /// The chip's id, counter, slots, trusted grant keys and member record.
+    Info,
+    /// Every ticket on the chip, verified against the center's key set and
+    /// compared with the ledger (valid, old generation, or revoked).
+    Read,
+    /// Write a sold ticket to its holder chip: issued first if it is not yet,
+    /// then delivered with a write grant for the chip's current counter.
+    Write {
+        /// The event.
+        #[arg(long)]
+        event: u32,
+        /// The ticket.
+        #[arg(long)]
+        serial: u32,
+    },
+    /// Delete a ticket's old generation (after a transfer) from the chip,
+    /// with the center's delete grant.
+    Delete {
+        /// The event.
+        #[arg(long)]
+        event: u32,
+        /// The ticket.
+        #[arg(long)]
+        serial: u32,
+    },
+    /// Install the center's grant keys on a blank card. A card takes this
+    /// once and is locked afterwards.
+    Personalize,
+}
+
+/// `eticket transfer`: the assignor's chip in the reader signs a request to
+/// move one of its tickets to another chip; the center records it and
+/// completes it after the cooling-off period.
+#[derive(Debug, Args)]
+pub struct TransferArgs {
+    /// The reader holding the assignor's chip.
+    #[command(flatten)]
+    pub reader: ReaderArgs,
+    /// The event.
+    #[arg(long)]
+    pub event: u32,
+    /// The ticket.
+    #[arg(long)]
+    pub serial: u32,
+    /// The assignee chip's id (32 hex digits).
+    #[arg(long)]
+    pub to: String,
+}
+
+/// Run `eticket chip …`.
+pub fn run_chip(center: &Center, key: &str, args: &ChipArgs) -> Result<()> {
+    imp::run_chip(center, key, args)
+}
+
+/// Run `eticket transfer`.
+pub fn run_transfer(center: &Center, args: &TransferArgs) -> Result<()> {
+    imp::run_transfer(center, args)
+}
+
+#[cfg(not(feature = "pcsc"))]
+mod imp {
+    use super::*;
+
+    fn unsupported() -> Error {
+        Error::Chip(
+            "this eticket was built without PC/SC support; build it with `--features pcsc`".into(),
+        )
+    }
+
+    pub(super) fn run_chip(_: &Center, _: &str, _: &ChipArgs) -> Result<()> {
+        Err(unsupported())
+    }
+
+    pub(super) fn run_transfer(_: &Center, _: &TransferArgs) -> Result<()> {
+        Err(unsupported())
+    }
+}
+
+#[cfg(feature = "pcsc")]
+mod imp {
+    use std::time::Duration;
+
+    use eticket_chip::host::pcsc::{PcscTransport, list_readers, wait_for_card};
+    use eticket_chip::host::{Chip, StoredTicket};
+    use eticket_chip::protocol::{MAX_GRANT_KEYS, Personalization};
+    use eticket_core::ids::{EventId, TicketSerial};
+    use eticket_core::ticket::{Place, TicketBody};
+
+    use super::*;
+    use crate::Principal;
+    use crate::issuance::ChipTarget;
+    use crate::transfer::TransferSubmission;
+
+    type Card = Chip<PcscTransport>;
+
+    fn chip_error(e: eticket_chip::Error) -> Error {
+        Error::Chip(e.to_string())
+    }
+
+    fn open(args: &ReaderArgs) -> Result<Card> {
+        let name = match &args.reader {
+            Some(r) => r.clone(),
+            None => list_readers()
+                .map_err(chip_error)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::Chip("pcscd lists no reader".into()))?,
+        };
+        wait_for_card(&name, Duration::from_secs(args.wait)).map_err(|e| {
+            Error::Chip(format!(
+                "no card in reader {name:?} within {}s: {e}",
+                args.wait
+            ))
+        })?;
+        let transport = PcscTransport::connect(&name).map_err(chip_error)?;
+        Chip::connect(transport).map_err(chip_error)
+    }
+
+    fn place(p: &Place) -> String {
+        match p {
+            Place::Seat { block, row, number } => format!("block {block} row {row} seat {number}"),
+            Place::Area(a) => format!("area {a}"),
+        }
+    }
+
+    /// Where the ticket stands in the ledger.
+    fn ledger_state(center: &Center, body: &TicketBody, bytes: &[u8]) -> Result<String> {
+        Ok(match center.issued_ticket(body.event, body.serial)? {
+            Some(t) if t.ticket == bytes => "valid".to_owned(),
+            Some(t) => format!(
+                "old generation: generation {} is valid; delete it with `eticket chip delete`",
+                t.generation.0
+            ),
+            None => "not valid in the ledger (revoked)".to_owned(),
+        })
+    }
+
+    /// The slot holding a generation of the ticket, the valid one when
+    /// `valid` is true, an old one otherwise.
+    fn find(
+        center: &Center,
+        chip: &mut Card,
+        event: EventId,
+        serial: TicketSerial,
+        valid: bool,
+    ) -> Result<StoredTicket> {
+        let current = center.issued_ticket(event, serial)?;
+        chip.tickets()
+            .map_err(chip_error)?
+            .into_iter()
+            .find(|t| {
+                let matches = t
+                    .ticket
+                    .peek_body()
+                    .is_ok_and(|b| b.event == event && b.serial == serial);
+                let is_valid = current
+                    .as_ref()
+                    .is_some_and(|c| c.ticket == t.ticket.as_bytes());
+                matches && is_valid == valid
+            })
+            .ok_or_else(|| {
+                let which = if valid { "valid" } else { "old" };
+                Error::Chip(format!(
+                    "the chip holds no {which} generation of ticket {serial} of event {event}"
+                ))
+            })
+    }
+
+    pub(super) fn run_chip(center: &Center, key: &str, args: &ChipArgs) -> Result<()> {
+        let op = Principal::Operator;
+        if let ChipCommand::Readers = args.command {
+            for r in list_readers().map_err(chip_error)? {
+                println!("{r}");
+            }
+            return Ok(());
+        }
+        let mut chip = open(&args.reader)?;
+        let info = chip.info().map_err(chip_error)?;
+        match &args.command {
+            ChipCommand::Readers => {}
+            ChipCommand::Info => {
+                println!("chip {}", info.chip);
+                println!("counter {}", info.counter);
+                println!("slots {} used of {}", info.used, info.capacity);
+                if info.personalized {
+                    let keys: Vec<String> = info.grant_keys.iter().map(|k| k.to_string()).collect();
+                    println!("personalized, trusts grant keys {}", keys.join(", "));
+                } else {
+                    println!("not personalized (run `eticket chip personalize`)");
+                }
+                if let Some(m) = &info.member {
+                    println!(
+                        "member {} of distributor {} until {}",
+                        m.member, m.distributor, m.valid_until
+                    );
+                }
+            }
+            ChipCommand::Read => {
+                let keys = center.keys().key_set()?;
+                let now = center.now();
+                let tickets = chip.tickets().map_err(chip_error)?;
+                println!("chip {}: {} ticket(s)", info.chip, tickets.len());
+                for t in tickets {
+                    let bytes = t.ticket.as_bytes();
+                    match eticket_core::ticket::verify(bytes, &keys, now) {
+                        Ok(v) => println!(
+                            "slot {}: event {} ticket {} generation {}, {}, signed by {} — {}",
+                            t.slot,
+                            v.body.event,
+                            v.body.serial,
+                            v.body.generation.0,
+                            place(&v.body.place),
+                            v.key,
+                            ledger_state(center, &v.body, bytes)?
+                        ),
+                        Err(e) => println!("slot {}: does not verify: {e}", t.slot),
+                    }
+                }
+            }
+            ChipCommand::Write { event, serial } => {
+                let (event, serial) = (EventId(*event), TicketSerial(*serial));
+                let used: Vec<u8> = chip
+                    .list()
+                    .map_err(chip_error)?
+                    .iter()
+                    .map(|e| e.slot)
+                    .collect();
+                let slot = (0..info.capacity)
+                    .find(|s| !used.contains(s))
+                    .ok_or_else(|| {
+                        Error::Chip(format!(
+                            "all {} slots of the chip are in use",
+                            info.capacity
+                        ))
+                    })?;
+                let target = ChipTarget {
+                    chip: info.chip,
+                    counter: info.counter,
+                    slot,
+                    grant_keys: info.grant_keys.clone(),
+                };
+                let delivery = match center.issued_ticket(event, serial)? {
+                    Some(_) => center.deliver(&op, event, serial, &target)?,
+                    None => center.issue(&op, key, event, serial, Some(target))?,
+                };
+                let hash = eticket_core::grant::payload_hash(&delivery.ticket.ticket);
+                if let Some(there) = chip
+                    .list()
+                    .map_err(chip_error)?
+                    .iter()
+                    .find(|e| e.hash == hash)
+                {
+                    println!(
+                        "ticket {serial} of event {event} is on the chip already, in slot {}",
+                        there.slot
+                    );
+                    return Ok(());
+                }
+                let grant = delivery
+                    .grant
+                    .ok_or_else(|| Error::Chip("the center gave no write grant".into()))?;
+                let done = chip
+                    .write(&grant.grant, &delivery.ticket.ticket)
+                    .map_err(chip_error)?;
+                println!(
+                    "wrote ticket {serial} of event {event} (generation {}) to chip {} slot {}; counter now {}",
+                    delivery.ticket.generation.0, info.chip, done.slot, done.counter
+                );
+            }
+            ChipCommand::Delete { event, serial } => {
+                let (event, serial) = (EventId(*event), TicketSerial(*serial));
+                let old = find(center, &mut chip, event, serial, false)?;
+                let target = ChipTarget {
+                    chip: info.chip,
+                    counter: info.counter,
+                    slot: old.slot,
+                    grant_keys: info.grant_keys.clone(),
+                };
+                let grant = center.delete_grant(&op, event, serial, &target)?;
+                let done = chip.delete(&grant.grant).map_err(chip_error)?;
+                println!(
+                    "deleted the old generation of ticket {serial} of event {event} from slot {}; counter now {}",
+                    done.slot, done.counter
+                );
+            }
+            ChipCommand::Personalize => {
+                if info.personalized {
+                    return Err(Error::Chip(format!(
+                        "chip {} is personalized already (trusts grant keys {:?}) and locked",
+                        info.chip, info.grant_keys
+                    )));
+                }
+                let grant_keys = center.keys().grant_keys_to_install(MAX_GRANT_KEYS);
+                let ids: Vec<String> = grant_keys.iter().map(|k| k.0.to_string()).collect();
+                chip.personalize(&Personalization {
+                    grant_keys,
+                    member: None,
+                })
+                .map_err(chip_error)?;
+                println!(
+                    "chip {} now trusts grant keys {}",
+                    info.chip,
+                    ids.join(", ")
+                );
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn run_transfer(center: &Center, args: &TransferArgs) -> Result<()> {
+        let (event, serial) = (EventId(args.event), TicketSerial(args.serial));
+        let to = crate::wire::parse_chip(&args.to)?;
+        let mut chip = open(&args.reader)?;
+        let info = chip.info().map_err(chip_error)?;
+        let held = find(center, &mut chip, event, serial, true)?;
+        let request = chip
+            .sign_transfer(held.slot, to, center.now())
+            .map_err(chip_error)?;
+        let view = center.request_transfer(
+            &Principal::Operator,
+            &TransferSubmission {
+                request,
+                assignor_public_key: info.public_key.to_uncompressed().to_vec(),
+            },
+        )?;
+        super::super::print(&view)?;
+        eprintln!(
+            "transfer {} of ticket {serial} of event {event} to chip {to} is {}; it completes at {} (`eticket complete-transfers`)",
+            view.id, view.state, view.effective_at
+        );
+        Ok(())
+    }
+}
