@@ -28,6 +28,7 @@ mod credentials;
 pub mod distributor;
 pub mod entries;
 mod error;
+pub mod event_file;
 pub mod http;
 pub mod issuance;
 pub mod keys;

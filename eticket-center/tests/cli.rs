@@ -113,3 +113,60 @@ fn key_rotation_commands() {
     let exported: serde_json::Value = serde_json::from_str(&ok(&db, &["export-key-set"])).unwrap();
     assert_eq!(exported["version"], 3);
 }
+
+#[test]
+fn events_from_a_venue_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.sqlite");
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/data/spring_concert.toml");
+    let summary = ok(&db, &["register-event", "--event", example, "--dry-run"]);
+    assert!(
+        summary.contains("event E2027 \"Spring Concert 2027\" at Small Hall")
+            && summary.contains("doors 2027-05-01T17:30:00Z"),
+        "{summary}"
+    );
+    let reg = ok(&db, &["register-event", "--event", example]);
+    let reg: serde_json::Value = serde_json::from_str(&reg).unwrap();
+    let (_, out, _) = eticket(&db, &["stats", "--event", "2027"]);
+    assert!(out.contains("available"), "{out}");
+    assert!(reg["tickets"].as_u64().unwrap() > 100, "{reg}");
+
+    // A block no gate leads to, a local time, a bad seat map: clear errors.
+    let venue = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../eticket-alloc/data/small_hall.toml"
+    );
+    let text = std::fs::read_to_string(example)
+        .unwrap()
+        .replace("../../eticket-alloc/data/small_hall.toml", venue);
+    let write = |name: &str, body: String| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p
+    };
+    let no_gate = write("no_gate.toml", text.replace("blocks = [2]", "blocks = []"));
+    let (success, _, err) = eticket(
+        &db,
+        &["register-event", "--event", no_gate.to_str().unwrap()],
+    );
+    assert!(
+        !success && err.contains("block 2 (Balcony) of the seat map is in no gate"),
+        "{err}"
+    );
+    let local = write("local.toml", text.replace("21:00:00+02:00", "21:00:00"));
+    let (success, _, err) = eticket(&db, &["register-event", "--event", local.to_str().unwrap()]);
+    assert!(!success && err.contains("offset"), "{err}");
+    let bad_map = write("hall.toml", "name = \"Hall\"\nfocus = { x = 0, y = 0 }\n[[blocks]]\nid = 1\nname = \"A\"\nlegend = { a = 1 }\nrows = [\"ax\"]\n".into());
+    let with_bad_map = write(
+        "bad_map.toml",
+        text.replace(venue, bad_map.to_str().unwrap()),
+    );
+    let (success, _, err) = eticket(
+        &db,
+        &["register-event", "--event", with_bad_map.to_str().unwrap()],
+    );
+    assert!(
+        !success && err.contains("hall.toml") && err.contains("line"),
+        "{err}"
+    );
+}

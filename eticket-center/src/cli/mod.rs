@@ -91,11 +91,19 @@ pub enum Command {
         #[arg(long, default_value = "")]
         label: String,
     },
-    /// Register an event from a JSON file (`{"info": …, "prices": …}`).
+    /// Register an event: from an event file around a venue's seat map
+    /// (`--event`, TOML, see docs/center/event-file.md) or from the JSON of
+    /// a registration (`--file`, `{"info": …, "prices": …}`).
     RegisterEvent {
-        /// The file.
+        /// The event file (TOML) naming the venue's seat-map file.
+        #[arg(long, conflicts_with = "file", required_unless_present = "file")]
+        event: Option<PathBuf>,
+        /// A registration as JSON.
         #[arg(long)]
-        file: PathBuf,
+        file: Option<PathBuf>,
+        /// Check and print the registration without registering it.
+        #[arg(long)]
+        dry_run: bool,
         /// The organizer that owns it.
         #[arg(long, default_value_t = 1)]
         organizer: u32,
@@ -269,8 +277,33 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             println!("{}", center.issue_credential(&op, principal, label)?);
         }
-        Command::RegisterEvent { file, organizer } => {
-            let reg: EventRegistration = read_json(file)?;
+        Command::RegisterEvent {
+            event,
+            file,
+            dry_run,
+            organizer,
+        } => {
+            let reg: EventRegistration = match (event, file) {
+                (Some(path), _) => crate::event_file::load(path)?,
+                (None, Some(path)) => read_json(path)?,
+                (None, None) => return Err(Error::invalid("event", "give --event or --file")),
+            };
+            if *dry_run {
+                let capacity = reg.info.seats.capacity();
+                println!(
+                    "event {} \"{}\" at {}: {} seats, {} areas, {} places in all; doors {}, start {}, end {}",
+                    reg.info.id,
+                    reg.info.name,
+                    reg.info.venue.name,
+                    reg.info.seats.seats.len(),
+                    reg.info.seats.areas.len(),
+                    capacity,
+                    reg.info.schedule.doors_open,
+                    reg.info.schedule.start,
+                    reg.info.schedule.end
+                );
+                return Ok(());
+            }
             print(&center.register_event(&Principal::Organizer(*organizer), &key, &reg)?)?;
         }
         Command::SelectDistributor {
