@@ -135,7 +135,7 @@ pub(crate) fn valid_issued(
 
 /// Sign the ticket body for a record's ticket at `generation` for `holder`.
 pub(crate) fn sign_ticket(
-    center: &Center,
+    keys: &CenterKeys,
     tx: &mut dyn Tx,
     record: &RecordView,
     generation: Generation,
@@ -158,7 +158,7 @@ pub(crate) fn sign_ticket(
         distributor: record.distributor,
         flags: Flags::empty(),
     };
-    Ok(body.sign(&center.keys_in(tx)?.ticket)?)
+    Ok(body.sign(&keys.ticket)?)
 }
 
 impl Center {
@@ -238,7 +238,8 @@ impl Center {
                 return Err(Error::AlreadyIssued { event, serial, generation: existing.generation });
             }
             record.record().may_write_at(now)?;
-            let signed = sign_ticket(self, tx, &record, Generation(0), record.holder, now)?;
+            let keys = self.keys_in(tx)?;
+            let signed = sign_ticket(&keys, tx, &record, Generation(0), record.holder, now)?;
             self.fail_at("issue.after_sign")?;
             let changed = tx.execute(
                 "UPDATE tickets SET state = 'issued', generation = 0 WHERE event = $1 AND serial = $2 AND state = 'authenticated'",
@@ -266,7 +267,6 @@ impl Center {
                 ticket: signed.into_bytes(),
                 issued_at: now,
             };
-            let keys = self.keys_in(tx)?;
             let grant = self.write_grant_for(&keys, &ticket, target.as_ref(), now)?;
             Ok(Delivery { ticket, grant })
         })

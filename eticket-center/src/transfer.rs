@@ -304,7 +304,8 @@ impl Center {
                 t.generation
             )));
         }
-        let signed = sign_ticket(self, tx, &record, new_generation, Holder::Chip(t.to), now)?;
+        let keys = self.keys_in(tx)?;
+        let signed = sign_ticket(&keys, tx, &record, new_generation, Holder::Chip(t.to), now)?;
         tx.execute(
             "INSERT INTO issued (event, serial, generation, holder, ticket, issued_at, status) VALUES ($1, $2, $3, $4, $5, $6, 'valid')",
             &[
