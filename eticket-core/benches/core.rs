@@ -28,7 +28,7 @@ fn signing(c: &mut Criterion) {
     c.bench_function("ticket/sign (p256, RFC 6979)", |b| {
         b.iter(|| black_box(&body).sign(&key).unwrap())
     });
-    #[cfg(feature = "fast")]
+    #[cfg(feature = "fast-sign")]
     {
         let fast = key.clone().with_fast_signing().unwrap();
         c.bench_function("ticket/sign (ring, random nonce)", |b| {

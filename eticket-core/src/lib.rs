@@ -35,8 +35,10 @@
 //! assert!(signed.as_bytes().len() <= 112);
 //! ```
 //!
-//! Features: `fast` verifies signatures with ring instead of the pure-Rust p256
-//! path; results are identical, proven by the same test vectors.
+//! Features: `fast-sign` lets a signer opt into ring with random nonces
+//! (`SigningKeyPair::with_fast_signing`); `fast` also verifies signatures with
+//! ring instead of the pure-Rust p256 path; results are identical, proven by
+//! the same test vectors.
 #![no_std]
 #![forbid(unsafe_code)]
 
