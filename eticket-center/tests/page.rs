@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use eticket_alloc::stadium::stadium_100k;
 use eticket_center::http::page::{self, PageSeatMap};
@@ -140,15 +141,27 @@ async fn get(s: &Server, path: &str, token: Option<&str>) -> (StatusCode, String
     (res.status(), res.text().await.unwrap())
 }
 
+/// POST with a fresh idempotency key.
 async fn post(s: &Server, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-    let res = reqwest::Client::new()
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let key = format!("k{}", NEXT.fetch_add(1, Ordering::Relaxed));
+    post_with_key(s, path, token, Some(&key), body).await
+}
+
+async fn post_with_key(
+    s: &Server,
+    path: &str,
+    token: &str,
+    key: Option<&str>,
+    body: Value,
+) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new()
         .post(format!("{}{path}", s.base))
-        .bearer_auth(token)
-        .header("Idempotency-Key", "k1")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+        .bearer_auth(token);
+    if let Some(key) = key {
+        req = req.header("Idempotency-Key", key);
+    }
+    let res = req.json(&body).send().await.unwrap();
     (res.status(), res.json().await.unwrap())
 }
 
@@ -228,6 +241,32 @@ async fn seat_owners_are_set_all_or_nothing() {
         tokio::task::block_in_place(|| page::build_seat_map(&s.center, EventId(2026))).unwrap();
     assert_eq!(owner(&map, 2, 1, 1), (0, 0));
     assert_eq!(owner(&map, 2, 1, 4), (2, 0));
+
+    // Idempotency: a missing key is refused before anything changes; a retry
+    // with the key returns the first answer and does not undo a later change;
+    // the key with other seats is refused.
+    let (status, v) = post_with_key(&s, path, &s.org, None, seats(&[1], Some(1))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["code"], "idempotency_key_required");
+    let (status, first) =
+        post_with_key(&s, path, &s.org, Some("move-1"), seats(&[1, 2], Some(1))).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let (status, _) = post(&s, path, &s.org, seats(&[1], None)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, again) =
+        post_with_key(&s, path, &s.org, Some("move-1"), seats(&[1, 2], Some(1))).await;
+    assert_eq!((status, &again), (StatusCode::OK, &first));
+    let map =
+        tokio::task::block_in_place(|| page::build_seat_map(&s.center, EventId(2026))).unwrap();
+    assert_eq!(
+        owner(&map, 2, 1, 1),
+        (0, 0),
+        "the retry did not move seat 1 back"
+    );
+    assert_eq!(owner(&map, 2, 1, 2), (1, 0));
+    let (status, v) = post_with_key(&s, path, &s.org, Some("move-1"), seats(&[2], None)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["error"]["code"], "idempotency_mismatch");
 }
 
 fn project_root() -> PathBuf {

@@ -71,7 +71,8 @@ fn path<T>(p: PathR<T>) -> std::result::Result<T, ApiError> {
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", e.body_text()))
 }
 
-fn idem(headers: &HeaderMap) -> std::result::Result<String, ApiError> {
+/// The request's `Idempotency-Key` header, required on every mutating route.
+pub(super) fn idem(headers: &HeaderMap) -> std::result::Result<String, ApiError> {
     let key = headers
         .get("idempotency-key")
         .ok_or_else(|| {

@@ -42,6 +42,7 @@ use eticket_core::ids::{BlockId, DistributorId, EventId, TicketSerial};
 use eticket_core::ticket::Place;
 use serde::{Deserialize, Serialize};
 
+use super::handlers::idem;
 use super::{ApiError, MAX_BODY_BYTES, parse_json};
 use crate::store::{Store, Value};
 use crate::{Center, Error, Principal, Result};
@@ -357,9 +358,10 @@ async fn set_seats(
     let event = event_path(p)?;
     let bytes = b.map_err(|e| ApiError::new(e.status(), "invalid_body", e.body_text()))?;
     let req: SeatOwners = parse_json(&bytes)?;
+    let key = idem(&headers)?;
     let done = blocking(move || {
-        organizer_of(&c, &headers, event)?;
-        set_seat_owners(&c, event, &req.seats)
+        let who = organizer_of(&c, &headers, event)?;
+        set_seat_owners(&c, &who, &key, event, &req.seats)
     })
     .await?;
     Ok(axum::Json(done).into_response())
@@ -367,9 +369,16 @@ async fn set_seats(
 
 /// Set each listed seat's distributor in one transaction: every seat must
 /// exist and still be available, every distributor must be selected for the
-/// event, else nothing changes. Setting an absolute owner is idempotent, so a
-/// retry after a lost answer changes nothing more.
-pub fn set_seat_owners(c: &Center, event: EventId, seats: &[SeatOwner]) -> Result<SeatOwnersDone> {
+/// event, else nothing changes. The answer is stored under `(who, key)`: a
+/// retry with the same key returns it without touching the seats again (even
+/// if they were moved since), the same key with other seats is refused.
+pub fn set_seat_owners(
+    c: &Center,
+    who: &Principal,
+    key: &str,
+    event: EventId,
+    seats: &[SeatOwner],
+) -> Result<SeatOwnersDone> {
     if seats.is_empty() || seats.len() > MAX_SEATS_PER_REQUEST {
         return Err(Error::invalid(
             "seats",
@@ -380,7 +389,8 @@ pub fn set_seat_owners(c: &Center, event: EventId, seats: &[SeatOwner]) -> Resul
     for s in seats {
         places.push((seat_place(s.block, s.row, s.number)?, s));
     }
-    c.ledger().transaction(&mut |tx| {
+    let request = (event, seats);
+    c.mutate(who, key, "allot_seats", &request, |tx, _now| {
         let mut serials = HashMap::new();
         for row in tx.query(
             "SELECT place, serial FROM tickets WHERE event = $1",
