@@ -8,30 +8,9 @@
 # started directly. Any failure stops with a message and a non-zero exit.
 set -euo pipefail
 
-fail() {
-    echo "error: 10-pcscd.sh: $*" >&2
-    exit 1
-}
+source "$(dirname "$0")/../lib/setup.sh"
 
-packages=(pcscd vsmartcard-vpcd libpcsclite-dev pkg-config)
-missing=()
-for p in "${packages[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-        missing+=("$p")
-    fi
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    echo "installing: ${missing[*]}"
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then
-        command -v sudo >/dev/null || fail "need root or sudo to install ${missing[*]}"
-        SUDO="sudo"
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -q >/dev/null || fail "apt-get update failed"
-    $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
-        fail "apt-get install ${missing[*]} failed"
-fi
+need_packages pcscd vsmartcard-vpcd libpcsclite-dev pkg-config
 
 command -v pcscd >/dev/null || fail "pcscd is not on PATH after installing it"
 pkg-config --exists libpcsclite || fail "pkg-config does not find libpcsclite"

@@ -9,7 +9,7 @@
 # stops with a message and a non-zero exit.
 set -euo pipefail
 
-fail() { echo "error: 40-postgres.sh: $*" >&2; exit 1; }
+source "$(dirname "$0")/../lib/setup.sh"
 
 as_postgres() {
     if [ "$(id -u)" = 0 ]; then
@@ -20,10 +20,7 @@ as_postgres() {
 }
 
 if ! command -v pg_ctlcluster >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
-    echo "installing PostgreSQL from Debian's packages"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq || fail "apt-get update failed"
-    apt-get install -y -qq postgresql postgresql-client >/dev/null || fail "could not install postgresql"
+    need_packages postgresql postgresql-client
 fi
 
 version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)

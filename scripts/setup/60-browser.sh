@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-fail() { echo "error: setup/60-browser.sh: $*" >&2; exit 1; }
+source scripts/lib/setup.sh
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
@@ -14,12 +14,7 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 # Fonts so the page's text renders in screenshots.
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
-if [ ${#need[@]} -gt 0 ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq || fail "apt-get update failed"
-    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
-        || fail "could not install ${need[*]}"
-fi
+[ ${#need[@]} -eq 0 ] || need_packages "${need[@]}"
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium missing after installing chromium"
 command -v node >/dev/null 2>&1 || fail "node missing after installing nodejs"
 
