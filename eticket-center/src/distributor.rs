@@ -112,7 +112,10 @@ pub(crate) fn load_member_chip(
     wire::parse_chip(row.text(0)?)
 }
 
-/// Check membership and the per-member limit for `quantity` more tickets.
+/// Check membership and the per-member limit for `quantity` more tickets;
+/// `pending` counts tickets already asked for and not yet decided (lottery
+/// applications) as held.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn check_buyer(
     tx: &mut dyn Tx,
     event: EventId,
@@ -121,6 +124,7 @@ pub(crate) fn check_buyer(
     holder: &Holder,
     member: Option<MemberId>,
     quantity: u32,
+    pending: u32,
 ) -> Result<()> {
     if let Some(m) = member {
         let chip = load_member_chip(tx, d, m)?;
@@ -163,6 +167,7 @@ pub(crate) fn check_buyer(
             });
         }
     };
+    let have = have.saturating_add(pending);
     if have.saturating_add(quantity) > limit {
         return Err(Error::MemberLimit {
             event,
@@ -328,6 +333,7 @@ impl Center {
             serde_json::to_string(&policy).map_err(|e| Error::invalid("policy", e.to_string()))?;
         self.mutate(who, key, "set_policy", &(event, policy), |tx, _| {
             check_selected(tx, event, d)?;
+            crate::lottery::check_policy_change(tx, event, d, policy.kind)?;
             tx.execute(
                 "UPDATE event_distributors SET policy = $1 WHERE event = $2 AND distributor = $3",
                 &[
@@ -414,7 +420,7 @@ impl Center {
                     reason: "tickets are given by the draw",
                 });
             }
-            check_buyer(tx, event, d, &policy, &req.holder, req.member, quantity)?;
+            check_buyer(tx, event, d, &policy, &req.holder, req.member, quantity, 0)?;
             let tickets = match &req.seats {
                 SeatChoice::Serials(serials) => {
                     let mut sorted = serials.clone();

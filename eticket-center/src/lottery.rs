@@ -74,32 +74,58 @@ pub struct Ranked {
     pub rank: String,
     /// Whether it won.
     pub won: bool,
+    /// Why an application that fitted in the seats left still lost: the
+    /// allotment had too few seats of the type it asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unserved: Option<String>,
 }
 
 /// The draw: sort by rank key, then give each application its full quantity
 /// while enough seats remain (an application that does not fit loses, and
 /// later smaller ones may still win).
 pub fn draw(seed: &[u8; 32], applications: &[Application], seats: u32) -> Vec<Ranked> {
+    match draw_with(seed, applications, seats, |_| {
+        Ok::<_, core::convert::Infallible>(None)
+    }) {
+        Ok(ranked) => ranked,
+        Err(never) => match never {},
+    }
+}
+
+/// [`draw`] for a center that also has to find the seats: in rank order, an
+/// application that fits in the seats left is offered to `serve`, which
+/// either takes it (`None`) or says why its seats cannot be found
+/// (`Some(reason)`, e.g. its seat type ran out); then it loses, uses no seats,
+/// and the draw goes on. So a draw always completes, and anyone can check
+/// from the published ranking that every loss above a winner has its reason.
+pub fn draw_with<E>(
+    seed: &[u8; 32],
+    applications: &[Application],
+    seats: u32,
+    mut serve: impl FnMut(&Application) -> core::result::Result<Option<String>, E>,
+) -> core::result::Result<Vec<Ranked>, E> {
     let mut ranked: Vec<([u8; 32], Application)> = applications
         .iter()
         .map(|a| (rank_key(seed, &a.chip), *a))
         .collect();
     ranked.sort_by_key(|a| a.0);
     let mut left = seats;
-    ranked
-        .into_iter()
-        .map(|(rank, application)| {
-            let won = application.quantity > 0 && application.quantity <= left;
-            if won {
-                left -= application.quantity;
-            }
-            Ranked {
-                application,
-                rank: hex::encode(rank),
-                won,
-            }
-        })
-        .collect()
+    let mut out = Vec::with_capacity(ranked.len());
+    for (rank, application) in ranked {
+        let fits = application.quantity > 0 && application.quantity <= left;
+        let unserved = if fits { serve(&application)? } else { None };
+        let won = fits && unserved.is_none();
+        if won {
+            left -= application.quantity;
+        }
+        out.push(Ranked {
+            application,
+            rank: hex::encode(rank),
+            won,
+            unserved,
+        });
+    }
+    Ok(out)
 }
 
 /// How a distributor sets up its lottery.
@@ -130,6 +156,21 @@ pub struct LotteryAnnouncement {
     pub drawn_at: Option<Timestamp>,
     /// All applications, once drawn (to recompute the draw).
     pub applications: Vec<Application>,
+    /// Applications that fitted in the seats left but lost because their
+    /// seats could not be found, with the reason (replay the draw with
+    /// [`draw_with`], answering from this list).
+    #[serde(default)]
+    pub unserved: Vec<Unserved>,
+}
+
+/// An application the draw could not serve, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unserved {
+    /// The applicant's chip.
+    #[serde(with = "wire::chip")]
+    pub chip: ChipId,
+    /// Why its seats could not be found.
+    pub reason: String,
 }
 
 /// An application for a lottery.
@@ -186,13 +227,31 @@ fn load_announcement(
         .ok_or_else(|| lottery_error(event, d, "no lottery was opened"))?;
     let seed = seed_from(row.blob(0)?)?;
     let drawn_at = row.opt_num(5)?.map(Timestamp);
-    let applications = if drawn_at.is_some() {
-        load_applications(tx, event, d)?
+    let (applications, unserved) = if drawn_at.is_some() {
+        let applications = load_applications(tx, event, d)?
             .into_iter()
             .map(|a| a.0)
-            .collect()
+            .collect();
+        let unserved = tx
+            .query(
+                "SELECT holder, unserved FROM lottery_applications
+                 WHERE event = $1 AND distributor = $2 AND unserved IS NOT NULL ORDER BY holder",
+                &[Value::int(event.0), Value::int(d.0)],
+            )?
+            .iter()
+            .map(|r| {
+                let Holder::Chip(chip) = wire::parse_holder(r.text(0)?)? else {
+                    return Err(Error::corrupt("lottery application on paper"));
+                };
+                Ok(Unserved {
+                    chip,
+                    reason: r.text(1)?.to_owned(),
+                })
+            })
+            .collect::<Result<_>>()?;
+        (applications, unserved)
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     Ok((
         LotteryAnnouncement {
@@ -207,9 +266,60 @@ fn load_announcement(
             seed: drawn_at.map(|_| hex::encode(seed)),
             drawn_at,
             applications,
+            unserved,
         },
         seed,
     ))
+}
+
+/// Refuse to change `d`'s policy for `event` away from the lottery while its
+/// lottery is open and not drawn: the applicants were promised a draw.
+pub(crate) fn check_policy_change(
+    tx: &mut dyn Tx,
+    event: EventId,
+    d: DistributorId,
+    new: PolicyKind,
+) -> Result<()> {
+    if new == PolicyKind::Lottery {
+        return Ok(());
+    }
+    let open = tx
+        .query_opt(
+            "SELECT event FROM lotteries WHERE event = $1 AND distributor = $2 AND drawn_at IS NULL",
+            &[Value::int(event.0), Value::int(d.0)],
+        )?
+        .is_some();
+    if open {
+        return Err(lottery_error(
+            event,
+            d,
+            "its lottery is open; draw it before changing the policy",
+        ));
+    }
+    Ok(())
+}
+
+/// Tickets asked for by the undrawn applications whose `column` (`member` or
+/// `holder`) is `value`.
+fn pending_quantity(
+    tx: &mut dyn Tx,
+    event: EventId,
+    d: DistributorId,
+    column: &str,
+    value: Value,
+) -> Result<u32> {
+    let sum: i64 = tx
+        .query_opt(
+            &format!(
+                "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM lottery_applications
+                 WHERE event = $1 AND distributor = $2 AND {column} = $3 AND result = 'pending'"
+            ),
+            &[Value::int(event.0), Value::int(d.0), value],
+        )?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0);
+    Ok(u32::try_from(sum).unwrap_or(u32::MAX))
 }
 
 /// An application with the member and seat type it named.
@@ -318,8 +428,21 @@ impl Center {
                 return Err(lottery_error(event, d, format!("applications are accepted from {} until {}", ann.setup.opens, ann.setup.closes)));
             }
             let holder = Holder::Chip(app.chip);
-            check_buyer(tx, event, d, &policy, &holder, app.member, app.quantity)?;
             let holder_text = wire::holder_to_string(&holder);
+            // Applications are not issuing records yet: count a member's (or,
+            // without a member, the chip's) earlier applications towards the
+            // per-member limit, so several chips cannot multiply it.
+            let pending = match app.member {
+                Some(m) => pending_quantity(tx, event, d, "member", Value::int(m.0))?,
+                None => pending_quantity(tx, event, d, "holder", Value::text(holder_text.clone()))?,
+            };
+            check_buyer(tx, event, d, &policy, &holder, app.member, app.quantity, pending)?;
+            // An application the allotment could never serve is refused now,
+            // not lost at the draw.
+            let available = available_count(tx, event, d, app.seat_type)?;
+            if available < app.quantity {
+                return Err(Error::SoldOut { event, distributor: d, requested: app.quantity, available });
+            }
             if tx
                 .query_opt(
                     "SELECT holder FROM lottery_applications WHERE event = $1 AND distributor = $2 AND holder = $3",
@@ -361,34 +484,25 @@ impl Center {
             }
             let apps = load_applications(tx, event, d)?;
             let plain: Vec<Application> = apps.iter().map(|a| a.0).collect();
-            let ranking = draw(&seed, &plain, ann.setup.seats);
             let mut out = Vec::new();
-            for r in &ranking {
-                let Some((_, member, seat_type)) = apps.iter().find(|a| a.0.chip == r.application.chip) else {
-                    continue;
+            // Each winner's seats are found and registered in rank order; an
+            // application whose seat type has too few seats left (or whose
+            // seats the organizer moved away) loses with the reason.
+            let ranking = draw_with(&seed, &plain, ann.setup.seats, |app| -> Result<Option<String>> {
+                let Some((_, member, seat_type)) = apps.iter().find(|a| a.0.chip == app.chip) else {
+                    return Ok(Some("no such application".to_owned()));
                 };
-                let result = if r.won { "won" } else { "lost" };
-                tx.execute(
-                    "UPDATE lottery_applications SET result = $1 WHERE event = $2 AND distributor = $3 AND holder = $4",
-                    &[Value::text(result), Value::int(event.0), Value::int(d.0), Value::text(wire::holder_to_string(&Holder::Chip(r.application.chip)))],
-                )?;
-                if !r.won {
-                    continue;
-                }
-                let tickets = best_available(self, tx, event, d, *seat_type, r.application.quantity)?;
-                if tickets.len() < usize::try_from(r.application.quantity).unwrap_or(usize::MAX) {
-                    return Err(Error::SoldOut {
-                        event,
-                        distributor: d,
-                        requested: r.application.quantity,
-                        available: u32::try_from(tickets.len()).unwrap_or(u32::MAX),
-                    });
+                let tickets = best_available(self, tx, event, d, *seat_type, app.quantity)?;
+                if tickets.len() < usize::try_from(app.quantity).unwrap_or(usize::MAX) {
+                    let left = available_count(tx, event, d, *seat_type)?;
+                    let kind = seat_type.map_or_else(|| "seats".to_owned(), |t| format!("seats of type {}", t.0));
+                    return Ok(Some(format!("{left} {kind} left in the allotment, {} asked for", app.quantity)));
                 }
                 let decision = Decision {
                     event,
                     distributor: d,
                     member: *member,
-                    holder: Holder::Chip(r.application.chip),
+                    holder: Holder::Chip(app.chip),
                     now,
                     hold_until: policy.hold_until,
                 };
@@ -396,6 +510,20 @@ impl Center {
                     out.push(records::authenticate_ticket(tx, t, &decision)?);
                 }
                 self.fail_at("lottery.after_first_winner")?;
+                Ok(None)
+            })?;
+            for r in &ranking {
+                let result = if r.won { "won" } else { "lost" };
+                tx.execute(
+                    "UPDATE lottery_applications SET result = $1, unserved = $5 WHERE event = $2 AND distributor = $3 AND holder = $4",
+                    &[
+                        Value::text(result),
+                        Value::int(event.0),
+                        Value::int(d.0),
+                        Value::text(wire::holder_to_string(&Holder::Chip(r.application.chip))),
+                        r.unserved.clone().map_or(Value::Null, Value::Text),
+                    ],
+                )?;
             }
             tx.execute(
                 "UPDATE lotteries SET drawn_at = $1 WHERE event = $2 AND distributor = $3",

@@ -331,14 +331,31 @@ impl Center {
             |tx, _| {
                 check_organizer(tx, who, event)?;
                 distributor_exists(tx, distributor)?;
-                tx.execute(
-                    "DELETE FROM event_distributors WHERE event = $1 AND distributor = $2",
-                    &[Value::int(event.0), Value::int(distributor.0)],
-                )?;
-                tx.execute(
-                "INSERT INTO event_distributors (event, distributor, policy) VALUES ($1, $2, $3)",
-                &[Value::int(event.0), Value::int(distributor.0), Value::text(policy_json.clone())],
-            )?;
+                let params = [
+                    Value::int(event.0),
+                    Value::int(distributor.0),
+                    Value::text(policy_json.clone()),
+                ];
+                let selected = tx
+                    .query_opt(
+                        "SELECT distributor FROM event_distributors WHERE event = $1 AND distributor = $2",
+                        &params[..2],
+                    )?
+                    .is_some();
+                if selected {
+                    // Selected again: a new policy (the lottery and the
+                    // distributor's records refer to this row, so it stays).
+                    crate::lottery::check_policy_change(tx, event, distributor, policy.kind)?;
+                    tx.execute(
+                        "UPDATE event_distributors SET policy = $3 WHERE event = $1 AND distributor = $2",
+                        &params,
+                    )?;
+                } else {
+                    tx.execute(
+                        "INSERT INTO event_distributors (event, distributor, policy) VALUES ($1, $2, $3)",
+                        &params,
+                    )?;
+                }
                 Ok(())
             },
         )

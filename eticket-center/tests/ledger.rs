@@ -666,6 +666,159 @@ fn lottery_draw(b: Backend) {
     ));
 }
 
+/// A lottery cannot be emptied from under its applicants, a member cannot
+/// multiply the per-member limit with several chips, and an application whose
+/// seat type runs out loses with its reason while the draw completes.
+fn lottery_seat_types_limits_and_policy(b: Backend) {
+    let c = clock();
+    let center = b.center(&c);
+    let lot = DistributionPolicy {
+        kind: PolicyKind::Lottery,
+        per_member_limit: Some(40),
+        hold_until: None,
+    };
+    setup(&center, fcfs(), lot);
+    let now = c.now_ts();
+    let window = LotterySetup {
+        opens: now,
+        closes: now.plus(3600),
+        seats: 65,
+    };
+    center
+        .open_lottery(&dist(D2), "open", EVENT, window)
+        .unwrap();
+    // While it is open the policy stays the lottery: the distributor cannot
+    // switch to selling, nor can the organizer by selecting it again.
+    let refused = center.set_policy(&dist(D2), "to-fcfs", EVENT, fcfs());
+    assert!(
+        matches!(&refused, Err(Error::Lottery { reason, .. }) if reason.contains("draw it before")),
+        "{refused:?}"
+    );
+    let refused = center.select_distributor(&ORG, "sel2-fcfs", EVENT, D2, fcfs());
+    assert!(matches!(refused, Err(Error::Lottery { .. })), "{refused:?}");
+    // Selecting it again with the lottery policy is fine (no foreign-key error).
+    center
+        .select_distributor(&ORG, "sel2-again", EVENT, D2, lot)
+        .unwrap();
+
+    // One member, two chips: the second application counts the first against
+    // the limit of 40.
+    let member_chip = TestChip::new(0xA0);
+    let second_chip = TestChip::new(0xA3);
+    center
+        .register_member(
+            &dist(D2),
+            "m",
+            &MemberRegistration {
+                member: MemberId(7),
+                name: "Grace".into(),
+                chip: member_chip.id,
+            },
+        )
+        .unwrap();
+    let apply = |key: &str, chip: ChipId, member, quantity, seat_type| {
+        center.apply_lottery(
+            &dist(D2),
+            key,
+            EVENT,
+            &LotteryApplication {
+                chip,
+                member,
+                quantity,
+                seat_type,
+            },
+        )
+    };
+    apply(
+        "member",
+        member_chip.id,
+        Some(MemberId(7)),
+        20,
+        Some(fixtures::STANDING),
+    )
+    .unwrap();
+    let over = apply("again", second_chip.id, Some(MemberId(7)), 21, None);
+    assert!(
+        matches!(
+            &over,
+            Err(Error::MemberLimit {
+                have: 20,
+                limit: 40,
+                ..
+            })
+        ),
+        "{over:?}"
+    );
+    // D2's allotment (serials 66-130) has no category A seat and 40 of
+    // category B: an application the allotment could never serve is refused
+    // up front; two of 21 category B seats each fit on their own.
+    let never = apply(
+        "cat-a",
+        TestChip::new(0xA4).id,
+        None,
+        1,
+        Some(fixtures::CAT_A),
+    );
+    assert!(
+        matches!(&never, Err(Error::SoldOut { available: 0, .. })),
+        "{never:?}"
+    );
+    let b1 = TestChip::new(0xA1);
+    let b2 = TestChip::new(0xA2);
+    apply("b1", b1.id, None, 21, Some(fixtures::CAT_B)).unwrap();
+    apply("b2", b2.id, None, 21, Some(fixtures::CAT_B)).unwrap();
+
+    c.advance(3600);
+    let result = center.draw_lottery(&dist(D2), "draw", EVENT).unwrap();
+    let of = |chip: ChipId| {
+        result
+            .ranking
+            .iter()
+            .find(|r| r.application.chip == chip)
+            .unwrap()
+            .clone()
+    };
+    // The two category B applications both fitted in the 65 seats; whichever
+    // ranked first won, the other lost with the reason, and the draw completed.
+    assert!(of(member_chip.id).won);
+    let (first, second) = if of(b1.id).rank < of(b2.id).rank {
+        (of(b1.id), of(b2.id))
+    } else {
+        (of(b2.id), of(b1.id))
+    };
+    assert!(first.won && first.unserved.is_none());
+    assert!(!second.won);
+    assert_eq!(
+        second.unserved.as_deref(),
+        Some("19 seats of type 2 left in the allotment, 21 asked for")
+    );
+    assert_eq!(result.records.len(), 41);
+    // The published announcement carries the reason, so anyone replays the
+    // draw from the seed, the applications and the reasons.
+    let public = center.lottery(EVENT, D2).unwrap();
+    assert_eq!(public.unserved.len(), 1);
+    assert_eq!(public.unserved[0].chip, second.application.chip);
+    let seed: [u8; 32] = hex::decode(public.seed.clone().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let replay = lottery::draw_with(&seed, &public.applications, 65, |a| {
+        Ok::<_, ()>(
+            public
+                .unserved
+                .iter()
+                .find(|u| u.chip == a.chip)
+                .map(|u| u.reason.clone()),
+        )
+    })
+    .unwrap();
+    assert_eq!(replay, result.ranking);
+    // Drawn: the policy may change now.
+    center
+        .set_policy(&dist(D2), "to-fcfs-after", EVENT, fcfs())
+        .unwrap();
+}
+
 struct TransferWorld {
     center: Center,
     clock: Arc<ManualClock>,
@@ -1038,6 +1191,7 @@ suite!(
     membership_and_limits,
     hold_until,
     lottery_draw,
+    lottery_seat_types_limits_and_policy,
     transfer_flow,
     transfer_crash,
     sale_crash,

@@ -11,7 +11,7 @@
 //! - one stored gate scan per scan id.
 
 /// The schema version this build writes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -147,6 +147,11 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         at BIGINT NOT NULL,
         record BYTEA NOT NULL)",
         "CREATE INDEX gate_scans_event ON gate_scans (event, at)",
+    ],
+    &[
+        // Version 3: why a lottery application that fitted still lost (its
+        // seat type ran out), published with the draw.
+        "ALTER TABLE lottery_applications ADD COLUMN unserved TEXT",
     ],
 ];
 
