@@ -1,8 +1,8 @@
 //! The main job: one festival from plan to statistics, on embedded defaults.
 //!
 //! - The organizer registers the event (venue, schedule, seat master) with a
-//!   platform center on a SQLite file, selects three distributors and splits the
-//!   tickets between them by ratio (c2-6, c15, c30).
+//!   platform center on a SQLite file in a temporary directory, selects three
+//!   distributors and splits the tickets between them by ratio (c2-6, c15, c30).
 //! - A ticket shop gives its high-demand tickets by a lottery whose draw anyone
 //!   can verify, and holds them back until a week before the show (c32); a fan
 //!   club sells a presale to members only, whose membership card is a
@@ -19,7 +19,7 @@
 //!   nothing), which computes the statistics and a chart (c60).
 //!
 //! ```sh
-//! cargo run --release --example festival            # writes into target/festival/
+//! cargo run --release --example festival   # paper tickets and the chart into target/festival/
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -52,6 +52,10 @@ type Card = Chip<InProcessCard>;
 const DAY: u64 = 86_400;
 
 fn main() {
+    // The ledgers (the center's and the venue unit's SQLite files) live in a
+    // temporary directory removed at the end; what is worth a look afterwards
+    // (paper tickets, the chart and its data) goes to target/festival.
+    let ledgers = tempfile::tempdir().unwrap();
     let out = PathBuf::from("target/festival");
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).unwrap();
@@ -61,7 +65,7 @@ fn main() {
 
     // The center runs on one SQLite file; its clock starts six weeks before the show.
     let clock = Arc::new(ManualClock::new(show_time.minus(42 * DAY)));
-    let ledger = Ledger::sqlite(out.join("center.db")).unwrap();
+    let ledger = Ledger::sqlite(ledgers.path().join("center.db")).unwrap();
     let center = Center::open_with(ledger, clock.clone(), Config::default()).unwrap();
     let (operator, organizer) = (Principal::Operator, Principal::Organizer(1));
     let terminal = Principal::Terminal(1);
@@ -379,7 +383,9 @@ fn main() {
         request,
         assignor_public_key: g.public_key.to_uncompressed().to_vec(),
     };
-    let transfer = center.request_transfer(&terminal, &submission).unwrap();
+    let transfer = center
+        .request_transfer(&terminal, "transfer-carol-bob", &submission)
+        .unwrap();
     let cooling = center.config().cooling_off_secs;
     println!(
         "transfer {} requested; cooling-off {} h",
@@ -387,11 +393,13 @@ fn main() {
         cooling / 3600
     );
     let too_soon = center
-        .complete_transfer(&terminal, &transfer.id)
+        .complete_transfer(&terminal, "complete-early", &transfer.id)
         .unwrap_err();
     println!("completing at once: {too_soon}");
     clock.advance(cooling);
-    let done = center.complete_transfer(&terminal, &transfer.id).unwrap();
+    let done = center
+        .complete_transfer(&terminal, "complete", &transfer.id)
+        .unwrap();
     println!(
         "re-issued as generation {} to bob; the old generation is revoked",
         done.ticket.generation.0
@@ -441,7 +449,7 @@ fn main() {
         trust.revocations().version
     );
     let unit = VenueUnit::open(
-        out.join("entries.db"),
+        ledgers.path().join("entries.db"),
         event.clone(),
         trust,
         PassbackPolicy::SingleEntry,
@@ -535,8 +543,18 @@ fn main() {
     let batch = unit.pending_upload("festhalle-nord", 10_000).unwrap();
     let bytes = batch.encode().unwrap();
     let gate_unit = Principal::Gate(id);
-    let first = center.import_entries(&gate_unit, id, &bytes).unwrap();
-    let retry = center.import_entries(&gate_unit, id, &bytes).unwrap();
+    // The unit keys each batch by its cursor range: a retry under that key
+    // gets the first answer back; the same scans sent again under another
+    // key (after a restart that lost the key) are not stored twice either.
+    let key = format!("{}-{}-{}", batch.unit, batch.from_cursor, batch.to_cursor);
+    let first = center.import_entries(&gate_unit, &key, id, &bytes).unwrap();
+    assert_eq!(
+        center.import_entries(&gate_unit, &key, id, &bytes).unwrap(),
+        first
+    );
+    let retry = center
+        .import_entries(&gate_unit, "resent-after-restart", id, &bytes)
+        .unwrap();
     unit.confirm_upload(&batch).unwrap();
     println!(
         "uploaded {} scans ({} bytes): {} stored; the retried upload stored {}, {} already there",

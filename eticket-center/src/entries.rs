@@ -12,8 +12,11 @@ use eticket_gate::record::{EntryRecord, TicketFacts};
 use eticket_gate::upload::UploadBatch;
 use serde::{Deserialize, Serialize};
 
+use sha2::{Digest, Sha256};
+
+use crate::organizer::check_organizer;
 use crate::records::{load_event, place_from_text};
-use crate::store::{Store, Tx, Value};
+use crate::store::{Tx, Value};
 use crate::{Center, Error, Principal, Result};
 
 /// What an upload did.
@@ -35,11 +38,12 @@ fn may_upload(who: &Principal, event: EventId) -> Result<()> {
     }
 }
 
-fn may_read(who: &Principal) -> Result<()> {
+/// Entry logs and statistics are the event organizer's (and the operator's).
+fn may_read(tx: &mut dyn Tx, who: &Principal, event: EventId) -> Result<()> {
     match who {
-        Principal::Organizer(_) | Principal::Operator => Ok(()),
+        Principal::Organizer(_) | Principal::Operator => check_organizer(tx, who, event),
         _ => Err(Error::Forbidden(
-            "only organizers read entry logs and statistics".into(),
+            "only the event's organizer reads entry logs and statistics".into(),
         )),
     }
 }
@@ -49,13 +53,18 @@ impl Center {
     /// [`UploadBatch::encode`]) in one transaction: every scan once. A scan id
     /// that arrives again with different content is refused, and nothing of
     /// the batch is stored.
+    ///
+    /// The answer is also stored under the caller's idempotency `key`; a retry
+    /// with it returns the first answer.
     pub fn import_entries(
         &self,
         who: &Principal,
+        key: &str,
         event: EventId,
         batch: &[u8],
     ) -> Result<EntryImport> {
         may_upload(who, event)?;
+        let digest = hex::encode(Sha256::digest(batch));
         let batch =
             UploadBatch::decode(batch).map_err(|e| Error::invalid("entries", e.to_string()))?;
         if batch.event != event {
@@ -70,7 +79,7 @@ impl Center {
                 postcard::to_allocvec(r).map_err(|e| Error::invalid("entries", e.to_string()))?;
             encoded.push((r, bytes));
         }
-        self.ledger().transaction(&mut |tx| {
+        self.mutate(who, key, "import_entries", &(event, &digest), |tx, _| {
             load_event(tx, event)?;
             let mut report = EntryImport::default();
             for (r, bytes) in &encoded {
@@ -109,15 +118,17 @@ impl Center {
 
     /// Every scan the center holds for `event`, by time.
     pub fn entry_records(&self, who: &Principal, event: EventId) -> Result<Vec<EntryRecord>> {
-        may_read(who)?;
-        self.read(|tx| load_records(tx, event))
+        self.read(|tx| {
+            may_read(tx, who, event)?;
+            load_records(tx, event)
+        })
     }
 
     /// Attendance, no-shows, entries per gate per minute and refusals (c60),
     /// from the uploaded scans and the tickets issued and still valid.
     pub fn entry_statistics(&self, who: &Principal, event: EventId) -> Result<Statistics> {
-        may_read(who)?;
         let (info, records, issued) = self.read(|tx| {
+            may_read(tx, who, event)?;
             let info = load_event(tx, event)?.info;
             Ok((info, load_records(tx, event)?, load_issued(tx, event)?))
         })?;

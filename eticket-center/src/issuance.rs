@@ -366,6 +366,7 @@ impl Center {
         let now = self.now();
         let holder = wire::holder_to_string(&Holder::Chip(target.chip));
         let (row, keys) = self.read(|tx| {
+            sold_record(tx, who, event, serial)?;
             let row = tx.query_opt(
                 "SELECT generation, holder, ticket, issued_at FROM issued
                      WHERE event = $1 AND serial = $2 AND holder = $3 AND status <> 'valid'
@@ -541,7 +542,9 @@ fn sign_parallel(
 
 /// The issuing record of a sold ticket; when `who` is a distributor, it must be
 /// the one that sold it.
-fn sold_record(
+/// The issuing record of a sold ticket, when `who` may act on it (a
+/// distributor only on the tickets it sold).
+pub(crate) fn sold_record(
     tx: &mut dyn Tx,
     who: &Principal,
     event: EventId,

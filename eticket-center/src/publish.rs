@@ -173,7 +173,8 @@ impl Center {
         })
     }
 
-    /// Revoke the valid generation of a ticket (the organizer cancels it).
+    /// Revoke the valid generation of a ticket (the organizer cancels it). A
+    /// transfer of it that is still pending is cancelled with it.
     pub fn revoke_ticket(
         &self,
         who: &Principal,
@@ -181,7 +182,7 @@ impl Center {
         event: EventId,
         serial: TicketSerial,
     ) -> Result<u64> {
-        self.mutate(who, key, "revoke_ticket", &(event, serial), |tx, _| {
+        self.mutate(who, key, "revoke_ticket", &(event, serial), |tx, now| {
             crate::organizer::check_organizer(tx, who, event)?;
             let current = crate::issuance::valid_issued(tx, event, serial)?.ok_or(Error::NotIssued { event, serial, what: "issued" })?;
             tx.execute(
@@ -189,6 +190,10 @@ impl Center {
                 &[Value::int(event.0), Value::int(serial.0), Value::int(current.generation.0)],
             )?;
             tx.execute("UPDATE tickets SET state = 'revoked' WHERE event = $1 AND serial = $2", &[Value::int(event.0), Value::int(serial.0)])?;
+            tx.execute(
+                "UPDATE transfers SET state = 'cancelled', finished_at = $3 WHERE event = $1 AND serial = $2 AND state = 'pending'",
+                &[Value::int(event.0), Value::int(serial.0), Value::u64(now.0)?],
+            )?;
             revoke_in(tx, event, serial, current.generation)
         })
     }

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::center::{Center, Principal};
-use crate::issuance::{IssuedTicket, sign_ticket, valid_issued};
+use crate::issuance::{IssuedTicket, sign_ticket, sold_record, valid_issued};
 use crate::records;
 use crate::store::{Row, Store, Tx, Value};
 use crate::wire;
@@ -135,6 +135,51 @@ fn check_relay(who: &Principal) -> Result<()> {
     }
 }
 
+/// A relay acts on a ticket's transfer when it is a terminal (the chips are
+/// in front of it), the operator, or the distributor that sold the ticket.
+fn check_relay_for(
+    tx: &mut dyn Tx,
+    who: &Principal,
+    event: EventId,
+    serial: TicketSerial,
+) -> Result<()> {
+    check_relay(who)?;
+    sold_record(tx, who, event, serial).map(drop)
+}
+
+/// Pending transfers due at `now`, by id.
+fn due_ids(tx: &mut dyn Tx, now: Timestamp) -> Result<Vec<String>> {
+    tx.query(
+        "SELECT id FROM transfers WHERE state = 'pending' AND effective_at <= $1 ORDER BY id",
+        &[Value::u64(now.0)?],
+    )?
+    .iter()
+    .map(|r| r.text(0).map(str::to_owned))
+    .collect()
+}
+
+/// What [`Center::complete_due_transfers`] did: the completions, and the
+/// transfers that could not complete with the reason (they stay pending and
+/// are tried again next time; the others are not held up by them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueTransfers {
+    /// Transfers completed now.
+    pub completed: Vec<TransferCompletion>,
+    /// Transfers that failed, with the error's code and message.
+    pub failed: Vec<FailedTransfer>,
+}
+
+/// A due transfer that did not complete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedTransfer {
+    /// The transfer.
+    pub id: String,
+    /// The error's stable code.
+    pub code: String,
+    /// What went wrong.
+    pub message: String,
+}
+
 fn check_id(id: &str) -> Result<()> {
     if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(())
@@ -147,18 +192,24 @@ impl Center {
     /// Start a transfer from a request signed by the assignor's chip. The
     /// request's own hash is its id, so submitting it again (a retry, or a
     /// replay) returns the same transfer instead of starting another.
+    ///
+    /// Like every mutating call it is also stored under the caller's
+    /// idempotency `key`. Relays: terminals, the operator, and the distributor
+    /// that sold the ticket.
     pub fn request_transfer(
         &self,
         who: &Principal,
+        key: &str,
         sub: &TransferSubmission,
     ) -> Result<TransferView> {
         check_relay(who)?;
-        let key = PublicKey::from_sec1(&sub.assignor_public_key)?;
-        let req = TransferRequest::verify(&sub.request, &key)?;
+        let public = PublicKey::from_sec1(&sub.assignor_public_key)?;
+        let req = TransferRequest::verify(&sub.request, &public)?;
         let id = transfer_id(&sub.request);
-        let now = self.now();
-        let effective = now.plus(self.config.cooling_off_secs);
-        self.ledger.transaction(&mut |tx| {
+        let cooling_off = self.config.cooling_off_secs;
+        self.mutate(who, key, "request_transfer", sub, |tx, now| {
+            check_relay_for(tx, who, req.event, req.serial)?;
+            let effective = now.plus(cooling_off);
             if let Some(row) = tx.query_opt(&format!("SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = $1"), &[Value::text(id.clone())])? {
                 return transfer_from_row(&row);
             }
@@ -201,10 +252,18 @@ impl Center {
         })
     }
 
-    /// A transfer by id.
-    pub fn transfer(&self, id: &str) -> Result<TransferView> {
+    /// A transfer by id, for its relays (a terminal, the operator, the
+    /// distributor that sold the ticket) and the event's organizer.
+    pub fn transfer(&self, who: &Principal, id: &str) -> Result<TransferView> {
         check_id(id)?;
-        self.read(|tx| load_transfer(tx, id))
+        self.read(|tx| {
+            let t = load_transfer(tx, id)?;
+            match who {
+                Principal::Organizer(_) => crate::organizer::check_organizer(tx, who, t.event)?,
+                _ => check_relay_for(tx, who, t.event, t.serial)?,
+            }
+            Ok(t)
+        })
     }
 
     /// Cancel a pending transfer during its cooling-off period: the assignor's
@@ -212,6 +271,7 @@ impl Center {
     pub fn cancel_transfer(
         &self,
         who: &Principal,
+        key: &str,
         id: &str,
         cancel: &TransferCancellation,
     ) -> Result<TransferView> {
@@ -222,9 +282,9 @@ impl Center {
             .as_slice()
             .try_into()
             .map_err(|_| Error::invalid("answer", "expected a 64-byte signature"))?;
-        let now = self.now();
-        self.ledger.transaction(&mut |tx| {
+        self.mutate(who, key, "cancel_transfer", &(id, cancel), |tx, now| {
             let t = load_transfer(tx, id)?;
+            check_relay_for(tx, who, t.event, t.serial)?;
             chipauth::verify_answer(t.from, &cancel.assignor_public_key, &cancel_challenge(id), &answer)?;
             match t.state.as_str() {
                 "cancelled" => return Ok(t),
@@ -244,12 +304,19 @@ impl Center {
 
     /// Complete a transfer after its cooling-off period, in one transaction.
     /// Completing it again returns the same completion.
-    pub fn complete_transfer(&self, who: &Principal, id: &str) -> Result<TransferCompletion> {
+    pub fn complete_transfer(
+        &self,
+        who: &Principal,
+        key: &str,
+        id: &str,
+    ) -> Result<TransferCompletion> {
         check_relay(who)?;
         check_id(id)?;
-        let now = self.now();
-        self.ledger
-            .transaction(&mut |tx| self.complete_in(tx, id, now))
+        self.mutate(who, key, "complete_transfer", id, |tx, now| {
+            let t = load_transfer(tx, id)?;
+            check_relay_for(tx, who, t.event, t.serial)?;
+            self.complete_in(tx, id, now)
+        })
     }
 
     fn complete_in(&self, tx: &mut dyn Tx, id: &str, now: Timestamp) -> Result<TransferCompletion> {
@@ -346,18 +413,29 @@ impl Center {
         })
     }
 
-    /// Complete every pending transfer whose cooling-off period has ended;
-    /// the completions (a background task of `eticket serve` calls this).
-    pub fn complete_due_transfers(&self) -> Result<Vec<TransferCompletion>> {
+    /// Complete every pending transfer whose cooling-off period has ended,
+    /// each in its own transaction (a background task of `eticket serve` calls
+    /// this). One that fails is reported and does not stop the others.
+    pub fn complete_due_transfers(&self) -> Result<DueTransfers> {
         let now = self.now();
-        let due: Vec<String> = self.read(|tx| {
-            tx.query("SELECT id FROM transfers WHERE state = 'pending' AND effective_at <= $1 ORDER BY id", &[Value::u64(now.0)?])?
-                .iter()
-                .map(|r| r.text(0).map(str::to_owned))
-                .collect()
-        })?;
-        due.iter()
-            .map(|id| self.complete_transfer(&Principal::Operator, id))
-            .collect()
+        let due = self.read(|tx| due_ids(tx, now))?;
+        let mut out = DueTransfers {
+            completed: Vec::new(),
+            failed: Vec::new(),
+        };
+        for id in due {
+            match self
+                .ledger
+                .transaction(&mut |tx| self.complete_in(tx, &id, now))
+            {
+                Ok(done) => out.completed.push(done),
+                Err(e) => out.failed.push(FailedTransfer {
+                    id,
+                    code: e.code().to_owned(),
+                    message: e.to_string(),
+                }),
+            }
+        }
+        Ok(out)
     }
 }

@@ -147,11 +147,11 @@ fn issue_write_redeliver_and_transfer_between_chips() {
         assignor_public_key: a.public_key.to_uncompressed().to_vec(),
     };
     let t = center
-        .request_transfer(&Principal::Terminal(1), &sub)
+        .request_transfer(&Principal::Terminal(1), "transfer", &sub)
         .unwrap();
     clock.advance(center.config().cooling_off_secs);
     let done = center
-        .complete_transfer(&Principal::Terminal(1), &t.id)
+        .complete_transfer(&Principal::Terminal(1), "complete", &t.id)
         .unwrap();
     assert_eq!(done.ticket.generation, Generation(1));
     let b_now = bob.info().unwrap();

@@ -296,11 +296,13 @@ fn kill_9_during_sales_issuance_and_transfers() {
             i += 1;
         }
     });
-    // Transfers: request and complete many, killing the server in between.
+    drop(child);
+    // Transfers: request 40 (the cooling-off is 0), then fire every
+    // completion at once and SIGKILL the center after the second answer.
     let sold_serials: Vec<u32> = {
         let mut v: Vec<u32> = sold.keys().copied().collect();
         v.sort_unstable();
-        v.truncate(10);
+        v.truncate(40);
         v
     };
     let center = Center::open_sqlite(&db).unwrap();
@@ -323,62 +325,123 @@ fn kill_9_during_sales_issuance_and_transfers() {
         };
         transfers.push(json!({"request": hex::encode(req.sign(&chip.secret).unwrap()), "assignor_public_key": hex::encode(chip.public())}));
     }
-    rt.block_on(async {
+    drop(center);
+    let post = |base: String, path: String, key: String, body: Option<Value>| {
+        let (http, token) = (http.clone(), token.clone());
+        async move {
+            let mut req = http
+                .post(format!("{base}{path}"))
+                .bearer_auth(token)
+                .header("Idempotency-Key", key);
+            if let Some(body) = body {
+                req = req.json(&body);
+            }
+            let resp = req.send().await.ok()?;
+            let ok = resp.status().is_success();
+            let v: Value = resp.json().await.ok()?;
+            assert!(ok, "{path}: {v}");
+            Some(v)
+        }
+    };
+    let (child, base) = serve(&db);
+    let ids: Vec<String> = rt.block_on(async {
+        let mut ids = Vec::new();
+        for (i, body) in transfers.iter().enumerate() {
+            let v = post(
+                base.clone(),
+                "/v1/transfers".into(),
+                format!("transfer-{i}"),
+                Some(body.clone()),
+            )
+            .await
+            .unwrap();
+            assert_eq!(v["state"], "pending", "{v}");
+            ids.push(v["id"].as_str().unwrap().to_owned());
+        }
+        ids
+    });
+    drop(child);
+    let complete = |base: String, id: &str| {
+        post(
+            base,
+            format!("/v1/transfers/{id}/complete"),
+            format!("complete-{id}"),
+            None,
+        )
+    };
+    let (child, base) = serve(&db);
+    let first_completions: Vec<Option<Value>> = rt.block_on(async {
+        let answered = Arc::new(AtomicUsize::new(0));
+        let seen = answered.clone();
         let killer = tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(120)).await;
+            while seen.load(Ordering::SeqCst) < 2 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
             drop(child);
         });
-        for body in &transfers {
-            let Ok(resp) = http
-                .post(format!("{base}/v1/transfers"))
-                .bearer_auth(&token)
-                .json(body)
-                .send()
-                .await
-            else {
-                break;
-            };
-            let Ok(v) = resp.json::<Value>().await else {
-                break;
-            };
-            let id = v["id"].as_str().unwrap().to_owned();
-            if http
-                .post(format!("{base}/v1/transfers/{id}/complete"))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .is_err()
-            {
-                break;
-            }
+        let handles: Vec<_> = ids
+            .iter()
+            .map(|id| {
+                let (fut, answered) = (complete(base.clone(), id), answered.clone());
+                tokio::spawn(async move {
+                    let v = fut.await;
+                    if v.is_some() {
+                        answered.fetch_add(1, Ordering::SeqCst);
+                    }
+                    v
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for h in handles {
+            out.push(h.await.unwrap());
         }
         killer.await.unwrap();
+        out
     });
-    let (child, addr) = serve(&db);
-    let base = addr.clone();
+    let answered = first_completions.iter().filter(|v| v.is_some()).count();
+    assert!(answered < ids.len(), "the kill interrupted no transfer");
+    // On disk before any retry: every transfer done or not begun, never half.
+    let center = Center::open_sqlite(&db).unwrap();
+    let mut done = 0;
+    for (s, id) in sold_serials.iter().zip(&ids) {
+        let valid = center
+            .issued_ticket(fixtures::EVENT, TicketSerial(*s))
+            .unwrap()
+            .expect("every ticket keeps a valid generation");
+        let state = center.transfer(&Principal::Operator, id).unwrap().state;
+        match valid.generation.0 {
+            0 => {
+                assert_eq!(valid.holder, eticket_core::ticket::Holder::Chip(chip.id));
+                assert_eq!(state, "pending", "ticket {s}");
+            }
+            1 => {
+                assert_eq!(valid.holder, eticket_core::ticket::Holder::Chip(to.id));
+                assert_eq!(state, "completed", "ticket {s}");
+                done += 1;
+            }
+            g => panic!("ticket {s} at generation {g}"),
+        }
+    }
+    let stats = center
+        .event_stats(&Principal::Operator, fixtures::EVENT)
+        .unwrap();
+    assert_eq!(
+        stats.revocation_version as usize, done,
+        "one revocation per completed transfer"
+    );
+    assert!(done >= answered, "an answered completion is on disk");
+    drop(center);
+    // Retries under the same keys: each transfer completes once, and the ones
+    // answered before the kill answer the same again.
+    let (child, base) = serve(&db);
     rt.block_on(async {
-        for body in &transfers {
-            let v: Value = http
-                .post(format!("{base}/v1/transfers"))
-                .bearer_auth(&token)
-                .json(body)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let id = v["id"].as_str().unwrap();
-            let done: Value = http
-                .post(format!("{base}/v1/transfers/{id}/complete"))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            assert_eq!(done["ticket"]["generation"], 1, "{done}");
+        for (id, first) in ids.iter().zip(&first_completions) {
+            let v = complete(base.clone(), id).await.unwrap();
+            assert_eq!(v["ticket"]["generation"], 1, "{v}");
+            if let Some(first) = first {
+                assert_eq!(&v, first);
+            }
         }
     });
     drop(child);

@@ -7,8 +7,8 @@
 mod common;
 
 use common::{Backend, ORG, SHOP, clock};
-use eticket_center::Principal;
 use eticket_center::clock::Clock;
+use eticket_center::{Error, Principal};
 use eticket_core::fixtures::{self, EVENT};
 use eticket_core::ids::GateId;
 use eticket_gate::upload::UploadBatch;
@@ -36,10 +36,18 @@ fn entries_arrive_once(backend: Backend) {
     assert_eq!(batch.records.len(), 4);
     let bytes = batch.encode().unwrap();
     let gate_p = Principal::Gate(EVENT);
-    let first = center.import_entries(&gate_p, EVENT, &bytes).unwrap();
+    let first = center.import_entries(&gate_p, "u1", EVENT, &bytes).unwrap();
     assert_eq!((first.added, first.already_present), (4, 0));
-    // The unit did not hear the answer and sends the same batch again.
-    let again = center.import_entries(&gate_p, EVENT, &bytes).unwrap();
+    // The unit did not hear the answer and sends the same batch again: under
+    // the same idempotency key it gets the first answer, under a new one
+    // (say, after a restart) nothing is stored twice either.
+    assert_eq!(
+        center.import_entries(&gate_p, "u1", EVENT, &bytes).unwrap(),
+        first
+    );
+    let again = center
+        .import_entries(&gate_p, "u1-resent", EVENT, &bytes)
+        .unwrap();
     assert_eq!((again.added, again.already_present), (0, 4));
     unit.confirm_upload(&batch).unwrap();
 
@@ -56,7 +64,7 @@ fn entries_arrive_once(backend: Backend) {
     reused.gate = GateId(1);
     forged.records.push(reused);
     let err = center
-        .import_entries(&gate_p, EVENT, &forged.encode().unwrap())
+        .import_entries(&gate_p, "u2-forged", EVENT, &forged.encode().unwrap())
         .unwrap_err();
     assert!(err.to_string().contains("other content"), "{err}");
     assert_eq!(
@@ -65,12 +73,22 @@ fn entries_arrive_once(backend: Backend) {
         "nothing of a refused batch is kept"
     );
     let ok = center
-        .import_entries(&gate_p, EVENT, &next.encode().unwrap())
+        .import_entries(&gate_p, "u2", EVENT, &next.encode().unwrap())
         .unwrap();
     assert_eq!(ok.added, 1);
 
     let stats = center.entry_statistics(&ORG, EVENT).unwrap();
     assert_eq!((stats.issued, stats.attended, stats.refused), (4, 4, 1));
+    // Another organizer reads neither the log nor the statistics.
+    let other = Principal::Organizer(2);
+    assert!(matches!(
+        center.entry_records(&other, EVENT),
+        Err(Error::Forbidden(_))
+    ));
+    assert!(matches!(
+        center.entry_statistics(&other, EVENT),
+        Err(Error::Forbidden(_))
+    ));
 }
 
 fn only_the_right_roles(backend: Backend) {
@@ -86,16 +104,18 @@ fn only_the_right_roles(backend: Backend) {
     };
     let bytes = empty.encode().unwrap();
     let other_gate = Principal::Gate(eticket_core::ids::EventId(1));
-    assert!(center.import_entries(&other_gate, EVENT, &bytes).is_err());
+    assert!(matches!(
+        center.import_entries(&other_gate, "k1", EVENT, &bytes),
+        Err(Error::Forbidden(_))
+    ));
+    assert!(matches!(
+        center.import_entries(&Principal::Distributor(SHOP), "k2", EVENT, &bytes),
+        Err(Error::Forbidden(_))
+    ));
+    let garbage = center.import_entries(&Principal::Gate(EVENT), "k3", EVENT, b"garbage");
     assert!(
-        center
-            .import_entries(&Principal::Distributor(SHOP), EVENT, &bytes)
-            .is_err()
-    );
-    assert!(
-        center
-            .import_entries(&Principal::Gate(EVENT), EVENT, b"garbage")
-            .is_err()
+        matches!(&garbage, Err(e) if e.code() == "invalid_request"),
+        "{garbage:?}"
     );
     assert!(
         center
@@ -108,7 +128,7 @@ fn only_the_right_roles(backend: Backend) {
             .is_err()
     );
     let r = center
-        .import_entries(&Principal::Gate(EVENT), EVENT, &bytes)
+        .import_entries(&Principal::Gate(EVENT), "k4", EVENT, &bytes)
         .unwrap();
     assert_eq!(r.added, 0);
 }

@@ -351,3 +351,51 @@ fn openapi_document_covers_every_route() {
     documented.sort();
     assert_eq!(documented, routes, "openapi.json and the router disagree");
 }
+
+/// Every route that changes the ledger refuses a request without an
+/// `Idempotency-Key` before doing anything. Delivery and delete grants only
+/// sign a grant for the chip's current counter and change nothing, so a
+/// retry is harmless without a key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_mutating_route_needs_an_idempotency_key() {
+    let api = Api::start().await;
+    let read_only_posts = [
+        "/v1/events/{event}/tickets/{serial}/delivery",
+        "/v1/events/{event}/tickets/{serial}/delete-grant",
+    ];
+    let mut checked = 0;
+    for (method, path) in eticket_center::http::ROUTES {
+        if *method == "get" || read_only_posts.contains(path) {
+            continue;
+        }
+        let concrete = path
+            .replace("{event}", "2026")
+            .replace("{serial}", "1")
+            .replace("{distributor}", "1")
+            .replace("{id}", &"0".repeat(32));
+        let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let (s, v) = api
+            .call(method, &concrete, Some(&api.org), None, Some(json!({})))
+            .await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::BAD_REQUEST, "idempotency_key_required"),
+            "{path}: {v}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 18, "mutating routes checked");
+    // A known route with a method it does not take: a JSON error too.
+    for (method, path) in [
+        (Method::GET, "/v1/transfers"),
+        (Method::DELETE, "/v1/events/2026"),
+        (Method::GET, "/v1/events/2026/allotments/seats"),
+    ] {
+        let (s, v) = api.call(method, path, Some(&api.org), None, None).await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            "{path}: {v}"
+        );
+    }
+}

@@ -357,8 +357,12 @@ mod imp {
         let request = chip
             .sign_transfer(held.slot, to, center.now())
             .map_err(chip_error)?;
+        // The request's own id is the idempotency key: running the command
+        // again with the same signed request answers the same.
+        let key = format!("transfer-{}", crate::transfer::transfer_id(&request));
         let view = center.request_transfer(
             &Principal::Operator,
+            &key,
             &TransferSubmission {
                 request,
                 assignor_public_key: info.public_key.to_uncompressed().to_vec(),

@@ -416,10 +416,17 @@ fn serve(center: Center, listen: &str, interval: u64) -> Result<()> {
             loop {
                 tick.tick().await;
                 let c = background.clone();
-                if let Ok(Err(e)) =
-                    tokio::task::spawn_blocking(move || c.complete_due_transfers()).await
-                {
-                    eprintln!("completing due transfers: {e}");
+                match tokio::task::spawn_blocking(move || c.complete_due_transfers()).await {
+                    Ok(Ok(due)) => {
+                        for f in &due.failed {
+                            eprintln!(
+                                "transfer {} did not complete: {} ({})",
+                                f.id, f.message, f.code
+                            );
+                        }
+                    }
+                    Ok(Err(e)) => eprintln!("completing due transfers: {e}"),
+                    Err(e) => eprintln!("completing due transfers: {e}"),
                 }
             }
         });

@@ -140,6 +140,15 @@ pub async fn no_route() -> ApiError {
     )
 }
 
+/// A known route asked with a method it does not take.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method; see openapi.json",
+    )
+}
+
 /// `GET /v1/health`.
 pub async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
@@ -327,8 +336,8 @@ pub async fn issue_batch(
     b: BodyR,
 ) -> Answer {
     let who = auth(&c, &headers).await?;
-    let (event, req) = (path(p)?, body::<BatchIssueBody>(b)?);
     let key = idem(&headers)?;
+    let (event, req) = (path(p)?, body::<BatchIssueBody>(b)?);
     run(c, move |c| c.issue_batch(&who, &key, event, &req.serials)).await
 }
 
@@ -412,8 +421,8 @@ pub async fn upload_entries(
 ) -> Answer {
     let who = auth(&c, &headers).await?;
     let event = path(p)?;
-    let batch = raw_body(b)?;
-    run(c, move |c| c.import_entries(&who, event, &batch)).await
+    let (key, batch) = (idem(&headers)?, raw_body(b)?);
+    run(c, move |c| c.import_entries(&who, &key, event, &batch)).await
 }
 
 /// `GET /v1/events/{event}/entries/statistics`.
@@ -430,18 +439,18 @@ pub async fn register_member(State(c): Shared, headers: HeaderMap, b: BodyR) -> 
     run(c, move |c| c.register_member(&who, &key, &reg)).await
 }
 
-/// `POST /v1/transfers` (idempotent by the request's own hash).
+/// `POST /v1/transfers` (also idempotent by the request's own hash).
 pub async fn request_transfer(State(c): Shared, headers: HeaderMap, b: BodyR) -> Answer {
     let who = auth(&c, &headers).await?;
-    let sub = body::<TransferSubmission>(b)?;
-    run(c, move |c| c.request_transfer(&who, &sub)).await
+    let (key, sub) = (idem(&headers)?, body::<TransferSubmission>(b)?);
+    run(c, move |c| c.request_transfer(&who, &key, &sub)).await
 }
 
 /// `GET /v1/transfers/{id}`.
 pub async fn transfer(State(c): Shared, headers: HeaderMap, p: PathR<String>) -> Answer {
-    auth(&c, &headers).await?;
+    let who = auth(&c, &headers).await?;
     let id = path(p)?;
-    run(c, move |c| c.transfer(&id)).await
+    run(c, move |c| c.transfer(&who, &id)).await
 }
 
 /// `POST /v1/transfers/{id}/cancel` (idempotent: cancelling twice answers the same).
@@ -452,13 +461,13 @@ pub async fn cancel_transfer(
     b: BodyR,
 ) -> Answer {
     let who = auth(&c, &headers).await?;
-    let (id, cancel) = (path(p)?, body::<TransferCancellation>(b)?);
-    run(c, move |c| c.cancel_transfer(&who, &id, &cancel)).await
+    let (key, id, cancel) = (idem(&headers)?, path(p)?, body::<TransferCancellation>(b)?);
+    run(c, move |c| c.cancel_transfer(&who, &key, &id, &cancel)).await
 }
 
 /// `POST /v1/transfers/{id}/complete` (idempotent: completing twice answers the same).
 pub async fn complete_transfer(State(c): Shared, headers: HeaderMap, p: PathR<String>) -> Answer {
     let who = auth(&c, &headers).await?;
-    let id = path(p)?;
-    run(c, move |c| c.complete_transfer(&who, &id)).await
+    let (key, id) = (idem(&headers)?, path(p)?);
+    run(c, move |c| c.complete_transfer(&who, &key, &id)).await
 }

@@ -129,6 +129,7 @@ pub fn router(center: Arc<Center>) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(center)
         .merge(page_routes)
+        .method_not_allowed_fallback(h::method_not_allowed)
 }
 
 /// Serve the API on a bound listener until the process ends.

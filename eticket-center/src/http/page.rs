@@ -357,8 +357,8 @@ async fn set_seats(
 ) -> std::result::Result<Response, ApiError> {
     let event = event_path(p)?;
     let bytes = b.map_err(|e| ApiError::new(e.status(), "invalid_body", e.body_text()))?;
-    let req: SeatOwners = parse_json(&bytes)?;
     let key = idem(&headers)?;
+    let req: SeatOwners = parse_json(&bytes)?;
     let done = blocking(move || {
         let who = organizer_of(&c, &headers, event)?;
         set_seat_owners(&c, &who, &key, event, &req.seats)
