@@ -318,7 +318,9 @@ impl Center {
                     Value::u64(now.plus(KEY_LIFETIME_SECS).0)?,
                 ],
             )?;
-            let version = stored_version(tx)? + 1;
+            let version = stored_version(tx)?
+                .checked_add(1)
+                .ok_or_else(|| Error::corrupt("meta.key_set_version is at its maximum"))?;
             store_version(tx, version)?;
             Ok(KeyChange {
                 key: id,
@@ -370,7 +372,9 @@ impl Center {
                 "UPDATE center_keys SET retired = 1 WHERE id = $1",
                 &[Value::int(id.0)],
             )?;
-            let version = stored_version(tx)? + 1;
+            let version = stored_version(tx)?
+                .checked_add(1)
+                .ok_or_else(|| Error::corrupt("meta.key_set_version is at its maximum"))?;
             store_version(tx, version)?;
             Ok(KeyChange {
                 key: id,

@@ -1,5 +1,5 @@
 //! Any bytes as a signed ticket: verification and the whole admission decision
-//! must return a result, never panic. Seeds: `cargo run -p eticket-examples --example fuzz_seeds`.
+//! must return a result, never panic. Seeds: `cargo run -p eticket-core --features fixtures --example fuzz_seeds`.
 #![no_main]
 
 use eticket_core::admission::{GateContext, Presented, decide};

@@ -15,11 +15,13 @@
 //! # Ok::<(), eticket_center::Error>(())
 //! ```
 
+mod pool;
 mod postgres;
 mod schema;
 mod sqlite;
 
-pub use self::postgres::PostgresStore;
+pub use self::pool::POOL_WAIT;
+pub use self::postgres::{DEFAULT_MAX_CONNECTIONS, PostgresStore};
 pub use self::sqlite::SqliteStore;
 pub use schema::SCHEMA_VERSION;
 

@@ -1,23 +1,42 @@
 //! PostgreSQL backend: serializable transactions, run again when PostgreSQL
-//! reports a serialization failure, a deadlock or a unique-key race; a small
-//! pool of connections so several threads (and several center processes) work
-//! on one database at once.
-
-use std::sync::Mutex;
+//! reports a serialization failure, a deadlock or a unique-key race; a
+//! bounded pool of connections so several threads (and several center
+//! processes) work on one database at once without exceeding what the server
+//! allows.
 
 use bytes::BytesMut;
 use postgres::error::SqlState;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, IsolationLevel, NoTls};
 
+use super::pool::{POOL_WAIT, Pool};
 use super::{MAX_ATTEMPTS, Row, Store, Tx, TxBody, Value, backoff, schema};
 use crate::{Error, Result};
+
+/// Most connections one center process opens by default (PostgreSQL's own
+/// default limit is 100 for all clients together).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
 
 /// A PostgreSQL ledger.
 pub struct PostgresStore {
     url: String,
     schema: Option<String>,
-    pool: Mutex<Vec<Client>>,
+    pool: Pool<Client>,
+}
+
+/// A connection out of the pool; goes back when dropped, also on unwinding.
+struct Taken<'a> {
+    store: &'a PostgresStore,
+    client: Option<Client>,
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            let alive = !client.is_closed() && !std::thread::panicking();
+            self.store.pool.give_back(client, alive);
+        }
+    }
 }
 
 fn map_err(e: postgres::Error) -> Error {
@@ -130,10 +149,22 @@ fn plain_identifier(name: &str) -> bool {
 }
 
 impl PostgresStore {
-    /// Connect to `url` and migrate. With `schema`, every connection works in
-    /// that schema (created if missing): tests use one schema each, so they run
-    /// side by side on one database.
+    /// Connect to `url` and migrate, with at most
+    /// [`DEFAULT_MAX_CONNECTIONS`] connections. With `schema`, every
+    /// connection works in that schema (created if missing): tests use one
+    /// schema each, so they run side by side on one database.
     pub fn connect(url: &str, schema: Option<&str>) -> Result<Self> {
+        Self::connect_with_max(url, schema, DEFAULT_MAX_CONNECTIONS)
+    }
+
+    /// [`connect`](Self::connect) with at most `max_connections` open at
+    /// once; a transaction that finds them all busy waits up to
+    /// [`POOL_WAIT`] for one.
+    pub fn connect_with_max(
+        url: &str,
+        schema: Option<&str>,
+        max_connections: usize,
+    ) -> Result<Self> {
         if let Some(s) = schema {
             if !plain_identifier(s) {
                 return Err(Error::invalid(
@@ -145,10 +176,9 @@ impl PostgresStore {
         let store = Self {
             url: url.to_owned(),
             schema: schema.map(str::to_owned),
-            pool: Mutex::new(Vec::new()),
+            pool: Pool::new(max_connections, POOL_WAIT),
         };
-        let client = store.new_client()?;
-        store.give_back(client);
+        drop(store.take()?);
         store.transaction(&mut |tx| {
             // Several centers may start at once on an empty database.
             tx.execute("SELECT pg_advisory_xact_lock(7305)", &[])?;
@@ -173,21 +203,12 @@ impl PostgresStore {
         Ok(client)
     }
 
-    fn take(&self) -> Result<Client> {
-        let pooled = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        match pooled {
-            Some(c) if !c.is_closed() => Ok(c),
-            _ => self.new_client(),
-        }
-    }
-
-    fn give_back(&self, client: Client) {
-        if !client.is_closed() {
-            self.pool
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(client);
-        }
+    fn take(&self) -> Result<Taken<'_>> {
+        let client = self.pool.take(|| self.new_client(), |c| !c.is_closed())?;
+        Ok(Taken {
+            store: self,
+            client: Some(client),
+        })
     }
 
     fn attempt<T>(client: &mut Client, body: &mut TxBody<'_, T>) -> Result<T> {
@@ -206,7 +227,11 @@ impl PostgresStore {
         let Some(s) = &self.schema else {
             return Ok(());
         };
-        let mut client = self.take()?;
+        let mut taken = self.take()?;
+        let client = taken
+            .client
+            .as_mut()
+            .ok_or_else(|| Error::corrupt("pooled connection missing"))?;
         client
             .batch_execute(&format!("DROP SCHEMA IF EXISTS {s} CASCADE"))
             .map_err(map_err)
@@ -219,18 +244,20 @@ impl Store for PostgresStore {
     }
 
     fn transaction<T>(&self, body: &mut TxBody<'_, T>) -> Result<T> {
-        let mut client = self.take()?;
+        let mut taken = self.take()?;
+        let client = taken
+            .client
+            .as_mut()
+            .ok_or_else(|| Error::corrupt("pooled connection missing"))?;
         let mut attempt = 0;
-        let result = loop {
-            match Self::attempt(&mut client, body) {
+        loop {
+            match Self::attempt(client, body) {
                 Err(e) if e.is_retryable() && attempt + 1 < MAX_ATTEMPTS => {
                     attempt += 1;
                     backoff(attempt);
                 }
                 other => break other,
             }
-        };
-        self.give_back(client);
-        result
+        }
     }
 }

@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Write the seed corpus of the `seatmap_parse` fuzz target:
-//! `cargo run -p eticket-alloc --example fuzz_seeds -- fuzz/corpus/seatmap_parse`.
+//! `cargo run -p eticket-alloc --example alloc_fuzz_seeds -- fuzz/corpus/seatmap_parse`.
 //!
 //! The target takes an `arbitrary` enum; its first four bytes (little-endian
 //! u32 `t`) pick the variant `(t * 3) >> 32`, and the last field of a variant
