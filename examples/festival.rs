@@ -169,20 +169,32 @@ fn main() {
         .map(|(_, c)| c.info().unwrap().chip)
         .collect();
     let mut bob = personalize("bob", None);
-    let carol_record = MemberRecord {
-        distributor: club_id,
-        member: MemberId(7001),
-        valid_until: show_time.plus(365 * DAY),
-    };
-    let mut carol = personalize("carol", Some(carol_record));
+    // Carol's membership card: the fan club registers the blank card's chip,
+    // and the center's answer is what the terminal personalizes it with.
+    let mut carol = Chip::connect(InProcessCard::from_seed(b"carol")).unwrap();
     let c = carol.info().unwrap();
     let registration = MemberRegistration {
         member: MemberId(7001),
         name: "Carol".into(),
         chip: c.chip,
+        valid_until: Some(show_time.plus(365 * DAY)),
     };
     let card = center
         .register_member(&club, "member-carol", &registration)
+        .unwrap();
+    carol
+        .personalize(&Personalization {
+            grant_keys: card
+                .grant_keys
+                .iter()
+                .map(|k| (k.id, PublicKey::from_sec1(&k.public_key).unwrap()))
+                .collect(),
+            member: Some(MemberRecord {
+                distributor: card.distributor,
+                member: card.member,
+                valid_until: card.valid_until,
+            }),
+        })
         .unwrap();
     for (name, chip) in &mut fans {
         println!("{name:<5} chip {}", chip.info().unwrap().chip);

@@ -2,7 +2,7 @@
 //! distribution policy, and sales from the distributor's own allotment, which
 //! become issuing records.
 
-use eticket_core::ids::{ChipId, DistributorId, EventId, MemberId, SeatType, TicketSerial};
+use eticket_core::ids::{ChipId, DistributorId, EventId, KeyId, MemberId, SeatType, TicketSerial};
 use eticket_core::ticket::Holder;
 use eticket_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -30,12 +30,36 @@ pub struct MemberRegistration {
     pub member: MemberId,
     /// The member's name, printed on the card.
     pub name: String,
-    /// The chip personalized for the member.
+    /// The chip of the member's card (its id from GET INFO of the blank
+    /// card, before it is personalized).
     #[serde(with = "wire::chip")]
     pub chip: ChipId,
+    /// When the membership ends; a year from registration when left out.
+    #[serde(default)]
+    pub valid_until: Option<Timestamp>,
 }
 
-/// The personalized chip card record a membership registration issues.
+/// How long a membership lasts when the registration names no end.
+pub const DEFAULT_MEMBERSHIP_SECS: u64 = 365 * 86_400;
+
+/// Most grant keys a card is personalized with (eticket-chip's
+/// `MAX_GRANT_KEYS`).
+pub const CARD_GRANT_KEYS: usize = 4;
+
+/// A grant key for a card to trust.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardGrantKey {
+    /// The key id.
+    pub id: KeyId,
+    /// The public key, uncompressed SEC1.
+    #[serde(with = "wire::hex_bytes")]
+    pub public_key: Vec<u8>,
+}
+
+/// The personalized chip card a membership registration issues (c28, c31):
+/// the ledger's record, and what the terminal writes to the card with
+/// PERSONALIZE (eticket-chip's `Personalization`): the grant keys the card
+/// trusts and the member record (distributor, member, valid until).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MembershipCard {
     /// The distributor.
@@ -49,6 +73,10 @@ pub struct MembershipCard {
     pub chip: ChipId,
     /// When.
     pub registered_at: Timestamp,
+    /// When the membership ends.
+    pub valid_until: Timestamp,
+    /// The grant keys to personalize the card with, newest first.
+    pub grant_keys: Vec<CardGrantKey>,
 }
 
 /// Which tickets a sale takes.
@@ -95,20 +123,31 @@ pub(crate) fn acting_distributor(who: &Principal) -> Result<DistributorId> {
     }
 }
 
+/// The chip of a member whose membership still runs at `now`.
 pub(crate) fn load_member_chip(
     tx: &mut dyn Tx,
     d: DistributorId,
     member: MemberId,
+    now: Timestamp,
 ) -> Result<ChipId> {
     let row = tx
         .query_opt(
-            "SELECT chip FROM members WHERE distributor = $1 AND member = $2",
+            "SELECT chip, valid_until FROM members WHERE distributor = $1 AND member = $2",
             &[Value::int(d.0), Value::int(member.0)],
         )?
         .ok_or(Error::UnknownMember {
             distributor: d,
             member,
         })?;
+    if let Some(until) = row.opt_num::<u64>(1)?.map(Timestamp) {
+        if now >= until {
+            return Err(Error::MembershipEnded {
+                distributor: d,
+                member,
+                at: until,
+            });
+        }
+    }
     wire::parse_chip(row.text(0)?)
 }
 
@@ -125,9 +164,10 @@ pub(crate) fn check_buyer(
     member: Option<MemberId>,
     quantity: u32,
     pending: u32,
+    now: Timestamp,
 ) -> Result<()> {
     if let Some(m) = member {
-        let chip = load_member_chip(tx, d, m)?;
+        let chip = load_member_chip(tx, d, m, now)?;
         if policy.kind == PolicyKind::MembersOnly && *holder != Holder::Chip(chip) {
             return Err(Error::MemberChipMismatch(m));
         }
@@ -351,8 +391,28 @@ impl Center {
         self.read(|tx| check_selected(tx, event, d))
     }
 
-    /// Register a member of the acting distributor with their personalized
-    /// chip; the answer is the membership card record.
+    /// Register a member of the acting distributor with the chip of their
+    /// card; the answer is the membership card: the record, and the grant
+    /// keys and member record the terminal personalizes the card with.
+    ///
+    /// ```
+    /// # use eticket_center::{Center, Principal};
+    /// # use eticket_center::distributor::MemberRegistration;
+    /// # use eticket_core::ids::{ChipId, DistributorId, MemberId};
+    /// let center = Center::open_in_memory()?;
+    /// center.register_distributor(&Principal::Operator, "d", DistributorId(2), "Fan Club")?;
+    /// let club = Principal::Distributor(DistributorId(2));
+    /// let reg = MemberRegistration {
+    ///     member: MemberId(7001),
+    ///     name: "Carol".into(),
+    ///     chip: ChipId([7; 16]),
+    ///     valid_until: None,
+    /// };
+    /// let card = center.register_member(&club, "member-7001", &reg)?;
+    /// assert_eq!(card.valid_until.0, card.registered_at.0 + 365 * 86_400);
+    /// assert_eq!(card.grant_keys[0].id, center.keys().grant.id());
+    /// # Ok::<(), eticket_center::Error>(())
+    /// ```
     pub fn register_member(
         &self,
         who: &Principal,
@@ -364,6 +424,10 @@ impl Center {
             return Err(Error::invalid("name", "1 to 200 characters"));
         }
         self.mutate(who, key, "register_member", reg, |tx, now| {
+            let valid_until = reg.valid_until.unwrap_or(now.plus(DEFAULT_MEMBERSHIP_SECS));
+            if valid_until <= now {
+                return Err(Error::invalid("valid_until", format!("{valid_until} has passed")));
+            }
             if tx
                 .query_opt("SELECT member FROM members WHERE distributor = $1 AND member = $2", &[Value::int(d.0), Value::int(reg.member.0)])?
                 .is_some()
@@ -377,15 +441,23 @@ impl Center {
                 return Err(Error::MemberExists { distributor: d, what: format!("chip {}", reg.chip) });
             }
             tx.execute(
-                "INSERT INTO members (distributor, member, name, chip, registered_at) VALUES ($1, $2, $3, $4, $5)",
-                &[Value::int(d.0), Value::int(reg.member.0), Value::text(reg.name.clone()), Value::text(reg.chip.to_string()), Value::u64(now.0)?],
+                "INSERT INTO members (distributor, member, name, chip, registered_at, valid_until) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[Value::int(d.0), Value::int(reg.member.0), Value::text(reg.name.clone()), Value::text(reg.chip.to_string()), Value::u64(now.0)?, Value::u64(valid_until.0)?],
             )?;
+            let grant_keys = self
+                .keys_in(tx)?
+                .grant_keys_to_install(CARD_GRANT_KEYS)
+                .into_iter()
+                .map(|(id, public)| CardGrantKey { id, public_key: public.to_uncompressed().to_vec() })
+                .collect();
             Ok(MembershipCard {
                 distributor: d,
                 member: reg.member,
                 name: reg.name.clone(),
                 chip: reg.chip,
                 registered_at: now,
+                valid_until,
+                grant_keys,
             })
         })
     }
@@ -420,7 +492,17 @@ impl Center {
                     reason: "tickets are given by the draw",
                 });
             }
-            check_buyer(tx, event, d, &policy, &req.holder, req.member, quantity, 0)?;
+            check_buyer(
+                tx,
+                event,
+                d,
+                &policy,
+                &req.holder,
+                req.member,
+                quantity,
+                0,
+                now,
+            )?;
             let tickets = match &req.seats {
                 SeatChoice::Serials(serials) => {
                     let mut sorted = serials.clone();

@@ -121,6 +121,16 @@ pub enum Error {
         /// Which (member id or chip).
         what: String,
     },
+    /// The membership ended.
+    #[error("the membership of member {member} of distributor {distributor} ended at {at}")]
+    MembershipEnded {
+        /// The distributor.
+        distributor: DistributorId,
+        /// The member.
+        member: MemberId,
+        /// When it ended.
+        at: Timestamp,
+    },
     /// The ticket must go to the member's personalized chip.
     #[error("member {0} buys for their own registered chip only")]
     MemberChipMismatch(MemberId),
@@ -269,6 +279,7 @@ impl Error {
             Error::MembershipRequired(_) => "membership_required",
             Error::UnknownMember { .. } => "unknown_member",
             Error::MemberExists { .. } => "member_exists",
+            Error::MembershipEnded { .. } => "membership_ended",
             Error::MemberChipMismatch(_) => "member_chip_mismatch",
             Error::MemberLimit { .. } => "member_limit",
             Error::PolicyRefuses { .. } => "policy_refuses",

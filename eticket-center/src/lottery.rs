@@ -436,7 +436,7 @@ impl Center {
                 Some(m) => pending_quantity(tx, event, d, "member", Value::int(m.0))?,
                 None => pending_quantity(tx, event, d, "holder", Value::text(holder_text.clone()))?,
             };
-            check_buyer(tx, event, d, &policy, &holder, app.member, app.quantity, pending)?;
+            check_buyer(tx, event, d, &policy, &holder, app.member, app.quantity, pending, now)?;
             // An application the allotment could never serve is refused now,
             // not lost at the draw.
             let available = available_count(tx, event, d, app.seat_type)?;

@@ -151,6 +151,53 @@ fn chip_commands_through_pcscd_and_vpcd() {
     );
     drop(card);
 
+    // Carol's blank card becomes a membership card of the shop: registered in
+    // the ledger for this chip, and the member record written with the keys.
+    let carol = TestChip::new(0xc3);
+    let card = insert(&carol, &reader);
+    let membership = [
+        "chip",
+        "personalize",
+        "--member-of",
+        "1",
+        "--member",
+        "7",
+        "--name",
+        "Carol",
+    ];
+    let out = ok(&db, &reader, &membership);
+    assert!(
+        out.contains(&format!(
+            "member M7 of distributor D1 registered for chip {}",
+            carol.id
+        )),
+        "{out}"
+    );
+    let out = ok(&db, &reader, &["chip", "info"]);
+    assert!(out.contains("member M7 of distributor D1 until"), "{out}");
+    let (success, out) = eticket(&db, &reader, &membership);
+    assert!(!success && out.contains("personalized already"), "{out}");
+    let (success, out) = eticket(&db, &reader, &["chip", "personalize", "--member", "7"]);
+    assert!(!success && out.contains("--member-of"), "{out}");
+    drop(card);
+    {
+        let center = Center::open_sqlite(&db).unwrap();
+        let sale = center.sell(
+            &Principal::Distributor(SHOP),
+            "carol-other-chip",
+            EVENT,
+            &SaleRequest {
+                seats: SeatChoice::BestAvailable {
+                    seat_type: None,
+                    quantity: 1,
+                },
+                holder: Holder::Chip(carol.id),
+                member: Some(eticket_core::ids::MemberId(7)),
+            },
+        );
+        assert_eq!(sale.unwrap().records.len(), 1, "the registered member buys");
+    }
+
     // No card, a reader that does not exist: clear errors.
     let (success, out) = eticket(&db, &reader, &["chip", "info", "--wait", "1"]);
     assert!(

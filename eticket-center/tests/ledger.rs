@@ -506,10 +506,34 @@ fn membership_and_limits(b: Backend) {
                 member: MemberId(10),
                 name: "Ada".into(),
                 chip: chip.id,
+                valid_until: Some(c.now_ts().plus(30 * 86_400)),
             },
         )
         .unwrap();
     assert_eq!(card.chip, chip.id);
+    // The card to write: the center's grant key, and the member record's end.
+    assert_eq!(card.valid_until, c.now_ts().plus(30 * 86_400));
+    assert_eq!(card.grant_keys.len(), 1);
+    let grant = center.keys().grant.clone();
+    assert_eq!(card.grant_keys[0].id, grant.id());
+    assert_eq!(
+        card.grant_keys[0].public_key,
+        grant.public_key().to_uncompressed().to_vec()
+    );
+    let ended = center.register_member(
+        &dist(D2),
+        "m-past",
+        &MemberRegistration {
+            member: MemberId(12),
+            name: "Past".into(),
+            chip: TestChip::new(0x63).id,
+            valid_until: Some(c.now_ts()),
+        },
+    );
+    assert!(
+        matches!(&ended, Err(e) if e.code() == "invalid_request"),
+        "{ended:?}"
+    );
     assert!(matches!(
         center.register_member(
             &dist(D2),
@@ -517,7 +541,8 @@ fn membership_and_limits(b: Backend) {
             &MemberRegistration {
                 member: MemberId(11),
                 name: "Eve".into(),
-                chip: chip.id
+                chip: chip.id,
+                valid_until: None,
             }
         ),
         Err(Error::MemberExists { .. })
@@ -569,6 +594,19 @@ fn membership_and_limits(b: Backend) {
             ..
         })
     ));
+    // After the membership ends, the member buys nothing more.
+    c.advance(30 * 86_400);
+    let late = sale("f", 1, Holder::Chip(chip.id), Some(MemberId(10)));
+    assert!(
+        matches!(
+            &late,
+            Err(Error::MembershipEnded {
+                member: MemberId(10),
+                ..
+            })
+        ),
+        "{late:?}"
+    );
 }
 
 fn hold_until(b: Backend) {
@@ -713,6 +751,7 @@ fn lottery_seat_types_limits_and_policy(b: Backend) {
                 member: MemberId(7),
                 name: "Grace".into(),
                 chip: member_chip.id,
+                valid_until: None,
             },
         )
         .unwrap();

@@ -65,8 +65,23 @@ pub enum ChipCommand {
         serial: u32,
     },
     /// Install the center's grant keys on a blank card. A card takes this
-    /// once and is locked afterwards.
-    Personalize,
+    /// once and is locked afterwards. With `--member-of`, the card becomes a
+    /// membership card (c28, c31): the member is registered with the
+    /// distributor for this chip and the member record is written with the keys.
+    Personalize {
+        /// The distributor the holder becomes a member of.
+        #[arg(long, requires_all = ["member", "name"])]
+        member_of: Option<u16>,
+        /// The member number.
+        #[arg(long, requires = "member_of")]
+        member: Option<u32>,
+        /// The member's name.
+        #[arg(long, requires = "member_of")]
+        name: Option<String>,
+        /// When the membership ends (Unix seconds); a year from now if left out.
+        #[arg(long, requires = "member_of")]
+        valid_until: Option<u64>,
+    },
 }
 
 /// `eticket transfer`: the assignor's chip in the reader signs a request to
@@ -123,12 +138,15 @@ mod imp {
 
     use eticket_chip::host::pcsc::{PcscTransport, list_readers, wait_for_card};
     use eticket_chip::host::{Chip, StoredTicket};
-    use eticket_chip::protocol::{MAX_GRANT_KEYS, Personalization};
-    use eticket_core::ids::{EventId, TicketSerial};
+    use eticket_chip::protocol::{MAX_GRANT_KEYS, MemberRecord, Personalization};
+    use eticket_core::crypto::PublicKey;
+    use eticket_core::ids::{ChipId, DistributorId, EventId, MemberId, TicketSerial};
     use eticket_core::ticket::{Place, TicketBody};
+    use eticket_core::time::Timestamp;
 
     use super::*;
     use crate::Principal;
+    use crate::distributor::{MemberRegistration, MembershipCard};
     use crate::issuance::ChipTarget;
     use crate::transfer::TransferSubmission;
 
@@ -324,20 +342,42 @@ mod imp {
                     done.slot, done.counter
                 );
             }
-            ChipCommand::Personalize => {
+            ChipCommand::Personalize {
+                member_of,
+                member,
+                name,
+                valid_until,
+            } => {
                 if info.personalized {
                     return Err(Error::Chip(format!(
                         "chip {} is personalized already (trusts grant keys {:?}) and locked",
                         info.chip, info.grant_keys
                     )));
                 }
-                let grant_keys = center.keys().grant_keys_to_install(MAX_GRANT_KEYS);
+                let (grant_keys, member) = match (member_of, member, name) {
+                    (Some(d), Some(m), Some(name)) => {
+                        let card = register_card(center, info.chip, *d, *m, name, *valid_until)?;
+                        println!(
+                            "member {} of distributor {} registered for chip {} until {}",
+                            card.member, card.distributor, card.chip, card.valid_until
+                        );
+                        let keys = card
+                            .grant_keys
+                            .iter()
+                            .map(|k| Ok((k.id, PublicKey::from_sec1(&k.public_key)?)))
+                            .collect::<Result<Vec<_>>>()?;
+                        let record = MemberRecord {
+                            distributor: card.distributor,
+                            member: card.member,
+                            valid_until: card.valid_until,
+                        };
+                        (keys, Some(record))
+                    }
+                    _ => (center.keys().grant_keys_to_install(MAX_GRANT_KEYS), None),
+                };
                 let ids: Vec<String> = grant_keys.iter().map(|k| k.0.to_string()).collect();
-                chip.personalize(&Personalization {
-                    grant_keys,
-                    member: None,
-                })
-                .map_err(chip_error)?;
+                chip.personalize(&Personalization { grant_keys, member })
+                    .map_err(chip_error)?;
                 println!(
                     "chip {} now trusts grant keys {}",
                     info.chip,
@@ -346,6 +386,30 @@ mod imp {
             }
         }
         Ok(())
+    }
+
+    /// Register a member for the card's chip as its distributor; the key is
+    /// the chip and member, so running the command again after a failed
+    /// personalization answers the same card.
+    fn register_card(
+        center: &Center,
+        chip: ChipId,
+        distributor: u16,
+        member: u32,
+        name: &str,
+        valid_until: Option<u64>,
+    ) -> Result<MembershipCard> {
+        let reg = MemberRegistration {
+            member: MemberId(member),
+            name: name.to_owned(),
+            chip,
+            valid_until: valid_until.map(Timestamp),
+        };
+        center.register_member(
+            &Principal::Distributor(DistributorId(distributor)),
+            &format!("card-{chip}-{member}"),
+            &reg,
+        )
     }
 
     pub(super) fn run_transfer(center: &Center, args: &TransferArgs) -> Result<()> {

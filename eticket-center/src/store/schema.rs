@@ -150,8 +150,10 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
     ],
     &[
         // Version 3: why a lottery application that fitted still lost (its
-        // seat type ran out), published with the draw.
+        // seat type ran out), published with the draw; membership end.
         "ALTER TABLE lottery_applications ADD COLUMN unserved TEXT",
+        // When a membership ends (NULL: registered before memberships ended).
+        "ALTER TABLE members ADD COLUMN valid_until BIGINT",
     ],
 ];
 
