@@ -21,7 +21,9 @@ use crate::store::{Ledger, Store, Tx, Value};
 use crate::{Error, Result};
 
 /// Who is acting. Services check that the principal may do what it asks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(tag = "role", content = "id", rename_all = "snake_case")]
 pub enum Principal {
     /// The operator of the center (command line): may do everything.

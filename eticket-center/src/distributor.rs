@@ -24,7 +24,7 @@ use crate::{Error, Result};
 pub const MAX_TICKETS_PER_SALE: u32 = 100;
 
 /// A membership registration: the member's personalized chip (c28, c31).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MemberRegistration {
     /// The member number, unique per distributor.
     pub member: MemberId,
@@ -33,6 +33,7 @@ pub struct MemberRegistration {
     /// The chip of the member's card (its id from GET INFO of the blank
     /// card, before it is personalized).
     #[serde(with = "wire::chip")]
+    #[schemars(with = "wire::schema::ChipHex")]
     pub chip: ChipId,
     /// When the membership ends; a year from registration when left out.
     #[serde(default)]
@@ -47,12 +48,13 @@ pub const DEFAULT_MEMBERSHIP_SECS: u64 = 365 * 86_400;
 pub const CARD_GRANT_KEYS: usize = 4;
 
 /// A grant key for a card to trust.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CardGrantKey {
     /// The key id.
     pub id: KeyId,
     /// The public key, uncompressed SEC1.
     #[serde(with = "wire::hex_bytes")]
+    #[schemars(with = "wire::schema::HexBytes")]
     pub public_key: Vec<u8>,
 }
 
@@ -60,7 +62,7 @@ pub struct CardGrantKey {
 /// the ledger's record, and what the terminal writes to the card with
 /// PERSONALIZE (eticket-chip's `Personalization`): the grant keys the card
 /// trusts and the member record (distributor, member, valid until).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MembershipCard {
     /// The distributor.
     pub distributor: DistributorId,
@@ -70,6 +72,7 @@ pub struct MembershipCard {
     pub name: String,
     /// The card's chip.
     #[serde(with = "wire::chip")]
+    #[schemars(with = "wire::schema::ChipHex")]
     pub chip: ChipId,
     /// When.
     pub registered_at: Timestamp,
@@ -80,7 +83,7 @@ pub struct MembershipCard {
 }
 
 /// Which tickets a sale takes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SeatChoice {
     /// These tickets, all or none.
@@ -97,12 +100,13 @@ pub enum SeatChoice {
 }
 
 /// A sale from a distributor's allotment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SaleRequest {
     /// Which tickets.
     pub seats: SeatChoice,
     /// Who will hold them.
     #[serde(with = "wire::holder")]
+    #[schemars(with = "wire::schema::HolderText")]
     pub holder: Holder,
     /// The member buying, when there is one.
     #[serde(default)]
@@ -110,7 +114,7 @@ pub struct SaleRequest {
 }
 
 /// The issuing records of a sale.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Sale {
     /// One per ticket.
     pub records: Vec<RecordView>,

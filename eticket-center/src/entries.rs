@@ -20,7 +20,9 @@ use crate::store::{Tx, Value};
 use crate::{Center, Error, Principal, Result};
 
 /// What an upload did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct EntryImport {
     /// Scans stored for the first time.
     pub added: u32,

@@ -18,10 +18,11 @@ use crate::wire;
 use crate::{Error, Result};
 
 /// The chip a delivery is for, as its reader or terminal sees it now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ChipTarget {
     /// The chip's id.
     #[serde(with = "wire::chip")]
+    #[schemars(with = "wire::schema::ChipHex")]
     pub chip: ChipId,
     /// The chip's current counter.
     pub counter: u32,
@@ -48,7 +49,7 @@ impl ChipTarget {
 }
 
 /// A signed ticket as issued.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IssuedTicket {
     /// The event.
     pub event: EventId,
@@ -58,9 +59,11 @@ pub struct IssuedTicket {
     pub generation: Generation,
     /// Its holder.
     #[serde(with = "wire::holder")]
+    #[schemars(with = "wire::schema::HolderText")]
     pub holder: Holder,
     /// The signed bytes (chip payload or QR content).
     #[serde(with = "wire::hex_bytes")]
+    #[schemars(with = "wire::schema::HexBytes")]
     pub ticket: Vec<u8>,
     /// When it was signed.
     pub issued_at: Timestamp,
@@ -74,12 +77,13 @@ impl IssuedTicket {
 }
 
 /// A signed grant with what it allows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GrantView {
     /// "Write" or "Delete".
     pub op: String,
     /// The chip.
     #[serde(with = "wire::chip")]
+    #[schemars(with = "wire::schema::ChipHex")]
     pub chip: ChipId,
     /// The counter it is valid at.
     pub counter: u32,
@@ -91,12 +95,13 @@ pub struct GrantView {
     pub expires: Timestamp,
     /// The signed grant.
     #[serde(with = "wire::hex_bytes")]
+    #[schemars(with = "wire::schema::HexBytes")]
     pub grant: Vec<u8>,
 }
 
 /// A ticket with the grant to write it to its chip (none for paper, or when
 /// no chip state was given).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Delivery {
     /// The ticket.
     pub ticket: IssuedTicket,
@@ -402,7 +407,7 @@ impl Center {
 pub const MAX_BATCH: usize = 1000;
 
 /// The tickets of a batch issuance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BatchIssued {
     /// One per serial, in request order.
     pub tickets: Vec<IssuedTicket>,

@@ -245,7 +245,7 @@ impl CenterKeys {
 }
 
 /// What a key rotation or retirement did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct KeyChange {
     /// The key added or retired.
     pub key: KeyId,

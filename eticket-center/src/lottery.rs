@@ -56,17 +56,18 @@ pub fn rank_key(seed: &[u8; 32], chip: &ChipId) -> [u8; 32] {
 }
 
 /// An application as the draw sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Application {
     /// The applicant's chip (one application per chip).
     #[serde(with = "wire::chip")]
+    #[schemars(with = "wire::schema::ChipHex")]
     pub chip: ChipId,
     /// Tickets asked for.
     pub quantity: u32,
 }
 
 /// An application with its rank and result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Ranked {
     /// The application.
     pub application: Application,
@@ -129,7 +130,7 @@ pub fn draw_with<E>(
 }
 
 /// How a distributor sets up its lottery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LotterySetup {
     /// Applications accepted from.
     pub opens: Timestamp,
@@ -140,7 +141,7 @@ pub struct LotterySetup {
 }
 
 /// What is public about a lottery.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LotteryAnnouncement {
     /// The event.
     pub event: EventId,
@@ -164,20 +165,22 @@ pub struct LotteryAnnouncement {
 }
 
 /// An application the draw could not serve, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Unserved {
     /// The applicant's chip.
     #[serde(with = "wire::chip")]
+    #[schemars(with = "wire::schema::ChipHex")]
     pub chip: ChipId,
     /// Why its seats could not be found.
     pub reason: String,
 }
 
 /// An application for a lottery.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LotteryApplication {
     /// The chip the tickets go to.
     #[serde(with = "wire::chip")]
+    #[schemars(with = "wire::schema::ChipHex")]
     pub chip: ChipId,
     /// The member applying, when there is one.
     #[serde(default)]
@@ -190,7 +193,7 @@ pub struct LotteryApplication {
 }
 
 /// The result of a draw.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DrawResult {
     /// The announcement with the seed revealed.
     pub announcement: LotteryAnnouncement,

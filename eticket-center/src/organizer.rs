@@ -21,7 +21,7 @@ use eticket_alloc::allotment::{Allotments, RatioOptions};
 use eticket_alloc::cell::CellId;
 
 /// What an organizer registers: the event information and a price per seat type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EventRegistration {
     /// Venue, schedule, seat types, seat master.
     pub info: EventInfo,
@@ -30,7 +30,7 @@ pub struct EventRegistration {
 }
 
 /// The answer to a registration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EventSummary {
     /// The event.
     pub event: EventId,
@@ -39,7 +39,7 @@ pub struct EventSummary {
 }
 
 /// Tickets per distributor after an allotment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AllotmentSummary {
     /// The event.
     pub event: EventId,
@@ -50,7 +50,7 @@ pub struct AllotmentSummary {
 }
 
 /// Seats chosen for a distributor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SeatSelector {
     /// One ticket by serial.
@@ -83,7 +83,7 @@ pub enum SeatSelector {
 }
 
 /// An allotment by seat selection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SeatSelection {
     /// Who gets the seats.
     pub distributor: DistributorId,
@@ -92,7 +92,7 @@ pub struct SeatSelection {
 }
 
 /// Counts per distributor and state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EventStats {
     /// The event.
     pub event: EventId,

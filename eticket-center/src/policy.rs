@@ -5,7 +5,9 @@ use eticket_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// The kind of policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PolicyKind {
     /// Anyone, in order of arrival.
@@ -37,7 +39,9 @@ impl PolicyKind {
 /// assert_eq!(p.kind, PolicyKind::MembersOnly);
 /// assert_eq!(p.hold_until, None);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct DistributionPolicy {
     /// How tickets are given out.

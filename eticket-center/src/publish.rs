@@ -13,7 +13,7 @@ use crate::wire;
 use crate::{Error, Result};
 
 /// The signed key set with the root key that verifies it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SignedKeySet {
     /// The key set's version.
     pub version: u64,
@@ -21,14 +21,16 @@ pub struct SignedKeySet {
     pub root_key_id: KeyId,
     /// The root public key (uncompressed SEC1): configure gates with it.
     #[serde(with = "wire::hex_bytes")]
+    #[schemars(with = "wire::schema::HexBytes")]
     pub root_public_key: Vec<u8>,
     /// The signed key set.
     #[serde(with = "wire::hex_bytes")]
+    #[schemars(with = "wire::schema::HexBytes")]
     pub key_set: Vec<u8>,
 }
 
 /// A signed revocation list or delta.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SignedRevocations {
     /// The event.
     pub event: EventId,
@@ -38,6 +40,7 @@ pub struct SignedRevocations {
     pub from_version: Option<u64>,
     /// The signed list or delta; empty when the gate is up to date.
     #[serde(with = "wire::hex_bytes")]
+    #[schemars(with = "wire::schema::HexBytes")]
     pub signed: Vec<u8>,
 }
 

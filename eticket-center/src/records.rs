@@ -46,7 +46,7 @@ pub(crate) fn place_from_text(s: &str) -> Result<Place> {
 }
 
 /// One ticket master entry as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TicketRow {
     /// Serial.
     pub serial: TicketSerial,
@@ -94,7 +94,7 @@ pub(crate) fn load_ticket(
 }
 
 /// An issuing record in its JSON form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RecordView {
     /// The event.
     pub event: EventId,
@@ -110,6 +110,7 @@ pub struct RecordView {
     pub member: Option<MemberId>,
     /// The holder.
     #[serde(with = "wire::holder")]
+    #[schemars(with = "wire::schema::HolderText")]
     pub holder: Holder,
     /// When.
     pub decided_at: Timestamp,

@@ -26,18 +26,20 @@ use crate::{Error, Result};
 
 /// A transfer request as submitted: the chip-signed request and the
 /// assignor chip's public key (uncompressed SEC1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TransferSubmission {
     /// The signed request bytes.
     #[serde(with = "wire::hex_bytes")]
+    #[schemars(with = "wire::schema::HexBytes")]
     pub request: Vec<u8>,
     /// The assignor chip's public key.
     #[serde(with = "wire::hex_bytes")]
+    #[schemars(with = "wire::schema::HexBytes")]
     pub assignor_public_key: Vec<u8>,
 }
 
 /// A transfer as the ledger holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TransferView {
     /// Its id: the first 16 bytes of SHA-256 over the request, hex.
     pub id: String,
@@ -49,9 +51,11 @@ pub struct TransferView {
     pub generation: Generation,
     /// The assignor chip.
     #[serde(with = "wire::chip")]
+    #[schemars(with = "wire::schema::ChipHex")]
     pub from: ChipId,
     /// The assignee chip.
     #[serde(with = "wire::chip")]
+    #[schemars(with = "wire::schema::ChipHex")]
     pub to: ChipId,
     /// When it was requested.
     pub requested_at: Timestamp,
@@ -64,7 +68,7 @@ pub struct TransferView {
 }
 
 /// A completed transfer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TransferCompletion {
     /// The transfer.
     pub transfer: TransferView,
@@ -75,13 +79,15 @@ pub struct TransferCompletion {
 }
 
 /// A cancellation by the assignor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TransferCancellation {
     /// The assignor chip's public key.
     #[serde(with = "wire::hex_bytes")]
+    #[schemars(with = "wire::schema::HexBytes")]
     pub assignor_public_key: Vec<u8>,
     /// The chip's answer to [`cancel_challenge`] (64-byte signature).
     #[serde(with = "wire::hex_bytes")]
+    #[schemars(with = "wire::schema::HexBytes")]
     pub answer: Vec<u8>,
 }
 
@@ -161,7 +167,7 @@ fn due_ids(tx: &mut dyn Tx, now: Timestamp) -> Result<Vec<String>> {
 /// What [`Center::complete_due_transfers`] did: the completions, and the
 /// transfers that could not complete with the reason (they stay pending and
 /// are tried again next time; the others are not held up by them).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DueTransfers {
     /// Transfers completed now.
     pub completed: Vec<TransferCompletion>,
@@ -170,7 +176,7 @@ pub struct DueTransfers {
 }
 
 /// A due transfer that did not complete.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FailedTransfer {
     /// The transfer.
     pub id: String,

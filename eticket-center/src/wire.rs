@@ -113,3 +113,74 @@ mod tests {
         assert!(parse_hex("x", "abc").is_err());
     }
 }
+
+/// JSON Schemas of these spellings, for `#[schemars(with = …)]`.
+pub mod schema {
+    use std::borrow::Cow;
+
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+    /// A chip id: 32 lowercase hex digits.
+    pub struct ChipHex;
+
+    impl JsonSchema for ChipHex {
+        fn inline_schema() -> bool {
+            true
+        }
+
+        fn schema_name() -> Cow<'static, str> {
+            "ChipHex".into()
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": "string",
+                "pattern": "^[0-9a-f]{32}$",
+                "description": "A chip id: 16 bytes as 32 lowercase hex digits."
+            })
+        }
+    }
+
+    /// A holder: `"paper"` or `"chip:"` and a chip id.
+    pub struct HolderText;
+
+    impl JsonSchema for HolderText {
+        fn inline_schema() -> bool {
+            true
+        }
+
+        fn schema_name() -> Cow<'static, str> {
+            "HolderText".into()
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": "string",
+                "pattern": "^(paper|chip:[0-9a-f]{32})$",
+                "description": "Who holds a ticket: \"paper\", or \"chip:\" and the chip id."
+            })
+        }
+    }
+
+    /// Bytes as lowercase hex.
+    pub struct HexBytes;
+
+    impl JsonSchema for HexBytes {
+        fn inline_schema() -> bool {
+            true
+        }
+
+        fn schema_name() -> Cow<'static, str> {
+            "HexBytes".into()
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": "string",
+                "pattern": "^([0-9a-f]{2})*$",
+                "maxLength": super::MAX_HEX_LEN,
+                "description": "Bytes as lowercase hex (signed tickets, grants, keys, lists)."
+            })
+        }
+    }
+}

@@ -399,3 +399,41 @@ async fn every_mutating_route_needs_an_idempotency_key() {
         );
     }
 }
+
+/// `components.schemas` in openapi.json are the Rust types' schemas, every
+/// reference resolves, and no body is left undescribed. After changing a body
+/// type: `ETICKET_BLESS_OPENAPI=1 cargo test -p eticket-center --test http openapi`.
+#[test]
+fn openapi_schemas_are_the_rust_types() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let generated = eticket_center::http::schemas::component_schemas();
+    let schemas = doc["components"]["schemas"].as_object_mut().unwrap();
+    if std::env::var_os("ETICKET_BLESS_OPENAPI").is_some() {
+        for (name, schema) in &generated {
+            schemas.insert(name.clone(), schema.clone());
+        }
+        std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
+        return;
+    }
+    for (name, schema) in &generated {
+        assert_eq!(
+            schemas.get(name),
+            Some(schema),
+            "openapi.json's {name} is not the Rust type's schema; regenerate with \
+             ETICKET_BLESS_OPENAPI=1 cargo test -p eticket-center --test http openapi"
+        );
+    }
+    let text = serde_json::to_string(&doc).unwrap();
+    for reference in text.split("\"#/components/schemas/").skip(1) {
+        let name = &reference[..reference.find('"').unwrap()];
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "{name} is referenced but not defined"
+        );
+    }
+    assert!(
+        !text.contains("See the Rust type"),
+        "a body schema is a stub"
+    );
+}

@@ -9,6 +9,7 @@ use crate::{Error, Result};
 
 /// One distributor's share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RatioShare {
     /// The distributor.
     pub distributor: DistributorId,
@@ -20,6 +21,7 @@ pub struct RatioShare {
 
 /// The organizer's ratios of tickets per distributor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AllotmentRatios {
     /// The shares.
     pub shares: Vec<RatioShare>,

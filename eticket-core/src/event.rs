@@ -12,6 +12,7 @@ use crate::venue::{VenueMaster, has_duplicates};
 
 /// Time and date information of an event (c3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Schedule {
     /// When the gates open.
     pub doors_open: Timestamp,
@@ -23,6 +24,7 @@ pub struct Schedule {
 
 /// Event information: venue master, schedule, seat types and seat master.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EventInfo {
     /// Its id.
     pub id: EventId,

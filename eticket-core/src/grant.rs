@@ -29,6 +29,7 @@ pub fn payload_hash(payload: &[u8]) -> [u8; 32] {
 
 /// What a grant allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum GrantOp {
     /// Write a payload into a slot.
     Write,
@@ -47,6 +48,7 @@ impl GrantOp {
 
 /// A grant's signed content.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Grant {
     /// Write or delete.
     pub op: GrantOp,

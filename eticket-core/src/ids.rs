@@ -9,6 +9,7 @@ macro_rules! numeric_id {
     ($(#[$doc:meta])* $name:ident($inner:ty), $prefix:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
         #[serde(transparent)]
         pub struct $name(pub $inner);
 
@@ -87,6 +88,7 @@ pub const CHIP_ID_LEN: usize = 16;
 /// SHA-256 over a domain tag and the chip's uncompressed SEC1 public key, so a
 /// chip cannot claim an id without holding the matching private key.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ChipId(pub [u8; CHIP_ID_LEN]);
 
 impl ChipId {

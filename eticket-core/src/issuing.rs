@@ -10,6 +10,7 @@ use crate::{Error, Result};
 
 /// A distributor's decision to give a ticket to someone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IssuingRecord {
     /// The event.
     pub event: EventId,

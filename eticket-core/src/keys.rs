@@ -15,6 +15,7 @@ use crate::{Error, Result};
 
 /// What a key may sign.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum KeyPurpose {
     /// Ticket payloads.
     Tickets,
@@ -26,6 +27,7 @@ pub enum KeyPurpose {
 
 /// Which events a key may sign for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum KeyScope {
     /// Any event.
     AllEvents,
@@ -182,6 +184,7 @@ pub struct KeySet {
 pub const MAX_KEY_SET_LEN: usize = 64 * 1024;
 
 #[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct WireEntry<'a> {
     id: KeyId,
     #[serde(borrow)]
@@ -194,6 +197,7 @@ struct WireEntry<'a> {
 }
 
 #[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct WireSet<'a> {
     version: u64,
     #[serde(borrow)]

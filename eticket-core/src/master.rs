@@ -14,6 +14,7 @@ use crate::{Error, Result};
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct Price(pub u64);
 
@@ -26,6 +27,7 @@ pub struct Price(pub u64);
 ///                                                                └─revoke───▶ Revoked
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum TicketState {
     /// Inside an allotment, nobody has it.
     Available,
@@ -79,6 +81,7 @@ impl TicketState {
 
 /// One sellable ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TicketEntry {
     /// Its serial, unique in the event.
     pub serial: TicketSerial,
@@ -113,6 +116,7 @@ impl TicketEntry {
 
 /// The ticket master of one event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TicketMaster {
     /// The event.
     pub event: EventId,

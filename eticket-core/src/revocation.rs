@@ -19,6 +19,7 @@ pub const MAX_LIST_LEN: usize = MAX_ENTRIES * 8 + 128;
 
 /// One revoked ticket generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Revoked {
     /// The ticket.
     pub serial: TicketSerial,
@@ -28,6 +29,7 @@ pub struct Revoked {
 
 /// An event's revocation list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RevocationList {
     /// The event.
     pub event: EventId,
@@ -40,6 +42,7 @@ pub struct RevocationList {
 
 /// The entries added between two versions of a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RevocationDelta {
     /// The event.
     pub event: EventId,

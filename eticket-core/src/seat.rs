@@ -8,6 +8,7 @@ use crate::ids::{AreaId, BlockId, GateId, SeatType};
 
 /// One reserved seat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Seat {
     /// The block it is in.
     pub block: BlockId,
@@ -21,6 +22,7 @@ pub struct Seat {
 
 /// A standing or general-admission area.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Area {
     /// Its id.
     pub id: AreaId,
@@ -38,6 +40,7 @@ pub struct Area {
 
 /// A named seat type of an event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SeatTypeInfo {
     /// Its code.
     pub id: SeatType,
@@ -47,6 +50,7 @@ pub struct SeatTypeInfo {
 
 /// The seat master: all seats and areas of an event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SeatMaster {
     /// Reserved seats.
     pub seats: Vec<Seat>,

@@ -21,6 +21,7 @@ pub const MAX_TICKET_LEN: usize = 144;
 
 /// Where the ticket lets its holder be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Place {
     /// A reserved seat.
     Seat {
@@ -37,6 +38,7 @@ pub enum Place {
 
 /// Who holds the ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Holder {
     /// Printed on paper (c20): no chip; the first admission wins.
     Paper,
@@ -46,6 +48,7 @@ pub enum Holder {
 
 /// Ticket flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "u8", into = "u8")]
 pub struct Flags(u8);
 
@@ -95,6 +98,7 @@ impl From<Flags> for u8 {
 
 /// The signed content of a ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TicketBody {
     /// The event it admits to.
     pub event: EventId,

@@ -20,6 +20,7 @@ pub const MAX_TRANSFER_REQUEST_LEN: usize = 192;
 
 /// What the assignor's chip signs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TransferRequest {
     /// The event.
     pub event: EventId,

@@ -9,6 +9,7 @@ use crate::ids::{BlockId, GateId};
 
 /// An entrance gate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Gate {
     /// Its id.
     pub id: GateId,
@@ -18,6 +19,7 @@ pub struct Gate {
 
 /// A block (section) of seats, reached through one gate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Block {
     /// Its id.
     pub id: BlockId,
@@ -66,6 +68,7 @@ impl core::fmt::Display for RowLabel<'_> {
 
 /// The venue master: the event location (c3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VenueMaster {
     /// Venue name.
     pub name: String,

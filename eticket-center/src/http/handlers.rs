@@ -175,7 +175,7 @@ pub async fn event_info(State(c): Shared, headers: HeaderMap, p: PathR<EventId>)
 }
 
 /// Body of `POST /v1/events/{event}/distributors`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SelectDistributor {
     /// The distributor.
     pub distributor: DistributorId,
@@ -293,7 +293,7 @@ pub async fn draw_lottery(State(c): Shared, headers: HeaderMap, p: PathR<EventId
 }
 
 /// Body of `POST …/issue`.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueBody {
     /// The chip to produce a write grant for.
@@ -320,7 +320,7 @@ pub async fn issue(
 }
 
 /// Body of `POST /v1/events/{event}/issuance`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchIssueBody {
     /// The tickets to issue (1 to 1000, each once).
@@ -388,7 +388,7 @@ pub async fn revoke(
 }
 
 /// Query of `GET /v1/events/{event}/revocations`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Since {
     /// The version the gate has; absent for the full list.
     pub since: Option<u64>,

@@ -18,6 +18,7 @@
 mod error;
 mod handlers;
 pub mod page;
+pub mod schemas;
 
 use std::sync::Arc;
 

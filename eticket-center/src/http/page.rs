@@ -99,7 +99,7 @@ async fn style() -> Response {
 }
 
 /// One seat type as the page draws it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PageSeatType {
     /// Its id.
     pub id: u16,
@@ -110,7 +110,7 @@ pub struct PageSeatType {
 }
 
 /// One distributor selected for the event.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PageDistributor {
     /// Its id.
     pub id: u16,
@@ -121,7 +121,7 @@ pub struct PageDistributor {
 }
 
 /// One block.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PageBlock {
     /// Its id.
     pub id: u16,
@@ -131,7 +131,7 @@ pub struct PageBlock {
 
 /// The seat cells in column form (one entry per cell in every vector), which
 /// keeps a 100,000-seat map near 2 MB of JSON.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PageCells {
     /// Grid column.
     pub x: Vec<i32>,
@@ -152,7 +152,7 @@ pub struct PageCells {
 }
 
 /// The answer of `GET /v1/events/{event}/seat-map`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PageSeatMap {
     /// The event.
     pub event: EventId,
@@ -171,7 +171,7 @@ pub struct PageSeatMap {
 }
 
 /// One seat of `POST /v1/events/{event}/allotments/seats`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SeatOwner {
     /// Block.
     pub block: BlockId,
@@ -184,14 +184,14 @@ pub struct SeatOwner {
 }
 
 /// Body of `POST /v1/events/{event}/allotments/seats`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SeatOwners {
     /// The seats and their new distributors.
     pub seats: Vec<SeatOwner>,
 }
 
 /// The answer of `POST /v1/events/{event}/allotments/seats`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SeatOwnersDone {
     /// Seats set.
     pub changed: usize,

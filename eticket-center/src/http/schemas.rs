@@ -1,0 +1,66 @@
+//! The JSON Schemas of the API's request and response bodies, generated from
+//! the Rust types with schemars. `components.schemas` in `openapi.json` holds
+//! exactly these (plus the hand-written `Error`, `Holder`, `Empty`, `Health`,
+//! `Version` and `EntryStatistics`); a test keeps the file equal to them.
+//!
+//! ```
+//! let schemas = eticket_center::http::schemas::component_schemas();
+//! assert_eq!(schemas["ChipTarget"]["required"][0], "chip");
+//! ```
+
+use schemars::generate::SchemaSettings;
+use serde_json::{Map, Value};
+
+use super::{handlers, page};
+use crate::{distributor, entries, issuance, lottery, organizer, policy, publish, transfer};
+
+/// The component schemas by name, with references between them as
+/// `#/components/schemas/<name>` (OpenAPI 3.1, JSON Schema 2020-12).
+pub fn component_schemas() -> Map<String, Value> {
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+        .into_generator();
+    macro_rules! add {
+        ($($t:ty),* $(,)?) => { $( generator.subschema_for::<$t>(); )* };
+    }
+    add!(
+        eticket_core::allotment::AllotmentRatios,
+        eticket_core::event::EventInfo,
+        organizer::AllotmentSummary,
+        organizer::EventRegistration,
+        organizer::EventStats,
+        organizer::EventSummary,
+        organizer::SeatSelection,
+        policy::DistributionPolicy,
+        distributor::SaleRequest,
+        distributor::Sale,
+        distributor::MemberRegistration,
+        distributor::MembershipCard,
+        lottery::LotterySetup,
+        lottery::LotteryApplication,
+        lottery::LotteryAnnouncement,
+        lottery::DrawResult,
+        issuance::ChipTarget,
+        issuance::IssuedTicket,
+        issuance::GrantView,
+        issuance::Delivery,
+        issuance::BatchIssued,
+        publish::SignedKeySet,
+        publish::SignedRevocations,
+        transfer::TransferSubmission,
+        transfer::TransferCancellation,
+        transfer::TransferView,
+        transfer::TransferCompletion,
+        entries::EntryImport,
+        handlers::SelectDistributor,
+        handlers::IssueBody,
+        handlers::BatchIssueBody,
+        page::PageSeatMap,
+        page::SeatOwners,
+        page::SeatOwnersDone,
+    );
+    generator.take_definitions(true)
+}
