@@ -126,9 +126,17 @@ impl Center {
     }
 
     /// The center's keys as this process last loaded them (public halves go
-    /// into key sets; see [`rotate_key`](Self::rotate_key)).
+    /// into key sets; see [`rotate_key`](Self::rotate_key)). Every signing
+    /// path reloads them when another process changed them; use
+    /// [`current_keys`](Self::current_keys) to look at them outside one.
     pub fn keys(&self) -> Arc<CenterKeys> {
         self.keys.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The center's keys as the ledger holds them now, reloaded when another
+    /// center process rotated, prepared or retired a key since.
+    pub fn current_keys(&self) -> Result<Arc<CenterKeys>> {
+        self.read(|tx| self.keys_in(tx))
     }
 
     /// The configuration.

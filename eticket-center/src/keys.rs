@@ -47,6 +47,9 @@ pub struct CenterKeys {
     /// Every grant key not retired, oldest first (chips personalized before a
     /// rotation trust only the older ones).
     grants: Vec<SigningKeyPair>,
+    /// The grant key prepared for the next rotation: installed on new cards
+    /// so they keep working after it, not signing yet.
+    prepared: Option<SigningKeyPair>,
     entries: Vec<KeyEntry>,
     version: u64,
 }
@@ -141,17 +144,27 @@ impl CenterKeys {
     pub(crate) fn load(tx: &mut dyn Tx) -> Result<Self> {
         let version = stored_version(tx)?;
         let rows = tx.query(
-            "SELECT id, purpose, secret, not_before, not_after, retired FROM center_keys ORDER BY id",
+            "SELECT id, purpose, secret, not_before, not_after, retired, prepared FROM center_keys ORDER BY id",
             &[],
         )?;
-        // The newest key of each purpose that is not retired signs.
+        // The newest key of each purpose that is not retired (nor prepared) signs.
         let mut found: [Option<SigningKeyPair>; 4] = [None, None, None, None];
         let mut grants = Vec::new();
+        let mut prepared = None;
         let mut entries = Vec::new();
         for row in rows {
             let id = KeyId(row.num(0)?);
             let key = SigningKeyPair::from_secret_bytes(id, row.blob(2)?)?;
             let purpose = purpose_from_name(id, row.text(1)?)?;
+            if row.int(6)? != 0 && row.int(5)? == 0 {
+                if purpose != Some(KeyPurpose::Grants) {
+                    return Err(Error::corrupt(format!(
+                        "key {id}: only grant keys are prepared"
+                    )));
+                }
+                prepared = Some(key);
+                continue;
+            }
             let slot = match purpose {
                 Some(KeyPurpose::Tickets) => 0,
                 Some(KeyPurpose::Grants) => 1,
@@ -188,6 +201,7 @@ impl CenterKeys {
             list,
             root,
             grants,
+            prepared,
             entries,
             version,
         })
@@ -214,18 +228,24 @@ impl CenterKeys {
             })
     }
 
-    /// The grant keys a chip personalized now should trust: every grant key
-    /// not retired, newest first, at most `max`.
+    /// The grant keys a chip personalized now should trust: the prepared
+    /// grant key (if any), then every grant key not retired, newest first, at
+    /// most `max`.
     pub fn grant_keys_to_install(
         &self,
         max: usize,
     ) -> Vec<(KeyId, eticket_core::crypto::PublicKey)> {
-        self.grants
+        self.prepared
             .iter()
-            .rev()
+            .chain(self.grants.iter().rev())
             .take(max)
             .map(|k| (k.id(), k.public_key()))
             .collect()
+    }
+
+    /// The grant key prepared for the next rotation, if any.
+    pub fn prepared_grant_key(&self) -> Option<KeyId> {
+        self.prepared.as_ref().map(SigningKeyPair::id)
     }
 
     /// The key set version these keys make.
@@ -297,27 +317,26 @@ impl Center {
                 KeyPurpose::Grants => previous.grant.id(),
                 KeyPurpose::Lists => previous.list.id(),
             };
-            let top = tx
-                .query_opt("SELECT MAX(id) FROM center_keys", &[])?
-                .map(|r| r.num::<u16>(0))
-                .transpose()?
-                .unwrap_or(0);
-            let id = KeyId(
-                top.checked_add(1)
-                    .ok_or_else(|| Error::invalid("key", "no key ids left"))?,
-            );
-            let new = SigningKeyPair::generate(id, &mut OsRng);
-            tx.execute(
-                "INSERT INTO center_keys (id, purpose, secret, not_before, not_after, retired)
-                 VALUES ($1, $2, $3, $4, $5, 0)",
-                &[
-                    Value::int(id.0),
-                    Value::text(purpose_of(purpose)),
-                    Value::Blob(new.secret().to_bytes().to_vec()),
-                    Value::u64(now.minus(CLOCK_SKEW_SECS).0)?,
-                    Value::u64(now.plus(KEY_LIFETIME_SECS).0)?,
-                ],
-            )?;
+            let prepared = match purpose {
+                KeyPurpose::Grants => self.keys_in(tx)?.prepared_grant_key(),
+                _ => None,
+            };
+            let id = match prepared {
+                // The prepared grant key, already on the cards made since,
+                // starts signing.
+                Some(id) => {
+                    tx.execute(
+                        "UPDATE center_keys SET prepared = 0, not_before = $2, not_after = $3 WHERE id = $1",
+                        &[
+                            Value::int(id.0),
+                            Value::u64(now.minus(CLOCK_SKEW_SECS).0)?,
+                            Value::u64(now.plus(KEY_LIFETIME_SECS).0)?,
+                        ],
+                    )?;
+                    id
+                }
+                None => insert_key(tx, purpose, now, false)?,
+            };
             let version = stored_version(tx)?
                 .checked_add(1)
                 .ok_or_else(|| Error::corrupt("meta.key_set_version is at its maximum"))?;
@@ -326,6 +345,51 @@ impl Center {
                 key: id,
                 purpose: purpose_of(purpose).to_owned(),
                 previous: Some(previous),
+                key_set_version: version,
+            })
+        })?;
+        self.refresh_keys()?;
+        Ok(change)
+    }
+
+    /// Prepare the next grant key before a grant-key rotation: cards
+    /// personalized from now on trust it besides the current one
+    /// ([`CenterKeys::grant_keys_to_install`]), so when
+    /// [`rotate_key`](Self::rotate_key) makes it the signing grant key and the
+    /// old one is later retired, those cards keep working. It does not sign
+    /// and is not in the key set until then. One at a time. Operator only.
+    ///
+    /// ```
+    /// # use eticket_center::{Center, Principal};
+    /// # use eticket_core::keys::KeyPurpose;
+    /// let center = Center::open_in_memory()?;
+    /// let op = Principal::Operator;
+    /// let next = center.prepare_grant_key(&op, "prepare-1")?;
+    /// let install: Vec<_> = center.keys().grant_keys_to_install(4).iter().map(|k| k.0).collect();
+    /// assert_eq!(install, vec![next.key, center.keys().grant.id()]);
+    /// let rotated = center.rotate_key(&op, "rotate-1", KeyPurpose::Grants)?;
+    /// assert_eq!(rotated.key, next.key);
+    /// # Ok::<(), eticket_center::Error>(())
+    /// ```
+    pub fn prepare_grant_key(&self, who: &Principal, key: &str) -> Result<KeyChange> {
+        only_operator(who)?;
+        let change = self.mutate(who, key, "prepare_grant_key", &(), |tx, now| {
+            let keys = self.keys_in(tx)?;
+            if let Some(id) = keys.prepared_grant_key() {
+                return Err(Error::invalid(
+                    "key",
+                    format!("grant key {id} is prepared already; rotate the grant key to it first"),
+                ));
+            }
+            let id = insert_key(tx, KeyPurpose::Grants, now, true)?;
+            let version = stored_version(tx)?
+                .checked_add(1)
+                .ok_or_else(|| Error::corrupt("meta.key_set_version is at its maximum"))?;
+            store_version(tx, version)?;
+            Ok(KeyChange {
+                key: id,
+                purpose: purpose_of(KeyPurpose::Grants).to_owned(),
+                previous: Some(keys.grant.id()),
                 key_set_version: version,
             })
         })?;
@@ -369,7 +433,7 @@ impl Center {
                 ));
             }
             tx.execute(
-                "UPDATE center_keys SET retired = 1 WHERE id = $1",
+                "UPDATE center_keys SET retired = 1, prepared = 0 WHERE id = $1",
                 &[Value::int(id.0)],
             )?;
             let version = stored_version(tx)?
@@ -390,6 +454,38 @@ impl Center {
     fn refresh_keys(&self) -> Result<()> {
         self.read(|tx| self.keys_in(tx).map(drop))
     }
+}
+
+/// Store a new key for `purpose` under the next free id.
+fn insert_key(
+    tx: &mut dyn Tx,
+    purpose: KeyPurpose,
+    now: Timestamp,
+    prepared: bool,
+) -> Result<KeyId> {
+    let top = tx
+        .query_opt("SELECT MAX(id) FROM center_keys", &[])?
+        .map(|r| r.num::<u16>(0))
+        .transpose()?
+        .unwrap_or(0);
+    let id = KeyId(
+        top.checked_add(1)
+            .ok_or_else(|| Error::invalid("key", "no key ids left"))?,
+    );
+    let new = SigningKeyPair::generate(id, &mut OsRng);
+    tx.execute(
+        "INSERT INTO center_keys (id, purpose, secret, not_before, not_after, retired, prepared)
+         VALUES ($1, $2, $3, $4, $5, 0, $6)",
+        &[
+            Value::int(id.0),
+            Value::text(purpose_of(purpose)),
+            Value::Blob(new.secret().to_bytes().to_vec()),
+            Value::u64(now.minus(CLOCK_SKEW_SECS).0)?,
+            Value::u64(now.plus(KEY_LIFETIME_SECS).0)?,
+            Value::int(i64::from(prepared)),
+        ],
+    )?;
+    Ok(id)
 }
 
 fn only_operator(who: &Principal) -> Result<()> {

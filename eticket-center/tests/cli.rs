@@ -112,6 +112,25 @@ fn key_rotation_commands() {
     assert!(keys.contains("    1  tickets   retired"), "{keys}");
     let exported: serde_json::Value = serde_json::from_str(&ok(&db, &["export-key-set"])).unwrap();
     assert_eq!(exported["version"], 3);
+    // A grant key prepared ahead, then rotated to.
+    let prepared: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["prepare-grant-key"])).unwrap();
+    let prepared_id = prepared["key"].as_u64().unwrap();
+    let keys = ok(&db, &["keys"]);
+    assert!(
+        keys.contains(&format!("{prepared_id:>5}  grants    prepared")),
+        "{keys}"
+    );
+    let (success, _, err) = eticket(&db, &["prepare-grant-key"]);
+    assert!(!success && err.contains("prepared already"), "{err}");
+    let rotated: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["rotate-key", "--purpose", "grants"])).unwrap();
+    assert_eq!(rotated["key"], prepared_id);
+    let keys = ok(&db, &["keys"]);
+    assert!(
+        keys.contains(&format!("{prepared_id:>5}  grants    signing")),
+        "{keys}"
+    );
 }
 
 #[test]

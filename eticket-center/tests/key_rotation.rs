@@ -257,6 +257,111 @@ fn rotation(backend: Backend) {
     assert!(err.to_string().contains("needs a new card"), "{err}");
 }
 
+/// A grant key prepared ahead: cards personalized before the grant rotation
+/// trust it, so they keep taking grants after the rotation and after the old
+/// grant key is retired, where a card made before any preparation needs
+/// replacing.
+fn prepared_grant_key(backend: Backend) {
+    let clock = clock();
+    let center = backend.center(&clock);
+    let other = backend.center(&clock);
+    common::sold_paper(&center, 1);
+    let prepared = center.prepare_grant_key(&OP, "prepare").unwrap();
+    assert_eq!(center.prepare_grant_key(&OP, "prepare").unwrap(), prepared);
+    let again = center.prepare_grant_key(&OP, "prepare-again");
+    assert!(
+        matches!(&again, Err(e) if e.to_string().contains("prepared already")),
+        "{again:?}"
+    );
+    assert!(matches!(
+        center.prepare_grant_key(&ORG, "org"),
+        Err(Error::Forbidden(_))
+    ));
+    // Not signing, not published; installed first on new cards, also by the
+    // other process.
+    let keys = center.key_set_signed(&OP).unwrap();
+    let set = KeySet::from_signed_bytes(
+        &keys.key_set,
+        keys.root_key_id,
+        &eticket_core::crypto::PublicKey::from_sec1(&keys.root_public_key).unwrap(),
+    )
+    .unwrap();
+    assert!(set.get(prepared.key).is_err());
+    let install = other.current_keys().unwrap().grant_keys_to_install(4);
+    assert_eq!(
+        install.iter().map(|k| k.0).collect::<Vec<_>>(),
+        vec![prepared.key, KeyId(2)]
+    );
+    let mut early = card(b"early", install);
+    let mut old = card(b"old", vec![install_of(&center, KeyId(2))]);
+    let write = |chip: &mut Chip<InProcessCard>, name: &str, slot: u8| {
+        let info = chip.info().unwrap();
+        let req = SaleRequest {
+            seats: SeatChoice::BestAvailable {
+                seat_type: None,
+                quantity: 1,
+            },
+            holder: Holder::Chip(info.chip),
+            member: None,
+        };
+        let serial = center
+            .sell(
+                &Principal::Distributor(SHOP),
+                &format!("sale-{name}"),
+                EVENT,
+                &req,
+            )
+            .unwrap()
+            .records[0]
+            .serial;
+        let target = ChipTarget {
+            chip: info.chip,
+            counter: info.counter,
+            slot,
+            grant_keys: info.grant_keys,
+        };
+        let delivery = other
+            .issue(
+                &Principal::Distributor(SHOP),
+                &format!("issue-{name}"),
+                EVENT,
+                serial,
+                Some(target),
+            )
+            .map_err(|e| e.to_string())?;
+        let grant = delivery.grant.unwrap().grant;
+        chip.write(&grant, &delivery.ticket.ticket).unwrap();
+        Ok::<KeyId, String>(key_id(&grant))
+    };
+    // Before the rotation both cards get grants from key 2.
+    assert_eq!(write(&mut early, "early-1", 0), Ok(KeyId(2)));
+    assert_eq!(write(&mut old, "old-1", 0), Ok(KeyId(2)));
+    // The rotation makes the prepared key the grant key; after key 2 is
+    // retired the early card still takes grants, the old one needs a new card.
+    let rotated = center
+        .rotate_key(&OP, "rotate-g", KeyPurpose::Grants)
+        .unwrap();
+    assert_eq!(rotated.key, prepared.key);
+    assert_eq!(other.current_keys().unwrap().prepared_grant_key(), None);
+    center.retire_key(&OP, "retire-2", KeyId(2)).unwrap();
+    assert_eq!(write(&mut early, "early-2", 1), Ok(prepared.key));
+    let refused = write(&mut old, "old-2", 1).unwrap_err();
+    assert!(refused.contains("needs a new card"), "{refused}");
+}
+
+/// The public half of one of the center's keys, as a card installs it.
+fn install_of(
+    center: &eticket_center::Center,
+    id: KeyId,
+) -> (KeyId, eticket_core::crypto::PublicKey) {
+    center
+        .keys()
+        .grant_keys_to_install(4)
+        .into_iter()
+        .find(|k| k.0 == id)
+        .unwrap()
+}
+
 fn card(
     seed: &[u8],
     grant_keys: Vec<(KeyId, eticket_core::crypto::PublicKey)>,
@@ -281,4 +386,4 @@ macro_rules! suite {
     };
 }
 
-suite!(rotation);
+suite!(rotation, prepared_grant_key);

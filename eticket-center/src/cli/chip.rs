@@ -373,7 +373,10 @@ mod imp {
                         };
                         (keys, Some(record))
                     }
-                    _ => (center.keys().grant_keys_to_install(MAX_GRANT_KEYS), None),
+                    _ => (
+                        center.current_keys()?.grant_keys_to_install(MAX_GRANT_KEYS),
+                        None,
+                    ),
                 };
                 let ids: Vec<String> = grant_keys.iter().map(|k| k.0.to_string()).collect();
                 chip.personalize(&Personalization { grant_keys, member })

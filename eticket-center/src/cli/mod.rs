@@ -187,6 +187,10 @@ pub enum Command {
         #[arg(long)]
         id: u16,
     },
+    /// Prepare the next grant key: cards personalized from now on trust it,
+    /// so they keep working after the next grant-key rotation (which makes it
+    /// the signing grant key) and the old key's retirement.
+    PrepareGrantKey,
     /// List the center's keys with purpose, validity and state.
     Keys,
     /// A chip in a PC/SC reader: info, read, write, delete, personalize
@@ -367,6 +371,7 @@ pub fn run(cli: Cli) -> Result<()> {
             print(&center.rotate_key(&op, &key, purpose)?)?;
         }
         Command::RetireKey { id } => print(&center.retire_key(&op, &key, KeyId(*id))?)?,
+        Command::PrepareGrantKey => print(&center.prepare_grant_key(&op, &key)?)?,
         Command::Keys => {
             let keys = center.key_set_signed(&op).map(|_| center.keys())?;
             println!("key set version {}", keys.version());
@@ -385,6 +390,12 @@ pub fn run(cli: Cli) -> Result<()> {
                     state,
                     k.not_before,
                     k.not_after
+                );
+            }
+            if let Some(id) = keys.prepared_grant_key() {
+                println!(
+                    "{:>5}  grants    prepared   installed on new cards; signs after the next grant rotation",
+                    id.0
                 );
             }
             println!("{:>5}  root      signs key sets", keys.root.id().0);
