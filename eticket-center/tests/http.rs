@@ -80,23 +80,24 @@ impl Api {
         key: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
         if let Some(k) = key {
             req = req.header("Idempotency-Key", k);
         }
-        if let Some(b) = body {
-            req = req.json(&b);
+        if let Some(b) = &body {
+            req = req.json(b);
         }
         let resp = req.send().await.unwrap();
         let status = resp.status();
         let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        conforms(&method, path, status, body.as_ref(), &value);
+        (status, value)
     }
 
     async fn post(&self, path: &str, token: &str, key: &str, body: Value) -> (StatusCode, Value) {
@@ -397,6 +398,57 @@ async fn every_mutating_route_needs_an_idempotency_key() {
             (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             "{path}: {v}"
         );
+    }
+}
+
+/// Every exchange in these tests is checked against openapi.json: a request
+/// the server accepted must match the operation's request body schema, and
+/// its answer the operation's 200 response schema; an error must be the
+/// `Error` schema.
+fn conforms(method: &Method, path: &str, status: StatusCode, sent: Option<&Value>, got: &Value) {
+    use std::sync::OnceLock;
+    static DOC: OnceLock<Value> = OnceLock::new();
+    let doc = DOC.get_or_init(|| serde_json::from_str(include_str!("../openapi.json")).unwrap());
+    let path = path.split('?').next().unwrap();
+    let segments: Vec<&str> = path.split('/').collect();
+    let Some((template, item)) = doc["paths"].as_object().unwrap().iter().find(|(t, item)| {
+        let ts: Vec<&str> = t.split('/').collect();
+        ts.len() == segments.len()
+            && ts
+                .iter()
+                .zip(&segments)
+                .all(|(t, s)| t.starts_with('{') || t == s)
+            && item.get(method.as_str().to_lowercase()).is_some()
+    }) else {
+        return; // an unknown route or method: the 404/405 tests look at those
+    };
+    let op = &item[method.as_str().to_lowercase()];
+    let check = |schema: &Value, instance: &Value, what: &str| {
+        let mut root = schema.clone();
+        root["components"] = doc["components"].clone();
+        let validator = jsonschema::validator_for(&root).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(instance)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{method} {template}: the {what} does not match openapi.json: {errors:?}\n{instance}"
+        );
+    };
+    if status.is_success() {
+        if let Some(sent) = sent {
+            let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+            if !schema.is_null() {
+                check(schema, sent, "request body");
+            }
+        }
+        let schema = &op["responses"]["200"]["content"]["application/json"]["schema"];
+        if !schema.is_null() {
+            check(schema, got, "answer");
+        }
+    } else {
+        check(&json!({"$ref": "#/components/schemas/Error"}), got, "error");
     }
 }
 
