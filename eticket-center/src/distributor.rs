@@ -76,9 +76,15 @@ pub struct MembershipCard {
     pub chip: ChipId,
     /// When.
     pub registered_at: Timestamp,
-    /// When the membership ends.
+    /// When the membership ends (answers stored before memberships ended
+    /// read back as 0: no end).
+    #[serde(default)]
     pub valid_until: Timestamp,
-    /// The grant keys to personalize the card with, newest first.
+    /// The grant keys to personalize the card with, newest first, as of the
+    /// registration. A terminal that personalizes the card later (or retries)
+    /// should take the center's current ones: a retried registration returns
+    /// this first answer.
+    #[serde(default)]
     pub grant_keys: Vec<CardGrantKey>,
 }
 

@@ -2,7 +2,8 @@
 //! that signs the key set gates and hosts trust. Generated once when a ledger
 //! is first opened, stored in the ledger (`center_keys`), loaded on every open.
 //!
-//! Keys rotate: [`Center::rotate_key`] adds a new key for a purpose, which
+//! Keys rotate: [`Center::rotate_key`] adds a new key for a purpose (or
+//! promotes the grant key [`Center::prepare_grant_key`] made ahead), which
 //! signs from then on, while the old one stays in the key set so what it
 //! signed keeps verifying; [`Center::retire_key`] later marks the old key
 //! retired, and gates that sync the new key set refuse what it signed. Each
@@ -295,9 +296,11 @@ impl Center {
         Ok(fresh)
     }
 
-    /// Add a new key for `purpose`; it signs from now on. The previous key
-    /// stays in the key set, so what it signed keeps verifying until
-    /// [`retire_key`](Self::retire_key). Operator only.
+    /// Add a new key for `purpose`; it signs from now on. For grants, the key
+    /// made by [`prepare_grant_key`](Self::prepare_grant_key) is promoted
+    /// instead when there is one. The previous key stays in the key set, so
+    /// what it signed keeps verifying until [`retire_key`](Self::retire_key).
+    /// Operator only.
     ///
     /// ```
     /// # use eticket_center::{Center, Principal};

@@ -3,8 +3,12 @@
 //! a random seed by publishing its SHA-256; after the window closes, the draw
 //! reveals the seed. Each application's rank is SHA-256 over the seed and the
 //! applicant's chip id; applications win in rank order while seats remain.
-//! [`draw`] is the whole rule, so anyone with the published seed and the
-//! published applications recomputes the result.
+//! [`draw_with`] is the whole rule: an application that fits in the seats
+//! left but whose seats the center cannot find (its seat type ran out in the
+//! allotment) loses with a published reason. Anyone with the published seed,
+//! applications and reasons recomputes the ranking and the winners; the
+//! reasons themselves are the center's word about its allotment. With no
+//! such reasons, [`draw`] is the same rule.
 //!
 //! ```
 //! use eticket_center::lottery::{draw, seed_hash, Application};
@@ -429,6 +433,9 @@ impl Center {
             let (ann, _) = load_announcement(tx, event, d)?;
             if now < ann.setup.opens || now >= ann.setup.closes {
                 return Err(lottery_error(event, d, format!("applications are accepted from {} until {}", ann.setup.opens, ann.setup.closes)));
+            }
+            if app.quantity > ann.setup.seats {
+                return Err(lottery_error(event, d, format!("the lottery gives out {} tickets; {} asked for", ann.setup.seats, app.quantity)));
             }
             let holder = Holder::Chip(app.chip);
             let holder_text = wire::holder_to_string(&holder);

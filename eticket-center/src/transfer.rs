@@ -435,11 +435,25 @@ impl Center {
                 .transaction(&mut |tx| self.complete_in(tx, &id, now))
             {
                 Ok(done) => out.completed.push(done),
-                Err(e) => out.failed.push(FailedTransfer {
-                    id,
-                    code: e.code().to_owned(),
-                    message: e.to_string(),
-                }),
+                Err(e) => {
+                    // A transfer whose generation is no longer valid (its
+                    // ticket was revoked, e.g. by a center from before
+                    // revocation cancelled transfers) can never complete:
+                    // cancel it, so it is reported once, not every sweep.
+                    if matches!(e, Error::TransferStale(_)) {
+                        self.ledger.transaction(&mut |tx| {
+                            tx.execute(
+                                "UPDATE transfers SET state = 'cancelled', finished_at = $1 WHERE id = $2 AND state = 'pending'",
+                                &[Value::u64(now.0)?, Value::text(id.clone())],
+                            )
+                        })?;
+                    }
+                    out.failed.push(FailedTransfer {
+                        id,
+                        code: e.code().to_owned(),
+                        message: e.to_string(),
+                    });
+                }
             }
         }
         Ok(out)

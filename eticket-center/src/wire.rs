@@ -135,8 +135,8 @@ pub mod schema {
         fn json_schema(_: &mut SchemaGenerator) -> Schema {
             json_schema!({
                 "type": "string",
-                "pattern": "^[0-9a-f]{32}$",
-                "description": "A chip id: 16 bytes as 32 lowercase hex digits."
+                "pattern": "^[0-9a-fA-F]{32}$",
+                "description": "A chip id: 16 bytes as 32 hex digits (answers use lowercase)."
             })
         }
     }
@@ -156,7 +156,7 @@ pub mod schema {
         fn json_schema(_: &mut SchemaGenerator) -> Schema {
             json_schema!({
                 "type": "string",
-                "pattern": "^(paper|chip:[0-9a-f]{32})$",
+                "pattern": "^(paper|chip:[0-9a-fA-F]{32})$",
                 "description": "Who holds a ticket: \"paper\", or \"chip:\" and the chip id."
             })
         }
@@ -177,9 +177,9 @@ pub mod schema {
         fn json_schema(_: &mut SchemaGenerator) -> Schema {
             json_schema!({
                 "type": "string",
-                "pattern": "^([0-9a-f]{2})*$",
+                "pattern": "^([0-9a-fA-F]{2})*$",
                 "maxLength": super::MAX_HEX_LEN,
-                "description": "Bytes as lowercase hex (signed tickets, grants, keys, lists)."
+                "description": "Bytes as hex (signed tickets, grants, keys, lists; answers use lowercase)."
             })
         }
     }

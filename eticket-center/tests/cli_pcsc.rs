@@ -123,7 +123,10 @@ fn chip_commands_through_pcscd_and_vpcd() {
     );
     assert!(out.contains("\"state\": \"pending\""), "{out}");
     let done = ok(&db, &reader, &["complete-transfers"]);
-    assert!(done.contains("completed"), "{done}");
+    assert!(
+        done.contains("\"state\": \"completed\"") && done.contains("\"failed\": []"),
+        "{done}"
+    );
     let out = ok(&db, &reader, &["chip", "read"]);
     assert!(
         out.contains("old generation: generation 1 is valid"),

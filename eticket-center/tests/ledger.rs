@@ -12,6 +12,7 @@ use eticket_center::issuance::ChipTarget;
 use eticket_center::lottery::{self, LotteryApplication, LotterySetup};
 use eticket_center::organizer::{EventRegistration, SeatSelection, SeatSelector};
 use eticket_center::policy::{DistributionPolicy, PolicyKind};
+use eticket_center::store::Store;
 use eticket_center::transfer::{TransferCancellation, TransferSubmission, cancel_challenge};
 use eticket_center::{Center, Error, Principal};
 use eticket_core::allotment::{AllotmentRatios, RatioShare};
@@ -791,6 +792,11 @@ fn lottery_seat_types_limits_and_policy(b: Backend) {
     // D2's allotment (serials 66-130) has no category A seat and 40 of
     // category B: an application the allotment could never serve is refused
     // up front; two of 21 category B seats each fit on their own.
+    let too_many = apply("66", TestChip::new(0xA5).id, None, 66, None);
+    assert!(
+        matches!(&too_many, Err(Error::Lottery { reason, .. }) if reason.contains("gives out 65")),
+        "{too_many:?}"
+    );
     let never = apply(
         "cat-a",
         TestChip::new(0xA4).id,
@@ -1191,11 +1197,54 @@ fn transfer_of_a_revoked_ticket(backend: Backend) {
         .revoke_ticket(&ORG, "revoke", EVENT, w.serial)
         .unwrap();
     assert_eq!(w.center.transfer(&relay, &t.id).unwrap().state, "cancelled");
+    // A third ticket whose generation a center from before that change
+    // revoked without cancelling its pending transfer: the sweep reports it
+    // once, cancels it, and completes the others all the same.
+    let serial3 = buy(&w.center, D1, "b3", 1, Holder::Chip(w.a.id)).unwrap()[0];
+    let issued3 = w
+        .center
+        .issue(&dist(D1), "i3", EVENT, serial3, None)
+        .unwrap();
+    let req3 = TransferRequest {
+        serial: serial3,
+        ticket_hash: eticket_core::grant::payload_hash(&issued3.ticket.ticket),
+        ..TransferRequest::peek(&w.request).unwrap()
+    };
+    let sub3 = TransferSubmission {
+        request: req3.sign(&w.a.secret).unwrap(),
+        assignor_public_key: w.a.public(),
+    };
+    let t3 = w.center.request_transfer(&relay, "t3", &sub3).unwrap();
+    w.center
+        .ledger()
+        .transaction(&mut |tx| {
+            tx.execute(
+                "UPDATE issued SET status = 'revoked' WHERE event = $1 AND serial = $2",
+                &[
+                    eticket_center::store::Value::int(EVENT.0),
+                    eticket_center::store::Value::int(serial3.0),
+                ],
+            )
+        })
+        .unwrap();
     w.clock.advance(w.center.config().cooling_off_secs);
     let due = w.center.complete_due_transfers().unwrap();
-    assert!(due.failed.is_empty(), "{:?}", due.failed);
     assert_eq!(due.completed.len(), 1);
     assert_eq!(due.completed[0].transfer.id, t2.id);
+    assert_eq!(due.failed.len(), 1, "{:?}", due.failed);
+    assert_eq!(
+        (due.failed[0].id.as_str(), due.failed[0].code.as_str()),
+        (t3.id.as_str(), "transfer_stale")
+    );
+    assert_eq!(
+        w.center.transfer(&relay, &t3.id).unwrap().state,
+        "cancelled"
+    );
+    let again = w.center.complete_due_transfers().unwrap();
+    assert!(
+        again.completed.is_empty() && again.failed.is_empty(),
+        "{again:?}"
+    );
     assert_eq!(
         w.center.issued_ticket(EVENT, w.serial).unwrap(),
         None,
@@ -1223,7 +1272,7 @@ fn sale_crash(backend: Backend) {
 }
 
 /// Eight buyers, each on its own center and connection, race for the last
-/// ten seats of distributor 1's allotment, three at a time.
+/// ten seats of distributor 1's allotment with three one-seat purchases each.
 fn concurrent_last_seats(backend: Backend) {
     let c = clock();
     let center = backend.center(&c);

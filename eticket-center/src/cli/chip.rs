@@ -139,7 +139,6 @@ mod imp {
     use eticket_chip::host::pcsc::{PcscTransport, list_readers, wait_for_card};
     use eticket_chip::host::{Chip, StoredTicket};
     use eticket_chip::protocol::{MAX_GRANT_KEYS, MemberRecord, Personalization};
-    use eticket_core::crypto::PublicKey;
     use eticket_core::ids::{ChipId, DistributorId, EventId, MemberId, TicketSerial};
     use eticket_core::ticket::{Place, TicketBody};
     use eticket_core::time::Timestamp;
@@ -361,11 +360,9 @@ mod imp {
                             "member {} of distributor {} registered for chip {} until {}",
                             card.member, card.distributor, card.chip, card.valid_until
                         );
-                        let keys = card
-                            .grant_keys
-                            .iter()
-                            .map(|k| Ok((k.id, PublicKey::from_sec1(&k.public_key)?)))
-                            .collect::<Result<Vec<_>>>()?;
+                        // The keys as they are now, not as stored with a
+                        // registration this command may be retrying.
+                        let keys = center.current_keys()?.grant_keys_to_install(MAX_GRANT_KEYS);
                         let record = MemberRecord {
                             distributor: card.distributor,
                             member: card.member,

@@ -173,8 +173,9 @@ pub enum Command {
     },
     /// Complete transfers whose cooling-off period has ended.
     CompleteTransfers,
-    /// Add a new key for a purpose; it signs from now on, the old one keeps
-    /// verifying until retired. Gates pick it up with the next key set.
+    /// Add a new key for a purpose (for grants: promote the prepared grant key
+    /// if there is one); it signs from now on, the old one keeps verifying
+    /// until retired. Gates pick it up with the next key set.
     RotateKey {
         /// Which key.
         #[arg(long, value_enum)]
@@ -361,7 +362,20 @@ pub fn run(cli: Cli) -> Result<()> {
             let serial = eticket_core::ids::TicketSerial(*serial);
             print(&center.issue(&op, &key, EventId(*event), serial, target)?)?;
         }
-        Command::CompleteTransfers => print(&center.complete_due_transfers()?)?,
+        Command::CompleteTransfers => {
+            let due = center.complete_due_transfers()?;
+            print(&due)?;
+            if !due.failed.is_empty() {
+                return Err(Error::invalid(
+                    "transfers",
+                    format!(
+                        "{} of {} due transfers did not complete (see \"failed\")",
+                        due.failed.len(),
+                        due.failed.len() + due.completed.len()
+                    ),
+                ));
+            }
+        }
         Command::RotateKey { purpose } => {
             let purpose = match purpose {
                 Purpose::Tickets => KeyPurpose::Tickets,
@@ -423,7 +437,9 @@ fn serve(center: Center, listen: &str, interval: u64) -> Result<()> {
         println!("listening on http://{addr}");
         let background = center.clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(interval.max(1)));
+            // The first sweep one period after start, not at once.
+            let period = std::time::Duration::from_secs(interval.max(1));
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
             loop {
                 tick.tick().await;
                 let c = background.clone();

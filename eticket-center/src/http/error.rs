@@ -54,6 +54,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         Forbidden(_)
         | NotInAllotment { .. }
         | MembershipRequired(_)
+        | MembershipEnded { .. }
         | MemberChipMismatch(_)
         | PolicyRefuses { .. } => StatusCode::FORBIDDEN,
         UnknownEvent(_)

@@ -391,6 +391,7 @@ pub fn set_seat_owners(
     }
     let request = (event, seats);
     c.mutate(who, key, "allot_seats", &request, |tx, _now| {
+        crate::organizer::check_organizer(tx, who, event)?;
         let mut serials = HashMap::new();
         for row in tx.query(
             "SELECT place, serial FROM tickets WHERE event = $1",

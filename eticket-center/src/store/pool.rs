@@ -72,7 +72,8 @@ impl<C> Pool<C> {
                         self.max,
                         self.wait.as_secs()
                     ),
-                    retryable: false,
+                    // Transient: the HTTP answer is 503, try again later.
+                    retryable: true,
                 });
             }
             state = self
