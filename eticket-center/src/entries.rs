@@ -57,7 +57,9 @@ impl Center {
     /// the batch is stored.
     ///
     /// The answer is also stored under the caller's idempotency `key`; a retry
-    /// with it returns the first answer.
+    /// with it returns the first answer. Every unit of an event uploads as the
+    /// same gate principal, so a unit's keys should name the unit (e.g. the
+    /// unit and the batch's cursor range).
     pub fn import_entries(
         &self,
         who: &Principal,
