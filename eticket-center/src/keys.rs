@@ -70,6 +70,15 @@ pub(crate) fn stored_version(tx: &mut dyn Tx) -> Result<u64> {
     }
 }
 
+/// Store the next key set version and return it.
+fn bump_version(tx: &mut dyn Tx) -> Result<u64> {
+    let version = stored_version(tx)?
+        .checked_add(1)
+        .ok_or_else(|| Error::corrupt("meta.key_set_version is at its maximum"))?;
+    store_version(tx, version)?;
+    Ok(version)
+}
+
 fn store_version(tx: &mut dyn Tx, version: u64) -> Result<()> {
     tx.execute("DELETE FROM meta WHERE name = 'key_set_version'", &[])?;
     tx.execute(
@@ -340,10 +349,7 @@ impl Center {
                 }
                 None => insert_key(tx, purpose, now, false)?,
             };
-            let version = stored_version(tx)?
-                .checked_add(1)
-                .ok_or_else(|| Error::corrupt("meta.key_set_version is at its maximum"))?;
-            store_version(tx, version)?;
+            let version = bump_version(tx)?;
             Ok(KeyChange {
                 key: id,
                 purpose: purpose_of(purpose).to_owned(),
@@ -385,10 +391,7 @@ impl Center {
                 ));
             }
             let id = insert_key(tx, KeyPurpose::Grants, now, true)?;
-            let version = stored_version(tx)?
-                .checked_add(1)
-                .ok_or_else(|| Error::corrupt("meta.key_set_version is at its maximum"))?;
-            store_version(tx, version)?;
+            let version = bump_version(tx)?;
             Ok(KeyChange {
                 key: id,
                 purpose: purpose_of(KeyPurpose::Grants).to_owned(),
@@ -439,10 +442,7 @@ impl Center {
                 "UPDATE center_keys SET retired = 1, prepared = 0 WHERE id = $1",
                 &[Value::int(id.0)],
             )?;
-            let version = stored_version(tx)?
-                .checked_add(1)
-                .ok_or_else(|| Error::corrupt("meta.key_set_version is at its maximum"))?;
-            store_version(tx, version)?;
+            let version = bump_version(tx)?;
             Ok(KeyChange {
                 key: id,
                 purpose: purpose_of(purpose).to_owned(),

@@ -10,8 +10,8 @@ mod common;
 use common::{Backend, ORG, SHOP, clock};
 use eticket_center::clock::Clock;
 use eticket_center::distributor::{SaleRequest, SeatChoice};
-use eticket_center::issuance::ChipTarget;
-use eticket_center::{Error, Principal};
+use eticket_center::issuance::{ChipTarget, Delivery};
+use eticket_center::{Center, Error, Principal};
 use eticket_chip::host::{Chip, InProcessCard};
 use eticket_chip::protocol::Personalization;
 use eticket_core::admission::Reason;
@@ -182,40 +182,7 @@ fn rotation(backend: Backend) {
         ("old", &mut old_card, KeyId(2)),
         ("new", &mut new_card, g.key),
     ] {
-        let info = chip.info().unwrap();
-        let req = SaleRequest {
-            seats: SeatChoice::BestAvailable {
-                seat_type: None,
-                quantity: 1,
-            },
-            holder: Holder::Chip(info.chip),
-            member: None,
-        };
-        let serial = other
-            .sell(
-                &Principal::Distributor(SHOP),
-                &format!("sale-{name}"),
-                EVENT,
-                &req,
-            )
-            .unwrap()
-            .records[0]
-            .serial;
-        let target = ChipTarget {
-            chip: info.chip,
-            counter: info.counter,
-            slot: 0,
-            grant_keys: info.grant_keys.clone(),
-        };
-        let delivery = other
-            .issue(
-                &Principal::Distributor(SHOP),
-                &format!("issue-{name}"),
-                EVENT,
-                serial,
-                Some(target),
-            )
-            .unwrap();
+        let delivery = sell_and_issue(&other, &other, chip, name, 0).unwrap();
         assert_eq!(key_id(&delivery.ticket.ticket), new_key);
         let grant = delivery.grant.unwrap().grant;
         assert_eq!(key_id(&grant), expected, "{name} card");
@@ -225,13 +192,20 @@ fn rotation(backend: Backend) {
     // Once key 2 is retired the old card cannot be written any more, with an
     // error that says so.
     center.retire_key(&OP, "retire-2", KeyId(2)).unwrap();
-    let info = old_card.info().unwrap();
-    let target = ChipTarget {
-        chip: info.chip,
-        counter: info.counter,
-        slot: 1,
-        grant_keys: info.grant_keys,
-    };
+    let err = sell_and_issue(&center, &other, &mut old_card, "old-again", 1).unwrap_err();
+    assert!(err.to_string().contains("needs a new card"), "{err}");
+}
+
+/// One seat sold by `seller` for the card, then issued by `issuer` with a
+/// write grant for the card as its GET INFO shows it now.
+fn sell_and_issue(
+    seller: &Center,
+    issuer: &Center,
+    card: &mut Chip<InProcessCard>,
+    name: &str,
+    slot: u8,
+) -> Result<Delivery, Error> {
+    let info = card.info().unwrap();
     let req = SaleRequest {
         seats: SeatChoice::BestAvailable {
             seat_type: None,
@@ -240,21 +214,18 @@ fn rotation(backend: Backend) {
         holder: Holder::Chip(info.chip),
         member: None,
     };
-    let serial = center
-        .sell(&Principal::Distributor(SHOP), "sale-old-again", EVENT, &req)
-        .unwrap()
+    let shop = Principal::Distributor(SHOP);
+    let serial = seller
+        .sell(&shop, &format!("sale-{name}"), EVENT, &req)?
         .records[0]
         .serial;
-    let err = other
-        .issue(
-            &Principal::Distributor(SHOP),
-            "issue-old-again",
-            EVENT,
-            serial,
-            Some(target),
-        )
-        .unwrap_err();
-    assert!(err.to_string().contains("needs a new card"), "{err}");
+    let target = ChipTarget {
+        chip: info.chip,
+        counter: info.counter,
+        slot,
+        grant_keys: info.grant_keys,
+    };
+    issuer.issue(&shop, &format!("issue-{name}"), EVENT, serial, Some(target))
 }
 
 /// A grant key prepared ahead: cards personalized before the grant rotation
@@ -295,40 +266,8 @@ fn prepared_grant_key(backend: Backend) {
     let mut early = card(b"early", install);
     let mut old = card(b"old", vec![install_of(&center, KeyId(2))]);
     let write = |chip: &mut Chip<InProcessCard>, name: &str, slot: u8| {
-        let info = chip.info().unwrap();
-        let req = SaleRequest {
-            seats: SeatChoice::BestAvailable {
-                seat_type: None,
-                quantity: 1,
-            },
-            holder: Holder::Chip(info.chip),
-            member: None,
-        };
-        let serial = center
-            .sell(
-                &Principal::Distributor(SHOP),
-                &format!("sale-{name}"),
-                EVENT,
-                &req,
-            )
-            .unwrap()
-            .records[0]
-            .serial;
-        let target = ChipTarget {
-            chip: info.chip,
-            counter: info.counter,
-            slot,
-            grant_keys: info.grant_keys,
-        };
-        let delivery = other
-            .issue(
-                &Principal::Distributor(SHOP),
-                &format!("issue-{name}"),
-                EVENT,
-                serial,
-                Some(target),
-            )
-            .map_err(|e| e.to_string())?;
+        let delivery =
+            sell_and_issue(&center, &other, chip, name, slot).map_err(|e| e.to_string())?;
         let grant = delivery.grant.unwrap().grant;
         chip.write(&grant, &delivery.ticket.ticket).unwrap();
         Ok::<KeyId, String>(key_id(&grant))

@@ -1177,22 +1177,29 @@ fn transfer_of_a_revoked_ticket(backend: Backend) {
         assignor_public_key: w.a.public(),
     };
     let t = w.center.request_transfer(&relay, "t", &sub).unwrap();
-    // A second ticket of the same assignor, transferred too.
-    let serial2 = buy(&w.center, D1, "b2", 1, Holder::Chip(w.a.id)).unwrap()[0];
-    let issued2 = w
-        .center
-        .issue(&dist(D1), "i2", EVENT, serial2, None)
-        .unwrap();
-    let req2 = TransferRequest {
-        serial: serial2,
-        ticket_hash: eticket_core::grant::payload_hash(&issued2.ticket.ticket),
-        ..TransferRequest::peek(&w.request).unwrap()
+    // Another ticket of the same assignor, bought, issued and transferred.
+    let another = |name: &str| {
+        let serial = buy(&w.center, D1, &format!("b{name}"), 1, Holder::Chip(w.a.id)).unwrap()[0];
+        let issued = w
+            .center
+            .issue(&dist(D1), &format!("i{name}"), EVENT, serial, None)
+            .unwrap();
+        let req = TransferRequest {
+            serial,
+            ticket_hash: eticket_core::grant::payload_hash(&issued.ticket.ticket),
+            ..TransferRequest::peek(&w.request).unwrap()
+        };
+        let sub = TransferSubmission {
+            request: req.sign(&w.a.secret).unwrap(),
+            assignor_public_key: w.a.public(),
+        };
+        let t = w
+            .center
+            .request_transfer(&relay, &format!("t{name}"), &sub)
+            .unwrap();
+        (serial, t)
     };
-    let sub2 = TransferSubmission {
-        request: req2.sign(&w.a.secret).unwrap(),
-        assignor_public_key: w.a.public(),
-    };
-    let t2 = w.center.request_transfer(&relay, "t2", &sub2).unwrap();
+    let (_, t2) = another("2");
     w.center
         .revoke_ticket(&ORG, "revoke", EVENT, w.serial)
         .unwrap();
@@ -1200,21 +1207,7 @@ fn transfer_of_a_revoked_ticket(backend: Backend) {
     // A third ticket whose generation a center from before that change
     // revoked without cancelling its pending transfer: the sweep reports it
     // once, cancels it, and completes the others all the same.
-    let serial3 = buy(&w.center, D1, "b3", 1, Holder::Chip(w.a.id)).unwrap()[0];
-    let issued3 = w
-        .center
-        .issue(&dist(D1), "i3", EVENT, serial3, None)
-        .unwrap();
-    let req3 = TransferRequest {
-        serial: serial3,
-        ticket_hash: eticket_core::grant::payload_hash(&issued3.ticket.ticket),
-        ..TransferRequest::peek(&w.request).unwrap()
-    };
-    let sub3 = TransferSubmission {
-        request: req3.sign(&w.a.secret).unwrap(),
-        assignor_public_key: w.a.public(),
-    };
-    let t3 = w.center.request_transfer(&relay, "t3", &sub3).unwrap();
+    let (serial3, t3) = another("3");
     w.center
         .ledger()
         .transaction(&mut |tx| {

@@ -94,7 +94,8 @@ pub(super) fn idem(headers: &HeaderMap) -> std::result::Result<String, ApiError>
     Ok(key.to_owned())
 }
 
-fn bearer(headers: &HeaderMap) -> Result<String> {
+/// The bearer token of a request.
+pub(super) fn bearer(headers: &HeaderMap) -> Result<String> {
     let value = headers
         .get(header::AUTHORIZATION)
         .ok_or(Error::Unauthorized)?;
@@ -104,7 +105,8 @@ fn bearer(headers: &HeaderMap) -> Result<String> {
         .ok_or(Error::Unauthorized)
 }
 
-async fn blocking<T: Send + 'static>(
+/// Run ledger work on the blocking pool; a failed task is a 500.
+pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T> + Send + 'static,
 ) -> std::result::Result<T, ApiError> {
     match tokio::task::spawn_blocking(f).await {

@@ -42,7 +42,7 @@ use eticket_core::ids::{BlockId, DistributorId, EventId, TicketSerial};
 use eticket_core::ticket::Place;
 use serde::{Deserialize, Serialize};
 
-use super::handlers::idem;
+use super::handlers::{bearer, blocking, idem};
 use super::{ApiError, MAX_BODY_BYTES, parse_json};
 use crate::store::{Store, Value};
 use crate::{Center, Error, Principal, Result};
@@ -195,30 +195,6 @@ pub struct SeatOwners {
 pub struct SeatOwnersDone {
     /// Seats set.
     pub changed: usize,
-}
-
-fn bearer(headers: &HeaderMap) -> Result<String> {
-    let text = headers
-        .get(header::AUTHORIZATION)
-        .ok_or(Error::Unauthorized)?
-        .to_str()
-        .map_err(|_| Error::Unauthorized)?;
-    text.strip_prefix("Bearer ")
-        .map(|t| t.trim().to_owned())
-        .ok_or(Error::Unauthorized)
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> std::result::Result<T, ApiError> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(r) => r.map_err(ApiError::from),
-        Err(e) => Err(ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            format!("the request task failed: {e}"),
-        )),
-    }
 }
 
 /// The event's organizer (or the operator), else an error: the center's own
