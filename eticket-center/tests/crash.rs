@@ -105,6 +105,50 @@ async fn post_keyed(
     Some(v)
 }
 
+/// Send every request at once and SIGKILL the center as soon as `after` of
+/// them were answered; the answers in request order (`None`: cut off).
+fn fire_and_kill<F>(
+    rt: &tokio::runtime::Runtime,
+    server: Server,
+    after: usize,
+    requests: Vec<F>,
+) -> Vec<Option<Value>>
+where
+    F: std::future::Future<Output = Option<Value>> + Send + 'static,
+{
+    rt.block_on(async {
+        let answered = Arc::new(AtomicUsize::new(0));
+        let seen = answered.clone();
+        let killer = tokio::spawn(async move {
+            while seen.load(Ordering::SeqCst) < after {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            drop(server);
+        });
+        let handles: Vec<_> = requests
+            .into_iter()
+            .map(|fut| {
+                let answered = answered.clone();
+                tokio::spawn(async move {
+                    let v = fut.await;
+                    if v.is_some() {
+                        answered.fetch_add(1, Ordering::SeqCst);
+                    }
+                    v
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for h in handles {
+            out.push(h.await.unwrap());
+        }
+        // Fewer answers than `after`: stop waiting (the server goes with it).
+        killer.abort();
+        let _ = killer.await;
+        out
+    })
+}
+
 /// One client request and its idempotent identity.
 #[derive(Clone)]
 enum Req {
@@ -384,35 +428,8 @@ fn kill_9_during_sales_issuance_and_transfers() {
         )
     };
     let (child, base) = serve(&db);
-    let first_completions: Vec<Option<Value>> = rt.block_on(async {
-        let answered = Arc::new(AtomicUsize::new(0));
-        let seen = answered.clone();
-        let killer = tokio::spawn(async move {
-            while seen.load(Ordering::SeqCst) < 2 {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-            drop(child);
-        });
-        let handles: Vec<_> = ids
-            .iter()
-            .map(|id| {
-                let (fut, answered) = (complete(base.clone(), id), answered.clone());
-                tokio::spawn(async move {
-                    let v = fut.await;
-                    if v.is_some() {
-                        answered.fetch_add(1, Ordering::SeqCst);
-                    }
-                    v
-                })
-            })
-            .collect();
-        let mut out = Vec::new();
-        for h in handles {
-            out.push(h.await.unwrap());
-        }
-        killer.await.unwrap();
-        out
-    });
+    let completions = ids.iter().map(|id| complete(base.clone(), id)).collect();
+    let first_completions = fire_and_kill(&rt, child, 2, completions);
     let answered = first_completions.iter().filter(|v| v.is_some()).count();
     assert!(answered < ids.len(), "the kill interrupted no transfer");
     // On disk before any retry: every transfer done or not begun, never half.
@@ -537,36 +554,12 @@ fn kill_9_during_batch_issuance() {
     };
     // Fire every batch at once and SIGKILL after the second answer.
     let (child, base) = serve(&db);
-    let first: Vec<Option<Value>> = rt.block_on(async {
-        let answered = Arc::new(AtomicUsize::new(0));
-        let seen = answered.clone();
-        let killer = tokio::spawn(async move {
-            while seen.load(Ordering::SeqCst) < 2 {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-            drop(child);
-        });
-        let handles: Vec<_> = batches
-            .iter()
-            .enumerate()
-            .map(|(i, serials)| {
-                let (fut, answered) = (issue(base.clone(), i, serials), answered.clone());
-                tokio::spawn(async move {
-                    let v = fut.await;
-                    if v.is_some() {
-                        answered.fetch_add(1, Ordering::SeqCst);
-                    }
-                    v
-                })
-            })
-            .collect();
-        let mut out = Vec::new();
-        for h in handles {
-            out.push(h.await.unwrap());
-        }
-        killer.await.unwrap();
-        out
-    });
+    let requests = batches
+        .iter()
+        .enumerate()
+        .map(|(i, serials)| issue(base.clone(), i, serials))
+        .collect();
+    let first = fire_and_kill(&rt, child, 2, requests);
     assert!(
         first.iter().any(Option::is_none),
         "the kill interrupted no batch"
