@@ -361,8 +361,10 @@ fn main() {
                 None,
             )
             .unwrap();
-        let issued = center.paper_ticket(&terminal, id, r.serial).unwrap();
-        let signed = issued.signed().unwrap();
+        let print = center
+            .print_paper_ticket(&terminal, &format!("print-{}", r.serial), id, r.serial)
+            .unwrap();
+        let signed = print.ticket.signed().unwrap();
         let printed = PaperTicket::new(&signed, &event).unwrap();
         let path = out.join(format!("paper-{}.svg", r.serial.0));
         std::fs::write(&path, printed.to_svg()).unwrap();

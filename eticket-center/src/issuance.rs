@@ -310,13 +310,20 @@ impl Center {
         Ok(Delivery { ticket, grant })
     }
 
-    /// The signed bytes of a paper ticket, for a store terminal to print (c20).
-    pub fn paper_ticket(
+    /// Print a paper ticket (c20): its signed bytes, and which copy this is.
+    /// Every print is recorded. A paper ticket is a bearer ticket, so a store
+    /// terminal prints only the first copy; a reprint (a lost ticket) comes
+    /// from the distributor that sold it or the operator, and the gates'
+    /// single entry still admits only one of the copies. The answer is stored
+    /// under the idempotency `key`, so a terminal whose answer was lost gets
+    /// the same copy again instead of a refusal.
+    pub fn print_paper_ticket(
         &self,
         who: &Principal,
+        key: &str,
         event: EventId,
         serial: TicketSerial,
-    ) -> Result<IssuedTicket> {
+    ) -> Result<PaperPrint> {
         if !matches!(
             who,
             Principal::Distributor(_) | Principal::Terminal(_) | Principal::Operator
@@ -325,30 +332,44 @@ impl Center {
                 "only distributors and terminals print tickets".into(),
             ));
         }
-        let ticket = self
-            .read(|tx| valid_issued(tx, event, serial))?
-            .ok_or(Error::NotIssued {
+        self.mutate(who, key, "print_paper", &(event, serial), |tx, now| {
+            sold_record(tx, who, event, serial)?;
+            let ticket = valid_issued(tx, event, serial)?.ok_or(Error::NotIssued {
                 event,
                 serial,
                 what: "issued",
             })?;
-        if ticket.holder != Holder::Paper {
-            return Err(Error::invalid(
-                "holder",
-                format!("ticket {serial} of event {event} is for a chip, not paper"),
-            ));
-        }
-        if let Principal::Distributor(d) = who {
-            let record = self.issuing_record(event, serial)?;
-            if record.map(|r| r.distributor) != Some(*d) {
-                return Err(Error::NotInAllotment {
-                    event,
-                    serial,
-                    distributor: *d,
-                });
+            if ticket.holder != Holder::Paper {
+                return Err(Error::invalid(
+                    "holder",
+                    format!("ticket {serial} of event {event} is for a chip, not paper"),
+                ));
             }
-        }
-        Ok(ticket)
+            let last = tx
+                .query_opt(
+                    "SELECT copy, printed_at FROM paper_prints WHERE event = $1 AND serial = $2 ORDER BY copy DESC LIMIT 1",
+                    &[Value::int(event.0), Value::int(serial.0)],
+                )?
+                .map(|r| Ok::<_, Error>((r.num::<u32>(0)?, Timestamp(r.num(1)?))))
+                .transpose()?;
+            if let (Principal::Terminal(_), Some((_, at))) = (who, last) {
+                return Err(Error::Forbidden(format!(
+                    "ticket {serial} of event {event} was printed at {at}; a reprint comes from the distributor that sold it"
+                )));
+            }
+            let copy = last.map_or(1, |(c, _)| c.saturating_add(1));
+            tx.execute(
+                "INSERT INTO paper_prints (event, serial, copy, principal, printed_at) VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    Value::int(event.0),
+                    Value::int(serial.0),
+                    Value::int(copy),
+                    Value::text(who.label()),
+                    Value::u64(now.0)?,
+                ],
+            )?;
+            Ok(PaperPrint { ticket: ticket.clone(), copy })
+        })
     }
 
     /// A delete grant for a chip that holds an old (transferred or revoked)
@@ -401,6 +422,15 @@ impl Center {
     ) -> Result<Option<IssuedTicket>> {
         self.read(|tx| valid_issued(tx, event, serial))
     }
+}
+
+/// A printed paper ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PaperPrint {
+    /// The ticket to print.
+    pub ticket: IssuedTicket,
+    /// Which copy this is: 1 for the first print, more for reprints.
+    pub copy: u32,
 }
 
 /// Most tickets one batch issuance may hold.

@@ -251,6 +251,48 @@ async fn distributors_stay_in_their_allotment_and_terminals_do_not_issue() {
         )
         .await;
     assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "holder_mismatch"));
+    // A paper ticket: the terminal prints the first copy (a lost answer gets
+    // the same copy back) and no second one; the seller reprints.
+    let (s, v) = api
+        .post(
+            "/v1/events/2026/sales",
+            &api.d1,
+            "paper",
+            json!({"seats": {"serials": [2]}, "holder": "paper"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = api
+        .post("/v1/events/2026/tickets/2/issue", &api.d1, "i2", json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let print = |token: &str, key: &str| {
+        let (token, key) = (token.to_owned(), key.to_owned());
+        let api = &api;
+        async move {
+            api.call(
+                Method::POST,
+                "/v1/events/2026/tickets/2/paper",
+                Some(&token),
+                Some(&key),
+                None,
+            )
+            .await
+        }
+    };
+    let (s, first) = print(&api.terminal, "p1").await;
+    assert_eq!((s, &first["copy"]), (StatusCode::OK, &json!(1)), "{first}");
+    assert_eq!(print(&api.terminal, "p1").await, (StatusCode::OK, first));
+    let (s, v) = print(&api.terminal, "p2").await;
+    assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "forbidden"), "{v}");
+    let (s, v) = print(&api.d2, "p3").await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::FORBIDDEN, "not_in_allotment"),
+        "{v}"
+    );
+    let (s, v) = print(&api.d1, "p4").await;
+    assert_eq!((s, &v["copy"]), (StatusCode::OK, &json!(2)), "{v}");
     // Distributors cannot manage the event.
     let (s, v) = api.get("/v1/events/2026/stats", &api.d1).await;
     assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "forbidden"));
@@ -385,7 +427,7 @@ async fn every_mutating_route_needs_an_idempotency_key() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 18, "mutating routes checked");
+    assert_eq!(checked, 19, "mutating routes checked");
     // A known route with a method it does not take: a JSON error too.
     for (method, path) in [
         (Method::GET, "/v1/transfers"),

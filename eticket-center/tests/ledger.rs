@@ -257,10 +257,33 @@ fn sale_issue_deliver(b: Backend) {
     center
         .issue(&dist(D1), "issue-paper", EVENT, paper, None)
         .unwrap();
+    let terminal = Principal::Terminal(3);
     let p = center
-        .paper_ticket(&Principal::Terminal(3), EVENT, paper)
+        .print_paper_ticket(&terminal, "print", EVENT, paper)
         .unwrap();
-    assert_eq!(p.holder, Holder::Paper);
+    assert_eq!((p.ticket.holder, p.copy), (Holder::Paper, 1));
+    // A lost answer: the same key gets the same copy. A second print by a
+    // terminal is refused; the seller reprints, and only the seller.
+    assert_eq!(
+        center
+            .print_paper_ticket(&terminal, "print", EVENT, paper)
+            .unwrap(),
+        p
+    );
+    let again = center.print_paper_ticket(&Principal::Terminal(4), "print-2", EVENT, paper);
+    assert!(
+        matches!(&again, Err(Error::Forbidden(m)) if m.contains("reprint")),
+        "{again:?}"
+    );
+    let other_seller = center.print_paper_ticket(&dist(D2), "reprint-d2", EVENT, paper);
+    assert!(
+        matches!(&other_seller, Err(Error::NotInAllotment { .. })),
+        "{other_seller:?}"
+    );
+    let reprint = center
+        .print_paper_ticket(&dist(D1), "reprint", EVENT, paper)
+        .unwrap();
+    assert_eq!((reprint.copy, &reprint.ticket), (2, &p.ticket));
     assert!(matches!(
         center.deliver(&Principal::Terminal(1), EVENT, paper, &target),
         Err(Error::PaperTicket { .. })

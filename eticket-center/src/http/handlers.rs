@@ -367,15 +367,15 @@ pub async fn delete_grant(
     run(c, move |c| c.delete_grant(&who, event, serial, &target)).await
 }
 
-/// `GET /v1/events/{event}/tickets/{serial}/paper`.
+/// `POST /v1/events/{event}/tickets/{serial}/paper`: print a paper ticket.
 pub async fn paper(
     State(c): Shared,
     headers: HeaderMap,
     p: PathR<(EventId, TicketSerial)>,
 ) -> Answer {
     let who = auth(&c, &headers).await?;
-    let (event, serial) = path(p)?;
-    run(c, move |c| c.paper_ticket(&who, event, serial)).await
+    let (key, (event, serial)) = (idem(&headers)?, path(p)?);
+    run(c, move |c| c.print_paper_ticket(&who, &key, event, serial)).await
 }
 
 /// `POST /v1/events/{event}/tickets/{serial}/revoke`.

@@ -55,7 +55,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/events/{event}/issuance"),
     ("post", "/v1/events/{event}/tickets/{serial}/delivery"),
     ("post", "/v1/events/{event}/tickets/{serial}/delete-grant"),
-    ("get", "/v1/events/{event}/tickets/{serial}/paper"),
+    ("post", "/v1/events/{event}/tickets/{serial}/paper"),
     ("post", "/v1/events/{event}/tickets/{serial}/revoke"),
     ("get", "/v1/events/{event}/revocations"),
     ("post", "/v1/members"),
@@ -110,7 +110,7 @@ pub fn router(center: Arc<Center>) -> Router {
             "/v1/events/{event}/tickets/{serial}/delete-grant",
             post(h::delete_grant),
         )
-        .route("/v1/events/{event}/tickets/{serial}/paper", get(h::paper))
+        .route("/v1/events/{event}/tickets/{serial}/paper", post(h::paper))
         .route(
             "/v1/events/{event}/tickets/{serial}/revoke",
             post(h::revoke),

@@ -48,6 +48,7 @@ pub fn component_schemas() -> Map<String, Value> {
         issuance::GrantView,
         issuance::Delivery,
         issuance::BatchIssued,
+        issuance::PaperPrint,
         publish::SignedKeySet,
         publish::SignedRevocations,
         transfer::TransferSubmission,

@@ -151,13 +151,21 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
     &[
         // Version 3: why a lottery application that fitted still lost (its
         // seat type ran out), published with the draw; membership end;
-        // prepared grant keys.
+        // prepared grant keys; paper ticket prints.
         "ALTER TABLE lottery_applications ADD COLUMN unserved TEXT",
         // When a membership ends (NULL: registered before memberships ended).
         "ALTER TABLE members ADD COLUMN valid_until BIGINT",
         // A grant key prepared for the next rotation: installed on new cards,
         // not yet signing, not yet in the key set.
         "ALTER TABLE center_keys ADD COLUMN prepared BIGINT NOT NULL DEFAULT 0",
+        // Every print of a paper ticket: who printed which copy when.
+        "CREATE TABLE paper_prints (
+        event BIGINT NOT NULL,
+        serial BIGINT NOT NULL,
+        copy BIGINT NOT NULL,
+        principal TEXT NOT NULL,
+        printed_at BIGINT NOT NULL,
+        PRIMARY KEY (event, serial, copy))",
     ],
 ];
 
