@@ -149,6 +149,15 @@ where
     })
 }
 
+/// The clients' runtime.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// One client request and its idempotent identity.
 #[derive(Clone)]
 enum Req {
@@ -254,11 +263,7 @@ fn kill_9_during_sales_issuance_and_transfers() {
     let dir = tempfile::tempdir().unwrap();
     let (db, token) = prepared_ledger(dir.path());
     let chip = TestChip::new(0x41);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let http = reqwest::Client::new();
     let mut first: HashMap<String, Value> = HashMap::new();
     let key_of = |r: &Req| match r {
@@ -514,11 +519,7 @@ fn kill_9_during_batch_issuance() {
     let dir = tempfile::tempdir().unwrap();
     let (db, token) = prepared_ledger(dir.path());
     let chip = TestChip::new(0x43);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let http = reqwest::Client::new();
     let post = |base: String, path: String, key: String, body: Value| {
         post_keyed(http.clone(), token.clone(), base, path, key, Some(body))

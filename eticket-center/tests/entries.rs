@@ -4,6 +4,7 @@
 //! whole — then computes the statistics. On SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[macro_use]
 mod common;
 
 use common::{Backend, ORG, SHOP, clock};
@@ -131,17 +132,6 @@ fn only_the_right_roles(backend: Backend) {
         .import_entries(&Principal::Gate(EVENT), "k4", EVENT, &bytes)
         .unwrap();
     assert_eq!(r.added, 0);
-}
-
-macro_rules! suite {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[test] fn $name() { super::$name(super::Backend::sqlite()) } )*
-        }
-        mod postgres {
-            $( #[test] fn $name() { super::$name(super::Backend::postgres()) } )*
-        }
-    };
 }
 
 suite!(entries_arrive_once, only_the_right_roles);

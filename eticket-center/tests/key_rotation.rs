@@ -5,6 +5,7 @@
 //! the same ledger signs with the new key without a restart.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[macro_use]
 mod common;
 
 use common::{Backend, ORG, SHOP, clock};
@@ -312,17 +313,6 @@ fn card(
     })
     .unwrap();
     chip
-}
-
-macro_rules! suite {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[test] fn $name() { super::$name(super::Backend::sqlite()) } )*
-        }
-        mod postgres {
-            $( #[test] fn $name() { super::$name(super::Backend::postgres()) } )*
-        }
-    };
 }
 
 suite!(rotation, prepared_grant_key);

@@ -1,6 +1,7 @@
 //! The shared ledger suite: every test runs on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[macro_use]
 mod common;
 
 use std::sync::Arc;
@@ -653,21 +654,33 @@ fn hold_until(b: Backend) {
     center.issue(&dist(D1), "i2", EVENT, serial, None).unwrap();
 }
 
-fn lottery_draw(b: Backend) {
+/// The fixture event with distributor 2 on the lottery policy (and
+/// `per_member_limit`), and a window from now for `secs` giving out `seats`.
+fn lottery_world(
+    b: &Backend,
+    per_member_limit: u32,
+    secs: u64,
+    seats: u32,
+) -> (Arc<ManualClock>, Center, DistributionPolicy, LotterySetup) {
     let c = clock();
     let center = b.center(&c);
     let lot = DistributionPolicy {
         kind: PolicyKind::Lottery,
-        per_member_limit: Some(4),
+        per_member_limit: Some(per_member_limit),
         hold_until: None,
     };
     setup(&center, fcfs(), lot);
     let now = c.now_ts();
-    let setup_l = LotterySetup {
+    let window = LotterySetup {
         opens: now,
-        closes: now.plus(86_400),
-        seats: 10,
+        closes: now.plus(secs),
+        seats,
     };
+    (c, center, lot, window)
+}
+
+fn lottery_draw(b: Backend) {
+    let (c, center, _, setup_l) = lottery_world(&b, 4, 86_400, 10);
     let ann = center
         .open_lottery(&dist(D2), "open", EVENT, setup_l)
         .unwrap();
@@ -732,20 +745,7 @@ fn lottery_draw(b: Backend) {
 /// multiply the per-member limit with several chips, and an application whose
 /// seat type runs out loses with its reason while the draw completes.
 fn lottery_seat_types_limits_and_policy(b: Backend) {
-    let c = clock();
-    let center = b.center(&c);
-    let lot = DistributionPolicy {
-        kind: PolicyKind::Lottery,
-        per_member_limit: Some(40),
-        hold_until: None,
-    };
-    setup(&center, fcfs(), lot);
-    let now = c.now_ts();
-    let window = LotterySetup {
-        opens: now,
-        closes: now.plus(3600),
-        seats: 65,
-    };
+    let (c, center, lot, window) = lottery_world(&b, 40, 3600, 65);
     center
         .open_lottery(&dist(D2), "open", EVENT, window)
         .unwrap();
@@ -1395,17 +1395,6 @@ impl NowTs for Arc<ManualClock> {
     fn now_ts(&self) -> eticket_core::time::Timestamp {
         eticket_center::clock::Clock::now(self.as_ref())
     }
-}
-
-macro_rules! suite {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[test] fn $name() { super::$name(super::Backend::sqlite()) } )*
-        }
-        mod postgres {
-            $( #[test] fn $name() { super::$name(super::Backend::postgres()) } )*
-        }
-    };
 }
 
 suite!(

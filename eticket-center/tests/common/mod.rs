@@ -1,6 +1,20 @@
 //! Shared test harness: a center on each backend, the fixture event, chips.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+/// `suite!(a, b)`: each scenario `fn a(backend: Backend)` becomes a test on
+/// SQLite (`sqlite::a`) and one on PostgreSQL (`postgres::a`).
+#[allow(unused_macros)]
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(super::Backend::sqlite()) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name(super::Backend::postgres()) } )*
+        }
+    };
+}
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
