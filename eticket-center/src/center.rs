@@ -58,6 +58,15 @@ pub struct Config {
     pub cooling_off_secs: u64,
     /// How long a write or delete grant is valid, in seconds.
     pub grant_ttl_secs: u64,
+    /// The `next_update` a published revocation list (or delta) promises:
+    /// this many seconds after it is signed. Gates past it apply their
+    /// venue's staleness policy.
+    pub list_next_update_secs: u64,
+    /// The `next_update` a published key set promises, in seconds.
+    pub key_set_next_update_secs: u64,
+    /// How far a transfer or cancellation request's `requested_at` may be
+    /// from the center's clock, either way, in seconds.
+    pub request_window_secs: u64,
 }
 
 impl Default for Config {
@@ -65,6 +74,9 @@ impl Default for Config {
         Self {
             cooling_off_secs: 48 * 3600,
             grant_ttl_secs: 15 * 60,
+            list_next_update_secs: 6 * 3600,
+            key_set_next_update_secs: 7 * 86_400,
+            request_window_secs: 15 * 60,
         }
     }
 }

@@ -38,7 +38,9 @@ pub struct SignedRevocations {
     pub version: u64,
     /// For a delta: the version it applies to; `None` for a full list.
     pub from_version: Option<u64>,
-    /// The signed list or delta; empty when the gate is up to date.
+    /// The signed list or delta; for a gate that is up to date, a renewal
+    /// delta (from its version to itself, nothing added) that moves its
+    /// `next_update` on.
     #[serde(with = "wire::hex_bytes")]
     #[schemars(with = "wire::schema::HexBytes")]
     pub signed: Vec<u8>,
@@ -110,7 +112,9 @@ impl Center {
     /// The signed key set (anyone with a credential may fetch it).
     pub fn key_set_signed(&self, _who: &Principal) -> Result<SignedKeySet> {
         let keys = self.read(|tx| self.keys_in(tx))?;
-        let set = keys.key_set()?;
+        let set = keys
+            .key_set()?
+            .with_next_update(self.now().plus(self.config().key_set_next_update_secs));
         Ok(SignedKeySet {
             version: set.version,
             root_key_id: keys.root.id(),
@@ -127,7 +131,8 @@ impl Center {
             let (version, entries) = entries_since(tx, event, 0)?;
             Ok((version, entries, self.keys_in(tx)?))
         })?;
-        let list = RevocationList::new(event, version, now, entries)?;
+        let list = RevocationList::new(event, version, now, entries)?
+            .with_next_update(now.plus(self.config().list_next_update_secs));
         Ok(SignedRevocations {
             event,
             version,
@@ -136,8 +141,8 @@ impl Center {
         })
     }
 
-    /// The entries added since `since`, signed as a delta; an empty `signed`
-    /// when the gate is up to date.
+    /// The entries added since `since`, signed as a delta; for a gate that
+    /// is up to date, a renewal delta that only moves `next_update`.
     pub fn revocation_delta(
         &self,
         who: &Principal,
@@ -156,18 +161,17 @@ impl Center {
                 format!("the list of event {event} is at version {version}"),
             ));
         }
-        let signed = if since == version {
-            Vec::new()
-        } else {
-            RevocationDelta {
-                event,
-                from_version: since,
-                to_version: version,
-                issued_at: now,
-                added,
-            }
-            .to_signed_bytes(&keys.list)?
-        };
+        // Up to date: a renewal (version to itself, nothing added) that only
+        // moves the gate's `next_update` on.
+        let signed = RevocationDelta {
+            event,
+            from_version: since,
+            to_version: version,
+            issued_at: now,
+            next_update: now.plus(self.config().list_next_update_secs),
+            added,
+        }
+        .to_signed_bytes(&keys.list)?;
         Ok(SignedRevocations {
             event,
             version,

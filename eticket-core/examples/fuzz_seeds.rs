@@ -51,6 +51,7 @@ fn main() {
         from_version: 4,
         to_version: 5,
         issued_at: fixtures::NOW,
+        next_update: fixtures::NOW.plus(86_400),
         added: entries,
     };
     write(

@@ -29,7 +29,7 @@ fn emit(name: &str, note: &str, bytes: &[u8], expect: &str) {
 fn main() {
     let key = fixtures::ticket_key();
     let pk = key.public_key().to_uncompressed();
-    println!("# eticket ticket test vectors, format version 1.");
+    println!("# eticket ticket test vectors, format version 2.");
     println!("# Keys (fixtures, public knowledge): ticket key id 1, P-256.");
     println!("secret_key = {}", hex(&key.secret().to_bytes()));
     println!("public_key = {}", hex(&pk));
@@ -123,10 +123,10 @@ fn main() {
     );
 
     let mut version = t.as_bytes().to_vec();
-    version[0] = 2;
+    version[0] = 1;
     emit(
         "unknown-version",
-        "chip-seat with version byte 2",
+        "chip-seat with version byte 1 (the retired format)",
         &version,
         "error UnsupportedVersion",
     );

@@ -8,9 +8,9 @@
 //! with the `fast` feature (which includes `fast-sign`); both reject the same inputs because the range and
 //! low-S checks happen here, before either backend sees the signature.
 
-use p256::ecdsa::signature::hazmat::PrehashSigner;
 #[cfg(not(feature = "fast"))]
 use p256::ecdsa::signature::hazmat::PrehashVerifier;
+use p256::ecdsa::signature::hazmat::{PrehashSigner, RandomizedPrehashSigner};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use rand_core::CryptoRngCore;
 use sha2::{Digest, Sha256};
@@ -45,6 +45,14 @@ pub enum Domain {
     ChipChallenge,
     /// A chip's request to transfer a ticket to another chip.
     TransferRequest,
+    /// A chip's request to cancel a pending transfer of its ticket.
+    TransferCancel,
+    /// The center's certificate of a chip's public key.
+    ChipCertificate,
+    /// The center's update of the grant keys a chip trusts.
+    ChipKeyUpdate,
+    /// The old root key's endorsement of its successor.
+    RootRollover,
 }
 
 impl Domain {
@@ -60,6 +68,10 @@ impl Domain {
             Domain::ChipId => b"eticket/v1/chip-id\0",
             Domain::ChipChallenge => b"eticket/v1/chip-challenge\0",
             Domain::TransferRequest => b"eticket/v1/transfer-request\0",
+            Domain::TransferCancel => b"eticket/v1/transfer-cancel\0",
+            Domain::ChipCertificate => b"eticket/v1/chip-certificate\0",
+            Domain::ChipKeyUpdate => b"eticket/v1/chip-key-update\0",
+            Domain::RootRollover => b"eticket/v1/root-rollover\0",
         }
     }
 
@@ -206,6 +218,31 @@ impl SecretKey {
         let sig = sig.normalize_s().unwrap_or(sig);
         Ok(sig.to_bytes().into())
     }
+
+    /// Sign `domain ‖ message` with a hedged nonce: RFC 6979 with 32 bytes of
+    /// added randomness from `rng`, so a faulty or predictable random source
+    /// still gives a safe nonce, and repeated signing of chosen messages (a
+    /// chip answering challenges) never repeats one. The signature is checked
+    /// before it is returned, so a fault during signing never leaks a
+    /// signature that could reveal the key. Low-S.
+    pub fn sign_hedged(
+        &self,
+        domain: Domain,
+        message: &[u8],
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<[u8; SIGNATURE_LEN]> {
+        let digest = domain.digest(message);
+        let sig: Signature = self
+            .0
+            .sign_prehash_with_rng(rng, &digest)
+            .map_err(|_| Error::Encode("signature"))?;
+        let sig = sig.normalize_s().unwrap_or(sig);
+        let bytes: [u8; SIGNATURE_LEN] = sig.to_bytes().into();
+        self.public_key()
+            .verify(domain, message, &bytes)
+            .map_err(|_| Error::Encode("signature (failed its own check)"))?;
+        Ok(bytes)
+    }
 }
 
 /// Signs with ring and a random nonce per signature (feature `fast-sign`).
@@ -298,6 +335,51 @@ mod tests {
             k.public_key().verify(Domain::Ticket, b"x", &high),
             Err(Error::HighS)
         );
+    }
+
+    #[test]
+    fn hedged_signatures_verify_and_differ() {
+        let k = key();
+        let mut rng = rand_core::OsRng;
+        let a = k
+            .sign_hedged(Domain::ChipChallenge, b"m", &mut rng)
+            .unwrap();
+        let b = k
+            .sign_hedged(Domain::ChipChallenge, b"m", &mut rng)
+            .unwrap();
+        assert_ne!(a, b, "the added randomness changes the nonce");
+        assert_ne!(a, k.sign(Domain::ChipChallenge, b"m").unwrap());
+        for sig in [a, b] {
+            k.public_key()
+                .verify(Domain::ChipChallenge, b"m", &sig)
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn tags_are_distinct_and_never_prefixes() {
+        let all = [
+            Domain::Ticket,
+            Domain::WriteGrant,
+            Domain::DeleteGrant,
+            Domain::RevocationList,
+            Domain::RevocationDelta,
+            Domain::KeySet,
+            Domain::ChipId,
+            Domain::ChipChallenge,
+            Domain::TransferRequest,
+            Domain::TransferCancel,
+            Domain::ChipCertificate,
+            Domain::ChipKeyUpdate,
+            Domain::RootRollover,
+        ];
+        for a in all {
+            for b in all {
+                if a != b {
+                    assert!(!b.tag().starts_with(a.tag()), "{a:?} prefixes {b:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -177,8 +177,18 @@ impl KeyEntry {
 pub struct KeySet {
     /// Version of this set; a verifier takes a newer set only.
     pub version: u64,
+    /// When the center promises the next version at the latest; past it a
+    /// gate treats the set as stale and applies its venue's policy.
+    /// [`KeySet::new`] sets it to the end of time; the center sets a real
+    /// date when it publishes ([`KeySet::with_next_update`]).
+    pub next_update: Timestamp,
     keys: Vec<KeyEntry>,
 }
+
+/// The largest step between an installed key set's version and an offered
+/// one that a verifier accepts. A set signed with a stolen root key and
+/// version 2^64−1 would otherwise make every later genuine set "older".
+pub const MAX_KEY_SET_VERSION_JUMP: u64 = 1_000_000;
 
 /// Largest serialized key set accepted.
 pub const MAX_KEY_SET_LEN: usize = 64 * 1024;
@@ -200,6 +210,7 @@ struct WireEntry<'a> {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct WireSet<'a> {
     version: u64,
+    next_update: Timestamp,
     #[serde(borrow)]
     keys: Vec<WireEntry<'a>>,
 }
@@ -226,7 +237,28 @@ impl KeySet {
                 events.dedup();
             }
         }
-        Ok(Self { version, keys })
+        Ok(Self {
+            version,
+            next_update: Timestamp(u64::MAX),
+            keys,
+        })
+    }
+
+    /// The same set promising its next version by `next_update`.
+    pub fn with_next_update(mut self, next_update: Timestamp) -> Self {
+        self.next_update = next_update;
+        self
+    }
+
+    /// Whether the set is past its `next_update` at `now`.
+    pub fn is_stale(&self, now: Timestamp) -> bool {
+        now >= self.next_update
+    }
+
+    /// Whether `offered` may follow `installed`: newer, and not by more than
+    /// [`MAX_KEY_SET_VERSION_JUMP`].
+    pub fn version_may_follow(installed: u64, offered: u64) -> bool {
+        offered > installed && offered - installed <= MAX_KEY_SET_VERSION_JUMP
     }
 
     /// The entry for `id`.
@@ -261,6 +293,7 @@ impl KeySet {
             .collect();
         let wire = WireSet {
             version: self.version,
+            next_update: self.next_update,
             keys: self
                 .keys
                 .iter()
@@ -321,6 +354,7 @@ impl KeySet {
         }
         Ok(Self {
             version: wire.version,
+            next_update: wire.next_update,
             keys,
         })
     }
@@ -380,6 +414,21 @@ mod tests {
             k.check(KeyPurpose::Tickets, t, t, None),
             Err(Error::KeyRetired(k.id))
         );
+    }
+
+    #[test]
+    fn next_update_travels_and_version_jumps_are_bounded() {
+        let root = fixtures::root_key();
+        let set = fixtures::key_set().with_next_update(Timestamp(77));
+        let bytes = set.to_signed_bytes(&root).unwrap();
+        let back = KeySet::from_signed_bytes(&bytes, root.id(), &root.public_key()).unwrap();
+        assert_eq!(back.next_update, Timestamp(77));
+        assert!(back.is_stale(Timestamp(77)));
+        assert!(!back.is_stale(Timestamp(76)));
+        assert!(KeySet::version_may_follow(1, 2));
+        assert!(!KeySet::version_may_follow(2, 2));
+        assert!(!KeySet::version_may_follow(1, u64::MAX));
+        assert!(KeySet::version_may_follow(1, 1 + MAX_KEY_SET_VERSION_JUMP));
     }
 
     #[test]

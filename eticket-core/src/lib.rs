@@ -48,7 +48,10 @@ extern crate std;
 
 pub mod admission;
 pub mod allotment;
+pub mod cancel;
+pub mod certificate;
 pub mod chipauth;
+pub mod chipkeys;
 mod codec;
 pub mod crypto;
 mod error;
@@ -61,6 +64,7 @@ pub mod issuing;
 pub mod keys;
 pub mod master;
 pub mod revocation;
+pub mod rollover;
 pub mod seat;
 pub mod signed;
 pub mod ticket;

@@ -17,6 +17,10 @@ pub const MAX_ENTRIES: usize = 4_000_000;
 /// Largest encoded list or delta: header, body of at most 8 bytes per entry, signature.
 pub const MAX_LIST_LEN: usize = MAX_ENTRIES * 8 + 128;
 
+/// How long a list built with [`RevocationList::new`] stays fresh unless the
+/// signer says otherwise ([`RevocationList::with_next_update`]): one day.
+pub const DEFAULT_LIST_LIFETIME_SECS: u64 = 86_400;
+
 /// One revoked ticket generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -37,6 +41,9 @@ pub struct RevocationList {
     pub version: u64,
     /// When the center signed this version.
     pub issued_at: Timestamp,
+    /// When the center promises the next version at the latest; past it, a
+    /// gate treats the list as stale and applies its venue's policy.
+    pub next_update: Timestamp,
     entries: Vec<Revoked>,
 }
 
@@ -52,6 +59,8 @@ pub struct RevocationDelta {
     pub to_version: u64,
     /// When the center signed it.
     pub issued_at: Timestamp,
+    /// The list's new `next_update` once the delta is applied.
+    pub next_update: Timestamp,
     /// Entries added, sorted.
     pub added: Vec<Revoked>,
 }
@@ -70,12 +79,16 @@ fn check_sorted(entries: &[Revoked], what: &'static str) -> Result<()> {
     Ok(())
 }
 
+/// Verify a list or delta with a list key of `keys`, decode it strictly, and
+/// check that the key may sign for the event it names (a key scoped to one
+/// event cannot sign another event's list).
 fn open<'a, T: Deserialize<'a> + Serialize>(
     bytes: &'a [u8],
     domain: Domain,
     what: &'static str,
     keys: &KeySet,
     now: Timestamp,
+    event: impl Fn(&T) -> EventId,
 ) -> Result<T> {
     let env = Envelope::split(bytes, what, MAX_LIST_LEN)?;
     let entry = keys.get(env.key_id)?;
@@ -84,19 +97,33 @@ fn open<'a, T: Deserialize<'a> + Serialize>(
     }
     env.verify(domain, &entry.public)?;
     let value = codec::decode_strict(env.body, what)?;
-    entry.check(KeyPurpose::Lists, now, now, None)?;
+    entry.check(KeyPurpose::Lists, now, now, Some(event(&value)))?;
     Ok(value)
 }
 
 impl RevocationList {
-    /// An empty list at version 0.
+    /// An empty list at version 0, stale from the start (its `next_update`
+    /// is the epoch): a gate holding only this list has never heard from the
+    /// center.
     pub fn empty(event: EventId) -> Self {
         Self {
             event,
             version: 0,
             issued_at: Timestamp(0),
+            next_update: Timestamp(0),
             entries: Vec::new(),
         }
+    }
+
+    /// The same list promising its next version by `next_update`.
+    pub fn with_next_update(mut self, next_update: Timestamp) -> Self {
+        self.next_update = next_update;
+        self
+    }
+
+    /// Whether the list is past its `next_update` at `now`.
+    pub fn is_stale(&self, now: Timestamp) -> bool {
+        now >= self.next_update
     }
 
     /// A list from entries in any order (duplicates are dropped).
@@ -113,6 +140,7 @@ impl RevocationList {
             event,
             version,
             issued_at,
+            next_update: issued_at.plus(DEFAULT_LIST_LIFETIME_SECS),
             entries,
         })
     }
@@ -139,7 +167,9 @@ impl RevocationList {
         self.entries.is_empty()
     }
 
-    /// Apply a delta that starts at this list's version.
+    /// Apply a delta that starts at this list's version. A delta from the
+    /// list's version to itself with no entries is a renewal: it only moves
+    /// `next_update` (the center sends one to a gate that is up to date).
     pub fn apply(&mut self, delta: &RevocationDelta) -> Result<()> {
         if delta.event != self.event {
             return Err(Error::EventMismatch {
@@ -147,7 +177,12 @@ impl RevocationList {
                 got: delta.event,
             });
         }
-        if delta.from_version != self.version || delta.to_version <= delta.from_version {
+        // A delta moves the version on, or (from a version to itself, adding
+        // nothing) only renews the list's `next_update`.
+        let renewal = delta.to_version == delta.from_version && delta.added.is_empty();
+        if delta.from_version != self.version
+            || (delta.to_version <= delta.from_version && !renewal)
+        {
             return Err(Error::RevocationVersion {
                 have: self.version,
                 delta_from: delta.from_version,
@@ -183,6 +218,7 @@ impl RevocationList {
         self.entries = merged;
         self.version = delta.to_version;
         self.issued_at = delta.issued_at;
+        self.next_update = delta.next_update;
         Ok(())
     }
 
@@ -197,7 +233,14 @@ impl RevocationList {
 
     /// Verify and decode strictly (entries must be strictly increasing).
     pub fn from_signed_bytes(bytes: &[u8], keys: &KeySet, now: Timestamp) -> Result<Self> {
-        let list: Self = open(bytes, Domain::RevocationList, "revocation list", keys, now)?;
+        let list: Self = open(
+            bytes,
+            Domain::RevocationList,
+            "revocation list",
+            keys,
+            now,
+            |l: &Self| l.event,
+        )?;
         check_sorted(&list.entries, "revocation list")?;
         Ok(list)
     }
@@ -221,6 +264,7 @@ impl RevocationDelta {
             "revocation delta",
             keys,
             now,
+            |d: &Self| d.event,
         )?;
         check_sorted(&delta.added, "revocation delta")?;
         Ok(delta)
@@ -255,11 +299,33 @@ mod tests {
             from_version: 1,
             to_version: 2,
             issued_at: fixtures::NOW,
+            next_update: fixtures::NOW.plus(3600),
             added: alloc::vec![r(2, 1), r(3, 0), r(9, 4)],
         };
         list.apply(&delta).unwrap();
         assert_eq!(list.entries(), &[r(2, 1), r(3, 0), r(5, 0), r(9, 4)]);
         assert_eq!(list.version, 2);
+        assert_eq!(list.next_update, fixtures::NOW.plus(3600));
+        assert!(!list.is_stale(fixtures::NOW));
+        assert!(list.is_stale(fixtures::NOW.plus(3600)));
+        let renewal = RevocationDelta {
+            from_version: 2,
+            to_version: 2,
+            added: alloc::vec![],
+            next_update: fixtures::NOW.plus(7200),
+            ..delta.clone()
+        };
+        list.apply(&renewal).unwrap();
+        assert_eq!((list.version, list.len()), (2, 4));
+        assert_eq!(list.next_update, fixtures::NOW.plus(7200));
+        let sneaky = RevocationDelta {
+            added: alloc::vec![r(1, 0)],
+            ..renewal
+        };
+        assert!(
+            list.apply(&sneaky).is_err(),
+            "a same-version delta adds nothing"
+        );
         assert!(matches!(
             list.apply(&delta),
             Err(Error::RevocationVersion {
@@ -295,5 +361,43 @@ mod tests {
             RevocationList::from_signed_bytes(&bytes, &keys, fixtures::NOW).err(),
             Some(Error::NonCanonical("revocation list"))
         );
+    }
+
+    /// A list key scoped to one event cannot sign another event's list or
+    /// delta: the scope is checked against the event the body names.
+    #[test]
+    fn list_key_scope_is_checked_against_the_event() {
+        use crate::keys::{KeyEntry, KeyScope};
+        let key = fixtures::list_key();
+        let mut entries: Vec<KeyEntry> = fixtures::key_set().entries().to_vec();
+        for e in &mut entries {
+            if e.id == key.id() {
+                e.scope = KeyScope::Events(alloc::vec![fixtures::EVENT]);
+            }
+        }
+        let keys = KeySet::new(2, entries).unwrap();
+        let other = EventId(fixtures::EVENT.0 + 1);
+        let list = RevocationList::new(other, 1, fixtures::NOW, alloc::vec![r(1, 0)]).unwrap();
+        let bytes = list.to_signed_bytes(&key).unwrap();
+        assert!(matches!(
+            RevocationList::from_signed_bytes(&bytes, &keys, fixtures::NOW),
+            Err(Error::KeyOutOfScope { .. })
+        ));
+        let delta = RevocationDelta {
+            event: other,
+            from_version: 1,
+            to_version: 2,
+            issued_at: fixtures::NOW,
+            next_update: fixtures::NOW.plus(60),
+            added: alloc::vec![r(2, 0)],
+        };
+        let bytes = delta.to_signed_bytes(&key).unwrap();
+        assert!(matches!(
+            RevocationDelta::from_signed_bytes(&bytes, &keys, fixtures::NOW),
+            Err(Error::KeyOutOfScope { .. })
+        ));
+        let own = RevocationList::new(fixtures::EVENT, 1, fixtures::NOW, alloc::vec![]).unwrap();
+        let bytes = own.to_signed_bytes(&key).unwrap();
+        RevocationList::from_signed_bytes(&bytes, &keys, fixtures::NOW).unwrap();
     }
 }

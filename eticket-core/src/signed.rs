@@ -18,8 +18,11 @@ use crate::ids::KeyId;
 use crate::keys::SigningKeyPair;
 use crate::{Error, Result};
 
-/// The one format version this library writes and reads.
-pub const FORMAT_VERSION: u8 = 1;
+/// The one format version this library writes and reads. Version 2 added
+/// `next_update` to key sets and revocation lists, bound gate challenges,
+/// transfer cancellation, chip certificates, chip key updates and root
+/// rollover; version 1 is refused.
+pub const FORMAT_VERSION: u8 = 2;
 /// Bytes before the body: version and key id.
 pub const HEADER_LEN: usize = 3;
 
@@ -113,10 +116,10 @@ mod tests {
             Err(Error::TooLarge { .. })
         ));
         let mut v = alloc::vec![0u8; 80];
-        v[0] = 2;
+        v[0] = 1;
         assert_eq!(
             Envelope::split(&v, "t", 100).err(),
-            Some(Error::UnsupportedVersion(2))
+            Some(Error::UnsupportedVersion(1))
         );
     }
 

@@ -43,6 +43,25 @@ pub struct TransferRequest {
 impl TransferRequest {
     /// Sign as the assignor chip; `secret` must be the key of `self.from`.
     pub fn sign(&self, secret: &SecretKey) -> Result<Vec<u8>> {
+        self.seal(secret, |m| secret.sign(Domain::TransferRequest, m))
+    }
+
+    /// Sign as the assignor chip with a hedged nonce (what a chip does).
+    pub fn sign_hedged(
+        &self,
+        secret: &SecretKey,
+        rng: &mut impl rand_core::CryptoRngCore,
+    ) -> Result<Vec<u8>> {
+        self.seal(secret, |m| {
+            secret.sign_hedged(Domain::TransferRequest, m, rng)
+        })
+    }
+
+    fn seal(
+        &self,
+        secret: &SecretKey,
+        sign: impl FnOnce(&[u8]) -> Result<[u8; SIGNATURE_LEN]>,
+    ) -> Result<Vec<u8>> {
         if ChipId::from_public_key(&secret.public_key().to_uncompressed()) != self.from {
             return Err(Error::Invalid {
                 field: "transfer.from",
@@ -58,20 +77,20 @@ impl TransferRequest {
         let mut out = Vec::with_capacity(MAX_TRANSFER_REQUEST_LEN);
         out.push(FORMAT_VERSION);
         out.extend_from_slice(&codec::encode(self, "transfer request")?);
-        let sig = secret.sign(Domain::TransferRequest, &out)?;
+        let sig = sign(&out)?;
         out.extend_from_slice(&sig);
         Ok(out)
     }
 
     /// Decode without verifying, to learn which chip must have signed.
     pub fn peek(bytes: &[u8]) -> Result<Self> {
-        let (body, _, _) = split(bytes)?;
+        let (body, _, _) = split(bytes, "transfer request", MAX_TRANSFER_REQUEST_LEN)?;
         codec::decode_strict(body, "transfer request")
     }
 
     /// Verify with the assignor chip's public key, which must match `from`.
     pub fn verify(bytes: &[u8], assignor: &PublicKey) -> Result<Self> {
-        let (body, signed, sig) = split(bytes)?;
+        let (body, signed, sig) = split(bytes, "transfer request", MAX_TRANSFER_REQUEST_LEN)?;
         assignor.verify(Domain::TransferRequest, signed, sig)?;
         let req: Self = codec::decode_strict(body, "transfer request")?;
         if ChipId::from_public_key(&assignor.to_uncompressed()) != req.from {
@@ -90,18 +109,23 @@ impl TransferRequest {
     }
 }
 
-fn split(bytes: &[u8]) -> Result<(&[u8], &[u8], &[u8; SIGNATURE_LEN])> {
-    const WHAT: &str = "transfer request";
-    if bytes.len() > MAX_TRANSFER_REQUEST_LEN {
+/// Split a chip-signed message (`version ‖ body ‖ signature`, no key id: the
+/// chip's own key signs) into body, signed bytes and signature.
+pub(crate) fn split<'a>(
+    bytes: &'a [u8],
+    what: &'static str,
+    max: usize,
+) -> Result<(&'a [u8], &'a [u8], &'a [u8; SIGNATURE_LEN])> {
+    if bytes.len() > max {
         return Err(Error::TooLarge {
-            what: WHAT,
+            what,
             len: bytes.len(),
-            max: MAX_TRANSFER_REQUEST_LEN,
+            max,
         });
     }
     if bytes.len() < 2 + SIGNATURE_LEN {
         return Err(Error::Truncated {
-            what: WHAT,
+            what,
             needed: 2 + SIGNATURE_LEN,
             got: bytes.len(),
         });
@@ -110,7 +134,7 @@ fn split(bytes: &[u8]) -> Result<(&[u8], &[u8], &[u8; SIGNATURE_LEN])> {
         return Err(Error::UnsupportedVersion(bytes[0]));
     }
     let (signed, sig) = bytes.split_at(bytes.len() - SIGNATURE_LEN);
-    let sig: &[u8; SIGNATURE_LEN] = sig.try_into().map_err(|_| Error::Malformed(WHAT))?;
+    let sig: &[u8; SIGNATURE_LEN] = sig.try_into().map_err(|_| Error::Malformed(what))?;
     Ok((&signed[1..], signed, sig))
 }
 

@@ -113,6 +113,7 @@ fn main() {
         from_version: 1,
         to_version: 2,
         issued_at: NOW.minus(30),
+        next_update: NOW.plus(86_400),
         added: vec![revoked(14)],
     };
     write(

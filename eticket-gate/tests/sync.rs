@@ -119,6 +119,7 @@ fn revocation_list_then_deltas_take_effect_and_report_their_age() {
         from_version: 4,
         to_version: 5,
         issued_at: fixtures::NOW,
+        next_update: fixtures::NOW.plus(86_400),
         added: vec![revoked(2)],
     };
     let signed_delta = delta.to_signed_bytes(&list_key).unwrap();
