@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use eticket_center::clock::ManualClock;
 use eticket_center::distributor::{SaleRequest, SeatChoice};
+use eticket_center::keystore::{Kek, KeyStorage, RootStore};
 use eticket_center::organizer::EventRegistration;
 use eticket_center::policy::DistributionPolicy;
 use eticket_center::store::{Ledger, PostgresStore};
@@ -68,7 +69,22 @@ fn ledger(pg: bool, dir: &mut Dir) -> Ledger {
 fn sold_center(seats: u32, pg: bool) -> (Center, Dir, Vec<TicketSerial>) {
     let mut dir = Dir(None, None);
     let clock = Arc::new(ManualClock::new(fixtures::NOW.minus(86_400)));
-    let center = Center::open_with(ledger(pg, &mut dir), clock, Config::default()).unwrap();
+    let ledger = ledger(pg, &mut dir);
+    // A PostgreSQL ledger has no default key storage: a KEK and a root key
+    // file of the bench's own.
+    let keys_dir = tempfile::tempdir().unwrap();
+    let storage = if pg {
+        KeyStorage::new(
+            Kek::generate(),
+            RootStore::File(keys_dir.path().join("root.key")),
+        )
+    } else {
+        KeyStorage::default_for(&ledger).unwrap()
+    };
+    let center = Center::open_with_keys(ledger, clock, Config::default(), storage).unwrap();
+    if pg {
+        dir.0 = Some(keys_dir);
+    }
     let (op, org) = (Principal::Operator, Principal::Organizer(1));
     center.register_distributor(&op, "d", D, "D").unwrap();
     center.register_event(&org, "r", &event(seats)).unwrap();

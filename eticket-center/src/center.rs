@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::clock::{Clock, SystemClock};
 use crate::keys::CenterKeys;
+use crate::keystore::KeyStorage;
 use crate::store::{Ledger, Store, Tx, Value};
 use crate::{Error, Result};
 
@@ -98,38 +99,70 @@ pub struct Center {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) keys: std::sync::RwLock<Arc<CenterKeys>>,
     pub(crate) config: Config,
+    pub(crate) storage: KeyStorage,
     fail_point: Mutex<Option<&'static str>>,
     maps: Mutex<HashMap<EventId, Arc<SeatMap>>>,
 }
 
 impl Center {
-    /// Open a center over a ledger, generating the center keys on first use.
+    /// Open a center over a ledger, generating the center keys on first use,
+    /// with the default key storage ([`KeyStorage::default_for`]: beside a
+    /// SQLite file, ephemeral in memory; a PostgreSQL ledger needs
+    /// [`open_with_keys`](Self::open_with_keys)).
     pub fn open(ledger: Ledger) -> Result<Self> {
         Self::open_with(ledger, Arc::new(SystemClock), Config::default())
     }
 
-    /// Open with a given clock and configuration.
+    /// Open with a given clock and configuration and the default key storage.
     pub fn open_with(ledger: Ledger, clock: Arc<dyn Clock>, config: Config) -> Result<Self> {
+        let storage = KeyStorage::default_for(&ledger)?;
+        Self::open_with_keys(ledger, clock, config, storage)
+    }
+
+    /// Open with a given clock, configuration and key storage (the
+    /// key-encryption key and where the root key lives). Keys of a ledger
+    /// from before keys were sealed are sealed now, its root key moved to
+    /// the root store, and a SQLite file rewritten so their plaintext is
+    /// gone from it.
+    pub fn open_with_keys(
+        ledger: Ledger,
+        clock: Arc<dyn Clock>,
+        config: Config,
+        storage: KeyStorage,
+    ) -> Result<Self> {
         let now = clock.now();
-        let keys = ledger.transaction(&mut |tx| CenterKeys::load_or_generate(tx, now))?;
+        let (keys, sealed_now) =
+            ledger.transaction(&mut |tx| CenterKeys::load_or_generate(tx, now, &storage))?;
+        if sealed_now {
+            ledger.scrub()?;
+        }
         Ok(Self {
             ledger,
             clock,
             keys: std::sync::RwLock::new(Arc::new(keys)),
             config,
+            storage,
             fail_point: Mutex::new(None),
             maps: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Open (or create) a center on a SQLite file: the embedded default.
+    /// Open (or create) a center on a SQLite file: the embedded default,
+    /// with the key-encryption key in `<path>.kek` and the root key in
+    /// `<path>.root` ([`KeyStorage::beside_sqlite`]).
     pub fn open_sqlite(path: impl AsRef<std::path::Path>) -> Result<Self> {
         Self::open(Ledger::sqlite(path)?)
     }
 
-    /// A center on a private in-memory SQLite ledger.
+    /// A center on a private in-memory SQLite ledger, its keys sealed under
+    /// a random key-encryption key that lives as long as the process.
     pub fn open_in_memory() -> Result<Self> {
         Self::open(Ledger::sqlite_in_memory()?)
+    }
+
+    /// How this center keeps its private keys.
+    pub fn key_storage(&self) -> &KeyStorage {
+        &self.storage
     }
 
     /// The ledger.

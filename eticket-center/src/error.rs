@@ -254,6 +254,22 @@ pub enum Error {
     /// commands).
     #[error("chip: {0}")]
     Chip(String),
+    /// The key-encryption key given is not the one the center keys were
+    /// sealed with (the ledger's keys, or the root key file).
+    #[error(
+        "the key-encryption key does not open the center keys ({0}); give the key this ledger's keys were sealed with (--kek-file, ETICKET_KEK_FILE or ETICKET_KEK)"
+    )]
+    WrongKek(String),
+    /// The key-encryption key or the root key file is missing, unreadable or
+    /// malformed, or not configured where it must be.
+    #[error("center key storage: {0}")]
+    KeyStorage(String),
+    /// The root key is not on this center (offline root): key sets are
+    /// signed elsewhere.
+    #[error(
+        "the root key is offline: sign the prepared key set with `eticket keys sign-key-set --root-key-file FILE`"
+    )]
+    RootOffline,
 }
 
 impl Error {
@@ -298,6 +314,9 @@ impl Error {
             Error::Forbidden(_) => "forbidden",
             Error::FailPoint(_) => "fail_point",
             Error::Chip(_) => "chip",
+            Error::WrongKek(_) => "wrong_kek",
+            Error::KeyStorage(_) => "key_storage",
+            Error::RootOffline => "root_offline",
         }
     }
 

@@ -149,6 +149,11 @@ pub(crate) fn sign_ticket(
 ) -> Result<SignedTicket> {
     let info = records::load_event(tx, record.event)?.info;
     let s = info.schedule;
+    keys.check_valid_until(
+        keys.ticket.id(),
+        s.end,
+        &format!("event {} ends", record.event),
+    )?;
     let valid_for = u32::try_from(s.end.0.saturating_sub(s.doors_open.0)).unwrap_or(u32::MAX);
     let body = TicketBody {
         event: record.event,
@@ -536,6 +541,7 @@ fn sign_parallel(
         .clamp(1, 8);
     let chunk = records.len().div_ceil(threads).max(1);
     let s = info.schedule;
+    keys.check_valid_until(keys.ticket.id(), s.end, &format!("event {} ends", info.id))?;
     let valid_for = u32::try_from(s.end.0.saturating_sub(s.doors_open.0)).unwrap_or(u32::MAX);
     let key = &keys.ticket;
     let sign = |r: &RecordView| {

@@ -1,6 +1,14 @@
 //! The center's own keys: a ticket key, a grant key, a list key and a root key
 //! that signs the key set gates and hosts trust. Generated once when a ledger
-//! is first opened, stored in the ledger (`center_keys`), loaded on every open.
+//! is first opened, loaded on every open.
+//!
+//! At rest every private key is sealed under the operator's key-encryption
+//! key ([`crate::keystore`]): the ticket, grant and list keys in the ledger
+//! (`center_keys`), the root key outside it, in the root key file (by default
+//! `<ledger>.root`), whose public half and rollover statements the ledger
+//! keeps (`center_roots`). A ledger from before (plaintext keys, the root in
+//! `center_keys`) is sealed, and its root moved out, the first time a center
+//! opens it with a KEK.
 //!
 //! Keys rotate: [`Center::rotate_key`] adds a new key for a purpose (or
 //! promotes the grant key [`Center::prepare_grant_key`] made ahead), which
@@ -9,18 +17,30 @@
 //! retired, and gates that sync the new key set refuse what it signed. Each
 //! change bumps the key set version (`meta.key_set_version`); every center
 //! process over the ledger reloads its keys when it sees a newer version in
-//! the transaction that signs.
+//! the transaction that signs. The root is replaced by
+//! [`Center::rollover_root`]: the old root signs a statement naming the new
+//! one, published beside the key set.
+//!
+//! Generated ticket, grant and list keys are valid for [`KEY_LIFETIME_SECS`]
+//! (400 days): rotate them at least yearly. The center refuses to sign a
+//! ticket whose event ends after its ticket key expires, and a revocation
+//! list with an expired list key, rather than hand out what gates refuse.
 
 use std::sync::Arc;
 
+use eticket_core::crypto::PublicKey;
 use eticket_core::ids::KeyId;
 use eticket_core::keys::{KeyEntry, KeyPurpose, KeyScope, KeySet, SigningKeyPair};
+use eticket_core::rollover::RootRollover;
 use eticket_core::time::Timestamp;
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 use crate::center::{Center, Principal};
+use crate::keystore::{KeyStorage, RootStore, SealedRoot};
 use crate::store::{Tx, Value};
+use crate::wire;
 use crate::{Error, Result};
 
 /// Id of the ticket key a fresh center generates.
@@ -29,10 +49,16 @@ pub const TICKET_KEY: KeyId = KeyId(1);
 pub const GRANT_KEY: KeyId = KeyId(2);
 /// Id of the list key.
 pub const LIST_KEY: KeyId = KeyId(3);
-/// Id of the root key (signs key sets; gates are configured with its public half).
+/// Id of the root key a fresh center generates (signs key sets; gates are
+/// configured with its public half). A rollover gives the next root the
+/// next free key id.
 pub const ROOT_KEY: KeyId = KeyId(100);
-/// How long generated keys are valid.
-pub const KEY_LIFETIME_SECS: u64 = 10 * 365 * 86_400;
+/// How long generated and rotated ticket, grant and list keys are valid:
+/// 400 days, so a key that leaks stops verifying within about a year and
+/// operators rotate yearly with a month to spare. The root key has no
+/// validity of its own: gates are configured with it, and it is replaced
+/// by a rollover ([`Center::rollover_root`]).
+pub const KEY_LIFETIME_SECS: u64 = 400 * 86_400;
 
 /// The loaded keys with their validity.
 #[derive(Debug, Clone)]
@@ -43,8 +69,10 @@ pub struct CenterKeys {
     pub grant: SigningKeyPair,
     /// Signs revocation lists and deltas.
     pub list: SigningKeyPair,
-    /// Signs key sets.
-    pub root: SigningKeyPair,
+    /// Signs key sets; `None` when the root is offline.
+    root: Option<SigningKeyPair>,
+    root_id: KeyId,
+    root_public: PublicKey,
     /// Every grant key not retired, oldest first (chips personalized before a
     /// rotation trust only the older ones).
     grants: Vec<SigningKeyPair>,
@@ -88,6 +116,19 @@ fn store_version(tx: &mut dyn Tx, version: u64) -> Result<()> {
     Ok(())
 }
 
+/// Serialize every transaction that writes the root store: rewriting one
+/// `meta` row makes a concurrent transaction that does the same wait for
+/// this one and run again (SQLite's `BEGIN IMMEDIATE` serializes anyway),
+/// so two root-store writers never interleave.
+fn lock_keys(tx: &mut dyn Tx, now: Timestamp) -> Result<()> {
+    tx.execute("DELETE FROM meta WHERE name = 'center_keys_lock'", &[])?;
+    tx.execute(
+        "INSERT INTO meta (name, value) VALUES ('center_keys_lock', $1)",
+        &[Value::text(now.0.to_string())],
+    )?;
+    Ok(())
+}
+
 fn purpose_from_name(id: KeyId, name: &str) -> Result<Option<KeyPurpose>> {
     match name {
         "tickets" => Ok(Some(KeyPurpose::Tickets)),
@@ -117,57 +158,215 @@ fn signer(key: SigningKeyPair) -> Result<SigningKeyPair> {
     Ok(key)
 }
 
+fn count(tx: &mut dyn Tx, sql: &str) -> Result<i64> {
+    tx.query_opt(sql, &[])?
+        .ok_or_else(|| Error::corrupt("COUNT returned no row"))?
+        .int(0)
+}
+
+/// The next free key id, over the center keys and the roots.
+fn next_key_id(tx: &mut dyn Tx) -> Result<KeyId> {
+    let mut top = 0u16;
+    for sql in [
+        "SELECT MAX(id) FROM center_keys",
+        "SELECT MAX(id) FROM center_roots",
+    ] {
+        if let Some(v) = tx
+            .query_opt(sql, &[])?
+            .map(|r| r.opt_num::<u16>(0))
+            .transpose()?
+        {
+            top = top.max(v.unwrap_or(0));
+        }
+    }
+    Ok(KeyId(
+        top.checked_add(1)
+            .ok_or_else(|| Error::invalid("key", "no key ids left"))?,
+    ))
+}
+
+/// Put a new root's sealed secret into the root store (beside what is there:
+/// the root it replaces stays until the change is committed) and its public
+/// half into the ledger.
+fn add_root(
+    tx: &mut dyn Tx,
+    storage: &KeyStorage,
+    root: &SigningKeyPair,
+    now: Timestamp,
+    rollover: Option<&[u8]>,
+) -> Result<()> {
+    if matches!(storage.root, RootStore::Offline) {
+        return Err(Error::RootOffline);
+    }
+    let secret = Zeroizing::new(root.secret().to_bytes());
+    let sealed = storage.kek.seal(root.id(), "root", &secret)?;
+    let mut roots = storage.root.read()?;
+    roots.retain(|r| r.id != root.id());
+    roots.push(SealedRoot {
+        id: root.id(),
+        sealed,
+    });
+    storage.root.write(&roots)?;
+    tx.execute(
+        "INSERT INTO center_roots (id, public, created_at, rollover) VALUES ($1, $2, $3, $4)",
+        &[
+            Value::int(root.id().0),
+            Value::Blob(root.public_key().to_uncompressed().to_vec()),
+            Value::u64(now.0)?,
+            rollover.map_or(Value::Null, |r| Value::Blob(r.to_vec())),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Insert a sealed ticket, grant or list key.
+fn insert_sealed(
+    tx: &mut dyn Tx,
+    storage: &KeyStorage,
+    key: &SigningKeyPair,
+    purpose: KeyPurpose,
+    not_before: Timestamp,
+    now: Timestamp,
+    prepared: bool,
+) -> Result<()> {
+    let secret = Zeroizing::new(key.secret().to_bytes());
+    let name = purpose_name(Some(purpose));
+    tx.execute(
+        "INSERT INTO center_keys (id, purpose, secret, not_before, not_after, retired, prepared, sealed)
+         VALUES ($1, $2, $3, $4, $5, 0, $6, 1)",
+        &[
+            Value::int(key.id().0),
+            Value::text(name),
+            Value::Blob(storage.kek.seal(key.id(), name, &secret)?),
+            Value::u64(not_before.0)?,
+            Value::u64(now.plus(KEY_LIFETIME_SECS).0)?,
+            Value::int(i64::from(prepared)),
+        ],
+    )?;
+    Ok(())
+}
+
 impl CenterKeys {
-    /// Load the keys, generating them first when the ledger has none.
-    pub(crate) fn load_or_generate(tx: &mut dyn Tx, now: Timestamp) -> Result<Self> {
-        let rows = tx.query(
-            "SELECT id, purpose, secret, not_before, not_after, retired FROM center_keys ORDER BY id",
-            &[],
-        )?;
-        if rows.is_empty() {
+    /// Load the keys, generating them first when the ledger has none, and
+    /// sealing (and moving the root out of the ledger) when it holds keys
+    /// from before keys were sealed. The flag says whether plaintext keys
+    /// were sealed now (their old bytes may linger in free pages: the caller
+    /// scrubs the ledger).
+    pub(crate) fn load_or_generate(
+        tx: &mut dyn Tx,
+        now: Timestamp,
+        storage: &KeyStorage,
+    ) -> Result<(Self, bool)> {
+        let keys = count(tx, "SELECT COUNT(*) FROM center_keys")?;
+        let roots = count(tx, "SELECT COUNT(*) FROM center_roots")?;
+        let plain = count(tx, "SELECT COUNT(*) FROM center_keys WHERE sealed = 0")?;
+        let mut sealed_now = false;
+        if keys == 0 && roots == 0 {
+            lock_keys(tx, now)?;
             let specs = [
-                (TICKET_KEY, Some(KeyPurpose::Tickets)),
-                (GRANT_KEY, Some(KeyPurpose::Grants)),
-                (LIST_KEY, Some(KeyPurpose::Lists)),
-                (ROOT_KEY, None),
+                (TICKET_KEY, KeyPurpose::Tickets),
+                (GRANT_KEY, KeyPurpose::Grants),
+                (LIST_KEY, KeyPurpose::Lists),
             ];
             for (id, purpose) in specs {
                 let key = SigningKeyPair::generate(id, &mut OsRng);
-                tx.execute(
-                    "INSERT INTO center_keys (id, purpose, secret, not_before, not_after, retired)
-                     VALUES ($1, $2, $3, $4, $5, 0)",
-                    &[
-                        Value::int(id.0),
-                        Value::text(purpose_name(purpose)),
-                        Value::Blob(key.secret().to_bytes().to_vec()),
-                        Value::u64(now.minus(86_400).0)?,
-                        Value::u64(now.plus(KEY_LIFETIME_SECS).0)?,
-                    ],
-                )?;
+                insert_sealed(tx, storage, &key, purpose, now.minus(86_400), now, false)?;
             }
-            return Self::load_or_generate(tx, now);
+            add_root(
+                tx,
+                storage,
+                &SigningKeyPair::generate(ROOT_KEY, &mut OsRng),
+                now,
+                None,
+            )?;
+        } else if plain > 0 {
+            lock_keys(tx, now)?;
+            Self::seal_plaintext(tx, now, storage)?;
+            sealed_now = true;
         }
-        Self::load(tx)
+        Ok((Self::load(tx, storage)?, sealed_now))
+    }
+
+    /// Seal the plaintext keys of a ledger from before keys were sealed, and
+    /// move its root key into the root store.
+    fn seal_plaintext(tx: &mut dyn Tx, now: Timestamp, storage: &KeyStorage) -> Result<()> {
+        let rows = tx.query(
+            "SELECT id, purpose, secret FROM center_keys WHERE sealed = 0 ORDER BY id",
+            &[],
+        )?;
+        for row in rows {
+            let id = KeyId(row.num(0)?);
+            let name = row.text(1)?.to_owned();
+            let secret: Zeroizing<[u8; 32]> =
+                Zeroizing::new(row.blob(2)?.try_into().map_err(|_| {
+                    Error::corrupt(format!("key {id}: plaintext secret is not 32 bytes"))
+                })?);
+            match purpose_from_name(id, &name)? {
+                None => {
+                    let known = tx
+                        .query_opt(
+                            "SELECT id FROM center_roots WHERE id = $1",
+                            &[Value::int(id.0)],
+                        )?
+                        .is_some();
+                    if !known {
+                        if count(
+                            tx,
+                            "SELECT COUNT(*) FROM center_roots WHERE superseded_at IS NULL",
+                        )? > 0
+                        {
+                            return Err(Error::corrupt(format!(
+                                "root key {id} is in center_keys but another root is current"
+                            )));
+                        }
+                        let root = SigningKeyPair::from_secret_bytes(id, secret.as_slice())?;
+                        add_root(tx, storage, &root, now, None)?;
+                    }
+                    tx.execute("DELETE FROM center_keys WHERE id = $1", &[Value::int(id.0)])?;
+                }
+                Some(_) => {
+                    tx.execute(
+                        "UPDATE center_keys SET secret = $2, sealed = 1 WHERE id = $1",
+                        &[
+                            Value::int(id.0),
+                            Value::Blob(storage.kek.seal(id, &name, &secret)?),
+                        ],
+                    )?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Load the keys as the ledger holds them now.
-    pub(crate) fn load(tx: &mut dyn Tx) -> Result<Self> {
+    pub(crate) fn load(tx: &mut dyn Tx, storage: &KeyStorage) -> Result<Self> {
         let version = stored_version(tx)?;
         let rows = tx.query(
-            "SELECT id, purpose, secret, not_before, not_after, retired, prepared FROM center_keys ORDER BY id",
+            "SELECT id, purpose, secret, not_before, not_after, retired, prepared, sealed FROM center_keys ORDER BY id",
             &[],
         )?;
         // The newest key of each purpose that is not retired (nor prepared) signs.
-        let mut found: [Option<SigningKeyPair>; 4] = [None, None, None, None];
+        let mut found: [Option<SigningKeyPair>; 3] = [None, None, None];
         let mut grants = Vec::new();
         let mut prepared = None;
         let mut entries = Vec::new();
         for row in rows {
             let id = KeyId(row.num(0)?);
-            let key = SigningKeyPair::from_secret_bytes(id, row.blob(2)?)?;
-            let purpose = purpose_from_name(id, row.text(1)?)?;
+            let name = row.text(1)?;
+            let Some(purpose) = purpose_from_name(id, name)? else {
+                return Err(Error::corrupt(format!(
+                    "root key {id} is still in center_keys"
+                )));
+            };
+            if row.int(7)? == 0 {
+                return Err(Error::corrupt(format!(
+                    "key {id} is not sealed; open the ledger with its key-encryption key to seal it"
+                )));
+            }
+            let secret = storage.kek.open(id, name, row.blob(2)?)?;
+            let key = SigningKeyPair::from_secret_bytes(id, secret.as_slice())?;
             if row.int(6)? != 0 && row.int(5)? == 0 {
-                if purpose != Some(KeyPurpose::Grants) {
+                if purpose != KeyPurpose::Grants {
                     return Err(Error::corrupt(format!(
                         "key {id}: only grant keys are prepared"
                     )));
@@ -176,40 +375,40 @@ impl CenterKeys {
                 continue;
             }
             let slot = match purpose {
-                Some(KeyPurpose::Tickets) => 0,
-                Some(KeyPurpose::Grants) => 1,
-                Some(KeyPurpose::Lists) => 2,
-                None => 3,
+                KeyPurpose::Tickets => 0,
+                KeyPurpose::Grants => 1,
+                KeyPurpose::Lists => 2,
             };
             let retired = row.int(5)? != 0;
-            if let Some(purpose) = purpose {
-                entries.push(KeyEntry {
-                    id,
-                    public: key.public_key(),
-                    purpose,
-                    not_before: Timestamp(row.num(3)?),
-                    not_after: Timestamp(row.num(4)?),
-                    scope: KeyScope::AllEvents,
-                    retired,
-                });
-            }
+            entries.push(KeyEntry {
+                id,
+                public: key.public_key(),
+                purpose,
+                not_before: Timestamp(row.num(3)?),
+                not_after: Timestamp(row.num(4)?),
+                scope: KeyScope::AllEvents,
+                retired,
+            });
             if !retired {
-                if purpose == Some(KeyPurpose::Grants) {
+                if purpose == KeyPurpose::Grants {
                     grants.push(signer(key.clone())?);
                 }
                 found[slot] = Some(key);
             }
         }
-        let [Some(ticket), Some(grant), Some(list), Some(root)] = found else {
+        let [Some(ticket), Some(grant), Some(list)] = found else {
             return Err(Error::corrupt(
                 "the ledger lacks an active key for some purpose",
             ));
         };
+        let (root_id, root_public, root) = load_root(tx, storage)?;
         Ok(Self {
             ticket: signer(ticket)?,
             grant: signer(grant)?,
             list,
             root,
+            root_id,
+            root_public,
             grants,
             prepared,
             entries,
@@ -217,6 +416,43 @@ impl CenterKeys {
         })
     }
 
+    /// The root key that signs key sets; [`Error::RootOffline`] when it is
+    /// not on this center.
+    pub fn root(&self) -> Result<&SigningKeyPair> {
+        self.root.as_ref().ok_or(Error::RootOffline)
+    }
+
+    /// The current root key's id.
+    pub fn root_id(&self) -> KeyId {
+        self.root_id
+    }
+
+    /// The current root key's public half (gates are configured with it).
+    pub fn root_public(&self) -> PublicKey {
+        self.root_public.clone()
+    }
+
+    /// The entry of a key of the set, if it is one.
+    pub fn entry(&self, id: KeyId) -> Option<&KeyEntry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    /// Check that key `key` is valid at least until `until`, so that what it
+    /// signs now still verifies then; `what` says what would be signed.
+    pub(crate) fn check_valid_until(&self, key: KeyId, until: Timestamp, what: &str) -> Result<()> {
+        match self.entry(key) {
+            Some(e) if e.not_after < until => Err(Error::invalid(
+                "key",
+                format!(
+                    "{} key {key} is valid until {}, before {what} ({until}); rotate it (eticket rotate-key --purpose {})",
+                    purpose_name(Some(e.purpose)),
+                    e.not_after,
+                    purpose_name(Some(e.purpose))
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
     /// The key to sign a grant with for a chip that trusts the grant keys
     /// `trusted` (as its GET INFO reports them): the newest of them the
     /// center has not retired. With no list, the current grant key.
@@ -300,7 +536,7 @@ impl Center {
         if cached.version == version {
             return Ok(cached);
         }
-        let fresh = Arc::new(CenterKeys::load(tx)?);
+        let fresh = Arc::new(CenterKeys::load(tx, &self.storage)?);
         *self.keys.write().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
         Ok(fresh)
     }
@@ -347,7 +583,7 @@ impl Center {
                     )?;
                     id
                 }
-                None => insert_key(tx, purpose, now, false)?,
+                None => insert_key(tx, &self.storage, purpose, now, false)?,
             };
             let version = bump_version(tx)?;
             Ok(KeyChange {
@@ -390,7 +626,7 @@ impl Center {
                     format!("grant key {id} is prepared already; rotate the grant key to it first"),
                 ));
             }
-            let id = insert_key(tx, KeyPurpose::Grants, now, true)?;
+            let id = insert_key(tx, &self.storage, KeyPurpose::Grants, now, true)?;
             let version = bump_version(tx)?;
             Ok(KeyChange {
                 key: id,
@@ -459,36 +695,234 @@ impl Center {
     }
 }
 
-/// Store a new key for `purpose` under the next free id.
+/// Store a new key for `purpose` under the next free id, sealed.
 fn insert_key(
     tx: &mut dyn Tx,
+    storage: &KeyStorage,
     purpose: KeyPurpose,
     now: Timestamp,
     prepared: bool,
 ) -> Result<KeyId> {
-    let top = tx
-        .query_opt("SELECT MAX(id) FROM center_keys", &[])?
-        .map(|r| r.num::<u16>(0))
-        .transpose()?
-        .unwrap_or(0);
-    let id = KeyId(
-        top.checked_add(1)
-            .ok_or_else(|| Error::invalid("key", "no key ids left"))?,
-    );
+    let id = next_key_id(tx)?;
     let new = SigningKeyPair::generate(id, &mut OsRng);
-    tx.execute(
-        "INSERT INTO center_keys (id, purpose, secret, not_before, not_after, retired, prepared)
-         VALUES ($1, $2, $3, $4, $5, 0, $6)",
-        &[
-            Value::int(id.0),
-            Value::text(purpose_of(purpose)),
-            Value::Blob(new.secret().to_bytes().to_vec()),
-            Value::u64(now.minus(CLOCK_SKEW_SECS).0)?,
-            Value::u64(now.plus(KEY_LIFETIME_SECS).0)?,
-            Value::int(i64::from(prepared)),
-        ],
+    insert_sealed(
+        tx,
+        storage,
+        &new,
+        purpose,
+        now.minus(CLOCK_SKEW_SECS),
+        now,
+        prepared,
     )?;
     Ok(id)
+}
+
+/// The current root: its id, public half and, unless it is offline, the key
+/// itself from the root store, checked against the public half the ledger
+/// keeps.
+fn load_root(
+    tx: &mut dyn Tx,
+    storage: &KeyStorage,
+) -> Result<(KeyId, PublicKey, Option<SigningKeyPair>)> {
+    let row = tx
+        .query_opt(
+            "SELECT id, public FROM center_roots WHERE superseded_at IS NULL",
+            &[],
+        )?
+        .ok_or_else(|| Error::corrupt("the ledger names no current root key"))?;
+    let id = KeyId(row.num(0)?);
+    let public = PublicKey::from_sec1(row.blob(1)?)?;
+    if matches!(storage.root, RootStore::Offline) {
+        return Ok((id, public, None));
+    }
+    let sealed = storage
+        .root
+        .read()?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| {
+            Error::KeyStorage(format!(
+                "{} does not hold root key {id}, which this ledger's key sets are signed with; restore it from its backup (or run this center with the root offline)",
+                storage.root.describe()
+            ))
+        })?;
+    let secret = storage.kek.open(id, "root", &sealed.sealed)?;
+    let root = SigningKeyPair::from_secret_bytes(id, secret.as_slice())?;
+    if root.public_key() != public {
+        return Err(Error::KeyStorage(format!(
+            "{} holds a root key {id} that is not the one this ledger names",
+            storage.root.describe()
+        )));
+    }
+    Ok((id, public, Some(root)))
+}
+
+/// What a root rollover did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RootChange {
+    /// The root that signed key sets before, and signed the rollover.
+    pub previous_root: KeyId,
+    /// The new root: it signs key sets from now on.
+    pub root: KeyId,
+    /// The new root's public key (uncompressed SEC1).
+    #[serde(with = "wire::hex_bytes")]
+    #[schemars(with = "wire::schema::HexBytes")]
+    pub root_public_key: Vec<u8>,
+    /// The rollover statement (eticket-core's `RootRollover`), signed by
+    /// the previous root.
+    #[serde(with = "wire::hex_bytes")]
+    #[schemars(with = "wire::schema::HexBytes")]
+    pub rollover: Vec<u8>,
+    /// The key set version after the change.
+    pub key_set_version: u64,
+}
+
+/// One published root rollover: the old root's signed statement naming its
+/// successor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PublishedRollover {
+    /// The root that signed the statement.
+    pub from_root: KeyId,
+    /// The root it names.
+    pub to_root: KeyId,
+    /// When it was signed.
+    pub issued_at: Timestamp,
+    /// The signed statement (verify with `RootRollover::from_signed_bytes`
+    /// and the `from_root` key).
+    #[serde(with = "wire::hex_bytes")]
+    #[schemars(with = "wire::schema::HexBytes")]
+    pub signed: Vec<u8>,
+}
+
+/// Every root rollover, oldest first: a verifier configured with any earlier
+/// root applies them in order to reach the current root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RootRollovers {
+    /// The current root's id.
+    pub current_root: KeyId,
+    /// The statements, oldest first.
+    pub rollovers: Vec<PublishedRollover>,
+}
+
+impl Center {
+    /// Replace the root key: a new root is made and stored like the root
+    /// (sealed, in the root store), the old root signs a
+    /// [`RootRollover`] naming it, which the ledger keeps and
+    /// [`root_rollovers`](Self::root_rollovers) publishes, and key sets are
+    /// signed by the new root from then on. The key set version moves on, so
+    /// every center process reloads. The old root's secret is removed from
+    /// the root store once the change is committed. Operator only;
+    /// idempotent under its key like every mutation.
+    ///
+    /// ```
+    /// # use eticket_center::{Center, Principal};
+    /// let center = Center::open_in_memory()?;
+    /// let old = center.keys().root_id();
+    /// let change = center.rollover_root(&Principal::Operator, "rollover-1")?;
+    /// assert_eq!((change.previous_root, center.keys().root_id()), (old, change.root));
+    /// # Ok::<(), eticket_center::Error>(())
+    /// ```
+    pub fn rollover_root(&self, who: &Principal, key: &str) -> Result<RootChange> {
+        only_operator(who)?;
+        let change = self.mutate(who, key, "rollover_root", &(), |tx, now| {
+            lock_keys(tx, now)?;
+            let keys = self.keys_in(tx)?;
+            let old = keys.root()?;
+            let id = next_key_id(tx)?;
+            let new = SigningKeyPair::generate(id, &mut OsRng);
+            let statement = RootRollover {
+                new_id: id,
+                new_public: new.public_key(),
+                issued_at: now,
+            }
+            .to_signed_bytes(old)?;
+            tx.execute(
+                "UPDATE center_roots SET superseded_at = $1 WHERE superseded_at IS NULL",
+                &[Value::u64(now.0)?],
+            )?;
+            add_root(tx, &self.storage, &new, now, Some(&statement))?;
+            let version = bump_version(tx)?;
+            Ok(RootChange {
+                previous_root: old.id(),
+                root: id,
+                root_public_key: new.public_key().to_uncompressed().to_vec(),
+                rollover: statement,
+                key_set_version: version,
+            })
+        })?;
+        self.forget_superseded_roots()?;
+        self.refresh_keys()?;
+        Ok(change)
+    }
+
+    /// Remove from the root store every root but the current one (after a
+    /// rollover, the old root; roots of rollovers that never committed).
+    fn forget_superseded_roots(&self) -> Result<()> {
+        if matches!(self.storage.root, RootStore::Offline) {
+            return Ok(());
+        }
+        let now = self.now();
+        crate::store::Store::transaction(&self.ledger, &mut |tx| {
+            lock_keys(tx, now)?;
+            let current: KeyId = KeyId(
+                tx.query_opt(
+                    "SELECT id FROM center_roots WHERE superseded_at IS NULL",
+                    &[],
+                )?
+                .ok_or_else(|| Error::corrupt("the ledger names no current root key"))?
+                .num(0)?,
+            );
+            let roots = self.storage.root.read()?;
+            if roots.iter().all(|r| r.id == current) {
+                return Ok(());
+            }
+            let keep: Vec<SealedRoot> = roots.into_iter().filter(|r| r.id == current).collect();
+            if keep.is_empty() {
+                return Err(Error::KeyStorage(format!(
+                    "{} does not hold the current root key {current}",
+                    self.storage.root.describe()
+                )));
+            }
+            self.storage.root.write(&keep)
+        })
+    }
+
+    /// Every root rollover the center made, oldest first, with the current
+    /// root's id (anyone with a credential may fetch them, like the key set).
+    pub fn root_rollovers(&self, _who: &Principal) -> Result<RootRollovers> {
+        self.read(|tx| {
+            let rows = tx.query(
+                "SELECT id, created_at, rollover FROM center_roots ORDER BY created_at, id",
+                &[],
+            )?;
+            let mut rollovers = Vec::new();
+            let mut previous: Option<KeyId> = None;
+            for row in &rows {
+                let id = KeyId(row.num(0)?);
+                if let (Some(from), Some(signed)) = (previous, row.opt_blob(2)?) {
+                    rollovers.push(PublishedRollover {
+                        from_root: from,
+                        to_root: id,
+                        issued_at: Timestamp(row.num(1)?),
+                        signed: signed.to_vec(),
+                    });
+                }
+                previous = Some(id);
+            }
+            let current = KeyId(
+                tx.query_opt(
+                    "SELECT id FROM center_roots WHERE superseded_at IS NULL",
+                    &[],
+                )?
+                .ok_or_else(|| Error::corrupt("the ledger names no current root key"))?
+                .num(0)?,
+            );
+            Ok(RootRollovers {
+                current_root: current,
+                rollovers,
+            })
+        })
+    }
 }
 
 fn only_operator(who: &Principal) -> Result<()> {

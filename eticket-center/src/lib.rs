@@ -32,6 +32,7 @@ pub mod event_file;
 pub mod http;
 pub mod issuance;
 pub mod keys;
+pub mod keystore;
 pub mod lottery;
 pub mod organizer;
 pub mod policy;

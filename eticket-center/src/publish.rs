@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::center::{Center, Principal};
 use crate::records;
-use crate::store::{Tx, Value};
+use crate::store::{Store, Tx, Value};
 use crate::wire;
 use crate::{Error, Result};
 
@@ -109,17 +109,73 @@ fn entries_since(tx: &mut dyn Tx, event: EventId, since: u64) -> Result<(u64, Ve
 }
 
 impl Center {
-    /// The signed key set (anyone with a credential may fetch it).
+    /// The signed key set (anyone with a credential may fetch it), signed
+    /// now by the root key; when the root is offline, the set signed for
+    /// the current version with [`sign_key_set`](Self::sign_key_set) and
+    /// stored in the ledger ([`Error::RootOffline`] when there is none yet).
     pub fn key_set_signed(&self, _who: &Principal) -> Result<SignedKeySet> {
-        let keys = self.read(|tx| self.keys_in(tx))?;
-        let set = keys
-            .key_set()?
-            .with_next_update(self.now().plus(self.config().key_set_next_update_secs));
+        let (keys, stored) = self.read(|tx| {
+            let keys = self.keys_in(tx)?;
+            let stored = tx.query_opt(
+                "SELECT signed FROM signed_key_sets WHERE version = $1 AND root = $2",
+                &[Value::u64(keys.version())?, Value::int(keys.root_id().0)],
+            )?;
+            Ok((
+                keys,
+                stored.map(|r| r.blob(0).map(<[u8]>::to_vec)).transpose()?,
+            ))
+        })?;
+        let key_set = match keys.root() {
+            Ok(root) => keys
+                .key_set()?
+                .with_next_update(self.now().plus(self.config().key_set_next_update_secs))
+                .to_signed_bytes(root)?,
+            Err(offline) => stored.ok_or(offline)?,
+        };
         Ok(SignedKeySet {
-            version: set.version,
-            root_key_id: keys.root.id(),
-            root_public_key: keys.root.public_key().to_uncompressed().to_vec(),
-            key_set: set.to_signed_bytes(&keys.root)?,
+            version: keys.version(),
+            root_key_id: keys.root_id(),
+            root_public_key: keys.root_public().to_uncompressed().to_vec(),
+            key_set,
+        })
+    }
+
+    /// Sign the current key set with the root key and store it in the
+    /// ledger, for center processes that run with the root offline
+    /// (`eticket sign-key-set`, on the machine that holds the root key
+    /// file). Its `next_update` is `key_set_next_update_secs` from now: sign
+    /// again before then, and after every key change. Operator only.
+    pub fn sign_key_set(&self, who: &Principal) -> Result<SignedKeySet> {
+        if !matches!(who, Principal::Operator) {
+            return Err(Error::Forbidden("only the operator signs key sets".into()));
+        }
+        let now = self.now();
+        let next_update = now.plus(self.config().key_set_next_update_secs);
+        self.ledger.transaction(&mut |tx| {
+            let keys = self.keys_in(tx)?;
+            let signed = keys
+                .key_set()?
+                .with_next_update(next_update)
+                .to_signed_bytes(keys.root()?)?;
+            tx.execute(
+                "DELETE FROM signed_key_sets WHERE version = $1",
+                &[Value::u64(keys.version())?],
+            )?;
+            tx.execute(
+                "INSERT INTO signed_key_sets (version, root, signed, signed_at) VALUES ($1, $2, $3, $4)",
+                &[
+                    Value::u64(keys.version())?,
+                    Value::int(keys.root_id().0),
+                    Value::Blob(signed.clone()),
+                    Value::u64(now.0)?,
+                ],
+            )?;
+            Ok(SignedKeySet {
+                version: keys.version(),
+                root_key_id: keys.root_id(),
+                root_public_key: keys.root_public().to_uncompressed().to_vec(),
+                key_set: signed,
+            })
         })
     }
 
@@ -131,6 +187,7 @@ impl Center {
             let (version, entries) = entries_since(tx, event, 0)?;
             Ok((version, entries, self.keys_in(tx)?))
         })?;
+        keys.check_valid_until(keys.list.id(), now, "now")?;
         let list = RevocationList::new(event, version, now, entries)?
             .with_next_update(now.plus(self.config().list_next_update_secs));
         Ok(SignedRevocations {
@@ -161,6 +218,7 @@ impl Center {
                 format!("the list of event {event} is at version {version}"),
             ));
         }
+        keys.check_valid_until(keys.list.id(), now, "now")?;
         // Up to date: a renewal (version to itself, nothing added) that only
         // moves the gate's `next_update` on.
         let signed = RevocationDelta {

@@ -15,6 +15,7 @@ use eticket_core::ids::{DistributorId, EventId, KeyId};
 use eticket_core::keys::KeyPurpose;
 use rand_core::{OsRng, RngCore};
 
+use crate::keystore::{self, KEK_ENV, KEK_FILE_ENV, Kek, KeyStorage, ROOT_KEY_FILE_ENV, RootStore};
 use crate::organizer::{EventRegistration, SeatSelection};
 use crate::policy::DistributionPolicy;
 use crate::store::Ledger;
@@ -33,6 +34,20 @@ pub struct Cli {
     /// Cooling-off period of transfers, in seconds.
     #[arg(long, global = true, default_value_t = 48 * 3600)]
     pub cooling_off_secs: u64,
+    /// File holding the key-encryption key that seals the center's private
+    /// keys (64 hex digits or base64 of 32 bytes). Without it (and without
+    /// `ETICKET_KEK`, the key itself in the environment), a SQLite ledger
+    /// uses `<database>.kek`, made on first use; PostgreSQL needs one.
+    #[arg(long, global = true, env = "ETICKET_KEK_FILE")]
+    pub kek_file: Option<PathBuf>,
+    /// The root key file (sealed under the key-encryption key); default
+    /// `<database>.root` for SQLite; PostgreSQL needs one (or --offline-root).
+    #[arg(long, global = true, env = "ETICKET_ROOT_KEY_FILE")]
+    pub root_key_file: Option<PathBuf>,
+    /// Run without the root key: publish the key set signed elsewhere with
+    /// `sign-key-set` and stored in the ledger.
+    #[arg(long, global = true, conflicts_with = "root_key_file")]
+    pub offline_root: bool,
     /// Idempotency key for this command (random when absent).
     #[arg(long, global = true)]
     pub idempotency_key: Option<String>,
@@ -194,6 +209,16 @@ pub enum Command {
     PrepareGrantKey,
     /// List the center's keys with purpose, validity and state.
     Keys,
+    /// Replace the root key: the old root signs a rollover statement naming
+    /// the new one (published at GET /v1/keyset/rollovers); key sets are
+    /// signed by the new root from now on. The root key file then holds
+    /// the new root only: back it up.
+    RolloverRoot,
+    /// Print every root rollover statement as JSON, oldest first.
+    ExportRollovers,
+    /// Sign the current key set with the root key file and store it in the
+    /// ledger, for center processes running with --offline-root.
+    SignKeySet,
     /// A chip in a PC/SC reader: info, read, write, delete, personalize
     /// (needs the `pcsc` feature).
     Chip(chip::ChipArgs),
@@ -233,6 +258,36 @@ impl Cli {
         }
     }
 
+    fn key_storage(&self) -> Result<KeyStorage> {
+        let env_kek = std::env::var(KEK_ENV).ok().filter(|v| !v.trim().is_empty());
+        let kek = match (&self.kek_file, env_kek) {
+            (Some(_), Some(_)) => {
+                return Err(Error::KeyStorage(format!(
+                    "give the key-encryption key once: --kek-file ({KEK_FILE_ENV}) or {KEK_ENV}, not both"
+                )));
+            }
+            (Some(path), None) => Kek::from_file(path)?,
+            (None, Some(text)) => Kek::from_text(&text, KEK_ENV)?,
+            (None, None) if self.database_url.is_some() => {
+                return Err(Error::KeyStorage(format!(
+                    "a PostgreSQL ledger needs a key-encryption key: --kek-file ({KEK_FILE_ENV}) or {KEK_ENV}"
+                )));
+            }
+            (None, None) => Kek::beside(&self.database)?,
+        };
+        let root = match (&self.root_key_file, &self.database_url) {
+            _ if self.offline_root => RootStore::Offline,
+            (Some(path), _) => RootStore::File(path.clone()),
+            (None, None) => RootStore::File(keystore::beside(&self.database, ".root")),
+            (None, Some(_)) => {
+                return Err(Error::KeyStorage(format!(
+                    "a PostgreSQL ledger needs a root key file: --root-key-file ({ROOT_KEY_FILE_ENV}), or --offline-root"
+                )));
+            }
+        };
+        Ok(KeyStorage::new(kek, root))
+    }
+
     fn key(&self) -> String {
         self.idempotency_key.clone().unwrap_or_else(|| {
             let mut raw = [0u8; 16];
@@ -248,12 +303,18 @@ pub fn run(cli: Cli) -> Result<()> {
         cooling_off_secs: cli.cooling_off_secs,
         ..crate::Config::default()
     };
-    let center = Center::open_with(cli.ledger()?, Arc::new(crate::clock::SystemClock), config)?;
+    let storage = cli.key_storage()?;
+    let center = Center::open_with_keys(
+        cli.ledger()?,
+        Arc::new(crate::clock::SystemClock),
+        config,
+        storage,
+    )?;
     let op = Principal::Operator;
     let key = cli.key();
     match &cli.command {
         Command::Init => {
-            let ks = center.key_set_signed(&op)?;
+            let keys = center.current_keys()?;
             println!(
                 "ledger: {}",
                 cli.database_url.as_deref().map_or_else(
@@ -263,9 +324,10 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             println!(
                 "root key {}: {}",
-                ks.root_key_id,
-                hex::encode(&ks.root_public_key)
+                keys.root_id(),
+                hex::encode(keys.root_public().to_uncompressed())
             );
+            println!("root key kept in {}", center.key_storage().root.describe());
         }
         Command::AddDistributor { id, name } => {
             center.register_distributor(&op, &key, DistributorId(*id), name)?;
@@ -386,8 +448,11 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::RetireKey { id } => print(&center.retire_key(&op, &key, KeyId(*id))?)?,
         Command::PrepareGrantKey => print(&center.prepare_grant_key(&op, &key)?)?,
+        Command::RolloverRoot => print(&center.rollover_root(&op, &key)?)?,
+        Command::ExportRollovers => print(&center.root_rollovers(&op)?)?,
+        Command::SignKeySet => print(&center.sign_key_set(&op)?)?,
         Command::Keys => {
-            let keys = center.key_set_signed(&op).map(|_| center.keys())?;
+            let keys = center.current_keys()?;
             println!("key set version {}", keys.version());
             for k in keys.entries() {
                 let state = if k.retired {
@@ -412,7 +477,15 @@ pub fn run(cli: Cli) -> Result<()> {
                     id.0
                 );
             }
-            println!("{:>5}  root      signs key sets", keys.root.id().0);
+            println!(
+                "{:>5}  root      {}",
+                keys.root_id().0,
+                if keys.root().is_ok() {
+                    "signs key sets"
+                } else {
+                    "offline: key sets signed with sign-key-set"
+                }
+            );
         }
         Command::Chip(args) => chip::run_chip(&center, &key, args)?,
         Command::Transfer(args) => chip::run_transfer(&center, args)?,

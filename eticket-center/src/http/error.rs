@@ -67,7 +67,10 @@ pub fn status_of(e: &Error) -> StatusCode {
         Storage {
             retryable: true, ..
         } => StatusCode::SERVICE_UNAVAILABLE,
-        Storage { .. } | Corrupt(_) | FailPoint(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        Storage { .. } | Corrupt(_) | FailPoint(_) | WrongKek(_) | KeyStorage(_) => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+        RootOffline => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::CONFLICT,
     }
 }

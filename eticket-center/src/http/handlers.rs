@@ -162,6 +162,12 @@ pub async fn keyset(State(c): Shared, headers: HeaderMap) -> Answer {
     run(c, move |c| c.key_set_signed(&who)).await
 }
 
+/// `GET /v1/keyset/rollovers`.
+pub async fn rollovers(State(c): Shared, headers: HeaderMap) -> Answer {
+    let who = auth(&c, &headers).await?;
+    run(c, move |c| c.root_rollovers(&who)).await
+}
+
 /// `POST /v1/events`.
 pub async fn register_event(State(c): Shared, headers: HeaderMap, b: BodyR) -> Answer {
     let who = auth(&c, &headers).await?;

@@ -39,6 +39,7 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/health"),
     ("get", "/v1/keyset"),
+    ("get", "/v1/keyset/rollovers"),
     ("post", "/v1/events"),
     ("get", "/v1/events/{event}"),
     ("post", "/v1/events/{event}/distributors"),
@@ -79,6 +80,7 @@ pub fn router(center: Arc<Center>) -> Router {
     Router::new()
         .route("/v1/health", get(h::health))
         .route("/v1/keyset", get(h::keyset))
+        .route("/v1/keyset/rollovers", get(h::rollovers))
         .route("/v1/events", post(h::register_event))
         .route("/v1/events/{event}", get(h::event_info))
         .route(

@@ -12,7 +12,7 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
 
 use super::{handlers, page};
-use crate::{distributor, entries, issuance, lottery, organizer, policy, publish, transfer};
+use crate::{distributor, entries, issuance, keys, lottery, organizer, policy, publish, transfer};
 
 /// The component schemas by name, with references between them as
 /// `#/components/schemas/<name>` (OpenAPI 3.1, JSON Schema 2020-12).
@@ -50,6 +50,7 @@ pub fn component_schemas() -> Map<String, Value> {
         issuance::BatchIssued,
         issuance::PaperPrint,
         publish::SignedKeySet,
+        keys::RootRollovers,
         publish::SignedRevocations,
         transfer::TransferSubmission,
         transfer::TransferCancellation,

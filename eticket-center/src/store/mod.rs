@@ -204,6 +204,19 @@ impl Ledger {
     }
 }
 
+impl Ledger {
+    /// Leave no deleted or overwritten data in the ledger's files where this
+    /// backend can (SQLite: [`SqliteStore::scrub`]). PostgreSQL keeps old row
+    /// versions until its own `VACUUM`, and in its write-ahead log and
+    /// backups.
+    pub fn scrub(&self) -> Result<()> {
+        match self {
+            Ledger::Sqlite(s) => s.scrub(),
+            Ledger::Postgres(_) => Ok(()),
+        }
+    }
+}
+
 impl Store for Ledger {
     fn backend(&self) -> &'static str {
         match self {

@@ -11,7 +11,7 @@
 //! - one stored gate scan per scan id.
 
 /// The schema version this build writes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -166,6 +166,30 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         principal TEXT NOT NULL,
         printed_at BIGINT NOT NULL,
         PRIMARY KEY (event, serial, copy))",
+    ],
+    &[
+        // Version 4: keys at rest. Private keys are sealed under the
+        // operator's key-encryption key; rows from before are plaintext
+        // (`sealed = 0`) until a center opens the ledger with a KEK and seals
+        // them (keys::CenterKeys::load_or_generate), which also moves the
+        // root key out of the ledger into the root key file.
+        "ALTER TABLE center_keys ADD COLUMN sealed BIGINT NOT NULL DEFAULT 0",
+        // The root keys' public halves (their secrets live outside the
+        // ledger), oldest first; the one not superseded signs key sets.
+        // `rollover` is the previous root's signed statement naming this one.
+        "CREATE TABLE center_roots (
+        id BIGINT PRIMARY KEY,
+        public BYTEA NOT NULL,
+        created_at BIGINT NOT NULL,
+        rollover BYTEA,
+        superseded_at BIGINT)",
+        "CREATE UNIQUE INDEX center_roots_one_current ON center_roots ((1)) WHERE superseded_at IS NULL",
+        // Key sets signed away from the center (offline root), by version.
+        "CREATE TABLE signed_key_sets (
+        version BIGINT PRIMARY KEY,
+        root BIGINT NOT NULL,
+        signed BYTEA NOT NULL,
+        signed_at BIGINT NOT NULL)",
     ],
 ];
 

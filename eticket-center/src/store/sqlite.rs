@@ -1,9 +1,11 @@
 //! SQLite backend: one file in WAL mode, `BEGIN IMMEDIATE` transactions (one
 //! writer at a time, readers never blocked), a busy timeout for other
 //! connections and processes on the same file, `synchronous = FULL` so a
-//! committed issuance survives a power cut.
+//! committed issuance survives a power cut. The file is made readable and
+//! writable by its owner only (0600; SQLite gives its `-wal` and `-shm` files
+//! the same mode), and a ledger file found open to others is closed to them.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
@@ -15,6 +17,38 @@ use crate::{Error, Result};
 /// A SQLite ledger (one connection; open several on one file for several writers).
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    path: Option<PathBuf>,
+}
+
+/// Make a new ledger file 0600 before SQLite opens it, and take group and
+/// other access away from an existing one and its `-wal` and `-shm` files.
+fn private_files(path: &Path) -> Result<()> {
+    let io = |e: std::io::Error| Error::Storage {
+        backend: "sqlite",
+        message: format!("{}: {e}", path.display()),
+        retryable: false,
+    };
+    match crate::keystore::create_private(path) {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(io(e)),
+    }
+    #[cfg(unix)]
+    for file in [
+        path.to_path_buf(),
+        crate::keystore::beside(path, "-wal"),
+        crate::keystore::beside(path, "-shm"),
+    ] {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(&file) {
+            let mode = meta.permissions().mode();
+            if meta.is_file() && mode & 0o077 != 0 {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & 0o700))
+                    .map_err(io)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn map_err(e: rusqlite::Error) -> Error {
@@ -84,27 +118,50 @@ impl Tx for SqliteTx<'_> {
 impl SqliteStore {
     /// Open or create the ledger file, switch it to WAL and migrate it.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let conn = Connection::open(path.as_ref()).map_err(map_err)?;
+        let path = path.as_ref();
+        private_files(path)?;
+        let conn = Connection::open(path).map_err(map_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(map_err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(map_err)?;
-        Self::setup(conn)
+        Self::setup(conn, Some(path.to_path_buf()))
     }
 
     /// A private in-memory ledger.
     pub fn in_memory() -> Result<Self> {
-        Self::setup(Connection::open_in_memory().map_err(map_err)?)
+        Self::setup(Connection::open_in_memory().map_err(map_err)?, None)
     }
 
-    fn setup(conn: Connection) -> Result<Self> {
+    /// The ledger file; `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Rewrite the file so that nothing deleted or overwritten lingers in it:
+    /// checkpoint and empty the WAL, rebuild the database (`VACUUM`), and
+    /// empty the WAL again. Used after plaintext keys were sealed.
+    pub fn scrub(&self) -> Result<()> {
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        conn.execute_batch(
+            "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
+        )
+        .map_err(map_err)
+    }
+
+    fn setup(conn: Connection, path: Option<PathBuf>) -> Result<Self> {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(map_err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(map_err)?;
+        // What is deleted or overwritten is zeroed in the file, not left in
+        // free space (the plaintext keys a ledger from before held).
+        conn.pragma_update(None, "secure_delete", "ON")
+            .map_err(map_err)?;
         conn.set_prepared_statement_cache_capacity(128);
         let store = Self {
             conn: Mutex::new(conn),
+            path,
         };
         store.transaction(&mut |tx| schema::migrate(tx, &adapt))?;
         Ok(store)

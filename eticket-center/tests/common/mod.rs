@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use eticket_center::clock::ManualClock;
 use eticket_center::distributor::{SaleRequest, SeatChoice};
+use eticket_center::keystore::{Kek, KeyStorage, RootStore};
 use eticket_center::organizer::EventRegistration;
 use eticket_center::policy::DistributionPolicy;
 use eticket_center::store::{Ledger, PostgresStore};
@@ -49,6 +50,10 @@ pub enum Backend {
     },
     Postgres {
         schema: String,
+        /// Holds the root key file (every center on this ledger shares it,
+        /// like center processes sharing one root key file).
+        dir: tempfile::TempDir,
+        kek: Kek,
     },
 }
 
@@ -63,7 +68,11 @@ impl Backend {
         let mut raw = [0u8; 8];
         rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut raw);
         let schema = format!("t_{}", hex::encode(raw));
-        let b = Backend::Postgres { schema };
+        let b = Backend::Postgres {
+            schema,
+            dir: tempfile::tempdir().unwrap(),
+            kek: Kek::generate(),
+        };
         // Fail loudly, never skip, when the server is missing.
         if let Err(e) = b.try_ledger() {
             panic!(
@@ -78,7 +87,7 @@ impl Backend {
     fn try_ledger(&self) -> eticket_center::Result<Ledger> {
         match self {
             Backend::Sqlite { path, .. } => Ledger::sqlite(path),
-            Backend::Postgres { schema } => {
+            Backend::Postgres { schema, .. } => {
                 PostgresStore::connect(&postgres_url(), Some(schema)).map(Ledger::Postgres)
             }
         }
@@ -89,14 +98,35 @@ impl Backend {
         self.try_ledger().unwrap()
     }
 
+    /// How centers on this ledger keep their keys: the SQLite default (a
+    /// KEK and a root key file beside the ledger file), or for PostgreSQL a
+    /// KEK and a root key file of this test's own.
+    pub fn key_storage(&self) -> KeyStorage {
+        match self {
+            Backend::Sqlite { path, .. } => KeyStorage::beside_sqlite(path).unwrap(),
+            Backend::Postgres { dir, kek, .. } => {
+                KeyStorage::new(kek.clone(), RootStore::File(dir.path().join("root.key")))
+            }
+        }
+    }
+
     pub fn center(&self, clock: &Arc<ManualClock>) -> Center {
-        Center::open_with(self.ledger(), clock.clone(), Config::default()).unwrap()
+        self.try_center(clock, self.key_storage()).unwrap()
+    }
+
+    /// A center on this ledger with the given key storage.
+    pub fn try_center(
+        &self,
+        clock: &Arc<ManualClock>,
+        storage: KeyStorage,
+    ) -> eticket_center::Result<Center> {
+        Center::open_with_keys(self.ledger(), clock.clone(), Config::default(), storage)
     }
 }
 
 impl Drop for Backend {
     fn drop(&mut self) {
-        if let Backend::Postgres { schema } = self {
+        if let Backend::Postgres { schema, .. } = self {
             if let Ok(store) = PostgresStore::connect(&postgres_url(), Some(schema)) {
                 let _ = store.drop_schema();
             }
