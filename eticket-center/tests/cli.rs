@@ -7,7 +7,17 @@ use std::process::Command;
 use eticket_core::fixtures;
 
 fn eticket(db: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_eticket"))
+    eticket_env(db, args, &[])
+}
+
+/// Run `eticket` with only the key settings given in `env`.
+fn eticket_env(db: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_eticket"));
+    for var in ["ETICKET_KEK", "ETICKET_KEK_FILE", "ETICKET_ROOT_KEY_FILE"] {
+        cmd.env_remove(var);
+    }
+    let out = cmd
+        .envs(env.iter().copied())
         .arg("--database")
         .arg(db)
         .args(args)
@@ -186,6 +196,91 @@ fn events_from_a_venue_file() {
     );
     assert!(
         !success && err.contains("hall.toml") && err.contains("line"),
+        "{err}"
+    );
+}
+
+/// Keys at rest from the command line: the default KEK and root key file
+/// beside the ledger (0600, the KEK announced once), a wrong KEK refused,
+/// a KEK from the environment, the root rolled over, and an offline-root
+/// center publishing the key set signed with the root key file.
+#[test]
+fn keys_at_rest_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.sqlite");
+    let (success, out, err) = eticket(&db, &["init"]);
+    assert!(success, "{err}");
+    assert!(out.contains("root key K100"), "{out}");
+    assert!(err.contains("c.sqlite.kek"), "{err}");
+    let (kek, root) = (
+        dir.path().join("c.sqlite.kek"),
+        dir.path().join("c.sqlite.root"),
+    );
+    #[cfg(unix)]
+    for f in [&db, &kek, &root] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", f.display());
+    }
+    // Said once: the second run finds the file.
+    let (_, _, err) = eticket(&db, &["keys"]);
+    assert!(!err.contains("key-encryption key"), "{err}");
+
+    // Another KEK: refused with a clear error.
+    let wrong = "11".repeat(32);
+    let (success, _, err) = eticket_env(&db, &["keys"], &[("ETICKET_KEK", &wrong)]);
+    assert!(!success);
+    assert!(err.contains("[wrong_kek]"), "{err}");
+    assert!(
+        err.contains("the key-encryption key does not open the center keys"),
+        "{err}"
+    );
+    // The same KEK from the environment (its text) opens them; both at once is refused.
+    let text = std::fs::read_to_string(&kek).unwrap();
+    let (success, _, err) = eticket_env(&db, &["keys"], &[("ETICKET_KEK", text.trim())]);
+    assert!(success, "{err}");
+    let (success, _, err) = eticket_env(
+        &db,
+        &["keys"],
+        &[
+            ("ETICKET_KEK", text.trim()),
+            ("ETICKET_KEK_FILE", kek.to_str().unwrap()),
+        ],
+    );
+    assert!(!success && err.contains("not both"), "{err}");
+
+    // Rollover: the new root signs key sets; the statement is published.
+    let change: serde_json::Value = serde_json::from_str(&ok(&db, &["rollover-root"])).unwrap();
+    assert_eq!(
+        (change["previous_root"].as_u64(), change["root"].as_u64()),
+        (Some(100), Some(101))
+    );
+    let chain: serde_json::Value = serde_json::from_str(&ok(&db, &["export-rollovers"])).unwrap();
+    assert_eq!(chain["current_root"], 101);
+    assert_eq!(chain["rollovers"][0]["signed"], change["rollover"]);
+    let ks: serde_json::Value = serde_json::from_str(&ok(&db, &["export-key-set"])).unwrap();
+    assert_eq!(ks["root_key_id"], 101);
+    assert!(ok(&db, &["keys"]).contains("  101  root      signs key sets"));
+
+    // Offline root: nothing to publish until the operator signs with the file.
+    let (success, _, err) = eticket(&db, &["--offline-root", "export-key-set"]);
+    assert!(!success && err.contains("[root_offline]"), "{err}");
+    // The root key file moves away from the serving center.
+    let away = dir.path().join("root.away");
+    std::fs::rename(&root, &away).unwrap();
+    let signed: serde_json::Value = serde_json::from_str(&ok(
+        &db,
+        &["--root-key-file", away.to_str().unwrap(), "sign-key-set"],
+    ))
+    .unwrap();
+    let published: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["--offline-root", "export-key-set"])).unwrap();
+    assert_eq!(published, signed);
+    assert!(ok(&db, &["--offline-root", "keys"]).contains("offline"));
+    // Without it and not offline: a clear error naming the file.
+    let (success, _, err) = eticket(&db, &["keys"]);
+    assert!(
+        !success && err.contains("[key_storage]") && err.contains("c.sqlite.root"),
         "{err}"
     );
 }
