@@ -97,6 +97,12 @@ enum eticket_result
   ETICKET_RESULT_APDU = 309,
   // A file could not be read or written (a test card's state).
   ETICKET_RESULT_IO = 310,
+  // The holder's PIN is wrong; `eticket_chip_pin_tries_left` tells how
+  // many tries are left before the card blocks.
+  ETICKET_RESULT_WRONG_PIN = 311,
+  // The PIN is blocked: the card signs no transfer or cancellation any
+  // more; the holder's distributor moves the tickets to a new card.
+  ETICKET_RESULT_PIN_BLOCKED = 312,
   // The entry log's database failed.
   ETICKET_RESULT_ENTRY_LOG_DATABASE = 400,
   // The entry log holds values this version cannot read.
@@ -741,22 +747,58 @@ void eticket_test_card_free(struct eticket_test_card *card);
 
 // Have the assignor's chip sign a request to transfer the ticket in `slot`
 // to the chip `(to_chip_id, to_chip_id_len)` (16 bytes), stamped
-// `requested_at` (Unix seconds). The signed request (at most 192 bytes) is
-// verified with the chip's key, then written to `buf`; send it to the center.
+// `requested_at` (Unix seconds), with the holder's consent: the PIN
+// `(pin, pin_len)` (4 to 12 bytes) the holder typed is presented first. The
+// signed request (at most 192 bytes) is verified with the chip's key, then
+// written to `buf`; send it to the center. The chip's counter moves on.
+//
+// `ETICKET_RESULT_WRONG_PIN` for a wrong PIN (see
+// `eticket_chip_pin_tries_left`), `ETICKET_RESULT_PIN_BLOCKED` once the card
+// has blocked.
 //
 // # Safety
 //
-// `chip` is a live handle used by no other thread; `to_chip_id` readable
-// for its length; `buf` has `buf_len` writable bytes (or is NULL with 0);
-// `out_len` writable.
+// `chip` is a live handle used by no other thread; `to_chip_id` and `pin`
+// readable for their lengths; `buf` has `buf_len` writable bytes (or is
+// NULL with 0); `out_len` writable.
 eticket_result eticket_chip_sign_transfer(struct eticket_chip *chip,
                                           uint8_t slot,
                                           const uint8_t *to_chip_id,
                                           size_t to_chip_id_len,
                                           uint64_t requested_at,
+                                          const uint8_t *pin,
+                                          size_t pin_len,
                                           uint8_t *buf,
                                           size_t buf_len,
                                           size_t *out_len);
+
+// Have the assignor's chip sign the cancellation of its pending transfer
+// `(transfer_id, transfer_id_len)` (the id the center gave, UTF-8) of the
+// ticket in `slot`, stamped `requested_at`, with the holder's PIN as for
+// `eticket_chip_sign_transfer`. The signed cancellation (at most 192 bytes)
+// goes to `buf`; send it to the center during the cooling-off period.
+//
+// # Safety
+//
+// As for `eticket_chip_sign_transfer`.
+eticket_result eticket_chip_sign_cancel(struct eticket_chip *chip,
+                                        uint8_t slot,
+                                        const uint8_t *transfer_id,
+                                        size_t transfer_id_len,
+                                        uint64_t requested_at,
+                                        const uint8_t *pin,
+                                        size_t pin_len,
+                                        uint8_t *buf,
+                                        size_t buf_len,
+                                        size_t *out_len);
+
+// How many wrong PINs the card still allows before it blocks (0: blocked),
+// written to `tries_left`.
+//
+// # Safety
+//
+// `chip` is a live handle used by no other thread; `tries_left` writable.
+eticket_result eticket_chip_pin_tries_left(struct eticket_chip *chip, uint8_t *tries_left);
 
 // Apply one grant the center sent back, after checking it on this side
 // too: verified with a grant key of `keys` at `now`, not expired, naming

@@ -14,7 +14,7 @@ use eticket_center::distributor::{SaleRequest, SeatChoice};
 use eticket_center::issuance::{ChipTarget, Delivery};
 use eticket_center::{Center, Error, Principal};
 use eticket_chip::host::{Chip, InProcessCard};
-use eticket_chip::protocol::Personalization;
+use eticket_chip::protocol::{Personalization, Pin};
 use eticket_core::admission::Reason;
 use eticket_core::fixtures::{self, EVENT};
 use eticket_core::grant::{Grant, GrantOp};
@@ -307,10 +307,10 @@ fn card(
     grant_keys: Vec<(KeyId, eticket_core::crypto::PublicKey)>,
 ) -> Chip<InProcessCard> {
     let mut chip = Chip::connect(InProcessCard::from_seed(seed)).unwrap();
-    chip.personalize(&Personalization {
+    chip.personalize(&Personalization::new(
         grant_keys,
-        member: None,
-    })
+        Pin::new(b"1234").unwrap(),
+    ))
     .unwrap();
     chip
 }

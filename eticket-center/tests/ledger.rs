@@ -1135,13 +1135,14 @@ fn transfer_flow(backend: Backend) {
     let mut empty = RevocationList::empty(EVENT);
     empty.apply(&d).unwrap();
     assert_eq!(empty.entries(), list.entries());
-    assert!(
-        w.center
-            .revocation_delta(&gate, EVENT, 1)
-            .unwrap()
-            .signed
-            .is_empty()
-    );
+    // Up to date: a renewal that moves next_update on and adds nothing.
+    let renewal = w.center.revocation_delta(&gate, EVENT, 1).unwrap();
+    let r = RevocationDelta::from_signed_bytes(&renewal.signed, &keys, w.clock.now_ts()).unwrap();
+    assert_eq!((r.from_version, r.to_version, r.added.len()), (1, 1, 0));
+    assert!(r.next_update > w.clock.now_ts());
+    let mut current = list.clone();
+    current.apply(&r).unwrap();
+    assert_eq!(current.entries(), list.entries());
     assert!(matches!(
         w.center
             .revocation_list(&Principal::Gate(EventId(1)), EVENT),

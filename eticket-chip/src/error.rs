@@ -24,6 +24,19 @@ pub enum Error {
         /// Its status word.
         status: StatusWord,
     },
+    /// VERIFY: the PIN is wrong; the chip allows this many more tries.
+    #[error("wrong PIN: {tries_left} tries left before the card blocks")]
+    WrongPin {
+        /// Wrong PINs still allowed.
+        tries_left: u8,
+    },
+    /// The PIN is blocked after too many wrong tries: the card signs no
+    /// transfer or cancellation any more; the holder's distributor moves the
+    /// tickets to a new card.
+    #[error(
+        "the PIN is blocked: the card signs no transfer any more; ask the distributor for a replacement card"
+    )]
+    PinBlocked,
     /// A chip's response or a stored record does not have the documented layout.
     #[error("malformed {what}: {reason}")]
     Malformed {

@@ -21,6 +21,13 @@ pub enum StatusWord {
     MemoryFailure,
     /// `6700`: wrong length (Lc or the data field's inner lengths).
     WrongLength,
+    /// `63Cx`: VERIFY failed (wrong PIN, or no PIN presented yet); `x` wrong
+    /// PINs are still allowed before the chip blocks.
+    VerificationFailed(u8),
+    /// `6983`: the PIN is blocked: too many wrong PINs; the chip signs no
+    /// transfer or cancellation any more (the holder's distributor moves the
+    /// tickets to a new card).
+    AuthenticationBlocked,
     /// `6982`: security status not satisfied: the grant is not valid for this
     /// chip, counter, payload or key.
     SecurityStatusNotSatisfied,
@@ -75,6 +82,8 @@ impl From<u16> for StatusWord {
             (0x61, n) => Self::BytesRemaining(n),
             (0x65, 0x81) => Self::MemoryFailure,
             (0x67, 0x00) => Self::WrongLength,
+            (0x63, n) if n & 0xF0 == 0xC0 => Self::VerificationFailed(n & 0x0F),
+            (0x69, 0x83) => Self::AuthenticationBlocked,
             (0x69, 0x82) => Self::SecurityStatusNotSatisfied,
             (0x69, 0x85) => Self::ConditionsNotSatisfied,
             (0x6A, 0x80) => Self::WrongData,
@@ -98,6 +107,8 @@ impl From<StatusWord> for u16 {
             StatusWord::BytesRemaining(n) => 0x6100 | u16::from(n),
             StatusWord::MemoryFailure => 0x6581,
             StatusWord::WrongLength => 0x6700,
+            StatusWord::VerificationFailed(n) => 0x63C0 | u16::from(n & 0x0F),
+            StatusWord::AuthenticationBlocked => 0x6983,
             StatusWord::SecurityStatusNotSatisfied => 0x6982,
             StatusWord::ConditionsNotSatisfied => 0x6985,
             StatusWord::WrongData => 0x6A80,
@@ -121,6 +132,8 @@ impl fmt::Display for StatusWord {
             StatusWord::BytesRemaining(_) => "more response bytes available",
             StatusWord::MemoryFailure => "memory failure",
             StatusWord::WrongLength => "wrong length",
+            StatusWord::VerificationFailed(_) => "PIN not verified",
+            StatusWord::AuthenticationBlocked => "PIN blocked",
             StatusWord::SecurityStatusNotSatisfied => "security status not satisfied",
             StatusWord::ConditionsNotSatisfied => "conditions of use not satisfied",
             StatusWord::WrongData => "incorrect data",
@@ -156,6 +169,8 @@ mod tests {
             StatusWord::BytesRemaining(0),
             StatusWord::MemoryFailure,
             StatusWord::WrongLength,
+            StatusWord::VerificationFailed(2),
+            StatusWord::AuthenticationBlocked,
             StatusWord::SecurityStatusNotSatisfied,
             StatusWord::ConditionsNotSatisfied,
             StatusWord::WrongData,

@@ -376,7 +376,7 @@ mod tests {
     use crate::venue::{eticket_venue_free, eticket_venue_open, eticket_venue_open_gate};
     use ::eticket_chip::applet::{Applet, ChipState, FileStore};
     use ::eticket_chip::host::{Chip, InProcessCard};
-    use ::eticket_chip::protocol::Personalization;
+    use ::eticket_chip::protocol::{Personalization, Pin};
     use eticket_core::crypto::SecretKey;
     use eticket_core::fixtures::{self, NOW};
     use eticket_core::grant::{Grant, GrantOp};
@@ -391,10 +391,10 @@ mod tests {
         let card = InProcessCard::new(Applet::with_state(state, FileStore::new(path)));
         let mut chip = Chip::connect(card).unwrap();
         let key = fixtures::grant_key();
-        chip.personalize(&Personalization {
-            grant_keys: vec![(key.id(), key.public_key())],
-            member: None,
-        })
+        chip.personalize(&Personalization::new(
+            vec![(key.id(), key.public_key())],
+            Pin::new(b"1234").unwrap(),
+        ))
         .unwrap();
         let info = chip.info().unwrap();
         let body = eticket_core::ticket::TicketBody {

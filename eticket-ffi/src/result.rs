@@ -84,6 +84,12 @@ pub enum eticket_result {
     Apdu = 309,
     /// A file could not be read or written (a test card's state).
     Io = 310,
+    /// The holder's PIN is wrong; `eticket_chip_pin_tries_left` tells how
+    /// many tries are left before the card blocks.
+    WrongPin = 311,
+    /// The PIN is blocked: the card signs no transfer or cancellation any
+    /// more; the holder's distributor moves the tickets to a new card.
+    PinBlocked = 312,
 
     /// The entry log's database failed.
     EntryLogDatabase = 400,
@@ -151,6 +157,11 @@ const MESSAGES: &[(eticket_result, &str)] = {
         (PaperRender, "the paper ticket could not be rendered"),
         (Apdu, "the command could not be encoded as an APDU"),
         (Io, "a file could not be read or written"),
+        (WrongPin, "wrong PIN"),
+        (
+            PinBlocked,
+            "the PIN is blocked: the card signs no transfer any more",
+        ),
         (EntryLogDatabase, "the entry log database failed"),
         (EntryLogCorrupt, "the entry log holds invalid values"),
         (EntryLogWrongEvent, "the entry log belongs to another event"),
@@ -223,6 +234,8 @@ impl From<ChipError> for eticket_result {
         match e {
             ChipError::Apdu { .. } => R::Apdu,
             ChipError::Refused { .. } => R::ChipRefused,
+            ChipError::WrongPin { .. } => R::WrongPin,
+            ChipError::PinBlocked => R::PinBlocked,
             ChipError::Malformed { .. } => R::ChipMalformed,
             ChipError::Invalid { .. } => R::InvalidParameter,
             ChipError::CardReset => R::CardReset,

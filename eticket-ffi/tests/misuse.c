@@ -9,7 +9,8 @@
 
 #define NUL ETICKET_RESULT_NULL_PARAMETER
 
-static const unsigned char garbage[] = {0x01, 0xff, 0x00, 0x42, 0x13, 0x37,
+/* Starts with the current format version byte, so decoders get past it. */
+static const unsigned char garbage[] = {0x02, 0xff, 0x00, 0x42, 0x13, 0x37,
                                         0x80, 0x00, 0x00, 0x01, 0xde, 0xad};
 
 /* A transport whose card answers with whatever `mode` says. */
@@ -286,9 +287,16 @@ static void chips_and_paper(const char *data) {
                                         0, NULL),
                NUL);
     }
-    EXPECT(eticket_chip_sign_transfer(chip, 0, garbage, 3, DEMO_NOW, buf,
-                                      sizeof buf, &n),
+    EXPECT(eticket_chip_sign_transfer(chip, 0, garbage, 3, DEMO_NOW, garbage,
+                                      4, buf, sizeof buf, &n),
            ETICKET_RESULT_INVALID_PARAMETER);
+    EXPECT(eticket_chip_sign_transfer(chip, 0, garbage, 16, DEMO_NOW, NULL, 4,
+                                      buf, sizeof buf, &n),
+           NUL);
+    EXPECT(eticket_chip_sign_cancel(chip, 0, garbage, 3, DEMO_NOW, NULL, 4,
+                                    buf, sizeof buf, &n),
+           NUL);
+    EXPECT(eticket_chip_pin_tries_left(chip, NULL), NUL);
     EXPECT(eticket_chip_apply_grant(chip, NULL, DEMO_NOW, garbage, 1, NULL, 0,
                                     NULL),
            NUL);

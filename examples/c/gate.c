@@ -151,7 +151,8 @@ int main(int argc, char **argv) {
     eticket_test_card *card = NULL;
     eticket_chip *chip = NULL;
     uint64_t version = 0;
-    const unsigned char garbage[] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    /* The current format version byte (2), then too few bytes: malformed. */
+    const unsigned char garbage[] = {2, 2, 3, 4, 5, 6, 7, 8, 9};
 
     if (argc != 3 && !(argc == 5 && strcmp(argv[3], "pcsc") == 0)) {
         fprintf(stderr, "usage: %s DATA_DIR WORK_DIR [pcsc READER]\n", argv[0]);

@@ -158,10 +158,26 @@ int main(int argc, char **argv) {
                                     &n),
            ETICKET_RESULT_PAPER_RENDER);
 
-    /* 5. Transfer to chip B: chip A signs the request for the center. */
-    EXPECT(eticket_chip_sign_transfer(a, m.slot, id_b, id_len, DEMO_NOW,
-                                      request, sizeof request, &request_len),
-           ETICKET_RESULT_OK);
+    /* 5. Transfer to chip B: chip A signs the request for the center, with
+     *    the holder's consent: the PIN the holder types on the PIN pad. A
+     *    wrong PIN costs a try; the card blocks after the last one. */
+    {
+        static const uint8_t wrong_pin[] = {'0', '0', '0', '0'};
+        static const uint8_t holder_pin[] = {'1', '2', '3', '4'};
+        uint8_t tries = 0;
+        EXPECT(eticket_chip_sign_transfer(a, m.slot, id_b, id_len, DEMO_NOW,
+                                          wrong_pin, sizeof wrong_pin, request,
+                                          sizeof request, &request_len),
+               ETICKET_RESULT_WRONG_PIN);
+        EXPECT(eticket_chip_pin_tries_left(a, &tries), ETICKET_RESULT_OK);
+        printf("wrong PIN: %u tries left\n", (unsigned)tries);
+        CHECK(tries == 2);
+        EXPECT(eticket_chip_sign_transfer(a, m.slot, id_b, id_len, DEMO_NOW,
+                                          holder_pin, sizeof holder_pin,
+                                          request, sizeof request,
+                                          &request_len),
+               ETICKET_RESULT_OK);
+    }
     printf("transfer request signed by chip A: %zu bytes\n", request_len);
 
     /* 6. The center answers with the new ticket and grants: write to B,

@@ -235,6 +235,8 @@ fn chip_ops(s: &State, answers: Vec<Vec<u8>>, ops: Vec<ChipOp>) {
                         to.as_ptr(),
                         to.len(),
                         fixtures::NOW.0,
+                        b"1234".as_ptr(),
+                        4,
                         b,
                         c,
                         n,

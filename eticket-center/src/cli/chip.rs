@@ -81,6 +81,13 @@ pub enum ChipCommand {
         /// When the membership ends (Unix seconds); a year from now if left out.
         #[arg(long, requires = "member_of")]
         valid_until: Option<u64>,
+        /// The holder's PIN (4 to 12 digits): the card asks for it before it
+        /// signs a transfer or a cancellation.
+        #[arg(long, env = "ETICKET_PIN", hide_env_values = true)]
+        pin: String,
+        /// Wrong PINs in a row before the card blocks (1 to 15).
+        #[arg(long, default_value_t = eticket_chip::protocol::DEFAULT_PIN_TRIES)]
+        pin_tries: u8,
     },
 }
 
@@ -101,6 +108,9 @@ pub struct TransferArgs {
     /// The assignee chip's id (32 hex digits).
     #[arg(long)]
     pub to: String,
+    /// The holder's PIN, which the card asks for before it signs.
+    #[arg(long, env = "ETICKET_PIN", hide_env_values = true)]
+    pub pin: String,
 }
 
 /// Run `eticket chip …`.
@@ -138,7 +148,7 @@ mod imp {
 
     use eticket_chip::host::pcsc::{PcscTransport, list_readers, wait_for_card};
     use eticket_chip::host::{Chip, StoredTicket};
-    use eticket_chip::protocol::{MAX_GRANT_KEYS, MemberRecord, Personalization};
+    use eticket_chip::protocol::{MAX_GRANT_KEYS, MemberRecord, Personalization, Pin};
     use eticket_core::ids::{ChipId, DistributorId, EventId, MemberId, TicketSerial};
     use eticket_core::ticket::{Place, TicketBody};
     use eticket_core::time::Timestamp;
@@ -346,6 +356,8 @@ mod imp {
                 member,
                 name,
                 valid_until,
+                pin,
+                pin_tries,
             } => {
                 if info.personalized {
                     return Err(Error::Chip(format!(
@@ -376,8 +388,16 @@ mod imp {
                     ),
                 };
                 let ids: Vec<String> = grant_keys.iter().map(|k| k.0.to_string()).collect();
-                chip.personalize(&Personalization { grant_keys, member })
-                    .map_err(chip_error)?;
+                let pin = Pin::new(pin.as_bytes()).map_err(chip_error)?;
+                let certificate = center
+                    .certify_chip(&Principal::Operator, &info.public_key.to_uncompressed())?;
+                let p = Personalization {
+                    pin_tries: *pin_tries,
+                    ..Personalization::new(grant_keys, pin)
+                        .with_member(member)
+                        .with_certificate(certificate)
+                };
+                chip.personalize(&p).map_err(chip_error)?;
                 println!(
                     "chip {} now trusts grant keys {}",
                     info.chip,
@@ -419,7 +439,7 @@ mod imp {
         let info = chip.info().map_err(chip_error)?;
         let held = find(center, &mut chip, event, serial, true)?;
         let request = chip
-            .sign_transfer(held.slot, to, center.now())
+            .sign_transfer(held.slot, to, center.now(), args.pin.as_bytes())
             .map_err(chip_error)?;
         // The request's own id is the idempotency key: running the command
         // again with the same signed request answers the same.

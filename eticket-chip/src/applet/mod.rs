@@ -4,8 +4,9 @@
 //! APDU's bytes; it never panics and always answers with a status word. The
 //! same code runs in process ([`crate::host::InProcessCard`]), behind the
 //! virtual card (`eticket-vcard`), and under the fuzzer. The applet does no
-//! I/O of its own: persistence goes through a [`Store`], and randomness is only
-//! needed to make a chip key, which the caller supplies.
+//! I/O of its own: persistence goes through a [`Store`]; the chip key is
+//! supplied by the caller, and signatures take their added randomness (hedged
+//! nonces) from the operating system.
 //!
 //! ```
 //! use eticket_chip::applet::Applet;
@@ -44,6 +45,10 @@ pub struct Applet<S: Store = MemoryStore> {
     state: ChipState,
     store: S,
     selected: bool,
+    /// The holder presented the right PIN; good for the next command only.
+    consent: bool,
+    /// Where signatures take their added randomness.
+    hedge: Hedge,
     /// Response bytes not yet fetched with GET RESPONSE.
     pending: Vec<u8>,
     /// Command chaining: (INS, P1, P2) and the data received so far.
@@ -75,9 +80,24 @@ impl<S: Store> Applet<S> {
             state,
             store,
             selected: false,
+            consent: false,
+            hedge: Hedge::Os,
             pending: Vec::new(),
             chain: None,
         }
+    }
+
+    /// Sign with a fixed value as the added randomness instead of the
+    /// operating system's: signatures become reproducible, for recorded test
+    /// transcripts only. A real chip never does this.
+    pub fn with_fixed_hedge(mut self, value: [u8; 32]) -> Self {
+        self.hedge = Hedge::Fixed(value);
+        self
+    }
+
+    /// The random source for a hedged signature.
+    pub(crate) fn hedge(&self) -> HedgeRng {
+        HedgeRng(self.hedge)
     }
 
     /// The committed state.
@@ -94,6 +114,7 @@ impl<S: Store> Applet<S> {
     /// the persistent state stays.
     pub fn reset(&mut self) {
         self.selected = false;
+        self.consent = false;
         self.pending.clear();
         self.chain = None;
     }
@@ -217,3 +238,44 @@ impl<S: Store> Applet<S> {
 fn remaining(n: usize) -> StatusWord {
     StatusWord::BytesRemaining(if n >= 256 { 0 } else { n as u8 })
 }
+
+/// The added randomness of the chip's signatures.
+#[derive(Debug, Clone, Copy)]
+enum Hedge {
+    /// Fresh bytes from the operating system (every real chip).
+    Os,
+    /// A fixed value (recorded transcripts).
+    Fixed([u8; 32]),
+}
+
+/// A random source over a [`Hedge`].
+pub(crate) struct HedgeRng(Hedge);
+
+impl rand_core::RngCore for HedgeRng {
+    fn next_u32(&mut self) -> u32 {
+        rand_core::impls::next_u32_via_fill(self)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        rand_core::impls::next_u64_via_fill(self)
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        match self.0 {
+            Hedge::Os => rand_core::OsRng.fill_bytes(dest),
+            Hedge::Fixed(v) => {
+                for (d, s) in dest.iter_mut().zip(v.iter().cycle()) {
+                    *d = *s;
+                }
+            }
+        }
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> core::result::Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+/// Added randomness only: RFC 6979 keeps the nonce safe whatever these bytes are.
+impl rand_core::CryptoRng for HedgeRng {}

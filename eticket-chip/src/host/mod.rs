@@ -15,6 +15,7 @@
 pub mod pcsc;
 mod transport;
 
+use eticket_core::cancel::TransferCancel;
 use eticket_core::chipauth::{CHALLENGE_LEN, verify_answer};
 use eticket_core::crypto::SIGNATURE_LEN;
 use eticket_core::ids::ChipId;
@@ -183,26 +184,105 @@ impl<T: Transport> Chip<T> {
         Ok(chip)
     }
 
-    /// SIGN TRANSFER: the chip signs a request to transfer the ticket in
-    /// `slot` to the chip `to`, with its counter as nonce. The request is
+    /// VERIFY: present the holder's PIN. On success the chip consents to
+    /// the next command only (SIGN TRANSFER or SIGN CANCEL). A wrong PIN is
+    /// [`Error::WrongPin`] with the tries left; a blocked one [`Error::PinBlocked`].
+    pub fn verify_pin(&mut self, pin: &[u8]) -> Result<()> {
+        if !(MIN_PIN_LEN..=MAX_PIN_LEN).contains(&pin.len()) {
+            return Err(Error::Invalid {
+                what: "PIN",
+                reason: "must be 4 to 12 bytes",
+            });
+        }
+        let cmd = Command::new(CLA_ISO, INS_VERIFY, 0x00, PIN_REFERENCE).with_data(pin.to_vec());
+        self.exchange_once(&cmd, "VERIFY")
+            .map(drop)
+            .map_err(pin_error)
+    }
+
+    /// How many wrong PINs the chip still allows (VERIFY with no data);
+    /// 0 when the PIN is blocked.
+    pub fn pin_tries_left(&mut self) -> Result<u8> {
+        let cmd = Command::new(CLA_ISO, INS_VERIFY, 0x00, PIN_REFERENCE);
+        match self.exchange_once(&cmd, "VERIFY").map_err(pin_error) {
+            Err(Error::WrongPin { tries_left }) => Ok(tries_left),
+            Err(Error::PinBlocked) => Ok(0),
+            Err(e) => Err(e),
+            Ok(_) => Err(Error::Malformed {
+                what: "VERIFY response",
+                reason: "a status query answered 9000",
+            }),
+        }
+    }
+
+    /// SIGN TRANSFER with the holder's consent: VERIFY `pin`, then the chip
+    /// signs a request to transfer the ticket in `slot` to the chip `to`,
+    /// with its counter as nonce (the counter moves on). The request is
     /// verified with the chip's public key before it is returned.
     pub fn sign_transfer(
         &mut self,
         slot: u8,
         to: ChipId,
         requested_at: Timestamp,
+        pin: &[u8],
     ) -> Result<Vec<u8>> {
+        self.verify_pin(pin)?;
         let cmd = Command::new(CLA_PROPRIETARY, INS_SIGN_TRANSFER, slot, 0)
             .with_data(encode_sign_transfer(to, requested_at).to_vec())
             .with_le(SHORT_MAX_NE);
-        let bytes = self.exchange(&cmd, "SIGN TRANSFER")?;
+        let bytes = self
+            .exchange_once(&cmd, "SIGN TRANSFER")
+            .map_err(pin_error)?;
         let info = self.info()?;
         TransferRequest::verify(&bytes, &info.public_key)?;
         Ok(bytes)
     }
 
-    /// PERSONALIZE: install the center's grant keys and a member record. A
-    /// chip accepts this once; afterwards it is locked.
+    /// SIGN CANCEL with the holder's consent: VERIFY `pin`, then the chip
+    /// signs the cancellation of the pending transfer `transfer_id` of the
+    /// ticket in `slot` (the counter moves on). Verified before it is returned.
+    pub fn sign_cancel(
+        &mut self,
+        slot: u8,
+        transfer_id: &str,
+        requested_at: Timestamp,
+        pin: &[u8],
+    ) -> Result<Vec<u8>> {
+        self.verify_pin(pin)?;
+        let reference = eticket_core::cancel::transfer_ref(transfer_id);
+        let cmd = Command::new(CLA_PROPRIETARY, INS_SIGN_CANCEL, slot, 0)
+            .with_data(encode_sign_cancel(&reference, requested_at).to_vec())
+            .with_le(SHORT_MAX_NE);
+        let bytes = self.exchange_once(&cmd, "SIGN CANCEL").map_err(pin_error)?;
+        let info = self.info()?;
+        TransferCancel::verify(&bytes, &info.public_key)?;
+        Ok(bytes)
+    }
+
+    /// GET CERTIFICATE: the center's certificate of this chip's key, or
+    /// `None` when the chip holds none.
+    pub fn certificate(&mut self) -> Result<Option<Vec<u8>>> {
+        let cmd = Command::new(CLA_PROPRIETARY, INS_GET_CERTIFICATE, 0, 0).with_le(SHORT_MAX_NE);
+        match self.exchange(&cmd, "GET CERTIFICATE") {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(Error::Refused {
+                status: StatusWord::RecordNotFound,
+                ..
+            }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// UPDATE KEYS: install a center-signed grant key update
+    /// ([`eticket_core::chipkeys::ChipKeyUpdate`]) of a higher epoch.
+    pub fn update_keys(&mut self, update: &[u8]) -> Result<()> {
+        let cmd = Command::new(CLA_PROPRIETARY, INS_UPDATE_KEYS, 0, 0).with_data(update.to_vec());
+        self.exchange(&cmd, "UPDATE KEYS").map(drop)
+    }
+
+    /// PERSONALIZE: install the center's grant keys, the holder's PIN, the
+    /// chip certificate and a member record. A chip accepts this once;
+    /// afterwards it is locked.
     pub fn personalize(&mut self, p: &Personalization) -> Result<()> {
         let cmd = Command::new(CLA_PROPRIETARY, INS_PERSONALIZE, 0, 0).with_data(p.to_bytes()?);
         self.exchange(&cmd, "PERSONALIZE").map(drop)
@@ -291,4 +371,19 @@ impl<T: Transport> Chip<T> {
 fn mutation(data: &[u8]) -> Result<Mutation> {
     let (slot, counter) = parse_mutation(data)?;
     Ok(Mutation { slot, counter })
+}
+
+/// The PIN statuses as their own errors.
+fn pin_error(e: Error) -> Error {
+    match e {
+        Error::Refused {
+            status: StatusWord::VerificationFailed(tries_left),
+            ..
+        } => Error::WrongPin { tries_left },
+        Error::Refused {
+            status: StatusWord::AuthenticationBlocked,
+            ..
+        } => Error::PinBlocked,
+        e => e,
+    }
 }

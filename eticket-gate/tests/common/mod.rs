@@ -75,7 +75,7 @@ pub fn paper(serial: u32) -> SignedTicket {
 }
 
 use eticket_chip::host::{Chip, Transport};
-use eticket_chip::protocol::Personalization;
+use eticket_chip::protocol::{Personalization, Pin};
 use eticket_core::grant::{Grant, GrantOp, payload_hash};
 
 /// The center's part for a real chip: personalize it with the fixture grant
@@ -84,10 +84,10 @@ pub fn issue_to_chip<T: Transport>(chip: &mut Chip<T>, serial: u32, slot: u8) ->
     let info = chip.info().unwrap();
     if !info.personalized {
         let k = fixtures::grant_key();
-        chip.personalize(&Personalization {
-            grant_keys: vec![(k.id(), k.public_key())],
-            member: None,
-        })
+        chip.personalize(&Personalization::new(
+            vec![(k.id(), k.public_key())],
+            Pin::new(b"1234").unwrap(),
+        ))
         .unwrap();
     }
     let info = chip.info().unwrap();
