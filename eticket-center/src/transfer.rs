@@ -1,15 +1,19 @@
 //! Transfers (c36-44). The assignor's chip signs a request naming the ticket
 //! and the assignee's chip; the center checks it against the ledger and keeps
 //! it pending for the cooling-off period, during which the assignor can cancel
-//! (by answering the transfer's cancel challenge with its chip key). Then one
+//! (its chip signs a [`TransferCancel`] with the holder's PIN, under a domain
+//! of its own). The distributor that sold the ticket sees every pending
+//! transfer of its tickets ([`Center::pending_transfers`]), so a holder whose
+//! card was made to sign can be told in time. Requests and cancellations
+//! whose `requested_at` is not close to the center's clock are refused. Then one
 //! transaction re-issues the ticket to the assignee with the next generation,
 //! marks the old generation transferred and revokes it (the revocation list
 //! version grows). The ledger's unique index allows one valid generation per
 //! ticket, so a crash or a retry at any step leaves exactly one valid holder;
 //! the grants for both chips are produced on demand and can be fetched again.
 
-use eticket_core::chipauth::{self, CHALLENGE_LEN};
-use eticket_core::crypto::{PublicKey, SIGNATURE_LEN};
+use eticket_core::cancel::{TransferCancel, transfer_ref};
+use eticket_core::crypto::PublicKey;
 use eticket_core::ids::{ChipId, EventId, Generation, TicketSerial};
 use eticket_core::ticket::Holder;
 use eticket_core::time::Timestamp;
@@ -85,19 +89,11 @@ pub struct TransferCancellation {
     #[serde(with = "wire::hex_bytes")]
     #[schemars(with = "wire::schema::HexBytes")]
     pub assignor_public_key: Vec<u8>,
-    /// The chip's answer to [`cancel_challenge`] (64-byte signature).
+    /// The cancellation the assignor's chip signed (SIGN CANCEL with the
+    /// holder's PIN; [`TransferCancel`]), naming this transfer.
     #[serde(with = "wire::hex_bytes")]
     #[schemars(with = "wire::schema::HexBytes")]
-    pub answer: Vec<u8>,
-}
-
-/// The challenge the assignor's chip answers to cancel a transfer.
-pub fn cancel_challenge(transfer_id: &str) -> [u8; CHALLENGE_LEN] {
-    Sha256::new()
-        .chain_update(b"eticket transfer cancel v1")
-        .chain_update(transfer_id.as_bytes())
-        .finalize()
-        .into()
+    pub cancel: Vec<u8>,
 }
 
 /// The id of a transfer request.
@@ -186,6 +182,26 @@ pub struct FailedTransfer {
     pub message: String,
 }
 
+/// Refuse a chip-signed request whose `requested_at` is further than
+/// `window` seconds from the center's clock: a request a skimmer collected
+/// earlier, or one stamped 1970, is not taken.
+fn check_fresh(
+    what: &'static str,
+    requested_at: Timestamp,
+    now: Timestamp,
+    window: u64,
+) -> Result<()> {
+    if requested_at.0.abs_diff(now.0) > window {
+        return Err(Error::invalid(
+            what,
+            format!(
+                "requested at {requested_at}, more than {window} s from the center's clock ({now}); sign it again"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn check_id(id: &str) -> Result<()> {
     if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(())
@@ -213,12 +229,14 @@ impl Center {
         let req = TransferRequest::verify(&sub.request, &public)?;
         let id = transfer_id(&sub.request);
         let cooling_off = self.config.cooling_off_secs;
+        let window = self.config.request_window_secs;
         self.mutate(who, key, "request_transfer", sub, |tx, now| {
             check_relay_for(tx, who, req.event, req.serial)?;
             let effective = now.plus(cooling_off);
             if let Some(row) = tx.query_opt(&format!("SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = $1"), &[Value::text(id.clone())])? {
                 return transfer_from_row(&row);
             }
+            check_fresh("transfer request requested_at", req.requested_at, now, window)?;
             let (event, serial) = (req.event, req.serial);
             let current = valid_issued(tx, event, serial)?.ok_or(Error::NotIssued { event, serial, what: "issued" })?;
             if current.generation != req.generation {
@@ -273,7 +291,7 @@ impl Center {
     }
 
     /// Cancel a pending transfer during its cooling-off period: the assignor's
-    /// chip proves itself by answering [`cancel_challenge`].
+    /// chip signed a [`TransferCancel`] for it (with the holder's PIN).
     pub fn cancel_transfer(
         &self,
         who: &Principal,
@@ -283,15 +301,24 @@ impl Center {
     ) -> Result<TransferView> {
         check_relay(who)?;
         check_id(id)?;
-        let answer: [u8; SIGNATURE_LEN] = cancel
-            .answer
-            .as_slice()
-            .try_into()
-            .map_err(|_| Error::invalid("answer", "expected a 64-byte signature"))?;
+        let public = PublicKey::from_sec1(&cancel.assignor_public_key)?;
+        let signed = TransferCancel::verify(&cancel.cancel, &public)?;
+        let window = self.config.request_window_secs;
         self.mutate(who, key, "cancel_transfer", &(id, cancel), |tx, now| {
             let t = load_transfer(tx, id)?;
             check_relay_for(tx, who, t.event, t.serial)?;
-            chipauth::verify_answer(t.from, &cancel.assignor_public_key, &cancel_challenge(id), &answer)?;
+            if signed.from != t.from
+                || signed.transfer != transfer_ref(id)
+                || (signed.event, signed.serial, signed.generation) != (t.event, t.serial, t.generation)
+            {
+                return Err(Error::invalid(
+                    "cancel",
+                    "the signed cancellation is not for this transfer by its assignor chip",
+                ));
+            }
+            if t.state == "pending" {
+                check_fresh("cancellation requested_at", signed.requested_at, now, window)?;
+            }
             match t.state.as_str() {
                 "cancelled" => return Ok(t),
                 "pending" => {}
@@ -305,6 +332,43 @@ impl Center {
                 &[Value::u64(now.0)?, Value::text(id)],
             )?;
             load_transfer(tx, id)
+        })
+    }
+
+    /// Pending transfers of tickets the caller sold (a distributor), or of
+    /// every ticket (the operator), oldest first: the notice a distributor
+    /// shows its holders, so one whose card was made to sign can cancel
+    /// during the cooling-off period.
+    pub fn pending_transfers(&self, who: &Principal) -> Result<Vec<TransferView>> {
+        let distributor = match who {
+            Principal::Operator => None,
+            Principal::Distributor(d) => Some(*d),
+            _ => {
+                return Err(Error::Forbidden(
+                    "pending transfers are listed for distributors and the operator".into(),
+                ));
+            }
+        };
+        self.read(|tx| {
+            let cols = TRANSFER_COLUMNS
+                .split(", ")
+                .map(|c| format!("t.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let rows = match distributor {
+                None => tx.query(
+                    &format!("SELECT {cols} FROM transfers t WHERE t.state = 'pending' ORDER BY t.requested_at, t.id"),
+                    &[],
+                )?,
+                Some(d) => tx.query(
+                    &format!(
+                        "SELECT {cols} FROM transfers t JOIN issuing_records r ON r.event = t.event AND r.serial = t.serial
+                         WHERE t.state = 'pending' AND r.distributor = $1 ORDER BY t.requested_at, t.id"
+                    ),
+                    &[Value::int(d.0)],
+                )?,
+            };
+            rows.iter().map(transfer_from_row).collect()
         })
     }
 

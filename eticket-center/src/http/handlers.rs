@@ -448,6 +448,13 @@ pub async fn request_transfer(State(c): Shared, headers: HeaderMap, b: BodyR) ->
     run(c, move |c| c.request_transfer(&who, &key, &sub)).await
 }
 
+/// `GET /v1/pending-transfers`: pending transfers of the calling
+/// distributor's tickets (every one for the operator).
+pub async fn pending_transfers(State(c): Shared, headers: HeaderMap) -> Answer {
+    let who = auth(&c, &headers).await?;
+    run(c, move |c| c.pending_transfers(&who)).await
+}
+
 /// `GET /v1/transfers/{id}`.
 pub async fn transfer(State(c): Shared, headers: HeaderMap, p: PathR<String>) -> Answer {
     let who = auth(&c, &headers).await?;
