@@ -38,6 +38,7 @@ pub mod organizer;
 pub mod policy;
 pub mod publish;
 pub mod records;
+pub mod reissue;
 pub mod store;
 pub mod transfer;
 pub mod wire;

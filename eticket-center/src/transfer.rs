@@ -22,8 +22,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::center::{Center, Principal};
-use crate::issuance::{IssuedTicket, sign_ticket, sold_record, valid_issued};
-use crate::records;
+use crate::issuance::{IssuedTicket, sold_record, valid_issued};
+use crate::reissue::Reason;
+
 use crate::store::{Row, Store, Tx, Value};
 use crate::wire;
 use crate::{Error, Result};
@@ -426,44 +427,14 @@ impl Center {
                 until: t.effective_at,
             });
         }
-        let record = records::load_record(tx, event, serial)?.ok_or(Error::NotIssued {
-            event,
-            serial,
-            what: "sold",
-        })?;
-        let old = tx.execute(
-            "UPDATE issued SET status = 'transferred' WHERE event = $1 AND serial = $2 AND generation = $3 AND status = 'valid'",
-            &[Value::int(event.0), Value::int(serial.0), Value::int(t.generation.0)],
-        )?;
-        if old != 1 {
-            return Err(Error::TransferStale(format!(
-                "generation {} of ticket {serial} is no longer valid",
-                t.generation
-            )));
-        }
-        let keys = self.keys_in(tx)?;
-        let signed = sign_ticket(&keys, tx, &record, new_generation, Holder::Chip(t.to), now)?;
-        tx.execute(
-            "INSERT INTO issued (event, serial, generation, holder, ticket, issued_at, status) VALUES ($1, $2, $3, $4, $5, $6, 'valid')",
-            &[
-                Value::int(event.0),
-                Value::int(serial.0),
-                Value::int(new_generation.0),
-                Value::text(wire::holder_to_string(&Holder::Chip(t.to))),
-                Value::Blob(signed.as_bytes().to_vec()),
-                Value::u64(now.0)?,
-            ],
-        )?;
-        self.fail_at("transfer.after_reissue")?;
-        let version = crate::publish::revoke_in(tx, event, serial, t.generation)?;
-        self.fail_at("transfer.after_revoke")?;
-        tx.execute(
-            "UPDATE tickets SET generation = $1 WHERE event = $2 AND serial = $3",
-            &[
-                Value::int(new_generation.0),
-                Value::int(event.0),
-                Value::int(serial.0),
-            ],
+        let who = Principal::Operator;
+        let r = self.reissue_in(
+            tx,
+            (event, serial, t.generation),
+            Holder::Chip(t.to),
+            Reason::Transfer,
+            &who,
+            now,
         )?;
         tx.execute(
             "UPDATE transfers SET state = 'completed', finished_at = $1 WHERE id = $2 AND state = 'pending'",
@@ -471,15 +442,8 @@ impl Center {
         )?;
         Ok(TransferCompletion {
             transfer: load_transfer(tx, id)?,
-            ticket: IssuedTicket {
-                event,
-                serial,
-                generation: new_generation,
-                holder: Holder::Chip(t.to),
-                ticket: signed.into_bytes(),
-                issued_at: now,
-            },
-            revocation_version: version,
+            ticket: r.ticket,
+            revocation_version: r.revocation_version,
         })
     }
 

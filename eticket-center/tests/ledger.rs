@@ -286,7 +286,36 @@ fn sale_issue_deliver(b: Backend) {
     let reprint = center
         .print_paper_ticket(&dist(D1), "reprint", EVENT, paper)
         .unwrap();
-    assert_eq!((reprint.copy, &reprint.ticket), (2, &p.ticket));
+    // The attack as it was: the reprint was byte-identical to the lost copy,
+    // so the lost copy still entered. Now the reprint is the next
+    // generation and the lost copy's generation is revoked.
+    assert_eq!(reprint.copy, 2);
+    assert_ne!(reprint.ticket.ticket, p.ticket.ticket);
+    assert_eq!(
+        reprint.ticket.generation,
+        Generation(p.ticket.generation.0 + 1)
+    );
+    let keys = center.current_keys().unwrap().key_set().unwrap();
+    let full = center
+        .revocation_list(&Principal::Gate(EVENT), EVENT)
+        .unwrap();
+    let list = RevocationList::from_signed_bytes(&full.signed, &keys, center.now()).unwrap();
+    assert!(
+        list.is_revoked(paper, p.ticket.generation),
+        "the lost copy is revoked"
+    );
+    assert!(!list.is_revoked(paper, reprint.ticket.generation));
+    // A retried reprint answers the same reprint, it does not revoke it.
+    assert_eq!(
+        center
+            .print_paper_ticket(&dist(D1), "reprint", EVENT, paper)
+            .unwrap(),
+        reprint
+    );
+    assert_eq!(
+        center.issued_ticket(EVENT, paper).unwrap().unwrap(),
+        reprint.ticket
+    );
     assert!(matches!(
         center.deliver(&Principal::Terminal(1), EVENT, paper, &target),
         Err(Error::PaperTicket { .. })

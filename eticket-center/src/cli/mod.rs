@@ -188,6 +188,14 @@ pub enum Command {
         #[arg(long)]
         id: u16,
     },
+    /// After a ticket key leaked: re-issue every valid ticket it signed under
+    /// the current ticket key (rotate first), each as the next generation with
+    /// the old one revoked; then retire the leaked key. Resumable.
+    ReissueSignedBy {
+        /// The leaked ticket key's id.
+        #[arg(long)]
+        id: u16,
+    },
     /// Prepare the next grant key: cards personalized from now on trust it,
     /// so they keep working after the next grant-key rotation (which makes it
     /// the signing grant key) and the old key's retirement.
@@ -385,6 +393,15 @@ pub fn run(cli: Cli) -> Result<()> {
             print(&center.rotate_key(&op, &key, purpose)?)?;
         }
         Command::RetireKey { id } => print(&center.retire_key(&op, &key, KeyId(*id))?)?,
+        Command::ReissueSignedBy { id } => {
+            let report = center.reissue_signed_by(&op, KeyId(*id))?;
+            eprintln!(
+                "re-issued {} ticket(s) signed by key {id} ({} already done); retire the key next: `eticket retire-key --id {id}`",
+                report.reissued.len(),
+                report.already_done
+            );
+            print(&report)?;
+        }
         Command::PrepareGrantKey => print(&center.prepare_grant_key(&op, &key)?)?,
         Command::Keys => {
             let keys = center.key_set_signed(&op).map(|_| center.keys())?;

@@ -11,7 +11,7 @@
 //! - one stored gate scan per scan id.
 
 /// The schema version this build writes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -166,6 +166,26 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         principal TEXT NOT NULL,
         printed_at BIGINT NOT NULL,
         PRIMARY KEY (event, serial, copy))",
+    ],
+    &[
+        // Version 4: every re-issue (reprint, key compromise, card
+        // replacement, transfer) with its reason, and card replacements with
+        // the distributor's note on the identity check.
+        "CREATE TABLE reissues (
+        event BIGINT NOT NULL,
+        serial BIGINT NOT NULL,
+        old_generation BIGINT NOT NULL,
+        new_generation BIGINT NOT NULL,
+        reason TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        PRIMARY KEY (event, serial, old_generation))",
+        "CREATE TABLE card_replacements (
+        old_chip TEXT NOT NULL,
+        new_chip TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        identity_check TEXT NOT NULL,
+        at BIGINT NOT NULL)",
     ],
 ];
 

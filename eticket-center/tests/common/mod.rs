@@ -160,6 +160,12 @@ pub fn issue(center: &Center, serial: TicketSerial) -> SignedTicket {
 /// The small event with all of it allotted to one shop and `n` standing
 /// paper tickets sold, not issued.
 pub fn sold_paper(center: &Center, n: u32) -> Vec<TicketSerial> {
+    sold_to(center, n, Holder::Paper)
+}
+
+/// The small event with all of it allotted to one shop and `n` standing
+/// tickets sold for `holder`, not issued.
+pub fn sold_to(center: &Center, n: u32, holder: Holder) -> Vec<TicketSerial> {
     let op = Principal::Operator;
     center
         .register_distributor(&op, "d1", SHOP, "Shop")
@@ -186,7 +192,7 @@ pub fn sold_paper(center: &Center, n: u32) -> Vec<TicketSerial> {
             seat_type: Some(fixtures::STANDING),
             quantity: n,
         },
-        holder: Holder::Paper,
+        holder,
         member: None,
     };
     let sale = center.sell(&shop, "sale", EVENT, &req).unwrap();
