@@ -86,7 +86,7 @@ pub enum ChipCommand {
         #[arg(long, env = "ETICKET_PIN", hide_env_values = true)]
         pin: String,
         /// Wrong PINs in a row before the card blocks (1 to 15).
-        #[arg(long, default_value_t = eticket_chip::protocol::DEFAULT_PIN_TRIES)]
+        #[arg(long, default_value_t = 3)]
         pin_tries: u8,
     },
 }
