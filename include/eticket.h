@@ -103,6 +103,10 @@ enum eticket_result
   // The PIN is blocked: the card signs no transfer or cancellation any
   // more; the holder's distributor moves the tickets to a new card.
   ETICKET_RESULT_PIN_BLOCKED = 312,
+  // The card or reader broke the protocol in a way that would have kept
+  // the lane busy without end (endless `61xx`, `6Cxx` loops, an oversize
+  // answer); the exchange was stopped. Take the card out and try again.
+  ETICKET_RESULT_CHIP_MISBEHAVED = 313,
   // The entry log's database failed.
   ETICKET_RESULT_ENTRY_LOG_DATABASE = 400,
   // The entry log holds values this version cannot read.

@@ -37,6 +37,16 @@ pub enum Error {
         "the PIN is blocked: the card signs no transfer any more; ask the distributor for a replacement card"
     )]
     PinBlocked,
+    /// The card (or the reader) broke the protocol in a way that would keep
+    /// the host busy without end: `61xx` with no data, `6Cxx` twice, an
+    /// answer longer than any of the command set. The exchange was stopped.
+    #[error("the card misbehaved during {command}: {reason}")]
+    CardMisbehaved {
+        /// The command, e.g. "READ".
+        command: &'static str,
+        /// What it did.
+        reason: &'static str,
+    },
     /// A chip's response or a stored record does not have the documented layout.
     #[error("malformed {what}: {reason}")]
     Malformed {

@@ -90,6 +90,10 @@ pub enum eticket_result {
     /// The PIN is blocked: the card signs no transfer or cancellation any
     /// more; the holder's distributor moves the tickets to a new card.
     PinBlocked = 312,
+    /// The card or reader broke the protocol in a way that would have kept
+    /// the lane busy without end (endless `61xx`, `6Cxx` loops, an oversize
+    /// answer); the exchange was stopped. Take the card out and try again.
+    ChipMisbehaved = 313,
 
     /// The entry log's database failed.
     EntryLogDatabase = 400,
@@ -161,6 +165,10 @@ const MESSAGES: &[(eticket_result, &str)] = {
         (
             PinBlocked,
             "the PIN is blocked: the card signs no transfer any more",
+        ),
+        (
+            ChipMisbehaved,
+            "the card misbehaved (endless or oversize answers); the exchange was stopped",
         ),
         (EntryLogDatabase, "the entry log database failed"),
         (EntryLogCorrupt, "the entry log holds invalid values"),
@@ -236,6 +244,7 @@ impl From<ChipError> for eticket_result {
             ChipError::Refused { .. } => R::ChipRefused,
             ChipError::WrongPin { .. } => R::WrongPin,
             ChipError::PinBlocked => R::PinBlocked,
+            ChipError::CardMisbehaved { .. } => R::ChipMisbehaved,
             ChipError::Malformed { .. } => R::ChipMalformed,
             ChipError::Invalid { .. } => R::InvalidParameter,
             ChipError::CardReset => R::CardReset,

@@ -34,6 +34,25 @@ static uint32_t liar(void *userdata, const uint8_t *cmd, size_t cmd_len,
         return ETICKET_TRANSMIT_STATUS_OK;
     case 4: /* always reset */
         return ETICKET_TRANSMIT_STATUS_CARD_RESET;
+    case 6: /* "61 00": more to come, forever, with no data */
+        resp[0] = 0x61;
+        resp[1] = 0x00;
+        *resp_len = 2;
+        return ETICKET_TRANSMIT_STATUS_OK;
+    case 7: /* "6C 20": ask again with another length, forever */
+        resp[0] = 0x6C;
+        resp[1] = 0x20;
+        *resp_len = 2;
+        return ETICKET_TRANSMIT_STATUS_OK;
+    case 8: /* 200 bytes and "61 C8", forever */
+        if (resp_cap < 202) {
+            return ETICKET_TRANSMIT_STATUS_FAILED;
+        }
+        memset(resp, 0x55, 200);
+        resp[200] = 0x61;
+        resp[201] = 0xC8;
+        *resp_len = 202;
+        return ETICKET_TRANSMIT_STATUS_OK;
     default: /* 9000 to everything, with garbage data */
         memcpy(resp, garbage, sizeof garbage);
         resp[sizeof garbage] = 0x90;
@@ -263,6 +282,14 @@ static void chips_and_paper(const char *data) {
         eticket_result r = eticket_chip_open_callback(liar, NULL, &chip);
         CHECK(r == (mode == 4 ? ETICKET_RESULT_CARD_RESET
                               : ETICKET_RESULT_TRANSPORT_FAILED));
+        CHECK(chip == NULL);
+    }
+    /* Lying cards end with their own code, after a bounded number of
+     * exchanges: the call returns, nothing spins. */
+    for (mode = 6; mode <= 8; mode++) {
+        chip = NULL;
+        EXPECT(eticket_chip_open_callback(liar, NULL, &chip),
+               ETICKET_RESULT_CHIP_MISBEHAVED);
         CHECK(chip == NULL);
     }
     mode = 5; /* a card that says 9000 to everything */

@@ -11,6 +11,7 @@
 //! assert_eq!(who, chip.info().unwrap().chip);
 //! ```
 
+mod exchange;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
 mod transport;
@@ -23,17 +24,15 @@ use eticket_core::ticket::SignedTicket;
 use eticket_core::time::Timestamp;
 use eticket_core::transfer::TransferRequest;
 
-use crate::apdu::{Command, Response, SHORT_MAX_DATA, SHORT_MAX_NE};
+use crate::apdu::{Command, SHORT_MAX_NE};
 use crate::protocol::*;
 use crate::status::StatusWord;
 use crate::{Error, Result};
+pub use exchange::{Limits, Monotonic, SystemMonotonic};
 pub use transport::{FnTransport, InProcessCard, Transport};
 
 /// How many card resets in a row one command rides over.
 const MAX_RESETS: u32 = 3;
-
-/// Most bytes a response may grow to through GET RESPONSE chaining.
-const MAX_RESPONSE_LEN: usize = 4096;
 
 /// A ticket read from a chip, with its slot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +57,8 @@ pub struct Mutation {
 pub struct Chip<T: Transport> {
     transport: T,
     extended_length: bool,
+    limits: Limits,
+    clock: Box<dyn Monotonic>,
 }
 
 impl<T: Transport> Chip<T> {
@@ -66,7 +67,22 @@ impl<T: Transport> Chip<T> {
         Self {
             transport,
             extended_length: false,
+            limits: Limits::default(),
+            clock: Box::new(SystemMonotonic::new()),
         }
+    }
+
+    /// Bound every exchange with the card differently from
+    /// [`Limits::default`].
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Measure the exchanges' time on another clock (tests inject one).
+    pub fn with_clock(mut self, clock: Box<dyn Monotonic>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Send long command data as one extended-length APDU instead of a chain
@@ -286,85 +302,6 @@ impl<T: Transport> Chip<T> {
     pub fn personalize(&mut self, p: &Personalization) -> Result<()> {
         let cmd = Command::new(CLA_PROPRIETARY, INS_PERSONALIZE, 0, 0).with_data(p.to_bytes()?);
         self.exchange(&cmd, "PERSONALIZE").map(drop)
-    }
-
-    /// Send a command and return its response data when the status is `9000`;
-    /// after [`Error::CardReset`] select again and repeat (a few times at most).
-    pub fn exchange(&mut self, cmd: &Command, name: &'static str) -> Result<Vec<u8>> {
-        let mut resets = 0;
-        loop {
-            let result = match self.exchange_once(cmd, name) {
-                Err(Error::CardReset) => self.select().and_then(|()| self.exchange_once(cmd, name)),
-                other => other,
-            };
-            match result {
-                // A reset can be reported once per handle the reader had
-                // open: try a few times before giving up.
-                Err(Error::CardReset) if resets < MAX_RESETS => resets += 1,
-                other => return other,
-            }
-        }
-    }
-
-    fn exchange_once(&mut self, cmd: &Command, name: &'static str) -> Result<Vec<u8>> {
-        let cmd = &self.send_chain(cmd, name)?;
-        let mut response = self.transmit(cmd)?;
-        if let StatusWord::WrongLe(n) = response.status {
-            let ne = if n == 0 { SHORT_MAX_NE } else { u32::from(n) };
-            response = self.transmit(&cmd.clone().with_le(ne))?;
-        }
-        let mut data = response.data;
-        let mut status = response.status;
-        while let StatusWord::BytesRemaining(n) = status {
-            if data.len() > MAX_RESPONSE_LEN {
-                return Err(Error::Malformed {
-                    what: "response",
-                    reason: "longer than any response of the command set",
-                });
-            }
-            let ne = if n == 0 { SHORT_MAX_NE } else { u32::from(n) };
-            let more = self.transmit(&Command::new(CLA_ISO, INS_GET_RESPONSE, 0, 0).with_le(ne))?;
-            data.extend_from_slice(&more.data);
-            status = more.status;
-        }
-        if !status.is_success() {
-            return Err(Error::Refused {
-                command: name,
-                status,
-            });
-        }
-        Ok(data)
-    }
-
-    /// Send all but the last part of long data with ISO command chaining;
-    /// return the last part to send as the command proper.
-    fn send_chain(&mut self, cmd: &Command, name: &'static str) -> Result<Command> {
-        if self.extended_length || cmd.data.len() <= SHORT_MAX_DATA || cmd.cla != CLA_PROPRIETARY {
-            return Ok(cmd.clone());
-        }
-        let mut parts = cmd.data.chunks(SHORT_MAX_DATA).peekable();
-        while let Some(part) = parts.next() {
-            if parts.peek().is_none() {
-                return Ok(Command {
-                    data: part.to_vec(),
-                    ..cmd.clone()
-                });
-            }
-            let link = Command::new(cmd.cla | CLA_CHAINING, cmd.ins, cmd.p1, cmd.p2)
-                .with_data(part.to_vec());
-            let status = self.transmit(&link)?.status;
-            if !status.is_success() {
-                return Err(Error::Refused {
-                    command: name,
-                    status,
-                });
-            }
-        }
-        Ok(cmd.clone())
-    }
-
-    fn transmit(&mut self, cmd: &Command) -> Result<Response> {
-        Response::parse(&self.transport.transmit(&cmd.to_bytes()?)?)
     }
 }
 
