@@ -47,6 +47,9 @@ pub enum StatusWord {
     IncorrectP1P2,
     /// `6Cxx`: wrong Le; `xx` is the exact length available.
     WrongLe(u8),
+    /// `6883`: the last part of a command chain was expected; another
+    /// command arrived and the chain was dropped.
+    LastCommandExpected,
     /// `6D00`: instruction not supported.
     InstructionNotSupported,
     /// `6E00`: class not supported.
@@ -92,6 +95,7 @@ impl From<u16> for StatusWord {
             (0x6A, 0x84) => Self::NotEnoughMemory,
             (0x6A, 0x86) => Self::IncorrectP1P2,
             (0x6C, n) => Self::WrongLe(n),
+            (0x68, 0x83) => Self::LastCommandExpected,
             (0x6D, 0x00) => Self::InstructionNotSupported,
             (0x6E, 0x00) => Self::ClassNotSupported,
             (0x6F, 0x00) => Self::NoPreciseDiagnosis,
@@ -117,6 +121,7 @@ impl From<StatusWord> for u16 {
             StatusWord::NotEnoughMemory => 0x6A84,
             StatusWord::IncorrectP1P2 => 0x6A86,
             StatusWord::WrongLe(n) => 0x6C00 | u16::from(n),
+            StatusWord::LastCommandExpected => 0x6883,
             StatusWord::InstructionNotSupported => 0x6D00,
             StatusWord::ClassNotSupported => 0x6E00,
             StatusWord::NoPreciseDiagnosis => 0x6F00,
@@ -142,6 +147,7 @@ impl fmt::Display for StatusWord {
             StatusWord::NotEnoughMemory => "not enough memory",
             StatusWord::IncorrectP1P2 => "incorrect P1-P2",
             StatusWord::WrongLe(_) => "wrong Le",
+            StatusWord::LastCommandExpected => "last command of the chain expected",
             StatusWord::InstructionNotSupported => "instruction not supported",
             StatusWord::ClassNotSupported => "class not supported",
             StatusWord::NoPreciseDiagnosis => "no precise diagnosis",
@@ -179,6 +185,7 @@ mod tests {
             StatusWord::NotEnoughMemory,
             StatusWord::IncorrectP1P2,
             StatusWord::WrongLe(5),
+            StatusWord::LastCommandExpected,
             StatusWord::InstructionNotSupported,
             StatusWord::ClassNotSupported,
             StatusWord::NoPreciseDiagnosis,

@@ -341,9 +341,9 @@ mod tests {
             &[GET_ATR][..],
             &[POWER_ON],
             &select,
-            &[0x80, 0x10, 0, 0],
+            &[0x80, 0x10, 0, 0, 0],
             &[RESET],
-            &[0x80, 0x10, 0, 0],
+            &[0x80, 0x10, 0, 0, 0],
             &[POWER_OFF],
         ] {
             input.extend_from_slice(&frame(m));

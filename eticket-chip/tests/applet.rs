@@ -230,7 +230,9 @@ fn authenticate_proves_the_chip_id() {
     assert_eq!(chip.authenticate(&[0xA5; 32]).unwrap(), id);
     // The raw answer verifies only for its own challenge.
     let mut a = selected_applet();
-    let cmd = Command::new(0x00, 0x88, 0, 0).with_data(vec![1; 32]);
+    let cmd = Command::new(0x00, 0x88, 0, 0)
+        .with_data(vec![1; 32])
+        .with_le(256);
     let (data, sw) = raw(&mut a, &cmd.to_bytes().unwrap());
     assert_eq!(sw, StatusWord::Success);
     let sig: [u8; 64] = data[..64].try_into().unwrap();
@@ -557,13 +559,46 @@ fn chain_refusals() {
         raw(&mut a, &part.to_bytes().unwrap()).1,
         StatusWord::WrongLength
     );
-    // A chain broken by another command is dropped: the last part alone is
-    // then what the command sees.
+    // A chain broken by another command is dropped, and said so (6883);
+    // the last part alone is then what the command sees.
     raw(&mut a, &part.to_bytes().unwrap());
-    assert_eq!(raw(&mut a, &[0x80, 0x10, 0, 0]).1, StatusWord::Success);
+    assert_eq!(
+        raw(&mut a, &[0x80, 0x10, 0, 0, 0]).1,
+        StatusWord::LastCommandExpected
+    );
+    assert_eq!(raw(&mut a, &[0x80, 0x10, 0, 0, 0]).1, StatusWord::Success);
     let last = Command::new(0x80, 0x30, 0, 0).with_data(vec![1, 1]);
     assert_eq!(
         raw(&mut a, &last.to_bytes().unwrap()).1,
         StatusWord::WrongData
     );
+    // A chain part is checked before it is kept: a known instruction that
+    // takes data, the application selected.
+    assert_eq!(
+        raw(&mut a, &[0x90, 0x77, 0, 0, 1, 0]).1,
+        StatusWord::InstructionNotSupported
+    );
+    assert_eq!(
+        raw(&mut a, &[0x90, 0x10, 0, 0, 1, 0]).1,
+        StatusWord::InstructionNotSupported
+    );
+    let mut fresh = Applet::new(SecretKey::from_bytes(&[0x33; 32]).unwrap()).unwrap();
+    assert_eq!(
+        raw(&mut fresh, &part.to_bytes().unwrap()).1,
+        StatusWord::ConditionsNotSatisfied,
+        "a chain part before SELECT"
+    );
+    // GET RESPONSE in the proprietary class is a known INS with the wrong class.
+    assert_eq!(
+        raw(&mut a, &[0x80, 0xC0, 0, 0, 0]).1,
+        StatusWord::ClassNotSupported
+    );
+    // Case 1 (no Le): the answer's data is not sent, 61xx says how much
+    // GET RESPONSE fetches.
+    let (data, sw) = raw(&mut a, &[0x80, 0x10, 0, 0]);
+    assert!(data.is_empty());
+    assert!(matches!(sw, StatusWord::BytesRemaining(n) if n > 0));
+    let (data, sw) = raw(&mut a, &[0x00, 0xC0, 0, 0, 0]);
+    assert_eq!(sw, StatusWord::Success);
+    assert!(!data.is_empty());
 }

@@ -133,7 +133,8 @@ proptest! {
                     let t = ticket(id, serial);
                     let g = write_grant(id, counter, slot, t.as_bytes());
                     let cmd = Command::new(0x80, 0x50, 0, 0)
-                        .with_data(encode_write(&g, t.as_bytes()).unwrap());
+                        .with_data(encode_write(&g, t.as_bytes()).unwrap())
+                        .with_le(256);
                     a.process(&select());
                     let r = send(&mut a, cmd.clone());
                     let free = slots[usize::from(slot)].is_none();
@@ -151,7 +152,7 @@ proptest! {
                     let stored = slots[usize::from(slot)].clone();
                     let payload = stored.clone().unwrap_or_else(|| b"nothing".to_vec());
                     let g = delete_grant(id, counter, slot, &payload);
-                    let cmd = Command::new(0x80, 0x52, 0, 0).with_data(g);
+                    let cmd = Command::new(0x80, 0x52, 0, 0).with_data(g).with_le(256);
                     a.process(&select());
                     let r = send(&mut a, cmd.clone());
                     if stored.is_some() {
@@ -174,7 +175,8 @@ proptest! {
                     let t = ticket(ChipId([0xEE; 16]), 1);
                     let g = write_grant(ChipId([0xEE; 16]), counter, slot, t.as_bytes());
                     let cmd = Command::new(0x80, 0x50, 0, 0)
-                        .with_data(encode_write(&g, t.as_bytes()).unwrap());
+                        .with_data(encode_write(&g, t.as_bytes()).unwrap())
+                        .with_le(256);
                     a.process(&select());
                     let r = send(&mut a, cmd);
                     prop_assert_ne!(&r[r.len() - 2..], &[0x90, 0x00]);

@@ -56,6 +56,19 @@ pub(super) fn dispatch<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outco
     }
 }
 
+/// The proprietary commands whose data may come in a chain of parts.
+pub(super) fn takes_chained_data(ins: u8) -> bool {
+    matches!(
+        ins,
+        INS_WRITE
+            | INS_DELETE
+            | INS_PERSONALIZE
+            | INS_UPDATE_KEYS
+            | INS_SIGN_TRANSFER
+            | INS_SIGN_CANCEL
+    )
+}
+
 fn params(cmd: &Command, p1: u8, p2: u8) -> Refusal {
     if cmd.p1 != p1 || cmd.p2 != p2 {
         return Err(StatusWord::IncorrectP1P2);

@@ -30,7 +30,8 @@ use rand_core::CryptoRngCore;
 use crate::Result;
 use crate::apdu::{Command, EXTENDED_MAX_NE, Response, SHORT_MAX_NE};
 use crate::protocol::{
-    CLA_CHAINING, CLA_ISO, CLA_PROPRIETARY, DEFAULT_CAPACITY, INS_GET_RESPONSE, MAX_CHAINED_DATA,
+    CLA_CHAINING, CLA_ISO, CLA_PROPRIETARY, DEFAULT_CAPACITY, INS_GET_RESPONSE, INS_SELECT,
+    MAX_CHAINED_DATA,
 };
 use crate::status::StatusWord;
 pub use state::ChipState;
@@ -127,8 +128,14 @@ impl<S: Store> Applet<S> {
             self.chain = None;
             return StatusWord::WrongLength.to_bytes().to_vec();
         };
-        if cmd.cla == CLA_ISO && cmd.ins == INS_GET_RESPONSE {
+        if cmd.ins == INS_GET_RESPONSE && cmd.cla & !CLA_CHAINING == CLA_ISO {
             return self.get_response(&cmd).to_bytes();
+        }
+        if cmd.ins == INS_GET_RESPONSE {
+            // A known instruction with the wrong class.
+            self.pending.clear();
+            self.chain = None;
+            return StatusWord::ClassNotSupported.to_bytes().to_vec();
         }
         self.pending.clear();
         let cmd = match self.unchain(cmd) {
@@ -145,7 +152,17 @@ impl<S: Store> Applet<S> {
 
     /// Fit the response data to Ne: `6Cxx` when a short Le asked for too few
     /// bytes of a short answer, otherwise `61xx` and GET RESPONSE for the rest.
+    /// A command without Le (ISO cases 1 and 3) gets no data in its
+    /// response: `61xx` says how much GET RESPONSE can fetch.
     fn limit(&mut self, cmd: &Command, data: Vec<u8>) -> Response {
+        if cmd.ne.is_none() && !data.is_empty() {
+            let status = remaining(data.len());
+            self.pending = data;
+            return Response {
+                data: Vec::new(),
+                status,
+            };
+        }
         let ne = cmd.ne.unwrap_or(if cmd.extended {
             EXTENDED_MAX_NE
         } else {
@@ -171,11 +188,17 @@ impl<S: Store> Applet<S> {
     /// last part. `None` while the chain goes on.
     fn unchain(&mut self, mut cmd: Command) -> core::result::Result<Option<Command>, StatusWord> {
         let header = (cmd.ins, cmd.p1, cmd.p2);
+        let chained = cmd.cla & CLA_CHAINING != 0;
         let earlier = match self.chain.take() {
             Some((ins, p1, p2, data)) if (ins, p1, p2) == header => data,
-            _ => Vec::new(),
+            // SELECT starts over: the chain is dropped and SELECT runs.
+            Some(_) if cmd.ins == INS_SELECT && !chained => Vec::new(),
+            // Another command while a chain waits for its last part: the
+            // chain is dropped, and said so.
+            Some(_) => return Err(StatusWord::LastCommandExpected),
+            None => Vec::new(),
         };
-        if cmd.cla & CLA_CHAINING == 0 {
+        if !chained {
             if !earlier.is_empty() && cmd.cla == CLA_PROPRIETARY {
                 let mut data = earlier;
                 data.extend_from_slice(&cmd.data);
@@ -183,8 +206,17 @@ impl<S: Store> Applet<S> {
             }
             return Ok(Some(cmd));
         }
+        // A chain part is checked like the command it belongs to before it
+        // is kept: proprietary class, a known instruction that takes data,
+        // the application selected.
         if cmd.cla & !CLA_CHAINING != CLA_PROPRIETARY {
             return Err(StatusWord::ClassNotSupported);
+        }
+        if !commands::takes_chained_data(cmd.ins) {
+            return Err(StatusWord::InstructionNotSupported);
+        }
+        if !self.selected {
+            return Err(StatusWord::ConditionsNotSatisfied);
         }
         if earlier.len() + cmd.data.len() > MAX_CHAINED_DATA {
             return Err(StatusWord::WrongLength);
