@@ -241,3 +241,18 @@ fn other_reset(reader: &str) {
         .map_err(|(_, e)| e)
         .unwrap();
 }
+
+/// A third-party client sends a 1-byte APDU (pcsc-lite passes it on): the
+/// card answers 6700 and the reader stays usable, instead of SCardTransmit
+/// waiting for ever.
+#[test]
+fn a_one_byte_apdu_through_pcscd_is_answered() {
+    use eticket_chip::host::Transport;
+    let _guard = READER.lock().unwrap_or_else(|e| e.into_inner());
+    let reader = vpcd_reader();
+    let _card = VirtualCardProcess::insert(&state_file("one-byte.state"), &reader);
+    let mut t = PcscTransport::connect(&reader).unwrap();
+    assert_eq!(t.transmit(&[0x80]).unwrap(), [0x67, 0x00]);
+    let mut chip = Chip::connect(t).unwrap();
+    assert!(!chip.info().unwrap().personalized);
+}
