@@ -238,7 +238,7 @@ mod imp {
         let op = Principal::Operator;
         if let ChipCommand::Readers = args.command {
             for r in list_readers().map_err(chip_error)? {
-                println!("{r}");
+                out!("{r}");
             }
             return Ok(());
         }
@@ -247,19 +247,21 @@ mod imp {
         match &args.command {
             ChipCommand::Readers => {}
             ChipCommand::Info => {
-                println!("chip {}", info.chip);
-                println!("counter {}", info.counter);
-                println!("slots {} used of {}", info.used, info.capacity);
+                out!("chip {}", info.chip);
+                out!("counter {}", info.counter);
+                out!("slots {} used of {}", info.used, info.capacity);
                 if info.personalized {
                     let keys: Vec<String> = info.grant_keys.iter().map(|k| k.to_string()).collect();
-                    println!("personalized, trusts grant keys {}", keys.join(", "));
+                    out!("personalized, trusts grant keys {}", keys.join(", "));
                 } else {
-                    println!("not personalized (run `eticket chip personalize`)");
+                    out!("not personalized (run `eticket chip personalize`)");
                 }
                 if let Some(m) = &info.member {
-                    println!(
+                    out!(
                         "member {} of distributor {} until {}",
-                        m.member, m.distributor, m.valid_until
+                        m.member,
+                        m.distributor,
+                        m.valid_until
                     );
                 }
             }
@@ -267,11 +269,11 @@ mod imp {
                 let keys = center.keys().key_set()?;
                 let now = center.now();
                 let tickets = chip.tickets().map_err(chip_error)?;
-                println!("chip {}: {} ticket(s)", info.chip, tickets.len());
+                out!("chip {}: {} ticket(s)", info.chip, tickets.len());
                 for t in tickets {
                     let bytes = t.ticket.as_bytes();
                     match eticket_core::ticket::verify(bytes, &keys, now) {
-                        Ok(v) => println!(
+                        Ok(v) => out!(
                             "slot {}: event {} ticket {} generation {}, {}, signed by {} — {}",
                             t.slot,
                             v.body.event,
@@ -281,7 +283,7 @@ mod imp {
                             v.key,
                             ledger_state(center, &v.body, bytes)?
                         ),
-                        Err(e) => println!("slot {}: does not verify: {e}", t.slot),
+                        Err(e) => out!("slot {}: does not verify: {e}", t.slot),
                     }
                 }
             }
@@ -318,7 +320,7 @@ mod imp {
                     .iter()
                     .find(|e| e.hash == hash)
                 {
-                    println!(
+                    out!(
                         "ticket {serial} of event {event} is on the chip already, in slot {}",
                         there.slot
                     );
@@ -330,9 +332,12 @@ mod imp {
                 let done = chip
                     .write(&grant.grant, &delivery.ticket.ticket)
                     .map_err(chip_error)?;
-                println!(
+                out!(
                     "wrote ticket {serial} of event {event} (generation {}) to chip {} slot {}; counter now {}",
-                    delivery.ticket.generation.0, info.chip, done.slot, done.counter
+                    delivery.ticket.generation.0,
+                    info.chip,
+                    done.slot,
+                    done.counter
                 );
             }
             ChipCommand::Delete { event, serial } => {
@@ -346,9 +351,10 @@ mod imp {
                 };
                 let grant = center.delete_grant(&op, event, serial, &target)?;
                 let done = chip.delete(&grant.grant).map_err(chip_error)?;
-                println!(
+                out!(
                     "deleted the old generation of ticket {serial} of event {event} from slot {}; counter now {}",
-                    done.slot, done.counter
+                    done.slot,
+                    done.counter
                 );
             }
             ChipCommand::Personalize {
@@ -368,9 +374,12 @@ mod imp {
                 let (grant_keys, member) = match (member_of, member, name) {
                     (Some(d), Some(m), Some(name)) => {
                         let card = register_card(center, info.chip, *d, *m, name, *valid_until)?;
-                        println!(
+                        out!(
                             "member {} of distributor {} registered for chip {} until {}",
-                            card.member, card.distributor, card.chip, card.valid_until
+                            card.member,
+                            card.distributor,
+                            card.chip,
+                            card.valid_until
                         );
                         // The keys as they are now, not as stored with a
                         // registration this command may be retrying.
@@ -398,7 +407,7 @@ mod imp {
                         .with_certificate(certificate)
                 };
                 chip.personalize(&p).map_err(chip_error)?;
-                println!(
+                out!(
                     "chip {} now trusts grant keys {}",
                     info.chip,
                     ids.join(", ")

@@ -4,6 +4,14 @@
 //! chip in a PC/SC reader ([`chip`]: read, write, delete, personalize,
 //! transfer).
 
+/// `println!` that stops quietly when standard output is closed
+/// (`eticket … | head -1`), instead of panicking on the broken pipe.
+macro_rules! out {
+    ($($t:tt)*) => {
+        $crate::cli::write_line(format_args!($($t)*))
+    };
+}
+
 pub mod chip;
 
 use std::path::PathBuf;
@@ -226,10 +234,29 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &PathBuf) -> Result<T> {
         .map_err(|e| Error::invalid("file", format!("{}: {e}", path.display())))
 }
 
+/// Write one line to standard output; when the reader has gone away, end the
+/// program quietly, as a program killed by SIGPIPE would (status 0: the
+/// reader took what it wanted).
+pub(crate) fn write_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_fmt(args)
+        .and_then(|()| stdout.write_all(b"\n"))
+        .and_then(|()| stdout.flush());
+    if let Err(e) = written {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("eticket: error writing to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
 fn print<T: serde::Serialize>(value: &T) -> Result<()> {
     let text =
         serde_json::to_string_pretty(value).map_err(|e| Error::invalid("output", e.to_string()))?;
-    println!("{text}");
+    out!("{text}");
     Ok(())
 }
 
@@ -262,14 +289,14 @@ pub fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Init => {
             let ks = center.key_set_signed(&op)?;
-            println!(
+            out!(
                 "ledger: {}",
                 cli.database_url.as_deref().map_or_else(
                     || cli.database.display().to_string(),
                     |_| "postgres".to_owned()
                 )
             );
-            println!(
+            out!(
                 "root key {}: {}",
                 ks.root_key_id,
                 hex::encode(&ks.root_public_key)
@@ -288,7 +315,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 Role::Terminal => Principal::Terminal(*id),
                 Role::Gate => Principal::Gate(EventId(*id)),
             };
-            println!("{}", center.issue_credential(&op, principal, label)?);
+            out!("{}", center.issue_credential(&op, principal, label)?);
         }
         Command::RegisterEvent {
             event,
@@ -303,7 +330,7 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             if *dry_run {
                 let capacity = reg.info.seats.capacity();
-                println!(
+                out!(
                     "event {} \"{}\" at {}: {} seats, {} areas, {} places in all; doors {}, start {}, end {}",
                     reg.info.id,
                     reg.info.name,
@@ -405,7 +432,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::PrepareGrantKey => print(&center.prepare_grant_key(&op, &key)?)?,
         Command::Keys => {
             let keys = center.key_set_signed(&op).map(|_| center.keys())?;
-            println!("key set version {}", keys.version());
+            out!("key set version {}", keys.version());
             for k in keys.entries() {
                 let state = if k.retired {
                     "retired"
@@ -414,7 +441,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 } else {
                     "verifying"
                 };
-                println!(
+                out!(
                     "{:>5}  {:<8}  {:<9}  valid {} .. {}",
                     k.id.0,
                     format!("{:?}", k.purpose).to_lowercase(),
@@ -424,12 +451,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 );
             }
             if let Some(id) = keys.prepared_grant_key() {
-                println!(
+                out!(
                     "{:>5}  grants    prepared   installed on new cards; signs after the next grant rotation",
                     id.0
                 );
             }
-            println!("{:>5}  root      signs key sets", keys.root.id().0);
+            out!("{:>5}  root      signs key sets", keys.root.id().0);
         }
         Command::Chip(args) => chip::run_chip(&center, &key, args)?,
         Command::Transfer(args) => chip::run_transfer(&center, args)?,
@@ -451,7 +478,7 @@ fn serve(center: Center, listen: &str, interval: u64) -> Result<()> {
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(io)?;
         let addr = listener.local_addr().map_err(io)?;
-        println!("listening on http://{addr}");
+        out!("listening on http://{addr}");
         let background = center.clone();
         tokio::spawn(async move {
             // The first sweep one period after start, not at once.
