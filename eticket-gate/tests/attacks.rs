@@ -362,7 +362,7 @@ fn wrong_medium_specimen_unknown_place_and_garbage() {
         .unwrap();
     assert_eq!(refused(&out), ticket(Reason::UnknownPlace));
     // Not a ticket at all.
-    let out = gate.admit_paper(&[1, 0, 1, 2], fixtures::NOW).unwrap();
+    let out = gate.admit_paper(&[2, 0, 1, 2], fixtures::NOW).unwrap();
     assert_eq!(refused(&out), ticket(Reason::Malformed));
 }
 
@@ -445,7 +445,7 @@ fn every_scan_is_logged_with_its_reason_gate_device_and_unique_id() {
             .unwrap(),
         gate.admit_paper(paper(1).as_bytes(), fixtures::NOW.plus(5))
             .unwrap(),
-        gate.admit_paper(&[1, 0, 1], fixtures::NOW.plus(9)).unwrap(),
+        gate.admit_paper(&[2, 0, 1], fixtures::NOW.plus(9)).unwrap(),
     ];
     outcomes.push(
         gate.admit_chip(&mut card_with_ticket(2), fixtures::NOW.plus(11))
