@@ -332,13 +332,16 @@ impl Gate {
     ) -> Result<Outcome> {
         let decisions = self.decide_all(tickets, presented, now)?;
         // Leaving needs an authentic ticket of this event on the right medium;
-        // a ticket that expired or was revoked while inside may still leave.
+        // a ticket that expired while inside may still leave. A revoked
+        // generation may not: presence is kept per serial, so the assignor's
+        // dead copy would otherwise mark the new holder outside and let the
+        // new holder's card bring a second person in.
         let leaving: Vec<&TicketBody> = decisions
             .iter()
             .filter_map(|d| match d {
                 Decision::Admit { ticket, .. } => Some(&ticket.body),
                 Decision::Reject {
-                    reason: Reason::Expired | Reason::Revoked | Reason::NotYetValid,
+                    reason: Reason::Expired | Reason::NotYetValid,
                     ticket: Some(t),
                 } if t.body.event == self.shared.event.id && holds(presented, t) => Some(&t.body),
                 _ => None,

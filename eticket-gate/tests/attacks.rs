@@ -511,3 +511,46 @@ fn a_reentry_ticket_may_come_back_after_an_exit_under_single_entry() {
         Refusal::AlreadyAdmitted
     );
 }
+
+#[test]
+fn a_revoked_generation_cannot_check_the_new_holder_out() {
+    // Alice transferred serial 1 to Bob: generation 1 on Bob's card,
+    // generation 0 revoked, but still on Alice's card.
+    let mut alice = card_with_ticket(1);
+    let mut bob = TestCard::generate();
+    bob.store(&sign(&TicketBody {
+        generation: Generation(1),
+        ..chip_ticket_for(&bob, 1)
+    }));
+    let list = RevocationList::new(
+        fixtures::EVENT,
+        1,
+        fixtures::NOW,
+        vec![Revoked {
+            serial: TicketSerial(1),
+            generation: Generation(0),
+        }],
+    )
+    .unwrap();
+    let v = venue_with(PassbackPolicy::ReentryAfterExit, fixtures::key_set(), list);
+    let mut gate = v.gate(1);
+    let t = fixtures::NOW;
+    assert!(gate.admit_chip(&mut bob, t).unwrap().is_admitted());
+    // Alice's dead copy at the exit reader must not mark the ticket outside:
+    // that would let Bob's card bring a second person in.
+    let out = gate.exit_chip(&mut alice, t.plus(10)).unwrap();
+    assert_eq!(refused(&out), ticket(Reason::Revoked));
+    assert_eq!(out.record.result.refusal(), Some(ticket(Reason::Revoked)));
+    assert!(v.unit.log().presence(TicketSerial(1)).unwrap().inside);
+    let again = gate.admit_chip(&mut bob, t.plus(20)).unwrap();
+    assert_eq!(refused(&again), Refusal::StillInside);
+    // Bob's own exit still works, and then he may come back.
+    assert!(matches!(
+        gate.exit_chip(&mut bob, t.plus(30)).unwrap().verdict,
+        Verdict::Exited {
+            was_inside: true,
+            ..
+        }
+    ));
+    assert!(gate.admit_chip(&mut bob, t.plus(40)).unwrap().is_admitted());
+}
