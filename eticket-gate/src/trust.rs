@@ -5,7 +5,7 @@
 
 use eticket_core::crypto::PublicKey;
 use eticket_core::ids::{EventId, KeyId};
-use eticket_core::keys::KeySet;
+use eticket_core::keys::{KeySet, MAX_KEY_SET_VERSION_JUMP};
 use eticket_core::revocation::{RevocationDelta, RevocationList};
 use eticket_core::time::Timestamp;
 
@@ -31,12 +31,20 @@ pub struct Freshness {
     pub key_set_version: u64,
     /// Seconds since the key set was received, if one was.
     pub key_set_received_ago: Option<u64>,
+    /// When the center promised the next key set at the latest; past it
+    /// the set is stale and the venue's [`StalePolicy`](crate::StalePolicy)
+    /// applies.
+    pub key_set_next_update: Timestamp,
     /// Version of the revocation list (0: the empty list).
     pub revocation_version: u64,
     /// Seconds since the center signed the revocation list, if it did.
     pub revocation_issued_ago: Option<u64>,
     /// Seconds since the list (or its last delta) was received.
     pub revocation_received_ago: Option<u64>,
+    /// When the center promised the next list (or renewal) at the latest;
+    /// past it the list is stale and the venue's
+    /// [`StalePolicy`](crate::StalePolicy) applies.
+    pub revocation_next_update: Timestamp,
 }
 
 impl Freshness {
@@ -97,8 +105,15 @@ impl TrustStore {
         self.key_set_bytes.as_deref()
     }
 
-    /// Take a signed key set: verified with the root key, and only when its
-    /// version is newer than the installed one. Returns the new version.
+    /// Take a signed key set, verified with the root key. Returns the
+    /// installed version.
+    ///
+    /// A set is taken when its version is newer than the installed one, but
+    /// not by more than [`MAX_KEY_SET_VERSION_JUMP`] (a set with a huge
+    /// version, even root-signed, would lock out every later set:
+    /// [`Error::VersionJump`]); or when it is a *renewal*: the installed
+    /// version with the same keys and a later `next_update`, which the center
+    /// publishes so that a gate in touch with it never goes stale.
     pub fn accept_key_set(&mut self, signed: &[u8], now: Timestamp) -> Result<u64> {
         let set =
             KeySet::from_signed_bytes(signed, self.root_id, &self.root).map_err(|source| {
@@ -107,12 +122,26 @@ impl TrustStore {
                     source,
                 }
             })?;
-        if set.version <= self.keys.version {
-            return Err(Error::NotNewer {
-                what: "key set",
-                installed: self.keys.version,
-                offered: set.version,
-            });
+        let installed = self.keys.version;
+        let renewal = set.version == installed
+            && set.entries() == self.keys.entries()
+            && set.next_update > self.keys.next_update;
+        if !renewal {
+            if set.version <= installed {
+                return Err(Error::NotNewer {
+                    what: "key set",
+                    installed,
+                    offered: set.version,
+                });
+            }
+            if !KeySet::version_may_follow(installed, set.version) {
+                return Err(Error::VersionJump {
+                    what: "key set",
+                    installed,
+                    offered: set.version,
+                    max: MAX_KEY_SET_VERSION_JUMP,
+                });
+            }
         }
         self.keys = set;
         self.key_set_bytes = Some(signed.to_vec());
@@ -139,7 +168,7 @@ impl TrustStore {
                 },
             });
         }
-        if list.version <= self.revocations.version {
+        if !supersedes(&list, &self.revocations) {
             return Err(Error::NotNewer {
                 what: "revocation list",
                 installed: self.revocations.version,
@@ -153,12 +182,28 @@ impl TrustStore {
 
     /// Apply a signed delta that starts at the installed version. Returns the
     /// new version.
+    ///
+    /// A renewal delta (from the installed version to itself, adding
+    /// nothing) only moves the list's `issued_at` and `next_update` on; one
+    /// that would move either back (an old renewal replayed) is refused as
+    /// not newer.
     pub fn accept_revocation_delta(&mut self, signed: &[u8], now: Timestamp) -> Result<u64> {
         let sync = |source| Error::Sync {
             what: "revocation delta",
             source,
         };
         let delta = RevocationDelta::from_signed_bytes(signed, &self.keys, now).map_err(sync)?;
+        let renewal = delta.from_version == delta.to_version && delta.added.is_empty();
+        if renewal
+            && delta.from_version == self.revocations.version
+            && !moves_on(&self.revocations, delta.issued_at, delta.next_update)
+        {
+            return Err(Error::NotNewer {
+                what: "revocation delta",
+                installed: self.revocations.version,
+                offered: delta.to_version,
+            });
+        }
         let mut next = self.revocations.clone();
         next.apply(&delta).map_err(sync)?;
         self.revocations = next;
@@ -166,10 +211,10 @@ impl TrustStore {
         Ok(self.revocations.version)
     }
 
-    /// Install an already verified list when it is newer (used when a unit
-    /// reloads its own stored state).
+    /// Install an already verified list when it is newer or a renewal of the
+    /// installed one (used when a unit reloads its own stored state).
     pub(crate) fn adopt_revocations(&mut self, list: RevocationList, received: Option<Timestamp>) {
-        if list.event == self.revocations.event && list.version > self.revocations.version {
+        if list.event == self.revocations.event && supersedes(&list, &self.revocations) {
             self.revocations = list;
             self.revocations_received = received;
         }
@@ -209,10 +254,29 @@ impl TrustStore {
         Freshness {
             key_set_version: self.keys.version,
             key_set_received_ago: self.keys_received.map(ago),
+            key_set_next_update: self.keys.next_update,
             revocation_version: self.revocations.version,
-            revocation_issued_ago: (self.revocations.version > 0)
+            revocation_issued_ago: (self.revocations.issued_at > Timestamp(0))
                 .then(|| ago(self.revocations.issued_at)),
             revocation_received_ago: self.revocations_received.map(ago),
+            revocation_next_update: self.revocations.next_update,
         }
     }
+}
+
+/// Whether a list or renewal signed at `issued_at`, promising `next_update`,
+/// moves the installed list on: neither time goes back and one goes forward.
+fn moves_on(installed: &RevocationList, issued_at: Timestamp, next_update: Timestamp) -> bool {
+    issued_at >= installed.issued_at
+        && next_update >= installed.next_update
+        && (issued_at, next_update) != (installed.issued_at, installed.next_update)
+}
+
+/// Whether `offered` may replace `installed`: a newer version, or the same
+/// version with the same entries signed again later (a renewal).
+fn supersedes(offered: &RevocationList, installed: &RevocationList) -> bool {
+    offered.version > installed.version
+        || (offered.version == installed.version
+            && offered.entries() == installed.entries()
+            && moves_on(installed, offered.issued_at, offered.next_update))
 }

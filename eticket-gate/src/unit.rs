@@ -250,7 +250,8 @@ fn restore_trust(log: &EntryLog, trust: &mut TrustStore) -> Result<()> {
         .map_err(|e| Error::CorruptLog {
             what: "unit.revocations",
             detail: e.to_string(),
-        })?;
+        })?
+        .with_next_update(stored.next_update);
         trust.adopt_revocations(list, time(REVOCATIONS_RECEIVED)?);
     }
     Ok(())

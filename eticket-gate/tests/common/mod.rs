@@ -42,6 +42,12 @@ pub fn venue_with(policy: PassbackPolicy, keys: KeySet, revocations: RevocationL
     Venue { dir, unit }
 }
 
+/// The list a unit gets from a center that has revoked nothing yet, signed
+/// at `fixtures::NOW` (fresh for a day).
+pub fn fresh_list() -> RevocationList {
+    RevocationList::new(fixtures::EVENT, 0, fixtures::NOW, vec![]).unwrap()
+}
+
 pub fn venue(policy: PassbackPolicy) -> Venue {
     venue_with(
         policy,
