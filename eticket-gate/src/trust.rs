@@ -1,12 +1,15 @@
 //! What a gate trusts, and how it is kept up to date (sync): the center's key
-//! set (signed by a root key the unit is configured with; only newer versions
-//! are taken) and the event's revocation list (signed by a list key of the key
-//! set; replaced by a newer full list or moved on by signed deltas).
+//! set (signed by a root key the unit is configured with, or the root that
+//! root handed over to in a signed rollover; only newer versions or renewals
+//! are taken) and the event's revocation list (signed by a list key of the
+//! key set; replaced by a newer full list or moved on by signed deltas and
+//! renewals).
 
 use eticket_core::crypto::PublicKey;
 use eticket_core::ids::{EventId, KeyId};
 use eticket_core::keys::{KeySet, MAX_KEY_SET_VERSION_JUMP};
 use eticket_core::revocation::{RevocationDelta, RevocationList};
+use eticket_core::rollover::RootRollover;
 use eticket_core::time::Timestamp;
 
 use crate::{Error, Result};
@@ -21,12 +24,20 @@ pub struct TrustStore {
     keys_received: Option<Timestamp>,
     revocations: RevocationList,
     revocations_received: Option<Timestamp>,
+    /// The rollovers taken since the configured root, oldest first, with
+    /// when each was received: the unit stores them and replays them on open.
+    rollovers: Vec<(Vec<u8>, Timestamp)>,
 }
 
 /// How old a unit's trust material is: show it on the gate's status screen,
 /// and alarm when the revocation list has not been refreshed for too long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Freshness {
+    /// The root key key sets are verified with.
+    pub root_key_id: KeyId,
+    /// Seconds since that root was taken over in a rollover (`None`: the
+    /// root the unit was configured with).
+    pub root_received_ago: Option<u64>,
     /// Version of the installed key set (0: none).
     pub key_set_version: u64,
     /// Seconds since the key set was received, if one was.
@@ -67,6 +78,7 @@ impl TrustStore {
             keys_received: None,
             revocations: RevocationList::empty(event),
             revocations_received: None,
+            rollovers: Vec::new(),
         }
     }
 
@@ -105,6 +117,35 @@ impl TrustStore {
         self.key_set_bytes.as_deref()
     }
 
+    /// The id and public key of the root that key sets must be signed with.
+    pub fn root(&self) -> (KeyId, &PublicKey) {
+        (self.root_id, &self.root)
+    }
+
+    /// Take a signed [`RootRollover`]: verified with the current root, it
+    /// makes its new root the one key sets are verified with, and the old
+    /// root is trusted no more (neither for key sets nor for further
+    /// rollovers). The installed key set stays in use until a newer one,
+    /// signed by the new root, is accepted. Returns the new root's id.
+    pub fn accept_root_rollover(&mut self, signed: &[u8], now: Timestamp) -> Result<KeyId> {
+        let rollover = RootRollover::from_signed_bytes(signed, self.root_id, &self.root).map_err(
+            |source| Error::Sync {
+                what: "root rollover",
+                source,
+            },
+        )?;
+        self.root_id = rollover.new_id;
+        self.root = rollover.new_public;
+        self.rollovers.push((signed.to_vec(), now));
+        Ok(self.root_id)
+    }
+
+    /// The rollovers taken since the configured root, oldest first, with
+    /// when each was received.
+    pub(crate) fn rollovers(&self) -> &[(Vec<u8>, Timestamp)] {
+        &self.rollovers
+    }
+
     /// Take a signed key set, verified with the root key. Returns the
     /// installed version.
     ///
@@ -115,6 +156,18 @@ impl TrustStore {
     /// version with the same keys and a later `next_update`, which the center
     /// publishes so that a gate in touch with it never goes stale.
     pub fn accept_key_set(&mut self, signed: &[u8], now: Timestamp) -> Result<u64> {
+        self.install_key_set(signed, now, true)
+    }
+
+    /// [`accept_key_set`](Self::accept_key_set); `bounded: false` skips the
+    /// version jump bound, for a set this unit accepted before (in steps)
+    /// and reloads from its own log.
+    pub(crate) fn install_key_set(
+        &mut self,
+        signed: &[u8],
+        now: Timestamp,
+        bounded: bool,
+    ) -> Result<u64> {
         let set =
             KeySet::from_signed_bytes(signed, self.root_id, &self.root).map_err(|source| {
                 Error::Sync {
@@ -134,7 +187,7 @@ impl TrustStore {
                     offered: set.version,
                 });
             }
-            if !KeySet::version_may_follow(installed, set.version) {
+            if bounded && !KeySet::version_may_follow(installed, set.version) {
                 return Err(Error::VersionJump {
                     what: "key set",
                     installed,
@@ -252,6 +305,8 @@ impl TrustStore {
     pub fn freshness(&self, now: Timestamp) -> Freshness {
         let ago = |t: Timestamp| now.0.saturating_sub(t.0);
         Freshness {
+            root_key_id: self.root_id,
+            root_received_ago: self.rollovers.last().map(|(_, at)| ago(*at)),
             key_set_version: self.keys.version,
             key_set_received_ago: self.keys_received.map(ago),
             key_set_next_update: self.keys.next_update,

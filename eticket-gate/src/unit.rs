@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use eticket_core::event::EventInfo;
-use eticket_core::ids::GateId;
+use eticket_core::ids::{GateId, KeyId};
 use eticket_core::revocation::RevocationList;
 use eticket_core::time::Timestamp;
 
@@ -68,6 +68,7 @@ const KEY_SET: &str = "key_set";
 const KEY_SET_RECEIVED: &str = "key_set_received";
 const REVOCATIONS: &str = "revocations";
 const REVOCATIONS_RECEIVED: &str = "revocations_received";
+const ROOT_ROLLOVERS: &str = "root_rollovers";
 
 /// A venue unit: open it once per event on the venue's server, then hand a
 /// [`Gate`] to each gate device.
@@ -178,6 +179,13 @@ impl VenueUnit {
         self.update_trust(now, |t| t.accept_revocation_delta(signed, now))
     }
 
+    /// Take a signed root rollover (verified with the current root) and keep
+    /// it in the log, so the unit trusts the new root, and no longer the old
+    /// one, after a restart too. Returns the new root's id.
+    pub fn accept_root_rollover(&self, signed: &[u8], now: Timestamp) -> Result<KeyId> {
+        self.update_trust(now, |t| t.accept_root_rollover(signed, now))
+    }
+
     /// Take newer trust material that another unit on the same file (another
     /// gate server of the venue) has accepted and stored since this one
     /// opened.
@@ -189,11 +197,11 @@ impl VenueUnit {
         Ok(())
     }
 
-    fn update_trust(
+    fn update_trust<T>(
         &self,
         now: Timestamp,
-        change: impl FnOnce(&mut TrustStore) -> Result<u64>,
-    ) -> Result<u64> {
+        change: impl FnOnce(&mut TrustStore) -> Result<T>,
+    ) -> Result<T> {
         let mut guard = self.shared.trust_write();
         let mut next = guard.clone();
         let version = change(&mut next)?;
@@ -226,12 +234,32 @@ fn restore_trust(log: &EntryLog, trust: &mut TrustStore) -> Result<()> {
             .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
             .map(|b| Timestamp(u64::from_be_bytes(b))))
     };
-    if let Some(bytes) = log.get_meta(KEY_SET)? {
-        let received = time(KEY_SET_RECEIVED)?;
-        match trust.accept_key_set(&bytes, received.unwrap_or_default()) {
-            Ok(_) => trust.set_keys_received(received),
-            Err(Error::NotNewer { .. }) => {}
-            Err(e) => return Err(e),
+    // The stored key set may have been signed by the configured root or by
+    // any root a stored rollover handed over to: try it with each root in
+    // turn, replaying the rollovers in the order they were taken. A rollover
+    // signed by a root this unit no longer starts from (its configuration
+    // already names a later root) does not verify and is skipped.
+    let mut keys = match log.get_meta(KEY_SET)? {
+        Some(bytes) => Some((bytes, time(KEY_SET_RECEIVED)?)),
+        None => None,
+    };
+    let mut refused = None;
+    restore_key_set(trust, &mut keys, &mut refused)?;
+    let rollovers: Vec<(Vec<u8>, Timestamp)> = match log.get_meta(ROOT_ROLLOVERS)? {
+        Some(bytes) => postcard::from_bytes(&bytes).map_err(|e| Error::CorruptLog {
+            what: "unit.root_rollovers",
+            detail: e.to_string(),
+        })?,
+        None => Vec::new(),
+    };
+    for (bytes, received) in rollovers {
+        if trust.accept_root_rollover(&bytes, received).is_ok() {
+            restore_key_set(trust, &mut keys, &mut refused)?;
+        }
+    }
+    if keys.is_some() {
+        if let Some(e) = refused {
+            return Err(e);
         }
     }
     if let Some(bytes) = log.get_meta(REVOCATIONS)? {
@@ -257,6 +285,30 @@ fn restore_trust(log: &EntryLog, trust: &mut TrustStore) -> Result<()> {
     Ok(())
 }
 
+/// Install the stored key set `pending` if the store's current root verifies
+/// it; it is done with (`None`) once installed or when the installed set is
+/// as new. A signature that does not verify is remembered in `refused`.
+fn restore_key_set(
+    trust: &mut TrustStore,
+    pending: &mut Option<(Vec<u8>, Option<Timestamp>)>,
+    refused: &mut Option<Error>,
+) -> Result<()> {
+    let Some((bytes, received)) = pending.as_ref() else {
+        return Ok(());
+    };
+    // Accepted by this unit before, in steps: no version jump bound.
+    match trust.install_key_set(bytes, received.unwrap_or_default(), false) {
+        Ok(_) => {
+            trust.set_keys_received(*received);
+            *pending = None;
+        }
+        Err(Error::NotNewer { .. }) => *pending = None,
+        Err(e @ Error::Sync { .. }) => *refused = Some(e),
+        Err(e) => return Err(e),
+    }
+    Ok(())
+}
+
 fn persist_trust(log: &EntryLog, trust: &TrustStore, now: Timestamp) -> Result<()> {
     let (keys_received, lists_received) = trust.received();
     let list = postcard::to_allocvec(trust.revocations()).map_err(|e| Error::CorruptLog {
@@ -276,6 +328,14 @@ fn persist_trust(log: &EntryLog, trust: &TrustStore, now: Timestamp) -> Result<(
             KEY_SET_RECEIVED,
             keys_received.unwrap_or(now).0.to_be_bytes().to_vec(),
         ));
+    }
+    if !trust.rollovers().is_empty() {
+        let rollovers =
+            postcard::to_allocvec(trust.rollovers()).map_err(|e| Error::CorruptLog {
+                what: "unit.root_rollovers",
+                detail: e.to_string(),
+            })?;
+        values.push((ROOT_ROLLOVERS, rollovers));
     }
     // All in one transaction: a crash leaves the old or the new material.
     log.put_meta(&values)

@@ -7,9 +7,11 @@ mod common;
 
 use common::*;
 use eticket_core::fixtures;
+use eticket_core::ids::KeyId;
 use eticket_core::ids::{GateId, Generation, TicketSerial};
-use eticket_core::keys::{KeySet, MAX_KEY_SET_VERSION_JUMP};
+use eticket_core::keys::{KeySet, MAX_KEY_SET_VERSION_JUMP, SigningKeyPair};
 use eticket_core::revocation::{RevocationDelta, RevocationList, Revoked};
+use eticket_core::rollover::RootRollover;
 use eticket_core::time::Timestamp;
 use eticket_gate::{Error, PassbackPolicy, TrustStore, VenueUnit};
 
@@ -36,9 +38,13 @@ fn bare_unit(dir: &tempfile::TempDir) -> VenueUnit {
 
 /// The fixture key set at `version`, promising its successor by `next_update`.
 fn signed_key_set(version: u64, next_update: Timestamp) -> Vec<u8> {
+    key_set_signed_by(&fixtures::root_key(), version, next_update)
+}
+
+fn key_set_signed_by(root: &SigningKeyPair, version: u64, next_update: Timestamp) -> Vec<u8> {
     let mut set = fixtures::key_set().with_next_update(next_update);
     set.version = version;
-    set.to_signed_bytes(&fixtures::root_key()).unwrap()
+    set.to_signed_bytes(root).unwrap()
 }
 
 fn signed_list(version: u64, issued_at: Timestamp, next_update: Timestamp) -> Vec<u8> {
@@ -203,4 +209,83 @@ fn revocation_renewals_move_the_list_on_and_survive_reload_and_restart() {
     assert_eq!(f.revocation_issued_ago, Some(0));
     drop(dir);
     let _ = (KeySet::default(), GateId(1));
+}
+
+#[test]
+fn a_root_rollover_hands_trust_to_the_new_root_and_survives_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = fixtures::root_key();
+    let new = SigningKeyPair::from_secret_bytes(KeyId(101), &[0x71; 32]).unwrap();
+    let far = NOW.plus(86_400);
+    let rollover = RootRollover {
+        new_id: new.id(),
+        new_public: new.public_key(),
+        issued_at: NOW,
+    }
+    .to_signed_bytes(&old)
+    .unwrap();
+    {
+        let unit = bare_unit(&dir);
+        unit.accept_key_set(&signed_key_set(1, far), NOW).unwrap();
+        // A rollover that the current root did not sign is refused.
+        let impostor = SigningKeyPair::from_secret_bytes(old.id(), &[0x72; 32]).unwrap();
+        let forged = RootRollover {
+            new_id: KeyId(102),
+            new_public: impostor.public_key(),
+            issued_at: NOW,
+        }
+        .to_signed_bytes(&impostor)
+        .unwrap();
+        assert!(matches!(
+            unit.accept_root_rollover(&forged, NOW),
+            Err(Error::Sync { .. })
+        ));
+        assert_eq!(unit.freshness(NOW).root_key_id, old.id());
+        assert_eq!(
+            unit.accept_root_rollover(&rollover, NOW.plus(5)).unwrap(),
+            new.id()
+        );
+        let f = unit.freshness(NOW.plus(10));
+        assert_eq!((f.root_key_id, f.root_received_ago), (new.id(), Some(5)));
+        // The old root is trusted no more, for key sets or rollovers.
+        assert!(matches!(
+            unit.accept_key_set(&key_set_signed_by(&old, 2, far), NOW),
+            Err(Error::Sync { .. })
+        ));
+        assert!(unit.accept_root_rollover(&rollover, NOW).is_err());
+        // The installed set stays in use until the new root signs a newer one.
+        assert_eq!(unit.freshness(NOW).key_set_version, 1);
+    }
+    {
+        // Restarted with the configuration that names the old root: the
+        // stored rollover is replayed, the stored set (signed by the old
+        // root before the rollover) still loads.
+        let unit = bare_unit(&dir);
+        let f = unit.freshness(NOW);
+        assert_eq!((f.root_key_id, f.key_set_version), (new.id(), 1));
+        assert!(
+            unit.accept_key_set(&key_set_signed_by(&old, 2, far), NOW)
+                .is_err()
+        );
+        assert_eq!(
+            unit.accept_key_set(&key_set_signed_by(&new, 2, far), NOW)
+                .unwrap(),
+            2
+        );
+    }
+    // Restarted again: the set signed by the new root loads too.
+    let unit = bare_unit(&dir);
+    let f = unit.freshness(NOW);
+    assert_eq!((f.root_key_id, f.key_set_version), (new.id(), 2));
+    // A unit configured with the new root directly skips the old rollover.
+    drop(unit);
+    let direct = VenueUnit::open(
+        dir.path().join("entries.db"),
+        fixtures::small_event(),
+        TrustStore::new(new.id(), new.public_key(), fixtures::EVENT),
+        PassbackPolicy::SingleEntry,
+    )
+    .unwrap();
+    let f = direct.freshness(NOW);
+    assert_eq!((f.root_key_id, f.key_set_version), (new.id(), 2));
 }
