@@ -83,9 +83,9 @@ impl TryFrom<&eticket_venue_settings> for Settings {
             _ => return Err(eticket_result::InvalidParameter),
         };
         Ok(Settings {
-            policy,
             clock_skew: s.clock_skew_seconds,
             accept_specimen: s.accept_specimen != 0,
+            ..Settings::new(policy)
         })
     }
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use eticket_core::admission::{Decision, GateContext, Guidance, Presented, Reason, decide};
 use eticket_core::chipauth::{CHALLENGE_LEN, verify_answer};
-use eticket_core::ids::{ChipId, GateId};
+use eticket_core::ids::{ChipId, GateId, Generation};
 use eticket_core::ticket::{Flags, Holder, TicketBody, VerifiedTicket};
 use eticket_core::time::Timestamp;
 use rand_core::{OsRng, RngCore};
@@ -22,7 +22,8 @@ use crate::chip::{MAX_TICKETS_PER_CHIP, PresentedChip};
 use crate::entry_log::{Candidate, EntryLog, PreviousEntry};
 use crate::record::{Direction, EntryRecord, Medium, ScanId, ScanResult, TicketFacts, device_name};
 use crate::refusal::Refusal;
-use crate::unit::Shared;
+use crate::trust::TrustStore;
+use crate::unit::{Settings, Shared, StalePolicy};
 use crate::{Error, Result};
 
 /// What a scan ended in.
@@ -251,19 +252,22 @@ impl Gate {
         ))
     }
 
-    /// Core's decision on every ticket, with the unit's trust and settings.
+    /// Core's decision on every ticket, with the unit's trust and settings,
+    /// and what the trust material's age holds back.
     fn decide_all(
         &self,
         tickets: &[Vec<u8>],
         presented: Presented,
         now: Timestamp,
-    ) -> Result<Vec<Decision>> {
+    ) -> Result<(Vec<Decision>, Hold)> {
         let trust = self.shared.trust_read();
+        let settings = &self.shared.settings;
         let mut ctx = GateContext::new(&self.shared.event, trust.keys(), trust.revocations(), now)
             .map_err(|_| Error::Config("the revocation list is for another event"))?;
-        ctx.clock_skew = self.shared.settings.clock_skew;
-        ctx.accept_specimen = self.shared.settings.accept_specimen;
-        Ok(tickets.iter().map(|t| decide(t, presented, &ctx)).collect())
+        ctx.clock_skew = settings.clock_skew;
+        ctx.accept_specimen = settings.accept_specimen;
+        let decisions = tickets.iter().map(|t| decide(t, presented, &ctx)).collect();
+        Ok((decisions, Hold::new(&trust, settings, now)))
     }
 
     fn enter(
@@ -273,11 +277,16 @@ impl Gate {
         presented: Presented,
         now: Timestamp,
     ) -> Result<Outcome> {
-        let decisions = self.decide_all(tickets, presented, now)?;
+        let (decisions, hold) = self.decide_all(tickets, presented, now)?;
         let mut admissible = Vec::new();
         let mut candidates = Vec::new();
+        let mut held = None;
         for d in &decisions {
             if let Decision::Admit { ticket, guidance } = d {
+                if let Some(refusal) = hold.refusal_for(ticket.body.generation) {
+                    held.get_or_insert((refusal, &ticket.body));
+                    continue;
+                }
                 candidates.push(Candidate {
                     facts: TicketFacts::from(&ticket.body),
                     paper: presented == Presented::Paper,
@@ -287,8 +296,14 @@ impl Gate {
             }
         }
         if candidates.is_empty() {
-            let (reason, ticket) = most_telling(&decisions, self.shared.event.id);
             let mut template = template;
+            // A ticket that passed every check but the trust material's age:
+            // that is what the steward must hear.
+            if let Some((refusal, body)) = held {
+                template.ticket = Some(TicketFacts::from(body));
+                return self.refuse(template, refusal, Some(body.clone()));
+            }
+            let (reason, ticket) = most_telling(&decisions, self.shared.event.id);
             template.ticket = ticket.as_ref().map(TicketFacts::from);
             return self.refuse(template, reason.into(), ticket);
         }
@@ -330,7 +345,8 @@ impl Gate {
         presented: Presented,
         now: Timestamp,
     ) -> Result<Outcome> {
-        let decisions = self.decide_all(tickets, presented, now)?;
+        // Leaving lets nobody in: the trust material's age does not matter.
+        let (decisions, _) = self.decide_all(tickets, presented, now)?;
         // Leaving needs an authentic ticket of this event on the right medium;
         // a ticket that expired while inside may still leave. A revoked
         // generation may not: presence is kept per serial, so the assignor's
@@ -389,6 +405,50 @@ impl Gate {
             },
             record: template,
         })
+    }
+}
+
+/// What the age of the unit's trust material holds back at one scan.
+#[derive(Debug, Clone, Copy)]
+struct Hold {
+    /// The revocation list is older than the venue allows: refuse all.
+    too_old: Option<Refusal>,
+    /// The list or key set is stale: refuse what the policy says.
+    stale: Option<Refusal>,
+    policy: StalePolicy,
+}
+
+impl Hold {
+    fn new(trust: &TrustStore, settings: &Settings, now: Timestamp) -> Self {
+        let list = trust.revocations();
+        let keys = trust.keys();
+        let too_old = (now.0.saturating_sub(list.issued_at.0) > settings.max_list_age).then_some(
+            Refusal::RevocationListTooOld {
+                issued_at: Some(list.issued_at),
+            },
+        );
+        let stale = if list.is_stale(now) {
+            Some(Refusal::RevocationListStale {
+                since: Some(list.next_update),
+            })
+        } else if keys.is_stale(now) {
+            Some(Refusal::KeySetStale {
+                since: Some(keys.next_update),
+            })
+        } else {
+            None
+        };
+        Self {
+            too_old,
+            stale,
+            policy: settings.stale_policy,
+        }
+    }
+
+    /// The refusal for an otherwise admissible ticket of `generation`.
+    fn refusal_for(&self, generation: Generation) -> Option<Refusal> {
+        self.too_old
+            .or(self.stale.filter(|_| self.policy.refuses(generation)))
     }
 }
 

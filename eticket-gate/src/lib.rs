@@ -13,8 +13,10 @@
 //! let dir = tempfile::tempdir().unwrap();
 //! let event = fixtures::small_event();
 //! let root = fixtures::root_key();
-//! let trust = TrustStore::with(root.id(), root.public_key(), fixtures::key_set(),
-//!     RevocationList::empty(event.id));
+//! // The event's revocation list as the center signed it just now (a unit
+//! // admits nothing with a list older than `Settings::max_list_age`).
+//! let list = RevocationList::new(event.id, 0, fixtures::NOW, vec![]).unwrap();
+//! let trust = TrustStore::with(root.id(), root.public_key(), fixtures::key_set(), list);
 //! let unit = VenueUnit::open(dir.path().join("entries.db"), event, trust,
 //!     PassbackPolicy::SingleEntry).unwrap();
 //! let mut gate = unit.gate(GateId(1), "north-1").unwrap();
@@ -67,5 +69,5 @@ pub use record::{EntryRecord, ScanId};
 pub use refusal::Refusal;
 pub use statistics::Statistics;
 pub use trust::{Freshness, TrustStore};
-pub use unit::{Settings, VenueUnit};
+pub use unit::{Settings, StalePolicy, VenueUnit};
 pub use upload::{ImportReport, ScanArchive, UploadBatch};

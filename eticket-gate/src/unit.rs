@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use eticket_core::event::EventInfo;
-use eticket_core::ids::{GateId, KeyId};
+use eticket_core::ids::{GateId, Generation, KeyId};
 use eticket_core::revocation::RevocationList;
 use eticket_core::time::Timestamp;
 
@@ -17,6 +17,43 @@ use crate::trust::{Freshness, TrustStore};
 use crate::upload::UploadBatch;
 use crate::{Error, Result};
 
+/// What the gates do while the revocation list or the key set is past its
+/// `next_update` (the center promised a newer one by then and the unit has
+/// not received it: the network is down, or someone keeps it from the unit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StalePolicy {
+    /// Refuse every ticket.
+    FailClosedAll,
+    /// Refuse the tickets of generation 1 and up, which are exactly the
+    /// transferred ones: the revocation of the generation a transfer
+    /// replaced, or a later transfer of it, may be what the unit missed.
+    /// Tickets still with their first holder are admitted.
+    #[default]
+    FailClosedTransferred,
+}
+
+impl StalePolicy {
+    /// Whether a ticket of `generation` is refused while the material is
+    /// stale.
+    ///
+    /// ```
+    /// use eticket_core::ids::Generation;
+    /// use eticket_gate::StalePolicy;
+    /// assert!(!StalePolicy::FailClosedTransferred.refuses(Generation(0)));
+    /// assert!(StalePolicy::FailClosedTransferred.refuses(Generation(1)));
+    /// assert!(StalePolicy::FailClosedAll.refuses(Generation(0)));
+    /// ```
+    pub fn refuses(self, generation: Generation) -> bool {
+        match self {
+            StalePolicy::FailClosedAll => true,
+            StalePolicy::FailClosedTransferred => generation.0 >= 1,
+        }
+    }
+}
+
+/// Default for [`Settings::max_list_age`]: a day.
+pub const DEFAULT_MAX_LIST_AGE: u64 = 86_400;
+
 /// How a unit admits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
@@ -27,15 +64,29 @@ pub struct Settings {
     pub clock_skew: u64,
     /// Whether specimen tickets are admitted (rehearsals).
     pub accept_specimen: bool,
+    /// What to refuse while the revocation list or key set is stale.
+    pub stale_policy: StalePolicy,
+    /// Oldest revocation list, in seconds since the center signed it
+    /// (`issued_at`; a renewal signs it again), that the unit admits with.
+    /// With an older one, and with the empty list a unit starts with, every
+    /// ticket is refused ([`Refusal::RevocationListTooOld`](crate::Refusal::RevocationListTooOld))
+    /// until a fresh list is accepted. Checked at every scan, so it is also
+    /// the longest a unit keeps admitting without hearing from the center.
+    /// `u64::MAX` switches the bound off.
+    pub max_list_age: u64,
 }
 
 impl Settings {
-    /// `policy` with a two-minute clock skew and no specimens.
+    /// `policy` with a two-minute clock skew, no specimens, transferred
+    /// tickets refused while the trust material is stale, and lists at most
+    /// [`DEFAULT_MAX_LIST_AGE`] old.
     pub fn new(policy: PassbackPolicy) -> Self {
         Self {
             policy,
             clock_skew: 120,
             accept_specimen: false,
+            stale_policy: StalePolicy::default(),
+            max_list_age: DEFAULT_MAX_LIST_AGE,
         }
     }
 }
@@ -79,8 +130,10 @@ const ROOT_ROLLOVERS: &str = "root_rollovers";
 /// let dir = tempfile::tempdir().unwrap();
 /// let event = fixtures::small_event();
 /// let root = fixtures::root_key();
-/// let trust = TrustStore::with(root.id(), root.public_key(), fixtures::key_set(),
-///     RevocationList::empty(event.id));
+/// // The event's revocation list as the center signed it just now (a unit
+/// // admits nothing with a list older than `Settings::max_list_age`).
+/// let list = RevocationList::new(event.id, 0, fixtures::NOW, vec![]).unwrap();
+/// let trust = TrustStore::with(root.id(), root.public_key(), fixtures::key_set(), list);
 /// let unit = VenueUnit::open(dir.path().join("entries.db"), event, trust,
 ///     PassbackPolicy::SingleEntry).unwrap();
 /// let mut gate = unit.gate(GateId(1), "north-1").unwrap();

@@ -87,11 +87,7 @@ fn unknown_key() {
 fn retired_key() {
     let mut keys = fixtures::key_set();
     keys.retire(fixtures::TICKET_KEY).unwrap();
-    let v = venue_with(
-        PassbackPolicy::SingleEntry,
-        keys,
-        RevocationList::empty(fixtures::EVENT),
-    );
+    let v = venue_with(PassbackPolicy::SingleEntry, keys, fresh_list());
     let mut gate = v.gate(1);
     let out = gate
         .admit_paper(paper(1).as_bytes(), fixtures::NOW)
@@ -119,7 +115,7 @@ fn wrong_event() {
     let v = venue_with(
         PassbackPolicy::SingleEntry,
         keys_for_all_events(),
-        RevocationList::empty(fixtures::EVENT),
+        fresh_list(),
     );
     let mut gate = v.gate(1);
     let mut card = TestCard::generate();
@@ -416,7 +412,7 @@ fn a_chip_with_tickets_for_several_events_enters_with_the_right_one() {
     let v = venue_with(
         PassbackPolicy::SingleEntry,
         keys_for_all_events(),
-        RevocationList::empty(fixtures::EVENT),
+        fresh_list(),
     );
     let mut gate = v.gate(2);
     let mut card = TestCard::generate();

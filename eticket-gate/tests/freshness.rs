@@ -12,8 +12,11 @@ use eticket_core::ids::{GateId, Generation, TicketSerial};
 use eticket_core::keys::{KeySet, MAX_KEY_SET_VERSION_JUMP, SigningKeyPair};
 use eticket_core::revocation::{RevocationDelta, RevocationList, Revoked};
 use eticket_core::rollover::RootRollover;
+use eticket_core::ticket::TicketBody;
 use eticket_core::time::Timestamp;
-use eticket_gate::{Error, PassbackPolicy, TrustStore, VenueUnit};
+use eticket_gate::chip::TestCard;
+use eticket_gate::record::ScanResult;
+use eticket_gate::{Error, PassbackPolicy, Refusal, Settings, StalePolicy, TrustStore, VenueUnit};
 
 const NOW: Timestamp = fixtures::NOW;
 
@@ -288,4 +291,256 @@ fn a_root_rollover_hands_trust_to_the_new_root_and_survives_restarts() {
     .unwrap();
     let f = direct.freshness(NOW);
     assert_eq!((f.root_key_id, f.key_set_version), (new.id(), 2));
+}
+
+/// A card holding generation `generation` of ticket `serial`.
+fn card_with_generation(serial: u32, generation: u16) -> TestCard {
+    let mut card = TestCard::generate();
+    card.store(&sign(&TicketBody {
+        generation: Generation(generation),
+        ..chip_ticket_for(&card, serial)
+    }));
+    card
+}
+
+#[test]
+fn the_empty_list_a_unit_starts_with_admits_nothing() {
+    let v = venue_with(
+        PassbackPolicy::SingleEntry,
+        fixtures::key_set(),
+        RevocationList::empty(fixtures::EVENT),
+    );
+    let mut gate = v.gate(1);
+    let never = Refusal::RevocationListTooOld {
+        issued_at: Some(Timestamp(0)),
+    };
+    let out = gate.admit_paper(paper(1).as_bytes(), NOW).unwrap();
+    assert_eq!(out.refusal(), Some(never));
+    assert!(
+        out.to_string().contains("no list from the center yet"),
+        "{out}"
+    );
+    // The record names the ticket and the reason's code.
+    assert_eq!(out.record.ticket.unwrap().serial, TicketSerial(1));
+    assert_eq!(out.record.result, ScanResult::Refused { code: 110 });
+    let out = gate.admit_chip(&mut card_with_ticket(2), NOW).unwrap();
+    assert_eq!(out.refusal(), Some(never));
+    // A ticket that fails on its own merits says so, not "no list".
+    let forged = {
+        let mut b = paper(3).into_bytes();
+        b[10] ^= 1;
+        b
+    };
+    let out = gate.admit_paper(&forged, NOW).unwrap();
+    assert_eq!(
+        out.refusal(),
+        Some(Refusal::Ticket(eticket_core::admission::Reason::Forged))
+    );
+    // Once the center's list is in, the same tickets enter.
+    v.unit
+        .accept_revocation_list(&signed_list(1, NOW.minus(30), NOW.plus(3600)), NOW)
+        .unwrap();
+    assert!(
+        gate.admit_paper(paper(2).as_bytes(), NOW)
+            .unwrap()
+            .is_admitted()
+    );
+}
+
+#[test]
+fn a_list_older_than_the_bound_admits_nothing_until_a_fresh_one_arrives() {
+    // Signed 25 hours ago and (by its own word) not stale: still too old to
+    // start admitting with under the default bound of a day.
+    let old = RevocationList::new(fixtures::EVENT, 3, NOW.minus(25 * 3600), vec![])
+        .unwrap()
+        .with_next_update(NOW.plus(3600));
+    let v = venue_with(
+        PassbackPolicy::SingleEntry,
+        fixtures::key_set(),
+        old.clone(),
+    );
+    let mut gate = v.gate(1);
+    let out = gate.admit_paper(paper(1).as_bytes(), NOW).unwrap();
+    assert_eq!(
+        out.refusal(),
+        Some(Refusal::RevocationListTooOld {
+            issued_at: Some(NOW.minus(25 * 3600))
+        })
+    );
+    assert!(
+        out.to_string()
+            .contains("newest list signed 2026-09-20T13:13:20Z"),
+        "{out}"
+    );
+    // A renewal from the center signs the same list again: admitted.
+    v.unit
+        .accept_revocation_delta(&signed_delta(3, 3, NOW, NOW.plus(6 * 3600)), NOW)
+        .unwrap();
+    assert!(
+        gate.admit_paper(paper(1).as_bytes(), NOW)
+            .unwrap()
+            .is_admitted()
+    );
+    // A venue that tolerates two days admits with the old list.
+    let lenient = venue_with_settings(
+        Settings {
+            max_list_age: 48 * 3600,
+            ..Settings::new(PassbackPolicy::SingleEntry)
+        },
+        fixtures::key_set(),
+        old,
+    );
+    assert!(
+        lenient
+            .gate(1)
+            .admit_paper(paper(1).as_bytes(), NOW)
+            .unwrap()
+            .is_admitted()
+    );
+}
+
+/// The center revoked generation 0 of serial 1 when Alice transferred it to
+/// Bob (list version 1, which the unit has), then generation 1 when Bob
+/// transferred it to Carol (version 2, which never reached the unit). The
+/// unit's list promised its successor an hour ago.
+fn stale_venue(stale_policy: StalePolicy) -> Venue {
+    let list = RevocationList::new(fixtures::EVENT, 1, NOW.minus(2 * 3600), vec![revoked(1)])
+        .unwrap()
+        .with_next_update(NOW.minus(3600));
+    venue_with_settings(
+        Settings {
+            stale_policy,
+            ..Settings::new(PassbackPolicy::SingleEntry)
+        },
+        fixtures::key_set(),
+        list,
+    )
+}
+
+#[test]
+fn a_stale_list_refuses_transferred_tickets_by_default() {
+    let v = stale_venue(StalePolicy::default());
+    let mut gate = v.gate(1);
+    let stale = Refusal::RevocationListStale {
+        since: Some(NOW.minus(3600)),
+    };
+    // Bob's generation 1 was revoked at the center; the unit cannot know.
+    let mut bob = card_with_generation(1, 1);
+    let out = gate.admit_chip(&mut bob, NOW).unwrap();
+    assert_eq!(out.refusal(), Some(stale));
+    assert_eq!(out.record.result, ScanResult::Refused { code: 108 });
+    let shown = out.to_string();
+    assert!(
+        shown.contains("revocation list is out of date")
+            && shown.contains("stale since 2026-09-21T13:13:20Z"),
+        "{shown}"
+    );
+    // Carol's generation 2 is refused the same way: stale is stale.
+    let out = gate
+        .admit_chip(&mut card_with_generation(1, 2), NOW)
+        .unwrap();
+    assert_eq!(out.refusal(), Some(stale));
+    // Alice's generation 0 was revoked in the list the unit has.
+    let out = gate
+        .admit_chip(&mut card_with_generation(1, 0), NOW)
+        .unwrap();
+    assert_eq!(
+        out.refusal(),
+        Some(Refusal::Ticket(eticket_core::admission::Reason::Revoked))
+    );
+    // Tickets with their first holder still enter.
+    assert!(
+        gate.admit_chip(&mut card_with_ticket(5), NOW)
+            .unwrap()
+            .is_admitted()
+    );
+    assert!(
+        gate.admit_paper(paper(6).as_bytes(), NOW)
+            .unwrap()
+            .is_admitted()
+    );
+    // The center's delta arrives: Bob's generation is revoked, Carol enters.
+    let delta = RevocationDelta {
+        event: fixtures::EVENT,
+        from_version: 1,
+        to_version: 2,
+        issued_at: NOW,
+        next_update: NOW.plus(6 * 3600),
+        added: vec![Revoked {
+            serial: TicketSerial(1),
+            generation: Generation(1),
+        }],
+    }
+    .to_signed_bytes(&fixtures::list_key())
+    .unwrap();
+    v.unit.accept_revocation_delta(&delta, NOW).unwrap();
+    let out = gate.admit_chip(&mut bob, NOW.plus(1)).unwrap();
+    assert_eq!(
+        out.refusal(),
+        Some(Refusal::Ticket(eticket_core::admission::Reason::Revoked))
+    );
+    let out = gate
+        .admit_chip(&mut card_with_generation(1, 2), NOW.plus(2))
+        .unwrap();
+    assert!(out.is_admitted(), "{out}");
+}
+
+#[test]
+fn fail_closed_all_refuses_every_ticket_while_stale() {
+    let v = stale_venue(StalePolicy::FailClosedAll);
+    let mut gate = v.gate(1);
+    let stale = Some(Refusal::RevocationListStale {
+        since: Some(NOW.minus(3600)),
+    });
+    assert_eq!(
+        gate.admit_chip(&mut card_with_ticket(5), NOW)
+            .unwrap()
+            .refusal(),
+        stale
+    );
+    assert_eq!(
+        gate.admit_paper(paper(6).as_bytes(), NOW)
+            .unwrap()
+            .refusal(),
+        stale
+    );
+    // A renewal (the center had nothing new) makes the list fresh again.
+    let renewal = signed_delta(1, 1, NOW, NOW.plus(6 * 3600));
+    v.unit.accept_revocation_delta(&renewal, NOW).unwrap();
+    assert!(
+        gate.admit_paper(paper(6).as_bytes(), NOW)
+            .unwrap()
+            .is_admitted()
+    );
+}
+
+#[test]
+fn a_stale_key_set_applies_the_policy_too() {
+    // The set promised its successor a minute ago; the list is fresh.
+    let keys = fixtures::key_set().with_next_update(NOW.minus(60));
+    let v = venue_with(PassbackPolicy::SingleEntry, keys, fresh_list());
+    let mut gate = v.gate(1);
+    let out = gate
+        .admit_chip(&mut card_with_generation(1, 1), NOW)
+        .unwrap();
+    assert_eq!(
+        out.refusal(),
+        Some(Refusal::KeySetStale {
+            since: Some(NOW.minus(60))
+        })
+    );
+    assert!(out.to_string().contains("key set stale since"), "{out}");
+    assert!(
+        gate.admit_chip(&mut card_with_ticket(2), NOW)
+            .unwrap()
+            .is_admitted()
+    );
+    // The center's renewal of the same set: the transferred ticket enters.
+    v.unit
+        .accept_key_set(&signed_key_set(1, NOW.plus(7 * 86_400)), NOW)
+        .unwrap();
+    let out = gate
+        .admit_chip(&mut card_with_generation(1, 1), NOW)
+        .unwrap();
+    assert!(out.is_admitted(), "{out}");
 }

@@ -31,12 +31,16 @@ pub fn trust(keys: KeySet, revocations: RevocationList) -> TrustStore {
 }
 
 pub fn venue_with(policy: PassbackPolicy, keys: KeySet, revocations: RevocationList) -> Venue {
+    venue_with_settings(Settings::new(policy), keys, revocations)
+}
+
+pub fn venue_with_settings(settings: Settings, keys: KeySet, revocations: RevocationList) -> Venue {
     let dir = tempfile::tempdir().unwrap();
     let unit = VenueUnit::open_with(
         dir.path().join("entries.db"),
         fixtures::small_event(),
         trust(keys, revocations),
-        Settings::new(policy),
+        settings,
     )
     .unwrap();
     Venue { dir, unit }
@@ -49,11 +53,7 @@ pub fn fresh_list() -> RevocationList {
 }
 
 pub fn venue(policy: PassbackPolicy) -> Venue {
-    venue_with(
-        policy,
-        fixtures::key_set(),
-        RevocationList::empty(fixtures::EVENT),
-    )
+    venue_with(policy, fixtures::key_set(), fresh_list())
 }
 
 /// A ticket for `card`.
