@@ -427,10 +427,7 @@ fn read_presence(
 }
 
 fn insert_scan(conn: &Connection, record: &EntryRecord, p: &str) -> Result<()> {
-    let bytes = postcard::to_allocvec(record).map_err(|e| Error::CorruptLog {
-        what: "scans.record",
-        detail: e.to_string(),
-    })?;
+    let bytes = record.to_stored_bytes()?;
     let serial = record.ticket.map(|t| i64::from(t.serial.0));
     let direction = match record.direction {
         Direction::Entry => kind(record.result),
@@ -453,7 +450,7 @@ fn insert_scan(conn: &Connection, record: &EntryRecord, p: &str) -> Result<()> {
 }
 
 fn decode_record(bytes: &[u8]) -> Result<EntryRecord> {
-    postcard::from_bytes(bytes).map_err(|e| Error::CorruptLog {
+    EntryRecord::from_stored_bytes(bytes).map_err(|e| Error::CorruptLog {
         what: "scans.record",
         detail: e.to_string(),
     })

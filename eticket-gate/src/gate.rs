@@ -1,26 +1,32 @@
 //! One gate device: admission in one call, for a chip or a scanned paper
 //! code, and exit scans for re-entry policies.
 //!
-//! The chip flow: ask the chip who it is, send it a fresh random challenge
-//! and verify the answer with the public key whose hash is the chip id (a
-//! cloned card or a replayed answer fails here), read its tickets, run core's
-//! [`decide`] on each with `Presented::Chip(proven id)`, then let the entry
-//! log's anti-passback transaction pick the first admissible ticket. Every
-//! scan, admitted or not, is logged.
+//! The chip flow: ask the chip who it is, send it a fresh challenge bound to
+//! the event, the gate and the time ([`GateChallenge`], 18 random bytes),
+//! verify the answer with the public key whose hash is the chip id (a cloned
+//! card or a replayed answer fails here) and refuse it when it took longer
+//! than the venue allows (a relayed card), read its tickets, run core's
+//! [`decide`] on each with `Presented::Chip(proven id)`, hold back what the
+//! age of the unit's trust material does not allow, then let the entry log's
+//! anti-passback transaction pick the first admissible ticket. Every scan,
+//! admitted or not, is logged, a chip's challenge and answer with it.
 
 use std::fmt;
 use std::sync::Arc;
 
 use eticket_core::admission::{Decision, GateContext, Guidance, Presented, Reason, decide};
-use eticket_core::chipauth::{CHALLENGE_LEN, verify_answer};
+use eticket_core::chipauth::{CHALLENGE_NONCE_LEN, GateChallenge, verify_answer};
 use eticket_core::ids::{ChipId, GateId, Generation};
 use eticket_core::ticket::{Flags, Holder, TicketBody, VerifiedTicket};
 use eticket_core::time::Timestamp;
 use rand_core::{OsRng, RngCore};
 
 use crate::chip::{MAX_TICKETS_PER_CHIP, PresentedChip};
+use crate::clock::{MonotonicClock, SystemMonotonic};
 use crate::entry_log::{Candidate, EntryLog, PreviousEntry};
-use crate::record::{Direction, EntryRecord, Medium, ScanId, ScanResult, TicketFacts, device_name};
+use crate::record::{
+    ChipProof, Direction, EntryRecord, Medium, ScanId, ScanResult, TicketFacts, device_name,
+};
 use crate::refusal::Refusal;
 use crate::trust::TrustStore;
 use crate::unit::{Settings, Shared, StalePolicy};
@@ -124,6 +130,7 @@ pub struct Gate {
     device: String,
     log: EntryLog,
     shared: Arc<Shared>,
+    clock: Arc<dyn MonotonicClock>,
 }
 
 /// A chip that proved its identity, with the tickets it holds.
@@ -139,7 +146,16 @@ impl Gate {
             device: device_name(device),
             log,
             shared,
+            clock: Arc::new(SystemMonotonic::new()),
         }
+    }
+
+    /// The same gate timing chip answers with `clock` (a simulation's or a
+    /// test's [`ManualMonotonic`](crate::clock::ManualMonotonic), or the
+    /// reader driver's own clock).
+    pub fn with_answer_clock(mut self, clock: Arc<dyn MonotonicClock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The gate's id.
@@ -170,6 +186,7 @@ impl Gate {
             result: ScanResult::Refused {
                 code: Refusal::NoTicket.code(),
             },
+            chip_proof: None,
         })
     }
 
@@ -216,7 +233,7 @@ impl Gate {
         self.exit(template, &[payload.to_vec()], Presented::Paper, now)
     }
 
-    /// Identity, fresh challenge, answer, tickets.
+    /// Identity, fresh challenge, answer (timed), tickets.
     fn prove<C: PresentedChip + ?Sized>(
         &self,
         chip: &mut C,
@@ -228,12 +245,25 @@ impl Gate {
             return Ok((template, Err(Refusal::ChipUnreadable)));
         };
         template.medium = Medium::Chip(who.id);
-        let challenge = fresh_challenge()?;
-        let Ok(answer) = chip.answer(&challenge) else {
+        let challenge = self.fresh_challenge(now)?.to_bytes();
+        let asked = self.clock.elapsed();
+        let answer = chip.answer(&challenge);
+        let took = self.clock.elapsed().saturating_sub(asked);
+        let Ok(answer) = answer else {
             return Ok((template, Err(Refusal::ChipUnreadable)));
         };
+        template.chip_proof = Some(ChipProof {
+            challenge,
+            answer,
+            answer_ms: u32::try_from(took.as_millis()).unwrap_or(u32::MAX),
+        });
         if verify_answer(who.id, &who.public_key, &challenge, &answer).is_err() {
             return Ok((template, Err(Refusal::ChallengeFailed)));
+        }
+        // A genuine answer that took too long: the card may be elsewhere,
+        // relayed. (Timed on the gate's monotonic clock, never the wall.)
+        if took > std::time::Duration::from_millis(self.shared.settings.max_answer_ms) {
+            return Ok((template, Err(Refusal::AnswerTooSlow)));
         }
         let tickets = match chip.tickets() {
             Ok(t) if t.len() > MAX_TICKETS_PER_CHIP => {
@@ -250,6 +280,21 @@ impl Gate {
                 tickets,
             }),
         ))
+    }
+
+    /// A challenge naming this gate, its event and `now`, with a nonce from
+    /// the operating system's CSPRNG.
+    fn fresh_challenge(&self, now: Timestamp) -> Result<GateChallenge> {
+        let mut nonce = [0u8; CHALLENGE_NONCE_LEN];
+        OsRng
+            .try_fill_bytes(&mut nonce)
+            .map_err(|e| Error::Random(e.to_string()))?;
+        Ok(GateChallenge {
+            event: self.shared.event.id,
+            gate: self.id,
+            at: now,
+            nonce,
+        })
     }
 
     /// Core's decision on every ticket, with the unit's trust and settings,
@@ -469,15 +514,6 @@ fn holds(presented: Presented, ticket: &VerifiedTicket) -> bool {
         (Presented::Paper, Holder::Paper) => true,
         _ => false,
     }
-}
-
-/// A fresh challenge from the operating system's CSPRNG.
-fn fresh_challenge() -> Result<[u8; CHALLENGE_LEN]> {
-    let mut c = [0u8; CHALLENGE_LEN];
-    OsRng
-        .try_fill_bytes(&mut c)
-        .map_err(|e| Error::Random(e.to_string()))?;
-    Ok(c)
 }
 
 /// Of several refused tickets on one chip, the refusal a steward should hear:

@@ -36,7 +36,8 @@
 //! ```
 //!
 //! Modules: [`unit`](mod@unit) (the venue unit, sync entry points, upload cursor),
-//! [`gate`] (admission in one call), [`chip`] (what a presented chip must do;
+//! [`gate`] (admission in one call), [`clock`] (the monotonic clock a gate
+//! times a chip's answer with), [`chip`] (what a presented chip must do;
 //! implemented for `eticket_chip::host::Chip` and an in-process [`chip::TestCard`]),
 //! [`refusal`] (stable reason codes), [`passback`] (policies), [`entry_log`]
 //! (the SQLite log and its anti-passback transaction), [`record`] (one scan),
@@ -50,6 +51,7 @@
 
 pub mod chart;
 pub mod chip;
+pub mod clock;
 pub mod entry_log;
 mod error;
 pub mod gate;

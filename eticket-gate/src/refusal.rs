@@ -67,10 +67,14 @@ pub enum Refusal {
         /// When the newest list was signed (the epoch: never).
         issued_at: Option<Timestamp>,
     },
+    /// The chip answered the challenge correctly but too slowly
+    /// ([`max_answer_ms`](crate::Settings::max_answer_ms)): the card may be
+    /// elsewhere, its answers relayed to the gate.
+    AnswerTooSlow,
 }
 
 /// One of each of the gate's own refusals (without times), in code order.
-const GATE_REFUSALS: [Refusal; 10] = [
+const GATE_REFUSALS: [Refusal; 11] = [
     Refusal::ChallengeFailed,
     Refusal::NoTicket,
     Refusal::ChipUnreadable,
@@ -81,6 +85,7 @@ const GATE_REFUSALS: [Refusal; 10] = [
     Refusal::RevocationListStale { since: None },
     Refusal::KeySetStale { since: None },
     Refusal::RevocationListTooOld { issued_at: None },
+    Refusal::AnswerTooSlow,
 ];
 
 impl Refusal {
@@ -98,6 +103,7 @@ impl Refusal {
             Refusal::RevocationListStale { .. } => (108, "revocation_list_stale"),
             Refusal::KeySetStale { .. } => (109, "key_set_stale"),
             Refusal::RevocationListTooOld { .. } => (110, "revocation_list_too_old"),
+            Refusal::AnswerTooSlow => (111, "answer_too_slow"),
         })
     }
 
@@ -162,6 +168,11 @@ impl Refusal {
             Refusal::RevocationListTooOld { .. } => {
                 "This gate has no recent revocation list from the center: no ticket is admitted \
                  until the venue unit loads a fresh one. Call a supervisor."
+            }
+            Refusal::AnswerTooSlow => {
+                "The card answered too slowly: it may be relayed from somewhere else. \
+                 Ask for the card itself to be held flat on the reader; if it fails \
+                 again, call a supervisor."
             }
         }
     }

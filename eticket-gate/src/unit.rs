@@ -54,6 +54,10 @@ impl StalePolicy {
 /// Default for [`Settings::max_list_age`]: a day.
 pub const DEFAULT_MAX_LIST_AGE: u64 = 86_400;
 
+/// Default for [`Settings::max_answer_ms`]: one second (real cards answer
+/// in 100 to 300 ms).
+pub const DEFAULT_MAX_ANSWER_MS: u64 = 1000;
+
 /// How a unit admits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
@@ -74,12 +78,19 @@ pub struct Settings {
     /// the longest a unit keeps admitting without hearing from the center.
     /// `u64::MAX` switches the bound off.
     pub max_list_age: u64,
+    /// Longest a chip may take to answer the gate's challenge, in
+    /// milliseconds of the gate's [`MonotonicClock`](crate::clock::MonotonicClock);
+    /// a slower answer is refused
+    /// ([`Refusal::AnswerTooSlow`](crate::Refusal::AnswerTooSlow)), because
+    /// a relay to a card elsewhere adds its round trip.
+    pub max_answer_ms: u64,
 }
 
 impl Settings {
     /// `policy` with a two-minute clock skew, no specimens, transferred
-    /// tickets refused while the trust material is stale, and lists at most
-    /// [`DEFAULT_MAX_LIST_AGE`] old.
+    /// tickets refused while the trust material is stale, lists at most
+    /// [`DEFAULT_MAX_LIST_AGE`] old and chip answers within
+    /// [`DEFAULT_MAX_ANSWER_MS`].
     pub fn new(policy: PassbackPolicy) -> Self {
         Self {
             policy,
@@ -87,6 +98,7 @@ impl Settings {
             accept_specimen: false,
             stale_policy: StalePolicy::default(),
             max_list_age: DEFAULT_MAX_LIST_AGE,
+            max_answer_ms: DEFAULT_MAX_ANSWER_MS,
         }
     }
 }
@@ -183,7 +195,9 @@ impl VenueUnit {
         })
     }
 
-    /// A gate device with its own connection to the entry log.
+    /// A gate device with its own connection to the entry log, timing chip
+    /// answers with the system's monotonic clock (another clock:
+    /// [`Gate::with_answer_clock`]).
     pub fn gate(&self, id: GateId, device: &str) -> Result<Gate> {
         if self.shared.event.venue.gate(id).is_none() {
             return Err(Error::Config("the venue has no gate with this id"));
