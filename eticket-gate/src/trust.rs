@@ -202,8 +202,10 @@ impl TrustStore {
         Ok(self.keys.version)
     }
 
-    /// Take a full signed revocation list for this event, newer than the
-    /// installed one. Returns the new version.
+    /// Take a full signed revocation list for this event: a newer version,
+    /// or the installed version with the same entries signed later (a
+    /// renewal; it moves `issued_at` and `next_update` on). Returns the
+    /// installed version.
     pub fn accept_revocation_list(&mut self, signed: &[u8], now: Timestamp) -> Result<u64> {
         let list =
             RevocationList::from_signed_bytes(signed, &self.keys, now).map_err(|source| {

@@ -7,9 +7,8 @@ mod common;
 
 use common::*;
 use eticket_core::fixtures;
-use eticket_core::ids::KeyId;
-use eticket_core::ids::{GateId, Generation, TicketSerial};
-use eticket_core::keys::{KeySet, MAX_KEY_SET_VERSION_JUMP, SigningKeyPair};
+use eticket_core::ids::{Generation, KeyId, TicketSerial};
+use eticket_core::keys::{MAX_KEY_SET_VERSION_JUMP, SigningKeyPair};
 use eticket_core::revocation::{RevocationDelta, RevocationList, Revoked};
 use eticket_core::rollover::RootRollover;
 use eticket_core::ticket::TicketBody;
@@ -211,7 +210,6 @@ fn revocation_renewals_move_the_list_on_and_survive_reload_and_restart() {
     assert_eq!(f.revocation_next_update, NOW.plus(7 * 3600));
     assert_eq!(f.revocation_issued_ago, Some(0));
     drop(dir);
-    let _ = (KeySet::default(), GateId(1));
 }
 
 #[test]
