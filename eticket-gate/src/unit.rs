@@ -319,14 +319,23 @@ fn restore_trust(log: &EntryLog, trust: &mut TrustStore) -> Result<()> {
         })?,
         None => Vec::new(),
     };
+    let mut skipped = false;
     for (bytes, received) in rollovers {
         if trust.accept_root_rollover(&bytes, received).is_ok() {
             restore_key_set(trust, &mut keys, &mut refused)?;
+        } else {
+            skipped = true;
         }
     }
     if keys.is_some() {
         if let Some(e) = refused {
-            return Err(e);
+            // The configuration names a root past a stored rollover, and the
+            // stored set was signed by a root before it: no root the unit
+            // trusts vouches for it any more, so it waits for the center's
+            // next set. Otherwise the stored set is damaged: an error.
+            if !skipped {
+                return Err(e);
+            }
         }
     }
     if let Some(bytes) = log.get_meta(REVOCATIONS)? {

@@ -291,6 +291,64 @@ fn a_root_rollover_hands_trust_to_the_new_root_and_survives_restarts() {
     assert_eq!((f.root_key_id, f.key_set_version), (new.id(), 2));
 }
 
+#[test]
+fn a_unit_configured_with_the_new_root_opens_over_a_set_only_the_old_root_signed() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = fixtures::root_key();
+    let new = SigningKeyPair::from_secret_bytes(KeyId(101), &[0x71; 32]).unwrap();
+    let far = NOW.plus(86_400);
+    {
+        let unit = bare_unit(&dir);
+        unit.accept_key_set(&signed_key_set(1, far), NOW).unwrap();
+        let rollover = RootRollover {
+            new_id: new.id(),
+            new_public: new.public_key(),
+            issued_at: NOW,
+        }
+        .to_signed_bytes(&old)
+        .unwrap();
+        unit.accept_root_rollover(&rollover, NOW).unwrap();
+    }
+    // Reconfigured with the new root before the center signed a set with
+    // it: the stored set has no root the unit trusts behind it any more.
+    let unit = VenueUnit::open(
+        dir.path().join("entries.db"),
+        fixtures::small_event(),
+        TrustStore::new(new.id(), new.public_key(), fixtures::EVENT),
+        PassbackPolicy::SingleEntry,
+    )
+    .unwrap();
+    let f = unit.freshness(NOW);
+    assert_eq!((f.root_key_id, f.key_set_version), (new.id(), 0));
+    assert_eq!(
+        unit.accept_key_set(&key_set_signed_by(&new, 2, far), NOW)
+            .unwrap(),
+        2
+    );
+    // A stored set damaged behind the unit's back is still an error.
+    drop(unit);
+    let other = tempfile::tempdir().unwrap();
+    {
+        let unit = bare_unit(&other);
+        unit.accept_key_set(&signed_key_set(1, far), NOW).unwrap();
+    }
+    let conn = rusqlite::Connection::open(other.path().join("entries.db")).unwrap();
+    conn.execute(
+        "UPDATE unit SET value = ?1 WHERE key = 'key_set'",
+        rusqlite::params![key_set_signed_by(&new, 1, far)],
+    )
+    .unwrap();
+    let root = fixtures::root_key();
+    let err = VenueUnit::open(
+        other.path().join("entries.db"),
+        fixtures::small_event(),
+        TrustStore::new(root.id(), root.public_key(), fixtures::EVENT),
+        PassbackPolicy::SingleEntry,
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Sync { .. }), "{err}");
+}
+
 /// A card holding generation `generation` of ticket `serial`.
 fn card_with_generation(serial: u32, generation: u16) -> TestCard {
     let mut card = TestCard::generate();
