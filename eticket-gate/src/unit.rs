@@ -278,13 +278,15 @@ impl VenueUnit {
     }
 
     /// The records not yet confirmed by the center, at most `limit` (and at
-    /// most [`MAX_BATCH_RECORDS`](crate::upload::MAX_BATCH_RECORDS)), as an
-    /// upload batch. Nothing is marked: call
+    /// most [`MAX_BATCH_RECORDS`](crate::upload::MAX_BATCH_RECORDS), and no
+    /// more than fit in [`MAX_BATCH_LEN`](crate::upload::MAX_BATCH_LEN)), as
+    /// an upload batch. Nothing is marked: call
     /// [`confirm_upload`](Self::confirm_upload) once the center stored it.
     pub fn pending_upload(&self, unit_name: &str, limit: usize) -> Result<UploadBatch> {
         let from = self.log.upload_cursor()?;
         let limit = limit.min(crate::upload::MAX_BATCH_RECORDS);
-        let (records, to) = self.log.export_since(from, limit)?;
+        let budget = crate::upload::MAX_BATCH_LEN - crate::upload::MAX_BATCH_OVERHEAD;
+        let (records, to) = self.log.export_within(from, limit, budget)?;
         UploadBatch::new(unit_name, self.shared.event.id, from, to, records)
     }
 

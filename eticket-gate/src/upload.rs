@@ -33,6 +33,9 @@ pub const BATCH_VERSION_1: u8 = 1;
 pub const MAX_BATCH_RECORDS: usize = 10_000;
 /// Largest encoded batch.
 pub const MAX_BATCH_LEN: usize = 2 * 1024 * 1024;
+/// Most bytes a batch's encoding adds to its records' (version byte, unit
+/// name of at most 64 bytes, event, cursors, record count).
+pub const MAX_BATCH_OVERHEAD: usize = 128;
 
 /// A version 1 batch: the same fields, records in their old layout.
 #[derive(Deserialize)]

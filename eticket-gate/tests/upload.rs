@@ -281,3 +281,33 @@ fn batches_and_records_from_before_chip_proofs_still_decode() {
     longer.push(0);
     assert!(eticket_gate::EntryRecord::from_stored_bytes(&longer).is_err());
 }
+
+#[test]
+fn a_batch_never_outgrows_its_format_however_large_the_records() {
+    // Chip scans carry their challenge and answer: ~100 bytes more each.
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut gate = v
+        .unit
+        .gate(eticket_core::ids::GateId(1), &"d".repeat(64))
+        .unwrap();
+    for serial in 1..=4 {
+        gate.admit_chip(&mut card_with_ticket(serial), fixtures::NOW)
+            .unwrap();
+    }
+    let all = v.unit.records().unwrap();
+    let one = all[0].to_stored_bytes().unwrap().len();
+    assert!(one > 200, "{one}");
+    // With room for two records and a bit, two come out, then the rest.
+    let log = v.unit.log();
+    let (first, to) = log.export_within(Cursor(0), 10, 2 * one + 10).unwrap();
+    assert_eq!(first, all[..2].to_vec());
+    let (rest, end) = log.export_within(to, 10, usize::MAX).unwrap();
+    assert_eq!(rest, all[2..].to_vec());
+    assert_eq!(log.export_since(Cursor(0), 10).unwrap().1, end);
+    let batch = v.unit.pending_upload("unit", 10).unwrap();
+    assert_eq!(batch.records, all);
+    // 10 000 such records would not fit 2 MiB: the unit's batches are cut
+    // by size too, so each one encodes.
+    assert!(one * eticket_gate::upload::MAX_BATCH_RECORDS > eticket_gate::upload::MAX_BATCH_LEN);
+    batch.encode().unwrap();
+}
