@@ -75,6 +75,9 @@ enum eticket_result
   ETICKET_RESULT_INVALID_EVENT_INFO = 213,
   // A grant names another chip, counter or operation than the one asked.
   ETICKET_RESULT_GRANT_MISMATCH = 214,
+  // A key set's version is further ahead of the installed one than a
+  // verifier accepts (it would lock out every later key set).
+  ETICKET_RESULT_VERSION_JUMP = 215,
   // The chip refused the command (a status word other than 9000).
   ETICKET_RESULT_CHIP_REFUSED = 300,
   // The chip's answer does not have the documented layout.
@@ -148,6 +151,27 @@ enum eticket_passback
 typedef enum eticket_passback eticket_passback;
 #else
 typedef uint32_t eticket_passback;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// What the gates refuse while the venue's revocation list or key set is
+// past its `next_update`, for `eticket_venue_settings.stale_policy`.
+enum eticket_stale_policy
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Refuse tickets of generation 1 and up (the transferred ones); the
+  // default.
+  ETICKET_STALE_POLICY_FAIL_CLOSED_TRANSFERRED = 0,
+  // Refuse every ticket.
+  ETICKET_STALE_POLICY_FAIL_CLOSED_ALL = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum eticket_stale_policy eticket_stale_policy;
+#else
+typedef uint32_t eticket_stale_policy;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -295,7 +319,9 @@ typedef struct eticket_outcome_info {
   uint8_t scan_id[16];
 } eticket_outcome_info;
 
-// How a venue admits. Start from `eticket_venue_settings_default`.
+// How a venue admits. Start from `eticket_venue_settings_default`: a
+// zeroed struct refuses every chip (no time to answer) and every ticket
+// (no list is young enough).
 typedef struct eticket_venue_settings {
   // An `eticket_passback` value.
   uint32_t policy;
@@ -307,6 +333,18 @@ typedef struct eticket_venue_settings {
   // Non-zero: specimen tickets are admitted (rehearsals). A byte rather
   // than a `bool` so that any bit pattern a caller leaves here is valid.
   uint8_t accept_specimen;
+  // An `eticket_stale_policy` value: what is refused while the revocation
+  // list or key set is past its `next_update`.
+  uint32_t stale_policy;
+  // Oldest revocation list, in seconds since the center signed it, that
+  // the venue admits with (default a day); with an older one, or the
+  // empty list, every ticket is refused (reason 110) until a fresh list
+  // is accepted. `UINT64_MAX` switches the bound off.
+  uint64_t max_list_age_seconds;
+  // Longest a chip may take to answer the gate's challenge, in
+  // milliseconds (default 1000); a slower answer is refused as possibly
+  // relayed (reason 111).
+  uint64_t max_answer_ms;
 } eticket_venue_settings;
 
 #ifdef __cplusplus
@@ -830,7 +868,9 @@ eticket_result eticket_chip_apply_grant(struct eticket_chip *chip,
                                         struct eticket_mutation *out);
 
 // The default settings (single entry, two minutes of clock skew, no
-// specimens) into `*out`.
+// specimens, transferred tickets refused while the trust material is
+// stale, revocation lists at most a day old, chip answers within a second)
+// into `*out`.
 //
 // # Safety
 //
@@ -889,6 +929,22 @@ eticket_result eticket_venue_accept_revocation_delta(struct eticket_venue *venue
                                                      size_t len,
                                                      uint64_t now,
                                                      uint64_t *out_version);
+
+// Take a signed root rollover: verified with the root the venue trusts
+// now, it makes the new root the one key sets must be signed with (the
+// old root is trusted no more), and is kept in the entry log so a restart
+// keeps the new root. The new root's key id goes to `*out_root_key_id`
+// (may be NULL).
+//
+// # Safety
+//
+// `venue` is a live handle used by no other thread during the call;
+// `(data, len)` readable; `out_root_key_id` NULL or writable.
+eticket_result eticket_venue_accept_root_rollover(struct eticket_venue *venue,
+                                                  const uint8_t *data,
+                                                  size_t len,
+                                                  uint64_t now,
+                                                  uint16_t *out_root_key_id);
 
 // Open gate `gate_id` of the venue as device `device_name` (logged with
 // every scan), with its own connection to the entry log.

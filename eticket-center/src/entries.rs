@@ -79,8 +79,9 @@ impl Center {
         }
         let mut encoded = Vec::with_capacity(batch.records.len());
         for r in &batch.records {
-            let bytes =
-                postcard::to_allocvec(r).map_err(|e| Error::invalid("entries", e.to_string()))?;
+            let bytes = r
+                .to_stored_bytes()
+                .map_err(|e| Error::invalid("entries", e.to_string()))?;
             encoded.push((r, bytes));
         }
         self.mutate(who, key, "import_entries", &(event, &digest), |tx, _| {
@@ -106,8 +107,19 @@ impl Center {
                     "SELECT record FROM gate_scans WHERE scan_id = $1",
                     &[Value::Blob(r.scan_id.0.to_vec())],
                 )?;
+                // Compared as records: a scan stored from a version 1 batch
+                // (before records carried the chip's proof) and sent again
+                // in version 2 is the same scan.
+                let same = match &stored {
+                    Some(row) => {
+                        let b = row.blob(0)?;
+                        b == bytes.as_slice()
+                            || EntryRecord::from_stored_bytes(b).is_ok_and(|old| &old == *r)
+                    }
+                    None => false,
+                };
                 match stored {
-                    Some(row) if row.blob(0)? == bytes.as_slice() => report.already_present += 1,
+                    Some(_) if same => report.already_present += 1,
                     _ => {
                         return Err(Error::invalid(
                             "entries",
@@ -147,7 +159,7 @@ fn load_records(tx: &mut dyn Tx, event: EventId) -> Result<Vec<EntryRecord>> {
     )?;
     rows.iter()
         .map(|row| {
-            postcard::from_bytes(row.blob(0)?)
+            EntryRecord::from_stored_bytes(row.blob(0)?)
                 .map_err(|e| Error::corrupt(format!("stored gate scan: {e}")))
         })
         .collect()

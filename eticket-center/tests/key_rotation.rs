@@ -84,6 +84,11 @@ fn rotation(backend: Backend) {
         let root = eticket_core::crypto::PublicKey::from_sec1(&v1.root_public_key).unwrap();
         let mut trust = eticket_gate::TrustStore::new(v1.root_key_id, root, EVENT);
         trust.accept_key_set(&v1.key_set, now).unwrap();
+        // And a revocation list signed now: a unit admits nothing without.
+        let list = center
+            .revocation_list(&Principal::Gate(EVENT), EVENT)
+            .unwrap();
+        trust.accept_revocation_list(&list.signed, now).unwrap();
         eticket_gate::VenueUnit::open(
             dir.path().join("entries.db"),
             fixtures::small_event(),

@@ -373,7 +373,10 @@ mod tests {
     use crate::testcard::{
         eticket_test_card_free, eticket_test_card_open, eticket_test_card_transmit,
     };
-    use crate::venue::{eticket_venue_free, eticket_venue_open, eticket_venue_open_gate};
+    use crate::venue::{
+        eticket_venue_accept_revocation_list, eticket_venue_free, eticket_venue_open,
+        eticket_venue_open_gate,
+    };
     use ::eticket_chip::applet::{Applet, ChipState, FileStore};
     use ::eticket_chip::host::{Chip, InProcessCard};
     use ::eticket_chip::protocol::{Personalization, Pin};
@@ -381,6 +384,7 @@ mod tests {
     use eticket_core::fixtures::{self, NOW};
     use eticket_core::grant::{Grant, GrantOp};
     use eticket_core::ids::TicketSerial;
+    use eticket_core::revocation::RevocationList;
     use eticket_core::ticket::Holder;
     use std::ffi::CString;
     use std::ptr::{null, null_mut};
@@ -472,7 +476,36 @@ mod tests {
             let r = eticket_venue_open_gate(venue, 1, c"unit-test".as_ptr(), &mut gate);
             assert_eq!(r, eticket_result::Ok);
 
+            // With the empty list the venue started with, nothing enters
+            // (110: no recent revocation list); the center's list fixes it.
             let p = paper.as_bytes();
+            assert_eq!(
+                eticket_gate_admit_paper(gate, p.as_ptr(), p.len(), NOW.0, &mut o),
+                eticket_result::Ok
+            );
+            let info = summary(o);
+            assert_eq!(
+                (info.decision, info.reason, info.serial),
+                (eticket_decision::Refuse as u32, 110, 3)
+            );
+            eticket_outcome_free(o);
+            let fresh = RevocationList::new(fixtures::EVENT, 0, NOW, vec![])
+                .unwrap()
+                .to_signed_bytes(&fixtures::list_key())
+                .unwrap();
+            let mut version = 9;
+            assert_eq!(
+                eticket_venue_accept_revocation_list(
+                    venue,
+                    fresh.as_ptr(),
+                    fresh.len(),
+                    NOW.0,
+                    &mut version
+                ),
+                eticket_result::Ok
+            );
+            assert_eq!(version, 0);
+
             assert_eq!(
                 eticket_gate_admit_paper(gate, p.as_ptr(), p.len(), NOW.0, &mut o),
                 eticket_result::Ok

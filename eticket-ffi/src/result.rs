@@ -61,6 +61,9 @@ pub enum eticket_result {
     InvalidEventInfo = 213,
     /// A grant names another chip, counter or operation than the one asked.
     GrantMismatch = 214,
+    /// A key set's version is further ahead of the installed one than a
+    /// verifier accepts (it would lock out every later key set).
+    VersionJump = 215,
 
     /// The chip refused the command (a status word other than 9000).
     ChipRefused = 300,
@@ -146,6 +149,10 @@ const MESSAGES: &[(eticket_result, &str)] = {
         (
             GrantMismatch,
             "the grant names another chip, counter or operation",
+        ),
+        (
+            VersionJump,
+            "a key set's version jumps too far past the installed one",
         ),
         (ChipRefused, "the chip refused the command"),
         (ChipMalformed, "the chip's answer is malformed"),
@@ -271,6 +278,7 @@ impl From<GateError> for eticket_result {
             GateError::Chip(_) => R::TransportFailed,
             GateError::Sync { source, .. } => R::from(&source),
             GateError::NotNewer { .. } => R::NotNewer,
+            GateError::VersionJump { .. } => R::VersionJump,
             GateError::Config(_) => R::GateConfig,
             GateError::Random(_) => R::Random,
             _ => R::Internal,

@@ -9,7 +9,7 @@
 
 #define NUL ETICKET_RESULT_NULL_PARAMETER
 
-/* Starts with the current format version byte, so decoders get past it. */
+/* Starts with the format version (2): malformed rather than unsupported. */
 static const unsigned char garbage[] = {0x02, 0xff, 0x00, 0x42, 0x13, 0x37,
                                         0x80, 0x00, 0x00, 0x01, 0xde, 0xad};
 
@@ -200,6 +200,11 @@ static void venue_and_gate(const char *data, const char *work) {
     s.policy = 9;
     EXPECT(eticket_venue_open(path, event, event_len, keys, list, &s, &venue),
            ETICKET_RESULT_INVALID_PARAMETER);
+    s.policy = ETICKET_PASSBACK_SINGLE_ENTRY;
+    s.stale_policy = 7;
+    EXPECT(eticket_venue_open(path, event, event_len, keys, list, &s, &venue),
+           ETICKET_RESULT_INVALID_PARAMETER);
+    s.stale_policy = ETICKET_STALE_POLICY_FAIL_CLOSED_ALL;
     EXPECT(eticket_venue_open("/nonexistent-dir/x/entries.db", event,
                               event_len, keys, list, NULL, &venue),
            ETICKET_RESULT_ENTRY_LOG_DATABASE);

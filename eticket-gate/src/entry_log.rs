@@ -306,6 +306,19 @@ impl EntryLog {
     /// Up to `limit` records after `cursor`, in log order, and the cursor to
     /// continue from.
     pub fn export_since(&self, cursor: Cursor, limit: usize) -> Result<(Vec<EntryRecord>, Cursor)> {
+        self.export_within(cursor, limit, usize::MAX)
+    }
+
+    /// Like [`export_since`](Self::export_since), but also stops before the
+    /// records' encodings (the stored layout, as in an upload batch) would
+    /// add up to more than `max_bytes`, so that a batch of them fits its
+    /// format's size bound whatever the records hold.
+    pub fn export_within(
+        &self,
+        cursor: Cursor,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<(Vec<EntryRecord>, Cursor)> {
         let p = self.path.as_str();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut stmt = self
@@ -319,9 +332,17 @@ impl EntryLog {
             .db(p)?;
         let mut out = Vec::new();
         let mut last = cursor;
+        let mut bytes = 0usize;
         for row in rows {
-            let (seq, bytes) = row.db(p)?;
-            out.push(decode_record(&bytes)?);
+            let (seq, stored) = row.db(p)?;
+            let record = decode_record(&stored)?;
+            // Re-encoded: a record stored in the old layout grows by a byte.
+            let len = record.to_stored_bytes()?.len();
+            if bytes.saturating_add(len) > max_bytes {
+                break;
+            }
+            bytes += len;
+            out.push(record);
             last = Cursor(seq);
         }
         Ok((out, last))
@@ -427,10 +448,7 @@ fn read_presence(
 }
 
 fn insert_scan(conn: &Connection, record: &EntryRecord, p: &str) -> Result<()> {
-    let bytes = postcard::to_allocvec(record).map_err(|e| Error::CorruptLog {
-        what: "scans.record",
-        detail: e.to_string(),
-    })?;
+    let bytes = record.to_stored_bytes()?;
     let serial = record.ticket.map(|t| i64::from(t.serial.0));
     let direction = match record.direction {
         Direction::Entry => kind(record.result),
@@ -453,7 +471,7 @@ fn insert_scan(conn: &Connection, record: &EntryRecord, p: &str) -> Result<()> {
 }
 
 fn decode_record(bytes: &[u8]) -> Result<EntryRecord> {
-    postcard::from_bytes(bytes).map_err(|e| Error::CorruptLog {
+    EntryRecord::from_stored_bytes(bytes).map_err(|e| Error::CorruptLog {
         what: "scans.record",
         detail: e.to_string(),
     })

@@ -58,6 +58,22 @@ pub enum Error {
         /// The version offered.
         offered: u64,
     },
+    /// A key set's version is further ahead of the installed one than
+    /// [`MAX_KEY_SET_VERSION_JUMP`](eticket_core::keys::MAX_KEY_SET_VERSION_JUMP):
+    /// taken, it would make every later genuine set look older.
+    #[error(
+        "{what} version {offered} jumps more than {max} past the installed version {installed}"
+    )]
+    VersionJump {
+        /// Which material.
+        what: &'static str,
+        /// The installed version.
+        installed: u64,
+        /// The version offered.
+        offered: u64,
+        /// The largest step accepted.
+        max: u64,
+    },
     /// An upload batch could not be decoded.
     #[error("upload batch: {0}")]
     Batch(&'static str),

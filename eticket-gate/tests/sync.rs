@@ -43,6 +43,24 @@ fn a_unit_admits_nothing_until_it_has_a_key_set() {
         .to_signed_bytes(&fixtures::root_key())
         .unwrap();
     assert_eq!(unit.accept_key_set(&signed, fixtures::NOW).unwrap(), 1);
+    // Keys alone are not enough: the unit has never had a revocation list.
+    let out = gate
+        .admit_paper(paper(1).as_bytes(), fixtures::NOW)
+        .unwrap();
+    assert_eq!(
+        out.refusal(),
+        Some(Refusal::RevocationListTooOld {
+            issued_at: Some(eticket_core::time::Timestamp(0))
+        })
+    );
+    let list = RevocationList::new(fixtures::EVENT, 0, fixtures::NOW, vec![])
+        .unwrap()
+        .to_signed_bytes(&fixtures::list_key())
+        .unwrap();
+    assert_eq!(
+        unit.accept_revocation_list(&list, fixtures::NOW).unwrap(),
+        0
+    );
     let out = gate
         .admit_paper(paper(1).as_bytes(), fixtures::NOW)
         .unwrap();
@@ -215,7 +233,7 @@ fn a_second_unit_on_the_same_file_picks_up_a_revocation_on_reload() {
     let other = VenueUnit::open(
         v.path(),
         fixtures::small_event(),
-        trust(fixtures::key_set(), RevocationList::empty(fixtures::EVENT)),
+        trust(fixtures::key_set(), fresh_list()),
         PassbackPolicy::SingleEntry,
     )
     .unwrap();

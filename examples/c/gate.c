@@ -151,7 +151,7 @@ int main(int argc, char **argv) {
     eticket_test_card *card = NULL;
     eticket_chip *chip = NULL;
     uint64_t version = 0;
-    /* The current format version byte (2), then too few bytes: malformed. */
+    /* Starts with the format version (2), so it is malformed, not unsupported. */
     const unsigned char garbage[] = {2, 2, 3, 4, 5, 6, 7, 8, 9};
 
     if (argc != 3 && !(argc == 5 && strcmp(argv[3], "pcsc") == 0)) {
@@ -187,6 +187,11 @@ int main(int argc, char **argv) {
                                         &list),
            ETICKET_RESULT_OK);
     EXPECT(eticket_venue_settings_default(&settings), ETICKET_RESULT_OK);
+    /* The defaults refuse transferred tickets while the revocation list is
+     * stale, admit nothing with a list older than a day, and refuse a chip
+     * that takes over a second to answer (a relay). */
+    CHECK(settings.stale_policy == ETICKET_STALE_POLICY_FAIL_CLOSED_TRANSFERRED);
+    CHECK(settings.max_list_age_seconds == 86400 && settings.max_answer_ms == 1000);
     settings.policy = ETICKET_PASSBACK_SINGLE_ENTRY;
     snprintf(log_path, sizeof log_path, "%s/entries.db", work_dir);
     EXPECT(eticket_venue_open(log_path, event, event_len, keys, list, &settings,

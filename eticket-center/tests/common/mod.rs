@@ -209,9 +209,9 @@ pub fn venue(center: &Center, dir: &std::path::Path) -> VenueUnit {
     let list = center
         .revocation_list(&Principal::Gate(EVENT), EVENT)
         .unwrap();
-    if list.version > 0 {
-        trust.accept_revocation_list(&list.signed, now).unwrap();
-    }
+    // Even at version 0 (nothing revoked yet): a unit admits nothing until
+    // it holds a list the center signed recently.
+    trust.accept_revocation_list(&list.signed, now).unwrap();
     VenueUnit::open(
         dir.join("entries.db"),
         fixtures::small_event(),
