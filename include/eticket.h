@@ -345,6 +345,10 @@ typedef struct eticket_venue_settings {
   // milliseconds (default 1000); a slower answer is refused as possibly
   // relayed (reason 111).
   uint64_t max_answer_ms;
+  // Non-zero: admit only chips holding the center's certificate of their
+  // key (written at personalization); others are refused (reason 112).
+  // Default 0.
+  uint8_t require_certificate;
 } eticket_venue_settings;
 
 #ifdef __cplusplus

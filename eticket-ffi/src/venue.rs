@@ -85,6 +85,10 @@ pub struct eticket_venue_settings {
     /// milliseconds (default 1000); a slower answer is refused as possibly
     /// relayed (reason 111).
     pub max_answer_ms: u64,
+    /// Non-zero: admit only chips holding the center's certificate of their
+    /// key (written at personalization); others are refused (reason 112).
+    /// Default 0.
+    pub require_certificate: u8,
 }
 
 impl Default for eticket_venue_settings {
@@ -112,6 +116,7 @@ impl eticket_venue_settings {
             },
             max_list_age_seconds: s.max_list_age,
             max_answer_ms: s.max_answer_ms,
+            require_certificate: u8::from(s.require_certificate),
         }
     }
 }
@@ -137,6 +142,7 @@ impl TryFrom<&eticket_venue_settings> for Settings {
             stale_policy,
             max_list_age: s.max_list_age_seconds,
             max_answer_ms: s.max_answer_ms,
+            require_certificate: s.require_certificate != 0,
         })
     }
 }

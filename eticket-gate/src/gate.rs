@@ -15,6 +15,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use eticket_core::admission::{Decision, GateContext, Guidance, Presented, Reason, decide};
+use eticket_core::certificate::ChipCertificate;
 use eticket_core::chipauth::{CHALLENGE_NONCE_LEN, GateChallenge, verify_answer};
 use eticket_core::ids::{ChipId, GateId, Generation};
 use eticket_core::ticket::{Flags, Holder, TicketBody, VerifiedTicket};
@@ -265,6 +266,9 @@ impl Gate {
         if took > std::time::Duration::from_millis(self.shared.settings.max_answer_ms) {
             return Ok((template, Err(Refusal::AnswerTooSlow)));
         }
+        if self.shared.settings.require_certificate && !self.certified(chip, who.id, now) {
+            return Ok((template, Err(Refusal::ChipNotCertified)));
+        }
         let tickets = match chip.tickets() {
             Ok(t) if t.len() > MAX_TICKETS_PER_CHIP => {
                 return Ok((template, Err(Refusal::ChipUnreadable)));
@@ -280,6 +284,21 @@ impl Gate {
                 tickets,
             }),
         ))
+    }
+
+    /// Whether the chip holds a certificate for `id` that verifies with the
+    /// unit's key set at `now`.
+    fn certified<C: PresentedChip + ?Sized>(
+        &self,
+        chip: &mut C,
+        id: ChipId,
+        now: Timestamp,
+    ) -> bool {
+        let Ok(Some(bytes)) = chip.certificate() else {
+            return false;
+        };
+        let trust = self.shared.trust_read();
+        ChipCertificate::from_signed_bytes(&bytes, trust.keys(), now).is_ok_and(|c| c.chip == id)
     }
 
     /// A challenge naming this gate, its event and `now`, with a nonce from

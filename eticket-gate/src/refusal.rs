@@ -71,10 +71,15 @@ pub enum Refusal {
     /// ([`max_answer_ms`](crate::Settings::max_answer_ms)): the card may be
     /// elsewhere, its answers relayed to the gate.
     AnswerTooSlow,
+    /// The venue requires chip certificates
+    /// ([`require_certificate`](crate::Settings::require_certificate)) and
+    /// this chip has none from the center, or one that does not verify or
+    /// is for another chip: a card the center did not personalize.
+    ChipNotCertified,
 }
 
 /// One of each of the gate's own refusals (without times), in code order.
-const GATE_REFUSALS: [Refusal; 11] = [
+const GATE_REFUSALS: [Refusal; 12] = [
     Refusal::ChallengeFailed,
     Refusal::NoTicket,
     Refusal::ChipUnreadable,
@@ -86,6 +91,7 @@ const GATE_REFUSALS: [Refusal; 11] = [
     Refusal::KeySetStale { since: None },
     Refusal::RevocationListTooOld { issued_at: None },
     Refusal::AnswerTooSlow,
+    Refusal::ChipNotCertified,
 ];
 
 impl Refusal {
@@ -104,6 +110,7 @@ impl Refusal {
             Refusal::KeySetStale { .. } => (109, "key_set_stale"),
             Refusal::RevocationListTooOld { .. } => (110, "revocation_list_too_old"),
             Refusal::AnswerTooSlow => (111, "answer_too_slow"),
+            Refusal::ChipNotCertified => (112, "chip_not_certified"),
         })
     }
 
@@ -173,6 +180,10 @@ impl Refusal {
                 "The card answered too slowly: it may be relayed from somewhere else. \
                  Ask for the card itself to be held flat on the reader; if it fails \
                  again, call a supervisor."
+            }
+            Refusal::ChipNotCertified => {
+                "This card was not issued by the ticket platform (no valid certificate). \
+                 Call a supervisor."
             }
         }
     }

@@ -84,6 +84,13 @@ pub struct Settings {
     /// ([`Refusal::AnswerTooSlow`](crate::Refusal::AnswerTooSlow)), because
     /// a relay to a card elsewhere adds its round trip.
     pub max_answer_ms: u64,
+    /// Admit only chips that hold the center's certificate of their key
+    /// (GET CERTIFICATE, verified with the key set): a chip with a key of
+    /// anyone else's making is refused
+    /// ([`Refusal::ChipNotCertified`](crate::Refusal::ChipNotCertified)).
+    /// Off by default: turn it on where every card was personalized by the
+    /// center (`eticket chip personalize` writes the certificate).
+    pub require_certificate: bool,
 }
 
 impl Settings {
@@ -99,6 +106,7 @@ impl Settings {
             stale_policy: StalePolicy::default(),
             max_list_age: DEFAULT_MAX_LIST_AGE,
             max_answer_ms: DEFAULT_MAX_ANSWER_MS,
+            require_certificate: false,
         }
     }
 }

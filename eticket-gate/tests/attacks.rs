@@ -688,3 +688,72 @@ fn the_record_keeps_the_challenge_bound_to_event_gate_and_time_with_the_answer()
     assert_eq!(back.records[0].chip_proof, Some(proof));
     assert_eq!(back.records, logged);
 }
+
+/// A cloner makes a "chip" of their own (a software card with a key of their
+/// making) and has the center's ticket written to it through a stolen write
+/// path; without certificates a gate cannot tell it from a card the center
+/// personalized. A venue that requires certificates refuses it, and a
+/// certificate for another chip does not help.
+#[test]
+fn a_venue_requiring_certificates_refuses_uncertified_chips() {
+    use eticket_core::certificate::ChipCertificate;
+    let mut settings = eticket_gate::Settings::new(PassbackPolicy::SingleEntry);
+    settings.require_certificate = true;
+    let v = venue_with_settings(settings, fixtures::key_set(), fresh_list());
+    let mut gate = v.gate(1);
+    let grant = fixtures::grant_key();
+
+    let mut homemade = card_with_ticket(1);
+    let out = gate.admit_chip(&mut homemade, fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), Refusal::ChipNotCertified);
+    assert!(
+        out.to_string()
+            .contains("not issued by the ticket platform"),
+        "{out}"
+    );
+
+    // Someone else's certificate on the home-made chip.
+    let genuine = card_with_ticket(2);
+    let cert_of_other = ChipCertificate::new(
+        eticket_core::crypto::PublicKey::from_sec1(&genuine.public_key()).unwrap(),
+        fixtures::NOW,
+    )
+    .to_signed_bytes(&grant)
+    .unwrap();
+    homemade.set_certificate(cert_of_other);
+    let out = gate.admit_chip(&mut homemade, fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), Refusal::ChipNotCertified);
+
+    // A certificate signed by a key that is not the center's grant key.
+    let mut forged = card_with_ticket(3);
+    let rogue = SigningKeyPair::from_secret_bytes(KeyId(77), &[0x77; 32]).unwrap();
+    let own = |c: &TestCard| eticket_core::crypto::PublicKey::from_sec1(&c.public_key()).unwrap();
+    forged.set_certificate(
+        ChipCertificate::new(own(&forged), fixtures::NOW)
+            .to_signed_bytes(&rogue)
+            .unwrap(),
+    );
+    let out = gate.admit_chip(&mut forged, fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), Refusal::ChipNotCertified);
+
+    // The center's certificate for this very chip: admitted.
+    let mut certified = card_with_ticket(4);
+    certified.set_certificate(
+        ChipCertificate::new(own(&certified), fixtures::NOW)
+            .to_signed_bytes(&grant)
+            .unwrap(),
+    );
+    assert!(
+        gate.admit_chip(&mut certified, fixtures::NOW)
+            .unwrap()
+            .is_admitted()
+    );
+    // Without the requirement the home-made chip would have entered.
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut lax = v.gate(1);
+    assert!(
+        lax.admit_chip(&mut card_with_ticket(5), fixtures::NOW)
+            .unwrap()
+            .is_admitted()
+    );
+}
