@@ -556,9 +556,18 @@ fn main() {
     );
 
     section("7. The entry log goes to the center; statistics");
-    let batch = unit.pending_upload("festhalle-nord", 10_000).unwrap();
-    let bytes = batch.encode().unwrap();
-    let gate_unit = Principal::Gate(id);
+    // The unit has its own credential, registered with its public key; its
+    // batches are signed with its key, so no other credential uploads as it.
+    let cred = center
+        .issue_unit_credential(
+            &Principal::Operator,
+            id,
+            "festhalle-nord",
+            &unit.public_key().unwrap(),
+        )
+        .unwrap();
+    let gate_unit = center.authenticate(&cred.token).unwrap();
+    let (batch, bytes) = unit.signed_upload("festhalle-nord", 10_000).unwrap();
     // The unit keys each batch by its cursor range: a retry under that key
     // gets the first answer back; the same scans sent again under another
     // key (after a restart that lost the key) are not stored twice either.

@@ -30,7 +30,7 @@ impl Center {
     pub fn certify_chip(&self, who: &Principal, public_key: &[u8]) -> Result<Vec<u8>> {
         match who {
             Principal::Operator | Principal::Distributor(_) | Principal::Terminal(_) => {}
-            Principal::Gate(_) | Principal::Organizer(_) => {
+            Principal::Gate(_) | Principal::Unit { .. } | Principal::Organizer(_) => {
                 return Err(Error::Forbidden(
                     "only operators, distributors and store terminals personalize chips".into(),
                 ));

@@ -44,4 +44,5 @@ pub mod transfer;
 pub mod wire;
 
 pub use center::{Center, Config, Principal};
+pub use credentials::UnitCredential;
 pub use error::{Error, Result};

@@ -53,6 +53,9 @@ pub enum Domain {
     ChipKeyUpdate,
     /// The old root key's endorsement of its successor.
     RootRollover,
+    /// A venue unit's upload batch of its entry log, signed with the unit's
+    /// own key.
+    EntryBatch,
 }
 
 impl Domain {
@@ -72,6 +75,7 @@ impl Domain {
             Domain::ChipCertificate => b"eticket/v1/chip-certificate\0",
             Domain::ChipKeyUpdate => b"eticket/v1/chip-key-update\0",
             Domain::RootRollover => b"eticket/v1/root-rollover\0",
+            Domain::EntryBatch => b"eticket/v1/entry-batch\0",
         }
     }
 
@@ -372,6 +376,7 @@ mod tests {
             Domain::ChipCertificate,
             Domain::ChipKeyUpdate,
             Domain::RootRollover,
+            Domain::EntryBatch,
         ];
         for a in all {
             for b in all {

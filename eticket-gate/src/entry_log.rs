@@ -390,6 +390,19 @@ impl EntryLog {
             .db(&self.path)
     }
 
+    /// The value of `key` in the unit table, storing `value` first when the
+    /// key has none (the first writer wins when two connections race).
+    pub(crate) fn meta_or_insert(&self, key: &str, value: &[u8]) -> Result<Vec<u8>> {
+        self.conn
+            .execute(
+                "INSERT INTO unit (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                params![key, value],
+            )
+            .db(&self.path)?;
+        self.get_meta(key)?
+            .ok_or(Error::Config("the unit table lost a value just stored"))
+    }
+
     /// Store values of the unit table, all or none.
     pub(crate) fn put_meta(&self, values: &[(&str, Vec<u8>)]) -> Result<()> {
         let p = self.path.as_str();

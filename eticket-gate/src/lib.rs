@@ -58,6 +58,7 @@ pub mod gate;
 pub mod passback;
 pub mod record;
 pub mod refusal;
+pub mod signed_batch;
 pub mod statistics;
 pub mod trust;
 pub mod unit;

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use eticket_core::crypto::SecretKey;
 use eticket_core::event::EventInfo;
 use eticket_core::ids::{GateId, Generation, KeyId};
 use eticket_core::revocation::RevocationList;
@@ -140,6 +141,7 @@ const KEY_SET_RECEIVED: &str = "key_set_received";
 const REVOCATIONS: &str = "revocations";
 const REVOCATIONS_RECEIVED: &str = "revocations_received";
 const ROOT_ROLLOVERS: &str = "root_rollovers";
+const UNIT_KEY: &str = "unit_signing_key";
 
 /// A venue unit: open it once per event on the venue's server, then hand a
 /// [`Gate`] to each gate device.
@@ -296,6 +298,33 @@ impl VenueUnit {
         let budget = crate::upload::MAX_BATCH_LEN - crate::upload::MAX_BATCH_OVERHEAD;
         let (records, to) = self.log.export_within(from, limit, budget)?;
         UploadBatch::new(unit_name, self.shared.event.id, from, to, records)
+    }
+
+    /// The unit's own signing key for its upload batches: made from the
+    /// operating system's random source on first use and kept in the entry
+    /// log (so every gate server on the same file signs as the same unit).
+    /// Register its public half with the unit's credential at the center.
+    pub fn signing_key(&self) -> Result<SecretKey> {
+        let fresh = SecretKey::generate(&mut rand_core::OsRng).to_bytes();
+        let stored = self.log.meta_or_insert(UNIT_KEY, &fresh)?;
+        SecretKey::from_bytes(&stored)
+            .map_err(|_| Error::Config("the entry log's unit key is not a P-256 key"))
+    }
+
+    /// The public half of [`signing_key`](Self::signing_key), uncompressed
+    /// SEC1 (65 bytes), to register with the center.
+    pub fn public_key(&self) -> Result<[u8; 65]> {
+        Ok(self.signing_key()?.public_key().to_uncompressed())
+    }
+
+    /// [`pending_upload`](Self::pending_upload), encoded and signed with the
+    /// unit's key: the bytes to send to the center. Call
+    /// [`confirm_upload`](Self::confirm_upload) with the batch once the center
+    /// stored it.
+    pub fn signed_upload(&self, unit_name: &str, limit: usize) -> Result<(UploadBatch, Vec<u8>)> {
+        let batch = self.pending_upload(unit_name, limit)?;
+        let bytes = crate::signed_batch::sign_batch(&batch, &self.signing_key()?)?;
+        Ok((batch, bytes))
     }
 
     /// Mark a batch as stored by the center.

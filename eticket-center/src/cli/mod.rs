@@ -58,8 +58,11 @@ pub enum Role {
     Distributor,
     /// A store terminal.
     Terminal,
-    /// A gate of one event (the id is the event).
+    /// A gate of one event (the id is the event): reads key sets and lists.
     Gate,
+    /// One venue unit of an event (the id is the event; give --unit and
+    /// --unit-key): reads like a gate and uploads its signed entry log.
+    Unit,
 }
 
 /// A key purpose.
@@ -98,6 +101,13 @@ pub enum Command {
         /// A label to recognize it by.
         #[arg(long, default_value = "")]
         label: String,
+        /// For `--role unit`: the unit's name (as in its upload batches).
+        #[arg(long, required_if_eq("role", "unit"))]
+        unit: Option<String>,
+        /// For `--role unit`: the unit's public key (65 bytes SEC1, hex),
+        /// which signs its upload batches.
+        #[arg(long, required_if_eq("role", "unit"))]
+        unit_key: Option<String>,
     },
     /// Register an event: from an event file around a venue's seat map
     /// (`--event`, TOML, see docs/center/event-file.md) or from the JSON of
@@ -253,6 +263,14 @@ pub(crate) fn write_line(args: std::fmt::Arguments<'_>) {
     }
 }
 
+/// `--role unit` is handled above; kept as an error rather than a panic.
+fn unreachable_unit() -> Result<Principal> {
+    Err(Error::invalid(
+        "role",
+        "a unit credential needs --unit and --unit-key",
+    ))
+}
+
 fn print<T: serde::Serialize>(value: &T) -> Result<()> {
     let text =
         serde_json::to_string_pretty(value).map_err(|e| Error::invalid("output", e.to_string()))?;
@@ -305,7 +323,27 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::AddDistributor { id, name } => {
             center.register_distributor(&op, &key, DistributorId(*id), name)?;
         }
-        Command::Credential { role, id, label } => {
+        Command::Credential {
+            role: Role::Unit,
+            id,
+            unit,
+            unit_key,
+            ..
+        } => {
+            let (Some(name), Some(key)) = (unit, unit_key) else {
+                return Err(Error::invalid("unit", "give --unit and --unit-key"));
+            };
+            let key = hex::decode(key).map_err(|_| Error::invalid("unit_key", "not hex"))?;
+            let cred = center.issue_unit_credential(&op, EventId(*id), name, &key)?;
+            eprintln!(
+                "unit {name:?} of event {id} registered as unit {}",
+                cred.unit
+            );
+            out!("{}", cred.token);
+        }
+        Command::Credential {
+            role, id, label, ..
+        } => {
             let principal = match role {
                 Role::Organizer => Principal::Organizer(*id),
                 Role::Distributor => Principal::Distributor(DistributorId(
@@ -314,6 +352,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 )),
                 Role::Terminal => Principal::Terminal(*id),
                 Role::Gate => Principal::Gate(EventId(*id)),
+                Role::Unit => unreachable_unit()?,
             };
             out!("{}", center.issue_credential(&op, principal, label)?);
         }

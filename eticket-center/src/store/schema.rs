@@ -180,6 +180,16 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         principal TEXT NOT NULL,
         at BIGINT NOT NULL,
         PRIMARY KEY (event, serial, old_generation))",
+        // Venue units, each with its own credential (credentials.unit) and
+        // the public key its upload batches are signed with.
+        "CREATE TABLE gate_units (
+        id BIGINT PRIMARY KEY,
+        event BIGINT NOT NULL REFERENCES events (id),
+        name TEXT NOT NULL,
+        public_key BYTEA NOT NULL,
+        created_at BIGINT NOT NULL,
+        UNIQUE (event, name))",
+        "ALTER TABLE credentials ADD COLUMN unit BIGINT",
         "CREATE TABLE card_replacements (
         old_chip TEXT NOT NULL,
         new_chip TEXT NOT NULL,
