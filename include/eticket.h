@@ -78,6 +78,8 @@ enum eticket_result
   // A key set's version is further ahead of the installed one than a
   // verifier accepts (it would lock out every later key set).
   ETICKET_RESULT_VERSION_JUMP = 215,
+  // A write grant is for other payload bytes than the ones given.
+  ETICKET_RESULT_GRANT_PAYLOAD_MISMATCH = 216,
   // The chip refused the command (a status word other than 9000).
   ETICKET_RESULT_CHIP_REFUSED = 300,
   // The chip's answer does not have the documented layout.
@@ -289,6 +291,19 @@ typedef struct eticket_chip_info {
   uint8_t used;
   // Whether the chip was personalized with the center's grant keys.
   bool personalized;
+  // How many of `grant_keys` are set (0 to 4).
+  uint8_t grant_key_count;
+  // The ids of the grant keys the chip trusts (send them with an
+  // issuance or delivery request as `grant_keys`, so the center signs
+  // with one of them).
+  uint16_t grant_keys[4];
+  // The epoch of the chip's grant keys (UPDATE KEYS needs a higher one).
+  uint32_t key_epoch;
+  // Wrong PINs the card still allows before it blocks (0: blocked, or
+  // not personalized).
+  uint8_t pin_tries_left;
+  // Whether the chip holds the center's certificate of its key.
+  bool has_certificate;
 } eticket_chip_info;
 
 // What an accepted write or delete reports.
@@ -851,8 +866,10 @@ eticket_result eticket_chip_pin_tries_left(struct eticket_chip *chip, uint8_t *t
 // this chip and its current counter. With a payload `(payload,
 // payload_len)` it must be a write grant for that payload; with NULL and 0
 // a delete grant. `ETICKET_RESULT_GRANT_MISMATCH` when it names another
-// chip, counter or operation (nothing is sent to the chip then). `out` may
-// be NULL.
+// chip, counter or operation (a write grant given as a delete, or the
+// reverse), `ETICKET_RESULT_GRANT_PAYLOAD_MISMATCH` when a write grant is
+// for other payload bytes (nothing is sent to the chip then). `out` may be
+// NULL.
 //
 // For a transfer: apply the assignee's write grant with the new ticket,
 // then the assignor's delete grant; the old generation is revoked by the

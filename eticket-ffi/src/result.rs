@@ -64,6 +64,8 @@ pub enum eticket_result {
     /// A key set's version is further ahead of the installed one than a
     /// verifier accepts (it would lock out every later key set).
     VersionJump = 215,
+    /// A write grant is for other payload bytes than the ones given.
+    GrantPayloadMismatch = 216,
 
     /// The chip refused the command (a status word other than 9000).
     ChipRefused = 300,
@@ -153,6 +155,10 @@ const MESSAGES: &[(eticket_result, &str)] = {
         (
             VersionJump,
             "a key set's version jumps too far past the installed one",
+        ),
+        (
+            GrantPayloadMismatch,
+            "the write grant is for another payload than the one given",
         ),
         (ChipRefused, "the chip refused the command"),
         (ChipMalformed, "the chip's answer is malformed"),

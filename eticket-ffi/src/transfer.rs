@@ -128,8 +128,10 @@ pub unsafe extern "C" fn eticket_chip_pin_tries_left(
 /// this chip and its current counter. With a payload `(payload,
 /// payload_len)` it must be a write grant for that payload; with NULL and 0
 /// a delete grant. `ETICKET_RESULT_GRANT_MISMATCH` when it names another
-/// chip, counter or operation (nothing is sent to the chip then). `out` may
-/// be NULL.
+/// chip, counter or operation (a write grant given as a delete, or the
+/// reverse), `ETICKET_RESULT_GRANT_PAYLOAD_MISMATCH` when a write grant is
+/// for other payload bytes (nothing is sent to the chip then). `out` may be
+/// NULL.
 ///
 /// For a transfer: apply the assignee's write grant with the new ticket,
 /// then the assignor's delete grant; the old generation is revoked by the
@@ -166,14 +168,31 @@ pub unsafe extern "C" fn eticket_chip_apply_grant(
         } else {
             GrantOp::Write
         };
-        let verified = Grant::verify(grant, op, &keys.set, Timestamp(now))?;
+        let verified = match Grant::verify(grant, op, &keys.set, Timestamp(now)) {
+            Ok(v) => v,
+            // A genuine grant for the other operation (a write grant given
+            // as a delete): a mismatch, not a forgery.
+            Err(eticket_core::Error::BadSignature) => {
+                let other = match op {
+                    GrantOp::Write => GrantOp::Delete,
+                    GrantOp::Delete => GrantOp::Write,
+                };
+                return Err(
+                    match Grant::verify(grant, other, &keys.set, Timestamp(now)) {
+                        Ok(_) => eticket_result::GrantMismatch,
+                        Err(e) => e.into(),
+                    },
+                );
+            }
+            Err(e) => return Err(e.into()),
+        };
         let info = chip.info()?;
         let g = &verified.grant;
         if g.chip != info.chip || g.counter != info.counter {
             return Err(eticket_result::GrantMismatch);
         }
         if op == GrantOp::Write && g.payload_hash != payload_hash(payload) {
-            return Err(eticket_result::GrantMismatch);
+            return Err(eticket_result::GrantPayloadMismatch);
         }
         let m = match op {
             GrantOp::Write => chip.write(grant, payload)?,

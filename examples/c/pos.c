@@ -118,6 +118,21 @@ int main(int argc, char **argv) {
            (unsigned)info.counter, (unsigned)info.used,
            (unsigned)info.capacity, (int)info.personalized);
     CHECK(info.personalized && info.used == 0);
+    /* The grant keys it trusts go with the request too (grant_keys). */
+    CHECK(info.grant_key_count == 1 && info.grant_keys[0] == 2);
+    CHECK(info.pin_tries_left == 3);
+    printf("chip A trusts grant key %u (epoch %u), %u PIN tries left\n",
+           (unsigned)info.grant_keys[0], (unsigned)info.key_epoch,
+           (unsigned)info.pin_tries_left);
+
+    /* A write grant given with other bytes, or as a delete: refused with
+     * its own code, before anything reaches the chip. */
+    EXPECT(eticket_chip_apply_grant(a, keys, DEMO_NOW, grant_a, ga_len,
+                                    ticket_b, tb_len, NULL),
+           ETICKET_RESULT_GRANT_PAYLOAD_MISMATCH);
+    EXPECT(eticket_chip_apply_grant(a, keys, DEMO_NOW, grant_a, ga_len, NULL,
+                                    0, NULL),
+           ETICKET_RESULT_GRANT_MISMATCH);
 
     /* 2. Write the issued ticket with the center's write grant. */
     EXPECT(eticket_chip_apply_grant(a, keys, DEMO_NOW, grant_a, ga_len,
