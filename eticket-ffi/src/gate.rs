@@ -229,6 +229,11 @@ pub unsafe extern "C" fn eticket_gate_admit_pcsc(
     out: *mut *mut eticket_outcome,
 ) -> eticket_result {
     boundary(|| {
+        // Every pointer is checked before anything else, so a NULL gives
+        // NULL_PARAMETER whatever the build (with or without PC/SC).
+        if gate.is_null() || reader_name.is_null() || out.is_null() {
+            return Err(eticket_result::NullParameter);
+        }
         let mut chip = std::ptr::null_mut();
         // SAFETY: the caller's contract covers `reader_name`; `chip` is a local.
         let opened = unsafe { crate::chip::eticket_chip_open_pcsc(reader_name, &mut chip) };

@@ -286,6 +286,7 @@ impl From<GateError> for eticket_result {
             GateError::NotNewer { .. } => R::NotNewer,
             GateError::VersionJump { .. } => R::VersionJump,
             GateError::Config(_) => R::GateConfig,
+            GateError::TimeOutOfRange(_) => R::InvalidParameter,
             GateError::Random(_) => R::Random,
             _ => R::Internal,
         }

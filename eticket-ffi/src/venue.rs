@@ -127,6 +127,8 @@ impl TryFrom<&eticket_venue_settings> for Settings {
         let policy = match s.policy {
             0 => PassbackPolicy::SingleEntry,
             1 => PassbackPolicy::ReentryAfterExit,
+            // Zero entries would refuse every ticket: refused here instead.
+            2 if s.max_entries == 0 => return Err(eticket_result::InvalidParameter),
             2 => PassbackPolicy::Entries(s.max_entries),
             _ => return Err(eticket_result::InvalidParameter),
         };

@@ -210,6 +210,9 @@ static void venue_and_gate(const char *data, const char *work) {
            ETICKET_RESULT_ENTRY_LOG_DATABASE);
     CHECK(venue == NULL);
     s.policy = ETICKET_PASSBACK_ENTRIES;
+    s.max_entries = 0; /* would refuse every ticket: refused here */
+    EXPECT(eticket_venue_open(path, event, event_len, keys, list, &s, &venue),
+           ETICKET_RESULT_INVALID_PARAMETER);
     s.max_entries = 2;
     EXPECT(eticket_venue_open(path, event, event_len, keys, list, &s, &venue),
            ETICKET_RESULT_OK);
@@ -238,6 +241,11 @@ static void venue_and_gate(const char *data, const char *work) {
     EXPECT(eticket_gate_admit_chip(gate, NULL, DEMO_NOW, &o), NUL);
     EXPECT(eticket_gate_exit_chip(gate, NULL, DEMO_NOW, &o), NUL);
     EXPECT(eticket_gate_admit_pcsc(gate, NULL, DEMO_NOW, &o), NUL);
+    EXPECT(eticket_gate_admit_pcsc(NULL, "reader", DEMO_NOW, &o), NUL);
+    EXPECT(eticket_gate_admit_pcsc(gate, "reader", DEMO_NOW, NULL), NUL);
+    /* A clock gone wrong is a bad parameter, not a gate configuration. */
+    EXPECT(eticket_gate_admit_paper(gate, garbage, 3, UINT64_MAX - 5, &o),
+           ETICKET_RESULT_INVALID_PARAMETER);
     CHECK(o == NULL);
     /* Empty and garbage payloads are refusals (logged), not errors. */
     EXPECT(eticket_gate_admit_paper(gate, NULL, 0, DEMO_NOW, &o),

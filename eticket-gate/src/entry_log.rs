@@ -421,7 +421,7 @@ impl EntryLog {
 }
 
 fn ts(t: Timestamp) -> Result<i64> {
-    i64::try_from(t.0).map_err(|_| Error::Config("timestamp beyond year 292 billion"))
+    i64::try_from(t.0).map_err(|_| Error::TimeOutOfRange(t.0))
 }
 
 fn read_presence(

@@ -96,6 +96,11 @@ pub enum Error {
     /// A configuration value is not usable.
     #[error("invalid configuration: {0}")]
     Config(&'static str),
+    /// A time given to the unit is beyond what its log can store (after
+    /// the year 292 billion): a caller's clock gone wrong, not a
+    /// configuration.
+    #[error("time {0} is out of range")]
+    TimeOutOfRange(u64),
     /// The system random source failed.
     #[error("random source failed: {0}")]
     Random(String),

@@ -191,6 +191,11 @@ impl VenueUnit {
         trust: TrustStore,
         settings: Settings,
     ) -> Result<Self> {
+        if settings.policy == PassbackPolicy::Entries(0) {
+            return Err(Error::Config(
+                "an entries policy needs at least one entry per ticket",
+            ));
+        }
         let log = EntryLog::open(path.as_ref(), event.id)?;
         let mut trust = trust.for_event(event.id)?;
         restore_trust(&log, &mut trust)?;

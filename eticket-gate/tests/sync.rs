@@ -251,3 +251,24 @@ fn a_second_unit_on_the_same_file_picks_up_a_revocation_on_reload() {
         .unwrap();
     assert_eq!(out.refusal(), Some(Refusal::Ticket(Reason::Revoked)));
 }
+
+/// Settings that could only refuse every ticket are refused when the unit
+/// is configured, and a time the log cannot store is its own error, not a
+/// configuration problem.
+#[test]
+fn impossible_settings_and_times_are_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let zero = eticket_gate::Settings::new(PassbackPolicy::Entries(0));
+    let opened = VenueUnit::open_with(
+        dir.path().join("zero.db"),
+        fixtures::small_event(),
+        trust(fixtures::key_set(), fresh_list()),
+        zero,
+    );
+    assert!(matches!(opened, Err(Error::Config(_))), "{opened:?}");
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut gate = v.gate(1);
+    let t = paper(1);
+    let r = gate.admit_paper(t.as_bytes(), eticket_core::time::Timestamp(u64::MAX - 5));
+    assert!(matches!(r, Err(Error::TimeOutOfRange(_))), "{r:?}");
+}
