@@ -20,6 +20,27 @@
 // return; the buffer handed to it has this capacity.
 #define ETICKET_MAX_RESPONSE_LEN (4096 + 2)
 
+// Longest signed ticket (chip payload or paper QR bytes).
+#define ETICKET_MAX_TICKET_LEN 144
+
+// Longest signed transfer request (`eticket_chip_sign_transfer`).
+#define ETICKET_MAX_TRANSFER_REQUEST_LEN 192
+
+// Longest signed transfer cancellation (`eticket_chip_sign_cancel`).
+#define ETICKET_MAX_TRANSFER_CANCEL_LEN 192
+
+// Length of a chip id.
+#define ETICKET_CHIP_ID_LEN 16
+
+// Length of an uncompressed public key (SEC1).
+#define ETICKET_PUBLIC_KEY_LEN 65
+
+// Shortest holder PIN.
+#define ETICKET_MIN_PIN_LEN 4
+
+// Longest holder PIN.
+#define ETICKET_MAX_PIN_LEN 12
+
 // Largest event information accepted, in bytes of JSON.
 #define ETICKET_MAX_EVENT_INFO_LEN ((4 * 1024) * 1024)
 
@@ -217,6 +238,79 @@ enum eticket_transmit_status
 typedef enum eticket_transmit_status eticket_transmit_status;
 #else
 typedef uint32_t eticket_transmit_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Why an admission was refused: the codes of `eticket_outcome_info.reason`
+// (text with `eticket_reason_text`). 1-99 are the ticket's own reasons,
+// 101 and up the gate's. Codes are stable; new ones are added, none reused.
+enum eticket_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint16_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Admitted or exited: no refusal.
+  ETICKET_REASON_NONE = 0,
+  // Not a ticket: wrong size, bad encoding, trailing bytes.
+  ETICKET_REASON_MALFORMED = 1,
+  // A format version this gate does not know.
+  ETICKET_REASON_UNSUPPORTED_VERSION = 2,
+  // Signed with a key the gate does not know.
+  ETICKET_REASON_UNKNOWN_KEY = 3,
+  // Signed with a key that has been retired.
+  ETICKET_REASON_KEY_RETIRED = 4,
+  // The key is outside its validity period.
+  ETICKET_REASON_KEY_NOT_VALID = 5,
+  // The key may not sign for this event.
+  ETICKET_REASON_KEY_OUT_OF_SCOPE = 6,
+  // The signature does not verify: forged or altered.
+  ETICKET_REASON_FORGED = 7,
+  // A ticket for another event.
+  ETICKET_REASON_WRONG_EVENT = 8,
+  // Not valid yet.
+  ETICKET_REASON_NOT_YET_VALID = 9,
+  // No longer valid.
+  ETICKET_REASON_EXPIRED = 10,
+  // Revoked (cancelled, or an old generation after a transfer).
+  ETICKET_REASON_REVOKED = 11,
+  // The ticket belongs to another chip (a copied payload).
+  ETICKET_REASON_WRONG_CHIP = 12,
+  // A chip ticket on paper, or a paper ticket on a chip.
+  ETICKET_REASON_WRONG_MEDIUM = 13,
+  // A specimen ticket at a gate that does not accept them.
+  ETICKET_REASON_SPECIMEN = 14,
+  // A seat or area this venue does not have.
+  ETICKET_REASON_UNKNOWN_PLACE = 15,
+  // The chip failed the challenge (possibly cloned).
+  ETICKET_REASON_CHALLENGE_FAILED = 101,
+  // No ticket for this event on the chip.
+  ETICKET_REASON_NO_TICKET = 102,
+  // The chip could not be read.
+  ETICKET_REASON_CHIP_UNREADABLE = 103,
+  // Already used to enter.
+  ETICKET_REASON_ALREADY_ADMITTED = 104,
+  // Still inside (re-entry needs an exit scan first).
+  ETICKET_REASON_STILL_INSIDE = 105,
+  // All entries of the ticket used.
+  ETICKET_REASON_ENTRIES_USED_UP = 106,
+  // A copy of a paper ticket already used.
+  ETICKET_REASON_PAPER_ALREADY_USED = 107,
+  // The revocation list is past its `next_update` (venue policy).
+  ETICKET_REASON_REVOCATION_LIST_STALE = 108,
+  // The key set is past its `next_update` (venue policy).
+  ETICKET_REASON_KEY_SET_STALE = 109,
+  // No revocation list young enough (or none yet).
+  ETICKET_REASON_REVOCATION_LIST_TOO_OLD = 110,
+  // The chip answered the challenge too slowly (possibly relayed).
+  ETICKET_REASON_ANSWER_TOO_SLOW = 111,
+  // The venue requires chip certificates and this chip has none valid.
+  ETICKET_REASON_CHIP_NOT_CERTIFIED = 112,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum eticket_reason eticket_reason;
+#else
+typedef uint16_t eticket_reason;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 

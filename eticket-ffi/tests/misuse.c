@@ -251,7 +251,8 @@ static void venue_and_gate(const char *data, const char *work) {
     EXPECT(eticket_gate_admit_paper(gate, NULL, 0, DEMO_NOW, &o),
            ETICKET_RESULT_OK);
     EXPECT(eticket_outcome_get_info(o, &info), ETICKET_RESULT_OK);
-    CHECK(info.decision == ETICKET_DECISION_REFUSE && info.reason == 1 &&
+    CHECK(info.decision == ETICKET_DECISION_REFUSE &&
+          info.reason == ETICKET_REASON_MALFORMED &&
           !info.has_ticket);
     EXPECT(eticket_outcome_guidance(o, text, sizeof text, &n),
            ETICKET_RESULT_OK);

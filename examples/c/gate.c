@@ -207,23 +207,24 @@ int main(int argc, char **argv) {
     }
 
     /* Paper: the first scan wins, a copy is refused, a revoked one too. */
-    admit_paper(gate, data_dir, "paper_1.bin", 0);
-    admit_paper(gate, data_dir, "paper_1.bin", 107); /* paper already used */
-    admit_paper(gate, data_dir, "paper_2.txt", 0);   /* the QR code's text */
-    admit_paper(gate, data_dir, "paper_13.bin", 11); /* revoked */
-    admit_paper(gate, data_dir, "paper_14.bin", 0);  /* not revoked yet */
+    admit_paper(gate, data_dir, "paper_1.bin", ETICKET_REASON_NONE);
+    admit_paper(gate, data_dir, "paper_1.bin", ETICKET_REASON_PAPER_ALREADY_USED);
+    admit_paper(gate, data_dir, "paper_2.txt", ETICKET_REASON_NONE); /* the QR text */
+    admit_paper(gate, data_dir, "paper_13.bin", ETICKET_REASON_REVOKED);
+    admit_paper(gate, data_dir, "paper_14.bin", ETICKET_REASON_NONE); /* not revoked yet */
 
     /* The center revokes serial 14 through a delta: the next copy fails. */
     EXPECT(eticket_venue_accept_revocation_delta(venue, delta, delta_len,
                                                  DEMO_NOW, &version),
            ETICKET_RESULT_OK);
     CHECK(version == 2);
-    admit_paper(gate, data_dir, "paper_14.bin", 11); /* revoked now */
+    admit_paper(gate, data_dir, "paper_14.bin", ETICKET_REASON_REVOKED); /* revoked now */
     {
         eticket_outcome *o = NULL;
         eticket_result r =
             eticket_gate_admit_paper(gate, garbage, sizeof garbage, DEMO_NOW, &o);
-        expect_outcome("garbage bytes", r, o, ETICKET_DECISION_REFUSE, 1);
+        expect_outcome("garbage bytes", r, o, ETICKET_DECISION_REFUSE,
+                       ETICKET_REASON_MALFORMED);
         eticket_outcome_free(o);
     }
 
@@ -237,8 +238,9 @@ int main(int argc, char **argv) {
         if (chip == NULL) {
             return 1;
         }
-        admit_chip(gate, chip, NULL, "chip (first)", 0);
-        admit_chip(gate, chip, NULL, "chip (again)", 104); /* already admitted */
+        admit_chip(gate, chip, NULL, "chip (first)", ETICKET_REASON_NONE);
+        admit_chip(gate, chip, NULL, "chip (again)",
+                   ETICKET_REASON_ALREADY_ADMITTED);
     } else {
         /* Once through a chip handle on the reader, once in one call. */
         printf("admitting through PC/SC reader \"%s\"\n", reader);
@@ -246,8 +248,9 @@ int main(int argc, char **argv) {
         if (chip == NULL) {
             return 1;
         }
-        admit_chip(gate, chip, NULL, "chip (first)", 0);
-        admit_chip(gate, NULL, reader, "chip (again)", 104);
+        admit_chip(gate, chip, NULL, "chip (first)", ETICKET_REASON_NONE);
+        admit_chip(gate, NULL, reader, "chip (again)",
+                   ETICKET_REASON_ALREADY_ADMITTED);
     }
 
     eticket_chip_free(chip);

@@ -86,7 +86,8 @@ int main(int argc, char **argv) {
     eticket_chip *a, *b;
     eticket_chip_info info;
     eticket_mutation m;
-    uint8_t slots[16], read_back[256], request[256];
+    uint8_t slots[16], read_back[ETICKET_MAX_TICKET_LEN],
+        request[ETICKET_MAX_TRANSFER_REQUEST_LEN];
     size_t count = 0, n = 0, request_len = 0;
 
     if (argc != 3) {
