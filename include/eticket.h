@@ -281,6 +281,10 @@ enum eticket_reason
   ETICKET_REASON_SPECIMEN = 14,
   // A seat or area this venue does not have.
   ETICKET_REASON_UNKNOWN_PLACE = 15,
+  // A seat type the event does not define, or not the seat's.
+  ETICKET_REASON_UNKNOWN_SEAT_TYPE = 16,
+  // Issued later than now, beyond the clock skew.
+  ETICKET_REASON_ISSUED_IN_FUTURE = 17,
   // The chip failed the challenge (possibly cloned).
   ETICKET_REASON_CHALLENGE_FAILED = 101,
   // No ticket for this event on the chip.

@@ -56,6 +56,10 @@ pub enum eticket_reason {
     Specimen = 14,
     /// A seat or area this venue does not have.
     UnknownPlace = 15,
+    /// A seat type the event does not define, or not the seat's.
+    UnknownSeatType = 16,
+    /// Issued later than now, beyond the clock skew.
+    IssuedInFuture = 17,
     /// The chip failed the challenge (possibly cloned).
     ChallengeFailed = 101,
     /// No ticket for this event on the chip.
@@ -123,6 +127,8 @@ mod tests {
             R::WrongMedium,
             R::Specimen,
             R::UnknownPlace,
+            R::UnknownSeatType,
+            R::IssuedInFuture,
             R::ChallengeFailed,
             R::NoTicket,
             R::ChipUnreadable,

@@ -330,6 +330,7 @@ impl Gate {
             .map_err(|_| Error::Config("the revocation list is for another event"))?;
         ctx.clock_skew = settings.clock_skew;
         ctx.accept_specimen = settings.accept_specimen;
+        ctx.places = Some(&self.shared.places);
         let decisions = tickets.iter().map(|t| decide(t, presented, &ctx)).collect();
         Ok((decisions, Hold::new(&trust, settings, now)))
     }

@@ -207,6 +207,8 @@ fn reason_label(reason: Reason) -> &'static str {
         Reason::WrongMedium => "wrong_medium",
         Reason::Specimen => "specimen",
         Reason::UnknownPlace => "unknown_place",
+        Reason::UnknownSeatType => "unknown_seat_type",
+        Reason::IssuedInFuture => "issued_in_future",
         _ => "ticket_refused",
     }
 }
@@ -254,7 +256,7 @@ mod tests {
                 assert!(!r.steward_text().is_empty());
             }
         }
-        assert_eq!(seen_codes.len(), 15 + GATE_REFUSALS.len());
+        assert_eq!(seen_codes.len(), 17 + GATE_REFUSALS.len());
         assert_eq!(Refusal::from_code(0), None);
         assert_eq!(Refusal::from_code(100), None);
     }

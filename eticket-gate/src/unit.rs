@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use eticket_core::admission::PlaceIndex;
 use eticket_core::crypto::SecretKey;
 use eticket_core::event::EventInfo;
 use eticket_core::ids::{GateId, Generation, KeyId};
@@ -116,6 +117,8 @@ impl Settings {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub event: EventInfo,
+    /// The event's seats, indexed once for the admission checks.
+    pub places: PlaceIndex,
     pub settings: Settings,
     trust: RwLock<TrustStore>,
 }
@@ -201,6 +204,7 @@ impl VenueUnit {
         restore_trust(&log, &mut trust)?;
         Ok(Self {
             shared: Arc::new(Shared {
+                places: PlaceIndex::new(&event.seats),
                 event,
                 settings,
                 trust: RwLock::new(trust),
