@@ -1092,6 +1092,11 @@ const char *eticket_version(void);
 // compare with `ETICKET_VERSION_NUMBER` from the header.
 uint32_t eticket_version_number(void);
 
+// Which library verifies signatures in this build, as a static
+// NUL-terminated string: `"ring"` (the default, about 5x faster) or
+// `"p256"` (a build with `--no-default-features`, pure Rust). Never freed.
+const char *eticket_signature_backend(void);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

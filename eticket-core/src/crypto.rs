@@ -17,6 +17,14 @@ use sha2::{Digest, Sha256};
 
 use crate::{Error, Result};
 
+/// Which library verifies signatures in this build: `"ring"` (feature
+/// `fast`) or `"p256"` (pure Rust).
+pub const VERIFY_BACKEND: &str = if cfg!(feature = "fast") {
+    "ring"
+} else {
+    "p256"
+};
+
 /// Length of a signature: r‖s, 32 bytes each.
 pub const SIGNATURE_LEN: usize = 64;
 /// Length of an uncompressed SEC1 public key.

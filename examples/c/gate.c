@@ -172,7 +172,10 @@ int main(int argc, char **argv) {
                 ETICKET_VERSION_STRING, eticket_version());
         return 1;
     }
-    printf("libeticket %s\n", eticket_version());
+    printf("libeticket %s, signatures verified with %s\n", eticket_version(),
+           eticket_signature_backend());
+    /* The library as installed is built the default way: ring. */
+    CHECK(strcmp(eticket_signature_backend(), "ring") == 0);
 
     root = read_file(data_dir, "root.pub", &root_len);
     keys_bytes = read_file(data_dir, "keyset.bin", &keys_len);
