@@ -37,7 +37,7 @@ use eticket_center::transfer::TransferSubmission;
 use eticket_center::{Center, Config, Principal};
 use eticket_chip::host::{Chip, InProcessCard};
 use eticket_chip::paper::PaperTicket;
-use eticket_chip::protocol::{MAX_GRANT_KEYS, MemberRecord, Personalization};
+use eticket_chip::protocol::{MAX_GRANT_KEYS, MemberRecord, Personalization, Pin};
 use eticket_core::allotment::{AllotmentRatios, RatioShare};
 use eticket_core::crypto::PublicKey;
 use eticket_core::fixtures;
@@ -50,6 +50,8 @@ use eticket_gate::{PassbackPolicy, TrustStore, VenueUnit};
 type Card = Chip<InProcessCard>;
 
 const DAY: u64 = 86_400;
+/// The holder PIN every card of the demonstration is personalized with.
+const PIN: &[u8] = b"2580";
 
 fn main() {
     // The ledgers (the center's and the venue unit's SQLite files) live in a
@@ -153,10 +155,8 @@ fn main() {
     let grant_keys = center.keys().grant_keys_to_install(MAX_GRANT_KEYS);
     let personalize = |seed: &str, member: Option<MemberRecord>| -> Card {
         let mut chip = Chip::connect(InProcessCard::from_seed(seed.as_bytes())).unwrap();
-        let p = Personalization {
-            grant_keys: grant_keys.clone(),
-            member,
-        };
+        let p =
+            Personalization::new(grant_keys.clone(), Pin::new(PIN).unwrap()).with_member(member);
         chip.personalize(&p).unwrap();
         chip
     };
@@ -183,18 +183,20 @@ fn main() {
         .register_member(&club, "member-carol", &registration)
         .unwrap();
     carol
-        .personalize(&Personalization {
-            grant_keys: card
-                .grant_keys
-                .iter()
-                .map(|k| (k.id, PublicKey::from_sec1(&k.public_key).unwrap()))
-                .collect(),
-            member: Some(MemberRecord {
+        .personalize(
+            &Personalization::new(
+                card.grant_keys
+                    .iter()
+                    .map(|k| (k.id, PublicKey::from_sec1(&k.public_key).unwrap()))
+                    .collect(),
+                Pin::new(PIN).unwrap(),
+            )
+            .with_member(Some(MemberRecord {
                 distributor: card.distributor,
                 member: card.member,
                 valid_until: card.valid_until,
-            }),
-        })
+            })),
+        )
         .unwrap();
     for (name, chip) in &mut fans {
         println!("{name:<5} chip {}", chip.info().unwrap().chip);
@@ -391,7 +393,7 @@ fn main() {
     let stored = giver.tickets().unwrap();
     let old_ticket = stored[0].ticket.clone();
     let request = giver
-        .sign_transfer(stored[0].slot, b.chip, clock.now())
+        .sign_transfer(stored[0].slot, b.chip, clock.now(), PIN)
         .unwrap();
     let submission = TransferSubmission {
         request,
@@ -554,9 +556,18 @@ fn main() {
     );
 
     section("7. The entry log goes to the center; statistics");
-    let batch = unit.pending_upload("festhalle-nord", 10_000).unwrap();
-    let bytes = batch.encode().unwrap();
-    let gate_unit = Principal::Gate(id);
+    // The unit has its own credential, registered with its public key; its
+    // batches are signed with its key, so no other credential uploads as it.
+    let cred = center
+        .issue_unit_credential(
+            &Principal::Operator,
+            id,
+            "festhalle-nord",
+            &unit.public_key().unwrap(),
+        )
+        .unwrap();
+    let gate_unit = center.authenticate(&cred.token).unwrap();
+    let (batch, bytes) = unit.signed_upload("festhalle-nord", 10_000).unwrap();
     // The unit keys each batch by its cursor range: a retry under that key
     // gets the first answer back; the same scans sent again under another
     // key (after a restart that lost the key) are not stored twice either.

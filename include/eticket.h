@@ -20,6 +20,27 @@
 // return; the buffer handed to it has this capacity.
 #define ETICKET_MAX_RESPONSE_LEN (4096 + 2)
 
+// Longest signed ticket (chip payload or paper QR bytes).
+#define ETICKET_MAX_TICKET_LEN 144
+
+// Longest signed transfer request (`eticket_chip_sign_transfer`).
+#define ETICKET_MAX_TRANSFER_REQUEST_LEN 192
+
+// Longest signed transfer cancellation (`eticket_chip_sign_cancel`).
+#define ETICKET_MAX_TRANSFER_CANCEL_LEN 192
+
+// Length of a chip id.
+#define ETICKET_CHIP_ID_LEN 16
+
+// Length of an uncompressed public key (SEC1).
+#define ETICKET_PUBLIC_KEY_LEN 65
+
+// Shortest holder PIN.
+#define ETICKET_MIN_PIN_LEN 4
+
+// Longest holder PIN.
+#define ETICKET_MAX_PIN_LEN 12
+
 // Largest event information accepted, in bytes of JSON.
 #define ETICKET_MAX_EVENT_INFO_LEN ((4 * 1024) * 1024)
 
@@ -75,6 +96,11 @@ enum eticket_result
   ETICKET_RESULT_INVALID_EVENT_INFO = 213,
   // A grant names another chip, counter or operation than the one asked.
   ETICKET_RESULT_GRANT_MISMATCH = 214,
+  // A key set's version is further ahead of the installed one than a
+  // verifier accepts (it would lock out every later key set).
+  ETICKET_RESULT_VERSION_JUMP = 215,
+  // A write grant is for other payload bytes than the ones given.
+  ETICKET_RESULT_GRANT_PAYLOAD_MISMATCH = 216,
   // The chip refused the command (a status word other than 9000).
   ETICKET_RESULT_CHIP_REFUSED = 300,
   // The chip's answer does not have the documented layout.
@@ -97,6 +123,16 @@ enum eticket_result
   ETICKET_RESULT_APDU = 309,
   // A file could not be read or written (a test card's state).
   ETICKET_RESULT_IO = 310,
+  // The holder's PIN is wrong; `eticket_chip_pin_tries_left` tells how
+  // many tries are left before the card blocks.
+  ETICKET_RESULT_WRONG_PIN = 311,
+  // The PIN is blocked: the card signs no transfer or cancellation any
+  // more; the holder's distributor moves the tickets to a new card.
+  ETICKET_RESULT_PIN_BLOCKED = 312,
+  // The card or reader broke the protocol in a way that would have kept
+  // the lane busy without end (endless `61xx`, `6Cxx` loops, an oversize
+  // answer); the exchange was stopped. Take the card out and try again.
+  ETICKET_RESULT_CHIP_MISBEHAVED = 313,
   // The entry log's database failed.
   ETICKET_RESULT_ENTRY_LOG_DATABASE = 400,
   // The entry log holds values this version cannot read.
@@ -141,6 +177,27 @@ typedef uint32_t eticket_passback;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// What the gates refuse while the venue's revocation list or key set is
+// past its `next_update`, for `eticket_venue_settings.stale_policy`.
+enum eticket_stale_policy
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Refuse tickets of generation 1 and up (the transferred ones); the
+  // default.
+  ETICKET_STALE_POLICY_FAIL_CLOSED_TRANSFERRED = 0,
+  // Refuse every ticket.
+  ETICKET_STALE_POLICY_FAIL_CLOSED_ALL = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum eticket_stale_policy eticket_stale_policy;
+#else
+typedef uint32_t eticket_stale_policy;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // What a scan decided.
 enum eticket_decision
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -181,6 +238,83 @@ enum eticket_transmit_status
 typedef enum eticket_transmit_status eticket_transmit_status;
 #else
 typedef uint32_t eticket_transmit_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Why an admission was refused: the codes of `eticket_outcome_info.reason`
+// (text with `eticket_reason_text`). 1-99 are the ticket's own reasons,
+// 101 and up the gate's. Codes are stable; new ones are added, none reused.
+enum eticket_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint16_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Admitted or exited: no refusal.
+  ETICKET_REASON_NONE = 0,
+  // Not a ticket: wrong size, bad encoding, trailing bytes.
+  ETICKET_REASON_MALFORMED = 1,
+  // A format version this gate does not know.
+  ETICKET_REASON_UNSUPPORTED_VERSION = 2,
+  // Signed with a key the gate does not know.
+  ETICKET_REASON_UNKNOWN_KEY = 3,
+  // Signed with a key that has been retired.
+  ETICKET_REASON_KEY_RETIRED = 4,
+  // The key is outside its validity period.
+  ETICKET_REASON_KEY_NOT_VALID = 5,
+  // The key may not sign for this event.
+  ETICKET_REASON_KEY_OUT_OF_SCOPE = 6,
+  // The signature does not verify: forged or altered.
+  ETICKET_REASON_FORGED = 7,
+  // A ticket for another event.
+  ETICKET_REASON_WRONG_EVENT = 8,
+  // Not valid yet.
+  ETICKET_REASON_NOT_YET_VALID = 9,
+  // No longer valid.
+  ETICKET_REASON_EXPIRED = 10,
+  // Revoked (cancelled, or an old generation after a transfer).
+  ETICKET_REASON_REVOKED = 11,
+  // The ticket belongs to another chip (a copied payload).
+  ETICKET_REASON_WRONG_CHIP = 12,
+  // A chip ticket on paper, or a paper ticket on a chip.
+  ETICKET_REASON_WRONG_MEDIUM = 13,
+  // A specimen ticket at a gate that does not accept them.
+  ETICKET_REASON_SPECIMEN = 14,
+  // A seat or area this venue does not have.
+  ETICKET_REASON_UNKNOWN_PLACE = 15,
+  // A seat type the event does not define, or not the seat's.
+  ETICKET_REASON_UNKNOWN_SEAT_TYPE = 16,
+  // Issued later than now, beyond the clock skew.
+  ETICKET_REASON_ISSUED_IN_FUTURE = 17,
+  // The chip failed the challenge (possibly cloned).
+  ETICKET_REASON_CHALLENGE_FAILED = 101,
+  // No ticket for this event on the chip.
+  ETICKET_REASON_NO_TICKET = 102,
+  // The chip could not be read.
+  ETICKET_REASON_CHIP_UNREADABLE = 103,
+  // Already used to enter.
+  ETICKET_REASON_ALREADY_ADMITTED = 104,
+  // Still inside (re-entry needs an exit scan first).
+  ETICKET_REASON_STILL_INSIDE = 105,
+  // All entries of the ticket used.
+  ETICKET_REASON_ENTRIES_USED_UP = 106,
+  // A copy of a paper ticket already used.
+  ETICKET_REASON_PAPER_ALREADY_USED = 107,
+  // The revocation list is past its `next_update` (venue policy).
+  ETICKET_REASON_REVOCATION_LIST_STALE = 108,
+  // The key set is past its `next_update` (venue policy).
+  ETICKET_REASON_KEY_SET_STALE = 109,
+  // No revocation list young enough (or none yet).
+  ETICKET_REASON_REVOCATION_LIST_TOO_OLD = 110,
+  // The chip answered the challenge too slowly (possibly relayed).
+  ETICKET_REASON_ANSWER_TOO_SLOW = 111,
+  // The venue requires chip certificates and this chip has none valid.
+  ETICKET_REASON_CHIP_NOT_CERTIFIED = 112,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum eticket_reason eticket_reason;
+#else
+typedef uint16_t eticket_reason;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -255,6 +389,19 @@ typedef struct eticket_chip_info {
   uint8_t used;
   // Whether the chip was personalized with the center's grant keys.
   bool personalized;
+  // How many of `grant_keys` are set (0 to 4).
+  uint8_t grant_key_count;
+  // The ids of the grant keys the chip trusts (send them with an
+  // issuance or delivery request as `grant_keys`, so the center signs
+  // with one of them).
+  uint16_t grant_keys[4];
+  // The epoch of the chip's grant keys (UPDATE KEYS needs a higher one).
+  uint32_t key_epoch;
+  // Wrong PINs the card still allows before it blocks (0: blocked, or
+  // not personalized).
+  uint8_t pin_tries_left;
+  // Whether the chip holds the center's certificate of its key.
+  bool has_certificate;
 } eticket_chip_info;
 
 // What an accepted write or delete reports.
@@ -285,7 +432,9 @@ typedef struct eticket_outcome_info {
   uint8_t scan_id[16];
 } eticket_outcome_info;
 
-// How a venue admits. Start from `eticket_venue_settings_default`.
+// How a venue admits. Start from `eticket_venue_settings_default`: a
+// zeroed struct refuses every chip (no time to answer) and every ticket
+// (no list is young enough).
 typedef struct eticket_venue_settings {
   // An `eticket_passback` value.
   uint32_t policy;
@@ -297,6 +446,22 @@ typedef struct eticket_venue_settings {
   // Non-zero: specimen tickets are admitted (rehearsals). A byte rather
   // than a `bool` so that any bit pattern a caller leaves here is valid.
   uint8_t accept_specimen;
+  // An `eticket_stale_policy` value: what is refused while the revocation
+  // list or key set is past its `next_update`.
+  uint32_t stale_policy;
+  // Oldest revocation list, in seconds since the center signed it, that
+  // the venue admits with (default a day); with an older one, or the
+  // empty list, every ticket is refused (reason 110) until a fresh list
+  // is accepted. `UINT64_MAX` switches the bound off.
+  uint64_t max_list_age_seconds;
+  // Longest a chip may take to answer the gate's challenge, in
+  // milliseconds (default 1000); a slower answer is refused as possibly
+  // relayed (reason 111).
+  uint64_t max_answer_ms;
+  // Non-zero: admit only chips holding the center's certificate of their
+  // key (written at personalization); others are refused (reason 112).
+  // Default 0.
+  uint8_t require_certificate;
 } eticket_venue_settings;
 
 #ifdef __cplusplus
@@ -741,30 +906,68 @@ void eticket_test_card_free(struct eticket_test_card *card);
 
 // Have the assignor's chip sign a request to transfer the ticket in `slot`
 // to the chip `(to_chip_id, to_chip_id_len)` (16 bytes), stamped
-// `requested_at` (Unix seconds). The signed request (at most 192 bytes) is
-// verified with the chip's key, then written to `buf`; send it to the center.
+// `requested_at` (Unix seconds), with the holder's consent: the PIN
+// `(pin, pin_len)` (4 to 12 bytes) the holder typed is presented first. The
+// signed request (at most 192 bytes) is verified with the chip's key, then
+// written to `buf`; send it to the center. The chip's counter moves on.
+//
+// `ETICKET_RESULT_WRONG_PIN` for a wrong PIN (see
+// `eticket_chip_pin_tries_left`), `ETICKET_RESULT_PIN_BLOCKED` once the card
+// has blocked.
 //
 // # Safety
 //
-// `chip` is a live handle used by no other thread; `to_chip_id` readable
-// for its length; `buf` has `buf_len` writable bytes (or is NULL with 0);
-// `out_len` writable.
+// `chip` is a live handle used by no other thread; `to_chip_id` and `pin`
+// readable for their lengths; `buf` has `buf_len` writable bytes (or is
+// NULL with 0); `out_len` writable.
 eticket_result eticket_chip_sign_transfer(struct eticket_chip *chip,
                                           uint8_t slot,
                                           const uint8_t *to_chip_id,
                                           size_t to_chip_id_len,
                                           uint64_t requested_at,
+                                          const uint8_t *pin,
+                                          size_t pin_len,
                                           uint8_t *buf,
                                           size_t buf_len,
                                           size_t *out_len);
+
+// Have the assignor's chip sign the cancellation of its pending transfer
+// `(transfer_id, transfer_id_len)` (the id the center gave, UTF-8) of the
+// ticket in `slot`, stamped `requested_at`, with the holder's PIN as for
+// `eticket_chip_sign_transfer`. The signed cancellation (at most 192 bytes)
+// goes to `buf`; send it to the center during the cooling-off period.
+//
+// # Safety
+//
+// As for `eticket_chip_sign_transfer`.
+eticket_result eticket_chip_sign_cancel(struct eticket_chip *chip,
+                                        uint8_t slot,
+                                        const uint8_t *transfer_id,
+                                        size_t transfer_id_len,
+                                        uint64_t requested_at,
+                                        const uint8_t *pin,
+                                        size_t pin_len,
+                                        uint8_t *buf,
+                                        size_t buf_len,
+                                        size_t *out_len);
+
+// How many wrong PINs the card still allows before it blocks (0: blocked),
+// written to `tries_left`.
+//
+// # Safety
+//
+// `chip` is a live handle used by no other thread; `tries_left` writable.
+eticket_result eticket_chip_pin_tries_left(struct eticket_chip *chip, uint8_t *tries_left);
 
 // Apply one grant the center sent back, after checking it on this side
 // too: verified with a grant key of `keys` at `now`, not expired, naming
 // this chip and its current counter. With a payload `(payload,
 // payload_len)` it must be a write grant for that payload; with NULL and 0
 // a delete grant. `ETICKET_RESULT_GRANT_MISMATCH` when it names another
-// chip, counter or operation (nothing is sent to the chip then). `out` may
-// be NULL.
+// chip, counter or operation (a write grant given as a delete, or the
+// reverse), `ETICKET_RESULT_GRANT_PAYLOAD_MISMATCH` when a write grant is
+// for other payload bytes (nothing is sent to the chip then). `out` may be
+// NULL.
 //
 // For a transfer: apply the assignee's write grant with the new ticket,
 // then the assignor's delete grant; the old generation is revoked by the
@@ -784,7 +987,9 @@ eticket_result eticket_chip_apply_grant(struct eticket_chip *chip,
                                         struct eticket_mutation *out);
 
 // The default settings (single entry, two minutes of clock skew, no
-// specimens) into `*out`.
+// specimens, transferred tickets refused while the trust material is
+// stale, revocation lists at most a day old, chip answers within a second)
+// into `*out`.
 //
 // # Safety
 //
@@ -844,6 +1049,22 @@ eticket_result eticket_venue_accept_revocation_delta(struct eticket_venue *venue
                                                      uint64_t now,
                                                      uint64_t *out_version);
 
+// Take a signed root rollover: verified with the root the venue trusts
+// now, it makes the new root the one key sets must be signed with (the
+// old root is trusted no more), and is kept in the entry log so a restart
+// keeps the new root. The new root's key id goes to `*out_root_key_id`
+// (may be NULL).
+//
+// # Safety
+//
+// `venue` is a live handle used by no other thread during the call;
+// `(data, len)` readable; `out_root_key_id` NULL or writable.
+eticket_result eticket_venue_accept_root_rollover(struct eticket_venue *venue,
+                                                  const uint8_t *data,
+                                                  size_t len,
+                                                  uint64_t now,
+                                                  uint16_t *out_root_key_id);
+
 // Open gate `gate_id` of the venue as device `device_name` (logged with
 // every scan), with its own connection to the entry log.
 //
@@ -870,6 +1091,11 @@ const char *eticket_version(void);
 // The version as one number: `major * 10000 + minor * 100 + patch`;
 // compare with `ETICKET_VERSION_NUMBER` from the header.
 uint32_t eticket_version_number(void);
+
+// Which library verifies signatures in this build, as a static
+// NUL-terminated string: `"ring"` (the default, about 5x faster) or
+// `"p256"` (a build with `--no-default-features`, pure Rust). Never freed.
+const char *eticket_signature_backend(void);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -37,6 +37,15 @@ pub enum Principal {
     Terminal(u32),
     /// A gate of one event: reads key sets and revocation lists only.
     Gate(EventId),
+    /// One venue unit of an event, with its own credential and signing key:
+    /// reads key sets and revocation lists like a gate, and uploads its
+    /// entry log, signed with its key.
+    Unit {
+        /// The event.
+        event: EventId,
+        /// The unit's id at the center.
+        unit: u32,
+    },
 }
 
 impl Principal {
@@ -48,6 +57,7 @@ impl Principal {
             Principal::Distributor(d) => format!("distributor:{}", d.0),
             Principal::Terminal(id) => format!("terminal:{id}"),
             Principal::Gate(e) => format!("gate:{}", e.0),
+            Principal::Unit { event, unit } => format!("unit:{}:{unit}", event.0),
         }
     }
 }

@@ -5,9 +5,18 @@ use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
 use crate::center::{Center, Principal};
-use crate::store::Value;
+use crate::store::{Store, Value};
 use crate::{Error, Result};
 use eticket_core::ids::{DistributorId, EventId};
+
+/// A venue unit's credential.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnitCredential {
+    /// The unit's id at the center.
+    pub unit: u32,
+    /// The bearer token, shown once.
+    pub token: String,
+}
 
 fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
@@ -41,6 +50,12 @@ impl Center {
             }
             Principal::Terminal(id) => ("terminal", id.into()),
             Principal::Gate(e) => ("gate", e.0.into()),
+            Principal::Unit { .. } => {
+                return Err(Error::invalid(
+                    "role",
+                    "a venue unit's credential is made with its public key (issue_unit_credential)",
+                ));
+            }
         };
         let mut raw = [0u8; 32];
         OsRng.fill_bytes(&mut raw);
@@ -68,7 +83,7 @@ impl Center {
         let row = self
             .read(|tx| {
                 tx.query_opt(
-                    "SELECT role, subject FROM credentials WHERE token_hash = $1",
+                    "SELECT role, subject, unit FROM credentials WHERE token_hash = $1",
                     &[Value::Blob(hash.clone())],
                 )
             })?
@@ -81,9 +96,84 @@ impl Center {
                 Principal::Distributor(DistributorId(u16::try_from(subject).map_err(|_| bad())?))
             }
             "terminal" => Principal::Terminal(u32::try_from(subject).map_err(|_| bad())?),
-            "gate" => Principal::Gate(EventId(u32::try_from(subject).map_err(|_| bad())?)),
+            "gate" => {
+                let event = EventId(u32::try_from(subject).map_err(|_| bad())?);
+                match row.opt_num::<u32>(2)? {
+                    Some(unit) => Principal::Unit { event, unit },
+                    None => Principal::Gate(event),
+                }
+            }
             other => return Err(Error::corrupt(format!("credential role {other:?}"))),
         })
+    }
+
+    /// Register a venue unit of `event` by name with its public key (the
+    /// unit's [`signing_key`](eticket_gate::VenueUnit::signing_key)) and
+    /// return its credential's token, shown once. The unit then uploads its
+    /// entry log signed with that key; no other credential can upload as it.
+    /// Operator only; a unit name is registered once per event.
+    pub fn issue_unit_credential(
+        &self,
+        who: &Principal,
+        event: EventId,
+        name: &str,
+        public_key: &[u8],
+    ) -> Result<UnitCredential> {
+        if *who != Principal::Operator {
+            return Err(Error::Forbidden(
+                "only the operator creates credentials".into(),
+            ));
+        }
+        if name.is_empty() || name.len() > 64 {
+            return Err(Error::invalid("unit", "a unit name is 1 to 64 bytes"));
+        }
+        let key = eticket_core::crypto::PublicKey::from_sec1(public_key)
+            .map_err(|_| Error::invalid("unit_key", "not a P-256 public key"))?;
+        let mut raw = [0u8; 32];
+        OsRng.fill_bytes(&mut raw);
+        let token = format!("unit_{}", hex::encode(raw));
+        let now = self.now();
+        let unit = self.ledger.transaction(&mut |tx| {
+            crate::records::load_event(tx, event)?;
+            if tx
+                .query_opt(
+                    "SELECT id FROM gate_units WHERE event = $1 AND name = $2",
+                    &[Value::int(event.0), Value::text(name)],
+                )?
+                .is_some()
+            {
+                return Err(Error::invalid(
+                    "unit",
+                    format!("event {event} has a unit named {name:?} already"),
+                ));
+            }
+            let unit: u32 = tx
+                .query_opt("SELECT COALESCE(MAX(id), 0) + 1 FROM gate_units", &[])?
+                .ok_or_else(|| Error::corrupt("no next unit id"))?
+                .num(0)?;
+            tx.execute(
+                "INSERT INTO gate_units (id, event, name, public_key, created_at) VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    Value::int(unit),
+                    Value::int(event.0),
+                    Value::text(name),
+                    Value::Blob(key.to_uncompressed().to_vec()),
+                    Value::u64(now.0)?,
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO credentials (token_hash, role, subject, label, created_at, unit) VALUES ($1, 'gate', $2, $3, $4, $5)",
+                &[
+                    Value::Blob(token_hash(&token)),
+                    Value::int(event.0),
+                    Value::text(name),
+                    Value::u64(now.0)?,
+                    Value::int(unit),
+                ],
+            )?;
+            Ok(unit)
+        })?;
+        Ok(UnitCredential { unit, token })
     }
 
     fn ledger_execute(&self, sql: &str, params: Vec<Value>) -> Result<u64> {

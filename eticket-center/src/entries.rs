@@ -6,10 +6,11 @@
 //! The batch format and the statistics are eticket-gate's
 //! ([`UploadBatch`], [`Statistics`]); this module is the center's side.
 
+use eticket_core::crypto::PublicKey;
 use eticket_core::ids::{DistributorId, EventId, Generation, SeatType, TicketSerial};
 use eticket_gate::Statistics;
 use eticket_gate::record::{EntryRecord, TicketFacts};
-use eticket_gate::upload::UploadBatch;
+use eticket_gate::signed_batch::{open_signed_batch, peek_signed_batch};
 use serde::{Deserialize, Serialize};
 
 use sha2::{Digest, Sha256};
@@ -32,12 +33,43 @@ pub struct EntryImport {
 
 fn may_upload(who: &Principal, event: EventId) -> Result<()> {
     match who {
-        Principal::Gate(e) if *e == event => Ok(()),
+        Principal::Unit { event: e, .. } if *e == event => Ok(()),
         Principal::Operator => Ok(()),
+        Principal::Gate(e) if *e == event => Err(Error::Forbidden(
+            "an event's shared gate token cannot upload entry logs: each venue unit uploads \
+             with its own credential (eticket credential --role unit)"
+                .into(),
+        )),
         _ => Err(Error::Forbidden(
             "only the event's venue unit uploads entry logs".into(),
         )),
     }
+}
+
+/// The registered unit a signed batch names, with its key; a unit
+/// credential must be that unit's.
+fn signing_unit(tx: &mut dyn Tx, who: &Principal, event: EventId, name: &str) -> Result<PublicKey> {
+    let row = tx
+        .query_opt(
+            "SELECT id, public_key FROM gate_units WHERE event = $1 AND name = $2",
+            &[Value::int(event.0), Value::text(name)],
+        )?
+        .ok_or_else(|| {
+            Error::invalid(
+                "entries",
+                format!("no venue unit named {name:?} is registered for event {event}"),
+            )
+        })?;
+    let id: u32 = row.num(0)?;
+    if let Principal::Unit { unit, .. } = who {
+        if *unit != id {
+            return Err(Error::Forbidden(format!(
+                "this credential is not unit {name:?}'s: a unit uploads only its own entry log"
+            )));
+        }
+    }
+    PublicKey::from_sec1(row.blob(1)?)
+        .map_err(|_| Error::corrupt("a unit's public key is not a P-256 key"))
 }
 
 /// Entry logs and statistics are the event organizer's (and the operator's).
@@ -51,15 +83,17 @@ fn may_read(tx: &mut dyn Tx, who: &Principal, event: EventId) -> Result<()> {
 }
 
 impl Center {
-    /// Store a venue unit's upload batch (the bytes of
-    /// [`UploadBatch::encode`]) in one transaction: every scan once. A scan id
+    /// Store a venue unit's signed upload batch (the bytes of
+    /// [`VenueUnit::signed_upload`](eticket_gate::VenueUnit::signed_upload):
+    /// the encoded batch signed with the unit's key) in one transaction:
+    /// every scan once. The batch must name a unit registered for the event
+    /// ([`Center::issue_unit_credential`]), be signed with that unit's key,
+    /// and come with that unit's credential (or the operator's). A scan id
     /// that arrives again with different content is refused, and nothing of
     /// the batch is stored.
     ///
     /// The answer is also stored under the caller's idempotency `key`; a retry
-    /// with it returns the first answer. Every unit of an event uploads as the
-    /// same gate principal, so a unit's keys should name the unit (e.g. the
-    /// unit and the batch's cursor range).
+    /// with it returns the first answer.
     pub fn import_entries(
         &self,
         who: &Principal,
@@ -69,8 +103,11 @@ impl Center {
     ) -> Result<EntryImport> {
         may_upload(who, event)?;
         let digest = hex::encode(Sha256::digest(batch));
-        let batch =
-            UploadBatch::decode(batch).map_err(|e| Error::invalid("entries", e.to_string()))?;
+        let claimed =
+            peek_signed_batch(batch).map_err(|e| Error::invalid("entries", e.to_string()))?;
+        let unit_key = self.read(|tx| signing_unit(tx, who, event, &claimed.unit))?;
+        let batch = open_signed_batch(batch, &unit_key)
+            .map_err(|e| Error::invalid("entries", e.to_string()))?;
         if batch.event != event {
             return Err(Error::invalid(
                 "entries",
@@ -79,8 +116,9 @@ impl Center {
         }
         let mut encoded = Vec::with_capacity(batch.records.len());
         for r in &batch.records {
-            let bytes =
-                postcard::to_allocvec(r).map_err(|e| Error::invalid("entries", e.to_string()))?;
+            let bytes = r
+                .to_stored_bytes()
+                .map_err(|e| Error::invalid("entries", e.to_string()))?;
             encoded.push((r, bytes));
         }
         self.mutate(who, key, "import_entries", &(event, &digest), |tx, _| {
@@ -106,8 +144,19 @@ impl Center {
                     "SELECT record FROM gate_scans WHERE scan_id = $1",
                     &[Value::Blob(r.scan_id.0.to_vec())],
                 )?;
+                // Compared as records: a scan stored from a version 1 batch
+                // (before records carried the chip's proof) and sent again
+                // in version 2 is the same scan.
+                let same = match &stored {
+                    Some(row) => {
+                        let b = row.blob(0)?;
+                        b == bytes.as_slice()
+                            || EntryRecord::from_stored_bytes(b).is_ok_and(|old| &old == *r)
+                    }
+                    None => false,
+                };
                 match stored {
-                    Some(row) if row.blob(0)? == bytes.as_slice() => report.already_present += 1,
+                    Some(_) if same => report.already_present += 1,
                     _ => {
                         return Err(Error::invalid(
                             "entries",
@@ -147,7 +196,7 @@ fn load_records(tx: &mut dyn Tx, event: EventId) -> Result<Vec<EntryRecord>> {
     )?;
     rows.iter()
         .map(|row| {
-            postcard::from_bytes(row.blob(0)?)
+            EntryRecord::from_stored_bytes(row.blob(0)?)
                 .map_err(|e| Error::corrupt(format!("stored gate scan: {e}")))
         })
         .collect()

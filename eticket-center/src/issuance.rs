@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::center::{Center, Principal};
 use crate::keys::CenterKeys;
 use crate::records::{self, RecordView};
+use crate::reissue::Reason;
 use crate::store::{Row, Tx, Value};
 use crate::wire;
 use crate::{Error, Result};
@@ -318,10 +319,12 @@ impl Center {
     /// Print a paper ticket (c20): its signed bytes, and which copy this is.
     /// Every print is recorded. A paper ticket is a bearer ticket, so a store
     /// terminal prints only the first copy; a reprint (a lost ticket) comes
-    /// from the distributor that sold it or the operator, and the gates'
-    /// single entry still admits only one of the copies. The answer is stored
-    /// under the idempotency `key`, so a terminal whose answer was lost gets
-    /// the same copy again instead of a refusal.
+    /// from the distributor that sold it or the operator, and is a new
+    /// generation: the lost copy's generation is revoked, so it no longer
+    /// enters once the gates have the list. The answer is stored under the
+    /// idempotency `key`, so a terminal whose answer was lost gets the same
+    /// copy again instead of a refusal (and a retried reprint does not
+    /// revoke the reprint).
     pub fn print_paper_ticket(
         &self,
         who: &Principal,
@@ -363,6 +366,13 @@ impl Center {
                 )));
             }
             let copy = last.map_or(1, |(c, _)| c.saturating_add(1));
+            let ticket = match last {
+                None => ticket,
+                Some(_) => {
+                    self.reissue_in(tx, (event, serial, ticket.generation), Holder::Paper, Reason::Reprint, who, now)?
+                        .ticket
+                }
+            };
             tx.execute(
                 "INSERT INTO paper_prints (event, serial, copy, principal, printed_at) VALUES ($1, $2, $3, $4, $5)",
                 &[

@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 pub mod center;
+mod chips;
 pub mod cli;
 pub mod clock;
 mod credentials;
@@ -38,9 +39,11 @@ pub mod organizer;
 pub mod policy;
 pub mod publish;
 pub mod records;
+pub mod reissue;
 pub mod store;
 pub mod transfer;
 pub mod wire;
 
 pub use center::{Center, Config, Principal};
+pub use credentials::UnitCredential;
 pub use error::{Error, Result};

@@ -78,8 +78,8 @@ pub(crate) fn revoke_in(
 
 fn check_reader(tx: &mut dyn Tx, who: &Principal, event: EventId) -> Result<()> {
     match who {
-        Principal::Gate(e) if *e == event => Ok(()),
-        Principal::Gate(_) => Err(Error::Forbidden(format!(
+        Principal::Gate(e) | Principal::Unit { event: e, .. } if *e == event => Ok(()),
+        Principal::Gate(_) | Principal::Unit { .. } => Err(Error::Forbidden(format!(
             "this gate does not serve event {event}"
         ))),
         Principal::Operator | Principal::Distributor(_) | Principal::Terminal(_) => {

@@ -1,15 +1,19 @@
 //! Transfers (c36-44). The assignor's chip signs a request naming the ticket
 //! and the assignee's chip; the center checks it against the ledger and keeps
 //! it pending for the cooling-off period, during which the assignor can cancel
-//! (by answering the transfer's cancel challenge with its chip key). Then one
+//! (its chip signs a [`TransferCancel`] with the holder's PIN, under a domain
+//! of its own). The distributor that sold the ticket sees every pending
+//! transfer of its tickets ([`Center::pending_transfers`]), so a holder whose
+//! card was made to sign can be told in time. Requests and cancellations
+//! whose `requested_at` is not close to the center's clock are refused. Then one
 //! transaction re-issues the ticket to the assignee with the next generation,
 //! marks the old generation transferred and revokes it (the revocation list
 //! version grows). The ledger's unique index allows one valid generation per
 //! ticket, so a crash or a retry at any step leaves exactly one valid holder;
 //! the grants for both chips are produced on demand and can be fetched again.
 
-use eticket_core::chipauth::{self, CHALLENGE_LEN};
-use eticket_core::crypto::{PublicKey, SIGNATURE_LEN};
+use eticket_core::cancel::{TransferCancel, transfer_ref};
+use eticket_core::crypto::PublicKey;
 use eticket_core::ids::{ChipId, EventId, Generation, TicketSerial};
 use eticket_core::ticket::Holder;
 use eticket_core::time::Timestamp;
@@ -18,8 +22,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::center::{Center, Principal};
-use crate::issuance::{IssuedTicket, sign_ticket, sold_record, valid_issued};
-use crate::records;
+use crate::issuance::{IssuedTicket, sold_record, valid_issued};
+use crate::reissue::Reason;
+
 use crate::store::{Row, Store, Tx, Value};
 use crate::wire;
 use crate::{Error, Result};
@@ -85,19 +90,11 @@ pub struct TransferCancellation {
     #[serde(with = "wire::hex_bytes")]
     #[schemars(with = "wire::schema::HexBytes")]
     pub assignor_public_key: Vec<u8>,
-    /// The chip's answer to [`cancel_challenge`] (64-byte signature).
+    /// The cancellation the assignor's chip signed (SIGN CANCEL with the
+    /// holder's PIN; [`TransferCancel`]), naming this transfer.
     #[serde(with = "wire::hex_bytes")]
     #[schemars(with = "wire::schema::HexBytes")]
-    pub answer: Vec<u8>,
-}
-
-/// The challenge the assignor's chip answers to cancel a transfer.
-pub fn cancel_challenge(transfer_id: &str) -> [u8; CHALLENGE_LEN] {
-    Sha256::new()
-        .chain_update(b"eticket transfer cancel v1")
-        .chain_update(transfer_id.as_bytes())
-        .finalize()
-        .into()
+    pub cancel: Vec<u8>,
 }
 
 /// The id of a transfer request.
@@ -186,6 +183,26 @@ pub struct FailedTransfer {
     pub message: String,
 }
 
+/// Refuse a chip-signed request whose `requested_at` is further than
+/// `window` seconds from the center's clock: a request a skimmer collected
+/// earlier, or one stamped 1970, is not taken.
+fn check_fresh(
+    what: &'static str,
+    requested_at: Timestamp,
+    now: Timestamp,
+    window: u64,
+) -> Result<()> {
+    if requested_at.0.abs_diff(now.0) > window {
+        return Err(Error::invalid(
+            what,
+            format!(
+                "requested at {requested_at}, more than {window} s from the center's clock ({now}); sign it again"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn check_id(id: &str) -> Result<()> {
     if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(())
@@ -213,12 +230,14 @@ impl Center {
         let req = TransferRequest::verify(&sub.request, &public)?;
         let id = transfer_id(&sub.request);
         let cooling_off = self.config.cooling_off_secs;
+        let window = self.config.request_window_secs;
         self.mutate(who, key, "request_transfer", sub, |tx, now| {
             check_relay_for(tx, who, req.event, req.serial)?;
             let effective = now.plus(cooling_off);
             if let Some(row) = tx.query_opt(&format!("SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = $1"), &[Value::text(id.clone())])? {
                 return transfer_from_row(&row);
             }
+            check_fresh("transfer request requested_at", req.requested_at, now, window)?;
             let (event, serial) = (req.event, req.serial);
             let current = valid_issued(tx, event, serial)?.ok_or(Error::NotIssued { event, serial, what: "issued" })?;
             if current.generation != req.generation {
@@ -273,7 +292,7 @@ impl Center {
     }
 
     /// Cancel a pending transfer during its cooling-off period: the assignor's
-    /// chip proves itself by answering [`cancel_challenge`].
+    /// chip signed a [`TransferCancel`] for it (with the holder's PIN).
     pub fn cancel_transfer(
         &self,
         who: &Principal,
@@ -283,15 +302,24 @@ impl Center {
     ) -> Result<TransferView> {
         check_relay(who)?;
         check_id(id)?;
-        let answer: [u8; SIGNATURE_LEN] = cancel
-            .answer
-            .as_slice()
-            .try_into()
-            .map_err(|_| Error::invalid("answer", "expected a 64-byte signature"))?;
+        let public = PublicKey::from_sec1(&cancel.assignor_public_key)?;
+        let signed = TransferCancel::verify(&cancel.cancel, &public)?;
+        let window = self.config.request_window_secs;
         self.mutate(who, key, "cancel_transfer", &(id, cancel), |tx, now| {
             let t = load_transfer(tx, id)?;
             check_relay_for(tx, who, t.event, t.serial)?;
-            chipauth::verify_answer(t.from, &cancel.assignor_public_key, &cancel_challenge(id), &answer)?;
+            if signed.from != t.from
+                || signed.transfer != transfer_ref(id)
+                || (signed.event, signed.serial, signed.generation) != (t.event, t.serial, t.generation)
+            {
+                return Err(Error::invalid(
+                    "cancel",
+                    "the signed cancellation is not for this transfer by its assignor chip",
+                ));
+            }
+            if t.state == "pending" {
+                check_fresh("cancellation requested_at", signed.requested_at, now, window)?;
+            }
             match t.state.as_str() {
                 "cancelled" => return Ok(t),
                 "pending" => {}
@@ -305,6 +333,43 @@ impl Center {
                 &[Value::u64(now.0)?, Value::text(id)],
             )?;
             load_transfer(tx, id)
+        })
+    }
+
+    /// Pending transfers of tickets the caller sold (a distributor), or of
+    /// every ticket (the operator), oldest first: the notice a distributor
+    /// shows its holders, so one whose card was made to sign can cancel
+    /// during the cooling-off period.
+    pub fn pending_transfers(&self, who: &Principal) -> Result<Vec<TransferView>> {
+        let distributor = match who {
+            Principal::Operator => None,
+            Principal::Distributor(d) => Some(*d),
+            _ => {
+                return Err(Error::Forbidden(
+                    "pending transfers are listed for distributors and the operator".into(),
+                ));
+            }
+        };
+        self.read(|tx| {
+            let cols = TRANSFER_COLUMNS
+                .split(", ")
+                .map(|c| format!("t.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let rows = match distributor {
+                None => tx.query(
+                    &format!("SELECT {cols} FROM transfers t WHERE t.state = 'pending' ORDER BY t.requested_at, t.id"),
+                    &[],
+                )?,
+                Some(d) => tx.query(
+                    &format!(
+                        "SELECT {cols} FROM transfers t JOIN issuing_records r ON r.event = t.event AND r.serial = t.serial
+                         WHERE t.state = 'pending' AND r.distributor = $1 ORDER BY t.requested_at, t.id"
+                    ),
+                    &[Value::int(d.0)],
+                )?,
+            };
+            rows.iter().map(transfer_from_row).collect()
         })
     }
 
@@ -362,44 +427,14 @@ impl Center {
                 until: t.effective_at,
             });
         }
-        let record = records::load_record(tx, event, serial)?.ok_or(Error::NotIssued {
-            event,
-            serial,
-            what: "sold",
-        })?;
-        let old = tx.execute(
-            "UPDATE issued SET status = 'transferred' WHERE event = $1 AND serial = $2 AND generation = $3 AND status = 'valid'",
-            &[Value::int(event.0), Value::int(serial.0), Value::int(t.generation.0)],
-        )?;
-        if old != 1 {
-            return Err(Error::TransferStale(format!(
-                "generation {} of ticket {serial} is no longer valid",
-                t.generation
-            )));
-        }
-        let keys = self.keys_in(tx)?;
-        let signed = sign_ticket(&keys, tx, &record, new_generation, Holder::Chip(t.to), now)?;
-        tx.execute(
-            "INSERT INTO issued (event, serial, generation, holder, ticket, issued_at, status) VALUES ($1, $2, $3, $4, $5, $6, 'valid')",
-            &[
-                Value::int(event.0),
-                Value::int(serial.0),
-                Value::int(new_generation.0),
-                Value::text(wire::holder_to_string(&Holder::Chip(t.to))),
-                Value::Blob(signed.as_bytes().to_vec()),
-                Value::u64(now.0)?,
-            ],
-        )?;
-        self.fail_at("transfer.after_reissue")?;
-        let version = crate::publish::revoke_in(tx, event, serial, t.generation)?;
-        self.fail_at("transfer.after_revoke")?;
-        tx.execute(
-            "UPDATE tickets SET generation = $1 WHERE event = $2 AND serial = $3",
-            &[
-                Value::int(new_generation.0),
-                Value::int(event.0),
-                Value::int(serial.0),
-            ],
+        let who = Principal::Operator;
+        let r = self.reissue_in(
+            tx,
+            (event, serial, t.generation),
+            Holder::Chip(t.to),
+            Reason::Transfer,
+            &who,
+            now,
         )?;
         tx.execute(
             "UPDATE transfers SET state = 'completed', finished_at = $1 WHERE id = $2 AND state = 'pending'",
@@ -407,15 +442,8 @@ impl Center {
         )?;
         Ok(TransferCompletion {
             transfer: load_transfer(tx, id)?,
-            ticket: IssuedTicket {
-                event,
-                serial,
-                generation: new_generation,
-                holder: Holder::Chip(t.to),
-                ticket: signed.into_bytes(),
-                issued_at: now,
-            },
-            revocation_version: version,
+            ticket: r.ticket,
+            revocation_version: r.revocation_version,
         })
     }
 

@@ -16,7 +16,7 @@ use eticket_center::store::Ledger;
 use eticket_center::transfer::TransferSubmission;
 use eticket_center::{Center, Config, Principal};
 use eticket_chip::host::{Chip, InProcessCard};
-use eticket_chip::protocol::Personalization;
+use eticket_chip::protocol::{Personalization, Pin};
 use eticket_core::allotment::{AllotmentRatios, RatioShare};
 use eticket_core::fixtures;
 use eticket_core::ids::{DistributorId, Generation};
@@ -62,10 +62,10 @@ fn issue_write_redeliver_and_transfer_between_chips() {
 
     // Two chips personalized with the center's grant key.
     let grant_key = &center.keys().grant;
-    let personalization = Personalization {
-        grant_keys: vec![(grant_key.id(), grant_key.public_key())],
-        member: None,
-    };
+    let personalization = Personalization::new(
+        vec![(grant_key.id(), grant_key.public_key())],
+        Pin::new(b"1234").unwrap(),
+    );
     let mut alice = Chip::connect(InProcessCard::from_seed(b"alice")).unwrap();
     let mut bob = Chip::connect(InProcessCard::from_seed(b"bob")).unwrap();
     alice.personalize(&personalization).unwrap();
@@ -140,7 +140,7 @@ fn issue_write_redeliver_and_transfer_between_chips() {
 
     // Transfer: Alice's chip signs, the center waits out cooling-off and re-issues to Bob.
     let request = alice
-        .sign_transfer(on_chip[0].slot, b.chip, clock.now())
+        .sign_transfer(on_chip[0].slot, b.chip, clock.now(), b"1234")
         .unwrap();
     let sub = TransferSubmission {
         request,

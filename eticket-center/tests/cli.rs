@@ -284,3 +284,27 @@ fn keys_at_rest_commands() {
         "{err}"
     );
 }
+
+/// `eticket keys | head -1`: the reader closes the pipe after the first
+/// line; the command ends quietly instead of panicking on the broken pipe.
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("center.sqlite");
+    ok(&db, &["init"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_eticket"))
+        .arg("--database")
+        .arg(&db)
+        .arg("keys")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before the command writes.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{:?} {stderr}", out.status);
+}

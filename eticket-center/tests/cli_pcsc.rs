@@ -30,6 +30,8 @@ fn eticket(db: &Path, reader: &str, args: &[&str]) -> (bool, String) {
         .arg("--database")
         .arg(db)
         .args(["--cooling-off-secs", "0"])
+        // The holder's PIN, as the card asks before it signs a transfer.
+        .env("ETICKET_PIN", "1234")
         .args(args)
         .args(if matches!(args[0], "chip" | "transfer") {
             vec!["--reader", reader]

@@ -1,7 +1,9 @@
 //! Entry logs reach the center (c58, c60): a real venue unit admits tickets the
 //! center issued, uploads its log, and the center stores each scan once — a
 //! retried upload adds nothing, a scan id reused with other content is refused
-//! whole — then computes the statistics. On SQLite and on PostgreSQL.
+//! whole — then computes the statistics. Each unit uploads with its own
+//! credential, its batches signed with its own key. On SQLite and on
+//! PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[macro_use]
@@ -10,8 +12,10 @@ mod common;
 use common::{Backend, ORG, SHOP, clock};
 use eticket_center::clock::Clock;
 use eticket_center::{Error, Principal};
+use eticket_core::crypto::SecretKey;
 use eticket_core::fixtures::{self, EVENT};
 use eticket_core::ids::GateId;
+use eticket_gate::signed_batch::sign_batch;
 use eticket_gate::upload::UploadBatch;
 
 fn entries_arrive_once(backend: Backend) {
@@ -33,10 +37,24 @@ fn entries_arrive_once(backend: Backend) {
             .is_admitted()
     );
 
-    let batch = unit.pending_upload("festhalle", 100).unwrap();
+    let cred = center
+        .issue_unit_credential(
+            &Principal::Operator,
+            EVENT,
+            "festhalle",
+            &unit.public_key().unwrap(),
+        )
+        .unwrap();
+    let gate_p = center.authenticate(&cred.token).unwrap();
+    assert_eq!(
+        gate_p,
+        Principal::Unit {
+            event: EVENT,
+            unit: cred.unit
+        }
+    );
+    let (batch, bytes) = unit.signed_upload("festhalle", 100).unwrap();
     assert_eq!(batch.records.len(), 4);
-    let bytes = batch.encode().unwrap();
-    let gate_p = Principal::Gate(EVENT);
     let first = center.import_entries(&gate_p, "u1", EVENT, &bytes).unwrap();
     assert_eq!((first.added, first.already_present), (4, 0));
     // The unit did not hear the answer and sends the same batch again: under
@@ -58,14 +76,15 @@ fn entries_arrive_once(backend: Backend) {
             .unwrap()
             .is_admitted()
     );
-    let next = unit.pending_upload("festhalle", 100).unwrap();
+    let (next, next_bytes) = unit.signed_upload("festhalle", 100).unwrap();
     assert_eq!(next.records.len(), 1);
     let mut forged = next.clone();
     let mut reused = batch.records[0].clone();
     reused.gate = GateId(1);
     forged.records.push(reused);
+    let forged_bytes = sign_batch(&forged, &unit.signing_key().unwrap()).unwrap();
     let err = center
-        .import_entries(&gate_p, "u2-forged", EVENT, &forged.encode().unwrap())
+        .import_entries(&gate_p, "u2-forged", EVENT, &forged_bytes)
         .unwrap_err();
     assert!(err.to_string().contains("other content"), "{err}");
     assert_eq!(
@@ -74,7 +93,7 @@ fn entries_arrive_once(backend: Backend) {
         "nothing of a refused batch is kept"
     );
     let ok = center
-        .import_entries(&gate_p, "u2", EVENT, &next.encode().unwrap())
+        .import_entries(&gate_p, "u2", EVENT, &next_bytes)
         .unwrap();
     assert_eq!(ok.added, 1);
 
@@ -97,41 +116,126 @@ fn only_the_right_roles(backend: Backend) {
     let center = backend.center(&clock);
     common::sell_paper(&center, 1);
     let empty = UploadBatch {
-        unit: "u".into(),
+        unit: "north".into(),
         event: EVENT,
         from_cursor: 0,
         to_cursor: 0,
         records: vec![],
     };
-    let bytes = empty.encode().unwrap();
+    let (north_key, south_key) = (
+        SecretKey::from_bytes(&[0x41; 32]).unwrap(),
+        SecretKey::from_bytes(&[0x42; 32]).unwrap(),
+    );
+    let op = Principal::Operator;
+    let north = center
+        .issue_unit_credential(
+            &op,
+            EVENT,
+            "north",
+            &north_key.public_key().to_uncompressed(),
+        )
+        .unwrap();
+    let south = center
+        .issue_unit_credential(
+            &op,
+            EVENT,
+            "south",
+            &south_key.public_key().to_uncompressed(),
+        )
+        .unwrap();
+    let as_north = center.authenticate(&north.token).unwrap();
+    let as_south = center.authenticate(&south.token).unwrap();
+    let signed = sign_batch(&empty, &north_key).unwrap();
+    // Only the operator registers units, once per name, with a real key.
+    assert!(matches!(
+        center.issue_unit_credential(
+            &Principal::Distributor(SHOP),
+            EVENT,
+            "x",
+            &north_key.public_key().to_uncompressed()
+        ),
+        Err(Error::Forbidden(_))
+    ));
+    assert!(
+        center
+            .issue_unit_credential(
+                &op,
+                EVENT,
+                "north",
+                &south_key.public_key().to_uncompressed()
+            )
+            .is_err()
+    );
+    assert!(
+        center
+            .issue_unit_credential(&op, EVENT, "bad", &[4; 65])
+            .is_err()
+    );
+
     let other_gate = Principal::Gate(eticket_core::ids::EventId(1));
     assert!(matches!(
-        center.import_entries(&other_gate, "k1", EVENT, &bytes),
+        center.import_entries(&other_gate, "k1", EVENT, &signed),
         Err(Error::Forbidden(_))
     ));
     assert!(matches!(
-        center.import_entries(&Principal::Distributor(SHOP), "k2", EVENT, &bytes),
+        center.import_entries(&Principal::Distributor(SHOP), "k2", EVENT, &signed),
         Err(Error::Forbidden(_))
     ));
-    let garbage = center.import_entries(&Principal::Gate(EVENT), "k3", EVENT, b"garbage");
+    // The attack as it was: the event's shared gate token uploads whatever
+    // scans it likes, in any unit's name. Now it uploads nothing.
+    assert!(matches!(
+        center.import_entries(&Principal::Gate(EVENT), "k-shared", EVENT, &signed),
+        Err(Error::Forbidden(_))
+    ));
+    // One unit's credential cannot upload another unit's batch ...
+    assert!(matches!(
+        center.import_entries(&as_south, "k-south", EVENT, &signed),
+        Err(Error::Forbidden(_))
+    ));
+    // ... nor a batch in its own name signed with another key, nor an
+    // unsigned one, nor one changed on the way.
+    let south_as_north = sign_batch(
+        &UploadBatch {
+            unit: "south".into(),
+            ..empty.clone()
+        },
+        &north_key,
+    )
+    .unwrap();
+    assert!(
+        center
+            .import_entries(&as_south, "k-wrong-key", EVENT, &south_as_north)
+            .is_err()
+    );
+    assert!(
+        center
+            .import_entries(&as_north, "k-unsigned", EVENT, &empty.encode().unwrap())
+            .is_err()
+    );
+    let mut changed = signed.clone();
+    changed[3] ^= 1;
+    assert!(
+        center
+            .import_entries(&as_north, "k-changed", EVENT, &changed)
+            .is_err()
+    );
+    let garbage = center.import_entries(&as_north, "k3", EVENT, b"garbage");
     assert!(
         matches!(&garbage, Err(e) if e.code() == "invalid_request"),
         "{garbage:?}"
     );
-    assert!(
-        center
-            .entry_statistics(&Principal::Gate(EVENT), EVENT)
-            .is_err()
-    );
+    assert!(center.entry_statistics(&as_north, EVENT).is_err());
     assert!(
         center
             .entry_records(&Principal::Distributor(SHOP), EVENT)
             .is_err()
     );
     let r = center
-        .import_entries(&Principal::Gate(EVENT), "k4", EVENT, &bytes)
+        .import_entries(&as_north, "k4", EVENT, &signed)
         .unwrap();
     assert_eq!(r.added, 0);
+    // A unit credential reads the event's trust material like a gate.
+    assert!(center.revocation_list(&as_north, EVENT).is_ok());
 }
 
 suite!(entries_arrive_once, only_the_right_roles);

@@ -14,7 +14,7 @@ use eticket_center::distributor::{SaleRequest, SeatChoice};
 use eticket_center::issuance::{ChipTarget, Delivery};
 use eticket_center::{Center, Error, Principal};
 use eticket_chip::host::{Chip, InProcessCard};
-use eticket_chip::protocol::Personalization;
+use eticket_chip::protocol::{Personalization, Pin};
 use eticket_core::admission::Reason;
 use eticket_core::fixtures::{self, EVENT};
 use eticket_core::grant::{Grant, GrantOp};
@@ -84,6 +84,11 @@ fn rotation(backend: Backend) {
         let root = eticket_core::crypto::PublicKey::from_sec1(&v1.root_public_key).unwrap();
         let mut trust = eticket_gate::TrustStore::new(v1.root_key_id, root, EVENT);
         trust.accept_key_set(&v1.key_set, now).unwrap();
+        // And a revocation list signed now: a unit admits nothing without.
+        let list = center
+            .revocation_list(&Principal::Gate(EVENT), EVENT)
+            .unwrap();
+        trust.accept_revocation_list(&list.signed, now).unwrap();
         eticket_gate::VenueUnit::open(
             dir.path().join("entries.db"),
             fixtures::small_event(),
@@ -307,10 +312,10 @@ fn card(
     grant_keys: Vec<(KeyId, eticket_core::crypto::PublicKey)>,
 ) -> Chip<InProcessCard> {
     let mut chip = Chip::connect(InProcessCard::from_seed(seed)).unwrap();
-    chip.personalize(&Personalization {
+    chip.personalize(&Personalization::new(
         grant_keys,
-        member: None,
-    })
+        Pin::new(b"1234").unwrap(),
+    ))
     .unwrap();
     chip
 }

@@ -196,6 +196,11 @@ fn downgrade_to_plaintext(center: &Center, storage: &KeyStorage) {
             tx.execute("DROP TABLE center_roots", &[])?;
             tx.execute("DROP TABLE signed_key_sets", &[])?;
             tx.execute("ALTER TABLE center_keys DROP COLUMN sealed", &[])?;
+            // The rest of schema version 4, so the ledger is a version 3 one.
+            tx.execute("DROP TABLE reissues", &[])?;
+            tx.execute("DROP TABLE gate_units", &[])?;
+            tx.execute("DROP TABLE card_replacements", &[])?;
+            tx.execute("ALTER TABLE credentials DROP COLUMN unit", &[])?;
             tx.execute(
                 "UPDATE meta SET value = '3' WHERE name = 'schema_version'",
                 &[],

@@ -14,15 +14,17 @@ use eticket_center::lottery::{self, LotteryApplication, LotterySetup};
 use eticket_center::organizer::{EventRegistration, SeatSelection, SeatSelector};
 use eticket_center::policy::{DistributionPolicy, PolicyKind};
 use eticket_center::store::Store;
-use eticket_center::transfer::{TransferCancellation, TransferSubmission, cancel_challenge};
+use eticket_center::transfer::{TransferCancellation, TransferSubmission};
 use eticket_center::{Center, Error, Principal};
 use eticket_core::allotment::{AllotmentRatios, RatioShare};
+use eticket_core::cancel::TransferCancel;
 use eticket_core::fixtures;
 use eticket_core::grant::{Grant, GrantOp};
 use eticket_core::ids::*;
 use eticket_core::keys::KeySet;
 use eticket_core::revocation::{RevocationDelta, RevocationList};
 use eticket_core::ticket::Holder;
+use eticket_core::time::Timestamp;
 use eticket_core::transfer::TransferRequest;
 
 const ORG: Principal = Principal::Organizer(1);
@@ -284,7 +286,36 @@ fn sale_issue_deliver(b: Backend) {
     let reprint = center
         .print_paper_ticket(&dist(D1), "reprint", EVENT, paper)
         .unwrap();
-    assert_eq!((reprint.copy, &reprint.ticket), (2, &p.ticket));
+    // The attack as it was: the reprint was byte-identical to the lost copy,
+    // so the lost copy still entered. Now the reprint is the next
+    // generation and the lost copy's generation is revoked.
+    assert_eq!(reprint.copy, 2);
+    assert_ne!(reprint.ticket.ticket, p.ticket.ticket);
+    assert_eq!(
+        reprint.ticket.generation,
+        Generation(p.ticket.generation.0 + 1)
+    );
+    let keys = center.current_keys().unwrap().key_set().unwrap();
+    let full = center
+        .revocation_list(&Principal::Gate(EVENT), EVENT)
+        .unwrap();
+    let list = RevocationList::from_signed_bytes(&full.signed, &keys, center.now()).unwrap();
+    assert!(
+        list.is_revoked(paper, p.ticket.generation),
+        "the lost copy is revoked"
+    );
+    assert!(!list.is_revoked(paper, reprint.ticket.generation));
+    // A retried reprint answers the same reprint, it does not revoke it.
+    assert_eq!(
+        center
+            .print_paper_ticket(&dist(D1), "reprint", EVENT, paper)
+            .unwrap(),
+        reprint
+    );
+    assert_eq!(
+        center.issued_ticket(EVENT, paper).unwrap().unwrap(),
+        reprint.ticket
+    );
     assert!(matches!(
         center.deliver(&Principal::Terminal(1), EVENT, paper, &target),
         Err(Error::PaperTicket { .. })
@@ -953,6 +984,30 @@ fn transfer_flow(backend: Backend) {
         ),
         "{refused:?}"
     );
+    // Requests stamped far from the center's clock (a skimmer's stockpile,
+    // or 1970) are refused.
+    for at in [
+        Timestamp(0),
+        w.clock.now_ts().minus(3600),
+        w.clock.now_ts().plus(3600),
+    ] {
+        let stale = TransferSubmission {
+            request: TransferRequest {
+                requested_at: at,
+                ..TransferRequest::peek(&w.request).unwrap()
+            }
+            .sign(&w.a.secret)
+            .unwrap(),
+            assignor_public_key: w.a.public(),
+        };
+        let refused = w
+            .center
+            .request_transfer(&relay, &format!("stale-{}", at.0), &stale);
+        assert!(
+            matches!(&refused, Err(Error::Invalid { .. })),
+            "{refused:?}"
+        );
+    }
     let t = w.center.request_transfer(&relay, "t1", &sub).unwrap();
     assert_eq!(t.state, "pending");
     // A retry under the same key, and a replay under another key or by the
@@ -988,25 +1043,45 @@ fn transfer_flow(backend: Backend) {
         w.center.complete_transfer(&relay, "c0", &t.id),
         Err(Error::CoolingOff { .. })
     ));
+    // The seller sees the pending transfer (the notice it gives its holder);
+    // another distributor does not.
+    let pending = w.center.pending_transfers(&dist(D1)).unwrap();
+    assert_eq!(pending.iter().map(|p| &p.id).collect::<Vec<_>>(), [&t.id]);
+    assert!(w.center.pending_transfers(&dist(D2)).unwrap().is_empty());
+    assert_eq!(
+        w.center
+            .pending_transfers(&Principal::Operator)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(w.center.pending_transfers(&relay).is_err());
     // The assignor cancels during cooling-off; a wrong chip cannot.
+    let signed_cancel = |chip: &TestChip, id: &str| {
+        let req = TransferRequest::peek(&w.request).unwrap();
+        TransferCancel {
+            event: req.event,
+            serial: req.serial,
+            generation: req.generation,
+            ticket_hash: req.ticket_hash,
+            from: chip.id,
+            transfer: eticket_core::cancel::transfer_ref(id),
+            nonce: 9,
+            requested_at: w.clock.now_ts(),
+        }
+        .sign(&chip.secret)
+        .unwrap()
+    };
     let bad = TransferCancellation {
         assignor_public_key: w.b.public(),
-        answer: eticket_core::chipauth::answer_challenge(&w.b.secret, &cancel_challenge(&t.id))
-            .unwrap()
-            .to_vec(),
+        cancel: signed_cancel(&w.b, &t.id),
     };
     let refused = w.center.cancel_transfer(&relay, "x-bad", &t.id, &bad);
     assert!(
-        matches!(
-            &refused,
-            Err(Error::Core(eticket_core::Error::Invalid {
-                field: "chip public key",
-                ..
-            }))
-        ),
+        matches!(&refused, Err(Error::Invalid { .. })),
         "{refused:?}"
     );
-    // The assignor's key with another chip's answer.
+    // The assignor's key with another chip's cancellation.
     let forged_answer = TransferCancellation {
         assignor_public_key: w.a.public(),
         ..bad
@@ -1018,11 +1093,33 @@ fn transfer_flow(backend: Backend) {
         matches!(&refused, Err(e) if e.code() == "bad_signature"),
         "{refused:?}"
     );
-    let cancel = TransferCancellation {
+    // The attack as it was: any reader gets the chip to answer a challenge
+    // (INTERNAL AUTHENTICATE, no PIN) and presents the answer as a
+    // cancellation. The answer is no cancellation any more.
+    let old_style = TransferCancellation {
         assignor_public_key: w.a.public(),
-        answer: eticket_core::chipauth::answer_challenge(&w.a.secret, &cancel_challenge(&t.id))
+        cancel: eticket_core::chipauth::answer_challenge(&w.a.secret, &[7; 32])
             .unwrap()
             .to_vec(),
+    };
+    assert!(
+        w.center
+            .cancel_transfer(&relay, "x-old", &t.id, &old_style)
+            .is_err()
+    );
+    // A cancellation signed for another transfer does not cancel this one.
+    let elsewhere = TransferCancellation {
+        assignor_public_key: w.a.public(),
+        cancel: signed_cancel(&w.a, "0123456789abcdef0123456789abcdef"),
+    };
+    assert!(matches!(
+        w.center
+            .cancel_transfer(&relay, "x-else", &t.id, &elsewhere),
+        Err(Error::Invalid { .. })
+    ));
+    let cancel = TransferCancellation {
+        assignor_public_key: w.a.public(),
+        cancel: signed_cancel(&w.a, &t.id),
     };
     assert_eq!(
         w.center
@@ -1115,7 +1212,11 @@ fn transfer_flow(backend: Backend) {
         Err(Error::HolderMismatch { .. })
     ));
     // The old generation's request is stale now.
-    let req3 = TransferRequest { nonce: 3, ..req2 };
+    let req3 = TransferRequest {
+        nonce: 3,
+        requested_at: w.clock.now_ts(),
+        ..req2
+    };
     let sub3 = TransferSubmission {
         request: req3.sign(&w.a.secret).unwrap(),
         assignor_public_key: w.a.public(),
@@ -1135,13 +1236,14 @@ fn transfer_flow(backend: Backend) {
     let mut empty = RevocationList::empty(EVENT);
     empty.apply(&d).unwrap();
     assert_eq!(empty.entries(), list.entries());
-    assert!(
-        w.center
-            .revocation_delta(&gate, EVENT, 1)
-            .unwrap()
-            .signed
-            .is_empty()
-    );
+    // Up to date: a renewal that moves next_update on and adds nothing.
+    let renewal = w.center.revocation_delta(&gate, EVENT, 1).unwrap();
+    let r = RevocationDelta::from_signed_bytes(&renewal.signed, &keys, w.clock.now_ts()).unwrap();
+    assert_eq!((r.from_version, r.to_version, r.added.len()), (1, 1, 0));
+    assert!(r.next_update > w.clock.now_ts());
+    let mut current = list.clone();
+    current.apply(&r).unwrap();
+    assert_eq!(current.entries(), list.entries());
     assert!(matches!(
         w.center
             .revocation_list(&Principal::Gate(EventId(1)), EVENT),

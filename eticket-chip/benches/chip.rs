@@ -10,7 +10,7 @@
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use eticket_chip::apdu::{Command, Response};
 use eticket_chip::host::{Chip, InProcessCard, Transport};
-use eticket_chip::protocol::Personalization;
+use eticket_chip::protocol::{Personalization, Pin};
 use eticket_core::fixtures;
 use eticket_core::grant::{Grant, GrantOp, payload_hash};
 use eticket_core::ids::{ChipId, TicketSerial};
@@ -19,10 +19,7 @@ use std::hint::black_box;
 
 fn personalization() -> Personalization {
     let k = fixtures::grant_key();
-    Personalization {
-        grant_keys: vec![(k.id(), k.public_key())],
-        member: None,
-    }
+    Personalization::new(vec![(k.id(), k.public_key())], Pin::new(b"1234").unwrap())
 }
 
 fn ticket(chip: ChipId) -> SignedTicket {

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use eticket_chip::apdu::Command;
 use eticket_chip::applet::Applet;
 use eticket_chip::paper;
-use eticket_chip::protocol::{AID, Personalization, encode_sign_transfer, encode_write};
+use eticket_chip::protocol::{
+    AID, Personalization, Pin, encode_sign_cancel, encode_sign_transfer, encode_write,
+};
 use eticket_core::crypto::SecretKey;
 use eticket_core::fixtures;
 use eticket_core::grant::{Grant, GrantOp, payload_hash};
@@ -63,11 +65,11 @@ fn main() {
     let list = apdu(Command::new(0x80, 0x12, 0, 0).with_le(256));
     let read = apdu(Command::new(0x80, 0x14, 2, 0).with_le(256));
     let write_cmd = apdu(
-        Command::new(0x80, 0x20, 0, 0)
+        Command::new(0x80, 0x50, 0, 0)
             .with_data(encode_write(&grant(GrantOp::Write, chip, 1, 2, t), t).unwrap()),
     );
     let delete =
-        apdu(Command::new(0x80, 0x22, 0, 0).with_data(grant(GrantOp::Delete, chip, 2, 2, t)));
+        apdu(Command::new(0x80, 0x52, 0, 0).with_data(grant(GrantOp::Delete, chip, 2, 2, t)));
     let auth = apdu(
         Command::new(0x00, 0x88, 0, 0)
             .with_data(vec![7; 32])
@@ -77,17 +79,22 @@ fn main() {
         Command::new(0x80, 0x40, 2, 0)
             .with_data(encode_sign_transfer(ChipId([3; 16]), Timestamp(5)).to_vec()),
     );
+    let verify = apdu(Command::new(0x00, 0x20, 0x00, 0x81).with_data(b"1234".to_vec()));
+    let wrong_pin = apdu(Command::new(0x00, 0x20, 0x00, 0x81).with_data(b"9999".to_vec()));
+    let tries = apdu(Command::new(0x00, 0x20, 0x00, 0x81));
+    let cancel = apdu(
+        Command::new(0x80, 0x42, 2, 0)
+            .with_data(encode_sign_cancel(&[4; 32], Timestamp(6)).to_vec()),
+    );
+    let certificate = apdu(Command::new(0x80, 0x16, 0, 0).with_le(256));
     let short_le = apdu(Command::new(0x80, 0x10, 0, 0).with_le(5));
     let get_response = apdu(Command::new(0x00, 0xC0, 0, 0).with_le(256));
     let k = fixtures::grant_key();
     let pers = apdu(
         Command::new(0x80, 0x30, 0, 0).with_data(
-            Personalization {
-                grant_keys: vec![(k.id(), k.public_key())],
-                member: None,
-            }
-            .to_bytes()
-            .unwrap(),
+            Personalization::new(vec![(k.id(), k.public_key())], Pin::new(b"1234").unwrap())
+                .to_bytes()
+                .unwrap(),
         ),
     );
     let applet_dir = corpus.join("chip_applet");
@@ -109,7 +116,29 @@ fn main() {
         ),
         (
             "auth-transfer",
-            vec![write_cmd.clone(), auth.clone(), transfer.clone()],
+            vec![
+                write_cmd.clone(),
+                auth.clone(),
+                transfer.clone(),
+                verify.clone(),
+                transfer.clone(),
+                verify.clone(),
+                cancel.clone(),
+            ],
+        ),
+        (
+            "pin-tries",
+            vec![
+                tries.clone(),
+                wrong_pin.clone(),
+                wrong_pin.clone(),
+                verify.clone(),
+                wrong_pin.clone(),
+                wrong_pin.clone(),
+                wrong_pin.clone(),
+                tries.clone(),
+                certificate.clone(),
+            ],
         ),
         (
             "lengths",
@@ -148,7 +177,7 @@ fn main() {
         &parse_dir,
         "extended",
         &apdu(
-            Command::new(0x80, 0x20, 0, 0)
+            Command::new(0x80, 0x50, 0, 0)
                 .with_data(vec![1; 300])
                 .with_le(65_536),
         ),

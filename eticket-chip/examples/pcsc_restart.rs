@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use eticket_chip::host::Chip;
 use eticket_chip::host::pcsc::{PcscTransport, list_readers, wait_for_card, wait_for_removal};
-use eticket_chip::protocol::Personalization;
+use eticket_chip::protocol::{Personalization, Pin};
 use eticket_core::fixtures;
 use eticket_core::grant::{Grant, GrantOp};
 use eticket_core::ids::TicketSerial;
@@ -60,10 +60,10 @@ fn main() {
     wait_for_card(&reader, WAIT).expect("the virtual card appears");
     let mut chip = Chip::connect(PcscTransport::connect(&reader).unwrap()).unwrap();
     let k = fixtures::grant_key();
-    chip.personalize(&Personalization {
-        grant_keys: vec![(k.id(), k.public_key())],
-        member: None,
-    })
+    chip.personalize(&Personalization::new(
+        vec![(k.id(), k.public_key())],
+        Pin::new(b"1234").unwrap(),
+    ))
     .unwrap();
     let id = chip.info().unwrap().chip;
     let mut body = fixtures::chip_ticket(TicketSerial(77));

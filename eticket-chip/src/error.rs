@@ -24,6 +24,29 @@ pub enum Error {
         /// Its status word.
         status: StatusWord,
     },
+    /// VERIFY: the PIN is wrong; the chip allows this many more tries.
+    #[error("wrong PIN: {tries_left} tries left before the card blocks")]
+    WrongPin {
+        /// Wrong PINs still allowed.
+        tries_left: u8,
+    },
+    /// The PIN is blocked after too many wrong tries: the card signs no
+    /// transfer or cancellation any more; the holder's distributor moves the
+    /// tickets to a new card.
+    #[error(
+        "the PIN is blocked: the card signs no transfer any more; ask the distributor for a replacement card"
+    )]
+    PinBlocked,
+    /// The card (or the reader) broke the protocol in a way that would keep
+    /// the host busy without end: `61xx` with no data, `6Cxx` twice, an
+    /// answer longer than any of the command set. The exchange was stopped.
+    #[error("the card misbehaved during {command}: {reason}")]
+    CardMisbehaved {
+        /// The command, e.g. "READ".
+        command: &'static str,
+        /// What it did.
+        reason: &'static str,
+    },
     /// A chip's response or a stored record does not have the documented layout.
     #[error("malformed {what}: {reason}")]
     Malformed {

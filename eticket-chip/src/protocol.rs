@@ -12,10 +12,11 @@ use eticket_core::time::Timestamp;
 
 use crate::{Error, Result};
 
-/// Our application id: `F0` (proprietary) ‖ "eticket" ‖ version `01`.
-pub const AID: [u8; 9] = [0xF0, b'e', b't', b'i', b'c', b'k', b'e', b't', 0x01];
+/// Our application id: `F0` (proprietary) ‖ "eticket" ‖ version `02` (the
+/// command set with holder consent; a host for version `01` does not select it).
+pub const AID: [u8; 9] = [0xF0, b'e', b't', b'i', b'c', b'k', b'e', b't', 0x02];
 
-/// Class of the ISO commands (SELECT, INTERNAL AUTHENTICATE, GET RESPONSE).
+/// Class of the ISO commands (SELECT, VERIFY, INTERNAL AUTHENTICATE, GET RESPONSE).
 pub const CLA_ISO: u8 = 0x00;
 /// Class of the proprietary commands.
 pub const CLA_PROPRIETARY: u8 = 0x80;
@@ -30,6 +31,11 @@ pub const MAX_CHAINED_DATA: usize = 1024;
 pub const INS_SELECT: u8 = 0xA4;
 /// INTERNAL AUTHENTICATE: sign a gate's challenge.
 pub const INS_INTERNAL_AUTHENTICATE: u8 = 0x88;
+/// VERIFY (ISO 7816-4): present the holder's PIN (P1 = `00`, P2 = [`PIN_REFERENCE`]);
+/// with no data, ask how many tries are left.
+pub const INS_VERIFY: u8 = 0x20;
+/// P2 of VERIFY: the holder's PIN, a specific (not global) reference data.
+pub const PIN_REFERENCE: u8 = 0x81;
 /// GET RESPONSE: the rest of a long response after `61xx`.
 pub const INS_GET_RESPONSE: u8 = 0xC0;
 /// GET INFO: chip id, key, counter, capacity, member record.
@@ -38,17 +44,38 @@ pub const INS_GET_INFO: u8 = 0x10;
 pub const INS_LIST: u8 = 0x12;
 /// READ: the payload of slot P1.
 pub const INS_READ: u8 = 0x14;
-/// WRITE: a center write grant and the payload.
-pub const INS_WRITE: u8 = 0x20;
+/// GET CERTIFICATE: the center's certificate of this chip's key.
+pub const INS_GET_CERTIFICATE: u8 = 0x16;
+/// WRITE: a center write grant and the payload. (Not `20`: ISO 7816-4 gives
+/// that instruction to VERIFY.)
+pub const INS_WRITE: u8 = 0x50;
 /// DELETE: a center delete grant.
-pub const INS_DELETE: u8 = 0x22;
-/// PERSONALIZE: install the center's grant keys and a member record, once.
+pub const INS_DELETE: u8 = 0x52;
+/// PERSONALIZE: install the center's grant keys, the holder's PIN, the chip
+/// certificate and a member record, once.
 pub const INS_PERSONALIZE: u8 = 0x30;
-/// SIGN TRANSFER: sign a transfer request for the ticket in slot P1.
+/// UPDATE KEYS: replace the grant keys with a center-signed update of a
+/// higher epoch.
+pub const INS_UPDATE_KEYS: u8 = 0x32;
+/// SIGN TRANSFER: sign a transfer request for the ticket in slot P1; needs
+/// the holder's consent (a VERIFY just before) and advances the counter.
 pub const INS_SIGN_TRANSFER: u8 = 0x40;
+/// SIGN CANCEL: sign the cancellation of a pending transfer of the ticket in
+/// slot P1; same consent as SIGN TRANSFER, advances the counter.
+pub const INS_SIGN_CANCEL: u8 = 0x42;
 
 /// Version byte of every layout in this module.
-pub const LAYOUT_VERSION: u8 = 1;
+pub const LAYOUT_VERSION: u8 = 2;
+/// Shortest holder PIN.
+pub const MIN_PIN_LEN: usize = 4;
+/// Longest holder PIN.
+pub const MAX_PIN_LEN: usize = 12;
+/// Most wrong PINs in a row a chip can be set to allow before it blocks.
+pub const MAX_PIN_TRIES: u8 = 15;
+/// Wrong PINs in a row a chip allows by default before it blocks.
+pub const DEFAULT_PIN_TRIES: u8 = 3;
+/// Longest chip certificate a chip stores.
+pub const MAX_CERTIFICATE_LEN: usize = eticket_core::certificate::MAX_CERTIFICATE_LEN;
 /// Most grant keys a chip holds (current and next, for rotation, and spares).
 pub const MAX_GRANT_KEYS: usize = 4;
 /// Most ticket slots a chip can have.
@@ -175,15 +202,104 @@ pub struct Personalization {
     pub grant_keys: Vec<(KeyId, PublicKey)>,
     /// The membership card, if this chip is one.
     pub member: Option<MemberRecord>,
+    /// The epoch of the grant keys; UPDATE KEYS needs a higher one.
+    pub key_epoch: u32,
+    /// The holder's PIN: SIGN TRANSFER and SIGN CANCEL need it presented.
+    pub pin: Pin,
+    /// Wrong PINs in a row before the chip blocks signing (1 to 15).
+    pub pin_tries: u8,
+    /// The center's certificate of the chip key ([`eticket_core::certificate`]).
+    pub certificate: Option<Vec<u8>>,
+}
+
+/// A holder PIN: 4 to 12 bytes (digits, on the cards we issue). Its `Debug`
+/// does not show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Pin(Vec<u8>);
+
+impl core::fmt::Debug for Pin {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Pin(…)")
+    }
+}
+
+impl Pin {
+    /// A PIN of 4 to 12 bytes.
+    pub fn new(pin: &[u8]) -> Result<Self> {
+        if !(MIN_PIN_LEN..=MAX_PIN_LEN).contains(&pin.len()) {
+            return Err(Error::Invalid {
+                what: "PIN",
+                reason: "must be 4 to 12 bytes",
+            });
+        }
+        Ok(Self(pin.to_vec()))
+    }
+
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Compare in time independent of where the first difference is.
+    pub fn matches(&self, presented: &[u8]) -> bool {
+        let mut diff = u8::from(self.0.len() != presented.len());
+        for (i, b) in self.0.iter().enumerate() {
+            diff |= b ^ presented.get(i).copied().unwrap_or(0);
+        }
+        diff == 0
+    }
 }
 
 impl Personalization {
-    /// Encode; errors when there are no keys or more than [`MAX_GRANT_KEYS`].
+    /// Grant keys and the holder's PIN, with the defaults: no member record,
+    /// key epoch 0, [`DEFAULT_PIN_TRIES`], no certificate.
+    pub fn new(grant_keys: Vec<(KeyId, PublicKey)>, pin: Pin) -> Self {
+        Self {
+            grant_keys,
+            member: None,
+            key_epoch: 0,
+            pin,
+            pin_tries: DEFAULT_PIN_TRIES,
+            certificate: None,
+        }
+    }
+
+    /// The same, with a member record.
+    pub fn with_member(mut self, member: Option<MemberRecord>) -> Self {
+        self.member = member;
+        self
+    }
+
+    /// The same, with the center's certificate of the chip key.
+    pub fn with_certificate(mut self, certificate: Vec<u8>) -> Self {
+        self.certificate = Some(certificate);
+        self
+    }
+
+    /// Encode; errors when there are no keys or more than [`MAX_GRANT_KEYS`],
+    /// tries outside 1 to 15, or a certificate that is too long.
+    ///
+    /// Layout: version ‖ n ‖ n × (key id `u16` ‖ key (65)) ‖ member flag ‖
+    /// member record (14) if flagged ‖ key epoch `u32` ‖ PIN length ‖ PIN ‖
+    /// PIN tries ‖ certificate length `u16` ‖ certificate.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         if self.grant_keys.is_empty() || self.grant_keys.len() > MAX_GRANT_KEYS {
             return Err(Error::Invalid {
                 what: "personalization grant keys",
                 reason: "needs 1 to 4 keys",
+            });
+        }
+        if self.pin_tries == 0 || self.pin_tries > MAX_PIN_TRIES {
+            return Err(Error::Invalid {
+                what: "personalization PIN tries",
+                reason: "must be 1 to 15",
+            });
+        }
+        let cert = self.certificate.as_deref().unwrap_or_default();
+        if cert.len() > MAX_CERTIFICATE_LEN {
+            return Err(Error::Invalid {
+                what: "personalization certificate",
+                reason: "longer than a chip certificate can be",
             });
         }
         let mut out = vec![LAYOUT_VERSION, self.grant_keys.len() as u8];
@@ -198,6 +314,12 @@ impl Personalization {
                 out.extend_from_slice(&m.to_bytes());
             }
         }
+        out.extend_from_slice(&self.key_epoch.to_be_bytes());
+        out.push(self.pin.0.len() as u8);
+        out.extend_from_slice(&self.pin.0);
+        out.push(self.pin_tries);
+        out.extend_from_slice(&(cert.len() as u16).to_be_bytes());
+        out.extend_from_slice(cert);
         Ok(out)
     }
 
@@ -224,16 +346,37 @@ impl Personalization {
             1 => Some(MemberRecord::read(&mut r)?),
             _ => return Err(r.malformed("member flag must be 0 or 1")),
         };
+        let key_epoch = r.u32()?;
+        let pin_len = usize::from(r.u8()?);
+        let pin =
+            Pin::new(r.take(pin_len)?).map_err(|_| r.malformed("the PIN must be 4 to 12 bytes"))?;
+        let pin_tries = r.u8()?;
+        if pin_tries == 0 || pin_tries > MAX_PIN_TRIES {
+            return Err(r.malformed("PIN tries must be 1 to 15"));
+        }
+        let cert_len = usize::from(r.u16()?);
+        if cert_len > MAX_CERTIFICATE_LEN {
+            return Err(r.malformed("certificate too long"));
+        }
+        let cert = r.take(cert_len)?;
         r.finish()?;
-        Ok(Self { grant_keys, member })
+        Ok(Self {
+            grant_keys,
+            member,
+            key_epoch,
+            pin,
+            pin_tries,
+            certificate: (!cert.is_empty()).then(|| cert.to_vec()),
+        })
     }
 }
 
 /// What GET INFO returns.
 ///
 /// Layout: version ‖ chip id (16) ‖ public key (65) ‖ counter `u32` ‖ capacity
-/// ‖ used slots ‖ flags (bit 0 personalized, bit 1 member record present) ‖
-/// grant key count n ‖ n × key id `u16` ‖ member record (14) if flagged.
+/// ‖ used slots ‖ flags (bit 0 personalized, bit 1 member record present, bit
+/// 2 certificate present) ‖ key epoch `u32` ‖ PIN tries left ‖ grant key
+/// count n ‖ n × key id `u16` ‖ member record (14) if flagged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChipInfo {
     /// The chip id, derived from the public key.
@@ -252,6 +395,12 @@ pub struct ChipInfo {
     pub grant_keys: Vec<KeyId>,
     /// The membership card, if any.
     pub member: Option<MemberRecord>,
+    /// Whether the chip holds a center certificate (GET CERTIFICATE).
+    pub has_certificate: bool,
+    /// The epoch of the grant keys.
+    pub key_epoch: u32,
+    /// Wrong PINs the chip still allows before it blocks (0: blocked).
+    pub pin_tries_left: u8,
 }
 
 impl ChipInfo {
@@ -269,7 +418,13 @@ impl ChipInfo {
         out.extend_from_slice(&self.counter.to_be_bytes());
         out.push(self.capacity);
         out.push(self.used);
-        out.push(u8::from(self.personalized) | (u8::from(self.member.is_some()) << 1));
+        out.push(
+            u8::from(self.personalized)
+                | (u8::from(self.member.is_some()) << 1)
+                | (u8::from(self.has_certificate) << 2),
+        );
+        out.extend_from_slice(&self.key_epoch.to_be_bytes());
+        out.push(self.pin_tries_left);
         out.push(self.grant_keys.len().min(MAX_GRANT_KEYS) as u8);
         for id in self.grant_keys.iter().take(MAX_GRANT_KEYS) {
             out.extend_from_slice(&id.0.to_be_bytes());
@@ -297,9 +452,11 @@ impl ChipInfo {
             return Err(r.malformed("capacity or used slots out of range"));
         }
         let flags = r.u8()?;
-        if flags & !0b11 != 0 {
+        if flags & !0b111 != 0 {
             return Err(r.malformed("unknown flag bits"));
         }
+        let key_epoch = r.u32()?;
+        let pin_tries_left = r.u8()?;
         let n = usize::from(r.u8()?);
         if n > MAX_GRANT_KEYS {
             return Err(r.malformed("more than 4 grant keys"));
@@ -323,6 +480,9 @@ impl ChipInfo {
             personalized: flags & 1 != 0,
             grant_keys,
             member,
+            has_certificate: flags & 4 != 0,
+            key_epoch,
+            pin_tries_left,
         })
     }
 }
@@ -426,6 +586,24 @@ pub fn parse_sign_transfer(data: &[u8]) -> Result<(ChipId, Timestamp)> {
     Ok((to, at))
 }
 
+/// SIGN CANCEL's data field: the transfer's reference
+/// ([`eticket_core::cancel::transfer_ref`]) ‖ requested-at `u64`.
+pub fn encode_sign_cancel(transfer: &[u8; 32], requested_at: Timestamp) -> [u8; 40] {
+    let mut out = [0u8; 40];
+    out[..32].copy_from_slice(transfer);
+    out[32..].copy_from_slice(&requested_at.0.to_be_bytes());
+    out
+}
+
+/// Decode SIGN CANCEL's data field.
+pub fn parse_sign_cancel(data: &[u8]) -> Result<([u8; 32], Timestamp)> {
+    let mut r = Reader::new(data, "SIGN CANCEL data");
+    let transfer = r.array()?;
+    let at = Timestamp(r.u64()?);
+    r.finish()?;
+    Ok((transfer, at))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,6 +625,9 @@ mod tests {
             personalized: true,
             grant_keys: vec![KeyId(2), KeyId(5)],
             member,
+            has_certificate: true,
+            key_epoch: 4,
+            pin_tries_left: 2,
         }
     }
 
@@ -470,20 +651,22 @@ mod tests {
 
     #[test]
     fn personalization_round_trip_and_limits() {
-        let p = Personalization {
-            grant_keys: vec![(KeyId(2), key(0x22))],
-            member: None,
-        };
+        let pin = Pin::new(b"2468").unwrap();
+        let p = Personalization::new(vec![(KeyId(2), key(0x22))], pin.clone())
+            .with_certificate(vec![7; 150]);
         assert_eq!(Personalization::parse(&p.to_bytes().unwrap()).unwrap(), p);
-        let none = Personalization {
-            grant_keys: vec![],
-            member: None,
-        };
+        let none = Personalization::new(vec![], pin.clone());
         assert!(none.to_bytes().is_err());
-        let twice = Personalization {
-            grant_keys: vec![(KeyId(2), key(1)), (KeyId(2), key(2))],
-            member: None,
+        let no_tries = Personalization {
+            pin_tries: 0,
+            ..p.clone()
         };
+        assert!(no_tries.to_bytes().is_err());
+        assert!(Pin::new(b"123").is_err());
+        assert!(Pin::new(b"1234567890123").is_err());
+        assert!(pin.matches(b"2468") && !pin.matches(b"2469") && !pin.matches(b"24680"));
+        assert_eq!(format!("{pin:?}"), "Pin(…)");
+        let twice = Personalization::new(vec![(KeyId(2), key(1)), (KeyId(2), key(2))], pin);
         assert!(Personalization::parse(&twice.to_bytes().unwrap()).is_err());
     }
 
@@ -502,6 +685,7 @@ mod tests {
             let _ = split_write(&bytes);
             let _ = parse_mutation(&bytes);
             let _ = parse_sign_transfer(&bytes);
+            let _ = parse_sign_cancel(&bytes);
         }
     }
 }

@@ -21,6 +21,13 @@ pub enum StatusWord {
     MemoryFailure,
     /// `6700`: wrong length (Lc or the data field's inner lengths).
     WrongLength,
+    /// `63Cx`: VERIFY failed (wrong PIN, or no PIN presented yet); `x` wrong
+    /// PINs are still allowed before the chip blocks.
+    VerificationFailed(u8),
+    /// `6983`: the PIN is blocked: too many wrong PINs; the chip signs no
+    /// transfer or cancellation any more (the holder's distributor moves the
+    /// tickets to a new card).
+    AuthenticationBlocked,
     /// `6982`: security status not satisfied: the grant is not valid for this
     /// chip, counter, payload or key.
     SecurityStatusNotSatisfied,
@@ -40,6 +47,9 @@ pub enum StatusWord {
     IncorrectP1P2,
     /// `6Cxx`: wrong Le; `xx` is the exact length available.
     WrongLe(u8),
+    /// `6883`: the last part of a command chain was expected; another
+    /// command arrived and the chain was dropped.
+    LastCommandExpected,
     /// `6D00`: instruction not supported.
     InstructionNotSupported,
     /// `6E00`: class not supported.
@@ -75,6 +85,8 @@ impl From<u16> for StatusWord {
             (0x61, n) => Self::BytesRemaining(n),
             (0x65, 0x81) => Self::MemoryFailure,
             (0x67, 0x00) => Self::WrongLength,
+            (0x63, n) if n & 0xF0 == 0xC0 => Self::VerificationFailed(n & 0x0F),
+            (0x69, 0x83) => Self::AuthenticationBlocked,
             (0x69, 0x82) => Self::SecurityStatusNotSatisfied,
             (0x69, 0x85) => Self::ConditionsNotSatisfied,
             (0x6A, 0x80) => Self::WrongData,
@@ -83,6 +95,7 @@ impl From<u16> for StatusWord {
             (0x6A, 0x84) => Self::NotEnoughMemory,
             (0x6A, 0x86) => Self::IncorrectP1P2,
             (0x6C, n) => Self::WrongLe(n),
+            (0x68, 0x83) => Self::LastCommandExpected,
             (0x6D, 0x00) => Self::InstructionNotSupported,
             (0x6E, 0x00) => Self::ClassNotSupported,
             (0x6F, 0x00) => Self::NoPreciseDiagnosis,
@@ -98,6 +111,8 @@ impl From<StatusWord> for u16 {
             StatusWord::BytesRemaining(n) => 0x6100 | u16::from(n),
             StatusWord::MemoryFailure => 0x6581,
             StatusWord::WrongLength => 0x6700,
+            StatusWord::VerificationFailed(n) => 0x63C0 | u16::from(n & 0x0F),
+            StatusWord::AuthenticationBlocked => 0x6983,
             StatusWord::SecurityStatusNotSatisfied => 0x6982,
             StatusWord::ConditionsNotSatisfied => 0x6985,
             StatusWord::WrongData => 0x6A80,
@@ -106,6 +121,7 @@ impl From<StatusWord> for u16 {
             StatusWord::NotEnoughMemory => 0x6A84,
             StatusWord::IncorrectP1P2 => 0x6A86,
             StatusWord::WrongLe(n) => 0x6C00 | u16::from(n),
+            StatusWord::LastCommandExpected => 0x6883,
             StatusWord::InstructionNotSupported => 0x6D00,
             StatusWord::ClassNotSupported => 0x6E00,
             StatusWord::NoPreciseDiagnosis => 0x6F00,
@@ -121,6 +137,8 @@ impl fmt::Display for StatusWord {
             StatusWord::BytesRemaining(_) => "more response bytes available",
             StatusWord::MemoryFailure => "memory failure",
             StatusWord::WrongLength => "wrong length",
+            StatusWord::VerificationFailed(_) => "PIN not verified",
+            StatusWord::AuthenticationBlocked => "PIN blocked",
             StatusWord::SecurityStatusNotSatisfied => "security status not satisfied",
             StatusWord::ConditionsNotSatisfied => "conditions of use not satisfied",
             StatusWord::WrongData => "incorrect data",
@@ -129,6 +147,7 @@ impl fmt::Display for StatusWord {
             StatusWord::NotEnoughMemory => "not enough memory",
             StatusWord::IncorrectP1P2 => "incorrect P1-P2",
             StatusWord::WrongLe(_) => "wrong Le",
+            StatusWord::LastCommandExpected => "last command of the chain expected",
             StatusWord::InstructionNotSupported => "instruction not supported",
             StatusWord::ClassNotSupported => "class not supported",
             StatusWord::NoPreciseDiagnosis => "no precise diagnosis",
@@ -156,6 +175,8 @@ mod tests {
             StatusWord::BytesRemaining(0),
             StatusWord::MemoryFailure,
             StatusWord::WrongLength,
+            StatusWord::VerificationFailed(2),
+            StatusWord::AuthenticationBlocked,
             StatusWord::SecurityStatusNotSatisfied,
             StatusWord::ConditionsNotSatisfied,
             StatusWord::WrongData,
@@ -164,6 +185,7 @@ mod tests {
             StatusWord::NotEnoughMemory,
             StatusWord::IncorrectP1P2,
             StatusWord::WrongLe(5),
+            StatusWord::LastCommandExpected,
             StatusWord::InstructionNotSupported,
             StatusWord::ClassNotSupported,
             StatusWord::NoPreciseDiagnosis,

@@ -5,8 +5,10 @@
 //! being in the reader. Every message in both directions is a frame: a 2-byte
 //! big-endian length, then that many bytes. A 1-byte message from the reader
 //! is a control byte: `00` power off, `01` power on, `02` reset, `04` get ATR
-//! (answered with the ATR). Any longer message is a command APDU, answered with
-//! the response APDU. The card never sends an empty frame, and power off and
+//! (answered with the ATR). Any other 1-byte message is answered `6700` (a
+//! 1-byte APDU is too short to be one; `00`-`04` cannot be told from control
+//! bytes, which the protocol leaves ambiguous). Any longer message is a
+//! command APDU, answered with the response APDU. The card never sends an empty frame, and power off and
 //! reset end the applet's session (the selected application).
 //!
 //! This is a fresh implementation of the protocol as described; no code of
@@ -91,7 +93,13 @@ impl<S: Store> VirtualCard<S> {
                 None
             }
             [GET_ATR] => Some(atr()),
-            [_] => None,
+            // Any other single byte is no control message: it can only be a
+            // 1-byte APDU (pcsc-lite passes those on), which is too short to
+            // be one. It gets a status word, so SCardTransmit returns instead
+            // of waiting for ever. (A 1-byte APDU `00`, `01`, `02` or `04`
+            // cannot be told from a control byte; the protocol leaves that
+            // ambiguity, and no valid APDU is that short.)
+            [_] => Some(StatusWord::WrongLength.to_bytes().to_vec()),
             apdu => {
                 let response = self.applet.process(apdu);
                 if response.is_empty() {
@@ -333,6 +341,16 @@ mod tests {
     }
 
     #[test]
+    fn a_one_byte_apdu_is_answered() {
+        let mut c = card();
+        c.handle(&[POWER_ON]);
+        assert_eq!(c.handle(&[0x80]), Some(vec![0x67, 0x00]));
+        assert_eq!(c.handle(&[0xFF]), Some(vec![0x67, 0x00]));
+        assert_eq!(c.handle(&[GET_ATR]), Some(atr()));
+        assert_eq!(c.handle(&[RESET]), None);
+    }
+
+    #[test]
     fn a_session_over_frames() {
         let mut select = vec![0x00, 0xA4, 0x04, 0x00, AID.len() as u8];
         select.extend_from_slice(&AID);
@@ -341,9 +359,9 @@ mod tests {
             &[GET_ATR][..],
             &[POWER_ON],
             &select,
-            &[0x80, 0x10, 0, 0],
+            &[0x80, 0x10, 0, 0, 0],
             &[RESET],
-            &[0x80, 0x10, 0, 0],
+            &[0x80, 0x10, 0, 0, 0],
             &[POWER_OFF],
         ] {
             input.extend_from_slice(&frame(m));
@@ -370,6 +388,6 @@ mod tests {
         let mut r = Cursor::new(vec![0, 5, 1, 2]);
         assert!(read_frame(&mut r).is_err());
         assert!(write_frame(&mut Vec::new(), &[]).is_err());
-        assert_eq!(card().handle(&[0x07]), None);
+        assert_eq!(card().handle(&[]), None);
     }
 }

@@ -9,7 +9,7 @@ use eticket_chip::Error;
 use eticket_chip::apdu::Command;
 use eticket_chip::applet::{Applet, ChipState, FileStore, Store};
 use eticket_chip::host::{Chip, InProcessCard};
-use eticket_chip::protocol::{MemberRecord, Personalization};
+use eticket_chip::protocol::MemberRecord;
 use eticket_chip::status::StatusWord;
 use eticket_core::chipauth::verify_answer;
 use eticket_core::crypto::SecretKey;
@@ -211,10 +211,7 @@ fn blank_chip_refuses_mutations_and_personalizes_once() {
         member: MemberId(777),
         valid_until: fixtures::NOW.plus(365 * 86_400),
     };
-    let p = Personalization {
-        member: Some(member),
-        ..personalization()
-    };
+    let p = personalization().with_member(Some(member));
     chip.personalize(&p).unwrap();
     let info = chip.info().unwrap();
     assert!(info.personalized);
@@ -233,7 +230,9 @@ fn authenticate_proves_the_chip_id() {
     assert_eq!(chip.authenticate(&[0xA5; 32]).unwrap(), id);
     // The raw answer verifies only for its own challenge.
     let mut a = selected_applet();
-    let cmd = Command::new(0x00, 0x88, 0, 0).with_data(vec![1; 32]);
+    let cmd = Command::new(0x00, 0x88, 0, 0)
+        .with_data(vec![1; 32])
+        .with_le(256);
     let (data, sw) = raw(&mut a, &cmd.to_bytes().unwrap());
     assert_eq!(sw, StatusWord::Success);
     let sig: [u8; 64] = data[..64].try_into().unwrap();
@@ -250,22 +249,23 @@ fn sign_transfer_only_for_a_held_ticket() {
     chip.write(&write_grant(id, 1, 5, t.as_bytes()), t.as_bytes())
         .unwrap();
     let to = ChipId([9; 16]);
-    let bytes = chip.sign_transfer(5, to, Timestamp(1234)).unwrap();
+    let bytes = chip.sign_transfer(5, to, Timestamp(1234), PIN).unwrap();
     let info = chip.info().unwrap();
     let req = TransferRequest::verify(&bytes, &info.public_key).unwrap();
     assert_eq!((req.from, req.to, req.nonce), (id, to, 2));
+    assert_eq!(info.counter, 3, "signing moved the counter on");
     assert_eq!(req.ticket_hash, t.hash());
     assert_eq!(req.serial.0, 42);
     assert_eq!(
-        refused(chip.sign_transfer(0, to, Timestamp(1))),
+        refused(chip.sign_transfer(0, to, Timestamp(1), PIN)),
         StatusWord::RecordNotFound
     );
     assert_eq!(
-        refused(chip.sign_transfer(5, id, Timestamp(1))),
+        refused(chip.sign_transfer(5, id, Timestamp(1), PIN)),
         StatusWord::WrongData
     );
     assert_eq!(
-        refused(chip.sign_transfer(200, to, Timestamp(1))),
+        refused(chip.sign_transfer(200, to, Timestamp(1), PIN)),
         StatusWord::IncorrectP1P2
     );
 }
@@ -293,11 +293,20 @@ fn raw_refusals_with_their_status_words() {
         (&[0x80, 0x14, 0, 0, 5, 1], StatusWord::WrongLength),
         (&[0x00, 0x88, 0, 0, 2, 1, 2], StatusWord::WrongLength),
         (
-            &[0x80, 0x20, 0, 0, 1, 0],
+            &[0x80, 0x50, 0, 0, 1, 0],
             StatusWord::ConditionsNotSatisfied,
         ),
         (&[0x80, 0x30, 0, 0, 3, 1, 0, 0], StatusWord::WrongData),
         (&[0x00, 0xC0, 0, 0, 0], StatusWord::ConditionsNotSatisfied),
+        (&[0x00, 0x20, 0, 0x81], StatusWord::ConditionsNotSatisfied),
+        (&[0x00, 0x20, 0, 0x80], StatusWord::IncorrectP1P2),
+        (&[0x80, 0x20, 0, 0x81], StatusWord::ClassNotSupported),
+        (&[0x80, 0x16, 0, 0], StatusWord::RecordNotFound),
+        (
+            &[0x80, 0x32, 0, 0, 1, 0],
+            StatusWord::ConditionsNotSatisfied,
+        ),
+        (&[0x80, 0x42, 0, 0, 1, 0], StatusWord::WrongLength),
         (&[0x00, 0xA4, 4, 0, 2, 0xF0, 0], StatusWord::FileNotFound),
     ];
     for (cmd, sw) in cases {
@@ -332,7 +341,7 @@ fn write_refuses_malformed_data_field() {
     let send = |a: &mut Applet, data: Vec<u8>| {
         raw(
             a,
-            &Command::new(0x80, 0x20, 0, 0)
+            &Command::new(0x80, 0x50, 0, 0)
                 .with_data(data)
                 .to_bytes()
                 .unwrap(),
@@ -353,7 +362,7 @@ fn write_refuses_malformed_data_field() {
     d.extend_from_slice(t.as_bytes());
     assert_eq!(send(&mut a, d), StatusWord::WrongData);
     // The P1/P2 of WRITE must be zero.
-    let cmd = Command::new(0x80, 0x20, 1, 0).with_data(vec![1, 1, 1]);
+    let cmd = Command::new(0x80, 0x50, 1, 0).with_data(vec![1, 1, 1]);
     assert_eq!(
         raw(&mut a, &cmd.to_bytes().unwrap()).1,
         StatusWord::IncorrectP1P2
@@ -550,13 +559,46 @@ fn chain_refusals() {
         raw(&mut a, &part.to_bytes().unwrap()).1,
         StatusWord::WrongLength
     );
-    // A chain broken by another command is dropped: the last part alone is
-    // then what the command sees.
+    // A chain broken by another command is dropped, and said so (6883);
+    // the last part alone is then what the command sees.
     raw(&mut a, &part.to_bytes().unwrap());
-    assert_eq!(raw(&mut a, &[0x80, 0x10, 0, 0]).1, StatusWord::Success);
+    assert_eq!(
+        raw(&mut a, &[0x80, 0x10, 0, 0, 0]).1,
+        StatusWord::LastCommandExpected
+    );
+    assert_eq!(raw(&mut a, &[0x80, 0x10, 0, 0, 0]).1, StatusWord::Success);
     let last = Command::new(0x80, 0x30, 0, 0).with_data(vec![1, 1]);
     assert_eq!(
         raw(&mut a, &last.to_bytes().unwrap()).1,
         StatusWord::WrongData
     );
+    // A chain part is checked before it is kept: a known instruction that
+    // takes data, the application selected.
+    assert_eq!(
+        raw(&mut a, &[0x90, 0x77, 0, 0, 1, 0]).1,
+        StatusWord::InstructionNotSupported
+    );
+    assert_eq!(
+        raw(&mut a, &[0x90, 0x10, 0, 0, 1, 0]).1,
+        StatusWord::InstructionNotSupported
+    );
+    let mut fresh = Applet::new(SecretKey::from_bytes(&[0x33; 32]).unwrap()).unwrap();
+    assert_eq!(
+        raw(&mut fresh, &part.to_bytes().unwrap()).1,
+        StatusWord::ConditionsNotSatisfied,
+        "a chain part before SELECT"
+    );
+    // GET RESPONSE in the proprietary class is a known INS with the wrong class.
+    assert_eq!(
+        raw(&mut a, &[0x80, 0xC0, 0, 0, 0]).1,
+        StatusWord::ClassNotSupported
+    );
+    // Case 1 (no Le): the answer's data is not sent, 61xx says how much
+    // GET RESPONSE fetches.
+    let (data, sw) = raw(&mut a, &[0x80, 0x10, 0, 0]);
+    assert!(data.is_empty());
+    assert!(matches!(sw, StatusWord::BytesRemaining(n) if n > 0));
+    let (data, sw) = raw(&mut a, &[0x00, 0xC0, 0, 0, 0]);
+    assert_eq!(sw, StatusWord::Success);
+    assert!(!data.is_empty());
 }

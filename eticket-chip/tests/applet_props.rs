@@ -51,7 +51,8 @@ fn op() -> impl Strategy<Value = Op> {
         (
             prop::sample::select(vec![0x00u8, 0x80, 0x90]),
             prop::sample::select(vec![
-                0xA4u8, 0x88, 0xC0, 0x10, 0x12, 0x14, 0x20, 0x22, 0x30, 0x40
+                0xA4u8, 0x88, 0xC0, 0x10, 0x12, 0x14, 0x16, 0x20, 0x32, 0x50, 0x52, 0x30, 0x40,
+                0x42
             ]),
             0u8..10,
             0u8..2,
@@ -131,8 +132,9 @@ proptest! {
                     serial += 1;
                     let t = ticket(id, serial);
                     let g = write_grant(id, counter, slot, t.as_bytes());
-                    let cmd = Command::new(0x80, 0x20, 0, 0)
-                        .with_data(encode_write(&g, t.as_bytes()).unwrap());
+                    let cmd = Command::new(0x80, 0x50, 0, 0)
+                        .with_data(encode_write(&g, t.as_bytes()).unwrap())
+                        .with_le(256);
                     a.process(&select());
                     let r = send(&mut a, cmd.clone());
                     let free = slots[usize::from(slot)].is_none();
@@ -150,7 +152,7 @@ proptest! {
                     let stored = slots[usize::from(slot)].clone();
                     let payload = stored.clone().unwrap_or_else(|| b"nothing".to_vec());
                     let g = delete_grant(id, counter, slot, &payload);
-                    let cmd = Command::new(0x80, 0x22, 0, 0).with_data(g);
+                    let cmd = Command::new(0x80, 0x52, 0, 0).with_data(g).with_le(256);
                     a.process(&select());
                     let r = send(&mut a, cmd.clone());
                     if stored.is_some() {
@@ -172,8 +174,9 @@ proptest! {
                 Op::Foreign(slot) => {
                     let t = ticket(ChipId([0xEE; 16]), 1);
                     let g = write_grant(ChipId([0xEE; 16]), counter, slot, t.as_bytes());
-                    let cmd = Command::new(0x80, 0x20, 0, 0)
-                        .with_data(encode_write(&g, t.as_bytes()).unwrap());
+                    let cmd = Command::new(0x80, 0x50, 0, 0)
+                        .with_data(encode_write(&g, t.as_bytes()).unwrap())
+                        .with_le(256);
                     a.process(&select());
                     let r = send(&mut a, cmd);
                     prop_assert_ne!(&r[r.len() - 2..], &[0x90, 0x00]);

@@ -241,3 +241,49 @@ fn other_reset(reader: &str) {
         .map_err(|(_, e)| e)
         .unwrap();
 }
+
+/// A third-party client sends a 1-byte APDU (pcsc-lite passes it on): the
+/// card answers 6700 and the reader stays usable, instead of SCardTransmit
+/// waiting for ever.
+#[test]
+fn a_one_byte_apdu_through_pcscd_is_answered() {
+    use eticket_chip::host::Transport;
+    let _guard = READER.lock().unwrap_or_else(|e| e.into_inner());
+    let reader = vpcd_reader();
+    let _card = VirtualCardProcess::insert(&state_file("one-byte.state"), &reader);
+    let mut t = PcscTransport::connect(&reader).unwrap();
+    assert_eq!(t.transmit(&[0x80]).unwrap(), [0x67, 0x00]);
+    let mut chip = Chip::connect(t).unwrap();
+    assert!(!chip.info().unwrap().personalized);
+}
+
+/// A card pulled out in the middle of a command: pcscd hands the host an
+/// empty "successful" answer, which the host reports as a removed card
+/// rather than as an answer.
+#[test]
+fn a_card_removed_mid_command_is_reported_as_removed() {
+    use eticket_chip::host::Transport;
+    use eticket_chip::vpcd::{GET_ATR, atr, read_frame, vpcd_addr, write_frame};
+    let _guard = READER.lock().unwrap_or_else(|e| e.into_inner());
+    let reader = vpcd_reader();
+    wait_for_removal(&reader, WAIT).unwrap();
+    // A card that answers the reader's control messages, then vanishes
+    // when the first APDU arrives.
+    let card = std::thread::spawn(|| {
+        let mut conn =
+            std::net::TcpStream::connect(vpcd_addr(eticket_chip::vpcd::VPCD_PORT)).unwrap();
+        while let Ok(Some(m)) = read_frame(&mut conn) {
+            match m.as_slice() {
+                [GET_ATR] => write_frame(&mut conn, &atr()).unwrap(),
+                [_] => {}
+                _ => return,
+            }
+        }
+    });
+    wait_for_card(&reader, WAIT).unwrap();
+    let mut t = PcscTransport::connect(&reader).unwrap();
+    let r = t.transmit(&[0x80, 0x10, 0x00, 0x00, 0x00]);
+    assert!(matches!(r, Err(Error::NoCard)), "{r:?}");
+    card.join().unwrap();
+    wait_for_removal(&reader, WAIT).unwrap();
+}

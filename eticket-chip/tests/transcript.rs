@@ -2,7 +2,8 @@
 //! chip life, with fixture grants, as hex lines `> command` / `< response`.
 //! Replaying it against a fresh applet with the same key must give the same
 //! bytes, so any change in the applet's behaviour shows up here. Signatures
-//! are deterministic (RFC 6979), so the file is stable; regenerate it with
+//! are hedged (RFC 6979 with added randomness); the recording applet adds a
+//! fixed value instead of fresh randomness, so the file is stable; regenerate it with
 //! `ETICKET_WRITE_VECTORS=1 cargo test -p eticket-chip --test transcript`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -22,7 +23,9 @@ const PATH: &str = concat!(
 );
 
 fn applet() -> Applet {
-    Applet::new(SecretKey::from_bytes(&[0x5E; 32]).unwrap()).unwrap()
+    Applet::new(SecretKey::from_bytes(&[0x5E; 32]).unwrap())
+        .unwrap()
+        .with_fixed_hedge([0xAB; 32])
 }
 
 /// The session: (comment, command) pairs.
@@ -32,7 +35,7 @@ fn session() -> Vec<(&'static str, Vec<u8>)> {
     let t1 = ticket(id, 101);
     let cmd = |c: Command| c.to_bytes().unwrap();
     let write = |counter, slot, t: &eticket_core::ticket::SignedTicket| {
-        cmd(Command::new(0x80, 0x20, 0, 0)
+        cmd(Command::new(0x80, 0x50, 0, 0)
             .with_data(
                 encode_write(&write_grant(id, counter, slot, t.as_bytes()), t.as_bytes()).unwrap(),
             )
@@ -82,7 +85,7 @@ fn session() -> Vec<(&'static str, Vec<u8>)> {
                 .with_le(256)),
         ),
         (
-            "SIGN TRANSFER of slot 3",
+            "SIGN TRANSFER of slot 3 without the PIN: refused",
             cmd(Command::new(0x80, 0x40, 3, 0)
                 .with_data(
                     encode_sign_transfer(ChipId([0xB2; 16]), Timestamp(1_789_000_000)).to_vec(),
@@ -90,13 +93,29 @@ fn session() -> Vec<(&'static str, Vec<u8>)> {
                 .with_le(256)),
         ),
         (
-            "DELETE slot 0 at counter 3",
-            cmd(Command::new(0x80, 0x22, 0, 0)
-                .with_data(delete_grant(id, 3, 0, t0.as_bytes()))
+            "VERIFY a wrong PIN: 2 tries left",
+            cmd(Command::new(0x00, 0x20, 0x00, 0x81).with_data(b"0000".to_vec())),
+        ),
+        (
+            "VERIFY the holder's PIN",
+            cmd(Command::new(0x00, 0x20, 0x00, 0x81).with_data(PIN.to_vec())),
+        ),
+        (
+            "SIGN TRANSFER of slot 3 with consent: nonce 3, the counter moves to 4",
+            cmd(Command::new(0x80, 0x40, 3, 0)
+                .with_data(
+                    encode_sign_transfer(ChipId([0xB2; 16]), Timestamp(1_789_000_000)).to_vec(),
+                )
                 .with_le(256)),
         ),
         (
-            "GET INFO: counter 4",
+            "DELETE slot 0 at counter 4",
+            cmd(Command::new(0x80, 0x52, 0, 0)
+                .with_data(delete_grant(id, 4, 0, t0.as_bytes()))
+                .with_le(256)),
+        ),
+        (
+            "GET INFO: counter 5",
             cmd(Command::new(0x80, 0x10, 0, 0).with_le(256)),
         ),
         ("unknown instruction", vec![0x80, 0x7E, 0, 0]),

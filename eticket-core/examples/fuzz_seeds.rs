@@ -59,5 +59,57 @@ fn main() {
         "delta",
         &delta.to_signed_bytes(&fixtures::list_key()).unwrap(),
     );
-    println!("seeds written to fuzz/corpus/{{ticket_verify,ticket_body,revocation_list}}");
+    signed_formats();
+    println!(
+        "seeds written to fuzz/corpus/{{ticket_verify,ticket_body,revocation_list,signed_formats}}"
+    );
+}
+
+/// One valid value of each format version 2 added.
+fn signed_formats() {
+    use eticket_core::cancel::{TransferCancel, transfer_ref};
+    use eticket_core::certificate::ChipCertificate;
+    use eticket_core::chipkeys::ChipKeyUpdate;
+    use eticket_core::crypto::SecretKey;
+    use eticket_core::rollover::RootRollover;
+    let chip = SecretKey::from_bytes(&[0x21; 32]).unwrap();
+    let from = ChipId::from_public_key(&chip.public_key().to_uncompressed());
+    let cancel = TransferCancel {
+        event: fixtures::EVENT,
+        serial: TicketSerial(7),
+        generation: Generation(0),
+        ticket_hash: [3; 32],
+        from,
+        transfer: transfer_ref("0123456789abcdef0123456789abcdef"),
+        nonce: 4,
+        requested_at: fixtures::NOW,
+    };
+    write("signed_formats", "cancel", &cancel.sign(&chip).unwrap());
+    let grant = fixtures::grant_key();
+    let cert = ChipCertificate::new(chip.public_key(), fixtures::NOW);
+    write(
+        "signed_formats",
+        "certificate",
+        &cert.to_signed_bytes(&grant).unwrap(),
+    );
+    let update = ChipKeyUpdate {
+        epoch: 1,
+        keys: vec![(grant.id(), grant.public_key())],
+    };
+    write(
+        "signed_formats",
+        "key-update",
+        &update.to_signed_bytes(&grant).unwrap(),
+    );
+    let root = fixtures::root_key();
+    let rollover = RootRollover {
+        new_id: KeyId(101),
+        new_public: chip.public_key(),
+        issued_at: fixtures::NOW,
+    };
+    write(
+        "signed_formats",
+        "rollover",
+        &rollover.to_signed_bytes(&root).unwrap(),
+    );
 }

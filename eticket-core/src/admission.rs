@@ -4,12 +4,14 @@
 
 use alloc::format;
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 
 use crate::event::EventInfo;
-use crate::ids::ChipId;
+use crate::ids::{BlockId, ChipId, SeatType};
 use crate::keys::KeySet;
 use crate::revocation::RevocationList;
+use crate::seat::SeatMaster;
 use crate::ticket::{self, Flags, Holder, Place, VerifiedTicket};
 use crate::time::Timestamp;
 use crate::{Error, Result};
@@ -58,6 +60,12 @@ pub enum Reason {
     Specimen = 14,
     /// The ticket names a seat or area this venue does not have.
     UnknownPlace = 15,
+    /// The ticket's seat type is not one the event defines, or not the
+    /// seat's own.
+    UnknownSeatType = 16,
+    /// The ticket says it was issued later than now (beyond the clock skew):
+    /// signed with a wrong clock, or made up.
+    IssuedInFuture = 17,
 }
 
 impl Reason {
@@ -85,6 +93,8 @@ impl Reason {
             WrongMedium,
             Specimen,
             UnknownPlace,
+            UnknownSeatType,
+            IssuedInFuture,
         ]
         .into_iter()
         .find(|r| r.code() == code)
@@ -121,6 +131,12 @@ impl Reason {
             Reason::Specimen => "Specimen ticket: not valid for entry.",
             Reason::UnknownPlace => {
                 "Ticket names a seat this venue does not have. Send the guest to the box office."
+            }
+            Reason::UnknownSeatType => {
+                "Ticket names a seat category this event does not have. Send the guest to the box office."
+            }
+            Reason::IssuedInFuture => {
+                "Ticket was issued later than now: check this gate's clock, then call a supervisor."
             }
         }
     }
@@ -216,6 +232,40 @@ pub struct GateContext<'a> {
     pub clock_skew: u64,
     /// Whether specimen tickets are admitted (test events, rehearsals).
     pub accept_specimen: bool,
+    /// The event's seats, indexed: with it a reserved-seat ticket must name
+    /// a seat of the seat master with the ticket's seat type; without it only
+    /// the block is checked. A gate builds it once ([`PlaceIndex::new`]).
+    pub places: Option<&'a PlaceIndex>,
+}
+
+/// The seats of a seat master sorted for lookups in O(log n), with their
+/// seat types.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PlaceIndex {
+    seats: Vec<(BlockId, u16, u16, SeatType)>,
+}
+
+impl PlaceIndex {
+    /// Index the seats of `master`.
+    pub fn new(master: &SeatMaster) -> Self {
+        let mut seats: Vec<_> = master
+            .seats
+            .iter()
+            .map(|s| (s.block, s.row, s.number, s.seat_type))
+            .collect();
+        seats.sort_unstable();
+        Self { seats }
+    }
+
+    /// The seat type of the seat at (block, row, number), if the master has
+    /// that seat.
+    pub fn seat_type(&self, block: BlockId, row: u16, number: u16) -> Option<SeatType> {
+        let i = self
+            .seats
+            .binary_search_by(|s| (s.0, s.1, s.2).cmp(&(block, row, number)))
+            .ok()?;
+        Some(self.seats[i].3)
+    }
 }
 
 impl<'a> GateContext<'a> {
@@ -239,6 +289,7 @@ impl<'a> GateContext<'a> {
             now,
             clock_skew: 120,
             accept_specimen: false,
+            places: None,
         })
     }
 
@@ -300,6 +351,9 @@ fn check(
     if ctx.now.minus(ctx.clock_skew) > t.valid_until() {
         return Err(Reason::Expired);
     }
+    if t.issued_at > ctx.now.plus(ctx.clock_skew) {
+        return Err(Reason::IssuedInFuture);
+    }
     if ctx.revocations.is_revoked(t.serial, t.generation) {
         return Err(Reason::Revoked);
     }
@@ -314,6 +368,25 @@ fn check(
     }
     if t.flags.contains(Flags::SPECIMEN) && !ctx.accept_specimen {
         return Err(Reason::Specimen);
+    }
+    if ctx.event.seat_type_name(t.seat_type).is_none() {
+        return Err(Reason::UnknownSeatType);
+    }
+    match (t.place, ctx.places) {
+        (Place::Seat { block, row, number }, Some(index)) => {
+            match index.seat_type(block, row, number) {
+                None => return Err(Reason::UnknownPlace),
+                Some(st) if st != t.seat_type => return Err(Reason::UnknownSeatType),
+                Some(_) => {}
+            }
+        }
+        (Place::Area(id), _) => {
+            let area = ctx.event.seats.area(id).ok_or(Reason::UnknownPlace)?;
+            if area.seat_type != t.seat_type {
+                return Err(Reason::UnknownSeatType);
+            }
+        }
+        (Place::Seat { .. }, None) => {}
     }
     guidance(ctx.event, t.place).ok_or(Reason::UnknownPlace)
 }

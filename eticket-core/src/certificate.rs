@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codec;
 use crate::crypto::{Domain, PUBLIC_KEY_LEN, PublicKey};
-use crate::ids::ChipId;
+use crate::ids::{ChipId, KeyId};
 use crate::keys::{KeyPurpose, KeySet, SigningKeyPair};
 use crate::signed::{self, Envelope};
 use crate::time::Timestamp;
@@ -72,7 +72,28 @@ impl ChipCertificate {
         if entry.purpose != KeyPurpose::Grants {
             return Err(Error::KeyWrongPurpose(entry.id));
         }
-        env.verify(Domain::ChipCertificate, &entry.public)?;
+        let cert = Self::open(env, &entry.public)?;
+        entry.check(KeyPurpose::Grants, cert.issued_at, now, None)?;
+        Ok(cert)
+    }
+
+    /// The grant key id that signed `bytes`.
+    pub fn signer(bytes: &[u8]) -> Result<KeyId> {
+        Ok(Envelope::split(bytes, "chip certificate", MAX_CERTIFICATE_LEN)?.key_id)
+    }
+
+    /// Verify with one known grant key (what a chip does at personalization:
+    /// it has no clock and no key set), decode strictly, check the chip id.
+    pub fn verify_with_key(bytes: &[u8], key_id: KeyId, key: &PublicKey) -> Result<Self> {
+        let env = Envelope::split(bytes, "chip certificate", MAX_CERTIFICATE_LEN)?;
+        if env.key_id != key_id {
+            return Err(Error::UnknownKey(env.key_id));
+        }
+        Self::open(env, key)
+    }
+
+    fn open(env: Envelope<'_>, key: &PublicKey) -> Result<Self> {
+        env.verify(Domain::ChipCertificate, key)?;
         let wire: Wire<'_> = codec::decode_strict(env.body, "chip certificate")?;
         if wire.public.len() != PUBLIC_KEY_LEN {
             return Err(Error::InvalidKey);
@@ -84,7 +105,6 @@ impl ChipCertificate {
                 reason: "the chip id does not belong to the key",
             });
         }
-        entry.check(KeyPurpose::Grants, wire.issued_at, now, None)?;
         Ok(Self {
             chip: wire.chip,
             public,

@@ -17,6 +17,14 @@ use sha2::{Digest, Sha256};
 
 use crate::{Error, Result};
 
+/// Which library verifies signatures in this build: `"ring"` (feature
+/// `fast`) or `"p256"` (pure Rust).
+pub const VERIFY_BACKEND: &str = if cfg!(feature = "fast") {
+    "ring"
+} else {
+    "p256"
+};
+
 /// Length of a signature: r‖s, 32 bytes each.
 pub const SIGNATURE_LEN: usize = 64;
 /// Length of an uncompressed SEC1 public key.
@@ -53,6 +61,9 @@ pub enum Domain {
     ChipKeyUpdate,
     /// The old root key's endorsement of its successor.
     RootRollover,
+    /// A venue unit's upload batch of its entry log, signed with the unit's
+    /// own key.
+    EntryBatch,
 }
 
 impl Domain {
@@ -72,6 +83,7 @@ impl Domain {
             Domain::ChipCertificate => b"eticket/v1/chip-certificate\0",
             Domain::ChipKeyUpdate => b"eticket/v1/chip-key-update\0",
             Domain::RootRollover => b"eticket/v1/root-rollover\0",
+            Domain::EntryBatch => b"eticket/v1/entry-batch\0",
         }
     }
 
@@ -372,6 +384,7 @@ mod tests {
             Domain::ChipCertificate,
             Domain::ChipKeyUpdate,
             Domain::RootRollover,
+            Domain::EntryBatch,
         ];
         for a in all {
             for b in all {

@@ -70,6 +70,7 @@ fn admits_paper_and_area_tickets() {
     );
     let area = TicketBody {
         place: eticket_core::ticket::Place::Area(AreaId(1)),
+        seat_type: fixtures::STANDING,
         ..chip_ticket()
     };
     let Decision::Admit { guidance, .. } = gate.decide(&area, Presented::Chip(CHIP)) else {
@@ -302,4 +303,70 @@ fn a_revocation_list_for_another_event_is_refused() {
     let keys = fixtures::key_set();
     let other = RevocationList::empty(EventId(1));
     assert!(GateContext::new(&event, &keys, &other, NOW).is_err());
+}
+
+/// Signed tickets the event cannot have: a seat the seat master lacks (only
+/// its block exists), a seat type the event does not define or that is not
+/// the seat's, and an issued-at in the future beyond the clock skew. Each is
+/// refused with its own reason once the gate indexes the seats.
+#[test]
+fn tickets_the_event_cannot_have_are_refused() {
+    use eticket_core::admission::{GateContext, PlaceIndex, decide};
+    use eticket_core::ticket::Place;
+    let event = fixtures::small_event();
+    let keys = fixtures::key_set();
+    let list =
+        eticket_core::revocation::RevocationList::new(event.id, 0, fixtures::NOW, vec![]).unwrap();
+    let index = PlaceIndex::new(&event.seats);
+    let mut ctx = GateContext::new(&event, &keys, &list, fixtures::NOW).unwrap();
+    ctx.places = Some(&index);
+    let paper = |body: TicketBody| {
+        let t = body.sign(&fixtures::ticket_key()).unwrap();
+        decide(t.as_bytes(), Presented::Paper, &ctx).reason()
+    };
+    let good = fixtures::paper_ticket(TicketSerial(1));
+    assert_eq!(paper(good.clone()), None);
+    let Place::Seat { block, .. } = good.place else {
+        panic!("a seat ticket")
+    };
+    assert_eq!(
+        paper(TicketBody {
+            place: Place::Seat {
+                block,
+                row: 900,
+                number: 900
+            },
+            ..good.clone()
+        }),
+        Some(Reason::UnknownPlace)
+    );
+    assert_eq!(
+        paper(TicketBody {
+            seat_type: eticket_core::ids::SeatType(99),
+            ..good.clone()
+        }),
+        Some(Reason::UnknownSeatType)
+    );
+    assert_eq!(
+        paper(TicketBody {
+            seat_type: fixtures::STANDING,
+            ..good.clone()
+        }),
+        Some(Reason::UnknownSeatType)
+    );
+    assert_eq!(
+        paper(TicketBody {
+            issued_at: fixtures::NOW.plus(3600),
+            ..good.clone()
+        }),
+        Some(Reason::IssuedInFuture)
+    );
+    assert_eq!(
+        paper(TicketBody {
+            issued_at: fixtures::NOW.plus(60),
+            ..good
+        }),
+        None,
+        "within the clock skew"
+    );
 }

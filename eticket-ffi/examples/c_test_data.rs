@@ -16,10 +16,10 @@
 //! | `paper_1.bin`, `paper_13.bin`, `paper_14.bin` | signed paper tickets |
 //! | `paper_2.txt` | paper ticket 2 as its QR code's text (`ET1:` + base45) |
 //! | `card_gate.state` | a personalized card holding ticket 30 (generation 0) |
-//! | `card_a.state`, `card_b.state` | personalized blank cards A and B |
+//! | `card_a.state`, `card_b.state` | personalized blank cards A and B (holder PIN `1234`) |
 //! | `ticket_a.bin`, `grant_write_a.bin` | ticket 20 for card A and its write grant (at its counter) |
 //! | `ticket_b.bin`, `grant_write_b.bin` | ticket 20 generation 1 for card B and its write grant (at its counter) |
-//! | `grant_delete_a.bin` | the delete grant for ticket 20 on card A (after the write) |
+//! | `grant_delete_a.bin` | the delete grant for ticket 20 on card A (after the write and the signed transfer request, each of which moves the counter on) |
 //! | `chip_b.id` | card B's chip id (16 bytes), the transfer's assignee |
 //!
 //! The card state files are the format `eticket-vcard --state` serves
@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 
 use eticket_chip::applet::{Applet, ChipState, FileStore};
 use eticket_chip::host::{Chip, InProcessCard};
-use eticket_chip::protocol::Personalization;
+use eticket_chip::protocol::{Personalization, Pin};
 use eticket_core::crypto::SecretKey;
 use eticket_core::fixtures::{self, NOW};
 use eticket_core::grant::{Grant, GrantOp};
@@ -59,10 +59,10 @@ fn card(path: &Path, fill: u8) -> Chip<InProcessCard<FileStore>> {
         FileStore::new(path),
     )))
     .unwrap();
-    chip.personalize(&Personalization {
-        grant_keys: vec![(fixtures::GRANT_KEY, fixtures::grant_key().public_key())],
-        member: None,
-    })
+    chip.personalize(&Personalization::new(
+        vec![(fixtures::GRANT_KEY, fixtures::grant_key().public_key())],
+        Pin::new(b"1234").unwrap(),
+    ))
     .unwrap();
     chip
 }
@@ -161,7 +161,7 @@ fn main() {
     write(
         &dir,
         "grant_delete_a.bin",
-        &grant(GrantOp::Delete, id_a, a.counter + 1, &ticket_a),
+        &grant(GrantOp::Delete, id_a, a.counter + 2, &ticket_a),
     );
     let ticket_b = chip_ticket(20, 1, id_b);
     write(&dir, "ticket_b.bin", ticket_b.as_bytes());

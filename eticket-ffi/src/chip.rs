@@ -183,6 +183,19 @@ pub struct eticket_chip_info {
     pub used: u8,
     /// Whether the chip was personalized with the center's grant keys.
     pub personalized: bool,
+    /// How many of `grant_keys` are set (0 to 4).
+    pub grant_key_count: u8,
+    /// The ids of the grant keys the chip trusts (send them with an
+    /// issuance or delivery request as `grant_keys`, so the center signs
+    /// with one of them).
+    pub grant_keys: [u16; 4],
+    /// The epoch of the chip's grant keys (UPDATE KEYS needs a higher one).
+    pub key_epoch: u32,
+    /// Wrong PINs the card still allows before it blocks (0: blocked, or
+    /// not personalized).
+    pub pin_tries_left: u8,
+    /// Whether the chip holds the center's certificate of its key.
+    pub has_certificate: bool,
 }
 
 /// Read the chip's id, public key, counter and slots into `*out` (what a
@@ -208,6 +221,17 @@ pub unsafe extern "C" fn eticket_chip_get_info(
             capacity: info.capacity,
             used: info.used,
             personalized: info.personalized,
+            grant_key_count: info.grant_keys.len().min(4) as u8,
+            grant_keys: {
+                let mut ids = [0u16; 4];
+                for (slot, id) in ids.iter_mut().zip(&info.grant_keys) {
+                    *slot = id.0;
+                }
+                ids
+            },
+            key_epoch: info.key_epoch,
+            pin_tries_left: info.pin_tries_left,
+            has_certificate: info.has_certificate,
         };
         // SAFETY: writable by the caller's contract.
         unsafe { out.write(info) };

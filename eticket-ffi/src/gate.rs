@@ -229,6 +229,11 @@ pub unsafe extern "C" fn eticket_gate_admit_pcsc(
     out: *mut *mut eticket_outcome,
 ) -> eticket_result {
     boundary(|| {
+        // Every pointer is checked before anything else, so a NULL gives
+        // NULL_PARAMETER whatever the build (with or without PC/SC).
+        if gate.is_null() || reader_name.is_null() || out.is_null() {
+            return Err(eticket_result::NullParameter);
+        }
         let mut chip = std::ptr::null_mut();
         // SAFETY: the caller's contract covers `reader_name`; `chip` is a local.
         let opened = unsafe { crate::chip::eticket_chip_open_pcsc(reader_name, &mut chip) };
@@ -373,14 +378,18 @@ mod tests {
     use crate::testcard::{
         eticket_test_card_free, eticket_test_card_open, eticket_test_card_transmit,
     };
-    use crate::venue::{eticket_venue_free, eticket_venue_open, eticket_venue_open_gate};
+    use crate::venue::{
+        eticket_venue_accept_revocation_list, eticket_venue_free, eticket_venue_open,
+        eticket_venue_open_gate,
+    };
     use ::eticket_chip::applet::{Applet, ChipState, FileStore};
     use ::eticket_chip::host::{Chip, InProcessCard};
-    use ::eticket_chip::protocol::Personalization;
+    use ::eticket_chip::protocol::{Personalization, Pin};
     use eticket_core::crypto::SecretKey;
     use eticket_core::fixtures::{self, NOW};
     use eticket_core::grant::{Grant, GrantOp};
     use eticket_core::ids::TicketSerial;
+    use eticket_core::revocation::RevocationList;
     use eticket_core::ticket::Holder;
     use std::ffi::CString;
     use std::ptr::{null, null_mut};
@@ -391,10 +400,10 @@ mod tests {
         let card = InProcessCard::new(Applet::with_state(state, FileStore::new(path)));
         let mut chip = Chip::connect(card).unwrap();
         let key = fixtures::grant_key();
-        chip.personalize(&Personalization {
-            grant_keys: vec![(key.id(), key.public_key())],
-            member: None,
-        })
+        chip.personalize(&Personalization::new(
+            vec![(key.id(), key.public_key())],
+            Pin::new(b"1234").unwrap(),
+        ))
         .unwrap();
         let info = chip.info().unwrap();
         let body = eticket_core::ticket::TicketBody {
@@ -472,7 +481,36 @@ mod tests {
             let r = eticket_venue_open_gate(venue, 1, c"unit-test".as_ptr(), &mut gate);
             assert_eq!(r, eticket_result::Ok);
 
+            // With the empty list the venue started with, nothing enters
+            // (110: no recent revocation list); the center's list fixes it.
             let p = paper.as_bytes();
+            assert_eq!(
+                eticket_gate_admit_paper(gate, p.as_ptr(), p.len(), NOW.0, &mut o),
+                eticket_result::Ok
+            );
+            let info = summary(o);
+            assert_eq!(
+                (info.decision, info.reason, info.serial),
+                (eticket_decision::Refuse as u32, 110, 3)
+            );
+            eticket_outcome_free(o);
+            let fresh = RevocationList::new(fixtures::EVENT, 0, NOW, vec![])
+                .unwrap()
+                .to_signed_bytes(&fixtures::list_key())
+                .unwrap();
+            let mut version = 9;
+            assert_eq!(
+                eticket_venue_accept_revocation_list(
+                    venue,
+                    fresh.as_ptr(),
+                    fresh.len(),
+                    NOW.0,
+                    &mut version
+                ),
+                eticket_result::Ok
+            );
+            assert_eq!(version, 0);
+
             assert_eq!(
                 eticket_gate_admit_paper(gate, p.as_ptr(), p.len(), NOW.0, &mut o),
                 eticket_result::Ok

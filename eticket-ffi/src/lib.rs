@@ -45,6 +45,7 @@ pub mod error;
 mod ffi;
 pub mod gate;
 pub mod keys;
+pub mod limits;
 mod panic;
 pub mod paper;
 pub mod result;

@@ -157,10 +157,11 @@ mod tests {
     use super::*;
     use std::ptr::{null, null_mut};
 
-    /// An envelope with the right shape (version 1, key 1, a body, a
-    /// signature): the payload text checks the shape, not the signature.
+    /// An envelope with the right shape (the current format version, key
+    /// 1, a body, a signature): the payload text checks the shape, not the
+    /// signature.
     fn shaped_ticket() -> Vec<u8> {
-        let mut t = vec![1u8, 0, 1];
+        let mut t = vec![eticket_core::signed::FORMAT_VERSION, 0, 1];
         t.extend_from_slice(&[0x5A; 40]);
         t.extend_from_slice(&[0x11; 64]);
         t

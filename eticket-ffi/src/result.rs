@@ -61,6 +61,11 @@ pub enum eticket_result {
     InvalidEventInfo = 213,
     /// A grant names another chip, counter or operation than the one asked.
     GrantMismatch = 214,
+    /// A key set's version is further ahead of the installed one than a
+    /// verifier accepts (it would lock out every later key set).
+    VersionJump = 215,
+    /// A write grant is for other payload bytes than the ones given.
+    GrantPayloadMismatch = 216,
 
     /// The chip refused the command (a status word other than 9000).
     ChipRefused = 300,
@@ -84,6 +89,16 @@ pub enum eticket_result {
     Apdu = 309,
     /// A file could not be read or written (a test card's state).
     Io = 310,
+    /// The holder's PIN is wrong; `eticket_chip_pin_tries_left` tells how
+    /// many tries are left before the card blocks.
+    WrongPin = 311,
+    /// The PIN is blocked: the card signs no transfer or cancellation any
+    /// more; the holder's distributor moves the tickets to a new card.
+    PinBlocked = 312,
+    /// The card or reader broke the protocol in a way that would have kept
+    /// the lane busy without end (endless `61xx`, `6Cxx` loops, an oversize
+    /// answer); the exchange was stopped. Take the card out and try again.
+    ChipMisbehaved = 313,
 
     /// The entry log's database failed.
     EntryLogDatabase = 400,
@@ -137,6 +152,14 @@ const MESSAGES: &[(eticket_result, &str)] = {
             GrantMismatch,
             "the grant names another chip, counter or operation",
         ),
+        (
+            VersionJump,
+            "a key set's version jumps too far past the installed one",
+        ),
+        (
+            GrantPayloadMismatch,
+            "the write grant is for another payload than the one given",
+        ),
         (ChipRefused, "the chip refused the command"),
         (ChipMalformed, "the chip's answer is malformed"),
         (CardReset, "the card was reset or reinserted"),
@@ -151,6 +174,15 @@ const MESSAGES: &[(eticket_result, &str)] = {
         (PaperRender, "the paper ticket could not be rendered"),
         (Apdu, "the command could not be encoded as an APDU"),
         (Io, "a file could not be read or written"),
+        (WrongPin, "wrong PIN"),
+        (
+            PinBlocked,
+            "the PIN is blocked: the card signs no transfer any more",
+        ),
+        (
+            ChipMisbehaved,
+            "the card misbehaved (endless or oversize answers); the exchange was stopped",
+        ),
         (EntryLogDatabase, "the entry log database failed"),
         (EntryLogCorrupt, "the entry log holds invalid values"),
         (EntryLogWrongEvent, "the entry log belongs to another event"),
@@ -223,6 +255,9 @@ impl From<ChipError> for eticket_result {
         match e {
             ChipError::Apdu { .. } => R::Apdu,
             ChipError::Refused { .. } => R::ChipRefused,
+            ChipError::WrongPin { .. } => R::WrongPin,
+            ChipError::PinBlocked => R::PinBlocked,
+            ChipError::CardMisbehaved { .. } => R::ChipMisbehaved,
             ChipError::Malformed { .. } => R::ChipMalformed,
             ChipError::Invalid { .. } => R::InvalidParameter,
             ChipError::CardReset => R::CardReset,
@@ -249,7 +284,9 @@ impl From<GateError> for eticket_result {
             GateError::Chip(_) => R::TransportFailed,
             GateError::Sync { source, .. } => R::from(&source),
             GateError::NotNewer { .. } => R::NotNewer,
+            GateError::VersionJump { .. } => R::VersionJump,
             GateError::Config(_) => R::GateConfig,
+            GateError::TimeOutOfRange(_) => R::InvalidParameter,
             GateError::Random(_) => R::Random,
             _ => R::Internal,
         }

@@ -4,7 +4,7 @@
 
 use std::ffi::c_char;
 
-use ::eticket_gate::{PassbackPolicy, Settings, TrustStore, VenueUnit};
+use ::eticket_gate::{PassbackPolicy, Settings, StalePolicy, TrustStore, VenueUnit};
 use eticket_core::event::EventInfo;
 use eticket_core::ids::GateId;
 use eticket_core::time::Timestamp;
@@ -45,7 +45,21 @@ pub enum eticket_passback {
     Entries = 2,
 }
 
-/// How a venue admits. Start from `eticket_venue_settings_default`.
+/// What the gates refuse while the venue's revocation list or key set is
+/// past its `next_update`, for `eticket_venue_settings.stale_policy`.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum eticket_stale_policy {
+    /// Refuse tickets of generation 1 and up (the transferred ones); the
+    /// default.
+    FailClosedTransferred = 0,
+    /// Refuse every ticket.
+    FailClosedAll = 1,
+}
+
+/// How a venue admits. Start from `eticket_venue_settings_default`: a
+/// zeroed struct refuses every chip (no time to answer) and every ticket
+/// (no list is young enough).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct eticket_venue_settings {
@@ -59,16 +73,50 @@ pub struct eticket_venue_settings {
     /// Non-zero: specimen tickets are admitted (rehearsals). A byte rather
     /// than a `bool` so that any bit pattern a caller leaves here is valid.
     pub accept_specimen: u8,
+    /// An `eticket_stale_policy` value: what is refused while the revocation
+    /// list or key set is past its `next_update`.
+    pub stale_policy: u32,
+    /// Oldest revocation list, in seconds since the center signed it, that
+    /// the venue admits with (default a day); with an older one, or the
+    /// empty list, every ticket is refused (reason 110) until a fresh list
+    /// is accepted. `UINT64_MAX` switches the bound off.
+    pub max_list_age_seconds: u64,
+    /// Longest a chip may take to answer the gate's challenge, in
+    /// milliseconds (default 1000); a slower answer is refused as possibly
+    /// relayed (reason 111).
+    pub max_answer_ms: u64,
+    /// Non-zero: admit only chips holding the center's certificate of their
+    /// key (written at personalization); others are refused (reason 112).
+    /// Default 0.
+    pub require_certificate: u8,
 }
 
 impl Default for eticket_venue_settings {
     fn default() -> Self {
-        let s = Settings::new(PassbackPolicy::SingleEntry);
+        Self::from_settings(&Settings::new(PassbackPolicy::SingleEntry))
+    }
+}
+
+impl eticket_venue_settings {
+    /// The C form of `s`.
+    pub(crate) fn from_settings(s: &Settings) -> Self {
+        let (policy, max_entries) = match s.policy {
+            PassbackPolicy::SingleEntry => (eticket_passback::SingleEntry, 0),
+            PassbackPolicy::ReentryAfterExit => (eticket_passback::ReentryAfterExit, 0),
+            PassbackPolicy::Entries(n) => (eticket_passback::Entries, n),
+        };
         Self {
-            policy: eticket_passback::SingleEntry as u32,
-            max_entries: 0,
+            policy: policy as u32,
+            max_entries,
             clock_skew_seconds: s.clock_skew,
             accept_specimen: u8::from(s.accept_specimen),
+            stale_policy: match s.stale_policy {
+                StalePolicy::FailClosedAll => eticket_stale_policy::FailClosedAll as u32,
+                _ => eticket_stale_policy::FailClosedTransferred as u32,
+            },
+            max_list_age_seconds: s.max_list_age,
+            max_answer_ms: s.max_answer_ms,
+            require_certificate: u8::from(s.require_certificate),
         }
     }
 }
@@ -79,19 +127,32 @@ impl TryFrom<&eticket_venue_settings> for Settings {
         let policy = match s.policy {
             0 => PassbackPolicy::SingleEntry,
             1 => PassbackPolicy::ReentryAfterExit,
+            // Zero entries would refuse every ticket: refused here instead.
+            2 if s.max_entries == 0 => return Err(eticket_result::InvalidParameter),
             2 => PassbackPolicy::Entries(s.max_entries),
+            _ => return Err(eticket_result::InvalidParameter),
+        };
+        let stale_policy = match s.stale_policy {
+            0 => StalePolicy::FailClosedTransferred,
+            1 => StalePolicy::FailClosedAll,
             _ => return Err(eticket_result::InvalidParameter),
         };
         Ok(Settings {
             policy,
             clock_skew: s.clock_skew_seconds,
             accept_specimen: s.accept_specimen != 0,
+            stale_policy,
+            max_list_age: s.max_list_age_seconds,
+            max_answer_ms: s.max_answer_ms,
+            require_certificate: s.require_certificate != 0,
         })
     }
 }
 
 /// The default settings (single entry, two minutes of clock skew, no
-/// specimens) into `*out`.
+/// specimens, transferred tickets refused while the trust material is
+/// stale, revocation lists at most a day old, chip answers within a second)
+/// into `*out`.
 ///
 /// # Safety
 ///
@@ -273,6 +334,41 @@ pub unsafe extern "C" fn eticket_venue_accept_revocation_delta(
     }
 }
 
+/// Take a signed root rollover: verified with the root the venue trusts
+/// now, it makes the new root the one key sets must be signed with (the
+/// old root is trusted no more), and is kept in the entry log so a restart
+/// keeps the new root. The new root's key id goes to `*out_root_key_id`
+/// (may be NULL).
+///
+/// # Safety
+///
+/// `venue` is a live handle used by no other thread during the call;
+/// `(data, len)` readable; `out_root_key_id` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_venue_accept_root_rollover(
+    venue: *mut eticket_venue,
+    data: *const u8,
+    len: usize,
+    now: u64,
+    out_root_key_id: *mut u16,
+) -> eticket_result {
+    boundary(|| {
+        let out = if out_root_key_id.is_null() {
+            None
+        } else {
+            Some(Out::new(out_root_key_id)?)
+        };
+        // SAFETY: a live handle and readable bytes by the caller's contract.
+        let (unit, signed) = unsafe { (eticket_venue::as_mut(venue)?, bytes(data, len)?) };
+        let root = unit.accept_root_rollover(signed, Timestamp(now))?;
+        if let Some(out) = out {
+            // SAFETY: writable by the caller's contract.
+            unsafe { out.write(root.0) };
+        }
+        Ok(())
+    })
+}
+
 /// Open gate `gate_id` of the venue as device `device_name` (logged with
 /// every scan), with its own connection to the entry log.
 ///
@@ -307,4 +403,178 @@ pub unsafe extern "C" fn eticket_venue_open_gate(
 pub unsafe extern "C" fn eticket_venue_free(venue: *mut eticket_venue) {
     // SAFETY: NULL or a live handle freed once, by the caller's contract.
     boundary_void(|| unsafe { eticket_venue::free(venue) });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{eticket_key_set_free, eticket_key_set_load};
+    use crate::revocation::{eticket_revocation_list_free, eticket_revocation_list_load};
+    use eticket_core::fixtures::{self, NOW};
+    use eticket_core::ids::KeyId;
+    use eticket_core::keys::SigningKeyPair;
+    use eticket_core::revocation::RevocationList;
+    use eticket_core::rollover::RootRollover;
+    use std::ffi::CString;
+    use std::ptr::{null, null_mut};
+
+    #[test]
+    fn settings_defaults_and_limits_cross_the_abi() {
+        let mut s = std::mem::MaybeUninit::uninit();
+        // SAFETY: a local to write to.
+        let r = unsafe { eticket_venue_settings_default(s.as_mut_ptr()) };
+        assert_eq!(r, eticket_result::Ok);
+        // SAFETY: written on success.
+        let s = unsafe { s.assume_init() };
+        assert_eq!(
+            (s.stale_policy, s.max_list_age_seconds, s.max_answer_ms),
+            (
+                eticket_stale_policy::FailClosedTransferred as u32,
+                86_400,
+                1000
+            )
+        );
+        assert_eq!(
+            Settings::try_from(&s).unwrap(),
+            Settings::new(PassbackPolicy::SingleEntry)
+        );
+        let all = eticket_venue_settings {
+            stale_policy: eticket_stale_policy::FailClosedAll as u32,
+            max_list_age_seconds: 3600,
+            max_answer_ms: 400,
+            ..s
+        };
+        let back = Settings::try_from(&all).unwrap();
+        assert_eq!(
+            (back.stale_policy, back.max_list_age, back.max_answer_ms),
+            (StalePolicy::FailClosedAll, 3600, 400)
+        );
+        assert_eq!(eticket_venue_settings::from_settings(&back), all);
+        let bad = eticket_venue_settings {
+            stale_policy: 2,
+            ..s
+        };
+        assert_eq!(
+            Settings::try_from(&bad),
+            Err(eticket_result::InvalidParameter)
+        );
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "SQLite is C code and P-256 is far too slow under Miri")]
+    fn a_root_rollover_through_the_abi() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = fixtures::root_key();
+        let new = SigningKeyPair::from_secret_bytes(KeyId(101), &[0x71; 32]).unwrap();
+        let pk = old.public_key().to_uncompressed();
+        let keys_v1 = fixtures::key_set().to_signed_bytes(&old).unwrap();
+        let list = RevocationList::new(fixtures::EVENT, 0, NOW, vec![])
+            .unwrap()
+            .to_signed_bytes(&fixtures::list_key())
+            .unwrap();
+        let rollover = RootRollover {
+            new_id: new.id(),
+            new_public: new.public_key(),
+            issued_at: NOW,
+        }
+        .to_signed_bytes(&old)
+        .unwrap();
+        let mut v2 = fixtures::key_set();
+        v2.version = 2;
+        let by_old = v2.to_signed_bytes(&old).unwrap();
+        let by_new = v2.to_signed_bytes(&new).unwrap();
+        let event = serde_json::to_vec(&fixtures::small_event()).unwrap();
+        let log = CString::new(dir.path().join("e.db").to_str().unwrap()).unwrap();
+        let (mut keys, mut revocations, mut venue) = (null_mut(), null_mut(), null_mut());
+        // SAFETY: every pointer is a live local of the length given; each
+        // handle is freed once at the end.
+        unsafe {
+            let ok = eticket_result::Ok;
+            let r = eticket_key_set_load(
+                keys_v1.as_ptr(),
+                keys_v1.len(),
+                100,
+                pk.as_ptr(),
+                65,
+                &mut keys,
+            );
+            assert_eq!(r, ok);
+            let r = eticket_revocation_list_load(
+                list.as_ptr(),
+                list.len(),
+                keys,
+                NOW.0,
+                &mut revocations,
+            );
+            assert_eq!(r, ok);
+            let r = eticket_venue_open(
+                log.as_ptr(),
+                event.as_ptr(),
+                event.len(),
+                keys,
+                revocations,
+                null(),
+                &mut venue,
+            );
+            assert_eq!(r, ok);
+            let mut root = 0u16;
+            assert_eq!(
+                eticket_venue_accept_root_rollover(
+                    null_mut(),
+                    rollover.as_ptr(),
+                    rollover.len(),
+                    NOW.0,
+                    &mut root
+                ),
+                eticket_result::NullParameter
+            );
+            assert_eq!(
+                eticket_venue_accept_root_rollover(
+                    venue,
+                    rollover.as_ptr(),
+                    rollover.len(),
+                    NOW.0,
+                    &mut root
+                ),
+                ok
+            );
+            assert_eq!(root, 101);
+            // Signed by a root the venue no longer trusts: refused.
+            assert_eq!(
+                eticket_venue_accept_root_rollover(
+                    venue,
+                    rollover.as_ptr(),
+                    rollover.len(),
+                    NOW.0,
+                    null_mut()
+                ),
+                eticket_result::UnknownKey
+            );
+            let mut version = 0;
+            assert_eq!(
+                eticket_venue_accept_key_set(
+                    venue,
+                    by_old.as_ptr(),
+                    by_old.len(),
+                    NOW.0,
+                    &mut version
+                ),
+                eticket_result::UnknownKey
+            );
+            assert_eq!(
+                eticket_venue_accept_key_set(
+                    venue,
+                    by_new.as_ptr(),
+                    by_new.len(),
+                    NOW.0,
+                    &mut version
+                ),
+                ok
+            );
+            assert_eq!(version, 2);
+            eticket_venue_free(venue);
+            eticket_revocation_list_free(revocations);
+            eticket_key_set_free(keys);
+        }
+    }
 }

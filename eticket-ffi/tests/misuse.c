@@ -9,7 +9,8 @@
 
 #define NUL ETICKET_RESULT_NULL_PARAMETER
 
-static const unsigned char garbage[] = {0x01, 0xff, 0x00, 0x42, 0x13, 0x37,
+/* Starts with the format version (2): malformed rather than unsupported. */
+static const unsigned char garbage[] = {0x02, 0xff, 0x00, 0x42, 0x13, 0x37,
                                         0x80, 0x00, 0x00, 0x01, 0xde, 0xad};
 
 /* A transport whose card answers with whatever `mode` says. */
@@ -33,6 +34,25 @@ static uint32_t liar(void *userdata, const uint8_t *cmd, size_t cmd_len,
         return ETICKET_TRANSMIT_STATUS_OK;
     case 4: /* always reset */
         return ETICKET_TRANSMIT_STATUS_CARD_RESET;
+    case 6: /* "61 00": more to come, forever, with no data */
+        resp[0] = 0x61;
+        resp[1] = 0x00;
+        *resp_len = 2;
+        return ETICKET_TRANSMIT_STATUS_OK;
+    case 7: /* "6C 20": ask again with another length, forever */
+        resp[0] = 0x6C;
+        resp[1] = 0x20;
+        *resp_len = 2;
+        return ETICKET_TRANSMIT_STATUS_OK;
+    case 8: /* 200 bytes and "61 C8", forever */
+        if (resp_cap < 202) {
+            return ETICKET_TRANSMIT_STATUS_FAILED;
+        }
+        memset(resp, 0x55, 200);
+        resp[200] = 0x61;
+        resp[201] = 0xC8;
+        *resp_len = 202;
+        return ETICKET_TRANSMIT_STATUS_OK;
     default: /* 9000 to everything, with garbage data */
         memcpy(resp, garbage, sizeof garbage);
         resp[sizeof garbage] = 0x90;
@@ -180,11 +200,19 @@ static void venue_and_gate(const char *data, const char *work) {
     s.policy = 9;
     EXPECT(eticket_venue_open(path, event, event_len, keys, list, &s, &venue),
            ETICKET_RESULT_INVALID_PARAMETER);
+    s.policy = ETICKET_PASSBACK_SINGLE_ENTRY;
+    s.stale_policy = 7;
+    EXPECT(eticket_venue_open(path, event, event_len, keys, list, &s, &venue),
+           ETICKET_RESULT_INVALID_PARAMETER);
+    s.stale_policy = ETICKET_STALE_POLICY_FAIL_CLOSED_ALL;
     EXPECT(eticket_venue_open("/nonexistent-dir/x/entries.db", event,
                               event_len, keys, list, NULL, &venue),
            ETICKET_RESULT_ENTRY_LOG_DATABASE);
     CHECK(venue == NULL);
     s.policy = ETICKET_PASSBACK_ENTRIES;
+    s.max_entries = 0; /* would refuse every ticket: refused here */
+    EXPECT(eticket_venue_open(path, event, event_len, keys, list, &s, &venue),
+           ETICKET_RESULT_INVALID_PARAMETER);
     s.max_entries = 2;
     EXPECT(eticket_venue_open(path, event, event_len, keys, list, &s, &venue),
            ETICKET_RESULT_OK);
@@ -213,12 +241,18 @@ static void venue_and_gate(const char *data, const char *work) {
     EXPECT(eticket_gate_admit_chip(gate, NULL, DEMO_NOW, &o), NUL);
     EXPECT(eticket_gate_exit_chip(gate, NULL, DEMO_NOW, &o), NUL);
     EXPECT(eticket_gate_admit_pcsc(gate, NULL, DEMO_NOW, &o), NUL);
+    EXPECT(eticket_gate_admit_pcsc(NULL, "reader", DEMO_NOW, &o), NUL);
+    EXPECT(eticket_gate_admit_pcsc(gate, "reader", DEMO_NOW, NULL), NUL);
+    /* A clock gone wrong is a bad parameter, not a gate configuration. */
+    EXPECT(eticket_gate_admit_paper(gate, garbage, 3, UINT64_MAX - 5, &o),
+           ETICKET_RESULT_INVALID_PARAMETER);
     CHECK(o == NULL);
     /* Empty and garbage payloads are refusals (logged), not errors. */
     EXPECT(eticket_gate_admit_paper(gate, NULL, 0, DEMO_NOW, &o),
            ETICKET_RESULT_OK);
     EXPECT(eticket_outcome_get_info(o, &info), ETICKET_RESULT_OK);
-    CHECK(info.decision == ETICKET_DECISION_REFUSE && info.reason == 1 &&
+    CHECK(info.decision == ETICKET_DECISION_REFUSE &&
+          info.reason == ETICKET_REASON_MALFORMED &&
           !info.has_ticket);
     EXPECT(eticket_outcome_guidance(o, text, sizeof text, &n),
            ETICKET_RESULT_OK);
@@ -264,6 +298,14 @@ static void chips_and_paper(const char *data) {
                               : ETICKET_RESULT_TRANSPORT_FAILED));
         CHECK(chip == NULL);
     }
+    /* Lying cards end with their own code, after a bounded number of
+     * exchanges: the call returns, nothing spins. */
+    for (mode = 6; mode <= 8; mode++) {
+        chip = NULL;
+        EXPECT(eticket_chip_open_callback(liar, NULL, &chip),
+               ETICKET_RESULT_CHIP_MISBEHAVED);
+        CHECK(chip == NULL);
+    }
     mode = 5; /* a card that says 9000 to everything */
     EXPECT(eticket_chip_open_callback(liar, NULL, &chip), ETICKET_RESULT_OK);
     EXPECT(eticket_chip_get_info(chip, &info), ETICKET_RESULT_CHIP_MALFORMED);
@@ -286,9 +328,16 @@ static void chips_and_paper(const char *data) {
                                         0, NULL),
                NUL);
     }
-    EXPECT(eticket_chip_sign_transfer(chip, 0, garbage, 3, DEMO_NOW, buf,
-                                      sizeof buf, &n),
+    EXPECT(eticket_chip_sign_transfer(chip, 0, garbage, 3, DEMO_NOW, garbage,
+                                      4, buf, sizeof buf, &n),
            ETICKET_RESULT_INVALID_PARAMETER);
+    EXPECT(eticket_chip_sign_transfer(chip, 0, garbage, 16, DEMO_NOW, NULL, 4,
+                                      buf, sizeof buf, &n),
+           NUL);
+    EXPECT(eticket_chip_sign_cancel(chip, 0, garbage, 3, DEMO_NOW, NULL, 4,
+                                    buf, sizeof buf, &n),
+           NUL);
+    EXPECT(eticket_chip_pin_tries_left(chip, NULL), NUL);
     EXPECT(eticket_chip_apply_grant(chip, NULL, DEMO_NOW, garbage, 1, NULL, 0,
                                     NULL),
            NUL);

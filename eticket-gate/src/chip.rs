@@ -45,6 +45,13 @@ pub trait PresentedChip {
 
     /// The chip's signature over its id and `challenge` (INTERNAL AUTHENTICATE).
     fn answer(&mut self, challenge: &[u8; CHALLENGE_LEN]) -> Result<[u8; SIGNATURE_LEN]>;
+
+    /// The center's certificate of the chip's key (GET CERTIFICATE), if the
+    /// chip holds one. Only asked when the venue requires certificates; a
+    /// chip that cannot give one answers `None`.
+    fn certificate(&mut self) -> Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
 }
 
 impl<C: PresentedChip + ?Sized> PresentedChip for &mut C {
@@ -56,6 +63,9 @@ impl<C: PresentedChip + ?Sized> PresentedChip for &mut C {
     }
     fn answer(&mut self, challenge: &[u8; CHALLENGE_LEN]) -> Result<[u8; SIGNATURE_LEN]> {
         (**self).answer(challenge)
+    }
+    fn certificate(&mut self) -> Result<Option<Vec<u8>>> {
+        (**self).certificate()
     }
 }
 
@@ -94,6 +104,10 @@ impl<T: Transport> PresentedChip for Chip<T> {
         signature.copy_from_slice(&data[..SIGNATURE_LEN]);
         Ok(signature)
     }
+
+    fn certificate(&mut self) -> Result<Option<Vec<u8>>> {
+        Chip::certificate(self).map_err(chip_error)
+    }
 }
 
 fn chip_error(e: eticket_chip::Error) -> Error {
@@ -114,6 +128,7 @@ pub struct TestCard {
     public: [u8; PUBLIC_KEY_LEN],
     id: ChipId,
     tickets: Vec<Vec<u8>>,
+    certificate: Option<Vec<u8>>,
 }
 
 impl TestCard {
@@ -136,7 +151,13 @@ impl TestCard {
             public,
             secret,
             tickets: Vec::new(),
+            certificate: None,
         }
+    }
+
+    /// Hold this certificate (what the center signs at personalization).
+    pub fn set_certificate(&mut self, certificate: Vec<u8>) {
+        self.certificate = Some(certificate);
     }
 
     /// Its chip id (derived from its public key).
@@ -180,6 +201,10 @@ impl PresentedChip for TestCard {
 
     fn answer(&mut self, challenge: &[u8; CHALLENGE_LEN]) -> Result<[u8; SIGNATURE_LEN]> {
         answer_challenge(&self.secret, challenge).map_err(|e| Error::Chip(e.to_string()))
+    }
+
+    fn certificate(&mut self) -> Result<Option<Vec<u8>>> {
+        Ok(self.certificate.clone())
     }
 }
 

@@ -306,6 +306,19 @@ impl EntryLog {
     /// Up to `limit` records after `cursor`, in log order, and the cursor to
     /// continue from.
     pub fn export_since(&self, cursor: Cursor, limit: usize) -> Result<(Vec<EntryRecord>, Cursor)> {
+        self.export_within(cursor, limit, usize::MAX)
+    }
+
+    /// Like [`export_since`](Self::export_since), but also stops before the
+    /// records' encodings (the stored layout, as in an upload batch) would
+    /// add up to more than `max_bytes`, so that a batch of them fits its
+    /// format's size bound whatever the records hold.
+    pub fn export_within(
+        &self,
+        cursor: Cursor,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<(Vec<EntryRecord>, Cursor)> {
         let p = self.path.as_str();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut stmt = self
@@ -319,9 +332,17 @@ impl EntryLog {
             .db(p)?;
         let mut out = Vec::new();
         let mut last = cursor;
+        let mut bytes = 0usize;
         for row in rows {
-            let (seq, bytes) = row.db(p)?;
-            out.push(decode_record(&bytes)?);
+            let (seq, stored) = row.db(p)?;
+            let record = decode_record(&stored)?;
+            // Re-encoded: a record stored in the old layout grows by a byte.
+            let len = record.to_stored_bytes()?.len();
+            if bytes.saturating_add(len) > max_bytes {
+                break;
+            }
+            bytes += len;
+            out.push(record);
             last = Cursor(seq);
         }
         Ok((out, last))
@@ -369,6 +390,19 @@ impl EntryLog {
             .db(&self.path)
     }
 
+    /// The value of `key` in the unit table, storing `value` first when the
+    /// key has none (the first writer wins when two connections race).
+    pub(crate) fn meta_or_insert(&self, key: &str, value: &[u8]) -> Result<Vec<u8>> {
+        self.conn
+            .execute(
+                "INSERT INTO unit (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                params![key, value],
+            )
+            .db(&self.path)?;
+        self.get_meta(key)?
+            .ok_or(Error::Config("the unit table lost a value just stored"))
+    }
+
     /// Store values of the unit table, all or none.
     pub(crate) fn put_meta(&self, values: &[(&str, Vec<u8>)]) -> Result<()> {
         let p = self.path.as_str();
@@ -387,7 +421,7 @@ impl EntryLog {
 }
 
 fn ts(t: Timestamp) -> Result<i64> {
-    i64::try_from(t.0).map_err(|_| Error::Config("timestamp beyond year 292 billion"))
+    i64::try_from(t.0).map_err(|_| Error::TimeOutOfRange(t.0))
 }
 
 fn read_presence(
@@ -427,10 +461,7 @@ fn read_presence(
 }
 
 fn insert_scan(conn: &Connection, record: &EntryRecord, p: &str) -> Result<()> {
-    let bytes = postcard::to_allocvec(record).map_err(|e| Error::CorruptLog {
-        what: "scans.record",
-        detail: e.to_string(),
-    })?;
+    let bytes = record.to_stored_bytes()?;
     let serial = record.ticket.map(|t| i64::from(t.serial.0));
     let direction = match record.direction {
         Direction::Entry => kind(record.result),
@@ -453,7 +484,7 @@ fn insert_scan(conn: &Connection, record: &EntryRecord, p: &str) -> Result<()> {
 }
 
 fn decode_record(bytes: &[u8]) -> Result<EntryRecord> {
-    postcard::from_bytes(bytes).map_err(|e| Error::CorruptLog {
+    EntryRecord::from_stored_bytes(bytes).map_err(|e| Error::CorruptLog {
         what: "scans.record",
         detail: e.to_string(),
     })

@@ -58,6 +58,22 @@ pub enum Error {
         /// The version offered.
         offered: u64,
     },
+    /// A key set's version is further ahead of the installed one than
+    /// [`MAX_KEY_SET_VERSION_JUMP`](eticket_core::keys::MAX_KEY_SET_VERSION_JUMP):
+    /// taken, it would make every later genuine set look older.
+    #[error(
+        "{what} version {offered} jumps more than {max} past the installed version {installed}"
+    )]
+    VersionJump {
+        /// Which material.
+        what: &'static str,
+        /// The installed version.
+        installed: u64,
+        /// The version offered.
+        offered: u64,
+        /// The largest step accepted.
+        max: u64,
+    },
     /// An upload batch could not be decoded.
     #[error("upload batch: {0}")]
     Batch(&'static str),
@@ -80,6 +96,11 @@ pub enum Error {
     /// A configuration value is not usable.
     #[error("invalid configuration: {0}")]
     Config(&'static str),
+    /// A time given to the unit is beyond what its log can store (after
+    /// the year 292 billion): a caller's clock gone wrong, not a
+    /// configuration.
+    #[error("time {0} is out of range")]
+    TimeOutOfRange(u64),
     /// The system random source failed.
     #[error("random source failed: {0}")]
     Random(String),

@@ -1,28 +1,36 @@
 //! One gate device: admission in one call, for a chip or a scanned paper
 //! code, and exit scans for re-entry policies.
 //!
-//! The chip flow: ask the chip who it is, send it a fresh random challenge
-//! and verify the answer with the public key whose hash is the chip id (a
-//! cloned card or a replayed answer fails here), read its tickets, run core's
-//! [`decide`] on each with `Presented::Chip(proven id)`, then let the entry
-//! log's anti-passback transaction pick the first admissible ticket. Every
-//! scan, admitted or not, is logged.
+//! The chip flow: ask the chip who it is, send it a fresh challenge bound to
+//! the event, the gate and the time ([`GateChallenge`], 18 random bytes),
+//! verify the answer with the public key whose hash is the chip id (a cloned
+//! card or a replayed answer fails here) and refuse it when it took longer
+//! than the venue allows (a relayed card), read its tickets, run core's
+//! [`decide`] on each with `Presented::Chip(proven id)`, hold back what the
+//! age of the unit's trust material does not allow, then let the entry log's
+//! anti-passback transaction pick the first admissible ticket. Every scan,
+//! admitted or not, is logged, a chip's challenge and answer with it.
 
 use std::fmt;
 use std::sync::Arc;
 
 use eticket_core::admission::{Decision, GateContext, Guidance, Presented, Reason, decide};
-use eticket_core::chipauth::{CHALLENGE_LEN, verify_answer};
-use eticket_core::ids::{ChipId, GateId};
+use eticket_core::certificate::ChipCertificate;
+use eticket_core::chipauth::{CHALLENGE_NONCE_LEN, GateChallenge, verify_answer};
+use eticket_core::ids::{ChipId, GateId, Generation};
 use eticket_core::ticket::{Flags, Holder, TicketBody, VerifiedTicket};
 use eticket_core::time::Timestamp;
 use rand_core::{OsRng, RngCore};
 
 use crate::chip::{MAX_TICKETS_PER_CHIP, PresentedChip};
+use crate::clock::{MonotonicClock, SystemMonotonic};
 use crate::entry_log::{Candidate, EntryLog, PreviousEntry};
-use crate::record::{Direction, EntryRecord, Medium, ScanId, ScanResult, TicketFacts, device_name};
+use crate::record::{
+    ChipProof, Direction, EntryRecord, Medium, ScanId, ScanResult, TicketFacts, device_name,
+};
 use crate::refusal::Refusal;
-use crate::unit::Shared;
+use crate::trust::TrustStore;
+use crate::unit::{Settings, Shared, StalePolicy};
 use crate::{Error, Result};
 
 /// What a scan ended in.
@@ -123,6 +131,7 @@ pub struct Gate {
     device: String,
     log: EntryLog,
     shared: Arc<Shared>,
+    clock: Arc<dyn MonotonicClock>,
 }
 
 /// A chip that proved its identity, with the tickets it holds.
@@ -138,7 +147,16 @@ impl Gate {
             device: device_name(device),
             log,
             shared,
+            clock: Arc::new(SystemMonotonic::new()),
         }
+    }
+
+    /// The same gate timing chip answers with `clock` (a simulation's or a
+    /// test's [`ManualMonotonic`](crate::clock::ManualMonotonic), or the
+    /// reader driver's own clock).
+    pub fn with_answer_clock(mut self, clock: Arc<dyn MonotonicClock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The gate's id.
@@ -169,6 +187,7 @@ impl Gate {
             result: ScanResult::Refused {
                 code: Refusal::NoTicket.code(),
             },
+            chip_proof: None,
         })
     }
 
@@ -215,7 +234,7 @@ impl Gate {
         self.exit(template, &[payload.to_vec()], Presented::Paper, now)
     }
 
-    /// Identity, fresh challenge, answer, tickets.
+    /// Identity, fresh challenge, answer (timed), tickets.
     fn prove<C: PresentedChip + ?Sized>(
         &self,
         chip: &mut C,
@@ -227,12 +246,28 @@ impl Gate {
             return Ok((template, Err(Refusal::ChipUnreadable)));
         };
         template.medium = Medium::Chip(who.id);
-        let challenge = fresh_challenge()?;
-        let Ok(answer) = chip.answer(&challenge) else {
+        let challenge = self.fresh_challenge(now)?.to_bytes();
+        let asked = self.clock.elapsed();
+        let answer = chip.answer(&challenge);
+        let took = self.clock.elapsed().saturating_sub(asked);
+        let Ok(answer) = answer else {
             return Ok((template, Err(Refusal::ChipUnreadable)));
         };
+        template.chip_proof = Some(ChipProof {
+            challenge,
+            answer,
+            answer_ms: u32::try_from(took.as_millis()).unwrap_or(u32::MAX),
+        });
         if verify_answer(who.id, &who.public_key, &challenge, &answer).is_err() {
             return Ok((template, Err(Refusal::ChallengeFailed)));
+        }
+        // A genuine answer that took too long: the card may be elsewhere,
+        // relayed. (Timed on the gate's monotonic clock, never the wall.)
+        if took > std::time::Duration::from_millis(self.shared.settings.max_answer_ms) {
+            return Ok((template, Err(Refusal::AnswerTooSlow)));
+        }
+        if self.shared.settings.require_certificate && !self.certified(chip, who.id, now) {
+            return Ok((template, Err(Refusal::ChipNotCertified)));
         }
         let tickets = match chip.tickets() {
             Ok(t) if t.len() > MAX_TICKETS_PER_CHIP => {
@@ -251,19 +286,53 @@ impl Gate {
         ))
     }
 
-    /// Core's decision on every ticket, with the unit's trust and settings.
+    /// Whether the chip holds a certificate for `id` that verifies with the
+    /// unit's key set at `now`.
+    fn certified<C: PresentedChip + ?Sized>(
+        &self,
+        chip: &mut C,
+        id: ChipId,
+        now: Timestamp,
+    ) -> bool {
+        let Ok(Some(bytes)) = chip.certificate() else {
+            return false;
+        };
+        let trust = self.shared.trust_read();
+        ChipCertificate::from_signed_bytes(&bytes, trust.keys(), now).is_ok_and(|c| c.chip == id)
+    }
+
+    /// A challenge naming this gate, its event and `now`, with a nonce from
+    /// the operating system's CSPRNG.
+    fn fresh_challenge(&self, now: Timestamp) -> Result<GateChallenge> {
+        let mut nonce = [0u8; CHALLENGE_NONCE_LEN];
+        OsRng
+            .try_fill_bytes(&mut nonce)
+            .map_err(|e| Error::Random(e.to_string()))?;
+        Ok(GateChallenge {
+            event: self.shared.event.id,
+            gate: self.id,
+            at: now,
+            nonce,
+        })
+    }
+
+    /// Core's decision on every ticket, with the unit's trust and settings,
+    /// and what the trust material's age holds back.
     fn decide_all(
         &self,
         tickets: &[Vec<u8>],
         presented: Presented,
         now: Timestamp,
-    ) -> Result<Vec<Decision>> {
+    ) -> Result<(Vec<Decision>, Hold)> {
         let trust = self.shared.trust_read();
+        let settings = &self.shared.settings;
         let mut ctx = GateContext::new(&self.shared.event, trust.keys(), trust.revocations(), now)
             .map_err(|_| Error::Config("the revocation list is for another event"))?;
-        ctx.clock_skew = self.shared.settings.clock_skew;
-        ctx.accept_specimen = self.shared.settings.accept_specimen;
-        Ok(tickets.iter().map(|t| decide(t, presented, &ctx)).collect())
+        ctx.clock_skew = settings.clock_skew;
+        ctx.accept_specimen = settings.accept_specimen;
+        ctx.places = Some(&self.shared.places);
+        let decisions = tickets.iter().map(|t| decide(t, presented, &ctx)).collect();
+        Ok((decisions, Hold::new(&trust, settings, now)))
     }
 
     fn enter(
@@ -273,11 +342,16 @@ impl Gate {
         presented: Presented,
         now: Timestamp,
     ) -> Result<Outcome> {
-        let decisions = self.decide_all(tickets, presented, now)?;
+        let (decisions, hold) = self.decide_all(tickets, presented, now)?;
         let mut admissible = Vec::new();
         let mut candidates = Vec::new();
+        let mut held = None;
         for d in &decisions {
             if let Decision::Admit { ticket, guidance } = d {
+                if let Some(refusal) = hold.refusal_for(ticket.body.generation) {
+                    held.get_or_insert((refusal, &ticket.body));
+                    continue;
+                }
                 candidates.push(Candidate {
                     facts: TicketFacts::from(&ticket.body),
                     paper: presented == Presented::Paper,
@@ -287,8 +361,14 @@ impl Gate {
             }
         }
         if candidates.is_empty() {
-            let (reason, ticket) = most_telling(&decisions, self.shared.event.id);
             let mut template = template;
+            // A ticket that passed every check but the trust material's age:
+            // that is what the steward must hear.
+            if let Some((refusal, body)) = held {
+                template.ticket = Some(TicketFacts::from(body));
+                return self.refuse(template, refusal, Some(body.clone()));
+            }
+            let (reason, ticket) = most_telling(&decisions, self.shared.event.id);
             template.ticket = ticket.as_ref().map(TicketFacts::from);
             return self.refuse(template, reason.into(), ticket);
         }
@@ -330,15 +410,19 @@ impl Gate {
         presented: Presented,
         now: Timestamp,
     ) -> Result<Outcome> {
-        let decisions = self.decide_all(tickets, presented, now)?;
+        // Leaving lets nobody in: the trust material's age does not matter.
+        let (decisions, _) = self.decide_all(tickets, presented, now)?;
         // Leaving needs an authentic ticket of this event on the right medium;
-        // a ticket that expired or was revoked while inside may still leave.
+        // a ticket that expired while inside may still leave. A revoked
+        // generation may not: presence is kept per serial, so the assignor's
+        // dead copy would otherwise mark the new holder outside and let the
+        // new holder's card bring a second person in.
         let leaving: Vec<&TicketBody> = decisions
             .iter()
             .filter_map(|d| match d {
                 Decision::Admit { ticket, .. } => Some(&ticket.body),
                 Decision::Reject {
-                    reason: Reason::Expired | Reason::Revoked | Reason::NotYetValid,
+                    reason: Reason::Expired | Reason::NotYetValid,
                     ticket: Some(t),
                 } if t.body.event == self.shared.event.id && holds(presented, t) => Some(&t.body),
                 _ => None,
@@ -389,6 +473,50 @@ impl Gate {
     }
 }
 
+/// What the age of the unit's trust material holds back at one scan.
+#[derive(Debug, Clone, Copy)]
+struct Hold {
+    /// The revocation list is older than the venue allows: refuse all.
+    too_old: Option<Refusal>,
+    /// The list or key set is stale: refuse what the policy says.
+    stale: Option<Refusal>,
+    policy: StalePolicy,
+}
+
+impl Hold {
+    fn new(trust: &TrustStore, settings: &Settings, now: Timestamp) -> Self {
+        let list = trust.revocations();
+        let keys = trust.keys();
+        let too_old = (now.0.saturating_sub(list.issued_at.0) > settings.max_list_age).then_some(
+            Refusal::RevocationListTooOld {
+                issued_at: Some(list.issued_at),
+            },
+        );
+        let stale = if list.is_stale(now) {
+            Some(Refusal::RevocationListStale {
+                since: Some(list.next_update),
+            })
+        } else if keys.is_stale(now) {
+            Some(Refusal::KeySetStale {
+                since: Some(keys.next_update),
+            })
+        } else {
+            None
+        };
+        Self {
+            too_old,
+            stale,
+            policy: settings.stale_policy,
+        }
+    }
+
+    /// The refusal for an otherwise admissible ticket of `generation`.
+    fn refusal_for(&self, generation: Generation) -> Option<Refusal> {
+        self.too_old
+            .or(self.stale.filter(|_| self.policy.refuses(generation)))
+    }
+}
+
 /// The system clock as a [`Timestamp`], for callers that admit "now" (core
 /// reads no clock; every admission takes its time as an argument). A clock
 /// set before 1970 reads as the epoch.
@@ -406,15 +534,6 @@ fn holds(presented: Presented, ticket: &VerifiedTicket) -> bool {
         (Presented::Paper, Holder::Paper) => true,
         _ => false,
     }
-}
-
-/// A fresh challenge from the operating system's CSPRNG.
-fn fresh_challenge() -> Result<[u8; CHALLENGE_LEN]> {
-    let mut c = [0u8; CHALLENGE_LEN];
-    OsRng
-        .try_fill_bytes(&mut c)
-        .map_err(|e| Error::Random(e.to_string()))?;
-    Ok(c)
 }
 
 /// Of several refused tickets on one chip, the refusal a steward should hear:

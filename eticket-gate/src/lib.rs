@@ -13,8 +13,10 @@
 //! let dir = tempfile::tempdir().unwrap();
 //! let event = fixtures::small_event();
 //! let root = fixtures::root_key();
-//! let trust = TrustStore::with(root.id(), root.public_key(), fixtures::key_set(),
-//!     RevocationList::empty(event.id));
+//! // The event's revocation list as the center signed it just now (a unit
+//! // admits nothing with a list older than `Settings::max_list_age`).
+//! let list = RevocationList::new(event.id, 0, fixtures::NOW, vec![]).unwrap();
+//! let trust = TrustStore::with(root.id(), root.public_key(), fixtures::key_set(), list);
 //! let unit = VenueUnit::open(dir.path().join("entries.db"), event, trust,
 //!     PassbackPolicy::SingleEntry).unwrap();
 //! let mut gate = unit.gate(GateId(1), "north-1").unwrap();
@@ -34,7 +36,8 @@
 //! ```
 //!
 //! Modules: [`unit`](mod@unit) (the venue unit, sync entry points, upload cursor),
-//! [`gate`] (admission in one call), [`chip`] (what a presented chip must do;
+//! [`gate`] (admission in one call), [`clock`] (the monotonic clock a gate
+//! times a chip's answer with), [`chip`] (what a presented chip must do;
 //! implemented for `eticket_chip::host::Chip` and an in-process [`chip::TestCard`]),
 //! [`refusal`] (stable reason codes), [`passback`] (policies), [`entry_log`]
 //! (the SQLite log and its anti-passback transaction), [`record`] (one scan),
@@ -48,12 +51,14 @@
 
 pub mod chart;
 pub mod chip;
+pub mod clock;
 pub mod entry_log;
 mod error;
 pub mod gate;
 pub mod passback;
 pub mod record;
 pub mod refusal;
+pub mod signed_batch;
 pub mod statistics;
 pub mod trust;
 pub mod unit;
@@ -67,5 +72,5 @@ pub use record::{EntryRecord, ScanId};
 pub use refusal::Refusal;
 pub use statistics::Statistics;
 pub use trust::{Freshness, TrustStore};
-pub use unit::{Settings, VenueUnit};
+pub use unit::{Settings, StalePolicy, VenueUnit};
 pub use upload::{ImportReport, ScanArchive, UploadBatch};

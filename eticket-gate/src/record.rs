@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use eticket_core::chipauth::{CHALLENGE_LEN, GateChallenge};
+use eticket_core::crypto::SIGNATURE_LEN;
 use eticket_core::ids::{
     ChipId, DistributorId, EventId, GateId, Generation, SeatType, TicketSerial,
 };
@@ -101,6 +103,75 @@ impl From<&TicketBody> for TicketFacts {
     }
 }
 
+/// What a chip was asked and answered at a scan, kept for audit: the
+/// challenge names the event, the gate and the time
+/// ([`GateChallenge`]), and the answer is the chip's signature over its id
+/// and those 32 bytes, so anyone with the chip's public key can check later
+/// which gate the chip answered, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ChipProof {
+    /// The challenge the gate sent (a [`GateChallenge`]'s bytes).
+    pub challenge: [u8; CHALLENGE_LEN],
+    /// The chip's answer: its signature over its id and the challenge.
+    #[serde(with = "signature_bytes")]
+    pub answer: [u8; SIGNATURE_LEN],
+    /// How long the chip took to answer, in milliseconds of the gate's
+    /// monotonic clock (saturating).
+    pub answer_ms: u32,
+}
+
+impl ChipProof {
+    /// The challenge read back as event, gate, time and nonce.
+    pub fn gate_challenge(&self) -> GateChallenge {
+        GateChallenge::from_bytes(&self.challenge)
+    }
+}
+
+/// serde for a 64-byte signature: bytes (postcard writes a length and the
+/// bytes; JSON an array of numbers).
+mod signature_bytes {
+    use std::fmt;
+
+    use eticket_core::crypto::SIGNATURE_LEN;
+    use serde::de::{self, SeqAccess, Visitor};
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(sig: &[u8; SIGNATURE_LEN], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(sig)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; SIGNATURE_LEN], D::Error> {
+        d.deserialize_bytes(Signature)
+    }
+
+    struct Signature;
+
+    impl<'de> Visitor<'de> for Signature {
+        type Value = [u8; SIGNATURE_LEN];
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "{SIGNATURE_LEN} signature bytes")
+        }
+
+        fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+            <[u8; SIGNATURE_LEN]>::try_from(v).map_err(|_| E::invalid_length(v.len(), &self))
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = [0u8; SIGNATURE_LEN];
+            for (i, b) in out.iter_mut().enumerate() {
+                *b = seq
+                    .next_element()?
+                    .ok_or_else(|| de::Error::invalid_length(i, &self))?;
+            }
+            if seq.next_element::<u8>()?.is_some() {
+                return Err(de::Error::invalid_length(SIGNATURE_LEN + 1, &self));
+            }
+            Ok(out)
+        }
+    }
+}
+
 /// The result of a scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ScanResult {
@@ -153,9 +224,76 @@ pub struct EntryRecord {
     pub ticket: Option<TicketFacts>,
     /// What happened.
     pub result: ScanResult,
+    /// For a chip that answered the gate's challenge: the challenge, the
+    /// answer and how long it took (records made before gates kept them,
+    /// and every other scan: `None`). Last, so that the layout before it
+    /// is a prefix of this one.
+    pub chip_proof: Option<ChipProof>,
+}
+
+/// The layout of [`EntryRecord`] before it carried the chip's proof (entry
+/// logs and center archives written then, upload batches of version 1).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct EntryRecordV1 {
+    scan_id: ScanId,
+    event: EventId,
+    at: Timestamp,
+    gate: GateId,
+    device: String,
+    direction: Direction,
+    medium: Medium,
+    ticket: Option<TicketFacts>,
+    result: ScanResult,
+}
+
+impl From<EntryRecordV1> for EntryRecord {
+    fn from(r: EntryRecordV1) -> Self {
+        Self {
+            scan_id: r.scan_id,
+            event: r.event,
+            at: r.at,
+            gate: r.gate,
+            device: r.device,
+            direction: r.direction,
+            medium: r.medium,
+            ticket: r.ticket,
+            result: r.result,
+            chip_proof: None,
+        }
+    }
 }
 
 impl EntryRecord {
+    /// Decode a record as a unit's entry log or a center's archive stores
+    /// it (postcard): the current layout, or the one before records carried
+    /// the chip's proof (read with `chip_proof: None`). Neither layout reads
+    /// as the other: the current one is the old one plus at least one byte.
+    pub fn from_stored_bytes(bytes: &[u8]) -> Result<Self> {
+        let corrupt = |e: postcard::Error| Error::CorruptLog {
+            what: "entry record",
+            detail: e.to_string(),
+        };
+        match postcard::take_from_bytes::<Self>(bytes) {
+            Ok((record, [])) => Ok(record),
+            current => match postcard::take_from_bytes::<EntryRecordV1>(bytes) {
+                Ok((old, [])) => Ok(old.into()),
+                _ => Err(match current {
+                    Err(e) => corrupt(e),
+                    Ok(_) => corrupt(postcard::Error::DeserializeBadEncoding),
+                }),
+            },
+        }
+    }
+
+    /// Encode as a unit's entry log and a center's archive store it
+    /// (postcard, the current layout).
+    pub fn to_stored_bytes(&self) -> Result<Vec<u8>> {
+        postcard::to_allocvec(self).map_err(|e| Error::CorruptLog {
+            what: "entry record",
+            detail: e.to_string(),
+        })
+    }
+
     /// Whether this scan admitted someone.
     pub fn is_admitted(&self) -> bool {
         matches!(self.result, ScanResult::Admitted { .. })
@@ -171,6 +309,17 @@ impl EntryRecord {
         }
         if matches!(self.result, ScanResult::Admitted { .. }) && self.ticket.is_none() {
             return Err(Error::Batch("an admitted scan must name its ticket"));
+        }
+        if let Some(proof) = &self.chip_proof {
+            if !matches!(self.medium, Medium::Chip(_)) {
+                return Err(Error::Batch("a chip proof on a scan of no chip"));
+            }
+            let challenge = proof.gate_challenge();
+            if challenge.event != self.event || challenge.gate != self.gate {
+                return Err(Error::Batch(
+                    "a chip proof's challenge names another event or gate",
+                ));
+            }
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 use std::fmt;
 
 use eticket_core::admission::Reason;
+use eticket_core::time::Timestamp;
 
 /// Why a scan was refused.
 ///
@@ -18,6 +19,11 @@ use eticket_core::admission::Reason;
 /// assert_eq!(Refusal::from_code(r.code()), Some(r));
 /// assert_eq!(Refusal::StillInside.label(), "still_inside");
 /// ```
+///
+/// The refusals about the unit's own trust material carry the time the
+/// steward is told (since when the list is stale, when the newest list was
+/// signed); a record keeps only the code, so [`from_code`](Self::from_code)
+/// gives them back without it (`None`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Refusal {
@@ -38,54 +44,107 @@ pub enum Refusal {
     EntriesUsedUp,
     /// A paper ticket that was already admitted: this is a copy.
     PaperAlreadyUsed,
+    /// The unit's revocation list is past its `next_update` and the venue's
+    /// [`StalePolicy`](crate::StalePolicy) refuses this ticket: the gate
+    /// cannot know whether it was revoked (a transferred ticket's new
+    /// holder may have had it revoked since).
+    RevocationListStale {
+        /// The list's `next_update`: stale since then.
+        since: Option<Timestamp>,
+    },
+    /// The unit's key set is past its `next_update` and the venue's
+    /// [`StalePolicy`](crate::StalePolicy) refuses this ticket: the gate
+    /// cannot know whether its key was retired.
+    KeySetStale {
+        /// The set's `next_update`: stale since then.
+        since: Option<Timestamp>,
+    },
+    /// The unit's newest revocation list was signed longer ago than the
+    /// venue's [`max_list_age`](crate::Settings::max_list_age) allows (the
+    /// empty list a unit starts with was never signed): nothing is admitted
+    /// until a fresh list is accepted.
+    RevocationListTooOld {
+        /// When the newest list was signed (the epoch: never).
+        issued_at: Option<Timestamp>,
+    },
+    /// The chip answered the challenge correctly but too slowly
+    /// ([`max_answer_ms`](crate::Settings::max_answer_ms)): the card may be
+    /// elsewhere, its answers relayed to the gate.
+    AnswerTooSlow,
+    /// The venue requires chip certificates
+    /// ([`require_certificate`](crate::Settings::require_certificate)) and
+    /// this chip has none from the center, or one that does not verify or
+    /// is for another chip: a card the center did not personalize.
+    ChipNotCertified,
 }
 
-/// The gate's own refusals, with their stable codes.
-const GATE_REFUSALS: [(Refusal, u16, &str); 7] = [
-    (Refusal::ChallengeFailed, 101, "challenge_failed"),
-    (Refusal::NoTicket, 102, "no_ticket"),
-    (Refusal::ChipUnreadable, 103, "chip_unreadable"),
-    (Refusal::AlreadyAdmitted, 104, "already_admitted"),
-    (Refusal::StillInside, 105, "still_inside"),
-    (Refusal::EntriesUsedUp, 106, "entries_used_up"),
-    (Refusal::PaperAlreadyUsed, 107, "paper_already_used"),
+/// One of each of the gate's own refusals (without times), in code order.
+const GATE_REFUSALS: [Refusal; 12] = [
+    Refusal::ChallengeFailed,
+    Refusal::NoTicket,
+    Refusal::ChipUnreadable,
+    Refusal::AlreadyAdmitted,
+    Refusal::StillInside,
+    Refusal::EntriesUsedUp,
+    Refusal::PaperAlreadyUsed,
+    Refusal::RevocationListStale { since: None },
+    Refusal::KeySetStale { since: None },
+    Refusal::RevocationListTooOld { issued_at: None },
+    Refusal::AnswerTooSlow,
+    Refusal::ChipNotCertified,
 ];
 
 impl Refusal {
+    /// The gate's own refusals' stable codes and labels.
+    fn gate_code(self) -> Option<(u16, &'static str)> {
+        Some(match self {
+            Refusal::Ticket(_) => return None,
+            Refusal::ChallengeFailed => (101, "challenge_failed"),
+            Refusal::NoTicket => (102, "no_ticket"),
+            Refusal::ChipUnreadable => (103, "chip_unreadable"),
+            Refusal::AlreadyAdmitted => (104, "already_admitted"),
+            Refusal::StillInside => (105, "still_inside"),
+            Refusal::EntriesUsedUp => (106, "entries_used_up"),
+            Refusal::PaperAlreadyUsed => (107, "paper_already_used"),
+            Refusal::RevocationListStale { .. } => (108, "revocation_list_stale"),
+            Refusal::KeySetStale { .. } => (109, "key_set_stale"),
+            Refusal::RevocationListTooOld { .. } => (110, "revocation_list_too_old"),
+            Refusal::AnswerTooSlow => (111, "answer_too_slow"),
+            Refusal::ChipNotCertified => (112, "chip_not_certified"),
+        })
+    }
+
     /// The stable numeric code: core's reason code, or 101 and up.
     pub fn code(self) -> u16 {
         match self {
             Refusal::Ticket(reason) => reason.code(),
-            other => GATE_REFUSALS
-                .iter()
-                .find(|(r, _, _)| *r == other)
-                .map_or(0, |(_, code, _)| *code),
+            other => other.gate_code().map_or(0, |(code, _)| code),
         }
     }
 
-    /// The refusal with this code, if the code is known.
+    /// The refusal with this code, if the code is known (the trust
+    /// refusals without their times).
     pub fn from_code(code: u16) -> Option<Self> {
         if let Some(reason) = Reason::from_code(code) {
             return Some(Refusal::Ticket(reason));
         }
         GATE_REFUSALS
             .iter()
-            .find(|(_, c, _)| *c == code)
-            .map(|(r, _, _)| *r)
+            .find(|r| r.gate_code().is_some_and(|(c, _)| c == code))
+            .copied()
     }
 
     /// A short machine name, for CSV columns and JSON keys.
     pub fn label(self) -> &'static str {
         match self {
             Refusal::Ticket(reason) => reason_label(reason),
-            other => GATE_REFUSALS
-                .iter()
-                .find(|(r, _, _)| *r == other)
-                .map_or("unknown", |(_, _, label)| *label),
+            other => other.gate_code().map_or("unknown", |(_, label)| label),
         }
     }
 
-    /// What a steward tells the person, in plain words.
+    /// What a steward tells the person, in plain words (the
+    /// [`Display`](fmt::Display) form adds the times the trust refusals
+    /// carry).
     pub fn steward_text(self) -> &'static str {
         match self {
             Refusal::Ticket(reason) => reason.steward_text(),
@@ -102,6 +161,29 @@ impl Refusal {
             Refusal::EntriesUsedUp => "All entries of this ticket have been used.",
             Refusal::PaperAlreadyUsed => {
                 "This paper ticket was already used to enter: this is a copy. Call a supervisor."
+            }
+            Refusal::RevocationListStale { .. } => {
+                "This gate's revocation list is out of date, so it cannot tell whether this \
+                 ticket was cancelled or transferred away: refused until the venue unit syncs \
+                 with the center. Call a supervisor."
+            }
+            Refusal::KeySetStale { .. } => {
+                "This gate's key set is out of date, so it cannot tell whether this ticket's \
+                 signing key was withdrawn: refused until the venue unit syncs with the center. \
+                 Call a supervisor."
+            }
+            Refusal::RevocationListTooOld { .. } => {
+                "This gate has no recent revocation list from the center: no ticket is admitted \
+                 until the venue unit loads a fresh one. Call a supervisor."
+            }
+            Refusal::AnswerTooSlow => {
+                "The card answered too slowly: it may be relayed from somewhere else. \
+                 Ask for the card itself to be held flat on the reader; if it fails \
+                 again, call a supervisor."
+            }
+            Refusal::ChipNotCertified => {
+                "This card was not issued by the ticket platform (no valid certificate). \
+                 Call a supervisor."
             }
         }
     }
@@ -125,13 +207,30 @@ fn reason_label(reason: Reason) -> &'static str {
         Reason::WrongMedium => "wrong_medium",
         Reason::Specimen => "specimen",
         Reason::UnknownPlace => "unknown_place",
+        Reason::UnknownSeatType => "unknown_seat_type",
+        Reason::IssuedInFuture => "issued_in_future",
         _ => "ticket_refused",
     }
 }
 
 impl fmt::Display for Refusal {
+    /// The steward text, with the time a trust refusal carries:
+    /// "… (stale since 2026-09-21T14:13:20Z)".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.steward_text())
+        f.write_str(self.steward_text())?;
+        match *self {
+            Refusal::RevocationListStale { since: Some(t) } => {
+                write!(f, " (revocation list stale since {t})")
+            }
+            Refusal::KeySetStale { since: Some(t) } => write!(f, " (key set stale since {t})"),
+            Refusal::RevocationListTooOld {
+                issued_at: Some(Timestamp(0)),
+            } => f.write_str(" (no list from the center yet)"),
+            Refusal::RevocationListTooOld { issued_at: Some(t) } => {
+                write!(f, " (newest list signed {t})")
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -157,8 +256,34 @@ mod tests {
                 assert!(!r.steward_text().is_empty());
             }
         }
-        assert_eq!(seen_codes.len(), 15 + GATE_REFUSALS.len());
+        assert_eq!(seen_codes.len(), 17 + GATE_REFUSALS.len());
         assert_eq!(Refusal::from_code(0), None);
         assert_eq!(Refusal::from_code(100), None);
+    }
+
+    #[test]
+    fn trust_refusals_say_since_when() {
+        let t = Timestamp(1_790_000_000);
+        let stale = Refusal::RevocationListStale { since: Some(t) };
+        assert_eq!(stale.code(), 108);
+        assert_eq!(
+            Refusal::from_code(108),
+            Some(Refusal::RevocationListStale { since: None })
+        );
+        let text = stale.to_string();
+        assert!(text.starts_with(stale.steward_text()), "{text}");
+        assert!(
+            text.ends_with("(revocation list stale since 2026-09-21T14:13:20Z)"),
+            "{text}"
+        );
+        let never = Refusal::RevocationListTooOld {
+            issued_at: Some(Timestamp(0)),
+        };
+        assert!(never.to_string().ends_with("(no list from the center yet)"));
+        assert!(
+            Refusal::KeySetStale { since: Some(t) }
+                .to_string()
+                .contains("key set stale since 2026-09-21")
+        );
     }
 }

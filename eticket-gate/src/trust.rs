@@ -1,12 +1,15 @@
 //! What a gate trusts, and how it is kept up to date (sync): the center's key
-//! set (signed by a root key the unit is configured with; only newer versions
-//! are taken) and the event's revocation list (signed by a list key of the key
-//! set; replaced by a newer full list or moved on by signed deltas).
+//! set (signed by a root key the unit is configured with, or the root that
+//! root handed over to in a signed rollover; only newer versions or renewals
+//! are taken) and the event's revocation list (signed by a list key of the
+//! key set; replaced by a newer full list or moved on by signed deltas and
+//! renewals).
 
 use eticket_core::crypto::PublicKey;
 use eticket_core::ids::{EventId, KeyId};
-use eticket_core::keys::KeySet;
+use eticket_core::keys::{KeySet, MAX_KEY_SET_VERSION_JUMP};
 use eticket_core::revocation::{RevocationDelta, RevocationList};
+use eticket_core::rollover::RootRollover;
 use eticket_core::time::Timestamp;
 
 use crate::{Error, Result};
@@ -21,22 +24,38 @@ pub struct TrustStore {
     keys_received: Option<Timestamp>,
     revocations: RevocationList,
     revocations_received: Option<Timestamp>,
+    /// The rollovers taken since the configured root, oldest first, with
+    /// when each was received: the unit stores them and replays them on open.
+    rollovers: Vec<(Vec<u8>, Timestamp)>,
 }
 
 /// How old a unit's trust material is: show it on the gate's status screen,
 /// and alarm when the revocation list has not been refreshed for too long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Freshness {
+    /// The root key key sets are verified with.
+    pub root_key_id: KeyId,
+    /// Seconds since that root was taken over in a rollover (`None`: the
+    /// root the unit was configured with).
+    pub root_received_ago: Option<u64>,
     /// Version of the installed key set (0: none).
     pub key_set_version: u64,
     /// Seconds since the key set was received, if one was.
     pub key_set_received_ago: Option<u64>,
+    /// When the center promised the next key set at the latest; past it
+    /// the set is stale and the venue's [`StalePolicy`](crate::StalePolicy)
+    /// applies.
+    pub key_set_next_update: Timestamp,
     /// Version of the revocation list (0: the empty list).
     pub revocation_version: u64,
     /// Seconds since the center signed the revocation list, if it did.
     pub revocation_issued_ago: Option<u64>,
     /// Seconds since the list (or its last delta) was received.
     pub revocation_received_ago: Option<u64>,
+    /// When the center promised the next list (or renewal) at the latest;
+    /// past it the list is stale and the venue's
+    /// [`StalePolicy`](crate::StalePolicy) applies.
+    pub revocation_next_update: Timestamp,
 }
 
 impl Freshness {
@@ -59,6 +78,7 @@ impl TrustStore {
             keys_received: None,
             revocations: RevocationList::empty(event),
             revocations_received: None,
+            rollovers: Vec::new(),
         }
     }
 
@@ -97,9 +117,57 @@ impl TrustStore {
         self.key_set_bytes.as_deref()
     }
 
-    /// Take a signed key set: verified with the root key, and only when its
-    /// version is newer than the installed one. Returns the new version.
+    /// The id and public key of the root that key sets must be signed with.
+    pub fn root(&self) -> (KeyId, &PublicKey) {
+        (self.root_id, &self.root)
+    }
+
+    /// Take a signed [`RootRollover`]: verified with the current root, it
+    /// makes its new root the one key sets are verified with, and the old
+    /// root is trusted no more (neither for key sets nor for further
+    /// rollovers). The installed key set stays in use until a newer one,
+    /// signed by the new root, is accepted. Returns the new root's id.
+    pub fn accept_root_rollover(&mut self, signed: &[u8], now: Timestamp) -> Result<KeyId> {
+        let rollover = RootRollover::from_signed_bytes(signed, self.root_id, &self.root).map_err(
+            |source| Error::Sync {
+                what: "root rollover",
+                source,
+            },
+        )?;
+        self.root_id = rollover.new_id;
+        self.root = rollover.new_public;
+        self.rollovers.push((signed.to_vec(), now));
+        Ok(self.root_id)
+    }
+
+    /// The rollovers taken since the configured root, oldest first, with
+    /// when each was received.
+    pub(crate) fn rollovers(&self) -> &[(Vec<u8>, Timestamp)] {
+        &self.rollovers
+    }
+
+    /// Take a signed key set, verified with the root key. Returns the
+    /// installed version.
+    ///
+    /// A set is taken when its version is newer than the installed one, but
+    /// not by more than [`MAX_KEY_SET_VERSION_JUMP`] (a set with a huge
+    /// version, even root-signed, would lock out every later set:
+    /// [`Error::VersionJump`]); or when it is a *renewal*: the installed
+    /// version with the same keys and a later `next_update`, which the center
+    /// publishes so that a gate in touch with it never goes stale.
     pub fn accept_key_set(&mut self, signed: &[u8], now: Timestamp) -> Result<u64> {
+        self.install_key_set(signed, now, true)
+    }
+
+    /// [`accept_key_set`](Self::accept_key_set); `bounded: false` skips the
+    /// version jump bound, for a set this unit accepted before (in steps)
+    /// and reloads from its own log.
+    pub(crate) fn install_key_set(
+        &mut self,
+        signed: &[u8],
+        now: Timestamp,
+        bounded: bool,
+    ) -> Result<u64> {
         let set =
             KeySet::from_signed_bytes(signed, self.root_id, &self.root).map_err(|source| {
                 Error::Sync {
@@ -107,12 +175,26 @@ impl TrustStore {
                     source,
                 }
             })?;
-        if set.version <= self.keys.version {
-            return Err(Error::NotNewer {
-                what: "key set",
-                installed: self.keys.version,
-                offered: set.version,
-            });
+        let installed = self.keys.version;
+        let renewal = set.version == installed
+            && set.entries() == self.keys.entries()
+            && set.next_update > self.keys.next_update;
+        if !renewal {
+            if set.version <= installed {
+                return Err(Error::NotNewer {
+                    what: "key set",
+                    installed,
+                    offered: set.version,
+                });
+            }
+            if bounded && !KeySet::version_may_follow(installed, set.version) {
+                return Err(Error::VersionJump {
+                    what: "key set",
+                    installed,
+                    offered: set.version,
+                    max: MAX_KEY_SET_VERSION_JUMP,
+                });
+            }
         }
         self.keys = set;
         self.key_set_bytes = Some(signed.to_vec());
@@ -120,8 +202,10 @@ impl TrustStore {
         Ok(self.keys.version)
     }
 
-    /// Take a full signed revocation list for this event, newer than the
-    /// installed one. Returns the new version.
+    /// Take a full signed revocation list for this event: a newer version,
+    /// or the installed version with the same entries signed later (a
+    /// renewal; it moves `issued_at` and `next_update` on). Returns the
+    /// installed version.
     pub fn accept_revocation_list(&mut self, signed: &[u8], now: Timestamp) -> Result<u64> {
         let list =
             RevocationList::from_signed_bytes(signed, &self.keys, now).map_err(|source| {
@@ -139,7 +223,7 @@ impl TrustStore {
                 },
             });
         }
-        if list.version <= self.revocations.version {
+        if !supersedes(&list, &self.revocations) {
             return Err(Error::NotNewer {
                 what: "revocation list",
                 installed: self.revocations.version,
@@ -153,12 +237,28 @@ impl TrustStore {
 
     /// Apply a signed delta that starts at the installed version. Returns the
     /// new version.
+    ///
+    /// A renewal delta (from the installed version to itself, adding
+    /// nothing) only moves the list's `issued_at` and `next_update` on; one
+    /// that would move either back (an old renewal replayed) is refused as
+    /// not newer.
     pub fn accept_revocation_delta(&mut self, signed: &[u8], now: Timestamp) -> Result<u64> {
         let sync = |source| Error::Sync {
             what: "revocation delta",
             source,
         };
         let delta = RevocationDelta::from_signed_bytes(signed, &self.keys, now).map_err(sync)?;
+        let renewal = delta.from_version == delta.to_version && delta.added.is_empty();
+        if renewal
+            && delta.from_version == self.revocations.version
+            && !moves_on(&self.revocations, delta.issued_at, delta.next_update)
+        {
+            return Err(Error::NotNewer {
+                what: "revocation delta",
+                installed: self.revocations.version,
+                offered: delta.to_version,
+            });
+        }
         let mut next = self.revocations.clone();
         next.apply(&delta).map_err(sync)?;
         self.revocations = next;
@@ -166,10 +266,10 @@ impl TrustStore {
         Ok(self.revocations.version)
     }
 
-    /// Install an already verified list when it is newer (used when a unit
-    /// reloads its own stored state).
+    /// Install an already verified list when it is newer or a renewal of the
+    /// installed one (used when a unit reloads its own stored state).
     pub(crate) fn adopt_revocations(&mut self, list: RevocationList, received: Option<Timestamp>) {
-        if list.event == self.revocations.event && list.version > self.revocations.version {
+        if list.event == self.revocations.event && supersedes(&list, &self.revocations) {
             self.revocations = list;
             self.revocations_received = received;
         }
@@ -207,12 +307,33 @@ impl TrustStore {
     pub fn freshness(&self, now: Timestamp) -> Freshness {
         let ago = |t: Timestamp| now.0.saturating_sub(t.0);
         Freshness {
+            root_key_id: self.root_id,
+            root_received_ago: self.rollovers.last().map(|(_, at)| ago(*at)),
             key_set_version: self.keys.version,
             key_set_received_ago: self.keys_received.map(ago),
+            key_set_next_update: self.keys.next_update,
             revocation_version: self.revocations.version,
-            revocation_issued_ago: (self.revocations.version > 0)
+            revocation_issued_ago: (self.revocations.issued_at > Timestamp(0))
                 .then(|| ago(self.revocations.issued_at)),
             revocation_received_ago: self.revocations_received.map(ago),
+            revocation_next_update: self.revocations.next_update,
         }
     }
+}
+
+/// Whether a list or renewal signed at `issued_at`, promising `next_update`,
+/// moves the installed list on: neither time goes back and one goes forward.
+fn moves_on(installed: &RevocationList, issued_at: Timestamp, next_update: Timestamp) -> bool {
+    issued_at >= installed.issued_at
+        && next_update >= installed.next_update
+        && (issued_at, next_update) != (installed.issued_at, installed.next_update)
+}
+
+/// Whether `offered` may replace `installed`: a newer version, or the same
+/// version with the same entries signed again later (a renewal).
+fn supersedes(offered: &RevocationList, installed: &RevocationList) -> bool {
+    offered.version > installed.version
+        || (offered.version == installed.version
+            && offered.entries() == installed.entries()
+            && moves_on(installed, offered.issued_at, offered.next_update))
 }

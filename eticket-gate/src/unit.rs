@@ -4,8 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use eticket_core::admission::PlaceIndex;
+use eticket_core::crypto::SecretKey;
 use eticket_core::event::EventInfo;
-use eticket_core::ids::GateId;
+use eticket_core::ids::{GateId, Generation, KeyId};
 use eticket_core::revocation::RevocationList;
 use eticket_core::time::Timestamp;
 
@@ -17,6 +19,47 @@ use crate::trust::{Freshness, TrustStore};
 use crate::upload::UploadBatch;
 use crate::{Error, Result};
 
+/// What the gates do while the revocation list or the key set is past its
+/// `next_update` (the center promised a newer one by then and the unit has
+/// not received it: the network is down, or someone keeps it from the unit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StalePolicy {
+    /// Refuse every ticket.
+    FailClosedAll,
+    /// Refuse the tickets of generation 1 and up, which are exactly the
+    /// transferred ones: the revocation of the generation a transfer
+    /// replaced, or a later transfer of it, may be what the unit missed.
+    /// Tickets still with their first holder are admitted.
+    #[default]
+    FailClosedTransferred,
+}
+
+impl StalePolicy {
+    /// Whether a ticket of `generation` is refused while the material is
+    /// stale.
+    ///
+    /// ```
+    /// use eticket_core::ids::Generation;
+    /// use eticket_gate::StalePolicy;
+    /// assert!(!StalePolicy::FailClosedTransferred.refuses(Generation(0)));
+    /// assert!(StalePolicy::FailClosedTransferred.refuses(Generation(1)));
+    /// assert!(StalePolicy::FailClosedAll.refuses(Generation(0)));
+    /// ```
+    pub fn refuses(self, generation: Generation) -> bool {
+        match self {
+            StalePolicy::FailClosedAll => true,
+            StalePolicy::FailClosedTransferred => generation.0 >= 1,
+        }
+    }
+}
+
+/// Default for [`Settings::max_list_age`]: a day.
+pub const DEFAULT_MAX_LIST_AGE: u64 = 86_400;
+
+/// Default for [`Settings::max_answer_ms`]: one second (real cards answer
+/// in 100 to 300 ms).
+pub const DEFAULT_MAX_ANSWER_MS: u64 = 1000;
+
 /// How a unit admits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
@@ -27,15 +70,45 @@ pub struct Settings {
     pub clock_skew: u64,
     /// Whether specimen tickets are admitted (rehearsals).
     pub accept_specimen: bool,
+    /// What to refuse while the revocation list or key set is stale.
+    pub stale_policy: StalePolicy,
+    /// Oldest revocation list, in seconds since the center signed it
+    /// (`issued_at`; a renewal signs it again), that the unit admits with.
+    /// With an older one, and with the empty list a unit starts with, every
+    /// ticket is refused ([`Refusal::RevocationListTooOld`](crate::Refusal::RevocationListTooOld))
+    /// until a fresh list is accepted. Checked at every scan, so it is also
+    /// the longest a unit keeps admitting without hearing from the center.
+    /// `u64::MAX` switches the bound off.
+    pub max_list_age: u64,
+    /// Longest a chip may take to answer the gate's challenge, in
+    /// milliseconds of the gate's [`MonotonicClock`](crate::clock::MonotonicClock);
+    /// a slower answer is refused
+    /// ([`Refusal::AnswerTooSlow`](crate::Refusal::AnswerTooSlow)), because
+    /// a relay to a card elsewhere adds its round trip.
+    pub max_answer_ms: u64,
+    /// Admit only chips that hold the center's certificate of their key
+    /// (GET CERTIFICATE, verified with the key set): a chip with a key of
+    /// anyone else's making is refused
+    /// ([`Refusal::ChipNotCertified`](crate::Refusal::ChipNotCertified)).
+    /// Off by default: turn it on where every card was personalized by the
+    /// center (`eticket chip personalize` writes the certificate).
+    pub require_certificate: bool,
 }
 
 impl Settings {
-    /// `policy` with a two-minute clock skew and no specimens.
+    /// `policy` with a two-minute clock skew, no specimens, transferred
+    /// tickets refused while the trust material is stale, lists at most
+    /// [`DEFAULT_MAX_LIST_AGE`] old and chip answers within
+    /// [`DEFAULT_MAX_ANSWER_MS`].
     pub fn new(policy: PassbackPolicy) -> Self {
         Self {
             policy,
             clock_skew: 120,
             accept_specimen: false,
+            stale_policy: StalePolicy::default(),
+            max_list_age: DEFAULT_MAX_LIST_AGE,
+            max_answer_ms: DEFAULT_MAX_ANSWER_MS,
+            require_certificate: false,
         }
     }
 }
@@ -44,6 +117,8 @@ impl Settings {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub event: EventInfo,
+    /// The event's seats, indexed once for the admission checks.
+    pub places: PlaceIndex,
     pub settings: Settings,
     trust: RwLock<TrustStore>,
 }
@@ -68,6 +143,8 @@ const KEY_SET: &str = "key_set";
 const KEY_SET_RECEIVED: &str = "key_set_received";
 const REVOCATIONS: &str = "revocations";
 const REVOCATIONS_RECEIVED: &str = "revocations_received";
+const ROOT_ROLLOVERS: &str = "root_rollovers";
+const UNIT_KEY: &str = "unit_signing_key";
 
 /// A venue unit: open it once per event on the venue's server, then hand a
 /// [`Gate`] to each gate device.
@@ -78,8 +155,10 @@ const REVOCATIONS_RECEIVED: &str = "revocations_received";
 /// let dir = tempfile::tempdir().unwrap();
 /// let event = fixtures::small_event();
 /// let root = fixtures::root_key();
-/// let trust = TrustStore::with(root.id(), root.public_key(), fixtures::key_set(),
-///     RevocationList::empty(event.id));
+/// // The event's revocation list as the center signed it just now (a unit
+/// // admits nothing with a list older than `Settings::max_list_age`).
+/// let list = RevocationList::new(event.id, 0, fixtures::NOW, vec![]).unwrap();
+/// let trust = TrustStore::with(root.id(), root.public_key(), fixtures::key_set(), list);
 /// let unit = VenueUnit::open(dir.path().join("entries.db"), event, trust,
 ///     PassbackPolicy::SingleEntry).unwrap();
 /// let mut gate = unit.gate(GateId(1), "north-1").unwrap();
@@ -115,11 +194,17 @@ impl VenueUnit {
         trust: TrustStore,
         settings: Settings,
     ) -> Result<Self> {
+        if settings.policy == PassbackPolicy::Entries(0) {
+            return Err(Error::Config(
+                "an entries policy needs at least one entry per ticket",
+            ));
+        }
         let log = EntryLog::open(path.as_ref(), event.id)?;
         let mut trust = trust.for_event(event.id)?;
         restore_trust(&log, &mut trust)?;
         Ok(Self {
             shared: Arc::new(Shared {
+                places: PlaceIndex::new(&event.seats),
                 event,
                 settings,
                 trust: RwLock::new(trust),
@@ -129,7 +214,9 @@ impl VenueUnit {
         })
     }
 
-    /// A gate device with its own connection to the entry log.
+    /// A gate device with its own connection to the entry log, timing chip
+    /// answers with the system's monotonic clock (another clock:
+    /// [`Gate::with_answer_clock`]).
     pub fn gate(&self, id: GateId, device: &str) -> Result<Gate> {
         if self.shared.event.venue.gate(id).is_none() {
             return Err(Error::Config("the venue has no gate with this id"));
@@ -178,6 +265,13 @@ impl VenueUnit {
         self.update_trust(now, |t| t.accept_revocation_delta(signed, now))
     }
 
+    /// Take a signed root rollover (verified with the current root) and keep
+    /// it in the log, so the unit trusts the new root, and no longer the old
+    /// one, after a restart too. Returns the new root's id.
+    pub fn accept_root_rollover(&self, signed: &[u8], now: Timestamp) -> Result<KeyId> {
+        self.update_trust(now, |t| t.accept_root_rollover(signed, now))
+    }
+
     /// Take newer trust material that another unit on the same file (another
     /// gate server of the venue) has accepted and stored since this one
     /// opened.
@@ -189,11 +283,11 @@ impl VenueUnit {
         Ok(())
     }
 
-    fn update_trust(
+    fn update_trust<T>(
         &self,
         now: Timestamp,
-        change: impl FnOnce(&mut TrustStore) -> Result<u64>,
-    ) -> Result<u64> {
+        change: impl FnOnce(&mut TrustStore) -> Result<T>,
+    ) -> Result<T> {
         let mut guard = self.shared.trust_write();
         let mut next = guard.clone();
         let version = change(&mut next)?;
@@ -203,14 +297,43 @@ impl VenueUnit {
     }
 
     /// The records not yet confirmed by the center, at most `limit` (and at
-    /// most [`MAX_BATCH_RECORDS`](crate::upload::MAX_BATCH_RECORDS)), as an
-    /// upload batch. Nothing is marked: call
+    /// most [`MAX_BATCH_RECORDS`](crate::upload::MAX_BATCH_RECORDS), and no
+    /// more than fit in [`MAX_BATCH_LEN`](crate::upload::MAX_BATCH_LEN)), as
+    /// an upload batch. Nothing is marked: call
     /// [`confirm_upload`](Self::confirm_upload) once the center stored it.
     pub fn pending_upload(&self, unit_name: &str, limit: usize) -> Result<UploadBatch> {
         let from = self.log.upload_cursor()?;
         let limit = limit.min(crate::upload::MAX_BATCH_RECORDS);
-        let (records, to) = self.log.export_since(from, limit)?;
+        let budget = crate::upload::MAX_BATCH_LEN - crate::upload::MAX_BATCH_OVERHEAD;
+        let (records, to) = self.log.export_within(from, limit, budget)?;
         UploadBatch::new(unit_name, self.shared.event.id, from, to, records)
+    }
+
+    /// The unit's own signing key for its upload batches: made from the
+    /// operating system's random source on first use and kept in the entry
+    /// log (so every gate server on the same file signs as the same unit).
+    /// Register its public half with the unit's credential at the center.
+    pub fn signing_key(&self) -> Result<SecretKey> {
+        let fresh = SecretKey::generate(&mut rand_core::OsRng).to_bytes();
+        let stored = self.log.meta_or_insert(UNIT_KEY, &fresh)?;
+        SecretKey::from_bytes(&stored)
+            .map_err(|_| Error::Config("the entry log's unit key is not a P-256 key"))
+    }
+
+    /// The public half of [`signing_key`](Self::signing_key), uncompressed
+    /// SEC1 (65 bytes), to register with the center.
+    pub fn public_key(&self) -> Result<[u8; 65]> {
+        Ok(self.signing_key()?.public_key().to_uncompressed())
+    }
+
+    /// [`pending_upload`](Self::pending_upload), encoded and signed with the
+    /// unit's key: the bytes to send to the center. Call
+    /// [`confirm_upload`](Self::confirm_upload) with the batch once the center
+    /// stored it.
+    pub fn signed_upload(&self, unit_name: &str, limit: usize) -> Result<(UploadBatch, Vec<u8>)> {
+        let batch = self.pending_upload(unit_name, limit)?;
+        let bytes = crate::signed_batch::sign_batch(&batch, &self.signing_key()?)?;
+        Ok((batch, bytes))
     }
 
     /// Mark a batch as stored by the center.
@@ -226,12 +349,41 @@ fn restore_trust(log: &EntryLog, trust: &mut TrustStore) -> Result<()> {
             .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
             .map(|b| Timestamp(u64::from_be_bytes(b))))
     };
-    if let Some(bytes) = log.get_meta(KEY_SET)? {
-        let received = time(KEY_SET_RECEIVED)?;
-        match trust.accept_key_set(&bytes, received.unwrap_or_default()) {
-            Ok(_) => trust.set_keys_received(received),
-            Err(Error::NotNewer { .. }) => {}
-            Err(e) => return Err(e),
+    // The stored key set may have been signed by the configured root or by
+    // any root a stored rollover handed over to: try it with each root in
+    // turn, replaying the rollovers in the order they were taken. A rollover
+    // signed by a root this unit no longer starts from (its configuration
+    // already names a later root) does not verify and is skipped.
+    let mut keys = match log.get_meta(KEY_SET)? {
+        Some(bytes) => Some((bytes, time(KEY_SET_RECEIVED)?)),
+        None => None,
+    };
+    let mut refused = None;
+    restore_key_set(trust, &mut keys, &mut refused)?;
+    let rollovers: Vec<(Vec<u8>, Timestamp)> = match log.get_meta(ROOT_ROLLOVERS)? {
+        Some(bytes) => postcard::from_bytes(&bytes).map_err(|e| Error::CorruptLog {
+            what: "unit.root_rollovers",
+            detail: e.to_string(),
+        })?,
+        None => Vec::new(),
+    };
+    let mut skipped = false;
+    for (bytes, received) in rollovers {
+        if trust.accept_root_rollover(&bytes, received).is_ok() {
+            restore_key_set(trust, &mut keys, &mut refused)?;
+        } else {
+            skipped = true;
+        }
+    }
+    if keys.is_some() {
+        if let Some(e) = refused {
+            // The configuration names a root past a stored rollover, and the
+            // stored set was signed by a root before it: no root the unit
+            // trusts vouches for it any more, so it waits for the center's
+            // next set. Otherwise the stored set is damaged: an error.
+            if !skipped {
+                return Err(e);
+            }
         }
     }
     if let Some(bytes) = log.get_meta(REVOCATIONS)? {
@@ -250,8 +402,33 @@ fn restore_trust(log: &EntryLog, trust: &mut TrustStore) -> Result<()> {
         .map_err(|e| Error::CorruptLog {
             what: "unit.revocations",
             detail: e.to_string(),
-        })?;
+        })?
+        .with_next_update(stored.next_update);
         trust.adopt_revocations(list, time(REVOCATIONS_RECEIVED)?);
+    }
+    Ok(())
+}
+
+/// Install the stored key set `pending` if the store's current root verifies
+/// it; it is done with (`None`) once installed or when the installed set is
+/// as new. A signature that does not verify is remembered in `refused`.
+fn restore_key_set(
+    trust: &mut TrustStore,
+    pending: &mut Option<(Vec<u8>, Option<Timestamp>)>,
+    refused: &mut Option<Error>,
+) -> Result<()> {
+    let Some((bytes, received)) = pending.as_ref() else {
+        return Ok(());
+    };
+    // Accepted by this unit before, in steps: no version jump bound.
+    match trust.install_key_set(bytes, received.unwrap_or_default(), false) {
+        Ok(_) => {
+            trust.set_keys_received(*received);
+            *pending = None;
+        }
+        Err(Error::NotNewer { .. }) => *pending = None,
+        Err(e @ Error::Sync { .. }) => *refused = Some(e),
+        Err(e) => return Err(e),
     }
     Ok(())
 }
@@ -275,6 +452,14 @@ fn persist_trust(log: &EntryLog, trust: &TrustStore, now: Timestamp) -> Result<(
             KEY_SET_RECEIVED,
             keys_received.unwrap_or(now).0.to_be_bytes().to_vec(),
         ));
+    }
+    if !trust.rollovers().is_empty() {
+        let rollovers =
+            postcard::to_allocvec(trust.rollovers()).map_err(|e| Error::CorruptLog {
+                what: "unit.root_rollovers",
+                detail: e.to_string(),
+            })?;
+        values.push((ROOT_ROLLOVERS, rollovers));
     }
     // All in one transaction: a crash leaves the old or the new material.
     log.put_meta(&values)

@@ -9,7 +9,10 @@
 //! back.
 //!
 //! Wire format: one version byte, then the postcard-encoded batch; at most
-//! [`MAX_BATCH_LEN`] bytes and [`MAX_BATCH_RECORDS`] records.
+//! [`MAX_BATCH_LEN`] bytes and [`MAX_BATCH_RECORDS`] records. Version 2
+//! records carry the chip's proof (challenge, answer, answer time);
+//! [`UploadBatch::decode`] still reads version 1 batches from units that
+//! have not been updated (their records without a proof).
 
 use std::path::Path;
 
@@ -19,15 +22,30 @@ use serde::{Deserialize, Serialize};
 
 use crate::entry_log::Cursor;
 use crate::error::DbContext;
-use crate::record::{EntryRecord, MAX_DEVICE_LEN, device_name};
+use crate::record::{EntryRecord, EntryRecordV1, MAX_DEVICE_LEN, device_name};
 use crate::{Error, Result};
 
-/// Format version of upload batches.
-pub const BATCH_VERSION: u8 = 1;
+/// Format version of upload batches this crate writes.
+pub const BATCH_VERSION: u8 = 2;
+/// The version before records carried the chip's proof; still decoded.
+pub const BATCH_VERSION_1: u8 = 1;
 /// Most records in one batch.
 pub const MAX_BATCH_RECORDS: usize = 10_000;
 /// Largest encoded batch.
 pub const MAX_BATCH_LEN: usize = 2 * 1024 * 1024;
+/// Most bytes a batch's encoding adds to its records' (version byte, unit
+/// name of at most 64 bytes, event, cursors, record count).
+pub const MAX_BATCH_OVERHEAD: usize = 128;
+
+/// A version 1 batch: the same fields, records in their old layout.
+#[derive(Deserialize)]
+struct BatchV1 {
+    unit: String,
+    event: EventId,
+    from_cursor: i64,
+    to_cursor: i64,
+    records: Vec<EntryRecordV1>,
+}
 
 /// A slice of a venue unit's entry log, on its way to the center.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,11 +132,22 @@ impl UploadBatch {
             });
         }
         let (&version, body) = bytes.split_first().ok_or(Error::Batch("empty input"))?;
-        if version != BATCH_VERSION {
-            return Err(Error::Batch("unknown format version"));
-        }
-        let (batch, rest): (Self, _) =
-            postcard::take_from_bytes(body).map_err(|_| Error::Batch("malformed body"))?;
+        let malformed = |_| Error::Batch("malformed body");
+        let (batch, rest) = match version {
+            BATCH_VERSION => postcard::take_from_bytes::<Self>(body).map_err(malformed)?,
+            BATCH_VERSION_1 => {
+                let (old, rest) = postcard::take_from_bytes::<BatchV1>(body).map_err(malformed)?;
+                let batch = Self {
+                    unit: old.unit,
+                    event: old.event,
+                    from_cursor: old.from_cursor,
+                    to_cursor: old.to_cursor,
+                    records: old.records.into_iter().map(EntryRecord::from).collect(),
+                };
+                (batch, rest)
+            }
+            _ => return Err(Error::Batch("unknown format version")),
+        };
         if !rest.is_empty() {
             return Err(Error::Batch("trailing bytes after the batch"));
         }
@@ -175,7 +204,7 @@ pub fn import_batch(conn: &Connection, batch: &UploadBatch) -> Result<ImportRepo
             .prepare_cached("SELECT record FROM gate_scans WHERE scan_id = ?1")
             .db(p)?;
         for r in &batch.records {
-            let bytes = postcard::to_allocvec(r).map_err(|_| Error::Batch("cannot encode"))?;
+            let bytes = r.to_stored_bytes()?;
             let at = i64::try_from(r.at.0).map_err(|_| Error::Batch("time out of range"))?;
             let n = insert
                 .execute(params![
@@ -194,7 +223,14 @@ pub fn import_batch(conn: &Connection, batch: &UploadBatch) -> Result<ImportRepo
                 .query_row(params![&r.scan_id.0[..]], |row| row.get(0))
                 .optional()
                 .db(p)?;
-            if stored.as_deref() != Some(bytes.as_slice()) {
+            // Compared as records, not bytes: a scan stored from a version 1
+            // batch and sent again in version 2 is the same scan.
+            let same = match stored.as_deref() {
+                Some(b) if b == bytes.as_slice() => true,
+                Some(b) => EntryRecord::from_stored_bytes(b).is_ok_and(|old| &old == r),
+                None => false,
+            };
+            if !same {
                 return Err(Error::ScanIdConflict {
                     scan_id: r.scan_id.to_string(),
                 });
@@ -218,10 +254,12 @@ pub fn archived_records(conn: &Connection, event: EventId) -> Result<Vec<EntryRe
     let mut out = Vec::new();
     for row in rows {
         let bytes = row.db(p)?;
-        out.push(postcard::from_bytes(&bytes).map_err(|e| Error::CorruptLog {
-            what: "gate_scans.record",
-            detail: e.to_string(),
-        })?);
+        out.push(
+            EntryRecord::from_stored_bytes(&bytes).map_err(|e| Error::CorruptLog {
+                what: "gate_scans.record",
+                detail: e.to_string(),
+            })?,
+        );
     }
     Ok(out)
 }

@@ -6,14 +6,18 @@ mod common;
 
 use common::*;
 use eticket_core::admission::Reason;
-use eticket_core::chipauth::CHALLENGE_LEN;
+use std::sync::Arc;
+use std::time::Duration;
+
+use eticket_core::chipauth::{CHALLENGE_LEN, GateChallenge, verify_answer};
 use eticket_core::crypto::SIGNATURE_LEN;
 use eticket_core::fixtures;
-use eticket_core::ids::{EventId, Generation, KeyId, TicketSerial};
+use eticket_core::ids::{EventId, GateId, Generation, KeyId, TicketSerial};
 use eticket_core::keys::{KeyScope, KeySet, SigningKeyPair};
 use eticket_core::revocation::{RevocationList, Revoked};
 use eticket_core::ticket::{Flags, Holder, Place, TicketBody};
 use eticket_gate::chip::{ChipIdentity, PresentedChip, TestCard};
+use eticket_gate::clock::ManualMonotonic;
 use eticket_gate::record::{Direction, Medium, ScanResult};
 use eticket_gate::{Error, Outcome, PassbackPolicy, Refusal, Verdict};
 
@@ -87,11 +91,7 @@ fn unknown_key() {
 fn retired_key() {
     let mut keys = fixtures::key_set();
     keys.retire(fixtures::TICKET_KEY).unwrap();
-    let v = venue_with(
-        PassbackPolicy::SingleEntry,
-        keys,
-        RevocationList::empty(fixtures::EVENT),
-    );
+    let v = venue_with(PassbackPolicy::SingleEntry, keys, fresh_list());
     let mut gate = v.gate(1);
     let out = gate
         .admit_paper(paper(1).as_bytes(), fixtures::NOW)
@@ -119,7 +119,7 @@ fn wrong_event() {
     let v = venue_with(
         PassbackPolicy::SingleEntry,
         keys_for_all_events(),
-        RevocationList::empty(fixtures::EVENT),
+        fresh_list(),
     );
     let mut gate = v.gate(1);
     let mut card = TestCard::generate();
@@ -362,7 +362,7 @@ fn wrong_medium_specimen_unknown_place_and_garbage() {
         .unwrap();
     assert_eq!(refused(&out), ticket(Reason::UnknownPlace));
     // Not a ticket at all.
-    let out = gate.admit_paper(&[1, 0, 1, 2], fixtures::NOW).unwrap();
+    let out = gate.admit_paper(&[2, 0, 1, 2], fixtures::NOW).unwrap();
     assert_eq!(refused(&out), ticket(Reason::Malformed));
 }
 
@@ -416,7 +416,7 @@ fn a_chip_with_tickets_for_several_events_enters_with_the_right_one() {
     let v = venue_with(
         PassbackPolicy::SingleEntry,
         keys_for_all_events(),
-        RevocationList::empty(fixtures::EVENT),
+        fresh_list(),
     );
     let mut gate = v.gate(2);
     let mut card = TestCard::generate();
@@ -445,7 +445,7 @@ fn every_scan_is_logged_with_its_reason_gate_device_and_unique_id() {
             .unwrap(),
         gate.admit_paper(paper(1).as_bytes(), fixtures::NOW.plus(5))
             .unwrap(),
-        gate.admit_paper(&[1, 0, 1], fixtures::NOW.plus(9)).unwrap(),
+        gate.admit_paper(&[2, 0, 1], fixtures::NOW.plus(9)).unwrap(),
     ];
     outcomes.push(
         gate.admit_chip(&mut card_with_ticket(2), fixtures::NOW.plus(11))
@@ -509,5 +509,251 @@ fn a_reentry_ticket_may_come_back_after_an_exit_under_single_entry() {
     assert_eq!(
         refused(&gate.admit_chip(&mut plain, t.plus(2)).unwrap()),
         Refusal::AlreadyAdmitted
+    );
+}
+
+#[test]
+fn a_revoked_generation_cannot_check_the_new_holder_out() {
+    // Alice transferred serial 1 to Bob: generation 1 on Bob's card,
+    // generation 0 revoked, but still on Alice's card.
+    let mut alice = card_with_ticket(1);
+    let mut bob = TestCard::generate();
+    bob.store(&sign(&TicketBody {
+        generation: Generation(1),
+        ..chip_ticket_for(&bob, 1)
+    }));
+    let list = RevocationList::new(
+        fixtures::EVENT,
+        1,
+        fixtures::NOW,
+        vec![Revoked {
+            serial: TicketSerial(1),
+            generation: Generation(0),
+        }],
+    )
+    .unwrap();
+    let v = venue_with(PassbackPolicy::ReentryAfterExit, fixtures::key_set(), list);
+    let mut gate = v.gate(1);
+    let t = fixtures::NOW;
+    assert!(gate.admit_chip(&mut bob, t).unwrap().is_admitted());
+    // Alice's dead copy at the exit reader must not mark the ticket outside:
+    // that would let Bob's card bring a second person in.
+    let out = gate.exit_chip(&mut alice, t.plus(10)).unwrap();
+    assert_eq!(refused(&out), ticket(Reason::Revoked));
+    assert_eq!(out.record.result.refusal(), Some(ticket(Reason::Revoked)));
+    assert!(v.unit.log().presence(TicketSerial(1)).unwrap().inside);
+    let again = gate.admit_chip(&mut bob, t.plus(20)).unwrap();
+    assert_eq!(refused(&again), Refusal::StillInside);
+    // Bob's own exit still works, and then he may come back.
+    assert!(matches!(
+        gate.exit_chip(&mut bob, t.plus(30)).unwrap().verdict,
+        Verdict::Exited {
+            was_inside: true,
+            ..
+        }
+    ));
+    assert!(gate.admit_chip(&mut bob, t.plus(40)).unwrap().is_admitted());
+}
+
+/// A relay: the genuine card is somewhere else (in its holder's pocket, next
+/// to an accomplice's reader) and every exchange crosses a link, which adds
+/// `delay` on the gate's clock to the answer.
+struct Relayed {
+    card: TestCard,
+    clock: Arc<ManualMonotonic>,
+    delay: Duration,
+}
+
+impl PresentedChip for Relayed {
+    fn identity(&mut self) -> eticket_gate::Result<ChipIdentity> {
+        self.card.identity()
+    }
+    fn tickets(&mut self) -> eticket_gate::Result<Vec<Vec<u8>>> {
+        self.card.tickets()
+    }
+    fn answer(&mut self, c: &[u8; CHALLENGE_LEN]) -> eticket_gate::Result<[u8; SIGNATURE_LEN]> {
+        self.clock.advance(self.delay);
+        self.card.answer(c)
+    }
+}
+
+#[test]
+fn a_relayed_card_is_refused_for_answering_too_slowly() {
+    let v = venue(PassbackPolicy::SingleEntry);
+    let clock = Arc::new(ManualMonotonic::new());
+    let mut gate = v.gate(1).with_answer_clock(clock.clone());
+    let mut relay = Relayed {
+        card: card_with_ticket(1),
+        clock: clock.clone(),
+        delay: Duration::from_secs(3),
+    };
+    // The answer is genuine (the real card signed it) but took 3 s.
+    let out = gate.admit_chip(&mut relay, fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), Refusal::AnswerTooSlow);
+    assert_eq!(out.record.result.refusal(), Some(Refusal::AnswerTooSlow));
+    let proof = out.record.chip_proof.expect("the relayed answer is kept");
+    assert_eq!(proof.answer_ms, 3000);
+    assert!(out.to_string().contains("answered too slowly"), "{out}");
+    // An exit scan through the relay is refused the same way.
+    let out = gate.exit_chip(&mut relay, fixtures::NOW.plus(1)).unwrap();
+    assert_eq!(refused(&out), Refusal::AnswerTooSlow);
+    // The relay admitted nobody: the card itself (300 ms) enters once.
+    relay.delay = Duration::from_millis(300);
+    let out = gate.admit_chip(&mut relay, fixtures::NOW.plus(5)).unwrap();
+    assert!(out.is_admitted(), "{out}");
+    assert_eq!(out.record.chip_proof.unwrap().answer_ms, 300);
+    // Exactly at the bound is in time; a millisecond over is not.
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut gate = v.gate(1).with_answer_clock(clock.clone());
+    let bound = Duration::from_millis(v.unit.settings().max_answer_ms);
+    let mut at_bound = Relayed {
+        card: card_with_ticket(2),
+        clock: clock.clone(),
+        delay: bound,
+    };
+    assert!(
+        gate.admit_chip(&mut at_bound, fixtures::NOW)
+            .unwrap()
+            .is_admitted()
+    );
+    let mut over = Relayed {
+        card: card_with_ticket(3),
+        clock,
+        delay: bound + Duration::from_millis(1),
+    };
+    let out = gate.admit_chip(&mut over, fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), Refusal::AnswerTooSlow);
+}
+
+#[test]
+fn the_record_keeps_the_challenge_bound_to_event_gate_and_time_with_the_answer() {
+    let v = venue(PassbackPolicy::ReentryAfterExit);
+    let mut gate = v.gate(2);
+    let mut card = card_with_ticket(1);
+    let t = fixtures::NOW;
+    let first = gate.admit_chip(&mut card, t).unwrap();
+    assert!(first.is_admitted());
+    let proof = first
+        .record
+        .chip_proof
+        .expect("a chip scan keeps its proof");
+    let challenge = proof.gate_challenge();
+    assert_eq!(
+        (challenge.event, challenge.gate, challenge.at),
+        (fixtures::EVENT, GateId(2), t)
+    );
+    // Anyone with the chip's public key can check the answer later, and
+    // that it answered this gate, not another.
+    verify_answer(
+        card.id(),
+        &card.public_key(),
+        &proof.challenge,
+        &proof.answer,
+    )
+    .unwrap();
+    let elsewhere = GateChallenge {
+        gate: GateId(1),
+        ..challenge
+    };
+    assert!(
+        verify_answer(
+            card.id(),
+            &card.public_key(),
+            &elsewhere.to_bytes(),
+            &proof.answer
+        )
+        .is_err()
+    );
+    // Every scan has its own challenge; a failed one is kept too.
+    let exit = gate.exit_chip(&mut card, t.plus(9)).unwrap();
+    let exit_proof = exit.record.chip_proof.unwrap();
+    assert_ne!(exit_proof.challenge, proof.challenge);
+    assert_eq!(exit_proof.gate_challenge().at, t.plus(9));
+    let mut victim = card_with_ticket(2);
+    let mut clone = Clone {
+        victim: victim.identity().unwrap(),
+        tickets: victim.tickets().unwrap(),
+        own: TestCard::generate(),
+    };
+    let cloned = gate.admit_chip(&mut clone, t).unwrap();
+    assert_eq!(refused(&cloned), Refusal::ChallengeFailed);
+    assert!(cloned.record.chip_proof.is_some());
+    // Paper has no proof. The log and the upload carry the proofs.
+    let paper_scan = gate.admit_paper(paper(3).as_bytes(), t).unwrap();
+    assert_eq!(paper_scan.record.chip_proof, None);
+    let logged = v.unit.records().unwrap();
+    assert_eq!(logged[0], first.record);
+    let batch = v.unit.pending_upload("unit", 10).unwrap();
+    let back = eticket_gate::UploadBatch::decode(&batch.encode().unwrap()).unwrap();
+    assert_eq!(back.records[0].chip_proof, Some(proof));
+    assert_eq!(back.records, logged);
+}
+
+/// A cloner makes a "chip" of their own (a software card with a key of their
+/// making) and has the center's ticket written to it through a stolen write
+/// path; without certificates a gate cannot tell it from a card the center
+/// personalized. A venue that requires certificates refuses it, and a
+/// certificate for another chip does not help.
+#[test]
+fn a_venue_requiring_certificates_refuses_uncertified_chips() {
+    use eticket_core::certificate::ChipCertificate;
+    let mut settings = eticket_gate::Settings::new(PassbackPolicy::SingleEntry);
+    settings.require_certificate = true;
+    let v = venue_with_settings(settings, fixtures::key_set(), fresh_list());
+    let mut gate = v.gate(1);
+    let grant = fixtures::grant_key();
+
+    let mut homemade = card_with_ticket(1);
+    let out = gate.admit_chip(&mut homemade, fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), Refusal::ChipNotCertified);
+    assert!(
+        out.to_string()
+            .contains("not issued by the ticket platform"),
+        "{out}"
+    );
+
+    // Someone else's certificate on the home-made chip.
+    let genuine = card_with_ticket(2);
+    let cert_of_other = ChipCertificate::new(
+        eticket_core::crypto::PublicKey::from_sec1(&genuine.public_key()).unwrap(),
+        fixtures::NOW,
+    )
+    .to_signed_bytes(&grant)
+    .unwrap();
+    homemade.set_certificate(cert_of_other);
+    let out = gate.admit_chip(&mut homemade, fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), Refusal::ChipNotCertified);
+
+    // A certificate signed by a key that is not the center's grant key.
+    let mut forged = card_with_ticket(3);
+    let rogue = SigningKeyPair::from_secret_bytes(KeyId(77), &[0x77; 32]).unwrap();
+    let own = |c: &TestCard| eticket_core::crypto::PublicKey::from_sec1(&c.public_key()).unwrap();
+    forged.set_certificate(
+        ChipCertificate::new(own(&forged), fixtures::NOW)
+            .to_signed_bytes(&rogue)
+            .unwrap(),
+    );
+    let out = gate.admit_chip(&mut forged, fixtures::NOW).unwrap();
+    assert_eq!(refused(&out), Refusal::ChipNotCertified);
+
+    // The center's certificate for this very chip: admitted.
+    let mut certified = card_with_ticket(4);
+    certified.set_certificate(
+        ChipCertificate::new(own(&certified), fixtures::NOW)
+            .to_signed_bytes(&grant)
+            .unwrap(),
+    );
+    assert!(
+        gate.admit_chip(&mut certified, fixtures::NOW)
+            .unwrap()
+            .is_admitted()
+    );
+    // Without the requirement the home-made chip would have entered.
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut lax = v.gate(1);
+    assert!(
+        lax.admit_chip(&mut card_with_ticket(5), fixtures::NOW)
+            .unwrap()
+            .is_admitted()
     );
 }

@@ -13,7 +13,6 @@ use std::sync::{Arc, Barrier};
 use common::*;
 use eticket_core::fixtures;
 use eticket_core::ids::{GateId, TicketSerial};
-use eticket_core::revocation::RevocationList;
 use eticket_gate::record::ScanResult;
 use eticket_gate::{PassbackPolicy, Refusal, Settings, VenueUnit};
 
@@ -69,7 +68,7 @@ fn separate_units_on_one_file_share_anti_passback() {
     let other = VenueUnit::open(
         v.path(),
         fixtures::small_event(),
-        trust(fixtures::key_set(), RevocationList::empty(fixtures::EVENT)),
+        trust(fixtures::key_set(), fresh_list()),
         PassbackPolicy::ReentryAfterExit,
     )
     .unwrap();
@@ -134,7 +133,7 @@ fn crash_child() {
     let unit = VenueUnit::open_with(
         &path,
         fixtures::small_event(),
-        trust(fixtures::key_set(), RevocationList::empty(fixtures::EVENT)),
+        trust(fixtures::key_set(), fresh_list()),
         Settings::new(PassbackPolicy::SingleEntry),
     )
     .unwrap();
@@ -186,7 +185,7 @@ fn a_killed_gate_loses_and_duplicates_no_admission() {
         let unit = VenueUnit::open(
             &db,
             fixtures::small_event(),
-            trust(fixtures::key_set(), RevocationList::empty(fixtures::EVENT)),
+            trust(fixtures::key_set(), fresh_list()),
             PassbackPolicy::SingleEntry,
         )
         .unwrap();

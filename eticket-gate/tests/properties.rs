@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use common::*;
+use eticket_core::chipauth::GateChallenge;
 use eticket_core::fixtures;
 use eticket_core::ids::{
     AreaId, BlockId, ChipId, DistributorId, EventId, GateId, Generation, SeatType, TicketSerial,
@@ -17,7 +18,7 @@ use eticket_core::ids::{
 use eticket_core::ticket::Place;
 use eticket_core::time::Timestamp;
 use eticket_gate::chip::TestCard;
-use eticket_gate::record::{Direction, EntryRecord, Medium, ScanResult, TicketFacts};
+use eticket_gate::record::{ChipProof, Direction, EntryRecord, Medium, ScanResult, TicketFacts};
 use eticket_gate::upload::{ScanArchive, UploadBatch};
 use eticket_gate::{Cursor, PassbackPolicy, Refusal, ScanId};
 use proptest::prelude::*;
@@ -69,25 +70,63 @@ fn record(event: EventId) -> impl Strategy<Value = EntryRecord> {
             Just(ScanResult::Exited)
         ],
         any::<bool>(),
+        (
+            any::<bool>(),
+            any::<[u8; 18]>(),
+            any::<[u8; 32]>(),
+            any::<[u8; 32]>(),
+            any::<u32>(),
+        ),
     )
         .prop_map(
-            move |(id, at, gate, device, exit, medium, facts, result, has_ticket)| EntryRecord {
-                scan_id: ScanId(id),
-                event,
-                at: Timestamp(at),
-                gate: GateId(gate),
-                device,
-                direction: if exit {
-                    Direction::Exit
-                } else {
-                    Direction::Entry
-                },
-                medium,
-                ticket: (has_ticket || matches!(result, ScanResult::Admitted { .. }))
-                    .then_some(facts),
-                result,
+            move |(id, at, gate, device, exit, medium, facts, result, has_ticket, proof)| {
+                EntryRecord {
+                    scan_id: ScanId(id),
+                    event,
+                    at: Timestamp(at),
+                    gate: GateId(gate),
+                    device,
+                    direction: if exit {
+                        Direction::Exit
+                    } else {
+                        Direction::Entry
+                    },
+                    medium,
+                    ticket: (has_ticket || matches!(result, ScanResult::Admitted { .. }))
+                        .then_some(facts),
+                    result,
+                    chip_proof: chip_proof(event, GateId(gate), Timestamp(at), medium, proof),
+                }
             },
         )
+}
+
+/// For a chip scan, maybe a proof whose challenge names the record's event
+/// and gate.
+fn chip_proof(
+    event: EventId,
+    gate: GateId,
+    at: Timestamp,
+    medium: Medium,
+    (present, nonce, r, s, answer_ms): (bool, [u8; 18], [u8; 32], [u8; 32], u32),
+) -> Option<ChipProof> {
+    if !present || !matches!(medium, Medium::Chip(_)) {
+        return None;
+    }
+    let mut answer = [0u8; 64];
+    answer[..32].copy_from_slice(&r);
+    answer[32..].copy_from_slice(&s);
+    let challenge = GateChallenge {
+        event,
+        gate,
+        at,
+        nonce,
+    };
+    Some(ChipProof {
+        challenge: challenge.to_bytes(),
+        answer,
+        answer_ms,
+    })
 }
 
 fn batch() -> impl Strategy<Value = UploadBatch> {
@@ -121,9 +160,11 @@ proptest! {
     #[test]
     fn batch_decoder_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let _ = UploadBatch::decode(&bytes);
-        let mut versioned = vec![1u8];
-        versioned.extend_from_slice(&bytes);
-        let _ = UploadBatch::decode(&versioned);
+        for version in [1u8, 2] {
+            let mut versioned = vec![version];
+            versioned.extend_from_slice(&bytes);
+            let _ = UploadBatch::decode(&versioned);
+        }
     }
 
     #[test]
@@ -167,7 +208,8 @@ fn policy() -> impl Strategy<Value = PassbackPolicy> {
     prop_oneof![
         Just(PassbackPolicy::SingleEntry),
         Just(PassbackPolicy::ReentryAfterExit),
-        (0u32..4).prop_map(PassbackPolicy::Entries),
+        // Entries(0) would refuse every ticket; a unit refuses that setting.
+        (1u32..4).prop_map(PassbackPolicy::Entries),
     ]
 }
 

@@ -54,7 +54,7 @@ fn statistics_from_a_small_evening() {
         .unwrap();
     east.admit_paper(sign(&tickets[0]).as_bytes(), fixtures::NOW.plus(210))
         .unwrap();
-    east.admit_paper(&[1, 0, 1], fixtures::NOW.plus(220))
+    east.admit_paper(&[2, 0, 1], fixtures::NOW.plus(220))
         .unwrap();
 
     let facts: Vec<TicketFacts> = tickets.iter().map(TicketFacts::from).collect();

@@ -43,6 +43,24 @@ fn a_unit_admits_nothing_until_it_has_a_key_set() {
         .to_signed_bytes(&fixtures::root_key())
         .unwrap();
     assert_eq!(unit.accept_key_set(&signed, fixtures::NOW).unwrap(), 1);
+    // Keys alone are not enough: the unit has never had a revocation list.
+    let out = gate
+        .admit_paper(paper(1).as_bytes(), fixtures::NOW)
+        .unwrap();
+    assert_eq!(
+        out.refusal(),
+        Some(Refusal::RevocationListTooOld {
+            issued_at: Some(eticket_core::time::Timestamp(0))
+        })
+    );
+    let list = RevocationList::new(fixtures::EVENT, 0, fixtures::NOW, vec![])
+        .unwrap()
+        .to_signed_bytes(&fixtures::list_key())
+        .unwrap();
+    assert_eq!(
+        unit.accept_revocation_list(&list, fixtures::NOW).unwrap(),
+        0
+    );
     let out = gate
         .admit_paper(paper(1).as_bytes(), fixtures::NOW)
         .unwrap();
@@ -215,7 +233,7 @@ fn a_second_unit_on_the_same_file_picks_up_a_revocation_on_reload() {
     let other = VenueUnit::open(
         v.path(),
         fixtures::small_event(),
-        trust(fixtures::key_set(), RevocationList::empty(fixtures::EVENT)),
+        trust(fixtures::key_set(), fresh_list()),
         PassbackPolicy::SingleEntry,
     )
     .unwrap();
@@ -232,4 +250,25 @@ fn a_second_unit_on_the_same_file_picks_up_a_revocation_on_reload() {
         .admit_paper(paper(5).as_bytes(), fixtures::NOW)
         .unwrap();
     assert_eq!(out.refusal(), Some(Refusal::Ticket(Reason::Revoked)));
+}
+
+/// Settings that could only refuse every ticket are refused when the unit
+/// is configured, and a time the log cannot store is its own error, not a
+/// configuration problem.
+#[test]
+fn impossible_settings_and_times_are_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let zero = eticket_gate::Settings::new(PassbackPolicy::Entries(0));
+    let opened = VenueUnit::open_with(
+        dir.path().join("zero.db"),
+        fixtures::small_event(),
+        trust(fixtures::key_set(), fresh_list()),
+        zero,
+    );
+    assert!(matches!(opened, Err(Error::Config(_))), "{opened:?}");
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut gate = v.gate(1);
+    let t = paper(1);
+    let r = gate.admit_paper(t.as_bytes(), eticket_core::time::Timestamp(u64::MAX - 5));
+    assert!(matches!(r, Err(Error::TimeOutOfRange(_))), "{r:?}");
 }

@@ -169,3 +169,145 @@ fn the_center_imports_into_its_own_connection_and_computes_statistics() {
     assert_eq!((s.issued, s.attended, s.refused), (3, 2, 1));
     assert_eq!(s.no_shows, vec![eticket_core::ids::TicketSerial(3)]);
 }
+
+/// A record as units wrote it before records carried the chip's proof.
+#[derive(serde::Serialize)]
+struct RecordV1<'a> {
+    scan_id: eticket_gate::ScanId,
+    event: eticket_core::ids::EventId,
+    at: eticket_core::time::Timestamp,
+    gate: eticket_core::ids::GateId,
+    device: &'a str,
+    direction: eticket_gate::record::Direction,
+    medium: eticket_gate::record::Medium,
+    ticket: Option<eticket_gate::record::TicketFacts>,
+    result: eticket_gate::record::ScanResult,
+}
+
+impl<'a> From<&'a eticket_gate::EntryRecord> for RecordV1<'a> {
+    fn from(r: &'a eticket_gate::EntryRecord) -> Self {
+        Self {
+            scan_id: r.scan_id,
+            event: r.event,
+            at: r.at,
+            gate: r.gate,
+            device: &r.device,
+            direction: r.direction,
+            medium: r.medium,
+            ticket: r.ticket,
+            result: r.result,
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct BatchV1<'a> {
+    unit: &'a str,
+    event: eticket_core::ids::EventId,
+    from_cursor: i64,
+    to_cursor: i64,
+    records: Vec<RecordV1<'a>>,
+}
+
+#[test]
+fn batches_and_records_from_before_chip_proofs_still_decode() {
+    use eticket_gate::upload::archived_records;
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut gate = v.gate(1);
+    for s in 1..=3 {
+        gate.admit_paper(paper(s).as_bytes(), fixtures::NOW)
+            .unwrap();
+    }
+    let batch = v.unit.pending_upload("old-unit", 10).unwrap();
+    assert_eq!(batch.encode().unwrap()[0], 2);
+    // A unit not yet updated sends version 1.
+    let mut v1 = vec![1u8];
+    v1.extend(
+        postcard::to_allocvec(&BatchV1 {
+            unit: &batch.unit,
+            event: batch.event,
+            from_cursor: batch.from_cursor,
+            to_cursor: batch.to_cursor,
+            records: batch.records.iter().map(RecordV1::from).collect(),
+        })
+        .unwrap(),
+    );
+    let decoded = UploadBatch::decode(&v1).unwrap();
+    assert_eq!(decoded, batch);
+    let dir = tempfile::tempdir().unwrap();
+    let mut archive = ScanArchive::open(dir.path().join("center.db")).unwrap();
+    assert_eq!(archive.import_bytes(&v1).unwrap().added, 3);
+    // Updated, it sends the same scans again in version 2: nothing new.
+    let again = archive.import_bytes(&batch.encode().unwrap()).unwrap();
+    assert_eq!(
+        again,
+        ImportReport {
+            added: 0,
+            already_present: 3
+        }
+    );
+    let mut stored = archive.records(fixtures::EVENT).unwrap();
+    let mut sent = batch.records.clone();
+    stored.sort_by_key(|r| r.scan_id);
+    sent.sort_by_key(|r| r.scan_id);
+    assert_eq!(stored, sent);
+
+    // A center archive row and an entry log row in the old layout read back.
+    let old = postcard::to_allocvec(&RecordV1::from(&batch.records[0])).unwrap();
+    let center = rusqlite::Connection::open_in_memory().unwrap();
+    center
+        .execute_batch(eticket_gate::upload::ARCHIVE_SCHEMA)
+        .unwrap();
+    center
+        .execute(
+            "INSERT INTO gate_scans (scan_id, event, unit, at, record) VALUES (?1, ?2, 'u', 0, ?3)",
+            rusqlite::params![&batch.records[0].scan_id.0[..], fixtures::EVENT.0, &old],
+        )
+        .unwrap();
+    assert_eq!(
+        archived_records(&center, fixtures::EVENT).unwrap(),
+        vec![batch.records[0].clone()]
+    );
+    let log = rusqlite::Connection::open(v.path()).unwrap();
+    log.execute(
+        "UPDATE scans SET record = ?1 WHERE scan_id = ?2",
+        rusqlite::params![&old, &batch.records[0].scan_id.0[..]],
+    )
+    .unwrap();
+    assert_eq!(v.unit.records().unwrap(), batch.records);
+    // Garbage in either place is an error, not a panic.
+    assert!(eticket_gate::EntryRecord::from_stored_bytes(&old[..old.len() - 1]).is_err());
+    let mut longer = batch.records[0].to_stored_bytes().unwrap();
+    longer.push(0);
+    assert!(eticket_gate::EntryRecord::from_stored_bytes(&longer).is_err());
+}
+
+#[test]
+fn a_batch_never_outgrows_its_format_however_large_the_records() {
+    // Chip scans carry their challenge and answer: ~100 bytes more each.
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut gate = v
+        .unit
+        .gate(eticket_core::ids::GateId(1), &"d".repeat(64))
+        .unwrap();
+    for serial in 1..=4 {
+        gate.admit_chip(&mut card_with_ticket(serial), fixtures::NOW)
+            .unwrap();
+    }
+    let all = v.unit.records().unwrap();
+    let one = all[0].to_stored_bytes().unwrap().len();
+    assert!(one > 200, "{one}");
+    // With room for two records and a bit, two come out, then the rest.
+    let log = v.unit.log();
+    let (first, to) = log.export_within(Cursor(0), 10, 2 * one + 10).unwrap();
+    assert_eq!(first, all[..2].to_vec());
+    let (rest, end) = log.export_within(to, 10, usize::MAX).unwrap();
+    assert_eq!(rest, all[2..].to_vec());
+    assert_eq!(log.export_since(Cursor(0), 10).unwrap().1, end);
+    let batch = v.unit.pending_upload("unit", 10).unwrap();
+    assert_eq!(batch.records, all);
+    // 10 000 such records would not fit 2 MiB: the unit's batches are cut
+    // by size too, so each one encodes.
+    assert!(one * eticket_gate::upload::MAX_BATCH_RECORDS > eticket_gate::upload::MAX_BATCH_LEN);
+    batch.encode().unwrap();
+}

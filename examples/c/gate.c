@@ -151,7 +151,8 @@ int main(int argc, char **argv) {
     eticket_test_card *card = NULL;
     eticket_chip *chip = NULL;
     uint64_t version = 0;
-    const unsigned char garbage[] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    /* Starts with the format version (2), so it is malformed, not unsupported. */
+    const unsigned char garbage[] = {2, 2, 3, 4, 5, 6, 7, 8, 9};
 
     if (argc != 3 && !(argc == 5 && strcmp(argv[3], "pcsc") == 0)) {
         fprintf(stderr, "usage: %s DATA_DIR WORK_DIR [pcsc READER]\n", argv[0]);
@@ -171,7 +172,10 @@ int main(int argc, char **argv) {
                 ETICKET_VERSION_STRING, eticket_version());
         return 1;
     }
-    printf("libeticket %s\n", eticket_version());
+    printf("libeticket %s, signatures verified with %s\n", eticket_version(),
+           eticket_signature_backend());
+    /* The library as installed is built the default way: ring. */
+    CHECK(strcmp(eticket_signature_backend(), "ring") == 0);
 
     root = read_file(data_dir, "root.pub", &root_len);
     keys_bytes = read_file(data_dir, "keyset.bin", &keys_len);
@@ -186,6 +190,11 @@ int main(int argc, char **argv) {
                                         &list),
            ETICKET_RESULT_OK);
     EXPECT(eticket_venue_settings_default(&settings), ETICKET_RESULT_OK);
+    /* The defaults refuse transferred tickets while the revocation list is
+     * stale, admit nothing with a list older than a day, and refuse a chip
+     * that takes over a second to answer (a relay). */
+    CHECK(settings.stale_policy == ETICKET_STALE_POLICY_FAIL_CLOSED_TRANSFERRED);
+    CHECK(settings.max_list_age_seconds == 86400 && settings.max_answer_ms == 1000);
     settings.policy = ETICKET_PASSBACK_SINGLE_ENTRY;
     snprintf(log_path, sizeof log_path, "%s/entries.db", work_dir);
     EXPECT(eticket_venue_open(log_path, event, event_len, keys, list, &settings,
@@ -201,23 +210,24 @@ int main(int argc, char **argv) {
     }
 
     /* Paper: the first scan wins, a copy is refused, a revoked one too. */
-    admit_paper(gate, data_dir, "paper_1.bin", 0);
-    admit_paper(gate, data_dir, "paper_1.bin", 107); /* paper already used */
-    admit_paper(gate, data_dir, "paper_2.txt", 0);   /* the QR code's text */
-    admit_paper(gate, data_dir, "paper_13.bin", 11); /* revoked */
-    admit_paper(gate, data_dir, "paper_14.bin", 0);  /* not revoked yet */
+    admit_paper(gate, data_dir, "paper_1.bin", ETICKET_REASON_NONE);
+    admit_paper(gate, data_dir, "paper_1.bin", ETICKET_REASON_PAPER_ALREADY_USED);
+    admit_paper(gate, data_dir, "paper_2.txt", ETICKET_REASON_NONE); /* the QR text */
+    admit_paper(gate, data_dir, "paper_13.bin", ETICKET_REASON_REVOKED);
+    admit_paper(gate, data_dir, "paper_14.bin", ETICKET_REASON_NONE); /* not revoked yet */
 
     /* The center revokes serial 14 through a delta: the next copy fails. */
     EXPECT(eticket_venue_accept_revocation_delta(venue, delta, delta_len,
                                                  DEMO_NOW, &version),
            ETICKET_RESULT_OK);
     CHECK(version == 2);
-    admit_paper(gate, data_dir, "paper_14.bin", 11); /* revoked now */
+    admit_paper(gate, data_dir, "paper_14.bin", ETICKET_REASON_REVOKED); /* revoked now */
     {
         eticket_outcome *o = NULL;
         eticket_result r =
             eticket_gate_admit_paper(gate, garbage, sizeof garbage, DEMO_NOW, &o);
-        expect_outcome("garbage bytes", r, o, ETICKET_DECISION_REFUSE, 1);
+        expect_outcome("garbage bytes", r, o, ETICKET_DECISION_REFUSE,
+                       ETICKET_REASON_MALFORMED);
         eticket_outcome_free(o);
     }
 
@@ -231,8 +241,9 @@ int main(int argc, char **argv) {
         if (chip == NULL) {
             return 1;
         }
-        admit_chip(gate, chip, NULL, "chip (first)", 0);
-        admit_chip(gate, chip, NULL, "chip (again)", 104); /* already admitted */
+        admit_chip(gate, chip, NULL, "chip (first)", ETICKET_REASON_NONE);
+        admit_chip(gate, chip, NULL, "chip (again)",
+                   ETICKET_REASON_ALREADY_ADMITTED);
     } else {
         /* Once through a chip handle on the reader, once in one call. */
         printf("admitting through PC/SC reader \"%s\"\n", reader);
@@ -240,8 +251,9 @@ int main(int argc, char **argv) {
         if (chip == NULL) {
             return 1;
         }
-        admit_chip(gate, chip, NULL, "chip (first)", 0);
-        admit_chip(gate, NULL, reader, "chip (again)", 104);
+        admit_chip(gate, chip, NULL, "chip (first)", ETICKET_REASON_NONE);
+        admit_chip(gate, NULL, reader, "chip (again)",
+                   ETICKET_REASON_ALREADY_ADMITTED);
     }
 
     eticket_chip_free(chip);

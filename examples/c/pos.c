@@ -86,7 +86,8 @@ int main(int argc, char **argv) {
     eticket_chip *a, *b;
     eticket_chip_info info;
     eticket_mutation m;
-    uint8_t slots[16], read_back[256], request[256];
+    uint8_t slots[16], read_back[ETICKET_MAX_TICKET_LEN],
+        request[ETICKET_MAX_TRANSFER_REQUEST_LEN];
     size_t count = 0, n = 0, request_len = 0;
 
     if (argc != 3) {
@@ -118,6 +119,21 @@ int main(int argc, char **argv) {
            (unsigned)info.counter, (unsigned)info.used,
            (unsigned)info.capacity, (int)info.personalized);
     CHECK(info.personalized && info.used == 0);
+    /* The grant keys it trusts go with the request too (grant_keys). */
+    CHECK(info.grant_key_count == 1 && info.grant_keys[0] == 2);
+    CHECK(info.pin_tries_left == 3);
+    printf("chip A trusts grant key %u (epoch %u), %u PIN tries left\n",
+           (unsigned)info.grant_keys[0], (unsigned)info.key_epoch,
+           (unsigned)info.pin_tries_left);
+
+    /* A write grant given with other bytes, or as a delete: refused with
+     * its own code, before anything reaches the chip. */
+    EXPECT(eticket_chip_apply_grant(a, keys, DEMO_NOW, grant_a, ga_len,
+                                    ticket_b, tb_len, NULL),
+           ETICKET_RESULT_GRANT_PAYLOAD_MISMATCH);
+    EXPECT(eticket_chip_apply_grant(a, keys, DEMO_NOW, grant_a, ga_len, NULL,
+                                    0, NULL),
+           ETICKET_RESULT_GRANT_MISMATCH);
 
     /* 2. Write the issued ticket with the center's write grant. */
     EXPECT(eticket_chip_apply_grant(a, keys, DEMO_NOW, grant_a, ga_len,
@@ -158,10 +174,26 @@ int main(int argc, char **argv) {
                                     &n),
            ETICKET_RESULT_PAPER_RENDER);
 
-    /* 5. Transfer to chip B: chip A signs the request for the center. */
-    EXPECT(eticket_chip_sign_transfer(a, m.slot, id_b, id_len, DEMO_NOW,
-                                      request, sizeof request, &request_len),
-           ETICKET_RESULT_OK);
+    /* 5. Transfer to chip B: chip A signs the request for the center, with
+     *    the holder's consent: the PIN the holder types on the PIN pad. A
+     *    wrong PIN costs a try; the card blocks after the last one. */
+    {
+        static const uint8_t wrong_pin[] = {'0', '0', '0', '0'};
+        static const uint8_t holder_pin[] = {'1', '2', '3', '4'};
+        uint8_t tries = 0;
+        EXPECT(eticket_chip_sign_transfer(a, m.slot, id_b, id_len, DEMO_NOW,
+                                          wrong_pin, sizeof wrong_pin, request,
+                                          sizeof request, &request_len),
+               ETICKET_RESULT_WRONG_PIN);
+        EXPECT(eticket_chip_pin_tries_left(a, &tries), ETICKET_RESULT_OK);
+        printf("wrong PIN: %u tries left\n", (unsigned)tries);
+        CHECK(tries == 2);
+        EXPECT(eticket_chip_sign_transfer(a, m.slot, id_b, id_len, DEMO_NOW,
+                                          holder_pin, sizeof holder_pin,
+                                          request, sizeof request,
+                                          &request_len),
+               ETICKET_RESULT_OK);
+    }
     printf("transfer request signed by chip A: %zu bytes\n", request_len);
 
     /* 6. The center answers with the new ticket and grants: write to B,

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use eticket_chip::apdu::Command;
 use eticket_chip::applet::{Applet, ChipState, MemoryStore};
-use eticket_chip::protocol::{AID, Personalization};
+use eticket_chip::protocol::{AID, Personalization, Pin};
 use eticket_core::crypto::SecretKey;
 use eticket_core::fixtures;
 use libfuzzer_sys::fuzz_target;
@@ -27,10 +27,7 @@ fn template(personalized: bool) -> Option<&'static ChipState> {
         a.process(&select.to_bytes().ok()?);
         if personalized {
             let k = fixtures::grant_key();
-            let p = Personalization {
-                grant_keys: vec![(k.id(), k.public_key())],
-                member: None,
-            };
+            let p = Personalization::new(vec![(k.id(), k.public_key())], Pin::new(b"1234").ok()?);
             let cmd = Command::new(0x80, 0x30, 0, 0).with_data(p.to_bytes().ok()?);
             a.process(&cmd.to_bytes().ok()?);
         }
@@ -65,15 +62,25 @@ fuzz_target!(|data: &[u8]| {
         let (apdu, next) = tail.split_at(n);
         rest = next;
         let before = snapshot(&a);
+        let tries_before = a.state().pin_tries_left();
         let response = a.process(apdu);
         assert!(response.len() >= 2, "a response without a status word");
         let after = snapshot(&a);
         assert!(after.0 >= before.0, "the counter went back");
         if after != before {
             let ok = response.ends_with(&[0x90, 0x00]);
-            let mutation = matches!(apdu.get(1), Some(0x20 | 0x22 | 0x30));
+            // WRITE, DELETE, PERSONALIZE, SIGN TRANSFER, SIGN CANCEL (the
+            // signatures move the counter on).
+            let mutation = matches!(apdu.get(1), Some(0x50 | 0x52 | 0x30 | 0x40 | 0x42));
             assert!(ok && mutation, "state changed without an accepted mutation");
             assert_eq!(after.0, before.0 + 1, "a mutation moved the counter by more than one");
+            if matches!(apdu.get(1), Some(0x40 | 0x42)) {
+                assert_eq!(after.1, before.1, "a signature changed the slots");
+            }
+        }
+        // The PIN tries move only through VERIFY (or PERSONALIZE setting them).
+        if a.state().pin_tries_left() != tries_before {
+            assert!(matches!(apdu.get(1), Some(0x20 | 0x30)), "PIN tries changed outside VERIFY");
         }
         if apdu.first() == Some(&0xFF) {
             a.reset();

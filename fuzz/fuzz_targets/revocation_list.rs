@@ -43,6 +43,7 @@ fuzz_target!(|case: Case| {
         from_version: case.from_version.into(),
         to_version: 2,
         issued_at: fixtures::NOW,
+        next_update: fixtures::NOW.plus(3600),
         added: added.clone(),
     };
     if list.apply(&delta).is_ok() {

@@ -81,6 +81,13 @@ pub enum ChipCommand {
         /// When the membership ends (Unix seconds); a year from now if left out.
         #[arg(long, requires = "member_of")]
         valid_until: Option<u64>,
+        /// The holder's PIN (4 to 12 digits): the card asks for it before it
+        /// signs a transfer or a cancellation.
+        #[arg(long, env = "ETICKET_PIN", hide_env_values = true)]
+        pin: String,
+        /// Wrong PINs in a row before the card blocks (1 to 15).
+        #[arg(long, default_value_t = 3)]
+        pin_tries: u8,
     },
 }
 
@@ -101,6 +108,9 @@ pub struct TransferArgs {
     /// The assignee chip's id (32 hex digits).
     #[arg(long)]
     pub to: String,
+    /// The holder's PIN, which the card asks for before it signs.
+    #[arg(long, env = "ETICKET_PIN", hide_env_values = true)]
+    pub pin: String,
 }
 
 /// Run `eticket chip …`.
@@ -138,7 +148,7 @@ mod imp {
 
     use eticket_chip::host::pcsc::{PcscTransport, list_readers, wait_for_card};
     use eticket_chip::host::{Chip, StoredTicket};
-    use eticket_chip::protocol::{MAX_GRANT_KEYS, MemberRecord, Personalization};
+    use eticket_chip::protocol::{MAX_GRANT_KEYS, MemberRecord, Personalization, Pin};
     use eticket_core::ids::{ChipId, DistributorId, EventId, MemberId, TicketSerial};
     use eticket_core::ticket::{Place, TicketBody};
     use eticket_core::time::Timestamp;
@@ -228,7 +238,7 @@ mod imp {
         let op = Principal::Operator;
         if let ChipCommand::Readers = args.command {
             for r in list_readers().map_err(chip_error)? {
-                println!("{r}");
+                out!("{r}");
             }
             return Ok(());
         }
@@ -237,19 +247,21 @@ mod imp {
         match &args.command {
             ChipCommand::Readers => {}
             ChipCommand::Info => {
-                println!("chip {}", info.chip);
-                println!("counter {}", info.counter);
-                println!("slots {} used of {}", info.used, info.capacity);
+                out!("chip {}", info.chip);
+                out!("counter {}", info.counter);
+                out!("slots {} used of {}", info.used, info.capacity);
                 if info.personalized {
                     let keys: Vec<String> = info.grant_keys.iter().map(|k| k.to_string()).collect();
-                    println!("personalized, trusts grant keys {}", keys.join(", "));
+                    out!("personalized, trusts grant keys {}", keys.join(", "));
                 } else {
-                    println!("not personalized (run `eticket chip personalize`)");
+                    out!("not personalized (run `eticket chip personalize`)");
                 }
                 if let Some(m) = &info.member {
-                    println!(
+                    out!(
                         "member {} of distributor {} until {}",
-                        m.member, m.distributor, m.valid_until
+                        m.member,
+                        m.distributor,
+                        m.valid_until
                     );
                 }
             }
@@ -257,11 +269,11 @@ mod imp {
                 let keys = center.keys().key_set()?;
                 let now = center.now();
                 let tickets = chip.tickets().map_err(chip_error)?;
-                println!("chip {}: {} ticket(s)", info.chip, tickets.len());
+                out!("chip {}: {} ticket(s)", info.chip, tickets.len());
                 for t in tickets {
                     let bytes = t.ticket.as_bytes();
                     match eticket_core::ticket::verify(bytes, &keys, now) {
-                        Ok(v) => println!(
+                        Ok(v) => out!(
                             "slot {}: event {} ticket {} generation {}, {}, signed by {} — {}",
                             t.slot,
                             v.body.event,
@@ -271,7 +283,7 @@ mod imp {
                             v.key,
                             ledger_state(center, &v.body, bytes)?
                         ),
-                        Err(e) => println!("slot {}: does not verify: {e}", t.slot),
+                        Err(e) => out!("slot {}: does not verify: {e}", t.slot),
                     }
                 }
             }
@@ -308,7 +320,7 @@ mod imp {
                     .iter()
                     .find(|e| e.hash == hash)
                 {
-                    println!(
+                    out!(
                         "ticket {serial} of event {event} is on the chip already, in slot {}",
                         there.slot
                     );
@@ -320,9 +332,12 @@ mod imp {
                 let done = chip
                     .write(&grant.grant, &delivery.ticket.ticket)
                     .map_err(chip_error)?;
-                println!(
+                out!(
                     "wrote ticket {serial} of event {event} (generation {}) to chip {} slot {}; counter now {}",
-                    delivery.ticket.generation.0, info.chip, done.slot, done.counter
+                    delivery.ticket.generation.0,
+                    info.chip,
+                    done.slot,
+                    done.counter
                 );
             }
             ChipCommand::Delete { event, serial } => {
@@ -336,9 +351,10 @@ mod imp {
                 };
                 let grant = center.delete_grant(&op, event, serial, &target)?;
                 let done = chip.delete(&grant.grant).map_err(chip_error)?;
-                println!(
+                out!(
                     "deleted the old generation of ticket {serial} of event {event} from slot {}; counter now {}",
-                    done.slot, done.counter
+                    done.slot,
+                    done.counter
                 );
             }
             ChipCommand::Personalize {
@@ -346,6 +362,8 @@ mod imp {
                 member,
                 name,
                 valid_until,
+                pin,
+                pin_tries,
             } => {
                 if info.personalized {
                     return Err(Error::Chip(format!(
@@ -356,9 +374,12 @@ mod imp {
                 let (grant_keys, member) = match (member_of, member, name) {
                     (Some(d), Some(m), Some(name)) => {
                         let card = register_card(center, info.chip, *d, *m, name, *valid_until)?;
-                        println!(
+                        out!(
                             "member {} of distributor {} registered for chip {} until {}",
-                            card.member, card.distributor, card.chip, card.valid_until
+                            card.member,
+                            card.distributor,
+                            card.chip,
+                            card.valid_until
                         );
                         // The keys as they are now, not as stored with a
                         // registration this command may be retrying.
@@ -376,9 +397,17 @@ mod imp {
                     ),
                 };
                 let ids: Vec<String> = grant_keys.iter().map(|k| k.0.to_string()).collect();
-                chip.personalize(&Personalization { grant_keys, member })
-                    .map_err(chip_error)?;
-                println!(
+                let pin = Pin::new(pin.as_bytes()).map_err(chip_error)?;
+                let certificate = center
+                    .certify_chip(&Principal::Operator, &info.public_key.to_uncompressed())?;
+                let p = Personalization {
+                    pin_tries: *pin_tries,
+                    ..Personalization::new(grant_keys, pin)
+                        .with_member(member)
+                        .with_certificate(certificate)
+                };
+                chip.personalize(&p).map_err(chip_error)?;
+                out!(
                     "chip {} now trusts grant keys {}",
                     info.chip,
                     ids.join(", ")
@@ -419,7 +448,7 @@ mod imp {
         let info = chip.info().map_err(chip_error)?;
         let held = find(center, &mut chip, event, serial, true)?;
         let request = chip
-            .sign_transfer(held.slot, to, center.now())
+            .sign_transfer(held.slot, to, center.now(), args.pin.as_bytes())
             .map_err(chip_error)?;
         // The request's own id is the idempotency key: running the command
         // again with the same signed request answers the same.

@@ -4,6 +4,14 @@
 //! chip in a PC/SC reader ([`chip`]: read, write, delete, personalize,
 //! transfer).
 
+/// `println!` that stops quietly when standard output is closed
+/// (`eticket … | head -1`), instead of panicking on the broken pipe.
+macro_rules! out {
+    ($($t:tt)*) => {
+        $crate::cli::write_line(format_args!($($t)*))
+    };
+}
+
 pub mod chip;
 
 use std::path::PathBuf;
@@ -65,8 +73,11 @@ pub enum Role {
     Distributor,
     /// A store terminal.
     Terminal,
-    /// A gate of one event (the id is the event).
+    /// A gate of one event (the id is the event): reads key sets and lists.
     Gate,
+    /// One venue unit of an event (the id is the event; give --unit and
+    /// --unit-key): reads like a gate and uploads its signed entry log.
+    Unit,
 }
 
 /// A key purpose.
@@ -105,6 +116,13 @@ pub enum Command {
         /// A label to recognize it by.
         #[arg(long, default_value = "")]
         label: String,
+        /// For `--role unit`: the unit's name (as in its upload batches).
+        #[arg(long, required_if_eq("role", "unit"))]
+        unit: Option<String>,
+        /// For `--role unit`: the unit's public key (65 bytes SEC1, hex),
+        /// which signs its upload batches.
+        #[arg(long, required_if_eq("role", "unit"))]
+        unit_key: Option<String>,
     },
     /// Register an event: from an event file around a venue's seat map
     /// (`--event`, TOML, see docs/center/event-file.md) or from the JSON of
@@ -203,6 +221,14 @@ pub enum Command {
         #[arg(long)]
         id: u16,
     },
+    /// After a ticket key leaked: re-issue every valid ticket it signed under
+    /// the current ticket key (rotate first), each as the next generation with
+    /// the old one revoked; then retire the leaked key. Resumable.
+    ReissueSignedBy {
+        /// The leaked ticket key's id.
+        #[arg(long)]
+        id: u16,
+    },
     /// Prepare the next grant key: cards personalized from now on trust it,
     /// so they keep working after the next grant-key rotation (which makes it
     /// the signing grant key) and the old key's retirement.
@@ -243,10 +269,37 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &PathBuf) -> Result<T> {
         .map_err(|e| Error::invalid("file", format!("{}: {e}", path.display())))
 }
 
+/// Write one line to standard output; when the reader has gone away, end the
+/// program quietly, as a program killed by SIGPIPE would (status 0: the
+/// reader took what it wanted).
+pub(crate) fn write_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_fmt(args)
+        .and_then(|()| stdout.write_all(b"\n"))
+        .and_then(|()| stdout.flush());
+    if let Err(e) = written {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("eticket: error writing to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// `--role unit` is handled above; kept as an error rather than a panic.
+fn unreachable_unit() -> Result<Principal> {
+    Err(Error::invalid(
+        "role",
+        "a unit credential needs --unit and --unit-key",
+    ))
+}
+
 fn print<T: serde::Serialize>(value: &T) -> Result<()> {
     let text =
         serde_json::to_string_pretty(value).map_err(|e| Error::invalid("output", e.to_string()))?;
-    println!("{text}");
+    out!("{text}");
     Ok(())
 }
 
@@ -315,24 +368,44 @@ pub fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Init => {
             let keys = center.current_keys()?;
-            println!(
+            out!(
                 "ledger: {}",
                 cli.database_url.as_deref().map_or_else(
                     || cli.database.display().to_string(),
                     |_| "postgres".to_owned()
                 )
             );
-            println!(
+            out!(
                 "root key {}: {}",
                 keys.root_id(),
                 hex::encode(keys.root_public().to_uncompressed())
             );
-            println!("root key kept in {}", center.key_storage().root.describe());
+            out!("root key kept in {}", center.key_storage().root.describe());
         }
         Command::AddDistributor { id, name } => {
             center.register_distributor(&op, &key, DistributorId(*id), name)?;
         }
-        Command::Credential { role, id, label } => {
+        Command::Credential {
+            role: Role::Unit,
+            id,
+            unit,
+            unit_key,
+            ..
+        } => {
+            let (Some(name), Some(key)) = (unit, unit_key) else {
+                return Err(Error::invalid("unit", "give --unit and --unit-key"));
+            };
+            let key = hex::decode(key).map_err(|_| Error::invalid("unit_key", "not hex"))?;
+            let cred = center.issue_unit_credential(&op, EventId(*id), name, &key)?;
+            eprintln!(
+                "unit {name:?} of event {id} registered as unit {}",
+                cred.unit
+            );
+            out!("{}", cred.token);
+        }
+        Command::Credential {
+            role, id, label, ..
+        } => {
             let principal = match role {
                 Role::Organizer => Principal::Organizer(*id),
                 Role::Distributor => Principal::Distributor(DistributorId(
@@ -341,8 +414,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 )),
                 Role::Terminal => Principal::Terminal(*id),
                 Role::Gate => Principal::Gate(EventId(*id)),
+                Role::Unit => unreachable_unit()?,
             };
-            println!("{}", center.issue_credential(&op, principal, label)?);
+            out!("{}", center.issue_credential(&op, principal, label)?);
         }
         Command::RegisterEvent {
             event,
@@ -357,7 +431,7 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             if *dry_run {
                 let capacity = reg.info.seats.capacity();
-                println!(
+                out!(
                     "event {} \"{}\" at {}: {} seats, {} areas, {} places in all; doors {}, start {}, end {}",
                     reg.info.id,
                     reg.info.name,
@@ -447,13 +521,22 @@ pub fn run(cli: Cli) -> Result<()> {
             print(&center.rotate_key(&op, &key, purpose)?)?;
         }
         Command::RetireKey { id } => print(&center.retire_key(&op, &key, KeyId(*id))?)?,
+        Command::ReissueSignedBy { id } => {
+            let report = center.reissue_signed_by(&op, KeyId(*id))?;
+            eprintln!(
+                "re-issued {} ticket(s) signed by key {id} ({} already done); retire the key next: `eticket retire-key --id {id}`",
+                report.reissued.len(),
+                report.already_done
+            );
+            print(&report)?;
+        }
         Command::PrepareGrantKey => print(&center.prepare_grant_key(&op, &key)?)?,
         Command::RolloverRoot => print(&center.rollover_root(&op, &key)?)?,
         Command::ExportRollovers => print(&center.root_rollovers(&op)?)?,
         Command::SignKeySet => print(&center.sign_key_set(&op)?)?,
         Command::Keys => {
             let keys = center.current_keys()?;
-            println!("key set version {}", keys.version());
+            out!("key set version {}", keys.version());
             for k in keys.entries() {
                 let state = if k.retired {
                     "retired"
@@ -462,7 +545,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 } else {
                     "verifying"
                 };
-                println!(
+                out!(
                     "{:>5}  {:<8}  {:<9}  valid {} .. {}",
                     k.id.0,
                     format!("{:?}", k.purpose).to_lowercase(),
@@ -472,12 +555,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 );
             }
             if let Some(id) = keys.prepared_grant_key() {
-                println!(
+                out!(
                     "{:>5}  grants    prepared   installed on new cards; signs after the next grant rotation",
                     id.0
                 );
             }
-            println!(
+            out!(
                 "{:>5}  root      {}",
                 keys.root_id().0,
                 if keys.root().is_ok() {
@@ -507,7 +590,7 @@ fn serve(center: Center, listen: &str, interval: u64) -> Result<()> {
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(io)?;
         let addr = listener.local_addr().map_err(io)?;
-        println!("listening on http://{addr}");
+        out!("listening on http://{addr}");
         let background = center.clone();
         tokio::spawn(async move {
             // The first sweep one period after start, not at once.

@@ -22,6 +22,7 @@ use crate::issuance::ChipTarget;
 use crate::lottery::{LotteryApplication, LotterySetup};
 use crate::organizer::{EventRegistration, SeatSelection};
 use crate::policy::DistributionPolicy;
+use crate::reissue::CardReplacement;
 use crate::transfer::{TransferCancellation, TransferSubmission};
 use crate::{Center, Error, Principal, Result};
 
@@ -452,6 +453,21 @@ pub async fn request_transfer(State(c): Shared, headers: HeaderMap, b: BodyR) ->
     let who = auth(&c, &headers).await?;
     let (key, sub) = (idem(&headers)?, body::<TransferSubmission>(b)?);
     run(c, move |c| c.request_transfer(&who, &key, &sub)).await
+}
+
+/// `GET /v1/pending-transfers`: pending transfers of the calling
+/// distributor's tickets (every one for the operator).
+pub async fn pending_transfers(State(c): Shared, headers: HeaderMap) -> Answer {
+    let who = auth(&c, &headers).await?;
+    run(c, move |c| c.pending_transfers(&who)).await
+}
+
+/// `POST /v1/card-replacements`: move a lost, broken or PIN-locked card's
+/// tickets to the holder's new card (idempotent under its key).
+pub async fn replace_card(State(c): Shared, headers: HeaderMap, b: BodyR) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let (key, req) = (idem(&headers)?, body::<CardReplacement>(b)?);
+    run(c, move |c| c.replace_card(&who, &key, &req)).await
 }
 
 /// `GET /v1/transfers/{id}`.

@@ -61,6 +61,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/events/{event}/revocations"),
     ("post", "/v1/members"),
     ("post", "/v1/transfers"),
+    ("get", "/v1/pending-transfers"),
+    ("post", "/v1/card-replacements"),
     ("get", "/v1/transfers/{id}"),
     ("post", "/v1/transfers/{id}/cancel"),
     ("post", "/v1/transfers/{id}/complete"),
@@ -125,6 +127,8 @@ pub fn router(center: Arc<Center>) -> Router {
         )
         .route("/v1/members", post(h::register_member))
         .route("/v1/transfers", post(h::request_transfer))
+        .route("/v1/pending-transfers", get(h::pending_transfers))
+        .route("/v1/card-replacements", post(h::replace_card))
         .route("/v1/transfers/{id}", get(h::transfer))
         .route("/v1/transfers/{id}/cancel", post(h::cancel_transfer))
         .route("/v1/transfers/{id}/complete", post(h::complete_transfer))

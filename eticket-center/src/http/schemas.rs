@@ -12,7 +12,9 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
 
 use super::{handlers, page};
-use crate::{distributor, entries, issuance, keys, lottery, organizer, policy, publish, transfer};
+use crate::{
+    distributor, entries, issuance, keys, lottery, organizer, policy, publish, reissue, transfer,
+};
 
 /// The component schemas by name, with references between them as
 /// `#/components/schemas/<name>` (OpenAPI 3.1, JSON Schema 2020-12).
@@ -56,6 +58,8 @@ pub fn component_schemas() -> Map<String, Value> {
         transfer::TransferCancellation,
         transfer::TransferView,
         transfer::TransferCompletion,
+        reissue::CardReplacement,
+        reissue::Reissued,
         entries::EntryImport,
         handlers::SelectDistributor,
         handlers::IssueBody,

@@ -190,6 +190,34 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         root BIGINT NOT NULL,
         signed BYTEA NOT NULL,
         signed_at BIGINT NOT NULL)",
+        // Also version 4: every re-issue (reprint, key compromise, card
+        // replacement, transfer) with its reason, and card replacements with
+        // the distributor's note on the identity check.
+        "CREATE TABLE reissues (
+        event BIGINT NOT NULL,
+        serial BIGINT NOT NULL,
+        old_generation BIGINT NOT NULL,
+        new_generation BIGINT NOT NULL,
+        reason TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        PRIMARY KEY (event, serial, old_generation))",
+        // Venue units, each with its own credential (credentials.unit) and
+        // the public key its upload batches are signed with.
+        "CREATE TABLE gate_units (
+        id BIGINT PRIMARY KEY,
+        event BIGINT NOT NULL REFERENCES events (id),
+        name TEXT NOT NULL,
+        public_key BYTEA NOT NULL,
+        created_at BIGINT NOT NULL,
+        UNIQUE (event, name))",
+        "ALTER TABLE credentials ADD COLUMN unit BIGINT",
+        "CREATE TABLE card_replacements (
+        old_chip TEXT NOT NULL,
+        new_chip TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        identity_check TEXT NOT NULL,
+        at BIGINT NOT NULL)",
     ],
 ];
 

@@ -190,6 +190,12 @@ pub fn issue(center: &Center, serial: TicketSerial) -> SignedTicket {
 /// The small event with all of it allotted to one shop and `n` standing
 /// paper tickets sold, not issued.
 pub fn sold_paper(center: &Center, n: u32) -> Vec<TicketSerial> {
+    sold_to(center, n, Holder::Paper)
+}
+
+/// The small event with all of it allotted to one shop and `n` standing
+/// tickets sold for `holder`, not issued.
+pub fn sold_to(center: &Center, n: u32, holder: Holder) -> Vec<TicketSerial> {
     let op = Principal::Operator;
     center
         .register_distributor(&op, "d1", SHOP, "Shop")
@@ -216,7 +222,7 @@ pub fn sold_paper(center: &Center, n: u32) -> Vec<TicketSerial> {
             seat_type: Some(fixtures::STANDING),
             quantity: n,
         },
-        holder: Holder::Paper,
+        holder,
         member: None,
     };
     let sale = center.sell(&shop, "sale", EVENT, &req).unwrap();
@@ -233,9 +239,9 @@ pub fn venue(center: &Center, dir: &std::path::Path) -> VenueUnit {
     let list = center
         .revocation_list(&Principal::Gate(EVENT), EVENT)
         .unwrap();
-    if list.version > 0 {
-        trust.accept_revocation_list(&list.signed, now).unwrap();
-    }
+    // Even at version 0 (nothing revoked yet): a unit admits nothing until
+    // it holds a list the center signed recently.
+    trust.accept_revocation_list(&list.signed, now).unwrap();
     VenueUnit::open(
         dir.join("entries.db"),
         fixtures::small_event(),

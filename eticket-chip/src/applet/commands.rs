@@ -1,7 +1,11 @@
 //! The applet's command handlers: each checks class, parameters and lengths,
 //! then the chip's conditions, then the grant, and answers data or a refusal.
 
-use eticket_core::chipauth::{CHALLENGE_LEN, answer_challenge};
+use eticket_core::cancel::TransferCancel;
+use eticket_core::certificate::ChipCertificate;
+use eticket_core::chipauth::{CHALLENGE_LEN, answer_challenge_hedged};
+use eticket_core::chipkeys::ChipKeyUpdate;
+use eticket_core::chipkeys::MAX_KEY_UPDATE_LEN;
 use eticket_core::grant::{Grant, GrantOp, MAX_GRANT_LEN, VerifiedGrant, payload_hash};
 use eticket_core::signed::Envelope;
 use eticket_core::ticket::{MAX_TICKET_LEN, SignedTicket, TicketBody};
@@ -17,9 +21,11 @@ type Refusal = core::result::Result<(), StatusWord>;
 pub(super) fn dispatch<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
     let ins = cmd.ins;
     let expected_cla = match ins {
-        INS_SELECT | INS_INTERNAL_AUTHENTICATE => CLA_ISO,
-        INS_GET_INFO | INS_LIST | INS_READ | INS_WRITE | INS_DELETE | INS_PERSONALIZE
-        | INS_SIGN_TRANSFER => CLA_PROPRIETARY,
+        INS_SELECT | INS_INTERNAL_AUTHENTICATE | INS_VERIFY => CLA_ISO,
+        INS_GET_INFO | INS_LIST | INS_READ | INS_GET_CERTIFICATE | INS_WRITE | INS_DELETE
+        | INS_PERSONALIZE | INS_UPDATE_KEYS | INS_SIGN_TRANSFER | INS_SIGN_CANCEL => {
+            CLA_PROPRIETARY
+        }
         _ => return Err(StatusWord::InstructionNotSupported),
     };
     if cmd.cla != expected_cla {
@@ -31,16 +37,36 @@ pub(super) fn dispatch<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outco
     if !applet.selected {
         return Err(StatusWord::ConditionsNotSatisfied);
     }
+    // Consent covers exactly the next command: whatever comes after a
+    // VERIFY uses it up, so a reader cannot hold on to it.
+    let consent = core::mem::take(&mut applet.consent);
     match ins {
         INS_INTERNAL_AUTHENTICATE => internal_authenticate(applet, cmd),
+        INS_VERIFY => verify(applet, cmd),
         INS_GET_INFO => get_info(applet, cmd),
         INS_LIST => list(applet, cmd),
         INS_READ => read(applet, cmd),
+        INS_GET_CERTIFICATE => get_certificate(applet, cmd),
         INS_WRITE => write(applet, cmd),
         INS_DELETE => delete(applet, cmd),
         INS_PERSONALIZE => personalize(applet, cmd),
-        _ => sign_transfer(applet, cmd),
+        INS_UPDATE_KEYS => update_keys(applet, cmd),
+        INS_SIGN_TRANSFER => sign_transfer(applet, cmd, consent),
+        _ => sign_cancel(applet, cmd, consent),
     }
+}
+
+/// The proprietary commands whose data may come in a chain of parts.
+pub(super) fn takes_chained_data(ins: u8) -> bool {
+    matches!(
+        ins,
+        INS_WRITE
+            | INS_DELETE
+            | INS_PERSONALIZE
+            | INS_UPDATE_KEYS
+            | INS_SIGN_TRANSFER
+            | INS_SIGN_CANCEL
+    )
 }
 
 fn params(cmd: &Command, p1: u8, p2: u8) -> Refusal {
@@ -74,6 +100,7 @@ fn personalized<S: Store>(applet: &Applet<S>) -> Result<&Personalization, Status
 
 fn select<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
     params(cmd, 0x04, 0x00)?;
+    applet.consent = false;
     applet.selected = cmd.data == AID;
     if !applet.selected {
         return Err(StatusWord::FileNotFound);
@@ -97,6 +124,9 @@ fn get_info<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
             .map(|p| p.grant_keys.iter().map(|(id, _)| *id).collect())
             .unwrap_or_default(),
         member: pers.and_then(|p| p.member),
+        has_certificate: pers.is_some_and(|p| p.certificate.is_some()),
+        key_epoch: pers.map_or(0, |p| p.key_epoch),
+        pin_tries_left: s.pin_tries_left,
     }
     .to_bytes())
 }
@@ -137,7 +167,7 @@ fn internal_authenticate<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Out
         .as_slice()
         .try_into()
         .map_err(|_| StatusWord::WrongLength)?;
-    let answer = answer_challenge(applet.state.secret(), challenge)
+    let answer = answer_challenge_hedged(applet.state.secret(), challenge, &mut applet.hedge())
         .map_err(|_| StatusWord::NoPreciseDiagnosis)?;
     let mut out = Vec::with_capacity(AUTH_RESPONSE_LEN);
     out.extend_from_slice(&answer);
@@ -241,20 +271,135 @@ fn personalize<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
         return Err(StatusWord::WrongLength);
     }
     let p = Personalization::parse(&cmd.data).map_err(|_| StatusWord::WrongData)?;
+    if let Some(cert) = &p.certificate {
+        // The certificate must be for this chip, signed by a grant key it is
+        // given: a chip never stores someone else's certificate.
+        let signer = ChipCertificate::signer(cert).map_err(|_| StatusWord::WrongData)?;
+        let (_, key) = p
+            .grant_keys
+            .iter()
+            .find(|(id, _)| *id == signer)
+            .ok_or(StatusWord::WrongData)?;
+        let c = ChipCertificate::verify_with_key(cert, signer, key)
+            .map_err(|_| StatusWord::WrongData)?;
+        if c.chip != applet.state.chip() {
+            return Err(StatusWord::WrongData);
+        }
+    }
     let counter = next_counter(applet)?;
     let mut next = applet.state.clone();
     next.counter = counter;
+    next.pin_tries_left = p.pin_tries;
     next.personalization = Some(p);
     applet.commit(next)?;
     Ok(Vec::new())
 }
 
-fn sign_transfer<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
-    let slot = slot_param(applet, cmd)?;
-    let (to, requested_at) = parse_sign_transfer(&cmd.data).map_err(|_| StatusWord::WrongLength)?;
+/// VERIFY `00 20 00 81`: with the PIN as data, check it (a wrong PIN costs
+/// a try, committed before the answer, so pulling the card does not save it);
+/// with no data, report the tries left. A right PIN gives consent to the
+/// next command only.
+fn verify<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
+    params(cmd, 0x00, PIN_REFERENCE)?;
+    let pers = personalized(applet)?;
+    let tries = applet.state.pin_tries_left;
+    if tries == 0 {
+        return Err(StatusWord::AuthenticationBlocked);
+    }
+    if cmd.data.is_empty() {
+        return Err(StatusWord::VerificationFailed(tries));
+    }
+    if cmd.data.len() > MAX_PIN_LEN {
+        return Err(StatusWord::WrongLength);
+    }
+    let max = pers.pin_tries;
+    if pers.pin.matches(&cmd.data) {
+        if tries != max {
+            let mut next = applet.state.clone();
+            next.pin_tries_left = max;
+            applet.commit(next)?;
+        }
+        applet.consent = true;
+        return Ok(Vec::new());
+    }
+    let mut next = applet.state.clone();
+    next.pin_tries_left = tries - 1;
+    applet.commit(next)?;
+    if tries == 1 {
+        return Err(StatusWord::AuthenticationBlocked);
+    }
+    Err(StatusWord::VerificationFailed(tries - 1))
+}
+
+/// The holder consented with VERIFY just before, and the PIN is not blocked.
+fn consented<S: Store>(applet: &Applet<S>, consent: bool) -> Refusal {
+    if applet.state.pin_tries_left == 0 {
+        return Err(StatusWord::AuthenticationBlocked);
+    }
+    if !consent {
+        return Err(StatusWord::SecurityStatusNotSatisfied);
+    }
+    Ok(())
+}
+
+fn get_certificate<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
+    params(cmd, 0, 0)?;
+    no_data(cmd)?;
+    applet
+        .state
+        .personalization
+        .as_ref()
+        .and_then(|p| p.certificate.clone())
+        .ok_or(StatusWord::RecordNotFound)
+}
+
+/// UPDATE KEYS: a key update signed by a grant key the chip trusts, with a
+/// higher epoch, replaces the grant keys.
+fn update_keys<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
+    params(cmd, 0, 0)?;
+    let pers = personalized(applet)?;
+    if cmd.data.is_empty() || cmd.data.len() > MAX_KEY_UPDATE_LEN {
+        return Err(StatusWord::WrongLength);
+    }
+    let signer = ChipKeyUpdate::signer(&cmd.data).map_err(|_| StatusWord::WrongData)?;
+    let (_, key) = pers
+        .grant_keys
+        .iter()
+        .find(|(id, _)| *id == signer)
+        .ok_or(StatusWord::SecurityStatusNotSatisfied)?;
+    let update = ChipKeyUpdate::verify(&cmd.data, signer, key)
+        .map_err(|_| StatusWord::SecurityStatusNotSatisfied)?;
+    if update.epoch <= pers.key_epoch {
+        return Err(StatusWord::SecurityStatusNotSatisfied);
+    }
+    let mut p = pers.clone();
+    p.grant_keys = update.keys;
+    p.key_epoch = update.epoch;
+    let mut next = applet.state.clone();
+    next.personalization = Some(p);
+    applet.commit(next)?;
+    Ok(Vec::new())
+}
+
+/// The ticket in `slot` of a consenting holder, and the counter to sign with
+/// (it moves on, so every signed request is unique and the host sees it).
+fn held_for_signing<S: Store>(
+    applet: &Applet<S>,
+    slot: u8,
+    consent: bool,
+) -> Result<(TicketBody, [u8; 32], u32), StatusWord> {
     personalized(applet)?;
+    consented(applet, consent)?;
     let payload = applet.state.slot(slot).ok_or(StatusWord::RecordNotFound)?;
     let body = stored_ticket_body(payload).ok_or(StatusWord::NoPreciseDiagnosis)?;
+    let counter = next_counter(applet)?;
+    Ok((body, payload_hash(payload), counter))
+}
+
+fn sign_transfer<S: Store>(applet: &mut Applet<S>, cmd: &Command, consent: bool) -> Outcome {
+    let slot = slot_param(applet, cmd)?;
+    let (to, requested_at) = parse_sign_transfer(&cmd.data).map_err(|_| StatusWord::WrongLength)?;
+    let (body, ticket_hash, counter) = held_for_signing(applet, slot, consent)?;
     if to == applet.state.chip() {
         return Err(StatusWord::WrongData);
     }
@@ -262,15 +407,43 @@ fn sign_transfer<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
         event: body.event,
         serial: body.serial,
         generation: body.generation,
-        ticket_hash: payload_hash(payload),
+        ticket_hash,
         from: applet.state.chip(),
         to,
         nonce: u64::from(applet.state.counter),
         requested_at,
     };
-    request
-        .sign(applet.state.secret())
-        .map_err(|_| StatusWord::NoPreciseDiagnosis)
+    let signed = request
+        .sign_hedged(applet.state.secret(), &mut applet.hedge())
+        .map_err(|_| StatusWord::NoPreciseDiagnosis)?;
+    let mut next = applet.state.clone();
+    next.counter = counter;
+    applet.commit(next)?;
+    Ok(signed)
+}
+
+fn sign_cancel<S: Store>(applet: &mut Applet<S>, cmd: &Command, consent: bool) -> Outcome {
+    let slot = slot_param(applet, cmd)?;
+    let (transfer, requested_at) =
+        parse_sign_cancel(&cmd.data).map_err(|_| StatusWord::WrongLength)?;
+    let (body, ticket_hash, counter) = held_for_signing(applet, slot, consent)?;
+    let cancel = TransferCancel {
+        event: body.event,
+        serial: body.serial,
+        generation: body.generation,
+        ticket_hash,
+        from: applet.state.chip(),
+        transfer,
+        nonce: u64::from(applet.state.counter),
+        requested_at,
+    };
+    let signed = cancel
+        .sign_hedged(applet.state.secret(), &mut applet.hedge())
+        .map_err(|_| StatusWord::NoPreciseDiagnosis)?;
+    let mut next = applet.state.clone();
+    next.counter = counter;
+    applet.commit(next)?;
+    Ok(signed)
 }
 
 /// The body of a ticket the center wrote (its grant vouched for the bytes; the

@@ -4,8 +4,9 @@
 //! APDU's bytes; it never panics and always answers with a status word. The
 //! same code runs in process ([`crate::host::InProcessCard`]), behind the
 //! virtual card (`eticket-vcard`), and under the fuzzer. The applet does no
-//! I/O of its own: persistence goes through a [`Store`], and randomness is only
-//! needed to make a chip key, which the caller supplies.
+//! I/O of its own: persistence goes through a [`Store`]; the chip key is
+//! supplied by the caller, and signatures take their added randomness (hedged
+//! nonces) from the operating system.
 //!
 //! ```
 //! use eticket_chip::applet::Applet;
@@ -29,7 +30,8 @@ use rand_core::CryptoRngCore;
 use crate::Result;
 use crate::apdu::{Command, EXTENDED_MAX_NE, Response, SHORT_MAX_NE};
 use crate::protocol::{
-    CLA_CHAINING, CLA_ISO, CLA_PROPRIETARY, DEFAULT_CAPACITY, INS_GET_RESPONSE, MAX_CHAINED_DATA,
+    CLA_CHAINING, CLA_ISO, CLA_PROPRIETARY, DEFAULT_CAPACITY, INS_GET_RESPONSE, INS_SELECT,
+    MAX_CHAINED_DATA,
 };
 use crate::status::StatusWord;
 pub use state::ChipState;
@@ -44,6 +46,10 @@ pub struct Applet<S: Store = MemoryStore> {
     state: ChipState,
     store: S,
     selected: bool,
+    /// The holder presented the right PIN; good for the next command only.
+    consent: bool,
+    /// Where signatures take their added randomness.
+    hedge: Hedge,
     /// Response bytes not yet fetched with GET RESPONSE.
     pending: Vec<u8>,
     /// Command chaining: (INS, P1, P2) and the data received so far.
@@ -75,9 +81,24 @@ impl<S: Store> Applet<S> {
             state,
             store,
             selected: false,
+            consent: false,
+            hedge: Hedge::Os,
             pending: Vec::new(),
             chain: None,
         }
+    }
+
+    /// Sign with a fixed value as the added randomness instead of the
+    /// operating system's: signatures become reproducible, for recorded test
+    /// transcripts only. A real chip never does this.
+    pub fn with_fixed_hedge(mut self, value: [u8; 32]) -> Self {
+        self.hedge = Hedge::Fixed(value);
+        self
+    }
+
+    /// The random source for a hedged signature.
+    pub(crate) fn hedge(&self) -> HedgeRng {
+        HedgeRng(self.hedge)
     }
 
     /// The committed state.
@@ -94,6 +115,7 @@ impl<S: Store> Applet<S> {
     /// the persistent state stays.
     pub fn reset(&mut self) {
         self.selected = false;
+        self.consent = false;
         self.pending.clear();
         self.chain = None;
     }
@@ -106,8 +128,14 @@ impl<S: Store> Applet<S> {
             self.chain = None;
             return StatusWord::WrongLength.to_bytes().to_vec();
         };
-        if cmd.cla == CLA_ISO && cmd.ins == INS_GET_RESPONSE {
+        if cmd.ins == INS_GET_RESPONSE && cmd.cla & !CLA_CHAINING == CLA_ISO {
             return self.get_response(&cmd).to_bytes();
+        }
+        if cmd.ins == INS_GET_RESPONSE {
+            // A known instruction with the wrong class.
+            self.pending.clear();
+            self.chain = None;
+            return StatusWord::ClassNotSupported.to_bytes().to_vec();
         }
         self.pending.clear();
         let cmd = match self.unchain(cmd) {
@@ -124,7 +152,17 @@ impl<S: Store> Applet<S> {
 
     /// Fit the response data to Ne: `6Cxx` when a short Le asked for too few
     /// bytes of a short answer, otherwise `61xx` and GET RESPONSE for the rest.
+    /// A command without Le (ISO cases 1 and 3) gets no data in its
+    /// response: `61xx` says how much GET RESPONSE can fetch.
     fn limit(&mut self, cmd: &Command, data: Vec<u8>) -> Response {
+        if cmd.ne.is_none() && !data.is_empty() {
+            let status = remaining(data.len());
+            self.pending = data;
+            return Response {
+                data: Vec::new(),
+                status,
+            };
+        }
         let ne = cmd.ne.unwrap_or(if cmd.extended {
             EXTENDED_MAX_NE
         } else {
@@ -150,11 +188,17 @@ impl<S: Store> Applet<S> {
     /// last part. `None` while the chain goes on.
     fn unchain(&mut self, mut cmd: Command) -> core::result::Result<Option<Command>, StatusWord> {
         let header = (cmd.ins, cmd.p1, cmd.p2);
+        let chained = cmd.cla & CLA_CHAINING != 0;
         let earlier = match self.chain.take() {
             Some((ins, p1, p2, data)) if (ins, p1, p2) == header => data,
-            _ => Vec::new(),
+            // SELECT starts over: the chain is dropped and SELECT runs.
+            Some(_) if cmd.ins == INS_SELECT && !chained => Vec::new(),
+            // Another command while a chain waits for its last part: the
+            // chain is dropped, and said so.
+            Some(_) => return Err(StatusWord::LastCommandExpected),
+            None => Vec::new(),
         };
-        if cmd.cla & CLA_CHAINING == 0 {
+        if !chained {
             if !earlier.is_empty() && cmd.cla == CLA_PROPRIETARY {
                 let mut data = earlier;
                 data.extend_from_slice(&cmd.data);
@@ -162,8 +206,17 @@ impl<S: Store> Applet<S> {
             }
             return Ok(Some(cmd));
         }
+        // A chain part is checked like the command it belongs to before it
+        // is kept: proprietary class, a known instruction that takes data,
+        // the application selected.
         if cmd.cla & !CLA_CHAINING != CLA_PROPRIETARY {
             return Err(StatusWord::ClassNotSupported);
+        }
+        if !commands::takes_chained_data(cmd.ins) {
+            return Err(StatusWord::InstructionNotSupported);
+        }
+        if !self.selected {
+            return Err(StatusWord::ConditionsNotSatisfied);
         }
         if earlier.len() + cmd.data.len() > MAX_CHAINED_DATA {
             return Err(StatusWord::WrongLength);
@@ -217,3 +270,44 @@ impl<S: Store> Applet<S> {
 fn remaining(n: usize) -> StatusWord {
     StatusWord::BytesRemaining(if n >= 256 { 0 } else { n as u8 })
 }
+
+/// The added randomness of the chip's signatures.
+#[derive(Debug, Clone, Copy)]
+enum Hedge {
+    /// Fresh bytes from the operating system (every real chip).
+    Os,
+    /// A fixed value (recorded transcripts).
+    Fixed([u8; 32]),
+}
+
+/// A random source over a [`Hedge`].
+pub(crate) struct HedgeRng(Hedge);
+
+impl rand_core::RngCore for HedgeRng {
+    fn next_u32(&mut self) -> u32 {
+        rand_core::impls::next_u32_via_fill(self)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        rand_core::impls::next_u64_via_fill(self)
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        match self.0 {
+            Hedge::Os => rand_core::OsRng.fill_bytes(dest),
+            Hedge::Fixed(v) => {
+                for (d, s) in dest.iter_mut().zip(v.iter().cycle()) {
+                    *d = *s;
+                }
+            }
+        }
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> core::result::Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+/// Added randomness only: RFC 6979 keeps the nonce safe whatever these bytes are.
+impl rand_core::CryptoRng for HedgeRng {}

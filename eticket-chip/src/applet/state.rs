@@ -1,6 +1,6 @@
 //! The chip's persistent state and its file layout.
 //!
-//! Layout: version ‖ secret scalar (32) ‖ counter `u32` ‖ capacity ‖
+//! Layout: version ‖ secret scalar (32) ‖ counter `u32` ‖ PIN tries left ‖ capacity ‖
 //! personalization length `u16` ‖ personalization (see
 //! [`Personalization`]) ‖ capacity × (payload length ‖ payload) ‖ SHA-256 of
 //! everything before it. The checksum makes a damaged file an error at load
@@ -15,7 +15,7 @@ use crate::protocol::{LAYOUT_VERSION, MAX_SLOTS, Personalization, Reader};
 use crate::{Error, Result};
 
 /// Largest encoded state (16 full slots and the largest personalization).
-pub const MAX_STATE_LEN: usize = 1 + 32 + 4 + 1 + 2 + 300 + 16 * (1 + MAX_TICKET_LEN) + 32;
+pub const MAX_STATE_LEN: usize = 1 + 32 + 4 + 1 + 1 + 2 + 700 + 16 * (1 + MAX_TICKET_LEN) + 32;
 
 /// Everything a chip keeps across power cycles.
 #[derive(Debug, Clone)]
@@ -25,6 +25,8 @@ pub struct ChipState {
     chip: ChipId,
     /// The counter the next grant must name.
     pub(crate) counter: u32,
+    /// Wrong PINs still allowed before the chip blocks signing.
+    pub(crate) pin_tries_left: u8,
     /// What PERSONALIZE installed; `None` while blank.
     pub(crate) personalization: Option<Personalization>,
     /// One entry per slot.
@@ -46,6 +48,7 @@ impl ChipState {
             secret,
             public,
             counter: 0,
+            pin_tries_left: 0,
             personalization: None,
             slots: vec![None; usize::from(capacity)],
         })
@@ -69,6 +72,12 @@ impl ChipState {
     /// The counter the next grant must name.
     pub fn counter(&self) -> u32 {
         self.counter
+    }
+
+    /// Wrong PINs still allowed before the chip blocks signing (0: blocked,
+    /// or not personalized).
+    pub fn pin_tries_left(&self) -> u8 {
+        self.pin_tries_left
     }
 
     /// Number of slots.
@@ -97,6 +106,7 @@ impl ChipState {
         out.push(LAYOUT_VERSION);
         out.extend_from_slice(&self.secret.to_bytes());
         out.extend_from_slice(&self.counter.to_be_bytes());
+        out.push(self.pin_tries_left);
         out.push(self.capacity());
         let pers = match &self.personalization {
             Some(p) => p.to_bytes()?,
@@ -138,11 +148,17 @@ impl ChipState {
         let secret = SecretKey::from_bytes(r.take(32)?)
             .map_err(|_| r.malformed("the secret is not a P-256 scalar"))?;
         let counter = r.u32()?;
+        let pin_tries_left = r.u8()?;
         let mut state = Self::new(secret, r.u8()?)?;
         state.counter = counter;
+        state.pin_tries_left = pin_tries_left;
         let pers_len = usize::from(r.u16()?);
         if pers_len > 0 {
-            state.personalization = Some(Personalization::parse(r.take(pers_len)?)?);
+            let p = Personalization::parse(r.take(pers_len)?)?;
+            if state.pin_tries_left > p.pin_tries {
+                return Err(r.malformed("more PIN tries left than allowed"));
+            }
+            state.personalization = Some(p);
         }
         for slot in state.slots.iter_mut() {
             let len = usize::from(r.u8()?);
@@ -168,10 +184,11 @@ mod tests {
         let mut s = ChipState::new(SecretKey::from_bytes(&[3; 32]).unwrap(), 4).unwrap();
         s.counter = 9;
         s.slots[2] = Some(vec![1, 2, 3]);
-        s.personalization = Some(Personalization {
-            grant_keys: vec![(KeyId(2), s.public_key().clone())],
-            member: None,
-        });
+        s.personalization = Some(Personalization::new(
+            vec![(KeyId(2), s.public_key().clone())],
+            crate::protocol::Pin::new(b"1234").unwrap(),
+        ));
+        s.pin_tries_left = 2;
         let bytes = s.to_bytes().unwrap();
         let back = ChipState::from_bytes(&bytes).unwrap();
         assert_eq!(back.to_bytes().unwrap(), bytes);

@@ -11,10 +11,12 @@
 //! assert_eq!(who, chip.info().unwrap().chip);
 //! ```
 
+mod exchange;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
 mod transport;
 
+use eticket_core::cancel::TransferCancel;
 use eticket_core::chipauth::{CHALLENGE_LEN, verify_answer};
 use eticket_core::crypto::SIGNATURE_LEN;
 use eticket_core::ids::ChipId;
@@ -22,17 +24,15 @@ use eticket_core::ticket::SignedTicket;
 use eticket_core::time::Timestamp;
 use eticket_core::transfer::TransferRequest;
 
-use crate::apdu::{Command, Response, SHORT_MAX_DATA, SHORT_MAX_NE};
+use crate::apdu::{Command, SHORT_MAX_NE};
 use crate::protocol::*;
 use crate::status::StatusWord;
 use crate::{Error, Result};
+pub use exchange::{Limits, Monotonic, SystemMonotonic};
 pub use transport::{FnTransport, InProcessCard, Transport};
 
 /// How many card resets in a row one command rides over.
 const MAX_RESETS: u32 = 3;
-
-/// Most bytes a response may grow to through GET RESPONSE chaining.
-const MAX_RESPONSE_LEN: usize = 4096;
 
 /// A ticket read from a chip, with its slot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +57,8 @@ pub struct Mutation {
 pub struct Chip<T: Transport> {
     transport: T,
     extended_length: bool,
+    limits: Limits,
+    clock: Box<dyn Monotonic>,
 }
 
 impl<T: Transport> Chip<T> {
@@ -65,7 +67,22 @@ impl<T: Transport> Chip<T> {
         Self {
             transport,
             extended_length: false,
+            limits: Limits::default(),
+            clock: Box::new(SystemMonotonic::new()),
         }
+    }
+
+    /// Bound every exchange with the card differently from
+    /// [`Limits::default`].
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Measure the exchanges' time on another clock (tests inject one).
+    pub fn with_clock(mut self, clock: Box<dyn Monotonic>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Send long command data as one extended-length APDU instead of a chain
@@ -183,112 +200,127 @@ impl<T: Transport> Chip<T> {
         Ok(chip)
     }
 
-    /// SIGN TRANSFER: the chip signs a request to transfer the ticket in
-    /// `slot` to the chip `to`, with its counter as nonce. The request is
+    /// VERIFY: present the holder's PIN. On success the chip consents to
+    /// the next command only (SIGN TRANSFER or SIGN CANCEL). A wrong PIN is
+    /// [`Error::WrongPin`] with the tries left; a blocked one [`Error::PinBlocked`].
+    pub fn verify_pin(&mut self, pin: &[u8]) -> Result<()> {
+        if !(MIN_PIN_LEN..=MAX_PIN_LEN).contains(&pin.len()) {
+            return Err(Error::Invalid {
+                what: "PIN",
+                reason: "must be 4 to 12 bytes",
+            });
+        }
+        let cmd = Command::new(CLA_ISO, INS_VERIFY, 0x00, PIN_REFERENCE).with_data(pin.to_vec());
+        self.exchange_once(&cmd, "VERIFY")
+            .map(drop)
+            .map_err(pin_error)
+    }
+
+    /// How many wrong PINs the chip still allows (VERIFY with no data);
+    /// 0 when the PIN is blocked.
+    pub fn pin_tries_left(&mut self) -> Result<u8> {
+        let cmd = Command::new(CLA_ISO, INS_VERIFY, 0x00, PIN_REFERENCE);
+        match self.exchange_once(&cmd, "VERIFY").map_err(pin_error) {
+            Err(Error::WrongPin { tries_left }) => Ok(tries_left),
+            Err(Error::PinBlocked) => Ok(0),
+            Err(e) => Err(e),
+            Ok(_) => Err(Error::Malformed {
+                what: "VERIFY response",
+                reason: "a status query answered 9000",
+            }),
+        }
+    }
+
+    /// SIGN TRANSFER with the holder's consent: VERIFY `pin`, then the chip
+    /// signs a request to transfer the ticket in `slot` to the chip `to`,
+    /// with its counter as nonce (the counter moves on). The request is
     /// verified with the chip's public key before it is returned.
     pub fn sign_transfer(
         &mut self,
         slot: u8,
         to: ChipId,
         requested_at: Timestamp,
+        pin: &[u8],
     ) -> Result<Vec<u8>> {
+        self.verify_pin(pin)?;
         let cmd = Command::new(CLA_PROPRIETARY, INS_SIGN_TRANSFER, slot, 0)
             .with_data(encode_sign_transfer(to, requested_at).to_vec())
             .with_le(SHORT_MAX_NE);
-        let bytes = self.exchange(&cmd, "SIGN TRANSFER")?;
+        let bytes = self
+            .exchange_once(&cmd, "SIGN TRANSFER")
+            .map_err(pin_error)?;
         let info = self.info()?;
         TransferRequest::verify(&bytes, &info.public_key)?;
         Ok(bytes)
     }
 
-    /// PERSONALIZE: install the center's grant keys and a member record. A
-    /// chip accepts this once; afterwards it is locked.
+    /// SIGN CANCEL with the holder's consent: VERIFY `pin`, then the chip
+    /// signs the cancellation of the pending transfer `transfer_id` of the
+    /// ticket in `slot` (the counter moves on). Verified before it is returned.
+    pub fn sign_cancel(
+        &mut self,
+        slot: u8,
+        transfer_id: &str,
+        requested_at: Timestamp,
+        pin: &[u8],
+    ) -> Result<Vec<u8>> {
+        self.verify_pin(pin)?;
+        let reference = eticket_core::cancel::transfer_ref(transfer_id);
+        let cmd = Command::new(CLA_PROPRIETARY, INS_SIGN_CANCEL, slot, 0)
+            .with_data(encode_sign_cancel(&reference, requested_at).to_vec())
+            .with_le(SHORT_MAX_NE);
+        let bytes = self.exchange_once(&cmd, "SIGN CANCEL").map_err(pin_error)?;
+        let info = self.info()?;
+        TransferCancel::verify(&bytes, &info.public_key)?;
+        Ok(bytes)
+    }
+
+    /// GET CERTIFICATE: the center's certificate of this chip's key, or
+    /// `None` when the chip holds none.
+    pub fn certificate(&mut self) -> Result<Option<Vec<u8>>> {
+        let cmd = Command::new(CLA_PROPRIETARY, INS_GET_CERTIFICATE, 0, 0).with_le(SHORT_MAX_NE);
+        match self.exchange(&cmd, "GET CERTIFICATE") {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(Error::Refused {
+                status: StatusWord::RecordNotFound,
+                ..
+            }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// UPDATE KEYS: install a center-signed grant key update
+    /// ([`eticket_core::chipkeys::ChipKeyUpdate`]) of a higher epoch.
+    pub fn update_keys(&mut self, update: &[u8]) -> Result<()> {
+        let cmd = Command::new(CLA_PROPRIETARY, INS_UPDATE_KEYS, 0, 0).with_data(update.to_vec());
+        self.exchange(&cmd, "UPDATE KEYS").map(drop)
+    }
+
+    /// PERSONALIZE: install the center's grant keys, the holder's PIN, the
+    /// chip certificate and a member record. A chip accepts this once;
+    /// afterwards it is locked.
     pub fn personalize(&mut self, p: &Personalization) -> Result<()> {
         let cmd = Command::new(CLA_PROPRIETARY, INS_PERSONALIZE, 0, 0).with_data(p.to_bytes()?);
         self.exchange(&cmd, "PERSONALIZE").map(drop)
-    }
-
-    /// Send a command and return its response data when the status is `9000`;
-    /// after [`Error::CardReset`] select again and repeat (a few times at most).
-    pub fn exchange(&mut self, cmd: &Command, name: &'static str) -> Result<Vec<u8>> {
-        let mut resets = 0;
-        loop {
-            let result = match self.exchange_once(cmd, name) {
-                Err(Error::CardReset) => self.select().and_then(|()| self.exchange_once(cmd, name)),
-                other => other,
-            };
-            match result {
-                // A reset can be reported once per handle the reader had
-                // open: try a few times before giving up.
-                Err(Error::CardReset) if resets < MAX_RESETS => resets += 1,
-                other => return other,
-            }
-        }
-    }
-
-    fn exchange_once(&mut self, cmd: &Command, name: &'static str) -> Result<Vec<u8>> {
-        let cmd = &self.send_chain(cmd, name)?;
-        let mut response = self.transmit(cmd)?;
-        if let StatusWord::WrongLe(n) = response.status {
-            let ne = if n == 0 { SHORT_MAX_NE } else { u32::from(n) };
-            response = self.transmit(&cmd.clone().with_le(ne))?;
-        }
-        let mut data = response.data;
-        let mut status = response.status;
-        while let StatusWord::BytesRemaining(n) = status {
-            if data.len() > MAX_RESPONSE_LEN {
-                return Err(Error::Malformed {
-                    what: "response",
-                    reason: "longer than any response of the command set",
-                });
-            }
-            let ne = if n == 0 { SHORT_MAX_NE } else { u32::from(n) };
-            let more = self.transmit(&Command::new(CLA_ISO, INS_GET_RESPONSE, 0, 0).with_le(ne))?;
-            data.extend_from_slice(&more.data);
-            status = more.status;
-        }
-        if !status.is_success() {
-            return Err(Error::Refused {
-                command: name,
-                status,
-            });
-        }
-        Ok(data)
-    }
-
-    /// Send all but the last part of long data with ISO command chaining;
-    /// return the last part to send as the command proper.
-    fn send_chain(&mut self, cmd: &Command, name: &'static str) -> Result<Command> {
-        if self.extended_length || cmd.data.len() <= SHORT_MAX_DATA || cmd.cla != CLA_PROPRIETARY {
-            return Ok(cmd.clone());
-        }
-        let mut parts = cmd.data.chunks(SHORT_MAX_DATA).peekable();
-        while let Some(part) = parts.next() {
-            if parts.peek().is_none() {
-                return Ok(Command {
-                    data: part.to_vec(),
-                    ..cmd.clone()
-                });
-            }
-            let link = Command::new(cmd.cla | CLA_CHAINING, cmd.ins, cmd.p1, cmd.p2)
-                .with_data(part.to_vec());
-            let status = self.transmit(&link)?.status;
-            if !status.is_success() {
-                return Err(Error::Refused {
-                    command: name,
-                    status,
-                });
-            }
-        }
-        Ok(cmd.clone())
-    }
-
-    fn transmit(&mut self, cmd: &Command) -> Result<Response> {
-        Response::parse(&self.transport.transmit(&cmd.to_bytes()?)?)
     }
 }
 
 fn mutation(data: &[u8]) -> Result<Mutation> {
     let (slot, counter) = parse_mutation(data)?;
     Ok(Mutation { slot, counter })
+}
+
+/// The PIN statuses as their own errors.
+fn pin_error(e: Error) -> Error {
+    match e {
+        Error::Refused {
+            status: StatusWord::VerificationFailed(tries_left),
+            ..
+        } => Error::WrongPin { tries_left },
+        Error::Refused {
+            status: StatusWord::AuthenticationBlocked,
+            ..
+        } => Error::PinBlocked,
+        e => e,
+    }
 }

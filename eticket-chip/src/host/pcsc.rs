@@ -201,6 +201,16 @@ impl PcscTransport {
     }
 }
 
+/// A response as received. pcscd reports a card pulled out in the middle of
+/// a command as a "successful" transmission of nothing: that is a removed
+/// card, not an answer.
+fn answered(response: &[u8]) -> Result<Vec<u8>> {
+    if response.len() < 2 {
+        return Err(Error::NoCard);
+    }
+    Ok(response.to_vec())
+}
+
 /// The card while a transaction holds it.
 struct InTransaction<'a> {
     card: &'a Card,
@@ -210,7 +220,7 @@ struct InTransaction<'a> {
 impl Transport for InTransaction<'_> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>> {
         match self.card.transmit(command, self.buf) {
-            Ok(response) => Ok(response.to_vec()),
+            Ok(response) => answered(response),
             Err(pcsc::Error::ResetCard | pcsc::Error::RemovedCard) => Err(Error::CardReset),
             Err(e) => Err(pcsc_err("transmitting an APDU")(e)),
         }
@@ -220,7 +230,7 @@ impl Transport for InTransaction<'_> {
 impl Transport for PcscTransport {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>> {
         let err = match self.card.transmit(command, &mut self.buf) {
-            Ok(response) => return Ok(response.to_vec()),
+            Ok(response) => return answered(response),
             Err(e) => e,
         };
         match err {

@@ -2,19 +2,19 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use eticket_chip::apdu::Command;
-use eticket_chip::protocol::{AID, Personalization};
+use eticket_chip::protocol::{AID, Personalization, Pin};
 use eticket_core::fixtures;
 use eticket_core::grant::{Grant, GrantOp, payload_hash};
 use eticket_core::ids::{ChipId, TicketSerial};
 use eticket_core::ticket::{Holder, SignedTicket};
 
 /// The personalization the fixture center installs.
+/// The holder PIN of the test cards.
+pub const PIN: &[u8] = b"1234";
+
 pub fn personalization() -> Personalization {
     let k = fixtures::grant_key();
-    Personalization {
-        grant_keys: vec![(k.id(), k.public_key())],
-        member: None,
-    }
+    Personalization::new(vec![(k.id(), k.public_key())], Pin::new(PIN).unwrap())
 }
 
 /// A signed reserved-seat ticket for `chip`.
@@ -61,12 +61,11 @@ pub fn four_key_personalization() -> Personalization {
         let k = eticket_core::crypto::SecretKey::from_bytes(&[0x50 + i; 32]).unwrap();
         grant_keys.push((eticket_core::ids::KeyId(10 + u16::from(i)), k.public_key()));
     }
-    Personalization {
-        grant_keys,
-        member: Some(eticket_chip::protocol::MemberRecord {
+    Personalization::new(grant_keys, Pin::new(PIN).unwrap()).with_member(Some(
+        eticket_chip::protocol::MemberRecord {
             distributor: eticket_core::ids::DistributorId(1),
             member: eticket_core::ids::MemberId(2),
             valid_until: fixtures::NOW,
-        }),
-    }
+        },
+    ))
 }

@@ -31,23 +31,29 @@ pub fn trust(keys: KeySet, revocations: RevocationList) -> TrustStore {
 }
 
 pub fn venue_with(policy: PassbackPolicy, keys: KeySet, revocations: RevocationList) -> Venue {
+    venue_with_settings(Settings::new(policy), keys, revocations)
+}
+
+pub fn venue_with_settings(settings: Settings, keys: KeySet, revocations: RevocationList) -> Venue {
     let dir = tempfile::tempdir().unwrap();
     let unit = VenueUnit::open_with(
         dir.path().join("entries.db"),
         fixtures::small_event(),
         trust(keys, revocations),
-        Settings::new(policy),
+        settings,
     )
     .unwrap();
     Venue { dir, unit }
 }
 
+/// The list a unit gets from a center that has revoked nothing yet, signed
+/// at `fixtures::NOW` (fresh for a day).
+pub fn fresh_list() -> RevocationList {
+    RevocationList::new(fixtures::EVENT, 0, fixtures::NOW, vec![]).unwrap()
+}
+
 pub fn venue(policy: PassbackPolicy) -> Venue {
-    venue_with(
-        policy,
-        fixtures::key_set(),
-        RevocationList::empty(fixtures::EVENT),
-    )
+    venue_with(policy, fixtures::key_set(), fresh_list())
 }
 
 /// A ticket for `card`.
@@ -75,7 +81,7 @@ pub fn paper(serial: u32) -> SignedTicket {
 }
 
 use eticket_chip::host::{Chip, Transport};
-use eticket_chip::protocol::Personalization;
+use eticket_chip::protocol::{Personalization, Pin};
 use eticket_core::grant::{Grant, GrantOp, payload_hash};
 
 /// The center's part for a real chip: personalize it with the fixture grant
@@ -84,10 +90,10 @@ pub fn issue_to_chip<T: Transport>(chip: &mut Chip<T>, serial: u32, slot: u8) ->
     let info = chip.info().unwrap();
     if !info.personalized {
         let k = fixtures::grant_key();
-        chip.personalize(&Personalization {
-            grant_keys: vec![(k.id(), k.public_key())],
-            member: None,
-        })
+        chip.personalize(&Personalization::new(
+            vec![(k.id(), k.public_key())],
+            Pin::new(b"1234").unwrap(),
+        ))
         .unwrap();
     }
     let info = chip.info().unwrap();
