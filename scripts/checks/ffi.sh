@@ -8,7 +8,11 @@
 # no definite or indirect leaks). gate.c admits a chip once through the
 # transport callback and once through pcscd + vpcd with eticket-vcard as the
 # card (scripts/setup/10-pcscd.sh starts pcscd). A static link of gate.c is
-# run too. Last, the Rust tests that call the extern functions run under Miri
+# run too, and a fully static one (gcc -static, a library without PC/SC).
+# The libraries must export exactly the header's functions (nm), the shared
+# one carry the SONAME libeticket.so.0, and a program using the system's
+# SQLite beside libeticket links (static and shared) and gets its own SQLite.
+# Last, the Rust tests that call the extern functions run under Miri
 # (nightly, installed by scripts/setup/50-ffi.sh; about 3 minutes from a cold
 # cache on 2 cores). Any failure stops with a non-zero exit; nothing is
 # skipped.
@@ -72,6 +76,37 @@ if ldd "$bin/gate-static" | grep -q libeticket; then
     fail "gate-static links libeticket dynamically"
 fi
 
+step "the libraries export exactly the header's functions"
+header_fns=$(grep -oE '\beticket_[a-z0-9_]+\(' include/eticket.h | tr -d '(' | sort -u)
+so_fns=$(nm -D --defined-only "$prefix/lib/libeticket.so" | awk '{print $3}' | sort -u)
+[ "$header_fns" = "$so_fns" ] || {
+    diff <(echo "$header_fns") <(echo "$so_fns") >&2
+    fail "libeticket.so exports other symbols than the header's functions (< header, > .so)"
+}
+a_fns=$(nm -g --defined-only "$prefix/lib/libeticket.a" | awk 'NF == 3 {print $3}' | sort -u)
+[ "$header_fns" = "$a_fns" ] || {
+    diff <(echo "$header_fns") <(echo "$a_fns") >&2
+    fail "libeticket.a has other global symbols than the header's functions"
+}
+soname=$(readelf -d "$prefix/lib/libeticket.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ "$soname" = libeticket.so.0 ] || fail "SONAME is '$soname', not libeticket.so.0"
+[ "$(readlink "$prefix/lib/libeticket.so")" = libeticket.so.0 ] || fail "libeticket.so does not point at libeticket.so.0"
+
+step "a program with its own SQLite beside libeticket (shared and static)"
+gcc -std=c11 "${warn[@]}" "${cflags[@]}" eticket-ffi/tests/sqlite_beside.c "${libs[@]}" -lsqlite3 \
+    "${rpath[@]}" -o "$bin/sqlite-beside-shared" || fail "sqlite_beside.c (shared)"
+gcc -std=c11 "${warn[@]}" "${cflags[@]}" eticket-ffi/tests/sqlite_beside.c "$prefix/lib/libeticket.a" \
+    /usr/lib/x86_64-linux-gnu/libsqlite3.a "${static_libs[@]}" -lpcsclite \
+    -o "$bin/sqlite-beside-static" || fail "sqlite_beside.c with libeticket.a and the system libsqlite3.a"
+
+step "a fully static gate (gcc -static; a library without PC/SC, as Debian has no static pcsc-lite)"
+static_prefix=$work/static-prefix
+bash scripts/install-ffi.sh "$static_prefix" >/dev/null
+read -r -a static_only <<<"$(PKG_CONFIG_PATH=$static_prefix/lib/pkgconfig pkg-config --static --libs-only-other --libs-only-l eticket | sed 's/-leticket//')"
+gcc -static -std=c11 "${warn[@]}" -I"$static_prefix/include" examples/c/gate.c \
+    "$static_prefix/lib/libeticket.a" "${static_only[@]}" -o "$bin/gate-fully-static" ||
+    fail "gcc -static of gate.c"
+
 valgrind_run=(valgrind -q --error-exitcode=1 --leak-check=full
     --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
@@ -117,10 +152,16 @@ for variant in plain asan valgrind; do
 done
 
 dir=$work/static
-mkdir -p "$dir/gate"
+mkdir -p "$dir/gate" "$dir/gate-fully-static" "$dir/sqlite-shared" "$dir/sqlite-static"
 "$gen" "$dir/data" >/dev/null
 step "gate (statically linked)"
 "$bin/gate-static" "$dir/data" "$dir/gate" >/dev/null || fail "statically linked gate failed"
+step "gate (gcc -static)"
+"$bin/gate-fully-static" "$dir/data" "$dir/gate-fully-static" >/dev/null || fail "fully static gate failed"
+step "sqlite_beside (shared, and under valgrind)"
+"${valgrind_run[@]}" "$bin/sqlite-beside-shared" "$dir/data" "$dir/sqlite-shared" || fail "sqlite_beside (shared) failed"
+step "sqlite_beside (static)"
+"$bin/sqlite-beside-static" "$dir/data" "$dir/sqlite-static" || fail "sqlite_beside (static) failed"
 
 step "Rust tests of the extern functions under Miri"
 cargo +nightly miri test -q -p eticket-ffi || fail "cargo +nightly miri test -p eticket-ffi failed"
