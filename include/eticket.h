@@ -715,6 +715,14 @@ void eticket_gate_free(struct eticket_gate *gate);
 // 33 compressed). On success `*out` is a new handle to free with
 // `eticket_key_set_free`.
 //
+// Where they come from: the center's `GET /v1/keyset` answers JSON with
+// `key_set` (these bytes, hex), `root_key_id` and `root_public_key` (hex);
+// `eticket export-key-set` prints the same. Configure the root once (it
+// changes only by a rollover, `GET /v1/keyset/rollovers`,
+// `eticket_venue_accept_root_rollover`); fetch the key set at every sync.
+// `examples/c/handoff.c` with `scripts/checks/center-handoff.sh` does it
+// against a live center.
+//
 // # Safety
 //
 // Byte pointers point to their lengths of readable memory; `out` points to
@@ -799,6 +807,27 @@ eticket_result eticket_paper_payload(const uint8_t *ticket,
                                      size_t buf_len,
                                      size_t *out_len);
 
+// Personalize the blank card `chip` with the center's answer `(answer_json,
+// answer_len)` (the JSON body of `POST /v1/chips/personalization`, or of a
+// membership registration) and the holder's PIN `(pin, pin_len)` (4 to 12
+// bytes; the card asks for it before it signs a transfer; it never goes to
+// the center). The answer must be for this chip. A card is personalized
+// once: a second time is `ETICKET_RESULT_CHIP_REFUSED`.
+//
+// A JSON answer that does not parse is `ETICKET_RESULT_MALFORMED`, one for
+// another chip `ETICKET_RESULT_GRANT_MISMATCH`, a PIN of the wrong length
+// `ETICKET_RESULT_INVALID_PARAMETER`.
+//
+// # Safety
+//
+// `chip` is a live handle used by no other thread; the byte inputs are
+// readable for their lengths.
+eticket_result eticket_chip_personalize(struct eticket_chip *chip,
+                                        const uint8_t *answer_json,
+                                        size_t answer_len,
+                                        const uint8_t *pin,
+                                        size_t pin_len);
+
 // A new, empty list (version 0) for `event_id`, for events nothing was
 // revoked for yet.
 //
@@ -810,6 +839,11 @@ eticket_result eticket_revocation_list_empty(uint32_t event_id,
 
 // Load a signed list `(data, len)`, verified with a list key of `keys` that
 // is valid at `now` (Unix seconds).
+//
+// Where it comes from: the center's `GET /v1/events/{event}/revocations`
+// answers JSON whose `signed` field is these bytes (hex); with `?since=N` it
+// is a delta for `eticket_venue_accept_revocation_delta` (a gate that is up
+// to date gets a renewal delta that moves the list's `next_update` on).
 //
 // # Safety
 //
@@ -879,6 +913,16 @@ void eticket_revocation_list_free(struct eticket_revocation_list *list);
 //
 // `state_path` is a NUL-terminated string; `out` is writable.
 eticket_result eticket_test_card_open(const char *state_path, struct eticket_test_card **out);
+
+// Make a blank test card (a fresh key from the system's random source,
+// not personalized, 8 slots) with its state in `state_path`, which must not
+// exist yet (`ETICKET_RESULT_IO` otherwise). Open it with
+// `eticket_test_card_open`.
+//
+// # Safety
+//
+// `state_path` is a NUL-terminated string.
+eticket_result eticket_test_card_create(const char *state_path);
 
 // Process one command APDU on the test card given as `userdata` (an
 // `eticket_test_card *`); the signature of `eticket_transmit_fn`. Returns
@@ -1001,6 +1045,10 @@ eticket_result eticket_venue_settings_default(struct eticket_venue_settings *out
 // (copied: the handles stay the caller's). `settings` may be NULL for the
 // defaults. Trust material stored in the log by an earlier run is used when
 // it is newer.
+//
+// Where the event comes from: the center's `GET /v1/events/{event}` answer,
+// as it is (the event information JSON: venue, schedule, seats). The key
+// set and list: see `eticket_key_set_load` and `eticket_revocation_list_load`.
 //
 // # Safety
 //

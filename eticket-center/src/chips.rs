@@ -5,10 +5,42 @@
 //! chips the center personalized.
 
 use eticket_core::certificate::ChipCertificate;
+use eticket_core::chipkeys::MAX_CHIP_GRANT_KEYS;
 use eticket_core::crypto::PublicKey;
+use eticket_core::ids::ChipId;
+use serde::{Deserialize, Serialize};
 
 use crate::center::{Center, Principal};
+use crate::distributor::CardGrantKey;
+use crate::wire;
 use crate::{Error, Result};
+
+/// What a terminal asks to personalize a blank card: the card's public key
+/// (GET INFO).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PersonalizationRequest {
+    /// The chip's public key, uncompressed SEC1 (65 bytes).
+    #[serde(with = "wire::hex_bytes")]
+    #[schemars(with = "wire::schema::HexBytes")]
+    pub public_key: Vec<u8>,
+}
+
+/// What a terminal writes to a blank card with PERSONALIZE, besides the
+/// holder's PIN (which never reaches the center): the grant keys the card
+/// trusts, newest first, and the center's certificate of the card's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ChipPersonalization {
+    /// The chip (derived from its public key).
+    #[serde(with = "wire::chip")]
+    #[schemars(with = "wire::schema::ChipHex")]
+    pub chip: ChipId,
+    /// The grant keys to install.
+    pub grant_keys: Vec<CardGrantKey>,
+    /// The chip certificate (eticket-core `ChipCertificate`, signed).
+    #[serde(with = "wire::hex_bytes")]
+    #[schemars(with = "wire::schema::HexBytes")]
+    pub certificate: Vec<u8>,
+}
 
 impl Center {
     /// Sign a certificate for the chip with this public key (uncompressed
@@ -40,5 +72,31 @@ impl Center {
             .map_err(|_| Error::invalid("public_key", "not a P-256 public key"))?;
         let keys = self.current_keys()?;
         Ok(ChipCertificate::new(public, self.now()).to_signed_bytes(&keys.grant)?)
+    }
+
+    /// Everything but the PIN to personalize the blank card with this public
+    /// key: the grant keys it should trust (the prepared next key first, as
+    /// at the command line) and its certificate. Changes nothing in the
+    /// ledger. Operators, distributors and store terminals.
+    pub fn chip_personalization(
+        &self,
+        who: &Principal,
+        req: &PersonalizationRequest,
+    ) -> Result<ChipPersonalization> {
+        let certificate = self.certify_chip(who, &req.public_key)?;
+        let keys = self.current_keys()?;
+        let grant_keys = keys
+            .grant_keys_to_install(MAX_CHIP_GRANT_KEYS)
+            .into_iter()
+            .map(|(id, key)| CardGrantKey {
+                id,
+                public_key: key.to_uncompressed().to_vec(),
+            })
+            .collect();
+        Ok(ChipPersonalization {
+            chip: ChipId::from_public_key(&req.public_key),
+            grant_keys,
+            certificate,
+        })
     }
 }

@@ -22,7 +22,7 @@
 #![forbid(unsafe_code)]
 
 pub mod center;
-mod chips;
+pub mod chips;
 pub mod cli;
 pub mod clock;
 mod credentials;

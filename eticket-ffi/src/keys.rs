@@ -42,6 +42,14 @@ fn verify(signed: &[u8], root_id: KeyId, root: &PublicKey) -> Result<KeySet, eti
 /// 33 compressed). On success `*out` is a new handle to free with
 /// `eticket_key_set_free`.
 ///
+/// Where they come from: the center's `GET /v1/keyset` answers JSON with
+/// `key_set` (these bytes, hex), `root_key_id` and `root_public_key` (hex);
+/// `eticket export-key-set` prints the same. Configure the root once (it
+/// changes only by a rollover, `GET /v1/keyset/rollovers`,
+/// `eticket_venue_accept_root_rollover`); fetch the key set at every sync.
+/// `examples/c/handoff.c` with `scripts/checks/center-handoff.sh` does it
+/// against a live center.
+///
 /// # Safety
 ///
 /// Byte pointers point to their lengths of readable memory; `out` points to

@@ -48,6 +48,7 @@ pub mod keys;
 pub mod limits;
 mod panic;
 pub mod paper;
+pub mod personalize;
 pub mod result;
 pub mod revocation;
 pub mod testcard;

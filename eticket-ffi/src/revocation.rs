@@ -56,6 +56,11 @@ pub unsafe extern "C" fn eticket_revocation_list_empty(
 /// Load a signed list `(data, len)`, verified with a list key of `keys` that
 /// is valid at `now` (Unix seconds).
 ///
+/// Where it comes from: the center's `GET /v1/events/{event}/revocations`
+/// answers JSON whose `signed` field is these bytes (hex); with `?since=N` it
+/// is a delta for `eticket_venue_accept_revocation_delta` (a gate that is up
+/// to date gets a renewal delta that moves the list's `next_update` on).
+///
 /// # Safety
 ///
 /// `(data, len)` is readable, `keys` a live handle, `out` writable.

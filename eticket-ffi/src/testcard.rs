@@ -53,6 +53,31 @@ pub unsafe extern "C" fn eticket_test_card_open(
     })
 }
 
+/// Make a blank test card (a fresh key from the system's random source,
+/// not personalized, 8 slots) with its state in `state_path`, which must not
+/// exist yet (`ETICKET_RESULT_IO` otherwise). Open it with
+/// `eticket_test_card_open`.
+///
+/// # Safety
+///
+/// `state_path` is a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_test_card_create(state_path: *const c_char) -> eticket_result {
+    boundary(|| {
+        // SAFETY: NUL-terminated by the caller's contract.
+        let path = unsafe { string(state_path)? };
+        if std::path::Path::new(path).exists() {
+            return Err(eticket_result::Io);
+        }
+        let state = ::eticket_chip::applet::ChipState::new(
+            eticket_core::crypto::SecretKey::generate(&mut rand_core::OsRng),
+            ::eticket_chip::protocol::DEFAULT_CAPACITY,
+        )?;
+        ::eticket_chip::applet::Store::commit(&mut FileStore::new(path), &state)?;
+        Ok(())
+    })
+}
+
 /// Process one command APDU on the test card given as `userdata` (an
 /// `eticket_test_card *`); the signature of `eticket_transmit_fn`. Returns
 /// `ETICKET_TRANSMIT_STATUS_OK`, or `..._FAILED` for NULL pointers and a

@@ -189,6 +189,10 @@ pub(crate) fn event_from_json(json: &[u8]) -> Result<EventInfo, eticket_result> 
 /// defaults. Trust material stored in the log by an earlier run is used when
 /// it is newer.
 ///
+/// Where the event comes from: the center's `GET /v1/events/{event}` answer,
+/// as it is (the event information JSON: venue, schedule, seats). The key
+/// set and list: see `eticket_key_set_load` and `eticket_revocation_list_load`.
+///
 /// # Safety
 ///
 /// Pointers point to what their names and lengths say; `out` is writable.

@@ -8,7 +8,7 @@ set -euo pipefail
 
 source "$(dirname "$0")/../lib/setup.sh"
 
-need_packages gcc g++ libasan8 libubsan1 valgrind pkg-config binutils libsqlite3-dev
+need_packages gcc g++ libasan8 libubsan1 valgrind pkg-config binutils libsqlite3-dev curl python3
 for tool in gcc g++ valgrind pkg-config; do
     command -v "$tool" >/dev/null || fail "$tool is not on PATH after installing it"
 done

@@ -470,6 +470,15 @@ pub async fn replace_card(State(c): Shared, headers: HeaderMap, b: BodyR) -> Ans
     run(c, move |c| c.replace_card(&who, &key, &req)).await
 }
 
+/// `POST /v1/chips/personalization`: the grant keys and certificate for a
+/// blank card (signs a certificate, changes nothing in the ledger, so no
+/// idempotency key is needed).
+pub async fn chip_personalization(State(c): Shared, headers: HeaderMap, b: BodyR) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let req = body::<crate::chips::PersonalizationRequest>(b)?;
+    run(c, move |c| c.chip_personalization(&who, &req)).await
+}
+
 /// `GET /v1/transfers/{id}`.
 pub async fn transfer(State(c): Shared, headers: HeaderMap, p: PathR<String>) -> Answer {
     let who = auth(&c, &headers).await?;

@@ -63,6 +63,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/transfers"),
     ("get", "/v1/pending-transfers"),
     ("post", "/v1/card-replacements"),
+    ("post", "/v1/chips/personalization"),
     ("get", "/v1/transfers/{id}"),
     ("post", "/v1/transfers/{id}/cancel"),
     ("post", "/v1/transfers/{id}/complete"),
@@ -129,6 +130,7 @@ pub fn router(center: Arc<Center>) -> Router {
         .route("/v1/transfers", post(h::request_transfer))
         .route("/v1/pending-transfers", get(h::pending_transfers))
         .route("/v1/card-replacements", post(h::replace_card))
+        .route("/v1/chips/personalization", post(h::chip_personalization))
         .route("/v1/transfers/{id}", get(h::transfer))
         .route("/v1/transfers/{id}/cancel", post(h::cancel_transfer))
         .route("/v1/transfers/{id}/complete", post(h::complete_transfer))

@@ -13,7 +13,8 @@ use serde_json::{Map, Value};
 
 use super::{handlers, page};
 use crate::{
-    distributor, entries, issuance, keys, lottery, organizer, policy, publish, reissue, transfer,
+    chips, distributor, entries, issuance, keys, lottery, organizer, policy, publish, reissue,
+    transfer,
 };
 
 /// The component schemas by name, with references between them as
@@ -59,6 +60,8 @@ pub fn component_schemas() -> Map<String, Value> {
         transfer::TransferView,
         transfer::TransferCompletion,
         reissue::CardReplacement,
+        chips::PersonalizationRequest,
+        chips::ChipPersonalization,
         reissue::Reissued,
         entries::EntryImport,
         handlers::SelectDistributor,

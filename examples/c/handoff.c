@@ -1,0 +1,198 @@
+/* From a real center to a C terminal and a C gate: the steps a vendor's
+ * programs take with what `eticket serve` answers over HTTP
+ * (scripts/checks/center-handoff.sh runs them against a live center; every
+ * input file below is the center's answer, hex decoded where the API gives
+ * hex).
+ *
+ *   handoff card CARD              make a blank test card; print its public key (hex)
+ *   handoff personalize CARD DIR PIN
+ *                                  personalize it with DIR/answer.json, the
+ *                                  answer of POST /v1/chips/personalization; print
+ *                                  "chip <id> counter <n> grant_keys <ids>"
+ *   handoff write CARD DIR NOW     write DIR/ticket.bin with DIR/grant.bin (from
+ *                                  POST …/issue), checked with the key set
+ *   handoff gate CARD DIR NOW      a gate: the key set (GET /v1/keyset), the
+ *                                  event's revocation list (GET …/revocations)
+ *                                  and its information (GET /v1/events/{id}),
+ *                                  then the card, DIR/paper.bin (admitted)
+ *                                  and DIR/revoked.bin (refused: revoked)
+ *
+ * DIR holds root.pub (the root public key), root_id (its id, decimal),
+ * keyset.bin, revocations.bin and event.json. */
+#include "util.h"
+
+static uint32_t transmit(void *userdata, const uint8_t *cmd, size_t cmd_len,
+                         uint8_t *resp, size_t resp_cap, size_t *resp_len) {
+    return eticket_test_card_transmit(userdata, cmd, cmd_len, resp, resp_cap,
+                                      resp_len);
+}
+
+static eticket_chip *open_chip(const char *path, eticket_test_card **card) {
+    eticket_chip *chip = NULL;
+    EXPECT(eticket_test_card_open(path, card), ETICKET_RESULT_OK);
+    EXPECT(eticket_chip_open_callback(transmit, *card, &chip), ETICKET_RESULT_OK);
+    if (chip == NULL) {
+        exit(1);
+    }
+    return chip;
+}
+
+/* The key set the center publishes, verified with its root key. */
+static eticket_key_set *load_keys(const char *dir) {
+    size_t root_len, keys_len, id_len;
+    unsigned char *root = read_file(dir, "root.pub", &root_len);
+    unsigned char *keys_bytes = read_file(dir, "keyset.bin", &keys_len);
+    unsigned char *id_text = read_file(dir, "root_id", &id_len);
+    char id_buf[16] = {0};
+    eticket_key_set *keys = NULL;
+    memcpy(id_buf, id_text, id_len < sizeof id_buf - 1 ? id_len : sizeof id_buf - 1);
+    EXPECT(eticket_key_set_load(keys_bytes, keys_len, (uint16_t)atoi(id_buf),
+                                root, root_len, &keys),
+           ETICKET_RESULT_OK);
+    free(root);
+    free(keys_bytes);
+    free(id_text);
+    if (keys == NULL) {
+        exit(1);
+    }
+    return keys;
+}
+
+static int card_cmd(const char *path) {
+    eticket_test_card *card = NULL;
+    eticket_chip *chip;
+    eticket_chip_info info;
+    EXPECT(eticket_test_card_create(path), ETICKET_RESULT_OK);
+    chip = open_chip(path, &card);
+    EXPECT(eticket_chip_get_info(chip, &info), ETICKET_RESULT_OK);
+    CHECK(!info.personalized);
+    print_hex("", info.public_key, sizeof info.public_key);
+    eticket_chip_free(chip);
+    eticket_test_card_free(card);
+    return failures != 0;
+}
+
+static int personalize_cmd(const char *path, const char *dir, const char *pin) {
+    eticket_test_card *card = NULL;
+    eticket_chip *chip = open_chip(path, &card);
+    eticket_chip_info info;
+    size_t answer_len;
+    unsigned char *answer = read_file(dir, "answer.json", &answer_len);
+    uint8_t i;
+    EXPECT(eticket_chip_personalize(chip, answer, answer_len,
+                                    (const uint8_t *)pin, strlen(pin)),
+           ETICKET_RESULT_OK);
+    /* Once: the card is locked now. */
+    EXPECT(eticket_chip_personalize(chip, answer, answer_len,
+                                    (const uint8_t *)pin, strlen(pin)),
+           ETICKET_RESULT_CHIP_REFUSED);
+    EXPECT(eticket_chip_get_info(chip, &info), ETICKET_RESULT_OK);
+    CHECK(info.personalized && info.has_certificate && info.grant_key_count > 0);
+    print_hex("chip ", info.chip_id, sizeof info.chip_id);
+    printf("counter %u\ngrant_keys", (unsigned)info.counter);
+    for (i = 0; i < info.grant_key_count; i++) {
+        printf(" %u", (unsigned)info.grant_keys[i]);
+    }
+    printf("\n");
+    free(answer);
+    eticket_chip_free(chip);
+    eticket_test_card_free(card);
+    return failures != 0;
+}
+
+static int write_cmd(const char *path, const char *dir, uint64_t now) {
+    eticket_test_card *card = NULL;
+    eticket_chip *chip = open_chip(path, &card);
+    eticket_key_set *keys = load_keys(dir);
+    size_t grant_len, ticket_len;
+    unsigned char *grant = read_file(dir, "grant.bin", &grant_len);
+    unsigned char *ticket = read_file(dir, "ticket.bin", &ticket_len);
+    eticket_mutation m;
+    EXPECT(eticket_chip_apply_grant(chip, keys, now, grant, grant_len, ticket,
+                                    ticket_len, &m),
+           ETICKET_RESULT_OK);
+    printf("written to slot %u, counter now %u\n", (unsigned)m.slot,
+           (unsigned)m.counter);
+    free(grant);
+    free(ticket);
+    eticket_key_set_free(keys);
+    eticket_chip_free(chip);
+    eticket_test_card_free(card);
+    return failures != 0;
+}
+
+static void expect_scan(eticket_result r, eticket_outcome *o, const char *what,
+                        uint16_t reason) {
+    eticket_outcome_info info;
+    char text[512];
+    size_t n = 0;
+    EXPECT(r, ETICKET_RESULT_OK);
+    EXPECT(eticket_outcome_get_info(o, &info), ETICKET_RESULT_OK);
+    EXPECT(eticket_outcome_display(o, text, sizeof text, &n), ETICKET_RESULT_OK);
+    printf("%-8s %s\n", what, text);
+    CHECK(info.reason == reason);
+    eticket_outcome_free(o);
+}
+
+static int gate_cmd(const char *path, const char *dir, uint64_t now) {
+    eticket_key_set *keys = load_keys(dir);
+    eticket_revocation_list *list = NULL;
+    eticket_venue *venue = NULL;
+    eticket_gate *gate = NULL;
+    eticket_outcome *o = NULL;
+    eticket_test_card *card = NULL;
+    eticket_chip *chip;
+    eticket_result r;
+    size_t list_len, event_len, paper_len, revoked_len;
+    unsigned char *list_bytes = read_file(dir, "revocations.bin", &list_len);
+    unsigned char *event = read_file(dir, "event.json", &event_len);
+    unsigned char *paper = read_file(dir, "paper.bin", &paper_len);
+    unsigned char *revoked = read_file(dir, "revoked.bin", &revoked_len);
+    char log_path[4096];
+    EXPECT(eticket_revocation_list_load(list_bytes, list_len, keys, now, &list),
+           ETICKET_RESULT_OK);
+    snprintf(log_path, sizeof log_path, "%s/entries.db", dir);
+    EXPECT(eticket_venue_open(log_path, event, event_len, keys, list, NULL, &venue),
+           ETICKET_RESULT_OK);
+    EXPECT(eticket_venue_open_gate(venue, 1, "foyer-1", &gate), ETICKET_RESULT_OK);
+    if (gate == NULL) {
+        return 1;
+    }
+    chip = open_chip(path, &card);
+    r = eticket_gate_admit_chip(gate, chip, now, &o);
+    expect_scan(r, o, "chip", ETICKET_REASON_NONE);
+    r = eticket_gate_admit_paper(gate, paper, paper_len, now, &o);
+    expect_scan(r, o, "paper", ETICKET_REASON_NONE);
+    r = eticket_gate_admit_paper(gate, revoked, revoked_len, now, &o);
+    expect_scan(r, o, "revoked", ETICKET_REASON_REVOKED);
+    eticket_chip_free(chip);
+    eticket_test_card_free(card);
+    eticket_gate_free(gate);
+    eticket_venue_free(venue);
+    eticket_revocation_list_free(list);
+    eticket_key_set_free(keys);
+    free(list_bytes);
+    free(event);
+    free(paper);
+    free(revoked);
+    return failures != 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "card") == 0) {
+        return card_cmd(argv[2]);
+    }
+    if (argc == 5 && strcmp(argv[1], "personalize") == 0) {
+        return personalize_cmd(argv[2], argv[3], argv[4]);
+    }
+    if (argc == 5 && strcmp(argv[1], "write") == 0) {
+        return write_cmd(argv[2], argv[3], strtoull(argv[4], NULL, 10));
+    }
+    if (argc == 5 && strcmp(argv[1], "gate") == 0) {
+        return gate_cmd(argv[2], argv[3], strtoull(argv[4], NULL, 10));
+    }
+    fprintf(stderr,
+            "usage: handoff card CARD | personalize CARD DIR PIN |"
+            " write CARD DIR NOW | gate CARD DIR NOW\n");
+    return 2;
+}

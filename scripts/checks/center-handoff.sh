@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# From a real center to the C library: an `eticket serve` on a fresh SQLite
+# ledger, an event happening now, and examples/c/handoff.c built against the
+# installed libeticket doing what a vendor's programs do with the center's
+# HTTP answers (no fixtures): a POS personalizes a blank card from
+# POST /v1/chips/personalization, writes the ticket the center issued to it
+# with the center's grant; a gate loads the key set (GET /v1/keyset), the
+# revocation list (GET /v1/events/{id}/revocations) and the event
+# (GET /v1/events/{id}), admits the card and a printed paper ticket, and
+# refuses a paper ticket the organizer revoked. Needs curl and python3
+# (scripts/setup/50-ffi.sh installs them); fails loudly otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root_dir=$PWD
+
+fail() { echo "error: checks/center-handoff.sh: $*" >&2; exit 1; }
+step() { printf -- '--> %s\n' "$*"; }
+for tool in curl python3 gcc pkg-config; do
+    command -v "$tool" >/dev/null || fail "$tool is missing; run scripts/setup/50-ffi.sh"
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/eticket-handoff.XXXXXX")
+server_pid=""
+cleanup() {
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+step "build eticket and libeticket; compile examples/c/handoff.c"
+cargo build -q -p eticket-center --bin eticket
+eticket=${CARGO_TARGET_DIR:-target}/debug/eticket
+prefix=$work/prefix
+bash scripts/install-ffi.sh "$prefix" >/dev/null
+export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+read -r -a cflags <<<"$(pkg-config --cflags eticket)"
+read -r -a libs <<<"$(pkg-config --libs eticket)"
+gcc -std=c11 -Wall -Wextra -Wpedantic -Werror "${cflags[@]}" examples/c/handoff.c "${libs[@]}" \
+    -Wl,-rpath,"$prefix/lib" -o "$work/handoff" || fail "gcc examples/c/handoff.c"
+handoff=$work/handoff
+
+step "a center with an event happening now"
+db=$work/center.sqlite
+E() { "$eticket" --database "$db" "$@"; }
+E init >/dev/null
+E add-distributor --id 1 --name "Shop" >/dev/null
+now=$(date -u +%s)
+at() { date -u -d "@$(($now + $1))" +%Y-%m-%dT%H:%M:%SZ; }
+sed -e "s|^venue = .*|venue = \"$root_dir/eticket-alloc/data/small_hall.toml\"|" \
+    -e "s|^doors_open = .*|doors_open = $(at -3600)|" \
+    -e "s|^start = .*|start = $(at 1800)|" \
+    -e "s|^end = .*|end = $(at 14400)|" \
+    eticket-center/data/spring_concert.toml >"$work/event.toml"
+E register-event --event "$work/event.toml" >/dev/null
+E select-distributor --event 2027 --distributor 1 >/dev/null
+echo '{"shares": [{"distributor": 1, "weight": 1, "seat_type": null}]}' >"$work/ratios.json"
+E allot-ratios --event 2027 --file "$work/ratios.json" >/dev/null
+shop=$(E credential --role distributor --id 1)
+terminal=$(E credential --role terminal --id 1)
+organizer=$(E credential --role organizer --id 1)
+gate=$(E credential --role gate --id 2027)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+E serve --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+server_pid=$!
+base=http://127.0.0.1:$port
+for _ in $(seq 1 100); do
+    curl -sf "$base/v1/health" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+curl -sf "$base/v1/health" >/dev/null || { cat "$work/serve.log" >&2; fail "eticket serve did not come up"; }
+
+# api TOKEN METHOD PATH [JSON]: the center's JSON answer; any error fails.
+# (Called in $(…), a subshell: the idempotency key is made unique from the
+# clock, not from a counter the subshell would lose.)
+api() {
+    local args=(-sS -X "$2" -H "Authorization: Bearer $1" -H "Idempotency-Key: handoff-$(date +%s%N)-$RANDOM"
+        -w '\n%{http_code}' "$base$3")
+    [ $# -ge 4 ] && args+=(-H "Content-Type: application/json" -d "$4")
+    local out code
+    out=$(curl "${args[@]}") || fail "curl $2 $3"
+    code=${out##*$'\n'}
+    out=${out%$'\n'*}
+    [ "$code" = 200 ] || fail "$2 $3 answered $code: $out"
+    printf '%s' "$out"
+}
+# field JSON EXPR: a field of a JSON answer (a Python expression on `d`).
+field() { python3 -c "import json, sys; d = json.loads(sys.argv[1]); print($2)" "$1"; }
+# unhex HEX FILE
+unhex() { python3 -c "import sys; open(sys.argv[2], 'wb').write(bytes.fromhex(sys.argv[1]))" "$1" "$2"; }
+
+step "a POS personalizes a blank card from the center's answer"
+card=$work/card.state
+public=$("$handoff" card "$card")
+api "$terminal" POST /v1/chips/personalization "{\"public_key\": \"$public\"}" >"$work/answer.json"
+info=$("$handoff" personalize "$card" "$work" 2580) || fail "personalize: $info"
+chip=$(sed -n 's/^chip //p' <<<"$info")
+counter=$(sed -n 's/^counter //p' <<<"$info")
+grant_keys=$(sed -n 's/^grant_keys //p' <<<"$info" | tr ' ' ',')
+[ -n "$chip" ] && [ -n "$counter" ] || fail "personalize printed: $info"
+
+step "the shop sells and issues a ticket to the card; the POS writes it"
+sale=$(api "$shop" POST /v1/events/2027/sales \
+    "{\"seats\": {\"best_available\": {\"seat_type\": null, \"quantity\": 1}}, \"holder\": \"chip:$chip\"}")
+serial=$(field "$sale" 'd["records"][0]["serial"]')
+delivery=$(api "$shop" POST "/v1/events/2027/tickets/$serial/issue" \
+    "{\"target\": {\"chip\": \"$chip\", \"counter\": $counter, \"slot\": 0, \"grant_keys\": [$grant_keys]}}")
+unhex "$(field "$delivery" 'd["ticket"]["ticket"]')" "$work/ticket.bin"
+unhex "$(field "$delivery" 'd["grant"]["grant"]')" "$work/grant.bin"
+keyset=$(api "$gate" GET /v1/keyset)
+unhex "$(field "$keyset" 'd["root_public_key"]')" "$work/root.pub"
+field "$keyset" 'd["root_key_id"]' >"$work/root_id"
+unhex "$(field "$keyset" 'd["key_set"]')" "$work/keyset.bin"
+"$handoff" write "$card" "$work" "$(date -u +%s)" || fail "write with the center's grant"
+
+step "two paper tickets printed; the organizer revokes one"
+paper_ticket() {
+    local sale serial print
+    sale=$(api "$shop" POST /v1/events/2027/sales \
+        '{"seats": {"best_available": {"seat_type": null, "quantity": 1}}, "holder": "paper"}')
+    serial=$(field "$sale" 'd["records"][0]["serial"]')
+    api "$shop" POST "/v1/events/2027/tickets/$serial/issue" '{}' >/dev/null
+    print=$(api "$terminal" POST "/v1/events/2027/tickets/$serial/paper")
+    unhex "$(field "$print" 'd["ticket"]["ticket"]')" "$work/$1"
+    echo "$serial"
+}
+paper_ticket paper.bin >/dev/null
+revoked=$(paper_ticket revoked.bin)
+api "$organizer" POST "/v1/events/2027/tickets/$revoked/revoke" >/dev/null
+
+step "a gate loads what the center publishes and admits from C"
+list=$(api "$gate" GET /v1/events/2027/revocations)
+unhex "$(field "$list" 'd["signed"]')" "$work/revocations.bin"
+api "$gate" GET /v1/events/2027 >"$work/event.json"
+"$handoff" gate "$card" "$work" "$(date -u +%s)" || fail "the gate did not admit and refuse as expected"
+
+echo "center hand-off checks passed"
