@@ -90,13 +90,17 @@ impl Store for FileStore {
         file.sync_all().map_err(io("flushing", &temp))?;
         drop(file);
         fs::rename(&temp, &self.path).map_err(io("renaming over", &self.path))?;
+        // From here the new state is the file's: a reload reads it. So the
+        // commit has happened, whatever the directory flush says next;
+        // reporting a failure here would make the applet keep the old state
+        // in memory while the file holds the new one ("6581, state
+        // unchanged" would be false). A failed flush only means the rename
+        // might not survive a power loss before the system flushes it.
         let dir = match self.path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        File::open(&dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io("flushing directory", &dir))?;
+        let _best_effort = File::open(&dir).and_then(|d| d.sync_all());
         Ok(())
     }
 }
