@@ -309,6 +309,8 @@ enum eticket_reason
   ETICKET_REASON_ANSWER_TOO_SLOW = 111,
   // The venue requires chip certificates and this chip has none valid.
   ETICKET_REASON_CHIP_NOT_CERTIFIED = 112,
+  // A valid ticket for another gate, at a venue that refuses those.
+  ETICKET_REASON_WRONG_GATE = 113,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -430,6 +432,9 @@ typedef struct eticket_outcome_info {
   uint16_t generation;
   // The scan's unique id, as logged and uploaded.
   uint8_t scan_id[16];
+  // For an admission: the place is reached through another gate (the
+  // guidance names it; send the person on). c59.
+  bool wrong_gate;
 } eticket_outcome_info;
 
 // How a venue admits. Start from `eticket_venue_settings_default`: a
@@ -462,6 +467,10 @@ typedef struct eticket_venue_settings {
   // key (written at personalization); others are refused (reason 112).
   // Default 0.
   uint8_t require_certificate;
+  // A valid ticket for a place behind another gate: 0 admit and flag it
+  // (`eticket_outcome_info.wrong_gate`; the default), 1 refuse it
+  // (reason 113).
+  uint32_t wrong_gate_policy;
 } eticket_venue_settings;
 
 #ifdef __cplusplus

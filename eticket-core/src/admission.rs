@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::event::EventInfo;
-use crate::ids::{BlockId, ChipId, SeatType};
+use crate::ids::{BlockId, ChipId, GateId, SeatType};
 use crate::keys::KeySet;
 use crate::revocation::RevocationList;
 use crate::seat::SeatMaster;
@@ -164,6 +164,8 @@ impl fmt::Display for Reason {
 /// What an admitted person needs to find their place (c59).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guidance {
+    /// The gate the place is reached through.
+    pub gate_id: GateId,
     /// The gate's name.
     pub gate: String,
     /// Block or area name.
@@ -398,6 +400,7 @@ pub fn guidance(event: &EventInfo, place: Place) -> Option<Guidance> {
         Place::Seat { block, row, number } => {
             let b = venue.block(block)?;
             Some(Guidance {
+                gate_id: b.gate,
                 gate: venue.gate(b.gate)?.name.clone(),
                 section: b.name.clone(),
                 row: Some(format!("{}", b.row_label(row))),
@@ -408,6 +411,7 @@ pub fn guidance(event: &EventInfo, place: Place) -> Option<Guidance> {
         Place::Area(id) => {
             let a = event.seats.area(id)?;
             Some(Guidance {
+                gate_id: a.gate,
                 gate: venue.gate(a.gate)?.name.clone(),
                 section: a.name.clone(),
                 row: None,

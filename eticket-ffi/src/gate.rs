@@ -70,6 +70,9 @@ pub struct eticket_outcome_info {
     pub generation: u16,
     /// The scan's unique id, as logged and uploaded.
     pub scan_id: [u8; 16],
+    /// For an admission: the place is reached through another gate (the
+    /// guidance names it; send the person on). c59.
+    pub wrong_gate: bool,
 }
 
 fn info(o: &Outcome) -> eticket_outcome_info {
@@ -90,6 +93,7 @@ fn info(o: &Outcome) -> eticket_outcome_info {
         serial: ticket.map_or(0, |t| t.serial.0),
         generation: ticket.map_or(0, |t| t.generation.0),
         scan_id: o.scan_id().0,
+        wrong_gate: o.wrong_gate().is_some(),
     }
 }
 

@@ -84,6 +84,8 @@ pub enum eticket_reason {
     AnswerTooSlow = 111,
     /// The venue requires chip certificates and this chip has none valid.
     ChipNotCertified = 112,
+    /// A valid ticket for another gate, at a venue that refuses those.
+    WrongGate = 113,
 }
 
 #[cfg(test)]
@@ -141,6 +143,7 @@ mod tests {
             R::RevocationListTooOld,
             R::AnswerTooSlow,
             R::ChipNotCertified,
+            R::WrongGate,
         ];
         for r in all {
             let code = r as u16;

@@ -4,7 +4,9 @@
 
 use std::ffi::c_char;
 
-use ::eticket_gate::{PassbackPolicy, Settings, StalePolicy, TrustStore, VenueUnit};
+use ::eticket_gate::{
+    PassbackPolicy, Settings, StalePolicy, TrustStore, VenueUnit, WrongGatePolicy,
+};
 use eticket_core::event::EventInfo;
 use eticket_core::ids::GateId;
 use eticket_core::time::Timestamp;
@@ -89,6 +91,10 @@ pub struct eticket_venue_settings {
     /// key (written at personalization); others are refused (reason 112).
     /// Default 0.
     pub require_certificate: u8,
+    /// A valid ticket for a place behind another gate: 0 admit and flag it
+    /// (`eticket_outcome_info.wrong_gate`; the default), 1 refuse it
+    /// (reason 113).
+    pub wrong_gate_policy: u32,
 }
 
 impl Default for eticket_venue_settings {
@@ -117,6 +123,10 @@ impl eticket_venue_settings {
             max_list_age_seconds: s.max_list_age,
             max_answer_ms: s.max_answer_ms,
             require_certificate: u8::from(s.require_certificate),
+            wrong_gate_policy: match s.wrong_gate {
+                WrongGatePolicy::AdmitAndRedirect => 0,
+                WrongGatePolicy::Refuse => 1,
+            },
         }
     }
 }
@@ -145,6 +155,11 @@ impl TryFrom<&eticket_venue_settings> for Settings {
             max_list_age: s.max_list_age_seconds,
             max_answer_ms: s.max_answer_ms,
             require_certificate: s.require_certificate != 0,
+            wrong_gate: match s.wrong_gate_policy {
+                0 => WrongGatePolicy::AdmitAndRedirect,
+                1 => WrongGatePolicy::Refuse,
+                _ => return Err(eticket_result::InvalidParameter),
+            },
         })
     }
 }

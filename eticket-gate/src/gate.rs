@@ -30,7 +30,7 @@ use crate::record::{
 };
 use crate::refusal::Refusal;
 use crate::trust::TrustStore;
-use crate::unit::{Settings, Shared, StalePolicy};
+use crate::unit::{Settings, Shared, StalePolicy, WrongGatePolicy};
 use crate::{Error, Result};
 
 /// What a scan ended in.
@@ -73,6 +73,18 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// For an admission at another gate than the one the place is reached
+    /// through (c59; the venue admits and redirects): that gate's name, for
+    /// the steward to send the person on.
+    pub fn wrong_gate(&self) -> Option<&str> {
+        match &self.verdict {
+            Verdict::Admitted { guidance, .. } if guidance.gate_id != self.record.gate => {
+                Some(&guidance.gate)
+            }
+            _ => None,
+        }
+    }
+
     /// The scan's unique id.
     pub fn scan_id(&self) -> ScanId {
         self.record.scan_id
@@ -104,7 +116,10 @@ impl fmt::Display for Outcome {
     /// One line for the gate's screen: `ADMIT …guidance…` or `REFUSE …reason…`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.verdict {
-            Verdict::Admitted { guidance, .. } => write!(f, "ADMIT  {guidance}"),
+            Verdict::Admitted { guidance, .. } => match self.wrong_gate() {
+                Some(gate) => write!(f, "ADMIT  WRONG GATE: send on to {gate} · {guidance}"),
+                None => write!(f, "ADMIT  {guidance}"),
+            },
             Verdict::Refused {
                 refusal, previous, ..
             } => {
@@ -350,6 +365,12 @@ impl Gate {
             if let Decision::Admit { ticket, guidance } = d {
                 if let Some(refusal) = hold.refusal_for(ticket.body.generation) {
                     held.get_or_insert((refusal, &ticket.body));
+                    continue;
+                }
+                if guidance.gate_id != self.id
+                    && self.shared.settings.wrong_gate == WrongGatePolicy::Refuse
+                {
+                    held.get_or_insert((Refusal::WrongGate, &ticket.body));
                     continue;
                 }
                 candidates.push(Candidate {

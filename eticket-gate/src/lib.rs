@@ -72,5 +72,5 @@ pub use record::{EntryRecord, ScanId};
 pub use refusal::Refusal;
 pub use statistics::Statistics;
 pub use trust::{Freshness, TrustStore};
-pub use unit::{Settings, StalePolicy, VenueUnit};
+pub use unit::{Settings, StalePolicy, VenueUnit, WrongGatePolicy};
 pub use upload::{ImportReport, ScanArchive, UploadBatch};

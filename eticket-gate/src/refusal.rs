@@ -76,10 +76,14 @@ pub enum Refusal {
     /// this chip has none from the center, or one that does not verify or
     /// is for another chip: a card the center did not personalize.
     ChipNotCertified,
+    /// A valid ticket whose place is reached through another gate, at a
+    /// venue that refuses those
+    /// ([`WrongGatePolicy::Refuse`](crate::WrongGatePolicy::Refuse)).
+    WrongGate,
 }
 
 /// One of each of the gate's own refusals (without times), in code order.
-const GATE_REFUSALS: [Refusal; 12] = [
+const GATE_REFUSALS: [Refusal; 13] = [
     Refusal::ChallengeFailed,
     Refusal::NoTicket,
     Refusal::ChipUnreadable,
@@ -92,6 +96,7 @@ const GATE_REFUSALS: [Refusal; 12] = [
     Refusal::RevocationListTooOld { issued_at: None },
     Refusal::AnswerTooSlow,
     Refusal::ChipNotCertified,
+    Refusal::WrongGate,
 ];
 
 impl Refusal {
@@ -111,6 +116,7 @@ impl Refusal {
             Refusal::RevocationListTooOld { .. } => (110, "revocation_list_too_old"),
             Refusal::AnswerTooSlow => (111, "answer_too_slow"),
             Refusal::ChipNotCertified => (112, "chip_not_certified"),
+            Refusal::WrongGate => (113, "wrong_gate"),
         })
     }
 
@@ -184,6 +190,9 @@ impl Refusal {
             Refusal::ChipNotCertified => {
                 "This card was not issued by the ticket platform (no valid certificate). \
                  Call a supervisor."
+            }
+            Refusal::WrongGate => {
+                "Valid ticket, but for another gate: send the guest to the gate named on the ticket."
             }
         }
     }

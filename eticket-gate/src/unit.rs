@@ -34,6 +34,19 @@ pub enum StalePolicy {
     FailClosedTransferred,
 }
 
+/// What a gate does with a valid ticket whose place is reached through
+/// another gate of the venue (c59).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WrongGatePolicy {
+    /// Admit, and flag it: the outcome says which gate the place is through
+    /// (`Outcome::wrong_gate`), so the steward sends the person on.
+    #[default]
+    AdmitAndRedirect,
+    /// Refuse ([`Refusal::WrongGate`](crate::Refusal::WrongGate)): the
+    /// person goes to the right gate first.
+    Refuse,
+}
+
 impl StalePolicy {
     /// Whether a ticket of `generation` is refused while the material is
     /// stale.
@@ -93,6 +106,9 @@ pub struct Settings {
     /// Off by default: turn it on where every card was personalized by the
     /// center (`eticket chip personalize` writes the certificate).
     pub require_certificate: bool,
+    /// A valid ticket for a place behind another gate: admitted and flagged
+    /// (the default), or refused.
+    pub wrong_gate: WrongGatePolicy,
 }
 
 impl Settings {
@@ -109,6 +125,7 @@ impl Settings {
             max_list_age: DEFAULT_MAX_LIST_AGE,
             max_answer_ms: DEFAULT_MAX_ANSWER_MS,
             require_certificate: false,
+            wrong_gate: WrongGatePolicy::AdmitAndRedirect,
         }
     }
 }

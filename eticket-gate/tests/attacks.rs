@@ -757,3 +757,40 @@ fn a_venue_requiring_certificates_refuses_uncertified_chips() {
             .is_admitted()
     );
 }
+
+/// A valid ticket scanned at a gate its place is not reached through (c59):
+/// admitted and flagged with the right gate by default, refused where the
+/// venue says so; either way the steward is told, never silently admitted.
+#[test]
+fn a_ticket_at_the_wrong_gate_is_flagged_or_refused() {
+    // Fixture: Block A is through gate 1, Block B through gate 2.
+    let v = venue(PassbackPolicy::SingleEntry);
+    let mut at_gate_2 = v.gate(2);
+    let out = at_gate_2
+        .admit_paper(paper(1).as_bytes(), fixtures::NOW)
+        .unwrap();
+    assert!(out.is_admitted(), "{out}");
+    let right = out.wrong_gate().expect("flagged").to_string();
+    assert!(out.to_string().contains("WRONG GATE"), "{out}");
+    assert!(out.to_string().contains(&right), "{out}");
+    let mut at_gate_1 = v.gate(1);
+    let out = at_gate_1
+        .admit_paper(paper(2).as_bytes(), fixtures::NOW)
+        .unwrap();
+    assert!(out.is_admitted() && out.wrong_gate().is_none(), "{out}");
+
+    let mut settings = eticket_gate::Settings::new(PassbackPolicy::SingleEntry);
+    settings.wrong_gate = eticket_gate::WrongGatePolicy::Refuse;
+    let strict = venue_with_settings(settings, fixtures::key_set(), fresh_list());
+    let out = strict
+        .gate(2)
+        .admit_paper(paper(3).as_bytes(), fixtures::NOW)
+        .unwrap();
+    assert_eq!(refused(&out), Refusal::WrongGate);
+    // Refused, not used up: at the right gate it enters.
+    let out = strict
+        .gate(1)
+        .admit_paper(paper(3).as_bytes(), fixtures::NOW.plus(60))
+        .unwrap();
+    assert!(out.is_admitted(), "{out}");
+}
