@@ -863,7 +863,10 @@ eticket_result eticket_revocation_list_load(const uint8_t *data,
                                             uint64_t now,
                                             struct eticket_revocation_list **out);
 
-// Replace the list with a newer signed full list for the same event.
+// Replace the list with a newer signed full list for the same event, or
+// with a renewal of it (the same version and entries, signed later, with a
+// later `next_update`); an older or different list of the same version is
+// `ETICKET_RESULT_NOT_NEWER`.
 //
 // # Safety
 //

@@ -84,7 +84,10 @@ pub unsafe extern "C" fn eticket_revocation_list_load(
     })
 }
 
-/// Replace the list with a newer signed full list for the same event.
+/// Replace the list with a newer signed full list for the same event, or
+/// with a renewal of it (the same version and entries, signed later, with a
+/// later `next_update`); an older or different list of the same version is
+/// `ETICKET_RESULT_NOT_NEWER`.
 ///
 /// # Safety
 ///
@@ -111,7 +114,12 @@ pub unsafe extern "C" fn eticket_revocation_list_update(
         if next.event != list.event {
             return Err(eticket_result::EventMismatch);
         }
-        if next.version <= list.version {
+        // A newer version, or a renewal: the same version with the same
+        // entries, signed later (it moves `next_update` on).
+        let renewal = next.version == list.version
+            && next.entries() == list.entries()
+            && next.issued_at > list.issued_at;
+        if next.version < list.version || (next.version == list.version && !renewal) {
             return Err(eticket_result::NotNewer);
         }
         *list = next;
