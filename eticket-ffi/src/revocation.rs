@@ -256,4 +256,60 @@ mod tests {
             eticket_revocation_list_free(null_mut());
         }
     }
+
+    #[test]
+    fn renewals_are_taken_and_replays_are_not() {
+        use eticket_core::fixtures;
+        use eticket_core::revocation::Revoked;
+        let root = fixtures::root_key();
+        let set = fixtures::key_set().to_signed_bytes(&root).unwrap();
+        let pk = root.public_key().to_uncompressed();
+        let entries = vec![Revoked {
+            serial: eticket_core::ids::TicketSerial(4),
+            generation: eticket_core::ids::Generation(0),
+        }];
+        let signed = |at: u64, entries: Vec<Revoked>| {
+            RevocationList::new(fixtures::EVENT, 3, Timestamp(at), entries)
+                .unwrap()
+                .to_signed_bytes(&fixtures::list_key())
+                .unwrap()
+        };
+        let now = fixtures::NOW.0;
+        let (first, renewal, other) = (
+            signed(now, entries.clone()),
+            signed(now + 60, entries),
+            signed(now + 120, vec![]),
+        );
+        let (mut keys, mut list) = (null_mut(), null_mut());
+        // SAFETY: live locals and handles made here.
+        unsafe {
+            assert_eq!(
+                crate::keys::eticket_key_set_load(
+                    set.as_ptr(),
+                    set.len(),
+                    root.id().0,
+                    pk.as_ptr(),
+                    pk.len(),
+                    &mut keys
+                ),
+                eticket_result::Ok
+            );
+            let load = |b: &[u8], out: &mut *mut eticket_revocation_list| {
+                eticket_revocation_list_load(b.as_ptr(), b.len(), keys, now + 200, out)
+            };
+            assert_eq!(load(&first, &mut list), eticket_result::Ok);
+            let update = |b: &[u8]| {
+                eticket_revocation_list_update(list, b.as_ptr(), b.len(), keys, now + 200)
+            };
+            assert_eq!(update(&renewal), eticket_result::Ok);
+            assert_eq!(update(&first), eticket_result::NotNewer, "an older signing");
+            assert_eq!(
+                update(&other),
+                eticket_result::NotNewer,
+                "other entries, same version"
+            );
+            eticket_revocation_list_free(list);
+            crate::keys::eticket_key_set_free(keys);
+        }
+    }
 }
