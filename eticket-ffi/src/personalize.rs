@@ -125,6 +125,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg_attr(miri, ignore = "signatures take minutes under Miri")]
     fn answers_parse_and_bad_ones_are_refused() {
         let key = eticket_core::fixtures::grant_key();
         let hexkey: String = key

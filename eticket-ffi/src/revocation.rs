@@ -258,6 +258,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "signatures take minutes under Miri")]
     fn renewals_are_taken_and_replays_are_not() {
         use eticket_core::fixtures;
         use eticket_core::revocation::Revoked;
