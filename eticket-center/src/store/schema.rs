@@ -11,7 +11,7 @@
 //! - one stored gate scan per scan id.
 
 /// The schema version this build writes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -166,6 +166,16 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         principal TEXT NOT NULL,
         printed_at BIGINT NOT NULL,
         PRIMARY KEY (event, serial, copy))",
+    ],
+    &[
+        // Version 4: a lottery's draw seed also depends on what is fixed only
+        // once the window has closed: the applications (their digest, stored
+        // at the draw) and, when the lottery named its source at opening, a
+        // public beacon value given at the draw. Lotteries drawn before keep
+        // a NULL digest: their draw ranked over the committed seed itself.
+        "ALTER TABLE lotteries ADD COLUMN beacon_source TEXT",
+        "ALTER TABLE lotteries ADD COLUMN beacon TEXT",
+        "ALTER TABLE lotteries ADD COLUMN applications_digest BYTEA",
     ],
 ];
 
