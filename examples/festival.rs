@@ -29,7 +29,7 @@ use std::sync::Arc;
 use eticket_center::clock::{Clock, ManualClock};
 use eticket_center::distributor::{MemberRegistration, SaleRequest, SeatChoice};
 use eticket_center::issuance::ChipTarget;
-use eticket_center::lottery::{self, LotteryApplication, LotterySetup};
+use eticket_center::lottery::{self, LotteryApplication, LotteryDraw, LotterySetup};
 use eticket_center::organizer::EventRegistration;
 use eticket_center::policy::{DistributionPolicy, PolicyKind};
 use eticket_center::store::Ledger;
@@ -212,13 +212,20 @@ fn main() {
         opens: clock.now(),
         closes: clock.now().plus(2 * DAY),
         seats: 3,
+        beacon_source: Some(
+            "the national lottery's numbers drawn the evening after the close".into(),
+        ),
     };
     let announced = center
-        .open_lottery(&shop, "lottery-open", id, setup)
+        .open_lottery(&shop, "lottery-open", id, setup.clone())
         .unwrap();
     println!(
         "shop opens a lottery for 3 tickets; seed hash published: {}",
         announced.seed_hash
+    );
+    println!(
+        "  beacon named in advance: {}",
+        setup.beacon_source.as_deref().unwrap_or_default()
     );
     for (name, chip) in &mut fans {
         let app = LotteryApplication {
@@ -232,16 +239,35 @@ fn main() {
             .unwrap();
     }
     clock.advance(2 * DAY);
-    let drawn = center.draw_lottery(&shop, "lottery-draw", id).unwrap();
-    let seed_hex = drawn.announcement.seed.clone().unwrap();
-    let seed: [u8; 32] = hex_bytes(&seed_hex).try_into().unwrap();
-    let recomputed = lottery::draw(&seed, &drawn.announcement.applications, setup.seats);
-    assert_eq!(
-        hex(&lottery::seed_hash(&seed)),
-        drawn.announcement.seed_hash
+    let closed = center.lottery(id, shop_id).unwrap();
+    println!(
+        "window closed; applications digest published: {}",
+        closed.applications_digest.clone().unwrap_or_default()
     );
+    // The beacon's value is known only now, after the close.
+    let beacon = LotteryDraw {
+        beacon: Some("03 11 19 27 38 44".into()),
+    };
+    let drawn = center
+        .draw_lottery(&shop, "lottery-draw", id, &beacon)
+        .unwrap();
+    // Anyone recomputes from the published announcement alone.
+    let public = center.lottery(id, shop_id).unwrap();
+    let seed_hex = public.seed.clone().unwrap();
+    let seed: [u8; 32] = hex_bytes(&seed_hex).try_into().unwrap();
+    assert_eq!(hex(&lottery::seed_hash(&seed)), announced.seed_hash);
+    assert_eq!(public.applications_digest, closed.applications_digest);
+    let digest = lottery::applications_digest(&public.applications);
+    let draw_seed = lottery::draw_seed(&seed, &digest, public.beacon.as_deref());
+    assert_eq!(public.draw_seed.as_deref(), Some(hex(&draw_seed).as_str()));
+    let recomputed = lottery::draw(&draw_seed, &public.applications, setup.seats);
     assert_eq!(recomputed, drawn.ranking);
-    println!("seed revealed {seed_hex}: its hash matches and the ranking recomputes");
+    assert_eq!(lottery::verify_draw(&public).unwrap(), drawn.ranking);
+    println!(
+        "seed revealed {seed_hex}: its hash matches; with the applications digest and the beacon {:?} it gives the draw seed {}, and the ranking recomputes",
+        public.beacon.as_deref().unwrap_or_default(),
+        hex(&draw_seed)
+    );
     let fan_of = |chip: ChipId| fan_ids.iter().position(|&f| f == chip);
     let winners: Vec<usize> = drawn
         .records

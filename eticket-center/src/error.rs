@@ -168,6 +168,17 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A published draw does not recompute
+    /// ([`crate::lottery::verify_draw`]).
+    #[error("the draw of distributor {distributor} for event {event} does not verify: {reason}")]
+    LotteryUnverified {
+        /// The event.
+        event: EventId,
+        /// The distributor.
+        distributor: DistributorId,
+        /// What does not match.
+        reason: String,
+    },
     /// The ticket was issued already; deliver it again instead.
     #[error(
         "ticket {serial} of event {event} is already issued (generation {generation}); ask for a delivery instead"
@@ -300,6 +311,7 @@ impl Error {
             Error::MemberLimit { .. } => "member_limit",
             Error::PolicyRefuses { .. } => "policy_refuses",
             Error::Lottery { .. } => "lottery_phase",
+            Error::LotteryUnverified { .. } => "lottery_unverified",
             Error::AlreadyIssued { .. } => "already_issued",
             Error::NotIssued { .. } => "not_issued",
             Error::HolderMismatch { .. } => "holder_mismatch",

@@ -6,6 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{Backend, TestChip, clock};
+use eticket_center::clock::ManualClock;
 use eticket_center::http::{ROUTES, router};
 use eticket_center::{Center, Principal};
 use eticket_core::fixtures;
@@ -21,6 +22,7 @@ struct Api {
     d2: String,
     terminal: String,
     gate: String,
+    clock: Arc<ManualClock>,
     _center: Arc<Center>,
     _backend: Backend,
 }
@@ -67,6 +69,7 @@ impl Api {
             d2,
             terminal,
             gate,
+            clock: c,
             _center: center,
             _backend: backend,
         }
@@ -190,6 +193,78 @@ async fn organizer_flow_and_errors() {
     assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "unknown_event"));
     let (s, v) = api.get("/v1/nothing", &api.org).await;
     assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "no_route"));
+}
+
+/// A lottery over HTTP: the beacon's source is named at opening, the
+/// applications digest is public from the close, the draw takes the beacon's
+/// value in its body, and the public announcement alone verifies the draw.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lottery_draw_with_a_beacon_verifies_from_the_public_announcement() {
+    let api = Api::start().await;
+    api.event().await;
+    let (s, v) = api
+        .call(
+            Method::PUT,
+            "/v1/events/2026/policy",
+            Some(&api.d2),
+            Some("lottery-policy"),
+            Some(json!({"kind": "lottery"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let now = common::start_time().0;
+    let setup = json!({"opens": now, "closes": now + 3600, "seats": 2,
+                       "beacon_source": "the numbers drawn the evening after the close"});
+    let (s, v) = api
+        .post("/v1/events/2026/lottery", &api.d2, "open", setup)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    for i in 0..3u8 {
+        let app = json!({"chip": hex::encode([0xD0 + i; 16]), "quantity": 1});
+        let (s, v) = api
+            .post(
+                "/v1/events/2026/lottery/applications",
+                &api.d2,
+                &format!("app-{i}"),
+                app,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let public = "/v1/events/2026/lottery/2";
+    let (_, open) = api.call(Method::GET, public, None, None, None).await;
+    assert!(open["applications_digest"].is_null(), "{open}");
+    api.clock.advance(3600);
+    let (s, closed) = api.call(Method::GET, public, None, None, None).await;
+    assert_eq!(s, StatusCode::OK, "{closed}");
+    assert!(closed["applications_digest"].is_string(), "{closed}");
+    // Without the beacon's value (an empty body) the draw is refused.
+    let resp = api
+        .http
+        .post(format!("{}/v1/events/2026/lottery/draw", api.base))
+        .bearer_auth(&api.d2)
+        .header("Idempotency-Key", "draw-empty")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert_eq!(code(&resp.json::<Value>().await.unwrap()), "lottery_phase");
+    let (s, drawn) = api
+        .post(
+            "/v1/events/2026/lottery/draw",
+            &api.d2,
+            "draw",
+            json!({"beacon": "05 12 23 31 40"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{drawn}");
+    let (_, after) = api.call(Method::GET, public, None, None, None).await;
+    assert_eq!(after["applications_digest"], closed["applications_digest"]);
+    assert_eq!(after["beacon"], "05 12 23 31 40");
+    let announcement: eticket_center::lottery::LotteryAnnouncement =
+        serde_json::from_value(after).unwrap();
+    let ranking = eticket_center::lottery::verify_draw(&announcement).unwrap();
+    assert_eq!(serde_json::to_value(&ranking).unwrap(), drawn["ranking"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

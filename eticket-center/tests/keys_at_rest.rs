@@ -201,6 +201,9 @@ fn downgrade_to_plaintext(center: &Center, storage: &KeyStorage) {
             tx.execute("DROP TABLE gate_units", &[])?;
             tx.execute("DROP TABLE card_replacements", &[])?;
             tx.execute("ALTER TABLE credentials DROP COLUMN unit", &[])?;
+            for column in ["beacon_source", "beacon", "applications_digest"] {
+                tx.execute(&format!("ALTER TABLE lotteries DROP COLUMN {column}"), &[])?;
+            }
             tx.execute(
                 "UPDATE meta SET value = '3' WHERE name = 'schema_version'",
                 &[],

@@ -10,7 +10,7 @@ use common::{Backend, TestChip, clock};
 use eticket_center::clock::ManualClock;
 use eticket_center::distributor::{MemberRegistration, SaleRequest, SeatChoice};
 use eticket_center::issuance::ChipTarget;
-use eticket_center::lottery::{self, LotteryApplication, LotterySetup};
+use eticket_center::lottery::{self, LotteryApplication, LotteryDraw, LotterySetup};
 use eticket_center::organizer::{EventRegistration, SeatSelection, SeatSelector};
 use eticket_center::policy::{DistributionPolicy, PolicyKind};
 use eticket_center::store::Store;
@@ -706,6 +706,7 @@ fn lottery_world(
         opens: now,
         closes: now.plus(secs),
         seats,
+        beacon_source: None,
     };
     (c, center, lot, window)
 }
@@ -738,10 +739,18 @@ fn lottery_draw(b: Backend) {
             ));
         }
     }
+    let no_beacon = LotteryDraw::default();
     assert!(matches!(
-        center.draw_lottery(&dist(D2), "draw", EVENT),
+        center.draw_lottery(&dist(D2), "draw", EVENT, &no_beacon),
         Err(Error::Lottery { .. })
     ));
+    assert!(
+        center
+            .lottery(EVENT, D2)
+            .unwrap()
+            .applications_digest
+            .is_none()
+    );
     c.advance(86_400);
     let late = LotteryApplication {
         chip: TestChip::new(0x99).id,
@@ -753,21 +762,51 @@ fn lottery_draw(b: Backend) {
         center.apply_lottery(&dist(D2), "late", EVENT, &late),
         Err(Error::Lottery { .. })
     ));
-    let result = center.draw_lottery(&dist(D2), "draw", EVENT).unwrap();
+    // Closed: the applications digest is published before the draw.
+    let closed = center.lottery(EVENT, D2).unwrap();
+    assert!(closed.seed.is_none() && closed.applications.is_empty());
+    // No beacon source was named, so the drawer cannot bring a value now.
+    let chosen = LotteryDraw {
+        beacon: Some("a value that suits the drawer".into()),
+    };
+    assert!(matches!(
+        center.draw_lottery(&dist(D2), "draw-chosen", EVENT, &chosen),
+        Err(Error::Lottery { .. })
+    ));
+    let result = center
+        .draw_lottery(&dist(D2), "draw", EVENT, &no_beacon)
+        .unwrap();
     assert_eq!(result.records.len(), 10);
-    // Anyone recomputes: the seed matches its published hash, and the draw gives the same ranking.
+    // Anyone recomputes: the seed matches its published hash, the digest its
+    // applications, and the draw gives the same ranking.
     let public = center.lottery(EVENT, D2).unwrap();
+    assert_eq!(public, result.announcement);
+    assert_eq!(public.seed_hash, ann.seed_hash);
+    assert_eq!(public.applications_digest, closed.applications_digest);
+    assert_eq!(public.beacon, None);
+    assert_eq!(lottery::verify_draw(&public).unwrap(), result.ranking);
     let seed: [u8; 32] = hex::decode(public.seed.unwrap())
         .unwrap()
         .try_into()
         .unwrap();
-    assert_eq!(hex::encode(lottery::seed_hash(&seed)), ann.seed_hash);
+    let digest = lottery::applications_digest(&public.applications);
     assert_eq!(
-        lottery::draw(&seed, &public.applications, 10),
+        lottery::draw(
+            &lottery::draw_seed(&seed, &digest, None),
+            &public.applications,
+            10
+        ),
         result.ranking
     );
+    // A retry gets the same answer; a new draw is refused.
+    assert_eq!(
+        center
+            .draw_lottery(&dist(D2), "draw", EVENT, &no_beacon)
+            .unwrap(),
+        result
+    );
     assert!(matches!(
-        center.draw_lottery(&dist(D2), "draw-again", EVENT),
+        center.draw_lottery(&dist(D2), "draw-again", EVENT, &no_beacon),
         Err(Error::Lottery { .. })
     ));
 }
@@ -868,7 +907,9 @@ fn lottery_seat_types_limits_and_policy(b: Backend) {
     apply("b2", b2.id, None, 21, Some(fixtures::CAT_B)).unwrap();
 
     c.advance(3600);
-    let result = center.draw_lottery(&dist(D2), "draw", EVENT).unwrap();
+    let result = center
+        .draw_lottery(&dist(D2), "draw", EVENT, &LotteryDraw::default())
+        .unwrap();
     let of = |chip: ChipId| {
         result
             .ranking
@@ -897,7 +938,7 @@ fn lottery_seat_types_limits_and_policy(b: Backend) {
     let public = center.lottery(EVENT, D2).unwrap();
     assert_eq!(public.unserved.len(), 1);
     assert_eq!(public.unserved[0].chip, second.application.chip);
-    let seed: [u8; 32] = hex::decode(public.seed.clone().unwrap())
+    let seed: [u8; 32] = hex::decode(public.draw_seed.clone().unwrap())
         .unwrap()
         .try_into()
         .unwrap();
@@ -912,10 +953,157 @@ fn lottery_seat_types_limits_and_policy(b: Backend) {
     })
     .unwrap();
     assert_eq!(replay, result.ranking);
+    assert_eq!(lottery::verify_draw(&public).unwrap(), result.ranking);
     // Drawn: the policy may change now.
     center
         .set_policy(&dist(D2), "to-fcfs-after", EVENT, fcfs())
         .unwrap();
+}
+
+/// Issue "Impossible to fool", point 9: an insider who can read the ledger
+/// takes the committed seed out of it while the window is open, grinds chip
+/// ids offline (applicants' chip ids are not verified) until one ranks before
+/// every application so far, and applies with it as the last applicant. The
+/// draw seed also depends on the applications and on a beacon published
+/// after the close, so the rank the committed seed gives is not the rank the
+/// draw gives; anyone recomputes the draw from what is published.
+fn lottery_insider_cannot_grind_the_seed(b: Backend) {
+    let (c, center, _, mut window) = lottery_world(&b, 4, 3600, 2);
+    let source = "the fixture's public numbers drawn the day after the close";
+    window.beacon_source = Some(source.into());
+    let ann = center
+        .open_lottery(&dist(D2), "open", EVENT, window)
+        .unwrap();
+    assert_eq!(ann.setup.beacon_source.as_deref(), Some(source));
+    let apply = |key: &str, chip: ChipId| {
+        center.apply_lottery(
+            &dist(D2),
+            key,
+            EVENT,
+            &LotteryApplication {
+                chip,
+                member: None,
+                quantity: 2,
+                seat_type: None,
+            },
+        )
+    };
+    let honest: Vec<ChipId> = (0..6u8).map(|i| ChipId([0xC0 + i; 16])).collect();
+    for (i, chip) in honest.iter().enumerate() {
+        apply(&format!("honest-{i}"), *chip).unwrap();
+    }
+    // The insider reads the committed seed with plain SQL before the close.
+    let committed: [u8; 32] = center
+        .ledger()
+        .transaction(&mut |tx| {
+            tx.query_opt(
+                "SELECT seed FROM lotteries WHERE event = $1 AND distributor = $2",
+                &[
+                    eticket_center::store::Value::int(EVENT.0),
+                    eticket_center::store::Value::int(D2.0),
+                ],
+            )
+        })
+        .unwrap()
+        .unwrap()
+        .blob(0)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    // Offline: a chip id whose rank under the committed seed is before every
+    // honest one (about one try in seven; the loop is bounded).
+    let best = honest
+        .iter()
+        .map(|chip| lottery::rank_key(&committed, chip))
+        .min()
+        .unwrap();
+    let ground = (0u128..1 << 20)
+        .map(|i| ChipId(i.to_be_bytes()))
+        .find(|chip| lottery::rank_key(&committed, chip) < best)
+        .expect("a winning chip id within 2^20 tries");
+    let predicted = hex::encode(lottery::rank_key(&committed, &ground));
+    apply("insider", ground).unwrap();
+
+    c.advance(3600);
+    // The digest is fixed and published at the close, before the beacon exists.
+    let closed = center.lottery(EVENT, D2).unwrap();
+    let digest = closed.applications_digest.clone().unwrap();
+    // The beacon was named at opening: the draw needs its value.
+    assert!(matches!(
+        center.draw_lottery(&dist(D2), "draw", EVENT, &LotteryDraw::default()),
+        Err(Error::Lottery { .. })
+    ));
+    let beacon = LotteryDraw {
+        beacon: Some("04 08 15 16 23 42".into()),
+    };
+    let result = center
+        .draw_lottery(&dist(D2), "draw", EVENT, &beacon)
+        .unwrap();
+    let drawn = result
+        .ranking
+        .iter()
+        .find(|r| r.application.chip == ground)
+        .unwrap();
+    // Knowing the committed seed told the insider nothing about the rank the
+    // draw gave (on the old rule it was exactly the predicted one, first).
+    assert_ne!(
+        drawn.rank, predicted,
+        "the draw ranked the ground application as the committed seed alone predicts"
+    );
+
+    // A third party, from the public announcement alone: the seed matches
+    // the hash published at opening, the digest the one published at the
+    // close, and the ranking and winners recompute.
+    let public = center.lottery(EVENT, D2).unwrap();
+    assert_eq!(public.seed_hash, ann.seed_hash);
+    assert_eq!(public.applications_digest.as_deref(), Some(digest.as_str()));
+    assert_eq!(public.beacon, beacon.beacon);
+    assert_eq!(public.applications.len(), 7);
+    let seed: [u8; 32] = hex::decode(public.seed.as_deref().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    assert_eq!(seed, committed);
+    let final_seed = lottery::draw_seed(
+        &seed,
+        &lottery::applications_digest(&public.applications),
+        public.beacon.as_deref(),
+    );
+    assert_eq!(public.draw_seed, Some(hex::encode(final_seed)));
+    assert_eq!(
+        drawn.rank,
+        hex::encode(lottery::rank_key(&final_seed, &ground))
+    );
+    let ranking = lottery::verify_draw(&public).unwrap();
+    assert_eq!(ranking, result.ranking);
+    let winners: Vec<Holder> = ranking
+        .iter()
+        .filter(|r| r.won)
+        .map(|r| Holder::Chip(r.application.chip))
+        .collect();
+    let mut holders: Vec<Holder> = result.records.iter().map(|r| r.holder).collect();
+    assert_eq!(holders.len(), 2);
+    holders.dedup();
+    assert_eq!(holders, winners);
+    // Retried with the same key the draw answers the same; with another
+    // beacon under that key it is refused, and it never draws twice.
+    assert_eq!(
+        center
+            .draw_lottery(&dist(D2), "draw", EVENT, &beacon)
+            .unwrap(),
+        result
+    );
+    let other = LotteryDraw {
+        beacon: Some("01 02 03 04 05 06".into()),
+    };
+    assert!(matches!(
+        center.draw_lottery(&dist(D2), "draw", EVENT, &other),
+        Err(Error::IdempotencyMismatch(_))
+    ));
+    assert!(matches!(
+        center.draw_lottery(&dist(D2), "draw-2", EVENT, &other),
+        Err(Error::Lottery { .. })
+    ));
 }
 
 struct TransferWorld {
@@ -1509,6 +1697,7 @@ suite!(
     hold_until,
     lottery_draw,
     lottery_seat_types_limits_and_policy,
+    lottery_insider_cannot_grind_the_seed,
     transfer_flow,
     transfer_crash,
     transfer_of_a_revoked_ticket,

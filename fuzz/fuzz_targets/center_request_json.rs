@@ -6,7 +6,7 @@
 use eticket_center::distributor::{MemberRegistration, SaleRequest};
 use eticket_center::http::parse_json;
 use eticket_center::issuance::ChipTarget;
-use eticket_center::lottery::{LotteryApplication, LotterySetup};
+use eticket_center::lottery::{LotteryApplication, LotteryDraw, LotterySetup};
 use eticket_center::organizer::{EventRegistration, SeatSelection};
 use eticket_center::policy::DistributionPolicy;
 use eticket_center::transfer::{TransferCancellation, TransferSubmission};
@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&which, body)) = data.split_first() else {
         return;
     };
-    match which % 11 {
+    match which % 12 {
         0 => round_trip::<SaleRequest>(body),
         1 => round_trip::<EventRegistration>(body),
         2 => round_trip::<SeatSelection>(body),
@@ -37,6 +37,7 @@ fuzz_target!(|data: &[u8]| {
         7 => round_trip::<LotteryApplication>(body),
         8 => round_trip::<LotterySetup>(body),
         9 => round_trip::<TransferSubmission>(body),
+        10 => round_trip::<LotteryDraw>(body),
         _ => round_trip::<TransferCancellation>(body),
     }
     if let Ok(text) = std::str::from_utf8(body) {

@@ -12,6 +12,13 @@ use clap::{Args, Subcommand};
 
 use crate::{Center, Error, Result};
 
+/// Wrong PINs in a row before a new card blocks, unless told otherwise: the
+/// chip's default, here too without the `pcsc` feature (which brings
+/// eticket-chip), so that the CLI builds either way.
+const DEFAULT_PIN_TRIES: u8 = 3;
+#[cfg(feature = "pcsc")]
+const _: () = assert!(DEFAULT_PIN_TRIES == eticket_chip::protocol::DEFAULT_PIN_TRIES);
+
 /// Which reader, and how long to wait for a card in it.
 #[derive(Debug, Clone, Args)]
 pub struct ReaderArgs {
@@ -86,7 +93,7 @@ pub enum ChipCommand {
         #[arg(long, env = "ETICKET_PIN", hide_env_values = true)]
         pin: String,
         /// Wrong PINs in a row before the card blocks (1 to 15).
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = DEFAULT_PIN_TRIES)]
         pin_tries: u8,
     },
 }

@@ -19,7 +19,7 @@ use super::error::ApiError;
 use crate::center::check_idempotency_key;
 use crate::distributor::{MemberRegistration, SaleRequest};
 use crate::issuance::ChipTarget;
-use crate::lottery::{LotteryApplication, LotterySetup};
+use crate::lottery::{LotteryApplication, LotteryDraw, LotterySetup};
 use crate::organizer::{EventRegistration, SeatSelection};
 use crate::policy::DistributionPolicy;
 use crate::reissue::CardReplacement;
@@ -294,11 +294,21 @@ pub async fn apply_lottery(
     run(c, move |c| c.apply_lottery(&who, &key, event, &app)).await
 }
 
-/// `POST /v1/events/{event}/lottery/draw`.
-pub async fn draw_lottery(State(c): Shared, headers: HeaderMap, p: PathR<EventId>) -> Answer {
+/// `POST /v1/events/{event}/lottery/draw`: the body gives the beacon's value
+/// when the lottery named a source; an empty body means no beacon.
+pub async fn draw_lottery(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<EventId>,
+    b: BodyR,
+) -> Answer {
     let who = auth(&c, &headers).await?;
     let (event, key) = (path(p)?, idem(&headers)?);
-    run(c, move |c| c.draw_lottery(&who, &key, event)).await
+    let req = match b {
+        Ok(bytes) if bytes.is_empty() => LotteryDraw::default(),
+        other => body::<LotteryDraw>(other)?,
+    };
+    run(c, move |c| c.draw_lottery(&who, &key, event, &req)).await
 }
 
 /// Body of `POST …/issue`.

@@ -45,6 +45,7 @@ pub fn component_schemas() -> Map<String, Value> {
         lottery::LotterySetup,
         lottery::LotteryApplication,
         lottery::LotteryAnnouncement,
+        lottery::LotteryDraw,
         lottery::DrawResult,
         issuance::ChipTarget,
         issuance::IssuedTicket,

@@ -119,6 +119,14 @@ impl Row {
         }
     }
 
+    /// Column `i` as optional text.
+    pub fn opt_text(&self, i: usize) -> Result<Option<&str>> {
+        match self.get(i)? {
+            Value::Null => Ok(None),
+            _ => self.text(i).map(Some),
+        }
+    }
+
     /// Column `i` as bytes.
     pub fn blob(&self, i: usize) -> Result<&[u8]> {
         match self.get(i)? {

@@ -218,6 +218,14 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         principal TEXT NOT NULL,
         identity_check TEXT NOT NULL,
         at BIGINT NOT NULL)",
+        // Also version 4: a lottery's draw seed also depends on what is fixed only
+        // once the window has closed: the applications (their digest, stored
+        // at the draw) and, when the lottery named its source at opening, a
+        // public beacon value given at the draw. Lotteries drawn before keep
+        // a NULL digest: their draw ranked over the committed seed itself.
+        "ALTER TABLE lotteries ADD COLUMN beacon_source TEXT",
+        "ALTER TABLE lotteries ADD COLUMN beacon TEXT",
+        "ALTER TABLE lotteries ADD COLUMN applications_digest BYTEA",
     ],
 ];
 
