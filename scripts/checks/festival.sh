@@ -17,7 +17,8 @@ expect() {
         exit 1
     }
 }
-expect "its hash matches and the ranking recomputes"
+expect "its hash matches; with the applications digest and the beacon"
+expect "and the ranking recomputes"
 expect "may not be written before"
 expect "the same grant presented again: the chip refused WRITE: 6982"
 expect "is cooling off until"
