@@ -2,7 +2,7 @@
 # The fuzz targets under fuzz/ compile against the current code (they are not
 # part of the workspace, so nothing else would notice when a format changes
 # under them). Campaigns themselves are run by hand with `cargo +nightly fuzz
-# run <target>`; see fuzz/README.md. Needs the nightly toolchain that
+# run <target>`; see README.md, "Fuzzing". Needs the nightly toolchain that
 # scripts/setup/50-ffi.sh installs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
