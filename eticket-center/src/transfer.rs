@@ -62,7 +62,8 @@ pub struct TransferView {
     #[serde(with = "wire::chip")]
     #[schemars(with = "wire::schema::ChipHex")]
     pub to: ChipId,
-    /// When it was requested.
+    /// When it was requested: the time the assignor's chip signed (as the
+    /// host stamped it; the center refuses one far from its clock).
     pub requested_at: Timestamp,
     /// When the cooling-off period ends.
     pub effective_at: Timestamp,
@@ -269,7 +270,9 @@ impl Center {
                     Value::text(req.from.to_string()),
                     Value::text(req.to.to_string()),
                     Value::Blob(sub.request.clone()),
-                    Value::u64(now.0)?,
+                    // When the chip signed it (within the window of the
+                    // center's clock), not when the center received it.
+                    Value::u64(req.requested_at.0)?,
                     Value::u64(effective.0)?,
                 ],
             )?;

@@ -76,16 +76,20 @@ fn main() {
             .with_le(256),
     );
     let transfer = apdu(
-        Command::new(0x80, 0x40, 2, 0)
-            .with_data(encode_sign_transfer(ChipId([3; 16]), Timestamp(5)).to_vec()),
+        Command::new(0x80, 0x40, 2, 0).with_data(encode_sign_transfer(
+            b"1234",
+            ChipId([3; 16]),
+            Timestamp(5),
+        )),
     );
     let verify = apdu(Command::new(0x00, 0x20, 0x00, 0x81).with_data(b"1234".to_vec()));
     let wrong_pin = apdu(Command::new(0x00, 0x20, 0x00, 0x81).with_data(b"9999".to_vec()));
     let tries = apdu(Command::new(0x00, 0x20, 0x00, 0x81));
-    let cancel = apdu(
-        Command::new(0x80, 0x42, 2, 0)
-            .with_data(encode_sign_cancel(&[4; 32], Timestamp(6)).to_vec()),
-    );
+    let cancel = apdu(Command::new(0x80, 0x42, 2, 0).with_data(encode_sign_cancel(
+        b"1234",
+        &[4; 32],
+        Timestamp(6),
+    )));
     let certificate = apdu(Command::new(0x80, 0x16, 0, 0).with_le(256));
     let short_le = apdu(Command::new(0x80, 0x10, 0, 0).with_le(5));
     let get_response = apdu(Command::new(0x00, 0xC0, 0, 0).with_le(256));

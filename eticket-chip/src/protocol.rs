@@ -31,8 +31,9 @@ pub const MAX_CHAINED_DATA: usize = 1024;
 pub const INS_SELECT: u8 = 0xA4;
 /// INTERNAL AUTHENTICATE: sign a gate's challenge.
 pub const INS_INTERNAL_AUTHENTICATE: u8 = 0x88;
-/// VERIFY (ISO 7816-4): present the holder's PIN (P1 = `00`, P2 = [`PIN_REFERENCE`]);
-/// with no data, ask how many tries are left.
+/// VERIFY (ISO 7816-4): check the holder's PIN (P1 = `00`, P2 = [`PIN_REFERENCE`]);
+/// with no data, ask how many tries are left. It allows nothing by itself:
+/// the signing commands carry the PIN.
 pub const INS_VERIFY: u8 = 0x20;
 /// P2 of VERIFY: the holder's PIN, a specific (not global) reference data.
 pub const PIN_REFERENCE: u8 = 0x81;
@@ -57,11 +58,11 @@ pub const INS_PERSONALIZE: u8 = 0x30;
 /// UPDATE KEYS: replace the grant keys with a center-signed update of a
 /// higher epoch.
 pub const INS_UPDATE_KEYS: u8 = 0x32;
-/// SIGN TRANSFER: sign a transfer request for the ticket in slot P1; needs
-/// the holder's consent (a VERIFY just before) and advances the counter.
+/// SIGN TRANSFER: sign a transfer request for the ticket in slot P1; carries
+/// the holder's PIN (checked like VERIFY, same tries) and advances the counter.
 pub const INS_SIGN_TRANSFER: u8 = 0x40;
 /// SIGN CANCEL: sign the cancellation of a pending transfer of the ticket in
-/// slot P1; same consent as SIGN TRANSFER, advances the counter.
+/// slot P1; carries the PIN like SIGN TRANSFER, advances the counter.
 pub const INS_SIGN_CANCEL: u8 = 0x42;
 
 /// Version byte of every layout in this module.
@@ -569,39 +570,60 @@ pub fn parse_mutation(bytes: &[u8]) -> Result<(u8, u32)> {
     Ok((slot, counter))
 }
 
-/// SIGN TRANSFER's data field: assignee chip id ‖ requested-at `u64`.
-pub fn encode_sign_transfer(to: ChipId, requested_at: Timestamp) -> [u8; CHIP_ID_LEN + 8] {
-    let mut out = [0u8; CHIP_ID_LEN + 8];
-    out[..CHIP_ID_LEN].copy_from_slice(&to.0);
-    out[CHIP_ID_LEN..].copy_from_slice(&requested_at.0.to_be_bytes());
+/// The holder's PIN as the signing commands carry it: length ‖ PIN.
+fn put_pin(out: &mut Vec<u8>, pin: &[u8]) {
+    out.push(u8::try_from(pin.len()).unwrap_or(u8::MAX));
+    out.extend_from_slice(pin);
+}
+
+fn read_pin<'a>(r: &mut Reader<'a>) -> Result<&'a [u8]> {
+    let n = usize::from(r.u8()?);
+    if n > MAX_PIN_LEN {
+        return Err(r.malformed("a PIN is at most 12 bytes"));
+    }
+    r.take(n)
+}
+
+/// SIGN TRANSFER's data field: PIN length ‖ the holder's PIN ‖ assignee chip
+/// id (16) ‖ requested-at `u64`. The PIN travels in the same command as the
+/// signature it allows, so no other program can slip a command in between.
+pub fn encode_sign_transfer(pin: &[u8], to: ChipId, requested_at: Timestamp) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + pin.len() + CHIP_ID_LEN + 8);
+    put_pin(&mut out, pin);
+    out.extend_from_slice(&to.0);
+    out.extend_from_slice(&requested_at.0.to_be_bytes());
     out
 }
 
-/// Decode SIGN TRANSFER's data field.
-pub fn parse_sign_transfer(data: &[u8]) -> Result<(ChipId, Timestamp)> {
+/// Decode SIGN TRANSFER's data field into (PIN, assignee, requested-at).
+pub fn parse_sign_transfer(data: &[u8]) -> Result<(&[u8], ChipId, Timestamp)> {
     let mut r = Reader::new(data, "SIGN TRANSFER data");
+    let pin = read_pin(&mut r)?;
     let to = ChipId(r.array()?);
     let at = Timestamp(r.u64()?);
     r.finish()?;
-    Ok((to, at))
+    Ok((pin, to, at))
 }
 
-/// SIGN CANCEL's data field: the transfer's reference
-/// ([`eticket_core::cancel::transfer_ref`]) ‖ requested-at `u64`.
-pub fn encode_sign_cancel(transfer: &[u8; 32], requested_at: Timestamp) -> [u8; 40] {
-    let mut out = [0u8; 40];
-    out[..32].copy_from_slice(transfer);
-    out[32..].copy_from_slice(&requested_at.0.to_be_bytes());
+/// SIGN CANCEL's data field: PIN length ‖ the holder's PIN ‖ the transfer's
+/// reference ([`eticket_core::cancel::transfer_ref`]: SHA-256 of
+/// `eticket transfer id\0` ‖ the id the center gave) ‖ requested-at `u64`.
+pub fn encode_sign_cancel(pin: &[u8], transfer: &[u8; 32], requested_at: Timestamp) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + pin.len() + 40);
+    put_pin(&mut out, pin);
+    out.extend_from_slice(transfer);
+    out.extend_from_slice(&requested_at.0.to_be_bytes());
     out
 }
 
-/// Decode SIGN CANCEL's data field.
-pub fn parse_sign_cancel(data: &[u8]) -> Result<([u8; 32], Timestamp)> {
+/// Decode SIGN CANCEL's data field into (PIN, transfer reference, requested-at).
+pub fn parse_sign_cancel(data: &[u8]) -> Result<(&[u8], [u8; 32], Timestamp)> {
     let mut r = Reader::new(data, "SIGN CANCEL data");
+    let pin = read_pin(&mut r)?;
     let transfer = r.array()?;
     let at = Timestamp(r.u64()?);
     r.finish()?;
-    Ok((transfer, at))
+    Ok((pin, transfer, at))
 }
 
 #[cfg(test)]

@@ -52,20 +52,29 @@ fn verify(pin: &[u8]) -> Vec<u8> {
     apdu(Command::new(0x00, 0x20, 0x00, 0x81).with_data(pin.to_vec()))
 }
 
-fn sign_transfer(slot: u8, at: u64) -> Vec<u8> {
+fn sign_transfer_with(pin: &[u8], slot: u8, at: u64) -> Vec<u8> {
     apdu(
         Command::new(0x80, 0x40, slot, 0)
-            .with_data(encode_sign_transfer(TO, Timestamp(at)).to_vec())
+            .with_data(encode_sign_transfer(pin, TO, Timestamp(at)))
+            .with_le(256),
+    )
+}
+
+/// SIGN TRANSFER as a skimmer sends it: no PIN.
+fn sign_transfer(slot: u8, at: u64) -> Vec<u8> {
+    sign_transfer_with(b"", slot, at)
+}
+
+fn sign_cancel_with(pin: &[u8], slot: u8, id: &str) -> Vec<u8> {
+    apdu(
+        Command::new(0x80, 0x42, slot, 0)
+            .with_data(encode_sign_cancel(pin, &transfer_ref(id), Timestamp(5)))
             .with_le(256),
     )
 }
 
 fn sign_cancel(slot: u8, id: &str) -> Vec<u8> {
-    apdu(
-        Command::new(0x80, 0x42, slot, 0)
-            .with_data(encode_sign_cancel(&transfer_ref(id), Timestamp(5)).to_vec())
-            .with_le(256),
-    )
+    sign_cancel_with(b"", slot, id)
 }
 
 fn data(response: &[u8]) -> &[u8] {
@@ -76,53 +85,76 @@ fn data(response: &[u8]) -> &[u8] {
 #[test]
 fn a_skimmer_without_the_pin_gets_no_transfer_signed() {
     let (mut a, _) = holder();
-    for slot in 0..4 {
+    // The held ticket (slot 0): refused without the PIN.
+    assert_eq!(
+        status(&a.process(&sign_transfer(0, 1))),
+        StatusWord::SecurityStatusNotSatisfied
+    );
+    assert_eq!(
+        status(&a.process(&sign_cancel(0, "t-1"))),
+        StatusWord::SecurityStatusNotSatisfied
+    );
+    // Empty slots: nothing to sign, and probing them costs no PIN try.
+    for slot in 1..4 {
         assert_eq!(
-            status(&a.process(&sign_transfer(slot, 1))),
-            StatusWord::SecurityStatusNotSatisfied
-        );
-        assert_eq!(
-            status(&a.process(&sign_cancel(slot, "t-1"))),
-            StatusWord::SecurityStatusNotSatisfied
+            status(&a.process(&sign_transfer_with(b"0000", slot, 1))),
+            StatusWord::RecordNotFound
         );
     }
+    assert_eq!(a.state().pin_tries_left(), 3);
     assert_eq!(a.state().counter(), 2, "nothing was signed");
 }
 
-/// Consent covers the one command right after VERIFY: not a second
-/// signature, not a signature after another command, not after a reset or a
-/// new SELECT.
+/// The attack an outside check found with VERIFY-then-SIGN: another program
+/// sharing the reader slips its own SIGN in between the holder's VERIFY and
+/// the terminal's SIGN. A VERIFY allows nothing now: the signing command
+/// carries the PIN, so there is no in-between to slip into.
 #[test]
-fn consent_is_for_one_command_only() {
+fn a_holders_verify_gives_no_one_a_signature() {
     let (mut a, id) = holder();
     assert_eq!(status(&a.process(&verify(PIN))), StatusWord::Success);
-    let first = a.process(&sign_transfer(0, 1));
-    assert_eq!(status(&first), StatusWord::Success);
-    let req = TransferRequest::verify(data(&first), a.state().public_key()).unwrap();
-    assert_eq!((req.from, req.to, req.nonce), (id, TO, 2));
     assert_eq!(
-        status(&a.process(&sign_transfer(0, 2))),
+        status(&a.process(&sign_transfer(0, 1))),
         StatusWord::SecurityStatusNotSatisfied,
-        "a second request on the same consent"
+        "a signature without the PIN right after the holder's VERIFY"
     );
-
+    // Nor after commands that fail before they are dispatched.
     assert_eq!(status(&a.process(&verify(PIN))), StatusWord::Success);
-    let info = apdu(Command::new(0x80, 0x10, 0, 0).with_le(256));
-    assert_eq!(status(&a.process(&info)), StatusWord::Success);
+    for junk in [
+        &[0x80u8, 0xFF, 0, 0, 0][..],
+        &[0xA0, 0x10, 0, 0, 0],
+        &[0x80, 0x10],
+    ] {
+        a.process(junk);
+        assert_eq!(
+            status(&a.process(&sign_transfer(0, 2))),
+            StatusWord::SecurityStatusNotSatisfied
+        );
+    }
+    // With the PIN in the command: signed, for this holder, once per command.
+    let r = a.process(&sign_transfer_with(PIN, 0, 3));
+    assert_eq!(status(&r), StatusWord::Success);
+    let req = TransferRequest::verify(data(&r), a.state().public_key()).unwrap();
+    assert_eq!((req.from, req.to), (id, TO));
+    // A wrong PIN in the command costs a try like VERIFY.
     assert_eq!(
-        status(&a.process(&sign_transfer(0, 3))),
-        StatusWord::SecurityStatusNotSatisfied,
-        "consent used up by the command in between"
+        status(&a.process(&sign_transfer_with(b"0000", 0, 4))),
+        StatusWord::VerificationFailed(2)
     );
-
-    assert_eq!(status(&a.process(&verify(PIN))), StatusWord::Success);
-    a.reset();
-    assert_eq!(status(&a.process(&select())), StatusWord::Success);
     assert_eq!(
-        status(&a.process(&sign_transfer(0, 4))),
-        StatusWord::SecurityStatusNotSatisfied,
-        "consent does not survive a reset"
+        status(&a.process(&sign_cancel_with(b"0000", 0, "t"))),
+        StatusWord::VerificationFailed(1)
     );
+    // The right one restores the tries.
+    assert_eq!(
+        status(&a.process(&sign_cancel_with(PIN, 0, "t"))),
+        StatusWord::Success
+    );
+    assert_eq!(a.state().pin_tries_left(), 3);
+    // An empty PIN is refused without costing a try (a probing reader
+    // cannot block the card that way).
+    a.process(&sign_transfer(0, 5));
+    assert_eq!(a.state().pin_tries_left(), 3);
 }
 
 /// Every signature moves the counter on, so no two requests share a nonce
@@ -132,8 +164,7 @@ fn every_signature_advances_the_counter() {
     let (mut a, _) = holder();
     let mut nonces = Vec::new();
     for at in 0..3 {
-        assert_eq!(status(&a.process(&verify(PIN))), StatusWord::Success);
-        let r = a.process(&sign_transfer(0, at));
+        let r = a.process(&sign_transfer_with(PIN, 0, at));
         assert_eq!(status(&r), StatusWord::Success);
         nonces.push(
             TransferRequest::verify(data(&r), a.state().public_key())
@@ -209,7 +240,7 @@ fn wrong_pins_block_the_card_and_the_block_survives_power_loss() {
         StatusWord::AuthenticationBlocked
     );
     assert_eq!(
-        status(&a.process(&sign_transfer(0, 1))),
+        status(&a.process(&sign_transfer_with(PIN, 0, 1))),
         StatusWord::AuthenticationBlocked
     );
     // Tickets still read and still authenticate at the gate.
@@ -222,6 +253,10 @@ fn wrong_pins_block_the_card_and_the_block_survives_power_loss() {
 fn host_reports_wrong_and_blocked_pins() {
     let mut chip = Chip::connect(InProcessCard::from_seed(b"host-pin")).unwrap();
     chip.personalize(&personalization()).unwrap();
+    let id = chip.info().unwrap().chip;
+    let t = ticket(id, 3);
+    chip.write(&write_grant(id, 1, 0, t.as_bytes()), t.as_bytes())
+        .unwrap();
     assert_eq!(chip.pin_tries_left().unwrap(), 3);
     assert!(matches!(
         chip.verify_pin(b"9999"),

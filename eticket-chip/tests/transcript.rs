@@ -87,9 +87,11 @@ fn session() -> Vec<(&'static str, Vec<u8>)> {
         (
             "SIGN TRANSFER of slot 3 without the PIN: refused",
             cmd(Command::new(0x80, 0x40, 3, 0)
-                .with_data(
-                    encode_sign_transfer(ChipId([0xB2; 16]), Timestamp(1_789_000_000)).to_vec(),
-                )
+                .with_data(encode_sign_transfer(
+                    b"",
+                    ChipId([0xB2; 16]),
+                    Timestamp(1_789_000_000),
+                ))
                 .with_le(256)),
         ),
         (
@@ -97,15 +99,17 @@ fn session() -> Vec<(&'static str, Vec<u8>)> {
             cmd(Command::new(0x00, 0x20, 0x00, 0x81).with_data(b"0000".to_vec())),
         ),
         (
-            "VERIFY the holder's PIN",
+            "VERIFY the holder's PIN (allows nothing by itself)",
             cmd(Command::new(0x00, 0x20, 0x00, 0x81).with_data(PIN.to_vec())),
         ),
         (
-            "SIGN TRANSFER of slot 3 with consent: nonce 3, the counter moves to 4",
+            "SIGN TRANSFER of slot 3 with the PIN in the command: nonce 3, the counter moves to 4",
             cmd(Command::new(0x80, 0x40, 3, 0)
-                .with_data(
-                    encode_sign_transfer(ChipId([0xB2; 16]), Timestamp(1_789_000_000)).to_vec(),
-                )
+                .with_data(encode_sign_transfer(
+                    PIN,
+                    ChipId([0xB2; 16]),
+                    Timestamp(1_789_000_000),
+                ))
                 .with_le(256)),
         ),
         (

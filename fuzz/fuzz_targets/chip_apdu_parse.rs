@@ -24,8 +24,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = protocol::split_write(data);
     let _ = protocol::parse_mutation(data);
-    let _ = protocol::parse_sign_transfer(data);
-    if let Ok((transfer, at)) = protocol::parse_sign_cancel(data) {
-        assert_eq!(protocol::encode_sign_cancel(&transfer, at), data);
+    if let Ok((pin, transfer, at)) = protocol::parse_sign_cancel(data) {
+        assert_eq!(protocol::encode_sign_cancel(pin, &transfer, at), data);
+    }
+    if let Ok((pin, to, at)) = protocol::parse_sign_transfer(data) {
+        assert_eq!(protocol::encode_sign_transfer(pin, to, at), data);
     }
 });

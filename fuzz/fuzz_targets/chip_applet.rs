@@ -78,9 +78,13 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(after.1, before.1, "a signature changed the slots");
             }
         }
-        // The PIN tries move only through VERIFY (or PERSONALIZE setting them).
+        // The PIN tries move only through the commands that check a PIN
+        // (VERIFY, SIGN TRANSFER, SIGN CANCEL) or PERSONALIZE setting them.
         if a.state().pin_tries_left() != tries_before {
-            assert!(matches!(apdu.get(1), Some(0x20 | 0x30)), "PIN tries changed outside VERIFY");
+            assert!(
+                matches!(apdu.get(1), Some(0x20 | 0x30 | 0x40 | 0x42)),
+                "PIN tries changed outside the PIN-checking commands"
+            );
         }
         if apdu.first() == Some(&0xFF) {
             a.reset();

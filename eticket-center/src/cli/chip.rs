@@ -120,6 +120,35 @@ pub struct TransferArgs {
     pub pin: String,
 }
 
+/// `eticket transfer-cancel`: during the cooling-off period the assignor's
+/// chip in the reader signs the cancellation of a pending transfer of its
+/// ticket (the holder's PIN travels with the command), and the center
+/// cancels the transfer.
+#[derive(Debug, Args)]
+pub struct TransferCancelArgs {
+    /// The reader holding the assignor's chip.
+    #[command(flatten)]
+    pub reader: ReaderArgs,
+    /// The event.
+    #[arg(long)]
+    pub event: u32,
+    /// The ticket.
+    #[arg(long)]
+    pub serial: u32,
+    /// The pending transfer's id (as `eticket transfer` printed it, or
+    /// `GET /v1/pending-transfers`).
+    #[arg(long)]
+    pub id: String,
+    /// The holder's PIN.
+    #[arg(long, env = "ETICKET_PIN", hide_env_values = true)]
+    pub pin: String,
+}
+
+/// Run `eticket transfer-cancel`.
+pub fn run_transfer_cancel(center: &Center, args: &TransferCancelArgs) -> Result<()> {
+    imp::run_transfer_cancel(center, args)
+}
+
 /// Run `eticket chip …`.
 pub fn run_chip(center: &Center, key: &str, args: &ChipArgs) -> Result<()> {
     imp::run_chip(center, key, args)
@@ -145,6 +174,10 @@ mod imp {
     }
 
     pub(super) fn run_transfer(_: &Center, _: &TransferArgs) -> Result<()> {
+        Err(unsupported())
+    }
+
+    pub(super) fn run_transfer_cancel(_: &Center, _: &TransferCancelArgs) -> Result<()> {
         Err(unsupported())
     }
 }
@@ -472,6 +505,31 @@ mod imp {
         eprintln!(
             "transfer {} of ticket {serial} of event {event} to chip {to} is {}; it completes at {} (`eticket complete-transfers`)",
             view.id, view.state, view.effective_at
+        );
+        Ok(())
+    }
+
+    pub(super) fn run_transfer_cancel(center: &Center, args: &TransferCancelArgs) -> Result<()> {
+        let (event, serial) = (EventId(args.event), TicketSerial(args.serial));
+        let mut chip = open(&args.reader)?;
+        let info = chip.info().map_err(chip_error)?;
+        let held = find(center, &mut chip, event, serial, true)?;
+        let cancel = chip
+            .sign_cancel(held.slot, &args.id, center.now(), args.pin.as_bytes())
+            .map_err(chip_error)?;
+        let view = center.cancel_transfer(
+            &Principal::Operator,
+            &format!("cancel-{}", args.id),
+            &args.id,
+            &crate::transfer::TransferCancellation {
+                assignor_public_key: info.public_key.to_uncompressed().to_vec(),
+                cancel,
+            },
+        )?;
+        super::super::print(&view)?;
+        eprintln!(
+            "transfer {} of ticket {serial} of event {event} is {}",
+            view.id, view.state
         );
         Ok(())
     }

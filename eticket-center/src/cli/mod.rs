@@ -251,6 +251,10 @@ pub enum Command {
     /// Have the chip in the reader sign a transfer of one of its tickets to
     /// another chip, and submit it (needs the `pcsc` feature).
     Transfer(chip::TransferArgs),
+    /// During the cooling-off period: have the assignor's chip in the reader
+    /// sign the cancellation of a pending transfer, and cancel it (needs the
+    /// `pcsc` feature).
+    TransferCancel(chip::TransferCancelArgs),
     /// Serve the HTTP API.
     Serve {
         /// Address to listen on.
@@ -572,6 +576,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Chip(args) => chip::run_chip(&center, &key, args)?,
         Command::Transfer(args) => chip::run_transfer(&center, args)?,
+        Command::TransferCancel(args) => chip::run_transfer_cancel(&center, args)?,
         Command::Serve {
             listen,
             transfer_interval,

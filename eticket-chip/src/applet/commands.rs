@@ -37,9 +37,6 @@ pub(super) fn dispatch<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outco
     if !applet.selected {
         return Err(StatusWord::ConditionsNotSatisfied);
     }
-    // Consent covers exactly the next command: whatever comes after a
-    // VERIFY uses it up, so a reader cannot hold on to it.
-    let consent = core::mem::take(&mut applet.consent);
     match ins {
         INS_INTERNAL_AUTHENTICATE => internal_authenticate(applet, cmd),
         INS_VERIFY => verify(applet, cmd),
@@ -51,8 +48,8 @@ pub(super) fn dispatch<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outco
         INS_DELETE => delete(applet, cmd),
         INS_PERSONALIZE => personalize(applet, cmd),
         INS_UPDATE_KEYS => update_keys(applet, cmd),
-        INS_SIGN_TRANSFER => sign_transfer(applet, cmd, consent),
-        _ => sign_cancel(applet, cmd, consent),
+        INS_SIGN_TRANSFER => sign_transfer(applet, cmd),
+        _ => sign_cancel(applet, cmd),
     }
 }
 
@@ -100,7 +97,6 @@ fn personalized<S: Store>(applet: &Applet<S>) -> Result<&Personalization, Status
 
 fn select<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
     params(cmd, 0x04, 0x00)?;
-    applet.consent = false;
     applet.selected = cmd.data == AID;
     if !applet.selected {
         return Err(StatusWord::FileNotFound);
@@ -297,11 +293,12 @@ fn personalize<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
 
 /// VERIFY `00 20 00 81`: with the PIN as data, check it (a wrong PIN costs
 /// a try, committed before the answer, so pulling the card does not save it);
-/// with no data, report the tries left. A right PIN gives consent to the
-/// next command only.
+/// with no data, report the tries left. It allows nothing by itself: SIGN
+/// TRANSFER and SIGN CANCEL carry the PIN, so no other program sharing the
+/// reader can use a holder's VERIFY for a signature of its own.
 fn verify<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
     params(cmd, 0x00, PIN_REFERENCE)?;
-    let pers = personalized(applet)?;
+    personalized(applet)?;
     let tries = applet.state.pin_tries_left;
     if tries == 0 {
         return Err(StatusWord::AuthenticationBlocked);
@@ -312,15 +309,30 @@ fn verify<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
     if cmd.data.len() > MAX_PIN_LEN {
         return Err(StatusWord::WrongLength);
     }
+    check_pin(applet, &cmd.data.clone())?;
+    Ok(Vec::new())
+}
+
+/// Check the holder's PIN against the personalization: a right one restores
+/// the tries, a wrong one costs a try (committed before the answer), the last
+/// wrong one blocks the card. An empty PIN is refused without costing a try.
+fn check_pin<S: Store>(applet: &mut Applet<S>, pin: &[u8]) -> Refusal {
+    let pers = personalized(applet)?;
+    let tries = applet.state.pin_tries_left;
+    if tries == 0 {
+        return Err(StatusWord::AuthenticationBlocked);
+    }
+    if pin.is_empty() {
+        return Err(StatusWord::SecurityStatusNotSatisfied);
+    }
     let max = pers.pin_tries;
-    if pers.pin.matches(&cmd.data) {
+    if pers.pin.matches(pin) {
         if tries != max {
             let mut next = applet.state.clone();
             next.pin_tries_left = max;
             applet.commit(next)?;
         }
-        applet.consent = true;
-        return Ok(Vec::new());
+        return Ok(());
     }
     let mut next = applet.state.clone();
     next.pin_tries_left = tries - 1;
@@ -329,17 +341,6 @@ fn verify<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
         return Err(StatusWord::AuthenticationBlocked);
     }
     Err(StatusWord::VerificationFailed(tries - 1))
-}
-
-/// The holder consented with VERIFY just before, and the PIN is not blocked.
-fn consented<S: Store>(applet: &Applet<S>, consent: bool) -> Refusal {
-    if applet.state.pin_tries_left == 0 {
-        return Err(StatusWord::AuthenticationBlocked);
-    }
-    if !consent {
-        return Err(StatusWord::SecurityStatusNotSatisfied);
-    }
-    Ok(())
 }
 
 fn get_certificate<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
@@ -381,28 +382,32 @@ fn update_keys<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
     Ok(Vec::new())
 }
 
-/// The ticket in `slot` of a consenting holder, and the counter to sign with
-/// (it moves on, so every signed request is unique and the host sees it).
+/// The ticket in `slot`, once the holder's PIN checked out, and the counter
+/// to sign with (it moves on, so every signed request is unique and the host
+/// sees it).
 fn held_for_signing<S: Store>(
-    applet: &Applet<S>,
+    applet: &mut Applet<S>,
     slot: u8,
-    consent: bool,
+    pin: &[u8],
 ) -> Result<(TicketBody, [u8; 32], u32), StatusWord> {
     personalized(applet)?;
-    consented(applet, consent)?;
+    applet.state.slot(slot).ok_or(StatusWord::RecordNotFound)?;
+    check_pin(applet, pin)?;
     let payload = applet.state.slot(slot).ok_or(StatusWord::RecordNotFound)?;
     let body = stored_ticket_body(payload).ok_or(StatusWord::NoPreciseDiagnosis)?;
     let counter = next_counter(applet)?;
     Ok((body, payload_hash(payload), counter))
 }
 
-fn sign_transfer<S: Store>(applet: &mut Applet<S>, cmd: &Command, consent: bool) -> Outcome {
+fn sign_transfer<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
     let slot = slot_param(applet, cmd)?;
-    let (to, requested_at) = parse_sign_transfer(&cmd.data).map_err(|_| StatusWord::WrongLength)?;
-    let (body, ticket_hash, counter) = held_for_signing(applet, slot, consent)?;
+    let data = cmd.data.clone();
+    let (pin, to, requested_at) =
+        parse_sign_transfer(&data).map_err(|_| StatusWord::WrongLength)?;
     if to == applet.state.chip() {
         return Err(StatusWord::WrongData);
     }
+    let (body, ticket_hash, counter) = held_for_signing(applet, slot, pin)?;
     let request = TransferRequest {
         event: body.event,
         serial: body.serial,
@@ -422,11 +427,12 @@ fn sign_transfer<S: Store>(applet: &mut Applet<S>, cmd: &Command, consent: bool)
     Ok(signed)
 }
 
-fn sign_cancel<S: Store>(applet: &mut Applet<S>, cmd: &Command, consent: bool) -> Outcome {
+fn sign_cancel<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
     let slot = slot_param(applet, cmd)?;
-    let (transfer, requested_at) =
-        parse_sign_cancel(&cmd.data).map_err(|_| StatusWord::WrongLength)?;
-    let (body, ticket_hash, counter) = held_for_signing(applet, slot, consent)?;
+    let data = cmd.data.clone();
+    let (pin, transfer, requested_at) =
+        parse_sign_cancel(&data).map_err(|_| StatusWord::WrongLength)?;
+    let (body, ticket_hash, counter) = held_for_signing(applet, slot, pin)?;
     let cancel = TransferCancel {
         event: body.event,
         serial: body.serial,

@@ -46,8 +46,6 @@ pub struct Applet<S: Store = MemoryStore> {
     state: ChipState,
     store: S,
     selected: bool,
-    /// The holder presented the right PIN; good for the next command only.
-    consent: bool,
     /// Where signatures take their added randomness.
     hedge: Hedge,
     /// Response bytes not yet fetched with GET RESPONSE.
@@ -81,7 +79,6 @@ impl<S: Store> Applet<S> {
             state,
             store,
             selected: false,
-            consent: false,
             hedge: Hedge::Os,
             pending: Vec::new(),
             chain: None,
@@ -115,7 +112,6 @@ impl<S: Store> Applet<S> {
     /// the persistent state stays.
     pub fn reset(&mut self) {
         self.selected = false;
-        self.consent = false;
         self.pending.clear();
         self.chain = None;
     }

@@ -200,16 +200,11 @@ impl<T: Transport> Chip<T> {
         Ok(chip)
     }
 
-    /// VERIFY: present the holder's PIN. On success the chip consents to
-    /// the next command only (SIGN TRANSFER or SIGN CANCEL). A wrong PIN is
+    /// VERIFY: check the holder's PIN (a wrong one costs a try). It allows
+    /// nothing by itself: the signing commands carry the PIN. A wrong PIN is
     /// [`Error::WrongPin`] with the tries left; a blocked one [`Error::PinBlocked`].
     pub fn verify_pin(&mut self, pin: &[u8]) -> Result<()> {
-        if !(MIN_PIN_LEN..=MAX_PIN_LEN).contains(&pin.len()) {
-            return Err(Error::Invalid {
-                what: "PIN",
-                reason: "must be 4 to 12 bytes",
-            });
-        }
+        check_pin_len(pin)?;
         let cmd = Command::new(CLA_ISO, INS_VERIFY, 0x00, PIN_REFERENCE).with_data(pin.to_vec());
         self.exchange_once(&cmd, "VERIFY")
             .map(drop)
@@ -231,10 +226,12 @@ impl<T: Transport> Chip<T> {
         }
     }
 
-    /// SIGN TRANSFER with the holder's consent: VERIFY `pin`, then the chip
-    /// signs a request to transfer the ticket in `slot` to the chip `to`,
-    /// with its counter as nonce (the counter moves on). The request is
-    /// verified with the chip's public key before it is returned.
+    /// SIGN TRANSFER with the holder's consent: the command carries `pin`,
+    /// which the chip checks (a wrong one costs a try) before it signs a
+    /// request to transfer the ticket in `slot` to the chip `to`, with its
+    /// counter as nonce (the counter moves on). PIN and signature in one
+    /// command: no other program on the reader can come in between. The
+    /// request is verified with the chip's public key before it is returned.
     pub fn sign_transfer(
         &mut self,
         slot: u8,
@@ -242,9 +239,9 @@ impl<T: Transport> Chip<T> {
         requested_at: Timestamp,
         pin: &[u8],
     ) -> Result<Vec<u8>> {
-        self.verify_pin(pin)?;
+        check_pin_len(pin)?;
         let cmd = Command::new(CLA_PROPRIETARY, INS_SIGN_TRANSFER, slot, 0)
-            .with_data(encode_sign_transfer(to, requested_at).to_vec())
+            .with_data(encode_sign_transfer(pin, to, requested_at))
             .with_le(SHORT_MAX_NE);
         let bytes = self
             .exchange_once(&cmd, "SIGN TRANSFER")
@@ -254,9 +251,10 @@ impl<T: Transport> Chip<T> {
         Ok(bytes)
     }
 
-    /// SIGN CANCEL with the holder's consent: VERIFY `pin`, then the chip
-    /// signs the cancellation of the pending transfer `transfer_id` of the
-    /// ticket in `slot` (the counter moves on). Verified before it is returned.
+    /// SIGN CANCEL with the holder's consent (the command carries `pin`, as
+    /// SIGN TRANSFER does): the chip signs the cancellation of the pending
+    /// transfer `transfer_id` of the ticket in `slot` (the counter moves on).
+    /// Verified before it is returned.
     pub fn sign_cancel(
         &mut self,
         slot: u8,
@@ -264,10 +262,10 @@ impl<T: Transport> Chip<T> {
         requested_at: Timestamp,
         pin: &[u8],
     ) -> Result<Vec<u8>> {
-        self.verify_pin(pin)?;
+        check_pin_len(pin)?;
         let reference = eticket_core::cancel::transfer_ref(transfer_id);
         let cmd = Command::new(CLA_PROPRIETARY, INS_SIGN_CANCEL, slot, 0)
-            .with_data(encode_sign_cancel(&reference, requested_at).to_vec())
+            .with_data(encode_sign_cancel(pin, &reference, requested_at))
             .with_le(SHORT_MAX_NE);
         let bytes = self.exchange_once(&cmd, "SIGN CANCEL").map_err(pin_error)?;
         let info = self.info()?;
@@ -323,4 +321,15 @@ fn pin_error(e: Error) -> Error {
         } => Error::PinBlocked,
         e => e,
     }
+}
+
+/// A PIN is 4 to 12 bytes: refused here rather than sent.
+fn check_pin_len(pin: &[u8]) -> Result<()> {
+    if !(MIN_PIN_LEN..=MAX_PIN_LEN).contains(&pin.len()) {
+        return Err(Error::Invalid {
+            what: "PIN",
+            reason: "must be 4 to 12 bytes",
+        });
+    }
+    Ok(())
 }
