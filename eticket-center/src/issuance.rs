@@ -406,7 +406,7 @@ impl Center {
         }
         let now = self.now();
         let holder = wire::holder_to_string(&Holder::Chip(target.chip));
-        let (row, keys) = self.read(|tx| {
+        let (row, current, keys) = self.read(|tx| {
             sold_record(tx, who, event, serial)?;
             let row = tx.query_opt(
                 "SELECT generation, holder, ticket, issued_at FROM issued
@@ -418,13 +418,27 @@ impl Center {
                     Value::text(holder.clone()),
                 ],
             )?;
-            Ok((row, self.keys_in(tx)?))
+            let current = valid_issued(tx, event, serial)?.map(|t| t.holder);
+            Ok((row, current, self.keys_in(tx)?))
         })?;
-        let row = row.ok_or_else(|| Error::HolderMismatch {
-            event,
-            serial,
-            chip: target.chip.to_string(),
-        })?;
+        let Some(row) = row else {
+            // Said plainly when the chip is the rightful holder: it has the
+            // valid generation, and only old ones are deleted.
+            if current == Some(Holder::Chip(target.chip)) {
+                return Err(Error::invalid(
+                    "chip",
+                    format!(
+                        "chip {} holds the valid generation of ticket {serial} of event {event}; a delete grant is only for an old generation",
+                        target.chip
+                    ),
+                ));
+            }
+            return Err(Error::HolderMismatch {
+                event,
+                serial,
+                chip: target.chip.to_string(),
+            });
+        };
         let old = issued_from_row(event, serial, &row)?;
         self.grant(&keys, GrantOp::Delete, target, &old.ticket, now)
     }

@@ -1385,6 +1385,27 @@ fn transfer_flow(backend: Backend) {
         .unwrap();
     let v = Grant::verify(&del.grant, GrantOp::Delete, &keys, w.clock.now_ts()).unwrap();
     assert_eq!(v.grant.chip, w.a.id);
+    // The new holder has nothing old to delete, and is told so plainly.
+    let none = w.center.delete_grant(
+        &relay,
+        EVENT,
+        w.serial,
+        &ChipTarget {
+            chip: w.b.id,
+            counter: 1,
+            slot: 0,
+            grant_keys: Vec::new(),
+        },
+    );
+    assert!(
+        matches!(&none, Err(Error::Invalid { .. }))
+            && none
+                .as_ref()
+                .unwrap_err()
+                .to_string()
+                .contains("holds the valid generation"),
+        "{none:?}"
+    );
     assert!(matches!(
         w.center.deliver(
             &relay,
