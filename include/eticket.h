@@ -29,6 +29,9 @@
 // Longest signed transfer cancellation (`eticket_chip_sign_cancel`).
 #define ETICKET_MAX_TRANSFER_CANCEL_LEN 192
 
+// Longest signed entry-log batch (`eticket_venue_signed_upload`).
+#define ETICKET_MAX_SIGNED_BATCH_LEN (((2 * 1024) * 1024) + 64)
+
 // Length of a chip id.
 #define ETICKET_CHIP_ID_LEN 16
 
@@ -1041,6 +1044,50 @@ eticket_result eticket_chip_apply_grant(struct eticket_chip *chip,
                                         const uint8_t *payload,
                                         size_t payload_len,
                                         struct eticket_mutation *out);
+
+// The venue unit's public key, 65 bytes (uncompressed SEC1), into `buf`:
+// register it with the center with the unit's credential (`eticket
+// credential --role unit --id EVENT --unit NAME --unit-key HEX`). The key
+// is made on first use and kept in the entry log, so every gate server on
+// the same log is the same unit.
+//
+// # Safety
+//
+// `venue` is a live handle; `buf` has `buf_len` writable bytes (or is NULL
+// with 0); `out_len` writable.
+eticket_result eticket_venue_unit_public_key(const struct eticket_venue *venue,
+                                             uint8_t *buf,
+                                             size_t buf_len,
+                                             size_t *out_len);
+
+// The scans not yet confirmed by the center (at most `limit`), as a batch
+// signed with the unit's key, into `buf` (at most
+// `ETICKET_MAX_SIGNED_BATCH_LEN` bytes; with no pending scan, a batch of
+// none). Send it to `POST /v1/events/{event}/entries` with the unit's
+// credential and an `Idempotency-Key`; once the center answered 200, call
+// `eticket_venue_confirm_upload` with the same bytes. `unit_name` is the
+// name the unit was registered under (at most 64 bytes).
+//
+// # Safety
+//
+// `venue` is a live handle; `unit_name` a NUL-terminated string; `buf` has
+// `buf_len` writable bytes (or is NULL with 0); `out_len` writable.
+eticket_result eticket_venue_signed_upload(const struct eticket_venue *venue,
+                                           const char *unit_name,
+                                           uint32_t limit,
+                                           uint8_t *buf,
+                                           size_t buf_len,
+                                           size_t *out_len);
+
+// The center stored the signed batch `(signed, len)` (what
+// `eticket_venue_signed_upload` gave): its scans are no longer pending.
+//
+// # Safety
+//
+// `venue` is a live handle; `(signed, len)` readable.
+eticket_result eticket_venue_confirm_upload(const struct eticket_venue *venue,
+                                            const uint8_t *signed_,
+                                            size_t len);
 
 // The default settings (single entry, two minutes of clock skew, no
 // specimens, transferred tickets refused while the trust material is

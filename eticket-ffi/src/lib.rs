@@ -53,6 +53,7 @@ pub mod result;
 pub mod revocation;
 pub mod testcard;
 pub mod transfer;
+pub mod upload;
 pub mod venue;
 pub mod version;
 

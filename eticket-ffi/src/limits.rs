@@ -9,6 +9,8 @@ pub const ETICKET_MAX_TICKET_LEN: usize = 144;
 pub const ETICKET_MAX_TRANSFER_REQUEST_LEN: usize = 192;
 /// Longest signed transfer cancellation (`eticket_chip_sign_cancel`).
 pub const ETICKET_MAX_TRANSFER_CANCEL_LEN: usize = 192;
+/// Longest signed entry-log batch (`eticket_venue_signed_upload`).
+pub const ETICKET_MAX_SIGNED_BATCH_LEN: usize = 2 * 1024 * 1024 + 64;
 /// Length of a chip id.
 pub const ETICKET_CHIP_ID_LEN: usize = 16;
 /// Length of an uncompressed public key (SEC1).
@@ -105,6 +107,10 @@ mod tests {
             eticket_core::cancel::MAX_TRANSFER_CANCEL_LEN
         );
         assert_eq!(ETICKET_CHIP_ID_LEN, eticket_core::ids::CHIP_ID_LEN);
+        assert_eq!(
+            ETICKET_MAX_SIGNED_BATCH_LEN,
+            eticket_gate::signed_batch::MAX_SIGNED_BATCH_LEN
+        );
         assert_eq!(ETICKET_PUBLIC_KEY_LEN, eticket_core::crypto::PUBLIC_KEY_LEN);
         assert_eq!(ETICKET_MIN_PIN_LEN, eticket_chip::protocol::MIN_PIN_LEN);
         assert_eq!(ETICKET_MAX_PIN_LEN, eticket_chip::protocol::MAX_PIN_LEN);

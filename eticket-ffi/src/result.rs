@@ -287,6 +287,7 @@ impl From<GateError> for eticket_result {
             GateError::VersionJump { .. } => R::VersionJump,
             GateError::Config(_) => R::GateConfig,
             GateError::TimeOutOfRange(_) => R::InvalidParameter,
+            GateError::Batch(_) | GateError::BatchTooLarge { .. } => R::Malformed,
             GateError::Random(_) => R::Random,
             _ => R::Internal,
         }

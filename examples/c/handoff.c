@@ -11,6 +11,11 @@
  *                                  "chip <id> counter <n> grant_keys <ids>"
  *   handoff write CARD DIR NOW     write DIR/ticket.bin with DIR/grant.bin (from
  *                                  POST …/issue), checked with the key set
+ *   handoff unit-key DIR NOW       the venue unit's public key (hex), to register
+ *                                  it: eticket credential --role unit …
+ *   handoff upload DIR NOW NAME    the unit's pending scans, signed, to DIR/batch.bin
+ *                                  (the body of POST /v1/events/{id}/entries)
+ *   handoff confirm DIR NOW        after the center stored DIR/batch.bin
  *   handoff gate CARD DIR NOW      a gate: the key set (GET /v1/keyset), the
  *                                  event's revocation list (GET …/revocations)
  *                                  and its information (GET /v1/events/{id}),
@@ -134,6 +139,76 @@ static void expect_scan(eticket_result r, eticket_outcome *o, const char *what,
     eticket_outcome_free(o);
 }
 
+/* The venue unit over DIR's trust material and entry log. */
+static eticket_venue *open_venue(const char *dir, uint64_t now) {
+    eticket_key_set *keys = load_keys(dir);
+    eticket_revocation_list *list = NULL;
+    eticket_venue *venue = NULL;
+    size_t list_len, event_len;
+    unsigned char *list_bytes = read_file(dir, "revocations.bin", &list_len);
+    unsigned char *event = read_file(dir, "event.json", &event_len);
+    char log_path[4096];
+    EXPECT(eticket_revocation_list_load(list_bytes, list_len, keys, now, &list),
+           ETICKET_RESULT_OK);
+    snprintf(log_path, sizeof log_path, "%s/entries.db", dir);
+    EXPECT(eticket_venue_open(log_path, event, event_len, keys, list, NULL, &venue),
+           ETICKET_RESULT_OK);
+    eticket_revocation_list_free(list);
+    eticket_key_set_free(keys);
+    free(list_bytes);
+    free(event);
+    if (venue == NULL) {
+        exit(1);
+    }
+    return venue;
+}
+
+static int unit_key_cmd(const char *dir, uint64_t now) {
+    eticket_venue *venue = open_venue(dir, now);
+    uint8_t key[ETICKET_PUBLIC_KEY_LEN];
+    size_t n = 0;
+    EXPECT(eticket_venue_unit_public_key(venue, key, sizeof key, &n), ETICKET_RESULT_OK);
+    CHECK(n == sizeof key);
+    print_hex("", key, n);
+    eticket_venue_free(venue);
+    return failures != 0;
+}
+
+static int upload_cmd(const char *dir, uint64_t now, const char *name) {
+    eticket_venue *venue = open_venue(dir, now);
+    uint8_t *batch = malloc(ETICKET_MAX_SIGNED_BATCH_LEN);
+    size_t n = 0;
+    char path[4096];
+    FILE *f;
+    if (batch == NULL) {
+        return 1;
+    }
+    EXPECT(eticket_venue_signed_upload(venue, name, 10000, batch,
+                                       ETICKET_MAX_SIGNED_BATCH_LEN, &n),
+           ETICKET_RESULT_OK);
+    snprintf(path, sizeof path, "%s/batch.bin", dir);
+    f = fopen(path, "wb");
+    CHECK(f != NULL && fwrite(batch, 1, n, f) == n);
+    if (f != NULL) {
+        fclose(f);
+    }
+    printf("signed batch of %zu bytes\n", n);
+    free(batch);
+    eticket_venue_free(venue);
+    return failures != 0;
+}
+
+static int confirm_cmd(const char *dir, uint64_t now) {
+    eticket_venue *venue = open_venue(dir, now);
+    size_t n;
+    unsigned char *batch = read_file(dir, "batch.bin", &n);
+    EXPECT(eticket_venue_confirm_upload(venue, batch, n), ETICKET_RESULT_OK);
+    EXPECT(eticket_venue_confirm_upload(venue, batch, 3), ETICKET_RESULT_MALFORMED);
+    free(batch);
+    eticket_venue_free(venue);
+    return failures != 0;
+}
+
 static int gate_cmd(const char *path, const char *dir, uint64_t now) {
     eticket_key_set *keys = load_keys(dir);
     eticket_revocation_list *list = NULL;
@@ -188,11 +263,21 @@ int main(int argc, char **argv) {
     if (argc == 5 && strcmp(argv[1], "write") == 0) {
         return write_cmd(argv[2], argv[3], strtoull(argv[4], NULL, 10));
     }
+    if (argc == 4 && strcmp(argv[1], "unit-key") == 0) {
+        return unit_key_cmd(argv[2], strtoull(argv[3], NULL, 10));
+    }
+    if (argc == 5 && strcmp(argv[1], "upload") == 0) {
+        return upload_cmd(argv[2], strtoull(argv[3], NULL, 10), argv[4]);
+    }
+    if (argc == 4 && strcmp(argv[1], "confirm") == 0) {
+        return confirm_cmd(argv[2], strtoull(argv[3], NULL, 10));
+    }
     if (argc == 5 && strcmp(argv[1], "gate") == 0) {
         return gate_cmd(argv[2], argv[3], strtoull(argv[4], NULL, 10));
     }
     fprintf(stderr,
             "usage: handoff card CARD | personalize CARD DIR PIN |"
-            " write CARD DIR NOW | gate CARD DIR NOW\n");
+            " write CARD DIR NOW | gate CARD DIR NOW | unit-key DIR NOW |"
+            " upload DIR NOW NAME | confirm DIR NOW\n");
     return 2;
 }

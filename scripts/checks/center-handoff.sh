@@ -7,7 +7,9 @@
 # with the center's grant; a gate loads the key set (GET /v1/keyset), the
 # revocation list (GET /v1/events/{id}/revocations) and the event
 # (GET /v1/events/{id}), admits the card and a printed paper ticket, and
-# refuses a paper ticket the organizer revoked. Needs curl and python3
+# refuses a paper ticket the organizer revoked; the venue unit registers its
+# key, uploads its entry log signed with it (the event's shared gate token is
+# refused), and the center's statistics count the admissions. Needs curl and python3
 # (scripts/setup/50-ffi.sh installs them); fails loudly otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -135,5 +137,20 @@ list=$(api "$gate" GET /v1/events/2027/revocations)
 unhex "$(field "$list" 'd["signed"]')" "$work/revocations.bin"
 api "$gate" GET /v1/events/2027 >"$work/event.json"
 "$handoff" gate "$card" "$work" "$(date -u +%s)" || fail "the gate did not admit and refuse as expected"
+
+step "the venue unit registers its key and uploads its signed entry log"
+unit_key=$("$handoff" unit-key "$work" "$(date -u +%s)")
+unit=$(E credential --role unit --id 2027 --unit foyer --unit-key "$unit_key" 2>/dev/null)
+"$handoff" upload "$work" "$(date -u +%s)" foyer >/dev/null || fail "signed upload"
+post_batch() {
+    curl -sS -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $1" \
+        -H "Idempotency-Key: upload-$(date +%s%N)" -H "Content-Type: application/octet-stream" \
+        --data-binary "@$work/batch.bin" "$base/v1/events/2027/entries"
+}
+[ "$(post_batch "$gate")" = 403 ] || fail "the event's shared gate token could upload"
+[ "$(post_batch "$unit")" = 200 ] || fail "the unit's signed batch was not stored"
+"$handoff" confirm "$work" "$(date -u +%s)" || fail "confirm upload"
+stats=$(api "$organizer" GET /v1/events/2027/entries/statistics)
+[ "$(field "$stats" 'd["attended"]')" = 2 ] || fail "the center's statistics do not show the two admissions: $stats"
 
 echo "center hand-off checks passed"
