@@ -119,14 +119,23 @@ fn scan(
 /// or the bytes as they are (a ticket passed on raw). Text that does not
 /// decode is passed on as it is and refused as malformed.
 fn scanned(data: &[u8]) -> Vec<u8> {
-    let text = std::str::from_utf8(data)
-        .ok()
-        .filter(|t| t.starts_with(::eticket_chip::paper::PAYLOAD_PREFIX));
-    match text.map(::eticket_chip::paper::parse_payload) {
-        Some(Ok(ticket)) => ticket.into_bytes(),
-        _ => data.to_vec(),
+    // Longer than any ticket or its QR text: only a prefix is looked at (and
+    // copied), which is refused as malformed; an absurd length is never
+    // allocated.
+    let data = &data[..data.len().min(MAX_SCAN_LEN + 1)];
+    if data.starts_with(::eticket_chip::paper::PAYLOAD_PREFIX.as_bytes()) {
+        // A QR text that does not decode is a garbled scan (malformed), not
+        // a ticket of another format version.
+        return std::str::from_utf8(data)
+            .ok()
+            .and_then(|t| ::eticket_chip::paper::parse_payload(t).ok())
+            .map_or_else(Vec::new, |ticket| ticket.into_bytes());
     }
+    data.to_vec()
 }
+
+/// Longest scan taken whole: far more than a ticket's QR text.
+const MAX_SCAN_LEN: usize = 4096;
 
 /// Admit or refuse a scanned paper ticket `(data, len)` at `now` (Unix
 /// seconds): the QR code's text (`ET1:…`, not NUL-terminated) or the signed

@@ -247,6 +247,15 @@ static void venue_and_gate(const char *data, const char *work) {
     EXPECT(eticket_gate_admit_paper(gate, garbage, 3, UINT64_MAX - 5, &o),
            ETICKET_RESULT_INVALID_PARAMETER);
     CHECK(o == NULL);
+    /* A garbled QR text is a malformed scan, not another format version. */
+    EXPECT(eticket_gate_admit_paper(gate, (const uint8_t *)"ET1:garbage", 11,
+                                    DEMO_NOW, &o),
+           ETICKET_RESULT_OK);
+    EXPECT(eticket_outcome_get_info(o, &info), ETICKET_RESULT_OK);
+    CHECK(info.decision == ETICKET_DECISION_REFUSE &&
+          info.reason == ETICKET_REASON_MALFORMED);
+    eticket_outcome_free(o);
+    o = NULL;
     /* Empty and garbage payloads are refusals (logged), not errors. */
     EXPECT(eticket_gate_admit_paper(gate, NULL, 0, DEMO_NOW, &o),
            ETICKET_RESULT_OK);

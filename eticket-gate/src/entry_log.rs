@@ -118,6 +118,7 @@ impl EntryLog {
     pub fn open(path: impl AsRef<Path>, event: EventId) -> Result<Self> {
         let path_str = path.as_ref().display().to_string();
         let p = path_str.as_str();
+        owner_only(path.as_ref()).db(p)?;
         let mut conn = Connection::open(path.as_ref()).db(p)?;
         conn.busy_timeout(BUSY_TIMEOUT).db(p)?;
         let mode: String = conn
@@ -418,6 +419,43 @@ impl EntryLog {
         }
         tx.commit().db(p)
     }
+}
+
+/// The log holds the unit's signing key: create it readable by its owner
+/// only, and make an older one so (SQLite gives its -wal and -shm files the
+/// main file's permissions).
+fn owner_only(path: &Path) -> rusqlite::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |e: std::io::Error| {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some(format!("making the entry log the owner's only: {e}")),
+            )
+        };
+        if path.to_str() == Some(":memory:") {
+            return Ok(());
+        }
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(io)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            let file = std::path::PathBuf::from(file);
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(io)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 fn ts(t: Timestamp) -> Result<i64> {

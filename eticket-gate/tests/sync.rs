@@ -272,3 +272,26 @@ fn impossible_settings_and_times_are_refused_up_front() {
     let r = gate.admit_paper(t.as_bytes(), eticket_core::time::Timestamp(u64::MAX - 5));
     assert!(matches!(r, Err(Error::TimeOutOfRange(_))), "{r:?}");
 }
+
+/// The entry log holds the unit's signing key: it is the owner's only, even
+/// when an older log was created readable by all.
+#[cfg(unix)]
+#[test]
+fn the_entry_log_is_the_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let v = venue(PassbackPolicy::SingleEntry);
+    let path = v.path();
+    v.unit.signing_key().unwrap();
+    assert_eq!(mode(&path), 0o600);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let again = VenueUnit::open(
+        &path,
+        fixtures::small_event(),
+        trust(fixtures::key_set(), fresh_list()),
+        PassbackPolicy::SingleEntry,
+    )
+    .unwrap();
+    assert_eq!(mode(&path), 0o600);
+    drop(again);
+}

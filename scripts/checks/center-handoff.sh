@@ -65,7 +65,9 @@ terminal=$(E credential --role terminal --id 1)
 organizer=$(E credential --role organizer --id 1)
 gate=$(E credential --role gate --id 2027)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-E serve --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+# The binary itself, not the E function: `$!` of a backgrounded function is
+# its subshell, and killing that would leave the server running.
+"$eticket" --database "$db" serve --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 server_pid=$!
 base=http://127.0.0.1:$port
 for _ in $(seq 1 100); do
