@@ -230,6 +230,15 @@ pub unsafe extern "C" fn eticket_gate_exit_chip(
 /// admits as `eticket_gate_admit_chip`, disconnects. Needs a library built
 /// with the `pcsc` feature, otherwise `ETICKET_RESULT_PCSC_UNAVAILABLE`.
 ///
+/// Before a card is connected there is nothing to log, so these come back
+/// as errors with no outcome (nothing was scanned; keep the lane as it is
+/// and let the person present the card again): `ETICKET_RESULT_NO_CARD` (no
+/// card in the reader yet), `ETICKET_RESULT_CARD_RESET`,
+/// `ETICKET_RESULT_PCSC` (the reader or pcscd failed), and the chip
+/// misbehaving on its first command (`ETICKET_RESULT_CHIP_MISBEHAVED`,
+/// `ETICKET_RESULT_TIMEOUT`). Once the card is connected, an unreadable
+/// card is a logged refusal (reason 103), as with `eticket_gate_admit_chip`.
+///
 /// # Safety
 ///
 /// `gate` is a live handle used by no other thread during the call;
