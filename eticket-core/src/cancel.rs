@@ -10,13 +10,12 @@
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
+use crate::Result;
 use crate::codec;
 use crate::crypto::{Domain, PublicKey, SIGNATURE_LEN, SecretKey};
 use crate::ids::{ChipId, EventId, Generation, TicketSerial};
-use crate::signed::FORMAT_VERSION;
 use crate::time::Timestamp;
-use crate::transfer::split;
-use crate::{Error, Result};
+use crate::transfer::{open_chip_signed, seal_chip_signed, split};
 
 /// Largest encoded cancellation.
 pub const MAX_TRANSFER_CANCEL_LEN: usize = 192;
@@ -77,18 +76,7 @@ impl TransferCancel {
         secret: &SecretKey,
         sign: impl FnOnce(&[u8]) -> Result<[u8; SIGNATURE_LEN]>,
     ) -> Result<Vec<u8>> {
-        if ChipId::from_public_key(&secret.public_key().to_uncompressed()) != self.from {
-            return Err(Error::Invalid {
-                field: "cancel.from",
-                reason: "not the signing chip's id",
-            });
-        }
-        let mut out = Vec::with_capacity(MAX_TRANSFER_CANCEL_LEN);
-        out.push(FORMAT_VERSION);
-        out.extend_from_slice(&codec::encode(self, "transfer cancel")?);
-        let sig = sign(&out)?;
-        out.extend_from_slice(&sig);
-        Ok(out)
+        seal_chip_signed(self, self.from, "transfer cancel", secret, sign)
     }
 
     /// Decode without verifying, to learn which chip must have signed.
@@ -99,16 +87,14 @@ impl TransferCancel {
 
     /// Verify with the assignor chip's public key, which must match `from`.
     pub fn verify(bytes: &[u8], assignor: &PublicKey) -> Result<Self> {
-        let (body, signed, sig) = split(bytes, "transfer cancel", MAX_TRANSFER_CANCEL_LEN)?;
-        assignor.verify(Domain::TransferCancel, signed, sig)?;
-        let cancel: Self = codec::decode_strict(body, "transfer cancel")?;
-        if ChipId::from_public_key(&assignor.to_uncompressed()) != cancel.from {
-            return Err(Error::Invalid {
-                field: "cancel.from",
-                reason: "not the signing chip's id",
-            });
-        }
-        Ok(cancel)
+        open_chip_signed(
+            bytes,
+            "transfer cancel",
+            MAX_TRANSFER_CANCEL_LEN,
+            Domain::TransferCancel,
+            assignor,
+            |c: &Self| c.from,
+        )
     }
 }
 
@@ -157,7 +143,7 @@ mod tests {
         bytes[n..].copy_from_slice(&forged);
         assert_eq!(
             TransferCancel::verify(&bytes, &a.public_key()).err(),
-            Some(Error::BadSignature)
+            Some(crate::Error::BadSignature)
         );
         let forged = a.sign(Domain::ChipChallenge, &bytes[..n]).unwrap();
         bytes[n..].copy_from_slice(&forged);

@@ -62,24 +62,13 @@ impl TransferRequest {
         secret: &SecretKey,
         sign: impl FnOnce(&[u8]) -> Result<[u8; SIGNATURE_LEN]>,
     ) -> Result<Vec<u8>> {
-        if ChipId::from_public_key(&secret.public_key().to_uncompressed()) != self.from {
-            return Err(Error::Invalid {
-                field: "transfer.from",
-                reason: "not the signing chip's id",
-            });
-        }
         if self.from == self.to {
             return Err(Error::Invalid {
                 field: "transfer.to",
                 reason: "a ticket cannot be transferred to the chip that holds it",
             });
         }
-        let mut out = Vec::with_capacity(MAX_TRANSFER_REQUEST_LEN);
-        out.push(FORMAT_VERSION);
-        out.extend_from_slice(&codec::encode(self, "transfer request")?);
-        let sig = sign(&out)?;
-        out.extend_from_slice(&sig);
-        Ok(out)
+        seal_chip_signed(self, self.from, "transfer request", secret, sign)
     }
 
     /// Decode without verifying, to learn which chip must have signed.
@@ -90,15 +79,14 @@ impl TransferRequest {
 
     /// Verify with the assignor chip's public key, which must match `from`.
     pub fn verify(bytes: &[u8], assignor: &PublicKey) -> Result<Self> {
-        let (body, signed, sig) = split(bytes, "transfer request", MAX_TRANSFER_REQUEST_LEN)?;
-        assignor.verify(Domain::TransferRequest, signed, sig)?;
-        let req: Self = codec::decode_strict(body, "transfer request")?;
-        if ChipId::from_public_key(&assignor.to_uncompressed()) != req.from {
-            return Err(Error::Invalid {
-                field: "transfer.from",
-                reason: "not the signing chip's id",
-            });
-        }
+        let req: Self = open_chip_signed(
+            bytes,
+            "transfer request",
+            MAX_TRANSFER_REQUEST_LEN,
+            Domain::TransferRequest,
+            assignor,
+            |r: &Self| r.from,
+        )?;
         if req.from == req.to {
             return Err(Error::Invalid {
                 field: "transfer.to",
@@ -107,6 +95,50 @@ impl TransferRequest {
         }
         Ok(req)
     }
+}
+
+/// Encode `value` as a chip-signed message (`version ‖ postcard ‖
+/// signature`), signed by `secret`, which must be the key of chip `from`.
+pub(crate) fn seal_chip_signed<T: Serialize>(
+    value: &T,
+    from: ChipId,
+    what: &'static str,
+    secret: &SecretKey,
+    sign: impl FnOnce(&[u8]) -> Result<[u8; SIGNATURE_LEN]>,
+) -> Result<Vec<u8>> {
+    if ChipId::from_public_key(&secret.public_key().to_uncompressed()) != from {
+        return Err(Error::Invalid {
+            field: "from",
+            reason: "not the signing chip's id",
+        });
+    }
+    let mut out = alloc::vec![FORMAT_VERSION];
+    out.extend_from_slice(&codec::encode(value, what)?);
+    let sig = sign(&out)?;
+    out.extend_from_slice(&sig);
+    Ok(out)
+}
+
+/// Verify a chip-signed message under `domain` with the chip's key, decode
+/// it strictly, and check that the chip it names (`from`) is the key's.
+pub(crate) fn open_chip_signed<'a, T: Deserialize<'a> + Serialize>(
+    bytes: &'a [u8],
+    what: &'static str,
+    max: usize,
+    domain: Domain,
+    key: &PublicKey,
+    from: impl Fn(&T) -> ChipId,
+) -> Result<T> {
+    let (body, signed, sig) = split(bytes, what, max)?;
+    key.verify(domain, signed, sig)?;
+    let value: T = codec::decode_strict(body, what)?;
+    if ChipId::from_public_key(&key.to_uncompressed()) != from(&value) {
+        return Err(Error::Invalid {
+            field: "from",
+            reason: "not the signing chip's id",
+        });
+    }
+    Ok(value)
 }
 
 /// Split a chip-signed message (`version ‖ body ‖ signature`, no key id: the
