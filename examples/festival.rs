@@ -502,24 +502,24 @@ fn main() {
 
     // Problem tickets: a forgery, an old show's ticket, another event's ticket,
     // the old generation of the transferred ticket, and a copy on a stranger's card.
-    let forger = SigningKeyPair::from_secret_bytes(center.keys().ticket.id(), &[0x66; 32]).unwrap();
+    let ticket_key = center.keys().ticket_key_for(event.id).unwrap().clone();
+    let forger = SigningKeyPair::from_secret_bytes(ticket_key.id(), &[0x66; 32]).unwrap();
     let forged = fixtures::paper_ticket(TicketSerial(1))
         .sign(&forger)
         .unwrap();
-    let ticket_key = &center.keys().ticket;
     let stale = TicketBody {
         valid_from: now.minus(8 * 86_400),
         valid_for: 86_400,
         issued_at: now.minus(9 * 86_400),
         ..fixtures::paper_ticket(TicketSerial(3))
     };
-    let stale = stale.sign(ticket_key).unwrap();
+    let stale = stale.sign(&ticket_key).unwrap();
     let elsewhere = TicketBody {
         event: EventId(1999),
         issued_at: now.minus(86_400),
         ..fixtures::paper_ticket(TicketSerial(4))
     };
-    let elsewhere = elsewhere.sign(ticket_key).unwrap();
+    let elsewhere = elsewhere.sign(&ticket_key).unwrap();
     let mut stranger = TestCard::generate();
     stranger.store(&old_ticket);
     let carol_copy = carol.tickets().unwrap()[0].ticket.clone();

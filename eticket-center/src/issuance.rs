@@ -150,11 +150,8 @@ pub(crate) fn sign_ticket(
 ) -> Result<SignedTicket> {
     let info = records::load_event(tx, record.event)?.info;
     let s = info.schedule;
-    keys.check_valid_until(
-        keys.ticket.id(),
-        s.end,
-        &format!("event {} ends", record.event),
-    )?;
+    let key = keys.ticket_key_for(record.event)?;
+    keys.check_valid_until(key.id(), s.end, &format!("event {} ends", record.event))?;
     let valid_for = u32::try_from(s.end.0.saturating_sub(s.doors_open.0)).unwrap_or(u32::MAX);
     let body = TicketBody {
         event: record.event,
@@ -169,7 +166,7 @@ pub(crate) fn sign_ticket(
         distributor: record.distributor,
         flags: Flags::empty(),
     };
-    Ok(body.sign(&keys.ticket)?)
+    Ok(body.sign(key)?)
 }
 
 impl Center {
@@ -565,9 +562,9 @@ fn sign_parallel(
         .clamp(1, 8);
     let chunk = records.len().div_ceil(threads).max(1);
     let s = info.schedule;
-    keys.check_valid_until(keys.ticket.id(), s.end, &format!("event {} ends", info.id))?;
+    let key = keys.ticket_key_for(info.id)?;
+    keys.check_valid_until(key.id(), s.end, &format!("event {} ends", info.id))?;
     let valid_for = u32::try_from(s.end.0.saturating_sub(s.doors_open.0)).unwrap_or(u32::MAX);
-    let key = &keys.ticket;
     let sign = |r: &RecordView| {
         TicketBody {
             event: r.event,

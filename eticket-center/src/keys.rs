@@ -1,6 +1,12 @@
-//! The center's own keys: a ticket key, a grant key, a list key and a root key
-//! that signs the key set gates and hosts trust. Generated once when a ledger
-//! is first opened, loaded on every open.
+//! The center's own keys: a ticket key per event, a grant key, a list key and
+//! a root key that signs the key set gates and hosts trust. The grant, list
+//! and root keys are generated once when a ledger is first opened; each
+//! event's ticket key when the event is registered
+//! ([`add_event_key`], scoped to that event in the key set, so a leaked
+//! ticket key forges tickets for one event only, and valid until
+//! [`EVENT_KEY_MARGIN_SECS`] after the event ends). A ledger from before
+//! event keys keeps its ticket key for every event: it signs for the events
+//! that have no key of their own. Keys are loaded on every open.
 //!
 //! At rest every private key is sealed under the operator's key-encryption
 //! key ([`crate::keystore`]): the ticket, grant and list keys in the ledger
@@ -11,7 +17,8 @@
 //! opens it with a KEK.
 //!
 //! Keys rotate: [`Center::rotate_key`] adds a new key for a purpose (or
-//! promotes the grant key [`Center::prepare_grant_key`] made ahead), which
+//! promotes the grant key [`Center::prepare_grant_key`] made ahead), and
+//! [`Center::rotate_event_key`] a new ticket key for one event, which
 //! signs from then on, while the old one stays in the key set so what it
 //! signed keeps verifying; [`Center::retire_key`] later marks the old key
 //! retired, and gates that sync the new key set refuse what it signed. Each
@@ -21,15 +28,19 @@
 //! [`Center::rollover_root`]: the old root signs a statement naming the new
 //! one, published beside the key set.
 //!
-//! Generated ticket, grant and list keys are valid for [`KEY_LIFETIME_SECS`]
-//! (400 days): rotate them at least yearly. The center refuses to sign a
+//! Generated grant and list keys (and a ledger's ticket key for every event)
+//! are valid for [`KEY_LIFETIME_SECS`] (400 days): rotate them at least
+//! yearly. An event's ticket key expires with its event, and once expired
+//! it is dropped from the key set at the next key change, so key sets do
+//! not grow with every event ever held. The center refuses to sign a
 //! ticket whose event ends after its ticket key expires, and a revocation
 //! list with an expired list key, rather than hand out what gates refuse.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use eticket_core::crypto::PublicKey;
-use eticket_core::ids::KeyId;
+use eticket_core::ids::{EventId, KeyId};
 use eticket_core::keys::{KeyEntry, KeyPurpose, KeyScope, KeySet, SigningKeyPair};
 use eticket_core::rollover::RootRollover;
 use eticket_core::time::Timestamp;
@@ -43,9 +54,7 @@ use crate::store::{Tx, Value};
 use crate::wire;
 use crate::{Error, Result};
 
-/// Id of the ticket key a fresh center generates.
-pub const TICKET_KEY: KeyId = KeyId(1);
-/// Id of the grant key.
+/// Id of the grant key a fresh center generates.
 pub const GRANT_KEY: KeyId = KeyId(2);
 /// Id of the list key.
 pub const LIST_KEY: KeyId = KeyId(3);
@@ -59,12 +68,18 @@ pub const ROOT_KEY: KeyId = KeyId(100);
 /// validity of its own: gates are configured with it, and it is replaced
 /// by a rollover ([`Center::rollover_root`]).
 pub const KEY_LIFETIME_SECS: u64 = 400 * 86_400;
+/// How long after its event ends an event's ticket key stays valid: exit
+/// scans, late entry-log uploads and re-issues after the last admission.
+pub const EVENT_KEY_MARGIN_SECS: u64 = 7 * 86_400;
 
 /// The loaded keys with their validity.
 #[derive(Debug, Clone)]
 pub struct CenterKeys {
-    /// Signs tickets.
-    pub ticket: SigningKeyPair,
+    /// Signs tickets for events without a ticket key of their own (a ledger
+    /// from before event keys); `None` on a center made since.
+    ticket: Option<SigningKeyPair>,
+    /// Each event's signing ticket key: the newest of its keys not retired.
+    events: BTreeMap<EventId, SigningKeyPair>,
     /// Signs write and delete grants.
     pub grant: SigningKeyPair,
     /// Signs revocation lists and deltas.
@@ -219,28 +234,36 @@ fn add_root(
     Ok(())
 }
 
+/// A new key's row: what it is for and when it is valid.
+struct NewKey {
+    purpose: KeyPurpose,
+    /// The one event a ticket key signs for; `None`: every event.
+    event: Option<EventId>,
+    not_before: Timestamp,
+    not_after: Timestamp,
+    prepared: bool,
+}
+
 /// Insert a sealed ticket, grant or list key.
 fn insert_sealed(
     tx: &mut dyn Tx,
     storage: &KeyStorage,
     key: &SigningKeyPair,
-    purpose: KeyPurpose,
-    not_before: Timestamp,
-    now: Timestamp,
-    prepared: bool,
+    new: &NewKey,
 ) -> Result<()> {
     let secret = Zeroizing::new(key.secret().to_bytes());
-    let name = purpose_name(Some(purpose));
+    let name = purpose_name(Some(new.purpose));
     tx.execute(
-        "INSERT INTO center_keys (id, purpose, secret, not_before, not_after, retired, prepared, sealed)
-         VALUES ($1, $2, $3, $4, $5, 0, $6, 1)",
+        "INSERT INTO center_keys (id, purpose, secret, not_before, not_after, retired, prepared, sealed, event)
+         VALUES ($1, $2, $3, $4, $5, 0, $6, 1, $7)",
         &[
             Value::int(key.id().0),
             Value::text(name),
             Value::Blob(storage.kek.seal(key.id(), name, &secret)?),
-            Value::u64(not_before.0)?,
-            Value::u64(now.plus(KEY_LIFETIME_SECS).0)?,
-            Value::int(i64::from(prepared)),
+            Value::u64(new.not_before.0)?,
+            Value::u64(new.not_after.0)?,
+            Value::int(i64::from(new.prepared)),
+            new.event.map_or(Value::Null, |e| Value::int(e.0)),
         ],
     )?;
     Ok(())
@@ -263,14 +286,20 @@ impl CenterKeys {
         let mut sealed_now = false;
         if keys == 0 && roots == 0 {
             lock_keys(tx, now)?;
-            let specs = [
-                (TICKET_KEY, KeyPurpose::Tickets),
+            // No ticket key: each event gets its own when it is registered.
+            for (id, purpose) in [
                 (GRANT_KEY, KeyPurpose::Grants),
                 (LIST_KEY, KeyPurpose::Lists),
-            ];
-            for (id, purpose) in specs {
+            ] {
                 let key = SigningKeyPair::generate(id, &mut OsRng);
-                insert_sealed(tx, storage, &key, purpose, now.minus(86_400), now, false)?;
+                let new = NewKey {
+                    purpose,
+                    event: None,
+                    not_before: now.minus(86_400),
+                    not_after: now.plus(KEY_LIFETIME_SECS),
+                    prepared: false,
+                };
+                insert_sealed(tx, storage, &key, &new)?;
             }
             add_root(
                 tx,
@@ -342,11 +371,13 @@ impl CenterKeys {
     pub(crate) fn load(tx: &mut dyn Tx, storage: &KeyStorage) -> Result<Self> {
         let version = stored_version(tx)?;
         let rows = tx.query(
-            "SELECT id, purpose, secret, not_before, not_after, retired, prepared, sealed FROM center_keys ORDER BY id",
+            "SELECT id, purpose, secret, not_before, not_after, retired, prepared, sealed, event FROM center_keys WHERE dropped = 0 ORDER BY id",
             &[],
         )?;
-        // The newest key of each purpose that is not retired (nor prepared) signs.
+        // The newest key of each purpose that is not retired (nor prepared)
+        // signs; for tickets, the newest of each event's keys signs for it.
         let mut found: [Option<SigningKeyPair>; 3] = [None, None, None];
+        let mut events = BTreeMap::new();
         let mut grants = Vec::new();
         let mut prepared = None;
         let mut entries = Vec::new();
@@ -379,6 +410,12 @@ impl CenterKeys {
                 KeyPurpose::Grants => 1,
                 KeyPurpose::Lists => 2,
             };
+            let event = row.opt_num::<u32>(8)?.map(EventId);
+            if event.is_some() && purpose != KeyPurpose::Tickets {
+                return Err(Error::corrupt(format!(
+                    "key {id}: only ticket keys are scoped to an event"
+                )));
+            }
             let retired = row.int(5)? != 0;
             entries.push(KeyEntry {
                 id,
@@ -386,24 +423,30 @@ impl CenterKeys {
                 purpose,
                 not_before: Timestamp(row.num(3)?),
                 not_after: Timestamp(row.num(4)?),
-                scope: KeyScope::AllEvents,
+                scope: event.map_or(KeyScope::AllEvents, |e| KeyScope::Events(vec![e])),
                 retired,
             });
             if !retired {
-                if purpose == KeyPurpose::Grants {
-                    grants.push(signer(key.clone())?);
+                match (purpose, event) {
+                    (_, Some(event)) => {
+                        events.insert(event, signer(key)?);
+                        continue;
+                    }
+                    (KeyPurpose::Grants, None) => grants.push(signer(key.clone())?),
+                    _ => {}
                 }
                 found[slot] = Some(key);
             }
         }
-        let [Some(ticket), Some(grant), Some(list)] = found else {
+        let [ticket, Some(grant), Some(list)] = found else {
             return Err(Error::corrupt(
-                "the ledger lacks an active key for some purpose",
+                "the ledger lacks an active grant or list key",
             ));
         };
         let (root_id, root_public, root) = load_root(tx, storage)?;
         Ok(Self {
-            ticket: signer(ticket)?,
+            ticket: ticket.map(signer).transpose()?,
+            events,
             grant: signer(grant)?,
             list,
             root,
@@ -414,6 +457,50 @@ impl CenterKeys {
             entries,
             version,
         })
+    }
+
+    /// The key that signs tickets for `event`: the event's own, or for an
+    /// event registered before events had their own keys, the ledger's
+    /// ticket key for every event.
+    pub fn ticket_key_for(&self, event: EventId) -> Result<&SigningKeyPair> {
+        self.events
+            .get(&event)
+            .or(self.ticket.as_ref())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "key",
+                    format!(
+                        "event {event} has no ticket key; make one with `eticket rotate-key --purpose tickets --event {}`",
+                        event.0
+                    ),
+                )
+            })
+    }
+
+    /// Each event's signing ticket key, by event.
+    pub fn event_ticket_keys(&self) -> impl Iterator<Item = (EventId, &SigningKeyPair)> {
+        self.events.iter().map(|(e, k)| (*e, k))
+    }
+
+    /// The ticket key for every event, on a ledger from before events had
+    /// their own keys.
+    pub fn all_events_ticket_key(&self) -> Option<&SigningKeyPair> {
+        self.ticket.as_ref()
+    }
+
+    /// Whether key `id` signs something now (a ticket key for an event or
+    /// for every event, the grant key, the list key), and if so for what.
+    pub fn signs_now(&self, id: KeyId) -> Option<String> {
+        if let Some((event, _)) = self.events.iter().find(|(_, k)| k.id() == id) {
+            return Some(format!("tickets for event {event}"));
+        }
+        if self.ticket.as_ref().is_some_and(|k| k.id() == id) {
+            return Some("tickets".to_owned());
+        }
+        if self.grant.id() == id {
+            return Some("grants".to_owned());
+        }
+        (self.list.id() == id).then(|| "lists".to_owned())
     }
 
     /// The root key that signs key sets; [`Error::RootOffline`] when it is
@@ -517,6 +604,9 @@ pub struct KeyChange {
     pub key: KeyId,
     /// Its purpose: "tickets", "grants" or "lists".
     pub purpose: String,
+    /// For a ticket key of one event, the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<EventId>,
     /// The key that signed for the purpose before a rotation.
     pub previous: Option<KeyId>,
     /// The key set version after the change.
@@ -545,15 +635,17 @@ impl Center {
     /// made by [`prepare_grant_key`](Self::prepare_grant_key) is promoted
     /// instead when there is one. The previous key stays in the key set, so
     /// what it signed keeps verifying until [`retire_key`](Self::retire_key).
-    /// Operator only.
+    /// For tickets this rotates the ticket key for every event of a ledger
+    /// from before events had their own keys; rotate an event's own key with
+    /// [`rotate_event_key`](Self::rotate_event_key). Operator only.
     ///
     /// ```
     /// # use eticket_center::{Center, Principal};
     /// # use eticket_core::keys::KeyPurpose;
     /// let center = Center::open_in_memory()?;
-    /// let change = center.rotate_key(&Principal::Operator, "rotate-1", KeyPurpose::Tickets)?;
+    /// let change = center.rotate_key(&Principal::Operator, "rotate-1", KeyPurpose::Lists)?;
     /// assert_eq!(change.key_set_version, 2);
-    /// assert_eq!(center.keys().ticket.id(), change.key);
+    /// assert_eq!(center.keys().list.id(), change.key);
     /// # Ok::<(), eticket_center::Error>(())
     /// ```
     pub fn rotate_key(&self, who: &Principal, key: &str, purpose: KeyPurpose) -> Result<KeyChange> {
@@ -561,7 +653,12 @@ impl Center {
         let change = self.mutate(who, key, "rotate_key", &purpose_of(purpose), |tx, now| {
             let previous = self.keys_in(tx)?;
             let previous = match purpose {
-                KeyPurpose::Tickets => previous.ticket.id(),
+                KeyPurpose::Tickets => previous.ticket.as_ref().map(SigningKeyPair::id).ok_or_else(|| {
+                    Error::invalid(
+                        "key",
+                        "this center signs each event's tickets with the event's own key; rotate one with `eticket rotate-key --purpose tickets --event N`",
+                    )
+                })?,
                 KeyPurpose::Grants => previous.grant.id(),
                 KeyPurpose::Lists => previous.list.id(),
             };
@@ -585,11 +682,61 @@ impl Center {
                 }
                 None => insert_key(tx, &self.storage, purpose, now, false)?,
             };
+            drop_expired_event_keys(tx, now)?;
             let version = bump_version(tx)?;
             Ok(KeyChange {
                 key: id,
                 purpose: purpose_of(purpose).to_owned(),
+                event: None,
                 previous: Some(previous),
+                key_set_version: version,
+            })
+        })?;
+        self.refresh_keys()?;
+        Ok(change)
+    }
+
+    /// Give `event` a new ticket key: it signs the event's tickets from now
+    /// on, valid until [`EVENT_KEY_MARGIN_SECS`] after the event ends (as
+    /// the event is now: after a schedule change, this is how the key
+    /// follows). The previous key keeps verifying what it signed until it
+    /// is retired. An event registered before events had their own keys
+    /// gets its first one this way. Operator only.
+    ///
+    /// ```
+    /// # use eticket_center::{Center, Principal};
+    /// # use eticket_center::organizer::EventRegistration;
+    /// # use eticket_core::keys::KeyScope;
+    /// let center = Center::open_in_memory()?;
+    /// let event = eticket_core::fixtures::event_info();
+    /// let prices = vec![(eticket_core::ids::SeatTypeId(1), eticket_core::event::Price(5000)), (eticket_core::ids::SeatTypeId(2), eticket_core::event::Price(3000))];
+    /// center.register_event(&Principal::Organizer(1), "reg-1", &EventRegistration { info: event.clone(), prices })?;
+    /// let first = center.keys().ticket_key_for(event.id)?.id();
+    /// let change = center.rotate_event_key(&Principal::Operator, "rotate-1", event.id)?;
+    /// assert_eq!((change.previous, change.event), (Some(first), Some(event.id)));
+    /// assert_eq!(center.keys().ticket_key_for(event.id)?.id(), change.key);
+    /// let entry = center.keys().entry(change.key).cloned().unwrap();
+    /// assert_eq!(entry.scope, KeyScope::Events(vec![event.id]));
+    /// # Ok::<(), eticket_center::Error>(())
+    /// ```
+    pub fn rotate_event_key(
+        &self,
+        who: &Principal,
+        key: &str,
+        event: EventId,
+    ) -> Result<KeyChange> {
+        only_operator(who)?;
+        let change = self.mutate(who, key, "rotate_event_key", &event, |tx, now| {
+            let keys = self.keys_in(tx)?;
+            let previous = keys.events.get(&event).map(SigningKeyPair::id);
+            let end = crate::records::load_event(tx, event)?.info.schedule.end;
+            let id = add_event_key(tx, &self.storage, event, end, now)?;
+            let version = bump_version(tx)?;
+            Ok(KeyChange {
+                key: id,
+                purpose: purpose_of(KeyPurpose::Tickets).to_owned(),
+                event: Some(event),
+                previous,
                 key_set_version: version,
             })
         })?;
@@ -631,6 +778,7 @@ impl Center {
             Ok(KeyChange {
                 key: id,
                 purpose: purpose_of(KeyPurpose::Grants).to_owned(),
+                event: None,
                 previous: Some(keys.grant.id()),
                 key_set_version: version,
             })
@@ -665,13 +813,10 @@ impl Center {
                     format!("key {id} is retired already"),
                 ));
             }
-            if [keys.ticket.id(), keys.grant.id(), keys.list.id()].contains(&id) {
+            if let Some(what) = keys.signs_now(id) {
                 return Err(Error::invalid(
                     "key",
-                    format!(
-                        "key {id} signs {} now; rotate it first",
-                        purpose_of(purpose)
-                    ),
+                    format!("key {id} signs {what} now; rotate it first"),
                 ));
             }
             tx.execute(
@@ -682,6 +827,7 @@ impl Center {
             Ok(KeyChange {
                 key: id,
                 purpose: purpose_of(purpose).to_owned(),
+                event: None,
                 previous: None,
                 key_set_version: version,
             })
@@ -690,12 +836,13 @@ impl Center {
         Ok(change)
     }
 
-    fn refresh_keys(&self) -> Result<()> {
+    pub(crate) fn refresh_keys(&self) -> Result<()> {
         self.read(|tx| self.keys_in(tx).map(drop))
     }
 }
 
-/// Store a new key for `purpose` under the next free id, sealed.
+/// Store a new key for `purpose` and every event under the next free id,
+/// sealed.
 fn insert_key(
     tx: &mut dyn Tx,
     storage: &KeyStorage,
@@ -704,17 +851,57 @@ fn insert_key(
     prepared: bool,
 ) -> Result<KeyId> {
     let id = next_key_id(tx)?;
-    let new = SigningKeyPair::generate(id, &mut OsRng);
-    insert_sealed(
-        tx,
-        storage,
-        &new,
+    let new = NewKey {
         purpose,
-        now.minus(CLOCK_SKEW_SECS),
-        now,
+        event: None,
+        not_before: now.minus(CLOCK_SKEW_SECS),
+        not_after: now.plus(KEY_LIFETIME_SECS),
         prepared,
-    )?;
+    };
+    insert_sealed(tx, storage, &SigningKeyPair::generate(id, &mut OsRng), &new)?;
     Ok(id)
+}
+
+/// Store a new ticket key for `event` alone under the next free id, sealed,
+/// valid from now until [`EVENT_KEY_MARGIN_SECS`] after `end` (or after now,
+/// for an event that has ended); the caller bumps the key set version in the
+/// same transaction. Event keys that have expired are dropped from the key
+/// set at the same time.
+pub(crate) fn add_event_key(
+    tx: &mut dyn Tx,
+    storage: &KeyStorage,
+    event: EventId,
+    end: Timestamp,
+    now: Timestamp,
+) -> Result<KeyId> {
+    let not_after = end.max(now).plus(EVENT_KEY_MARGIN_SECS);
+    let id = next_key_id(tx)?;
+    let new = NewKey {
+        purpose: KeyPurpose::Tickets,
+        event: Some(event),
+        not_before: now.minus(CLOCK_SKEW_SECS),
+        not_after,
+        prepared: false,
+    };
+    insert_sealed(tx, storage, &SigningKeyPair::generate(id, &mut OsRng), &new)?;
+    drop_expired_event_keys(tx, now)?;
+    Ok(id)
+}
+
+/// Leave event ticket keys that expired out of the key set from the next
+/// version on: gates refuse what they signed either way, and the key set
+/// stays the size of the events that are still on.
+fn drop_expired_event_keys(tx: &mut dyn Tx, now: Timestamp) -> Result<()> {
+    tx.execute(
+        "UPDATE center_keys SET dropped = 1 WHERE event IS NOT NULL AND dropped = 0 AND not_after < $1",
+        &[Value::u64(now.0)?],
+    )?;
+    Ok(())
+}
+
+/// Bump the key set version (after [`add_event_key`]).
+pub(crate) fn key_set_changed(tx: &mut dyn Tx) -> Result<u64> {
+    bump_version(tx)
 }
 
 /// The current root: its id, public half and, unless it is offline, the key

@@ -6,12 +6,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use eticket_core::allotment::AllotmentRatios;
 use eticket_core::event::EventInfo;
-use eticket_core::ids::{AreaId, BlockId, DistributorId, EventId, SeatType, TicketSerial};
+use eticket_core::ids::{AreaId, BlockId, DistributorId, EventId, KeyId, SeatType, TicketSerial};
 use eticket_core::master::{Price, TicketMaster};
 use eticket_core::ticket::Place;
 use serde::{Deserialize, Serialize};
 
 use crate::center::{Center, Principal};
+use crate::keys;
 use crate::policy::DistributionPolicy;
 use crate::records::{self, TICKET_COLUMNS, TicketRow};
 use crate::store::{Tx, Value};
@@ -36,6 +37,9 @@ pub struct EventSummary {
     pub event: EventId,
     /// Tickets in its ticket master.
     pub tickets: u32,
+    /// The ticket key made for the event: it signs the event's tickets and
+    /// no other event's (gates learn it from the next key set).
+    pub ticket_key: KeyId,
 }
 
 /// Tickets per distributor after an allotment.
@@ -281,7 +285,8 @@ impl Center {
             serde_json::to_string(&reg.info).map_err(|e| Error::invalid("info", e.to_string()))?;
         let prices = records::prices_to_text(&reg.prices)?;
         let event = reg.info.id;
-        self.mutate(who, key, "register_event", reg, |tx, now| {
+        let end = reg.info.schedule.end;
+        let summary = self.mutate(who, key, "register_event", reg, |tx, now| {
             if tx.query_opt("SELECT id FROM events WHERE id = $1", &[Value::int(event.0)])?.is_some() {
                 return Err(Error::EventExists(event));
             }
@@ -302,8 +307,13 @@ impl Center {
                     ],
                 )?;
             }
-            Ok(EventSummary { event, tickets })
-        })
+            // The event's own ticket key: a leak forges this event's tickets only.
+            let ticket_key = keys::add_event_key(tx, &self.storage, event, end, now)?;
+            keys::key_set_changed(tx)?;
+            Ok(EventSummary { event, tickets, ticket_key })
+        })?;
+        self.refresh_keys()?;
+        Ok(summary)
     }
 
     /// The event information of a registered event (anyone may read it).

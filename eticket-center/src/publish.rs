@@ -110,30 +110,36 @@ fn entries_since(tx: &mut dyn Tx, event: EventId, since: u64) -> Result<(u64, Ve
 
 impl Center {
     /// The signed key set (anyone with a credential may fetch it), signed
-    /// now by the root key; when the root is offline, the set signed for
-    /// the current version with [`sign_key_set`](Self::sign_key_set) and
-    /// stored in the ledger ([`Error::RootOffline`] when there is none yet).
+    /// now by the root key. When the root is offline: the newest set signed
+    /// by the current root with [`sign_key_set`](Self::sign_key_set) and
+    /// stored in the ledger, which after a key change (a rotation, a new
+    /// event's ticket key) is an older version until the operator signs
+    /// again, so gates keep what they have meanwhile
+    /// ([`Error::RootOffline`] when none was signed yet).
     pub fn key_set_signed(&self, _who: &Principal) -> Result<SignedKeySet> {
         let (keys, stored) = self.read(|tx| {
             let keys = self.keys_in(tx)?;
             let stored = tx.query_opt(
-                "SELECT signed FROM signed_key_sets WHERE version = $1 AND root = $2",
-                &[Value::u64(keys.version())?, Value::int(keys.root_id().0)],
+                "SELECT version, signed FROM signed_key_sets WHERE root = $1 ORDER BY version DESC LIMIT 1",
+                &[Value::int(keys.root_id().0)],
             )?;
-            Ok((
-                keys,
-                stored.map(|r| r.blob(0).map(<[u8]>::to_vec)).transpose()?,
-            ))
+            let stored = match stored {
+                Some(r) => Some((r.num::<u64>(0)?, r.blob(1)?.to_vec())),
+                None => None,
+            };
+            Ok((keys, stored))
         })?;
-        let key_set = match keys.root() {
-            Ok(root) => keys
-                .key_set()?
-                .with_next_update(self.now().plus(self.config().key_set_next_update_secs))
-                .to_signed_bytes(root)?,
+        let (version, key_set) = match keys.root() {
+            Ok(root) => (
+                keys.version(),
+                keys.key_set()?
+                    .with_next_update(self.now().plus(self.config().key_set_next_update_secs))
+                    .to_signed_bytes(root)?,
+            ),
             Err(offline) => stored.ok_or(offline)?,
         };
         Ok(SignedKeySet {
-            version: keys.version(),
+            version,
             root_key_id: keys.root_id(),
             root_public_key: keys.root_public().to_uncompressed().to_vec(),
             key_set,

@@ -208,12 +208,18 @@ impl Center {
             ));
         }
         let keys = self.current_keys()?;
-        if keys.ticket.id() == compromised {
+        if let Some(what) = keys.signs_now(compromised) {
+            let rotate = match keys.entry(compromised).map(|e| &e.scope) {
+                Some(eticket_core::keys::KeyScope::Events(events)) => events
+                    .iter()
+                    .map(|e| format!("`eticket rotate-key --purpose tickets --event {}`", e.0))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                _ => "`eticket rotate-key --purpose tickets`".to_owned(),
+            };
             return Err(Error::invalid(
                 "key",
-                format!(
-                    "key {compromised} is the current ticket key; rotate the ticket key first (`eticket rotate-key --purpose tickets`)"
-                ),
+                format!("key {compromised} signs {what} now; rotate it first ({rotate})"),
             ));
         }
         let valid = self.read(|tx| {

@@ -102,26 +102,61 @@ fn key_rotation_commands() {
     ok(&db, &["init"]);
     let keys = ok(&db, &["keys"]);
     assert!(keys.starts_with("key set version 1"), "{keys}");
-    assert!(keys.contains("tickets   signing"), "{keys}");
-    let rotated = ok(&db, &["rotate-key", "--purpose", "tickets"]);
+    assert!(
+        !keys.contains("tickets"),
+        "a center with no event has no ticket key: {keys}"
+    );
+    // Registering an event makes its own ticket key, scoped to it.
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/data/spring_concert.toml");
+    let reg: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["register-event", "--event", example])).unwrap();
+    let first = reg["ticket_key"].as_u64().unwrap();
+    let keys = ok(&db, &["keys"]);
+    assert!(keys.starts_with("key set version 2"), "{keys}");
+    assert!(
+        keys.contains(&format!("{first:>5}  tickets   signing")) && keys.contains("event E2027"),
+        "{keys}"
+    );
+    // Ticket keys rotate per event; the command says so when --event is missing.
+    let (success, _, err) = eticket(&db, &["rotate-key", "--purpose", "tickets"]);
+    assert!(!success && err.contains("--event N"), "{err}");
+    let (success, _, err) = eticket(
+        &db,
+        &["rotate-key", "--purpose", "lists", "--event", "2027"],
+    );
+    assert!(!success && err.contains("--purpose tickets"), "{err}");
+    let rotated = ok(
+        &db,
+        &["rotate-key", "--purpose", "tickets", "--event", "2027"],
+    );
     let change: serde_json::Value = serde_json::from_str(&rotated).unwrap();
-    assert_eq!(change["previous"], 1);
-    assert_eq!(change["key_set_version"], 2);
+    assert_eq!(change["previous"], first);
+    assert_eq!(change["event"], 2027);
+    assert_eq!(change["key_set_version"], 3);
     let new_id = change["key"].as_u64().unwrap();
     let keys = ok(&db, &["keys"]);
-    assert!(keys.contains("    1  tickets   verifying"), "{keys}");
+    assert!(
+        keys.contains(&format!("{first:>5}  tickets   verifying")),
+        "{keys}"
+    );
     assert!(
         keys.contains(&format!("{new_id:>5}  tickets   signing")),
         "{keys}"
     );
     let (success, _, err) = eticket(&db, &["retire-key", "--id", &new_id.to_string()]);
-    assert!(!success && err.contains("rotate it first"), "{err}");
-    ok(&db, &["retire-key", "--id", "1"]);
+    assert!(
+        !success && err.contains("signs tickets for event E2027 now; rotate it first"),
+        "{err}"
+    );
+    ok(&db, &["retire-key", "--id", &first.to_string()]);
     let keys = ok(&db, &["keys"]);
-    assert!(keys.starts_with("key set version 3"), "{keys}");
-    assert!(keys.contains("    1  tickets   retired"), "{keys}");
+    assert!(keys.starts_with("key set version 4"), "{keys}");
+    assert!(
+        keys.contains(&format!("{first:>5}  tickets   retired")),
+        "{keys}"
+    );
     let exported: serde_json::Value = serde_json::from_str(&ok(&db, &["export-key-set"])).unwrap();
-    assert_eq!(exported["version"], 3);
+    assert_eq!(exported["version"], 4);
     // A grant key prepared ahead, then rotated to.
     let prepared: serde_json::Value =
         serde_json::from_str(&ok(&db, &["prepare-grant-key"])).unwrap();

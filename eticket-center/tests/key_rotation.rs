@@ -43,29 +43,27 @@ fn rotation(backend: Backend) {
     let other = backend.center(&clock);
     let sold = common::sold_paper(&center, 4);
     let before = common::issue(&center, sold[0]);
-    assert_eq!(key_id(before.as_bytes()), KeyId(1));
+    // The event's own key, made when it was registered (key set version 2).
+    let first = center.keys().ticket_key_for(EVENT).unwrap().id();
+    assert_eq!(key_id(before.as_bytes()), first);
     let v1 = center.key_set_signed(&OP).unwrap();
-    assert_eq!(v1.version, 1);
+    assert_eq!(v1.version, 2);
 
     // Only the operator rotates; a replay returns the first answer.
     assert!(matches!(
-        center.rotate_key(&ORG, "r", KeyPurpose::Tickets),
+        center.rotate_event_key(&ORG, "r", EVENT),
         Err(Error::Forbidden(_))
     ));
-    let change = center
-        .rotate_key(&OP, "rotate-t", KeyPurpose::Tickets)
-        .unwrap();
+    let change = center.rotate_event_key(&OP, "rotate-t", EVENT).unwrap();
     assert_eq!(
-        (change.previous, change.key_set_version),
-        (Some(KeyId(1)), 2)
+        (change.previous, change.event, change.key_set_version),
+        (Some(first), Some(EVENT), 3)
     );
     assert_eq!(
-        center
-            .rotate_key(&OP, "rotate-t", KeyPurpose::Tickets)
-            .unwrap(),
+        center.rotate_event_key(&OP, "rotate-t", EVENT).unwrap(),
         change
     );
-    assert_eq!(center.key_set_signed(&OP).unwrap().version, 2);
+    assert_eq!(center.key_set_signed(&OP).unwrap().version, 3);
     let new_key = change.key;
 
     // Both processes now sign tickets with the new key.
@@ -106,7 +104,7 @@ fn rotation(backend: Backend) {
     let refused = gate.admit_paper(after.as_bytes(), now).unwrap();
     assert_eq!(refusal(&refused), Some(Refusal::Ticket(Reason::UnknownKey)));
     let v2 = center.key_set_signed(&Principal::Gate(EVENT)).unwrap();
-    assert_eq!(unit.accept_key_set(&v2.key_set, now).unwrap(), 2);
+    assert_eq!(unit.accept_key_set(&v2.key_set, now).unwrap(), 3);
     let mut gate = unit.gate(GateId(2), "east-1").unwrap();
     assert!(
         gate.admit_paper(after.as_bytes(), now.plus(1))
@@ -119,9 +117,9 @@ fn rotation(backend: Backend) {
     assert!(err.to_string().contains("rotate it first"), "{err}");
     assert!(center.retire_key(&OP, "x2", KeyId(100)).is_err());
     assert!(center.retire_key(&OP, "x3", KeyId(999)).is_err());
-    let retired = center.retire_key(&OP, "retire-1", KeyId(1)).unwrap();
-    assert_eq!(retired.key_set_version, 3);
-    assert!(center.retire_key(&OP, "retire-1b", KeyId(1)).is_err());
+    let retired = center.retire_key(&OP, "retire-1", first).unwrap();
+    assert_eq!(retired.key_set_version, 4);
+    assert!(center.retire_key(&OP, "retire-1b", first).is_err());
     let v3 = center.key_set_signed(&Principal::Gate(EVENT)).unwrap();
     let set = KeySet::from_signed_bytes(
         &v3.key_set,
@@ -129,9 +127,9 @@ fn rotation(backend: Backend) {
         &eticket_core::crypto::PublicKey::from_sec1(&v3.root_public_key).unwrap(),
     )
     .unwrap();
-    assert!(set.get(KeyId(1)).unwrap().retired);
-    // After syncing version 3 the unit refuses what the retired key signed.
-    assert_eq!(unit.accept_key_set(&v3.key_set, now).unwrap(), 3);
+    assert!(set.get(first).unwrap().retired);
+    // After syncing version 4 the unit refuses what the retired key signed.
+    assert_eq!(unit.accept_key_set(&v3.key_set, now).unwrap(), 4);
     let mut gate = unit.gate(GateId(2), "east-1").unwrap();
     let old_again = common::issue(&center, sold[3]);
     assert_eq!(key_id(old_again.as_bytes()), new_key);
@@ -156,7 +154,7 @@ fn rotation(backend: Backend) {
     let l = center
         .rotate_key(&OP, "rotate-l", KeyPurpose::Lists)
         .unwrap();
-    assert_eq!(l.key_set_version, 5);
+    assert_eq!(l.key_set_version, 6);
     let keys = center.key_set_signed(&OP).unwrap();
     let set = KeySet::from_signed_bytes(
         &keys.key_set,
@@ -320,4 +318,90 @@ fn card(
     chip
 }
 
-suite!(rotation, prepared_grant_key);
+/// Each event has its own ticket key: a key that leaks forges tickets for
+/// its event only. Gates refuse another event's ticket signed with it as out
+/// of the key's scope, the center signs each event's tickets with that
+/// event's key, and expired event keys leave the key set, so it does not
+/// grow with every event ever held.
+fn a_ticket_key_signs_for_one_event(backend: Backend) {
+    let clock = clock();
+    let center = backend.center(&clock);
+    common::sold_paper(&center, 1);
+    let mut later = fixtures::small_event();
+    later.id = eticket_core::ids::EventId(EVENT.0 + 1);
+    for t in [
+        &mut later.schedule.doors_open,
+        &mut later.schedule.start,
+        &mut later.schedule.end,
+    ] {
+        *t = t.plus(60 * 86_400);
+    }
+    let reg = eticket_center::organizer::EventRegistration {
+        info: later.clone(),
+        prices: fixtures::prices(),
+    };
+    let summary = center.register_event(&ORG, "reg-later", &reg).unwrap();
+    let keys = center.keys();
+    let (mine, theirs) = (
+        keys.ticket_key_for(EVENT).unwrap().clone(),
+        keys.ticket_key_for(later.id).unwrap().clone(),
+    );
+    assert_eq!(theirs.id(), summary.ticket_key);
+    assert_ne!(mine.id(), theirs.id());
+    assert!(keys.all_events_ticket_key().is_none());
+    let published = center.key_set_signed(&OP).unwrap();
+    let set = KeySet::from_signed_bytes(
+        &published.key_set,
+        published.root_key_id,
+        &eticket_core::crypto::PublicKey::from_sec1(&published.root_public_key).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        set.get(theirs.id()).unwrap().scope,
+        eticket_core::keys::KeyScope::Events(vec![later.id])
+    );
+    // The attack: EVENT's key, leaked, signs a ticket for the later event.
+    let forged = eticket_core::ticket::TicketBody {
+        event: later.id,
+        valid_from: later.schedule.doors_open,
+        issued_at: clock.now(),
+        ..fixtures::paper_ticket(eticket_core::ids::TicketSerial(1))
+    }
+    .sign(&mine)
+    .unwrap();
+    let at = clock.now();
+    assert!(matches!(
+        eticket_core::ticket::verify(forged.as_bytes(), &set, at),
+        Err(eticket_core::Error::KeyOutOfScope { .. })
+    ));
+    // Ended events' keys leave the key set at the next key change.
+    let size = |c: &Center| c.keys().entries().len();
+    let with_both = size(&center);
+    clock.advance(later.schedule.end.0 - clock.now().0 + 30 * 86_400);
+    let mut third = later.clone();
+    third.id = eticket_core::ids::EventId(EVENT.0 + 2);
+    for t in [
+        &mut third.schedule.doors_open,
+        &mut third.schedule.start,
+        &mut third.schedule.end,
+    ] {
+        *t = t.plus(90 * 86_400);
+    }
+    let reg = eticket_center::organizer::EventRegistration {
+        info: third.clone(),
+        prices: fixtures::prices(),
+    };
+    center.register_event(&ORG, "reg-third", &reg).unwrap();
+    assert_eq!(size(&center), with_both - 2 + 1);
+    let keys = center.keys();
+    assert!(keys.entry(mine.id()).is_none() && keys.entry(theirs.id()).is_none());
+    // Their tickets are no longer signed; the error says how to sign again.
+    let err = keys.ticket_key_for(EVENT).map(|k| k.id());
+    assert!(err.is_err(), "{err:?}");
+}
+
+suite!(
+    rotation,
+    prepared_grant_key,
+    a_ticket_key_signs_for_one_event
+);

@@ -28,10 +28,11 @@ const OP: Principal = Principal::Operator;
 /// Every 32-byte secret scalar of the keys the center has loaded.
 fn secrets(keys: &CenterKeys) -> Vec<[u8; 32]> {
     let mut out = vec![
-        keys.ticket.secret().to_bytes(),
         keys.grant.secret().to_bytes(),
         keys.list.secret().to_bytes(),
     ];
+    out.extend(keys.all_events_ticket_key().map(|k| k.secret().to_bytes()));
+    out.extend(keys.event_ticket_keys().map(|(_, k)| k.secret().to_bytes()));
     if let Ok(root) = keys.root() {
         out.push(root.secret().to_bytes());
     }
@@ -102,7 +103,9 @@ fn backup_thief_finds_no_private_key(backend: Backend) {
     let center = backend.center(&clock);
     let mut all = secrets(&center.keys());
     common::sell_paper(&center, 2);
-    for (i, purpose) in [KeyPurpose::Tickets, KeyPurpose::Grants, KeyPurpose::Lists]
+    all.extend(secrets(&center.keys()));
+    center.rotate_event_key(&OP, "rot-event", EVENT).unwrap();
+    for (i, purpose) in [KeyPurpose::Grants, KeyPurpose::Lists]
         .into_iter()
         .enumerate()
     {
@@ -113,7 +116,9 @@ fn backup_thief_finds_no_private_key(backend: Backend) {
     center.prepare_grant_key(&OP, "prep").unwrap();
     center.rollover_root(&OP, "roll").unwrap();
     all.extend(secrets(&center.keys()));
-    assert_eq!(all.len(), 8);
+    // Fresh: grant, list, root; with the event: its key besides; after the
+    // rotations and the rollover: four new ones.
+    assert_eq!(all.len(), 3 + 4 + 4);
     // Every stored sealed key has the documented layout.
     let sealed: Vec<Vec<u8>> = center
         .ledger()
@@ -170,7 +175,8 @@ fn wrong_kek_is_refused(backend: Backend) {
         &PublicKey::from_sec1(&before.root_public_key).unwrap(),
     )
     .unwrap();
-    assert_eq!(keys.entries().len(), 3);
+    // A center with no events has a grant and a list key, no ticket key.
+    assert_eq!(keys.entries().len(), 2);
 }
 
 /// Turn the ledger back into what a center before sealed keys made: schema
@@ -178,7 +184,8 @@ fn wrong_kek_is_refused(backend: Backend) {
 fn downgrade_to_plaintext(center: &Center, storage: &KeyStorage) {
     let keys = center.keys();
     let root = keys.root().unwrap().clone();
-    let all = [keys.ticket.clone(), keys.grant.clone(), keys.list.clone()];
+    let (_, event_key) = keys.event_ticket_keys().next().unwrap();
+    let all = [event_key.clone(), keys.grant.clone(), keys.list.clone()];
     center
         .ledger()
         .transaction(&mut |tx| {
@@ -196,6 +203,10 @@ fn downgrade_to_plaintext(center: &Center, storage: &KeyStorage) {
             tx.execute("DROP TABLE center_roots", &[])?;
             tx.execute("DROP TABLE signed_key_sets", &[])?;
             tx.execute("ALTER TABLE center_keys DROP COLUMN sealed", &[])?;
+            // Schema version 5: before event keys, the event's key is the
+            // ticket key for every event.
+            tx.execute("ALTER TABLE center_keys DROP COLUMN event", &[])?;
+            tx.execute("ALTER TABLE center_keys DROP COLUMN dropped", &[])?;
             // The rest of schema version 4, so the ledger is a version 3 one.
             tx.execute("DROP TABLE reissues", &[])?;
             tx.execute("DROP TABLE gate_units", &[])?;
@@ -242,9 +253,19 @@ fn plaintext_ledger_is_sealed_on_open(backend: Backend) {
 
     let center = backend.center(&clock);
     let new = center.keys();
+    // The event's key is now the ledger's ticket key for every event.
+    assert_eq!(new.event_ticket_keys().count(), 0);
     assert_eq!(
-        (new.ticket.public_key(), new.root_public(), new.root_id()),
-        (old.ticket.public_key(), old.root_public(), old.root_id())
+        (
+            new.all_events_ticket_key().unwrap().public_key(),
+            new.root_public(),
+            new.root_id()
+        ),
+        (
+            old.ticket_key_for(EVENT).unwrap().public_key(),
+            old.root_public(),
+            old.root_id()
+        )
     );
     assert_no_secret_in_ledger(&backend, &center, &secrets);
     // What was signed before still verifies under the key set published now.
@@ -323,12 +344,13 @@ fn root_key_lives_outside_the_ledger(backend: Backend) {
     let published = offline.key_set_signed(&Principal::Gate(EVENT)).unwrap();
     assert_eq!(published, signed);
     KeySet::from_signed_bytes(&published.key_set, root.id(), &root.public_key()).unwrap();
-    // A key change needs a new signature before the offline center publishes.
+    // A key change needs a new signature before the offline center publishes
+    // it; until then it publishes the newest set signed, so gates keep theirs.
     center.rotate_key(&OP, "rot", KeyPurpose::Lists).unwrap();
-    assert!(matches!(
-        offline.key_set_signed(&Principal::Gate(EVENT)),
-        Err(Error::RootOffline)
-    ));
+    assert_eq!(
+        offline.key_set_signed(&Principal::Gate(EVENT)).unwrap(),
+        signed
+    );
     let resigned = center.sign_key_set(&OP).unwrap();
     assert_eq!(offline.key_set_signed(&OP).unwrap(), resigned);
     assert_eq!(resigned.version, 2);
@@ -434,7 +456,36 @@ fn keys_live_four_hundred_days(backend: Backend) {
         assert!(e.not_after > start.plus(365 * 86_400), "{e:?}");
     }
     assert_eq!(KEY_LIFETIME_SECS, 400 * 86_400);
-    let sold = common::sold_paper(&center, 1);
+    // The event's own ticket key lives as long as the event needs, not 400
+    // days: until a week after it ends.
+    let sold = common::sold_paper(&center, 2);
+    let key = center.keys().ticket_key_for(EVENT).unwrap().id();
+    let end = fixtures::small_event().schedule.end;
+    assert_eq!(
+        center.keys().entry(key).unwrap().not_after,
+        end.plus(eticket_center::keys::EVENT_KEY_MARGIN_SECS)
+    );
+    center
+        .issue(&Principal::Distributor(SHOP), "i0", EVENT, sold[1], None)
+        .unwrap();
+    // A ledger from before event keys: its one ticket key, for every event,
+    // lives 400 days, and the center refuses to sign what it would not cover.
+    center
+        .ledger()
+        .transaction(&mut |tx| {
+            tx.execute(
+                "UPDATE center_keys SET event = NULL, not_after = $2 WHERE id = $1",
+                &[
+                    Value::int(key.0),
+                    Value::u64(start.plus(KEY_LIFETIME_SECS).0)?,
+                ],
+            )?;
+            tx.execute(
+                "UPDATE meta SET value = '99' WHERE name = 'key_set_version'",
+                &[],
+            )
+        })
+        .unwrap();
     let err = center
         .issue(&Principal::Distributor(SHOP), "i", EVENT, sold[0], None)
         .unwrap_err();
@@ -483,13 +534,13 @@ fn in_memory_center_has_an_ephemeral_kek() {
     let sealed: Vec<u8> = a
         .ledger()
         .transaction(&mut |tx| {
-            tx.query_opt("SELECT secret FROM center_keys WHERE id = 1", &[])?
+            tx.query_opt("SELECT secret FROM center_keys WHERE id = 2", &[])?
                 .unwrap()
                 .blob(0)
                 .map(<[u8]>::to_vec)
         })
         .unwrap();
     assert_eq!(sealed.len(), SEALED_LEN);
-    assert!(!contains(&sealed, &a.keys().ticket.secret().to_bytes()));
+    assert!(!contains(&sealed, &a.keys().grant.secret().to_bytes()));
     let _ = ORG;
 }

@@ -17,7 +17,7 @@ use eticket_chip::host::{Chip, InProcessCard};
 use eticket_chip::protocol::{MAX_GRANT_KEYS, Personalization, Pin};
 use eticket_core::fixtures::EVENT;
 use eticket_core::ids::{DistributorId, Generation, TicketSerial};
-use eticket_core::keys::{KeyPurpose, KeySet};
+use eticket_core::keys::KeySet;
 use eticket_core::revocation::RevocationList;
 use eticket_core::ticket::{self, Holder};
 
@@ -126,7 +126,12 @@ fn a_compromised_ticket_key_is_recovered_by_bulk_reissue() {
         issue(&center, serial);
         serial
     };
-    let leaked = center.current_keys().unwrap().ticket.id();
+    let leaked = center
+        .current_keys()
+        .unwrap()
+        .ticket_key_for(EVENT)
+        .unwrap()
+        .id();
     let before: Vec<Vec<u8>> = alice
         .tickets()
         .unwrap()
@@ -144,8 +149,12 @@ fn a_compromised_ticket_key_is_recovered_by_bulk_reissue() {
         center.reissue_signed_by(&Principal::Operator, leaked),
         Err(Error::Invalid { .. })
     ));
+    let err = center
+        .reissue_signed_by(&Principal::Operator, leaked)
+        .unwrap_err();
+    assert!(err.to_string().contains("--event 2026"), "{err}");
     center
-        .rotate_key(&Principal::Operator, "rot", KeyPurpose::Tickets)
+        .rotate_event_key(&Principal::Operator, "rot", EVENT)
         .unwrap();
     let report = center
         .reissue_signed_by(&Principal::Operator, leaked)

@@ -207,12 +207,17 @@ pub enum Command {
     /// Complete transfers whose cooling-off period has ended.
     CompleteTransfers,
     /// Add a new key for a purpose (for grants: promote the prepared grant key
-    /// if there is one); it signs from now on, the old one keeps verifying
-    /// until retired. Gates pick it up with the next key set.
+    /// if there is one; for tickets, with `--event`, the event's own ticket
+    /// key); it signs from now on, the old one keeps verifying until
+    /// retired. Gates pick it up with the next key set.
     RotateKey {
         /// Which key.
         #[arg(long, value_enum)]
         purpose: Purpose,
+        /// With `--purpose tickets`: the event whose ticket key to rotate
+        /// (each event registered since event keys has its own).
+        #[arg(long)]
+        event: Option<u32>,
     },
     /// Retire a superseded key: gates that sync the next key set refuse what
     /// it signed.
@@ -516,13 +521,24 @@ pub fn run(cli: Cli) -> Result<()> {
                 ));
             }
         }
-        Command::RotateKey { purpose } => {
+        Command::RotateKey { purpose, event } => {
             let purpose = match purpose {
                 Purpose::Tickets => KeyPurpose::Tickets,
                 Purpose::Grants => KeyPurpose::Grants,
                 Purpose::Lists => KeyPurpose::Lists,
             };
-            print(&center.rotate_key(&op, &key, purpose)?)?;
+            match (purpose, event) {
+                (KeyPurpose::Tickets, Some(event)) => {
+                    print(&center.rotate_event_key(&op, &key, EventId(*event))?)?;
+                }
+                (_, Some(_)) => {
+                    return Err(Error::invalid(
+                        "event",
+                        "--event goes with --purpose tickets: grant and list keys serve every event",
+                    ));
+                }
+                (_, None) => print(&center.rotate_key(&op, &key, purpose)?)?,
+            }
         }
         Command::RetireKey { id } => print(&center.retire_key(&op, &key, KeyId(*id))?)?,
         Command::ReissueSignedBy { id } => {
@@ -544,18 +560,30 @@ pub fn run(cli: Cli) -> Result<()> {
             for k in keys.entries() {
                 let state = if k.retired {
                     "retired"
-                } else if [keys.ticket.id(), keys.grant.id(), keys.list.id()].contains(&k.id) {
+                } else if keys.signs_now(k.id).is_some() {
                     "signing"
                 } else {
                     "verifying"
                 };
+                let scope = match &k.scope {
+                    eticket_core::keys::KeyScope::AllEvents => "all events".to_owned(),
+                    eticket_core::keys::KeyScope::Events(events) => format!(
+                        "event {}",
+                        events
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    ),
+                };
                 out!(
-                    "{:>5}  {:<8}  {:<9}  valid {} .. {}",
+                    "{:>5}  {:<8}  {:<9}  valid {} .. {}  {}",
                     k.id.0,
                     format!("{:?}", k.purpose).to_lowercase(),
                     state,
                     k.not_before,
-                    k.not_after
+                    k.not_after,
+                    scope
                 );
             }
             if let Some(id) = keys.prepared_grant_key() {

@@ -11,7 +11,7 @@
 //! - one stored gate scan per scan id.
 
 /// The schema version this build writes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -226,6 +226,16 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         "ALTER TABLE lotteries ADD COLUMN beacon_source TEXT",
         "ALTER TABLE lotteries ADD COLUMN beacon TEXT",
         "ALTER TABLE lotteries ADD COLUMN applications_digest BYTEA",
+    ],
+    &[
+        // Version 5: ticket keys scoped to one event. Registering an event
+        // makes its own ticket key (`event` names it), valid until shortly
+        // after the event ends; keys with a NULL event sign for every event
+        // (a ledger's ticket key from before, and grant and list keys). An
+        // event key that has expired is `dropped`: left out of key sets, so
+        // they do not grow with every event ever held.
+        "ALTER TABLE center_keys ADD COLUMN event BIGINT",
+        "ALTER TABLE center_keys ADD COLUMN dropped BIGINT NOT NULL DEFAULT 0",
     ],
 ];
 
