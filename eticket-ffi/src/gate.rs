@@ -122,7 +122,7 @@ fn scanned(data: &[u8]) -> Vec<u8> {
     // Longer than any ticket or its QR text: only a prefix is looked at (and
     // copied), which is refused as malformed; an absurd length is never
     // allocated.
-    let data = &data[..data.len().min(MAX_SCAN_LEN + 1)];
+    let data = &data[..data.len().min(crate::limits::ETICKET_MAX_SCAN_LEN + 1)];
     if data.starts_with(::eticket_chip::paper::PAYLOAD_PREFIX.as_bytes()) {
         // A QR text that does not decode is a garbled scan (malformed), not
         // a ticket of another format version.
@@ -134,12 +134,10 @@ fn scanned(data: &[u8]) -> Vec<u8> {
     data.to_vec()
 }
 
-/// Longest scan taken whole: far more than a ticket's QR text.
-const MAX_SCAN_LEN: usize = 4096;
-
 /// Admit or refuse a scanned paper ticket `(data, len)` at `now` (Unix
 /// seconds): the QR code's text (`ET1:…`, not NUL-terminated) or the signed
-/// ticket's raw bytes. Every scan is logged; a refusal is an
+/// ticket's raw bytes, at most `ETICKET_MAX_SCAN_LEN` bytes (a longer scan
+/// is refused as malformed). Every scan is logged; a refusal is an
 /// outcome, not an error: errors mean the entry log could not be written
 /// and the gate must stay closed. Free the outcome with
 /// `eticket_outcome_free`.

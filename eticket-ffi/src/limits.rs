@@ -11,6 +11,10 @@ pub const ETICKET_MAX_TRANSFER_REQUEST_LEN: usize = 192;
 pub const ETICKET_MAX_TRANSFER_CANCEL_LEN: usize = 192;
 /// Longest signed entry-log batch (`eticket_venue_signed_upload`).
 pub const ETICKET_MAX_SIGNED_BATCH_LEN: usize = 2 * 1024 * 1024 + 64;
+/// Longest scan `eticket_gate_admit_paper` looks at: far more than a
+/// ticket's QR text; anything longer is refused as malformed, and only this
+/// much of it is read.
+pub const ETICKET_MAX_SCAN_LEN: usize = 4096;
 /// Length of a chip id.
 pub const ETICKET_CHIP_ID_LEN: usize = 16;
 /// Length of an uncompressed public key (SEC1).

@@ -49,14 +49,13 @@ fn unhex(text: &str) -> Result<Vec<u8>, eticket_result> {
         .map_err(|_| eticket_result::Malformed)
 }
 
-fn personalization(answer: &Answer, pin: &[u8]) -> Result<Personalization, eticket_result> {
+fn personalization(answer: &Answer, pin: Pin) -> Result<Personalization, eticket_result> {
     let mut keys = Vec::with_capacity(answer.grant_keys.len());
     for k in &answer.grant_keys {
         let key =
             PublicKey::from_sec1(&unhex(&k.public_key)?).map_err(|_| eticket_result::InvalidKey)?;
         keys.push((KeyId(k.id), key));
     }
-    let pin = Pin::new(pin).map_err(|_| eticket_result::InvalidParameter)?;
     let mut p = Personalization::new(keys, pin);
     if let Some(cert) = &answer.certificate {
         p = p.with_certificate(unhex(cert)?);
@@ -78,9 +77,9 @@ fn personalization(answer: &Answer, pin: &[u8]) -> Result<Personalization, etick
 /// the center). The answer must be for this chip. A card is personalized
 /// once: a second time is `ETICKET_RESULT_CHIP_REFUSED`.
 ///
-/// A JSON answer that does not parse is `ETICKET_RESULT_MALFORMED`, one for
-/// another chip `ETICKET_RESULT_GRANT_MISMATCH`, a PIN of the wrong length
-/// `ETICKET_RESULT_INVALID_PARAMETER`.
+/// A PIN of the wrong length is `ETICKET_RESULT_INVALID_PARAMETER` (checked
+/// first), a JSON answer that does not parse `ETICKET_RESULT_MALFORMED`, one
+/// for another chip `ETICKET_RESULT_GRANT_MISMATCH`.
 ///
 /// # Safety
 ///
@@ -103,6 +102,8 @@ pub unsafe extern "C" fn eticket_chip_personalize(
                 bytes(pin, pin_len)?,
             )
         };
+        // The parameters first, then the answer.
+        let pin = Pin::new(pin).map_err(|_| eticket_result::InvalidParameter)?;
         if json.len() > MAX_ANSWER_LEN {
             return Err(eticket_result::InputTooLarge);
         }
@@ -136,12 +137,12 @@ mod tests {
             .collect();
         let json = format!(r#"{{"grant_keys":[{{"id":2,"public_key":"{hexkey}"}}]}}"#);
         let answer: Answer = serde_json::from_str(&json).unwrap();
-        let p = personalization(&answer, b"1234").unwrap();
+        let pin = || Pin::new(b"1234").unwrap();
+        let p = personalization(&answer, pin()).unwrap();
         assert_eq!(p.grant_keys.len(), 1);
-        assert!(personalization(&answer, b"12").is_err());
         let bad: Answer =
             serde_json::from_str(r#"{"grant_keys":[{"id":2,"public_key":"04zz"}]}"#).unwrap();
-        assert!(personalization(&bad, b"1234").is_err());
+        assert!(personalization(&bad, pin()).is_err());
         // SAFETY: NULL handle: refused before anything is read.
         let r = unsafe {
             eticket_chip_personalize(

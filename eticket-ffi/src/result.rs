@@ -30,11 +30,17 @@ pub enum eticket_result {
     InputTooLarge = 104,
 
     /// The bytes are not a valid value of their format (truncated, trailing
-    /// bytes, bad encoding).
+    /// bytes, bad encoding). Signed inputs (tickets, key sets, lists, grants)
+    /// are checked by signature before their content is decoded, so bytes
+    /// cut short or altered after their header usually give
+    /// `ETICKET_RESULT_BAD_SIGNATURE`, and bytes of another kind
+    /// `ETICKET_RESULT_UNKNOWN_KEY`: unauthenticated bytes are never parsed.
     Malformed = 200,
     /// The format version is not one this library knows.
     UnsupportedVersion = 201,
-    /// Signed by a key that is not in the key set (or not the root key).
+    /// Signed by a key that is not in the key set (or not the root key);
+    /// also what bytes of another kind give (a revocation list offered as a
+    /// key set), as the key id is read from their first bytes.
     UnknownKey = 202,
     /// Signed by a key that was retired.
     KeyRetired = 203,
@@ -44,7 +50,8 @@ pub enum eticket_result {
     KeyOutOfScope = 205,
     /// Signed by a key meant for another purpose.
     KeyWrongPurpose = 206,
-    /// The signature does not verify: forged or altered.
+    /// The signature does not verify: forged, altered, or cut short (the
+    /// signature is the last 64 bytes).
     BadSignature = 207,
     /// Public key bytes are not a valid P-256 key.
     InvalidKey = 208,

@@ -43,7 +43,7 @@ pub unsafe extern "C" fn eticket_venue_unit_public_key(
 /// The scans not yet confirmed by the center (at most `limit`), as a batch
 /// signed with the unit's key, into `buf` (at most
 /// `ETICKET_MAX_SIGNED_BATCH_LEN` bytes; with no pending scan, a batch of
-/// none). Send it to `POST /v1/events/{event}/entries` with the unit's
+/// none, which need not be sent). Send it to `POST /v1/events/{event}/entries` with the unit's
 /// credential and an `Idempotency-Key`; once the center answered 200, call
 /// `eticket_venue_confirm_upload` with the same bytes. `unit_name` is the
 /// name the unit was registered under (at most 64 bytes).

@@ -84,6 +84,13 @@ static int personalize_cmd(const char *path, const char *dir, const char *pin) {
     size_t answer_len;
     unsigned char *answer = read_file(dir, "answer.json", &answer_len);
     uint8_t i;
+    /* A PIN of the wrong length is refused before the answer is read. */
+    EXPECT(eticket_chip_personalize(chip, (const uint8_t *)"{}", 2,
+                                    (const uint8_t *)"12", 2),
+           ETICKET_RESULT_INVALID_PARAMETER);
+    EXPECT(eticket_chip_personalize(chip, (const uint8_t *)"{", 1,
+                                    (const uint8_t *)pin, strlen(pin)),
+           ETICKET_RESULT_MALFORMED);
     EXPECT(eticket_chip_personalize(chip, answer, answer_len,
                                     (const uint8_t *)pin, strlen(pin)),
            ETICKET_RESULT_OK);
