@@ -32,6 +32,11 @@
 // Longest signed entry-log batch (`eticket_venue_signed_upload`).
 #define ETICKET_MAX_SIGNED_BATCH_LEN (((2 * 1024) * 1024) + 64)
 
+// Longest scan `eticket_gate_admit_paper` looks at: far more than a
+// ticket's QR text; anything longer is refused as malformed, and only this
+// much of it is read.
+#define ETICKET_MAX_SCAN_LEN 4096
+
 // Length of a chip id.
 #define ETICKET_CHIP_ID_LEN 16
 
@@ -68,11 +73,17 @@ enum eticket_result
   // An input is larger than any valid value of its format.
   ETICKET_RESULT_INPUT_TOO_LARGE = 104,
   // The bytes are not a valid value of their format (truncated, trailing
-  // bytes, bad encoding).
+  // bytes, bad encoding). Signed inputs (tickets, key sets, lists, grants)
+  // are checked by signature before their content is decoded, so bytes
+  // cut short or altered after their header usually give
+  // `ETICKET_RESULT_BAD_SIGNATURE`, and bytes of another kind
+  // `ETICKET_RESULT_UNKNOWN_KEY`: unauthenticated bytes are never parsed.
   ETICKET_RESULT_MALFORMED = 200,
   // The format version is not one this library knows.
   ETICKET_RESULT_UNSUPPORTED_VERSION = 201,
-  // Signed by a key that is not in the key set (or not the root key).
+  // Signed by a key that is not in the key set (or not the root key);
+  // also what bytes of another kind give (a revocation list offered as a
+  // key set), as the key id is read from their first bytes.
   ETICKET_RESULT_UNKNOWN_KEY = 202,
   // Signed by a key that was retired.
   ETICKET_RESULT_KEY_RETIRED = 203,
@@ -82,7 +93,8 @@ enum eticket_result
   ETICKET_RESULT_KEY_OUT_OF_SCOPE = 205,
   // Signed by a key meant for another purpose.
   ETICKET_RESULT_KEY_WRONG_PURPOSE = 206,
-  // The signature does not verify: forged or altered.
+  // The signature does not verify: forged, altered, or cut short (the
+  // signature is the last 64 bytes).
   ETICKET_RESULT_BAD_SIGNATURE = 207,
   // Public key bytes are not a valid P-256 key.
   ETICKET_RESULT_INVALID_KEY = 208,
@@ -601,7 +613,8 @@ eticket_result eticket_error(uint32_t code, char *buf, size_t buf_len, size_t *o
 
 // Admit or refuse a scanned paper ticket `(data, len)` at `now` (Unix
 // seconds): the QR code's text (`ET1:…`, not NUL-terminated) or the signed
-// ticket's raw bytes. Every scan is logged; a refusal is an
+// ticket's raw bytes, at most `ETICKET_MAX_SCAN_LEN` bytes (a longer scan
+// is refused as malformed). Every scan is logged; a refusal is an
 // outcome, not an error: errors mean the entry log could not be written
 // and the gate must stay closed. Free the outcome with
 // `eticket_outcome_free`.
@@ -835,9 +848,9 @@ eticket_result eticket_paper_payload(const uint8_t *ticket,
 // the center). The answer must be for this chip. A card is personalized
 // once: a second time is `ETICKET_RESULT_CHIP_REFUSED`.
 //
-// A JSON answer that does not parse is `ETICKET_RESULT_MALFORMED`, one for
-// another chip `ETICKET_RESULT_GRANT_MISMATCH`, a PIN of the wrong length
-// `ETICKET_RESULT_INVALID_PARAMETER`.
+// A PIN of the wrong length is `ETICKET_RESULT_INVALID_PARAMETER` (checked
+// first), a JSON answer that does not parse `ETICKET_RESULT_MALFORMED`, one
+// for another chip `ETICKET_RESULT_GRANT_MISMATCH`.
 //
 // # Safety
 //
@@ -1072,7 +1085,7 @@ eticket_result eticket_venue_unit_public_key(const struct eticket_venue *venue,
 // The scans not yet confirmed by the center (at most `limit`), as a batch
 // signed with the unit's key, into `buf` (at most
 // `ETICKET_MAX_SIGNED_BATCH_LEN` bytes; with no pending scan, a batch of
-// none). Send it to `POST /v1/events/{event}/entries` with the unit's
+// none, which need not be sent). Send it to `POST /v1/events/{event}/entries` with the unit's
 // credential and an `Idempotency-Key`; once the center answered 200, call
 // `eticket_venue_confirm_upload` with the same bytes. `unit_name` is the
 // name the unit was registered under (at most 64 bytes).
