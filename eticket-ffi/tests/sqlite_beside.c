@@ -4,6 +4,7 @@
  * SQLite it expects, and the link must not clash.
  *
  * usage: sqlite_beside DATA_DIR WORK_DIR */
+#define _POSIX_C_SOURCE 200809L /* for util.h's nanosleep */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,14 +4,18 @@
  * PNG), then carry out a transfer: the assignor's chip signs the request and
  * the grants that come back are applied to both chips.
  *
- *   pos DATA_DIR WORK_DIR
+ *   pos DATA_DIR WORK_DIR                       cards through the callback
+ *   pos DATA_DIR WORK_DIR pcsc READER_A READER_B  cards in two PC/SC readers
  *
  * DATA_DIR holds the demo data (cargo run -p eticket-ffi --example
  * c_test_data -- DATA_DIR); the cards' state files in it are changed, so
- * use a fresh copy per run. The rendered tickets go to WORK_DIR. The cards
- * are the library's in-process test cards, reached through the transport
- * callback as a vendor's reader driver would be. Exits 0 when every step
- * went as expected. */
+ * use a fresh copy per run. The rendered tickets go to WORK_DIR. In
+ * callback mode the cards are the library's in-process test cards, reached
+ * through the transport callback as a vendor's reader driver would be; in
+ * PC/SC mode chip A (card_a.state) is in the first reader whose name starts
+ * with READER_A and chip B (card_b.state) in the first starting with
+ * READER_B (with pcscd's vpcd: two eticket-vcard processes). Exits 0 when
+ * every step went as expected. */
 #include "util.h"
 
 static uint32_t transmit(void *userdata, const uint8_t *cmd, size_t cmd_len,
@@ -20,11 +24,22 @@ static uint32_t transmit(void *userdata, const uint8_t *cmd, size_t cmd_len,
                                       resp_len);
 }
 
-/* Open a test card and a chip handle over the callback. */
+/* The readers in PC/SC mode (empty in callback mode). */
+static char reader_a[256], reader_b[256];
+
+/* Open a chip handle: over PC/SC in `reader` when one is given, otherwise a
+ * test card over the callback. */
 static eticket_chip *open_card(const char *data_dir, const char *file,
-                               eticket_test_card **card) {
+                               const char *reader, eticket_test_card **card) {
     char path[4096];
     eticket_chip *chip = NULL;
+    if (reader[0] != '\0') {
+        chip = open_reader(reader);
+        if (chip == NULL) {
+            exit(1);
+        }
+        return chip;
+    }
     snprintf(path, sizeof path, "%s/%s", data_dir, file);
     EXPECT(eticket_test_card_open(path, card), ETICKET_RESULT_OK);
     EXPECT(eticket_chip_open_callback(transmit, *card, &chip),
@@ -90,12 +105,18 @@ int main(int argc, char **argv) {
         request[ETICKET_MAX_TRANSFER_REQUEST_LEN];
     size_t count = 0, n = 0, request_len = 0;
 
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s DATA_DIR WORK_DIR\n", argv[0]);
+    if (argc != 3 && !(argc == 6 && strcmp(argv[3], "pcsc") == 0)) {
+        fprintf(stderr, "usage: %s DATA_DIR WORK_DIR [pcsc READER_A READER_B]\n",
+                argv[0]);
         return 2;
     }
     data_dir = argv[1];
     work_dir = argv[2];
+    if (argc == 6 &&
+        (find_reader(argv[4], reader_a, sizeof reader_a) != 0 ||
+         find_reader(argv[5], reader_b, sizeof reader_b) != 0)) {
+        return 1;
+    }
     root = read_file(data_dir, "root.pub", &root_len);
     keys_bytes = read_file(data_dir, "keyset.bin", &keys_len);
     ticket_a = read_file(data_dir, "ticket_a.bin", &ta_len);
@@ -112,7 +133,7 @@ int main(int argc, char **argv) {
 
     /* 1. The chip in front of the terminal: its id and counter go to the
      *    center with the issuance request. */
-    a = open_card(data_dir, "card_a.state", &card_a);
+    a = open_card(data_dir, "card_a.state", reader_a, &card_a);
     EXPECT(eticket_chip_get_info(a, &info), ETICKET_RESULT_OK);
     print_hex("chip A id: ", info.chip_id, sizeof info.chip_id);
     printf("chip A counter %u, %u of %u slots used, personalized %d\n",
@@ -198,7 +219,7 @@ int main(int argc, char **argv) {
 
     /* 6. The center answers with the new ticket and grants: write to B,
      *    delete from A. */
-    b = open_card(data_dir, "card_b.state", &card_b);
+    b = open_card(data_dir, "card_b.state", reader_b, &card_b);
     EXPECT(eticket_chip_apply_grant(b, keys, DEMO_NOW, grant_b, gb_len,
                                     ticket_b, tb_len, NULL),
            ETICKET_RESULT_OK);

@@ -3,9 +3,13 @@
 #ifndef ETICKET_EXAMPLE_UTIL_H
 #define ETICKET_EXAMPLE_UTIL_H
 
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* nanosleep; define it before any header */
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "eticket.h"
 
@@ -81,6 +85,55 @@ static inline void print_hex(const char *label, const uint8_t *bytes, size_t len
         printf("%02x", bytes[i]);
     }
     printf("\n");
+}
+
+/* The first PC/SC reader whose name starts with `prefix`, into `name`;
+ * waits up to 20 s for a card in it. Returns 0 on success. */
+static inline int find_reader(const char *prefix, char *name, size_t cap) {
+    char readers[4096];
+    size_t len = 0;
+    const char *r;
+    eticket_result res = eticket_pcsc_list_readers(readers, sizeof readers, &len);
+    if (res != ETICKET_RESULT_OK) {
+        print_error("eticket_pcsc_list_readers", res);
+        return 1;
+    }
+    for (r = readers; *r != '\0'; r += strlen(r) + 1) {
+        if (strncmp(r, prefix, strlen(prefix)) == 0 && strlen(r) < cap) {
+            strcpy(name, r);
+            res = eticket_pcsc_wait_for_card(name, 20000);
+            if (res != ETICKET_RESULT_OK) {
+                print_error("eticket_pcsc_wait_for_card", res);
+                return 1;
+            }
+            return 0;
+        }
+    }
+    fprintf(stderr, "no PC/SC reader starting with \"%s\"\n", prefix);
+    return 1;
+}
+
+/* Connect to the card in `reader`. A card that was just put in may not
+ * answer yet (pcscd still powers it up, or still sees the one before):
+ * retry for up to ten seconds. */
+static inline eticket_chip *open_reader(const char *reader) {
+    const struct timespec pause = {0, 100 * 1000 * 1000};
+    eticket_chip *chip = NULL;
+    eticket_result r = ETICKET_RESULT_NO_CARD;
+    int i;
+    for (i = 0; i < 100; i++) {
+        r = eticket_chip_open_pcsc(reader, &chip);
+        if (r == ETICKET_RESULT_OK) {
+            return chip;
+        }
+        if (r != ETICKET_RESULT_PCSC && r != ETICKET_RESULT_NO_CARD &&
+            r != ETICKET_RESULT_CARD_RESET) {
+            break;
+        }
+        nanosleep(&pause, NULL);
+    }
+    print_error("eticket_chip_open_pcsc", r);
+    return NULL;
 }
 
 #endif

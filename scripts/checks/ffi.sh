@@ -29,11 +29,9 @@ done
 target=${CARGO_TARGET_DIR:-target}
 work=$(mktemp -d "${TMPDIR:-/tmp}/eticket-ffi-check.XXXXXX")
 vcard_pid=""
+vcard2_pid=""
 cleanup() {
-    if [ -n "$vcard_pid" ]; then
-        kill "$vcard_pid" 2>/dev/null || true
-        wait "$vcard_pid" 2>/dev/null || true
-    fi
+    remove_card
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -126,15 +124,26 @@ run() {
     "${runner[@]}" "$exe" "$@" || fail "$name failed ($variant)"
 }
 
-# A virtual card in pcscd's vpcd reader, serving the state file $1.
+# A virtual card in pcscd's vpcd reader, serving the state file $1; with
+# `second`, in the second vpcd reader ("Virtual PCD 00 01", port 35964).
 insert_card() {
-    "$vcard" --state "$1" --once >"$work/vcard.log" 2>&1 &
-    vcard_pid=$!
+    if [ "${2:-}" = second ]; then
+        "$vcard" --state "$1" --port 35964 --once >"$work/vcard2.log" 2>&1 &
+        vcard2_pid=$!
+    else
+        "$vcard" --state "$1" --once >"$work/vcard.log" 2>&1 &
+        vcard_pid=$!
+    fi
 }
 remove_card() {
-    kill "$vcard_pid" 2>/dev/null || true
-    wait "$vcard_pid" 2>/dev/null || true
+    local pid
+    for pid in "$vcard_pid" "$vcard2_pid"; do
+        [ -n "$pid" ] || continue
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     vcard_pid=""
+    vcard2_pid=""
 }
 
 for variant in plain asan valgrind; do
@@ -148,6 +157,14 @@ for variant in plain asan valgrind; do
     insert_card "$dir/data/card_gate.state"
     run "$variant" gate "$dir/data" "$dir/pcsc" pcsc "Virtual PCD" ||
         { cat "$work/vcard.log" >&2; fail "gate through pcscd + vpcd ($variant)"; }
+    remove_card
+    # The POS and a whole transfer through pcscd, with two virtual cards.
+    "$gen" "$dir/pcsc-data" >/dev/null || fail "test data generator"
+    mkdir -p "$dir/pcsc-pos"
+    insert_card "$dir/pcsc-data/card_a.state"
+    insert_card "$dir/pcsc-data/card_b.state" second
+    run "$variant" pos "$dir/pcsc-data" "$dir/pcsc-pos" pcsc "Virtual PCD 00 00" "Virtual PCD 00 01" ||
+        { cat "$work/vcard.log" "$work/vcard2.log" >&2; fail "POS and transfer through pcscd + vpcd ($variant)"; }
     remove_card
 done
 

@@ -15,8 +15,9 @@ need_packages pcscd vsmartcard-vpcd libpcsclite-dev pkg-config
 command -v pcscd >/dev/null || fail "pcscd is not on PATH after installing it"
 pkg-config --exists libpcsclite || fail "pkg-config does not find libpcsclite"
 
-# The vpcd driver's reader config: one virtual reader slot listening on
-# 127.0.0.1:35963 (the Debian package ships this file; write it if absent so a
+# The vpcd driver's reader config: one entry, for which the driver opens two
+# virtual readers, "Virtual PCD 00 00" listening on 127.0.0.1:35963 and
+# "Virtual PCD 00 01" on 35964 (the Debian package ships this file; write it if absent so a
 # removed or edited file does not leave pcscd without the reader).
 conf=/etc/reader.conf.d/vpcd
 if ! grep -qs "vpcd" "$conf"; then
@@ -55,10 +56,11 @@ $SUDO pcscd || fail "pcscd did not start"
 
 # Wait until pcscd has loaded the vpcd driver and listens for the virtual card.
 for _ in $(seq 1 50); do
-    if [ -S /run/pcscd/pcscd.comm ] && (exec 3<>/dev/tcp/127.0.0.1/35963) 2>/dev/null; then
-        echo "pcscd is running with the vpcd reader on 127.0.0.1:35963"
+    if [ -S /run/pcscd/pcscd.comm ] && (exec 3<>/dev/tcp/127.0.0.1/35963) 2>/dev/null &&
+        (exec 3<>/dev/tcp/127.0.0.1/35964) 2>/dev/null; then
+        echo "pcscd is running with the vpcd readers on 127.0.0.1:35963 and :35964"
         exit 0
     fi
     sleep 0.1
 done
-fail "pcscd runs but the vpcd reader does not listen on 127.0.0.1:35963 (see $conf)"
+fail "pcscd runs but the vpcd readers do not listen on 127.0.0.1:35963 and :35964 (see $conf)"
