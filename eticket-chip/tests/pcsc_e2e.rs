@@ -38,11 +38,16 @@ impl VirtualCardProcess {
     /// Put the card with this state file into the (empty) reader and wait
     /// until pcscd sees it.
     fn insert(state: &Path, reader: &str) -> Self {
+        Self::insert_with(state, reader, &["--once"])
+    }
+
+    /// As [`insert`](Self::insert), with `eticket-vcard`'s other arguments.
+    fn insert_with(state: &Path, reader: &str, args: &[&str]) -> Self {
         wait_for_removal(reader, WAIT).expect("the vpcd reader is empty before inserting");
         let child = Command::new(env!("CARGO_BIN_EXE_eticket-vcard"))
             .arg("--state")
             .arg(state)
-            .arg("--once")
+            .args(args)
             .stdout(Stdio::null())
             .spawn()
             .expect("start eticket-vcard");
@@ -286,4 +291,31 @@ fn a_card_removed_mid_command_is_reported_as_removed() {
     assert!(matches!(r, Err(Error::NoCard)), "{r:?}");
     card.join().unwrap();
     wait_for_removal(&reader, WAIT).unwrap();
+}
+
+/// An APDU longer than vpcd can frame (over 65,535 bytes) makes the driver
+/// drop the card; the card comes back after a back-off that lets pcscd see
+/// it leave first, so the reader is never left empty, however often it
+/// happens, and the card answers again.
+#[test]
+fn an_oversize_apdu_drops_the_card_and_it_comes_back() {
+    let _guard = READER.lock().unwrap_or_else(|e| e.into_inner());
+    let reader = vpcd_reader();
+    let _card = VirtualCardProcess::insert_with(&state_file("oversize.state"), &reader, &[]);
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
+    let name = std::ffi::CString::new(reader.clone()).unwrap();
+    let mut apdu = vec![0x80, 0x50, 0x00, 0x00, 0x00, 0xFF, 0xFF];
+    apdu.resize(65_540, 0);
+    for round in 0..3 {
+        let card = ctx
+            .connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+            .unwrap_or_else(|e| panic!("round {round}: connect: {e}"));
+        let mut answer = [0u8; 258];
+        assert!(card.transmit(&apdu, &mut answer).is_err(), "round {round}");
+        drop(card);
+        wait_for_card(&reader, WAIT)
+            .unwrap_or_else(|e| panic!("round {round}: the card did not come back: {e}"));
+        let mut chip = Chip::connect(PcscTransport::connect(&reader).unwrap()).unwrap();
+        assert!(!chip.info().unwrap().personalized, "round {round}");
+    }
 }

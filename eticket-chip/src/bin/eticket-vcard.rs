@@ -15,7 +15,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::thread::sleep;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use eticket_chip::applet::{Applet, ChipState, FileStore, Store};
 use eticket_chip::protocol::DEFAULT_CAPACITY;
@@ -89,11 +89,24 @@ fn run(opts: &Options) -> Result<()> {
     let mut card = VirtualCard::new(Applet::with_state(state, store));
     // While the reader is away, say so once, not every 200 ms.
     let mut last_error = String::new();
+    let mut backoff = Backoff::default();
     loop {
+        let connected = Instant::now();
         match card.insert(opts.port) {
             Ok(()) => {
-                eprintln!("eticket-vcard: the reader closed the connection");
+                // The driver dropped the card (an APDU it cannot frame, a
+                // pcscd restart): give pcscd time to see the card gone
+                // before it comes back, longer each time it is dropped
+                // again soon, so its polling never misses the change.
+                let wait = backoff.after_close(connected.elapsed());
+                eprintln!(
+                    "eticket-vcard: the reader closed the connection; reconnecting in {} ms",
+                    wait.as_millis()
+                );
                 last_error.clear();
+                if !opts.once {
+                    sleep(wait);
+                }
             }
             Err(e @ Error::Net { .. }) if !opts.once => {
                 let msg = e.to_string();
@@ -111,6 +124,32 @@ fn run(opts: &Options) -> Result<()> {
     }
 }
 
+/// How long to wait before reconnecting after the reader closed the
+/// connection: [`Backoff::FIRST`], doubled for each close that follows a
+/// short connection, up to [`Backoff::MAX`]; a connection that lasted
+/// [`Backoff::STABLE`] starts again from the first.
+#[derive(Debug, Default)]
+struct Backoff {
+    next: Option<Duration>,
+}
+
+impl Backoff {
+    /// Longer than pcscd's card-presence polling (400 ms), so it sees the
+    /// card leave before it comes back.
+    const FIRST: Duration = Duration::from_secs(1);
+    const MAX: Duration = Duration::from_secs(8);
+    const STABLE: Duration = Duration::from_secs(10);
+
+    fn after_close(&mut self, lasted: Duration) -> Duration {
+        let wait = match self.next {
+            Some(previous) if lasted < Self::STABLE => (previous * 2).min(Self::MAX),
+            _ => Self::FIRST,
+        };
+        self.next = Some(wait);
+        wait
+    }
+}
+
 fn main() -> ExitCode {
     let opts = match parse_args() {
         Ok(o) => o,
@@ -125,5 +164,21 @@ fn main() -> ExitCode {
             eprintln!("eticket-vcard: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reconnects_back_off_while_the_card_keeps_being_dropped() {
+        let mut b = Backoff::default();
+        let quick = Duration::from_millis(50);
+        let waits: Vec<u64> = (0..6).map(|_| b.after_close(quick).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 8, 8]);
+        // A connection that lasted starts over.
+        assert_eq!(b.after_close(Backoff::STABLE), Backoff::FIRST);
+        assert_eq!(b.after_close(quick), 2 * Backoff::FIRST);
     }
 }
