@@ -278,6 +278,8 @@ impl Center {
             Principal::Operator => 0,
             _ => return Err(Error::Forbidden("only organizers register events".into())),
         };
+        // Screens and paper show the venue's local time: the zone must exist.
+        eticket_core::local_time::VenueTime::named(&reg.info.venue.time_zone)?;
         let master = TicketMaster::form(&reg.info, &reg.prices)?;
         let tickets = u32::try_from(master.entries.len())
             .map_err(|_| Error::invalid("seats", "too many tickets"))?;

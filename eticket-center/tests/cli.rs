@@ -220,6 +220,16 @@ fn events_from_a_venue_file() {
     let local = write("local.toml", text.replace("21:00:00+02:00", "21:00:00"));
     let (success, _, err) = eticket(&db, &["register-event", "--event", local.to_str().unwrap()]);
     assert!(!success && err.contains("offset"), "{err}");
+    // A time zone the database does not know: screens could not show it.
+    let zone = write(
+        "zone.toml",
+        text.replace(
+            "time_zone = \"Europe/Berlin\"",
+            "time_zone = \"Europe/Atlantis\"",
+        ),
+    );
+    let (success, _, err) = eticket(&db, &["register-event", "--event", zone.to_str().unwrap()]);
+    assert!(!success && err.contains("time_zone"), "{err}");
     let bad_map = write("hall.toml", "name = \"Hall\"\nfocus = { x = 0, y = 0 }\n[[blocks]]\nid = 1\nname = \"A\"\nlegend = { a = 1 }\nrows = [\"ax\"]\n".into());
     let with_bad_map = write(
         "bad_map.toml",

@@ -20,8 +20,8 @@
 //! ```
 
 use eticket_core::event::EventInfo;
+use eticket_core::local_time::VenueTime;
 use eticket_core::ticket::{Holder, MAX_TICKET_LEN, Place, SignedTicket, TicketBody};
-use eticket_core::time::Timestamp;
 use qrcode::{Color, EcLevel, QrCode};
 
 use crate::{Error, Result, base45, font};
@@ -56,7 +56,9 @@ pub fn parse_payload(text: &str) -> Result<SignedTicket> {
 pub struct Stub {
     /// The event's title.
     pub event: String,
-    /// Date and start time (UTC) and doors-open time.
+    /// Date and start time and doors-open time, in the venue's time zone
+    /// with its offset from UTC (`2026-09-21 16:00 UTC+02:00  (doors
+    /// 15:00)`).
     pub date: String,
     /// The venue.
     pub venue: String,
@@ -88,12 +90,14 @@ impl Stub {
         let category = event
             .seat_type_name(body.seat_type)
             .map_or_else(|| format!("Category {}", body.seat_type.0), str::to_string);
+        // The venue's local time, with its offset from UTC.
+        let local = VenueTime::named_or_utc(&venue.time_zone);
         Self {
             event: event.name.clone(),
             date: format!(
                 "{}  (doors {})",
-                minute(event.schedule.start),
-                clock(event.schedule.doors_open)
+                local.minute(event.schedule.start),
+                local.clock(event.schedule.doors_open)
             ),
             venue: venue.name.clone(),
             gate: gate.unwrap_or_else(|| "any gate".to_string()),
@@ -116,21 +120,6 @@ impl Stub {
             &self.category,
         ]
     }
-}
-
-/// `YYYY-MM-DD HH:MM UTC` (the full timestamp if it is not in that shape).
-fn minute(t: Timestamp) -> String {
-    let s = t.to_string();
-    match (s.get(..10), s.get(11..16)) {
-        (Some(date), Some(time)) => format!("{date} {time} UTC"),
-        _ => s,
-    }
-}
-
-/// `HH:MM UTC`.
-fn clock(t: Timestamp) -> String {
-    let m = minute(t);
-    m.get(11..).map_or(m.clone(), str::to_string)
 }
 
 /// The body of a signed ticket, decoded without checking the signature
@@ -352,7 +341,8 @@ mod tests {
         let p = PaperTicket::new(&paper(), &fixtures::small_event()).unwrap();
         let s = p.stub();
         assert_eq!(s.event, "Autumn Open Air 2026");
-        assert_eq!(s.date, "2026-09-21 14:13 UTC  (doors 13:13 UTC)");
+        // Berlin in September: two hours ahead of UTC.
+        assert_eq!(s.date, "2026-09-21 16:13 UTC+02:00  (doors 15:13)");
         assert_eq!(s.gate, "Gate 1 (North)");
         assert_eq!(s.place, "Block A  Row C  Seat 7");
         assert!(s.category.starts_with("Category A"));

@@ -62,6 +62,8 @@ pub mod grant;
 pub mod ids;
 pub mod issuing;
 pub mod keys;
+#[cfg(feature = "local-time")]
+pub mod local_time;
 pub mod master;
 pub mod revocation;
 pub mod rollover;

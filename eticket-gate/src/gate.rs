@@ -18,6 +18,7 @@ use eticket_core::admission::{Decision, GateContext, Guidance, Presented, Reason
 use eticket_core::certificate::ChipCertificate;
 use eticket_core::chipauth::{CHALLENGE_NONCE_LEN, GateChallenge, verify_answer};
 use eticket_core::ids::{ChipId, GateId, Generation};
+use eticket_core::local_time::VenueTime;
 use eticket_core::ticket::{Flags, Holder, TicketBody, VerifiedTicket};
 use eticket_core::time::Timestamp;
 use rand_core::{OsRng, RngCore};
@@ -63,13 +64,16 @@ pub enum Verdict {
     },
 }
 
-/// The result of one scan: the verdict and the logged record.
+/// The result of one scan: the verdict and the logged record. Its screen
+/// line (`Display`) shows times in the venue's time zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// What to do.
     pub verdict: Verdict,
     /// The line written to the entry log.
     pub record: EntryRecord,
+    /// The venue's time zone (IANA name) for the screen line's times.
+    zone: Arc<str>,
 }
 
 impl Outcome {
@@ -113,8 +117,10 @@ impl Outcome {
 }
 
 impl fmt::Display for Outcome {
-    /// One line for the gate's screen: `ADMIT …guidance…` or `REFUSE …reason…`.
+    /// One line for the gate's screen: `ADMIT …guidance…` or `REFUSE
+    /// …reason…`, times in the venue's time zone with their UTC offset.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let local = VenueTime::named_or_utc(&self.zone);
         match &self.verdict {
             Verdict::Admitted { guidance, .. } => match self.wrong_gate() {
                 Some(gate) => write!(f, "ADMIT  WRONG GATE: send on to {gate} · {guidance}"),
@@ -123,11 +129,13 @@ impl fmt::Display for Outcome {
             Verdict::Refused {
                 refusal, previous, ..
             } => {
-                write!(f, "REFUSE {refusal}")?;
+                f.write_str("REFUSE ")?;
+                refusal.write_with(f, |t| local.second(t))?;
                 if let Some(p) = previous {
+                    let at = local.second(p.at);
                     match &p.gate_name {
-                        Some(name) => write!(f, " (entered at {name}, {})", p.at)?,
-                        None => write!(f, " (entered at gate {}, {})", p.gate, p.at)?,
+                        Some(name) => write!(f, " (entered at {name}, {at})")?,
+                        None => write!(f, " (entered at gate {}, {at})", p.gate)?,
                     }
                 }
                 Ok(())
@@ -421,6 +429,7 @@ impl Gate {
         Ok(Outcome {
             verdict,
             record: logged.record,
+            zone: self.shared.zone.clone(),
         })
     }
 
@@ -470,6 +479,7 @@ impl Gate {
                 was_inside,
             },
             record: template,
+            zone: self.shared.zone.clone(),
         })
     }
 
@@ -490,6 +500,7 @@ impl Gate {
                 previous: None,
             },
             record: template,
+            zone: self.shared.zone.clone(),
         })
     }
 }

@@ -226,17 +226,31 @@ impl fmt::Display for Refusal {
     /// The steward text, with the time a trust refusal carries:
     /// "… (stale since 2026-09-21T14:13:20Z)".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_with(f, |t| t.to_string())
+    }
+}
+
+impl Refusal {
+    /// The steward text with its time written by `time` (the gate's screen
+    /// line passes the venue's local time).
+    pub fn write_with(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        time: impl Fn(Timestamp) -> String,
+    ) -> fmt::Result {
         f.write_str(self.steward_text())?;
         match *self {
             Refusal::RevocationListStale { since: Some(t) } => {
-                write!(f, " (revocation list stale since {t})")
+                write!(f, " (revocation list stale since {})", time(t))
             }
-            Refusal::KeySetStale { since: Some(t) } => write!(f, " (key set stale since {t})"),
+            Refusal::KeySetStale { since: Some(t) } => {
+                write!(f, " (key set stale since {})", time(t))
+            }
             Refusal::RevocationListTooOld {
                 issued_at: Some(Timestamp(0)),
             } => f.write_str(" (no list from the center yet)"),
             Refusal::RevocationListTooOld { issued_at: Some(t) } => {
-                write!(f, " (newest list signed {t})")
+                write!(f, " (newest list signed {})", time(t))
             }
             _ => Ok(()),
         }

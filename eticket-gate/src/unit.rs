@@ -134,6 +134,8 @@ impl Settings {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub event: EventInfo,
+    /// The venue's time zone name, for the times on screens.
+    pub zone: Arc<str>,
     /// The event's seats, indexed once for the admission checks.
     pub places: PlaceIndex,
     pub settings: Settings,
@@ -222,6 +224,7 @@ impl VenueUnit {
         Ok(Self {
             shared: Arc::new(Shared {
                 places: PlaceIndex::new(&event.seats),
+                zone: Arc::from(event.venue.time_zone.as_str()),
                 event,
                 settings,
                 trust: RwLock::new(trust),
