@@ -80,6 +80,20 @@ pub enum Error {
         /// Its state.
         state: String,
     },
+    /// An allotment change named owners some of its seats no longer have
+    /// (another session moved them since the request's data was loaded):
+    /// nothing was changed.
+    #[error(
+        "{count} of the seats changed owner since they were loaded ({sample}); nothing was changed: reload the seats and try again"
+    )]
+    AllotmentChanged {
+        /// The event.
+        event: EventId,
+        /// How many seats differ.
+        count: usize,
+        /// The first few, with their owner now.
+        sample: String,
+    },
     /// Not enough tickets left in the allotment.
     #[error(
         "distributor {distributor} has {available} tickets left for event {event}, {requested} asked for"
@@ -301,6 +315,7 @@ impl Error {
             Error::UnknownTicket { .. } => "unknown_ticket",
             Error::NotInAllotment { .. } => "not_in_allotment",
             Error::SeatUnavailable { .. } => "seat_unavailable",
+            Error::AllotmentChanged { .. } => "allotment_changed",
             Error::SoldOut { .. } => "sold_out",
             Error::AllotmentFixed { .. } => "allotment_fixed",
             Error::MembershipRequired(_) => "membership_required",

@@ -708,8 +708,8 @@ impl Center {
     /// # use eticket_center::organizer::EventRegistration;
     /// # use eticket_core::keys::KeyScope;
     /// let center = Center::open_in_memory()?;
-    /// let event = eticket_core::fixtures::event_info();
-    /// let prices = vec![(eticket_core::ids::SeatTypeId(1), eticket_core::event::Price(5000)), (eticket_core::ids::SeatTypeId(2), eticket_core::event::Price(3000))];
+    /// let event = eticket_core::fixtures::small_event();
+    /// let prices = eticket_core::fixtures::prices();
     /// center.register_event(&Principal::Organizer(1), "reg-1", &EventRegistration { info: event.clone(), prices })?;
     /// let first = center.keys().ticket_key_for(event.id)?.id();
     /// let change = center.rotate_event_key(&Principal::Operator, "rotate-1", event.id)?;

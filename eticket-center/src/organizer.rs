@@ -93,6 +93,48 @@ pub struct SeatSelection {
     pub distributor: DistributorId,
     /// Which seats.
     pub seats: Vec<SeatSelector>,
+    /// The owners the seats may have now, as the caller saw them: `null`
+    /// for unallotted, a distributor id to take its seats. A seat with any
+    /// other owner (moved by someone else since) refuses the whole change
+    /// with `allotment_changed`. Left out: unallotted only, so a selection
+    /// never takes seats from another distributor unless it names it.
+    /// Seats the receiving distributor has already are always fine.
+    #[serde(default)]
+    pub from: Vec<Option<DistributorId>>,
+}
+
+/// Refuse the change when a seat's owner now is not one `allowed` for it:
+/// the caller's view of the seats is stale. Names the first few.
+pub(crate) fn check_owners<'a>(
+    event: EventId,
+    seats: impl Iterator<Item = (&'a TicketRow, bool)>,
+) -> Result<()> {
+    let stale: Vec<&TicketRow> = seats.filter(|(_, ok)| !ok).map(|(t, _)| t).collect();
+    if stale.is_empty() {
+        return Ok(());
+    }
+    let sample = stale
+        .iter()
+        .take(5)
+        .map(|t| {
+            let owner = t.distributor.map_or_else(
+                || "unallotted".to_owned(),
+                |d| format!("now distributor {}", d.0),
+            );
+            match t.place {
+                Place::Seat { block, row, number } => {
+                    format!("block {} row {row} seat {number} {owner}", block.0)
+                }
+                Place::Area(area) => format!("area {} ticket {} {owner}", area.0, t.serial.0),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(Error::AllotmentChanged {
+        event,
+        count: stale.len(),
+        sample,
+    })
 }
 
 /// Counts per distributor and state.
@@ -149,7 +191,7 @@ pub(crate) fn check_selected(
     serde_json::from_str(row.text(0)?).map_err(|e| Error::corrupt(format!("policy: {e}")))
 }
 
-fn all_tickets(tx: &mut dyn Tx, event: EventId) -> Result<Vec<TicketRow>> {
+pub(crate) fn all_tickets(tx: &mut dyn Tx, event: EventId) -> Result<Vec<TicketRow>> {
     tx.query(
         &format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE event = $1 ORDER BY serial"),
         &[Value::int(event.0)],
@@ -406,8 +448,11 @@ impl Center {
         )
     }
 
-    /// Allot the selected seats to one distributor (tickets still available
-    /// move from whoever had them).
+    /// Allot the selected seats to one distributor. Seats move only from the
+    /// owners the selection names in `from` (unallotted when it names
+    /// none); a seat that has another owner now refuses the whole change
+    /// ([`Error::AllotmentChanged`]), so a stale view never takes seats
+    /// silently.
     pub fn set_allotment_selection(
         &self,
         who: &Principal,
@@ -428,6 +473,20 @@ impl Center {
                 check_selected(tx, event, selection.distributor)?;
                 let tickets = all_tickets(tx, event)?;
                 let serials = resolve_selection(event, &tickets, &selection.seats)?;
+                let by_serial: HashMap<TicketSerial, &TicketRow> =
+                    tickets.iter().map(|t| (t.serial, t)).collect();
+                let allowed = |owner: Option<DistributorId>| {
+                    owner == Some(selection.distributor)
+                        || selection.from.contains(&owner)
+                        || (selection.from.is_empty() && owner.is_none())
+                };
+                check_owners(
+                    event,
+                    serials
+                        .iter()
+                        .filter_map(|s| by_serial.get(s))
+                        .map(|t| (*t, allowed(t.distributor))),
+                )?;
                 let assignment: Vec<_> = serials
                     .into_iter()
                     .map(|s| (s, Some(selection.distributor)))

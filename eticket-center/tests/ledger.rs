@@ -127,10 +127,24 @@ fn registration_and_allotments(b: Backend) {
                 number: 1,
             },
         ],
+        from: vec![],
+    };
+    // The seats belong to the ratio split's distributors now: a selection
+    // that does not name them (a stale view) takes nothing.
+    let err = center
+        .set_allotment_selection(&ORG, "sel-stale", EVENT, &sel)
+        .unwrap_err();
+    assert_eq!(err.code(), "allotment_changed", "{err}");
+    assert!(err.to_string().contains("block 2 row"), "{err}");
+    let before = center.event_stats(&ORG, EVENT).unwrap();
+    let sel = SeatSelection {
+        from: vec![None, Some(D1), Some(D2)],
+        ..sel
     };
     let s = center
         .set_allotment_selection(&ORG, "sel-rows", EVENT, &sel)
         .unwrap();
+    assert_ne!(center.event_stats(&ORG, EVENT).unwrap(), before);
     let d1 = s.allotted.iter().find(|a| a.0 == D1).unwrap().1;
     assert!(d1 > 65, "{s:?}");
     // Another organizer cannot touch the event.

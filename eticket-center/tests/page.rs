@@ -113,6 +113,7 @@ async fn start(with_stadium: bool) -> Server {
                 block: BlockId(2),
                 row: 1,
             }],
+            from: vec![None],
         };
         center
             .set_allotment_selection(&who, "row", fixtures::EVENT, &row)
@@ -209,9 +210,11 @@ async fn seat_owners_are_set_all_or_nothing() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{v}");
-    let seats = |numbers: &[u16], d: Option<u16>| json!({"seats": numbers.iter().map(|n| json!({"block": 2, "row": 1, "number": n, "distributor": d})).collect::<Vec<_>>()});
+    // Seats of block 2 row 1 to `d`, each named with the owner the caller
+    // saw (`from`).
+    let seats = |numbers: &[u16], d: Option<u16>, from: Option<u16>| json!({"seats": numbers.iter().map(|n| json!({"block": 2, "row": 1, "number": n, "distributor": d, "from": from})).collect::<Vec<_>>()});
     let path = "/v1/events/2026/allotments/seats";
-    let (status, v) = post(&s, path, &s.org, seats(&[1, 2, 3], Some(1))).await;
+    let (status, v) = post(&s, path, &s.org, seats(&[1, 2, 3], Some(1), Some(2))).await;
     assert_eq!(status, StatusCode::CONFLICT, "{v}");
     assert_eq!(v["error"]["code"], "seat_unavailable");
     // The center's own selection route refuses the sold seat whole too.
@@ -219,7 +222,7 @@ async fn seat_owners_are_set_all_or_nothing() {
         &s,
         "/v1/events/2026/allotments/selection",
         &s.org,
-        json!({"distributor": 1, "seats": [{"seat": {"block": 2, "row": 1, "number": 4}}, {"seat": {"block": 2, "row": 1, "number": 3}}]}),
+        json!({"distributor": 1, "seats": [{"seat": {"block": 2, "row": 1, "number": 4}}, {"seat": {"block": 2, "row": 1, "number": 3}}], "from": [2]}),
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{v}");
@@ -230,12 +233,12 @@ async fn seat_owners_are_set_all_or_nothing() {
     }
     assert_eq!(owner(&map, 2, 1, 3), (2, 1));
     // Free seats move, and back to nobody (the page's undo).
-    let (status, v) = post(&s, path, &s.org, seats(&[1, 2], None)).await;
+    let (status, v) = post(&s, path, &s.org, seats(&[1, 2], None, Some(2))).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["changed"], 2);
-    let (status, v) = post(&s, path, &s.d2, seats(&[4], None)).await;
+    let (status, v) = post(&s, path, &s.d2, seats(&[4], None, Some(2))).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
-    let (status, v) = post(&s, path, &s.org, seats(&[4], Some(9))).await;
+    let (status, v) = post(&s, path, &s.org, seats(&[4], Some(9), Some(2))).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{v}");
     let map =
         tokio::task::block_in_place(|| page::build_seat_map(&s.center, EventId(2026))).unwrap();
@@ -245,16 +248,28 @@ async fn seat_owners_are_set_all_or_nothing() {
     // Idempotency: a missing key is refused before anything changes; a retry
     // with the key returns the first answer and does not undo a later change;
     // the key with other seats is refused.
-    let (status, v) = post_with_key(&s, path, &s.org, None, seats(&[1], Some(1))).await;
+    let (status, v) = post_with_key(&s, path, &s.org, None, seats(&[1], Some(1), None)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(v["error"]["code"], "idempotency_key_required");
-    let (status, first) =
-        post_with_key(&s, path, &s.org, Some("move-1"), seats(&[1, 2], Some(1))).await;
+    let (status, first) = post_with_key(
+        &s,
+        path,
+        &s.org,
+        Some("move-1"),
+        seats(&[1, 2], Some(1), None),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{first}");
-    let (status, _) = post(&s, path, &s.org, seats(&[1], None)).await;
+    let (status, _) = post(&s, path, &s.org, seats(&[1], None, Some(1))).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, again) =
-        post_with_key(&s, path, &s.org, Some("move-1"), seats(&[1, 2], Some(1))).await;
+    let (status, again) = post_with_key(
+        &s,
+        path,
+        &s.org,
+        Some("move-1"),
+        seats(&[1, 2], Some(1), None),
+    )
+    .await;
     assert_eq!((status, &again), (StatusCode::OK, &first));
     let map =
         tokio::task::block_in_place(|| page::build_seat_map(&s.center, EventId(2026))).unwrap();
@@ -264,9 +279,41 @@ async fn seat_owners_are_set_all_or_nothing() {
         "the retry did not move seat 1 back"
     );
     assert_eq!(owner(&map, 2, 1, 2), (1, 0));
-    let (status, v) = post_with_key(&s, path, &s.org, Some("move-1"), seats(&[2], None)).await;
+    let (status, v) =
+        post_with_key(&s, path, &s.org, Some("move-1"), seats(&[2], None, Some(1))).await;
     assert_eq!(status, StatusCode::CONFLICT, "{v}");
     assert_eq!(v["error"]["code"], "idempotency_mismatch");
+
+    // A stale tab: it still sees seat 2 unallotted and seat 1 with
+    // distributor 1. Compare and set refuses the whole change, names the
+    // seats that changed, and moves nothing; on either route.
+    let stale = json!({"seats": [
+        {"block": 2, "row": 1, "number": 1, "distributor": 2, "from": 1},
+        {"block": 2, "row": 1, "number": 2, "distributor": 2, "from": null},
+    ]});
+    let (status, v) = post(&s, path, &s.org, stale).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["error"]["code"], "allotment_changed");
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("2 of the seats changed owner")
+            && message.contains("block 2 row 1 seat 1 unallotted")
+            && message.contains("block 2 row 1 seat 2 now distributor 1"),
+        "{message}"
+    );
+    let (status, v) = post(
+        &s,
+        "/v1/events/2026/allotments/selection",
+        &s.org,
+        json!({"distributor": 2, "seats": [{"seat": {"block": 2, "row": 1, "number": 2}}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["error"]["code"], "allotment_changed");
+    let map =
+        tokio::task::block_in_place(|| page::build_seat_map(&s.center, EventId(2026))).unwrap();
+    assert_eq!(owner(&map, 2, 1, 1), (0, 0));
+    assert_eq!(owner(&map, 2, 1, 2), (1, 0));
 }
 
 fn project_root() -> PathBuf {

@@ -693,9 +693,12 @@
     if (!checkOthers(cells, d)) return;
     busy(true);
     try {
+      // The owners this page saw: the center refuses the change if any
+      // seat has another one now (moved in another tab or session).
       await api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/selection', {
         distributor: d,
         seats: cells.map((i) => ({ seat: seatOf(i) })),
+        from: [...new Set(cells.map((i) => OWN[i] || null))],
       });
     } catch (e) {
       failed(e);
@@ -761,8 +764,9 @@
   }
 
   function setOwners(pairs) {
+    // Each seat names the owner this page saw (compare and set).
     return api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/seats', {
-      seats: pairs.map(([i, d]) => ({ ...seatOf(i), distributor: d || null })),
+      seats: pairs.map(([i, d]) => ({ ...seatOf(i), distributor: d || null, from: OWN[i] || null })),
     });
   }
 

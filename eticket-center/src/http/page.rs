@@ -181,6 +181,11 @@ pub struct SeatOwner {
     pub number: u16,
     /// The distributor to allot it to; `None` takes it back.
     pub distributor: Option<DistributorId>,
+    /// Its owner as the caller saw it (`null` or left out: unallotted). A
+    /// seat whose owner is another now refuses the whole request with
+    /// `allotment_changed`, naming the seats that changed.
+    #[serde(default)]
+    pub from: Option<DistributorId>,
 }
 
 /// Body of `POST /v1/events/{event}/allotments/seats`.
@@ -344,8 +349,9 @@ async fn set_seats(
 }
 
 /// Set each listed seat's distributor in one transaction: every seat must
-/// exist and still be available, every distributor must be selected for the
-/// event, else nothing changes. The answer is stored under `(who, key)`: a
+/// exist, still be available and still have the owner the request names in
+/// `from` (compare and set: else [`Error::AllotmentChanged`]), every
+/// distributor must be selected for the event, else nothing changes. The answer is stored under `(who, key)`: a
 /// retry with the same key returns it without touching the seats again (even
 /// if they were moved since), the same key with other seats is refused.
 pub fn set_seat_owners(
@@ -369,12 +375,19 @@ pub fn set_seat_owners(
     c.mutate(who, key, "allot_seats", &request, |tx, _now| {
         crate::organizer::check_organizer(tx, who, event)?;
         let mut serials = HashMap::new();
-        for row in tx.query(
-            "SELECT place, serial FROM tickets WHERE event = $1",
-            &[Value::int(event.0)],
-        )? {
-            serials.insert(row.text(0)?.to_owned(), row.num::<u32>(1)?);
+        let tickets = crate::organizer::all_tickets(tx, event)?;
+        for (i, t) in tickets.iter().enumerate() {
+            serials.insert(crate::records::place_to_text(&t.place)?, i);
         }
+        // Compare and set: every seat still has the owner the caller saw.
+        crate::organizer::check_owners(
+            event,
+            places.iter().filter_map(|(place, s)| {
+                serials
+                    .get(place)
+                    .map(|&i| (&tickets[i], tickets[i].distributor == s.from))
+            }),
+        )?;
         let mut selected: BTreeMap<u16, bool> = BTreeMap::new();
         for (place, s) in &places {
             if let Some(d) = s.distributor {
@@ -390,12 +403,15 @@ pub fn set_seat_owners(
                     selected.insert(d.0, true);
                 }
             }
-            let serial = *serials.get(place).ok_or_else(|| {
-                Error::invalid(
-                    "seats",
-                    format!("no seat {} row {} number {}", s.block, s.row, s.number),
-                )
-            })?;
+            let serial = serials
+                .get(place)
+                .map(|&i| tickets[i].serial.0)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "seats",
+                        format!("no seat {} row {} number {}", s.block, s.row, s.number),
+                    )
+                })?;
             let changed = tx.execute(
                 "UPDATE tickets SET distributor = $1 WHERE event = $2 AND serial = $3 AND state = 'available'",
                 &[

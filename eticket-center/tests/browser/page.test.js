@@ -264,6 +264,52 @@ async function bigVenue(page) {
   };
 }
 
+// Two tabs on the same event: the one loaded before the other's change
+// cannot take the seats that changed; the center refuses the whole change,
+// the tab says so and shows the seats as they are now.
+async function staleTab(context) {
+  const open = async () => {
+    const tab = await context.newPage();
+    await tab.goto(base + '/page/events/' + event);
+    if (await tab.isVisible('#login:not([hidden])')) {
+      await tab.fill('#token', token);
+      await tab.click('#login button[type="submit"]');
+    }
+    await ready(tab);
+    return tab;
+  };
+  const pickRow = async (tab, d) => {
+    await tab.selectOption('#pick-block', '1');
+    await tab.fill('#pick-row', '3');
+    await tab.click('#select-row');
+    await tab.check('#move');
+    await tab.selectOption('#distributor', String(d));
+  };
+  const first = await open();
+  const stale = await open();
+  await pickRow(first, 1);
+  await pickRow(stale, 2);
+  await first.click('#assign');
+  await first.waitForFunction(() => document.getElementById('status').textContent.startsWith('Assigned 10 seats'));
+  for (let n = 1; n <= 10; n++) assert.equal((await seatState(event, 1, 3, n)).owner, 1);
+  await stale.click('#assign');
+  await stale.waitForFunction(() => document.getElementById('error').textContent.includes('allotment_changed'));
+  assert.match(await errorText(stale), /changed owner since they were loaded/);
+  for (let n = 1; n <= 10; n++) {
+    assert.equal((await seatState(event, 1, 3, n)).owner, 1, 'the stale tab took seat 1/3/' + n);
+  }
+  // After the refusal the stale tab shows the seats as the center has them.
+  await stale.uncheck('#move');
+  await stale.selectOption('#pick-block', '1');
+  await stale.fill('#pick-row', '3');
+  await stale.click('#select-row');
+  await stale.selectOption('#distributor', '2');
+  await stale.click('#assign');
+  await stale.waitForFunction(() => document.getElementById('error').textContent.includes('already allotted to One'));
+  await first.close();
+  await stale.close();
+}
+
 async function main() {
   fs.mkdirSync(shots, { recursive: true });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'eticket-chromium-'));
@@ -284,6 +330,7 @@ async function main() {
     // No external assets: every request stays on the center.
     page.on('request', (r) => { if (!r.url().startsWith(base)) problems.push('external request: ' + r.url()); });
     await smallVenue(page);
+    await staleTab(context);
     const timings = await bigVenue(page);
     assert.deepEqual(problems, []);
     console.log('PAGE_TIMINGS ' + JSON.stringify(timings));
