@@ -3,6 +3,7 @@
 //! become issuing records.
 
 use eticket_core::ids::{ChipId, DistributorId, EventId, KeyId, MemberId, SeatType, TicketSerial};
+use eticket_core::master::TicketState;
 use eticket_core::ticket::Holder;
 use eticket_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,9 @@ use crate::records::{self, Decision, RecordView, TICKET_COLUMNS, TicketRow};
 use crate::store::{Tx, Value};
 use crate::wire;
 use crate::{Error, Result};
+
+/// The state name the sale queries look for (core's state machine names it).
+const AVAILABLE: &str = TicketState::Available.name();
 
 /// Most tickets one sale may hold.
 pub const MAX_TICKETS_PER_SALE: u32 = 100;
@@ -265,7 +269,7 @@ fn best_together(
         .query(
             &format!(
                 "SELECT {TICKET_COLUMNS} FROM tickets
-                 WHERE event = $1 AND distributor = $2 AND state = 'available' AND seat_type = $3"
+                 WHERE event = $1 AND distributor = $2 AND state = '{AVAILABLE}' AND seat_type = $3"
             ),
             &[
                 Value::int(event.0),
@@ -335,7 +339,7 @@ pub(crate) fn lowest_serials(
     tx.query(
         &format!(
             "SELECT {TICKET_COLUMNS} FROM tickets
-             WHERE event = $1 AND distributor = $2 AND state = 'available'{type_filter}
+             WHERE event = $1 AND distributor = $2 AND state = '{AVAILABLE}'{type_filter}
              ORDER BY serial LIMIT $3"
         ),
         &params,
@@ -361,7 +365,7 @@ pub(crate) fn available_count(
         None => "",
     };
     tx.query_opt(
-        &format!("SELECT COUNT(*) FROM tickets WHERE event = $1 AND distributor = $2 AND state = 'available'{type_filter}"),
+        &format!("SELECT COUNT(*) FROM tickets WHERE event = $1 AND distributor = $2 AND state = '{AVAILABLE}'{type_filter}"),
         &params,
     )?
     .map(|r| r.num(0))

@@ -8,6 +8,7 @@
 
 use eticket_core::crypto::PublicKey;
 use eticket_core::ids::{DistributorId, EventId, Generation, SeatType, TicketSerial};
+use eticket_core::master::TicketState;
 use eticket_gate::Statistics;
 use eticket_gate::record::{EntryRecord, TicketFacts};
 use eticket_gate::signed_batch::{open_signed_batch, peek_signed_batch};
@@ -204,8 +205,12 @@ fn load_records(tx: &mut dyn Tx, event: EventId) -> Result<Vec<EntryRecord>> {
 
 fn load_issued(tx: &mut dyn Tx, event: EventId) -> Result<Vec<TicketFacts>> {
     let rows = tx.query(
-        "SELECT serial, generation, place, seat_type, distributor FROM tickets
-         WHERE event = $1 AND state IN ('issued', 'used') ORDER BY serial",
+        &format!(
+            "SELECT serial, generation, place, seat_type, distributor FROM tickets
+             WHERE event = $1 AND state IN ('{}', '{}') ORDER BY serial",
+            TicketState::Issued.name(),
+            TicketState::Used.name()
+        ),
         &[Value::int(event.0)],
     )?;
     rows.iter()

@@ -6,6 +6,7 @@
 
 use eticket_core::grant::{Grant, GrantOp};
 use eticket_core::ids::{ChipId, EventId, Generation, KeyId, TicketSerial};
+use eticket_core::master::TicketState;
 use eticket_core::ticket::{Flags, Holder, SignedTicket, TicketBody};
 use eticket_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ use crate::keys::CenterKeys;
 use crate::records::{self, RecordView};
 use crate::reissue::Reason;
 use crate::store::{Row, Tx, Value};
+use crate::ticket_state::Change;
 use crate::wire;
 use crate::{Error, Result};
 
@@ -249,13 +251,9 @@ impl Center {
             let keys = self.keys_in(tx)?;
             let signed = sign_ticket(&keys, tx, &record, Generation(0), record.holder, now)?;
             self.fail_at("issue.after_sign")?;
-            let changed = tx.execute(
-                "UPDATE tickets SET state = 'issued', generation = 0 WHERE event = $1 AND serial = $2 AND state = 'authenticated'",
-                &[Value::int(event.0), Value::int(serial.0)],
-            )?;
-            if changed != 1 {
+            if !Change::ISSUE.apply(tx, event, serial, None)? {
                 let t = records::load_ticket(tx, event, serial)?;
-                return Err(Error::SeatUnavailable { event, serial, state: t.state });
+                return Err(Error::SeatUnavailable { event, serial, state: t.state.name().to_owned() });
             }
             tx.execute(
                 "INSERT INTO issued (event, serial, generation, holder, ticket, issued_at, status) VALUES ($1, $2, 0, $3, $4, $5, 'valid')",
@@ -509,9 +507,9 @@ impl Center {
                     what: "sold",
                 })?;
                 check_seller(who, &found.record)?;
-                match found.state.as_str() {
-                    "authenticated" => {}
-                    "issued" | "transferred" | "used" => {
+                match found.state {
+                    TicketState::Authenticated => {}
+                    TicketState::Issued | TicketState::Transferred | TicketState::Used => {
                         return Err(Error::AlreadyIssued {
                             event,
                             serial,
@@ -522,7 +520,7 @@ impl Center {
                         return Err(Error::SeatUnavailable {
                             event,
                             serial,
-                            state: found.state,
+                            state: found.state.name().to_owned(),
                         });
                     }
                 }
@@ -645,24 +643,13 @@ fn record_batch(
 ) -> Result<()> {
     const PER_ROW: usize = 4;
     let issued_at = Value::u64(now.0)?;
-    for chunk in records.chunks(records::MAX_PARAMS - 1) {
-        let mut params = Vec::with_capacity(chunk.len() + 1);
-        params.push(Value::int(event.0));
-        params.extend(chunk.iter().map(|r| Value::int(r.serial.0)));
-        let changed = tx.execute(
-            &format!(
-                "UPDATE tickets SET state = 'issued', generation = 0
-                 WHERE event = $1 AND state = 'authenticated' AND serial IN ({})",
-                records::placeholders(2, chunk.len())
-            ),
-            &params,
-        )?;
-        if changed != chunk.len() as u64 {
-            return Err(Error::corrupt(format!(
-                "batch issuance: {changed} of {} checked tickets could be marked issued",
-                chunk.len()
-            )));
-        }
+    let serials: Vec<TicketSerial> = records.iter().map(|r| r.serial).collect();
+    let changed = Change::ISSUE.apply_all(tx, event, &serials)?;
+    if changed != serials.len() as u64 {
+        return Err(Error::corrupt(format!(
+            "batch issuance: {changed} of {} checked tickets could be marked issued",
+            serials.len()
+        )));
     }
     let rows: Vec<(&RecordView, &SignedTicket)> = records.iter().zip(signed).collect();
     for chunk in rows.chunks(records::MAX_PARAMS / PER_ROW) {

@@ -41,6 +41,7 @@ pub mod publish;
 pub mod records;
 pub mod reissue;
 pub mod store;
+mod ticket_state;
 pub mod transfer;
 pub mod wire;
 

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use eticket_core::allotment::AllotmentRatios;
 use eticket_core::event::EventInfo;
 use eticket_core::ids::{AreaId, BlockId, DistributorId, EventId, KeyId, SeatType, TicketSerial};
-use eticket_core::master::{Price, TicketMaster};
+use eticket_core::master::{Price, TicketMaster, TicketState};
 use eticket_core::ticket::Place;
 use serde::{Deserialize, Serialize};
 
@@ -341,13 +341,15 @@ impl Center {
             for e in &master.entries {
                 tx.execute(
                     "INSERT INTO tickets (event, serial, place, seat_type, price, distributor, state, generation)
-                     VALUES ($1, $2, $3, $4, $5, NULL, 'available', 0)",
+                     VALUES ($1, $2, $3, $4, $5, NULL, $6, 0)",
                     &[
                         Value::int(event.0),
                         Value::int(e.serial.0),
                         Value::text(records::place_to_text(&e.place)?),
                         Value::int(e.seat_type.0),
                         Value::u64(e.price.0)?,
+                        // Core's ticket master forms every entry available.
+                        Value::text(e.state.name()),
                     ],
                 )?;
             }
@@ -541,7 +543,10 @@ impl Center {
 }
 
 fn check_nothing_sold(event: EventId, tickets: &[TicketRow]) -> Result<()> {
-    let sold = tickets.iter().filter(|t| t.state != "available").count();
+    let sold = tickets
+        .iter()
+        .filter(|t| t.state != TicketState::Available)
+        .count();
     if sold > 0 {
         return Err(Error::AllotmentFixed {
             event,
@@ -551,22 +556,18 @@ fn check_nothing_sold(event: EventId, tickets: &[TicketRow]) -> Result<()> {
     Ok(())
 }
 
-fn apply_assignment(
+pub(crate) fn apply_assignment(
     tx: &mut dyn Tx,
     event: EventId,
     assignment: &[(TicketSerial, Option<DistributorId>)],
 ) -> Result<()> {
     for (serial, d) in assignment {
-        let changed = tx.execute(
-            "UPDATE tickets SET distributor = $1 WHERE event = $2 AND serial = $3 AND state = 'available'",
-            &[Value::opt_int(d.map(|d| d.0)), Value::int(event.0), Value::int(serial.0)],
-        )?;
-        if changed != 1 {
+        if !crate::ticket_state::allot(tx, event, *serial, *d)? {
             let t = records::load_ticket(tx, event, *serial)?;
             return Err(Error::SeatUnavailable {
                 event,
                 serial: *serial,
-                state: t.state,
+                state: t.state.name().to_owned(),
             });
         }
     }
@@ -614,7 +615,7 @@ fn resolve_selection(
             SeatSelector::Area { area, count } => {
                 let free: Vec<_> = tickets
                     .iter()
-                    .filter(|t| t.place == Place::Area(area) && t.state == "available")
+                    .filter(|t| t.place == Place::Area(area) && t.state == TicketState::Available)
                     .map(|t| t.serial)
                     .take(usize::try_from(count).unwrap_or(usize::MAX))
                     .collect();
@@ -652,7 +653,7 @@ mod tests {
                 seat_type: e.seat_type,
                 price: e.price,
                 distributor: None,
-                state: "available".into(),
+                state: TicketState::Available,
                 generation: e.generation,
             })
             .collect();

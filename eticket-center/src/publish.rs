@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::center::{Center, Principal};
 use crate::records;
 use crate::store::{Store, Tx, Value};
+use crate::ticket_state::Change;
 use crate::wire;
 use crate::{Error, Result};
 
@@ -260,7 +261,13 @@ impl Center {
                 "UPDATE issued SET status = 'revoked' WHERE event = $1 AND serial = $2 AND generation = $3",
                 &[Value::int(event.0), Value::int(serial.0), Value::int(current.generation.0)],
             )?;
-            tx.execute("UPDATE tickets SET state = 'revoked' WHERE event = $1 AND serial = $2", &[Value::int(event.0), Value::int(serial.0)])?;
+            if !Change::REVOKE.apply(tx, event, serial, None)? {
+                let t = records::load_ticket(tx, event, serial)?;
+                return Err(Error::corrupt(format!(
+                    "ticket {serial} of event {event} has a valid issued generation but is {}",
+                    t.state.name()
+                )));
+            }
             tx.execute(
                 "UPDATE transfers SET state = 'cancelled', finished_at = $3 WHERE event = $1 AND serial = $2 AND state = 'pending'",
                 &[Value::int(event.0), Value::int(serial.0), Value::u64(now.0)?],

@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 use eticket_core::event::EventInfo;
 use eticket_core::ids::{DistributorId, EventId, Generation, MemberId, SeatType, TicketSerial};
 use eticket_core::issuing::IssuingRecord;
-use eticket_core::master::Price;
+use eticket_core::master::{Price, TicketState};
 use eticket_core::ticket::{Holder, Place};
 use eticket_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::store::{Row, Tx, Value};
+use crate::ticket_state::Change;
 use crate::wire;
 use crate::{Error, Result};
 
@@ -58,8 +59,8 @@ pub struct TicketRow {
     pub price: Price,
     /// Allotted to.
     pub distributor: Option<DistributorId>,
-    /// State name.
-    pub state: String,
+    /// State.
+    pub state: TicketState,
     /// Valid generation.
     pub generation: Generation,
 }
@@ -74,7 +75,7 @@ pub(crate) fn ticket_from_row(row: &Row) -> Result<TicketRow> {
         seat_type: SeatType(row.num(2)?),
         price: Price(row.num(3)?),
         distributor: row.opt_num(4)?.map(DistributorId),
-        state: row.text(5)?.to_owned(),
+        state: crate::ticket_state::parse(row.text(5)?)?,
         generation: Generation(row.num(6)?),
     })
 }
@@ -143,7 +144,7 @@ const RECORD_SELECT: &str =
 #[derive(Debug, Clone)]
 pub(crate) struct SoldTicket {
     pub record: RecordView,
-    pub state: String,
+    pub state: TicketState,
     pub generation: Generation,
 }
 
@@ -160,7 +161,7 @@ fn sold_from_row(event: EventId, row: &Row) -> Result<SoldTicket> {
             place: place_from_text(row.text(6)?)?,
             seat_type: SeatType(row.num(7)?),
         },
-        state: row.text(8)?.to_owned(),
+        state: crate::ticket_state::parse(row.text(8)?)?,
         generation: Generation(row.num(9)?),
     })
 }
@@ -244,16 +245,7 @@ pub(crate) fn authenticate_ticket(
         now,
         hold_until,
     } = *d;
-    let changed = tx.execute(
-        "UPDATE tickets SET state = 'authenticated'
-         WHERE event = $1 AND serial = $2 AND distributor = $3 AND state = 'available'",
-        &[
-            Value::int(event.0),
-            Value::int(ticket.serial.0),
-            Value::int(distributor.0),
-        ],
-    )?;
-    if changed != 1 {
+    if !Change::DECIDE.apply(tx, event, ticket.serial, Some(distributor))? {
         let current = load_ticket(tx, event, ticket.serial)?;
         if current.distributor != Some(distributor) {
             return Err(Error::NotInAllotment {
@@ -265,7 +257,7 @@ pub(crate) fn authenticate_ticket(
         return Err(Error::SeatUnavailable {
             event,
             serial: ticket.serial,
-            state: current.state,
+            state: current.state.name().to_owned(),
         });
     }
     tx.execute(

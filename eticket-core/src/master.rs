@@ -47,7 +47,7 @@ pub enum TicketState {
 
 impl TicketState {
     /// The state's name, for messages.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Self::Available => "available",
             Self::Held => "held",
@@ -60,7 +60,7 @@ impl TicketState {
     }
 
     /// Whether the state machine allows `self → to`.
-    pub fn can_become(self, to: TicketState) -> bool {
+    pub const fn can_become(self, to: TicketState) -> bool {
         use TicketState::*;
         matches!(
             (self, to),

@@ -26,7 +26,7 @@
 //! # }
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use axum::Router;
@@ -38,7 +38,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use eticket_alloc::SeatMap;
 use eticket_alloc::render::ALLOTMENT_PALETTE;
-use eticket_core::ids::{BlockId, DistributorId, EventId, TicketSerial};
+use eticket_core::ids::{BlockId, DistributorId, EventId};
 use eticket_core::ticket::Place;
 use serde::{Deserialize, Serialize};
 
@@ -388,54 +388,25 @@ pub fn set_seat_owners(
                     .map(|&i| (&tickets[i], tickets[i].distributor == s.from))
             }),
         )?;
-        let mut selected: BTreeMap<u16, bool> = BTreeMap::new();
+        let owners: BTreeSet<DistributorId> =
+            places.iter().filter_map(|(_, s)| s.distributor).collect();
+        for d in owners {
+            crate::organizer::check_selected(tx, event, d)?;
+        }
+        let mut assignment = Vec::with_capacity(places.len());
         for (place, s) in &places {
-            if let Some(d) = s.distributor {
-                if !*selected.entry(d.0).or_insert(false) {
-                    tx.query_opt(
-                        "SELECT distributor FROM event_distributors WHERE event = $1 AND distributor = $2",
-                        &[Value::int(event.0), Value::int(d.0)],
-                    )?
-                    .ok_or(Error::NotSelected {
-                        event,
-                        distributor: d,
-                    })?;
-                    selected.insert(d.0, true);
-                }
-            }
             let serial = serials
                 .get(place)
-                .map(|&i| tickets[i].serial.0)
+                .map(|&i| tickets[i].serial)
                 .ok_or_else(|| {
                     Error::invalid(
                         "seats",
                         format!("no seat {} row {} number {}", s.block, s.row, s.number),
                     )
                 })?;
-            let changed = tx.execute(
-                "UPDATE tickets SET distributor = $1 WHERE event = $2 AND serial = $3 AND state = 'available'",
-                &[
-                    Value::opt_int(s.distributor.map(|d| d.0)),
-                    Value::int(event.0),
-                    Value::int(serial),
-                ],
-            )?;
-            if changed != 1 {
-                let state = tx
-                    .query_opt(
-                        "SELECT state FROM tickets WHERE event = $1 AND serial = $2",
-                        &[Value::int(event.0), Value::int(serial)],
-                    )?
-                    .map(|r| r.text(0).map(str::to_owned))
-                    .transpose()?
-                    .unwrap_or_default();
-                return Err(Error::SeatUnavailable {
-                    event,
-                    serial: TicketSerial(serial),
-                    state,
-                });
-            }
+            assignment.push((serial, s.distributor));
         }
+        crate::organizer::apply_assignment(tx, event, &assignment)?;
         Ok(SeatOwnersDone {
             changed: places.len(),
         })
