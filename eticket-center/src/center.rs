@@ -78,6 +78,11 @@ pub struct Config {
     /// How far a transfer or cancellation request's `requested_at` may be
     /// from the center's clock, either way, in seconds.
     pub request_window_secs: u64,
+    /// How long a seat hold lasts before its seats return to sale, in
+    /// seconds.
+    pub hold_secs: u64,
+    /// Most seats one buyer may hold at once for one event, per distributor.
+    pub max_held_per_buyer: u32,
 }
 
 impl Default for Config {
@@ -88,6 +93,8 @@ impl Default for Config {
             list_next_update_secs: 6 * 3600,
             key_set_next_update_secs: 7 * 86_400,
             request_window_secs: 15 * 60,
+            hold_secs: 15 * 60,
+            max_held_per_buyer: 10,
         }
     }
 }

@@ -109,6 +109,63 @@ pub enum SeatChoice {
     },
 }
 
+impl SeatChoice {
+    /// How many tickets it asks for: 1 to [`MAX_TICKETS_PER_SALE`].
+    pub(crate) fn quantity(&self) -> Result<u32> {
+        let quantity = match self {
+            SeatChoice::Serials(s) => u32::try_from(s.len()).unwrap_or(u32::MAX),
+            SeatChoice::BestAvailable { quantity, .. } => *quantity,
+        };
+        if quantity == 0 || quantity > MAX_TICKETS_PER_SALE {
+            return Err(Error::invalid(
+                "seats",
+                format!("1 to {MAX_TICKETS_PER_SALE} tickets per sale"),
+            ));
+        }
+        Ok(quantity)
+    }
+}
+
+/// The tickets a choice names in `d`'s allotment: the listed serials (each
+/// once), or the best available ones, all or [`Error::SoldOut`].
+pub(crate) fn choose(
+    center: &Center,
+    tx: &mut dyn Tx,
+    event: EventId,
+    d: DistributorId,
+    choice: &SeatChoice,
+) -> Result<Vec<TicketRow>> {
+    match choice {
+        SeatChoice::Serials(serials) => {
+            let mut sorted = serials.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            if sorted.len() != serials.len() {
+                return Err(Error::invalid("seats", "a serial appears twice"));
+            }
+            sorted
+                .iter()
+                .map(|s| records::load_ticket(tx, event, *s))
+                .collect()
+        }
+        SeatChoice::BestAvailable {
+            seat_type,
+            quantity,
+        } => {
+            let found = best_available(center, tx, event, d, *seat_type, *quantity)?;
+            if found.len() < usize::try_from(*quantity).unwrap_or(usize::MAX) {
+                return Err(Error::SoldOut {
+                    event,
+                    distributor: d,
+                    requested: *quantity,
+                    available: u32::try_from(found.len()).unwrap_or(u32::MAX),
+                });
+            }
+            Ok(found)
+        }
+    }
+}
+
 /// A sale from a distributor's allotment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SaleRequest {
@@ -486,16 +543,7 @@ impl Center {
         req: &SaleRequest,
     ) -> Result<Sale> {
         let d = acting_distributor(who)?;
-        let quantity = match &req.seats {
-            SeatChoice::Serials(s) => u32::try_from(s.len()).unwrap_or(u32::MAX),
-            SeatChoice::BestAvailable { quantity, .. } => *quantity,
-        };
-        if quantity == 0 || quantity > MAX_TICKETS_PER_SALE {
-            return Err(Error::invalid(
-                "seats",
-                format!("1 to {MAX_TICKETS_PER_SALE} tickets per sale"),
-            ));
-        }
+        let quantity = req.seats.quantity()?;
         self.mutate(who, key, "sell", &(event, req), |tx, now| {
             let policy = check_selected(tx, event, d)?;
             if policy.kind == PolicyKind::Lottery {
@@ -517,35 +565,8 @@ impl Center {
                 0,
                 now,
             )?;
-            let tickets = match &req.seats {
-                SeatChoice::Serials(serials) => {
-                    let mut sorted = serials.clone();
-                    sorted.sort_unstable();
-                    sorted.dedup();
-                    if sorted.len() != serials.len() {
-                        return Err(Error::invalid("seats", "a serial appears twice"));
-                    }
-                    sorted
-                        .iter()
-                        .map(|s| records::load_ticket(tx, event, *s))
-                        .collect::<Result<Vec<_>>>()?
-                }
-                SeatChoice::BestAvailable {
-                    seat_type,
-                    quantity,
-                } => {
-                    let found = best_available(self, tx, event, d, *seat_type, *quantity)?;
-                    if found.len() < usize::try_from(*quantity).unwrap_or(usize::MAX) {
-                        return Err(Error::SoldOut {
-                            event,
-                            distributor: d,
-                            requested: *quantity,
-                            available: u32::try_from(found.len()).unwrap_or(u32::MAX),
-                        });
-                    }
-                    found
-                }
-            };
+            crate::holds::expire_in(tx, event, now)?;
+            let tickets = choose(self, tx, event, d, &req.seats)?;
             let decision = Decision {
                 event,
                 distributor: d,

@@ -94,6 +94,34 @@ pub enum Error {
         /// The first few, with their owner now.
         sample: String,
     },
+    /// No seat hold with this token for this event and distributor.
+    #[error("no seat hold {token} of event {event} for this distributor")]
+    UnknownHold {
+        /// The event.
+        event: EventId,
+        /// The hold's token.
+        token: String,
+    },
+    /// The hold expired: its seats went back on sale.
+    #[error("seat hold {token} expired at {at}; its seats are on sale again")]
+    HoldExpired {
+        /// The hold's token.
+        token: String,
+        /// When it expired.
+        at: eticket_core::time::Timestamp,
+    },
+    /// The buyer holds as many seats as one buyer may.
+    #[error("{buyer} holds {have} seats of event {event}; at most {limit} at once")]
+    HoldLimit {
+        /// The event.
+        event: EventId,
+        /// The buyer.
+        buyer: String,
+        /// Seats held now.
+        have: u32,
+        /// The cap.
+        limit: u32,
+    },
     /// Not enough tickets left in the allotment.
     #[error(
         "distributor {distributor} has {available} tickets left for event {event}, {requested} asked for"
@@ -316,6 +344,9 @@ impl Error {
             Error::NotInAllotment { .. } => "not_in_allotment",
             Error::SeatUnavailable { .. } => "seat_unavailable",
             Error::AllotmentChanged { .. } => "allotment_changed",
+            Error::UnknownHold { .. } => "unknown_hold",
+            Error::HoldExpired { .. } => "hold_expired",
+            Error::HoldLimit { .. } => "hold_limit",
             Error::SoldOut { .. } => "sold_out",
             Error::AllotmentFixed { .. } => "allotment_fixed",
             Error::MembershipRequired(_) => "membership_required",

@@ -30,6 +30,7 @@ pub mod distributor;
 pub mod entries;
 mod error;
 pub mod event_file;
+pub mod holds;
 pub mod http;
 pub mod issuance;
 pub mod keys;

@@ -237,6 +237,18 @@ pub(crate) fn authenticate_ticket(
     ticket: &TicketRow,
     d: &Decision,
 ) -> Result<RecordView> {
+    decide(tx, ticket, d, Change::DECIDE)
+}
+
+/// The distributor's decision for a ticket that `change` moves to
+/// authenticated (from available, or from held when a hold is bought):
+/// the issuing record.
+pub(crate) fn decide(
+    tx: &mut dyn Tx,
+    ticket: &TicketRow,
+    d: &Decision,
+    change: Change,
+) -> Result<RecordView> {
     let Decision {
         event,
         distributor,
@@ -245,7 +257,7 @@ pub(crate) fn authenticate_ticket(
         now,
         hold_until,
     } = *d;
-    if !Change::DECIDE.apply(tx, event, ticket.serial, Some(distributor))? {
+    if !change.apply(tx, event, ticket.serial, Some(distributor))? {
         let current = load_ticket(tx, event, ticket.serial)?;
         if current.distributor != Some(distributor) {
             return Err(Error::NotInAllotment {

@@ -4,9 +4,10 @@
 //! set on the state the ticket must be in, so two transactions can never
 //! both move the same ticket. States are read back typed.
 //!
-//! What the center writes today: `available → authenticated` (a
-//! distributor's decision), `authenticated → issued` (issuance, one ticket
-//! or a batch), `issued → revoked` (the organizer). Later generations of an
+//! What the center writes: `available → authenticated` (a distributor's
+//! decision), `available → held → authenticated | available` (a seat hold,
+//! then bought, or released or expired), `authenticated → issued`
+//! (issuance, one ticket or a batch), `issued → revoked` (the organizer). Later generations of an
 //! issued ticket (transfers, reprints, re-issues) stay `issued`: the
 //! generation moves, not the state.
 
@@ -50,6 +51,12 @@ impl Change {
     pub(crate) const ISSUE: Change = Change::new(TicketState::Authenticated, TicketState::Issued);
     /// The organizer cancelled an issued ticket.
     pub(crate) const REVOKE: Change = Change::new(TicketState::Issued, TicketState::Revoked);
+    /// A buyer holds the seat while deciding.
+    pub(crate) const HOLD: Change = Change::new(TicketState::Available, TicketState::Held);
+    /// The buyer bought the held seat: the distributor's decision.
+    pub(crate) const CONFIRM: Change = Change::new(TicketState::Held, TicketState::Authenticated);
+    /// The hold ended unbought (released, or expired): back on sale.
+    pub(crate) const RELEASE: Change = Change::new(TicketState::Held, TicketState::Available);
 
     /// `from → to`; a pair the state machine does not have does not compile
     /// (the constants above are evaluated at compile time).

@@ -491,7 +491,8 @@ async fn every_mutating_route_needs_an_idempotency_key() {
             .replace("{event}", "2026")
             .replace("{serial}", "1")
             .replace("{distributor}", "1")
-            .replace("{id}", &"0".repeat(32));
+            .replace("{id}", &"0".repeat(32))
+            .replace("{token}", &"0".repeat(32));
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let (s, v) = api
             .call(method, &concrete, Some(&api.org), None, Some(json!({})))
@@ -503,7 +504,7 @@ async fn every_mutating_route_needs_an_idempotency_key() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 20, "mutating routes checked");
+    assert_eq!(checked, 23, "mutating routes checked");
     // A known route with a method it does not take: a JSON error too.
     for (method, path) in [
         (Method::GET, "/v1/transfers"),
@@ -606,4 +607,61 @@ fn openapi_schemas_are_the_rust_types() {
         !text.contains("See the Rust type"),
         "a body schema is a stub"
     );
+}
+
+/// Seat holds over HTTP: a distributor holds seats for a buyer, another
+/// distributor cannot buy them, the holder buys them; a released hold's
+/// seats are on sale again, and an expired hold answers `hold_expired`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seat_holds_over_http() {
+    let api = Api::start().await;
+    api.event().await;
+    let hold = |key: &'static str| {
+        let api = &api;
+        async move {
+            api.post(
+                "/v1/events/2026/holds",
+                &api.d1,
+                key,
+                json!({"seats": {"best_available": {"seat_type": 1, "quantity": 2}}, "buyer": {"reference": "session-1"}}),
+            )
+            .await
+        }
+    };
+    let (s, h) = hold("h1").await;
+    assert_eq!(s, StatusCode::OK, "{h}");
+    let token = h["token"].as_str().unwrap().to_owned();
+    assert_eq!(h["serials"].as_array().unwrap().len(), 2);
+    let confirm = format!("/v1/events/2026/holds/{token}/confirm");
+    let (s, v) = api
+        .post(&confirm, &api.d2, "c0", json!({"holder": "paper"}))
+        .await;
+    assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "unknown_hold"));
+    let (s, v) = api
+        .post(&confirm, &api.d1, "c1", json!({"holder": "paper"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["records"].as_array().unwrap().len(), 2);
+
+    let (s, h) = hold("h2").await;
+    assert_eq!(s, StatusCode::OK, "{h}");
+    let release = format!(
+        "/v1/events/2026/holds/{}/release",
+        h["token"].as_str().unwrap()
+    );
+    let (s, v) = api.post(&release, &api.d1, "r2", json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["serials"], h["serials"]);
+
+    let (s, h) = hold("h3").await;
+    assert_eq!(s, StatusCode::OK, "{h}");
+    api.clock.advance(15 * 60);
+    let confirm = format!(
+        "/v1/events/2026/holds/{}/confirm",
+        h["token"].as_str().unwrap()
+    );
+    let (s, v) = api
+        .post(&confirm, &api.d1, "c3", json!({"holder": "paper"}))
+        .await;
+    assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "hold_expired"), "{v}");
 }

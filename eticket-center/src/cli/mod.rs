@@ -265,7 +265,8 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        /// Seconds between runs of due transfer completion.
+        /// Seconds between runs of due transfer completion and of seat-hold
+        /// expiry.
         #[arg(long, default_value_t = 60)]
         transfer_interval: u64,
     },
@@ -643,6 +644,14 @@ fn serve(center: Center, listen: &str, interval: u64) -> Result<()> {
                     }
                     Ok(Err(e)) => eprintln!("completing due transfers: {e}"),
                     Err(e) => eprintln!("completing due transfers: {e}"),
+                }
+                // Expired seat holds back on sale (each hold and sale of an
+                // event also does this for its event first).
+                let c = background.clone();
+                match tokio::task::spawn_blocking(move || c.expire_holds()).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => eprintln!("expiring seat holds: {e}"),
+                    Err(e) => eprintln!("expiring seat holds: {e}"),
                 }
             }
         });

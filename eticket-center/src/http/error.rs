@@ -62,6 +62,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         | UnknownTicket { .. }
         | UnknownMember { .. }
         | UnknownTransfer(_)
+        | UnknownHold { .. }
         | NotSelected { .. } => StatusCode::NOT_FOUND,
         Invalid { .. } | Core(_) => StatusCode::BAD_REQUEST,
         Storage {

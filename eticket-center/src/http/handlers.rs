@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::error::ApiError;
 use crate::center::check_idempotency_key;
 use crate::distributor::{MemberRegistration, SaleRequest};
+use crate::holds::{HoldConfirm, HoldRequest};
 use crate::issuance::ChipTarget;
 use crate::lottery::{LotteryApplication, LotteryDraw, LotterySetup};
 use crate::organizer::{EventRegistration, SeatSelection};
@@ -262,6 +263,36 @@ pub async fn sell(State(c): Shared, headers: HeaderMap, p: PathR<EventId>, b: Bo
     let who = auth(&c, &headers).await?;
     let (event, key, req) = (path(p)?, idem(&headers)?, body::<SaleRequest>(b)?);
     run(c, move |c| c.sell(&who, &key, event, &req)).await
+}
+
+/// `POST /v1/events/{event}/holds`.
+pub async fn hold(State(c): Shared, headers: HeaderMap, p: PathR<EventId>, b: BodyR) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let (event, key, req) = (path(p)?, idem(&headers)?, body::<HoldRequest>(b)?);
+    run(c, move |c| c.hold(&who, &key, event, &req)).await
+}
+
+/// `POST /v1/events/{event}/holds/{token}/confirm`.
+pub async fn confirm_hold(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<(EventId, String)>,
+    b: BodyR,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let ((event, token), key, req) = (path(p)?, idem(&headers)?, body::<HoldConfirm>(b)?);
+    run(c, move |c| c.confirm_hold(&who, &key, event, &token, &req)).await
+}
+
+/// `POST /v1/events/{event}/holds/{token}/release`.
+pub async fn release_hold(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<(EventId, String)>,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let ((event, token), key) = (path(p)?, idem(&headers)?);
+    run(c, move |c| c.release_hold(&who, &key, event, &token)).await
 }
 
 /// `POST /v1/events/{event}/lottery`.

@@ -48,6 +48,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/events/{event}/stats"),
     ("put", "/v1/events/{event}/policy"),
     ("post", "/v1/events/{event}/sales"),
+    ("post", "/v1/events/{event}/holds"),
+    ("post", "/v1/events/{event}/holds/{token}/confirm"),
+    ("post", "/v1/events/{event}/holds/{token}/release"),
     ("post", "/v1/events/{event}/lottery"),
     ("get", "/v1/events/{event}/lottery/{distributor}"),
     ("post", "/v1/events/{event}/lottery/applications"),
@@ -98,6 +101,15 @@ pub fn router(center: Arc<Center>) -> Router {
         .route("/v1/events/{event}/stats", get(h::stats))
         .route("/v1/events/{event}/policy", put(h::set_policy))
         .route("/v1/events/{event}/sales", post(h::sell))
+        .route("/v1/events/{event}/holds", post(h::hold))
+        .route(
+            "/v1/events/{event}/holds/{token}/confirm",
+            post(h::confirm_hold),
+        )
+        .route(
+            "/v1/events/{event}/holds/{token}/release",
+            post(h::release_hold),
+        )
         .route("/v1/events/{event}/lottery", post(h::open_lottery))
         .route("/v1/events/{event}/lottery/{distributor}", get(h::lottery))
         .route(

@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 
 use super::{handlers, page};
 use crate::{
-    chips, distributor, entries, issuance, keys, lottery, organizer, policy, publish, reissue,
-    transfer,
+    chips, distributor, entries, holds, issuance, keys, lottery, organizer, policy, publish,
+    reissue, transfer,
 };
 
 /// The component schemas by name, with references between them as
@@ -40,6 +40,9 @@ pub fn component_schemas() -> Map<String, Value> {
         policy::DistributionPolicy,
         distributor::SaleRequest,
         distributor::Sale,
+        holds::HoldRequest,
+        holds::HoldView,
+        holds::HoldConfirm,
         distributor::MemberRegistration,
         distributor::MembershipCard,
         lottery::LotterySetup,

@@ -11,7 +11,7 @@
 //! - one stored gate scan per scan id.
 
 /// The schema version this build writes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -236,6 +236,25 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         // they do not grow with every event ever held.
         "ALTER TABLE center_keys ADD COLUMN event BIGINT",
         "ALTER TABLE center_keys ADD COLUMN dropped BIGINT NOT NULL DEFAULT 0",
+    ],
+    &[
+        // Version 6: seat holds. A hold keeps seats (state `held`) for one
+        // buyer of one distributor until it expires, is bought or released.
+        // A seat is in at most one hold (the primary key of hold_seats).
+        "CREATE TABLE holds (
+        token TEXT PRIMARY KEY,
+        event BIGINT NOT NULL REFERENCES events (id),
+        distributor BIGINT NOT NULL,
+        buyer TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL)",
+        "CREATE INDEX holds_by_expiry ON holds (event, expires_at)",
+        "CREATE TABLE hold_seats (
+        event BIGINT NOT NULL,
+        serial BIGINT NOT NULL,
+        token TEXT NOT NULL REFERENCES holds (token),
+        PRIMARY KEY (event, serial))",
+        "CREATE INDEX hold_seats_by_token ON hold_seats (token)",
     ],
 ];
 

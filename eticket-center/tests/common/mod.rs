@@ -196,6 +196,23 @@ pub fn sold_paper(center: &Center, n: u32) -> Vec<TicketSerial> {
 /// The small event with all of it allotted to one shop and `n` standing
 /// tickets sold for `holder`, not issued.
 pub fn sold_to(center: &Center, n: u32, holder: Holder) -> Vec<TicketSerial> {
+    allotted_to_shop(center);
+    let shop = Principal::Distributor(SHOP);
+    let req = SaleRequest {
+        seats: SeatChoice::BestAvailable {
+            seat_type: Some(fixtures::STANDING),
+            quantity: n,
+        },
+        holder,
+        member: None,
+    };
+    let sale = center.sell(&shop, "sale", EVENT, &req).unwrap();
+    sale.records.iter().map(|r| r.serial).collect()
+}
+
+/// The small event registered with all of it allotted to one shop (first
+/// come, first served).
+pub fn allotted_to_shop(center: &Center) {
     let op = Principal::Operator;
     center
         .register_distributor(&op, "d1", SHOP, "Shop")
@@ -216,17 +233,6 @@ pub fn sold_to(center: &Center, n: u32, holder: Holder) -> Vec<TicketSerial> {
     center
         .set_allotment_ratios(&ORG, "ratio", EVENT, &AllotmentRatios { shares })
         .unwrap();
-    let shop = Principal::Distributor(SHOP);
-    let req = SaleRequest {
-        seats: SeatChoice::BestAvailable {
-            seat_type: Some(fixtures::STANDING),
-            quantity: n,
-        },
-        holder,
-        member: None,
-    };
-    let sale = center.sell(&shop, "sale", EVENT, &req).unwrap();
-    sale.records.iter().map(|r| r.serial).collect()
 }
 
 /// A venue unit for the small event trusting what the center publishes now.

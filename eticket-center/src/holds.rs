@@ -1,0 +1,448 @@
+//! Seat holds, as buyers know them from every ticket shop: a distributor
+//! holds seats (listed, or the best available) for one buyer while the buyer
+//! decides, then buys them ([`Center::confirm_hold`], which makes the issuing
+//! records a sale makes) or lets them go ([`Center::release_hold`]). A hold
+//! lasts [`Config::hold_secs`](crate::center::Config) (15 minutes by
+//! default); one buyer holds at most
+//! [`Config::max_held_per_buyer`](crate::center::Config) seats of an event
+//! at a distributor at once.
+//!
+//! Holds live in the ledger (`holds`, `hold_seats`): they survive a restart,
+//! and every change is one transaction, so a crash leaves a hold whole or
+//! not at all. Held seats are in state `held` (core's state machine:
+//! available → held → authenticated or back to available); a seat is in at
+//! most one hold (the primary key of `hold_seats`). Expired holds return
+//! their seats to sale in the transaction of the next hold or sale of the
+//! event ([`expire_in`]), and `eticket serve` releases them every minute
+//! ([`Center::expire_holds`]), so nothing depends on a background task for
+//! correctness.
+//!
+//! ```
+//! use eticket_center::distributor::SeatChoice;
+//! use eticket_center::holds::{HoldBuyer, HoldConfirm, HoldRequest};
+//! # use eticket_center::{Center, Principal};
+//! # use eticket_center::organizer::EventRegistration;
+//! # use eticket_core::fixtures;
+//! # use eticket_core::ticket::Holder;
+//! # let center = Center::open_in_memory()?;
+//! # let org = Principal::Organizer(1);
+//! # center.register_event(&org, "reg", &EventRegistration { info: fixtures::small_event(), prices: fixtures::prices() })?;
+//! # center.register_distributor(&Principal::Operator, "d", eticket_core::ids::DistributorId(1), "Shop")?;
+//! # center.select_distributor(&org, "sel", fixtures::EVENT, eticket_core::ids::DistributorId(1), Default::default())?;
+//! # let share = eticket_core::allotment::RatioShare { distributor: eticket_core::ids::DistributorId(1), weight: 1, seat_type: None };
+//! # center.set_allotment_ratios(&org, "ratio", fixtures::EVENT, &eticket_core::allotment::AllotmentRatios { shares: vec![share] })?;
+//! let shop = Principal::Distributor(eticket_core::ids::DistributorId(1));
+//! let hold = center.hold(&shop, "hold-1", fixtures::EVENT, &HoldRequest {
+//!     seats: SeatChoice::BestAvailable { seat_type: Some(fixtures::CAT_A), quantity: 2 },
+//!     buyer: HoldBuyer::Reference("web-session-42".into()),
+//! })?;
+//! assert_eq!(hold.serials.len(), 2);
+//! let sale = center.confirm_hold(&shop, "buy-1", fixtures::EVENT, &hold.token,
+//!     &HoldConfirm { holder: Holder::Paper, member: None })?;
+//! assert_eq!(sale.records.len(), 2);
+//! # Ok::<(), eticket_center::Error>(())
+//! ```
+
+use eticket_core::ids::{DistributorId, EventId, MemberId, TicketSerial};
+use eticket_core::ticket::Holder;
+use eticket_core::time::Timestamp;
+use rand_core::{OsRng, RngCore};
+use serde::{Deserialize, Serialize};
+
+use crate::center::{Center, Principal};
+use crate::distributor::{Sale, SeatChoice, acting_distributor, check_buyer, choose};
+use crate::organizer::check_selected;
+use crate::policy::PolicyKind;
+use crate::records::{self, Decision};
+use crate::store::{Store, Tx, Value};
+use crate::ticket_state::Change;
+use crate::wire;
+use crate::{Error, Result};
+
+/// Longest buyer reference.
+pub const MAX_BUYER_REFERENCE_LEN: usize = 64;
+
+/// Who a hold is for: a member of the distributor, or the distributor's own
+/// reference for a buyer (a web session, a till number).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldBuyer {
+    /// A member.
+    Member(MemberId),
+    /// A reference the distributor gives (1 to 64 characters).
+    Reference(String),
+}
+
+impl HoldBuyer {
+    fn key(&self) -> Result<String> {
+        match self {
+            HoldBuyer::Member(m) => Ok(format!("member:{}", m.0)),
+            HoldBuyer::Reference(r) => {
+                if r.trim().is_empty() || r.len() > MAX_BUYER_REFERENCE_LEN {
+                    return Err(Error::invalid(
+                        "buyer.reference",
+                        format!("1 to {MAX_BUYER_REFERENCE_LEN} characters"),
+                    ));
+                }
+                Ok(format!("ref:{r}"))
+            }
+        }
+    }
+}
+
+/// Body of `POST /v1/events/{event}/holds`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct HoldRequest {
+    /// Which seats.
+    pub seats: SeatChoice,
+    /// For whom.
+    pub buyer: HoldBuyer,
+}
+
+/// A seat hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct HoldView {
+    /// The token that confirms or releases it.
+    pub token: String,
+    /// The event.
+    pub event: EventId,
+    /// The distributor holding.
+    pub distributor: DistributorId,
+    /// The held tickets.
+    pub serials: Vec<TicketSerial>,
+    /// When the seats go back on sale unless bought.
+    pub expires_at: Timestamp,
+}
+
+/// Body of `POST /v1/events/{event}/holds/{token}/confirm`: what a sale
+/// says besides the seats.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct HoldConfirm {
+    /// Who will hold the tickets.
+    #[serde(with = "wire::holder")]
+    #[schemars(with = "wire::schema::HolderText")]
+    pub holder: Holder,
+    /// The member buying, when there is one (a hold for a member is bought
+    /// by that member).
+    #[serde(default)]
+    pub member: Option<MemberId>,
+}
+
+/// A new random hold token.
+fn new_token() -> String {
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+struct StoredHold {
+    distributor: DistributorId,
+    buyer: String,
+    expires_at: Timestamp,
+    serials: Vec<TicketSerial>,
+}
+
+fn load_hold(tx: &mut dyn Tx, event: EventId, token: &str) -> Result<Option<StoredHold>> {
+    let Some(row) = tx.query_opt(
+        "SELECT distributor, buyer, expires_at FROM holds WHERE token = $1 AND event = $2",
+        &[Value::text(token), Value::int(event.0)],
+    )?
+    else {
+        return Ok(None);
+    };
+    let serials = tx
+        .query(
+            "SELECT serial FROM hold_seats WHERE token = $1 ORDER BY serial",
+            &[Value::text(token)],
+        )?
+        .iter()
+        .map(|r| r.num(0).map(TicketSerial))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(StoredHold {
+        distributor: DistributorId(row.num(0)?),
+        buyer: row.text(1)?.to_owned(),
+        expires_at: Timestamp(row.num(2)?),
+        serials,
+    }))
+}
+
+/// End a hold: its seats move by `change` (bought, or back on sale) and its
+/// rows go.
+fn end_hold(
+    tx: &mut dyn Tx,
+    event: EventId,
+    token: &str,
+    hold: &StoredHold,
+    change: Option<Change>,
+) -> Result<()> {
+    if let Some(change) = change {
+        for &serial in &hold.serials {
+            if !change.apply(tx, event, serial, Some(hold.distributor))? {
+                return Err(Error::corrupt(format!(
+                    "held ticket {serial} of event {event} is not held"
+                )));
+            }
+        }
+    }
+    tx.execute(
+        "DELETE FROM hold_seats WHERE token = $1",
+        &[Value::text(token)],
+    )?;
+    tx.execute("DELETE FROM holds WHERE token = $1", &[Value::text(token)])?;
+    Ok(())
+}
+
+/// Return the seats of `event`'s holds that expired by `now` to sale; how
+/// many holds ended.
+pub(crate) fn expire_in(tx: &mut dyn Tx, event: EventId, now: Timestamp) -> Result<u32> {
+    let tokens = tx
+        .query(
+            "SELECT token FROM holds WHERE event = $1 AND expires_at <= $2 ORDER BY token",
+            &[Value::int(event.0), Value::u64(now.0)?],
+        )?
+        .iter()
+        .map(|r| r.text(0).map(str::to_owned))
+        .collect::<Result<Vec<_>>>()?;
+    for token in &tokens {
+        if let Some(hold) = load_hold(tx, event, token)? {
+            end_hold(tx, event, token, &hold, Some(Change::RELEASE))?;
+        }
+    }
+    Ok(u32::try_from(tokens.len()).unwrap_or(u32::MAX))
+}
+
+fn view(token: &str, event: EventId, hold: &StoredHold) -> HoldView {
+    HoldView {
+        token: token.to_owned(),
+        event,
+        distributor: hold.distributor,
+        serials: hold.serials.clone(),
+        expires_at: hold.expires_at,
+    }
+}
+
+impl Center {
+    /// Hold seats of the calling distributor's allotment for a buyer until
+    /// `now + hold_secs`: listed serials (all or none) or the best
+    /// available. Refused for a lottery, past the buyer's cap, or when the
+    /// seats are not available (held by another buyer, sold). Distributor
+    /// only; idempotent under its key.
+    pub fn hold(
+        &self,
+        who: &Principal,
+        key: &str,
+        event: EventId,
+        req: &HoldRequest,
+    ) -> Result<HoldView> {
+        let d = acting_distributor(who)?;
+        let quantity = req.seats.quantity()?;
+        let buyer = req.buyer.key()?;
+        let config = self.config();
+        self.mutate(who, key, "hold", &(event, req), |tx, now| {
+            let policy = check_selected(tx, event, d)?;
+            if policy.kind == PolicyKind::Lottery {
+                return Err(Error::PolicyRefuses {
+                    event,
+                    distributor: d,
+                    policy: policy.kind.name(),
+                    reason: "tickets are given by the draw",
+                });
+            }
+            expire_in(tx, event, now)?;
+            let have: u32 = tx
+                .query_opt(
+                    "SELECT COUNT(*) FROM hold_seats s JOIN holds h ON h.token = s.token
+                     WHERE h.event = $1 AND h.distributor = $2 AND h.buyer = $3",
+                    &[
+                        Value::int(event.0),
+                        Value::int(d.0),
+                        Value::text(buyer.clone()),
+                    ],
+                )?
+                .map(|r| r.num(0))
+                .transpose()?
+                .unwrap_or(0);
+            if have.saturating_add(quantity) > config.max_held_per_buyer {
+                return Err(Error::HoldLimit {
+                    event,
+                    buyer: buyer.clone(),
+                    have,
+                    limit: config.max_held_per_buyer,
+                });
+            }
+            let tickets = choose(self, tx, event, d, &req.seats)?;
+            let token = new_token();
+            let expires_at = now.plus(config.hold_secs);
+            tx.execute(
+                "INSERT INTO holds (token, event, distributor, buyer, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    Value::text(token.clone()),
+                    Value::int(event.0),
+                    Value::int(d.0),
+                    Value::text(buyer.clone()),
+                    Value::u64(now.0)?,
+                    Value::u64(expires_at.0)?,
+                ],
+            )?;
+            for (i, t) in tickets.iter().enumerate() {
+                if !Change::HOLD.apply(tx, event, t.serial, Some(d))? {
+                    let current = records::load_ticket(tx, event, t.serial)?;
+                    return Err(if current.distributor != Some(d) {
+                        Error::NotInAllotment {
+                            event,
+                            serial: t.serial,
+                            distributor: d,
+                        }
+                    } else {
+                        Error::SeatUnavailable {
+                            event,
+                            serial: t.serial,
+                            state: current.state.name().to_owned(),
+                        }
+                    });
+                }
+                tx.execute(
+                    "INSERT INTO hold_seats (event, serial, token) VALUES ($1, $2, $3)",
+                    &[
+                        Value::int(event.0),
+                        Value::int(t.serial.0),
+                        Value::text(token.clone()),
+                    ],
+                )?;
+                if i == 0 {
+                    self.fail_at("hold.after_first_seat")?;
+                }
+            }
+            let mut serials: Vec<TicketSerial> = tickets.iter().map(|t| t.serial).collect();
+            serials.sort_unstable();
+            Ok(HoldView {
+                token,
+                event,
+                distributor: d,
+                serials,
+                expires_at,
+            })
+        })
+    }
+
+    /// Buy the held seats: the issuing records a sale makes, with the
+    /// distributor's policy and the buyer's limits checked as for a sale.
+    /// An expired hold is [`Error::HoldExpired`] (its seats are on sale
+    /// again). The distributor that holds; idempotent under its key.
+    pub fn confirm_hold(
+        &self,
+        who: &Principal,
+        key: &str,
+        event: EventId,
+        token: &str,
+        req: &HoldConfirm,
+    ) -> Result<Sale> {
+        let d = acting_distributor(who)?;
+        self.mutate(who, key, "confirm_hold", &(event, token, req), |tx, now| {
+            let hold = self.live_hold(tx, event, token, d, now)?;
+            if let Some(m) = hold.buyer.strip_prefix("member:") {
+                if req.member.map(|m| m.0.to_string()).as_deref() != Some(m) {
+                    return Err(Error::invalid(
+                        "member",
+                        format!("the hold is for member {m}; that member buys it"),
+                    ));
+                }
+            }
+            let policy = check_selected(tx, event, d)?;
+            let quantity = u32::try_from(hold.serials.len()).unwrap_or(u32::MAX);
+            check_buyer(
+                tx,
+                event,
+                d,
+                &policy,
+                &req.holder,
+                req.member,
+                quantity,
+                0,
+                now,
+            )?;
+            let decision = Decision {
+                event,
+                distributor: d,
+                member: req.member,
+                holder: req.holder,
+                now,
+                hold_until: policy.hold_until,
+            };
+            let mut out = Vec::with_capacity(hold.serials.len());
+            for &serial in &hold.serials {
+                let ticket = records::load_ticket(tx, event, serial)?;
+                out.push(records::decide(tx, &ticket, &decision, Change::CONFIRM)?);
+            }
+            end_hold(tx, event, token, &hold, None)?;
+            Ok(Sale { records: out })
+        })
+    }
+
+    /// Let a hold go before it expires: its seats are on sale again. The
+    /// distributor that holds; idempotent under its key.
+    pub fn release_hold(
+        &self,
+        who: &Principal,
+        key: &str,
+        event: EventId,
+        token: &str,
+    ) -> Result<HoldView> {
+        let d = acting_distributor(who)?;
+        self.mutate(who, key, "release_hold", &(event, token), |tx, now| {
+            let hold = self.live_hold(tx, event, token, d, now)?;
+            end_hold(tx, event, token, &hold, Some(Change::RELEASE))?;
+            Ok(view(token, event, &hold))
+        })
+    }
+
+    /// Return the seats of every expired hold to sale (`eticket serve` runs
+    /// this every minute); how many holds ended.
+    pub fn expire_holds(&self) -> Result<u32> {
+        let now = self.now();
+        self.ledger.transaction(&mut |tx| {
+            let events = tx
+                .query(
+                    "SELECT DISTINCT event FROM holds WHERE expires_at <= $1",
+                    &[Value::u64(now.0)?],
+                )?
+                .iter()
+                .map(|r| r.num(0).map(EventId))
+                .collect::<Result<Vec<_>>>()?;
+            let mut ended = 0;
+            for event in events {
+                ended += expire_in(tx, event, now)?;
+            }
+            Ok(ended)
+        })
+    }
+
+    /// The hold `token` of `d` for `event`, still running at `now`; an
+    /// expired one is refused (its seats return to sale at the next expiry,
+    /// which every hold and sale of the event runs first).
+    fn live_hold(
+        &self,
+        tx: &mut dyn Tx,
+        event: EventId,
+        token: &str,
+        d: DistributorId,
+        now: Timestamp,
+    ) -> Result<StoredHold> {
+        let unknown = || Error::UnknownHold {
+            event,
+            token: token.to_owned(),
+        };
+        let hold = load_hold(tx, event, token)?.ok_or_else(unknown)?;
+        if hold.distributor != d {
+            return Err(unknown());
+        }
+        if hold.expires_at <= now {
+            return Err(Error::HoldExpired {
+                token: token.to_owned(),
+                at: hold.expires_at,
+            });
+        }
+        Ok(hold)
+    }
+}
