@@ -74,16 +74,19 @@ enum eticket_result
   ETICKET_RESULT_INPUT_TOO_LARGE = 104,
   // The bytes are not a valid value of their format (truncated, trailing
   // bytes, bad encoding). Signed inputs (tickets, key sets, lists, grants)
-  // are checked by signature before their content is decoded, so bytes
-  // cut short or altered after their header usually give
-  // `ETICKET_RESULT_BAD_SIGNATURE`, and bytes of another kind
-  // `ETICKET_RESULT_UNKNOWN_KEY`: unauthenticated bytes are never parsed.
+  // are checked by signature before their content is decoded
+  // (unauthenticated bytes are never parsed), so bytes cut short or
+  // altered after their header usually give
+  // `ETICKET_RESULT_BAD_SIGNATURE`, and bytes of another kind (a list
+  // offered as a key set) whatever their first bytes lead to:
+  // `ETICKET_RESULT_UNKNOWN_KEY`, `ETICKET_RESULT_BAD_SIGNATURE` or
+  // `ETICKET_RESULT_INPUT_TOO_LARGE`.
   ETICKET_RESULT_MALFORMED = 200,
   // The format version is not one this library knows.
   ETICKET_RESULT_UNSUPPORTED_VERSION = 201,
   // Signed by a key that is not in the key set (or not the root key);
-  // also what bytes of another kind give (a revocation list offered as a
-  // key set), as the key id is read from their first bytes.
+  // also what bytes of another kind may give, as the key id is read from
+  // their first bytes.
   ETICKET_RESULT_UNKNOWN_KEY = 202,
   // Signed by a key that was retired.
   ETICKET_RESULT_KEY_RETIRED = 203,
@@ -448,7 +451,7 @@ typedef struct eticket_outcome_info {
   // The scan's unique id, as logged and uploaded.
   uint8_t scan_id[16];
   // For an admission: the place is reached through another gate (the
-  // guidance names it; send the person on). c59.
+  // guidance names it; send the person on).
   bool wrong_gate;
 } eticket_outcome_info;
 
@@ -722,8 +725,10 @@ eticket_result eticket_outcome_display(const struct eticket_outcome *outcome,
                                        size_t *out_len);
 
 // What a steward tells the person for refusal reason `reason` (the codes of
-// `eticket_outcome_info.reason`), NUL-terminated; an unknown code is
-// `ETICKET_RESULT_INVALID_PARAMETER`. Stateless and thread-safe.
+// `eticket_outcome_info.reason`), NUL-terminated: for
+// `ETICKET_REASON_NONE` (0, an admission or an exit) an empty text; an
+// unknown code is `ETICKET_RESULT_INVALID_PARAMETER`. Stateless and
+// thread-safe.
 //
 // # Safety
 //
@@ -829,7 +834,9 @@ eticket_result eticket_paper_render_png(const uint8_t *ticket,
 
 // The QR code's text for a signed ticket (`ET1:` ‖ base45), NUL-terminated,
 // for printers with their own QR engine. `*out_len` excludes the NUL; on
-// `ETICKET_RESULT_BUFFER_TOO_SMALL` it is the size needed with the NUL.
+// `ETICKET_RESULT_BUFFER_TOO_SMALL` it is the size needed with the NUL. A
+// ticket whose holder is a chip is `ETICKET_RESULT_PAPER_RENDER`, as for the
+// rendering functions: gates refuse it on paper.
 //
 // # Safety
 //
@@ -1088,7 +1095,8 @@ eticket_result eticket_venue_unit_public_key(const struct eticket_venue *venue,
 // none, which need not be sent). Send it to `POST /v1/events/{event}/entries` with the unit's
 // credential and an `Idempotency-Key`; once the center answered 200, call
 // `eticket_venue_confirm_upload` with the same bytes. `unit_name` is the
-// name the unit was registered under (at most 64 bytes).
+// name the unit was registered under (1 to 64 bytes, else
+// `ETICKET_RESULT_INVALID_PARAMETER`).
 //
 // # Safety
 //

@@ -40,6 +40,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use eticket_core::crypto::PublicKey;
+use eticket_core::event::Schedule;
 use eticket_core::ids::{EventId, KeyId};
 use eticket_core::keys::{KeyEntry, KeyPurpose, KeyScope, KeySet, SigningKeyPair};
 use eticket_core::rollover::RootRollover;
@@ -729,8 +730,8 @@ impl Center {
         let change = self.mutate(who, key, "rotate_event_key", &event, |tx, now| {
             let keys = self.keys_in(tx)?;
             let previous = keys.events.get(&event).map(SigningKeyPair::id);
-            let end = crate::records::load_event(tx, event)?.info.schedule.end;
-            let id = add_event_key(tx, &self.storage, event, end, now)?;
+            let schedule = crate::records::load_event(tx, event)?.info.schedule;
+            let id = add_event_key(tx, &self.storage, event, schedule, now)?;
             let version = bump_version(tx)?;
             Ok(KeyChange {
                 key: id,
@@ -863,23 +864,26 @@ fn insert_key(
 }
 
 /// Store a new ticket key for `event` alone under the next free id, sealed,
-/// valid from now until [`EVENT_KEY_MARGIN_SECS`] after `end` (or after now,
-/// for an event that has ended); the caller bumps the key set version in the
-/// same transaction. Event keys that have expired are dropped from the key
-/// set at the same time.
+/// valid from the event's doors (or now, when earlier) until
+/// [`EVENT_KEY_MARGIN_SECS`] after its end (or after now, for an event that
+/// has ended): a gate whose clock is behind still sees a valid key for
+/// every scan of the event. The caller bumps the key set version in the same
+/// transaction. Event keys that have expired are dropped from the key set
+/// at the same time.
 pub(crate) fn add_event_key(
     tx: &mut dyn Tx,
     storage: &KeyStorage,
     event: EventId,
-    end: Timestamp,
+    schedule: Schedule,
     now: Timestamp,
 ) -> Result<KeyId> {
-    let not_after = end.max(now).plus(EVENT_KEY_MARGIN_SECS);
+    let not_after = schedule.end.max(now).plus(EVENT_KEY_MARGIN_SECS);
+    let not_before = schedule.doors_open.min(now).minus(CLOCK_SKEW_SECS);
     let id = next_key_id(tx)?;
     let new = NewKey {
         purpose: KeyPurpose::Tickets,
         event: Some(event),
-        not_before: now.minus(CLOCK_SKEW_SECS),
+        not_before,
         not_after,
         prepared: false,
     };

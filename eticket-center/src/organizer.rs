@@ -329,7 +329,7 @@ impl Center {
             serde_json::to_string(&reg.info).map_err(|e| Error::invalid("info", e.to_string()))?;
         let prices = records::prices_to_text(&reg.prices)?;
         let event = reg.info.id;
-        let end = reg.info.schedule.end;
+        let schedule = reg.info.schedule;
         let summary = self.mutate(who, key, "register_event", reg, |tx, now| {
             if tx.query_opt("SELECT id FROM events WHERE id = $1", &[Value::int(event.0)])?.is_some() {
                 return Err(Error::EventExists(event));
@@ -354,7 +354,7 @@ impl Center {
                 )?;
             }
             // The event's own ticket key: a leak forges this event's tickets only.
-            let ticket_key = keys::add_event_key(tx, &self.storage, event, end, now)?;
+            let ticket_key = keys::add_event_key(tx, &self.storage, event, schedule, now)?;
             keys::key_set_changed(tx)?;
             Ok(EventSummary { event, tickets, ticket_key })
         })?;

@@ -207,6 +207,9 @@ fn downgrade_to_plaintext(center: &Center, storage: &KeyStorage) {
             // ticket key for every event.
             tx.execute("ALTER TABLE center_keys DROP COLUMN event", &[])?;
             tx.execute("ALTER TABLE center_keys DROP COLUMN dropped", &[])?;
+            // Schema version 6: seat holds.
+            tx.execute("DROP TABLE hold_seats", &[])?;
+            tx.execute("DROP TABLE holds", &[])?;
             // The rest of schema version 4, so the ledger is a version 3 one.
             tx.execute("DROP TABLE reissues", &[])?;
             tx.execute("DROP TABLE gate_units", &[])?;

@@ -40,7 +40,10 @@ pub fn encode_payload(ticket: &SignedTicket) -> String {
 
 /// Parse QR text back into the signed ticket bytes (checking the prefix, the
 /// size bounds and the base45 text; the signature is the gate's to verify).
+/// The line end a scanner appends (`\r`, `\n`, a tab) is ignored; spaces are
+/// not, as base45 uses them.
 pub fn parse_payload(text: &str) -> Result<SignedTicket> {
+    let text = text.trim_end_matches(['\r', '\n', '\t']);
     if text.len() > MAX_PAYLOAD_LEN {
         return Err(Error::Paper("QR text longer than any ticket"));
     }

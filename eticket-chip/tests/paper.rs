@@ -32,6 +32,13 @@ fn png_decodes_back_to_the_signed_ticket() {
     assert_eq!(text, p.payload());
     let back = paper::parse_payload(&text).unwrap();
     assert_eq!(back, ticket);
+    // As a keyboard-wedge or serial scanner delivers it, with a line end.
+    for end in ["\r\n", "\n", "\r", "\t"] {
+        assert_eq!(
+            paper::parse_payload(&format!("{text}{end}")).unwrap(),
+            ticket
+        );
+    }
     let v = verify(back.as_bytes(), &fixtures::key_set(), fixtures::NOW).unwrap();
     assert_eq!(v.body.holder, Holder::Paper);
 }

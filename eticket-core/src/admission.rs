@@ -114,7 +114,7 @@ impl Reason {
                 "Ticket signed with a withdrawn key. Send the guest to the box office."
             }
             Reason::KeyNotValid => {
-                "Ticket signed with an expired key. Send the guest to the box office."
+                "Ticket signed with a key that is not valid now (expired, or not yet valid: check the gate's clock). Send the guest to the box office."
             }
             Reason::KeyOutOfScope => "Ticket issuer not allowed for this event. Call a supervisor.",
             Reason::Forged => "Ticket signature is invalid: forged or altered. Call a supervisor.",

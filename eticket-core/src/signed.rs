@@ -37,6 +37,18 @@ pub struct Envelope<'a> {
     signature: &'a [u8; SIGNATURE_LEN],
 }
 
+/// The error for a first byte that is not [`FORMAT_VERSION`]: another
+/// version of the format when it could be one (1 to 31), otherwise not this
+/// format at all (text, zeros, noise), so a garbled scan is malformed rather
+/// than "another version, use another gate".
+fn version_error(v: u8, what: &'static str) -> Error {
+    if (1..0x20).contains(&v) {
+        Error::UnsupportedVersion(v)
+    } else {
+        Error::Malformed(what)
+    }
+}
+
 impl<'a> Envelope<'a> {
     /// Split `bytes` (at most `max` long) into header, body and signature.
     pub fn split(bytes: &'a [u8], what: &'static str, max: usize) -> Result<Self> {
@@ -52,7 +64,7 @@ impl<'a> Envelope<'a> {
             // A wrong version is the more useful error when the first byte says so.
             if let Some(&v) = bytes.first() {
                 if v != FORMAT_VERSION {
-                    return Err(Error::UnsupportedVersion(v));
+                    return Err(version_error(v, what));
                 }
             }
             return Err(Error::Truncated {
@@ -62,7 +74,7 @@ impl<'a> Envelope<'a> {
             });
         }
         if bytes[0] != FORMAT_VERSION {
-            return Err(Error::UnsupportedVersion(bytes[0]));
+            return Err(version_error(bytes[0], what));
         }
         let key_id = KeyId(u16::from_be_bytes([bytes[1], bytes[2]]));
         let (signed, sig) = bytes.split_at(bytes.len() - SIGNATURE_LEN);
@@ -120,6 +132,19 @@ mod tests {
         assert_eq!(
             Envelope::split(&v, "t", 100).err(),
             Some(Error::UnsupportedVersion(1))
+        );
+        // Text or zeros are not another version: malformed.
+        for first in [b'h', 0, 0xFF] {
+            v[0] = first;
+            assert_eq!(
+                Envelope::split(&v, "t", 100).err(),
+                Some(Error::Malformed("t")),
+                "{first}"
+            );
+        }
+        assert_eq!(
+            Envelope::split(b"hello world", "t", 100).err(),
+            Some(Error::Malformed("t"))
         );
     }
 

@@ -283,10 +283,24 @@ fn specimen_and_unknown_place() {
 #[test]
 fn malformed_and_version() {
     let gate = Gate::new();
+    // Text is not another version of the format: malformed.
     assert_eq!(
         gate.decide_bytes(b"hello", Presented::Paper).reason(),
-        Some(Reason::UnsupportedVersion)
+        Some(Reason::Malformed)
     );
+    // A first byte that could be a version (version 1, or a later one).
+    let mut old = fixtures::paper_ticket(TicketSerial(1))
+        .sign(&fixtures::ticket_key())
+        .unwrap()
+        .as_bytes()
+        .to_vec();
+    for v in [1, 3] {
+        old[0] = v;
+        assert_eq!(
+            gate.decide_bytes(&old, Presented::Paper).reason(),
+            Some(Reason::UnsupportedVersion)
+        );
+    }
     assert_eq!(
         gate.decide_bytes(&[], Presented::Paper).reason(),
         Some(Reason::Malformed)

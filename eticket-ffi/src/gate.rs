@@ -71,7 +71,7 @@ pub struct eticket_outcome_info {
     /// The scan's unique id, as logged and uploaded.
     pub scan_id: [u8; 16],
     /// For an admission: the place is reached through another gate (the
-    /// guidance names it; send the person on). c59.
+    /// guidance names it; send the person on).
     pub wrong_gate: bool,
 }
 
@@ -345,8 +345,10 @@ pub unsafe extern "C" fn eticket_outcome_display(
 }
 
 /// What a steward tells the person for refusal reason `reason` (the codes of
-/// `eticket_outcome_info.reason`), NUL-terminated; an unknown code is
-/// `ETICKET_RESULT_INVALID_PARAMETER`. Stateless and thread-safe.
+/// `eticket_outcome_info.reason`), NUL-terminated: for
+/// `ETICKET_REASON_NONE` (0, an admission or an exit) an empty text; an
+/// unknown code is `ETICKET_RESULT_INVALID_PARAMETER`. Stateless and
+/// thread-safe.
 ///
 /// # Safety
 ///
@@ -360,10 +362,14 @@ pub unsafe extern "C" fn eticket_reason_text(
 ) -> eticket_result {
     boundary(|| {
         let out = OutBuf::new(buf.cast(), buf_len, out_len)?;
-        let refusal =
-            ::eticket_gate::Refusal::from_code(reason).ok_or(eticket_result::InvalidParameter)?;
+        let text = match reason {
+            0 => "",
+            code => ::eticket_gate::Refusal::from_code(code)
+                .ok_or(eticket_result::InvalidParameter)?
+                .steward_text(),
+        };
         // SAFETY: the buffer contract is the caller's.
-        unsafe { out.write_text(refusal.steward_text()) }
+        unsafe { out.write_text(text) }
     })
 }
 

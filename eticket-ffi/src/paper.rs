@@ -129,7 +129,9 @@ pub unsafe extern "C" fn eticket_paper_render_png(
 
 /// The QR code's text for a signed ticket (`ET1:` ‖ base45), NUL-terminated,
 /// for printers with their own QR engine. `*out_len` excludes the NUL; on
-/// `ETICKET_RESULT_BUFFER_TOO_SMALL` it is the size needed with the NUL.
+/// `ETICKET_RESULT_BUFFER_TOO_SMALL` it is the size needed with the NUL. A
+/// ticket whose holder is a chip is `ETICKET_RESULT_PAPER_RENDER`, as for the
+/// rendering functions: gates refuse it on paper.
 ///
 /// # Safety
 ///
@@ -147,6 +149,12 @@ pub unsafe extern "C" fn eticket_paper_payload(
         let out = OutBuf::new(buf.cast(), buf_len, out_len)?;
         // SAFETY: readable by the caller's contract.
         let ticket = SignedTicket::from_bytes(unsafe { bytes(ticket, ticket_len)? })?;
+        // A chip's ticket printed would only be refused at the gate.
+        if let Ok(body) = ticket.peek_body() {
+            if body.holder != eticket_core::ticket::Holder::Paper {
+                return Err(eticket_result::PaperRender);
+            }
+        }
         // SAFETY: the buffer contract is the caller's.
         unsafe { out.write_text(&encode_payload(&ticket)) }
     })

@@ -31,16 +31,19 @@ pub enum eticket_result {
 
     /// The bytes are not a valid value of their format (truncated, trailing
     /// bytes, bad encoding). Signed inputs (tickets, key sets, lists, grants)
-    /// are checked by signature before their content is decoded, so bytes
-    /// cut short or altered after their header usually give
-    /// `ETICKET_RESULT_BAD_SIGNATURE`, and bytes of another kind
-    /// `ETICKET_RESULT_UNKNOWN_KEY`: unauthenticated bytes are never parsed.
+    /// are checked by signature before their content is decoded
+    /// (unauthenticated bytes are never parsed), so bytes cut short or
+    /// altered after their header usually give
+    /// `ETICKET_RESULT_BAD_SIGNATURE`, and bytes of another kind (a list
+    /// offered as a key set) whatever their first bytes lead to:
+    /// `ETICKET_RESULT_UNKNOWN_KEY`, `ETICKET_RESULT_BAD_SIGNATURE` or
+    /// `ETICKET_RESULT_INPUT_TOO_LARGE`.
     Malformed = 200,
     /// The format version is not one this library knows.
     UnsupportedVersion = 201,
     /// Signed by a key that is not in the key set (or not the root key);
-    /// also what bytes of another kind give (a revocation list offered as a
-    /// key set), as the key id is read from their first bytes.
+    /// also what bytes of another kind may give, as the key id is read from
+    /// their first bytes.
     UnknownKey = 202,
     /// Signed by a key that was retired.
     KeyRetired = 203,

@@ -46,7 +46,8 @@ pub unsafe extern "C" fn eticket_venue_unit_public_key(
 /// none, which need not be sent). Send it to `POST /v1/events/{event}/entries` with the unit's
 /// credential and an `Idempotency-Key`; once the center answered 200, call
 /// `eticket_venue_confirm_upload` with the same bytes. `unit_name` is the
-/// name the unit was registered under (at most 64 bytes).
+/// name the unit was registered under (1 to 64 bytes, else
+/// `ETICKET_RESULT_INVALID_PARAMETER`).
 ///
 /// # Safety
 ///
@@ -65,6 +66,9 @@ pub unsafe extern "C" fn eticket_venue_signed_upload(
         let out = OutBuf::new(buf, buf_len, out_len)?;
         // SAFETY: the caller's contract covers both pointers.
         let (unit, name) = unsafe { (eticket_venue::as_ref(venue)?, string(unit_name)?) };
+        if name.is_empty() || name.len() > 64 {
+            return Err(eticket_result::InvalidParameter);
+        }
         let limit = usize::try_from(limit).map_err(|_| eticket_result::InvalidParameter)?;
         let (_, signed) = unit.signed_upload(name, limit)?;
         // SAFETY: the buffer contract is the caller's.

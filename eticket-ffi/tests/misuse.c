@@ -75,7 +75,11 @@ static void version_and_errors(void) {
     CHECK(n == 7 && strcmp(buf, "success") == 0);
     EXPECT(eticket_error(0xffffffffu, buf, 0, &n),
            ETICKET_RESULT_BUFFER_TOO_SMALL);
-    EXPECT(eticket_reason_text(0, buf, sizeof buf, &n),
+    /* No refusal (an admission): an empty text; an unknown code: refused. */
+    EXPECT(eticket_reason_text(ETICKET_REASON_NONE, buf, sizeof buf, &n),
+           ETICKET_RESULT_OK);
+    CHECK(n == 0 && buf[0] == '\0');
+    EXPECT(eticket_reason_text(99, buf, sizeof buf, &n),
            ETICKET_RESULT_INVALID_PARAMETER);
     EXPECT(eticket_reason_text(11, buf, sizeof buf, &n),
            ETICKET_RESULT_BUFFER_TOO_SMALL);

@@ -123,7 +123,8 @@ impl fmt::Display for Outcome {
         let local = VenueTime::named_or_utc(&self.zone);
         match &self.verdict {
             Verdict::Admitted { guidance, .. } => match self.wrong_gate() {
-                Some(gate) => write!(f, "ADMIT  WRONG GATE: send on to {gate} · {guidance}"),
+                // The guidance starts with the right gate's name.
+                Some(_) => write!(f, "ADMIT  WRONG GATE, send on: {guidance}"),
                 None => write!(f, "ADMIT  {guidance}"),
             },
             Verdict::Refused {

@@ -322,6 +322,11 @@ impl VenueUnit {
     /// an upload batch. Nothing is marked: call
     /// [`confirm_upload`](Self::confirm_upload) once the center stored it.
     pub fn pending_upload(&self, unit_name: &str, limit: usize) -> Result<UploadBatch> {
+        // The center registers units under names of 1 to 64 bytes: another
+        // name would only be refused at upload.
+        if unit_name.is_empty() || unit_name.len() > crate::record::MAX_DEVICE_LEN {
+            return Err(Error::Config("a unit name is 1 to 64 bytes"));
+        }
         let from = self.log.upload_cursor()?;
         let limit = limit.min(crate::upload::MAX_BATCH_RECORDS);
         let budget = crate::upload::MAX_BATCH_LEN - crate::upload::MAX_BATCH_OVERHEAD;

@@ -771,7 +771,11 @@ fn a_ticket_at_the_wrong_gate_is_flagged_or_refused() {
         .unwrap();
     assert!(out.is_admitted(), "{out}");
     let right = out.wrong_gate().expect("flagged").to_string();
-    assert!(out.to_string().contains("WRONG GATE"), "{out}");
+    let shown = out.to_string();
+    assert!(shown.starts_with("ADMIT  WRONG GATE, send on: "), "{shown}");
+    // The right gate is named once.
+    let gate = out.wrong_gate().unwrap().to_owned();
+    assert_eq!(shown.matches(gate.as_str()).count(), 1, "{shown}");
     assert!(out.to_string().contains(&right), "{out}");
     let mut at_gate_1 = v.gate(1);
     let out = at_gate_1

@@ -31,7 +31,16 @@ struct Options {
     once: bool,
 }
 
-const USAGE: &str = "usage: eticket-vcard --state FILE [--port PORT] [--capacity SLOTS] [--once]";
+const USAGE: &str = "usage: eticket-vcard --state FILE [--port PORT] [--capacity SLOTS] [--once]
+
+An eticket chip as a virtual card in pcscd's vpcd reader (127.0.0.1 only).
+  --state FILE       the card's state (key, counter, tickets); created blank
+                     when missing, kept across restarts
+  --port PORT        the vpcd reader's port: 35963 (\"Virtual PCD 00 00\", the
+                     default) or 35964 (\"Virtual PCD 00 01\")
+  --capacity SLOTS   ticket slots of a new card, 1-16 (default 8)
+  --once             stop when the reader closes the connection (the card is
+                     removed) instead of reconnecting";
 
 fn parse_args() -> core::result::Result<Options, String> {
     let mut state = None;
