@@ -28,6 +28,7 @@ use std::sync::Arc;
 
 use eticket_center::clock::{Clock, ManualClock};
 use eticket_center::distributor::{MemberRegistration, SaleRequest, SeatChoice};
+use eticket_center::holds::{HoldBuyer, HoldConfirm, HoldRequest};
 use eticket_center::issuance::ChipTarget;
 use eticket_center::lottery::{self, LotteryApplication, LotteryDraw, LotterySetup};
 use eticket_center::organizer::EventRegistration;
@@ -52,6 +53,14 @@ type Card = Chip<InProcessCard>;
 const DAY: u64 = 86_400;
 /// The holder PIN every card of the demonstration is personalized with.
 const PIN: &[u8] = b"2580";
+
+/// A held basket bought as paper tickets.
+fn paper_hold() -> HoldConfirm {
+    HoldConfirm {
+        holder: Holder::Paper,
+        member: None,
+    }
+}
 
 fn main() {
     // The ledgers (the center's and the venue unit's SQLite files) live in a
@@ -336,6 +345,59 @@ fn main() {
     .unwrap();
     let serials: Vec<String> = paper_rec.iter().map(|r| r.serial.to_string()).collect();
     println!("box office sold {} on paper", serials.join(", "));
+
+    // Online baskets: seats held while the buyer decides. One buyer leaves
+    // (the hold expires and its seats go back on sale); one buys.
+    let basket = |key: &str, buyer: &str, quantity| {
+        center
+            .hold(
+                &box_office,
+                key,
+                event.id,
+                &HoldRequest {
+                    seats: best(fixtures::STANDING, quantity),
+                    buyer: HoldBuyer::Reference(buyer.into()),
+                },
+            )
+            .unwrap()
+    };
+    let left = basket("hold-left", "basket 17", 2);
+    println!(
+        "online basket 17 holds {} until {}",
+        left.serials.len(),
+        left.expires_at
+    );
+    clock.advance(Config::default().hold_secs + 60);
+    let gone = center
+        .confirm_hold(
+            &box_office,
+            "buy-left",
+            event.id,
+            &left.token,
+            &paper_hold(),
+        )
+        .unwrap_err();
+    println!("basket 17 comes back too late: {gone}");
+    let bought = basket("hold-bought", "basket 18", 1);
+    assert_eq!(
+        bought.serials,
+        left.serials[..1],
+        "the expired hold's seats are on sale again"
+    );
+    let sold = center
+        .confirm_hold(
+            &box_office,
+            "buy-bought",
+            event.id,
+            &bought.token,
+            &paper_hold(),
+        )
+        .unwrap();
+    assert_eq!(sold.records[0].holder, Holder::Paper);
+    println!(
+        "online basket 18 held {} and bought it on paper",
+        bought.serials[0]
+    );
 
     section("4. Issuance: chips after the hold period, paper at a store terminal");
     let write = |chip: &mut Card, who: &Principal, key: &str, serial: TicketSerial| {
