@@ -498,6 +498,8 @@ extern "C" {
 // Wrap the caller's transmit function as a chip and select the eticket
 // application (the callback is called during this call already).
 //
+// On success free `*out` with `eticket_chip_free`.
+//
 // # Safety
 //
 // `transmit` honours `eticket_transmit_fn`'s contract for as long as the
@@ -509,6 +511,8 @@ eticket_result eticket_chip_open_callback(eticket_transmit_fn transmit,
 // Connect to the card in the PC/SC reader `reader_name` (shared mode) and
 // select the eticket application. Needs a library built with the `pcsc`
 // feature, otherwise `ETICKET_RESULT_PCSC_UNAVAILABLE`.
+//
+// On success free `*out` with `eticket_chip_free`.
 //
 // # Safety
 //
@@ -620,7 +624,8 @@ eticket_result eticket_error(uint32_t code, char *buf, size_t buf_len, size_t *o
 // is refused as malformed). Every scan is logged; a refusal is an
 // outcome, not an error: errors mean the entry log could not be written
 // and the gate must stay closed. Free the outcome with
-// `eticket_outcome_free`.
+// `eticket_outcome_free`; it owns what it says, so it may outlive its gate
+// and venue.
 //
 // # Safety
 //
@@ -633,6 +638,8 @@ eticket_result eticket_gate_admit_paper(struct eticket_gate *gate,
                                         struct eticket_outcome **out);
 
 // Record that a paper ticket's holder leaves (re-entry policies).
+//
+// On success free `*out` with `eticket_outcome_free`. An outcome owns what it says: it may outlive its gate and venue.
 //
 // # Safety
 //
@@ -649,6 +656,8 @@ eticket_result eticket_gate_exit_paper(struct eticket_gate *gate,
 // verified, and the entry log decides anti-passback. A chip that cannot be
 // read is a refusal (reason 103), not an error.
 //
+// On success free `*out` with `eticket_outcome_free`. An outcome owns what it says: it may outlive its gate and venue.
+//
 // # Safety
 //
 // `gate` and `chip` are live handles used by no other thread during the
@@ -659,6 +668,8 @@ eticket_result eticket_gate_admit_chip(struct eticket_gate *gate,
                                        struct eticket_outcome **out);
 
 // Record that a chip's holder leaves (re-entry policies).
+//
+// On success free `*out` with `eticket_outcome_free`. An outcome owns what it says: it may outlive its gate and venue.
 //
 // # Safety
 //
@@ -680,6 +691,8 @@ eticket_result eticket_gate_exit_chip(struct eticket_gate *gate,
 // misbehaving on its first command (`ETICKET_RESULT_CHIP_MISBEHAVED`,
 // `ETICKET_RESULT_TIMEOUT`). Once the card is connected, an unreadable
 // card is a logged refusal (reason 103), as with `eticket_gate_admit_chip`.
+//
+// On success free `*out` with `eticket_outcome_free`. An outcome owns what it says: it may outlive its gate and venue.
 //
 // # Safety
 //
@@ -872,6 +885,8 @@ eticket_result eticket_chip_personalize(struct eticket_chip *chip,
 // A new, empty list (version 0) for `event_id`, for events nothing was
 // revoked for yet.
 //
+// On success free `*out` with `eticket_revocation_list_free`.
+//
 // # Safety
 //
 // `out` points to a writable handle pointer.
@@ -885,6 +900,8 @@ eticket_result eticket_revocation_list_empty(uint32_t event_id,
 // answers JSON whose `signed` field is these bytes (hex); with `?since=N` it
 // is a delta for `eticket_venue_accept_revocation_delta` (a gate that is up
 // to date gets a renewal delta that moves the list's `next_update` on).
+//
+// On success free `*out` with `eticket_revocation_list_free`.
 //
 // # Safety
 //
@@ -952,6 +969,8 @@ void eticket_revocation_list_free(struct eticket_revocation_list *list);
 // `eticket-vcard` or the test data generator); every accepted write or
 // delete replaces the file atomically. A missing file is
 // `ETICKET_RESULT_IO`.
+//
+// On success free `*out` with `eticket_test_card_free`.
 //
 // # Safety
 //
@@ -1139,6 +1158,8 @@ eticket_result eticket_venue_settings_default(struct eticket_venue_settings *out
 // as it is (the event information JSON: venue, schedule, seats). The key
 // set and list: see `eticket_key_set_load` and `eticket_revocation_list_load`.
 //
+// On success free `*out` with `eticket_venue_free`.
+//
 // # Safety
 //
 // Pointers point to what their names and lengths say; `out` is writable.
@@ -1204,6 +1225,8 @@ eticket_result eticket_venue_accept_root_rollover(struct eticket_venue *venue,
 
 // Open gate `gate_id` of the venue as device `device_name` (logged with
 // every scan), with its own connection to the entry log.
+//
+// On success free `*out` with `eticket_gate_free`.
 //
 // # Safety
 //

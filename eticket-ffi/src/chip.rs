@@ -104,6 +104,8 @@ impl Transport for CallbackTransport {
 /// Wrap the caller's transmit function as a chip and select the eticket
 /// application (the callback is called during this call already).
 ///
+/// On success free `*out` with `eticket_chip_free`.
+///
 /// # Safety
 ///
 /// `transmit` honours `eticket_transmit_fn`'s contract for as long as the
@@ -136,6 +138,8 @@ fn connect(transport: Box<dyn Transport>) -> Result<HostChip, eticket_result> {
 /// Connect to the card in the PC/SC reader `reader_name` (shared mode) and
 /// select the eticket application. Needs a library built with the `pcsc`
 /// feature, otherwise `ETICKET_RESULT_PCSC_UNAVAILABLE`.
+///
+/// On success free `*out` with `eticket_chip_free`.
 ///
 /// # Safety
 ///

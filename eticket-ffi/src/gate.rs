@@ -140,7 +140,8 @@ fn scanned(data: &[u8]) -> Vec<u8> {
 /// is refused as malformed). Every scan is logged; a refusal is an
 /// outcome, not an error: errors mean the entry log could not be written
 /// and the gate must stay closed. Free the outcome with
-/// `eticket_outcome_free`.
+/// `eticket_outcome_free`; it owns what it says, so it may outlive its gate
+/// and venue.
 ///
 /// # Safety
 ///
@@ -162,6 +163,8 @@ pub unsafe extern "C" fn eticket_gate_admit_paper(
 }
 
 /// Record that a paper ticket's holder leaves (re-entry policies).
+///
+/// On success free `*out` with `eticket_outcome_free`. An outcome owns what it says: it may outlive its gate and venue.
 ///
 /// # Safety
 ///
@@ -187,6 +190,8 @@ pub unsafe extern "C" fn eticket_gate_exit_paper(
 /// verified, and the entry log decides anti-passback. A chip that cannot be
 /// read is a refusal (reason 103), not an error.
 ///
+/// On success free `*out` with `eticket_outcome_free`. An outcome owns what it says: it may outlive its gate and venue.
+///
 /// # Safety
 ///
 /// `gate` and `chip` are live handles used by no other thread during the
@@ -206,6 +211,8 @@ pub unsafe extern "C" fn eticket_gate_admit_chip(
 }
 
 /// Record that a chip's holder leaves (re-entry policies).
+///
+/// On success free `*out` with `eticket_outcome_free`. An outcome owns what it says: it may outlive its gate and venue.
 ///
 /// # Safety
 ///
@@ -236,6 +243,8 @@ pub unsafe extern "C" fn eticket_gate_exit_chip(
 /// misbehaving on its first command (`ETICKET_RESULT_CHIP_MISBEHAVED`,
 /// `ETICKET_RESULT_TIMEOUT`). Once the card is connected, an unreadable
 /// card is a logged refusal (reason 103), as with `eticket_gate_admit_chip`.
+///
+/// On success free `*out` with `eticket_outcome_free`. An outcome owns what it says: it may outlive its gate and venue.
 ///
 /// # Safety
 ///

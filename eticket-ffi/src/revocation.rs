@@ -36,6 +36,8 @@ fn signed_input<'a>(data: *const u8, len: usize) -> Result<&'a [u8], eticket_res
 /// A new, empty list (version 0) for `event_id`, for events nothing was
 /// revoked for yet.
 ///
+/// On success free `*out` with `eticket_revocation_list_free`.
+///
 /// # Safety
 ///
 /// `out` points to a writable handle pointer.
@@ -60,6 +62,8 @@ pub unsafe extern "C" fn eticket_revocation_list_empty(
 /// answers JSON whose `signed` field is these bytes (hex); with `?since=N` it
 /// is a delta for `eticket_venue_accept_revocation_delta` (a gate that is up
 /// to date gets a renewal delta that moves the list's `next_update` on).
+///
+/// On success free `*out` with `eticket_revocation_list_free`.
 ///
 /// # Safety
 ///

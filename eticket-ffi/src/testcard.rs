@@ -32,6 +32,8 @@ unsafe impl BoxHandle for eticket_test_card {
 /// delete replaces the file atomically. A missing file is
 /// `ETICKET_RESULT_IO`.
 ///
+/// On success free `*out` with `eticket_test_card_free`.
+///
 /// # Safety
 ///
 /// `state_path` is a NUL-terminated string; `out` is writable.

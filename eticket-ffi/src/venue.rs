@@ -208,6 +208,8 @@ pub(crate) fn event_from_json(json: &[u8]) -> Result<EventInfo, eticket_result> 
 /// as it is (the event information JSON: venue, schedule, seats). The key
 /// set and list: see `eticket_key_set_load` and `eticket_revocation_list_load`.
 ///
+/// On success free `*out` with `eticket_venue_free`.
+///
 /// # Safety
 ///
 /// Pointers point to what their names and lengths say; `out` is writable.
@@ -390,6 +392,8 @@ pub unsafe extern "C" fn eticket_venue_accept_root_rollover(
 
 /// Open gate `gate_id` of the venue as device `device_name` (logged with
 /// every scan), with its own connection to the entry log.
+///
+/// On success free `*out` with `eticket_gate_free`.
 ///
 /// # Safety
 ///
