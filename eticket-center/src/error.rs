@@ -320,7 +320,7 @@ pub enum Error {
     /// The root key is not on this center (offline root): key sets are
     /// signed elsewhere.
     #[error(
-        "the root key is offline: sign the prepared key set with `eticket keys sign-key-set --root-key-file FILE`"
+        "the root key is offline: sign the prepared key set with `eticket sign-key-set --root-key-file FILE`"
     )]
     RootOffline,
 }
