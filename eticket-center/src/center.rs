@@ -83,6 +83,15 @@ pub struct Config {
     pub hold_secs: u64,
     /// Most seats one buyer may hold at once for one event, per distributor.
     pub max_held_per_buyer: u32,
+    /// Most keys the key set may list (every event still on has its own
+    /// ticket key): a registration that would go past it is refused, so the
+    /// signed key set always stays within what gates accept.
+    pub max_key_set_keys: u32,
+    /// Most events one organizer may have with a ticket key in the key set
+    /// (registered and not ended a week ago), so that one organizer's
+    /// token cannot take all of [`max_key_set_keys`](Self::max_key_set_keys).
+    /// The operator's registrations count only against the latter.
+    pub max_events_per_organizer: u32,
 }
 
 impl Default for Config {
@@ -95,6 +104,9 @@ impl Default for Config {
             request_window_secs: 15 * 60,
             hold_secs: 15 * 60,
             max_held_per_buyer: 10,
+            // About 100 bytes a key: well inside eticket-core's 64 KiB.
+            max_key_set_keys: 500,
+            max_events_per_organizer: 100,
         }
     }
 }

@@ -796,12 +796,31 @@ impl Center {
         only_operator(who)?;
         let change = self.mutate(who, key, "retire_key", &id, |tx, _| {
             let keys = self.keys_in(tx)?;
-            let row = tx
-                .query_opt(
-                    "SELECT purpose, retired FROM center_keys WHERE id = $1",
+            let row = tx.query_opt(
+                "SELECT purpose, retired FROM center_keys WHERE id = $1",
+                &[Value::int(id.0)],
+            )?;
+            let Some(row) = row else {
+                let root = match tx.query_opt(
+                    "SELECT superseded_at FROM center_roots WHERE id = $1",
                     &[Value::int(id.0)],
-                )?
-                .ok_or_else(|| Error::invalid("key", format!("the center has no key {id}")))?;
+                )? {
+                    Some(r) => Some(r.opt_int(0)?),
+                    None => None,
+                };
+                return Err(Error::invalid(
+                    "key",
+                    match root {
+                        Some(None) => format!(
+                            "key {id} is the root key; it is replaced with `eticket rollover-root`, not retired"
+                        ),
+                        Some(_) => format!(
+                            "key {id} is a former root key, trusted no more since its rollover"
+                        ),
+                        None => format!("the center has no key {id}"),
+                    },
+                ));
+            };
             let Some(purpose) = purpose_from_name(id, row.text(0)?)? else {
                 return Err(Error::invalid(
                     "key",
@@ -877,6 +896,8 @@ pub(crate) fn add_event_key(
     schedule: Schedule,
     now: Timestamp,
 ) -> Result<KeyId> {
+    // An event registered after its end (a late import) still gets a key
+    // for a week, so its tickets can be written and checked.
     let not_after = schedule.end.max(now).plus(EVENT_KEY_MARGIN_SECS);
     let not_before = schedule.doors_open.min(now).minus(CLOCK_SKEW_SECS);
     let id = next_key_id(tx)?;
@@ -900,6 +921,46 @@ fn drop_expired_event_keys(tx: &mut dyn Tx, now: Timestamp) -> Result<()> {
         "UPDATE center_keys SET dropped = 1 WHERE event IS NOT NULL AND dropped = 0 AND not_after < $1",
         &[Value::u64(now.0)?],
     )?;
+    Ok(())
+}
+
+/// Refuse a change that would list more than `max` keys in the key set (a
+/// key set past eticket-core's size limit would stop every gate's sync).
+pub(crate) fn check_key_set_room(tx: &mut dyn Tx, max: u32) -> Result<()> {
+    let listed = count(
+        tx,
+        "SELECT COUNT(*) FROM center_keys WHERE dropped = 0 AND (prepared = 0 OR retired = 1)",
+    )?;
+    if listed > i64::from(max) {
+        return Err(Error::invalid(
+            "event",
+            format!(
+                "the key set would list {listed} keys, more than the {max} gates can be sent; keys of events that ended leave it a week after their end"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuse a registration that would give `organizer` more than `max` events
+/// with a ticket key in the key set.
+pub(crate) fn check_organizer_room(tx: &mut dyn Tx, organizer: u32, max: u32) -> Result<()> {
+    let keyed = tx
+        .query_opt(
+            "SELECT COUNT(DISTINCT k.event) FROM center_keys k JOIN events e ON e.id = k.event
+             WHERE k.dropped = 0 AND e.organizer = $1",
+            &[Value::int(organizer)],
+        )?
+        .ok_or_else(|| Error::corrupt("COUNT returned no row"))?
+        .int(0)?;
+    if keyed > i64::from(max) {
+        return Err(Error::invalid(
+            "event",
+            format!(
+                "this organizer would have {keyed} events in the key set, more than the {max} one organizer may; keys of events that ended leave it a week after their end"
+            ),
+        ));
+    }
     Ok(())
 }
 
@@ -1001,7 +1062,8 @@ impl Center {
     /// [`RootRollover`] naming it, which the ledger keeps and
     /// [`root_rollovers`](Self::root_rollovers) publishes, and key sets are
     /// signed by the new root from then on. The key set version moves on, so
-    /// every center process reloads. The old root's secret is removed from
+    /// every center process reloads, and the new root's first set is stored
+    /// signed, so that centers with the root offline serve it at once. The old root's secret is removed from
     /// the root store once the change is committed. Operator only;
     /// idempotent under its key like every mutation.
     ///
@@ -1033,6 +1095,12 @@ impl Center {
             )?;
             add_root(tx, &self.storage, &new, now, Some(&statement))?;
             let version = bump_version(tx)?;
+            // The new root signs its first set now, so centers that run with
+            // the root offline serve it from the moment the rollover commits.
+            let mut set = keys.key_set()?;
+            set.version = version;
+            let next_update = now.plus(self.config().key_set_next_update_secs);
+            crate::publish::store_signed_key_set(tx, set, &new, now, next_update)?;
             Ok(RootChange {
                 previous_root: old.id(),
                 root: id,

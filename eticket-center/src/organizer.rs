@@ -355,6 +355,10 @@ impl Center {
             }
             // The event's own ticket key: a leak forges this event's tickets only.
             let ticket_key = keys::add_event_key(tx, &self.storage, event, schedule, now)?;
+            keys::check_key_set_room(tx, self.config().max_key_set_keys)?;
+            if organizer != 0 {
+                keys::check_organizer_room(tx, organizer, self.config().max_events_per_organizer)?;
+            }
             keys::key_set_changed(tx)?;
             Ok(EventSummary { event, tickets, ticket_key })
         })?;

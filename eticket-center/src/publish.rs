@@ -3,7 +3,9 @@
 //! signed by the list key. Versions only grow.
 
 use eticket_core::ids::{EventId, Generation, KeyId, TicketSerial};
+use eticket_core::keys::{KeySet, SigningKeyPair};
 use eticket_core::revocation::{RevocationDelta, RevocationList, Revoked};
+use eticket_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::center::{Center, Principal};
@@ -109,6 +111,58 @@ fn entries_since(tx: &mut dyn Tx, event: EventId, since: u64) -> Result<(u64, Ve
     Ok((version, entries))
 }
 
+/// A key set change the offline root has not signed yet
+/// ([`Center::unsigned_key_set`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnsignedKeySet {
+    /// The current key set version.
+    pub version: u64,
+    /// The newest version signed with the current root (`None`: none).
+    pub signed_version: Option<u64>,
+}
+
+impl std::fmt::Display for UnsignedKeySet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "key set version {} is not signed yet (", self.version)?;
+        match self.signed_version {
+            Some(v) => write!(f, "gates get version {v}")?,
+            None => write!(f, "gates get none")?,
+        }
+        write!(
+            f,
+            "): tickets under keys added since are refused at gates until `eticket sign-key-set` runs where the root key is"
+        )
+    }
+}
+
+/// Sign `set` with `root` and keep it in the ledger (replacing one of the
+/// same version), for center processes that run with the root offline.
+/// Returns the signed bytes.
+pub(crate) fn store_signed_key_set(
+    tx: &mut dyn Tx,
+    set: KeySet,
+    root: &SigningKeyPair,
+    now: Timestamp,
+    next_update: Timestamp,
+) -> Result<Vec<u8>> {
+    let version = set.version;
+    let signed = set.with_next_update(next_update).to_signed_bytes(root)?;
+    tx.execute(
+        "DELETE FROM signed_key_sets WHERE version = $1",
+        &[Value::u64(version)?],
+    )?;
+    tx.execute(
+        "INSERT INTO signed_key_sets (version, root, signed, signed_at) VALUES ($1, $2, $3, $4)",
+        &[
+            Value::u64(version)?,
+            Value::int(root.id().0),
+            Value::Blob(signed.clone()),
+            Value::u64(now.0)?,
+        ],
+    )?;
+    Ok(signed)
+}
+
 impl Center {
     /// The signed key set (anyone with a credential may fetch it), signed
     /// now by the root key. When the root is offline: the newest set signed
@@ -147,6 +201,33 @@ impl Center {
         })
     }
 
+    /// With the root offline: the key set version no signature covers yet,
+    /// and the newest one signed (gates have that one); `None` when every
+    /// change is signed or the root is online. Tickets signed by a key
+    /// added since (a new event's key, a rotation) are refused at gates
+    /// until the operator runs `eticket sign-key-set`: `eticket` and
+    /// `eticket serve` warn with this.
+    pub fn unsigned_key_set(&self) -> Result<Option<UnsignedKeySet>> {
+        self.read(|tx| {
+            let keys = self.keys_in(tx)?;
+            if keys.root().is_ok() {
+                return Ok(None);
+            }
+            let signed = tx
+                .query_opt(
+                    "SELECT MAX(version) FROM signed_key_sets WHERE root = $1",
+                    &[Value::int(keys.root_id().0)],
+                )?
+                .map(|r| r.opt_num::<u64>(0))
+                .transpose()?
+                .flatten();
+            Ok((signed < Some(keys.version())).then_some(UnsignedKeySet {
+                version: keys.version(),
+                signed_version: signed,
+            }))
+        })
+    }
+
     /// Sign the current key set with the root key and store it in the
     /// ledger, for center processes that run with the root offline
     /// (`eticket sign-key-set`, on the machine that holds the root key
@@ -160,23 +241,7 @@ impl Center {
         let next_update = now.plus(self.config().key_set_next_update_secs);
         self.ledger.transaction(&mut |tx| {
             let keys = self.keys_in(tx)?;
-            let signed = keys
-                .key_set()?
-                .with_next_update(next_update)
-                .to_signed_bytes(keys.root()?)?;
-            tx.execute(
-                "DELETE FROM signed_key_sets WHERE version = $1",
-                &[Value::u64(keys.version())?],
-            )?;
-            tx.execute(
-                "INSERT INTO signed_key_sets (version, root, signed, signed_at) VALUES ($1, $2, $3, $4)",
-                &[
-                    Value::u64(keys.version())?,
-                    Value::int(keys.root_id().0),
-                    Value::Blob(signed.clone()),
-                    Value::u64(now.0)?,
-                ],
-            )?;
+            let signed = store_signed_key_set(tx, keys.key_set()?, keys.root()?, now, next_update)?;
             Ok(SignedKeySet {
                 version: keys.version(),
                 root_key_id: keys.root_id(),

@@ -222,18 +222,31 @@ impl Center {
                 format!("key {compromised} signs {what} now; rotate it first ({rotate})"),
             ));
         }
-        let valid = self.read(|tx| {
-            tx.query(
+        let (valid, earlier) = self.read(|tx| {
+            let valid = tx.query(
                 "SELECT event, serial, generation, ticket FROM issued WHERE status = 'valid' ORDER BY event, serial",
                 &[],
             )?
             .iter()
             .map(|r| Ok((EventId(r.num(0)?), TicketSerial(r.num(1)?), Generation(r.num(2)?), r.blob(3)?.to_vec())))
-            .collect::<Result<Vec<_>>>()
+            .collect::<Result<Vec<_>>>()?;
+            // Generations an earlier run replaced after this key's compromise.
+            let mut earlier = 0;
+            for r in tx.query(
+                "SELECT i.ticket FROM reissues r JOIN issued i
+                 ON i.event = r.event AND i.serial = r.serial AND i.generation = r.old_generation
+                 WHERE r.reason = $1",
+                &[Value::text(Reason::KeyCompromise.name())],
+            )? {
+                if signer(r.blob(0)?)? == compromised {
+                    earlier += 1;
+                }
+            }
+            Ok((valid, earlier))
         })?;
         let mut report = ReissueReport {
             reissued: Vec::new(),
-            already_done: 0,
+            already_done: earlier,
         };
         let total = valid.len();
         for (i, (event, serial, generation, ticket)) in valid.into_iter().enumerate() {

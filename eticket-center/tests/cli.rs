@@ -307,9 +307,27 @@ fn keys_at_rest_commands() {
     assert_eq!(ks["root_key_id"], 101);
     assert!(ok(&db, &["keys"]).contains("  101  root      signs key sets"));
 
-    // Offline root: nothing to publish until the operator signs with the file.
-    let (success, _, err) = eticket(&db, &["--offline-root", "export-key-set"]);
-    assert!(!success && err.contains("[root_offline]"), "{err}");
+    // Offline root: the rollover stored the new root's first set signed, so
+    // an offline center publishes it at once.
+    let first: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["--offline-root", "export-key-set"])).unwrap();
+    assert_eq!(
+        (first["root_key_id"].as_u64(), first["version"].as_u64()),
+        (Some(101), change["key_set_version"].as_u64())
+    );
+    // A key change after it: the offline center keeps publishing the signed
+    // set and every command warns until the operator signs again.
+    ok(&db, &["rotate-key", "--purpose", "lists"]);
+    let (success, out, err) = eticket(&db, &["--offline-root", "export-key-set"]);
+    assert!(success, "{err}");
+    let stale: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(stale["version"], first["version"]);
+    assert!(
+        err.contains("warning: key set version")
+            && err.contains("is not signed yet")
+            && err.contains("eticket sign-key-set"),
+        "{err}"
+    );
     // The root key file moves away from the serving center.
     let away = dir.path().join("root.away");
     std::fs::rename(&root, &away).unwrap();
@@ -321,7 +339,9 @@ fn keys_at_rest_commands() {
     let published: serde_json::Value =
         serde_json::from_str(&ok(&db, &["--offline-root", "export-key-set"])).unwrap();
     assert_eq!(published, signed);
-    assert!(ok(&db, &["--offline-root", "keys"]).contains("offline"));
+    let (success, out, err) = eticket(&db, &["--offline-root", "keys"]);
+    assert!(success && out.contains("offline"), "{err}");
+    assert!(!err.contains("warning"), "signed: no warning: {err}");
     // Without it and not offline: a clear error naming the file.
     let (success, _, err) = eticket(&db, &["keys"]);
     assert!(

@@ -405,3 +405,63 @@ suite!(
     prepared_grant_key,
     a_ticket_key_signs_for_one_event
 );
+
+fn center_with(config: eticket_center::Config) -> Center {
+    Center::open_with(
+        eticket_center::store::Ledger::sqlite_in_memory().unwrap(),
+        clock(),
+        config,
+    )
+    .unwrap()
+}
+
+fn register(center: &Center, who: &Principal, id: u32) -> Result<(), Error> {
+    let mut info = fixtures::small_event();
+    info.id = eticket_core::ids::EventId(id);
+    let reg = eticket_center::organizer::EventRegistration {
+        info,
+        prices: fixtures::prices(),
+    };
+    center
+        .register_event(who, &format!("reg-{id}"), &reg)
+        .map(|_| ())
+}
+
+/// Registering event after event cannot push the key set past what gates
+/// accept: the registration that would is refused, and the key set stays
+/// published.
+#[test]
+fn registrations_cannot_outgrow_the_key_set() {
+    let center = center_with(eticket_center::Config {
+        max_key_set_keys: 3,
+        ..Default::default()
+    });
+    // Grant and list key, then the first event's key: three.
+    register(&center, &ORG, 1).unwrap();
+    let err = register(&center, &OP, 2).unwrap_err();
+    assert!(err.to_string().contains("more than the 3"), "{err}");
+    assert!(center.event_info(eticket_core::ids::EventId(2)).is_err());
+    let published = center.key_set_signed(&OP).unwrap();
+    assert_eq!(published.version, 2);
+}
+
+/// One organizer's token cannot take the whole key set: past its own cap it
+/// is refused, and another organizer still registers.
+#[test]
+fn one_organizer_cannot_take_the_key_set() {
+    let center = center_with(eticket_center::Config {
+        max_events_per_organizer: 2,
+        ..Default::default()
+    });
+    register(&center, &ORG, 1).unwrap();
+    register(&center, &ORG, 2).unwrap();
+    let err = register(&center, &ORG, 3).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("more than the 2 one organizer may"),
+        "{err}"
+    );
+    register(&center, &Principal::Organizer(2), 3).unwrap();
+    // The operator is bound by the key set's size only.
+    register(&center, &OP, 4).unwrap();
+}

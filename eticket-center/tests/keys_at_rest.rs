@@ -385,6 +385,13 @@ fn root_rollover(backend: Backend) {
     assert_eq!(change.key_set_version, old.version + 1);
     // Idempotent: a retry answers the same and makes no second root.
     assert_eq!(center.rollover_root(&OP, "roll").unwrap(), change);
+    // Roots are rolled over, not retired, and the error says so.
+    let err = center.retire_key(&OP, "ret-root", change.root).unwrap_err();
+    assert!(err.to_string().contains("eticket rollover-root"), "{err}");
+    let err = center
+        .retire_key(&OP, "ret-old-root", old.root_key_id)
+        .unwrap_err();
+    assert!(err.to_string().contains("former root key"), "{err}");
 
     // The statement: signed by the old root, naming the new one.
     let rollover =
@@ -419,6 +426,21 @@ fn root_rollover(backend: Backend) {
         KeySet::from_signed_bytes(&ks.key_set, change.root, &rollover.new_public).unwrap();
         assert!(KeySet::from_signed_bytes(&ks.key_set, old.root_key_id, &old_public).is_err());
     }
+    // A center running with the root offline publishes the new root's first
+    // set at once: the rollover stored it signed.
+    let offline = backend
+        .try_center(
+            &clock,
+            KeyStorage::new(backend.key_storage().kek.clone(), RootStore::Offline),
+        )
+        .unwrap();
+    let ks = offline.key_set_signed(&Principal::Gate(EVENT)).unwrap();
+    assert_eq!(
+        (ks.root_key_id, ks.version),
+        (change.root, change.key_set_version)
+    );
+    KeySet::from_signed_bytes(&ks.key_set, change.root, &rollover.new_public).unwrap();
+    drop(offline);
     // The root key file keeps the new root only.
     if let RootStore::File(path) = &backend.key_storage().root {
         assert_eq!(

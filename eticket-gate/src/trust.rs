@@ -27,6 +27,9 @@ pub struct TrustStore {
     /// The rollovers taken since the configured root, oldest first, with
     /// when each was received: the unit stores them and replays them on open.
     rollovers: Vec<(Vec<u8>, Timestamp)>,
+    /// A rollover was taken and no key set signed by the new root yet: the
+    /// new root's first set is not ordered against the old root's versions.
+    fresh_root: bool,
 }
 
 /// How old a unit's trust material is: show it on the gate's status screen,
@@ -79,6 +82,7 @@ impl TrustStore {
             revocations: RevocationList::empty(event),
             revocations_received: None,
             rollovers: Vec::new(),
+            fresh_root: false,
         }
     }
 
@@ -125,9 +129,18 @@ impl TrustStore {
     /// Take a signed [`RootRollover`]: verified with the current root, it
     /// makes its new root the one key sets are verified with, and the old
     /// root is trusted no more (neither for key sets nor for further
-    /// rollovers). The installed key set stays in use until a newer one,
-    /// signed by the new root, is accepted. Returns the new root's id.
+    /// rollovers). The installed key set stays in use until one signed by
+    /// the new root is accepted; that first set may have any version up to
+    /// [`MAX_KEY_SET_VERSION_JUMP`] past the installed one, lower included,
+    /// so a rollover also undoes a version a stolen old root pushed far
+    /// ahead. Returns the new root's id.
+    ///
+    /// A rollover this store already took is taken again without change
+    /// (a center or a unit's sync may send it twice).
     pub fn accept_root_rollover(&mut self, signed: &[u8], now: Timestamp) -> Result<KeyId> {
+        if self.rollovers.iter().any(|(taken, _)| taken == signed) {
+            return Ok(self.root_id);
+        }
         let rollover = RootRollover::from_signed_bytes(signed, self.root_id, &self.root).map_err(
             |source| Error::Sync {
                 what: "root rollover",
@@ -137,6 +150,7 @@ impl TrustStore {
         self.root_id = rollover.new_id;
         self.root = rollover.new_public;
         self.rollovers.push((signed.to_vec(), now));
+        self.fresh_root = true;
         Ok(self.root_id)
     }
 
@@ -154,7 +168,9 @@ impl TrustStore {
     /// version, even root-signed, would lock out every later set:
     /// [`Error::VersionJump`]); or when it is a *renewal*: the installed
     /// version with the same keys and a later `next_update`, which the center
-    /// publishes so that a gate in touch with it never goes stale.
+    /// publishes so that a gate in touch with it never goes stale. The first
+    /// set after a root rollover is not ordered against the old root's
+    /// versions (see [`accept_root_rollover`](Self::accept_root_rollover)).
     pub fn accept_key_set(&mut self, signed: &[u8], now: Timestamp) -> Result<u64> {
         self.install_key_set(signed, now, true)
     }
@@ -180,14 +196,16 @@ impl TrustStore {
             && set.entries() == self.keys.entries()
             && set.next_update > self.keys.next_update;
         if !renewal {
-            if set.version <= installed {
+            if set.version == 0 || (set.version <= installed && !self.fresh_root) {
                 return Err(Error::NotNewer {
                     what: "key set",
                     installed,
                     offered: set.version,
                 });
             }
-            if bounded && !KeySet::version_may_follow(installed, set.version) {
+            let too_far =
+                set.version > installed && !KeySet::version_may_follow(installed, set.version);
+            if bounded && too_far {
                 return Err(Error::VersionJump {
                     what: "key set",
                     installed,
@@ -197,6 +215,7 @@ impl TrustStore {
             }
         }
         self.keys = set;
+        self.fresh_root = false;
         self.key_set_bytes = Some(signed.to_vec());
         self.keys_received = Some(now);
         Ok(self.keys.version)

@@ -114,6 +114,98 @@ fn a_root_signed_key_set_with_a_huge_version_cannot_lock_out_later_sets() {
     );
 }
 
+/// A thief with the root pushes gates to the largest version jump they take;
+/// every genuine set after is "not newer". The operator rolls the root over
+/// (the old root, which the operator still has, signs it): the new root's
+/// first set is taken at the center's own version, and from then on the new
+/// root's versions are ordered again, across a restart.
+#[test]
+fn a_rollover_undoes_a_version_pushed_ahead_with_a_stolen_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = fixtures::root_key();
+    let new = SigningKeyPair::from_secret_bytes(KeyId(101), &[0x71; 32]).unwrap();
+    let far = NOW.plus(86_400);
+    let pushed = 1 + MAX_KEY_SET_VERSION_JUMP;
+    {
+        let unit = bare_unit(&dir);
+        unit.accept_key_set(&signed_key_set(1, far), NOW).unwrap();
+        unit.accept_key_set(&signed_key_set(pushed, far), NOW)
+            .unwrap();
+        assert!(matches!(
+            unit.accept_key_set(&signed_key_set(2, far), NOW),
+            Err(Error::NotNewer { .. })
+        ));
+        let rollover = RootRollover {
+            new_id: new.id(),
+            new_public: new.public_key(),
+            issued_at: NOW,
+        }
+        .to_signed_bytes(&old)
+        .unwrap();
+        unit.accept_root_rollover(&rollover, NOW).unwrap();
+        // Version 0 is never a set.
+        assert!(
+            unit.accept_key_set(&key_set_signed_by(&new, 0, far), NOW)
+                .is_err()
+        );
+        assert_eq!(
+            unit.accept_key_set(&key_set_signed_by(&new, 3, far), NOW)
+                .unwrap(),
+            3
+        );
+        // Ordered again under the new root: the thief's old-root sets no
+        // longer verify, and an older new-root set is not newer.
+        assert!(matches!(
+            unit.accept_key_set(&signed_key_set(pushed + 1, far), NOW),
+            Err(Error::Sync { .. })
+        ));
+        assert!(matches!(
+            unit.accept_key_set(&key_set_signed_by(&new, 2, far), NOW),
+            Err(Error::NotNewer { .. })
+        ));
+    }
+    let unit = bare_unit(&dir);
+    assert_eq!(unit.freshness(NOW).key_set_version, 3);
+    assert!(matches!(
+        unit.accept_key_set(&key_set_signed_by(&new, 2, far), NOW),
+        Err(Error::NotNewer { .. })
+    ));
+    assert_eq!(
+        unit.accept_key_set(&key_set_signed_by(&new, 4, far), NOW)
+            .unwrap(),
+        4
+    );
+}
+
+/// The first set after a rollover may still not jump absurdly far.
+#[test]
+fn a_new_roots_first_set_is_still_bounded() {
+    let root = fixtures::root_key();
+    let new = SigningKeyPair::from_secret_bytes(KeyId(101), &[0x71; 32]).unwrap();
+    let mut trust = TrustStore::new(root.id(), root.public_key(), fixtures::EVENT);
+    trust
+        .accept_key_set(&signed_key_set(5, NOW.plus(60)), NOW)
+        .unwrap();
+    let rollover = RootRollover {
+        new_id: new.id(),
+        new_public: new.public_key(),
+        issued_at: NOW,
+    }
+    .to_signed_bytes(&root)
+    .unwrap();
+    trust.accept_root_rollover(&rollover, NOW).unwrap();
+    assert!(matches!(
+        trust.accept_key_set(&key_set_signed_by(&new, u64::MAX, NOW.plus(60)), NOW),
+        Err(Error::VersionJump { .. })
+    ));
+    assert_eq!(
+        trust
+            .accept_key_set(&key_set_signed_by(&new, 1, NOW.plus(60)), NOW)
+            .unwrap(),
+        1
+    );
+}
+
 #[test]
 fn a_key_set_renewal_moves_next_update_and_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
@@ -253,7 +345,21 @@ fn a_root_rollover_hands_trust_to_the_new_root_and_survives_restarts() {
             unit.accept_key_set(&key_set_signed_by(&old, 2, far), NOW),
             Err(Error::Sync { .. })
         ));
-        assert!(unit.accept_root_rollover(&rollover, NOW).is_err());
+        let by_old = RootRollover {
+            new_id: KeyId(103),
+            new_public: SigningKeyPair::from_secret_bytes(KeyId(103), &[0x73; 32])
+                .unwrap()
+                .public_key(),
+            issued_at: NOW.plus(6),
+        }
+        .to_signed_bytes(&old)
+        .unwrap();
+        assert!(matches!(
+            unit.accept_root_rollover(&by_old, NOW),
+            Err(Error::Sync { .. })
+        ));
+        // The rollover it took, sent again, changes nothing.
+        assert_eq!(unit.accept_root_rollover(&rollover, NOW).unwrap(), new.id());
         // The installed set stays in use until the new root signs a newer one.
         assert_eq!(unit.freshness(NOW).key_set_version, 1);
     }

@@ -609,9 +609,23 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve {
             listen,
             transfer_interval,
-        } => serve(center, listen, *transfer_interval)?,
+        } => return serve(center, listen, *transfer_interval),
     }
+    warn_unsigned(&center, &mut None);
     Ok(())
+}
+
+/// With the root offline, say on stderr when the key set has changed since
+/// it was last signed (once per version: `last` is the version warned of).
+fn warn_unsigned(center: &Center, last: &mut Option<u64>) {
+    match center.unsigned_key_set() {
+        Ok(Some(lag)) if *last != Some(lag.version) => {
+            eprintln!("warning: {lag}");
+            *last = Some(lag.version);
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("checking the key set's signature: {e}"),
+    }
 }
 
 fn serve(center: Center, listen: &str, interval: u64) -> Result<()> {
@@ -626,6 +640,8 @@ fn serve(center: Center, listen: &str, interval: u64) -> Result<()> {
         let addr = listener.local_addr().map_err(io)?;
         out!("listening on http://{addr}");
         let background = center.clone();
+        let mut warned = None;
+        warn_unsigned(&center, &mut warned);
         tokio::spawn(async move {
             // The first sweep one period after start, not at once.
             let period = std::time::Duration::from_secs(interval.max(1));
@@ -652,6 +668,15 @@ fn serve(center: Center, listen: &str, interval: u64) -> Result<()> {
                     Ok(Ok(_)) => {}
                     Ok(Err(e)) => eprintln!("expiring seat holds: {e}"),
                     Err(e) => eprintln!("expiring seat holds: {e}"),
+                }
+                let c = background.clone();
+                if let Ok(w) = tokio::task::spawn_blocking(move || {
+                    warn_unsigned(&c, &mut warned);
+                    warned
+                })
+                .await
+                {
+                    warned = w;
                 }
             }
         });

@@ -6,7 +6,8 @@
 //   PAGE_D2_TOKEN  distributor 2's bearer token (sells a seat meanwhile)
 //   PAGE_EVENT     the small event (core fixture: 2 blocks of 4 rows x 10 seats)
 //   PAGE_STADIUM   the 100,000-seat stadium event
-//   PAGE_SHOTS     where the screenshots go (docs/page)
+//   PAGE_SHOTS     where the screenshots go (target/page-shots, or docs/page
+//                  with ETICKET_WRITE_DOCS=1)
 // It prints one line `PAGE_TIMINGS {...}` with the stadium's measured times.
 'use strict';
 const { chromium } = require('playwright-core');
