@@ -1211,7 +1211,10 @@ eticket_result eticket_venue_accept_revocation_delta(struct eticket_venue *venue
 // now, it makes the new root the one key sets must be signed with (the
 // old root is trusted no more), and is kept in the entry log so a restart
 // keeps the new root. The new root's key id goes to `*out_root_key_id`
-// (may be NULL).
+// (may be NULL). A rollover already taken, sent again, returns OK and
+// changes nothing. The new root's first key set is taken at any version up
+// to 1,000,000 past the installed one, lower included, so a rollover also
+// undoes a version a stolen old root pushed ahead.
 //
 // # Safety
 //
