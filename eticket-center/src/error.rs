@@ -320,7 +320,7 @@ pub enum Error {
     /// The root key is not on this center (offline root): key sets are
     /// signed elsewhere.
     #[error(
-        "the root key is offline: sign the prepared key set with `eticket sign-key-set --root-key-file FILE`"
+        "the root key is offline: sign the key set where the root key file is (`eticket --root-key-file FILE sign-key-set` on this ledger, or `eticket key-set-request`, `eticket sign-key-set --request` on a machine with only the root key file, then `eticket import-key-set`)"
     )]
     RootOffline,
 }

@@ -987,19 +987,7 @@ fn load_root(
     if matches!(storage.root, RootStore::Offline) {
         return Ok((id, public, None));
     }
-    let sealed = storage
-        .root
-        .read()?
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or_else(|| {
-            Error::KeyStorage(format!(
-                "{} does not hold root key {id}, which this ledger's key sets are signed with; restore it from its backup (or run this center with the root offline)",
-                storage.root.describe()
-            ))
-        })?;
-    let secret = storage.kek.open(id, "root", &sealed.sealed)?;
-    let root = SigningKeyPair::from_secret_bytes(id, secret.as_slice())?;
+    let root = storage.open_root(id)?;
     if root.public_key() != public {
         return Err(Error::KeyStorage(format!(
             "{} holds a root key {id} that is not the one this ledger names",

@@ -266,9 +266,10 @@ pub enum RootStore {
     File(PathBuf),
     /// In this process only (an in-memory center).
     Memory(Arc<Mutex<Vec<u8>>>),
-    /// Not on this center: key sets are signed elsewhere (`eticket keys
-    /// sign-key-set --root-key-file FILE`) and this center publishes the signed set
-    /// stored in the ledger.
+    /// Not on this center: key sets are signed elsewhere (`eticket
+    /// --root-key-file FILE sign-key-set`, or the request, sign and import
+    /// steps with no ledger where the root is) and this center publishes
+    /// the signed set stored in the ledger.
     Offline,
 }
 
@@ -403,6 +404,27 @@ impl KeyStorage {
                  in the library, Center::open_with_keys",
             )),
         }
+    }
+
+    /// Root key `id` from the root store, opened with the KEK: no ledger is
+    /// needed (the offline signing step, `eticket sign-key-set --request`).
+    pub fn open_root(&self, id: KeyId) -> Result<eticket_core::keys::SigningKeyPair> {
+        let sealed = self
+            .root
+            .read()?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| {
+                storage_err(format!(
+                    "{} does not hold root key {id}, which this ledger's key sets are signed with; restore it from its backup (or run this center with the root offline)",
+                    self.root.describe()
+                ))
+            })?;
+        let secret = self.kek.open(id, "root", &sealed.sealed)?;
+        Ok(eticket_core::keys::SigningKeyPair::from_secret_bytes(
+            id,
+            secret.as_slice(),
+        )?)
     }
 
     /// A random KEK and an in-memory root: for an in-memory center, whose

@@ -9,6 +9,7 @@ use eticket_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::center::{Center, Principal};
+use crate::keystore::KeyStorage;
 use crate::records;
 use crate::store::{Store, Tx, Value};
 use crate::ticket_state::Change;
@@ -147,6 +148,17 @@ pub(crate) fn store_signed_key_set(
 ) -> Result<Vec<u8>> {
     let version = set.version;
     let signed = set.with_next_update(next_update).to_signed_bytes(root)?;
+    store_signed_bytes(tx, version, root.id(), &signed, now)?;
+    Ok(signed)
+}
+
+fn store_signed_bytes(
+    tx: &mut dyn Tx,
+    version: u64,
+    root: KeyId,
+    signed: &[u8],
+    now: Timestamp,
+) -> Result<()> {
     tx.execute(
         "DELETE FROM signed_key_sets WHERE version = $1",
         &[Value::u64(version)?],
@@ -155,12 +167,132 @@ pub(crate) fn store_signed_key_set(
         "INSERT INTO signed_key_sets (version, root, signed, signed_at) VALUES ($1, $2, $3, $4)",
         &[
             Value::u64(version)?,
-            Value::int(root.id().0),
-            Value::Blob(signed.clone()),
+            Value::int(root.0),
+            Value::Blob(signed.to_vec()),
             Value::u64(now.0)?,
         ],
     )?;
-    Ok(signed)
+    Ok(())
+}
+
+/// The current key set, unsigned, for the offline signing step: carry it to
+/// the machine with the root key file, sign it there with
+/// [`sign_key_set_request`] (`eticket sign-key-set --request FILE`, no
+/// ledger needed) and bring the answer back to
+/// [`Center::import_signed_key_set`] (`eticket import-key-set FILE`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct KeySetRequest {
+    /// The key set's version.
+    pub version: u64,
+    /// The root that is to sign it.
+    pub root_key_id: KeyId,
+    /// The root's public key (uncompressed SEC1): the signer checks its
+    /// root file holds this root.
+    #[serde(with = "wire::hex_bytes")]
+    #[schemars(with = "wire::schema::HexBytes")]
+    pub root_public_key: Vec<u8>,
+    /// eticket-core's `KeySet::to_unsigned_bytes`.
+    #[serde(with = "wire::hex_bytes")]
+    #[schemars(with = "wire::schema::HexBytes")]
+    pub key_set: Vec<u8>,
+}
+
+/// Sign a [`KeySetRequest`] with the root key from `storage` (the root key
+/// file and the KEK it is sealed under), with `next_update` at
+/// `next_update`: the offline signing step, which opens no ledger.
+pub fn sign_key_set_request(
+    request: &KeySetRequest,
+    storage: &KeyStorage,
+    next_update: Timestamp,
+) -> Result<SignedKeySet> {
+    let root = storage.open_root(request.root_key_id)?;
+    if root.public_key().to_uncompressed()[..] != request.root_public_key[..] {
+        return Err(Error::KeyStorage(format!(
+            "{} holds a root key {} that is not the one the request names",
+            storage.root.describe(),
+            request.root_key_id
+        )));
+    }
+    let set = KeySet::from_unsigned_bytes(&request.key_set)?;
+    if set.version != request.version {
+        return Err(Error::invalid(
+            "key_set",
+            format!(
+                "the request says version {} but its key set is version {}",
+                request.version, set.version
+            ),
+        ));
+    }
+    let signed = set.with_next_update(next_update).to_signed_bytes(&root)?;
+    Ok(SignedKeySet {
+        version: request.version,
+        root_key_id: root.id(),
+        root_public_key: request.root_public_key.clone(),
+        key_set: signed,
+    })
+}
+
+impl Center {
+    /// The current key set, unsigned, for the offline signing step
+    /// ([`KeySetRequest`]). Operator only.
+    pub fn key_set_request(&self, who: &Principal) -> Result<KeySetRequest> {
+        if !matches!(who, Principal::Operator) {
+            return Err(Error::Forbidden(
+                "only the operator has key sets signed".into(),
+            ));
+        }
+        let keys = self.current_keys()?;
+        Ok(KeySetRequest {
+            version: keys.version(),
+            root_key_id: keys.root_id(),
+            root_public_key: keys.root_public().to_uncompressed().to_vec(),
+            key_set: keys.key_set()?.to_unsigned_bytes()?,
+        })
+    }
+
+    /// Store a key set signed in the offline signing step, for this and
+    /// every center process to publish. It must verify with the current
+    /// root and list exactly the center's current keys at the current
+    /// version (a key change since the request needs a new request).
+    /// Operator only. Returns the version stored.
+    pub fn import_signed_key_set(&self, who: &Principal, signed: &SignedKeySet) -> Result<u64> {
+        if !matches!(who, Principal::Operator) {
+            return Err(Error::Forbidden(
+                "only the operator stores signed key sets".into(),
+            ));
+        }
+        let now = self.now();
+        self.ledger.transaction(&mut |tx| {
+            let keys = self.keys_in(tx)?;
+            let set = KeySet::from_signed_bytes(&signed.key_set, keys.root_id(), &keys.root_public())
+                .map_err(|e| {
+                    Error::invalid(
+                        "key_set",
+                        format!("it does not verify with the current root {}: {e}", keys.root_id()),
+                    )
+                })?;
+            let current = keys.key_set()?;
+            if set.version != current.version || set.entries() != current.entries() {
+                return Err(Error::invalid(
+                    "key_set",
+                    format!(
+                        "it is version {} and the center is at version {}{}: make a new request (`eticket key-set-request`)",
+                        set.version,
+                        current.version,
+                        if set.version == current.version { " with other keys" } else { "" }
+                    ),
+                ));
+            }
+            if set.is_stale(now) {
+                return Err(Error::invalid(
+                    "key_set",
+                    format!("its next_update {} has passed: sign it again", set.next_update.0),
+                ));
+            }
+            store_signed_bytes(tx, set.version, keys.root_id(), &signed.key_set, now)?;
+            Ok(set.version)
+        })
+    }
 }
 
 impl Center {

@@ -373,3 +373,96 @@ fn a_closed_pipe_ends_the_output_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.status.success(), "{:?} {stderr}", out.status);
 }
+
+/// The air-gapped signing step: the serving ledger makes a request, a
+/// machine with only the root key file and its KEK signs it (no ledger is
+/// opened or made there), the ledger imports it and publishes it; a stale
+/// request or a foreign signature is refused.
+#[test]
+fn key_sets_are_signed_where_only_the_root_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.sqlite");
+    ok(&db, &["init"]);
+    // The root key file (and a copy of the KEK it is sealed under) go to the
+    // signing machine; the serving center runs with the root offline.
+    let airgap = dir.path().join("airgap");
+    std::fs::create_dir(&airgap).unwrap();
+    let (root, kek) = (airgap.join("root"), airgap.join("kek"));
+    std::fs::rename(dir.path().join("c.sqlite.root"), &root).unwrap();
+    std::fs::copy(dir.path().join("c.sqlite.kek"), &kek).unwrap();
+    let offline = |args: &[&str]| {
+        let mut all = vec!["--offline-root"];
+        all.extend_from_slice(args);
+        ok(&db, &all)
+    };
+    offline(&["rotate-key", "--purpose", "lists"]);
+    let request = dir.path().join("request.json");
+    std::fs::write(&request, offline(&["key-set-request"])).unwrap();
+
+    let nowhere = airgap.join("no-ledger.sqlite");
+    let sign = |extra: &[&str]| {
+        let mut args = vec!["--root-key-file", root.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["sign-key-set", "--request", request.to_str().unwrap()]);
+        eticket(&nowhere, &args)
+    };
+    // The sealed root needs its KEK, given explicitly.
+    let (success, _, err) = sign(&[]);
+    assert!(!success && err.contains("--kek-file"), "{err}");
+    let (success, signed, err) = sign(&["--kek-file", kek.to_str().unwrap()]);
+    assert!(success, "{err}");
+    assert!(err.contains("import-key-set"), "{err}");
+    assert!(!nowhere.exists(), "the signing step opened no ledger");
+    let signed_file = dir.path().join("signed.json");
+    std::fs::write(&signed_file, &signed).unwrap();
+
+    let (success, _, err) = eticket(&db, &["--offline-root", "export-key-set"]);
+    assert!(
+        !success && err.contains("[root_offline]"),
+        "none signed yet: {err}"
+    );
+    let (success, _, err) = eticket(
+        &db,
+        &[
+            "--offline-root",
+            "import-key-set",
+            signed_file.to_str().unwrap(),
+        ],
+    );
+    assert!(success, "{err}");
+    let published: serde_json::Value = serde_json::from_str(&offline(&["export-key-set"])).unwrap();
+    let signed: serde_json::Value = serde_json::from_str(&signed).unwrap();
+    assert_eq!(published, signed);
+    let asked: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&request).unwrap()).unwrap();
+    assert_eq!(published["version"], asked["version"]);
+
+    // A key change after the request: the signed set no longer matches.
+    offline(&["rotate-key", "--purpose", "lists"]);
+    let (success, _, err) = eticket(
+        &db,
+        &[
+            "--offline-root",
+            "import-key-set",
+            signed_file.to_str().unwrap(),
+        ],
+    );
+    assert!(!success && err.contains("make a new request"), "{err}");
+    // Signed by another root: refused.
+    let other = dir.path().join("other.sqlite");
+    ok(&other, &["init"]);
+    std::fs::write(&request, ok(&other, &["key-set-request"])).unwrap();
+    let (success, _, err) = sign(&["--kek-file", kek.to_str().unwrap()]);
+    assert!(!success, "another ledger's root is not in this file: {err}");
+    let foreign = ok(&other, &["sign-key-set"]);
+    std::fs::write(&signed_file, foreign).unwrap();
+    let (success, _, err) = eticket(
+        &db,
+        &[
+            "--offline-root",
+            "import-key-set",
+            signed_file.to_str().unwrap(),
+        ],
+    );
+    assert!(!success && err.contains("does not verify"), "{err}");
+}

@@ -284,8 +284,10 @@ impl KeySet {
         Ok(())
     }
 
-    /// Serialize and sign with the root key that gates are configured to trust.
-    pub fn to_signed_bytes(&self, root: &SigningKeyPair) -> Result<Vec<u8>> {
+    /// The set's body as the root signs it, without the signature: what an
+    /// offline signing step carries to the root key and back
+    /// ([`from_unsigned_bytes`](Self::from_unsigned_bytes) reads it).
+    pub fn to_unsigned_bytes(&self) -> Result<Vec<u8>> {
         let wire_keys: Vec<[u8; 65]> = self
             .keys
             .iter()
@@ -310,7 +312,19 @@ impl KeySet {
                 .collect(),
         };
         let body = codec::encode(&wire, "key set")?;
-        let bytes = signed::seal(Domain::KeySet, root, &body)?;
+        if body.len() > MAX_KEY_SET_LEN {
+            return Err(Error::TooLarge {
+                what: "key set",
+                len: body.len(),
+                max: MAX_KEY_SET_LEN,
+            });
+        }
+        Ok(body)
+    }
+
+    /// Serialize and sign with the root key that gates are configured to trust.
+    pub fn to_signed_bytes(&self, root: &SigningKeyPair) -> Result<Vec<u8>> {
+        let bytes = signed::seal(Domain::KeySet, root, &self.to_unsigned_bytes()?)?;
         if bytes.len() > MAX_KEY_SET_LEN {
             return Err(Error::TooLarge {
                 what: "key set",
@@ -328,7 +342,22 @@ impl KeySet {
             return Err(Error::UnknownKey(env.key_id));
         }
         env.verify(Domain::KeySet, root)?;
-        let wire: WireSet<'_> = codec::decode_strict(env.body, "key set")?;
+        Self::from_unsigned_bytes(env.body)
+    }
+
+    /// Decode a key set body strictly, without a signature to check: for the
+    /// offline signing step, which signs what it decoded
+    /// ([`to_unsigned_bytes`](Self::to_unsigned_bytes)). Never trust a set
+    /// read this way.
+    pub fn from_unsigned_bytes(body: &[u8]) -> Result<Self> {
+        if body.len() > MAX_KEY_SET_LEN {
+            return Err(Error::TooLarge {
+                what: "key set",
+                len: body.len(),
+                max: MAX_KEY_SET_LEN,
+            });
+        }
+        let wire: WireSet<'_> = codec::decode_strict(body, "key set")?;
         let mut keys = Vec::with_capacity(wire.keys.len());
         for w in wire.keys {
             if w.public.len() != crate::crypto::PUBLIC_KEY_LEN {

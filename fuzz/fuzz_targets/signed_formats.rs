@@ -1,6 +1,7 @@
 //! The signed formats of format version 2 that gates, chips and the center
 //! take from outside: transfer cancellations, chip certificates, chip key
-//! updates and root rollovers. Any bytes, and any body inside a correctly
+//! updates and root rollovers; and the unsigned key set body of the offline
+//! signing step. Any bytes, and any body inside a correctly
 //! signed envelope, must give an error or a value that signs back to the
 //! same bytes (decoding is strict, so there is one encoding per value).
 #![no_main]
@@ -11,6 +12,7 @@ use eticket_core::chipauth::GateChallenge;
 use eticket_core::chipkeys::ChipKeyUpdate;
 use eticket_core::crypto::Domain;
 use eticket_core::fixtures;
+use eticket_core::keys::KeySet;
 use eticket_core::rollover::RootRollover;
 use eticket_core::signed;
 use libfuzzer_sys::fuzz_target;
@@ -25,6 +27,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = ChipKeyUpdate::signer(data);
     let _ = ChipKeyUpdate::verify(data, grant.id(), &grant.public_key());
     let _ = RootRollover::from_signed_bytes(data, root.id(), &root.public_key());
+    if let Ok(set) = KeySet::from_unsigned_bytes(data) {
+        assert_eq!(set.to_unsigned_bytes().ok().as_deref(), Some(data));
+    }
     if let Ok(c) = <&[u8; 32]>::try_from(data) {
         assert_eq!(&GateChallenge::from_bytes(c).to_bytes(), c);
     }

@@ -248,8 +248,25 @@ pub enum Command {
     /// Print every root rollover statement as JSON, oldest first.
     ExportRollovers,
     /// Sign the current key set with the root key file and store it in the
-    /// ledger, for center processes running with --offline-root.
-    SignKeySet,
+    /// ledger, for center processes running with --offline-root. With
+    /// --request FILE (from key-set-request): sign that request with the
+    /// root key file and print the signed set, opening no ledger (the
+    /// air-gapped step; give --root-key-file and --kek-file or ETICKET_KEK).
+    SignKeySet {
+        /// A key set request (JSON from `eticket key-set-request`).
+        #[arg(long)]
+        request: Option<PathBuf>,
+    },
+    /// Print the current key set, unsigned, as a request for the offline
+    /// signing step (`sign-key-set --request` where the root key is, then
+    /// `import-key-set`).
+    KeySetRequest,
+    /// Store a key set signed offline (JSON from `sign-key-set --request`)
+    /// for this ledger's centers to publish.
+    ImportKeySet {
+        /// The signed key set.
+        file: PathBuf,
+    },
     /// A chip in a PC/SC reader: info, read, write, delete, personalize
     /// (needs the `pcsc` feature).
     Chip(chip::ChipArgs),
@@ -362,6 +379,12 @@ impl Cli {
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    if let Command::SignKeySet {
+        request: Some(path),
+    } = &cli.command
+    {
+        return sign_request_offline(&cli, path);
+    }
     let config = crate::Config {
         cooling_off_secs: cli.cooling_off_secs,
         ..crate::Config::default()
@@ -554,7 +577,17 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::PrepareGrantKey => print(&center.prepare_grant_key(&op, &key)?)?,
         Command::RolloverRoot => print(&center.rollover_root(&op, &key)?)?,
         Command::ExportRollovers => print(&center.root_rollovers(&op)?)?,
-        Command::SignKeySet => print(&center.sign_key_set(&op)?)?,
+        Command::SignKeySet { request: None } => print(&center.sign_key_set(&op)?)?,
+        // Run before the ledger is opened (above); here for completeness.
+        Command::SignKeySet {
+            request: Some(path),
+        } => sign_request_offline(&cli, path)?,
+        Command::KeySetRequest => print(&center.key_set_request(&op)?)?,
+        Command::ImportKeySet { file } => {
+            let signed: crate::publish::SignedKeySet = read_json(file)?;
+            let version = center.import_signed_key_set(&op, &signed)?;
+            eprintln!("key set version {version} stored: centers publish it now");
+        }
         Command::Keys => {
             let keys = center.current_keys()?;
             out!("key set version {}", keys.version());
@@ -613,6 +646,42 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     warn_unsigned(&center, &mut None);
     Ok(())
+}
+
+/// `eticket sign-key-set --request FILE`: the root key file and its KEK, no
+/// ledger; the KEK must be given (a fresh one made here would open nothing).
+fn sign_request_offline(cli: &Cli, path: &PathBuf) -> Result<()> {
+    let Some(root_file) = &cli.root_key_file else {
+        return Err(Error::invalid(
+            "root_key_file",
+            "sign-key-set --request signs with the root key file: give --root-key-file (or ETICKET_ROOT_KEY_FILE)",
+        ));
+    };
+    let env_kek = std::env::var(KEK_ENV).ok().filter(|v| !v.trim().is_empty());
+    let kek = match (&cli.kek_file, env_kek) {
+        (Some(_), Some(_)) => {
+            return Err(Error::KeyStorage(format!(
+                "give the key-encryption key once: --kek-file ({KEK_FILE_ENV}) or {KEK_ENV}, not both"
+            )));
+        }
+        (Some(file), None) => Kek::from_file(file)?,
+        (None, Some(text)) => Kek::from_text(&text, KEK_ENV)?,
+        (None, None) => {
+            return Err(Error::KeyStorage(format!(
+                "the root key file is sealed: give its key-encryption key with --kek-file ({KEK_FILE_ENV}) or {KEK_ENV}"
+            )));
+        }
+    };
+    let request: crate::publish::KeySetRequest = read_json(path)?;
+    let storage = KeyStorage::new(kek, RootStore::File(root_file.clone()));
+    let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+    let next_update = now.plus(crate::Config::default().key_set_next_update_secs);
+    let signed = crate::publish::sign_key_set_request(&request, &storage, next_update)?;
+    eprintln!(
+        "key set version {} signed by root {}, next update due at {}: bring it to the center (`eticket import-key-set FILE`)",
+        signed.version, signed.root_key_id, next_update.0
+    );
+    print(&signed)
 }
 
 /// With the root offline, say on stderr when the key set has changed since
