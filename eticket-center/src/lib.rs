@@ -41,6 +41,7 @@ pub mod policy;
 pub mod publish;
 pub mod records;
 pub mod reissue;
+pub mod split;
 pub mod store;
 mod ticket_state;
 pub mod transfer;

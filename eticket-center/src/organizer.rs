@@ -84,6 +84,21 @@ pub enum SeatSelector {
         /// How many.
         count: u32,
     },
+    /// Seats `numbers[0]..=numbers[1]` of rows `rows[0]..=rows[1]` of a
+    /// block: a rectangle of the block, or a run of one row (the page sends
+    /// its selection as runs, so any venue fits one request).
+    Rect {
+        /// Block.
+        block: BlockId,
+        /// First and last row.
+        rows: [u16; 2],
+        /// First and last seat number.
+        numbers: [u16; 2],
+    },
+    /// Every reserved seat and standing place of one seat type.
+    SeatType(SeatType),
+    /// Every reserved seat and standing place of the event (JSON `"all"`).
+    All,
 }
 
 /// An allotment by seat selection.
@@ -201,7 +216,7 @@ pub(crate) fn all_tickets(tx: &mut dyn Tx, event: EventId) -> Result<Vec<TicketR
     .collect()
 }
 
-fn summarize(tx: &mut dyn Tx, event: EventId) -> Result<AllotmentSummary> {
+pub(crate) fn summarize(tx: &mut dyn Tx, event: EventId) -> Result<AllotmentSummary> {
     let rows = tx.query(
         "SELECT distributor, COUNT(*) FROM tickets WHERE event = $1 GROUP BY distributor ORDER BY distributor",
         &[Value::int(event.0)],
@@ -578,7 +593,7 @@ pub(crate) fn apply_assignment(
     Ok(())
 }
 
-fn resolve_selection(
+pub(crate) fn resolve_selection(
     event: EventId,
     tickets: &[TicketRow],
     seats: &[SeatSelector],
@@ -616,6 +631,25 @@ fn resolve_selection(
                     .filter(|t| matches!(t.place, Place::Seat { block: b, .. } if b == block))
                     .map(|t| t.serial),
             ),
+            SeatSelector::Rect { block, rows, numbers } => {
+                if rows[0] > rows[1] || numbers[0] > numbers[1] {
+                    return Err(Error::invalid("seats", format!("{s:?}: first above last")));
+                }
+                out.extend(
+                    tickets
+                        .iter()
+                        .filter(|t| matches!(t.place, Place::Seat { block: b, row, number }
+                            if b == block && (rows[0]..=rows[1]).contains(&row) && (numbers[0]..=numbers[1]).contains(&number)))
+                        .map(|t| t.serial),
+                );
+            }
+            SeatSelector::SeatType(seat_type) => out.extend(
+                tickets
+                    .iter()
+                    .filter(|t| t.seat_type == seat_type)
+                    .map(|t| t.serial),
+            ),
+            SeatSelector::All => out.extend(tickets.iter().map(|t| t.serial)),
             SeatSelector::Area { area, count } => {
                 let free: Vec<_> = tickets
                     .iter()

@@ -314,6 +314,43 @@ async fn seat_owners_are_set_all_or_nothing() {
         tokio::task::block_in_place(|| page::build_seat_map(&s.center, EventId(2026))).unwrap();
     assert_eq!(owner(&map, 2, 1, 1), (0, 0));
     assert_eq!(owner(&map, 2, 1, 2), (1, 0));
+
+    // Runs: seats 5 to 9 of the row in one entry (`through`), then back;
+    // a run that ends before it starts is refused.
+    let run = |d: Option<u16>, from: Option<u16>| json!({"seats": [{"block": 2, "row": 1, "number": 5, "through": 9, "distributor": d, "from": from}]});
+    let (status, v) = post(&s, path, &s.org, run(Some(1), Some(2))).await;
+    assert_eq!(
+        (status, v["changed"].as_u64()),
+        (StatusCode::OK, Some(5)),
+        "{v}"
+    );
+    let map =
+        tokio::task::block_in_place(|| page::build_seat_map(&s.center, EventId(2026))).unwrap();
+    for n in 5..=9 {
+        assert_eq!(owner(&map, 2, 1, n), (1, 0), "seat 2/1/{n}");
+    }
+    assert_eq!(owner(&map, 2, 1, 10), (2, 0));
+    let (status, v) = post(&s, path, &s.org, run(Some(2), Some(1))).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let backwards = json!({"seats": [{"block": 2, "row": 1, "number": 9, "through": 5, "distributor": 1, "from": 2}]});
+    let (status, v) = post(&s, path, &s.org, backwards).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+
+    // The split route: block 2 row 1's free seats (the sold one left out)
+    // 1:1, compare and set on the owners seen.
+    let (status, v) = post(
+        &s,
+        "/v1/events/2026/allotments/split",
+        &s.org,
+        json!({"seats": [{"rect": {"block": 2, "rows": [1, 1], "numbers": [4, 10]}}],
+               "shares": [{"distributor": 1, "weight": 1}, {"distributor": 2, "weight": 1}],
+               "from": [2]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["split"], 7);
+    // 7 seats 1:1: the tie goes to the first share.
+    assert_eq!(v["shares"], json!([[1, 4], [2, 3]]));
 }
 
 fn project_root() -> PathBuf {

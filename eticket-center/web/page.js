@@ -646,6 +646,7 @@
   $('zoom-in').addEventListener('click', () => zoomCentre(1.5));
   $('zoom-out').addEventListener('click', () => zoomCentre(1 / 1.5));
   $('fit').addEventListener('click', fit);
+  $('select-all').addEventListener('click', () => select(() => true, 'replace'));
   $('clear').addEventListener('click', () => select(() => false, 'replace'));
   $('colour-by').addEventListener('change', requestDraw);
   $('reload').addEventListener('click', () => load(false));
@@ -672,8 +673,6 @@
     return out;
   }
 
-  function seatOf(i) { return { block: B[i], row: R[i], number: N[i] }; }
-
   // Seats already allotted to someone other than `to` need the move box ticked.
   function checkOthers(cells, to) {
     if ($('move').checked) return true;
@@ -697,7 +696,7 @@
       // seat has another one now (moved in another tab or session).
       await api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/selection', {
         distributor: d,
-        seats: cells.map((i) => ({ seat: seatOf(i) })),
+        seats: runsOf(cells).map((r) => ({ rect: { block: r.block, rows: [r.row, r.row], numbers: [r.from, r.to] } })),
         from: [...new Set(cells.map((i) => OWN[i] || null))],
       });
     } catch (e) {
@@ -712,31 +711,34 @@
     setStatus('Assigned ' + seats(cells.length) + ' to ' + (ownerName.get(d) || d) + '.');
   }
 
-  // Per seat type, split the selected seats (in seat order, so each share
-  // sits together) by the largest remainder method.
-  function splitPlan(cells, shares) {
-    const total = shares.reduce((a, s) => a + s.weight, 0);
-    const byType = new Map();
-    for (const i of cells) {
-      let g = byType.get(T[i]);
-      if (!g) { g = []; byType.set(T[i], g); }
-      g.push(i);
+  // Consecutive seats of one row, as runs {block, row, from, to}: a whole
+  // venue goes in one request of a few thousand runs. `same(i, j)` keeps
+  // seats apart that must not share a run (another owner, another target).
+  function runsOf(cells, same) {
+    const sorted = cells.slice().sort((a, b) => B[a] - B[b] || R[a] - R[b] || N[a] - N[b]);
+    const runs = [];
+    let last = null;
+    for (const i of sorted) {
+      if (last && B[i] === last.block && R[i] === last.row && N[i] === last.to + 1 && (!same || same(last.first, i))) {
+        last.to = N[i];
+      } else {
+        last = { block: B[i], row: R[i], from: N[i], to: N[i], first: i };
+        runs.push(last);
+      }
     }
-    const plan = [];
-    for (const group of byType.values()) {
-      const quotas = shares.map((s) => (group.length * s.weight) / total);
-      const counts = quotas.map(Math.floor);
-      let left = group.length - counts.reduce((a, b) => a + b, 0);
-      const order = quotas.map((q, k) => [q - Math.floor(q), k]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-      for (let k = 0; left > 0; k++, left--) counts[order[k % order.length][1]]++;
-      let at = 0;
-      shares.forEach((s, k) => {
-        for (let j = 0; j < counts[k]; j++) plan.push([group[at++], s.distributor]);
-      });
-    }
-    return plan;
+    return runs;
   }
 
+  // Take the owners the center has now, keeping the view and the selection.
+  async function reloadOwners() {
+    const answer = await api('GET', '/v1/events/' + encodeURIComponent(eventId) + '/seat-map');
+    if (answer.cells.owner.length !== n) { await load(false); return; }
+    OWN = Uint16Array.from(answer.cells.owner);
+    TAKEN = Uint8Array.from(answer.cells.taken);
+  }
+
+  // The center splits the selection per seat type by the largest remainder
+  // (each share sitting together) and applies it in one transaction.
   async function split() {
     const cells = selectedCells();
     if (!cells.length) { showError('Select seats first.'); return; }
@@ -745,28 +747,38 @@
       .filter((s) => s.weight > 0);
     if (!shares.length) { showError('Give at least one distributor a weight above 0.'); return; }
     if (!checkOthers(cells, -1)) return;
-    const plan = splitPlan(cells, shares);
+    const prev = cells.map((i) => [i, OWN[i]]);
     busy(true);
+    let done;
     try {
-      await setOwners(plan);
+      done = await api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/split', {
+        seats: runsOf(cells).map((r) => ({ rect: { block: r.block, rows: [r.row, r.row], numbers: [r.from, r.to] } })),
+        shares,
+        from: [...new Set(cells.map((i) => OWN[i] || null))],
+      });
+      await reloadOwners();
     } catch (e) {
       failed(e);
       return;
     } finally { busy(false); }
-    pushUndo({ kind: 'allot', prev: cells.map((i) => [i, OWN[i]]), sel: sel.slice() });
-    for (const [i, d] of plan) OWN[i] = d;
+    pushUndo({ kind: 'allot', prev, sel: sel.slice() });
     sel.fill(0);
     clearError();
     refresh();
-    const per = shares.map((s) => (ownerName.get(s.distributor) || s.distributor) + ' ' +
-      plan.filter((p) => p[1] === s.distributor).length).join(', ');
+    const got = new Map(done.shares);
+    const per = shares.map((s) => (ownerName.get(s.distributor) || s.distributor) + ' ' + (got.get(s.distributor) || 0)).join(', ');
     setStatus('Split ' + seats(cells.length) + ': ' + per + '.');
   }
 
   function setOwners(pairs) {
-    // Each seat names the owner this page saw (compare and set).
+    // Each run of seats names the owner this page saw (compare and set).
+    const to = new Map(pairs);
+    const runs = runsOf(pairs.map((p) => p[0]), (i, j) => to.get(i) === to.get(j) && OWN[i] === OWN[j]);
     return api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/seats', {
-      seats: pairs.map(([i, d]) => ({ ...seatOf(i), distributor: d || null, from: OWN[i] || null })),
+      seats: runs.map((r) => ({
+        block: r.block, row: r.row, number: r.from, through: r.to,
+        distributor: to.get(r.first) || null, from: OWN[r.first] || null,
+      })),
     });
   }
 

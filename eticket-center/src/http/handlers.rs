@@ -239,6 +239,22 @@ pub async fn allot_selection(
     .await
 }
 
+/// `POST /v1/events/{event}/allotments/split`.
+pub async fn allot_split(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<EventId>,
+    b: BodyR,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let (event, key, split) = (
+        path(p)?,
+        idem(&headers)?,
+        body::<crate::split::SeatSplit>(b)?,
+    );
+    run(c, move |c| c.split_allotment(&who, &key, event, &split)).await
+}
+
 /// `GET /v1/events/{event}/stats`.
 pub async fn stats(State(c): Shared, headers: HeaderMap, p: PathR<EventId>) -> Answer {
     let who = auth(&c, &headers).await?;

@@ -179,6 +179,11 @@ pub struct SeatOwner {
     pub row: u16,
     /// Number.
     pub number: u16,
+    /// The last number of a run: seats `number..=through` of the row, all
+    /// with the same `distributor` and `from` (the page sends runs, so a
+    /// whole venue fits one request). Left out: the one seat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub through: Option<u16>,
     /// The distributor to allot it to; `None` takes it back.
     pub distributor: Option<DistributorId>,
     /// Its owner as the caller saw it (`null` or left out: unallotted). A
@@ -361,15 +366,35 @@ pub fn set_seat_owners(
     event: EventId,
     seats: &[SeatOwner],
 ) -> Result<SeatOwnersDone> {
-    if seats.is_empty() || seats.len() > MAX_SEATS_PER_REQUEST {
-        return Err(Error::invalid(
-            "seats",
-            format!("1 to {MAX_SEATS_PER_REQUEST} seats"),
-        ));
-    }
     let mut places = Vec::with_capacity(seats.len());
     for s in seats {
-        places.push((seat_place(s.block, s.row, s.number)?, s));
+        let last = s.through.unwrap_or(s.number);
+        if last < s.number {
+            return Err(Error::invalid(
+                "seats",
+                format!(
+                    "block {} row {}: through {last} is below number {}",
+                    s.block, s.row, s.number
+                ),
+            ));
+        }
+        for number in s.number..=last {
+            if places.len() == MAX_SEATS_PER_REQUEST {
+                return Err(Error::invalid(
+                    "seats",
+                    format!("at most {MAX_SEATS_PER_REQUEST} seats in one request"),
+                ));
+            }
+            let seat = SeatOwner {
+                number,
+                through: None,
+                ..*s
+            };
+            places.push((seat_place(s.block, s.row, number)?, seat));
+        }
+    }
+    if places.is_empty() {
+        return Err(Error::invalid("seats", "give at least one seat"));
     }
     let request = (event, seats);
     c.mutate(who, key, "allot_seats", &request, |tx, _now| {

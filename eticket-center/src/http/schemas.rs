@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use super::{handlers, page};
 use crate::{
     chips, distributor, entries, holds, issuance, keys, lottery, organizer, policy, publish,
-    reissue, transfer,
+    reissue, split, transfer,
 };
 
 /// The component schemas by name, with references between them as
@@ -37,6 +37,8 @@ pub fn component_schemas() -> Map<String, Value> {
         organizer::EventStats,
         organizer::EventSummary,
         organizer::SeatSelection,
+        split::SeatSplit,
+        split::SplitDone,
         policy::DistributionPolicy,
         distributor::SaleRequest,
         distributor::Sale,

@@ -252,8 +252,35 @@ async function bigVenue(page) {
     selected.toLocaleString('en'), { timeout: 120000 });
   const assignMs = Date.now() - assignStart;
   assert.equal(await count(page, 'all', 'allotted'), selected);
+
+  // The whole stadium split 1:1 in one request (runs of seats, the center
+  // splits), then undone in one request (runs of seats with their owners).
+  await page.click('#select-all');
+  const all = await count(page, 'all', 'selected');
+  assert.ok(all >= 99900, 'select all took ' + all);
+  await page.check('#move');
+  await page.fill('#ratio-1', '1');
+  await page.fill('#ratio-2', '1');
+  const splitStart = Date.now();
+  await page.click('#split');
+  await page.waitForFunction((k) => document.getElementById('status').textContent.startsWith('Split ' + k + ' seats'),
+    all.toLocaleString('en'), { timeout: 120000 });
+  const splitMs = Date.now() - splitStart;
+  assert.equal(await count(page, 'all', 'allotted'), all);
+  const stats = await call('GET', '/v1/events/' + stadium + '/stats', token);
+  const per = {};
+  for (const [d, , c] of stats.json.counts) per[d] = (per[d] || 0) + c;
+  assert.ok(Math.abs(per[1] - per[2]) <= 20, 'a 1:1 split of the stadium: ' + JSON.stringify(per));
+  const undoStart = Date.now();
+  await page.click('#undo');
+  await page.waitForFunction((k) => document.getElementById('status').textContent === 'Undid the allotment of ' + k + ' seats.',
+    all.toLocaleString('en'), { timeout: 120000 });
+  const undoMs = Date.now() - undoStart;
+  assert.equal(await count(page, 'all', 'allotted'), selected, 'the undo gives back the seats assigned before');
   return {
     assign_selection_ms: assignMs,
+    split_whole_venue_ms: splitMs,
+    undo_whole_venue_ms: undoMs,
     seats: await count(page, 'all', 'total'),
     load_to_usable_ms: loads.map(Math.round),
     seat_map_fetch_ms: fetches.map(Math.round),

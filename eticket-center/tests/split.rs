@@ -1,0 +1,269 @@
+//! Splitting selected seats between distributors by weight, on SQLite and
+//! on PostgreSQL: every selected seat and standing place goes to one of the
+//! distributors in the ratio asked, per seat type; whole-venue selectors
+//! (all, seat type, rectangle) fit one request; the split is compare and set
+//! like a selection, all or nothing, and idempotent under its key.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[macro_use]
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{Backend, ORG, clock};
+use eticket_center::organizer::{EventRegistration, SeatSelection, SeatSelector};
+use eticket_center::policy::DistributionPolicy;
+use eticket_center::split::{SeatSplit, SplitShare};
+use eticket_center::{Center, Error, Principal};
+use eticket_core::fixtures::{self, CAT_A, EVENT, STANDING};
+use eticket_core::ids::{BlockId, DistributorId};
+
+const ONE: DistributorId = DistributorId(1);
+const TWO: DistributorId = DistributorId(2);
+
+fn event_with_two_sellers(center: &Center) {
+    let op = Principal::Operator;
+    let reg = EventRegistration {
+        info: fixtures::small_event(),
+        prices: fixtures::prices(),
+    };
+    center.register_event(&ORG, "reg", &reg).unwrap();
+    for d in [ONE, TWO] {
+        center
+            .register_distributor(&op, &format!("d{d}"), d, "Shop")
+            .unwrap();
+        center
+            .select_distributor(
+                &ORG,
+                &format!("sel{d}"),
+                EVENT,
+                d,
+                DistributionPolicy::default(),
+            )
+            .unwrap();
+    }
+}
+
+fn shares(one: u32, two: u32) -> Vec<SplitShare> {
+    vec![
+        SplitShare {
+            distributor: ONE,
+            weight: one,
+        },
+        SplitShare {
+            distributor: TWO,
+            weight: two,
+        },
+    ]
+}
+
+/// Tickets per (distributor, seat type): reserved seats from the page's seat
+/// map, standing places (seat type STANDING) as the rest of the counts.
+fn owners(center: &Center) -> BTreeMap<(Option<DistributorId>, u16), u32> {
+    let map = eticket_center::http::page::build_seat_map(center, EVENT).unwrap();
+    let mut out: BTreeMap<(Option<DistributorId>, u16), u32> = BTreeMap::new();
+    let mut seats_of: BTreeMap<Option<DistributorId>, u32> = BTreeMap::new();
+    for (owner, seat_type) in map.cells.owner.iter().zip(&map.cells.seat_type) {
+        let owner = (*owner != 0).then_some(DistributorId(*owner));
+        *out.entry((owner, *seat_type)).or_default() += 1;
+        *seats_of.entry(owner).or_default() += 1;
+    }
+    let mut total: BTreeMap<Option<DistributorId>, u32> = BTreeMap::new();
+    for (d, _, n) in center.event_stats(&ORG, EVENT).unwrap().counts {
+        *total.entry(d).or_default() += n;
+    }
+    for (d, n) in total {
+        let standing = n - seats_of.get(&d).copied().unwrap_or(0);
+        if standing > 0 {
+            out.insert((d, u16::from(STANDING.0)), standing);
+        }
+    }
+    out
+}
+
+fn whole_event_split_by_weight(backend: Backend) {
+    let clock = clock();
+    let center = backend.center(&clock);
+    event_with_two_sellers(&center);
+    let split = SeatSplit {
+        seats: vec![SeatSelector::All],
+        shares: shares(3, 1),
+        from: vec![],
+    };
+    let done = center
+        .split_allotment(&ORG, "split", EVENT, &split)
+        .unwrap();
+    assert_eq!(done.split, 130);
+    assert_eq!(done.summary.unallotted, 0);
+    // Per seat type, 3:1 rounded by the largest remainder.
+    let by = owners(&center);
+    for ((owner, seat_type), n) in &by {
+        let total: u32 = by
+            .iter()
+            .filter(|((_, t), _)| t == seat_type)
+            .map(|(_, n)| n)
+            .sum();
+        let weight = if *owner == Some(ONE) { 3 } else { 1 };
+        let ideal = f64::from(total) * f64::from(weight) / 4.0;
+        assert!(
+            (f64::from(*n) - ideal).abs() < 1.0,
+            "{owner:?} type {seat_type}: {n} of {total}"
+        );
+    }
+    assert_eq!(
+        done.shares.iter().map(|s| s.1).sum::<u32>(),
+        130,
+        "{:?}",
+        done.shares
+    );
+    // A retry with the key answers the same and moves nothing.
+    assert_eq!(
+        center
+            .split_allotment(&ORG, "split", EVENT, &split)
+            .unwrap(),
+        done
+    );
+}
+
+fn split_is_compare_and_set(backend: Backend) {
+    let clock = clock();
+    let center = backend.center(&clock);
+    event_with_two_sellers(&center);
+    let block1 = SeatSelector::Rect {
+        block: BlockId(1),
+        rows: [1, 2],
+        numbers: [1, 10],
+    };
+    // Row 1 of block 1 goes to TWO first (another tab).
+    center
+        .set_allotment_selection(
+            &ORG,
+            "row1",
+            EVENT,
+            &SeatSelection {
+                distributor: TWO,
+                seats: vec![SeatSelector::Row {
+                    block: BlockId(1),
+                    row: 1,
+                }],
+                from: vec![],
+            },
+        )
+        .unwrap();
+    let before = owners(&center);
+    // A split that saw those seats unallotted is refused whole.
+    let stale = SeatSplit {
+        seats: vec![block1.clone()],
+        shares: shares(1, 1),
+        from: vec![],
+    };
+    let err = center
+        .split_allotment(&ORG, "stale", EVENT, &stale)
+        .unwrap_err();
+    assert_eq!(err.code(), "allotment_changed", "{err}");
+    assert!(err.to_string().contains("now distributor 2"), "{err}");
+    assert_eq!(owners(&center), before);
+    // Naming both owners it saw, it goes through: 20 seats, 10 each.
+    let fresh = SeatSplit {
+        from: vec![None, Some(TWO)],
+        ..stale
+    };
+    let done = center
+        .split_allotment(&ORG, "fresh", EVENT, &fresh)
+        .unwrap();
+    assert_eq!(done.split, 20);
+    assert_eq!(done.shares, vec![(ONE, 10), (TWO, 10)]);
+}
+
+fn split_refuses_what_it_cannot_do(backend: Backend) {
+    let clock = clock();
+    let center = backend.center(&clock);
+    event_with_two_sellers(&center);
+    let all = |shares| SeatSplit {
+        seats: vec![SeatSelector::All],
+        shares,
+        from: vec![],
+    };
+    for bad in [vec![], shares(1, 0)] {
+        let err = center
+            .split_allotment(&ORG, "bad", EVENT, &all(bad))
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_request", "{err}");
+    }
+    let twice = vec![
+        SplitShare {
+            distributor: ONE,
+            weight: 1,
+        },
+        SplitShare {
+            distributor: ONE,
+            weight: 2,
+        },
+    ];
+    assert!(
+        center
+            .split_allotment(&ORG, "twice", EVENT, &all(twice))
+            .is_err()
+    );
+    // A distributor not selected for the event, another organizer, an
+    // inverted rectangle, a seat type with no seats.
+    let stranger = vec![SplitShare {
+        distributor: DistributorId(9),
+        weight: 1,
+    }];
+    assert!(matches!(
+        center.split_allotment(&ORG, "stranger", EVENT, &all(stranger)),
+        Err(Error::NotSelected { .. }) | Err(Error::UnknownDistributor(_))
+    ));
+    assert!(matches!(
+        center.split_allotment(&Principal::Organizer(2), "other", EVENT, &all(shares(1, 1))),
+        Err(Error::Forbidden(_))
+    ));
+    let inverted = SeatSplit {
+        seats: vec![SeatSelector::Rect {
+            block: BlockId(1),
+            rows: [3, 1],
+            numbers: [1, 10],
+        }],
+        ..all(shares(1, 1))
+    };
+    assert!(
+        center
+            .split_allotment(&ORG, "inv", EVENT, &inverted)
+            .is_err()
+    );
+    let none = SeatSplit {
+        seats: vec![SeatSelector::SeatType(eticket_core::ids::SeatType(99))],
+        ..all(shares(1, 1))
+    };
+    assert!(center.split_allotment(&ORG, "none", EVENT, &none).is_err());
+    assert_eq!(center.event_stats(&ORG, EVENT).unwrap().counts.len(), 1);
+}
+
+fn standing_places_split_too(backend: Backend) {
+    let clock = clock();
+    let center = backend.center(&clock);
+    event_with_two_sellers(&center);
+    let standing = SeatSplit {
+        seats: vec![SeatSelector::SeatType(STANDING)],
+        shares: shares(1, 1),
+        from: vec![],
+    };
+    let done = center
+        .split_allotment(&ORG, "standing", EVENT, &standing)
+        .unwrap();
+    let by = owners(&center);
+    assert_eq!(
+        by[&(Some(ONE), u16::from(STANDING.0))],
+        by[&(Some(TWO), u16::from(STANDING.0))]
+    );
+    assert_eq!(done.split, by[&(Some(ONE), u16::from(STANDING.0))] * 2);
+    assert!(!by.contains_key(&(Some(ONE), u16::from(CAT_A.0))), "{by:?}");
+}
+
+suite!(
+    whole_event_split_by_weight,
+    split_is_compare_and_set,
+    split_refuses_what_it_cannot_do,
+    standing_places_split_too
+);
