@@ -466,3 +466,139 @@ fn key_sets_are_signed_where_only_the_root_is() {
     );
     assert!(!success && err.contains("does not verify"), "{err}");
 }
+
+/// Splitting seats by weight and seat holds from the command line: a box
+/// office holds best-available seats for a buyer, buys one hold, releases
+/// another; the hold's token drives both.
+#[test]
+fn split_and_hold_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.sqlite");
+    ok(&db, &["init"]);
+    for d in ["1", "2"] {
+        ok(&db, &["add-distributor", "--id", d, "--name", "Shop"]);
+    }
+    let file = dir.path().join("event.json");
+    std::fs::write(
+        &file,
+        serde_json::to_vec(
+            &serde_json::json!({"info": fixtures::small_event(), "prices": fixtures::prices()}),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    ok(&db, &["register-event", "--file", file.to_str().unwrap()]);
+    for d in ["1", "2"] {
+        ok(
+            &db,
+            &["select-distributor", "--event", "2026", "--distributor", d],
+        );
+    }
+    let split = dir.path().join("split.json");
+    std::fs::write(
+        &split,
+        r#"{"seats": ["all"], "shares": [{"distributor": 1, "weight": 1}, {"distributor": 2, "weight": 1}]}"#,
+    )
+    .unwrap();
+    let done: serde_json::Value = serde_json::from_str(&ok(
+        &db,
+        &[
+            "split-seats",
+            "--event",
+            "2026",
+            "--file",
+            split.to_str().unwrap(),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(done["split"], 130, "{done}");
+    assert_eq!(done["summary"]["unallotted"], 0, "{done}");
+
+    let hold = |buyer: &str| -> serde_json::Value {
+        let (success, out, err) = eticket(
+            &db,
+            &[
+                "hold",
+                "--event",
+                "2026",
+                "--distributor",
+                "1",
+                "--quantity",
+                "2",
+                "--seat-type",
+                "1",
+                "--buyer",
+                buyer,
+            ],
+        );
+        assert!(success, "{err}");
+        assert!(err.contains("confirm-hold --token"), "{err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let first = hold("alice");
+    assert_eq!(first["serials"].as_array().unwrap().len(), 2, "{first}");
+    let stats = ok(&db, &["stats", "--event", "2026"]);
+    assert!(stats.contains("\"held\""), "{stats}");
+    let sale: serde_json::Value = serde_json::from_str(&ok(
+        &db,
+        &[
+            "confirm-hold",
+            "--event",
+            "2026",
+            "--distributor",
+            "1",
+            "--token",
+            first["token"].as_str().unwrap(),
+            "--holder",
+            "paper",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(sale["records"].as_array().unwrap().len(), 2, "{sale}");
+    let second = hold("bob");
+    let token = second["token"].as_str().unwrap();
+    let release = [
+        "release-hold",
+        "--event",
+        "2026",
+        "--distributor",
+        "1",
+        "--token",
+        token,
+    ];
+    ok(&db, &release);
+    // Gone: a second release says so; another distributor's token is not its own.
+    let (success, _, err) = eticket(&db, &release);
+    assert!(!success, "{err}");
+    let (success, _, err) = eticket(
+        &db,
+        &[
+            "confirm-hold",
+            "--event",
+            "2026",
+            "--distributor",
+            "2",
+            "--token",
+            token,
+            "--holder",
+            "paper",
+        ],
+    );
+    assert!(!success, "{err}");
+    let (success, _, err) = eticket(&db, &["expire-holds"]);
+    assert!(success && err.contains("back on sale"), "{err}");
+    // Neither --quantity nor --serials: clap says what is missing.
+    let (success, _, err) = eticket(
+        &db,
+        &[
+            "hold",
+            "--event",
+            "2026",
+            "--distributor",
+            "1",
+            "--buyer",
+            "x",
+        ],
+    );
+    assert!(!success && err.contains("--quantity"), "{err}");
+}

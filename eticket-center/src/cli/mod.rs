@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use eticket_core::allotment::AllotmentRatios;
-use eticket_core::ids::{DistributorId, EventId, KeyId};
+use eticket_core::ids::{DistributorId, EventId, KeyId, MemberId, SeatType, TicketSerial};
 use eticket_core::keys::KeyPurpose;
 use rand_core::{OsRng, RngCore};
 
@@ -171,6 +171,76 @@ pub enum Command {
         #[arg(long)]
         file: PathBuf,
     },
+    /// Split seats between distributors by weight from a JSON file
+    /// (`{"seats": […], "shares": [{"distributor": 1, "weight": 2}, …],
+    /// "from": [null]}`), as `POST /v1/events/{event}/allotments/split`.
+    SplitSeats {
+        /// The event.
+        #[arg(long)]
+        event: u32,
+        /// The file.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// As a distributor (a box office on this ledger): hold seats of its
+    /// allotment for a buyer (prints the hold's token and expiry), then
+    /// confirm or release it. The seats go back on sale when it expires.
+    Hold {
+        /// The event.
+        #[arg(long)]
+        event: u32,
+        /// The distributor holding.
+        #[arg(long)]
+        distributor: u16,
+        /// The best available seats: how many (with `--seat-type`).
+        #[arg(long, conflicts_with = "serials", required_unless_present = "serials")]
+        quantity: Option<u32>,
+        /// The best available seats of this seat type.
+        #[arg(long, requires = "quantity")]
+        seat_type: Option<u8>,
+        /// These tickets (comma-separated serials), all or none.
+        #[arg(long, value_delimiter = ',')]
+        serials: Option<Vec<u32>>,
+        /// The buyer: a member id …
+        #[arg(long, conflicts_with = "buyer", required_unless_present = "buyer")]
+        member: Option<u32>,
+        /// … or the distributor's reference for the buyer (1 to 64 characters).
+        #[arg(long)]
+        buyer: Option<String>,
+    },
+    /// As the distributor that holds it: buy a hold's seats.
+    ConfirmHold {
+        /// The event.
+        #[arg(long)]
+        event: u32,
+        /// The distributor.
+        #[arg(long)]
+        distributor: u16,
+        /// The hold's token.
+        #[arg(long)]
+        token: String,
+        /// Who will hold the tickets: `paper` or `chip:<32 hex digits>`.
+        #[arg(long)]
+        holder: String,
+        /// The member buying (a hold for a member is bought by that member).
+        #[arg(long)]
+        member: Option<u32>,
+    },
+    /// As the distributor that holds it: give a hold's seats back to sale.
+    ReleaseHold {
+        /// The event.
+        #[arg(long)]
+        event: u32,
+        /// The distributor.
+        #[arg(long)]
+        distributor: u16,
+        /// The hold's token.
+        #[arg(long)]
+        token: String,
+    },
+    /// Return the seats of expired holds to sale now (`eticket serve` does
+    /// it every minute; every hold and sale does it for its event first).
+    ExpireHolds,
     /// Counts per distributor and state.
     Stats {
         /// The event.
@@ -506,6 +576,74 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::AllotSeats { event, file } => {
             let sel: SeatSelection = read_json(file)?;
             print(&center.set_allotment_selection(&op, &key, EventId(*event), &sel)?)?;
+        }
+        Command::SplitSeats { event, file } => {
+            let split: crate::split::SeatSplit = read_json(file)?;
+            print(&center.split_allotment(&op, &key, EventId(*event), &split)?)?;
+        }
+        Command::Hold {
+            event,
+            distributor,
+            quantity,
+            seat_type,
+            serials,
+            member,
+            buyer,
+        } => {
+            use crate::distributor::SeatChoice;
+            use crate::holds::{HoldBuyer, HoldRequest};
+            let seats = match (serials, quantity) {
+                (Some(serials), _) => {
+                    SeatChoice::Serials(serials.iter().map(|s| TicketSerial(*s)).collect())
+                }
+                (None, Some(quantity)) => SeatChoice::BestAvailable {
+                    seat_type: seat_type.map(SeatType),
+                    quantity: *quantity,
+                },
+                (None, None) => {
+                    return Err(Error::invalid("seats", "give --serials or --quantity"));
+                }
+            };
+            let buyer = match (member, buyer) {
+                (Some(m), _) => HoldBuyer::Member(MemberId(*m)),
+                (None, Some(b)) => HoldBuyer::Reference(b.clone()),
+                (None, None) => return Err(Error::invalid("buyer", "give --member or --buyer")),
+            };
+            let who = Principal::Distributor(DistributorId(*distributor));
+            let hold = center.hold(&who, &key, EventId(*event), &HoldRequest { seats, buyer })?;
+            eprintln!(
+                "{} seat(s) held until {}; confirm with `eticket confirm-hold --token {}`, or release",
+                hold.serials.len(),
+                hold.expires_at.0,
+                hold.token
+            );
+            print(&hold)?;
+        }
+        Command::ConfirmHold {
+            event,
+            distributor,
+            token,
+            holder,
+            member,
+        } => {
+            let confirm = crate::holds::HoldConfirm {
+                holder: crate::wire::parse_holder(holder)?,
+                member: member.map(MemberId),
+            };
+            let who = Principal::Distributor(DistributorId(*distributor));
+            print(&center.confirm_hold(&who, &key, EventId(*event), token, &confirm)?)?;
+        }
+        Command::ReleaseHold {
+            event,
+            distributor,
+            token,
+        } => {
+            let who = Principal::Distributor(DistributorId(*distributor));
+            print(&center.release_hold(&who, &key, EventId(*event), token)?)?;
+        }
+        Command::ExpireHolds => {
+            let n = center.expire_holds()?;
+            eprintln!("{n} seat(s) of expired holds back on sale");
         }
         Command::Stats { event } => print(&center.event_stats(&op, EventId(*event))?)?,
         Command::ExportKeySet => print(&center.key_set_signed(&op)?)?,

@@ -8,8 +8,9 @@
 //!   distributor and whether it is still available, the seat types with their
 //!   colours, the blocks and the selected distributors;
 //! - `POST /v1/events/{event}/allotments/seats`: set the distributor (or none)
-//!   of listed seats in one transaction, all or nothing; the page uses it to
-//!   split a selection by ratio and to undo an allotment.
+//!   of listed seats (or runs of a row) in one transaction, all or nothing;
+//!   the page uses it to undo an allotment. Splitting a selection by weight
+//!   is the API's `POST /v1/events/{event}/allotments/split`.
 //!
 //! The page (`GET /page/events/{event}`) loads without a credential; every
 //! data call carries the organizer's bearer token, which the page asks for once
