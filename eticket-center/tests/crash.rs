@@ -1,6 +1,7 @@
 //! Crash tests with a real process: `eticket serve` on a SQLite file is killed
-//! with SIGKILL while clients sell, issue and transfer; a new process on the
-//! same file then gets every request again with the same idempotency keys.
+//! with SIGKILL while clients sell, issue, transfer, and hold, buy or release
+//! seats; a new process on the same file then gets every request again with
+//! the same idempotency keys.
 //! Nothing sold or issued is lost or duplicated, every retried request gets
 //! the first answer, and every transfer is done or not begun with exactly one
 //! valid holder.
@@ -620,4 +621,205 @@ fn kill_9_during_batch_issuance() {
             130
         )]
     );
+}
+
+/// The state of each ticket of the small event, and the hold each held
+/// seat belongs to, read from the ledger file.
+fn ticket_states(db: &Path) -> (HashMap<u32, String>, HashMap<u32, String>) {
+    let center = Center::open_sqlite(db).unwrap();
+    center
+        .ledger()
+        .transaction(&mut |tx| {
+            let mut states = HashMap::new();
+            for r in tx.query("SELECT serial, state FROM tickets WHERE event = 2026", &[])? {
+                states.insert(r.num::<u32>(0)?, r.text(1)?.to_owned());
+            }
+            let mut held_by = HashMap::new();
+            for r in tx.query(
+                "SELECT s.serial, h.token FROM hold_seats s JOIN holds h ON h.token = s.token WHERE s.event = 2026",
+                &[],
+            )? {
+                held_by.insert(r.num::<u32>(0)?, r.text(1)?.to_owned());
+            }
+            Ok((states, held_by))
+        })
+        .unwrap()
+}
+
+/// Every held seat is in exactly one hold and every seat of a hold is held:
+/// nothing half-held, whatever the kill interrupted.
+fn assert_holds_consistent(db: &Path) -> (HashMap<u32, String>, HashMap<u32, String>) {
+    let (states, held_by) = ticket_states(db);
+    assert_eq!(states.len(), 130);
+    for (serial, state) in &states {
+        assert_eq!(
+            state == "held",
+            held_by.contains_key(serial),
+            "ticket {serial} is {state} and {} a hold",
+            if held_by.contains_key(serial) {
+                "in"
+            } else {
+                "not in"
+            }
+        );
+    }
+    (states, held_by)
+}
+
+/// Buyers hold seats over HTTP while the center is killed; then holds are
+/// bought or released while it is killed again. After each kill every hold
+/// is whole or absent on disk (an answered one present), and after retries
+/// under the same keys each hold answers as first, each seat is sold once or
+/// back on sale, and no seat stays held.
+#[test]
+fn kill_9_during_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, token) = prepared_ledger(dir.path());
+    let rt = runtime();
+    let http = reqwest::Client::new();
+    let post = |base: String, path: String, key: String, body: Value| {
+        post_keyed(http.clone(), token.clone(), base, path, key, Some(body))
+    };
+    let buyers = 26usize;
+    let hold = |base: String, i: usize| {
+        post(
+            base,
+            "/v1/events/2026/holds".into(),
+            format!("hold-{i}"),
+            json!({"seats": {"best_available": {"quantity": 1 + i % 3}}, "buyer": {"reference": format!("buyer-{i}")}}),
+        )
+    };
+    // Every buyer at once; SIGKILL after the fifth answer.
+    let (child, base) = serve(&db);
+    let requests = (0..buyers).map(|i| hold(base.clone(), i)).collect();
+    let first = fire_and_kill(&rt, child, 5, requests);
+    assert!(
+        first.iter().any(Option::is_none),
+        "the kill interrupted no hold"
+    );
+    let (_, held_by) = assert_holds_consistent(&db);
+    for v in first.iter().flatten() {
+        let token = v["token"].as_str().unwrap();
+        for s in v["serials"].as_array().unwrap() {
+            let serial = s.as_u64().unwrap() as u32;
+            assert_eq!(
+                held_by.get(&serial).map(String::as_str),
+                Some(token),
+                "an answered hold is on disk"
+            );
+        }
+    }
+    // Retry every hold under its key: the answered ones answer the same.
+    let (child, base) = serve(&db);
+    let holds: Vec<Value> = rt.block_on(async {
+        let mut out = Vec::new();
+        for i in 0..buyers {
+            let v = hold(base.clone(), i)
+                .await
+                .expect("the restarted center answers");
+            if let Some(before) = &first[i] {
+                assert_eq!(&v, before, "hold {i} must get its first answer");
+            }
+            out.push(v);
+        }
+        out
+    });
+    drop(child);
+    let (_, held_by) = assert_holds_consistent(&db);
+    let in_holds: usize = holds
+        .iter()
+        .map(|h| h["serials"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(
+        held_by.len(),
+        in_holds,
+        "exactly the answered holds' seats are held"
+    );
+    // Even buyers buy, odd buyers let go: all at once, SIGKILL after the third answer.
+    let settle = |base: String, i: usize, token: &str| {
+        if i % 2 == 0 {
+            post(
+                base,
+                format!("/v1/events/2026/holds/{token}/confirm"),
+                format!("confirm-{i}"),
+                json!({"holder": "paper"}),
+            )
+        } else {
+            post(
+                base,
+                format!("/v1/events/2026/holds/{token}/release"),
+                format!("release-{i}"),
+                json!({}),
+            )
+        }
+    };
+    let (child, base) = serve(&db);
+    let requests = holds
+        .iter()
+        .enumerate()
+        .map(|(i, h)| settle(base.clone(), i, h["token"].as_str().unwrap()))
+        .collect();
+    let settled = fire_and_kill(&rt, child, 3, requests);
+    assert!(
+        settled.iter().any(Option::is_none),
+        "the kill interrupted nothing"
+    );
+    let (states, held_by) = assert_holds_consistent(&db);
+    for (i, h) in holds.iter().enumerate() {
+        let token = h["token"].as_str().unwrap();
+        let serials: Vec<u32> = h["serials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_u64().unwrap() as u32)
+            .collect();
+        let seen: HashSet<&str> = serials.iter().map(|s| states[s].as_str()).collect();
+        assert_eq!(seen.len(), 1, "hold {i}'s seats are in one state: {seen:?}");
+        let state = *seen.iter().next().unwrap();
+        let expect_done = if i % 2 == 0 {
+            "authenticated"
+        } else {
+            "available"
+        };
+        assert!(state == "held" || state == expect_done, "hold {i}: {state}");
+        if state == "held" {
+            assert!(serials.iter().all(|s| held_by[s] == token));
+        }
+        if settled[i].is_some() {
+            assert_eq!(state, expect_done, "an answered settlement {i} is on disk");
+        }
+    }
+    // Retries finish the job with the first answers.
+    let (child, base) = serve(&db);
+    rt.block_on(async {
+        for (i, h) in holds.iter().enumerate() {
+            let v = settle(base.clone(), i, h["token"].as_str().unwrap())
+                .await
+                .expect("the restarted center answers");
+            if let Some(before) = &settled[i] {
+                assert_eq!(&v, before, "settlement {i} must get its first answer");
+            }
+        }
+    });
+    drop(child);
+    let (states, held_by) = assert_holds_consistent(&db);
+    assert!(held_by.is_empty(), "no seat stays held");
+    let bought: usize = holds
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+        .map(|(_, h)| h["serials"].as_array().unwrap().len())
+        .sum();
+    let sold = states.values().filter(|s| *s == "authenticated").count();
+    assert_eq!(sold, bought, "each bought seat sold once, nothing else");
+    assert_eq!(
+        states.values().filter(|s| *s == "available").count(),
+        130 - bought
+    );
+    let center = Center::open_sqlite(&db).unwrap();
+    let left = center
+        .ledger()
+        .transaction(&mut |tx| tx.query("SELECT token FROM holds", &[]))
+        .unwrap();
+    assert!(left.is_empty(), "no hold row left: {left:?}");
 }
