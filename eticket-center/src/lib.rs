@@ -21,6 +21,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod allotment_log;
 pub mod center;
 pub mod chips;
 pub mod cli;

@@ -453,7 +453,7 @@ impl Center {
             key,
             "set_allotment_ratios",
             &(event, ratios),
-            |tx, _| {
+            |tx, now| {
                 check_organizer(tx, who, event)?;
                 for s in &ratios.shares {
                     check_selected(tx, event, s.distributor)?;
@@ -463,7 +463,7 @@ impl Center {
                 let map = self.seat_map(tx, event)?;
                 let info = records::load_event(tx, event)?.info;
                 let assignment = ratio_assignment(&map, &info, &tickets, ratios)?;
-                apply_assignment(tx, event, &assignment)?;
+                apply_assignment(tx, event, &assignment, (who, "allot_ratios", now))?;
                 summarize(tx, event)
             },
         )
@@ -489,7 +489,7 @@ impl Center {
             key,
             "set_allotment_selection",
             &(event, selection),
-            |tx, _| {
+            |tx, now| {
                 check_organizer(tx, who, event)?;
                 check_selected(tx, event, selection.distributor)?;
                 let tickets = all_tickets(tx, event)?;
@@ -512,7 +512,7 @@ impl Center {
                     .into_iter()
                     .map(|s| (s, Some(selection.distributor)))
                     .collect();
-                apply_assignment(tx, event, &assignment)?;
+                apply_assignment(tx, event, &assignment, (who, "allot_selection", now))?;
                 summarize(tx, event)
             },
         )
@@ -575,11 +575,24 @@ fn check_nothing_sold(event: EventId, tickets: &[TicketRow]) -> Result<()> {
     Ok(())
 }
 
+/// Give each listed ticket its owner (all must still be available, else
+/// [`Error::SeatUnavailable`] and the caller's transaction rolls back), and
+/// write what changed to the allotment log under `log` (who, operation,
+/// when).
 pub(crate) fn apply_assignment(
     tx: &mut dyn Tx,
     event: EventId,
     assignment: &[(TicketSerial, Option<DistributorId>)],
+    log: (&Principal, &str, eticket_core::time::Timestamp),
 ) -> Result<()> {
+    let mut before: HashMap<TicketSerial, Option<DistributorId>> = HashMap::new();
+    for r in tx.query(
+        "SELECT serial, distributor FROM tickets WHERE event = $1",
+        &[Value::int(event.0)],
+    )? {
+        before.insert(TicketSerial(r.num(0)?), r.opt_num(1)?.map(DistributorId));
+    }
+    let mut changes = Vec::with_capacity(assignment.len());
     for (serial, d) in assignment {
         if !crate::ticket_state::allot(tx, event, *serial, *d)? {
             let t = records::load_ticket(tx, event, *serial)?;
@@ -589,8 +602,9 @@ pub(crate) fn apply_assignment(
                 state: t.state.name().to_owned(),
             });
         }
+        changes.push((*serial, before.get(serial).copied().flatten(), *d));
     }
-    Ok(())
+    crate::allotment_log::record(tx, event, log, &changes)
 }
 
 pub(crate) fn resolve_selection(

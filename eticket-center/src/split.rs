@@ -139,7 +139,7 @@ impl Center {
     /// center.register_event(&org, "reg", &reg)?;
     /// for d in [1, 2] {
     ///     center.register_distributor(&Principal::Operator, &format!("d{d}"), DistributorId(d), "Shop")?;
-    ///     center.select_distributor(&org, &format!("s{d}"), fixtures::EVENT, DistributorId(d), DistributionPolicy::Open)?;
+    ///     center.select_distributor(&org, &format!("s{d}"), fixtures::EVENT, DistributorId(d), DistributionPolicy::default())?;
     /// }
     /// let split = SeatSplit {
     ///     seats: vec![SeatSelector::All],
@@ -185,7 +185,7 @@ impl Center {
                 seat_type: None,
             })
             .collect();
-        self.mutate(who, key, "split_allotment", &(event, split), |tx, _| {
+        self.mutate(who, key, "split_allotment", &(event, split), |tx, now| {
             check_organizer(tx, who, event)?;
             for s in &split.shares {
                 check_selected(tx, event, s.distributor)?;
@@ -204,7 +204,7 @@ impl Center {
             check_owners(event, selected.iter().map(|t| (*t, allowed(t.distributor))))?;
             let map = self.seat_map(tx, event)?;
             let assignment = split_assignment(&map, &selected, &shares)?;
-            apply_assignment(tx, event, &assignment)?;
+            apply_assignment(tx, event, &assignment, (who, "split_allotment", now))?;
             let mut counts: BTreeMap<DistributorId, u32> = BTreeMap::new();
             for (_, d) in &assignment {
                 if let Some(d) = d {

@@ -207,6 +207,8 @@ fn downgrade_to_plaintext(center: &Center, storage: &KeyStorage) {
             // ticket key for every event.
             tx.execute("ALTER TABLE center_keys DROP COLUMN event", &[])?;
             tx.execute("ALTER TABLE center_keys DROP COLUMN dropped", &[])?;
+            // Schema version 7: the allotment log.
+            tx.execute("DROP TABLE allotment_log", &[])?;
             // Schema version 6: seat holds.
             tx.execute("DROP TABLE hold_seats", &[])?;
             tx.execute("DROP TABLE holds", &[])?;

@@ -351,6 +351,18 @@ async fn seat_owners_are_set_all_or_nothing() {
     assert_eq!(v["split"], 7);
     // 7 seats 1:1: the tie goes to the first share.
     assert_eq!(v["shares"], json!([[1, 4], [2, 3]]));
+
+    // The allotment log shows it all, newest last; other roles cannot read it.
+    let (status, body) = get(&s, "/v1/events/2026/allotments/log?after=0", Some(&s.org)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let log: Value = serde_json::from_str(&body).unwrap();
+    let last = log["entries"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["operation"], "split_allotment", "{log}");
+    assert_eq!(last["by"], "organizer:1");
+    let (status, _) = get(&s, "/v1/events/2026/allotments/log", Some(&s.d2)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = get(&s, "/v1/events/2026/allotments/log?after=x", Some(&s.org)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
 fn project_root() -> PathBuf {

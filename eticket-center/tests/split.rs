@@ -261,7 +261,104 @@ fn standing_places_split_too(backend: Backend) {
     assert!(!by.contains_key(&(Some(ONE), u16::from(CAT_A.0))), "{by:?}");
 }
 
+/// Every allotment route writes the log in its transaction: who, which
+/// operation, from which owner to which, which tickets; a refused change
+/// writes nothing; only the event's organizer (or the operator) reads it.
+fn the_log_says_who_moved_what(backend: Backend) {
+    let clock = clock();
+    let center = backend.center(&clock);
+    event_with_two_sellers(&center);
+    let row = |row| SeatSelector::Row {
+        block: BlockId(1),
+        row,
+    };
+    center
+        .set_allotment_selection(
+            &ORG,
+            "row1",
+            EVENT,
+            &SeatSelection {
+                distributor: ONE,
+                seats: vec![row(1)],
+                from: vec![],
+            },
+        )
+        .unwrap();
+    // Refused (stale): nothing logged.
+    assert!(
+        center
+            .set_allotment_selection(
+                &ORG,
+                "stale",
+                EVENT,
+                &SeatSelection {
+                    distributor: TWO,
+                    seats: vec![row(1)],
+                    from: vec![],
+                },
+            )
+            .is_err()
+    );
+    clock.advance(60);
+    center
+        .split_allotment(
+            &Principal::Operator,
+            "split",
+            EVENT,
+            &SeatSplit {
+                seats: vec![row(1), row(2)],
+                shares: shares(1, 1),
+                from: vec![None, Some(ONE)],
+            },
+        )
+        .unwrap();
+    let log = center.allotment_log(&ORG, EVENT, 0).unwrap();
+    assert!(!log.more);
+    let e = &log.entries;
+    assert_eq!(e[0].id, 1);
+    assert_eq!(
+        (
+            e[0].by.as_str(),
+            e[0].operation.as_str(),
+            e[0].from,
+            e[0].to,
+            e[0].tickets
+        ),
+        ("organizer:1", "allot_selection", None, Some(ONE), 10)
+    );
+    assert_eq!(e[0].serials, "1-10", "row 1 of block 1 is serials 1 to 10");
+    // The split: row 1 (ONE's) and row 2 (nobody's), 1:1; seats that stay
+    // with ONE are no change and are not logged.
+    assert!(
+        e[1..]
+            .iter()
+            .all(|x| x.operation == "split_allotment" && x.by == "operator")
+    );
+    assert_eq!(e[1].at.0, e[0].at.0 + 60);
+    let moved: u32 = e[1..].iter().map(|x| x.tickets).sum();
+    let stayed = 10
+        - e[1..]
+            .iter()
+            .filter(|x| x.from == Some(ONE))
+            .map(|x| x.tickets)
+            .sum::<u32>();
+    assert_eq!(moved + stayed, 20, "{e:?}");
+    assert!(e[1..].iter().all(|x| x.from != x.to));
+    // Paging, and who may read it.
+    let rest = center.allotment_log(&ORG, EVENT, 1).unwrap();
+    assert_eq!(rest.entries, e[1..].to_vec());
+    assert!(matches!(
+        center.allotment_log(&Principal::Organizer(2), EVENT, 0),
+        Err(Error::Forbidden(_))
+    ));
+    assert!(matches!(
+        center.allotment_log(&Principal::Distributor(ONE), EVENT, 0),
+        Err(Error::Forbidden(_))
+    ));
+}
+
 suite!(
+    the_log_says_who_moved_what,
     whole_event_split_by_weight,
     split_is_compare_and_set,
     split_refuses_what_it_cannot_do,

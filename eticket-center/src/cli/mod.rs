@@ -241,6 +241,16 @@ pub enum Command {
     /// Return the seats of expired holds to sale now (`eticket serve` does
     /// it every minute; every hold and sale does it for its event first).
     ExpireHolds,
+    /// Print the event's allotment audit log (who moved which tickets from
+    /// which owner to which, when) as JSON, 500 entries from `--after`.
+    AllotmentLog {
+        /// The event.
+        #[arg(long)]
+        event: u32,
+        /// The last entry already read.
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+    },
     /// Counts per distributor and state.
     Stats {
         /// The event.
@@ -644,6 +654,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::ExpireHolds => {
             let n = center.expire_holds()?;
             eprintln!("{n} seat(s) of expired holds back on sale");
+        }
+        Command::AllotmentLog { event, after } => {
+            print(&center.allotment_log(&op, EventId(*event), *after)?)?
         }
         Command::Stats { event } => print(&center.event_stats(&op, EventId(*event))?)?,
         Command::ExportKeySet => print(&center.key_set_signed(&op)?)?,

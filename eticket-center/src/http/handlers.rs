@@ -255,6 +255,28 @@ pub async fn allot_split(
     run(c, move |c| c.split_allotment(&who, &key, event, &split)).await
 }
 
+/// Query of `GET /v1/events/{event}/allotments/log`.
+#[derive(Debug, Deserialize)]
+pub struct After {
+    /// The last entry already read (0: from the start).
+    #[serde(default)]
+    after: u64,
+}
+
+/// `GET /v1/events/{event}/allotments/log[?after=N]`.
+pub async fn allotment_log(
+    State(c): Shared,
+    headers: HeaderMap,
+    p: PathR<EventId>,
+    q: std::result::Result<Query<After>, QueryRejection>,
+) -> Answer {
+    let who = auth(&c, &headers).await?;
+    let event = path(p)?;
+    let Query(after) =
+        q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
+    run(c, move |c| c.allotment_log(&who, event, after.after)).await
+}
+
 /// `GET /v1/events/{event}/stats`.
 pub async fn stats(State(c): Shared, headers: HeaderMap, p: PathR<EventId>) -> Answer {
     let who = auth(&c, &headers).await?;

@@ -46,6 +46,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("put", "/v1/events/{event}/allotments/ratios"),
     ("post", "/v1/events/{event}/allotments/selection"),
     ("post", "/v1/events/{event}/allotments/split"),
+    ("get", "/v1/events/{event}/allotments/log"),
     ("get", "/v1/events/{event}/stats"),
     ("put", "/v1/events/{event}/policy"),
     ("post", "/v1/events/{event}/sales"),
@@ -100,6 +101,7 @@ pub fn router(center: Arc<Center>) -> Router {
             post(h::allot_selection),
         )
         .route("/v1/events/{event}/allotments/split", post(h::allot_split))
+        .route("/v1/events/{event}/allotments/log", get(h::allotment_log))
         .route("/v1/events/{event}/stats", get(h::stats))
         .route("/v1/events/{event}/policy", put(h::set_policy))
         .route("/v1/events/{event}/sales", post(h::sell))

@@ -398,7 +398,7 @@ pub fn set_seat_owners(
         return Err(Error::invalid("seats", "give at least one seat"));
     }
     let request = (event, seats);
-    c.mutate(who, key, "allot_seats", &request, |tx, _now| {
+    c.mutate(who, key, "allot_seats", &request, |tx, now| {
         crate::organizer::check_organizer(tx, who, event)?;
         let mut serials = HashMap::new();
         let tickets = crate::organizer::all_tickets(tx, event)?;
@@ -432,7 +432,7 @@ pub fn set_seat_owners(
                 })?;
             assignment.push((serial, s.distributor));
         }
-        crate::organizer::apply_assignment(tx, event, &assignment)?;
+        crate::organizer::apply_assignment(tx, event, &assignment, (who, "allot_seats", now))?;
         Ok(SeatOwnersDone {
             changed: places.len(),
         })

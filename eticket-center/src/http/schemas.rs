@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 
 use super::{handlers, page};
 use crate::{
-    chips, distributor, entries, holds, issuance, keys, lottery, organizer, policy, publish,
-    reissue, split, transfer,
+    allotment_log, chips, distributor, entries, holds, issuance, keys, lottery, organizer, policy,
+    publish, reissue, split, transfer,
 };
 
 /// The component schemas by name, with references between them as
@@ -38,6 +38,7 @@ pub fn component_schemas() -> Map<String, Value> {
         organizer::EventSummary,
         organizer::SeatSelection,
         split::SeatSplit,
+        allotment_log::AllotmentLog,
         split::SplitDone,
         policy::DistributionPolicy,
         distributor::SaleRequest,

@@ -11,7 +11,7 @@
 //! - one stored gate scan per scan id.
 
 /// The schema version this build writes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -255,6 +255,21 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         token TEXT NOT NULL REFERENCES holds (token),
         PRIMARY KEY (event, serial))",
         "CREATE INDEX hold_seats_by_token ON hold_seats (token)",
+    ],
+    &[
+        // Version 7: the allotment audit log. One entry per (owner before,
+        // owner after) of each allotment change, numbered per event.
+        "CREATE TABLE allotment_log (
+        event BIGINT NOT NULL REFERENCES events (id),
+        id BIGINT NOT NULL,
+        at BIGINT NOT NULL,
+        principal TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        from_distributor BIGINT,
+        to_distributor BIGINT,
+        tickets BIGINT NOT NULL,
+        serials TEXT NOT NULL,
+        PRIMARY KEY (event, id))",
     ],
 ];
 
