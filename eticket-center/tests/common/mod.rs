@@ -1,6 +1,8 @@
 //! Shared test harness: a center on each backend, the fixture event, chips.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod world;
+
 /// `suite!(a, b)`: each scenario `fn a(backend: Backend)` becomes a test on
 /// SQLite (`sqlite::a`) and one on PostgreSQL (`postgres::a`).
 #[allow(unused_macros)]
