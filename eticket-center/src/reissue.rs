@@ -34,6 +34,8 @@ pub(crate) enum Reason {
     KeyCompromise,
     /// The holder's card was lost, broken or PIN-locked.
     Replacement,
+    /// Signed in an older format version than gates read now.
+    FormatUpgrade,
 }
 
 impl Reason {
@@ -43,6 +45,7 @@ impl Reason {
             Reason::Reprint => "reprint",
             Reason::KeyCompromise => "key compromise",
             Reason::Replacement => "card replacement",
+            Reason::FormatUpgrade => "format upgrade",
         }
     }
 
@@ -63,6 +66,7 @@ impl Reason {
                 "key_compromise.after_revoke",
             ),
             Reason::Replacement => ("replacement.after_reissue", "replacement.after_revoke"),
+            Reason::FormatUpgrade => ("format.after_reissue", "format.after_revoke"),
         }
     }
 }
@@ -278,6 +282,83 @@ impl Center {
             if (i + 1) % 1000 == 0 {
                 eprintln!(
                     "re-issue after compromise of key {compromised}: {} of {total} tickets looked at",
+                    i + 1
+                );
+            }
+        }
+        Ok(report)
+    }
+
+    /// After an upgrade from a center that signed an older format version
+    /// (a ledger of schema version 1 holds format 1 tickets, which gates of
+    /// this version refuse as `unsupported_version`): re-issue every valid
+    /// ticket whose bytes are of another format than
+    /// [`FORMAT_VERSION`](eticket_core::signed::FORMAT_VERSION) under the
+    /// current ticket key, each as the next generation for the same holder
+    /// with the old one revoked. Each ticket is its own transaction, so a
+    /// stopped run resumes (`already_done` counts the earlier ones). Holders'
+    /// readers then swap chip tickets ([`Center::deliver`],
+    /// [`Center::delete_grant`]); paper holders get a reprint. Operator only
+    /// (`eticket reissue-old-format`).
+    pub fn reissue_old_format(&self, who: &Principal) -> Result<ReissueReport> {
+        if *who != Principal::Operator {
+            return Err(Error::Forbidden(
+                "only the operator re-issues tickets of an old format".into(),
+            ));
+        }
+        let current = eticket_core::signed::FORMAT_VERSION;
+        let old = |ticket: &[u8]| ticket.first().is_some_and(|v| *v != current);
+        let (valid, earlier) = self.read(|tx| {
+            let mut valid = Vec::new();
+            for r in tx.query(
+                "SELECT event, serial, generation, ticket FROM issued WHERE status = 'valid' ORDER BY event, serial",
+                &[],
+            )? {
+                if old(r.blob(3)?) {
+                    valid.push((EventId(r.num(0)?), TicketSerial(r.num(1)?), Generation(r.num(2)?)));
+                }
+            }
+            let earlier = tx
+                .query_opt(
+                    "SELECT COUNT(*) FROM reissues WHERE reason = $1",
+                    &[Value::text(Reason::FormatUpgrade.name())],
+                )?
+                .map(|r| r.num::<usize>(0))
+                .transpose()?
+                .unwrap_or(0);
+            Ok((valid, earlier))
+        })?;
+        let mut report = ReissueReport {
+            reissued: Vec::new(),
+            already_done: earlier,
+        };
+        let total = valid.len();
+        for (i, (event, serial, generation)) in valid.into_iter().enumerate() {
+            let now = self.now();
+            let done = self.ledger.transaction(&mut |tx| {
+                let Some(current) = valid_issued(tx, event, serial)? else {
+                    return Ok(None);
+                };
+                if current.generation != generation || !old(&current.ticket) {
+                    return Ok(None);
+                }
+                self.reissue_in(
+                    tx,
+                    (event, serial, generation),
+                    current.holder,
+                    Reason::FormatUpgrade,
+                    who,
+                    now,
+                )
+                .map(Some)
+            })?;
+            match done {
+                Some(r) => report.reissued.push(r),
+                None => report.already_done += 1,
+            }
+            if (i + 1) % 1000 == 0 {
+                eprintln!(
+                    "re-issue in the current format: {} of {total} tickets",
                     i + 1
                 );
             }

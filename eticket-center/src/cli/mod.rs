@@ -314,6 +314,10 @@ pub enum Command {
         #[arg(long)]
         id: u16,
     },
+    /// After upgrading from a center that signed an older ticket format:
+    /// re-issue every valid ticket of that format in the current one (next
+    /// generation, old one revoked). Resumable.
+    ReissueOldFormat,
     /// Prepare the next grant key: cards personalized from now on trust it,
     /// so they keep working after the next grant-key rotation (which makes it
     /// the signing grant key) and the old key's retirement.
@@ -720,6 +724,15 @@ pub fn run(cli: Cli) -> Result<()> {
             let report = center.reissue_signed_by(&op, KeyId(*id))?;
             eprintln!(
                 "re-issued {} ticket(s) signed by key {id} ({} already done); retire the key next: `eticket retire-key --id {id}`",
+                report.reissued.len(),
+                report.already_done
+            );
+            print(&report)?;
+        }
+        Command::ReissueOldFormat => {
+            let report = center.reissue_old_format(&op)?;
+            eprintln!(
+                "re-issued {} ticket(s) in the current format ({} already done); holders' readers swap chip tickets, paper holders get a reprint",
                 report.reissued.len(),
                 report.already_done
             );
