@@ -46,7 +46,8 @@ impl ApiError {
     }
 }
 
-/// The HTTP status for a center error.
+/// The HTTP status for a center error: one exhaustive match, so a new error
+/// cannot reach a client without a status chosen for it.
 pub fn status_of(e: &Error) -> StatusCode {
     use Error::*;
     match e {
@@ -64,26 +65,45 @@ pub fn status_of(e: &Error) -> StatusCode {
         | UnknownTransfer(_)
         | UnknownHold { .. }
         | NotSelected { .. } => StatusCode::NOT_FOUND,
+        // A ticket written before its distributor's hold-until time: the
+        // request is fine, the moment is not.
+        Core(eticket_core::Error::HeldUntil { .. }) => StatusCode::CONFLICT,
         Invalid { .. } | Core(_) => StatusCode::BAD_REQUEST,
+        EventExists(_)
+        | SeatUnavailable { .. }
+        | AllotmentChanged { .. }
+        | HoldExpired { .. }
+        | HoldLimit { .. }
+        | SoldOut { .. }
+        | AllotmentFixed { .. }
+        | MemberExists { .. }
+        | MemberLimit { .. }
+        | Lottery { .. }
+        | LotteryUnverified { .. }
+        | AlreadyIssued { .. }
+        | NotIssued { .. }
+        | HolderMismatch { .. }
+        | PaperTicket { .. }
+        | TransferStale(_)
+        | TransferPending { .. }
+        | TransferState { .. }
+        | CoolingOff { .. }
+        | IdempotencyMismatch(_)
+        | Chip(_) => StatusCode::CONFLICT,
         Storage {
             retryable: true, ..
-        } => StatusCode::SERVICE_UNAVAILABLE,
+        }
+        | RootOffline => StatusCode::SERVICE_UNAVAILABLE,
         Storage { .. } | Corrupt(_) | FailPoint(_) | WrongKek(_) | KeyStorage(_) => {
             StatusCode::INTERNAL_SERVER_ERROR
         }
-        RootOffline => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::CONFLICT,
     }
 }
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
-        let status = match &e {
-            Error::Core(eticket_core::Error::HeldUntil { .. }) => StatusCode::CONFLICT,
-            other => status_of(other),
-        };
         Self {
-            status,
+            status: status_of(&e),
             code: e.code(),
             message: e.to_string(),
         }

@@ -1,13 +1,14 @@
-//! One handler per route. Each authenticates the bearer token, decodes the
-//! path and the JSON body into the service's request type, and runs the
-//! service on a blocking thread (both ledger backends are synchronous).
+//! One handler per route, a few lines each: the extractors
+//! ([`super::extract`]) authenticate the bearer token and decode the path,
+//! the idempotency key and the body, rejecting with the API's JSON error;
+//! the handler runs the service on a blocking thread (both ledger backends
+//! are synchronous) and answers its value as JSON, or the error
+//! ([`super::error::status_of`] picks the status).
 
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use eticket_core::allotment::AllotmentRatios;
@@ -16,7 +17,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
+use super::extract::{Caller, IdemKey, JsonBody, JsonOrEmpty, PathArg, QueryArg, RawBody};
 use crate::center::check_idempotency_key;
+use crate::chips::PersonalizationRequest;
 use crate::distributor::{MemberRegistration, SaleRequest};
 use crate::holds::{HoldConfirm, HoldRequest};
 use crate::issuance::ChipTarget;
@@ -24,12 +27,11 @@ use crate::lottery::{LotteryApplication, LotteryDraw, LotterySetup};
 use crate::organizer::{EventRegistration, SeatSelection};
 use crate::policy::DistributionPolicy;
 use crate::reissue::CardReplacement;
+use crate::split::SeatSplit;
 use crate::transfer::{TransferCancellation, TransferSubmission};
-use crate::{Center, Error, Principal, Result};
+use crate::{Center, Error, Result};
 
 type Shared = State<Arc<Center>>;
-type PathR<T> = std::result::Result<Path<T>, PathRejection>;
-type BodyR = std::result::Result<Bytes, BytesRejection>;
 type Answer = std::result::Result<Response, ApiError>;
 
 /// Decode a JSON request body strictly into `T`; every failure is an error,
@@ -51,30 +53,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<T, A
     })
 }
 
-fn body<T: DeserializeOwned>(b: BodyR) -> std::result::Result<T, ApiError> {
-    parse_json(&raw_body(b)?)
-}
-
-/// The body's bytes, or the error for a body that could not be read.
-fn raw_body(b: BodyR) -> std::result::Result<Bytes, ApiError> {
-    b.map_err(|e| {
-        let status = e.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            "body_too_large"
-        } else {
-            "invalid_body"
-        };
-        ApiError::new(status, code, e.body_text())
-    })
-}
-
-fn path<T>(p: PathR<T>) -> std::result::Result<T, ApiError> {
-    p.map(|Path(v)| v)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", e.body_text()))
-}
-
 /// The request's `Idempotency-Key` header, required on every mutating route.
-pub(super) fn idem(headers: &HeaderMap) -> std::result::Result<String, ApiError> {
+pub(crate) fn idem(headers: &HeaderMap) -> std::result::Result<String, ApiError> {
     let key = headers
         .get("idempotency-key")
         .ok_or_else(|| {
@@ -97,7 +77,7 @@ pub(super) fn idem(headers: &HeaderMap) -> std::result::Result<String, ApiError>
 }
 
 /// The bearer token of a request.
-pub(super) fn bearer(headers: &HeaderMap) -> Result<String> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<String> {
     let value = headers
         .get(header::AUTHORIZATION)
         .ok_or(Error::Unauthorized)?;
@@ -108,7 +88,7 @@ pub(super) fn bearer(headers: &HeaderMap) -> Result<String> {
 }
 
 /// Run ledger work on the blocking pool; a failed task is a 500.
-pub(super) async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T> + Send + 'static,
 ) -> std::result::Result<T, ApiError> {
     match tokio::task::spawn_blocking(f).await {
@@ -119,12 +99,6 @@ pub(super) async fn blocking<T: Send + 'static>(
             format!("the request task failed: {e}"),
         )),
     }
-}
-
-async fn auth(c: &Arc<Center>, headers: &HeaderMap) -> std::result::Result<Principal, ApiError> {
-    let token = bearer(headers)?;
-    let c = c.clone();
-    blocking(move || c.authenticate(&token)).await
 }
 
 async fn run<T: Serialize + Send + 'static>(
@@ -159,28 +133,27 @@ pub async fn health() -> Json<serde_json::Value> {
 }
 
 /// `GET /v1/keyset`.
-pub async fn keyset(State(c): Shared, headers: HeaderMap) -> Answer {
-    let who = auth(&c, &headers).await?;
+pub async fn keyset(State(c): Shared, Caller(who): Caller) -> Answer {
     run(c, move |c| c.key_set_signed(&who)).await
 }
 
 /// `GET /v1/keyset/rollovers`.
-pub async fn rollovers(State(c): Shared, headers: HeaderMap) -> Answer {
-    let who = auth(&c, &headers).await?;
+pub async fn rollovers(State(c): Shared, Caller(who): Caller) -> Answer {
     run(c, move |c| c.root_rollovers(&who)).await
 }
 
 /// `POST /v1/events`.
-pub async fn register_event(State(c): Shared, headers: HeaderMap, b: BodyR) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (key, reg) = (idem(&headers)?, body::<EventRegistration>(b)?);
+pub async fn register_event(
+    State(c): Shared,
+    Caller(who): Caller,
+    IdemKey(key): IdemKey,
+    JsonBody(reg): JsonBody<EventRegistration>,
+) -> Answer {
     run(c, move |c| c.register_event(&who, &key, &reg)).await
 }
 
 /// `GET /v1/events/{event}`.
-pub async fn event_info(State(c): Shared, headers: HeaderMap, p: PathR<EventId>) -> Answer {
-    auth(&c, &headers).await?;
-    let event = path(p)?;
+pub async fn event_info(State(c): Shared, _: Caller, PathArg(event): PathArg<EventId>) -> Answer {
     run(c, move |c| c.event_info(event)).await
 }
 
@@ -197,12 +170,11 @@ pub struct SelectDistributor {
 /// `POST /v1/events/{event}/distributors`.
 pub async fn select_distributor(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<EventId>,
-    b: BodyR,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    IdemKey(key): IdemKey,
+    JsonBody(sel): JsonBody<SelectDistributor>,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (event, key, sel) = (path(p)?, idem(&headers)?, body::<SelectDistributor>(b)?);
     run(c, move |c| {
         c.select_distributor(&who, &key, event, sel.distributor, sel.policy)
     })
@@ -212,12 +184,11 @@ pub async fn select_distributor(
 /// `PUT /v1/events/{event}/allotments/ratios`.
 pub async fn allot_ratios(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<EventId>,
-    b: BodyR,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    IdemKey(key): IdemKey,
+    JsonBody(ratios): JsonBody<AllotmentRatios>,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (event, key, ratios) = (path(p)?, idem(&headers)?, body::<AllotmentRatios>(b)?);
     run(c, move |c| {
         c.set_allotment_ratios(&who, &key, event, &ratios)
     })
@@ -227,12 +198,11 @@ pub async fn allot_ratios(
 /// `POST /v1/events/{event}/allotments/selection`.
 pub async fn allot_selection(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<EventId>,
-    b: BodyR,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    IdemKey(key): IdemKey,
+    JsonBody(sel): JsonBody<SeatSelection>,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (event, key, sel) = (path(p)?, idem(&headers)?, body::<SeatSelection>(b)?);
     run(c, move |c| {
         c.set_allotment_selection(&who, &key, event, &sel)
     })
@@ -242,16 +212,11 @@ pub async fn allot_selection(
 /// `POST /v1/events/{event}/allotments/split`.
 pub async fn allot_split(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<EventId>,
-    b: BodyR,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    IdemKey(key): IdemKey,
+    JsonBody(split): JsonBody<SeatSplit>,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (event, key, split) = (
-        path(p)?,
-        idem(&headers)?,
-        body::<crate::split::SeatSplit>(b)?,
-    );
     run(c, move |c| c.split_allotment(&who, &key, event, &split)).await
 }
 
@@ -266,100 +231,103 @@ pub struct After {
 /// `GET /v1/events/{event}/allotments/log[?after=N]`.
 pub async fn allotment_log(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<EventId>,
-    q: std::result::Result<Query<After>, QueryRejection>,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    QueryArg(q): QueryArg<After>,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let event = path(p)?;
-    let Query(after) =
-        q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
-    run(c, move |c| c.allotment_log(&who, event, after.after)).await
+    run(c, move |c| c.allotment_log(&who, event, q.after)).await
 }
 
 /// `GET /v1/events/{event}/stats`.
-pub async fn stats(State(c): Shared, headers: HeaderMap, p: PathR<EventId>) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let event = path(p)?;
+pub async fn stats(
+    State(c): Shared,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+) -> Answer {
     run(c, move |c| c.event_stats(&who, event)).await
 }
 
 /// `PUT /v1/events/{event}/policy`.
 pub async fn set_policy(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<EventId>,
-    b: BodyR,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    IdemKey(key): IdemKey,
+    JsonBody(policy): JsonBody<DistributionPolicy>,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (event, key, policy) = (path(p)?, idem(&headers)?, body::<DistributionPolicy>(b)?);
     run(c, move |c| c.set_policy(&who, &key, event, policy)).await
 }
 
 /// `POST /v1/events/{event}/sales`.
-pub async fn sell(State(c): Shared, headers: HeaderMap, p: PathR<EventId>, b: BodyR) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (event, key, req) = (path(p)?, idem(&headers)?, body::<SaleRequest>(b)?);
+pub async fn sell(
+    State(c): Shared,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    IdemKey(key): IdemKey,
+    JsonBody(req): JsonBody<SaleRequest>,
+) -> Answer {
     run(c, move |c| c.sell(&who, &key, event, &req)).await
 }
 
 /// `POST /v1/events/{event}/holds`.
-pub async fn hold(State(c): Shared, headers: HeaderMap, p: PathR<EventId>, b: BodyR) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (event, key, req) = (path(p)?, idem(&headers)?, body::<HoldRequest>(b)?);
+pub async fn hold(
+    State(c): Shared,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    IdemKey(key): IdemKey,
+    JsonBody(req): JsonBody<HoldRequest>,
+) -> Answer {
     run(c, move |c| c.hold(&who, &key, event, &req)).await
 }
 
 /// `POST /v1/events/{event}/holds/{token}/confirm`.
 pub async fn confirm_hold(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<(EventId, String)>,
-    b: BodyR,
+    Caller(who): Caller,
+    PathArg((event, token)): PathArg<(EventId, String)>,
+    IdemKey(key): IdemKey,
+    JsonBody(req): JsonBody<HoldConfirm>,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let ((event, token), key, req) = (path(p)?, idem(&headers)?, body::<HoldConfirm>(b)?);
     run(c, move |c| c.confirm_hold(&who, &key, event, &token, &req)).await
 }
 
 /// `POST /v1/events/{event}/holds/{token}/release`.
 pub async fn release_hold(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<(EventId, String)>,
+    Caller(who): Caller,
+    PathArg((event, token)): PathArg<(EventId, String)>,
+    IdemKey(key): IdemKey,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let ((event, token), key) = (path(p)?, idem(&headers)?);
     run(c, move |c| c.release_hold(&who, &key, event, &token)).await
 }
 
 /// `POST /v1/events/{event}/lottery`.
 pub async fn open_lottery(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<EventId>,
-    b: BodyR,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    IdemKey(key): IdemKey,
+    JsonBody(setup): JsonBody<LotterySetup>,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (event, key, setup) = (path(p)?, idem(&headers)?, body::<LotterySetup>(b)?);
     run(c, move |c| c.open_lottery(&who, &key, event, setup)).await
 }
 
 /// `GET /v1/events/{event}/lottery/{distributor}`: public, so anyone can verify the draw.
-pub async fn lottery(State(c): Shared, p: PathR<(EventId, DistributorId)>) -> Answer {
-    let (event, d) = path(p)?;
+pub async fn lottery(
+    State(c): Shared,
+    PathArg((event, d)): PathArg<(EventId, DistributorId)>,
+) -> Answer {
     run(c, move |c| c.lottery(event, d)).await
 }
 
 /// `POST /v1/events/{event}/lottery/applications`.
 pub async fn apply_lottery(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<EventId>,
-    b: BodyR,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    IdemKey(key): IdemKey,
+    JsonBody(app): JsonBody<LotteryApplication>,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (event, key, app) = (path(p)?, idem(&headers)?, body::<LotteryApplication>(b)?);
     run(c, move |c| c.apply_lottery(&who, &key, event, &app)).await
 }
 
@@ -367,16 +335,11 @@ pub async fn apply_lottery(
 /// when the lottery named a source; an empty body means no beacon.
 pub async fn draw_lottery(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<EventId>,
-    b: BodyR,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    IdemKey(key): IdemKey,
+    JsonOrEmpty(req): JsonOrEmpty<LotteryDraw>,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (event, key) = (path(p)?, idem(&headers)?);
-    let req = match b {
-        Ok(bytes) if bytes.is_empty() => LotteryDraw::default(),
-        other => body::<LotteryDraw>(other)?,
-    };
     run(c, move |c| c.draw_lottery(&who, &key, event, &req)).await
 }
 
@@ -389,21 +352,15 @@ pub struct IssueBody {
     pub target: Option<ChipTarget>,
 }
 
-/// `POST /v1/events/{event}/tickets/{serial}/issue`.
+/// `POST /v1/events/{event}/tickets/{serial}/issue` (an empty body: no chip
+/// target).
 pub async fn issue(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<(EventId, TicketSerial)>,
-    b: BodyR,
+    Caller(who): Caller,
+    PathArg((event, serial)): PathArg<(EventId, TicketSerial)>,
+    IdemKey(key): IdemKey,
+    JsonOrEmpty(req): JsonOrEmpty<IssueBody>,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (event, serial) = path(p)?;
-    let key = idem(&headers)?;
-    // An empty body means no chip target.
-    let req = match b {
-        Ok(bytes) if bytes.is_empty() => IssueBody::default(),
-        other => body::<IssueBody>(other)?,
-    };
     run(c, move |c| c.issue(&who, &key, event, serial, req.target)).await
 }
 
@@ -419,59 +376,51 @@ pub struct BatchIssueBody {
 /// or none.
 pub async fn issue_batch(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<EventId>,
-    b: BodyR,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    IdemKey(key): IdemKey,
+    JsonBody(req): JsonBody<BatchIssueBody>,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let key = idem(&headers)?;
-    let (event, req) = (path(p)?, body::<BatchIssueBody>(b)?);
     run(c, move |c| c.issue_batch(&who, &key, event, &req.serials)).await
 }
 
 /// `POST /v1/events/{event}/tickets/{serial}/delivery`.
 pub async fn deliver(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<(EventId, TicketSerial)>,
-    b: BodyR,
+    Caller(who): Caller,
+    PathArg((event, serial)): PathArg<(EventId, TicketSerial)>,
+    JsonBody(target): JsonBody<ChipTarget>,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let ((event, serial), target) = (path(p)?, body::<ChipTarget>(b)?);
     run(c, move |c| c.deliver(&who, event, serial, &target)).await
 }
 
 /// `POST /v1/events/{event}/tickets/{serial}/delete-grant`.
 pub async fn delete_grant(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<(EventId, TicketSerial)>,
-    b: BodyR,
+    Caller(who): Caller,
+    PathArg((event, serial)): PathArg<(EventId, TicketSerial)>,
+    JsonBody(target): JsonBody<ChipTarget>,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let ((event, serial), target) = (path(p)?, body::<ChipTarget>(b)?);
     run(c, move |c| c.delete_grant(&who, event, serial, &target)).await
 }
 
 /// `POST /v1/events/{event}/tickets/{serial}/paper`: print a paper ticket.
 pub async fn paper(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<(EventId, TicketSerial)>,
+    Caller(who): Caller,
+    PathArg((event, serial)): PathArg<(EventId, TicketSerial)>,
+    IdemKey(key): IdemKey,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (key, (event, serial)) = (idem(&headers)?, path(p)?);
     run(c, move |c| c.print_paper_ticket(&who, &key, event, serial)).await
 }
 
 /// `POST /v1/events/{event}/tickets/{serial}/revoke`.
 pub async fn revoke(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<(EventId, TicketSerial)>,
+    Caller(who): Caller,
+    PathArg((event, serial)): PathArg<(EventId, TicketSerial)>,
+    IdemKey(key): IdemKey,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let ((event, serial), key) = (path(p)?, idem(&headers)?);
     run(c, move |c| c.revoke_ticket(&who, &key, event, serial)).await
 }
 
@@ -485,15 +434,11 @@ pub struct Since {
 /// `GET /v1/events/{event}/revocations[?since=N]`.
 pub async fn revocations(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<EventId>,
-    q: std::result::Result<Query<Since>, QueryRejection>,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    QueryArg(q): QueryArg<Since>,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let event = path(p)?;
-    let Query(since) =
-        q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
-    match since.since {
+    match q.since {
         Some(v) => run(c, move |c| c.revocation_delta(&who, event, v)).await,
         None => run(c, move |c| c.revocation_list(&who, event)).await,
     }
@@ -503,83 +448,97 @@ pub async fn revocations(
 /// eticket-gate's `UploadBatch` encoding).
 pub async fn upload_entries(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<EventId>,
-    b: BodyR,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    IdemKey(key): IdemKey,
+    RawBody(batch): RawBody,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let event = path(p)?;
-    let (key, batch) = (idem(&headers)?, raw_body(b)?);
     run(c, move |c| c.import_entries(&who, &key, event, &batch)).await
 }
 
 /// `GET /v1/events/{event}/entries/statistics`.
-pub async fn entry_statistics(State(c): Shared, headers: HeaderMap, p: PathR<EventId>) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let event = path(p)?;
+pub async fn entry_statistics(
+    State(c): Shared,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+) -> Answer {
     run(c, move |c| c.entry_statistics(&who, event)).await
 }
 
 /// `POST /v1/members`.
-pub async fn register_member(State(c): Shared, headers: HeaderMap, b: BodyR) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (key, reg) = (idem(&headers)?, body::<MemberRegistration>(b)?);
+pub async fn register_member(
+    State(c): Shared,
+    Caller(who): Caller,
+    IdemKey(key): IdemKey,
+    JsonBody(reg): JsonBody<MemberRegistration>,
+) -> Answer {
     run(c, move |c| c.register_member(&who, &key, &reg)).await
 }
 
 /// `POST /v1/transfers` (also idempotent by the request's own hash).
-pub async fn request_transfer(State(c): Shared, headers: HeaderMap, b: BodyR) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (key, sub) = (idem(&headers)?, body::<TransferSubmission>(b)?);
+pub async fn request_transfer(
+    State(c): Shared,
+    Caller(who): Caller,
+    IdemKey(key): IdemKey,
+    JsonBody(sub): JsonBody<TransferSubmission>,
+) -> Answer {
     run(c, move |c| c.request_transfer(&who, &key, &sub)).await
 }
 
 /// `GET /v1/pending-transfers`: pending transfers of the calling
 /// distributor's tickets (every one for the operator).
-pub async fn pending_transfers(State(c): Shared, headers: HeaderMap) -> Answer {
-    let who = auth(&c, &headers).await?;
+pub async fn pending_transfers(State(c): Shared, Caller(who): Caller) -> Answer {
     run(c, move |c| c.pending_transfers(&who)).await
 }
 
 /// `POST /v1/card-replacements`: move a lost, broken or PIN-locked card's
 /// tickets to the holder's new card (idempotent under its key).
-pub async fn replace_card(State(c): Shared, headers: HeaderMap, b: BodyR) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (key, req) = (idem(&headers)?, body::<CardReplacement>(b)?);
+pub async fn replace_card(
+    State(c): Shared,
+    Caller(who): Caller,
+    IdemKey(key): IdemKey,
+    JsonBody(req): JsonBody<CardReplacement>,
+) -> Answer {
     run(c, move |c| c.replace_card(&who, &key, &req)).await
 }
 
 /// `POST /v1/chips/personalization`: the grant keys and certificate for a
 /// blank card (signs a certificate, changes nothing in the ledger, so no
 /// idempotency key is needed).
-pub async fn chip_personalization(State(c): Shared, headers: HeaderMap, b: BodyR) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let req = body::<crate::chips::PersonalizationRequest>(b)?;
+pub async fn chip_personalization(
+    State(c): Shared,
+    Caller(who): Caller,
+    JsonBody(req): JsonBody<PersonalizationRequest>,
+) -> Answer {
     run(c, move |c| c.chip_personalization(&who, &req)).await
 }
 
 /// `GET /v1/transfers/{id}`.
-pub async fn transfer(State(c): Shared, headers: HeaderMap, p: PathR<String>) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let id = path(p)?;
+pub async fn transfer(
+    State(c): Shared,
+    Caller(who): Caller,
+    PathArg(id): PathArg<String>,
+) -> Answer {
     run(c, move |c| c.transfer(&who, &id)).await
 }
 
 /// `POST /v1/transfers/{id}/cancel` (idempotent: cancelling twice answers the same).
 pub async fn cancel_transfer(
     State(c): Shared,
-    headers: HeaderMap,
-    p: PathR<String>,
-    b: BodyR,
+    Caller(who): Caller,
+    PathArg(id): PathArg<String>,
+    IdemKey(key): IdemKey,
+    JsonBody(cancel): JsonBody<TransferCancellation>,
 ) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (key, id, cancel) = (idem(&headers)?, path(p)?, body::<TransferCancellation>(b)?);
     run(c, move |c| c.cancel_transfer(&who, &key, &id, &cancel)).await
 }
 
 /// `POST /v1/transfers/{id}/complete` (idempotent: completing twice answers the same).
-pub async fn complete_transfer(State(c): Shared, headers: HeaderMap, p: PathR<String>) -> Answer {
-    let who = auth(&c, &headers).await?;
-    let (key, id) = (idem(&headers)?, path(p)?);
+pub async fn complete_transfer(
+    State(c): Shared,
+    Caller(who): Caller,
+    PathArg(id): PathArg<String>,
+    IdemKey(key): IdemKey,
+) -> Answer {
     run(c, move |c| c.complete_transfer(&who, &key, &id)).await
 }

@@ -16,6 +16,7 @@
 //! ```
 
 mod error;
+mod extract;
 mod handlers;
 pub mod page;
 pub mod schemas;

@@ -31,10 +31,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use eticket_alloc::SeatMap;
@@ -43,8 +42,9 @@ use eticket_core::ids::{BlockId, DistributorId, EventId};
 use eticket_core::ticket::Place;
 use serde::{Deserialize, Serialize};
 
-use super::handlers::{bearer, blocking, idem};
-use super::{ApiError, MAX_BODY_BYTES, parse_json};
+use super::extract::{Caller, IdemKey, JsonBody, PathArg};
+use super::handlers::blocking;
+use super::{ApiError, MAX_BODY_BYTES};
 use crate::store::{Store, Value};
 use crate::{Center, Error, Principal, Result};
 
@@ -210,33 +210,24 @@ pub struct SeatOwnersDone {
 
 /// The event's organizer (or the operator), else an error: the center's own
 /// statistics call makes the same check.
-fn organizer_of(c: &Center, headers: &HeaderMap, event: EventId) -> Result<Principal> {
-    let who = c.authenticate(&bearer(headers)?)?;
+fn check_organizer_of(c: &Center, who: &Principal, event: EventId) -> Result<()> {
     if !matches!(who, Principal::Organizer(_) | Principal::Operator) {
         return Err(Error::Forbidden(
             "only the event's organizer allots seats".into(),
         ));
     }
-    c.event_stats(&who, event)?;
-    Ok(who)
-}
-
-fn event_path(
-    p: std::result::Result<Path<EventId>, PathRejection>,
-) -> std::result::Result<EventId, ApiError> {
-    p.map(|Path(e)| e)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", e.body_text()))
+    c.event_stats(who, event)?;
+    Ok(())
 }
 
 /// `GET /v1/events/{event}/seat-map`.
 async fn seat_map(
     State(c): State<Arc<Center>>,
-    headers: HeaderMap,
-    p: std::result::Result<Path<EventId>, PathRejection>,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
 ) -> std::result::Result<Response, ApiError> {
-    let event = event_path(p)?;
     let map = blocking(move || {
-        organizer_of(&c, &headers, event)?;
+        check_organizer_of(&c, &who, event)?;
         build_seat_map(&c, event)
     })
     .await?;
@@ -338,16 +329,13 @@ pub fn build_seat_map(c: &Center, event: EventId) -> Result<PageSeatMap> {
 /// `POST /v1/events/{event}/allotments/seats`.
 async fn set_seats(
     State(c): State<Arc<Center>>,
-    headers: HeaderMap,
-    p: std::result::Result<Path<EventId>, PathRejection>,
-    b: std::result::Result<Bytes, BytesRejection>,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    IdemKey(key): IdemKey,
+    JsonBody(req): JsonBody<SeatOwners>,
 ) -> std::result::Result<Response, ApiError> {
-    let event = event_path(p)?;
-    let bytes = b.map_err(|e| ApiError::new(e.status(), "invalid_body", e.body_text()))?;
-    let key = idem(&headers)?;
-    let req: SeatOwners = parse_json(&bytes)?;
     let done = blocking(move || {
-        let who = organizer_of(&c, &headers, event)?;
+        check_organizer_of(&c, &who, event)?;
         set_seat_owners(&c, &who, &key, event, &req.seats)
     })
     .await?;

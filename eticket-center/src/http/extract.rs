@@ -1,0 +1,142 @@
+//! What a handler takes from a request, as axum extractors that reject with
+//! the API's JSON error ([`ApiError`]) instead of axum's plain text:
+//!
+//! - [`Caller`]: the principal of the bearer token (authenticated on the
+//!   blocking pool: the ledger is synchronous);
+//! - [`IdemKey`]: the `Idempotency-Key` header every mutating route needs;
+//! - [`PathArg`] and [`QueryArg`]: the path's and the query's parameters;
+//! - [`JsonBody`]: the JSON body, decoded strictly; [`JsonOrEmpty`] also
+//!   takes an empty body as the type's default; [`RawBody`] the bytes.
+//!
+//! Extractors run in the order of the handler's parameters: the caller
+//! first, then the path, the key and the body, so a request without a key
+//! is refused before its body is read.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use super::handlers::{bearer, blocking, idem, parse_json};
+use crate::{Center, Principal};
+
+/// The authenticated principal of the request's bearer token.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Principal);
+
+impl FromRequestParts<Arc<Center>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, c: &Arc<Center>) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers)?;
+        let c = c.clone();
+        blocking(move || c.authenticate(&token)).await.map(Caller)
+    }
+}
+
+/// The request's `Idempotency-Key` (1 to 128 printable characters).
+#[derive(Debug, Clone)]
+pub struct IdemKey(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdemKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        idem(&parts.headers).map(IdemKey)
+    }
+}
+
+/// The path's parameters (`invalid_path` when they do not parse).
+#[derive(Debug, Clone)]
+pub struct PathArg<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for PathArg<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| PathArg(v))
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", e.body_text()))
+    }
+}
+
+/// The query's parameters (`invalid_query` when they do not parse).
+#[derive(Debug, Clone)]
+pub struct QueryArg<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for QueryArg<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| QueryArg(v))
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))
+    }
+}
+
+/// The body's bytes (`body_too_large` past the limit, `invalid_body` when it
+/// cannot be read).
+#[derive(Debug, Clone)]
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|e| {
+                let status = e.status();
+                let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "body_too_large"
+                } else {
+                    "invalid_body"
+                };
+                ApiError::new(status, code, e.body_text())
+            })
+    }
+}
+
+/// The JSON body, decoded strictly (`invalid_json`).
+#[derive(Debug, Clone)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// The JSON body, or the type's default for an empty body.
+#[derive(Debug, Clone)]
+pub struct JsonOrEmpty<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for JsonOrEmpty<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        if bytes.is_empty() {
+            return Ok(JsonOrEmpty(T::default()));
+        }
+        parse_json(&bytes).map(JsonOrEmpty)
+    }
+}
