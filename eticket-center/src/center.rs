@@ -250,7 +250,7 @@ impl Center {
         {
             return Ok(map.clone());
         }
-        let info = crate::records::load_event(tx, event)?.info;
+        let info = crate::tables::events::load(tx, event)?.info;
         let map = Arc::new(
             SeatMap::from_event(&info).map_err(|e| Error::invalid("seats", e.to_string()))?,
         );

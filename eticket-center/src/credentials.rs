@@ -134,7 +134,7 @@ impl Center {
         let token = format!("unit_{}", hex::encode(raw));
         let now = self.now();
         let unit = self.ledger.transaction(&mut |tx| {
-            crate::records::load_event(tx, event)?;
+            crate::tables::events::load(tx, event)?;
             if tx
                 .query_opt(
                     "SELECT id FROM gate_units WHERE event = $1 AND name = $2",

@@ -16,8 +16,9 @@ use eticket_core::ticket::Place;
 use crate::center::{Center, Principal};
 use crate::organizer::check_selected;
 use crate::policy::{DistributionPolicy, PolicyKind};
-use crate::records::{self, Decision, RecordView, TICKET_COLUMNS, TicketRow};
+use crate::records::{self, Decision, RecordView};
 use crate::store::{Tx, Value};
+use crate::tables::tickets::{COLUMNS as TICKET_COLUMNS, TicketRow};
 use crate::wire;
 use crate::{Error, Result};
 
@@ -145,7 +146,7 @@ pub(crate) fn choose(
             }
             sorted
                 .iter()
-                .map(|s| records::load_ticket(tx, event, *s))
+                .map(|s| crate::tables::tickets::load(tx, event, *s))
                 .collect()
         }
         SeatChoice::BestAvailable {
@@ -335,7 +336,7 @@ fn best_together(
             ],
         )?
         .iter()
-        .map(records::ticket_from_row)
+        .map(crate::tables::tickets::from_row)
         .filter(|t| {
             t.as_ref()
                 .map_or(true, |t| matches!(t.place, Place::Seat { .. }))
@@ -402,7 +403,7 @@ pub(crate) fn lowest_serials(
         &params,
     )?
     .iter()
-    .map(records::ticket_from_row)
+    .map(crate::tables::tickets::from_row)
     .collect()
 }
 

@@ -17,8 +17,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::organizer::check_organizer;
-use crate::records::{load_event, place_from_text};
 use crate::store::{Tx, Value};
+use crate::tables::events::load as load_event;
+use crate::tables::tickets::place_from_text;
 use crate::{Center, Error, Principal, Result};
 
 /// What an upload did.

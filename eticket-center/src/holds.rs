@@ -287,7 +287,7 @@ impl Center {
             )?;
             for (i, t) in tickets.iter().enumerate() {
                 if !Change::HOLD.apply(tx, event, t.serial, Some(d))? {
-                    let current = records::load_ticket(tx, event, t.serial)?;
+                    let current = crate::tables::tickets::load(tx, event, t.serial)?;
                     return Err(if current.distributor != Some(d) {
                         Error::NotInAllotment {
                             event,
@@ -372,7 +372,7 @@ impl Center {
             };
             let mut out = Vec::with_capacity(hold.serials.len());
             for &serial in &hold.serials {
-                let ticket = records::load_ticket(tx, event, serial)?;
+                let ticket = crate::tables::tickets::load(tx, event, serial)?;
                 out.push(records::decide(tx, &ticket, &decision, Change::CONFIRM)?);
             }
             end_hold(tx, event, token, &hold, None)?;

@@ -150,7 +150,7 @@ pub(crate) fn sign_ticket(
     holder: Holder,
     now: Timestamp,
 ) -> Result<SignedTicket> {
-    let info = records::load_event(tx, record.event)?.info;
+    let info = crate::tables::events::load(tx, record.event)?.info;
     let s = info.schedule;
     let key = keys.ticket_key_for(record.event)?;
     keys.check_valid_until(key.id(), s.end, &format!("event {} ends", record.event))?;
@@ -252,7 +252,7 @@ impl Center {
             let signed = sign_ticket(&keys, tx, &record, Generation(0), record.holder, now)?;
             self.fail_at("issue.after_sign")?;
             if !Change::ISSUE.apply(tx, event, serial, None)? {
-                let t = records::load_ticket(tx, event, serial)?;
+                let t = crate::tables::tickets::load(tx, event, serial)?;
                 return Err(Error::SeatUnavailable { event, serial, state: t.state.name().to_owned() });
             }
             tx.execute(
@@ -497,7 +497,7 @@ impl Center {
             ));
         }
         self.mutate(who, key, "issue_batch", &(event, serials), |tx, now| {
-            let info = records::load_event(tx, event)?.info;
+            let info = crate::tables::events::load(tx, event)?.info;
             let mut sold = records::load_sold(tx, event, serials)?;
             let mut records = Vec::with_capacity(serials.len());
             for &serial in serials {

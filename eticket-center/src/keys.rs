@@ -730,7 +730,7 @@ impl Center {
         let change = self.mutate(who, key, "rotate_event_key", &event, |tx, now| {
             let keys = self.keys_in(tx)?;
             let previous = keys.events.get(&event).map(SigningKeyPair::id);
-            let schedule = crate::records::load_event(tx, event)?.info.schedule;
+            let schedule = crate::tables::events::load(tx, event)?.info.schedule;
             let id = add_event_key(tx, &self.storage, event, schedule, now)?;
             let version = bump_version(tx)?;
             Ok(KeyChange {

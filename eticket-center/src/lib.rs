@@ -44,6 +44,7 @@ pub mod records;
 pub mod reissue;
 pub mod split;
 pub mod store;
+mod tables;
 mod ticket_state;
 pub mod transfer;
 pub mod wire;

@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 use crate::center::{Center, Principal};
 use crate::keys;
 use crate::policy::DistributionPolicy;
-use crate::records::{self, TICKET_COLUMNS, TicketRow};
+use crate::records;
 use crate::store::{Tx, Value};
+use crate::tables::{self, tickets::TicketRow};
 use crate::{Error, Result};
 use eticket_alloc::SeatMap;
 use eticket_alloc::allotment::{Allotments, RatioOptions};
@@ -166,17 +167,16 @@ pub struct EventStats {
 }
 
 pub(crate) fn distributor_exists(tx: &mut dyn Tx, d: DistributorId) -> Result<()> {
-    tx.query_opt(
-        "SELECT id FROM distributors WHERE id = $1",
-        &[Value::int(d.0)],
-    )?
-    .map(|_| ())
-    .ok_or(Error::UnknownDistributor(d))
+    if tables::distributors::exists(tx, d)? {
+        Ok(())
+    } else {
+        Err(Error::UnknownDistributor(d))
+    }
 }
 
 /// Check `who` may manage `event`: its organizer or the operator.
 pub(crate) fn check_organizer(tx: &mut dyn Tx, who: &Principal, event: EventId) -> Result<()> {
-    let row = records::load_event(tx, event)?;
+    let row = crate::tables::events::load(tx, event)?;
     match who {
         Principal::Operator => Ok(()),
         Principal::Organizer(o) if *o == row.organizer => Ok(()),
@@ -194,39 +194,20 @@ pub(crate) fn check_selected(
     event: EventId,
     d: DistributorId,
 ) -> Result<DistributionPolicy> {
-    let row = tx
-        .query_opt(
-            "SELECT policy FROM event_distributors WHERE event = $1 AND distributor = $2",
-            &[Value::int(event.0), Value::int(d.0)],
-        )?
-        .ok_or(Error::NotSelected {
-            event,
-            distributor: d,
-        })?;
-    serde_json::from_str(row.text(0)?).map_err(|e| Error::corrupt(format!("policy: {e}")))
+    tables::distributors::policy(tx, event, d)
 }
 
 pub(crate) fn all_tickets(tx: &mut dyn Tx, event: EventId) -> Result<Vec<TicketRow>> {
-    tx.query(
-        &format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE event = $1 ORDER BY serial"),
-        &[Value::int(event.0)],
-    )?
-    .iter()
-    .map(records::ticket_from_row)
-    .collect()
+    tables::tickets::all(tx, event)
 }
 
 pub(crate) fn summarize(tx: &mut dyn Tx, event: EventId) -> Result<AllotmentSummary> {
-    let rows = tx.query(
-        "SELECT distributor, COUNT(*) FROM tickets WHERE event = $1 GROUP BY distributor ORDER BY distributor",
-        &[Value::int(event.0)],
-    )?;
     let mut allotted = Vec::new();
     let mut unallotted = 0;
-    for row in rows {
-        match row.opt_num::<u16>(0)? {
-            Some(d) => allotted.push((DistributorId(d), row.num(1)?)),
-            None => unallotted = row.num(1)?,
+    for (owner, n) in tables::tickets::count_by_owner(tx, event)? {
+        match owner {
+            Some(d) => allotted.push((d, n)),
+            None => unallotted = n,
         }
     }
     Ok(AllotmentSummary {
@@ -303,22 +284,13 @@ impl Center {
             return Err(Error::invalid("name", "1 to 200 characters"));
         }
         self.mutate(who, key, "register_distributor", &(id, name), |tx, _| {
-            if tx
-                .query_opt(
-                    "SELECT id FROM distributors WHERE id = $1",
-                    &[Value::int(id.0)],
-                )?
-                .is_some()
-            {
+            if tables::distributors::exists(tx, id)? {
                 return Err(Error::invalid(
                     "distributor",
                     format!("{id} is already registered"),
                 ));
             }
-            tx.execute(
-                "INSERT INTO distributors (id, name) VALUES ($1, $2)",
-                &[Value::int(id.0), Value::text(name)],
-            )?;
+            tables::distributors::insert(tx, id, name)?;
             Ok(id)
         })
     }
@@ -346,28 +318,12 @@ impl Center {
         let event = reg.info.id;
         let schedule = reg.info.schedule;
         let summary = self.mutate(who, key, "register_event", reg, |tx, now| {
-            if tx.query_opt("SELECT id FROM events WHERE id = $1", &[Value::int(event.0)])?.is_some() {
+            if tables::events::exists(tx, event)? {
                 return Err(Error::EventExists(event));
             }
-            tx.execute(
-                "INSERT INTO events (id, organizer, info, prices, registered_at) VALUES ($1, $2, $3, $4, $5)",
-                &[Value::int(event.0), Value::int(organizer), Value::text(info.clone()), Value::text(prices.clone()), Value::u64(now.0)?],
-            )?;
-            for e in &master.entries {
-                tx.execute(
-                    "INSERT INTO tickets (event, serial, place, seat_type, price, distributor, state, generation)
-                     VALUES ($1, $2, $3, $4, $5, NULL, $6, 0)",
-                    &[
-                        Value::int(event.0),
-                        Value::int(e.serial.0),
-                        Value::text(records::place_to_text(&e.place)?),
-                        Value::int(e.seat_type.0),
-                        Value::u64(e.price.0)?,
-                        // Core's ticket master forms every entry available.
-                        Value::text(e.state.name()),
-                    ],
-                )?;
-            }
+            tables::events::insert(tx, event, organizer, (&info, &prices), now)?;
+            // Core's ticket master forms every entry available.
+            tables::tickets::insert_master(tx, event, &master.entries)?;
             // The event's own ticket key: a leak forges this event's tickets only.
             let ticket_key = keys::add_event_key(tx, &self.storage, event, schedule, now)?;
             keys::check_key_set_room(tx, self.config().max_key_set_keys)?;
@@ -375,7 +331,11 @@ impl Center {
                 keys::check_organizer_room(tx, organizer, self.config().max_events_per_organizer)?;
             }
             keys::key_set_changed(tx)?;
-            Ok(EventSummary { event, tickets, ticket_key })
+            Ok(EventSummary {
+                event,
+                tickets,
+                ticket_key,
+            })
         })?;
         self.refresh_keys()?;
         Ok(summary)
@@ -383,7 +343,7 @@ impl Center {
 
     /// The event information of a registered event (anyone may read it).
     pub fn event_info(&self, event: EventId) -> Result<EventInfo> {
-        self.read(|tx| records::load_event(tx, event))
+        self.read(|tx| crate::tables::events::load(tx, event))
             .map(|r| r.info)
     }
 
@@ -396,8 +356,6 @@ impl Center {
         distributor: DistributorId,
         policy: DistributionPolicy,
     ) -> Result<()> {
-        let policy_json =
-            serde_json::to_string(&policy).map_err(|e| Error::invalid("policy", e.to_string()))?;
         self.mutate(
             who,
             key,
@@ -406,31 +364,12 @@ impl Center {
             |tx, _| {
                 check_organizer(tx, who, event)?;
                 distributor_exists(tx, distributor)?;
-                let params = [
-                    Value::int(event.0),
-                    Value::int(distributor.0),
-                    Value::text(policy_json.clone()),
-                ];
-                let selected = tx
-                    .query_opt(
-                        "SELECT distributor FROM event_distributors WHERE event = $1 AND distributor = $2",
-                        &params[..2],
-                    )?
-                    .is_some();
-                if selected {
+                if tables::distributors::is_selected(tx, event, distributor)? {
                     // Selected again: a new policy (the lottery and the
                     // distributor's records refer to this row, so it stays).
                     crate::lottery::check_policy_change(tx, event, distributor, policy.kind)?;
-                    tx.execute(
-                        "UPDATE event_distributors SET policy = $3 WHERE event = $1 AND distributor = $2",
-                        &params,
-                    )?;
-                } else {
-                    tx.execute(
-                        "INSERT INTO event_distributors (event, distributor, policy) VALUES ($1, $2, $3)",
-                        &params,
-                    )?;
                 }
+                tables::distributors::select(tx, event, distributor, &policy)?;
                 Ok(())
             },
         )
@@ -461,7 +400,7 @@ impl Center {
                 let tickets = all_tickets(tx, event)?;
                 check_nothing_sold(event, &tickets)?;
                 let map = self.seat_map(tx, event)?;
-                let info = records::load_event(tx, event)?.info;
+                let info = crate::tables::events::load(tx, event)?.info;
                 let assignment = ratio_assignment(&map, &info, &tickets, ratios)?;
                 apply_assignment(tx, event, &assignment, (who, "allot_ratios", now))?;
                 summarize(tx, event)
@@ -522,19 +461,7 @@ impl Center {
     pub fn event_stats(&self, who: &Principal, event: EventId) -> Result<EventStats> {
         self.read(|tx| {
             check_organizer(tx, who, event)?;
-            let rows = tx.query(
-                "SELECT distributor, state, COUNT(*) FROM tickets WHERE event = $1
-                 GROUP BY distributor, state ORDER BY distributor, state",
-                &[Value::int(event.0)],
-            )?;
-            let mut counts = Vec::new();
-            for row in rows {
-                counts.push((
-                    row.opt_num(0)?.map(DistributorId),
-                    row.text(1)?.to_owned(),
-                    row.num(2)?,
-                ));
-            }
+            let counts = tables::tickets::count_by_owner_and_state(tx, event)?;
             let valid = tx
                 .query_opt(
                     "SELECT COUNT(*) FROM issued WHERE event = $1 AND status = 'valid'",
@@ -543,14 +470,7 @@ impl Center {
                 .map(|r| r.num(0))
                 .transpose()?
                 .unwrap_or(0);
-            let version = tx
-                .query_opt(
-                    "SELECT revocation_version FROM events WHERE id = $1",
-                    &[Value::int(event.0)],
-                )?
-                .map(|r| r.num(0))
-                .transpose()?
-                .unwrap_or(0);
+            let version = tables::events::revocation_version(tx, event)?;
             Ok(EventStats {
                 event,
                 counts,
@@ -585,17 +505,11 @@ pub(crate) fn apply_assignment(
     assignment: &[(TicketSerial, Option<DistributorId>)],
     log: (&Principal, &str, eticket_core::time::Timestamp),
 ) -> Result<()> {
-    let mut before: HashMap<TicketSerial, Option<DistributorId>> = HashMap::new();
-    for r in tx.query(
-        "SELECT serial, distributor FROM tickets WHERE event = $1",
-        &[Value::int(event.0)],
-    )? {
-        before.insert(TicketSerial(r.num(0)?), r.opt_num(1)?.map(DistributorId));
-    }
+    let before = tables::tickets::owners(tx, event)?;
     let mut changes = Vec::with_capacity(assignment.len());
     for (serial, d) in assignment {
         if !crate::ticket_state::allot(tx, event, *serial, *d)? {
-            let t = records::load_ticket(tx, event, *serial)?;
+            let t = crate::tables::tickets::load(tx, event, *serial)?;
             return Err(Error::SeatUnavailable {
                 event,
                 serial: *serial,

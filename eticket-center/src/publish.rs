@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::center::{Center, Principal};
 use crate::keystore::KeyStorage;
-use crate::records;
 use crate::store::{Store, Tx, Value};
 use crate::ticket_state::Change;
 use crate::wire;
@@ -87,7 +86,7 @@ fn check_reader(tx: &mut dyn Tx, who: &Principal, event: EventId) -> Result<()> 
             "this gate does not serve event {event}"
         ))),
         Principal::Operator | Principal::Distributor(_) | Principal::Terminal(_) => {
-            records::load_event(tx, event).map(|_| ())
+            crate::tables::events::load(tx, event).map(|_| ())
         }
         Principal::Organizer(_) => crate::organizer::check_organizer(tx, who, event),
     }
@@ -459,7 +458,7 @@ impl Center {
                 &[Value::int(event.0), Value::int(serial.0), Value::int(current.generation.0)],
             )?;
             if !Change::REVOKE.apply(tx, event, serial, None)? {
-                let t = records::load_ticket(tx, event, serial)?;
+                let t = crate::tables::tickets::load(tx, event, serial)?;
                 return Err(Error::corrupt(format!(
                     "ticket {serial} of event {event} has a valid issued generation but is {}",
                     t.state.name()

@@ -1,9 +1,9 @@
-//! Reading and writing the ledger rows the services share: events, tickets,
-//! issuing records, issued generations.
+//! Reading and writing the ledger rows the services share: issuing records
+//! and the decisions behind them, issued generations (events and tickets
+//! are [`crate::tables`]).
 
 use std::collections::BTreeMap;
 
-use eticket_core::event::EventInfo;
 use eticket_core::ids::{DistributorId, EventId, Generation, MemberId, SeatType, TicketSerial};
 use eticket_core::issuing::IssuingRecord;
 use eticket_core::master::{Price, TicketState};
@@ -12,87 +12,10 @@ use eticket_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::store::{Row, Tx, Value};
+use crate::tables::tickets::{TicketRow, load as load_ticket, place_from_text};
 use crate::ticket_state::Change;
 use crate::wire;
 use crate::{Error, Result};
-
-/// A registered event as the ledger holds it.
-#[derive(Debug, Clone)]
-pub(crate) struct EventRow {
-    pub organizer: u32,
-    pub info: EventInfo,
-}
-
-pub(crate) fn load_event(tx: &mut dyn Tx, event: EventId) -> Result<EventRow> {
-    let row = tx
-        .query_opt(
-            "SELECT organizer, info FROM events WHERE id = $1",
-            &[Value::int(event.0)],
-        )?
-        .ok_or(Error::UnknownEvent(event))?;
-    let info: EventInfo = serde_json::from_str(row.text(1)?)
-        .map_err(|e| Error::corrupt(format!("event {event}: {e}")))?;
-    Ok(EventRow {
-        organizer: row.num(0)?,
-        info,
-    })
-}
-
-pub(crate) fn place_to_text(p: &Place) -> Result<String> {
-    serde_json::to_string(p).map_err(|e| Error::corrupt(e.to_string()))
-}
-
-pub(crate) fn place_from_text(s: &str) -> Result<Place> {
-    serde_json::from_str(s).map_err(|e| Error::corrupt(format!("place {s:?}: {e}")))
-}
-
-/// One ticket master entry as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct TicketRow {
-    /// Serial.
-    pub serial: TicketSerial,
-    /// Seat or area.
-    pub place: Place,
-    /// Seat type.
-    pub seat_type: SeatType,
-    /// Price.
-    pub price: Price,
-    /// Allotted to.
-    pub distributor: Option<DistributorId>,
-    /// State.
-    pub state: TicketState,
-    /// Valid generation.
-    pub generation: Generation,
-}
-
-pub(crate) const TICKET_COLUMNS: &str =
-    "serial, place, seat_type, price, distributor, state, generation";
-
-pub(crate) fn ticket_from_row(row: &Row) -> Result<TicketRow> {
-    Ok(TicketRow {
-        serial: TicketSerial(row.num(0)?),
-        place: place_from_text(row.text(1)?)?,
-        seat_type: SeatType(row.num(2)?),
-        price: Price(row.num(3)?),
-        distributor: row.opt_num(4)?.map(DistributorId),
-        state: crate::ticket_state::parse(row.text(5)?)?,
-        generation: Generation(row.num(6)?),
-    })
-}
-
-pub(crate) fn load_ticket(
-    tx: &mut dyn Tx,
-    event: EventId,
-    serial: TicketSerial,
-) -> Result<TicketRow> {
-    let row = tx
-        .query_opt(
-            &format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE event = $1 AND serial = $2"),
-            &[Value::int(event.0), Value::int(serial.0)],
-        )?
-        .ok_or(Error::UnknownTicket { event, serial })?;
-    ticket_from_row(&row)
-}
 
 /// An issuing record in its JSON form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -21,7 +21,7 @@ use crate::organizer::{
     AllotmentSummary, SeatSelector, apply_assignment, check_organizer, check_owners,
     check_selected, resolve_selection,
 };
-use crate::records::TicketRow;
+use crate::tables::tickets::TicketRow;
 use crate::{Error, Result};
 
 /// One distributor's weight in a split.

@@ -39,13 +39,14 @@ use axum::routing::{get, post};
 use eticket_alloc::SeatMap;
 use eticket_alloc::render::ALLOTMENT_PALETTE;
 use eticket_core::ids::{BlockId, DistributorId, EventId};
+use eticket_core::master::TicketState;
 use eticket_core::ticket::Place;
 use serde::{Deserialize, Serialize};
 
 use super::extract::{Caller, IdemKey, JsonBody, PathArg};
 use super::handlers::blocking;
 use super::{ApiError, MAX_BODY_BYTES};
-use crate::store::{Store, Value};
+use crate::store::Store;
 use crate::{Center, Error, Principal, Result};
 
 const PAGE_HTML: &str = include_str!("../../web/page.html");
@@ -244,26 +245,20 @@ pub fn build_seat_map(c: &Center, event: EventId) -> Result<PageSeatMap> {
     let info = c.event_info(event)?;
     let map = SeatMap::from_event(&info).map_err(|e| Error::invalid("seats", e.to_string()))?;
     let (tickets, distributors) = c.ledger().transaction(&mut |tx| {
-        let tickets = tx.query(
-            "SELECT place, distributor, state FROM tickets WHERE event = $1",
-            &[Value::int(event.0)],
-        )?;
-        let mut seats = HashMap::with_capacity(tickets.len());
-        for row in &tickets {
-            if let Ok(Place::Seat { block, row: r, number }) = serde_json::from_str(row.text(0)?) {
-                let owner = row.opt_num::<u16>(1)?.unwrap_or(0);
-                seats.insert((block, r, number), (owner, row.text(2)? != "available"));
+        let mut seats = HashMap::new();
+        for t in crate::tables::tickets::all(tx, event)? {
+            if let Place::Seat { block, row, number } = t.place {
+                let owner = t.distributor.map_or(0, |d| d.0);
+                seats.insert(
+                    (block, row, number),
+                    (owner, t.state != TicketState::Available),
+                );
             }
         }
-        let rows = tx.query(
-            "SELECT d.id, d.name FROM event_distributors e JOIN distributors d ON d.id = e.distributor
-             WHERE e.event = $1 ORDER BY d.id",
-            &[Value::int(event.0)],
-        )?;
-        let mut distributors = Vec::with_capacity(rows.len());
-        for row in &rows {
-            distributors.push((row.num::<u16>(0)?, row.text(1)?.to_owned()));
-        }
+        let distributors = crate::tables::distributors::selected_with_names(tx, event)?
+            .into_iter()
+            .map(|(d, name)| (d.0, name))
+            .collect::<Vec<_>>();
         Ok((seats, distributors))
     })?;
     let n = map.len();
@@ -391,7 +386,7 @@ pub fn set_seat_owners(
         let mut serials = HashMap::new();
         let tickets = crate::organizer::all_tickets(tx, event)?;
         for (i, t) in tickets.iter().enumerate() {
-            serials.insert(crate::records::place_to_text(&t.place)?, i);
+            serials.insert(crate::tables::tickets::place_to_text(&t.place)?, i);
         }
         // Compare and set: every seat still has the owner the caller saw.
         crate::organizer::check_owners(

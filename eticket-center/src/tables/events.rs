@@ -1,0 +1,75 @@
+//! The `events` table: one row per registered event.
+
+use eticket_core::event::EventInfo;
+use eticket_core::ids::EventId;
+use eticket_core::time::Timestamp;
+
+use crate::store::{Tx, Value};
+use crate::{Error, Result};
+
+/// A registered event as the ledger holds it.
+#[derive(Debug, Clone)]
+pub(crate) struct EventRow {
+    /// The organizer that registered it (0: the operator).
+    pub organizer: u32,
+    /// Its information.
+    pub info: EventInfo,
+}
+
+/// The event, or [`Error::UnknownEvent`].
+pub(crate) fn load(tx: &mut dyn Tx, event: EventId) -> Result<EventRow> {
+    let row = tx
+        .query_opt(
+            "SELECT organizer, info FROM events WHERE id = $1",
+            &[Value::int(event.0)],
+        )?
+        .ok_or(Error::UnknownEvent(event))?;
+    let info: EventInfo = serde_json::from_str(row.text(1)?)
+        .map_err(|e| Error::corrupt(format!("event {event}: {e}")))?;
+    Ok(EventRow {
+        organizer: row.num(0)?,
+        info,
+    })
+}
+
+/// Whether the event is registered.
+pub(crate) fn exists(tx: &mut dyn Tx, event: EventId) -> Result<bool> {
+    Ok(tx
+        .query_opt(
+            "SELECT id FROM events WHERE id = $1",
+            &[Value::int(event.0)],
+        )?
+        .is_some())
+}
+
+/// Register an event: its information and prices as JSON text.
+pub(crate) fn insert(
+    tx: &mut dyn Tx,
+    event: EventId,
+    organizer: u32,
+    (info, prices): (&str, &str),
+    now: Timestamp,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO events (id, organizer, info, prices, registered_at) VALUES ($1, $2, $3, $4, $5)",
+        &[
+            Value::int(event.0),
+            Value::int(organizer),
+            Value::text(info),
+            Value::text(prices),
+            Value::u64(now.0)?,
+        ],
+    )?;
+    Ok(())
+}
+
+/// The event's revocation list version (0: nothing revoked yet).
+pub(crate) fn revocation_version(tx: &mut dyn Tx, event: EventId) -> Result<u64> {
+    tx.query_opt(
+        "SELECT revocation_version FROM events WHERE id = $1",
+        &[Value::int(event.0)],
+    )?
+    .map(|r| r.num(0))
+    .transpose()
+    .map(|v| v.unwrap_or(0))
+}

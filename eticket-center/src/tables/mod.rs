@@ -1,0 +1,21 @@
+//! The typed data layer: one module per group of ledger tables, each the
+//! only place that writes SQL for its tables, with typed rows (core's ids,
+//! `TicketState`) in and out. Services (organizer, split, the page's
+//! routes, ...) call these functions inside their transaction and never see
+//! a column name.
+//!
+//! - [`events`]: `events` (the event information, organizer, revocation
+//!   list version);
+//! - [`tickets`]: `tickets`, the ticket master (place, seat type, price,
+//!   allotted distributor, state, valid generation); state changes go
+//!   through [`crate::ticket_state`], which checks core's transition rules;
+//! - [`distributors`]: `distributors` and `event_distributors` (who is
+//!   selected for which event, under which policy).
+//!
+//! The other tables (issuing records, issued generations, transfers, holds,
+//! keys, credentials, lotteries, entries) are still read and written by
+//! their services' own modules.
+
+pub(crate) mod distributors;
+pub(crate) mod events;
+pub(crate) mod tickets;

@@ -1,0 +1,154 @@
+//! The `tickets` table: the ticket master of every event, one row per
+//! ticket (place, seat type, price, allotted distributor, state, valid
+//! generation). State changes go through [`crate::ticket_state`].
+
+use std::collections::HashMap;
+
+use eticket_core::ids::{DistributorId, EventId, Generation, SeatType, TicketSerial};
+use eticket_core::master::{Price, TicketEntry};
+use eticket_core::ticket::Place;
+use serde::{Deserialize, Serialize};
+
+use crate::store::{Row, Tx, Value};
+use crate::{Error, Result};
+
+/// One ticket master entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TicketRow {
+    /// Serial.
+    pub serial: TicketSerial,
+    /// Seat or area.
+    pub place: Place,
+    /// Seat type.
+    pub seat_type: SeatType,
+    /// Price.
+    pub price: Price,
+    /// Allotted to.
+    pub distributor: Option<DistributorId>,
+    /// State.
+    pub state: eticket_core::master::TicketState,
+    /// Valid generation.
+    pub generation: Generation,
+}
+
+/// The columns [`from_row`] reads, in its order.
+pub(crate) const COLUMNS: &str = "serial, place, seat_type, price, distributor, state, generation";
+
+/// A place as the ledger stores it (JSON text).
+pub(crate) fn place_to_text(p: &Place) -> Result<String> {
+    serde_json::to_string(p).map_err(|e| Error::corrupt(e.to_string()))
+}
+
+/// A stored place.
+pub(crate) fn place_from_text(s: &str) -> Result<Place> {
+    serde_json::from_str(s).map_err(|e| Error::corrupt(format!("place {s:?}: {e}")))
+}
+
+/// A row selected with [`COLUMNS`].
+pub(crate) fn from_row(row: &Row) -> Result<TicketRow> {
+    Ok(TicketRow {
+        serial: TicketSerial(row.num(0)?),
+        place: place_from_text(row.text(1)?)?,
+        seat_type: SeatType(row.num(2)?),
+        price: Price(row.num(3)?),
+        distributor: row.opt_num(4)?.map(DistributorId),
+        state: crate::ticket_state::parse(row.text(5)?)?,
+        generation: Generation(row.num(6)?),
+    })
+}
+
+/// One ticket, or [`Error::UnknownTicket`].
+pub(crate) fn load(tx: &mut dyn Tx, event: EventId, serial: TicketSerial) -> Result<TicketRow> {
+    let row = tx
+        .query_opt(
+            &format!("SELECT {COLUMNS} FROM tickets WHERE event = $1 AND serial = $2"),
+            &[Value::int(event.0), Value::int(serial.0)],
+        )?
+        .ok_or(Error::UnknownTicket { event, serial })?;
+    from_row(&row)
+}
+
+/// Every ticket of the event, by serial.
+pub(crate) fn all(tx: &mut dyn Tx, event: EventId) -> Result<Vec<TicketRow>> {
+    tx.query(
+        &format!("SELECT {COLUMNS} FROM tickets WHERE event = $1 ORDER BY serial"),
+        &[Value::int(event.0)],
+    )?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// Write the ticket master of a newly registered event: every entry
+/// unallotted, in the state core formed it in, generation 0.
+pub(crate) fn insert_master(
+    tx: &mut dyn Tx,
+    event: EventId,
+    entries: &[TicketEntry],
+) -> Result<()> {
+    for e in entries {
+        tx.execute(
+            "INSERT INTO tickets (event, serial, place, seat_type, price, distributor, state, generation)
+             VALUES ($1, $2, $3, $4, $5, NULL, $6, 0)",
+            &[
+                Value::int(event.0),
+                Value::int(e.serial.0),
+                Value::text(place_to_text(&e.place)?),
+                Value::int(e.seat_type.0),
+                Value::u64(e.price.0)?,
+                Value::text(e.state.name()),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Each ticket's allotted distributor.
+pub(crate) fn owners(
+    tx: &mut dyn Tx,
+    event: EventId,
+) -> Result<HashMap<TicketSerial, Option<DistributorId>>> {
+    let mut out = HashMap::new();
+    for r in tx.query(
+        "SELECT serial, distributor FROM tickets WHERE event = $1",
+        &[Value::int(event.0)],
+    )? {
+        out.insert(TicketSerial(r.num(0)?), r.opt_num(1)?.map(DistributorId));
+    }
+    Ok(out)
+}
+
+/// Tickets per allotted distributor (`None`: unallotted), by distributor.
+pub(crate) fn count_by_owner(
+    tx: &mut dyn Tx,
+    event: EventId,
+) -> Result<Vec<(Option<DistributorId>, u32)>> {
+    tx.query(
+        "SELECT distributor, COUNT(*) FROM tickets WHERE event = $1 GROUP BY distributor ORDER BY distributor",
+        &[Value::int(event.0)],
+    )?
+    .iter()
+    .map(|r| Ok((r.opt_num(0)?.map(DistributorId), r.num(1)?)))
+    .collect()
+}
+
+/// Tickets per (allotted distributor, state name).
+pub(crate) fn count_by_owner_and_state(
+    tx: &mut dyn Tx,
+    event: EventId,
+) -> Result<Vec<(Option<DistributorId>, String, u32)>> {
+    tx.query(
+        "SELECT distributor, state, COUNT(*) FROM tickets WHERE event = $1
+         GROUP BY distributor, state ORDER BY distributor, state",
+        &[Value::int(event.0)],
+    )?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.opt_num(0)?.map(DistributorId),
+            r.text(1)?.to_owned(),
+            r.num(2)?,
+        ))
+    })
+    .collect()
+}
