@@ -4,11 +4,14 @@
 #![no_main]
 
 use eticket_center::distributor::{MemberRegistration, SaleRequest};
+use eticket_center::holds::{HoldConfirm, HoldRequest};
+use eticket_center::http::page::SeatOwners;
 use eticket_center::http::parse_json;
 use eticket_center::issuance::ChipTarget;
 use eticket_center::lottery::{LotteryApplication, LotteryDraw, LotterySetup};
 use eticket_center::organizer::{EventRegistration, SeatSelection};
 use eticket_center::policy::DistributionPolicy;
+use eticket_center::split::SeatSplit;
 use eticket_center::transfer::{TransferCancellation, TransferSubmission};
 use eticket_core::allotment::AllotmentRatios;
 use libfuzzer_sys::fuzz_target;
@@ -26,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&which, body)) = data.split_first() else {
         return;
     };
-    match which % 12 {
+    match which % 16 {
         0 => round_trip::<SaleRequest>(body),
         1 => round_trip::<EventRegistration>(body),
         2 => round_trip::<SeatSelection>(body),
@@ -38,6 +41,10 @@ fuzz_target!(|data: &[u8]| {
         8 => round_trip::<LotterySetup>(body),
         9 => round_trip::<TransferSubmission>(body),
         10 => round_trip::<LotteryDraw>(body),
+        11 => round_trip::<SeatSplit>(body),
+        12 => round_trip::<SeatOwners>(body),
+        13 => round_trip::<HoldRequest>(body),
+        14 => round_trip::<HoldConfirm>(body),
         _ => round_trip::<TransferCancellation>(body),
     }
     if let Ok(text) = std::str::from_utf8(body) {

@@ -196,7 +196,7 @@ pub struct SeatOwner {
 }
 
 /// Body of `POST /v1/events/{event}/allotments/seats`.
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SeatOwners {
     /// The seats and their new distributors.
     pub seats: Vec<SeatOwner>,
