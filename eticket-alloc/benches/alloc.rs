@@ -7,22 +7,14 @@
 //!   100,000 cells (`full_scan`), which is what the row-bound pruning avoids.
 //! - ratio allocation of the whole venue to four distributors (all types
 //!   together, and per seat type).
-//! - hold + confirm throughput on two threads sharing one inventory,
-//!   against the same work on one thread.
-
-use std::sync::Arc;
-use std::thread;
-use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, black_box, criterion_group, criterion_main};
+use eticket_alloc::SeatMap;
 use eticket_alloc::allotment::{Allotments, RatioOptions};
-use eticket_alloc::best::{BestRequest, Pool, find_best};
-use eticket_alloc::hold::SeatInventory;
-use eticket_alloc::stadium::{CAT_A, CAT_B, CAT_C, stadium_100k};
-use eticket_alloc::{CellId, SeatMap};
+use eticket_alloc::best::{BestRequest, find_best};
+use eticket_alloc::stadium::{CAT_B, stadium_100k};
 use eticket_core::allotment::{AllotmentRatios, RatioShare};
 use eticket_core::ids::DistributorId;
-use eticket_core::time::Timestamp;
 
 /// A deterministic pseudo-random mask with `sold_percent` of seats taken.
 fn mask(len: usize, sold_percent: u64) -> Vec<bool> {
@@ -89,31 +81,6 @@ fn best_available(c: &mut Criterion) {
             |b, free| b.iter(|| full_scan(&map, black_box(4), free).unwrap()),
         );
     }
-    // Through the inventory: lock, search, token, hold, then release; with
-    // the same share of seats sold (confirmed) beforehand.
-    let map = Arc::new(map);
-    let now = Timestamp(1_790_000_000);
-    for sold in [0u64, 50, 90] {
-        let inv = SeatInventory::new(map.clone(), &Allotments::new(&map)).unwrap();
-        let free = mask(map.len(), sold);
-        let taken: Vec<CellId> = (0..map.len())
-            .filter(|&i| !free[i] && !map.cells()[i].blocked)
-            .map(|i| CellId(i as u32))
-            .collect();
-        for chunk in taken.chunks(100) {
-            let h = inv.hold_cells(chunk, Pool::Any, now, 600).unwrap();
-            inv.confirm(&h.token, now).unwrap();
-        }
-        let id = BenchmarkId::new("hold_best_4_and_release", format!("{sold}pct_sold"));
-        g.bench_function(id, |b| {
-            b.iter(|| {
-                let h = inv
-                    .hold_best(&BestRequest::new(4, CAT_B), now, 600)
-                    .unwrap();
-                inv.release(&h.token).unwrap();
-            })
-        });
-    }
     g.finish();
 }
 
@@ -149,55 +116,5 @@ fn ratio_allocation(c: &mut Criterion) {
     g.finish();
 }
 
-/// Run `iters` hold+confirm requests spread over `threads` threads on fresh
-/// inventories (a new one every 10,000 requests per thread, so the venue
-/// never sells out); only the threads' work is timed.
-fn hold_confirm(map: &Arc<SeatMap>, threads: u64, iters: u64) -> Duration {
-    let types = [CAT_A, CAT_B, CAT_C];
-    let mut total = Duration::ZERO;
-    let mut left = iters;
-    while left > 0 {
-        let batch = left.min(10_000 * threads);
-        left -= batch;
-        let inv = Arc::new(SeatInventory::new(map.clone(), &Allotments::new(map)).unwrap());
-        let now = Timestamp(1_790_000_000);
-        let start = Instant::now();
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let inv = inv.clone();
-                let n = batch / threads + u64::from(t < batch % threads);
-                thread::spawn(move || {
-                    for k in 0..n {
-                        let req = BestRequest::new(2, types[((k + t) % 3) as usize]);
-                        let h = inv.hold_best(&req, now, 600).unwrap();
-                        inv.confirm(&h.token, now).unwrap();
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            h.join().unwrap();
-        }
-        total += start.elapsed();
-    }
-    total
-}
-
-fn hold_confirm_throughput(c: &mut Criterion) {
-    let map = Arc::new(stadium_100k().unwrap());
-    let mut g = c.benchmark_group("hold_confirm_100k");
-    for threads in [1u64, 2] {
-        g.bench_function(BenchmarkId::new("threads", threads), |b| {
-            b.iter_custom(|iters| hold_confirm(&map, threads, iters))
-        });
-    }
-    g.finish();
-}
-
-criterion_group!(
-    benches,
-    best_available,
-    ratio_allocation,
-    hold_confirm_throughput
-);
+criterion_group!(benches, best_available, ratio_allocation);
 criterion_main!(benches);

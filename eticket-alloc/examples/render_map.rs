@@ -3,23 +3,20 @@
 //! `cargo run -p eticket-alloc --example render_map -- out.svg` writes the SVG
 //! and prints the terminal rendering.
 
-use std::sync::Arc;
-
 use eticket_alloc::allotment::{Allotments, RatioOptions};
-use eticket_alloc::best::BestRequest;
-use eticket_alloc::hold::SeatInventory;
+use eticket_alloc::best::{BestRequest, find_best};
 use eticket_alloc::render::{Overlay, svg, terminal};
 use eticket_alloc::selection::{Selection, Shape};
 use eticket_alloc::stadium::{CAT_B, small_hall};
+use eticket_alloc::status::SeatStatus;
 use eticket_core::allotment::{AllotmentRatios, RatioShare};
 use eticket_core::ids::{BlockId, DistributorId, SeatType};
-use eticket_core::time::Timestamp;
 
 fn main() {
     let path = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "small_hall.svg".into());
-    let map = Arc::new(small_hall().unwrap());
+    let map = small_hall().unwrap();
     let mut allot = Allotments::new(&map);
     // The balcony split 2:1 between two distributors by ratio.
     let mut balcony = Selection::new(&map);
@@ -56,18 +53,33 @@ fn main() {
     )
     .unwrap();
     allot.assign(&map, &back, DistributorId(3)).unwrap();
-    // Some best-available sales.
-    let inv = SeatInventory::new(map.clone(), &allot).unwrap();
-    let now = Timestamp(1_790_000_000);
-    for n in [4, 2, 3] {
-        let hold = inv
-            .hold_best(&BestRequest::new(n, SeatType(1)), now, 600)
-            .unwrap();
-        inv.confirm(&hold.token, now).unwrap();
+    // The live status the center's ledger would give: some best-available
+    // sales, then one hold still open (each pick among the seats still free).
+    let mut status: Vec<SeatStatus> = map
+        .cells()
+        .iter()
+        .map(|c| {
+            if c.blocked {
+                SeatStatus::Blocked
+            } else {
+                SeatStatus::Free
+            }
+        })
+        .collect();
+    // Three sales of Category A, then two Category B seats held.
+    let picks = [
+        (4, SeatType(1), SeatStatus::Sold),
+        (2, SeatType(1), SeatStatus::Sold),
+        (3, SeatType(1), SeatStatus::Sold),
+        (2, CAT_B, SeatStatus::Held),
+    ];
+    for (n, seat_type, to) in picks {
+        let free = |i: usize| status[i] == SeatStatus::Free;
+        let pick = find_best(&map, &BestRequest::new(n, seat_type), free).unwrap();
+        for c in pick.cells {
+            status[c.index()] = to;
+        }
     }
-    inv.hold_best(&BestRequest::new(2, CAT_B), now, 600)
-        .unwrap();
-    let status = inv.snapshot(now);
     // The organizer's current selection: a rectangle in the Category B rows.
     let mut sel = Selection::new(&map);
     sel.add(

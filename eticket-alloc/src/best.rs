@@ -27,7 +27,7 @@
 //! the search stops once the next row's bound is no better than the best run
 //! found, so a request usually reads a handful of rows.
 
-use eticket_core::ids::{DistributorId, SeatType};
+use eticket_core::ids::SeatType;
 use serde::{Deserialize, Serialize};
 
 use crate::cell::{CellId, Focus, SeatCell};
@@ -40,19 +40,6 @@ pub const SPLIT_PENALTY: f32 = 2.0;
 /// Most seats one request may ask for.
 pub const MAX_REQUEST: u16 = 100;
 
-/// Which seats a request may take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Pool {
-    /// Any seat, allotted or not.
-    #[default]
-    Any,
-    /// Only seats in no allotment (the organizer's own sale).
-    Unallotted,
-    /// Only seats in this distributor's allotment.
-    Distributor(DistributorId),
-}
-
 /// A best-available request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BestRequest {
@@ -60,9 +47,6 @@ pub struct BestRequest {
     pub count: u16,
     /// Of which seat type.
     pub seat_type: SeatType,
-    /// From which allotment.
-    #[serde(default)]
-    pub pool: Pool,
     /// Accept a split over two adjacent rows when no row has `count` adjacent seats.
     #[serde(default)]
     pub allow_split: bool,
@@ -72,12 +56,12 @@ pub struct BestRequest {
 }
 
 impl BestRequest {
-    /// `count` seats of `seat_type` from any pool, in one row.
+    /// `count` seats of `seat_type`, in one row (which cells may be taken is
+    /// the `available` function given to [`find_best`]).
     pub fn new(count: u16, seat_type: SeatType) -> Self {
         BestRequest {
             count,
             seat_type,
-            pool: Pool::Any,
             allow_split: false,
             accessible_only: false,
         }
@@ -157,19 +141,6 @@ pub fn find_best(
     req: &BestRequest,
     available: impl Fn(usize) -> bool,
 ) -> Result<BestPick> {
-    find_best_in_rows(map, req, available, |_| true)
-}
-
-/// [`find_best`] that skips the rows (by index into the map's row list) for
-/// which `may_fit` is false; `may_fit` must be true for every row that could
-/// hold the request (the inventory passes "the row's longest unsold run is
-/// long enough").
-pub(crate) fn find_best_in_rows(
-    map: &SeatMap,
-    req: &BestRequest,
-    available: impl Fn(usize) -> bool,
-    may_fit: impl Fn(usize) -> bool,
-) -> Result<BestPick> {
     req.validate()?;
     let cells = map.cells();
     let usable = |i: usize| {
@@ -186,7 +157,7 @@ pub(crate) fn find_best_in_rows(
         if best.is_some_and(|b| row.bound >= b.score) {
             break;
         }
-        if !row.types.contains(req.seat_type) || row.range().len() < n || !may_fit(ri as usize) {
+        if !row.types.contains(req.seat_type) || row.range().len() < n {
             continue;
         }
         windows(map, row, n, &usable, |r| {

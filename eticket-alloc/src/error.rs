@@ -24,7 +24,8 @@ impl core::fmt::Display for FileLocation {
     }
 }
 
-/// Everything that can go wrong in seat maps, selections, allotments and holds.
+/// Everything that can go wrong in seat maps, selections, allotments and
+/// best-available requests.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AllocError {
@@ -66,7 +67,8 @@ pub enum AllocError {
     /// Ratios that cannot be used.
     #[error("invalid ratios: {0}")]
     InvalidRatios(String),
-    /// A best-available or hold request that cannot be served as asked.
+    /// A request (a best-available search, a selection, an allotment) that
+    /// cannot be served as asked.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
     /// No seats match the request.
@@ -77,18 +79,6 @@ pub enum AllocError {
         /// Seat type asked for.
         seat_type: SeatType,
     },
-    /// A seat of a hold request is not free.
-    #[error("seat {0} is not available")]
-    SeatTaken(String),
-    /// The hold token is unknown, already confirmed or released.
-    #[error("unknown hold token")]
-    UnknownHold,
-    /// The hold expired before it was confirmed.
-    #[error("the hold expired")]
-    HoldExpired,
-    /// The operating system's random source failed.
-    #[error("random source failed: {0}")]
-    Random(String),
     /// A JSON document (the exchange form of the cell model) was invalid.
     #[error("JSON, line {line}, column {column}: {message}")]
     Json {

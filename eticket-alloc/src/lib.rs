@@ -15,22 +15,18 @@
 //! - [`allotment`]: a selection into a distributor's allotment (never a seat
 //!   in two), or a split by ratio with the largest remainder method.
 //! - [`best`]: the best `n` adjacent seats of a type by a documented score.
-//! - [`hold`]: holds with expiry and a secret token, confirm and release,
-//!   safe under concurrent requests.
-//! - [`render`]: SVG and ANSI terminal drawings with legends and counts.
+//! - [`render`]: SVG and ANSI terminal drawings with legends and counts,
+//!   over a live [`status`] overlay (free, held, sold) the caller builds.
 //!
 //! ```
-//! use std::sync::Arc;
 //! use eticket_alloc::allotment::{Allotments, RatioOptions};
-//! use eticket_alloc::best::{BestRequest, Pool};
-//! use eticket_alloc::hold::SeatInventory;
+//! use eticket_alloc::best::{BestRequest, find_best};
 //! use eticket_alloc::selection::{Selection, Shape};
 //! use eticket_alloc::stadium::{small_hall, CAT_A};
 //! use eticket_core::allotment::{AllotmentRatios, RatioShare};
 //! use eticket_core::ids::{BlockId, DistributorId};
-//! use eticket_core::time::Timestamp;
 //!
-//! let map = Arc::new(small_hall()?);
+//! let map = small_hall()?;
 //! let mut allotments = Allotments::new(&map);
 //!
 //! // The balcony goes to distributor 9 by selection ...
@@ -44,14 +40,13 @@
 //! let report = allotments.allocate_by_ratio(&map, &ratios, None, RatioOptions::default())?;
 //! assert!(report.lines.iter().all(|l| (l.assigned as f64 - l.ideal).abs() < 1.0));
 //!
-//! // Distributor 1 sells the best two Category A seats of its allotment.
-//! let inventory = SeatInventory::new(map.clone(), &allotments)?;
-//! let mut request = BestRequest::new(2, CAT_A);
-//! request.pool = Pool::Distributor(DistributorId(1));
-//! let now = Timestamp(1_790_000_000);
-//! let hold = inventory.hold_best(&request, now, 300)?;
-//! let sold = inventory.confirm(&hold.token, now.plus(60))?;
-//! assert_eq!(sold.len(), 2);
+//! // The best two Category A seats of distributor 1's allotment: the caller
+//! // says which cells are available (here: all of the allotment's; a sale
+//! // would also leave out held and sold seats).
+//! let d1 = Some(DistributorId(1));
+//! let pick = find_best(&map, &BestRequest::new(2, CAT_A), |i| allotments.owners()[i] == d1)?;
+//! assert_eq!(pick.cells.len(), 2);
+//! assert!(pick.cells.iter().all(|&c| allotments.owner(c) == d1));
 //! # Ok::<(), eticket_alloc::AllocError>(())
 //! ```
 #![forbid(unsafe_code)]
@@ -61,12 +56,12 @@ pub mod best;
 pub mod cell;
 mod error;
 pub mod format;
-pub mod hold;
 pub mod layout;
 pub mod map;
 pub mod render;
 pub mod selection;
 pub mod stadium;
+pub mod status;
 
 pub use cell::{BlockLayout, CellId, Focus, GaArea, GridPoint, SeatCell, SeatTypeStyle};
 pub use error::{AllocError, FileLocation, Result};

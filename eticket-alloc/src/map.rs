@@ -103,7 +103,6 @@ pub struct SeatMap {
     data: SeatMapData,
     rows: Vec<RowIndex>,
     rows_by_bound: Vec<u32>,
-    row_of_cell: Vec<u32>,
     by_seat: HashMap<(BlockId, u16, u16), u32>,
 }
 
@@ -188,17 +187,12 @@ impl SeatMap {
             }
         }
         let rows = build_rows(&data);
-        let mut row_of_cell = vec![0u32; data.cells.len()];
-        for (ri, r) in rows.iter().enumerate() {
-            row_of_cell[r.range()].fill(ri as u32);
-        }
         let mut rows_by_bound: Vec<u32> = (0..rows.len() as u32).collect();
         rows_by_bound.sort_by(|&a, &b| rows[a as usize].bound.total_cmp(&rows[b as usize].bound));
         Ok(SeatMap {
             data,
             rows,
             rows_by_bound,
-            row_of_cell,
             by_seat,
         })
     }
@@ -311,11 +305,6 @@ impl SeatMap {
 
     pub(crate) fn rows_by_bound(&self) -> &[u32] {
         &self.rows_by_bound
-    }
-
-    /// Index (into [`SeatMap::rows`]) of the row a cell is in.
-    pub(crate) fn row_of(&self, cell: usize) -> usize {
-        self.row_of_cell.get(cell).map_or(0, |&r| r as usize)
     }
 
     /// The JSON form (the exchange format for the center and web pages).

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use std::collections::HashMap;
 
-use eticket_alloc::best::{BestRequest, MAX_REQUEST, Pool, find_best};
+use eticket_alloc::best::{BestRequest, MAX_REQUEST, find_best};
 use eticket_core::ticket::Place;
 
 use crate::center::{Center, Principal};
@@ -358,7 +358,6 @@ fn best_together(
     let request = BestRequest {
         count,
         seat_type,
-        pool: Pool::Any,
         allow_split: true,
         accessible_only: false,
     };

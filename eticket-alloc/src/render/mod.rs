@@ -18,9 +18,9 @@ pub use term::terminal;
 
 use crate::allotment::Allotments;
 use crate::cell::CellId;
-use crate::hold::SeatStatus;
 use crate::map::SeatMap;
 use crate::selection::{Selection, SelectionCounts};
+use crate::status::SeatStatus;
 
 /// Colours for seat types without their own, chosen to be told apart
 /// (Okabe–Ito, which also works for the common colour-vision deficiencies).
@@ -45,7 +45,8 @@ pub struct Overlay<'a> {
     pub selection: Option<&'a Selection>,
     /// The allotments.
     pub allotments: Option<&'a Allotments>,
-    /// Live status of each cell (from [`SeatInventory::snapshot`](crate::hold::SeatInventory::snapshot)).
+    /// Live status of each cell, indexed by cell: [`SeatStatus`], built by the
+    /// caller from its holds and sales.
     pub status: Option<&'a [SeatStatus]>,
 }
 

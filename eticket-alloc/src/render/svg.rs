@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use eticket_core::ids::DistributorId;
 
 use super::{ALLOTMENT_PALETTE, Overlay, type_names};
-use crate::hold::SeatStatus;
 use crate::map::SeatMap;
+use crate::status::SeatStatus;
 
 /// Pixels per grid unit.
 const CELL: i64 = 12;

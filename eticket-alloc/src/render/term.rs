@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{Overlay, type_names};
-use crate::hold::SeatStatus;
 use crate::map::SeatMap;
+use crate::status::SeatStatus;
 
 /// Characters marking allotments, by legend slot.
 const SLOT_CHARS: &[u8] = b"123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
