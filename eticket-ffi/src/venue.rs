@@ -505,6 +505,14 @@ mod tests {
         }
         .to_signed_bytes(&old)
         .unwrap();
+        let other = SigningKeyPair::from_secret_bytes(KeyId(102), &[0x72; 32]).unwrap();
+        let other_rollover = RootRollover {
+            new_id: other.id(),
+            new_public: other.public_key(),
+            issued_at: NOW,
+        }
+        .to_signed_bytes(&old)
+        .unwrap();
         let mut v2 = fixtures::key_set();
         v2.version = 2;
         let by_old = v2.to_signed_bytes(&old).unwrap();
@@ -565,12 +573,26 @@ mod tests {
                 ok
             );
             assert_eq!(root, 101);
-            // Signed by a root the venue no longer trusts: refused.
+            // The same rollover again (a resend) is taken without change.
+            let mut again = 0u16;
             assert_eq!(
                 eticket_venue_accept_root_rollover(
                     venue,
                     rollover.as_ptr(),
                     rollover.len(),
+                    NOW.0,
+                    &mut again
+                ),
+                ok
+            );
+            assert_eq!(again, 101);
+            // Another rollover signed by the root the venue no longer trusts:
+            // refused.
+            assert_eq!(
+                eticket_venue_accept_root_rollover(
+                    venue,
+                    other_rollover.as_ptr(),
+                    other_rollover.len(),
                     NOW.0,
                     null_mut()
                 ),
