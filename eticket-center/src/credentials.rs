@@ -108,7 +108,7 @@ impl Center {
     }
 
     /// Register a venue unit of `event` by name with its public key (the
-    /// unit's [`signing_key`](eticket_gate::VenueUnit::signing_key)) and
+    /// unit's `VenueUnit::signing_key` in eticket-gate) and
     /// return its credential's token, shown once. The unit then uploads its
     /// entry log signed with that key; no other credential can upload as it.
     /// Operator only; a unit name is registered once per event.

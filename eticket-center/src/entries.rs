@@ -3,15 +3,16 @@
 //! scan id, so a retried or overlapping upload adds nothing twice; statistics
 //! are computed from what arrived and from the issued tickets.
 //!
-//! The batch format and the statistics are eticket-gate's
-//! ([`UploadBatch`], [`Statistics`]); this module is the center's side.
+//! The batch format and the statistics are eticket-entries'
+//! ([`UploadBatch`](eticket_entries::UploadBatch), [`Statistics`]), shared
+//! with the venue units; this module is the center's side.
 
 use eticket_core::crypto::PublicKey;
 use eticket_core::ids::{DistributorId, EventId, Generation, SeatType, TicketSerial};
 use eticket_core::master::TicketState;
-use eticket_gate::Statistics;
-use eticket_gate::record::{EntryRecord, TicketFacts};
-use eticket_gate::signed_batch::{open_signed_batch, peek_signed_batch};
+use eticket_entries::Statistics;
+use eticket_entries::record::{EntryRecord, TicketFacts};
+use eticket_entries::signed_batch::{open_signed_batch, peek_signed_batch};
 use serde::{Deserialize, Serialize};
 
 use sha2::{Digest, Sha256};
@@ -85,10 +86,9 @@ fn may_read(tx: &mut dyn Tx, who: &Principal, event: EventId) -> Result<()> {
 }
 
 impl Center {
-    /// Store a venue unit's signed upload batch (the bytes of
-    /// [`VenueUnit::signed_upload`](eticket_gate::VenueUnit::signed_upload):
-    /// the encoded batch signed with the unit's key) in one transaction:
-    /// every scan once. The batch must name a unit registered for the event
+    /// Store a venue unit's signed upload batch (the bytes of eticket-gate's
+    /// `VenueUnit::signed_upload`: the encoded batch signed with the unit's
+    /// key) in one transaction: every scan once. The batch must name a unit registered for the event
     /// ([`Center::issue_unit_credential`]), be signed with that unit's key,
     /// and come with that unit's credential (or the operator's). A scan id
     /// that arrives again with different content is refused, and nothing of

@@ -5,6 +5,7 @@
 //! 4xx gate and entry log, 5xx internal.
 
 use ::eticket_chip::Error as ChipError;
+use ::eticket_entries::Error as EntriesError;
 use ::eticket_gate::Error as GateError;
 use eticket_core::Error as CoreError;
 
@@ -284,6 +285,18 @@ impl From<ChipError> for eticket_result {
     }
 }
 
+impl From<EntriesError> for eticket_result {
+    fn from(e: EntriesError) -> Self {
+        use eticket_result as R;
+        match e {
+            EntriesError::Batch(_) | EntriesError::BatchTooLarge { .. } => R::Malformed,
+            EntriesError::CorruptRecord(_) => R::EntryLogCorrupt,
+            EntriesError::Random(_) => R::Random,
+            _ => R::Internal,
+        }
+    }
+}
+
 impl From<GateError> for eticket_result {
     fn from(e: GateError) -> Self {
         use eticket_result as R;
@@ -297,7 +310,7 @@ impl From<GateError> for eticket_result {
             GateError::VersionJump { .. } => R::VersionJump,
             GateError::Config(_) => R::GateConfig,
             GateError::TimeOutOfRange(_) => R::InvalidParameter,
-            GateError::Batch(_) | GateError::BatchTooLarge { .. } => R::Malformed,
+            GateError::Entries(e) => R::from(e),
             GateError::Random(_) => R::Random,
             _ => R::Internal,
         }

@@ -59,9 +59,7 @@ CREATE TABLE IF NOT EXISTS presence (
 );
 ";
 
-/// A position in the log for incremental export: every record after it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Cursor(pub i64);
+pub use eticket_entries::upload::Cursor;
 
 /// The last admission of a ticket, for the steward when it is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]

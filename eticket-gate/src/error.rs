@@ -2,7 +2,7 @@ use eticket_core::ids::EventId;
 
 /// Everything that can go wrong in the venue unit: the entry log's storage,
 /// a chip that cannot be read, sync material that does not verify, and
-/// upload batches that do not decode.
+/// records or upload batches that do not decode.
 ///
 /// A refused ticket is *not* an error: it is an [`Outcome`](crate::Outcome)
 /// with a [`Refusal`](crate::Refusal).
@@ -74,25 +74,9 @@ pub enum Error {
         /// The largest step accepted.
         max: u64,
     },
-    /// An upload batch could not be decoded.
-    #[error("upload batch: {0}")]
-    Batch(&'static str),
-    /// An upload batch is larger than the format allows.
-    #[error("upload batch too large: {len} {unit}, the maximum is {max}")]
-    BatchTooLarge {
-        /// The size found.
-        len: usize,
-        /// The maximum.
-        max: usize,
-        /// Bytes or records.
-        unit: &'static str,
-    },
-    /// A record with an existing scan id but different content was imported.
-    #[error("scan {scan_id} already stored with different content")]
-    ScanIdConflict {
-        /// The scan id, hex.
-        scan_id: String,
-    },
+    /// An entry record or upload batch was refused (eticket-entries).
+    #[error(transparent)]
+    Entries(#[from] eticket_entries::Error),
     /// A configuration value is not usable.
     #[error("invalid configuration: {0}")]
     Config(&'static str),
@@ -104,9 +88,6 @@ pub enum Error {
     /// The system random source failed.
     #[error("random source failed: {0}")]
     Random(String),
-    /// Writing a report (CSV, JSON, SVG) failed.
-    #[error("report: {0}")]
-    Report(String),
 }
 
 /// Result with this crate's [`Error`].

@@ -39,30 +39,28 @@
 //! [`gate`] (admission in one call), [`clock`] (the monotonic clock a gate
 //! times a chip's answer with), [`chip`] (what a presented chip must do;
 //! implemented for `eticket_chip::host::Chip` and an in-process [`chip::TestCard`]),
-//! [`refusal`] (stable reason codes), [`passback`] (policies), [`entry_log`]
-//! (the SQLite log and its anti-passback transaction), [`record`] (one scan),
-//! [`trust`] (key sets, revocation lists, freshness), [`upload`] (batches and
-//! the center's idempotent import), [`statistics`] and [`chart`] (c60).
+//! [`passback`] (policies), [`entry_log`] (the SQLite log and its
+//! anti-passback transaction), [`trust`] (key sets, revocation lists,
+//! freshness). The records, refusal codes, upload batches and statistics
+//! the unit shares with the center are eticket-entries', re-exported here
+//! as [`record`], [`refusal`], [`upload`], [`signed_batch`], [`statistics`]
+//! and [`chart`] (c60).
 //!
 //! Features: `fast` verifies signatures with ring (through eticket-core);
 //! `pcsc` enables eticket-chip's PC/SC backend and the end-to-end test through
 //! pcscd + vpcd (links libpcsclite).
 #![forbid(unsafe_code)]
 
-pub mod chart;
 pub mod chip;
 pub mod clock;
 pub mod entry_log;
 mod error;
 pub mod gate;
 pub mod passback;
-pub mod record;
-pub mod refusal;
-pub mod signed_batch;
-pub mod statistics;
 pub mod trust;
 pub mod unit;
-pub mod upload;
+
+pub use eticket_entries::{chart, record, refusal, signed_batch, statistics, upload};
 
 pub use entry_log::{Cursor, EntryLog, PreviousEntry};
 pub use error::{Error, Result};
@@ -73,4 +71,4 @@ pub use refusal::Refusal;
 pub use statistics::Statistics;
 pub use trust::{Freshness, TrustStore};
 pub use unit::{Settings, StalePolicy, VenueUnit, WrongGatePolicy};
-pub use upload::{ImportReport, ScanArchive, UploadBatch};
+pub use upload::UploadBatch;

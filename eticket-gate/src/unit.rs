@@ -331,7 +331,13 @@ impl VenueUnit {
         let limit = limit.min(crate::upload::MAX_BATCH_RECORDS);
         let budget = crate::upload::MAX_BATCH_LEN - crate::upload::MAX_BATCH_OVERHEAD;
         let (records, to) = self.log.export_within(from, limit, budget)?;
-        UploadBatch::new(unit_name, self.shared.event.id, from, to, records)
+        Ok(UploadBatch::new(
+            unit_name,
+            self.shared.event.id,
+            from,
+            to,
+            records,
+        )?)
     }
 
     /// The unit's own signing key for its upload batches: made from the

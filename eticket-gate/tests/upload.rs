@@ -1,16 +1,21 @@
-//! Offline entry logs reach the center exactly once: batches by cursor,
-//! idempotent import keyed by scan id, conflicts detected.
+//! Offline entry logs leave the unit exactly once: batches by cursor, a
+//! retry gets the same batch, a stale confirmation never moves the cursor
+//! back, and batches from units not yet updated still decode. (The center's
+//! idempotent import is tested in eticket-center's `tests/entries.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
+use std::collections::BTreeMap;
+
 use common::*;
 use eticket_core::fixtures;
-use eticket_gate::upload::{ImportReport, ScanArchive, UploadBatch};
-use eticket_gate::{Cursor, Error, PassbackPolicy};
+use eticket_entries::Error as EntriesError;
+use eticket_gate::upload::UploadBatch;
+use eticket_gate::{Cursor, EntryRecord, PassbackPolicy, ScanId};
 
 #[test]
-fn batches_upload_everything_once_even_when_retried() {
+fn the_upload_cursor_sends_every_scan_once_even_when_retried() {
     let v = venue(PassbackPolicy::SingleEntry);
     let mut gate = v.gate(1);
     for s in 1..=7 {
@@ -19,31 +24,17 @@ fn batches_upload_everything_once_even_when_retried() {
     }
     gate.admit_paper(paper(1).as_bytes(), fixtures::NOW)
         .unwrap();
-    let archive_dir = tempfile::tempdir().unwrap();
-    let mut archive = ScanArchive::open(archive_dir.path().join("center.db")).unwrap();
+    let mut sent: BTreeMap<ScanId, EntryRecord> = BTreeMap::new();
 
-    // First batch of 5; the answer is "lost", so it is sent again.
+    // First batch of 5; the answer is "lost", so the same batch comes again.
     let b1 = v.unit.pending_upload("festhalle", 5).unwrap();
     assert_eq!(b1.records.len(), 5);
     let wire = b1.encode().unwrap();
-    let first = archive.import_bytes(&wire).unwrap();
-    assert_eq!(
-        first,
-        ImportReport {
-            added: 5,
-            already_present: 0
-        }
-    );
+    assert_eq!(UploadBatch::decode(&wire).unwrap(), b1);
     let retry = v.unit.pending_upload("festhalle", 5).unwrap();
     assert_eq!(retry, b1);
-    assert_eq!(
-        archive.import(&retry).unwrap(),
-        ImportReport {
-            added: 0,
-            already_present: 5
-        }
-    );
     v.unit.confirm_upload(&retry).unwrap();
+    sent.extend(b1.records.iter().map(|r| (r.scan_id, r.clone())));
 
     // More scans happen while the rest is pending.
     gate.admit_paper(paper(20).as_bytes(), fixtures::NOW)
@@ -51,19 +42,9 @@ fn batches_upload_everything_once_even_when_retried() {
     let b2 = v.unit.pending_upload("festhalle", 100).unwrap();
     assert_eq!(b2.records.len(), 4);
     assert_eq!(b2.from_cursor, b1.to_cursor);
-    // An overlapping export (from the start) adds only what is new.
-    let (all, _) = v.unit.log().export_since(Cursor(0), 100).unwrap();
-    let overlap =
-        UploadBatch::new("festhalle", fixtures::EVENT, Cursor(0), Cursor(9), all).unwrap();
-    assert_eq!(
-        archive.import(&overlap).unwrap(),
-        ImportReport {
-            added: 4,
-            already_present: 5
-        }
-    );
-    assert_eq!(archive.import(&b2).unwrap().added, 0);
+    assert!(b2.records.iter().all(|r| !sent.contains_key(&r.scan_id)));
     v.unit.confirm_upload(&b2).unwrap();
+    sent.extend(b2.records.iter().map(|r| (r.scan_id, r.clone())));
     assert!(
         v.unit
             .pending_upload("festhalle", 100)
@@ -80,39 +61,16 @@ fn batches_upload_everything_once_even_when_retried() {
             .records
             .is_empty()
     );
-
-    let stored = archive.records(fixtures::EVENT).unwrap();
-    assert_eq!(stored.len(), 9);
-    let mut local = v.unit.records().unwrap();
-    let mut stored_sorted = stored.clone();
-    local.sort_by_key(|r| r.scan_id);
-    stored_sorted.sort_by_key(|r| r.scan_id);
-    assert_eq!(local, stored_sorted);
-}
-
-#[test]
-fn a_scan_id_with_different_content_is_a_conflict_and_rolls_back_the_batch() {
-    let v = venue(PassbackPolicy::SingleEntry);
-    let mut gate = v.gate(1);
-    for s in 1..=3 {
-        gate.admit_paper(paper(s).as_bytes(), fixtures::NOW)
-            .unwrap();
-    }
-    let center = tempfile::tempdir().unwrap();
-    let mut archive = ScanArchive::open(center.path().join("c.db")).unwrap();
-    let batch = v.unit.pending_upload("u", 10).unwrap();
-    archive
-        .import(&UploadBatch {
-            records: batch.records[..1].to_vec(),
-            ..batch.clone()
-        })
-        .unwrap();
-    let mut evil = batch.clone();
-    evil.records[0].gate = eticket_core::ids::GateId(2);
-    let err = archive.import(&evil).unwrap_err();
-    assert!(matches!(err, Error::ScanIdConflict { .. }), "{err}");
-    // Nothing of the refused batch was stored.
-    assert_eq!(archive.records(fixtures::EVENT).unwrap().len(), 1);
+    // What was sent is exactly the log, each scan once.
+    let local: BTreeMap<ScanId, EntryRecord> = v
+        .unit
+        .records()
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.scan_id, r))
+        .collect();
+    assert_eq!(local.len(), 9);
+    assert_eq!(sent, local);
 }
 
 #[test]
@@ -127,47 +85,15 @@ fn batch_decoder_refuses_bad_input() {
     let mut wire = v.unit.pending_upload("u", 10).unwrap().encode().unwrap();
     assert!(UploadBatch::decode(&wire).is_ok());
     wire.push(0);
-    assert!(matches!(UploadBatch::decode(&wire), Err(Error::Batch(_))));
+    assert!(matches!(
+        UploadBatch::decode(&wire),
+        Err(EntriesError::Batch(_))
+    ));
     let huge = vec![1u8; eticket_gate::upload::MAX_BATCH_LEN + 1];
     assert!(matches!(
         UploadBatch::decode(&huge),
-        Err(Error::BatchTooLarge { .. })
+        Err(EntriesError::BatchTooLarge { .. })
     ));
-}
-
-#[test]
-fn the_center_imports_into_its_own_connection_and_computes_statistics() {
-    use eticket_gate::Statistics;
-    use eticket_gate::record::TicketFacts;
-    use eticket_gate::upload::{ARCHIVE_SCHEMA, archived_records, import_batch};
-    // Two venue units (two entrances with their own servers) of one event.
-    let a = venue(PassbackPolicy::SingleEntry);
-    let b = venue(PassbackPolicy::SingleEntry);
-    a.gate(1)
-        .admit_paper(paper(1).as_bytes(), fixtures::NOW)
-        .unwrap();
-    b.gate(2)
-        .admit_paper(paper(2).as_bytes(), fixtures::NOW)
-        .unwrap();
-    b.gate(2).admit_paper(&[1, 0], fixtures::NOW).unwrap();
-    let center = rusqlite::Connection::open_in_memory().unwrap();
-    center.execute_batch(ARCHIVE_SCHEMA).unwrap();
-    for unit in [&a.unit, &b.unit] {
-        let batch = unit.pending_upload("unit", 100).unwrap();
-        let bytes = batch.encode().unwrap();
-        // Sent twice: the second time adds nothing.
-        for _ in 0..2 {
-            import_batch(&center, &UploadBatch::decode(&bytes).unwrap()).unwrap();
-        }
-        unit.confirm_upload(&batch).unwrap();
-    }
-    let records = archived_records(&center, fixtures::EVENT).unwrap();
-    assert_eq!(records.len(), 3);
-    let issued = (1..=3)
-        .map(|s| TicketFacts::from(&fixtures::paper_ticket(eticket_core::ids::TicketSerial(s))));
-    let s = Statistics::compute(&fixtures::small_event(), &records, issued);
-    assert_eq!((s.issued, s.attended, s.refused), (3, 2, 1));
-    assert_eq!(s.no_shows, vec![eticket_core::ids::TicketSerial(3)]);
 }
 
 /// A record as units wrote it before records carried the chip's proof.
@@ -211,7 +137,6 @@ struct BatchV1<'a> {
 
 #[test]
 fn batches_and_records_from_before_chip_proofs_still_decode() {
-    use eticket_gate::upload::archived_records;
     let v = venue(PassbackPolicy::SingleEntry);
     let mut gate = v.gate(1);
     for s in 1..=3 {
@@ -234,40 +159,8 @@ fn batches_and_records_from_before_chip_proofs_still_decode() {
     );
     let decoded = UploadBatch::decode(&v1).unwrap();
     assert_eq!(decoded, batch);
-    let dir = tempfile::tempdir().unwrap();
-    let mut archive = ScanArchive::open(dir.path().join("center.db")).unwrap();
-    assert_eq!(archive.import_bytes(&v1).unwrap().added, 3);
-    // Updated, it sends the same scans again in version 2: nothing new.
-    let again = archive.import_bytes(&batch.encode().unwrap()).unwrap();
-    assert_eq!(
-        again,
-        ImportReport {
-            added: 0,
-            already_present: 3
-        }
-    );
-    let mut stored = archive.records(fixtures::EVENT).unwrap();
-    let mut sent = batch.records.clone();
-    stored.sort_by_key(|r| r.scan_id);
-    sent.sort_by_key(|r| r.scan_id);
-    assert_eq!(stored, sent);
-
-    // A center archive row and an entry log row in the old layout read back.
+    // An entry log row in the old layout reads back.
     let old = postcard::to_allocvec(&RecordV1::from(&batch.records[0])).unwrap();
-    let center = rusqlite::Connection::open_in_memory().unwrap();
-    center
-        .execute_batch(eticket_gate::upload::ARCHIVE_SCHEMA)
-        .unwrap();
-    center
-        .execute(
-            "INSERT INTO gate_scans (scan_id, event, unit, at, record) VALUES (?1, ?2, 'u', 0, ?3)",
-            rusqlite::params![&batch.records[0].scan_id.0[..], fixtures::EVENT.0, &old],
-        )
-        .unwrap();
-    assert_eq!(
-        archived_records(&center, fixtures::EVENT).unwrap(),
-        vec![batch.records[0].clone()]
-    );
     let log = rusqlite::Connection::open(v.path()).unwrap();
     log.execute(
         "UPDATE scans SET record = ?1 WHERE scan_id = ?2",

@@ -3,7 +3,7 @@
 //! decodes to the same batch.
 #![no_main]
 
-use eticket_gate::UploadBatch;
+use eticket_entries::UploadBatch;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -445,7 +445,7 @@ pub async fn revocations(
 }
 
 /// `POST /v1/events/{event}/entries`: a venue unit's upload batch (binary,
-/// eticket-gate's `UploadBatch` encoding).
+/// eticket-entries' `UploadBatch` encoding).
 pub async fn upload_entries(
     State(c): Shared,
     Caller(who): Caller,

@@ -269,10 +269,7 @@ impl EntryRecord {
     /// the chip's proof (read with `chip_proof: None`). Neither layout reads
     /// as the other: the current one is the old one plus at least one byte.
     pub fn from_stored_bytes(bytes: &[u8]) -> Result<Self> {
-        let corrupt = |e: postcard::Error| Error::CorruptLog {
-            what: "entry record",
-            detail: e.to_string(),
-        };
+        let corrupt = |e: postcard::Error| Error::CorruptRecord(e.to_string());
         match postcard::take_from_bytes::<Self>(bytes) {
             Ok((record, [])) => Ok(record),
             current => match postcard::take_from_bytes::<EntryRecordV1>(bytes) {
@@ -288,10 +285,7 @@ impl EntryRecord {
     /// Encode as a unit's entry log and a center's archive store it
     /// (postcard, the current layout).
     pub fn to_stored_bytes(&self) -> Result<Vec<u8>> {
-        postcard::to_allocvec(self).map_err(|e| Error::CorruptLog {
-            what: "entry record",
-            detail: e.to_string(),
-        })
+        postcard::to_allocvec(self).map_err(|e| Error::CorruptRecord(e.to_string()))
     }
 
     /// Whether this scan admitted someone.
@@ -326,7 +320,7 @@ impl EntryRecord {
 }
 
 /// Shorten a device name to [`MAX_DEVICE_LEN`] bytes at a character boundary.
-pub(crate) fn device_name(device: &str) -> String {
+pub fn device_name(device: &str) -> String {
     let mut end = device.len().min(MAX_DEVICE_LEN);
     while !device.is_char_boundary(end) {
         end -= 1;

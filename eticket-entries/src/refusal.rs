@@ -13,7 +13,7 @@ use eticket_core::time::Timestamp;
 /// Why a scan was refused.
 ///
 /// ```
-/// use eticket_gate::Refusal;
+/// use eticket_entries::Refusal;
 /// use eticket_core::admission::Reason;
 /// let r = Refusal::Ticket(Reason::Revoked);
 /// assert_eq!(Refusal::from_code(r.code()), Some(r));

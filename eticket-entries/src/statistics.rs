@@ -63,7 +63,7 @@ pub struct RefusalCount {
 ///
 /// ```
 /// use eticket_core::fixtures;
-/// use eticket_gate::statistics::Statistics;
+/// use eticket_entries::statistics::Statistics;
 /// let s = Statistics::compute(&fixtures::small_event(), &[], []);
 /// assert_eq!(s.attended, 0);
 /// assert!(s.to_svg().starts_with("<svg"));

@@ -63,7 +63,7 @@ fn split(bytes: &[u8]) -> Result<(&[u8], &[u8; SIGNATURE_LEN])> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::entry_log::Cursor;
+    use crate::upload::Cursor;
     use eticket_core::fixtures;
 
     #[test]
