@@ -54,7 +54,8 @@ use crate::distributor::{Sale, SeatChoice, acting_distributor, check_buyer, choo
 use crate::organizer::check_selected;
 use crate::policy::PolicyKind;
 use crate::records::{self, Decision};
-use crate::store::{Store, Tx, Value};
+use crate::store::{Store, Tx};
+use crate::tables::holds::{self, HoldRow};
 use crate::ticket_state::Change;
 use crate::wire;
 use crate::{Error, Result};
@@ -135,44 +136,13 @@ fn new_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-struct StoredHold {
-    distributor: DistributorId,
-    buyer: String,
-    expires_at: Timestamp,
-    serials: Vec<TicketSerial>,
-}
-
-fn load_hold(tx: &mut dyn Tx, event: EventId, token: &str) -> Result<Option<StoredHold>> {
-    let Some(row) = tx.query_opt(
-        "SELECT distributor, buyer, expires_at FROM holds WHERE token = $1 AND event = $2",
-        &[Value::text(token), Value::int(event.0)],
-    )?
-    else {
-        return Ok(None);
-    };
-    let serials = tx
-        .query(
-            "SELECT serial FROM hold_seats WHERE token = $1 ORDER BY serial",
-            &[Value::text(token)],
-        )?
-        .iter()
-        .map(|r| r.num(0).map(TicketSerial))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Some(StoredHold {
-        distributor: DistributorId(row.num(0)?),
-        buyer: row.text(1)?.to_owned(),
-        expires_at: Timestamp(row.num(2)?),
-        serials,
-    }))
-}
-
 /// End a hold: its seats move by `change` (bought, or back on sale) and its
 /// rows go.
 fn end_hold(
     tx: &mut dyn Tx,
     event: EventId,
     token: &str,
-    hold: &StoredHold,
+    hold: &HoldRow,
     change: Option<Change>,
 ) -> Result<()> {
     if let Some(change) = change {
@@ -184,34 +154,22 @@ fn end_hold(
             }
         }
     }
-    tx.execute(
-        "DELETE FROM hold_seats WHERE token = $1",
-        &[Value::text(token)],
-    )?;
-    tx.execute("DELETE FROM holds WHERE token = $1", &[Value::text(token)])?;
-    Ok(())
+    holds::delete(tx, token)
 }
 
 /// Return the seats of `event`'s holds that expired by `now` to sale; how
 /// many holds ended.
 pub(crate) fn expire_in(tx: &mut dyn Tx, event: EventId, now: Timestamp) -> Result<u32> {
-    let tokens = tx
-        .query(
-            "SELECT token FROM holds WHERE event = $1 AND expires_at <= $2 ORDER BY token",
-            &[Value::int(event.0), Value::u64(now.0)?],
-        )?
-        .iter()
-        .map(|r| r.text(0).map(str::to_owned))
-        .collect::<Result<Vec<_>>>()?;
+    let tokens = holds::expired(tx, event, now)?;
     for token in &tokens {
-        if let Some(hold) = load_hold(tx, event, token)? {
+        if let Some(hold) = holds::load(tx, event, token)? {
             end_hold(tx, event, token, &hold, Some(Change::RELEASE))?;
         }
     }
     Ok(u32::try_from(tokens.len()).unwrap_or(u32::MAX))
 }
 
-fn view(token: &str, event: EventId, hold: &StoredHold) -> HoldView {
+fn view(token: &str, event: EventId, hold: &HoldRow) -> HoldView {
     HoldView {
         token: token.to_owned(),
         event,
@@ -249,19 +207,7 @@ impl Center {
                 });
             }
             expire_in(tx, event, now)?;
-            let have: u32 = tx
-                .query_opt(
-                    "SELECT COUNT(*) FROM hold_seats s JOIN holds h ON h.token = s.token
-                     WHERE h.event = $1 AND h.distributor = $2 AND h.buyer = $3",
-                    &[
-                        Value::int(event.0),
-                        Value::int(d.0),
-                        Value::text(buyer.clone()),
-                    ],
-                )?
-                .map(|r| r.num(0))
-                .transpose()?
-                .unwrap_or(0);
+            let have = holds::seats_of_buyer(tx, event, d, &buyer)?;
             if have.saturating_add(quantity) > config.max_held_per_buyer {
                 return Err(Error::HoldLimit {
                     event,
@@ -273,18 +219,13 @@ impl Center {
             let tickets = choose(self, tx, event, d, &req.seats)?;
             let token = new_token();
             let expires_at = now.plus(config.hold_secs);
-            tx.execute(
-                "INSERT INTO holds (token, event, distributor, buyer, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-                &[
-                    Value::text(token.clone()),
-                    Value::int(event.0),
-                    Value::int(d.0),
-                    Value::text(buyer.clone()),
-                    Value::u64(now.0)?,
-                    Value::u64(expires_at.0)?,
-                ],
-            )?;
+            let row = HoldRow {
+                distributor: d,
+                buyer: buyer.clone(),
+                expires_at,
+                serials: Vec::new(),
+            };
+            holds::insert(tx, &token, event, &row, now)?;
             for (i, t) in tickets.iter().enumerate() {
                 if !Change::HOLD.apply(tx, event, t.serial, Some(d))? {
                     let current = crate::tables::tickets::load(tx, event, t.serial)?;
@@ -302,14 +243,7 @@ impl Center {
                         }
                     });
                 }
-                tx.execute(
-                    "INSERT INTO hold_seats (event, serial, token) VALUES ($1, $2, $3)",
-                    &[
-                        Value::int(event.0),
-                        Value::int(t.serial.0),
-                        Value::text(token.clone()),
-                    ],
-                )?;
+                holds::add_seat(tx, &token, event, t.serial)?;
                 if i == 0 {
                     self.fail_at("hold.after_first_seat")?;
                 }
@@ -402,14 +336,7 @@ impl Center {
     pub fn expire_holds(&self) -> Result<u32> {
         let now = self.now();
         self.ledger.transaction(&mut |tx| {
-            let events = tx
-                .query(
-                    "SELECT DISTINCT event FROM holds WHERE expires_at <= $1",
-                    &[Value::u64(now.0)?],
-                )?
-                .iter()
-                .map(|r| r.num(0).map(EventId))
-                .collect::<Result<Vec<_>>>()?;
+            let events = holds::events_with_expired(tx, now)?;
             let mut ended = 0;
             for event in events {
                 ended += expire_in(tx, event, now)?;
@@ -428,12 +355,12 @@ impl Center {
         token: &str,
         d: DistributorId,
         now: Timestamp,
-    ) -> Result<StoredHold> {
+    ) -> Result<HoldRow> {
         let unknown = || Error::UnknownHold {
             event,
             token: token.to_owned(),
         };
-        let hold = load_hold(tx, event, token)?.ok_or_else(unknown)?;
+        let hold = holds::load(tx, event, token)?.ok_or_else(unknown)?;
         if hold.distributor != d {
             return Err(unknown());
         }

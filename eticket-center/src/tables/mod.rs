@@ -10,12 +10,15 @@
 //!   allotted distributor, state, valid generation); state changes go
 //!   through [`crate::ticket_state`], which checks core's transition rules;
 //! - [`distributors`]: `distributors` and `event_distributors` (who is
-//!   selected for which event, under which policy).
+//!   selected for which event, under which policy);
+//! - [`holds`]: `holds` and `hold_seats` (a buyer's held seats under a
+//!   token, until an expiry).
 //!
-//! The other tables (issuing records, issued generations, transfers, holds,
+//! The other tables (issuing records, issued generations, transfers,
 //! keys, credentials, lotteries, entries) are still read and written by
 //! their services' own modules.
 
 pub(crate) mod distributors;
 pub(crate) mod events;
+pub(crate) mod holds;
 pub(crate) mod tickets;
