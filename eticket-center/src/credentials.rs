@@ -135,32 +135,13 @@ impl Center {
         let now = self.now();
         let unit = self.ledger.transaction(&mut |tx| {
             crate::tables::events::load(tx, event)?;
-            if tx
-                .query_opt(
-                    "SELECT id FROM gate_units WHERE event = $1 AND name = $2",
-                    &[Value::int(event.0), Value::text(name)],
-                )?
-                .is_some()
-            {
+            if crate::tables::entries::unit(tx, event, name)?.is_some() {
                 return Err(Error::invalid(
                     "unit",
                     format!("event {event} has a unit named {name:?} already"),
                 ));
             }
-            let unit: u32 = tx
-                .query_opt("SELECT COALESCE(MAX(id), 0) + 1 FROM gate_units", &[])?
-                .ok_or_else(|| Error::corrupt("no next unit id"))?
-                .num(0)?;
-            tx.execute(
-                "INSERT INTO gate_units (id, event, name, public_key, created_at) VALUES ($1, $2, $3, $4, $5)",
-                &[
-                    Value::int(unit),
-                    Value::int(event.0),
-                    Value::text(name),
-                    Value::Blob(key.to_uncompressed().to_vec()),
-                    Value::u64(now.0)?,
-                ],
-            )?;
+            let unit = crate::tables::entries::insert_unit(tx, event, name, &key, now)?;
             tx.execute(
                 "INSERT INTO credentials (token_hash, role, subject, label, created_at, unit) VALUES ($1, 'gate', $2, $3, $4, $5)",
                 &[

@@ -8,7 +8,7 @@
 //! with the venue units; this module is the center's side.
 
 use eticket_core::crypto::PublicKey;
-use eticket_core::ids::{DistributorId, EventId, Generation, SeatType, TicketSerial};
+use eticket_core::ids::EventId;
 use eticket_core::master::TicketState;
 use eticket_entries::Statistics;
 use eticket_entries::record::{EntryRecord, TicketFacts};
@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::organizer::check_organizer;
-use crate::store::{Tx, Value};
+use crate::store::Tx;
 use crate::tables::events::load as load_event;
-use crate::tables::tickets::place_from_text;
+use crate::tables::{entries, tickets};
 use crate::{Center, Error, Principal, Result};
 
 /// What an upload did.
@@ -52,27 +52,20 @@ fn may_upload(who: &Principal, event: EventId) -> Result<()> {
 /// The registered unit a signed batch names, with its key; a unit
 /// credential must be that unit's.
 fn signing_unit(tx: &mut dyn Tx, who: &Principal, event: EventId, name: &str) -> Result<PublicKey> {
-    let row = tx
-        .query_opt(
-            "SELECT id, public_key FROM gate_units WHERE event = $1 AND name = $2",
-            &[Value::int(event.0), Value::text(name)],
-        )?
-        .ok_or_else(|| {
-            Error::invalid(
-                "entries",
-                format!("no venue unit named {name:?} is registered for event {event}"),
-            )
-        })?;
-    let id: u32 = row.num(0)?;
+    let row = entries::unit(tx, event, name)?.ok_or_else(|| {
+        Error::invalid(
+            "entries",
+            format!("no venue unit named {name:?} is registered for event {event}"),
+        )
+    })?;
     if let Principal::Unit { unit, .. } = who {
-        if *unit != id {
+        if *unit != row.id {
             return Err(Error::Forbidden(format!(
                 "this credential is not unit {name:?}'s: a unit uploads only its own entry log"
             )));
         }
     }
-    PublicKey::from_sec1(row.blob(1)?)
-        .map_err(|_| Error::corrupt("a unit's public key is not a P-256 key"))
+    Ok(row.public_key)
 }
 
 /// Entry logs and statistics are the event organizer's (and the operator's).
@@ -127,33 +120,17 @@ impl Center {
             load_event(tx, event)?;
             let mut report = EntryImport::default();
             for (r, bytes) in &encoded {
-                let n = tx.execute(
-                    "INSERT INTO gate_scans (scan_id, event, unit, at, record)
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scan_id) DO NOTHING",
-                    &[
-                        Value::Blob(r.scan_id.0.to_vec()),
-                        Value::int(event.0),
-                        Value::text(batch.unit.clone()),
-                        Value::u64(r.at.0)?,
-                        Value::Blob(bytes.clone()),
-                    ],
-                )?;
-                if n == 1 {
+                if entries::insert_scan(tx, event, &batch.unit, r, bytes)? {
                     report.added += 1;
                     continue;
                 }
-                let stored = tx.query_opt(
-                    "SELECT record FROM gate_scans WHERE scan_id = $1",
-                    &[Value::Blob(r.scan_id.0.to_vec())],
-                )?;
+                let stored = entries::stored_scan(tx, r.scan_id)?;
                 // Compared as records: a scan stored from a version 1 batch
                 // (before records carried the chip's proof) and sent again
                 // in version 2 is the same scan.
                 let same = match &stored {
-                    Some(row) => {
-                        let b = row.blob(0)?;
-                        b == bytes.as_slice()
-                            || EntryRecord::from_stored_bytes(b).is_ok_and(|old| &old == *r)
+                    Some(b) => {
+                        b == bytes || EntryRecord::from_stored_bytes(b).is_ok_and(|old| &old == *r)
                     }
                     None => false,
                 };
@@ -175,7 +152,7 @@ impl Center {
     pub fn entry_records(&self, who: &Principal, event: EventId) -> Result<Vec<EntryRecord>> {
         self.read(|tx| {
             may_read(tx, who, event)?;
-            load_records(tx, event)
+            entries::scans(tx, event)
         })
     }
 
@@ -185,43 +162,24 @@ impl Center {
         let (info, records, issued) = self.read(|tx| {
             may_read(tx, who, event)?;
             let info = load_event(tx, event)?.info;
-            Ok((info, load_records(tx, event)?, load_issued(tx, event)?))
+            Ok((info, entries::scans(tx, event)?, load_issued(tx, event)?))
         })?;
         Ok(Statistics::compute(&info, &records, issued))
     }
 }
 
-fn load_records(tx: &mut dyn Tx, event: EventId) -> Result<Vec<EntryRecord>> {
-    let rows = tx.query(
-        "SELECT record FROM gate_scans WHERE event = $1 ORDER BY at, scan_id",
-        &[Value::int(event.0)],
-    )?;
-    rows.iter()
-        .map(|row| {
-            EntryRecord::from_stored_bytes(row.blob(0)?)
-                .map_err(|e| Error::corrupt(format!("stored gate scan: {e}")))
-        })
-        .collect()
-}
-
 fn load_issued(tx: &mut dyn Tx, event: EventId) -> Result<Vec<TicketFacts>> {
-    let rows = tx.query(
-        &format!(
-            "SELECT serial, generation, place, seat_type, distributor FROM tickets
-             WHERE event = $1 AND state IN ('{}', '{}') ORDER BY serial",
-            TicketState::Issued.name(),
-            TicketState::Used.name()
-        ),
-        &[Value::int(event.0)],
-    )?;
-    rows.iter()
-        .map(|row| {
+    tickets::in_states(tx, event, &[TicketState::Issued, TicketState::Used])?
+        .into_iter()
+        .map(|t| {
             Ok(TicketFacts {
-                serial: TicketSerial(row.num(0)?),
-                generation: Generation(row.num(1)?),
-                place: place_from_text(row.text(2)?)?,
-                seat_type: SeatType(row.num(3)?),
-                distributor: DistributorId(row.num(4)?),
+                serial: t.serial,
+                generation: t.generation,
+                place: t.place,
+                seat_type: t.seat_type,
+                distributor: t.distributor.ok_or_else(|| {
+                    Error::corrupt(format!("issued ticket {} has no distributor", t.serial))
+                })?,
             })
         })
         .collect()

@@ -12,13 +12,16 @@
 //! - [`distributors`]: `distributors` and `event_distributors` (who is
 //!   selected for which event, under which policy);
 //! - [`holds`]: `holds` and `hold_seats` (a buyer's held seats under a
-//!   token, until an expiry).
+//!   token, until an expiry);
+//! - [`entries`]: `gate_units` and `gate_scans` (registered venue units and
+//!   every uploaded scan once).
 //!
 //! The other tables (issuing records, issued generations, transfers,
-//! keys, credentials, lotteries, entries) are still read and written by
+//! keys, credentials, lotteries) are still read and written by
 //! their services' own modules.
 
 pub(crate) mod distributors;
+pub(crate) mod entries;
 pub(crate) mod events;
 pub(crate) mod holds;
 pub(crate) mod tickets;

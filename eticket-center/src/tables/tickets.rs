@@ -68,6 +68,25 @@ pub(crate) fn load(tx: &mut dyn Tx, event: EventId, serial: TicketSerial) -> Res
     from_row(&row)
 }
 
+/// The tickets of the event in any of `states`, by serial.
+pub(crate) fn in_states(
+    tx: &mut dyn Tx,
+    event: EventId,
+    states: &[eticket_core::master::TicketState],
+) -> Result<Vec<TicketRow>> {
+    let names: Vec<String> = states.iter().map(|s| format!("'{}'", s.name())).collect();
+    tx.query(
+        &format!(
+            "SELECT {COLUMNS} FROM tickets WHERE event = $1 AND state IN ({}) ORDER BY serial",
+            names.join(", ")
+        ),
+        &[Value::int(event.0)],
+    )?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 /// Every ticket of the event, by serial.
 pub(crate) fn all(tx: &mut dyn Tx, event: EventId) -> Result<Vec<TicketRow>> {
     tx.query(
