@@ -464,10 +464,7 @@ impl Center {
                     t.state.name()
                 )));
             }
-            tx.execute(
-                "UPDATE transfers SET state = 'cancelled', finished_at = $3 WHERE event = $1 AND serial = $2 AND state = 'pending'",
-                &[Value::int(event.0), Value::int(serial.0), Value::u64(now.0)?],
-            )?;
+            crate::tables::transfers::cancel_pending_of(tx, event, serial, now)?;
             revoke_in(tx, event, serial, current.generation)
         })
     }

@@ -414,10 +414,7 @@ impl Center {
                 if sold_record(tx, who, event, serial).is_err() {
                     continue;
                 }
-                tx.execute(
-                    "UPDATE transfers SET state = 'cancelled', finished_at = $3 WHERE event = $1 AND serial = $2 AND state = 'pending'",
-                    &[Value::int(event.0), Value::int(serial.0), Value::u64(now.0)?],
-                )?;
+                crate::tables::transfers::cancel_pending_of(tx, event, serial, now)?;
                 out.push(self.reissue_in(tx, (event, serial, generation), Holder::Chip(req.new_chip), Reason::Replacement, who, now)?);
             }
             if out.is_empty() {

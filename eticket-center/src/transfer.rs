@@ -25,7 +25,8 @@ use crate::center::{Center, Principal};
 use crate::issuance::{IssuedTicket, sold_record, valid_issued};
 use crate::reissue::Reason;
 
-use crate::store::{Row, Store, Tx, Value};
+use crate::store::{Store, Tx, Value};
+use crate::tables::transfers::{self, NewTransfer, TransferState};
 use crate::wire;
 use crate::{Error, Result};
 
@@ -103,33 +104,6 @@ pub fn transfer_id(request: &[u8]) -> String {
     hex::encode(&Sha256::digest(request)[..16])
 }
 
-const TRANSFER_COLUMNS: &str = "id, event, serial, generation, from_chip, to_chip, requested_at, effective_at, state, finished_at";
-
-fn transfer_from_row(row: &Row) -> Result<TransferView> {
-    Ok(TransferView {
-        id: row.text(0)?.to_owned(),
-        event: EventId(row.num(1)?),
-        serial: TicketSerial(row.num(2)?),
-        generation: Generation(row.num(3)?),
-        from: wire::parse_chip(row.text(4)?)?,
-        to: wire::parse_chip(row.text(5)?)?,
-        requested_at: Timestamp(row.num(6)?),
-        effective_at: Timestamp(row.num(7)?),
-        state: row.text(8)?.to_owned(),
-        finished_at: row.opt_num(9)?.map(Timestamp),
-    })
-}
-
-fn load_transfer(tx: &mut dyn Tx, id: &str) -> Result<TransferView> {
-    let row = tx
-        .query_opt(
-            &format!("SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = $1"),
-            &[Value::text(id)],
-        )?
-        .ok_or_else(|| Error::UnknownTransfer(id.to_owned()))?;
-    transfer_from_row(&row)
-}
-
 fn check_relay(who: &Principal) -> Result<()> {
     match who {
         Principal::Distributor(_) | Principal::Terminal(_) | Principal::Operator => Ok(()),
@@ -149,17 +123,6 @@ fn check_relay_for(
 ) -> Result<()> {
     check_relay(who)?;
     sold_record(tx, who, event, serial).map(drop)
-}
-
-/// Pending transfers due at `now`, by id.
-fn due_ids(tx: &mut dyn Tx, now: Timestamp) -> Result<Vec<String>> {
-    tx.query(
-        "SELECT id FROM transfers WHERE state = 'pending' AND effective_at <= $1 ORDER BY id",
-        &[Value::u64(now.0)?],
-    )?
-    .iter()
-    .map(|r| r.text(0).map(str::to_owned))
-    .collect()
 }
 
 /// What [`Center::complete_due_transfers`] did: the completions, and the
@@ -235,12 +198,21 @@ impl Center {
         self.mutate(who, key, "request_transfer", sub, |tx, now| {
             check_relay_for(tx, who, req.event, req.serial)?;
             let effective = now.plus(cooling_off);
-            if let Some(row) = tx.query_opt(&format!("SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = $1"), &[Value::text(id.clone())])? {
-                return transfer_from_row(&row);
+            if let Some(t) = transfers::find(tx, &id)? {
+                return Ok(t);
             }
-            check_fresh("transfer request requested_at", req.requested_at, now, window)?;
+            check_fresh(
+                "transfer request requested_at",
+                req.requested_at,
+                now,
+                window,
+            )?;
             let (event, serial) = (req.event, req.serial);
-            let current = valid_issued(tx, event, serial)?.ok_or(Error::NotIssued { event, serial, what: "issued" })?;
+            let current = valid_issued(tx, event, serial)?.ok_or(Error::NotIssued {
+                event,
+                serial,
+                what: "issued",
+            })?;
             if current.generation != req.generation {
                 return Err(Error::TransferStale(format!(
                     "ticket {serial} of event {event} is at generation {}, the request names {}",
@@ -248,35 +220,36 @@ impl Center {
                 )));
             }
             if current.holder != Holder::Chip(req.from) {
-                return Err(Error::TransferStale(format!("chip {} does not hold ticket {serial} of event {event}", req.from)));
+                return Err(Error::TransferStale(format!(
+                    "chip {} does not hold ticket {serial} of event {event}",
+                    req.from
+                )));
             }
             if eticket_core::grant::payload_hash(&current.ticket) != req.ticket_hash {
-                return Err(Error::TransferStale("the request's ticket hash is not the issued ticket's".into()));
+                return Err(Error::TransferStale(
+                    "the request's ticket hash is not the issued ticket's".into(),
+                ));
             }
-            if tx
-                .query_opt("SELECT id FROM transfers WHERE event = $1 AND serial = $2 AND state = 'pending'", &[Value::int(event.0), Value::int(serial.0)])?
-                .is_some()
-            {
+            if transfers::pending_of(tx, event, serial)? {
                 return Err(Error::TransferPending { event, serial });
             }
-            tx.execute(
-                "INSERT INTO transfers (id, event, serial, generation, from_chip, to_chip, request, requested_at, effective_at, state)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending')",
-                &[
-                    Value::text(id.clone()),
-                    Value::int(event.0),
-                    Value::int(serial.0),
-                    Value::int(req.generation.0),
-                    Value::text(req.from.to_string()),
-                    Value::text(req.to.to_string()),
-                    Value::Blob(sub.request.clone()),
+            transfers::insert(
+                tx,
+                &NewTransfer {
+                    id: &id,
+                    event,
+                    serial,
+                    generation: req.generation,
+                    from: req.from,
+                    to: req.to,
+                    request: &sub.request,
                     // When the chip signed it (within the window of the
                     // center's clock), not when the center received it.
-                    Value::u64(req.requested_at.0)?,
-                    Value::u64(effective.0)?,
-                ],
+                    requested_at: req.requested_at,
+                    effective_at: effective,
+                },
             )?;
-            load_transfer(tx, &id)
+            transfers::load(tx, &id)
         })
     }
 
@@ -285,7 +258,7 @@ impl Center {
     pub fn transfer(&self, who: &Principal, id: &str) -> Result<TransferView> {
         check_id(id)?;
         self.read(|tx| {
-            let t = load_transfer(tx, id)?;
+            let t = transfers::load(tx, id)?;
             match who {
                 Principal::Organizer(_) => crate::organizer::check_organizer(tx, who, t.event)?,
                 _ => check_relay_for(tx, who, t.event, t.serial)?,
@@ -309,11 +282,12 @@ impl Center {
         let signed = TransferCancel::verify(&cancel.cancel, &public)?;
         let window = self.config.request_window_secs;
         self.mutate(who, key, "cancel_transfer", &(id, cancel), |tx, now| {
-            let t = load_transfer(tx, id)?;
+            let t = transfers::load(tx, id)?;
             check_relay_for(tx, who, t.event, t.serial)?;
             if signed.from != t.from
                 || signed.transfer != transfer_ref(id)
-                || (signed.event, signed.serial, signed.generation) != (t.event, t.serial, t.generation)
+                || (signed.event, signed.serial, signed.generation)
+                    != (t.event, t.serial, t.generation)
             {
                 return Err(Error::invalid(
                     "cancel",
@@ -321,21 +295,31 @@ impl Center {
                 ));
             }
             if t.state == "pending" {
-                check_fresh("cancellation requested_at", signed.requested_at, now, window)?;
+                check_fresh(
+                    "cancellation requested_at",
+                    signed.requested_at,
+                    now,
+                    window,
+                )?;
             }
             match t.state.as_str() {
                 "cancelled" => return Ok(t),
                 "pending" => {}
-                other => return Err(Error::TransferState { id: id.to_owned(), state: other.to_owned() }),
+                other => {
+                    return Err(Error::TransferState {
+                        id: id.to_owned(),
+                        state: other.to_owned(),
+                    });
+                }
             }
             if now >= t.effective_at {
-                return Err(Error::TransferState { id: id.to_owned(), state: format!("past its cooling-off period (ended {})", t.effective_at) });
+                return Err(Error::TransferState {
+                    id: id.to_owned(),
+                    state: format!("past its cooling-off period (ended {})", t.effective_at),
+                });
             }
-            tx.execute(
-                "UPDATE transfers SET state = 'cancelled', finished_at = $1 WHERE id = $2 AND state = 'pending'",
-                &[Value::u64(now.0)?, Value::text(id)],
-            )?;
-            load_transfer(tx, id)
+            transfers::finish(tx, id, TransferState::Cancelled, now)?;
+            transfers::load(tx, id)
         })
     }
 
@@ -353,27 +337,7 @@ impl Center {
                 ));
             }
         };
-        self.read(|tx| {
-            let cols = TRANSFER_COLUMNS
-                .split(", ")
-                .map(|c| format!("t.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let rows = match distributor {
-                None => tx.query(
-                    &format!("SELECT {cols} FROM transfers t WHERE t.state = 'pending' ORDER BY t.requested_at, t.id"),
-                    &[],
-                )?,
-                Some(d) => tx.query(
-                    &format!(
-                        "SELECT {cols} FROM transfers t JOIN issuing_records r ON r.event = t.event AND r.serial = t.serial
-                         WHERE t.state = 'pending' AND r.distributor = $1 ORDER BY t.requested_at, t.id"
-                    ),
-                    &[Value::int(d.0)],
-                )?,
-            };
-            rows.iter().map(transfer_from_row).collect()
-        })
+        self.read(|tx| transfers::pending(tx, distributor))
     }
 
     /// Complete a transfer after its cooling-off period, in one transaction.
@@ -387,14 +351,14 @@ impl Center {
         check_relay(who)?;
         check_id(id)?;
         self.mutate(who, key, "complete_transfer", id, |tx, now| {
-            let t = load_transfer(tx, id)?;
+            let t = transfers::load(tx, id)?;
             check_relay_for(tx, who, t.event, t.serial)?;
             self.complete_in(tx, id, now)
         })
     }
 
     fn complete_in(&self, tx: &mut dyn Tx, id: &str, now: Timestamp) -> Result<TransferCompletion> {
-        let t = load_transfer(tx, id)?;
+        let t = transfers::load(tx, id)?;
         let (event, serial) = (t.event, t.serial);
         let new_generation = t.generation.next()?;
         match t.state.as_str() {
@@ -439,12 +403,13 @@ impl Center {
             &who,
             now,
         )?;
-        tx.execute(
-            "UPDATE transfers SET state = 'completed', finished_at = $1 WHERE id = $2 AND state = 'pending'",
-            &[Value::u64(now.0)?, Value::text(id)],
-        )?;
+        if !transfers::finish(tx, id, TransferState::Completed, now)? {
+            return Err(Error::corrupt(format!(
+                "transfer {id} ended while it completed"
+            )));
+        }
         Ok(TransferCompletion {
-            transfer: load_transfer(tx, id)?,
+            transfer: transfers::load(tx, id)?,
             ticket: r.ticket,
             revocation_version: r.revocation_version,
         })
@@ -455,7 +420,7 @@ impl Center {
     /// this). One that fails is reported and does not stop the others.
     pub fn complete_due_transfers(&self) -> Result<DueTransfers> {
         let now = self.now();
-        let due = self.read(|tx| due_ids(tx, now))?;
+        let due = self.read(|tx| transfers::due(tx, now))?;
         let mut out = DueTransfers {
             completed: Vec::new(),
             failed: Vec::new(),
@@ -473,10 +438,7 @@ impl Center {
                     // cancel it, so it is reported once, not every sweep.
                     if matches!(e, Error::TransferStale(_)) {
                         self.ledger.transaction(&mut |tx| {
-                            tx.execute(
-                                "UPDATE transfers SET state = 'cancelled', finished_at = $1 WHERE id = $2 AND state = 'pending'",
-                                &[Value::u64(now.0)?, Value::text(id.clone())],
-                            )
+                            transfers::finish(tx, &id, TransferState::Cancelled, now)
                         })?;
                     }
                     out.failed.push(FailedTransfer {

@@ -14,9 +14,11 @@
 //! - [`holds`]: `holds` and `hold_seats` (a buyer's held seats under a
 //!   token, until an expiry);
 //! - [`entries`]: `gate_units` and `gate_scans` (registered venue units and
-//!   every uploaded scan once).
+//!   every uploaded scan once);
+//! - [`transfers`]: `transfers` (a ticket's move between chips; only a
+//!   pending one ends, as cancelled or completed).
 //!
-//! The other tables (issuing records, issued generations, transfers,
+//! The other tables (issuing records, issued generations,
 //! keys, credentials, lotteries) are still read and written by
 //! their services' own modules.
 
@@ -25,3 +27,4 @@ pub(crate) mod entries;
 pub(crate) mod events;
 pub(crate) mod holds;
 pub(crate) mod tickets;
+pub(crate) mod transfers;
