@@ -15,7 +15,8 @@ use crate::center::{Center, Principal};
 use crate::keys::CenterKeys;
 use crate::records::{self, RecordView};
 use crate::reissue::Reason;
-use crate::store::{Row, Tx, Value};
+use crate::store::{Tx, Value};
+use crate::tables::issued;
 use crate::ticket_state::Change;
 use crate::wire;
 use crate::{Error, Result};
@@ -112,33 +113,13 @@ pub struct Delivery {
     pub grant: Option<GrantView>,
 }
 
-pub(crate) fn issued_from_row(
-    event: EventId,
-    serial: TicketSerial,
-    row: &Row,
-) -> Result<IssuedTicket> {
-    Ok(IssuedTicket {
-        event,
-        serial,
-        generation: Generation(row.num(0)?),
-        holder: wire::parse_holder(row.text(1)?)?,
-        ticket: row.blob(2)?.to_vec(),
-        issued_at: Timestamp(row.num(3)?),
-    })
-}
-
 /// The valid issued generation of a ticket.
 pub(crate) fn valid_issued(
     tx: &mut dyn Tx,
     event: EventId,
     serial: TicketSerial,
 ) -> Result<Option<IssuedTicket>> {
-    tx.query_opt(
-        "SELECT generation, holder, ticket, issued_at FROM issued WHERE event = $1 AND serial = $2 AND status = 'valid'",
-        &[Value::int(event.0), Value::int(serial.0)],
-    )?
-    .map(|r| issued_from_row(event, serial, &r))
-    .transpose()
+    issued::valid(tx, event, serial)
 }
 
 /// Sign the ticket body for a record's ticket at `generation` for `holder`.
@@ -245,7 +226,11 @@ impl Center {
         self.mutate(who, key, "issue", &(event, serial, &target), |tx, now| {
             let record = sold_record(tx, who, event, serial)?;
             if let Some(existing) = valid_issued(tx, event, serial)? {
-                return Err(Error::AlreadyIssued { event, serial, generation: existing.generation });
+                return Err(Error::AlreadyIssued {
+                    event,
+                    serial,
+                    generation: existing.generation,
+                });
             }
             record.record().may_write_at(now)?;
             let keys = self.keys_in(tx)?;
@@ -253,17 +238,20 @@ impl Center {
             self.fail_at("issue.after_sign")?;
             if !Change::ISSUE.apply(tx, event, serial, None)? {
                 let t = crate::tables::tickets::load(tx, event, serial)?;
-                return Err(Error::SeatUnavailable { event, serial, state: t.state.name().to_owned() });
+                return Err(Error::SeatUnavailable {
+                    event,
+                    serial,
+                    state: t.state.name().to_owned(),
+                });
             }
-            tx.execute(
-                "INSERT INTO issued (event, serial, generation, holder, ticket, issued_at, status) VALUES ($1, $2, 0, $3, $4, $5, 'valid')",
-                &[
-                    Value::int(event.0),
-                    Value::int(serial.0),
-                    Value::text(wire::holder_to_string(&record.holder)),
-                    Value::Blob(signed.as_bytes().to_vec()),
-                    Value::u64(now.0)?,
-                ],
+            issued::insert_valid(
+                tx,
+                event,
+                serial,
+                Generation(0),
+                &record.holder,
+                signed.as_bytes(),
+                now,
             )?;
             let ticket = IssuedTicket {
                 event,
@@ -400,19 +388,9 @@ impl Center {
             ));
         }
         let now = self.now();
-        let holder = wire::holder_to_string(&Holder::Chip(target.chip));
         let (row, current, keys) = self.read(|tx| {
             sold_record(tx, who, event, serial)?;
-            let row = tx.query_opt(
-                "SELECT generation, holder, ticket, issued_at FROM issued
-                     WHERE event = $1 AND serial = $2 AND holder = $3 AND status <> 'valid'
-                     ORDER BY generation DESC LIMIT 1",
-                &[
-                    Value::int(event.0),
-                    Value::int(serial.0),
-                    Value::text(holder.clone()),
-                ],
-            )?;
+            let row = issued::newest_ended_of(tx, event, serial, &Holder::Chip(target.chip))?;
             let current = valid_issued(tx, event, serial)?.map(|t| t.holder);
             Ok((row, current, self.keys_in(tx)?))
         })?;
@@ -434,7 +412,7 @@ impl Center {
                 chip: target.chip.to_string(),
             });
         };
-        let old = issued_from_row(event, serial, &row)?;
+        let old = row;
         self.grant(&keys, GrantOp::Delete, target, &old.ticket, now)
     }
 
@@ -641,8 +619,6 @@ fn record_batch(
     signed: &[SignedTicket],
     now: Timestamp,
 ) -> Result<()> {
-    const PER_ROW: usize = 4;
-    let issued_at = Value::u64(now.0)?;
     let serials: Vec<TicketSerial> = records.iter().map(|r| r.serial).collect();
     let changed = Change::ISSUE.apply_all(tx, event, &serials)?;
     if changed != serials.len() as u64 {
@@ -651,35 +627,11 @@ fn record_batch(
             serials.len()
         )));
     }
-    let rows: Vec<(&RecordView, &SignedTicket)> = records.iter().zip(signed).collect();
-    for chunk in rows.chunks(records::MAX_PARAMS / PER_ROW) {
-        let mut params = Vec::with_capacity(chunk.len() * PER_ROW + 2);
-        params.push(Value::int(event.0));
-        params.push(issued_at.clone());
-        let mut values = String::with_capacity(chunk.len() * 40);
-        for (i, (record, ticket)) in chunk.iter().enumerate() {
-            let base = 3 + i * PER_ROW;
-            if i > 0 {
-                values.push_str(", ");
-            }
-            values.push_str(&format!(
-                "($1, ${}, 0, ${}, ${}, $2, ${})",
-                base,
-                base + 1,
-                base + 2,
-                base + 3
-            ));
-            params.push(Value::int(record.serial.0));
-            params.push(Value::text(wire::holder_to_string(&record.holder)));
-            params.push(Value::Blob(ticket.as_bytes().to_vec()));
-            params.push(Value::text("valid"));
-        }
-        tx.execute(
-            &format!(
-                "INSERT INTO issued (event, serial, generation, holder, ticket, issued_at, status) VALUES {values}"
-            ),
-            &params,
-        )?;
-    }
+    let rows: Vec<(TicketSerial, &Holder, &[u8])> = records
+        .iter()
+        .zip(signed)
+        .map(|(r, t)| (r.serial, &r.holder, t.as_bytes()))
+        .collect();
+    issued::insert_first_generations(tx, event, &rows, now)?;
     Ok(())
 }

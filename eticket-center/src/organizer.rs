@@ -15,7 +15,7 @@ use crate::center::{Center, Principal};
 use crate::keys;
 use crate::policy::DistributionPolicy;
 use crate::records;
-use crate::store::{Tx, Value};
+use crate::store::Tx;
 use crate::tables::{self, tickets::TicketRow};
 use crate::{Error, Result};
 use eticket_alloc::SeatMap;
@@ -462,14 +462,7 @@ impl Center {
         self.read(|tx| {
             check_organizer(tx, who, event)?;
             let counts = tables::tickets::count_by_owner_and_state(tx, event)?;
-            let valid = tx
-                .query_opt(
-                    "SELECT COUNT(*) FROM issued WHERE event = $1 AND status = 'valid'",
-                    &[Value::int(event.0)],
-                )?
-                .map(|r| r.num(0))
-                .transpose()?
-                .unwrap_or(0);
+            let valid = tables::issued::count_valid(tx, event)?;
             let version = tables::events::revocation_version(tx, event)?;
             Ok(EventStats {
                 event,

@@ -67,15 +67,7 @@ pub(crate) fn revoke_in(
         )?
         .ok_or(Error::UnknownEvent(event))?
         .num(0)?;
-    tx.execute(
-        "INSERT INTO revocations (event, serial, generation, version) VALUES ($1, $2, $3, $4)",
-        &[
-            Value::int(event.0),
-            Value::int(serial.0),
-            Value::int(generation.0),
-            Value::u64(version)?,
-        ],
-    )?;
+    crate::tables::issued::insert_revocation(tx, event, serial, generation, version)?;
     Ok(version)
 }
 
@@ -100,14 +92,7 @@ fn entries_since(tx: &mut dyn Tx, event: EventId, since: u64) -> Result<(u64, Ve
         )?
         .ok_or(Error::UnknownEvent(event))?
         .num(0)?;
-    let entries = tx
-        .query(
-            "SELECT serial, generation FROM revocations WHERE event = $1 AND version > $2 ORDER BY serial, generation",
-            &[Value::int(event.0), Value::u64(since)?],
-        )?
-        .iter()
-        .map(|r| Ok(Revoked { serial: TicketSerial(r.num(0)?), generation: Generation(r.num(1)?) }))
-        .collect::<Result<Vec<_>>>()?;
+    let entries = crate::tables::issued::revoked_since(tx, event, since)?;
     Ok((version, entries))
 }
 
@@ -452,11 +437,19 @@ impl Center {
     ) -> Result<u64> {
         self.mutate(who, key, "revoke_ticket", &(event, serial), |tx, now| {
             crate::organizer::check_organizer(tx, who, event)?;
-            let current = crate::issuance::valid_issued(tx, event, serial)?.ok_or(Error::NotIssued { event, serial, what: "issued" })?;
-            tx.execute(
-                "UPDATE issued SET status = 'revoked' WHERE event = $1 AND serial = $2 AND generation = $3",
-                &[Value::int(event.0), Value::int(serial.0), Value::int(current.generation.0)],
-            )?;
+            let current =
+                crate::issuance::valid_issued(tx, event, serial)?.ok_or(Error::NotIssued {
+                    event,
+                    serial,
+                    what: "issued",
+                })?;
+            use crate::tables::issued::{IssuedStatus, end_valid};
+            if !end_valid(tx, event, serial, current.generation, IssuedStatus::Revoked)? {
+                return Err(Error::corrupt(format!(
+                    "generation {} of ticket {serial} of event {event} ended while it was revoked",
+                    current.generation
+                )));
+            }
             if !Change::REVOKE.apply(tx, event, serial, None)? {
                 let t = crate::tables::tickets::load(tx, event, serial)?;
                 return Err(Error::corrupt(format!(

@@ -20,6 +20,7 @@ use crate::center::{Center, Principal};
 use crate::issuance::{IssuedTicket, sign_ticket, sold_record, valid_issued};
 use crate::records;
 use crate::store::{Store, Tx, Value};
+use crate::tables::issued::{self, IssuedStatus};
 use crate::wire;
 use crate::{Error, Result};
 
@@ -49,10 +50,10 @@ impl Reason {
         }
     }
 
-    fn old_status(self) -> &'static str {
+    fn old_status(self) -> IssuedStatus {
         match self {
-            Reason::Transfer => "transferred",
-            _ => "revoked",
+            Reason::Transfer => IssuedStatus::Transferred,
+            _ => IssuedStatus::Revoked,
         }
     }
 
@@ -131,16 +132,7 @@ impl Center {
             serial,
             what: "sold",
         })?;
-        let changed = tx.execute(
-            "UPDATE issued SET status = $4 WHERE event = $1 AND serial = $2 AND generation = $3 AND status = 'valid'",
-            &[
-                Value::int(event.0),
-                Value::int(serial.0),
-                Value::int(old.0),
-                Value::text(reason.old_status()),
-            ],
-        )?;
-        if changed != 1 {
+        if !issued::end_valid(tx, event, serial, old, reason.old_status())? {
             return Err(Error::TransferStale(format!(
                 "generation {old} of ticket {serial} of event {event} is no longer valid"
             )));
@@ -148,16 +140,14 @@ impl Center {
         let generation = old.next()?;
         let keys = self.keys_in(tx)?;
         let signed = sign_ticket(&keys, tx, &record, generation, holder, now)?;
-        tx.execute(
-            "INSERT INTO issued (event, serial, generation, holder, ticket, issued_at, status) VALUES ($1, $2, $3, $4, $5, $6, 'valid')",
-            &[
-                Value::int(event.0),
-                Value::int(serial.0),
-                Value::int(generation.0),
-                Value::text(wire::holder_to_string(&holder)),
-                Value::Blob(signed.as_bytes().to_vec()),
-                Value::u64(now.0)?,
-            ],
+        issued::insert_valid(
+            tx,
+            event,
+            serial,
+            generation,
+            &holder,
+            signed.as_bytes(),
+            now,
         )?;
         let (after_reissue, after_revoke) = reason.fail_points();
         self.fail_at(after_reissue)?;
@@ -227,13 +217,10 @@ impl Center {
             ));
         }
         let (valid, earlier) = self.read(|tx| {
-            let valid = tx.query(
-                "SELECT event, serial, generation, ticket FROM issued WHERE status = 'valid' ORDER BY event, serial",
-                &[],
-            )?
-            .iter()
-            .map(|r| Ok((EventId(r.num(0)?), TicketSerial(r.num(1)?), Generation(r.num(2)?), r.blob(3)?.to_vec())))
-            .collect::<Result<Vec<_>>>()?;
+            let valid: Vec<_> = issued::all_valid(tx, None)?
+                .into_iter()
+                .map(|v| (v.event, v.serial, v.generation, v.ticket))
+                .collect();
             // Generations an earlier run replaced after this key's compromise.
             let mut earlier = 0;
             for r in tx.query(
@@ -310,12 +297,9 @@ impl Center {
         let old = |ticket: &[u8]| ticket.first().is_some_and(|v| *v != current);
         let (valid, earlier) = self.read(|tx| {
             let mut valid = Vec::new();
-            for r in tx.query(
-                "SELECT event, serial, generation, ticket FROM issued WHERE status = 'valid' ORDER BY event, serial",
-                &[],
-            )? {
-                if old(r.blob(3)?) {
-                    valid.push((EventId(r.num(0)?), TicketSerial(r.num(1)?), Generation(r.num(2)?)));
+            for v in issued::all_valid(tx, None)? {
+                if old(&v.ticket) {
+                    valid.push((v.event, v.serial, v.generation));
                 }
             }
             let earlier = tx
@@ -399,16 +383,12 @@ impl Center {
                 "say in 1 to 200 characters how the holder's identity was checked",
             ));
         }
-        let old_holder = wire::holder_to_string(&Holder::Chip(req.old_chip));
+        let old_holder = Holder::Chip(req.old_chip);
         self.mutate(who, key, "replace_card", req, |tx, now| {
-            let held = tx
-                .query(
-                    "SELECT event, serial, generation FROM issued WHERE holder = $1 AND status = 'valid' ORDER BY event, serial",
-                    &[Value::text(old_holder.clone())],
-                )?
-                .iter()
-                .map(|r| Ok((EventId(r.num(0)?), TicketSerial(r.num(1)?), Generation(r.num(2)?))))
-                .collect::<Result<Vec<_>>>()?;
+            let held: Vec<_> = issued::all_valid(tx, Some(&old_holder))?
+                .into_iter()
+                .map(|v| (v.event, v.serial, v.generation))
+                .collect();
             let mut out = Vec::new();
             for (event, serial, generation) in held {
                 if sold_record(tx, who, event, serial).is_err() {

@@ -25,7 +25,8 @@ use crate::center::{Center, Principal};
 use crate::issuance::{IssuedTicket, sold_record, valid_issued};
 use crate::reissue::Reason;
 
-use crate::store::{Store, Tx, Value};
+use crate::store::{Store, Tx};
+use crate::tables::issued;
 use crate::tables::transfers::{self, NewTransfer, TransferState};
 use crate::wire;
 use crate::{Error, Result};
@@ -363,19 +364,13 @@ impl Center {
         let new_generation = t.generation.next()?;
         match t.state.as_str() {
             "completed" => {
-                let ticket = tx
-                    .query_opt(
-                        "SELECT generation, holder, ticket, issued_at FROM issued WHERE event = $1 AND serial = $2 AND generation = $3",
-                        &[Value::int(event.0), Value::int(serial.0), Value::int(new_generation.0)],
-                    )?
-                    .ok_or_else(|| Error::corrupt(format!("completed transfer {id} has no new generation")))?;
-                let version = tx
-                    .query_opt("SELECT version FROM revocations WHERE event = $1 AND serial = $2 AND generation = $3", &[Value::int(event.0), Value::int(serial.0), Value::int(t.generation.0)])?
-                    .map(|r| r.num(0))
-                    .transpose()?
-                    .unwrap_or(0);
+                let ticket =
+                    issued::generation(tx, event, serial, new_generation)?.ok_or_else(|| {
+                        Error::corrupt(format!("completed transfer {id} has no new generation"))
+                    })?;
+                let version = issued::revoked_in(tx, event, serial, t.generation)?.unwrap_or(0);
                 return Ok(TransferCompletion {
-                    ticket: crate::issuance::issued_from_row(event, serial, &ticket)?,
+                    ticket,
                     transfer: t,
                     revocation_version: version,
                 });

@@ -16,9 +16,12 @@
 //! - [`entries`]: `gate_units` and `gate_scans` (registered venue units and
 //!   every uploaded scan once);
 //! - [`transfers`]: `transfers` (a ticket's move between chips; only a
-//!   pending one ends, as cancelled or completed).
+//!   pending one ends, as cancelled or completed);
+//! - [`issued`]: `issued` and `revocations` (every generation of every
+//!   issued ticket, at most one valid; the generations revoked and the list
+//!   version that revoked them).
 //!
-//! The other tables (issuing records, issued generations,
+//! The other tables (issuing records,
 //! keys, credentials, lotteries) are still read and written by
 //! their services' own modules.
 
@@ -26,5 +29,6 @@ pub(crate) mod distributors;
 pub(crate) mod entries;
 pub(crate) mod events;
 pub(crate) mod holds;
+pub(crate) mod issued;
 pub(crate) mod tickets;
 pub(crate) mod transfers;
