@@ -3,7 +3,6 @@
 //! become issuing records.
 
 use eticket_core::ids::{ChipId, DistributorId, EventId, KeyId, MemberId, SeatType, TicketSerial};
-use eticket_core::master::TicketState;
 use eticket_core::ticket::Holder;
 use eticket_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -18,12 +17,10 @@ use crate::organizer::check_selected;
 use crate::policy::{DistributionPolicy, PolicyKind};
 use crate::records::{self, Decision, RecordView};
 use crate::store::{Tx, Value};
-use crate::tables::tickets::{COLUMNS as TICKET_COLUMNS, TicketRow};
+use crate::tables::members;
+use crate::tables::tickets::{self, TicketRow};
 use crate::wire;
 use crate::{Error, Result};
-
-/// The state name the sale queries look for (core's state machine names it).
-const AVAILABLE: &str = TicketState::Available.name();
 
 /// Most tickets one sale may hold.
 pub const MAX_TICKETS_PER_SALE: u32 = 100;
@@ -202,16 +199,11 @@ pub(crate) fn load_member_chip(
     member: MemberId,
     now: Timestamp,
 ) -> Result<ChipId> {
-    let row = tx
-        .query_opt(
-            "SELECT chip, valid_until FROM members WHERE distributor = $1 AND member = $2",
-            &[Value::int(d.0), Value::int(member.0)],
-        )?
-        .ok_or(Error::UnknownMember {
-            distributor: d,
-            member,
-        })?;
-    if let Some(until) = row.opt_num::<u64>(1)?.map(Timestamp) {
+    let row = crate::tables::members::load(tx, d, member)?.ok_or(Error::UnknownMember {
+        distributor: d,
+        member,
+    })?;
+    if let Some(until) = row.valid_until {
         if now >= until {
             return Err(Error::MembershipEnded {
                 distributor: d,
@@ -220,7 +212,7 @@ pub(crate) fn load_member_chip(
             });
         }
     }
-    wire::parse_chip(row.text(0)?)
+    Ok(row.chip)
 }
 
 /// Check membership and the per-member limit for `quantity` more tickets;
@@ -323,26 +315,11 @@ fn best_together(
     let Some(count) = u16::try_from(quantity).ok().filter(|c| *c <= MAX_REQUEST) else {
         return Ok(None);
     };
-    let free: HashMap<Place, TicketRow> = tx
-        .query(
-            &format!(
-                "SELECT {TICKET_COLUMNS} FROM tickets
-                 WHERE event = $1 AND distributor = $2 AND state = '{AVAILABLE}' AND seat_type = $3"
-            ),
-            &[
-                Value::int(event.0),
-                Value::int(d.0),
-                Value::int(seat_type.0),
-            ],
-        )?
-        .iter()
-        .map(crate::tables::tickets::from_row)
-        .filter(|t| {
-            t.as_ref()
-                .map_or(true, |t| matches!(t.place, Place::Seat { .. }))
-        })
-        .map(|t| t.map(|t| (t.place, t)))
-        .collect::<Result<_>>()?;
+    let free: HashMap<Place, TicketRow> = tickets::available(tx, event, d, Some(seat_type), None)?
+        .into_iter()
+        .filter(|t| matches!(t.place, Place::Seat { .. }))
+        .map(|t| (t.place, t))
+        .collect();
     if free.len() < usize::from(count) {
         return Ok(None);
     }
@@ -385,25 +362,7 @@ pub(crate) fn lowest_serials(
     seat_type: Option<SeatType>,
     quantity: u32,
 ) -> Result<Vec<TicketRow>> {
-    let mut params = vec![Value::int(event.0), Value::int(d.0), Value::int(quantity)];
-    let type_filter = match seat_type {
-        Some(t) => {
-            params.push(Value::int(t.0));
-            " AND seat_type = $4"
-        }
-        None => "",
-    };
-    tx.query(
-        &format!(
-            "SELECT {TICKET_COLUMNS} FROM tickets
-             WHERE event = $1 AND distributor = $2 AND state = '{AVAILABLE}'{type_filter}
-             ORDER BY serial LIMIT $3"
-        ),
-        &params,
-    )?
-    .iter()
-    .map(crate::tables::tickets::from_row)
-    .collect()
+    tickets::available(tx, event, d, seat_type, Some(quantity))
 }
 
 /// Tickets of `d`'s allotment still available (of one seat type, or all).
@@ -413,21 +372,7 @@ pub(crate) fn available_count(
     d: DistributorId,
     seat_type: Option<SeatType>,
 ) -> Result<u32> {
-    let mut params = vec![Value::int(event.0), Value::int(d.0)];
-    let type_filter = match seat_type {
-        Some(t) => {
-            params.push(Value::int(t.0));
-            " AND seat_type = $3"
-        }
-        None => "",
-    };
-    tx.query_opt(
-        &format!("SELECT COUNT(*) FROM tickets WHERE event = $1 AND distributor = $2 AND state = '{AVAILABLE}'{type_filter}"),
-        &params,
-    )?
-    .map(|r| r.num(0))
-    .transpose()
-    .map(|n| n.unwrap_or(0))
+    tickets::available_count(tx, event, d, seat_type)
 }
 
 impl Center {
@@ -440,19 +385,10 @@ impl Center {
         policy: DistributionPolicy,
     ) -> Result<()> {
         let d = acting_distributor(who)?;
-        let json =
-            serde_json::to_string(&policy).map_err(|e| Error::invalid("policy", e.to_string()))?;
         self.mutate(who, key, "set_policy", &(event, policy), |tx, _| {
             check_selected(tx, event, d)?;
             crate::lottery::check_policy_change(tx, event, d, policy.kind)?;
-            tx.execute(
-                "UPDATE event_distributors SET policy = $1 WHERE event = $2 AND distributor = $3",
-                &[
-                    Value::text(json.clone()),
-                    Value::int(event.0),
-                    Value::int(d.0),
-                ],
-            )?;
+            crate::tables::distributors::select(tx, event, d, &policy)?;
             Ok(())
         })
     }
@@ -497,29 +433,32 @@ impl Center {
         self.mutate(who, key, "register_member", reg, |tx, now| {
             let valid_until = reg.valid_until.unwrap_or(now.plus(DEFAULT_MEMBERSHIP_SECS));
             if valid_until <= now {
-                return Err(Error::invalid("valid_until", format!("{valid_until} has passed")));
+                return Err(Error::invalid(
+                    "valid_until",
+                    format!("{valid_until} has passed"),
+                ));
             }
-            if tx
-                .query_opt("SELECT member FROM members WHERE distributor = $1 AND member = $2", &[Value::int(d.0), Value::int(reg.member.0)])?
-                .is_some()
-            {
-                return Err(Error::MemberExists { distributor: d, what: format!("member {}", reg.member) });
+            if members::load(tx, d, reg.member)?.is_some() {
+                return Err(Error::MemberExists {
+                    distributor: d,
+                    what: format!("member {}", reg.member),
+                });
             }
-            if tx
-                .query_opt("SELECT member FROM members WHERE distributor = $1 AND chip = $2", &[Value::int(d.0), Value::text(reg.chip.to_string())])?
-                .is_some()
-            {
-                return Err(Error::MemberExists { distributor: d, what: format!("chip {}", reg.chip) });
+            if members::chip_registered(tx, d, reg.chip)? {
+                return Err(Error::MemberExists {
+                    distributor: d,
+                    what: format!("chip {}", reg.chip),
+                });
             }
-            tx.execute(
-                "INSERT INTO members (distributor, member, name, chip, registered_at, valid_until) VALUES ($1, $2, $3, $4, $5, $6)",
-                &[Value::int(d.0), Value::int(reg.member.0), Value::text(reg.name.clone()), Value::text(reg.chip.to_string()), Value::u64(now.0)?, Value::u64(valid_until.0)?],
-            )?;
+            members::insert(tx, d, reg.member, &reg.name, reg.chip, now, valid_until)?;
             let grant_keys = self
                 .keys_in(tx)?
                 .grant_keys_to_install(CARD_GRANT_KEYS)
                 .into_iter()
-                .map(|(id, public)| CardGrantKey { id, public_key: public.to_uncompressed().to_vec() })
+                .map(|(id, public)| CardGrantKey {
+                    id,
+                    public_key: public.to_uncompressed().to_vec(),
+                })
                 .collect();
             Ok(MembershipCard {
                 distributor: d,

@@ -19,7 +19,8 @@
 //!   pending one ends, as cancelled or completed);
 //! - [`issued`]: `issued` and `revocations` (every generation of every
 //!   issued ticket, at most one valid; the generations revoked and the list
-//!   version that revoked them).
+//!   version that revoked them);
+//! - [`members`]: `members` (a distributor's members and their chips).
 //!
 //! The other tables (issuing records,
 //! keys, credentials, lotteries) are still read and written by
@@ -30,5 +31,6 @@ pub(crate) mod entries;
 pub(crate) mod events;
 pub(crate) mod holds;
 pub(crate) mod issued;
+pub(crate) mod members;
 pub(crate) mod tickets;
 pub(crate) mod transfers;

@@ -87,6 +87,67 @@ pub(crate) fn in_states(
     .collect()
 }
 
+/// The available tickets of `d`'s allotment, of one seat type or all, by
+/// serial; at most `limit` of them when given.
+pub(crate) fn available(
+    tx: &mut dyn Tx,
+    event: EventId,
+    d: DistributorId,
+    seat_type: Option<SeatType>,
+    limit: Option<u32>,
+) -> Result<Vec<TicketRow>> {
+    let (filter, mut params) = available_filter(event, d, seat_type);
+    let limit = match limit {
+        Some(n) => {
+            params.push(Value::int(n));
+            format!(" LIMIT ${}", params.len())
+        }
+        None => String::new(),
+    };
+    tx.query(
+        &format!("SELECT {COLUMNS} FROM tickets WHERE {filter} ORDER BY serial{limit}"),
+        &params,
+    )?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// How many tickets of `d`'s allotment are available (of one seat type, or
+/// all).
+pub(crate) fn available_count(
+    tx: &mut dyn Tx,
+    event: EventId,
+    d: DistributorId,
+    seat_type: Option<SeatType>,
+) -> Result<u32> {
+    let (filter, params) = available_filter(event, d, seat_type);
+    tx.query_opt(
+        &format!("SELECT COUNT(*) FROM tickets WHERE {filter}"),
+        &params,
+    )?
+    .map(|r| r.num(0))
+    .transpose()
+    .map(|n| n.unwrap_or(0))
+}
+
+fn available_filter(
+    event: EventId,
+    d: DistributorId,
+    seat_type: Option<SeatType>,
+) -> (String, Vec<Value>) {
+    let mut params = vec![Value::int(event.0), Value::int(d.0)];
+    let mut filter = format!(
+        "event = $1 AND distributor = $2 AND state = '{}'",
+        eticket_core::master::TicketState::Available.name()
+    );
+    if let Some(t) = seat_type {
+        params.push(Value::int(t.0));
+        filter.push_str(" AND seat_type = $3");
+    }
+    (filter, params)
+}
+
 /// Every ticket of the event, by serial.
 pub(crate) fn all(tx: &mut dyn Tx, event: EventId) -> Result<Vec<TicketRow>> {
     tx.query(
