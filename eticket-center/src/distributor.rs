@@ -15,8 +15,9 @@ use eticket_core::ticket::Place;
 use crate::center::{Center, Principal};
 use crate::organizer::check_selected;
 use crate::policy::{DistributionPolicy, PolicyKind};
+use crate::records::SoldTo;
 use crate::records::{self, Decision, RecordView};
-use crate::store::{Tx, Value};
+use crate::store::Tx;
 use crate::tables::members;
 use crate::tables::tickets::{self, TicketRow};
 use crate::wire;
@@ -244,23 +245,11 @@ pub(crate) fn check_buyer(
     let (who, have): (String, u32) = match (member, holder) {
         (Some(m), _) => (
             format!("member {m}"),
-            tx.query_opt(
-                "SELECT COUNT(*) FROM issuing_records WHERE event = $1 AND distributor = $2 AND member = $3",
-                &[Value::int(event.0), Value::int(d.0), Value::int(m.0)],
-            )?
-            .map(|r| r.num(0))
-            .transpose()?
-            .unwrap_or(0),
+            crate::records::count_sold(tx, event, d, SoldTo::Member(m))?,
         ),
         (None, Holder::Chip(c)) => (
             format!("chip {c}"),
-            tx.query_opt(
-                "SELECT COUNT(*) FROM issuing_records WHERE event = $1 AND distributor = $2 AND holder = $3",
-                &[Value::int(event.0), Value::int(d.0), Value::text(wire::holder_to_string(holder))],
-            )?
-            .map(|r| r.num(0))
-            .transpose()?
-            .unwrap_or(0),
+            crate::records::count_sold(tx, event, d, SoldTo::Holder(holder))?,
         ),
         (None, Holder::Paper) => {
             return Err(Error::PolicyRefuses {

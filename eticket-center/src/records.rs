@@ -1,6 +1,6 @@
-//! Reading and writing the ledger rows the services share: issuing records
-//! and the decisions behind them, issued generations (events and tickets
-//! are [`crate::tables`]).
+//! The `issuing_records` table and the decisions behind its rows: who was
+//! sold which ticket by which distributor, for whom (the other tables are
+//! [`crate::tables`]').
 
 use std::collections::BTreeMap;
 
@@ -100,6 +100,36 @@ pub(crate) fn load_record(
     )?
     .map(|row| sold_from_row(event, &row).map(|s| s.record))
     .transpose()
+}
+
+/// Whose sales [`count_sold`] counts.
+pub(crate) enum SoldTo<'a> {
+    /// A member's, whatever chip or paper they went to.
+    Member(MemberId),
+    /// Those to a holder (a chip, or paper).
+    Holder(&'a Holder),
+}
+
+/// How many tickets of `event` distributor `d` has sold to the buyer.
+pub(crate) fn count_sold(
+    tx: &mut dyn Tx,
+    event: EventId,
+    d: DistributorId,
+    to: SoldTo<'_>,
+) -> Result<u32> {
+    let (column, value) = match to {
+        SoldTo::Member(m) => ("member", Value::int(m.0)),
+        SoldTo::Holder(h) => ("holder", Value::text(wire::holder_to_string(h))),
+    };
+    tx.query_opt(
+        &format!(
+            "SELECT COUNT(*) FROM issuing_records WHERE event = $1 AND distributor = $2 AND {column} = $3"
+        ),
+        &[Value::int(event.0), Value::int(d.0), value],
+    )?
+    .map(|r| r.num(0))
+    .transpose()
+    .map(|n| n.unwrap_or(0))
 }
 
 /// Most values bound to one statement by the set-based batch queries: far
