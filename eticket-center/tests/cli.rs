@@ -189,6 +189,16 @@ fn events_from_a_venue_file() {
             && summary.contains("doors 2027-05-01T17:30:00Z"),
         "{summary}"
     );
+    // A dry run reads the files only: it opens and makes no ledger.
+    assert!(!db.exists(), "a dry run made {}", db.display());
+    let json = ok(
+        &db,
+        &["register-event", "--event", example, "--dry-run", "--json"],
+    );
+    let body: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(body["info"]["id"], 2027, "{json}");
+    assert_eq!(body["prices"]["1"], 8900, "{json}");
+    assert!(!db.exists());
     let reg = ok(&db, &["register-event", "--event", example]);
     let reg: serde_json::Value = serde_json::from_str(&reg).unwrap();
     let (_, out, _) = eticket(&db, &["stats", "--event", "2027"]);

@@ -1,81 +1,152 @@
 #!/usr/bin/env bash
 # Runs, as written, every shell block of the docs that is marked with the
-# line `<!-- scripts/checks/docs-examples.sh runs this block as written -->`
+# line `<!-- scripts/checks/docs-examples.sh runs this block as written (NAME) -->`
 # right before it. Each block runs with `eticket` (this checkout's build) on
-# PATH in a fresh directory that holds what its page says is there:
+# PATH in a fresh directory that holds what its page says is there, made by
+# `prepare NAME`; `verify NAME` then checks what the block promised:
 #
-#   docs/center/README.md, offline signing: a ledger `eticket.sqlite` whose
+#   offline-root (docs/center/README.md): a ledger `eticket.sqlite` whose
 #   root key file was moved to `root` (with a copy of its key-encryption key
 #   as `kek`), as on a machine that holds the root and another that serves.
+#
+#   api (docs/center/README.md): the center of "A center in five commands"
+#   with a second distributor, serving on a free loopback port; CENTER, ORG,
+#   DIST and GATE set as the page says; the repository's eticket-center/ and
+#   eticket-alloc/ reachable as from its root.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root_dir=$PWD
-marker='<!-- scripts/checks/docs-examples.sh runs this block as written -->'
+marker_prefix='<!-- scripts/checks/docs-examples.sh runs this block as written ('
+pages=(docs/center/README.md)
 
 cargo build -q -p eticket-center --bin eticket
 bin_dir=$(mktemp -d)
-trap 'rm -rf "$bin_dir"' EXIT
+server_pid=
+cleanup() {
+    [ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null || true
+    rm -rf "$bin_dir"
+}
+trap cleanup EXIT
 ln -s "$root_dir/target/debug/eticket" "$bin_dir/eticket"
 export PATH="$bin_dir:$PATH"
-unset ETICKET_KEK ETICKET_KEK_FILE ETICKET_ROOT_KEY_FILE
+unset ETICKET_KEK ETICKET_KEK_FILE ETICKET_ROOT_KEY_FILE ETICKET_DATABASE_URL
+command -v curl >/dev/null || {
+    echo "docs-examples: curl is missing (scripts/setup installs it)" >&2
+    exit 1
+}
 
-# blocks FILE: print each marked block, separated by a NUL byte.
+# blocks FILE: print each marked block as NAME, a newline, its text, then a
+# NUL byte.
 blocks() {
-    awk -v marker="$marker" '
-        $0 == marker { armed = 1; next }
-        armed && /^```sh$/ { inside = 1; armed = 0; next }
+    awk -v prefix="$marker_prefix" '
+        index($0, prefix) == 1 {
+            name = substr($0, length(prefix) + 1)
+            sub(/\) -->$/, "", name)
+            armed = 1
+            next
+        }
+        armed && /^```sh$/ { inside = 1; armed = 0; print name; next }
         inside && /^```$/ { inside = 0; printf "%c", 0; next }
         inside { print }
         { armed = 0 }
     ' "$1"
 }
 
-# prepare PAGE: the directory a block of PAGE runs in.
+# prepare NAME: make the current directory what the block NAME expects.
 prepare() {
     case "$1" in
-    docs/center/README.md)
+    offline-root)
         eticket init >/dev/null 2>&1
         mv eticket.sqlite.root root
         cp eticket.sqlite.kek kek
         eticket --offline-root rotate-key --purpose lists >/dev/null
         ;;
+    api)
+        local db=(--database center.sqlite)
+        eticket "${db[@]}" init >/dev/null 2>&1
+        eticket "${db[@]}" add-distributor --id 1 --name "Ticket Shop" >/dev/null
+        eticket "${db[@]}" add-distributor --id 2 --name "Box Office" >/dev/null
+        ORG=$(eticket "${db[@]}" credential --role organizer --id 1)
+        DIST=$(eticket "${db[@]}" credential --role distributor --id 1)
+        GATE=$(eticket "${db[@]}" credential --role gate --id 2027)
+        export ORG DIST GATE
+        ln -s "$root_dir/eticket-center" eticket-center
+        ln -s "$root_dir/eticket-alloc" eticket-alloc
+        eticket "${db[@]}" serve --listen 127.0.0.1:0 >serve.log 2>&1 &
+        server_pid=$!
+        local i
+        for i in $(seq 1 100); do
+            if grep -q '^listening on ' serve.log; then break; fi
+            kill -0 "$server_pid" 2>/dev/null || {
+                cat serve.log >&2
+                return 1
+            }
+            sleep 0.1
+        done
+        CENTER=$(sed -n 's/^listening on //p' serve.log)
+        [ -n "$CENTER" ] || {
+            echo "docs-examples: the center did not say where it listens" >&2
+            return 1
+        }
+        export CENTER
+        ;;
     *)
-        echo "docs-examples: no preparation known for $1" >&2
+        echo "docs-examples: no preparation known for block ($1)" >&2
         return 1
         ;;
     esac
 }
 
-# verify PAGE: what the block of PAGE promised is true afterwards.
+# verify NAME: what the block NAME promised is true afterwards.
 verify() {
     case "$1" in
-    docs/center/README.md)
+    offline-root)
         eticket --offline-root export-key-set | grep -q '"version": 2'
+        ;;
+    api)
+        # Of the sale's two tickets one is issued, the other sold
+        # (authenticated); the hold holds two.
+        local stats
+        stats=$(eticket --database center.sqlite stats --event 2027 | tr -d ' \n')
+        case "$stats" in
+        *'[1,"authenticated",1]'*'[1,"held",2]'*'[1,"issued",1]'*'"valid_issued":1'*) ;;
+        *) false ;;
+        esac || {
+            printf 'docs-examples: unexpected stats after the api block:\n%s\n' "$stats" >&2
+            return 1
+        }
+        kill "$server_pid"
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=
         ;;
     esac
 }
 
 ran=0
-for page in docs/center/README.md; do
+for page in "${pages[@]}"; do
     while IFS= read -r -d '' block; do
+        name=${block%%$'\n'*}
+        text=${block#*$'\n'}
         work=$(mktemp -d)
         (
+            trap '[ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null || true' EXIT
             cd "$work"
-            prepare "$page"
-            printf '+ %s\n' "$page"
-            bash -euo pipefail -c "$block"
-            verify "$page"
+            prepare "$name"
+            printf '+ %s (%s)\n' "$page" "$name"
+            bash -euo pipefail -c "$text"
+            echo
+            verify "$name"
         ) || {
-            echo "docs-examples: a block of $page failed:" >&2
-            printf '%s\n' "$block" >&2
+            echo "docs-examples: block ($name) of $page failed:" >&2
+            printf '%s\n' "$text" >&2
             exit 1
         }
         rm -rf "$work"
         ran=$((ran + 1))
     done < <(blocks "$page")
 done
-if [ "$ran" -eq 0 ]; then
-    echo "docs-examples: no marked block found" >&2
+if [ "$ran" -lt 2 ]; then
+    echo "docs-examples: expected at least 2 marked blocks, found $ran" >&2
     exit 1
 fi
 echo "docs-examples: $ran block(s) ran as written"

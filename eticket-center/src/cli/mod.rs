@@ -137,6 +137,10 @@ pub enum Command {
         /// Check and print the registration without registering it.
         #[arg(long)]
         dry_run: bool,
+        /// With --dry-run: print the registration as JSON (the body of
+        /// `POST /v1/events`) instead of a summary.
+        #[arg(long, requires = "dry_run")]
+        json: bool,
         /// The organizer that owns it.
         #[arg(long, default_value_t = 1)]
         organizer: u32,
@@ -373,7 +377,7 @@ pub enum Command {
     },
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &PathBuf) -> Result<T> {
+fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T> {
     let text = std::fs::read(path)
         .map_err(|e| Error::invalid("file", format!("{}: {e}", path.display())))?;
     serde_json::from_slice(&text)
@@ -461,6 +465,18 @@ impl Cli {
     }
 }
 
+/// The registration from an event file (`--event`) or its JSON (`--file`).
+fn load_registration(
+    event: Option<&std::path::Path>,
+    file: Option<&std::path::Path>,
+) -> Result<EventRegistration> {
+    match (event, file) {
+        (Some(path), _) => crate::event_file::load(path),
+        (None, Some(path)) => read_json(path),
+        (None, None) => Err(Error::invalid("event", "give --event or --file")),
+    }
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     if let Command::SignKeySet {
@@ -468,6 +484,34 @@ pub fn run(cli: Cli) -> Result<()> {
     } = &cli.command
     {
         return sign_request_offline(&cli, path);
+    }
+    if let Command::RegisterEvent {
+        event,
+        file,
+        dry_run: true,
+        json,
+        ..
+    } = &cli.command
+    {
+        // A dry run checks the files only: no ledger is opened or made.
+        let reg = load_registration(event.as_deref(), file.as_deref())?;
+        if *json {
+            return print(&reg);
+        }
+        let capacity = reg.info.seats.capacity();
+        out!(
+            "event {} \"{}\" at {}: {} seats, {} areas, {} places in all; doors {}, start {}, end {}",
+            reg.info.id,
+            reg.info.name,
+            reg.info.venue.name,
+            reg.info.seats.seats.len(),
+            reg.info.seats.areas.len(),
+            capacity,
+            reg.info.schedule.doors_open,
+            reg.info.schedule.start,
+            reg.info.schedule.end
+        );
+        return Ok(());
     }
     let config = crate::Config {
         cooling_off_secs: cli.cooling_off_secs,
@@ -538,30 +582,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::RegisterEvent {
             event,
             file,
-            dry_run,
             organizer,
+            ..
         } => {
-            let reg: EventRegistration = match (event, file) {
-                (Some(path), _) => crate::event_file::load(path)?,
-                (None, Some(path)) => read_json(path)?,
-                (None, None) => return Err(Error::invalid("event", "give --event or --file")),
-            };
-            if *dry_run {
-                let capacity = reg.info.seats.capacity();
-                out!(
-                    "event {} \"{}\" at {}: {} seats, {} areas, {} places in all; doors {}, start {}, end {}",
-                    reg.info.id,
-                    reg.info.name,
-                    reg.info.venue.name,
-                    reg.info.seats.seats.len(),
-                    reg.info.seats.areas.len(),
-                    capacity,
-                    reg.info.schedule.doors_open,
-                    reg.info.schedule.start,
-                    reg.info.schedule.end
-                );
-                return Ok(());
-            }
+            let reg = load_registration(event.as_deref(), file.as_deref())?;
             print(&center.register_event(&Principal::Organizer(*organizer), &key, &reg)?)?;
         }
         Command::SelectDistributor {
@@ -814,7 +838,7 @@ pub fn run(cli: Cli) -> Result<()> {
 
 /// `eticket sign-key-set --request FILE`: the root key file and its KEK, no
 /// ledger; the KEK must be given (a fresh one made here would open nothing).
-fn sign_request_offline(cli: &Cli, path: &PathBuf) -> Result<()> {
+fn sign_request_offline(cli: &Cli, path: &std::path::Path) -> Result<()> {
     let Some(root_file) = &cli.root_key_file else {
         return Err(Error::invalid(
             "root_key_file",
