@@ -70,8 +70,10 @@ use crate::center::{Center, Principal};
 use crate::distributor::{acting_distributor, available_count, best_available, check_buyer};
 use crate::organizer::check_selected;
 use crate::policy::PolicyKind;
+use crate::records::SoldTo;
 use crate::records::{self, Decision, RecordView};
-use crate::store::{Tx, Value};
+use crate::store::Tx;
+use crate::tables::lottery;
 use crate::wire;
 use crate::{Error, Result};
 
@@ -415,12 +417,6 @@ fn lottery_error(event: EventId, distributor: DistributorId, reason: impl Into<S
     }
 }
 
-fn bytes32(row_bytes: &[u8], what: &str) -> Result<[u8; 32]> {
-    row_bytes
-        .try_into()
-        .map_err(|_| Error::corrupt(format!("lottery {what} is not 32 bytes")))
-}
-
 /// The announcement as of `now` (the applications digest shows from the
 /// close on), and the committed seed.
 fn load_announcement(
@@ -429,31 +425,20 @@ fn load_announcement(
     d: DistributorId,
     now: Timestamp,
 ) -> Result<(LotteryAnnouncement, [u8; 32])> {
-    let row = tx
-        .query_opt(
-            "SELECT seed, seed_hash, opens, closes, seats, drawn_at, beacon_source, beacon, applications_digest
-             FROM lotteries WHERE event = $1 AND distributor = $2",
-            &[Value::int(event.0), Value::int(d.0)],
-        )?
+    let row = lottery::load(tx, event, d)?
         .ok_or_else(|| lottery_error(event, d, "no lottery was opened"))?;
-    let seed = bytes32(row.blob(0)?, "seed")?;
-    let setup = LotterySetup {
-        opens: Timestamp(row.num(2)?),
-        closes: Timestamp(row.num(3)?),
-        seats: row.num(4)?,
-        beacon_source: row.opt_text(6)?.map(str::to_owned),
-    };
-    let drawn_at = row.opt_num(5)?.map(Timestamp);
-    let beacon = row.opt_text(7)?.map(str::to_owned);
-    let stored_digest = row
-        .opt_blob(8)?
-        .map(|b| bytes32(b, "applications digest"))
-        .transpose()?;
+    let (seed, setup, drawn_at, beacon, stored_digest) = (
+        row.seed,
+        row.setup,
+        row.drawn_at,
+        row.beacon,
+        row.applications_digest,
+    );
     let mut announcement = LotteryAnnouncement {
         event,
         distributor: d,
         setup,
-        seed_hash: hex::encode(row.blob(1)?),
+        seed_hash: hex::encode(&row.seed_hash),
         seed: None,
         applications_digest: None,
         beacon: None,
@@ -463,27 +448,14 @@ fn load_announcement(
         unserved: Vec::new(),
     };
     if drawn_at.is_some() {
-        announcement.applications = load_applications(tx, event, d)?
+        announcement.applications = lottery::applications(tx, event, d)?
             .into_iter()
             .map(|a| a.0)
             .collect();
-        announcement.unserved = tx
-            .query(
-                "SELECT holder, unserved FROM lottery_applications
-                 WHERE event = $1 AND distributor = $2 AND unserved IS NOT NULL ORDER BY holder",
-                &[Value::int(event.0), Value::int(d.0)],
-            )?
-            .iter()
-            .map(|r| {
-                let Holder::Chip(chip) = wire::parse_holder(r.text(0)?)? else {
-                    return Err(Error::corrupt("lottery application on paper"));
-                };
-                Ok(Unserved {
-                    chip,
-                    reason: r.text(1)?.to_owned(),
-                })
-            })
-            .collect::<Result<_>>()?;
+        announcement.unserved = lottery::unserved(tx, event, d)?
+            .into_iter()
+            .map(|(chip, reason)| Unserved { chip, reason })
+            .collect();
         // Drawn before schema version 4 (no digest): ranked over the seed.
         let used = match &stored_digest {
             Some(digest) => draw_seed(&seed, digest, beacon.as_deref()),
@@ -496,7 +468,7 @@ fn load_announcement(
     } else if now >= announcement.setup.closes {
         // Closed: no application can be added any more, so the digest is
         // final and published before the draw (and before the beacon).
-        let applications: Vec<Application> = load_applications(tx, event, d)?
+        let applications: Vec<Application> = lottery::applications(tx, event, d)?
             .into_iter()
             .map(|a| a.0)
             .collect();
@@ -516,12 +488,7 @@ pub(crate) fn check_policy_change(
     if new == PolicyKind::Lottery {
         return Ok(());
     }
-    let open = tx
-        .query_opt(
-            "SELECT event FROM lotteries WHERE event = $1 AND distributor = $2 AND drawn_at IS NULL",
-            &[Value::int(event.0), Value::int(d.0)],
-        )?
-        .is_some();
+    let open = lottery::load(tx, event, d)?.is_some_and(|l| l.drawn_at.is_none());
     if open {
         return Err(lottery_error(
             event,
@@ -530,60 +497,6 @@ pub(crate) fn check_policy_change(
         ));
     }
     Ok(())
-}
-
-/// Tickets asked for by the undrawn applications whose `column` (`member` or
-/// `holder`) is `value`.
-fn pending_quantity(
-    tx: &mut dyn Tx,
-    event: EventId,
-    d: DistributorId,
-    column: &str,
-    value: Value,
-) -> Result<u32> {
-    let sum: i64 = tx
-        .query_opt(
-            &format!(
-                "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM lottery_applications
-                 WHERE event = $1 AND distributor = $2 AND {column} = $3 AND result = 'pending'"
-            ),
-            &[Value::int(event.0), Value::int(d.0), value],
-        )?
-        .map(|r| r.int(0))
-        .transpose()?
-        .unwrap_or(0);
-    Ok(u32::try_from(sum).unwrap_or(u32::MAX))
-}
-
-/// An application with the member and seat type it named.
-type StoredApplication = (Application, Option<MemberId>, Option<SeatType>);
-
-fn load_applications(
-    tx: &mut dyn Tx,
-    event: EventId,
-    d: DistributorId,
-) -> Result<Vec<StoredApplication>> {
-    let rows = tx.query(
-        "SELECT holder, quantity, member, seat_type FROM lottery_applications
-         WHERE event = $1 AND distributor = $2 ORDER BY holder",
-        &[Value::int(event.0), Value::int(d.0)],
-    )?;
-    rows.iter()
-        .map(|r| {
-            let chip = match wire::parse_holder(r.text(0)?)? {
-                Holder::Chip(c) => c,
-                Holder::Paper => return Err(Error::corrupt("lottery application on paper")),
-            };
-            Ok((
-                Application {
-                    chip,
-                    quantity: r.num(1)?,
-                },
-                r.opt_num(2)?.map(MemberId),
-                r.opt_num(3)?.map(SeatType),
-            ))
-        })
-        .collect()
 }
 
 impl Center {
@@ -612,32 +525,35 @@ impl Center {
         self.mutate(who, key, "open_lottery", &(event, &setup), |tx, now| {
             let policy = check_selected(tx, event, d)?;
             if policy.kind != PolicyKind::Lottery {
-                return Err(lottery_error(event, d, "the distributor's policy is not the lottery"));
+                return Err(lottery_error(
+                    event,
+                    d,
+                    "the distributor's policy is not the lottery",
+                ));
             }
             if now >= setup.closes {
-                return Err(lottery_error(event, d, format!("the window would close at {} which has passed", setup.closes)));
+                return Err(lottery_error(
+                    event,
+                    d,
+                    format!(
+                        "the window would close at {} which has passed",
+                        setup.closes
+                    ),
+                ));
             }
-            if tx.query_opt("SELECT event FROM lotteries WHERE event = $1 AND distributor = $2", &[Value::int(event.0), Value::int(d.0)])?.is_some() {
+            if lottery::load(tx, event, d)?.is_some() {
                 return Err(lottery_error(event, d, "a lottery was already opened"));
             }
             let available = available_count(tx, event, d, None)?;
             if available < setup.seats {
-                return Err(Error::SoldOut { event, distributor: d, requested: setup.seats, available });
+                return Err(Error::SoldOut {
+                    event,
+                    distributor: d,
+                    requested: setup.seats,
+                    available,
+                });
             }
-            tx.execute(
-                "INSERT INTO lotteries (event, distributor, seed, seed_hash, opens, closes, seats, beacon_source)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                &[
-                    Value::int(event.0),
-                    Value::int(d.0),
-                    Value::Blob(seed.to_vec()),
-                    Value::Blob(seed_hash(&seed).to_vec()),
-                    Value::u64(setup.opens.0)?,
-                    Value::u64(setup.closes.0)?,
-                    Value::int(setup.seats),
-                    setup.beacon_source.clone().map_or(Value::Null, Value::Text),
-                ],
-            )?;
+            lottery::insert(tx, event, d, &seed, &seed_hash(&seed), &setup)?;
             Ok(load_announcement(tx, event, d, now)?.0)
         })
     }
@@ -666,48 +582,75 @@ impl Center {
             let policy = check_selected(tx, event, d)?;
             let (ann, _) = load_announcement(tx, event, d, now)?;
             if now < ann.setup.opens || now >= ann.setup.closes {
-                return Err(lottery_error(event, d, format!("applications are accepted from {} until {}", ann.setup.opens, ann.setup.closes)));
+                return Err(lottery_error(
+                    event,
+                    d,
+                    format!(
+                        "applications are accepted from {} until {}",
+                        ann.setup.opens, ann.setup.closes
+                    ),
+                ));
             }
             if app.quantity > ann.setup.seats {
-                return Err(lottery_error(event, d, format!("the lottery gives out {} tickets; {} asked for", ann.setup.seats, app.quantity)));
+                return Err(lottery_error(
+                    event,
+                    d,
+                    format!(
+                        "the lottery gives out {} tickets; {} asked for",
+                        ann.setup.seats, app.quantity
+                    ),
+                ));
             }
             let holder = Holder::Chip(app.chip);
-            let holder_text = wire::holder_to_string(&holder);
             // Applications are not issuing records yet: count a member's (or,
             // without a member, the chip's) earlier applications towards the
             // per-member limit, so several chips cannot multiply it.
             let pending = match app.member {
-                Some(m) => pending_quantity(tx, event, d, "member", Value::int(m.0))?,
-                None => pending_quantity(tx, event, d, "holder", Value::text(holder_text.clone()))?,
+                Some(m) => lottery::pending_quantity(tx, event, d, SoldTo::Member(m))?,
+                None => lottery::pending_quantity(tx, event, d, SoldTo::Holder(&holder))?,
             };
-            check_buyer(tx, event, d, &policy, &holder, app.member, app.quantity, pending, now)?;
+            check_buyer(
+                tx,
+                event,
+                d,
+                &policy,
+                &holder,
+                app.member,
+                app.quantity,
+                pending,
+                now,
+            )?;
             // An application the allotment could never serve is refused now,
             // not lost at the draw.
             let available = available_count(tx, event, d, app.seat_type)?;
             if available < app.quantity {
-                return Err(Error::SoldOut { event, distributor: d, requested: app.quantity, available });
+                return Err(Error::SoldOut {
+                    event,
+                    distributor: d,
+                    requested: app.quantity,
+                    available,
+                });
             }
-            if tx
-                .query_opt(
-                    "SELECT holder FROM lottery_applications WHERE event = $1 AND distributor = $2 AND holder = $3",
-                    &[Value::int(event.0), Value::int(d.0), Value::text(holder_text.clone())],
-                )?
-                .is_some()
-            {
-                return Err(lottery_error(event, d, format!("chip {} has already applied", app.chip)));
+            if lottery::has_applied(tx, event, d, app.chip)? {
+                return Err(lottery_error(
+                    event,
+                    d,
+                    format!("chip {} has already applied", app.chip),
+                ));
             }
-            tx.execute(
-                "INSERT INTO lottery_applications (event, distributor, holder, member, quantity, seat_type, applied_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                &[
-                    Value::int(event.0),
-                    Value::int(d.0),
-                    Value::text(holder_text.clone()),
-                    Value::opt_int(app.member.map(|m| m.0)),
-                    Value::int(app.quantity),
-                    Value::opt_int(app.seat_type.map(|t| t.0)),
-                    Value::u64(now.0)?,
-                ],
+            lottery::insert_application(
+                tx,
+                event,
+                d,
+                &(
+                    Application {
+                        chip: app.chip,
+                        quantity: app.quantity,
+                    },
+                    app.member,
+                    app.seat_type,
+                ),
+                now,
             )?;
             Ok(())
         })
@@ -736,20 +679,32 @@ impl Center {
                 return Err(lottery_error(event, d, "the draw has already happened"));
             }
             if now < ann.setup.closes {
-                return Err(lottery_error(event, d, format!("the window is open until {}", ann.setup.closes)));
+                return Err(lottery_error(
+                    event,
+                    d,
+                    format!("the window is open until {}", ann.setup.closes),
+                ));
             }
             let beacon = match (&ann.setup.beacon_source, &request.beacon) {
                 (Some(source), None) => {
-                    return Err(lottery_error(event, d, format!("the draw needs the beacon named at opening: {source}")));
+                    return Err(lottery_error(
+                        event,
+                        d,
+                        format!("the draw needs the beacon named at opening: {source}"),
+                    ));
                 }
                 (None, Some(_)) => {
                     // A value chosen at the draw would let the drawer try
                     // values until the result suits it.
-                    return Err(lottery_error(event, d, "the lottery named no beacon source when it opened"));
+                    return Err(lottery_error(
+                        event,
+                        d,
+                        "the lottery named no beacon source when it opened",
+                    ));
                 }
                 (_, beacon) => beacon.as_deref(),
             };
-            let apps = load_applications(tx, event, d)?;
+            let apps = lottery::applications(tx, event, d)?;
             let plain: Vec<Application> = apps.iter().map(|a| a.0).collect();
             let digest = applications_digest(&plain);
             let seed = draw_seed(&committed, &digest, beacon);
@@ -757,54 +712,53 @@ impl Center {
             // Each winner's seats are found and registered in rank order; an
             // application whose seat type has too few seats left (or whose
             // seats the organizer moved away) loses with the reason.
-            let ranking = draw_with(&seed, &plain, ann.setup.seats, |app| -> Result<Option<String>> {
-                let Some((_, member, seat_type)) = apps.iter().find(|a| a.0.chip == app.chip) else {
-                    return Ok(Some("no such application".to_owned()));
-                };
-                let tickets = best_available(self, tx, event, d, *seat_type, app.quantity)?;
-                if tickets.len() < usize::try_from(app.quantity).unwrap_or(usize::MAX) {
-                    let left = available_count(tx, event, d, *seat_type)?;
-                    let kind = seat_type.map_or_else(|| "seats".to_owned(), |t| format!("seats of type {}", t.0));
-                    return Ok(Some(format!("{left} {kind} left in the allotment, {} asked for", app.quantity)));
-                }
-                let decision = Decision {
-                    event,
-                    distributor: d,
-                    member: *member,
-                    holder: Holder::Chip(app.chip),
-                    now,
-                    hold_until: policy.hold_until,
-                };
-                for t in &tickets {
-                    out.push(records::authenticate_ticket(tx, t, &decision)?);
-                }
-                self.fail_at("lottery.after_first_winner")?;
-                Ok(None)
-            })?;
+            let ranking = draw_with(
+                &seed,
+                &plain,
+                ann.setup.seats,
+                |app| -> Result<Option<String>> {
+                    let Some((_, member, seat_type)) = apps.iter().find(|a| a.0.chip == app.chip)
+                    else {
+                        return Ok(Some("no such application".to_owned()));
+                    };
+                    let tickets = best_available(self, tx, event, d, *seat_type, app.quantity)?;
+                    if tickets.len() < usize::try_from(app.quantity).unwrap_or(usize::MAX) {
+                        let left = available_count(tx, event, d, *seat_type)?;
+                        let kind = seat_type.map_or_else(
+                            || "seats".to_owned(),
+                            |t| format!("seats of type {}", t.0),
+                        );
+                        return Ok(Some(format!(
+                            "{left} {kind} left in the allotment, {} asked for",
+                            app.quantity
+                        )));
+                    }
+                    let decision = Decision {
+                        event,
+                        distributor: d,
+                        member: *member,
+                        holder: Holder::Chip(app.chip),
+                        now,
+                        hold_until: policy.hold_until,
+                    };
+                    for t in &tickets {
+                        out.push(records::authenticate_ticket(tx, t, &decision)?);
+                    }
+                    self.fail_at("lottery.after_first_winner")?;
+                    Ok(None)
+                },
+            )?;
             for r in &ranking {
-                let result = if r.won { "won" } else { "lost" };
-                tx.execute(
-                    "UPDATE lottery_applications SET result = $1, unserved = $5 WHERE event = $2 AND distributor = $3 AND holder = $4",
-                    &[
-                        Value::text(result),
-                        Value::int(event.0),
-                        Value::int(d.0),
-                        Value::text(wire::holder_to_string(&Holder::Chip(r.application.chip))),
-                        r.unserved.clone().map_or(Value::Null, Value::Text),
-                    ],
+                lottery::set_result(
+                    tx,
+                    event,
+                    d,
+                    r.application.chip,
+                    r.won,
+                    r.unserved.as_deref(),
                 )?;
             }
-            tx.execute(
-                "UPDATE lotteries SET drawn_at = $1, applications_digest = $2, beacon = $3
-                 WHERE event = $4 AND distributor = $5",
-                &[
-                    Value::u64(now.0)?,
-                    Value::Blob(digest.to_vec()),
-                    beacon.map_or(Value::Null, Value::text),
-                    Value::int(event.0),
-                    Value::int(d.0),
-                ],
-            )?;
+            lottery::mark_drawn(tx, event, d, now, &digest, beacon)?;
             Ok(DrawResult {
                 announcement: load_announcement(tx, event, d, now)?.0,
                 ranking,

@@ -20,7 +20,10 @@
 //! - [`issued`]: `issued` and `revocations` (every generation of every
 //!   issued ticket, at most one valid; the generations revoked and the list
 //!   version that revoked them);
-//! - [`members`]: `members` (a distributor's members and their chips).
+//! - [`members`]: `members` (a distributor's members and their chips);
+//! - [`lottery`]: `lotteries` and `lottery_applications` (a distributor's
+//!   lottery: the committed seed, the setup, the draw; the applications and
+//!   their results).
 //!
 //! The other tables (issuing records,
 //! keys, credentials, lotteries) are still read and written by
@@ -31,6 +34,7 @@ pub(crate) mod entries;
 pub(crate) mod events;
 pub(crate) mod holds;
 pub(crate) mod issued;
+pub(crate) mod lottery;
 pub(crate) mod members;
 pub(crate) mod tickets;
 pub(crate) mod transfers;
