@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::center::{Center, Principal};
 use crate::keystore::KeyStorage;
-use crate::store::{Store, Tx, Value};
+use crate::store::{Store, Tx};
 use crate::ticket_state::Change;
 use crate::wire;
 use crate::{Error, Result};
@@ -56,17 +56,7 @@ pub(crate) fn revoke_in(
     serial: TicketSerial,
     generation: Generation,
 ) -> Result<u64> {
-    tx.execute(
-        "UPDATE events SET revocation_version = revocation_version + 1 WHERE id = $1",
-        &[Value::int(event.0)],
-    )?;
-    let version: u64 = tx
-        .query_opt(
-            "SELECT revocation_version FROM events WHERE id = $1",
-            &[Value::int(event.0)],
-        )?
-        .ok_or(Error::UnknownEvent(event))?
-        .num(0)?;
+    let version = crate::tables::events::next_revocation_version(tx, event)?;
     crate::tables::issued::insert_revocation(tx, event, serial, generation, version)?;
     Ok(version)
 }
@@ -85,13 +75,7 @@ fn check_reader(tx: &mut dyn Tx, who: &Principal, event: EventId) -> Result<()> 
 }
 
 fn entries_since(tx: &mut dyn Tx, event: EventId, since: u64) -> Result<(u64, Vec<Revoked>)> {
-    let version: u64 = tx
-        .query_opt(
-            "SELECT revocation_version FROM events WHERE id = $1",
-            &[Value::int(event.0)],
-        )?
-        .ok_or(Error::UnknownEvent(event))?
-        .num(0)?;
+    let version = crate::tables::events::revocation_version(tx, event)?;
     let entries = crate::tables::issued::revoked_since(tx, event, since)?;
     Ok((version, entries))
 }
@@ -143,20 +127,7 @@ fn store_signed_bytes(
     signed: &[u8],
     now: Timestamp,
 ) -> Result<()> {
-    tx.execute(
-        "DELETE FROM signed_key_sets WHERE version = $1",
-        &[Value::u64(version)?],
-    )?;
-    tx.execute(
-        "INSERT INTO signed_key_sets (version, root, signed, signed_at) VALUES ($1, $2, $3, $4)",
-        &[
-            Value::u64(version)?,
-            Value::int(root.0),
-            Value::Blob(signed.to_vec()),
-            Value::u64(now.0)?,
-        ],
-    )?;
-    Ok(())
+    crate::tables::key_sets::store(tx, version, root, signed, now)
 }
 
 /// The current key set, unsigned, for the offline signing step: carry it to
@@ -290,14 +261,7 @@ impl Center {
     pub fn key_set_signed(&self, _who: &Principal) -> Result<SignedKeySet> {
         let (keys, stored) = self.read(|tx| {
             let keys = self.keys_in(tx)?;
-            let stored = tx.query_opt(
-                "SELECT version, signed FROM signed_key_sets WHERE root = $1 ORDER BY version DESC LIMIT 1",
-                &[Value::int(keys.root_id().0)],
-            )?;
-            let stored = match stored {
-                Some(r) => Some((r.num::<u64>(0)?, r.blob(1)?.to_vec())),
-                None => None,
-            };
+            let stored = crate::tables::key_sets::newest_of(tx, keys.root_id())?;
             Ok((keys, stored))
         })?;
         let (version, key_set) = match keys.root() {
@@ -329,14 +293,7 @@ impl Center {
             if keys.root().is_ok() {
                 return Ok(None);
             }
-            let signed = tx
-                .query_opt(
-                    "SELECT MAX(version) FROM signed_key_sets WHERE root = $1",
-                    &[Value::int(keys.root_id().0)],
-                )?
-                .map(|r| r.opt_num::<u64>(0))
-                .transpose()?
-                .flatten();
+            let signed = crate::tables::key_sets::newest_of(tx, keys.root_id())?.map(|(v, _)| v);
             Ok((signed < Some(keys.version())).then_some(UnsignedKeySet {
                 version: keys.version(),
                 signed_version: signed,

@@ -63,13 +63,21 @@ pub(crate) fn insert(
     Ok(())
 }
 
-/// The event's revocation list version (0: nothing revoked yet).
+/// The event's current revocation list version, or [`Error::UnknownEvent`].
 pub(crate) fn revocation_version(tx: &mut dyn Tx, event: EventId) -> Result<u64> {
     tx.query_opt(
         "SELECT revocation_version FROM events WHERE id = $1",
         &[Value::int(event.0)],
     )?
-    .map(|r| r.num(0))
-    .transpose()
-    .map(|v| v.unwrap_or(0))
+    .ok_or(Error::UnknownEvent(event))?
+    .num(0)
+}
+
+/// Move the event's revocation list to its next version; that version.
+pub(crate) fn next_revocation_version(tx: &mut dyn Tx, event: EventId) -> Result<u64> {
+    tx.execute(
+        "UPDATE events SET revocation_version = revocation_version + 1 WHERE id = $1",
+        &[Value::int(event.0)],
+    )?;
+    revocation_version(tx, event)
 }

@@ -23,7 +23,9 @@
 //! - [`members`]: `members` (a distributor's members and their chips);
 //! - [`lottery`]: `lotteries` and `lottery_applications` (a distributor's
 //!   lottery: the committed seed, the setup, the draw; the applications and
-//!   their results).
+//!   their results);
+//! - [`key_sets`]: `signed_key_sets` (each key set version as its root
+//!   signed it).
 //!
 //! The other tables (issuing records,
 //! keys, credentials, lotteries) are still read and written by
@@ -34,6 +36,7 @@ pub(crate) mod entries;
 pub(crate) mod events;
 pub(crate) mod holds;
 pub(crate) mod issued;
+pub(crate) mod key_sets;
 pub(crate) mod lottery;
 pub(crate) mod members;
 pub(crate) mod tickets;
