@@ -19,8 +19,9 @@ use serde::{Deserialize, Serialize};
 use crate::center::{Center, Principal};
 use crate::issuance::{IssuedTicket, sign_ticket, sold_record, valid_issued};
 use crate::records;
-use crate::store::{Store, Tx, Value};
+use crate::store::{Store, Tx};
 use crate::tables::issued::{self, IssuedStatus};
+use crate::tables::reissues::{self, ReissueRow};
 use crate::wire;
 use crate::{Error, Result};
 
@@ -153,25 +154,18 @@ impl Center {
         self.fail_at(after_reissue)?;
         let version = crate::publish::revoke_in(tx, event, serial, old)?;
         self.fail_at(after_revoke)?;
-        tx.execute(
-            "UPDATE tickets SET generation = $1 WHERE event = $2 AND serial = $3",
-            &[
-                Value::int(generation.0),
-                Value::int(event.0),
-                Value::int(serial.0),
-            ],
-        )?;
-        tx.execute(
-            "INSERT INTO reissues (event, serial, old_generation, new_generation, reason, principal, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[
-                Value::int(event.0),
-                Value::int(serial.0),
-                Value::int(old.0),
-                Value::int(generation.0),
-                Value::text(reason.name()),
-                Value::text(who.label()),
-                Value::u64(now.0)?,
-            ],
+        crate::tables::tickets::set_generation(tx, event, serial, generation)?;
+        reissues::insert(
+            tx,
+            &ReissueRow {
+                event,
+                serial,
+                old,
+                new: generation,
+                reason: reason.name(),
+                by: &who.label(),
+                at: now,
+            },
         )?;
         Ok(Reissued {
             ticket: IssuedTicket {
@@ -223,13 +217,8 @@ impl Center {
                 .collect();
             // Generations an earlier run replaced after this key's compromise.
             let mut earlier = 0;
-            for r in tx.query(
-                "SELECT i.ticket FROM reissues r JOIN issued i
-                 ON i.event = r.event AND i.serial = r.serial AND i.generation = r.old_generation
-                 WHERE r.reason = $1",
-                &[Value::text(Reason::KeyCompromise.name())],
-            )? {
-                if signer(r.blob(0)?)? == compromised {
+            for ticket in reissues::replaced_tickets(tx, Reason::KeyCompromise.name())? {
+                if signer(&ticket)? == compromised {
                     earlier += 1;
                 }
             }
@@ -302,14 +291,7 @@ impl Center {
                     valid.push((v.event, v.serial, v.generation));
                 }
             }
-            let earlier = tx
-                .query_opt(
-                    "SELECT COUNT(*) FROM reissues WHERE reason = $1",
-                    &[Value::text(Reason::FormatUpgrade.name())],
-                )?
-                .map(|r| r.num::<usize>(0))
-                .transpose()?
-                .unwrap_or(0);
+            let earlier = reissues::count(tx, Reason::FormatUpgrade.name())?;
             Ok((valid, earlier))
         })?;
         let mut report = ReissueReport {
@@ -395,23 +377,31 @@ impl Center {
                     continue;
                 }
                 crate::tables::transfers::cancel_pending_of(tx, event, serial, now)?;
-                out.push(self.reissue_in(tx, (event, serial, generation), Holder::Chip(req.new_chip), Reason::Replacement, who, now)?);
+                out.push(self.reissue_in(
+                    tx,
+                    (event, serial, generation),
+                    Holder::Chip(req.new_chip),
+                    Reason::Replacement,
+                    who,
+                    now,
+                )?);
             }
             if out.is_empty() {
                 return Err(Error::invalid(
                     "old_chip",
-                    format!("chip {} holds no valid ticket this caller sold", req.old_chip),
+                    format!(
+                        "chip {} holds no valid ticket this caller sold",
+                        req.old_chip
+                    ),
                 ));
             }
-            tx.execute(
-                "INSERT INTO card_replacements (old_chip, new_chip, principal, identity_check, at) VALUES ($1, $2, $3, $4, $5)",
-                &[
-                    Value::text(req.old_chip.to_string()),
-                    Value::text(req.new_chip.to_string()),
-                    Value::text(who.label()),
-                    Value::text(check),
-                    Value::u64(now.0)?,
-                ],
+            reissues::insert_card_replacement(
+                tx,
+                req.old_chip,
+                req.new_chip,
+                &who.label(),
+                check,
+                now,
             )?;
             Ok(out)
         })

@@ -25,7 +25,9 @@
 //!   lottery: the committed seed, the setup, the draw; the applications and
 //!   their results);
 //! - [`key_sets`]: `signed_key_sets` (each key set version as its root
-//!   signed it).
+//!   signed it);
+//! - [`reissues`]: `reissues` and `card_replacements` (the re-issue
+//!   history).
 //!
 //! The other tables (issuing records,
 //! keys, credentials, lotteries) are still read and written by
@@ -39,5 +41,6 @@ pub(crate) mod issued;
 pub(crate) mod key_sets;
 pub(crate) mod lottery;
 pub(crate) mod members;
+pub(crate) mod reissues;
 pub(crate) mod tickets;
 pub(crate) mod transfers;

@@ -148,6 +148,24 @@ fn available_filter(
     (filter, params)
 }
 
+/// Set a ticket's valid generation (after a re-issue).
+pub(crate) fn set_generation(
+    tx: &mut dyn Tx,
+    event: EventId,
+    serial: TicketSerial,
+    generation: Generation,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE tickets SET generation = $1 WHERE event = $2 AND serial = $3",
+        &[
+            Value::int(generation.0),
+            Value::int(event.0),
+            Value::int(serial.0),
+        ],
+    )?;
+    Ok(())
+}
+
 /// Every ticket of the event, by serial.
 pub(crate) fn all(tx: &mut dyn Tx, event: EventId) -> Result<Vec<TicketRow>> {
     tx.query(
