@@ -18,7 +18,8 @@ use sha2::{Digest, Sha256};
 use crate::clock::{Clock, SystemClock};
 use crate::keys::CenterKeys;
 use crate::keystore::KeyStorage;
-use crate::store::{Ledger, Store, Tx, Value};
+use crate::store::{Ledger, Store, Tx};
+use crate::tables::idempotency;
 use crate::{Error, Result};
 
 /// Who is acting. Services check that the principal may do what it asks.
@@ -293,31 +294,17 @@ impl Center {
         let principal = who.label();
         let now = self.clock.now();
         self.ledger.transaction(&mut |tx| {
-            let stored = tx.query_opt(
-                "SELECT request_hash, response FROM idempotency WHERE principal = $1 AND key = $2",
-                &[Value::text(principal.clone()), Value::text(key)],
-            )?;
-            if let Some(row) = stored {
-                if row.blob(0)? != hash.as_slice() {
+            if let Some((stored_hash, stored)) = idempotency::find(tx, &principal, key)? {
+                if stored_hash != hash {
                     return Err(Error::IdempotencyMismatch(key.to_owned()));
                 }
-                return serde_json::from_str(row.text(1)?)
+                return serde_json::from_str(&stored)
                     .map_err(|e| Error::corrupt(format!("stored answer for {key:?}: {e}")));
             }
             let answer = body(tx, now)?;
             let json = serde_json::to_string(&answer)
                 .map_err(|e| Error::corrupt(format!("answer does not serialize: {e}")))?;
-            tx.execute(
-                "INSERT INTO idempotency (principal, key, request_hash, response, created_at)
-                 VALUES ($1, $2, $3, $4, $5)",
-                &[
-                    Value::text(principal.clone()),
-                    Value::text(key),
-                    Value::Blob(hash.clone()),
-                    Value::Text(json),
-                    Value::u64(now.0)?,
-                ],
-            )?;
+            idempotency::insert(tx, &principal, key, &hash, json, now)?;
             Ok(answer)
         })
     }

@@ -5,7 +5,8 @@ use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
 use crate::center::{Center, Principal};
-use crate::store::{Store, Value};
+use crate::store::Store;
+use crate::tables::credentials::{self, CredentialRow};
 use crate::{Error, Result};
 use eticket_core::ids::{DistributorId, EventId};
 
@@ -61,16 +62,14 @@ impl Center {
         OsRng.fill_bytes(&mut raw);
         let token = format!("{role}_{}", hex::encode(raw));
         let now = self.now();
-        self.ledger_execute(
-            "INSERT INTO credentials (token_hash, role, subject, label, created_at) VALUES ($1, $2, $3, $4, $5)",
-            vec![
-                Value::Blob(token_hash(&token)),
-                Value::text(role),
-                Value::Int(subject),
-                Value::text(label),
-                Value::u64(now.0)?,
-            ],
-        )?;
+        let row = CredentialRow {
+            role: role.to_owned(),
+            subject,
+            unit: None,
+        };
+        self.ledger.transaction(&mut |tx| {
+            credentials::insert(tx, &token_hash(&token), &row, label, now)
+        })?;
         Ok(token)
     }
 
@@ -81,16 +80,11 @@ impl Center {
         }
         let hash = token_hash(token);
         let row = self
-            .read(|tx| {
-                tx.query_opt(
-                    "SELECT role, subject, unit FROM credentials WHERE token_hash = $1",
-                    &[Value::Blob(hash.clone())],
-                )
-            })?
+            .read(|tx| credentials::find(tx, &hash))?
             .ok_or(Error::Unauthorized)?;
-        let subject = row.int(1)?;
+        let subject = row.subject;
         let bad = || Error::corrupt(format!("credential subject {subject} out of range"));
-        Ok(match row.text(0)? {
+        Ok(match row.role.as_str() {
             "organizer" => Principal::Organizer(u32::try_from(subject).map_err(|_| bad())?),
             "distributor" => {
                 Principal::Distributor(DistributorId(u16::try_from(subject).map_err(|_| bad())?))
@@ -98,7 +92,7 @@ impl Center {
             "terminal" => Principal::Terminal(u32::try_from(subject).map_err(|_| bad())?),
             "gate" => {
                 let event = EventId(u32::try_from(subject).map_err(|_| bad())?);
-                match row.opt_num::<u32>(2)? {
+                match row.unit {
                     Some(unit) => Principal::Unit { event, unit },
                     None => Principal::Gate(event),
                 }
@@ -142,22 +136,14 @@ impl Center {
                 ));
             }
             let unit = crate::tables::entries::insert_unit(tx, event, name, &key, now)?;
-            tx.execute(
-                "INSERT INTO credentials (token_hash, role, subject, label, created_at, unit) VALUES ($1, 'gate', $2, $3, $4, $5)",
-                &[
-                    Value::Blob(token_hash(&token)),
-                    Value::int(event.0),
-                    Value::text(name),
-                    Value::u64(now.0)?,
-                    Value::int(unit),
-                ],
-            )?;
+            let row = CredentialRow {
+                role: "gate".to_owned(),
+                subject: i64::from(event.0),
+                unit: Some(unit),
+            };
+            credentials::insert(tx, &token_hash(&token), &row, name, now)?;
             Ok(unit)
         })?;
         Ok(UnitCredential { unit, token })
-    }
-
-    fn ledger_execute(&self, sql: &str, params: Vec<Value>) -> Result<u64> {
-        self.read(|tx| tx.execute(sql, &params))
     }
 }

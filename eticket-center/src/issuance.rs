@@ -15,7 +15,7 @@ use crate::center::{Center, Principal};
 use crate::keys::CenterKeys;
 use crate::records::{self, RecordView};
 use crate::reissue::Reason;
-use crate::store::{Tx, Value};
+use crate::store::Tx;
 use crate::tables::issued;
 use crate::ticket_state::Change;
 use crate::wire;
@@ -336,13 +336,7 @@ impl Center {
                     format!("ticket {serial} of event {event} is for a chip, not paper"),
                 ));
             }
-            let last = tx
-                .query_opt(
-                    "SELECT copy, printed_at FROM paper_prints WHERE event = $1 AND serial = $2 ORDER BY copy DESC LIMIT 1",
-                    &[Value::int(event.0), Value::int(serial.0)],
-                )?
-                .map(|r| Ok::<_, Error>((r.num::<u32>(0)?, Timestamp(r.num(1)?))))
-                .transpose()?;
+            let last = crate::tables::prints::last(tx, event, serial)?;
             if let (Principal::Terminal(_), Some((_, at))) = (who, last) {
                 return Err(Error::Forbidden(format!(
                     "ticket {serial} of event {event} was printed at {at}; a reprint comes from the distributor that sold it"
@@ -356,16 +350,7 @@ impl Center {
                         .ticket
                 }
             };
-            tx.execute(
-                "INSERT INTO paper_prints (event, serial, copy, principal, printed_at) VALUES ($1, $2, $3, $4, $5)",
-                &[
-                    Value::int(event.0),
-                    Value::int(serial.0),
-                    Value::int(copy),
-                    Value::text(who.label()),
-                    Value::u64(now.0)?,
-                ],
-            )?;
+            crate::tables::prints::insert(tx, event, serial, copy, &who.label(), now)?;
             Ok(PaperPrint { ticket: ticket.clone(), copy })
         })
     }

@@ -27,20 +27,26 @@
 //! - [`key_sets`]: `signed_key_sets` (each key set version as its root
 //!   signed it);
 //! - [`reissues`]: `reissues` and `card_replacements` (the re-issue
-//!   history).
+//!   history);
+//! - [`credentials`]: `credentials` (bearer tokens by hash);
+//! - [`prints`]: `paper_prints` (each printed copy of a paper ticket);
+//! - [`idempotency`]: `idempotency` (the first answer to each key).
 //!
 //! The other tables (issuing records,
 //! keys, credentials, lotteries) are still read and written by
 //! their services' own modules.
 
+pub(crate) mod credentials;
 pub(crate) mod distributors;
 pub(crate) mod entries;
 pub(crate) mod events;
 pub(crate) mod holds;
+pub(crate) mod idempotency;
 pub(crate) mod issued;
 pub(crate) mod key_sets;
 pub(crate) mod lottery;
 pub(crate) mod members;
+pub(crate) mod prints;
 pub(crate) mod reissues;
 pub(crate) mod tickets;
 pub(crate) mod transfers;
