@@ -1,7 +1,7 @@
 //! The allotment audit log: every change of a seat's distributor, by whom,
 //! when, by which operation, from which owner to which. Every allotment
 //! route writes it in the same transaction as the change itself
-//! ([`apply_assignment`](crate::organizer::apply_assignment)), one entry per
+//! (`organizer::apply_assignment`), one entry per
 //! (from, to) pair of a change, with the tickets as serial ranges; the
 //! event's organizer reads it (`GET /v1/events/{event}/allotments/log`,
 //! `eticket allotment-log`).

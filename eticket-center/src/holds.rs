@@ -13,7 +13,7 @@
 //! available → held → authenticated or back to available); a seat is in at
 //! most one hold (the primary key of `hold_seats`). Expired holds return
 //! their seats to sale in the transaction of the next hold or sale of the
-//! event ([`expire_in`]), and `eticket serve` releases them every minute
+//! event (`expire_in`), and `eticket serve` releases them every minute
 //! ([`Center::expire_holds`]), so nothing depends on a background task for
 //! correctness.
 //!

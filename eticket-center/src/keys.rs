@@ -2,7 +2,7 @@
 //! a root key that signs the key set gates and hosts trust. The grant, list
 //! and root keys are generated once when a ledger is first opened; each
 //! event's ticket key when the event is registered
-//! ([`add_event_key`], scoped to that event in the key set, so a leaked
+//! (`add_event_key`, scoped to that event in the key set, so a leaked
 //! ticket key forges tickets for one event only, and valid until
 //! [`EVENT_KEY_MARGIN_SECS`] after the event ends). A ledger from before
 //! event keys keeps its ticket key for every event: it signs for the events

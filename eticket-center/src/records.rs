@@ -1,6 +1,6 @@
 //! The `issuing_records` table and the decisions behind its rows: who was
 //! sold which ticket by which distributor, for whom (the other tables are
-//! [`crate::tables`]').
+//! `tables`').
 
 use std::collections::BTreeMap;
 

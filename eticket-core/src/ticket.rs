@@ -1,6 +1,6 @@
 //! The signed ticket: the payload a chip stores and a paper QR code carries.
 //!
-//! Layout: the [`signed`](crate::signed) envelope around a postcard-encoded
+//! Layout: the [`crate::signed`] envelope around a postcard-encoded
 //! [`TicketBody`]. A typical reserved-seat ticket for a chip is 110 bytes.
 
 use alloc::vec::Vec;

@@ -45,7 +45,7 @@ pub enum Refusal {
     /// A paper ticket that was already admitted: this is a copy.
     PaperAlreadyUsed,
     /// The unit's revocation list is past its `next_update` and the venue's
-    /// [`StalePolicy`](crate::StalePolicy) refuses this ticket: the gate
+    /// eticket-gate's `StalePolicy` refuses this ticket: the gate
     /// cannot know whether it was revoked (a transferred ticket's new
     /// holder may have had it revoked since).
     RevocationListStale {
@@ -53,14 +53,14 @@ pub enum Refusal {
         since: Option<Timestamp>,
     },
     /// The unit's key set is past its `next_update` and the venue's
-    /// [`StalePolicy`](crate::StalePolicy) refuses this ticket: the gate
+    /// eticket-gate's `StalePolicy` refuses this ticket: the gate
     /// cannot know whether its key was retired.
     KeySetStale {
         /// The set's `next_update`: stale since then.
         since: Option<Timestamp>,
     },
     /// The unit's newest revocation list was signed longer ago than the
-    /// venue's [`max_list_age`](crate::Settings::max_list_age) allows (the
+    /// venue's `Settings::max_list_age` (eticket-gate) allows (the
     /// empty list a unit starts with was never signed): nothing is admitted
     /// until a fresh list is accepted.
     RevocationListTooOld {
@@ -68,17 +68,17 @@ pub enum Refusal {
         issued_at: Option<Timestamp>,
     },
     /// The chip answered the challenge correctly but too slowly
-    /// ([`max_answer_ms`](crate::Settings::max_answer_ms)): the card may be
+    /// (`Settings::max_answer_ms` in eticket-gate): the card may be
     /// elsewhere, its answers relayed to the gate.
     AnswerTooSlow,
     /// The venue requires chip certificates
-    /// ([`require_certificate`](crate::Settings::require_certificate)) and
+    /// (`Settings::require_certificate` in eticket-gate) and
     /// this chip has none from the center, or one that does not verify or
     /// is for another chip: a card the center did not personalize.
     ChipNotCertified,
     /// A valid ticket whose place is reached through another gate, at a
     /// venue that refuses those
-    /// ([`WrongGatePolicy::Refuse`](crate::WrongGatePolicy::Refuse)).
+    /// (eticket-gate's `WrongGatePolicy::Refuse`).
     WrongGate,
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Backends: [`InProcessCard`] (the applet in memory), [`FnTransport`] (a
 //! caller-supplied transmit function), and with the `pcsc` feature
-//! [`pcsc::PcscTransport`] (a PC/SC reader through pcscd).
+//! `pcsc::PcscTransport` (a PC/SC reader through pcscd).
 //!
 //! ```
 //! use eticket_chip::host::{Chip, InProcessCard};
