@@ -51,7 +51,8 @@ use zeroize::Zeroizing;
 
 use crate::center::{Center, Principal};
 use crate::keystore::{KeyStorage, RootStore, SealedRoot};
-use crate::store::{Tx, Value};
+use crate::store::Tx;
+use crate::tables::keys::{self as keys_table, KeyRow};
 use crate::wire;
 use crate::{Error, Result};
 
@@ -105,13 +106,7 @@ pub const CLOCK_SKEW_SECS: u64 = 300;
 
 /// The key set version stored in the ledger (1 before any rotation).
 pub(crate) fn stored_version(tx: &mut dyn Tx) -> Result<u64> {
-    match tx.query_opt("SELECT value FROM meta WHERE name = 'key_set_version'", &[])? {
-        None => Ok(1),
-        Some(row) => row
-            .text(0)?
-            .parse()
-            .map_err(|_| Error::corrupt("meta.key_set_version is not a number")),
-    }
+    keys_table::key_set_version(tx)
 }
 
 /// Store the next key set version and return it.
@@ -124,12 +119,7 @@ fn bump_version(tx: &mut dyn Tx) -> Result<u64> {
 }
 
 fn store_version(tx: &mut dyn Tx, version: u64) -> Result<()> {
-    tx.execute("DELETE FROM meta WHERE name = 'key_set_version'", &[])?;
-    tx.execute(
-        "INSERT INTO meta (name, value) VALUES ('key_set_version', $1)",
-        &[Value::text(version.to_string())],
-    )?;
-    Ok(())
+    keys_table::set_key_set_version(tx, version)
 }
 
 /// Serialize every transaction that writes the root store: rewriting one
@@ -137,12 +127,7 @@ fn store_version(tx: &mut dyn Tx, version: u64) -> Result<()> {
 /// this one and run again (SQLite's `BEGIN IMMEDIATE` serializes anyway),
 /// so two root-store writers never interleave.
 fn lock_keys(tx: &mut dyn Tx, now: Timestamp) -> Result<()> {
-    tx.execute("DELETE FROM meta WHERE name = 'center_keys_lock'", &[])?;
-    tx.execute(
-        "INSERT INTO meta (name, value) VALUES ('center_keys_lock', $1)",
-        &[Value::text(now.0.to_string())],
-    )?;
-    Ok(())
+    keys_table::lock(tx, now)
 }
 
 fn purpose_from_name(id: KeyId, name: &str) -> Result<Option<KeyPurpose>> {
@@ -174,29 +159,11 @@ fn signer(key: SigningKeyPair) -> Result<SigningKeyPair> {
     Ok(key)
 }
 
-fn count(tx: &mut dyn Tx, sql: &str) -> Result<i64> {
-    tx.query_opt(sql, &[])?
-        .ok_or_else(|| Error::corrupt("COUNT returned no row"))?
-        .int(0)
-}
-
 /// The next free key id, over the center keys and the roots.
 fn next_key_id(tx: &mut dyn Tx) -> Result<KeyId> {
-    let mut top = 0u16;
-    for sql in [
-        "SELECT MAX(id) FROM center_keys",
-        "SELECT MAX(id) FROM center_roots",
-    ] {
-        if let Some(v) = tx
-            .query_opt(sql, &[])?
-            .map(|r| r.opt_num::<u16>(0))
-            .transpose()?
-        {
-            top = top.max(v.unwrap_or(0));
-        }
-    }
     Ok(KeyId(
-        top.checked_add(1)
+        keys_table::top_key_id(tx)?
+            .checked_add(1)
             .ok_or_else(|| Error::invalid("key", "no key ids left"))?,
     ))
 }
@@ -223,16 +190,7 @@ fn add_root(
         sealed,
     });
     storage.root.write(&roots)?;
-    tx.execute(
-        "INSERT INTO center_roots (id, public, created_at, rollover) VALUES ($1, $2, $3, $4)",
-        &[
-            Value::int(root.id().0),
-            Value::Blob(root.public_key().to_uncompressed().to_vec()),
-            Value::u64(now.0)?,
-            rollover.map_or(Value::Null, |r| Value::Blob(r.to_vec())),
-        ],
-    )?;
-    Ok(())
+    keys_table::insert_root(tx, root.id(), &root.public_key(), now, rollover)
 }
 
 /// A new key's row: what it is for and when it is valid.
@@ -254,20 +212,20 @@ fn insert_sealed(
 ) -> Result<()> {
     let secret = Zeroizing::new(key.secret().to_bytes());
     let name = purpose_name(Some(new.purpose));
-    tx.execute(
-        "INSERT INTO center_keys (id, purpose, secret, not_before, not_after, retired, prepared, sealed, event)
-         VALUES ($1, $2, $3, $4, $5, 0, $6, 1, $7)",
-        &[
-            Value::int(key.id().0),
-            Value::text(name),
-            Value::Blob(storage.kek.seal(key.id(), name, &secret)?),
-            Value::u64(new.not_before.0)?,
-            Value::u64(new.not_after.0)?,
-            Value::int(i64::from(new.prepared)),
-            new.event.map_or(Value::Null, |e| Value::int(e.0)),
-        ],
-    )?;
-    Ok(())
+    keys_table::insert_sealed_key(
+        tx,
+        &KeyRow {
+            id: key.id(),
+            purpose: name.to_owned(),
+            secret: storage.kek.seal(key.id(), name, &secret)?,
+            not_before: new.not_before,
+            not_after: new.not_after,
+            retired: false,
+            prepared: new.prepared,
+            sealed: true,
+            event: new.event,
+        },
+    )
 }
 
 impl CenterKeys {
@@ -281,9 +239,7 @@ impl CenterKeys {
         now: Timestamp,
         storage: &KeyStorage,
     ) -> Result<(Self, bool)> {
-        let keys = count(tx, "SELECT COUNT(*) FROM center_keys")?;
-        let roots = count(tx, "SELECT COUNT(*) FROM center_roots")?;
-        let plain = count(tx, "SELECT COUNT(*) FROM center_keys WHERE sealed = 0")?;
+        let (keys, roots, plain) = keys_table::counts(tx)?;
         let mut sealed_now = false;
         if keys == 0 && roots == 0 {
             lock_keys(tx, now)?;
@@ -320,31 +276,16 @@ impl CenterKeys {
     /// Seal the plaintext keys of a ledger from before keys were sealed, and
     /// move its root key into the root store.
     fn seal_plaintext(tx: &mut dyn Tx, now: Timestamp, storage: &KeyStorage) -> Result<()> {
-        let rows = tx.query(
-            "SELECT id, purpose, secret FROM center_keys WHERE sealed = 0 ORDER BY id",
-            &[],
-        )?;
-        for row in rows {
-            let id = KeyId(row.num(0)?);
-            let name = row.text(1)?.to_owned();
+        for (id, name, secret) in keys_table::plain_keys(tx)? {
             let secret: Zeroizing<[u8; 32]> =
-                Zeroizing::new(row.blob(2)?.try_into().map_err(|_| {
+                Zeroizing::new(secret.as_slice().try_into().map_err(|_| {
                     Error::corrupt(format!("key {id}: plaintext secret is not 32 bytes"))
                 })?);
             match purpose_from_name(id, &name)? {
                 None => {
-                    let known = tx
-                        .query_opt(
-                            "SELECT id FROM center_roots WHERE id = $1",
-                            &[Value::int(id.0)],
-                        )?
-                        .is_some();
+                    let known = keys_table::root_superseded_at(tx, id)?.is_some();
                     if !known {
-                        if count(
-                            tx,
-                            "SELECT COUNT(*) FROM center_roots WHERE superseded_at IS NULL",
-                        )? > 0
-                        {
+                        if keys_table::current_root(tx)?.is_some() {
                             return Err(Error::corrupt(format!(
                                 "root key {id} is in center_keys but another root is current"
                             )));
@@ -352,16 +293,10 @@ impl CenterKeys {
                         let root = SigningKeyPair::from_secret_bytes(id, secret.as_slice())?;
                         add_root(tx, storage, &root, now, None)?;
                     }
-                    tx.execute("DELETE FROM center_keys WHERE id = $1", &[Value::int(id.0)])?;
+                    keys_table::delete_key(tx, id)?;
                 }
                 Some(_) => {
-                    tx.execute(
-                        "UPDATE center_keys SET secret = $2, sealed = 1 WHERE id = $1",
-                        &[
-                            Value::int(id.0),
-                            Value::Blob(storage.kek.seal(id, &name, &secret)?),
-                        ],
-                    )?;
+                    keys_table::seal_key(tx, id, &storage.kek.seal(id, &name, &secret)?)?;
                 }
             }
         }
@@ -371,10 +306,7 @@ impl CenterKeys {
     /// Load the keys as the ledger holds them now.
     pub(crate) fn load(tx: &mut dyn Tx, storage: &KeyStorage) -> Result<Self> {
         let version = stored_version(tx)?;
-        let rows = tx.query(
-            "SELECT id, purpose, secret, not_before, not_after, retired, prepared, sealed, event FROM center_keys WHERE dropped = 0 ORDER BY id",
-            &[],
-        )?;
+        let rows = keys_table::listed_keys(tx)?;
         // The newest key of each purpose that is not retired (nor prepared)
         // signs; for tickets, the newest of each event's keys signs for it.
         let mut found: [Option<SigningKeyPair>; 3] = [None, None, None];
@@ -383,21 +315,21 @@ impl CenterKeys {
         let mut prepared = None;
         let mut entries = Vec::new();
         for row in rows {
-            let id = KeyId(row.num(0)?);
-            let name = row.text(1)?;
+            let id = row.id;
+            let name = row.purpose.as_str();
             let Some(purpose) = purpose_from_name(id, name)? else {
                 return Err(Error::corrupt(format!(
                     "root key {id} is still in center_keys"
                 )));
             };
-            if row.int(7)? == 0 {
+            if !row.sealed {
                 return Err(Error::corrupt(format!(
                     "key {id} is not sealed; open the ledger with its key-encryption key to seal it"
                 )));
             }
-            let secret = storage.kek.open(id, name, row.blob(2)?)?;
+            let secret = storage.kek.open(id, name, &row.secret)?;
             let key = SigningKeyPair::from_secret_bytes(id, secret.as_slice())?;
-            if row.int(6)? != 0 && row.int(5)? == 0 {
+            if row.prepared && !row.retired {
                 if purpose != KeyPurpose::Grants {
                     return Err(Error::corrupt(format!(
                         "key {id}: only grant keys are prepared"
@@ -411,19 +343,19 @@ impl CenterKeys {
                 KeyPurpose::Grants => 1,
                 KeyPurpose::Lists => 2,
             };
-            let event = row.opt_num::<u32>(8)?.map(EventId);
+            let event = row.event;
             if event.is_some() && purpose != KeyPurpose::Tickets {
                 return Err(Error::corrupt(format!(
                     "key {id}: only ticket keys are scoped to an event"
                 )));
             }
-            let retired = row.int(5)? != 0;
+            let retired = row.retired;
             entries.push(KeyEntry {
                 id,
                 public: key.public_key(),
                 purpose,
-                not_before: Timestamp(row.num(3)?),
-                not_after: Timestamp(row.num(4)?),
+                not_before: row.not_before,
+                not_after: row.not_after,
                 scope: event.map_or(KeyScope::AllEvents, |e| KeyScope::Events(vec![e])),
                 retired,
             });
@@ -671,13 +603,11 @@ impl Center {
                 // The prepared grant key, already on the cards made since,
                 // starts signing.
                 Some(id) => {
-                    tx.execute(
-                        "UPDATE center_keys SET prepared = 0, not_before = $2, not_after = $3 WHERE id = $1",
-                        &[
-                            Value::int(id.0),
-                            Value::u64(now.minus(CLOCK_SKEW_SECS).0)?,
-                            Value::u64(now.plus(KEY_LIFETIME_SECS).0)?,
-                        ],
+                    keys_table::activate_prepared(
+                        tx,
+                        id,
+                        now.minus(CLOCK_SKEW_SECS),
+                        now.plus(KEY_LIFETIME_SECS),
                     )?;
                     id
                 }
@@ -796,18 +726,8 @@ impl Center {
         only_operator(who)?;
         let change = self.mutate(who, key, "retire_key", &id, |tx, _| {
             let keys = self.keys_in(tx)?;
-            let row = tx.query_opt(
-                "SELECT purpose, retired FROM center_keys WHERE id = $1",
-                &[Value::int(id.0)],
-            )?;
-            let Some(row) = row else {
-                let root = match tx.query_opt(
-                    "SELECT superseded_at FROM center_roots WHERE id = $1",
-                    &[Value::int(id.0)],
-                )? {
-                    Some(r) => Some(r.opt_int(0)?),
-                    None => None,
-                };
+            let Some((purpose_name, retired)) = keys_table::purpose_and_retired(tx, id)? else {
+                let root = keys_table::root_superseded_at(tx, id)?;
                 return Err(Error::invalid(
                     "key",
                     match root {
@@ -821,13 +741,13 @@ impl Center {
                     },
                 ));
             };
-            let Some(purpose) = purpose_from_name(id, row.text(0)?)? else {
+            let Some(purpose) = purpose_from_name(id, &purpose_name)? else {
                 return Err(Error::invalid(
                     "key",
                     format!("key {id} is the root key; it signs key sets and is not retired here"),
                 ));
             };
-            if row.int(1)? != 0 {
+            if retired {
                 return Err(Error::invalid(
                     "key",
                     format!("key {id} is retired already"),
@@ -839,10 +759,7 @@ impl Center {
                     format!("key {id} signs {what} now; rotate it first"),
                 ));
             }
-            tx.execute(
-                "UPDATE center_keys SET retired = 1, prepared = 0 WHERE id = $1",
-                &[Value::int(id.0)],
-            )?;
+            keys_table::retire(tx, id)?;
             let version = bump_version(tx)?;
             Ok(KeyChange {
                 key: id,
@@ -917,20 +834,13 @@ pub(crate) fn add_event_key(
 /// version on: gates refuse what they signed either way, and the key set
 /// stays the size of the events that are still on.
 fn drop_expired_event_keys(tx: &mut dyn Tx, now: Timestamp) -> Result<()> {
-    tx.execute(
-        "UPDATE center_keys SET dropped = 1 WHERE event IS NOT NULL AND dropped = 0 AND not_after < $1",
-        &[Value::u64(now.0)?],
-    )?;
-    Ok(())
+    keys_table::drop_expired_event_keys(tx, now)
 }
 
 /// Refuse a change that would list more than `max` keys in the key set (a
 /// key set past eticket-core's size limit would stop every gate's sync).
 pub(crate) fn check_key_set_room(tx: &mut dyn Tx, max: u32) -> Result<()> {
-    let listed = count(
-        tx,
-        "SELECT COUNT(*) FROM center_keys WHERE dropped = 0 AND (prepared = 0 OR retired = 1)",
-    )?;
+    let listed = keys_table::count_listed(tx)?;
     if listed > i64::from(max) {
         return Err(Error::invalid(
             "event",
@@ -945,14 +855,7 @@ pub(crate) fn check_key_set_room(tx: &mut dyn Tx, max: u32) -> Result<()> {
 /// Refuse a registration that would give `organizer` more than `max` events
 /// with a ticket key in the key set.
 pub(crate) fn check_organizer_room(tx: &mut dyn Tx, organizer: u32, max: u32) -> Result<()> {
-    let keyed = tx
-        .query_opt(
-            "SELECT COUNT(DISTINCT k.event) FROM center_keys k JOIN events e ON e.id = k.event
-             WHERE k.dropped = 0 AND e.organizer = $1",
-            &[Value::int(organizer)],
-        )?
-        .ok_or_else(|| Error::corrupt("COUNT returned no row"))?
-        .int(0)?;
+    let keyed = keys_table::count_keyed_events_of(tx, organizer)?;
     if keyed > i64::from(max) {
         return Err(Error::invalid(
             "event",
@@ -976,14 +879,8 @@ fn load_root(
     tx: &mut dyn Tx,
     storage: &KeyStorage,
 ) -> Result<(KeyId, PublicKey, Option<SigningKeyPair>)> {
-    let row = tx
-        .query_opt(
-            "SELECT id, public FROM center_roots WHERE superseded_at IS NULL",
-            &[],
-        )?
+    let (id, public) = keys_table::current_root(tx)?
         .ok_or_else(|| Error::corrupt("the ledger names no current root key"))?;
-    let id = KeyId(row.num(0)?);
-    let public = PublicKey::from_sec1(row.blob(1)?)?;
     if matches!(storage.root, RootStore::Offline) {
         return Ok((id, public, None));
     }
@@ -1077,10 +974,7 @@ impl Center {
                 issued_at: now,
             }
             .to_signed_bytes(old)?;
-            tx.execute(
-                "UPDATE center_roots SET superseded_at = $1 WHERE superseded_at IS NULL",
-                &[Value::u64(now.0)?],
-            )?;
+            keys_table::supersede_current_root(tx, now)?;
             add_root(tx, &self.storage, &new, now, Some(&statement))?;
             let version = bump_version(tx)?;
             // The new root signs its first set now, so centers that run with
@@ -1111,14 +1005,9 @@ impl Center {
         let now = self.now();
         crate::store::Store::transaction(&self.ledger, &mut |tx| {
             lock_keys(tx, now)?;
-            let current: KeyId = KeyId(
-                tx.query_opt(
-                    "SELECT id FROM center_roots WHERE superseded_at IS NULL",
-                    &[],
-                )?
+            let current: KeyId = keys_table::current_root(tx)?
                 .ok_or_else(|| Error::corrupt("the ledger names no current root key"))?
-                .num(0)?,
-            );
+                .0;
             let roots = self.storage.root.read()?;
             if roots.iter().all(|r| r.id == current) {
                 return Ok(());
@@ -1138,32 +1027,22 @@ impl Center {
     /// root's id (anyone with a credential may fetch them, like the key set).
     pub fn root_rollovers(&self, _who: &Principal) -> Result<RootRollovers> {
         self.read(|tx| {
-            let rows = tx.query(
-                "SELECT id, created_at, rollover FROM center_roots ORDER BY created_at, id",
-                &[],
-            )?;
             let mut rollovers = Vec::new();
             let mut previous: Option<KeyId> = None;
-            for row in &rows {
-                let id = KeyId(row.num(0)?);
-                if let (Some(from), Some(signed)) = (previous, row.opt_blob(2)?) {
+            for (id, created_at, statement) in keys_table::root_history(tx)? {
+                if let (Some(from), Some(signed)) = (previous, statement) {
                     rollovers.push(PublishedRollover {
                         from_root: from,
                         to_root: id,
-                        issued_at: Timestamp(row.num(1)?),
+                        issued_at: created_at,
                         signed: signed.to_vec(),
                     });
                 }
                 previous = Some(id);
             }
-            let current = KeyId(
-                tx.query_opt(
-                    "SELECT id FROM center_roots WHERE superseded_at IS NULL",
-                    &[],
-                )?
+            let current = keys_table::current_root(tx)?
                 .ok_or_else(|| Error::corrupt("the ledger names no current root key"))?
-                .num(0)?,
-            );
+                .0;
             Ok(RootRollovers {
                 current_root: current,
                 rollovers,

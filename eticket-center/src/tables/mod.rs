@@ -24,6 +24,8 @@
 //! - [`lottery`]: `lotteries` and `lottery_applications` (a distributor's
 //!   lottery: the committed seed, the setup, the draw; the applications and
 //!   their results);
+//! - [`keys`]: `center_keys`, `center_roots` and the keys' `meta` rows
+//!   (the sealed keys, the roots and their rollovers, the key set version);
 //! - [`key_sets`]: `signed_key_sets` (each key set version as its root
 //!   signed it);
 //! - [`reissues`]: `reissues` and `card_replacements` (the re-issue
@@ -44,6 +46,7 @@ pub(crate) mod holds;
 pub(crate) mod idempotency;
 pub(crate) mod issued;
 pub(crate) mod key_sets;
+pub(crate) mod keys;
 pub(crate) mod lottery;
 pub(crate) mod members;
 pub(crate) mod prints;
