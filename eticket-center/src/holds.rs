@@ -56,7 +56,7 @@ use crate::policy::PolicyKind;
 use crate::records::{self, Decision};
 use crate::store::{Store, Tx};
 use crate::tables::holds::{self, HoldRow};
-use crate::ticket_state::Change;
+use crate::tables::ticket_state::Change;
 use crate::wire;
 use crate::{Error, Result};
 

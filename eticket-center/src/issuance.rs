@@ -17,7 +17,7 @@ use crate::records::{self, RecordView};
 use crate::reissue::Reason;
 use crate::store::Tx;
 use crate::tables::issued;
-use crate::ticket_state::Change;
+use crate::tables::ticket_state::Change;
 use crate::wire;
 use crate::{Error, Result};
 

@@ -45,7 +45,6 @@ pub mod reissue;
 pub mod split;
 pub mod store;
 mod tables;
-mod ticket_state;
 pub mod transfer;
 pub mod wire;
 

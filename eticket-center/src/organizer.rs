@@ -501,7 +501,7 @@ pub(crate) fn apply_assignment(
     let before = tables::tickets::owners(tx, event)?;
     let mut changes = Vec::with_capacity(assignment.len());
     for (serial, d) in assignment {
-        if !crate::ticket_state::allot(tx, event, *serial, *d)? {
+        if !crate::tables::ticket_state::allot(tx, event, *serial, *d)? {
             let t = crate::tables::tickets::load(tx, event, *serial)?;
             return Err(Error::SeatUnavailable {
                 event,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::center::{Center, Principal};
 use crate::keystore::KeyStorage;
 use crate::store::{Store, Tx};
-use crate::ticket_state::Change;
+use crate::tables::ticket_state::Change;
 use crate::wire;
 use crate::{Error, Result};
 

@@ -12,8 +12,8 @@ use eticket_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::store::{Row, Tx, Value};
+use crate::tables::ticket_state::Change;
 use crate::tables::tickets::{TicketRow, load as load_ticket, place_from_text};
-use crate::ticket_state::Change;
 use crate::wire;
 use crate::{Error, Result};
 
@@ -84,7 +84,7 @@ fn sold_from_row(event: EventId, row: &Row) -> Result<SoldTicket> {
             place: place_from_text(row.text(6)?)?,
             seat_type: SeatType(row.num(7)?),
         },
-        state: crate::ticket_state::parse(row.text(8)?)?,
+        state: crate::tables::ticket_state::parse(row.text(8)?)?,
         generation: Generation(row.num(9)?),
     })
 }

@@ -1,6 +1,6 @@
 //! The `holds` and `hold_seats` tables: a distributor's seat holds for a
 //! buyer, under a random token, until an expiry. A held seat's ticket row is
-//! in state `held` (moved by [`crate::ticket_state`]); these tables say
+//! in state `held` (moved by [`crate::tables::ticket_state`]); these tables say
 //! whose hold it is.
 
 use eticket_core::ids::{DistributorId, EventId, TicketSerial};

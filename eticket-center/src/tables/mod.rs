@@ -8,7 +8,7 @@
 //!   list version);
 //! - [`tickets`]: `tickets`, the ticket master (place, seat type, price,
 //!   allotted distributor, state, valid generation); state changes go
-//!   through [`crate::ticket_state`], which checks core's transition rules;
+//!   through [`ticket_state`], which checks core's transition rules;
 //! - [`distributors`]: `distributors` and `event_distributors` (who is
 //!   selected for which event, under which policy);
 //! - [`holds`]: `holds` and `hold_seats` (a buyer's held seats under a
@@ -51,5 +51,6 @@ pub(crate) mod lottery;
 pub(crate) mod members;
 pub(crate) mod prints;
 pub(crate) mod reissues;
+pub(crate) mod ticket_state;
 pub(crate) mod tickets;
 pub(crate) mod transfers;

@@ -1,6 +1,6 @@
 //! The `tickets` table: the ticket master of every event, one row per
 //! ticket (place, seat type, price, allotted distributor, state, valid
-//! generation). State changes go through [`crate::ticket_state`].
+//! generation). State changes go through [`crate::tables::ticket_state`].
 
 use std::collections::HashMap;
 
@@ -52,7 +52,7 @@ pub(crate) fn from_row(row: &Row) -> Result<TicketRow> {
         seat_type: SeatType(row.num(2)?),
         price: Price(row.num(3)?),
         distributor: row.opt_num(4)?.map(DistributorId),
-        state: crate::ticket_state::parse(row.text(5)?)?,
+        state: crate::tables::ticket_state::parse(row.text(5)?)?,
         generation: Generation(row.num(6)?),
     })
 }
