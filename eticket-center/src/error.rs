@@ -22,6 +22,16 @@ pub enum Error {
         /// Whether running the transaction again may succeed.
         retryable: bool,
     },
+    /// The ledger refused to store a second record under a key it holds
+    /// already (a unique key): a request that repeats one already done, or a
+    /// bug; never retried beyond a lost race.
+    #[error("{backend} ledger holds that record already: {message}")]
+    Duplicate {
+        /// "sqlite" or "postgres".
+        backend: &'static str,
+        /// What the database said.
+        message: String,
+    },
     /// The ledger holds data this version cannot read.
     #[error("ledger data is corrupt: {0}")]
     Corrupt(String),
@@ -334,6 +344,7 @@ impl Error {
             Error::Core(C::BadSignature | C::HighS) => "bad_signature",
             Error::Core(_) => "invalid_domain_data",
             Error::Storage { .. } => "storage",
+            Error::Duplicate { .. } => "duplicate",
             Error::Corrupt(_) => "corrupt",
             Error::Invalid { .. } => "invalid_request",
             Error::UnknownEvent(_) => "unknown_event",

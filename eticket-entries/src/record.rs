@@ -298,6 +298,9 @@ impl EntryRecord {
         if self.device.len() > MAX_DEVICE_LEN {
             return Err(Error::Batch("device name longer than 64 bytes"));
         }
+        if self.device.contains('\0') {
+            return Err(Error::Batch("device name holds U+0000"));
+        }
         if i64::try_from(self.at.0).is_err() {
             return Err(Error::Batch("scan time beyond the year 292 billion"));
         }

@@ -85,6 +85,9 @@ impl UploadBatch {
         if self.unit.len() > MAX_DEVICE_LEN {
             return Err(Error::Batch("unit name longer than 64 bytes"));
         }
+        if self.unit.contains('\0') {
+            return Err(Error::Batch("unit name holds U+0000"));
+        }
         if self.records.len() > MAX_BATCH_RECORDS {
             return Err(Error::BatchTooLarge {
                 len: self.records.len(),

@@ -374,6 +374,19 @@ pub enum Command {
         /// expiry.
         #[arg(long, default_value_t = 60)]
         transfer_interval: u64,
+        /// Most connections open at once; at the limit the oldest idle one
+        /// is closed for a new one, and when all are busy a new one is
+        /// answered 503 `too_many_connections`. Keep it below `ulimit -n`.
+        #[arg(long, default_value_t = 512)]
+        max_connections: usize,
+        /// Seconds a client has to send a request's headers (and to start
+        /// its next request on a kept-alive connection).
+        #[arg(long, default_value_t = 10)]
+        header_timeout: u64,
+        /// Seconds a client has to send a request's body once its headers
+        /// are in.
+        #[arg(long, default_value_t = 30)]
+        body_timeout: u64,
     },
 }
 
@@ -830,7 +843,17 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve {
             listen,
             transfer_interval,
-        } => return serve(center, listen, *transfer_interval),
+            max_connections,
+            header_timeout,
+            body_timeout,
+        } => {
+            let options = crate::http::ServeOptions {
+                max_connections: *max_connections,
+                header_timeout: std::time::Duration::from_secs((*header_timeout).max(1)),
+                body_timeout: std::time::Duration::from_secs((*body_timeout).max(1)),
+            };
+            return serve(center, listen, *transfer_interval, options);
+        }
     }
     warn_unsigned(&center, &mut None);
     Ok(())
@@ -885,7 +908,12 @@ fn warn_unsigned(center: &Center, last: &mut Option<u64>) {
     }
 }
 
-fn serve(center: Center, listen: &str, interval: u64) -> Result<()> {
+fn serve(
+    center: Center,
+    listen: &str,
+    interval: u64,
+    options: crate::http::ServeOptions,
+) -> Result<()> {
     let center = Arc::new(center);
     let io = |e: std::io::Error| Error::invalid("listen", e.to_string());
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -937,6 +965,8 @@ fn serve(center: Center, listen: &str, interval: u64) -> Result<()> {
                 }
             }
         });
-        crate::http::serve(center, listener).await.map_err(io)
+        crate::http::serve_with(center, listener, options)
+            .await
+            .map_err(io)
     })
 }

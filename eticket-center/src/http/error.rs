@@ -89,6 +89,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         | TransferState { .. }
         | CoolingOff { .. }
         | IdempotencyMismatch(_)
+        | Duplicate { .. }
         | Chip(_) => StatusCode::CONFLICT,
         Storage {
             retryable: true, ..
@@ -102,12 +103,48 @@ pub fn status_of(e: &Error) -> StatusCode {
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
+        let status = status_of(&e);
+        let code = e.code();
+        let message = match public_message(&e) {
+            Some(text) => {
+                // The storage engine's or the key store's own words stay in
+                // the server's log: the answer names the incident to look up.
+                let incident = incident_id();
+                eprintln!("eticket: incident {incident} ({code}): {e}");
+                format!("{text} (incident {incident} in the server's log)")
+            }
+            None => e.to_string(),
+        };
         Self {
-            status: status_of(&e),
-            code: e.code(),
-            message: e.to_string(),
+            status,
+            code,
+            message,
         }
     }
+}
+
+/// The message a client sees for an error whose own text is the ledger's or
+/// the key store's (the database's words, file paths, key ids), or `None`
+/// when the error's text is meant for the client.
+fn public_message(e: &Error) -> Option<&'static str> {
+    match e {
+        Error::Storage {
+            retryable: true, ..
+        } => Some("the ledger is busy; send the request again"),
+        Error::Storage { .. } => Some("the ledger failed"),
+        Error::Duplicate { .. } => Some("the ledger holds that record already"),
+        Error::Corrupt(_) => Some("the ledger holds data this server cannot read"),
+        Error::FailPoint(_) => Some("the request failed at an injected failure point"),
+        Error::WrongKek(_) | Error::KeyStorage(_) => Some("the center's keys cannot be opened"),
+        _ => None,
+    }
+}
+
+/// A short random id that ties an answer to its line in the server's log.
+fn incident_id() -> String {
+    let mut raw = [0u8; 6];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut raw);
+    hex::encode(raw)
 }
 
 impl IntoResponse for ApiError {

@@ -15,13 +15,14 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, RawPathParams, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use super::handlers::{bearer, blocking, idem, parse_json};
+use super::serve::{BODY_TIMEOUT, BodyTimeout};
 use crate::{Center, Principal};
 
 /// The authenticated principal of the request's bearer token.
@@ -50,7 +51,8 @@ impl<S: Send + Sync> FromRequestParts<S> for IdemKey {
     }
 }
 
-/// The path's parameters (`invalid_path` when they do not parse).
+/// The path's parameters (`invalid_path` when they do not parse, start
+/// with `+` or hold a control character).
 #[derive(Debug, Clone)]
 pub struct PathArg<T>(pub T);
 
@@ -62,6 +64,17 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let invalid = |m: String| ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", m);
+        let raw = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|e| invalid(e.body_text()))?;
+        for (name, value) in &raw {
+            // One spelling per value: `+2027` or a control character is
+            // refused, not read as 2027 or stored.
+            if value.starts_with('+') || value.chars().any(char::is_control) {
+                return Err(invalid(format!("{name} {value:?} is not a plain value")));
+            }
+        }
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(v)| PathArg(v))
@@ -88,8 +101,8 @@ where
     }
 }
 
-/// The body's bytes (`body_too_large` past the limit, `invalid_body` when it
-/// cannot be read).
+/// The body's bytes (`body_too_large` past the limit, `body_timeout` when it
+/// is not all there in time, `invalid_body` when it cannot be read).
 #[derive(Debug, Clone)]
 pub struct RawBody(pub Bytes);
 
@@ -97,18 +110,26 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        Bytes::from_request(req, state)
-            .await
-            .map(RawBody)
-            .map_err(|e| {
-                let status = e.status();
-                let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                    "body_too_large"
-                } else {
-                    "invalid_body"
-                };
-                ApiError::new(status, code, e.body_text())
-            })
+        let limit = req
+            .extensions()
+            .get::<BodyTimeout>()
+            .map_or(BODY_TIMEOUT, |t| t.0);
+        let Ok(read) = tokio::time::timeout(limit, Bytes::from_request(req, state)).await else {
+            return Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                format!("the body did not arrive within {} s", limit.as_secs()),
+            ));
+        };
+        read.map(RawBody).map_err(|e| {
+            let status = e.status();
+            let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "body_too_large"
+            } else {
+                "invalid_body"
+            };
+            ApiError::new(status, code, e.body_text())
+        })
     }
 }
 

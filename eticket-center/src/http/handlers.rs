@@ -34,8 +34,10 @@ use crate::{Center, Error, Result};
 type Shared = State<Arc<Center>>;
 type Answer = std::result::Result<Response, ApiError>;
 
-/// Decode a JSON request body strictly into `T`; every failure is an error,
-/// never a panic (the fuzz target drives this).
+/// Decode a JSON request body strictly into `T`: it must meet the rules of
+/// every body (no key twice, no U+0000, no integer past the ledgers'
+/// largest) and then decode; every failure is an error, never a panic (the
+/// fuzz target drives this).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<T, ApiError> {
     if bytes.len() > super::MAX_BODY_BYTES {
         return Err(ApiError::new(
@@ -44,17 +46,27 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<T, A
             format!("the body is larger than {} bytes", super::MAX_BODY_BYTES),
         ));
     }
-    serde_json::from_slice(bytes).map_err(|e| {
+    let invalid = |e: serde_json::Error| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_json",
             format!("request body: {e}"),
         )
-    })
+    };
+    super::strict_json::check(bytes).map_err(invalid)?;
+    serde_json::from_slice(bytes).map_err(invalid)
 }
 
 /// The request's `Idempotency-Key` header, required on every mutating route.
 pub(crate) fn idem(headers: &HeaderMap) -> std::result::Result<String, ApiError> {
+    let mut keys = headers.get_all("idempotency-key").iter();
+    if let (Some(_), Some(_)) = (keys.next(), keys.next()) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "give one Idempotency-Key header, not several",
+        ));
+    }
     let key = headers
         .get("idempotency-key")
         .ok_or_else(|| {
@@ -78,13 +90,18 @@ pub(crate) fn idem(headers: &HeaderMap) -> std::result::Result<String, ApiError>
 
 /// The bearer token of a request.
 pub(crate) fn bearer(headers: &HeaderMap) -> Result<String> {
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .ok_or(Error::Unauthorized)?;
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        // None, or two that could name two callers: no one.
+        return Err(Error::Unauthorized);
+    };
     let text = value.to_str().map_err(|_| Error::Unauthorized)?;
-    text.strip_prefix("Bearer ")
-        .map(|t| t.trim().to_owned())
-        .ok_or(Error::Unauthorized)
+    // The scheme is case-insensitive (RFC 9110, 11.1).
+    let (scheme, token) = text.trim().split_once(' ').ok_or(Error::Unauthorized)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(Error::Unauthorized);
+    }
+    Ok(token.trim().to_owned())
 }
 
 /// Run ledger work on the blocking pool; a failed task is a 500.
@@ -116,6 +133,26 @@ pub async fn no_route() -> ApiError {
         "no_route",
         "no such route; see openapi.json",
     )
+}
+
+/// Refuse a request target longer than [`super::MAX_URI_BYTES`] with the
+/// API's JSON error, before routing.
+pub async fn uri_limit(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> std::result::Result<Response, ApiError> {
+    let len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if len > super::MAX_URI_BYTES {
+        return Err(ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!(
+                "the request target is {len} bytes; at most {} are read",
+                super::MAX_URI_BYTES
+            ),
+        ));
+    }
+    Ok(next.run(req).await)
 }
 
 /// A known route asked with a method it does not take.

@@ -20,6 +20,8 @@ mod extract;
 mod handlers;
 pub mod page;
 pub mod schemas;
+mod serve;
+pub mod strict_json;
 
 use std::sync::Arc;
 
@@ -29,12 +31,17 @@ use axum::routing::{get, post, put};
 
 pub use error::{ApiError, ErrorBody, ErrorDetail, status_of};
 pub use handlers::parse_json;
+pub use serve::{ServeOptions, serve, serve_with};
 
 use crate::Center;
 
 /// Largest request body accepted (an event registration with its seat master
 /// is the largest request).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Longest request target (path and query) answered; a longer one gets
+/// `uri_too_long` (414). No route needs more than a few hundred bytes.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
 
 /// Every route: (method, path) in OpenAPI spelling.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -156,9 +163,5 @@ pub fn router(center: Arc<Center>) -> Router {
         .with_state(center)
         .merge(page_routes)
         .method_not_allowed_fallback(h::method_not_allowed)
-}
-
-/// Serve the API on a bound listener until the process ends.
-pub async fn serve(center: Arc<Center>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(center)).await
+        .layer(axum::middleware::from_fn(h::uri_limit))
 }

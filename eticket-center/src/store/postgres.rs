@@ -1,5 +1,6 @@
 //! PostgreSQL backend: serializable transactions, run again when PostgreSQL
-//! reports a serialization failure, a deadlock or a unique-key race; a
+//! reports a serialization failure or a deadlock (a unique-key violation is
+//! run again twice at most, then answered as a duplicate); a
 //! bounded pool of connections so several threads (and several center
 //! processes) work on one database at once without exceeding what the server
 //! allows.
@@ -16,6 +17,10 @@ use crate::{Error, Result};
 /// Most connections one center process opens by default (PostgreSQL's own
 /// default limit is 100 for all clients together).
 pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
+
+/// Runs of a transaction that met a unique-key violation: the first may have
+/// lost a race for a new key, a third is a real duplicate.
+const DUPLICATE_ATTEMPTS: u32 = 3;
 
 /// A PostgreSQL ledger.
 pub struct PostgresStore {
@@ -40,22 +45,23 @@ impl Drop for Taken<'_> {
 }
 
 fn map_err(e: postgres::Error) -> Error {
-    let retryable = matches!(
-        e.code(),
-        Some(
-            &SqlState::T_R_SERIALIZATION_FAILURE
-                | &SqlState::T_R_DEADLOCK_DETECTED
-                | &SqlState::UNIQUE_VIOLATION
-        )
-    );
     let message = match e.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
         None => e.to_string(),
     };
-    Error::Storage {
-        backend: "postgres",
-        message,
-        retryable,
+    match e.code() {
+        Some(&SqlState::UNIQUE_VIOLATION) => Error::Duplicate {
+            backend: "postgres",
+            message,
+        },
+        code => Error::Storage {
+            backend: "postgres",
+            message,
+            retryable: matches!(
+                code,
+                Some(&SqlState::T_R_SERIALIZATION_FAILURE | &SqlState::T_R_DEADLOCK_DETECTED)
+            ),
+        },
     }
 }
 
@@ -250,11 +256,20 @@ impl Store for PostgresStore {
             .as_mut()
             .ok_or_else(|| Error::corrupt("pooled connection missing"))?;
         let mut attempt = 0;
+        let mut duplicates = 0;
         loop {
             match Self::attempt(client, body) {
                 Err(e) if e.is_retryable() && attempt + 1 < MAX_ATTEMPTS => {
                     attempt += 1;
                     backoff(attempt);
+                }
+                // A unique key taken by a concurrent transaction that chose
+                // the same new key is a lost race PostgreSQL does not report
+                // as one: run again, a little; a key taken for good is a
+                // duplicate, answered at once.
+                Err(Error::Duplicate { .. }) if duplicates + 1 < DUPLICATE_ATTEMPTS => {
+                    duplicates += 1;
+                    backoff(duplicates);
                 }
                 other => break other,
             }

@@ -52,6 +52,18 @@ fn private_files(path: &Path) -> Result<()> {
 }
 
 fn map_err(e: rusqlite::Error) -> Error {
+    let unique = matches!(
+        &e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    );
+    if unique {
+        return Error::Duplicate {
+            backend: "sqlite",
+            message: e.to_string(),
+        };
+    }
     let retryable = matches!(
         e.sqlite_error_code(),
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)

@@ -1,0 +1,291 @@
+//! Serving connections: HTTP/1.1 on a bound listener, with the limits that
+//! keep slow or idle clients from taking the server away from everyone:
+//!
+//! - a request's headers (and the wait for the next request on a kept-alive
+//!   connection) must arrive within [`ServeOptions::header_timeout`];
+//! - a request's body within [`ServeOptions::body_timeout`] (an answer
+//!   `body_timeout`, 408);
+//! - at most [`ServeOptions::max_connections`] connections at once: at the
+//!   limit the oldest connection that has no request in progress is closed
+//!   for the new one, and when every connection is busy the new one is
+//!   answered `too_many_connections` (503, `Retry-After: 1`) and closed.
+//!
+//! So a crowd of half-sent requests cannot stop `/v1/health` or a sale: they
+//! are the first to go.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use eticket_center::http::ServeOptions;
+//! let center = Arc::new(eticket_center::Center::open_in_memory().map_err(std::io::Error::other)?);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! let options = ServeOptions {
+//!     max_connections: 256,
+//!     header_timeout: Duration::from_secs(5),
+//!     ..ServeOptions::default()
+//! };
+//! eticket_center::http::serve_with(center, listener, options).await
+//! # }
+//! ```
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+use tower::ServiceExt;
+
+use super::router;
+use crate::Center;
+
+/// How the server treats connections (see the module's text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// Most connections open at once (512 by default; keep it below the
+    /// process's descriptor limit).
+    pub max_connections: usize,
+    /// Time for a request's headers to arrive, and for the next request on
+    /// an idle kept-alive connection (10 s by default).
+    pub header_timeout: Duration,
+    /// Time for a request's body to arrive once its headers have (30 s by
+    /// default).
+    pub body_timeout: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 512,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: BODY_TIMEOUT,
+        }
+    }
+}
+
+/// The body timeout when a request did not come through [`serve_with`] (a
+/// router served by other means).
+pub(crate) const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The body timeout of a request, set by [`serve_with`] in the request's
+/// extensions for the body extractors.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyTimeout(pub Duration);
+
+/// Serve the API on a bound listener with the default [`ServeOptions`] until
+/// the process ends.
+pub async fn serve(center: Arc<Center>, listener: TcpListener) -> std::io::Result<()> {
+    serve_with(center, listener, ServeOptions::default()).await
+}
+
+/// Serve the API on a bound listener with `options` until the process ends.
+/// Accepting never stops: a failed accept (say, out of descriptors) is
+/// waited out and tried again.
+pub async fn serve_with(
+    center: Arc<Center>,
+    listener: TcpListener,
+    options: ServeOptions,
+) -> std::io::Result<()> {
+    let app = router(center);
+    let open = Arc::new(Open::new(options.max_connections.max(1)));
+    let refusing = Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                eprintln!("eticket: accepting a connection: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        match open.admit() {
+            Some(slot) => {
+                tokio::spawn(connection(stream, app.clone(), slot, options));
+            }
+            None => {
+                // Refusals are bounded too: past as many as there are
+                // connections, a new one is closed without a word.
+                if let Ok(pending) = refusing.clone().try_acquire_owned() {
+                    tokio::spawn(async move {
+                        refuse(stream).await;
+                        drop(pending);
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Serve one connection until it ends, times out or is closed for a newer
+/// one.
+async fn connection(stream: TcpStream, app: Router, slot: Slot, options: ServeOptions) {
+    let busy = slot.busy.clone();
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        let app = app.clone();
+        let guard = Busy::enter(busy.clone());
+        req.extensions_mut()
+            .insert(BodyTimeout(options.body_timeout));
+        async move {
+            let answer = app.oneshot(req.map(Body::new)).await;
+            drop(guard);
+            answer
+        }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(options.header_timeout)
+        .keep_alive(true);
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        _ = conn => {}
+        () = slot.close.notified() => {}
+    }
+    drop(slot);
+}
+
+/// Answer a connection past the limit with a JSON 503 and close it: the
+/// request's head is read first (a second at most), so that a client sees
+/// the answer to what it sent rather than a connection reset.
+async fn refuse(mut stream: TcpStream) {
+    const BODY: &str = r#"{"error":{"code":"too_many_connections","message":"the server has as many connections as it takes, each with a request in progress; try again shortly"}}"#;
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let exchange = async {
+        let mut head = Vec::new();
+        let mut buf = [0u8; 1024];
+        while head.len() < 16 * 1024 && !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            head.extend_from_slice(&buf[..n]);
+        }
+        stream.write_all(answer.as_bytes()).await?;
+        stream.shutdown().await
+    };
+    // A client that sends or reads nothing does not keep it open.
+    let _ = tokio::time::timeout(Duration::from_secs(1), exchange).await;
+}
+
+/// The open connections.
+struct Open {
+    max: usize,
+    next: AtomicU64,
+    slots: Mutex<HashMap<u64, Entry>>,
+}
+
+struct Entry {
+    opened: Instant,
+    busy: Arc<AtomicUsize>,
+    close: Arc<Notify>,
+}
+
+/// A connection's place among the open ones; given back when dropped.
+struct Slot {
+    id: u64,
+    open: Arc<Open>,
+    busy: Arc<AtomicUsize>,
+    close: Arc<Notify>,
+}
+
+impl Open {
+    fn new(max: usize) -> Self {
+        Self {
+            max,
+            next: AtomicU64::new(0),
+            slots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A slot for a new connection: at the limit the oldest idle connection
+    /// is told to close and gives its place; `None` when all are busy.
+    fn admit(self: &Arc<Self>) -> Option<Slot> {
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        if slots.len() >= self.max {
+            let oldest = slots
+                .iter()
+                .filter(|(_, e)| e.busy.load(Ordering::Acquire) == 0)
+                .min_by_key(|(_, e)| e.opened)
+                .map(|(id, _)| *id)?;
+            if let Some(entry) = slots.remove(&oldest) {
+                entry.close.notify_one();
+            }
+        }
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let busy = Arc::new(AtomicUsize::new(0));
+        let close = Arc::new(Notify::new());
+        slots.insert(
+            id,
+            Entry {
+                opened: Instant::now(),
+                busy: busy.clone(),
+                close: close.clone(),
+            },
+        );
+        Some(Slot {
+            id,
+            open: self.clone(),
+            busy,
+            close,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut slots = self
+            .open
+            .slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        slots.remove(&self.id);
+    }
+}
+
+/// A request in progress on a connection.
+struct Busy(Arc<AtomicUsize>);
+
+impl Busy {
+    fn enter(count: Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Self(count)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oldest_idle_connection_gives_its_place() {
+        let open = Arc::new(Open::new(2));
+        let first = open.admit().unwrap();
+        let second = open.admit().unwrap();
+        let _working = Busy::enter(second.busy.clone());
+        let third = open.admit().unwrap();
+        // The first was idle and oldest: it was told to close.
+        assert!(!open.slots.lock().unwrap().contains_key(&first.id));
+        assert!(open.slots.lock().unwrap().contains_key(&third.id));
+        let _working_too = Busy::enter(third.busy.clone());
+        // Both open ones are busy: no room.
+        assert!(open.admit().is_none());
+        drop(first);
+        assert_eq!(open.slots.lock().unwrap().len(), 2);
+    }
+}

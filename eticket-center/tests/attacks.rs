@@ -1,0 +1,601 @@
+//! The center under attack, through HTTP on both ledgers: text and numbers
+//! the ledgers cannot hold, requests that can be read two ways, duplicates,
+//! and slow clients. Each attack must get a clear refusal, the same on
+//! SQLite and PostgreSQL, with no storage engine's words in the answer, and
+//! leave the center serving.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{Backend, clock};
+use eticket_center::Principal;
+use eticket_center::http::{ServeOptions, serve_with};
+use eticket_center::store::Store;
+use eticket_core::fixtures;
+use eticket_core::ids::DistributorId;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// `both!(a, b)`: each async scenario `fn a(kind: Kind)` becomes a test on
+/// SQLite and one on PostgreSQL.
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+               async fn $name() { super::$name(super::Backend::sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+               async fn $name() { super::$name(super::Backend::postgres).await } )*
+        }
+    };
+}
+
+both!(
+    text_and_numbers_the_ledgers_cannot_hold_are_refused,
+    requests_are_read_one_way,
+    a_duplicate_is_answered_at_once,
+    racing_duplicates_never_fail_the_server,
+    slow_clients_do_not_stop_the_server,
+);
+
+/// Makes a fresh ledger of one backend.
+type Kind = fn() -> Backend;
+
+/// Run blocking ledger work (the PostgreSQL client is synchronous) from a
+/// test's async body.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
+struct Server {
+    base: String,
+    addr: std::net::SocketAddr,
+    http: Client,
+    org: String,
+    d1: String,
+    /// Ends the server's own runtime (a thread, as a server process has).
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    center: Option<Arc<eticket_center::Center>>,
+    backend: Option<Backend>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let (thread, center, backend) =
+            (self.thread.take(), self.center.take(), self.backend.take());
+        // The server's tasks end with its runtime; then the last handle on
+        // the center and the ledger go, away from any runtime.
+        blocking(move || {
+            if let Some(t) = thread {
+                let _ = t.join();
+            }
+            drop(center);
+            drop(backend);
+        });
+    }
+}
+
+impl Server {
+    async fn start(kind: Kind, options: ServeOptions) -> Self {
+        let backend = blocking(kind);
+        let center = Arc::new(blocking(|| backend.center(&clock())));
+        let op = Principal::Operator;
+        let (org, d1) = tokio::task::block_in_place(|| {
+            center
+                .register_distributor(&op, "d1", DistributorId(1), "One")
+                .unwrap();
+            (
+                center
+                    .issue_credential(&op, Principal::Organizer(1), "org")
+                    .unwrap(),
+                center
+                    .issue_credential(&op, Principal::Distributor(DistributorId(1)), "d1")
+                    .unwrap(),
+            )
+        });
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = center.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                tokio::select! {
+                    _ = serve_with(served, listener, options) => {}
+                    _ = stopped => {}
+                }
+            });
+        });
+        Self {
+            base: format!("http://{addr}"),
+            addr,
+            // A new connection per request: the server may close idle ones.
+            http: Client::builder()
+                .timeout(Duration::from_secs(120))
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap(),
+            org,
+            d1,
+            stop: Some(stop),
+            thread: Some(thread),
+            center: Some(center),
+            backend: Some(backend),
+        }
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    async fn post(&self, path: &str, token: &str, key: &str, body: &str) -> (StatusCode, Value) {
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        self.send(req).await
+    }
+
+    async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.send(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// The fixture event, with distributor 1 selected and given every seat.
+    async fn event(&self) {
+        let reg = json!({"info": fixtures::small_event(), "prices": fixtures::prices()});
+        let (s, v) = self
+            .post("/v1/events", &self.org, "reg", &reg.to_string())
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = self
+            .post(
+                "/v1/events/2026/distributors",
+                &self.org,
+                "sel",
+                r#"{"distributor": 1}"#,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let ratios = json!({"shares": [{"distributor": 1, "weight": 1, "seat_type": null}]});
+        let req = self
+            .http
+            .put(format!("{}/v1/events/2026/allotments/ratios", self.base))
+            .bearer_auth(&self.org)
+            .header("Idempotency-Key", "ratios")
+            .json(&ratios);
+        let (s, v) = self.send(req).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+}
+
+fn code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or("")
+}
+
+/// An answer that names no storage engine and no SQL.
+fn no_engine_words(v: &Value) {
+    let text = v.to_string().to_lowercase();
+    for word in [
+        "postgres",
+        "sqlite",
+        "sql",
+        "constraint",
+        "relation",
+        "syntax",
+    ] {
+        assert!(!text.contains(word), "the answer leaks {word:?}: {v}");
+    }
+}
+
+async fn text_and_numbers_the_ledgers_cannot_hold_are_refused(kind: Kind) {
+    let api = Server::start(kind, ServeOptions::default()).await;
+    api.event().await;
+    let chip = "00".repeat(16);
+
+    // U+0000 in a name: PostgreSQL cannot store it, so neither ledger takes it.
+    let body = format!(r#"{{"member": 1, "name": "Ann\u0000", "chip": "{chip}"}}"#);
+    let (s, v) = api.post("/v1/members", &api.d1, "m-nul", &body).await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::BAD_REQUEST, "invalid_json"),
+        "{v}"
+    );
+    no_engine_words(&v);
+    // In a key of the body too.
+    let body = format!(r#"{{"member": 1, "name": "Ann", "chip": "{chip}", "\u0000": 1}}"#);
+    let (s, _) = api.post("/v1/members", &api.d1, "m-nul-key", &body).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // The escaped text `\u0000` (a backslash, then letters) is only text.
+    let body = format!(r#"{{"member": 1, "name": "Ann \\u0000", "chip": "{chip}"}}"#);
+    let (s, v) = api.post("/v1/members", &api.d1, "m-ok", &body).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["name"], "Ann \\u0000");
+
+    // A hold-until past what the ledger holds is refused, and sales go on.
+    let policy = r#"{"kind": "first_come_first_served", "hold_until": 18446744073709551615}"#;
+    let req = api
+        .http
+        .put(format!("{}/v1/events/2026/policy", api.base))
+        .bearer_auth(&api.d1)
+        .header("Idempotency-Key", "p-huge")
+        .header("content-type", "application/json")
+        .body(policy);
+    let (s, v) = api.send(req).await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::BAD_REQUEST, "invalid_json"),
+        "{v}"
+    );
+    assert!(v.to_string().contains("larger than the largest"), "{v}");
+    let sale = r#"{"seats": {"best_available": {"quantity": 1}}, "holder": "paper"}"#;
+    let (s, v) = api
+        .post("/v1/events/2026/sales", &api.d1, "sale-1", sale)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // The largest the ledger holds is taken, and a sale still works under it
+    // (its tickets wait to be written until then).
+    let policy = json!({"kind": "first_come_first_served", "hold_until": i64::MAX});
+    let req = api
+        .http
+        .put(format!("{}/v1/events/2026/policy", api.base))
+        .bearer_auth(&api.d1)
+        .header("Idempotency-Key", "p-max")
+        .json(&policy);
+    let (s, v) = api.send(req).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = api
+        .post("/v1/events/2026/sales", &api.d1, "sale-2", sale)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // Numbers in the query and the path: refused, not failed.
+    let (s, v) = api
+        .get(
+            "/v1/events/2026/revocations?since=18446744073709551615",
+            &api.org,
+        )
+        .await;
+    assert!(s.is_client_error(), "{s} {v}");
+    no_engine_words(&v);
+    let (s, v) = api.get("/v1/events/+2026", &api.org).await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::BAD_REQUEST, "invalid_path"),
+        "{v}"
+    );
+    let (s, v) = api.get("/v1/transfers/ab%00cd", &api.d1).await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::BAD_REQUEST, "invalid_path"),
+        "{v}"
+    );
+    let (s, v) = api
+        .post(
+            "/v1/events/2026/holds/ab%00cd/release",
+            &api.d1,
+            "rel-nul",
+            "",
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::BAD_REQUEST, "invalid_path"),
+        "{v}"
+    );
+    let (s, _) = api.get("/v1/health", &api.org).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+async fn requests_are_read_one_way(kind: Kind) {
+    let api = Server::start(kind, ServeOptions::default()).await;
+    api.event().await;
+    let url = format!("{}/v1/events/2026", api.base);
+
+    // The scheme's case does not matter (RFC 9110).
+    for scheme in ["bearer", "BEARER", "Bearer"] {
+        let req = api
+            .http
+            .get(&url)
+            .header("Authorization", format!("{scheme} {}", api.org));
+        let (s, v) = api.send(req).await;
+        assert_eq!(s, StatusCode::OK, "{scheme}: {v}");
+    }
+    // Two credentials: neither is taken.
+    let req = api
+        .http
+        .get(&url)
+        .header("Authorization", format!("Bearer {}", api.org))
+        .header("Authorization", format!("Bearer {}", api.d1));
+    let (s, v) = api.send(req).await;
+    assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "unauthorized"));
+
+    // Two idempotency keys: refused, nothing stored.
+    let chip = "11".repeat(16);
+    let body = format!(r#"{{"member": 5, "name": "Bo", "chip": "{chip}"}}"#);
+    let req = api
+        .http
+        .post(format!("{}/v1/members", api.base))
+        .bearer_auth(&api.d1)
+        .header("Idempotency-Key", "one")
+        .header("Idempotency-Key", "two")
+        .header("content-type", "application/json")
+        .body(body.clone());
+    let (s, v) = api.send(req).await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid_request"));
+    // A key twice in the body: refused, not read as the last one.
+    let twice = format!(r#"{{"member": 5, "member": 6, "name": "Bo", "chip": "{chip}"}}"#);
+    let (s, v) = api.post("/v1/members", &api.d1, "twice", &twice).await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid_json"));
+    assert!(v["error"]["message"].as_str().unwrap().contains("twice"));
+    // Neither refusal stored the member: the proper request is the first.
+    let (s, v) = api.post("/v1/members", &api.d1, "proper", &body).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // A long target gets the API's error body.
+    let long = format!("{}/v1/events/2026?{}", api.base, "a".repeat(10_000));
+    let (s, v) = api.send(api.http.get(long).bearer_auth(&api.org)).await;
+    assert_eq!((s, code(&v)), (StatusCode::URI_TOO_LONG, "uri_too_long"));
+
+    // Too large a body: the same code on every route.
+    let big = format!(r#"{{"seats": [{}]}}"#, "1,".repeat(3 * 1024 * 1024));
+    for path in ["/v1/events", "/v1/events/2026/allotments/seats"] {
+        let (s, v) = api.post(path, &api.org, "big", &big).await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            "{path}"
+        );
+    }
+    // The token is checked before the body is read: a request that only
+    // announces a large body is answered at once.
+    let mut raw = TcpStream::connect(api.addr).await.unwrap();
+    raw.write_all(
+        b"POST /v1/events/2026/allotments/seats HTTP/1.1\r\nHost: x\r\nIdempotency-Key: big\r\nContent-Length: 3000000\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let mut buf = vec![0u8; 1024];
+    let n = tokio::time::timeout(Duration::from_secs(60), raw.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    let answer = String::from_utf8_lossy(&buf[..n]);
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(answer.contains("unauthorized"), "{answer}");
+}
+
+async fn a_duplicate_is_answered_at_once(kind: Kind) {
+    // A record the ledger holds under a unique key, stored again below the
+    // services' own checks: the ledger's answer is a duplicate on both
+    // backends, not a race to run again.
+    let backend = blocking(kind);
+    let ledger = blocking(|| backend.ledger());
+    let insert = |tx: &mut dyn eticket_center::store::Tx| {
+        tx.execute(
+            "INSERT INTO distributors (id, name) VALUES ($1, $2)",
+            &[
+                eticket_center::store::Value::Int(77),
+                eticket_center::store::Value::text("x"),
+            ],
+        )?;
+        Ok(())
+    };
+    blocking(|| ledger.transaction(&mut |tx| insert(tx))).unwrap();
+    let err = blocking(|| ledger.transaction(&mut |tx| insert(tx))).unwrap_err();
+    blocking(|| drop((ledger, backend)));
+    assert!(
+        matches!(err, eticket_center::Error::Duplicate { .. }),
+        "{err:?}"
+    );
+    assert!(!err.is_retryable());
+    let answer = eticket_center::http::ApiError::from(err);
+    assert_eq!(
+        (answer.status, answer.code),
+        (StatusCode::CONFLICT, "duplicate")
+    );
+    assert!(!answer.message.to_lowercase().contains("unique"));
+
+    // The same member registered twice, under two keys: 409 at once.
+    let api = Server::start(kind, ServeOptions::default()).await;
+    let chip = "22".repeat(16);
+    let body = format!(r#"{{"member": 9, "name": "Cy", "chip": "{chip}"}}"#);
+    let (s, v) = api.post("/v1/members", &api.d1, "a", &body).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = api.post("/v1/members", &api.d1, "b", &body).await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::CONFLICT, "member_exists"),
+        "{v}"
+    );
+    // Another member on the same chip.
+    let other = format!(r#"{{"member": 10, "name": "Di", "chip": "{chip}"}}"#);
+    let (s, v) = api.post("/v1/members", &api.d1, "c", &other).await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::CONFLICT, "member_exists"),
+        "{v}"
+    );
+}
+
+async fn racing_duplicates_never_fail_the_server(kind: Kind) {
+    // Sixteen clients register the same member and the same chip at once,
+    // each under its own key: one wins, the others are told it exists;
+    // none gets a 5xx, and the ledger holds one member.
+    let api = Arc::new(Server::start(kind, ServeOptions::default()).await);
+    let chip = "33".repeat(16);
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let api = api.clone();
+        let body = format!(
+            r#"{{"member": {}, "name": "Ed", "chip": "{chip}"}}"#,
+            20 + i % 2
+        );
+        tasks.push(tokio::spawn(async move {
+            api.post("/v1/members", &api.d1, &format!("race-{i}"), &body)
+                .await
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        let (s, v) = t.await.unwrap();
+        match s {
+            StatusCode::OK => won += 1,
+            StatusCode::CONFLICT => assert_eq!(code(&v), "member_exists", "{v}"),
+            other => panic!("{other}: {v}"),
+        }
+    }
+    assert_eq!(won, 1);
+    let members = blocking(|| {
+        let ledger = api.backend.as_ref().unwrap().ledger();
+        ledger.transaction(&mut |tx| tx.query("SELECT member FROM members", &[]))
+    })
+    .unwrap();
+    assert_eq!(members.len(), 1);
+}
+
+/// A GET on a connection of its own; the whole answer as text.
+async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(60), s.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// Open a connection and send the start of a request, never its end.
+async fn half_sent(addr: std::net::SocketAddr) -> Option<TcpStream> {
+    let mut s = TcpStream::connect(addr).await.ok()?;
+    s.write_all(b"POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Le")
+        .await
+        .ok()?;
+    Some(s)
+}
+
+async fn slow_clients_do_not_stop_the_server(kind: Kind) {
+    let options = ServeOptions {
+        max_connections: 64,
+        header_timeout: Duration::from_secs(2),
+        body_timeout: Duration::from_secs(2),
+    };
+    let api = Server::start(kind, options).await;
+
+    // Far more half-sent requests than the server takes connections.
+    let mut idle = Vec::new();
+    for _ in 0..1_100 {
+        if let Some(s) = half_sent(api.addr).await {
+            idle.push(s);
+        }
+    }
+    // Health still answers: the oldest half-sent ones made room.
+    let (s, v) = api.get("/v1/health", &api.org).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // The first one was closed (for a newer one, or by the header timeout).
+    let mut buf = [0u8; 256];
+    let read = tokio::time::timeout(Duration::from_secs(60), idle[0].read(&mut buf))
+        .await
+        .expect("a half-sent request stays open");
+    assert!(matches!(read, Ok(0) | Err(_)) || buf.starts_with(b"HTTP/1.1 408"));
+    drop(idle);
+
+    // A body that never comes: the request is answered 408 and its place
+    // freed.
+    let mut slow = TcpStream::connect(api.addr).await.unwrap();
+    slow.write_all(
+        format!(
+            "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nIdempotency-Key: k\r\nContent-Length: 1000\r\n\r\n{{",
+            api.org
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(60), slow.read_to_end(&mut answer))
+        .await
+        .expect("a half-sent body stays open")
+        .ok();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("body_timeout"), "{answer}");
+
+    // Every place taken by a request in progress: a new connection is told
+    // so, in the API's words, and closed.
+    let options = ServeOptions {
+        max_connections: 16,
+        header_timeout: Duration::from_secs(60),
+        body_timeout: Duration::from_secs(600),
+    };
+    drop(api);
+    let api = Server::start(kind, options).await;
+    let mut busy = Vec::new();
+    for i in 0..16 {
+        let mut s = TcpStream::connect(api.addr).await.unwrap();
+        s.write_all(
+            format!(
+                "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nIdempotency-Key: b{i}\r\nExpect: 100-continue\r\nContent-Length: 1000\r\n\r\n",
+                api.org
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+        // "100 Continue" comes when the handler asks for the body: the
+        // request is in progress.
+        let mut buf = [0u8; 64];
+        let n = tokio::time::timeout(Duration::from_secs(60), s.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 100"), "{:?}", &buf[..n]);
+        busy.push(s);
+    }
+    let answer = raw_get(api.addr, "/v1/health").await;
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    let refused = answer
+        .split("\r\n\r\n")
+        .nth(1)
+        .map(|b| serde_json::from_str::<Value>(b).unwrap());
+    let refused = refused.expect("a full server refused no connection");
+    assert_eq!(code(&refused), "too_many_connections");
+    // Once those clients go away, their places are free again.
+    drop(busy);
+    let mut healthy = false;
+    for _ in 0..300 {
+        if api.get("/v1/health", &api.org).await.0 == StatusCode::OK {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(healthy);
+}
