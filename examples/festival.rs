@@ -95,6 +95,10 @@ fn main() {
             .register_distributor(&operator, &format!("reg-{d}"), d, name)
             .unwrap();
     }
+    // The store terminal serves all three sellers' buyers.
+    center
+        .set_terminal_distributors(&operator, 1, &[shop_id, club_id, box_id])
+        .unwrap();
     let registration = EventRegistration {
         info: event.clone(),
         prices: fixtures::prices(),

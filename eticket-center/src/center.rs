@@ -93,6 +93,12 @@ pub struct Config {
     /// token cannot take all of [`max_key_set_keys`](Self::max_key_set_keys).
     /// The operator's registrations count only against the latter.
     pub max_events_per_organizer: u32,
+    /// How long a new credential works, in seconds (90 days).
+    pub credential_ttl_secs: u64,
+    /// How often, at most, a process reads the ledger's credentials version
+    /// to notice revocations made by any process, in milliseconds (1 s):
+    /// the longest a revoked credential still works elsewhere.
+    pub credential_check_millis: u64,
 }
 
 impl Default for Config {
@@ -108,6 +114,8 @@ impl Default for Config {
             // About 100 bytes a key: well inside eticket-core's 64 KiB.
             max_key_set_keys: 500,
             max_events_per_organizer: 100,
+            credential_ttl_secs: 90 * 86_400,
+            credential_check_millis: 1000,
         }
     }
 }
@@ -132,6 +140,7 @@ pub struct Center {
     pub(crate) storage: KeyStorage,
     fail_point: Mutex<Option<&'static str>>,
     maps: Mutex<HashMap<EventId, Arc<SeatMap>>>,
+    pub(crate) credential_cache: crate::credentials::CredentialCache,
 }
 
 impl Center {
@@ -174,6 +183,7 @@ impl Center {
             storage,
             fail_point: Mutex::new(None),
             maps: Mutex::new(HashMap::new()),
+            credential_cache: crate::credentials::CredentialCache::default(),
         })
     }
 

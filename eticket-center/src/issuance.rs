@@ -469,7 +469,7 @@ impl Center {
                     serial,
                     what: "sold",
                 })?;
-                check_seller(who, &found.record)?;
+                check_seller(tx, who, &found.record)?;
                 match found.state {
                     TicketState::Authenticated => {}
                     TicketState::Issued | TicketState::Transferred | TicketState::Used => {
@@ -578,18 +578,27 @@ pub(crate) fn sold_record(
         serial,
         what: "sold",
     })?;
-    check_seller(who, &record)?;
+    check_seller(tx, who, &record)?;
     Ok(record)
 }
 
-/// A distributor acts only on the tickets it sold.
-fn check_seller(who: &Principal, record: &RecordView) -> Result<()> {
+/// A distributor acts only on the tickets it sold, a store terminal only on
+/// those of the distributors it serves.
+fn check_seller(tx: &mut dyn Tx, who: &Principal, record: &RecordView) -> Result<()> {
     match who {
         Principal::Distributor(d) if record.distributor != *d => Err(Error::NotInAllotment {
             event: record.event,
             serial: record.serial,
             distributor: *d,
         }),
+        Principal::Terminal(t)
+            if !crate::tables::credentials::terminal_serves(tx, *t, record.distributor)? =>
+        {
+            Err(Error::Forbidden(format!(
+                "terminal {t} does not serve distributor {} (eticket credential --role terminal --distributor)",
+                record.distributor.0
+            )))
+        }
         _ => Ok(()),
     }
 }

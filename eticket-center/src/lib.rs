@@ -26,7 +26,7 @@ pub mod center;
 pub mod chips;
 pub mod cli;
 pub mod clock;
-mod credentials;
+pub mod credentials;
 pub mod distributor;
 pub mod entries;
 mod error;

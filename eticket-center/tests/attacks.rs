@@ -42,6 +42,7 @@ both!(
     a_duplicate_is_answered_at_once,
     racing_duplicates_never_fail_the_server,
     slow_clients_do_not_stop_the_server,
+    a_leaked_token_is_bounded,
 );
 
 /// Makes a fresh ledger of one backend.
@@ -598,4 +599,121 @@ async fn slow_clients_do_not_stop_the_server(kind: Kind) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(healthy);
+}
+
+async fn a_leaked_token_is_bounded(kind: Kind) {
+    let api = Server::start(kind, ServeOptions::default()).await;
+    let center = api.center.clone().unwrap();
+    let op = Principal::Operator;
+    // A store terminal of distributor 1; distributor 2 sells paper too.
+    let terminal = blocking(|| {
+        center
+            .register_distributor(&op, "d2", DistributorId(2), "Two")
+            .unwrap();
+        center
+            .set_terminal_distributors(&op, 7, &[DistributorId(1)])
+            .unwrap();
+        center
+            .issue_credential(&op, Principal::Terminal(7), "store")
+            .unwrap()
+    });
+    let d2 = blocking(|| {
+        center
+            .issue_credential(&op, Principal::Distributor(DistributorId(2)), "d2")
+            .unwrap()
+    });
+    let reg = json!({"info": fixtures::small_event(), "prices": fixtures::prices()});
+    let (s, v) = api
+        .post("/v1/events", &api.org, "reg", &reg.to_string())
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    for d in [1, 2] {
+        let body = format!(r#"{{"distributor": {d}}}"#);
+        let (s, v) = api
+            .post(
+                "/v1/events/2026/distributors",
+                &api.org,
+                &format!("sel{d}"),
+                &body,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let ratios = json!({"shares": [{"distributor": 1, "weight": 1, "seat_type": null}, {"distributor": 2, "weight": 1, "seat_type": null}]});
+    let req = api
+        .http
+        .put(format!("{}/v1/events/2026/allotments/ratios", api.base))
+        .bearer_auth(&api.org)
+        .header("Idempotency-Key", "ratios")
+        .json(&ratios);
+    assert_eq!(api.send(req).await.0, StatusCode::OK);
+    let sale = r#"{"seats": {"best_available": {"quantity": 1}}, "holder": "paper"}"#;
+    let mut serials = Vec::new();
+    for (token, key) in [(&api.d1, "s1"), (&d2, "s2")] {
+        let (s, v) = api.post("/v1/events/2026/sales", token, key, sale).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let serial = v["records"][0]["serial"].as_u64().unwrap();
+        let (s, v) = api
+            .post(
+                &format!("/v1/events/2026/tickets/{serial}/issue"),
+                token,
+                &format!("i{key}"),
+                "",
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        serials.push(serial);
+    }
+
+    // The leaked terminal token prints its own distributor's first copy,
+    // not another's.
+    let print = |serial: u64| format!("/v1/events/2026/tickets/{serial}/paper");
+    let (s, v) = api.post(&print(serials[0]), &terminal, "p1", "").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = api.post(&print(serials[1]), &terminal, "p2", "").await;
+    assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "forbidden"), "{v}");
+
+    // The terminal sees its own credential, no token, and its distributors.
+    let (s, v) = api.get("/v1/credentials", &terminal).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v[0]["distributors"], json!([1]));
+    assert!(!v.to_string().contains(terminal.split_once('_').unwrap().1));
+    let id = v[0]["id"].as_str().unwrap().to_owned();
+    // Distributor 1 cannot revoke the terminal's credential (not its own).
+    let revoke = format!("/v1/credentials/{id}/revoke");
+    let (s, _) = api.post(&revoke, &api.d1, "r1", "").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // The terminal rotates, then its operator's revocation of the old one
+    // is not needed: the old token ends with the grace period. Revoking the
+    // new one ends it at once.
+    let (s, v) = api
+        .post(
+            &format!("/v1/credentials/{id}/rotate"),
+            &terminal,
+            "rot",
+            r#"{"grace_secs": 0}"#,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let fresh = v["token"].as_str().unwrap().to_owned();
+    let (s, _) = api.get("/v1/credentials", &terminal).await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "no grace: the old token is done"
+    );
+    let new_id = v["id"].as_str().unwrap().to_owned();
+    let (s, v) = api
+        .post(
+            &format!("/v1/credentials/{new_id}/revoke"),
+            &fresh,
+            "r2",
+            "",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"], "revoked");
+    let (s, v) = api.get("/v1/credentials", &fresh).await;
+    assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "unauthorized"));
 }

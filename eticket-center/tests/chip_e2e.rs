@@ -38,6 +38,7 @@ fn issue_write_redeliver_and_transfer_between_chips() {
     );
     let shop = Principal::Distributor(d);
     center.register_distributor(&op, "d", d, "Shop").unwrap();
+    center.set_terminal_distributors(&op, 1, &[d]).unwrap();
     center
         .register_event(
             &org,

@@ -612,3 +612,52 @@ fn split_and_hold_commands() {
     );
     assert!(!success && err.contains("--quantity"), "{err}");
 }
+
+#[test]
+fn credential_life_cycle_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.sqlite");
+    ok(&db, &["init"]);
+    ok(&db, &["add-distributor", "--id", "1", "--name", "Shop"]);
+    // A terminal serves named distributors: without one it is refused.
+    let (success, _, err) = eticket(&db, &["credential", "--role", "terminal", "--id", "3"]);
+    assert!(!success);
+    assert!(err.contains("--distributor"), "{err}");
+    let terminal = ok(
+        &db,
+        &[
+            "credential",
+            "--role",
+            "terminal",
+            "--id",
+            "3",
+            "--distributor",
+            "1",
+            "--label",
+            "till 3",
+        ],
+    );
+    assert!(terminal.trim().starts_with("terminal_"));
+    // Listing shows ids and distributors, never the token.
+    let list = ok(&db, &["credentials"]);
+    let listed: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(listed[0]["label"], "till 3");
+    assert_eq!(listed[0]["distributors"], serde_json::json!([1]));
+    assert_eq!(listed[0]["state"], "active");
+    assert!(!list.contains(terminal.trim().split_once('_').unwrap().1));
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    // Rotation prints the new token; revocation ends the new one.
+    let (success, fresh, err) = eticket(&db, &["rotate-credential", &id, "--grace-secs", "0"]);
+    assert!(success, "{err}");
+    assert!(fresh.trim().starts_with("terminal_") && fresh != terminal);
+    assert!(err.contains("replaces"), "{err}");
+    let listed: serde_json::Value = serde_json::from_str(&ok(&db, &["credentials"])).unwrap();
+    let new_id = listed[1]["id"].as_str().unwrap().to_owned();
+    let (success, _, err) = eticket(&db, &["revoke-credential", &new_id]);
+    assert!(success && err.contains("revoked"), "{err}");
+    let listed: serde_json::Value = serde_json::from_str(&ok(&db, &["credentials"])).unwrap();
+    assert_eq!(listed[1]["state"], "revoked");
+    // An unknown id is a clear error.
+    let (success, _, err) = eticket(&db, &["revoke-credential", "00000000000000zz"]);
+    assert!(!success && err.contains("no credential"), "{err}");
+}

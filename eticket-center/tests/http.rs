@@ -50,9 +50,14 @@ impl Api {
                 center
                     .issue_credential(&op, Principal::Distributor(DistributorId(2)), "d2")
                     .unwrap(),
-                center
-                    .issue_credential(&op, Principal::Terminal(7), "store")
-                    .unwrap(),
+                {
+                    center
+                        .set_terminal_distributors(&op, 7, &[DistributorId(1)])
+                        .unwrap();
+                    center
+                        .issue_credential(&op, Principal::Terminal(7), "store")
+                        .unwrap()
+                },
                 center
                     .issue_credential(&op, Principal::Gate(fixtures::EVENT), "gate")
                     .unwrap(),
@@ -504,7 +509,7 @@ async fn every_mutating_route_needs_an_idempotency_key() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 24, "mutating routes checked");
+    assert_eq!(checked, 26, "mutating routes checked");
     // A known route with a method it does not take: a JSON error too.
     for (method, path) in [
         (Method::GET, "/v1/transfers"),

@@ -207,6 +207,10 @@ fn downgrade_to_plaintext(center: &Center, storage: &KeyStorage) {
             // ticket key for every event.
             tx.execute("ALTER TABLE center_keys DROP COLUMN event", &[])?;
             tx.execute("ALTER TABLE center_keys DROP COLUMN dropped", &[])?;
+            // Schema version 8: credentials with a life cycle.
+            tx.execute("DROP TABLE terminal_distributors", &[])?;
+            tx.execute("ALTER TABLE credentials DROP COLUMN expires_at", &[])?;
+            tx.execute("ALTER TABLE credentials DROP COLUMN revoked_at", &[])?;
             // Schema version 7: the allotment log.
             tx.execute("DROP TABLE allotment_log", &[])?;
             // Schema version 6: seat holds.

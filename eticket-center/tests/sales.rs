@@ -75,6 +75,15 @@ fn sale_issue_deliver(b: Backend) {
         ),
         Err(Error::AlreadyIssued { .. })
     ));
+    // A store terminal acts only for the distributors it serves.
+    let elsewhere = center.deliver(&Principal::Terminal(9), EVENT, serials[0], &target);
+    assert!(
+        matches!(elsewhere, Err(Error::Forbidden(_))),
+        "{elsewhere:?}"
+    );
+    center
+        .set_terminal_distributors(&Principal::Operator, 1, &[D1])
+        .unwrap();
     // The write failed: re-deliver with a fresh grant at the chip's counter; same ticket bytes.
     let again = center
         .deliver(
@@ -114,6 +123,11 @@ fn sale_issue_deliver(b: Backend) {
         .issue(&dist(D1), "issue-paper", EVENT, paper, None)
         .unwrap();
     let terminal = Principal::Terminal(3);
+    for t in [3, 4] {
+        center
+            .set_terminal_distributors(&Principal::Operator, t, &[D1])
+            .unwrap();
+    }
     let p = center
         .print_paper_ticket(&terminal, "print", EVENT, paper)
         .unwrap();

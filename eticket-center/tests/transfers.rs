@@ -62,6 +62,9 @@ fn transfer_world(backend: &Backend) -> TransferWorld {
 fn transfer_flow(backend: Backend) {
     let w = transfer_world(&backend);
     let relay = Principal::Terminal(4);
+    w.center
+        .set_terminal_distributors(&Principal::Operator, 4, &[D1])
+        .unwrap();
     let sub = TransferSubmission {
         request: w.request.clone(),
         assignor_public_key: w.a.public(),

@@ -84,7 +84,7 @@ flow() {
     echo '{"shares": [{"distributor": 1, "weight": 1, "seat_type": null}]}' >"$dir/ratios.json"
     E allot-ratios --event 2027 --file "$dir/ratios.json" >/dev/null
     shop=$(E credential --role distributor --id 1)
-    terminal=$(E credential --role terminal --id 1)
+    terminal=$(E credential --role terminal --id 1 --distributor 1)
     organizer=$(E credential --role organizer --id 1)
     gate=$(E credential --role gate --id 2027)
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -123,6 +123,29 @@ pub enum Command {
         /// which signs its upload batches.
         #[arg(long, required_if_eq("role", "unit"))]
         unit_key: Option<String>,
+        /// For `--role terminal`: a distributor the terminal serves (give
+        /// one or more; its tokens act on their tickets only). Added to the
+        /// distributors the terminal already serves.
+        #[arg(long = "distributor", required_if_eq("role", "terminal"))]
+        distributors: Vec<u16>,
+    },
+    /// List every credential (ids, roles, labels, expiry, revocation; never
+    /// tokens) as JSON.
+    Credentials,
+    /// Revoke a credential by its id (from `eticket credentials`): every
+    /// center process refuses it within a second.
+    RevokeCredential {
+        /// The credential's id (16 hex digits).
+        id: String,
+    },
+    /// Rotate a credential by its id: print a new token for the same
+    /// caller; the old one keeps working for the grace period only.
+    RotateCredential {
+        /// The credential's id (16 hex digits).
+        id: String,
+        /// Seconds the old token keeps working (at most 7 days).
+        #[arg(long, default_value_t = crate::credentials::DEFAULT_ROTATION_GRACE_SECS)]
+        grace_secs: u64,
     },
     /// Register an event: from an event file around a venue's seat map
     /// (`--event`, TOML, see docs/center/event-file.md) or from the JSON of
@@ -577,8 +600,32 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             out!("{}", cred.token);
         }
+        Command::Credentials => print(&center.list_credentials(&op)?)?,
+        Command::RevokeCredential { id } => {
+            let info = center.revoke_credential(&op, &key, id)?;
+            eprintln!(
+                "credential {} ({}) revoked",
+                info.id,
+                info.principal.label()
+            );
+        }
+        Command::RotateCredential { id, grace_secs } => {
+            let req = crate::credentials::RotationRequest {
+                grace_secs: Some(*grace_secs),
+            };
+            let r = center.rotate_credential(&op, &key, id, &req)?;
+            eprintln!(
+                "credential {} replaces {}, which works until {}",
+                r.id, r.old_id, r.old_expires_at
+            );
+            out!("{}", r.token.unwrap_or_default());
+        }
         Command::Credential {
-            role, id, label, ..
+            role,
+            id,
+            label,
+            distributors,
+            ..
         } => {
             let principal = match role {
                 Role::Organizer => Principal::Organizer(*id),
@@ -590,6 +637,16 @@ pub fn run(cli: Cli) -> Result<()> {
                 Role::Gate => Principal::Gate(EventId(*id)),
                 Role::Unit => unreachable_unit()?,
             };
+            if !distributors.is_empty() {
+                if !matches!(role, Role::Terminal) {
+                    return Err(Error::invalid(
+                        "distributor",
+                        "--distributor is for --role terminal",
+                    ));
+                }
+                let ds: Vec<_> = distributors.iter().copied().map(DistributorId).collect();
+                center.set_terminal_distributors(&op, *id, &ds)?;
+            }
             out!("{}", center.issue_credential(&op, principal, label)?);
         }
         Command::RegisterEvent {

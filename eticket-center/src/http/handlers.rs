@@ -20,6 +20,7 @@ use super::error::ApiError;
 use super::extract::{Caller, IdemKey, JsonBody, JsonOrEmpty, PathArg, QueryArg, RawBody};
 use crate::center::check_idempotency_key;
 use crate::chips::PersonalizationRequest;
+use crate::credentials::RotationRequest;
 use crate::distributor::{MemberRegistration, SaleRequest};
 use crate::holds::{HoldConfirm, HoldRequest};
 use crate::issuance::ChipTarget;
@@ -578,4 +579,32 @@ pub async fn complete_transfer(
     IdemKey(key): IdemKey,
 ) -> Answer {
     run(c, move |c| c.complete_transfer(&who, &key, &id)).await
+}
+
+/// `GET /v1/credentials`: the caller's own credentials, without tokens.
+pub async fn credentials(State(c): Shared, Caller(who): Caller) -> Answer {
+    run(c, move |c| c.list_credentials(&who)).await
+}
+
+/// `POST /v1/credentials/{id}/revoke`: revoke one of the caller's own
+/// credentials (a leaked token, a device gone).
+pub async fn revoke_credential(
+    State(c): Shared,
+    Caller(who): Caller,
+    PathArg(id): PathArg<String>,
+    IdemKey(key): IdemKey,
+) -> Answer {
+    run(c, move |c| c.revoke_credential(&who, &key, &id)).await
+}
+
+/// `POST /v1/credentials/{id}/rotate`: a new token for the caller, the old
+/// one cut short to a grace period (an empty body: one hour).
+pub async fn rotate_credential(
+    State(c): Shared,
+    Caller(who): Caller,
+    PathArg(id): PathArg<String>,
+    IdemKey(key): IdemKey,
+    JsonOrEmpty(req): JsonOrEmpty<RotationRequest>,
+) -> Answer {
+    run(c, move |c| c.rotate_credential(&who, &key, &id, &req)).await
 }

@@ -87,6 +87,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/page/page.css"),
     ("get", "/v1/events/{event}/seat-map"),
     ("post", "/v1/events/{event}/allotments/seats"),
+    ("get", "/v1/credentials"),
+    ("post", "/v1/credentials/{id}/revoke"),
+    ("post", "/v1/credentials/{id}/rotate"),
 ];
 
 /// The API's router over a center.
@@ -158,6 +161,9 @@ pub fn router(center: Arc<Center>) -> Router {
         .route("/v1/transfers/{id}", get(h::transfer))
         .route("/v1/transfers/{id}/cancel", post(h::cancel_transfer))
         .route("/v1/transfers/{id}/complete", post(h::complete_transfer))
+        .route("/v1/credentials", get(h::credentials))
+        .route("/v1/credentials/{id}/revoke", post(h::revoke_credential))
+        .route("/v1/credentials/{id}/rotate", post(h::rotate_credential))
         .fallback(h::no_route)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(center)

@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 
 use super::{handlers, page};
 use crate::{
-    allotment_log, chips, distributor, entries, holds, issuance, keys, lottery, organizer, policy,
-    publish, reissue, split, transfer,
+    allotment_log, chips, credentials, distributor, entries, holds, issuance, keys, lottery,
+    organizer, policy, publish, reissue, split, transfer,
 };
 
 /// The component schemas by name, with references between them as
@@ -77,6 +77,9 @@ pub fn component_schemas() -> Map<String, Value> {
         page::PageSeatMap,
         page::SeatOwners,
         page::SeatOwnersDone,
+        credentials::CredentialInfo,
+        credentials::Rotation,
+        credentials::RotationRequest,
     );
     generator.take_definitions(true)
 }

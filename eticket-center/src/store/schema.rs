@@ -11,7 +11,7 @@
 //! - one stored gate scan per scan id.
 
 /// The schema version this build writes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -270,6 +270,17 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         tickets BIGINT NOT NULL,
         serials TEXT NOT NULL,
         PRIMARY KEY (event, id))",
+    ],
+    &[
+        // Version 8: credentials with a life cycle. A credential expires
+        // (NULL: made before expiry existed) and can be revoked; a store
+        // terminal serves only the distributors listed for it.
+        "ALTER TABLE credentials ADD COLUMN expires_at BIGINT",
+        "ALTER TABLE credentials ADD COLUMN revoked_at BIGINT",
+        "CREATE TABLE terminal_distributors (
+        terminal BIGINT NOT NULL,
+        distributor BIGINT NOT NULL REFERENCES distributors (id),
+        PRIMARY KEY (terminal, distributor))",
     ],
 ];
 
