@@ -8,6 +8,9 @@
 //! request a durable commit; they replaced eticket-alloc's in-memory seat
 //! inventory, which took about 2.5-3 µs per request without persistence.
 //!
+//! `authenticate`: a bearer token answered from memory against a ledger read
+//! per request.
+//!
 //! `cargo bench -p eticket-center --bench center -- --warm-up-time 1 --measurement-time 3`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -73,10 +76,11 @@ fn ledger(pg: bool, dir: &mut Dir) -> Ledger {
 
 /// A center with an event of `seats` Category A seats, all in distributor
 /// 1's allotment and on sale.
-fn allotted_center(seats: u32, pg: bool) -> (Center, Dir) {
-    let mut dir = Dir(None, None);
+/// A center on a fresh ledger of one backend, its clock a day before the
+/// fixture event.
+fn open_center(pg: bool, config: Config, dir: &mut Dir) -> Center {
     let clock = Arc::new(ManualClock::new(fixtures::NOW.minus(86_400)));
-    let ledger = ledger(pg, &mut dir);
+    let ledger = ledger(pg, dir);
     // A PostgreSQL ledger has no default key storage: a KEK and a root key
     // file of the bench's own.
     let keys_dir = tempfile::tempdir().unwrap();
@@ -88,10 +92,16 @@ fn allotted_center(seats: u32, pg: bool) -> (Center, Dir) {
     } else {
         KeyStorage::default_for(&ledger).unwrap()
     };
-    let center = Center::open_with_keys(ledger, clock, Config::default(), storage).unwrap();
+    let center = Center::open_with_keys(ledger, clock, config, storage).unwrap();
     if pg {
         dir.0 = Some(keys_dir);
     }
+    center
+}
+
+fn allotted_center(seats: u32, pg: bool) -> (Center, Dir) {
+    let mut dir = Dir(None, None);
+    let center = open_center(pg, Config::default(), &mut dir);
     let (op, org) = (Principal::Operator, Principal::Organizer(1));
     center.register_distributor(&op, "d", D, "D").unwrap();
     center.register_event(&org, "r", &event(seats)).unwrap();
@@ -533,12 +543,44 @@ fn holds(c: &mut Criterion) {
     g.finish();
 }
 
+/// `authenticate`: a bearer token checked from the process's memory (the
+/// default: the ledger's credentials version read at most once a second)
+/// against a ledger read on every request (`credential_check_millis: 0`, the
+/// cost every request paid before credentials were remembered), on SQLite
+/// and PostgreSQL.
+fn authenticate(c: &mut Criterion) {
+    let mut g = c.benchmark_group("authenticate");
+    for pg in [false, true] {
+        for (name, check_millis) in [("remembered", 1000), ("ledger_read_each", 0)] {
+            let mut dir = Dir(None, None);
+            let config = Config {
+                credential_check_millis: check_millis,
+                ..Config::default()
+            };
+            let center = open_center(pg, config, &mut dir);
+            center
+                .register_distributor(&Principal::Operator, "d", D, "Shop")
+                .unwrap();
+            let token = center
+                .issue_credential(&Principal::Operator, Principal::Distributor(D), "bench")
+                .unwrap();
+            let backend = if pg { "postgres" } else { "sqlite" };
+            g.bench_function(format!("{backend}_{name}"), |b| {
+                b.iter(|| center.authenticate(&token).unwrap());
+            });
+            drop((center, dir));
+        }
+    }
+    g.finish();
+}
+
 criterion_group!(
     benches,
     issuance,
     concurrent_purchases,
     http_sales,
     http_issuance,
-    holds
+    holds,
+    authenticate
 );
 criterion_main!(benches);
