@@ -448,6 +448,16 @@ impl Center {
         })
     }
 
+    /// The distributors store terminal `terminal` serves (operator only).
+    pub fn terminal_distributors(
+        &self,
+        who: &Principal,
+        terminal: u32,
+    ) -> Result<Vec<DistributorId>> {
+        check_operator(who)?;
+        self.read(|tx| credentials::terminal_distributors(tx, terminal))
+    }
+
     /// Register a venue unit of `event` by name with its public key (the
     /// unit's `VenueUnit::signing_key` in eticket-gate) and
     /// return its credential's token, shown once. The unit then uploads its

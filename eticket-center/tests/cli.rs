@@ -657,6 +657,20 @@ fn credential_life_cycle_commands() {
     assert!(success && err.contains("revoked"), "{err}");
     let listed: serde_json::Value = serde_json::from_str(&ok(&db, &["credentials"])).unwrap();
     assert_eq!(listed[1]["state"], "revoked");
+    // A terminal may serve more distributors without a new token.
+    ok(&db, &["add-distributor", "--id", "2", "--name", "Club"]);
+    let served = ok(
+        &db,
+        &[
+            "terminal-distributors",
+            "--terminal",
+            "3",
+            "--distributor",
+            "2",
+        ],
+    );
+    let served: serde_json::Value = serde_json::from_str(&served).unwrap();
+    assert_eq!(served, serde_json::json!([1, 2]));
     // An unknown id is a clear error.
     let (success, _, err) = eticket(&db, &["revoke-credential", "00000000000000zz"]);
     assert!(!success && err.contains("no credential"), "{err}");

@@ -13,6 +13,8 @@
 #   with a second distributor, serving on a free loopback port; CENTER, ORG,
 #   DIST and GATE set as the page says; the repository's eticket-center/ and
 #   eticket-alloc/ reachable as from its root.
+#
+#   credentials (docs/center/README.md): the same center as api.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root_dir=$PWD
@@ -61,7 +63,7 @@ prepare() {
         cp eticket.sqlite.kek kek
         eticket --offline-root rotate-key --purpose lists >/dev/null
         ;;
-    api)
+    api | credentials)
         local db=(--database center.sqlite)
         eticket "${db[@]}" init >/dev/null 2>&1
         eticket "${db[@]}" add-distributor --id 1 --name "Ticket Shop" >/dev/null
@@ -119,6 +121,20 @@ verify() {
         wait "$server_pid" 2>/dev/null || true
         server_pid=
         ;;
+    credentials)
+        # The distributor's old credential revoked, its new one active.
+        eticket --database center.sqlite credentials | python3 -c '
+import json, sys
+mine = [c for c in json.load(sys.stdin) if c["principal"] == {"role": "distributor", "id": 1}]
+assert sorted(c["state"] for c in mine) == ["active", "revoked"], mine
+' || {
+            echo "docs-examples: the credentials block did not rotate and revoke" >&2
+            return 1
+        }
+        kill "$server_pid"
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=
+        ;;
     esac
 }
 
@@ -145,8 +161,8 @@ for page in "${pages[@]}"; do
         ran=$((ran + 1))
     done < <(blocks "$page")
 done
-if [ "$ran" -lt 2 ]; then
-    echo "docs-examples: expected at least 2 marked blocks, found $ran" >&2
+if [ "$ran" -lt 3 ]; then
+    echo "docs-examples: expected at least 3 marked blocks, found $ran" >&2
     exit 1
 fi
 echo "docs-examples: $ran block(s) ran as written"

@@ -132,6 +132,16 @@ pub enum Command {
     /// List every credential (ids, roles, labels, expiry, revocation; never
     /// tokens) as JSON.
     Credentials,
+    /// Let a store terminal serve more distributors (its tokens act on
+    /// their tickets only); prints the distributors it serves.
+    TerminalDistributors {
+        /// The terminal's id.
+        #[arg(long)]
+        terminal: u32,
+        /// A distributor it serves from now on (one or more).
+        #[arg(long = "distributor", required = true)]
+        distributors: Vec<u16>,
+    },
     /// Revoke a credential by its id (from `eticket credentials`): every
     /// center process refuses it within a second.
     RevokeCredential {
@@ -601,6 +611,14 @@ pub fn run(cli: Cli) -> Result<()> {
             out!("{}", cred.token);
         }
         Command::Credentials => print(&center.list_credentials(&op)?)?,
+        Command::TerminalDistributors {
+            terminal,
+            distributors,
+        } => {
+            let ds: Vec<_> = distributors.iter().copied().map(DistributorId).collect();
+            center.set_terminal_distributors(&op, *terminal, &ds)?;
+            print(&center.terminal_distributors(&op, *terminal)?)?;
+        }
         Command::RevokeCredential { id } => {
             let info = center.revoke_credential(&op, &key, id)?;
             eprintln!(
