@@ -426,8 +426,10 @@ pub enum Command {
 fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T> {
     let text = std::fs::read(path)
         .map_err(|e| Error::invalid("file", format!("{}: {e}", path.display())))?;
-    serde_json::from_slice(&text)
-        .map_err(|e| Error::invalid("file", format!("{}: {e}", path.display())))
+    // The API's rules for a body hold for a file too (no key twice, no
+    // U+0000, no integer past the ledgers' largest).
+    crate::http::parse_json(&text)
+        .map_err(|e| Error::invalid("file", format!("{}: {}", path.display(), e.message)))
 }
 
 /// Write one line to standard output; when the reader has gone away, end the
