@@ -471,8 +471,24 @@ impl Center {
         req: &SaleRequest,
     ) -> Result<Sale> {
         let d = acting_distributor(who)?;
-        let quantity = req.seats.quantity()?;
+        req.seats.quantity()?;
         self.mutate(who, key, "sell", &(event, req), |tx, now| {
+            self.sell_in(tx, d, event, req, now)
+        })
+    }
+
+    /// A sale by distributor `d` inside the caller's transaction: its own
+    /// (`sell`) or a store terminal's on a buyer's behalf.
+    pub(crate) fn sell_in(
+        &self,
+        tx: &mut dyn Tx,
+        d: DistributorId,
+        event: EventId,
+        req: &SaleRequest,
+        now: Timestamp,
+    ) -> Result<Sale> {
+        let quantity = req.seats.quantity()?;
+        {
             let policy = check_selected(tx, event, d)?;
             if policy.kind == PolicyKind::Lottery {
                 return Err(Error::PolicyRefuses {
@@ -511,7 +527,7 @@ impl Center {
                 }
             }
             Ok(Sale { records: out })
-        })
+        }
     }
 
     /// The issuing record of a ticket, if it was sold.

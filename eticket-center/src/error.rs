@@ -304,6 +304,11 @@ pub enum Error {
     /// A retried request with the same idempotency key carries a different body.
     #[error("idempotency key {0:?} was used for a different request")]
     IdempotencyMismatch(String),
+    /// A buyer's card did not prove itself at a store terminal (not the
+    /// member's card, a bad answer, or a challenge not given to this
+    /// terminal, expired or used).
+    #[error("card proof refused: {0}")]
+    CardProof(String),
     /// No or unknown credential.
     #[error("missing or unknown credential")]
     Unauthorized,
@@ -381,6 +386,7 @@ impl Error {
             Error::IdempotencyMismatch(_) => "idempotency_mismatch",
             Error::Unauthorized => "unauthorized",
             Error::Forbidden(_) => "forbidden",
+            Error::CardProof(_) => "card_proof",
             Error::FailPoint(_) => "fail_point",
             Error::Chip(_) => "chip",
             Error::WrongKek(_) => "wrong_kek",

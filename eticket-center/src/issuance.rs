@@ -224,6 +224,22 @@ impl Center {
             ));
         }
         self.mutate(who, key, "issue", &(event, serial, &target), |tx, now| {
+            self.issue_in(tx, who, event, serial, target.as_ref(), now)
+        })
+    }
+
+    /// Issue one sold ticket inside the caller's transaction (see
+    /// [`issue`](Self::issue)); `who` must be its seller or the operator.
+    pub(crate) fn issue_in(
+        &self,
+        tx: &mut dyn Tx,
+        who: &Principal,
+        event: EventId,
+        serial: TicketSerial,
+        target: Option<&ChipTarget>,
+        now: Timestamp,
+    ) -> Result<Delivery> {
+        {
             let record = sold_record(tx, who, event, serial)?;
             if let Some(existing) = valid_issued(tx, event, serial)? {
                 return Err(Error::AlreadyIssued {
@@ -261,9 +277,9 @@ impl Center {
                 ticket: signed.into_bytes(),
                 issued_at: now,
             };
-            let grant = self.write_grant_for(&keys, &ticket, target.as_ref(), now)?;
+            let grant = self.write_grant_for(&keys, &ticket, target, now)?;
             Ok(Delivery { ticket, grant })
-        })
+        }
     }
 
     /// Deliver the valid generation of an issued ticket again, with a fresh

@@ -45,6 +45,7 @@ pub mod reissue;
 pub mod split;
 pub mod store;
 mod tables;
+pub mod terminal;
 pub mod transfer;
 pub mod wire;
 

@@ -419,6 +419,16 @@ fn lottery_error(event: EventId, distributor: DistributorId, reason: impl Into<S
 
 /// The announcement as of `now` (the applications digest shows from the
 /// close on), and the committed seed.
+/// When the applications to `d`'s lottery close.
+pub(crate) fn closes_at(
+    tx: &mut dyn Tx,
+    event: EventId,
+    d: DistributorId,
+    now: Timestamp,
+) -> Result<Timestamp> {
+    load_announcement(tx, event, d, now).map(|(ann, _)| ann.setup.closes)
+}
+
 fn load_announcement(
     tx: &mut dyn Tx,
     event: EventId,
@@ -579,6 +589,22 @@ impl Center {
             return Err(Error::invalid("quantity", "1 to 100"));
         }
         self.mutate(who, key, "apply_lottery", &(event, app), |tx, now| {
+            self.apply_in(tx, d, event, app, now)
+        })
+    }
+
+    /// A lottery application to distributor `d` inside the caller's
+    /// transaction: the distributor's own, or a store terminal's on a
+    /// buyer's behalf.
+    pub(crate) fn apply_in(
+        &self,
+        tx: &mut dyn Tx,
+        d: DistributorId,
+        event: EventId,
+        app: &LotteryApplication,
+        now: Timestamp,
+    ) -> Result<()> {
+        {
             let policy = check_selected(tx, event, d)?;
             let (ann, _) = load_announcement(tx, event, d, now)?;
             if now < ann.setup.opens || now >= ann.setup.closes {
@@ -653,7 +679,7 @@ impl Center {
                 now,
             )?;
             Ok(())
-        })
+        }
     }
 
     /// Draw after the window closed: reveal the committed seed, derive the

@@ -486,6 +486,7 @@ async fn every_mutating_route_needs_an_idempotency_key() {
         "/v1/events/{event}/tickets/{serial}/delivery",
         "/v1/events/{event}/tickets/{serial}/delete-grant",
         "/v1/chips/personalization",
+        "/v1/terminal/challenges",
     ];
     let mut checked = 0;
     for (method, path) in eticket_center::http::ROUTES {
@@ -509,7 +510,7 @@ async fn every_mutating_route_needs_an_idempotency_key() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 26, "mutating routes checked");
+    assert_eq!(checked, 27, "mutating routes checked");
     // A known route with a method it does not take: a JSON error too.
     for (method, path) in [
         (Method::GET, "/v1/transfers"),

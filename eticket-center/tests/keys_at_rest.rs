@@ -207,6 +207,8 @@ fn downgrade_to_plaintext(center: &Center, storage: &KeyStorage) {
             // ticket key for every event.
             tx.execute("ALTER TABLE center_keys DROP COLUMN event", &[])?;
             tx.execute("ALTER TABLE center_keys DROP COLUMN dropped", &[])?;
+            // Schema version 9: purchases at store terminals.
+            tx.execute("DROP TABLE terminal_challenges", &[])?;
             // Schema version 8: credentials with a life cycle.
             tx.execute("DROP TABLE terminal_distributors", &[])?;
             tx.execute("ALTER TABLE credentials DROP COLUMN expires_at", &[])?;

@@ -53,6 +53,7 @@ pub fn status_of(e: &Error) -> StatusCode {
     match e {
         Unauthorized => StatusCode::UNAUTHORIZED,
         Forbidden(_)
+        | CardProof(_)
         | NotInAllotment { .. }
         | MembershipRequired(_)
         | MembershipEnded { .. }

@@ -29,6 +29,7 @@ use crate::organizer::{EventRegistration, SeatSelection};
 use crate::policy::DistributionPolicy;
 use crate::reissue::CardReplacement;
 use crate::split::SeatSplit;
+use crate::terminal::TerminalPurchase;
 use crate::transfer::{TransferCancellation, TransferSubmission};
 use crate::{Center, Error, Result};
 
@@ -607,4 +608,22 @@ pub async fn rotate_credential(
     JsonOrEmpty(req): JsonOrEmpty<RotationRequest>,
 ) -> Answer {
     run(c, move |c| c.rotate_credential(&who, &key, &id, &req)).await
+}
+
+/// `POST /v1/terminal/challenges`: a challenge for the buyer's card (store
+/// terminals; changes nothing a retry could double, so no idempotency key).
+pub async fn terminal_challenge(State(c): Shared, Caller(who): Caller) -> Answer {
+    run(c, move |c| c.terminal_challenge(&who)).await
+}
+
+/// `POST /v1/events/{event}/terminal-purchases`: a buyer's purchase taken by
+/// a store terminal for one of the distributors it serves.
+pub async fn terminal_purchase(
+    State(c): Shared,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    IdemKey(key): IdemKey,
+    JsonBody(req): JsonBody<TerminalPurchase>,
+) -> Answer {
+    run(c, move |c| c.terminal_purchase(&who, &key, event, &req)).await
 }

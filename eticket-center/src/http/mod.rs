@@ -90,6 +90,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/credentials"),
     ("post", "/v1/credentials/{id}/revoke"),
     ("post", "/v1/credentials/{id}/rotate"),
+    ("post", "/v1/terminal/challenges"),
+    ("post", "/v1/events/{event}/terminal-purchases"),
 ];
 
 /// The API's router over a center.
@@ -164,6 +166,11 @@ pub fn router(center: Arc<Center>) -> Router {
         .route("/v1/credentials", get(h::credentials))
         .route("/v1/credentials/{id}/revoke", post(h::revoke_credential))
         .route("/v1/credentials/{id}/rotate", post(h::rotate_credential))
+        .route("/v1/terminal/challenges", post(h::terminal_challenge))
+        .route(
+            "/v1/events/{event}/terminal-purchases",
+            post(h::terminal_purchase),
+        )
         .fallback(h::no_route)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(center)

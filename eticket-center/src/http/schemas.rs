@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use super::{handlers, page};
 use crate::{
     allotment_log, chips, credentials, distributor, entries, holds, issuance, keys, lottery,
-    organizer, policy, publish, reissue, split, transfer,
+    organizer, policy, publish, reissue, split, terminal, transfer,
 };
 
 /// The component schemas by name, with references between them as
@@ -80,6 +80,10 @@ pub fn component_schemas() -> Map<String, Value> {
         credentials::CredentialInfo,
         credentials::Rotation,
         credentials::RotationRequest,
+        terminal::TerminalChallenge,
+        terminal::CardProof,
+        terminal::TerminalPurchase,
+        terminal::TerminalPurchaseDone,
     );
     generator.take_definitions(true)
 }

@@ -11,7 +11,7 @@
 //! - one stored gate scan per scan id.
 
 /// The schema version this build writes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -281,6 +281,16 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         terminal BIGINT NOT NULL,
         distributor BIGINT NOT NULL REFERENCES distributors (id),
         PRIMARY KEY (terminal, distributor))",
+    ],
+    &[
+        // Version 9: purchases at store terminals. A buyer's membership card
+        // signs a challenge the center gave the terminal; each is used once.
+        "CREATE TABLE terminal_challenges (
+        challenge BYTEA PRIMARY KEY,
+        terminal BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        used_at BIGINT)",
     ],
 ];
 

@@ -30,7 +30,10 @@
 //!   signed it);
 //! - [`reissues`]: `reissues` and `card_replacements` (the re-issue
 //!   history);
-//! - [`credentials`]: `credentials` (bearer tokens by hash);
+//! - [`credentials`]: `credentials` (bearer tokens by hash, with expiry
+//!   and revocation) and `terminal_distributors`;
+//! - [`terminal_challenges`]: `terminal_challenges` (a buyer's card signs
+//!   one at a store terminal; each is used once);
 //! - [`prints`]: `paper_prints` (each printed copy of a paper ticket);
 //! - [`idempotency`]: `idempotency` (the first answer to each key).
 //!
@@ -51,6 +54,7 @@ pub(crate) mod lottery;
 pub(crate) mod members;
 pub(crate) mod prints;
 pub(crate) mod reissues;
+pub(crate) mod terminal_challenges;
 pub(crate) mod ticket_state;
 pub(crate) mod tickets;
 pub(crate) mod transfers;

@@ -18,7 +18,7 @@ mod transport;
 
 use eticket_core::cancel::TransferCancel;
 use eticket_core::chipauth::{CHALLENGE_LEN, verify_answer};
-use eticket_core::crypto::SIGNATURE_LEN;
+use eticket_core::crypto::{PUBLIC_KEY_LEN, SIGNATURE_LEN};
 use eticket_core::ids::ChipId;
 use eticket_core::ticket::SignedTicket;
 use eticket_core::time::Timestamp;
@@ -50,6 +50,19 @@ pub struct Mutation {
     pub slot: u8,
     /// The chip's counter afterwards: the value the next grant must name.
     pub counter: u32,
+}
+
+/// A chip's signed answer to a challenge, as INTERNAL AUTHENTICATE gives it
+/// ([`Chip::prove`]): who it is, its public key and its signature over its id
+/// and the challenge (eticket-core's `chipauth::verify_answer` checks it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChipProof {
+    /// The chip's id (derived from its public key).
+    pub chip: ChipId,
+    /// The chip's public key, SEC1 uncompressed.
+    pub public_key: [u8; PUBLIC_KEY_LEN],
+    /// The signature.
+    pub answer: [u8; SIGNATURE_LEN],
 }
 
 /// A chip reached through a transport.
@@ -180,6 +193,14 @@ impl<T: Transport> Chip<T> {
     /// INTERNAL AUTHENTICATE: the chip signs the gate's fresh `challenge`; the
     /// answer is verified here and the chip id it proves is returned.
     pub fn authenticate(&mut self, challenge: &[u8; CHALLENGE_LEN]) -> Result<ChipId> {
+        self.prove(challenge).map(|p| p.chip)
+    }
+
+    /// INTERNAL AUTHENTICATE for a third party: the chip signs `challenge`
+    /// (say, one the center gave a store terminal for a buyer's membership
+    /// card) and the answer, verified here, is returned whole for the
+    /// terminal to pass on.
+    pub fn prove(&mut self, challenge: &[u8; CHALLENGE_LEN]) -> Result<ChipProof> {
         let cmd = Command::new(CLA_ISO, INS_INTERNAL_AUTHENTICATE, 0, 0)
             .with_data(challenge.to_vec())
             .with_le(SHORT_MAX_NE);
@@ -197,7 +218,15 @@ impl<T: Transport> Chip<T> {
         })?;
         let chip = ChipId::from_public_key(public);
         verify_answer(chip, public, challenge, sig)?;
-        Ok(chip)
+        let public_key: [u8; PUBLIC_KEY_LEN] = public.try_into().map_err(|_| Error::Malformed {
+            what: "INTERNAL AUTHENTICATE response",
+            reason: "public key cut short",
+        })?;
+        Ok(ChipProof {
+            chip,
+            public_key,
+            answer: *sig,
+        })
     }
 
     /// VERIFY: check the holder's PIN (a wrong one costs a try). It allows
