@@ -424,6 +424,18 @@ typedef struct eticket_chip_info {
   bool has_certificate;
 } eticket_chip_info;
 
+// A card's signed answer to a challenge: what a store terminal sends the
+// center with a member's purchase (`card` of `POST
+// /v1/events/{event}/terminal-purchases`, each field as hex).
+typedef struct eticket_chip_proof {
+  // The card's chip id (derived from its public key; checked).
+  uint8_t chip_id[16];
+  // The card's public key, SEC1 uncompressed.
+  uint8_t public_key[65];
+  // The card's signature over its id and the challenge.
+  uint8_t answer[64];
+} eticket_chip_proof;
+
 // What an accepted write or delete reports.
 typedef struct eticket_mutation {
   // The slot written or emptied.
@@ -526,6 +538,20 @@ eticket_result eticket_chip_open_pcsc(const char *reader_name, struct eticket_ch
 //
 // `chip` is a live handle used by no other thread; `out` writable.
 eticket_result eticket_chip_get_info(struct eticket_chip *chip, struct eticket_chip_info *out);
+
+// Have the card sign `(challenge, challenge_len)` (32 bytes, from the
+// center's `POST /v1/terminal/challenges`) with INTERNAL AUTHENTICATE;
+// the answer is checked here and written to `*out`. A challenge of another
+// length is `ETICKET_RESULT_INVALID_PARAMETER`.
+//
+// # Safety
+//
+// `chip` is a live handle used by no other thread; `challenge` has
+// `challenge_len` readable bytes; `out` writable.
+eticket_result eticket_chip_prove(struct eticket_chip *chip,
+                                  const uint8_t *challenge,
+                                  size_t challenge_len,
+                                  struct eticket_chip_proof *out);
 
 // The numbers of the occupied slots into `slots[0..*out_count]`.
 //

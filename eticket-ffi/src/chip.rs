@@ -243,6 +243,60 @@ pub unsafe extern "C" fn eticket_chip_get_info(
     })
 }
 
+/// A card's signed answer to a challenge: what a store terminal sends the
+/// center with a member's purchase (`card` of `POST
+/// /v1/events/{event}/terminal-purchases`, each field as hex).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct eticket_chip_proof {
+    /// The card's chip id (derived from its public key; checked).
+    pub chip_id: [u8; 16],
+    /// The card's public key, SEC1 uncompressed.
+    pub public_key: [u8; 65],
+    /// The card's signature over its id and the challenge.
+    pub answer: [u8; 64],
+}
+
+/// Have the card sign `(challenge, challenge_len)` (32 bytes, from the
+/// center's `POST /v1/terminal/challenges`) with INTERNAL AUTHENTICATE;
+/// the answer is checked here and written to `*out`. A challenge of another
+/// length is `ETICKET_RESULT_INVALID_PARAMETER`.
+///
+/// # Safety
+///
+/// `chip` is a live handle used by no other thread; `challenge` has
+/// `challenge_len` readable bytes; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_chip_prove(
+    chip: *mut eticket_chip,
+    challenge: *const u8,
+    challenge_len: usize,
+    out: *mut eticket_chip_proof,
+) -> eticket_result {
+    boundary(|| {
+        let out = Out::new(out)?;
+        // SAFETY: the caller's contract covers every pointer.
+        let (chip, challenge) = unsafe {
+            (
+                eticket_chip::as_mut(chip)?,
+                bytes(challenge, challenge_len)?,
+            )
+        };
+        let challenge: &[u8; eticket_core::chipauth::CHALLENGE_LEN] = challenge
+            .try_into()
+            .map_err(|_| eticket_result::InvalidParameter)?;
+        let proof = chip.prove(challenge)?;
+        let proof = eticket_chip_proof {
+            chip_id: proof.chip.0,
+            public_key: proof.public_key,
+            answer: proof.answer,
+        };
+        // SAFETY: writable by the caller's contract.
+        unsafe { out.write(proof) };
+        Ok(())
+    })
+}
+
 /// The numbers of the occupied slots into `slots[0..*out_count]`.
 ///
 /// # Safety

@@ -351,6 +351,19 @@ static void chips_and_paper(const char *data) {
                                     buf, sizeof buf, &n),
            NUL);
     EXPECT(eticket_chip_pin_tries_left(chip, NULL), NUL);
+    {
+        /* A card's proof: an empty answer is malformed; a challenge of
+         * another length never reaches the card. */
+        eticket_chip_proof proof;
+        static const uint8_t challenge[32];
+        EXPECT(eticket_chip_prove(chip, challenge, sizeof challenge, &proof),
+               ETICKET_RESULT_CHIP_MALFORMED);
+        EXPECT(eticket_chip_prove(chip, challenge, 31, &proof),
+               ETICKET_RESULT_INVALID_PARAMETER);
+        EXPECT(eticket_chip_prove(chip, NULL, 32, &proof), NUL);
+        EXPECT(eticket_chip_prove(chip, challenge, 32, NULL), NUL);
+        EXPECT(eticket_chip_prove(NULL, challenge, 32, &proof), NUL);
+    }
     EXPECT(eticket_chip_apply_grant(chip, NULL, DEMO_NOW, garbage, 1, NULL, 0,
                                     NULL),
            NUL);

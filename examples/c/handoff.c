@@ -11,6 +11,10 @@
  *                                  "chip <id> counter <n> grant_keys <ids>"
  *   handoff write CARD DIR NOW     write DIR/ticket.bin with DIR/grant.bin (from
  *                                  POST …/issue), checked with the key set
+ *   handoff prove CARD CHALLENGE   the card signs CHALLENGE (hex, the answer of
+ *                                  POST /v1/terminal/challenges); print the
+ *                                  `card` of a terminal purchase as JSON
+ *   handoff admit CARD DIR NOW     a gate of the venue unit in DIR admits the card
  *   handoff unit-key DIR NOW       the venue unit's public key (hex), to register
  *                                  it: eticket credential --role unit …
  *   handoff upload DIR NOW NAME    the unit's pending scans, signed, to DIR/batch.bin
@@ -216,6 +220,74 @@ static int confirm_cmd(const char *dir, uint64_t now) {
     return failures != 0;
 }
 
+/* Print bytes as hex inside a JSON string field. */
+static void json_hex(const char *name, const uint8_t *bytes, size_t len,
+                     const char *after) {
+    size_t i;
+    printf("\"%s\": \"", name);
+    for (i = 0; i < len; i++) {
+        printf("%02x", bytes[i]);
+    }
+    printf("\"%s", after);
+}
+
+static int prove_cmd(const char *path, const char *challenge_hex) {
+    eticket_test_card *card = NULL;
+    eticket_chip *chip = open_chip(path, &card);
+    eticket_chip_info info;
+    eticket_chip_proof proof;
+    uint8_t challenge[32];
+    size_t i;
+    if (strlen(challenge_hex) != 2 * sizeof challenge) {
+        fprintf(stderr, "prove: the challenge is 64 hex digits\n");
+        return 2;
+    }
+    for (i = 0; i < sizeof challenge; i++) {
+        unsigned int byte;
+        if (sscanf(challenge_hex + 2 * i, "%2x", &byte) != 1) {
+            fprintf(stderr, "prove: the challenge is not hex\n");
+            return 2;
+        }
+        challenge[i] = (uint8_t)byte;
+    }
+    /* A challenge of another length never reaches the card. */
+    EXPECT(eticket_chip_prove(chip, challenge, 31, &proof),
+           ETICKET_RESULT_INVALID_PARAMETER);
+    EXPECT(eticket_chip_prove(chip, challenge, sizeof challenge, &proof),
+           ETICKET_RESULT_OK);
+    EXPECT(eticket_chip_get_info(chip, &info), ETICKET_RESULT_OK);
+    CHECK(memcmp(proof.chip_id, info.chip_id, sizeof info.chip_id) == 0);
+    printf("{");
+    json_hex("chip", proof.chip_id, sizeof proof.chip_id, ", ");
+    json_hex("public_key", proof.public_key, sizeof proof.public_key, ", ");
+    json_hex("challenge", challenge, sizeof challenge, ", ");
+    json_hex("answer", proof.answer, sizeof proof.answer, "}\n");
+    eticket_chip_free(chip);
+    eticket_test_card_free(card);
+    return failures != 0;
+}
+
+static int admit_cmd(const char *path, const char *dir, uint64_t now) {
+    eticket_venue *venue = open_venue(dir, now);
+    eticket_gate *gate = NULL;
+    eticket_outcome *o = NULL;
+    eticket_test_card *card = NULL;
+    eticket_chip *chip;
+    eticket_result r;
+    EXPECT(eticket_venue_open_gate(venue, 1, "foyer-1", &gate), ETICKET_RESULT_OK);
+    if (gate == NULL) {
+        return 1;
+    }
+    chip = open_chip(path, &card);
+    r = eticket_gate_admit_chip(gate, chip, now, &o);
+    expect_scan(r, o, "member", ETICKET_REASON_NONE);
+    eticket_chip_free(chip);
+    eticket_test_card_free(card);
+    eticket_gate_free(gate);
+    eticket_venue_free(venue);
+    return failures != 0;
+}
+
 static int gate_cmd(const char *path, const char *dir, uint64_t now) {
     eticket_key_set *keys = load_keys(dir);
     eticket_revocation_list *list = NULL;
@@ -270,6 +342,12 @@ int main(int argc, char **argv) {
     if (argc == 5 && strcmp(argv[1], "write") == 0) {
         return write_cmd(argv[2], argv[3], strtoull(argv[4], NULL, 10));
     }
+    if (argc == 4 && strcmp(argv[1], "prove") == 0) {
+        return prove_cmd(argv[2], argv[3]);
+    }
+    if (argc == 5 && strcmp(argv[1], "admit") == 0) {
+        return admit_cmd(argv[2], argv[3], strtoull(argv[4], NULL, 10));
+    }
     if (argc == 4 && strcmp(argv[1], "unit-key") == 0) {
         return unit_key_cmd(argv[2], strtoull(argv[3], NULL, 10));
     }
@@ -284,7 +362,8 @@ int main(int argc, char **argv) {
     }
     fprintf(stderr,
             "usage: handoff card CARD | personalize CARD DIR PIN |"
-            " write CARD DIR NOW | gate CARD DIR NOW | unit-key DIR NOW |"
+            " write CARD DIR NOW | gate CARD DIR NOW | prove CARD CHALLENGE |"
+            " admit CARD DIR NOW | unit-key DIR NOW |"
             " upload DIR NOW NAME | confirm DIR NOW\n");
     return 2;
 }

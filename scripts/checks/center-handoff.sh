@@ -7,7 +7,10 @@
 # with the center's grant; a gate loads the key set (GET /v1/keyset), the
 # revocation list (GET /v1/events/{id}/revocations) and the event
 # (GET /v1/events/{id}), admits the card and a printed paper ticket, and
-# refuses a paper ticket the organizer revoked; the venue unit registers its
+# refuses a paper ticket the organizer revoked; a member buys at the store
+# terminal (the card signs the center's challenge with eticket_chip_prove,
+# the terminal purchase answers the ticket and its grant, the card is
+# written and admitted); the venue unit registers its
 # key, uploads its entry log signed with it (the event's shared gate token is
 # refused), and the center's statistics count the admissions. The whole flow
 # runs three times, each with a fresh center: the C program plain, built with
@@ -163,6 +166,29 @@ flow() {
     api "$gate" GET /v1/events/2027 >"$dir/event.json"
     handoff gate "$card" "$dir" "$(date -u +%s)" || fail "the gate did not admit and refuse as expected"
 
+    step "[$variant] a member buys at the store terminal with the membership card; a gate admits it"
+    member_card=$dir/member.state
+    public=$(handoff card "$member_card")
+    api "$terminal" POST /v1/chips/personalization "{\"public_key\": \"$public\"}" >"$dir/answer.json"
+    info=$(handoff personalize "$member_card" "$dir" 1357) || fail "personalize the member card: $info"
+    member_chip=$(sed -n 's/^chip //p' <<<"$info")
+    member_counter=$(sed -n 's/^counter //p' <<<"$info")
+    member_keys=$(sed -n 's/^grant_keys //p' <<<"$info" | tr ' ' ',')
+    api "$shop" POST /v1/members "{\"member\": 1, \"name\": \"Ann\", \"chip\": \"$member_chip\"}" >/dev/null
+    challenge=$(field "$(api "$terminal" POST /v1/terminal/challenges)" 'd["challenge"]')
+    proof=$(handoff prove "$member_card" "$challenge") || fail "the card did not prove itself: $proof"
+    purchase=$(api "$terminal" POST /v1/events/2027/terminal-purchases \
+        "{\"distributor\": 1, \"seats\": {\"best_available\": {\"seat_type\": null, \"quantity\": 1}},
+          \"holder\": \"chip:$member_chip\", \"member\": 1, \"card\": $proof,
+          \"target\": {\"chip\": \"$member_chip\", \"counter\": $member_counter, \"slot\": 0, \"grant_keys\": [$member_keys]}}")
+    [ "$(field "$purchase" 'd["next"]')" = write ] || fail "the terminal purchase answered: $purchase"
+    mkdir -p "$dir/till"
+    cp "$dir/root.pub" "$dir/root_id" "$dir/keyset.bin" "$dir/till/"
+    unhex "$(field "$purchase" 'd["tickets"][0]["ticket"]["ticket"]')" "$dir/till/ticket.bin"
+    unhex "$(field "$purchase" 'd["tickets"][0]["grant"]["grant"]')" "$dir/till/grant.bin"
+    handoff write "$member_card" "$dir/till" "$(date -u +%s)" || fail "write the terminal's ticket"
+    handoff admit "$member_card" "$dir" "$(date -u +%s)" || fail "the gate did not admit the member card"
+
     step "[$variant] the venue unit registers its key and uploads its signed entry log"
     unit_key=$(handoff unit-key "$dir" "$(date -u +%s)")
     unit=$(E credential --role unit --id 2027 --unit foyer --unit-key "$unit_key" 2>/dev/null)
@@ -176,7 +202,7 @@ flow() {
     [ "$(post_batch "$unit")" = 200 ] || fail "the unit's signed batch was not stored"
     handoff confirm "$dir" "$(date -u +%s)" || fail "confirm upload"
     stats=$(api "$organizer" GET /v1/events/2027/entries/statistics)
-    [ "$(field "$stats" 'd["attended"]')" = 2 ] || fail "the center's statistics do not show the two admissions: $stats"
+    [ "$(field "$stats" 'd["attended"]')" = 3 ] || fail "the center's statistics do not show the three admissions: $stats"
 
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
