@@ -7,7 +7,9 @@
 //!   can verify, and holds them back until a week before the show (c32); a fan
 //!   club sells a presale to members only, whose membership card is a
 //!   personalized chip (c14-18, c28, c31); a box office sells paper tickets that
-//!   a store terminal prints as QR codes (c19-20).
+//!   a store terminal prints as QR codes (c19-20); at the store terminal a
+//!   fan club member proves her membership card and buys a ticket onto it
+//!   (c17, c19, c34).
 //! - The center issues: it signs tickets and write grants for the holders'
 //!   chips, which accept only the center's grants (c1, c7-13, c21-27, c29-35).
 //! - A lottery winner transfers a ticket to a friend's chip after a cooling-off
@@ -34,6 +36,7 @@ use eticket_center::lottery::{self, LotteryApplication, LotteryDraw, LotterySetu
 use eticket_center::organizer::EventRegistration;
 use eticket_center::policy::{DistributionPolicy, PolicyKind};
 use eticket_center::store::Ledger;
+use eticket_center::terminal::{CardProof, TerminalNext, TerminalPurchase};
 use eticket_center::transfer::TransferSubmission;
 use eticket_center::{Center, Config, Principal};
 use eticket_chip::host::{Chip, InProcessCard};
@@ -465,6 +468,48 @@ fn main() {
         std::fs::write(path.with_extension("png"), printed.to_png().unwrap()).unwrap();
         println!("store terminal printed {} → {}", r.serial, path.display());
         paper.push(signed);
+    }
+    // Carol buys a second ticket of the fan club at the store terminal: her
+    // membership card signs the center's challenge there, the club's
+    // members-only policy decides, and the terminal writes the ticket.
+    let challenge = center.terminal_challenge(&terminal).unwrap();
+    let proof = carol
+        .prove(&challenge.challenge.as_slice().try_into().unwrap())
+        .unwrap();
+    let on_card = carol.info().unwrap();
+    let purchase = TerminalPurchase {
+        distributor: club_id,
+        seats: SeatChoice::BestAvailable {
+            seat_type: Some(fixtures::CAT_B),
+            quantity: 1,
+        },
+        holder: Holder::Chip(on_card.chip),
+        member: Some(card.member),
+        card: Some(CardProof {
+            chip: proof.chip,
+            public_key: proof.public_key.to_vec(),
+            challenge: challenge.challenge,
+            answer: proof.answer.to_vec(),
+        }),
+        target: Some(ChipTarget {
+            chip: on_card.chip,
+            counter: on_card.counter,
+            slot: on_card.used,
+            grant_keys: Vec::new(),
+        }),
+    };
+    let bought = center
+        .terminal_purchase(&terminal, "till-carol", id, &purchase)
+        .unwrap();
+    assert_eq!(bought.next, TerminalNext::Write);
+    for d in &bought.tickets {
+        let m = carol
+            .write(&d.grant.as_ref().unwrap().grant, &d.ticket.ticket)
+            .unwrap();
+        println!(
+            "store terminal: carol's membership card proven, the fan club sold {} → written to slot {}",
+            d.ticket.serial, m.slot
+        );
     }
     println!(
         "  stub: {}",
