@@ -15,6 +15,10 @@
 #   eticket-alloc/ reachable as from its root.
 #
 #   credentials (docs/center/README.md): the same center as api.
+#
+#   terminal (docs/center/README.md): the same center with the spring
+#   concert (event 2027) registered, distributor 1 selected and given every
+#   seat, and TERMINAL the token of a terminal serving distributor 1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root_dir=$PWD
@@ -63,7 +67,7 @@ prepare() {
         cp eticket.sqlite.kek kek
         eticket --offline-root rotate-key --purpose lists >/dev/null
         ;;
-    api | credentials)
+    api | credentials | terminal)
         local db=(--database center.sqlite)
         eticket "${db[@]}" init >/dev/null 2>&1
         eticket "${db[@]}" add-distributor --id 1 --name "Ticket Shop" >/dev/null
@@ -71,9 +75,16 @@ prepare() {
         ORG=$(eticket "${db[@]}" credential --role organizer --id 1)
         DIST=$(eticket "${db[@]}" credential --role distributor --id 1)
         GATE=$(eticket "${db[@]}" credential --role gate --id 2027)
-        export ORG DIST GATE
+        TERMINAL=$(eticket "${db[@]}" credential --role terminal --id 1 --distributor 1)
+        export ORG DIST GATE TERMINAL
         ln -s "$root_dir/eticket-center" eticket-center
         ln -s "$root_dir/eticket-alloc" eticket-alloc
+        if [ "$1" = terminal ]; then
+            eticket "${db[@]}" register-event --event eticket-center/data/spring_concert.toml >/dev/null
+            eticket "${db[@]}" select-distributor --event 2027 --distributor 1 >/dev/null
+            echo '{"shares": [{"distributor": 1, "weight": 1, "seat_type": null}]}' >ratios.json
+            eticket "${db[@]}" allot-ratios --event 2027 --file ratios.json >/dev/null
+        fi
         eticket "${db[@]}" serve --listen 127.0.0.1:0 >serve.log 2>&1 &
         server_pid=$!
         local i
@@ -121,6 +132,21 @@ verify() {
         wait "$server_pid" 2>/dev/null || true
         server_pid=
         ;;
+    terminal)
+        # One ticket of distributor 1 issued and printed once.
+        local stats
+        stats=$(eticket --database center.sqlite stats --event 2027 | tr -d ' \n')
+        case "$stats" in
+        *'[1,"issued",1]'*'"valid_issued":1'*) ;;
+        *) false ;;
+        esac || {
+            printf 'docs-examples: unexpected stats after the terminal block:\n%s\n' "$stats" >&2
+            return 1
+        }
+        kill "$server_pid"
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=
+        ;;
     credentials)
         # The distributor's old credential revoked, its new one active.
         eticket --database center.sqlite credentials | python3 -c '
@@ -161,8 +187,8 @@ for page in "${pages[@]}"; do
         ran=$((ran + 1))
     done < <(blocks "$page")
 done
-if [ "$ran" -lt 3 ]; then
-    echo "docs-examples: expected at least 3 marked blocks, found $ran" >&2
+if [ "$ran" -lt 4 ]; then
+    echo "docs-examples: expected at least 4 marked blocks, found $ran" >&2
     exit 1
 fi
 echo "docs-examples: $ran block(s) ran as written"
