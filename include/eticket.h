@@ -424,6 +424,20 @@ typedef struct eticket_chip_info {
   bool has_certificate;
 } eticket_chip_info;
 
+// The membership record a card was personalized with (c28, c31).
+typedef struct eticket_member_record {
+  // Whether the card is a membership card; the other fields are 0 when
+  // not.
+  bool present;
+  // The distributor the holder is a member of.
+  uint16_t distributor;
+  // The member number (`member` of a terminal purchase).
+  uint32_t member;
+  // End of the membership, seconds since the Unix epoch (the chip has no
+  // clock: the terminal compares it with its own).
+  uint64_t valid_until;
+} eticket_member_record;
+
 // A card's signed answer to a challenge: what a store terminal sends the
 // center with a member's purchase (`card` of `POST
 // /v1/events/{event}/terminal-purchases`, each field as hex).
@@ -538,6 +552,15 @@ eticket_result eticket_chip_open_pcsc(const char *reader_name, struct eticket_ch
 //
 // `chip` is a live handle used by no other thread; `out` writable.
 eticket_result eticket_chip_get_info(struct eticket_chip *chip, struct eticket_chip_info *out);
+
+// Read the card's membership record into `*out` (`present` false for a
+// card that is not a membership card): with `eticket_chip_prove`, what a
+// store terminal needs for a member's purchase.
+//
+// # Safety
+//
+// `chip` is a live handle used by no other thread; `out` writable.
+eticket_result eticket_chip_member(struct eticket_chip *chip, struct eticket_member_record *out);
 
 // Have the card sign `(challenge, challenge_len)` (32 bytes, from the
 // center's `POST /v1/terminal/challenges`) with INTERNAL AUTHENTICATE;

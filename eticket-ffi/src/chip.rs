@@ -243,6 +243,53 @@ pub unsafe extern "C" fn eticket_chip_get_info(
     })
 }
 
+/// The membership record a card was personalized with (c28, c31).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct eticket_member_record {
+    /// Whether the card is a membership card; the other fields are 0 when
+    /// not.
+    pub present: bool,
+    /// The distributor the holder is a member of.
+    pub distributor: u16,
+    /// The member number (`member` of a terminal purchase).
+    pub member: u32,
+    /// End of the membership, seconds since the Unix epoch (the chip has no
+    /// clock: the terminal compares it with its own).
+    pub valid_until: u64,
+}
+
+/// Read the card's membership record into `*out` (`present` false for a
+/// card that is not a membership card): with `eticket_chip_prove`, what a
+/// store terminal needs for a member's purchase.
+///
+/// # Safety
+///
+/// `chip` is a live handle used by no other thread; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_chip_member(
+    chip: *mut eticket_chip,
+    out: *mut eticket_member_record,
+) -> eticket_result {
+    boundary(|| {
+        let out = Out::new(out)?;
+        // SAFETY: a live, unshared handle by the caller's contract.
+        let chip = unsafe { eticket_chip::as_mut(chip)? };
+        let record = chip
+            .info()?
+            .member
+            .map_or_else(eticket_member_record::default, |m| eticket_member_record {
+                present: true,
+                distributor: m.distributor.0,
+                member: m.member.0,
+                valid_until: m.valid_until.0,
+            });
+        // SAFETY: writable by the caller's contract.
+        unsafe { out.write(record) };
+        Ok(())
+    })
+}
+
 /// A card's signed answer to a challenge: what a store terminal sends the
 /// center with a member's purchase (`card` of `POST
 /// /v1/events/{event}/terminal-purchases`, each field as hex).

@@ -364,6 +364,12 @@ static void chips_and_paper(const char *data) {
         EXPECT(eticket_chip_prove(chip, challenge, 32, NULL), NUL);
         EXPECT(eticket_chip_prove(NULL, challenge, 32, &proof), NUL);
     }
+    {
+        eticket_member_record record;
+        EXPECT(eticket_chip_member(chip, &record), ETICKET_RESULT_CHIP_MALFORMED);
+        EXPECT(eticket_chip_member(chip, NULL), NUL);
+        EXPECT(eticket_chip_member(NULL, &record), NUL);
+    }
     EXPECT(eticket_chip_apply_grant(chip, NULL, DEMO_NOW, garbage, 1, NULL, 0,
                                     NULL),
            NUL);

@@ -11,6 +11,12 @@
  *                                  "chip <id> counter <n> grant_keys <ids>"
  *   handoff write CARD DIR NOW     write DIR/ticket.bin with DIR/grant.bin (from
  *                                  POST …/issue), checked with the key set
+ *   handoff chip-id CARD           the blank card's chip id (hex), to register it
+ *                                  as a member's card: POST /v1/members
+ *   handoff personalize-member CARD DIR PIN
+ *                                  personalize it with DIR/member.json, the
+ *                                  answer of POST /v1/members; print the
+ *                                  member record read back, then as personalize
  *   handoff prove CARD CHALLENGE   the card signs CHALLENGE (hex, the answer of
  *                                  POST /v1/terminal/challenges); print the
  *                                  `card` of a terminal purchase as JSON
@@ -67,6 +73,17 @@ static eticket_key_set *load_keys(const char *dir) {
     return keys;
 }
 
+static int chip_id_cmd(const char *path) {
+    eticket_test_card *card = NULL;
+    eticket_chip *chip = open_chip(path, &card);
+    eticket_chip_info info;
+    EXPECT(eticket_chip_get_info(chip, &info), ETICKET_RESULT_OK);
+    print_hex("", info.chip_id, sizeof info.chip_id);
+    eticket_chip_free(chip);
+    eticket_test_card_free(card);
+    return failures != 0;
+}
+
 static int card_cmd(const char *path) {
     eticket_test_card *card = NULL;
     eticket_chip *chip;
@@ -81,12 +98,18 @@ static int card_cmd(const char *path) {
     return failures != 0;
 }
 
-static int personalize_cmd(const char *path, const char *dir, const char *pin) {
+/* `file` is DIR/answer.json (a blank card's personalization: a certificate
+ * of its key) or DIR/member.json (a membership registration's answer: the
+ * member record). */
+static int personalize_cmd(const char *path, const char *dir, const char *pin,
+                           const char *file) {
     eticket_test_card *card = NULL;
     eticket_chip *chip = open_chip(path, &card);
     eticket_chip_info info;
+    eticket_member_record record;
+    int membership = strcmp(file, "member.json") == 0;
     size_t answer_len;
-    unsigned char *answer = read_file(dir, "answer.json", &answer_len);
+    unsigned char *answer = read_file(dir, file, &answer_len);
     uint8_t i;
     /* A PIN of the wrong length is refused before the answer is read. */
     EXPECT(eticket_chip_personalize(chip, (const uint8_t *)"{}", 2,
@@ -103,7 +126,16 @@ static int personalize_cmd(const char *path, const char *dir, const char *pin) {
                                     (const uint8_t *)pin, strlen(pin)),
            ETICKET_RESULT_CHIP_REFUSED);
     EXPECT(eticket_chip_get_info(chip, &info), ETICKET_RESULT_OK);
-    CHECK(info.personalized && info.has_certificate && info.grant_key_count > 0);
+    CHECK(info.personalized && info.grant_key_count > 0);
+    CHECK(membership || info.has_certificate);
+    /* A membership card carries its record; the terminal reads it back. */
+    EXPECT(eticket_chip_member(chip, &record), ETICKET_RESULT_OK);
+    CHECK(record.present == membership);
+    if (record.present) {
+        printf("member %u of distributor %u until %llu\n", (unsigned)record.member,
+               (unsigned)record.distributor,
+               (unsigned long long)record.valid_until);
+    }
     print_hex("chip ", info.chip_id, sizeof info.chip_id);
     printf("counter %u\ngrant_keys", (unsigned)info.counter);
     for (i = 0; i < info.grant_key_count; i++) {
@@ -337,7 +369,13 @@ int main(int argc, char **argv) {
         return card_cmd(argv[2]);
     }
     if (argc == 5 && strcmp(argv[1], "personalize") == 0) {
-        return personalize_cmd(argv[2], argv[3], argv[4]);
+        return personalize_cmd(argv[2], argv[3], argv[4], "answer.json");
+    }
+    if (argc == 5 && strcmp(argv[1], "personalize-member") == 0) {
+        return personalize_cmd(argv[2], argv[3], argv[4], "member.json");
+    }
+    if (argc == 3 && strcmp(argv[1], "chip-id") == 0) {
+        return chip_id_cmd(argv[2]);
     }
     if (argc == 5 && strcmp(argv[1], "write") == 0) {
         return write_cmd(argv[2], argv[3], strtoull(argv[4], NULL, 10));
@@ -361,7 +399,8 @@ int main(int argc, char **argv) {
         return gate_cmd(argv[2], argv[3], strtoull(argv[4], NULL, 10));
     }
     fprintf(stderr,
-            "usage: handoff card CARD | personalize CARD DIR PIN |"
+            "usage: handoff card CARD | chip-id CARD | personalize CARD DIR PIN |"
+            " personalize-member CARD DIR PIN |"
             " write CARD DIR NOW | gate CARD DIR NOW | prove CARD CHALLENGE |"
             " admit CARD DIR NOW | unit-key DIR NOW |"
             " upload DIR NOW NAME | confirm DIR NOW\n");

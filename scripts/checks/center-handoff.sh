@@ -167,19 +167,23 @@ flow() {
     handoff gate "$card" "$dir" "$(date -u +%s)" || fail "the gate did not admit and refuse as expected"
 
     step "[$variant] a member buys at the store terminal with the membership card; a gate admits it"
+    # The shop registers the blank card as member 1's; its answer is what the
+    # card is personalized with, member record included.
     member_card=$dir/member.state
-    public=$(handoff card "$member_card")
-    api "$terminal" POST /v1/chips/personalization "{\"public_key\": \"$public\"}" >"$dir/answer.json"
-    info=$(handoff personalize "$member_card" "$dir" 1357) || fail "personalize the member card: $info"
-    member_chip=$(sed -n 's/^chip //p' <<<"$info")
+    handoff card "$member_card" >/dev/null
+    member_chip=$(handoff chip-id "$member_card")
+    api "$shop" POST /v1/members "{\"member\": 1, \"name\": \"Ann\", \"chip\": \"$member_chip\"}" >"$dir/member.json"
+    info=$(handoff personalize-member "$member_card" "$dir" 1357) || fail "personalize the member card: $info"
+    # At the till: the terminal reads the member number off the card.
+    member=$(sed -n 's/^member \([0-9]*\) of distributor 1 .*/\1/p' <<<"$info")
+    [ "$member" = 1 ] || fail "the card's member record: $info"
     member_counter=$(sed -n 's/^counter //p' <<<"$info")
     member_keys=$(sed -n 's/^grant_keys //p' <<<"$info" | tr ' ' ',')
-    api "$shop" POST /v1/members "{\"member\": 1, \"name\": \"Ann\", \"chip\": \"$member_chip\"}" >/dev/null
     challenge=$(field "$(api "$terminal" POST /v1/terminal/challenges)" 'd["challenge"]')
     proof=$(handoff prove "$member_card" "$challenge") || fail "the card did not prove itself: $proof"
     purchase=$(api "$terminal" POST /v1/events/2027/terminal-purchases \
         "{\"distributor\": 1, \"seats\": {\"best_available\": {\"seat_type\": null, \"quantity\": 1}},
-          \"holder\": \"chip:$member_chip\", \"member\": 1, \"card\": $proof,
+          \"holder\": \"chip:$member_chip\", \"member\": $member, \"card\": $proof,
           \"target\": {\"chip\": \"$member_chip\", \"counter\": $member_counter, \"slot\": 0, \"grant_keys\": [$member_keys]}}")
     [ "$(field "$purchase" 'd["next"]')" = write ] || fail "the terminal purchase answered: $purchase"
     mkdir -p "$dir/till"
