@@ -290,7 +290,7 @@ pub(crate) fn best_available(
             return Ok(found);
         }
     }
-    lowest_serials(tx, event, d, seat_type, quantity)
+    tickets::available(tx, event, d, seat_type, Some(quantity))
 }
 
 fn best_together(
@@ -341,27 +341,6 @@ fn best_together(
         .filter_map(|c| free.get(&place_of(c)).cloned())
         .collect();
     Ok((found.len() == usize::from(count)).then_some(found))
-}
-
-/// The lowest available serials of `d`'s allotment.
-pub(crate) fn lowest_serials(
-    tx: &mut dyn Tx,
-    event: EventId,
-    d: DistributorId,
-    seat_type: Option<SeatType>,
-    quantity: u32,
-) -> Result<Vec<TicketRow>> {
-    tickets::available(tx, event, d, seat_type, Some(quantity))
-}
-
-/// Tickets of `d`'s allotment still available (of one seat type, or all).
-pub(crate) fn available_count(
-    tx: &mut dyn Tx,
-    event: EventId,
-    d: DistributorId,
-    seat_type: Option<SeatType>,
-) -> Result<u32> {
-    tickets::available_count(tx, event, d, seat_type)
 }
 
 impl Center {
@@ -488,46 +467,44 @@ impl Center {
         now: Timestamp,
     ) -> Result<Sale> {
         let quantity = req.seats.quantity()?;
-        {
-            let policy = check_selected(tx, event, d)?;
-            if policy.kind == PolicyKind::Lottery {
-                return Err(Error::PolicyRefuses {
-                    event,
-                    distributor: d,
-                    policy: policy.kind.name(),
-                    reason: "tickets are given by the draw",
-                });
-            }
-            check_buyer(
-                tx,
-                event,
-                d,
-                &policy,
-                &req.holder,
-                req.member,
-                quantity,
-                0,
-                now,
-            )?;
-            crate::holds::expire_in(tx, event, now)?;
-            let tickets = choose(self, tx, event, d, &req.seats)?;
-            let decision = Decision {
+        let policy = check_selected(tx, event, d)?;
+        if policy.kind == PolicyKind::Lottery {
+            return Err(Error::PolicyRefuses {
                 event,
                 distributor: d,
-                member: req.member,
-                holder: req.holder,
-                now,
-                hold_until: policy.hold_until,
-            };
-            let mut out = Vec::with_capacity(tickets.len());
-            for t in &tickets {
-                out.push(records::authenticate_ticket(tx, t, &decision)?);
-                if out.len() == 1 {
-                    self.fail_at("sale.after_first_record")?;
-                }
-            }
-            Ok(Sale { records: out })
+                policy: policy.kind.name(),
+                reason: "tickets are given by the draw",
+            });
         }
+        check_buyer(
+            tx,
+            event,
+            d,
+            &policy,
+            &req.holder,
+            req.member,
+            quantity,
+            0,
+            now,
+        )?;
+        crate::holds::expire_in(tx, event, now)?;
+        let tickets = choose(self, tx, event, d, &req.seats)?;
+        let decision = Decision {
+            event,
+            distributor: d,
+            member: req.member,
+            holder: req.holder,
+            now,
+            hold_until: policy.hold_until,
+        };
+        let mut out = Vec::with_capacity(tickets.len());
+        for t in &tickets {
+            out.push(records::authenticate_ticket(tx, t, &decision)?);
+            if out.len() == 1 {
+                self.fail_at("sale.after_first_record")?;
+            }
+        }
+        Ok(Sale { records: out })
     }
 
     /// The issuing record of a ticket, if it was sold.

@@ -239,47 +239,45 @@ impl Center {
         target: Option<&ChipTarget>,
         now: Timestamp,
     ) -> Result<Delivery> {
-        {
-            let record = sold_record(tx, who, event, serial)?;
-            if let Some(existing) = valid_issued(tx, event, serial)? {
-                return Err(Error::AlreadyIssued {
-                    event,
-                    serial,
-                    generation: existing.generation,
-                });
-            }
-            record.record().may_write_at(now)?;
-            let keys = self.keys_in(tx)?;
-            let signed = sign_ticket(&keys, tx, &record, Generation(0), record.holder, now)?;
-            self.fail_at("issue.after_sign")?;
-            if !Change::ISSUE.apply(tx, event, serial, None)? {
-                let t = crate::tables::tickets::load(tx, event, serial)?;
-                return Err(Error::SeatUnavailable {
-                    event,
-                    serial,
-                    state: t.state.name().to_owned(),
-                });
-            }
-            issued::insert_valid(
-                tx,
+        let record = sold_record(tx, who, event, serial)?;
+        if let Some(existing) = valid_issued(tx, event, serial)? {
+            return Err(Error::AlreadyIssued {
                 event,
                 serial,
-                Generation(0),
-                &record.holder,
-                signed.as_bytes(),
-                now,
-            )?;
-            let ticket = IssuedTicket {
-                event,
-                serial,
-                generation: Generation(0),
-                holder: record.holder,
-                ticket: signed.into_bytes(),
-                issued_at: now,
-            };
-            let grant = self.write_grant_for(&keys, &ticket, target, now)?;
-            Ok(Delivery { ticket, grant })
+                generation: existing.generation,
+            });
         }
+        record.record().may_write_at(now)?;
+        let keys = self.keys_in(tx)?;
+        let signed = sign_ticket(&keys, tx, &record, Generation(0), record.holder, now)?;
+        self.fail_at("issue.after_sign")?;
+        if !Change::ISSUE.apply(tx, event, serial, None)? {
+            let t = crate::tables::tickets::load(tx, event, serial)?;
+            return Err(Error::SeatUnavailable {
+                event,
+                serial,
+                state: t.state.name().to_owned(),
+            });
+        }
+        issued::insert_valid(
+            tx,
+            event,
+            serial,
+            Generation(0),
+            &record.holder,
+            signed.as_bytes(),
+            now,
+        )?;
+        let ticket = IssuedTicket {
+            event,
+            serial,
+            generation: Generation(0),
+            holder: record.holder,
+            ticket: signed.into_bytes(),
+            issued_at: now,
+        };
+        let grant = self.write_grant_for(&keys, &ticket, target, now)?;
+        Ok(Delivery { ticket, grant })
     }
 
     /// Deliver the valid generation of an issued ticket again, with a fresh

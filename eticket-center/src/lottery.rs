@@ -67,13 +67,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::center::{Center, Principal};
-use crate::distributor::{acting_distributor, available_count, best_available, check_buyer};
+use crate::distributor::{acting_distributor, best_available, check_buyer};
 use crate::organizer::check_selected;
 use crate::policy::PolicyKind;
 use crate::records::SoldTo;
 use crate::records::{self, Decision, RecordView};
 use crate::store::Tx;
 use crate::tables::lottery;
+use crate::tables::tickets::available_count;
 use crate::wire;
 use crate::{Error, Result};
 
@@ -604,82 +605,80 @@ impl Center {
         app: &LotteryApplication,
         now: Timestamp,
     ) -> Result<()> {
-        {
-            let policy = check_selected(tx, event, d)?;
-            let (ann, _) = load_announcement(tx, event, d, now)?;
-            if now < ann.setup.opens || now >= ann.setup.closes {
-                return Err(lottery_error(
-                    event,
-                    d,
-                    format!(
-                        "applications are accepted from {} until {}",
-                        ann.setup.opens, ann.setup.closes
-                    ),
-                ));
-            }
-            if app.quantity > ann.setup.seats {
-                return Err(lottery_error(
-                    event,
-                    d,
-                    format!(
-                        "the lottery gives out {} tickets; {} asked for",
-                        ann.setup.seats, app.quantity
-                    ),
-                ));
-            }
-            let holder = Holder::Chip(app.chip);
-            // Applications are not issuing records yet: count a member's (or,
-            // without a member, the chip's) earlier applications towards the
-            // per-member limit, so several chips cannot multiply it.
-            let pending = match app.member {
-                Some(m) => lottery::pending_quantity(tx, event, d, SoldTo::Member(m))?,
-                None => lottery::pending_quantity(tx, event, d, SoldTo::Holder(&holder))?,
-            };
-            check_buyer(
-                tx,
+        let policy = check_selected(tx, event, d)?;
+        let (ann, _) = load_announcement(tx, event, d, now)?;
+        if now < ann.setup.opens || now >= ann.setup.closes {
+            return Err(lottery_error(
                 event,
                 d,
-                &policy,
-                &holder,
-                app.member,
-                app.quantity,
-                pending,
-                now,
-            )?;
-            // An application the allotment could never serve is refused now,
-            // not lost at the draw.
-            let available = available_count(tx, event, d, app.seat_type)?;
-            if available < app.quantity {
-                return Err(Error::SoldOut {
-                    event,
-                    distributor: d,
-                    requested: app.quantity,
-                    available,
-                });
-            }
-            if lottery::has_applied(tx, event, d, app.chip)? {
-                return Err(lottery_error(
-                    event,
-                    d,
-                    format!("chip {} has already applied", app.chip),
-                ));
-            }
-            lottery::insert_application(
-                tx,
-                event,
-                d,
-                &(
-                    Application {
-                        chip: app.chip,
-                        quantity: app.quantity,
-                    },
-                    app.member,
-                    app.seat_type,
+                format!(
+                    "applications are accepted from {} until {}",
+                    ann.setup.opens, ann.setup.closes
                 ),
-                now,
-            )?;
-            Ok(())
+            ));
         }
+        if app.quantity > ann.setup.seats {
+            return Err(lottery_error(
+                event,
+                d,
+                format!(
+                    "the lottery gives out {} tickets; {} asked for",
+                    ann.setup.seats, app.quantity
+                ),
+            ));
+        }
+        let holder = Holder::Chip(app.chip);
+        // Applications are not issuing records yet: count a member's (or,
+        // without a member, the chip's) earlier applications towards the
+        // per-member limit, so several chips cannot multiply it.
+        let pending = match app.member {
+            Some(m) => lottery::pending_quantity(tx, event, d, SoldTo::Member(m))?,
+            None => lottery::pending_quantity(tx, event, d, SoldTo::Holder(&holder))?,
+        };
+        check_buyer(
+            tx,
+            event,
+            d,
+            &policy,
+            &holder,
+            app.member,
+            app.quantity,
+            pending,
+            now,
+        )?;
+        // An application the allotment could never serve is refused now,
+        // not lost at the draw.
+        let available = available_count(tx, event, d, app.seat_type)?;
+        if available < app.quantity {
+            return Err(Error::SoldOut {
+                event,
+                distributor: d,
+                requested: app.quantity,
+                available,
+            });
+        }
+        if lottery::has_applied(tx, event, d, app.chip)? {
+            return Err(lottery_error(
+                event,
+                d,
+                format!("chip {} has already applied", app.chip),
+            ));
+        }
+        lottery::insert_application(
+            tx,
+            event,
+            d,
+            &(
+                Application {
+                    chip: app.chip,
+                    quantity: app.quantity,
+                },
+                app.member,
+                app.seat_type,
+            ),
+            now,
+        )?;
+        Ok(())
     }
 
     /// Draw after the window closed: reveal the committed seed, derive the

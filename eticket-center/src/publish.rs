@@ -116,18 +116,8 @@ pub(crate) fn store_signed_key_set(
 ) -> Result<Vec<u8>> {
     let version = set.version;
     let signed = set.with_next_update(next_update).to_signed_bytes(root)?;
-    store_signed_bytes(tx, version, root.id(), &signed, now)?;
+    crate::tables::key_sets::store(tx, version, root.id(), &signed, now)?;
     Ok(signed)
-}
-
-fn store_signed_bytes(
-    tx: &mut dyn Tx,
-    version: u64,
-    root: KeyId,
-    signed: &[u8],
-    now: Timestamp,
-) -> Result<()> {
-    crate::tables::key_sets::store(tx, version, root, signed, now)
 }
 
 /// The current key set, unsigned, for the offline signing step: carry it to
@@ -244,7 +234,7 @@ impl Center {
                     format!("its next_update {} has passed: sign it again", set.next_update.0),
                 ));
             }
-            store_signed_bytes(tx, set.version, keys.root_id(), &signed.key_set, now)?;
+            crate::tables::key_sets::store(tx, set.version, keys.root_id(), &signed.key_set, now)?;
             Ok(set.version)
         })
     }
