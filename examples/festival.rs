@@ -23,7 +23,6 @@
 //! ```sh
 //! cargo run --release --example festival   # paper tickets and the chart into target/festival/
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 use std::sync::Arc;

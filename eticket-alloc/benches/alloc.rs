@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(missing_docs)]
 //! Benchmarks on the generated 100,000-seat stadium.
 //!
 //! - best available: one request for 4 adjacent seats, on an empty venue, a

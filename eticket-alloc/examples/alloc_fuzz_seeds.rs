@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Write the seed corpus of the `seatmap_parse` fuzz target:
 //! `cargo run -p eticket-alloc --example alloc_fuzz_seeds -- fuzz/corpus/seatmap_parse`.
 //!

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Render the small hall with a selection, two allotments and some sales:
 //! `cargo run -p eticket-alloc --example render_map -- out.svg` writes the SVG
 //! and prints the terminal rendering.

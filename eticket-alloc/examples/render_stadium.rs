@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Render the generated 100,000-seat stadium split by ratio between four
 //! distributors: `cargo run --release -p eticket-alloc --example render_stadium -- out.svg`.
 

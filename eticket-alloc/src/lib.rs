@@ -49,6 +49,10 @@
 //! assert!(pick.cells.iter().all(|&c| allotments.owner(c) == d1));
 //! # Ok::<(), eticket_alloc::AllocError>(())
 //! ```
+// Never unwrap, expect or panic on anything: every failure is an error
+// value. (Declared here rather than for the workspace, so tests, benches and
+// examples, which are their own crates, may.)
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![forbid(unsafe_code)]
 
 pub mod allotment;

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Best available: the score, aisles, seat types, blocked cells,
 //! accessibility, splits over two rows, the caller's choice of available
 //! cells (an allotment), and the 100,000-seat stadium against a full scan.

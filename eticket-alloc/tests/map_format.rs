@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The seat-map file format, the model's checks, JSON and core conversion.
 
 use eticket_alloc::stadium::{StadiumSpec, small_hall, stadium, stadium_100k};

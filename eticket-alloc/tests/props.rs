@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Property tests: ratio splits, best available, parser error locations.
 
 use std::collections::HashSet;

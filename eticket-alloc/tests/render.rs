@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! SVG and terminal rendering show seat types, selection, allotments and counts.
 
 use eticket_alloc::allotment::Allotments;

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Selection shapes and counts; allotments by selection and by ratio.
 
 use eticket_alloc::allotment::{Allotments, RatioOptions, largest_remainder};

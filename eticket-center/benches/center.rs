@@ -12,7 +12,7 @@
 //! per request.
 //!
 //! `cargo bench -p eticket-center --bench center -- --warm-up-time 1 --measurement-time 3`
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(missing_docs)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

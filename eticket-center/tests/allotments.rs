@@ -1,6 +1,5 @@
 //! Registering events and distributors, and allotting their seats, on SQLite
 //! and on PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[macro_use]
 mod common;

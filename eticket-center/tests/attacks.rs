@@ -3,7 +3,6 @@
 //! and slow clients. Each attack must get a clear refusal, the same on
 //! SQLite and PostgreSQL, with no storage engine's words in the answer, and
 //! leave the center serving.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -3,7 +3,6 @@
 //! a replayed grant is refused by the chip, and a transfer moves the ticket
 //! from one chip to another (the assignor chip signs the request, the center
 //! re-issues, the assignee writes, the assignor deletes).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 

@@ -1,5 +1,4 @@
 //! The `eticket` command line on a SQLite file.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
 use std::process::Command;

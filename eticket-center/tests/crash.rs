@@ -5,7 +5,6 @@
 //! Nothing sold or issued is lost or duplicated, every retried request gets
 //! the first answer, and every transfer is done or not begun with exactly one
 //! valid holder.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,7 +1,6 @@
 //! Credentials with a life cycle, on both ledgers: expiry, revocation seen
 //! by every center process, listing without secrets, rotation with a grace
 //! period, and store terminals scoped to their distributors.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[macro_use]
 mod common;

@@ -4,7 +4,6 @@
 //! whole — then computes the statistics. Each unit uploads with its own
 //! credential, its batches signed with its own key. On SQLite and on
 //! PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[macro_use]
 mod common;

@@ -5,7 +5,6 @@
 //! restart and a crash mid-hold leaves nothing half-held, and many buyers
 //! racing for the last seats each get distinct seats and never more than
 //! there are.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[macro_use]
 mod common;

@@ -1,5 +1,4 @@
 //! The HTTP API through a real listening server on 127.0.0.1, per role.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

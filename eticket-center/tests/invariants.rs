@@ -1,7 +1,6 @@
 //! Property tests of the ledger's invariants under random request sequences:
 //! no ticket is sold or issued twice, sales never exceed the allotment, and a
 //! retried request returns its first answer.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

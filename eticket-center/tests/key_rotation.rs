@@ -3,7 +3,6 @@
 //! real venue unit until the old key is retired, tickets signed after admit
 //! once the unit has synced the new key set, and a second center process over
 //! the same ledger signs with the new key without a restart.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[macro_use]
 mod common;

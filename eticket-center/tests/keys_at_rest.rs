@@ -4,7 +4,6 @@
 //! keys, the root in the ledger) is sealed on first open; the ledger files are
 //! the owner's only; the root key lives outside the ledger, can be offline,
 //! and rolls over; generated keys live 400 days, not ten years.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[macro_use]
 mod common;

@@ -1,6 +1,5 @@
 //! Lotteries: the draw, seat types and limits, and the insider who cannot grind
 //! the seed, on SQLite and on PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[macro_use]
 mod common;

@@ -3,7 +3,6 @@
 //! (tests/browser/page.test.js with playwright-core; scripts/setup/60-browser.sh
 //! installs both). The browser test fails, never skips, when Chromium or the
 //! node modules are missing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -4,7 +4,6 @@
 //! tickets on a new card through the distributor that sold them. Real
 //! in-process chips, the center's own grants, and the offline checks a gate
 //! makes (signature with the published key set, revocation list).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

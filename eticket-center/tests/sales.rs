@@ -1,6 +1,5 @@
 //! Selling, issuing and delivering tickets, memberships and limits, batches,
 //! idempotency, crashes and races, on SQLite and on PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[macro_use]
 mod common;

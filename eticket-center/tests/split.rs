@@ -3,7 +3,6 @@
 //! distributors in the ratio asked, per seat type; whole-venue selectors
 //! (all, seat type, rectangle) fit one request; the split is compare and set
 //! like a selection, all or nothing, and idempotent under its key.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[macro_use]
 mod common;

@@ -2,7 +2,6 @@
 //! terminal takes a buyer's request for a distributor it serves, the
 //! distributor's policy decides, the center issues, the terminal writes the
 //! chip with eticket-chip's in-process card, and a gate admits it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[macro_use]
 mod common;

@@ -1,6 +1,5 @@
 //! Transfers between chips: the flow, cancellation, crashes and revoked
 //! tickets, on SQLite and on PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[macro_use]
 mod common;

@@ -7,7 +7,6 @@
 //! the sales, the issued tickets byte for byte, the revocation, the tokens;
 //! the keys are sealed on open; tickets of the old format are re-issued in
 //! the current one, which gates admit; and the upgraded ledger sells on.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

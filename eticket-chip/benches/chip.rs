@@ -5,7 +5,7 @@
 //! ```text
 //! cargo bench -p eticket-chip --all-features -- --warm-up-time 1 --measurement-time 3
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(missing_docs)]
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use eticket_chip::apdu::{Command, Response};

@@ -4,7 +4,6 @@
 //! ```text
 //! cargo run -p eticket-chip --example chip_fuzz_seeds
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 

@@ -8,7 +8,6 @@
 //! cargo build -p eticket-chip --features pcsc --bin eticket-vcard
 //! cargo run -p eticket-chip --features pcsc --example pcsc_restart
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::{Command, Stdio};
 use std::time::Duration;

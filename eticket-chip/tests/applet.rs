@@ -1,6 +1,5 @@
 //! The chip's command set through the host API over the in-process applet:
 //! every refusal with its status word, grants that must not work, tear safety.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,7 +1,6 @@
 //! Properties of the applet: any byte string gets a status word, never a
 //! panic; random APDU sequences mixed with valid, replayed and foreign grants
 //! change the tickets only through valid grants, and the counter never goes back.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

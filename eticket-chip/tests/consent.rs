@@ -2,7 +2,6 @@
 //! rigged terminal talking to a card in a queue, a reader that guesses PINs,
 //! a reader that replays old key updates, and a reader that collects chosen
 //! signatures. Each test is the attack; the card must refuse it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

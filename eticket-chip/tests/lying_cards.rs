@@ -2,7 +2,6 @@
 //! error after a bounded number of transmissions; nothing loops or spins.
 //! Time is an injected clock that each transmission moves on, so the time
 //! limit is tested without waiting.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

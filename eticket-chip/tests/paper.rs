@@ -1,6 +1,5 @@
 //! Paper tickets rendered as PNG decode back, through a QR reader, to the
 //! very same signed ticket, which verifies.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use eticket_chip::paper::{self, PaperTicket};
 use eticket_core::fixtures;

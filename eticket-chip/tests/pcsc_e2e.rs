@@ -6,7 +6,6 @@
 //! Needs `scripts/setup/10-pcscd.sh` to have run: without pcscd or its vpcd
 //! reader these tests fail with a message saying so; they never skip.
 #![cfg(feature = "pcsc")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -5,7 +5,6 @@
 //! are hedged (RFC 6979 with added randomness); the recording applet adds a
 //! fixed value instead of fresh randomness, so the file is stable; regenerate it with
 //! `ETICKET_WRITE_VECTORS=1 cargo test -p eticket-chip --test transcript`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -6,7 +6,7 @@
 //! cargo bench -p eticket-core --features fixtures                 # p256 (pure Rust)
 //! cargo bench -p eticket-core --features fixtures,fast            # ring
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(missing_docs)]
 
 use criterion::{BenchmarkId, Criterion, black_box, criterion_group, criterion_main};
 use eticket_core::admission::{GateContext, Presented, decide};

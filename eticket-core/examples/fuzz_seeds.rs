@@ -3,7 +3,6 @@
 //! ```sh
 //! cargo run -p eticket-core --features fixtures --example fuzz_seeds
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
 use std::path::Path;

@@ -5,7 +5,6 @@
 //! ```
 //! Signing is deterministic (RFC 6979), so the output is the same every run;
 //! the `vectors` test checks the committed file against the code.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use eticket_core::crypto::Domain;
 use eticket_core::fixtures;

@@ -40,6 +40,10 @@
 //! ring instead of the pure-Rust p256 path; results are identical, proven by
 //! the same test vectors.
 #![no_std]
+// Never unwrap, expect or panic on anything: every failure is an error
+// value. (Declared here rather than for the workspace, so tests, benches and
+// examples, which are their own crates, may.)
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![forbid(unsafe_code)]
 
 extern crate alloc;

@@ -1,5 +1,4 @@
 //! The admission decision against every refusal reason, and its guidance.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use eticket_core::admission::{Decision, GateContext, Presented, Reason, decide};
 use eticket_core::event::EventInfo;

@@ -1,6 +1,5 @@
 //! The committed ticket test vectors, checked against the code. Run under both
 //! verification backends (`cargo test` and `cargo test --features fast`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use eticket_core::Error;
 use eticket_core::fixtures;

@@ -32,6 +32,10 @@
 //! );
 //! assert_eq!((stats.issued, stats.attended), (1, 0));
 //! ```
+// Never unwrap, expect or panic on anything: every failure is an error
+// value. (Declared here rather than for the workspace, so tests, benches and
+// examples, which are their own crates, may.)
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![forbid(unsafe_code)]
 
 pub mod chart;

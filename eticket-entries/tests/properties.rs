@@ -1,7 +1,6 @@
 //! Properties of the entry formats: upload batches round-trip and their
 //! decoder never panics, whatever the bytes; statistics and charts accept
 //! any log.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
 

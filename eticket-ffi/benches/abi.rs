@@ -5,7 +5,7 @@
 //! `benches/abi_interleaved.rs` times the two scans interleaved.
 //!
 //! `cargo bench -p eticket-ffi --bench abi`
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(missing_docs)]
 
 mod setup;
 

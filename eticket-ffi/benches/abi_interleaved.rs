@@ -8,7 +8,7 @@
 //! the median and the fastest batch of each, and their ratios.
 //!
 //! `cargo bench -p eticket-ffi --bench abi_interleaved`
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(missing_docs)]
 
 mod setup;
 

@@ -24,7 +24,6 @@
 //!
 //! The card state files are the format `eticket-vcard --state` serves
 //! through pcscd, and `eticket_test_card_open` opens in process.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 

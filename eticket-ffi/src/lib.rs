@@ -37,6 +37,10 @@
 //!
 //! Features: `pcsc` enables chips in PC/SC readers (links libpcsclite);
 //! `fast` verifies signatures with ring.
+// Never unwrap, expect or panic on anything: every failure is an error
+// value. (Declared here rather than for the workspace, so tests, benches and
+// examples, which are their own crates, may.)
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![allow(non_camel_case_types)]
 

@@ -3,7 +3,6 @@
 //!
 //! After changing the ABI, rewrite the header with
 //! `ETICKET_BLESS=1 cargo test -p eticket-ffi --test header`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 

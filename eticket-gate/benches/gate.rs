@@ -10,7 +10,7 @@
 //!   100 000 tickets already admitted.
 //!
 //! Run: `cargo bench -p eticket-gate --features fast -- --warm-up-time 1 --measurement-time 3`
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(missing_docs)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use eticket_core::admission::{GateContext, Presented, decide};

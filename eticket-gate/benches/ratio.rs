@@ -6,7 +6,7 @@
 //! rounds (noise only ever adds), and the ratios are ratios of minima.
 //!
 //! Run: `cargo bench -p eticket-gate --features fast --bench ratio`
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(missing_docs)]
 
 use std::hint::black_box;
 use std::time::Instant;

@@ -7,7 +7,6 @@
 //! ```sh
 //! cargo run -p eticket-gate --example evening -- docs/gate
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use eticket_core::fixtures;
 use eticket_core::ids::{AreaId, BlockId, DistributorId, GateId, Generation, TicketSerial};

@@ -49,6 +49,10 @@
 //! Features: `fast` verifies signatures with ring (through eticket-core);
 //! `pcsc` enables eticket-chip's PC/SC backend and the end-to-end test through
 //! pcscd + vpcd (links libpcsclite).
+// Never unwrap, expect or panic on anything: every failure is an error
+// value. (Declared here rather than for the workspace, so tests, benches and
+// examples, which are their own crates, may.)
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![forbid(unsafe_code)]
 
 pub mod chip;

@@ -1,6 +1,5 @@
 //! The attack matrix: every way to get in without a valid ticket of one's own
 //! is refused, each with its own reason, and every attempt is logged.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,6 +1,5 @@
 //! Admission of chips through eticket-chip's host API: the real applet (in
 //! process), its APDUs, its own key answering the gate's challenge.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,7 +1,6 @@
 //! Several gates, each with its own connection to the same SQLite file,
 //! present the same ticket at the same moment: exactly one admits. And a gate
 //! process killed in the middle of admitting loses and duplicates nothing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,7 +1,6 @@
 //! Keeping a gate's trust fresh, and what it does when it is not: key set
 //! versions that jump too far, renewals of key sets and revocation lists,
 //! root rollovers, and the venue's policy for stale or old material.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

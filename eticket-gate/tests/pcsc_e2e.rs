@@ -7,7 +7,6 @@
 //! Needs `scripts/setup/10-pcscd.sh` to have run: without pcscd or its vpcd
 //! reader this test fails with a message saying so; it never skips.
 #![cfg(feature = "pcsc")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -2,7 +2,6 @@
 //! for any sequence of entries and exits at any gates, and every scan is
 //! logged once under its own id. (The entry formats' properties are
 //! eticket-entries'.)
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

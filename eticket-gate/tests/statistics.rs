@@ -1,6 +1,5 @@
 //! Post-processing from a real entry log: attendance, no-shows, entries per
 //! gate per minute and refusals, as CSV, JSON and SVG.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,6 +1,5 @@
 //! Sync with the center: newer signed key sets only, revocation lists and
 //! deltas, how old the lists are, and what survives a restart of the unit.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

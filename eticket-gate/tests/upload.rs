@@ -2,7 +2,6 @@
 //! retry gets the same batch, a stale confirmation never moves the cursor
 //! back, and batches from units not yet updated still decode. (The center's
 //! idempotent import is tested in eticket-center's `tests/entries.rs`.)
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

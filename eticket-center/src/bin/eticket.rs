@@ -1,4 +1,8 @@
 //! The `eticket` command line: see `eticket --help`.
+// Never unwrap, expect or panic on anything: every failure is an error
+// value. (Declared here rather than for the workspace, so tests, benches and
+// examples, which are their own crates, may.)
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![forbid(unsafe_code)]
 
 use clap::Parser;

@@ -10,6 +10,10 @@
 //! file) keeps everything. A missing file makes a new blank card with a fresh
 //! key. The card connects to the vpcd reader on 127.0.0.1 only; when the
 //! reader goes away (pcscd restarts) it connects again, unless `--once`.
+// Never unwrap, expect or panic on anything: every failure is an error
+// value. (Declared here rather than for the workspace, so tests, benches and
+// examples, which are their own crates, may.)
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![forbid(unsafe_code)]
 
 use std::path::PathBuf;
