@@ -19,6 +19,10 @@
 //! assert_eq!(center.register_event(&Principal::Organizer(1), "reg-1", &reg)?, summary);
 //! # Ok::<(), eticket_center::Error>(())
 //! ```
+//!
+//! ## Features
+#![doc = document_features::document_features!()]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Never unwrap, expect or panic on anything: every failure is an error
 // value. (Declared here rather than for the workspace, so tests, benches and
 // examples, which are their own crates, may.)

@@ -27,6 +27,10 @@
 //! ```
 //!
 //! Features: `pcsc` adds the PC/SC backend (links libpcsclite).
+//!
+//! ## Features
+#![doc = document_features::document_features!()]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Never unwrap, expect or panic on anything: every failure is an error
 // value. (Declared here rather than for the workspace, so tests, benches and
 // examples, which are their own crates, may.)

@@ -35,10 +35,13 @@
 //! assert!(signed.as_bytes().len() <= 112);
 //! ```
 //!
-//! Features: `fast-sign` lets a signer opt into ring with random nonces
-//! (`SigningKeyPair::with_fast_signing`); `fast` also verifies signatures with
-//! ring instead of the pure-Rust p256 path; results are identical, proven by
-//! the same test vectors.
+//! ## Features
+//!
+//! Whichever signing backend the features pick, the results are identical:
+//! the same test vectors pass under each.
+//!
+#![doc = document_features::document_features!()]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![no_std]
 // Never unwrap, expect or panic on anything: every failure is an error
 // value. (Declared here rather than for the workspace, so tests, benches and

@@ -37,6 +37,10 @@
 //!
 //! Features: `pcsc` enables chips in PC/SC readers (links libpcsclite);
 //! `fast` verifies signatures with ring.
+//!
+//! ## Features
+#![doc = document_features::document_features!()]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Never unwrap, expect or panic on anything: every failure is an error
 // value. (Declared here rather than for the workspace, so tests, benches and
 // examples, which are their own crates, may.)

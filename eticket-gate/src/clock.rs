@@ -70,12 +70,15 @@ impl ManualMonotonic {
     /// Move the clock on by `by` (saturating at about 584 years).
     pub fn advance(&self, by: Duration) {
         let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
-        // `fetch_update` with a closure that always returns Some cannot fail.
-        let _ = self
-            .nanos
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-                Some(n.saturating_add(by))
-            });
+        let mut now = self.nanos.load(Ordering::SeqCst);
+        while let Err(seen) = self.nanos.compare_exchange_weak(
+            now,
+            now.saturating_add(by),
+            Ordering::SeqCst,
+            Ordering::SeqCst,
+        ) {
+            now = seen;
+        }
     }
 }
 

@@ -49,6 +49,10 @@
 //! Features: `fast` verifies signatures with ring (through eticket-core);
 //! `pcsc` enables eticket-chip's PC/SC backend and the end-to-end test through
 //! pcscd + vpcd (links libpcsclite).
+//!
+//! ## Features
+#![doc = document_features::document_features!()]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Never unwrap, expect or panic on anything: every failure is an error
 // value. (Declared here rather than for the workspace, so tests, benches and
 // examples, which are their own crates, may.)
