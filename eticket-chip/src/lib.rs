@@ -41,9 +41,12 @@ pub mod apdu;
 pub mod applet;
 pub mod base45;
 mod error;
+#[cfg(feature = "render")]
 mod font;
 pub mod host;
 pub mod paper;
+#[cfg(feature = "render")]
+pub mod print;
 pub mod protocol;
 pub mod status;
 pub mod vpcd;
