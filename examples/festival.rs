@@ -193,6 +193,7 @@ fn main() {
         name: "Carol".into(),
         chip: c.chip,
         valid_until: Some(show_time.plus(365 * DAY)),
+        public_key: None,
     };
     let card = center
         .register_member(&club, "member-carol", &registration)
@@ -644,6 +645,10 @@ fn main() {
     show(
         "carol's membership card at north",
         north.admit_chip(&mut carol, now.plus(20)).unwrap(),
+    );
+    show(
+        "carol's card again: terminal ticket",
+        east.admit_chip(&mut carol, now.plus(25)).unwrap(),
     );
     show(
         "paper ticket at east",

@@ -16,6 +16,7 @@
 # the bundled SQLite and the Rust internals never clash with a program's own.
 #
 # usage: scripts/install-ffi.sh PREFIX [--release] [--features pcsc] [other cargo build args]
+# (--help says so; the build goes to $CARGO_TARGET_DIR, default target/)
 #
 # Then: cc app.c $(PKG_CONFIG_PATH=PREFIX/lib/pkgconfig pkg-config --cflags --libs eticket)
 # or, to link statically: pkg-config --static --cflags --libs eticket with -l:libeticket.a.
@@ -24,7 +25,21 @@ cd "$(dirname "$0")/.."
 
 fail() { echo "error: install-ffi.sh: $*" >&2; exit 1; }
 
-[ $# -ge 1 ] || fail "usage: scripts/install-ffi.sh PREFIX [cargo build args]"
+usage() {
+    cat <<'USAGE'
+usage: scripts/install-ffi.sh PREFIX [--release] [--features pcsc] [other cargo build args]
+
+Build libeticket and install it under PREFIX: include/eticket.h,
+lib/libeticket.a, lib/libeticket.so (with its SONAME links) and
+lib/pkgconfig/eticket.pc. The build goes to $CARGO_TARGET_DIR (default
+target/). Then compile with
+  cc app.c $(PKG_CONFIG_PATH=PREFIX/lib/pkgconfig pkg-config --cflags --libs eticket)
+USAGE
+}
+case "${1:-}" in
+    -h | --help) usage; exit 0 ;;
+    "" | -*) usage >&2; fail "the first argument is the install PREFIX" ;;
+esac
 prefix=$1
 shift
 mkdir -p "$prefix"

@@ -41,6 +41,16 @@ pub struct MemberRegistration {
     /// When the membership ends; a year from registration when left out.
     #[serde(default)]
     pub valid_until: Option<Timestamp>,
+    /// The blank card's public key (65 bytes SEC1, hex, as GET INFO reports
+    /// it): when given, the answer carries the center's certificate of the
+    /// card's key, so a venue that requires certificates admits it.
+    #[serde(
+        default,
+        with = "wire::opt_hex_bytes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "Option<wire::schema::HexBytes>")]
+    pub public_key: Option<Vec<u8>>,
 }
 
 /// How long a membership lasts when the registration names no end.
@@ -89,6 +99,15 @@ pub struct MembershipCard {
     /// this first answer.
     #[serde(default)]
     pub grant_keys: Vec<CardGrantKey>,
+    /// The center's certificate of the card's key (eticket-core
+    /// `ChipCertificate`, signed), when the registration gave the key.
+    #[serde(
+        default,
+        with = "wire::opt_hex_bytes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "Option<wire::schema::HexBytes>")]
+    pub certificate: Option<Vec<u8>>,
 }
 
 /// Which tickets a sale takes.
@@ -266,6 +285,7 @@ pub(crate) fn check_buyer(
             event,
             who,
             have,
+            asked: quantity,
             limit,
         });
     }
@@ -398,6 +418,18 @@ impl Center {
         if reg.name.trim().is_empty() || reg.name.len() > 200 {
             return Err(Error::invalid("name", "1 to 200 characters"));
         }
+        let certificate = match &reg.public_key {
+            Some(key) => {
+                if ChipId::from_public_key(key) != reg.chip {
+                    return Err(Error::invalid(
+                        "public_key",
+                        "it is not the key of the registered chip",
+                    ));
+                }
+                Some(self.certify_chip(who, key)?)
+            }
+            None => None,
+        };
         self.mutate(who, key, "register_member", reg, |tx, now| {
             let valid_until = reg.valid_until.unwrap_or(now.plus(DEFAULT_MEMBERSHIP_SECS));
             if valid_until <= now {
@@ -436,6 +468,7 @@ impl Center {
                 registered_at: now,
                 valid_until,
                 grant_keys,
+                certificate: certificate.clone(),
             })
         })
     }

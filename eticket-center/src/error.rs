@@ -187,7 +187,9 @@ pub enum Error {
     #[error("member {0} buys for their own registered chip only")]
     MemberChipMismatch(MemberId),
     /// A per-member (or per-chip) limit would be exceeded.
-    #[error("{who} already has {have} tickets of event {event}; the limit is {limit}")]
+    #[error(
+        "{who} has {have} ticket(s) of event {event} (sold or applied for) and asks for {asked}; the limit is {limit}"
+    )]
     MemberLimit {
         /// The event.
         event: EventId,
@@ -195,6 +197,8 @@ pub enum Error {
         who: String,
         /// Tickets held already.
         have: u32,
+        /// Tickets asked for now.
+        asked: u32,
         /// The limit.
         limit: u32,
     },

@@ -131,8 +131,10 @@ pub struct TerminalPurchaseDone {
     pub next: TerminalNext,
     /// The issuing records of the tickets sold (none for a lottery entry).
     pub records: Vec<RecordView>,
-    /// The issued tickets, with write grants for a chip target (none when
-    /// they wait for a hold-until time or a draw).
+    /// The issued chip tickets, with write grants for a chip target (none
+    /// for paper, which is printed through `POST …/tickets/{serial}/paper`
+    /// so that every copy is recorded; none when they wait for a hold-until
+    /// time or a draw).
     pub tickets: Vec<Delivery>,
     /// When to come back, for `come_back` and `wait_for_draw`.
     pub come_back_at: Option<Timestamp>,
@@ -239,6 +241,12 @@ impl Center {
             let seller = Principal::Distributor(d);
             let mut tickets = Vec::with_capacity(sold.records.len());
             for (i, record) in sold.records.iter().enumerate() {
+                if req.holder == Holder::Paper {
+                    // Issued, but printed only through `…/paper`, which
+                    // records each copy: the answer carries no ticket bytes.
+                    self.issue_in(tx, &seller, event, record.serial, None, now)?;
+                    continue;
+                }
                 let target = req.target.as_ref().map(|t| nth_target(t, i)).transpose()?;
                 tickets.push(self.issue_in(
                     tx,
@@ -281,7 +289,9 @@ fn nth_target(first: &ChipTarget, i: usize) -> Result<ChipTarget> {
 
 /// The card proof of `member` of distributor `d`: a challenge given to this
 /// terminal, unexpired and unused (used now), signed by the member's own
-/// chip.
+/// chip. The answer and the challenge are checked before the member is
+/// looked up, and an unknown member is refused like another's card, so the
+/// refusals tell nobody which member numbers exist.
 fn check_card(
     tx: &mut dyn crate::store::Tx,
     terminal: u32,
@@ -291,10 +301,6 @@ fn check_card(
     now: Timestamp,
 ) -> Result<()> {
     let refuse = |why: &str| Error::CardProof(format!("member {member}'s card: {why}"));
-    let chip = crate::distributor::load_member_chip(tx, d, member, now)?;
-    if card.chip != chip {
-        return Err(refuse("this is not the member's card"));
-    }
     let challenge: [u8; CHALLENGE_LEN] = card
         .challenge
         .as_slice()
@@ -312,5 +318,8 @@ fn check_card(
             "the challenge was not given to this terminal, has expired or was used",
         ));
     }
-    Ok(())
+    match crate::tables::members::load(tx, d, member)? {
+        Some(row) if row.chip == card.chip => Ok(()),
+        _ => Err(refuse("this is not the member's card")),
+    }
 }

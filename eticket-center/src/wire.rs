@@ -98,6 +98,26 @@ pub mod hex_bytes {
     }
 }
 
+/// `Option<Vec<u8>>` as lowercase hex, or absent.
+pub mod opt_hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    /// Serialize.
+    pub fn serialize<S: Serializer>(b: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match b {
+            Some(b) => s.serialize_some(&hex::encode(b)),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Deserialize.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|s| super::parse_hex("bytes", &s).map_err(D::Error::custom))
+            .transpose()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -179,6 +179,7 @@ fn lottery_seat_types_limits_and_policy(b: Backend) {
                 name: "Grace".into(),
                 chip: member_chip.id,
                 valid_until: None,
+                public_key: None,
             },
         )
         .unwrap();

@@ -402,6 +402,7 @@ fn membership_and_limits(b: Backend) {
                 name: "Ada".into(),
                 chip: chip.id,
                 valid_until: Some(c.now_ts().plus(30 * 86_400)),
+                public_key: None,
             },
         )
         .unwrap();
@@ -423,6 +424,7 @@ fn membership_and_limits(b: Backend) {
             name: "Past".into(),
             chip: TestChip::new(0x63).id,
             valid_until: Some(c.now_ts()),
+            public_key: None,
         },
     );
     assert!(
@@ -438,6 +440,7 @@ fn membership_and_limits(b: Backend) {
                 name: "Eve".into(),
                 chip: chip.id,
                 valid_until: None,
+                public_key: None,
             }
         ),
         Err(Error::MemberExists { .. })

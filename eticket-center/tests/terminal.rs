@@ -74,10 +74,26 @@ fn member(center: &Center, chip: &mut Chip<InProcessCard>, m: u32) {
         name: "Ann".into(),
         chip: info.chip,
         valid_until: None,
+        public_key: Some(info.public_key.to_uncompressed().to_vec()),
     };
-    center
+    // Another card's key is not this chip's.
+    let wrong = MemberRegistration {
+        public_key: Some(common::TestChip::new(0x99).public()),
+        ..reg.clone()
+    };
+    assert!(matches!(
+        center.register_member(&dist(D2), &format!("w{m}"), &wrong),
+        Err(Error::Invalid {
+            field: "public_key",
+            ..
+        })
+    ));
+    // With the card's key, the answer certifies it (a venue that requires
+    // certificates admits the card).
+    let card = center
         .register_member(&dist(D2), &format!("m{m}"), &reg)
         .unwrap();
+    assert!(card.certificate.is_some());
 }
 
 /// What the terminal reads from the card for a challenge the center gave.
@@ -199,6 +215,15 @@ fn a_card_proves_itself_once_and_only_for_its_member(backend: Backend) {
         .unwrap();
     let replayed = center.terminal_purchase(&TILL, "e", EVENT, &purchase(proof));
     assert!(matches!(replayed, Err(Error::CardProof(_))), "{replayed:?}");
+    // An unknown member number is refused like another's card: the answer
+    // does not tell which numbers exist.
+    let proof = prove(&center, &mut ann);
+    let unknown = TerminalPurchase {
+        member: Some(MemberId(99)),
+        ..purchase(proof)
+    };
+    let refused = center.terminal_purchase(&TILL, "g", EVENT, &unknown);
+    assert!(matches!(refused, Err(Error::CardProof(_))), "{refused:?}");
     // A challenge given to another terminal is not this one's.
     let other = center.terminal_challenge(&Principal::Terminal(2)).unwrap();
     let challenge: [u8; 32] = other.challenge.as_slice().try_into().unwrap();
@@ -279,7 +304,9 @@ fn paper_hold_until_and_lottery_say_what_comes_next(backend: Backend) {
     // Paper, now: print it.
     let done = center.terminal_purchase(&TILL, "p", EVENT, &paper).unwrap();
     assert_eq!(done.next, TerminalNext::Print);
-    let serial = done.tickets[0].ticket.serial;
+    // No ticket bytes: every copy is printed (and recorded) through `…/paper`.
+    assert!(done.tickets.is_empty());
+    let serial = done.records[0].serial;
     let printed = center
         .print_paper_ticket(&TILL, "print", EVENT, serial)
         .unwrap();

@@ -12,7 +12,8 @@
  *   handoff write CARD DIR NOW     write DIR/ticket.bin with DIR/grant.bin (from
  *                                  POST …/issue), checked with the key set
  *   handoff chip-id CARD           the blank card's chip id (hex), to register it
- *                                  as a member's card: POST /v1/members
+ *                                  as a member's card (POST /v1/members, with
+ *                                  the public key `card` printed)
  *   handoff personalize-member CARD DIR PIN
  *                                  personalize it with DIR/member.json, the
  *                                  answer of POST /v1/members; print the
@@ -127,7 +128,7 @@ static int personalize_cmd(const char *path, const char *dir, const char *pin,
            ETICKET_RESULT_CHIP_REFUSED);
     EXPECT(eticket_chip_get_info(chip, &info), ETICKET_RESULT_OK);
     CHECK(info.personalized && info.grant_key_count > 0);
-    CHECK(membership || info.has_certificate);
+    CHECK(info.has_certificate);
     /* A membership card carries its record; the terminal reads it back. */
     EXPECT(eticket_chip_member(chip, &record), ETICKET_RESULT_OK);
     CHECK(record.present == membership);

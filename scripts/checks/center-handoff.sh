@@ -170,9 +170,10 @@ flow() {
     # The shop registers the blank card as member 1's; its answer is what the
     # card is personalized with, member record included.
     member_card=$dir/member.state
-    handoff card "$member_card" >/dev/null
+    member_key=$(handoff card "$member_card")
     member_chip=$(handoff chip-id "$member_card")
-    api "$shop" POST /v1/members "{\"member\": 1, \"name\": \"Ann\", \"chip\": \"$member_chip\"}" >"$dir/member.json"
+    api "$shop" POST /v1/members \
+        "{\"member\": 1, \"name\": \"Ann\", \"chip\": \"$member_chip\", \"public_key\": \"$member_key\"}" >"$dir/member.json"
     info=$(handoff personalize-member "$member_card" "$dir" 1357) || fail "personalize the member card: $info"
     # At the till: the terminal reads the member number off the card.
     member=$(sed -n 's/^member \([0-9]*\) of distributor 1 .*/\1/p' <<<"$info")

@@ -473,6 +473,7 @@ mod imp {
             name: name.to_owned(),
             chip,
             valid_until: valid_until.map(Timestamp),
+            public_key: None,
         };
         center.register_member(
             &Principal::Distributor(DistributorId(distributor)),
