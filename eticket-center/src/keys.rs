@@ -614,6 +614,7 @@ impl Center {
                 None => insert_key(tx, &self.storage, purpose, now, false)?,
             };
             drop_expired_event_keys(tx, now)?;
+            check_key_set_room(tx, self.config().max_key_set_keys)?;
             let version = bump_version(tx)?;
             Ok(KeyChange {
                 key: id,
@@ -662,6 +663,7 @@ impl Center {
             let previous = keys.events.get(&event).map(SigningKeyPair::id);
             let schedule = crate::tables::events::load(tx, event)?.info.schedule;
             let id = add_event_key(tx, &self.storage, event, schedule, now)?;
+            check_key_set_room(tx, self.config().max_key_set_keys)?;
             let version = bump_version(tx)?;
             Ok(KeyChange {
                 key: id,
@@ -705,6 +707,7 @@ impl Center {
                 ));
             }
             let id = insert_key(tx, &self.storage, KeyPurpose::Grants, now, true)?;
+            check_key_set_room(tx, self.config().max_key_set_keys)?;
             let version = bump_version(tx)?;
             Ok(KeyChange {
                 key: id,
@@ -843,9 +846,9 @@ pub(crate) fn check_key_set_room(tx: &mut dyn Tx, max: u32) -> Result<()> {
     let listed = keys_table::count_listed(tx)?;
     if listed > i64::from(max) {
         return Err(Error::invalid(
-            "event",
+            "key_set",
             format!(
-                "the key set would list {listed} keys, more than the {max} gates can be sent; keys of events that ended leave it a week after their end"
+                "the key set would list {listed} keys, more than the {max} gates can be sent (Config::max_key_set_keys); keys of events that ended leave it a week after their end, other keys when they expire"
             ),
         ));
     }

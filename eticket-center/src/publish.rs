@@ -234,6 +234,24 @@ impl Center {
                     format!("its next_update {} has passed: sign it again", set.next_update.0),
                 ));
             }
+            // A signature of this version already stored is replaced only by
+            // a later one: an old file imported again cannot wind the
+            // next_update gates hold back.
+            if let Some((version, stored)) = crate::tables::key_sets::newest_of(tx, keys.root_id())? {
+                if version == set.version && stored != signed.key_set {
+                    let stored =
+                        KeySet::from_signed_bytes(&stored, keys.root_id(), &keys.root_public())?;
+                    if set.next_update <= stored.next_update {
+                        return Err(Error::invalid(
+                            "key_set",
+                            format!(
+                                "version {} is stored already with next_update {}, and this one's ({}) is not later: an older signature, or one imported before",
+                                set.version, stored.next_update.0, set.next_update.0
+                            ),
+                        ));
+                    }
+                }
+            }
             crate::tables::key_sets::store(tx, set.version, keys.root_id(), &signed.key_set, now)?;
             Ok(set.version)
         })

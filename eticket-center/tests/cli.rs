@@ -421,6 +421,18 @@ fn key_sets_are_signed_where_only_the_root_is() {
     let (success, signed, err) = sign(&["--kek-file", kek.to_str().unwrap()]);
     assert!(success, "{err}");
     assert!(err.contains("import-key-set"), "{err}");
+    // The signer lists what it signed, with each key's fingerprint as
+    // `eticket keys` shows it on the serving side, for the operator to
+    // compare.
+    let listed = offline(&["keys"]);
+    let fingerprints: Vec<&str> = listed
+        .lines()
+        .filter_map(|l| l.split("  key ").nth(1))
+        .collect();
+    assert!(!fingerprints.is_empty(), "{listed}");
+    for fp in fingerprints {
+        assert!(err.contains(fp), "{fp} not in: {err}");
+    }
     assert!(!nowhere.exists(), "the signing step opened no ledger");
     let signed_file = dir.path().join("signed.json");
     std::fs::write(&signed_file, &signed).unwrap();
@@ -445,6 +457,29 @@ fn key_sets_are_signed_where_only_the_root_is() {
     let asked: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&request).unwrap()).unwrap();
     assert_eq!(published["version"], asked["version"]);
+
+    // Signed again later (a renewal of the same version): taken. The older
+    // signature imported again afterwards is refused, so a replayed file
+    // cannot wind back the next_update gates hold.
+    let first = dir.path().join("signed-first.json");
+    std::fs::copy(&signed_file, &first).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (success, renewal, err) = sign(&["--kek-file", kek.to_str().unwrap()]);
+    assert!(success, "{err}");
+    std::fs::write(&signed_file, &renewal).unwrap();
+    let import = |file: &std::path::Path| {
+        eticket(
+            &db,
+            &["--offline-root", "import-key-set", file.to_str().unwrap()],
+        )
+    };
+    let (success, _, err) = import(&signed_file);
+    assert!(success, "{err}");
+    let (success, _, err) = import(&first);
+    assert!(!success && err.contains("is not later"), "{err}");
+    // The same file again changes nothing and is not an error.
+    let (success, _, err) = import(&signed_file);
+    assert!(success, "{err}");
 
     // A key change after the request: the signed set no longer matches.
     offline(&["rotate-key", "--purpose", "lists"]);

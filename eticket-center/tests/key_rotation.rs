@@ -442,6 +442,13 @@ fn registrations_cannot_outgrow_the_key_set() {
     assert!(center.event_info(eticket_core::ids::EventId(2)).is_err());
     let published = center.key_set_signed(&OP).unwrap();
     assert_eq!(published.version, 2);
+    // Nor can rotations push it past: the rotation is refused, the set
+    // stays what gates take.
+    let err = center
+        .rotate_key(&OP, "rotate-lists", KeyPurpose::Lists)
+        .unwrap_err();
+    assert!(err.to_string().contains("more than the 3"), "{err}");
+    assert_eq!(center.key_set_signed(&OP).unwrap().version, 2);
 }
 
 /// One organizer's token cannot take the whole key set: past its own cap it

@@ -877,26 +877,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 } else {
                     "verifying"
                 };
-                let scope = match &k.scope {
-                    eticket_core::keys::KeyScope::AllEvents => "all events".to_owned(),
-                    eticket_core::keys::KeyScope::Events(events) => format!(
-                        "event {}",
-                        events
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    ),
-                };
-                out!(
-                    "{:>5}  {:<8}  {:<9}  valid {} .. {}  {}",
-                    k.id.0,
-                    format!("{:?}", k.purpose).to_lowercase(),
-                    state,
-                    k.not_before,
-                    k.not_after,
-                    scope
-                );
+                out!("{}", key_line(k, state));
             }
             if let Some(id) = keys.prepared_grant_key() {
                 out!(
@@ -938,6 +919,35 @@ pub fn run(cli: Cli) -> Result<()> {
 
 /// `eticket sign-key-set --request FILE`: the root key file and its KEK, no
 /// ledger; the KEK must be given (a fresh one made here would open nothing).
+/// One key as `eticket keys` and the offline signer list it: id, purpose,
+/// state, validity, scope and the fingerprint of its public key (the first
+/// 8 bytes of its SHA-256), so the two machines' lists can be compared.
+fn key_line(k: &eticket_core::keys::KeyEntry, state: &str) -> String {
+    use sha2::Digest;
+    let scope = match &k.scope {
+        eticket_core::keys::KeyScope::AllEvents => "all events".to_owned(),
+        eticket_core::keys::KeyScope::Events(events) => format!(
+            "event {}",
+            events
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    };
+    let digest = sha2::Sha256::digest(k.public.to_uncompressed());
+    format!(
+        "{:>5}  {:<8}  {:<9}  valid {} .. {}  {}  key {}",
+        k.id.0,
+        format!("{:?}", k.purpose).to_lowercase(),
+        state,
+        k.not_before,
+        k.not_after,
+        scope,
+        hex::encode(&digest[..8])
+    )
+}
+
 fn sign_request_offline(cli: &Cli, path: &std::path::Path) -> Result<()> {
     let Some(root_file) = &cli.root_key_file else {
         return Err(Error::invalid(
@@ -965,6 +975,21 @@ fn sign_request_offline(cli: &Cli, path: &std::path::Path) -> Result<()> {
     let now = crate::clock::Clock::now(&crate::clock::SystemClock);
     let next_update = now.plus(crate::Config::default().key_set_next_update_secs);
     let signed = crate::publish::sign_key_set_request(&request, &storage, next_update)?;
+    // What was signed, key by key: the serving machine may be the one an
+    // attacker controls, so compare this list with the keys you expect
+    // (`eticket keys` where the keys were made) before the set goes back.
+    let root = eticket_core::crypto::PublicKey::from_sec1(&signed.root_public_key)
+        .map_err(|_| Error::invalid("root_public_key", "not a P-256 public key"))?;
+    let set =
+        eticket_core::keys::KeySet::from_signed_bytes(&signed.key_set, signed.root_key_id, &root)?;
+    eprintln!(
+        "signed key set version {} lists {} key(s); check each against the keys you expect:",
+        set.version,
+        set.entries().len()
+    );
+    for k in set.entries() {
+        eprintln!("{}", key_line(k, if k.retired { "retired" } else { "" }));
+    }
     eprintln!(
         "key set version {} signed by root {}, next update due at {}: bring it to the center (`eticket import-key-set FILE`)",
         signed.version, signed.root_key_id, next_update.0
