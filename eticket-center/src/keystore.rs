@@ -148,6 +148,16 @@ impl Kek {
     /// use (mode 0600), which is said once on stderr.
     pub fn beside(ledger: &Path) -> Result<Self> {
         let path = beside(ledger, ".kek");
+        // A ledger whose keys are sealed already needs the KEK they were
+        // sealed under: a new one made here would open nothing, and every
+        // later run would blame the key instead of the missing file.
+        if !path.exists() && holds_sealed_keys(ledger) {
+            return Err(storage_err(format!(
+                "the key-encryption key file {} is missing, and the keys in {} are sealed under it:                  restore it from its backup, or give the key with --kek-file, ETICKET_KEK_FILE or ETICKET_KEK",
+                path.display(),
+                ledger.display()
+            )));
+        }
         let (kek, created) = Self::load_or_create(&path)?;
         if created {
             eprintln!(
@@ -249,6 +259,26 @@ fn sync_dir(path: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether the SQLite ledger file at `ledger` holds keys sealed under a KEK
+/// (false when it does not exist, cannot be read, or is from before keys
+/// were sealed).
+fn holds_sealed_keys(ledger: &Path) -> bool {
+    if !ledger.exists() {
+        return false;
+    }
+    let Ok(db) =
+        rusqlite::Connection::open_with_flags(ledger, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return false;
+    };
+    db.query_row(
+        "SELECT COUNT(*) FROM center_keys WHERE sealed = 1",
+        [],
+        |row| row.get::<_, i64>(0),
+    )
+    .is_ok_and(|n| n > 0)
 }
 
 /// `path` with `suffix` appended to its file name (`center.db` → `center.db.kek`).

@@ -709,3 +709,22 @@ fn credential_life_cycle_commands() {
     let (success, _, err) = eticket(&db, &["revoke-credential", "00000000000000zz"]);
     assert!(!success && err.contains("no credential"), "{err}");
 }
+
+/// A ledger whose keys are sealed, opened without its key-encryption key
+/// file: a clear error naming the missing file, and no new, useless key file
+/// made in its place.
+#[test]
+fn a_missing_kek_file_is_named_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.sqlite");
+    ok(&db, &["init"]);
+    let kek = dir.path().join("c.sqlite.kek");
+    std::fs::rename(&kek, dir.path().join("kek.bak")).unwrap();
+    let (success, _, err) = eticket(&db, &["keys"]);
+    assert!(!success, "{err}");
+    assert!(err.contains("c.sqlite.kek is missing"), "{err}");
+    assert!(!kek.exists(), "a new key file was made");
+    // Restored, it works again.
+    std::fs::rename(dir.path().join("kek.bak"), &kek).unwrap();
+    ok(&db, &["keys"]);
+}
