@@ -402,6 +402,7 @@ impl Center {
     ///     name: "Carol".into(),
     ///     chip: ChipId([7; 16]),
     ///     valid_until: None,
+    ///     public_key: None,
     /// };
     /// let card = center.register_member(&club, "member-7001", &reg)?;
     /// assert_eq!(card.valid_until.0, card.registered_at.0 + 365 * 86_400);
