@@ -446,7 +446,7 @@ impl KeyStorage {
             .find(|r| r.id == id)
             .ok_or_else(|| {
                 storage_err(format!(
-                    "{} does not hold root key {id}, which this ledger's key sets are signed with; restore it from its backup (or run this center with the root offline)",
+                    "{} does not hold root key {id}, which the key set is signed with; restore it from its backup (or run this center with the root offline)",
                     self.root.describe()
                 ))
             })?;

@@ -126,6 +126,7 @@ pub(crate) fn store_signed_key_set(
 /// ledger needed) and bring the answer back to
 /// [`Center::import_signed_key_set`] (`eticket import-key-set FILE`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct KeySetRequest {
     /// The key set's version.
     pub version: u64,
