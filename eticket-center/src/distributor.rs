@@ -375,6 +375,7 @@ impl Center {
         let d = acting_distributor(who)?;
         self.mutate(who, key, "set_policy", &(event, policy), |tx, _| {
             check_selected(tx, event, d)?;
+            crate::policy::check_times(tx, event, &policy)?;
             crate::lottery::check_policy_change(tx, event, d, policy.kind)?;
             crate::tables::distributors::select(tx, event, d, &policy)?;
             Ok(())
@@ -437,6 +438,12 @@ impl Center {
                 return Err(Error::invalid(
                     "valid_until",
                     format!("{valid_until} has passed"),
+                ));
+            }
+            if valid_until > now.plus(crate::organizer::MAX_EVENT_HORIZON_SECS) {
+                return Err(Error::invalid(
+                    "valid_until",
+                    format!("{valid_until} is more than 10 years from now"),
                 ));
             }
             if members::load(tx, d, reg.member)?.is_some() {

@@ -266,6 +266,11 @@ fn ratio_assignment(
     Ok(out)
 }
 
+/// Longest event name, in bytes.
+pub const MAX_EVENT_NAME_LEN: usize = 200;
+/// Furthest ahead an event may end when it is registered: 10 years.
+pub const MAX_EVENT_HORIZON_SECS: u64 = 10 * 366 * 86_400;
+
 impl Center {
     /// Register a distributor (operator only).
     pub fn register_distributor(
@@ -317,7 +322,25 @@ impl Center {
         let prices = records::prices_to_text(&reg.prices)?;
         let event = reg.info.id;
         let schedule = reg.info.schedule;
+        if reg.info.name.trim().is_empty() || reg.info.name.len() > MAX_EVENT_NAME_LEN {
+            return Err(Error::invalid(
+                "name",
+                format!("an event's name is 1 to {MAX_EVENT_NAME_LEN} bytes"),
+            ));
+        }
         let summary = self.mutate(who, key, "register_event", reg, |tx, now| {
+            // Its ticket key lives until shortly after its end: an event that
+            // ends past the horizon would make a key that never leaves the
+            // key set.
+            if schedule.end > now.plus(MAX_EVENT_HORIZON_SECS) {
+                return Err(Error::invalid(
+                    "schedule",
+                    format!(
+                        "the event ends at {}, more than 10 years from now",
+                        schedule.end
+                    ),
+                ));
+            }
             if tables::events::exists(tx, event)? {
                 return Err(Error::EventExists(event));
             }
@@ -369,6 +392,7 @@ impl Center {
                     // distributor's records refer to this row, so it stays).
                     crate::lottery::check_policy_change(tx, event, distributor, policy.kind)?;
                 }
+                crate::policy::check_times(tx, event, &policy)?;
                 tables::distributors::select(tx, event, distributor, &policy)?;
                 Ok(())
             },

@@ -53,3 +53,23 @@ pub struct DistributionPolicy {
     #[serde(default)]
     pub hold_until: Option<Timestamp>,
 }
+
+/// Refuse a policy whose times the event cannot use: a hold-until after the
+/// event's end would hold its tickets back for good.
+pub(crate) fn check_times(
+    tx: &mut dyn crate::store::Tx,
+    event: eticket_core::ids::EventId,
+    policy: &DistributionPolicy,
+) -> crate::Result<()> {
+    let Some(until) = policy.hold_until else {
+        return Ok(());
+    };
+    let end = crate::tables::events::load(tx, event)?.info.schedule.end;
+    if until > end {
+        return Err(crate::Error::invalid(
+            "hold_until",
+            format!("{until} is after the event's end ({end})"),
+        ));
+    }
+    Ok(())
+}

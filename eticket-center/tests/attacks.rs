@@ -260,21 +260,49 @@ async fn text_and_numbers_the_ledgers_cannot_hold_are_refused(kind: Kind) {
         .post("/v1/events/2026/sales", &api.d1, "sale-1", sale)
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    // The largest the ledger holds is taken, and a sale still works under it
-    // (its tickets wait to be written until then).
-    let policy = json!({"kind": "first_come_first_served", "hold_until": i64::MAX});
-    let req = api
-        .http
-        .put(format!("{}/v1/events/2026/policy", api.base))
-        .bearer_auth(&api.d1)
-        .header("Idempotency-Key", "p-max")
-        .json(&policy);
-    let (s, v) = api.send(req).await;
+    // A hold-until the ledger can hold but after the event's end would hold
+    // the tickets back for good: refused too. Up to the end it is taken, and
+    // a sale still works under it (its tickets wait to be written).
+    let put_policy = |key: &'static str, until: u64| {
+        let policy = json!({"kind": "first_come_first_served", "hold_until": until});
+        api.http
+            .put(format!("{}/v1/events/2026/policy", api.base))
+            .bearer_auth(&api.d1)
+            .header("Idempotency-Key", key)
+            .json(&policy)
+    };
+    let (s, v) = api.send(put_policy("p-max", i64::MAX as u64)).await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::BAD_REQUEST, "invalid_request"),
+        "{v}"
+    );
+    let end = fixtures::small_event().schedule.end.0;
+    let (s, v) = api.send(put_policy("p-end", end)).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let (s, v) = api
         .post("/v1/events/2026/sales", &api.d1, "sale-2", sale)
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
+
+    // Events whose times or name the center cannot use: refused.
+    let mut forever = fixtures::small_event();
+    forever.id.0 = 3002;
+    forever.schedule.end = eticket_core::time::Timestamp(i64::MAX as u64);
+    let mut named = fixtures::small_event();
+    named.id.0 = 3003;
+    named.name = "x".repeat(100_000);
+    for (key, info) in [("forever", forever), ("named", named)] {
+        let reg = json!({"info": info, "prices": fixtures::prices()});
+        let (s, v) = api
+            .post("/v1/events", &api.org, key, &reg.to_string())
+            .await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::BAD_REQUEST, "invalid_request"),
+            "{key}: {v}"
+        );
+    }
 
     // Numbers in the query and the path: refused, not failed.
     let (s, v) = api
@@ -364,15 +392,27 @@ async fn requests_are_read_one_way(kind: Kind) {
     let (s, v) = api.send(api.http.get(long).bearer_auth(&api.org)).await;
     assert_eq!((s, code(&v)), (StatusCode::URI_TOO_LONG, "uri_too_long"));
 
-    // Too large a body: the same code on every route.
-    let big = format!(r#"{{"seats": [{}]}}"#, "1,".repeat(3 * 1024 * 1024));
+    // Too large a body: the same code on every route, answered from the
+    // announced length before the body is read.
     for path in ["/v1/events", "/v1/events/2026/allotments/seats"] {
-        let (s, v) = api.post(path, &api.org, "big", &big).await;
-        assert_eq!(
-            (s, code(&v)),
-            (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
-            "{path}"
-        );
+        let mut raw = TcpStream::connect(api.addr).await.unwrap();
+        raw.write_all(
+            format!(
+                "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nIdempotency-Key: big\r\nContent-Length: 6291456\r\n\r\n{{\"seats\": [",
+                api.org
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+        let mut buf = vec![0u8; 1024];
+        let n = tokio::time::timeout(Duration::from_secs(60), raw.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        let answer = String::from_utf8_lossy(&buf[..n]);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+        assert!(answer.contains("body_too_large"), "{path}: {answer}");
     }
     // The token is checked before the body is read: a request that only
     // announces a large body is answered at once.
@@ -390,6 +430,33 @@ async fn requests_are_read_one_way(kind: Kind) {
     let answer = String::from_utf8_lossy(&buf[..n]);
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     assert!(answer.contains("unauthorized"), "{answer}");
+
+    // A body announced too large is refused before anything runs, on a
+    // route that reads no body too, and a client that asks to continue is
+    // not invited to send it.
+    for (path, expect) in [
+        ("/v1/events/2026/tickets/1/revoke", ""),
+        ("/v1/terminal/challenges", "Expect: 100-continue\r\n"),
+    ] {
+        let mut raw = TcpStream::connect(api.addr).await.unwrap();
+        raw.write_all(
+            format!(
+                "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nIdempotency-Key: huge\r\n{expect}Content-Length: 99999999999\r\n\r\n",
+                api.org
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+        let mut buf = vec![0u8; 1024];
+        let n = tokio::time::timeout(Duration::from_secs(60), raw.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        let answer = String::from_utf8_lossy(&buf[..n]);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+        assert!(answer.contains("body_too_large"), "{path}: {answer}");
+    }
 }
 
 async fn a_duplicate_is_answered_at_once(kind: Kind) {
@@ -715,4 +782,33 @@ async fn a_leaked_token_is_bounded(kind: Kind) {
     assert_eq!(v["state"], "revoked");
     let (s, v) = api.get("/v1/credentials", &fresh).await;
     assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "unauthorized"));
+}
+
+/// Another process holding the SQLite file locked: a request waits a
+/// bounded time, then is answered busy (503, retryable), not hung; once the
+/// lock is gone it succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_locked_ledger_answers_busy_not_hangs() {
+    let api = Server::start(Backend::sqlite, ServeOptions::default()).await;
+    api.event().await;
+    let Some(Backend::Sqlite { path, .. }) = api.backend.as_ref() else {
+        panic!("a SQLite backend");
+    };
+    let locker = rusqlite::Connection::open(path).unwrap();
+    locker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let sale = r#"{"seats": {"best_available": {"quantity": 1}}, "holder": "paper"}"#;
+    let (s, v) = api
+        .post("/v1/events/2026/sales", &api.d1, "locked", sale)
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::SERVICE_UNAVAILABLE, "storage"),
+        "{v}"
+    );
+    no_engine_words(&v);
+    locker.execute_batch("ROLLBACK").unwrap();
+    let (s, v) = api
+        .post("/v1/events/2026/sales", &api.d1, "unlocked", sale)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
 }

@@ -137,12 +137,28 @@ pub async fn no_route() -> ApiError {
     )
 }
 
-/// Refuse a request target longer than [`super::MAX_URI_BYTES`] with the
-/// API's JSON error, before routing.
+/// Refuse a request target longer than [`super::MAX_URI_BYTES`], and a body
+/// announced longer than [`super::MAX_BODY_BYTES`], with the API's JSON
+/// error, before routing.
 pub async fn uri_limit(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> std::result::Result<Response, ApiError> {
+    // A body announced larger than any route reads is refused before
+    // anything runs, on every route (also those that read no body), and
+    // before a client that asked `Expect: 100-continue` is invited to send it.
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > super::MAX_BODY_BYTES as u64) {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the body is larger than {} bytes", super::MAX_BODY_BYTES),
+        ));
+    }
     let len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     if len > super::MAX_URI_BYTES {
         return Err(ApiError::new(

@@ -133,8 +133,7 @@ impl SqliteStore {
         let path = path.as_ref();
         private_files(path)?;
         let conn = Connection::open(path).map_err(map_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(map_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(map_err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(map_err)?;
         Self::setup(conn, Some(path.to_path_buf()))
@@ -202,6 +201,12 @@ impl SqliteStore {
     }
 }
 
+/// How long one statement waits for another process's lock on the file.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a transaction keeps trying while the file stays locked before it
+/// gives up with a retryable error (the API's 503 "busy").
+const MAX_BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
@@ -211,10 +216,18 @@ impl Store for SqliteStore {
         // A poisoned lock only means another thread panicked mid-call; the
         // connection itself is rolled back on every error path, so keep using it.
         let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let started = std::time::Instant::now();
         let mut attempt = 0;
         loop {
             match Self::attempt(&conn, body) {
-                Err(e) if e.is_retryable() && attempt + 1 < MAX_ATTEMPTS => {
+                // Another process holding the file locked is waited for, but
+                // only so long: then the request is answered "busy" (503)
+                // rather than hanging its client.
+                Err(e)
+                    if e.is_retryable()
+                        && attempt + 1 < MAX_ATTEMPTS
+                        && started.elapsed() < MAX_BUSY_WAIT =>
+                {
                     attempt += 1;
                     backoff(attempt);
                 }
