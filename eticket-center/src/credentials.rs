@@ -193,8 +193,30 @@ struct CacheState {
     checked: Option<Instant>,
     /// That version.
     version: Option<i64>,
-    /// Active credentials by token hash, with their expiry.
-    known: HashMap<Vec<u8>, (Principal, Option<Timestamp>)>,
+    /// Active credentials by token hash.
+    known: HashMap<Vec<u8>, Known>,
+}
+
+/// What a process remembers of an active credential.
+#[derive(Debug, Clone, Copy)]
+struct Known {
+    principal: Principal,
+    expires_at: Option<Timestamp>,
+    /// Replaced by a rotation (working for its grace period).
+    replaced: bool,
+}
+
+/// The credential a request presented: whose it is, its id, and whether a
+/// rotation replaced it (such a token still works for its grace period but
+/// manages no credential).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presented {
+    /// Whose it is.
+    pub principal: Principal,
+    /// Its id.
+    pub id: String,
+    /// Whether a rotation replaced it.
+    pub replaced: bool,
 }
 
 /// Most credentials a process remembers; past it the memory starts over.
@@ -271,6 +293,7 @@ impl Center {
             created_at: now,
             expires_at: Some(now.plus(self.config.credential_ttl_secs)),
             revoked_at: None,
+            rotated_at: None,
         }
     }
 
@@ -279,6 +302,13 @@ impl Center {
     /// seen before, and for the credentials version at most once per
     /// [`Config::credential_check_millis`](crate::Config::credential_check_millis).
     pub fn authenticate(&self, token: &str) -> Result<Principal> {
+        self.authenticate_presented(token).map(|p| p.principal)
+    }
+
+    /// As [`authenticate`](Self::authenticate), with the credential's id and
+    /// whether a rotation replaced it (the credential routes refuse such a
+    /// token).
+    pub fn authenticate_presented(&self, token: &str) -> Result<Presented> {
         if token.is_empty() || token.len() > 256 {
             return Err(Error::Unauthorized);
         }
@@ -286,7 +316,7 @@ impl Center {
         let now = self.now();
         self.refresh_credentials()?;
         let remembered = self.credential_cache.lock().known.get(&hash).copied();
-        let (principal, expires_at) = match remembered {
+        let known = match remembered {
             Some(known) => known,
             None => {
                 let row = self
@@ -295,19 +325,27 @@ impl Center {
                 if row.revoked_at.is_some() {
                     return Err(Error::Unauthorized);
                 }
-                let known = (principal_of(&row)?, row.expires_at);
+                let known = Known {
+                    principal: principal_of(&row)?,
+                    expires_at: row.expires_at,
+                    replaced: row.rotated_at.is_some(),
+                };
                 let mut state = self.credential_cache.lock();
                 if state.known.len() >= MAX_REMEMBERED {
                     state.known.clear();
                 }
-                state.known.insert(hash, known);
+                state.known.insert(hash.clone(), known);
                 known
             }
         };
-        if expires_at.is_some_and(|t| now >= t) {
+        if known.expires_at.is_some_and(|t| now >= t) {
             return Err(Error::Unauthorized);
         }
-        Ok(principal)
+        Ok(Presented {
+            principal: known.principal,
+            id: id_of(&hash),
+            replaced: known.replaced,
+        })
     }
 
     /// Read the ledger's credentials version if it was not read within the
@@ -391,6 +429,13 @@ impl Center {
                     "credential {id} is not active: make a new one"
                 )));
             }
+            // Once replaced, a credential (and whoever else holds its token
+            // during the grace period) cannot mint another.
+            if old.rotated_at.is_some() {
+                return Err(Error::Forbidden(format!(
+                    "credential {id} was rotated already: rotate the credential that replaced it"
+                )));
+            }
             let fresh = new_token(if old.unit.is_some() {
                 "unit"
             } else {
@@ -401,13 +446,14 @@ impl Center {
                 created_at: now,
                 expires_at: Some(now.plus(self.config.credential_ttl_secs)),
                 revoked_at: None,
+                rotated_at: None,
                 ..old.clone()
             };
             credentials::insert(tx, &row)?;
             let old_expires_at = old
                 .expires_at
                 .map_or(now.plus(grace), |t| t.min(now.plus(grace)));
-            credentials::expire_by(tx, &old.token_hash, old_expires_at)?;
+            credentials::replace(tx, &old.token_hash, now, old_expires_at)?;
             let answer = Rotation {
                 id: id_of(&row.token_hash),
                 token: None,

@@ -782,6 +782,63 @@ async fn a_leaked_token_is_bounded(kind: Kind) {
     assert_eq!(v["state"], "revoked");
     let (s, v) = api.get("/v1/credentials", &fresh).await;
     assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "unauthorized"));
+
+    // A thief holding a token its owner just rotated (it works for the
+    // grace period) can mint or cancel nothing: neither rotate the new
+    // credential nor revoke it.
+    let stolen = blocking(|| {
+        center
+            .issue_credential(&op, Principal::Terminal(7), "till")
+            .unwrap()
+    });
+    let (_, v) = api.get("/v1/credentials", &stolen).await;
+    let stolen_id = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["state"] == "active")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (s, v) = api
+        .post(
+            &format!("/v1/credentials/{stolen_id}/rotate"),
+            &stolen,
+            "owner-rotates",
+            r#"{"grace_secs": 600}"#,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let owners = v["id"].as_str().unwrap().to_owned();
+    for action in ["rotate", "revoke"] {
+        let (s, v) = api
+            .post(
+                &format!("/v1/credentials/{owners}/{action}"),
+                &stolen,
+                &format!("thief-{action}"),
+                "",
+            )
+            .await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::FORBIDDEN, "forbidden"),
+            "{action}: {v}"
+        );
+    }
+    // Its own id again: rotated already.
+    let (s, _) = api
+        .post(
+            &format!("/v1/credentials/{stolen_id}/rotate"),
+            v["token"].as_str().unwrap_or(&stolen),
+            "again",
+            "",
+        )
+        .await;
+    assert!(s.is_client_error());
+    // For the grace period it still does the terminal's work.
+    let (s, _) = api.get("/v1/credentials", &stolen).await;
+    assert_eq!(s, StatusCode::OK);
 }
 
 /// Another process holding the SQLite file locked: a request waits a

@@ -114,6 +114,10 @@ fn rotation_keeps_the_old_token_for_its_grace_only(backend: Backend) {
     c.advance(600);
     assert_eq!(center.authenticate(&old), Err(Error::Unauthorized));
     assert_eq!(center.authenticate(&new).unwrap(), dist(D1));
+    // A replaced credential is not rotated again (who holds its token for
+    // the grace period mints nothing).
+    let again = center.rotate_credential(&OP, "rot-again", &id, &req);
+    assert!(matches!(again, Err(Error::Forbidden(_))), "{again:?}");
     // An expired credential is not rotated: a new one is made instead.
     let refused = center.rotate_credential(&OP, "rot-2", &id, &RotationRequest::default());
     assert!(matches!(refused, Err(Error::Forbidden(_))), "{refused:?}");

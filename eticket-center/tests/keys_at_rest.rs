@@ -212,6 +212,7 @@ fn downgrade_to_plaintext(center: &Center, storage: &KeyStorage) {
             tx.execute("DROP TABLE terminal_distributors", &[])?;
             tx.execute("ALTER TABLE credentials DROP COLUMN expires_at", &[])?;
             tx.execute("ALTER TABLE credentials DROP COLUMN revoked_at", &[])?;
+            tx.execute("ALTER TABLE credentials DROP COLUMN rotated_at", &[])?;
             // Schema version 7: the allotment log.
             tx.execute("DROP TABLE allotment_log", &[])?;
             // Schema version 6: seat holds.

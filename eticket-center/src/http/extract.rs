@@ -39,6 +39,28 @@ impl FromRequestParts<Arc<Center>> for Caller {
     }
 }
 
+/// The credential the bearer token belongs to (the credential routes: a
+/// token a rotation replaced manages no credential).
+#[derive(Debug, Clone)]
+pub struct CallerCredential(pub crate::credentials::Presented);
+
+impl FromRequestParts<Arc<Center>> for CallerCredential {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, c: &Arc<Center>) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers)?;
+        let c = c.clone();
+        let presented = blocking(move || c.authenticate_presented(&token)).await?;
+        if presented.replaced {
+            return Err(ApiError::from(crate::Error::Forbidden(format!(
+                "credential {} was replaced by a rotation: it works until its grace period ends, but credentials are managed with the one that replaced it",
+                presented.id
+            ))));
+        }
+        Ok(CallerCredential(presented))
+    }
+}
+
 /// The request's `Idempotency-Key` (1 to 128 printable characters).
 #[derive(Debug, Clone)]
 pub struct IdemKey(pub String);

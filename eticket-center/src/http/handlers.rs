@@ -17,7 +17,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
-use super::extract::{Caller, IdemKey, JsonBody, JsonOrEmpty, PathArg, QueryArg, RawBody};
+use super::extract::{
+    Caller, CallerCredential, IdemKey, JsonBody, JsonOrEmpty, PathArg, QueryArg, RawBody,
+};
 use crate::center::check_idempotency_key;
 use crate::chips::PersonalizationRequest;
 use crate::credentials::RotationRequest;
@@ -604,25 +606,29 @@ pub async fn credentials(State(c): Shared, Caller(who): Caller) -> Answer {
 }
 
 /// `POST /v1/credentials/{id}/revoke`: revoke one of the caller's own
-/// credentials (a leaked token, a device gone).
+/// credentials (a leaked token, a device gone); not with a token a rotation
+/// replaced.
 pub async fn revoke_credential(
     State(c): Shared,
-    Caller(who): Caller,
+    CallerCredential(presented): CallerCredential,
     PathArg(id): PathArg<String>,
     IdemKey(key): IdemKey,
 ) -> Answer {
+    let who = presented.principal;
     run(c, move |c| c.revoke_credential(&who, &key, &id)).await
 }
 
 /// `POST /v1/credentials/{id}/rotate`: a new token for the caller, the old
-/// one cut short to a grace period (an empty body: one hour).
+/// one cut short to a grace period (an empty body: one hour); not with a
+/// token a rotation replaced.
 pub async fn rotate_credential(
     State(c): Shared,
-    Caller(who): Caller,
+    CallerCredential(presented): CallerCredential,
     PathArg(id): PathArg<String>,
     IdemKey(key): IdemKey,
     JsonOrEmpty(req): JsonOrEmpty<RotationRequest>,
 ) -> Answer {
+    let who = presented.principal;
     run(c, move |c| c.rotate_credential(&who, &key, &id, &req)).await
 }
 

@@ -31,9 +31,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use eticket_alloc::SeatMap;
@@ -83,12 +82,10 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 
 /// `GET /page/events/{event}`: the page itself (the event id is read by the
 /// script from the address).
-async fn page(p: std::result::Result<Path<EventId>, PathRejection>) -> Response {
+async fn page(p: std::result::Result<PathArg<EventId>, ApiError>) -> Response {
     match p {
         Ok(_) => asset("text/html; charset=utf-8", PAGE_HTML),
-        Err(e) => {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", e.body_text()).into_response()
-        }
+        Err(e) => e.into_response(),
     }
 }
 

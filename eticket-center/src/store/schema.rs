@@ -277,6 +277,9 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         // terminal serves only the distributors listed for it.
         "ALTER TABLE credentials ADD COLUMN expires_at BIGINT",
         "ALTER TABLE credentials ADD COLUMN revoked_at BIGINT",
+        // Set on a credential a rotation replaced: its token keeps working
+        // for the grace period, but manages no credential any more.
+        "ALTER TABLE credentials ADD COLUMN rotated_at BIGINT",
         "CREATE TABLE terminal_distributors (
         terminal BIGINT NOT NULL,
         distributor BIGINT NOT NULL REFERENCES distributors (id),

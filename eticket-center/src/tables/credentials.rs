@@ -29,9 +29,12 @@ pub(crate) struct CredentialRow {
     pub expires_at: Option<Timestamp>,
     /// When it was revoked.
     pub revoked_at: Option<Timestamp>,
+    /// When a rotation replaced it.
+    pub rotated_at: Option<Timestamp>,
 }
 
-const COLUMNS: &str = "token_hash, role, subject, unit, label, created_at, expires_at, revoked_at";
+const COLUMNS: &str =
+    "token_hash, role, subject, unit, label, created_at, expires_at, revoked_at, rotated_at";
 
 fn row_of(row: &crate::store::Row) -> Result<CredentialRow> {
     Ok(CredentialRow {
@@ -43,6 +46,7 @@ fn row_of(row: &crate::store::Row) -> Result<CredentialRow> {
         created_at: Timestamp(row.num(5)?),
         expires_at: row.opt_num(6)?.map(Timestamp),
         revoked_at: row.opt_num(7)?.map(Timestamp),
+        rotated_at: row.opt_num(8)?.map(Timestamp),
     })
 }
 
@@ -104,11 +108,23 @@ pub(crate) fn revoke(tx: &mut dyn Tx, token_hash: &[u8], at: Timestamp) -> Resul
     bump_version(tx)
 }
 
-/// Let a credential expire at `at` at the latest.
-pub(crate) fn expire_by(tx: &mut dyn Tx, token_hash: &[u8], at: Timestamp) -> Result<()> {
+/// Mark a credential replaced by a rotation at `now`, working until
+/// `until` at the latest.
+pub(crate) fn replace(
+    tx: &mut dyn Tx,
+    token_hash: &[u8],
+    now: Timestamp,
+    until: Timestamp,
+) -> Result<()> {
     tx.execute(
-        "UPDATE credentials SET expires_at = $2 WHERE token_hash = $1 AND (expires_at IS NULL OR expires_at > $2)",
-        &[Value::Blob(token_hash.to_vec()), Value::u64(at.0)?],
+        "UPDATE credentials SET rotated_at = $3,
+             expires_at = CASE WHEN expires_at IS NULL OR expires_at > $2 THEN $2 ELSE expires_at END
+         WHERE token_hash = $1",
+        &[
+            Value::Blob(token_hash.to_vec()),
+            Value::u64(until.0)?,
+            Value::u64(now.0)?,
+        ],
     )?;
     bump_version(tx)
 }
