@@ -692,13 +692,10 @@
     if (!checkOthers(cells, d)) return;
     busy(true);
     try {
-      // The owners this page saw: the center refuses the change if any
-      // seat has another one now (moved in another tab or session).
-      await api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/selection', {
-        distributor: d,
-        seats: runsOf(cells).map((r) => ({ rect: { block: r.block, rows: [r.row, r.row], numbers: [r.from, r.to] } })),
-        from: [...new Set(cells.map((i) => OWN[i] || null))],
-      });
+      // Each seat names the owner this page saw: the center refuses the
+      // change if any seat has another one now (moved in another tab or
+      // session), even when that owner is one this page saw elsewhere.
+      await setOwners(cells.map((i) => [i, d]));
     } catch (e) {
       failed(e);
       return;

@@ -306,12 +306,16 @@ async function staleTab(context) {
     await ready(tab);
     return tab;
   };
-  const pickRow = async (tab, d) => {
+  const pickRow = async (tab, d, row = 3) => {
     await tab.selectOption('#pick-block', '1');
-    await tab.fill('#pick-row', '3');
+    await tab.fill('#pick-row', String(row));
     await tab.click('#select-row');
     await tab.check('#move');
     await tab.selectOption('#distributor', String(d));
+  };
+  const assigned = async (tab) => {
+    await tab.click('#assign');
+    await tab.waitForFunction(() => document.getElementById('status').textContent.startsWith('Assigned'));
   };
   const first = await open();
   const stale = await open();
@@ -336,6 +340,36 @@ async function staleTab(context) {
   await stale.waitForFunction(() => document.getElementById('error').textContent.includes('already allotted to One'));
   await first.close();
   await stale.close();
+
+  // Mixed owners: a tab saw row 3 as One's and row 4 as Two's; another tab
+  // then moves row 4 to One. The first tab's move of rows 3 and 4 to Two is
+  // refused: each seat is compared with the owner this tab saw for it, not
+  // with any owner it saw somewhere in the selection.
+  const mover = await open();
+  await pickRow(mover, 2, 4);
+  await assigned(mover);
+  const mixed = await open();
+  await mover.reload();
+  await ready(mover);
+  await pickRow(mover, 1, 4);
+  await assigned(mover);
+  await mixed.selectOption('#pick-block', '1');
+  await mixed.fill('#pick-row', '3');
+  await mixed.click('#select-row');
+  await mixed.check('input[name="mode"][value="add"]');
+  await mixed.fill('#pick-row', '4');
+  await mixed.click('#select-row');
+  await mixed.check('#move');
+  await mixed.selectOption('#distributor', '2');
+  await mixed.click('#assign');
+  await mixed.waitForFunction(() => document.getElementById('error').textContent.includes('allotment_changed'));
+  for (const row of [3, 4]) {
+    for (let n = 1; n <= 10; n++) {
+      assert.equal((await seatState(event, 1, row, n)).owner, 1, 'the stale tab took seat 1/' + row + '/' + n);
+    }
+  }
+  await mover.close();
+  await mixed.close();
 }
 
 async function main() {
