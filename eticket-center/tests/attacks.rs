@@ -395,39 +395,24 @@ async fn requests_are_read_one_way(kind: Kind) {
     // Too large a body: the same code on every route, answered from the
     // announced length before the body is read.
     for path in ["/v1/events", "/v1/events/2026/allotments/seats"] {
-        let mut raw = TcpStream::connect(api.addr).await.unwrap();
-        raw.write_all(
-            format!(
+        let answer = first_answer(
+            api.addr,
+            &format!(
                 "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nIdempotency-Key: big\r\nContent-Length: 6291456\r\n\r\n{{\"seats\": [",
                 api.org
-            )
-            .as_bytes(),
+            ),
         )
-        .await
-        .unwrap();
-        let mut buf = vec![0u8; 1024];
-        let n = tokio::time::timeout(Duration::from_secs(60), raw.read(&mut buf))
-            .await
-            .unwrap()
-            .unwrap();
-        let answer = String::from_utf8_lossy(&buf[..n]);
+        .await;
         assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
         assert!(answer.contains("body_too_large"), "{path}: {answer}");
     }
     // The token is checked before the body is read: a request that only
     // announces a large body is answered at once.
-    let mut raw = TcpStream::connect(api.addr).await.unwrap();
-    raw.write_all(
-        b"POST /v1/events/2026/allotments/seats HTTP/1.1\r\nHost: x\r\nIdempotency-Key: big\r\nContent-Length: 3000000\r\n\r\n",
+    let answer = first_answer(
+        api.addr,
+        "POST /v1/events/2026/allotments/seats HTTP/1.1\r\nHost: x\r\nIdempotency-Key: big\r\nContent-Length: 3000000\r\n\r\n",
     )
-    .await
-    .unwrap();
-    let mut buf = vec![0u8; 1024];
-    let n = tokio::time::timeout(Duration::from_secs(60), raw.read(&mut buf))
-        .await
-        .unwrap()
-        .unwrap();
-    let answer = String::from_utf8_lossy(&buf[..n]);
+    .await;
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     assert!(answer.contains("unauthorized"), "{answer}");
 
@@ -438,22 +423,14 @@ async fn requests_are_read_one_way(kind: Kind) {
         ("/v1/events/2026/tickets/1/revoke", ""),
         ("/v1/terminal/challenges", "Expect: 100-continue\r\n"),
     ] {
-        let mut raw = TcpStream::connect(api.addr).await.unwrap();
-        raw.write_all(
-            format!(
+        let answer = first_answer(
+            api.addr,
+            &format!(
                 "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nIdempotency-Key: huge\r\n{expect}Content-Length: 99999999999\r\n\r\n",
                 api.org
-            )
-            .as_bytes(),
+            ),
         )
-        .await
-        .unwrap();
-        let mut buf = vec![0u8; 1024];
-        let n = tokio::time::timeout(Duration::from_secs(60), raw.read(&mut buf))
-            .await
-            .unwrap()
-            .unwrap();
-        let answer = String::from_utf8_lossy(&buf[..n]);
+        .await;
         assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
         assert!(answer.contains("body_too_large"), "{path}: {answer}");
     }
@@ -546,6 +523,19 @@ async fn racing_duplicates_never_fail_the_server(kind: Kind) {
     })
     .unwrap();
     assert_eq!(members.len(), 1);
+}
+
+/// Send `request` (a head, maybe the start of a body) on a connection of its
+/// own and return the first bytes the server answers, as text.
+async fn first_answer(addr: std::net::SocketAddr, request: &str) -> String {
+    let mut raw = TcpStream::connect(addr).await.unwrap();
+    raw.write_all(request.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 1024];
+    let n = tokio::time::timeout(Duration::from_secs(60), raw.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    String::from_utf8_lossy(&buf[..n]).into_owned()
 }
 
 /// A GET on a connection of its own; the whole answer as text.
