@@ -1,5 +1,8 @@
 //! The allotment audit log: every change of a seat's distributor, by whom,
-//! when, by which operation, from which owner to which. Every allotment
+//! through which request, when, by which operation, from which owner to
+//! which. Its last entry's number is the event's allotment version: a
+//! change that names the version its caller saw (`as_of`) is refused when
+//! any of its seats changed owner after it. Every allotment
 //! route writes it in the same transaction as the change itself
 //! (`organizer::apply_assignment`), one entry per
 //! (from, to) pair of a change, with the tickets as serial ranges; the
@@ -13,8 +16,10 @@ use eticket_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::center::{Center, Principal};
-use crate::organizer::check_organizer;
-use crate::store::{Tx, Value};
+use crate::organizer::{check_organizer, check_owners};
+use crate::store::Tx;
+use crate::tables::allotment_log as log;
+use crate::tables::tickets::TicketRow;
 use crate::{Error, Result};
 
 /// Most entries one read returns; page on with `after`.
@@ -29,8 +34,13 @@ pub struct AllotmentLogEntry {
     pub at: Timestamp,
     /// Who (`organizer:1`, `operator`).
     pub by: String,
-    /// Which operation: `allot_ratios`, `allot_selection`, `split_allotment`
-    /// or `allot_seats`.
+    /// The request that made the change: its idempotency key (the page
+    /// sends `page-` and a random id per request), so two sessions of one
+    /// organizer are told apart. `null` for entries older than the field.
+    pub request: Option<String>,
+    /// Which operation: `allot_ratios`, `allot_selection`,
+    /// `split_allotment`, `allot_seats`, or `undo_allotment` (the page's
+    /// undo of an earlier change).
     pub operation: String,
     /// The owner the tickets had (`null`: unallotted).
     pub from: Option<DistributorId>,
@@ -79,12 +89,25 @@ fn ranges(serials: &mut [TicketSerial]) -> String {
     out
 }
 
+/// Who made an allotment change, how and when: written with each entry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct By<'a> {
+    /// The caller.
+    pub who: &'a Principal,
+    /// The operation's name in the log.
+    pub operation: &'a str,
+    /// The request's idempotency key.
+    pub request: &'a str,
+    /// When.
+    pub now: Timestamp,
+}
+
 /// Write the changes of one operation (ticket, owner before, owner after;
 /// unchanged ones are left out), one entry per (before, after) pair.
 pub(crate) fn record(
     tx: &mut dyn Tx,
     event: EventId,
-    (who, operation, now): (&Principal, &str, Timestamp),
+    by: By<'_>,
     changes: &[(TicketSerial, Option<DistributorId>, Option<DistributorId>)],
 ) -> Result<()> {
     let mut groups: BTreeMap<(Option<u16>, Option<u16>), Vec<TicketSerial>> = BTreeMap::new();
@@ -96,37 +119,58 @@ pub(crate) fn record(
                 .push(*serial);
         }
     }
-    if groups.is_empty() {
-        return Ok(());
-    }
-    let mut next: i64 = tx
-        .query_opt(
-            "SELECT COALESCE(MAX(id), 0) FROM allotment_log WHERE event = $1",
-            &[Value::int(event.0)],
-        )?
-        .ok_or_else(|| Error::corrupt("MAX returned no row"))?
-        .int(0)?;
-    for ((from, to), mut serials) in groups {
-        next += 1;
-        let count = i64::try_from(serials.len())
-            .map_err(|_| Error::invalid("seats", "too many tickets"))?;
-        tx.execute(
-            "INSERT INTO allotment_log (event, id, at, principal, operation, from_distributor, to_distributor, tickets, serials)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &[
-                Value::int(event.0),
-                Value::Int(next),
-                Value::u64(now.0)?,
-                Value::text(who.label()),
-                Value::text(operation),
-                Value::opt_int(from),
-                Value::opt_int(to),
-                Value::Int(count),
-                Value::text(ranges(&mut serials)),
-            ],
+    let first = log::last_id(tx, event)? + 1;
+    for (next, ((from, to), mut serials)) in (first..).zip(groups) {
+        log::insert(
+            tx,
+            event,
+            &log::LogRow {
+                id: next,
+                at: by.now,
+                principal: by.who.label(),
+                request: Some(by.request.to_owned()),
+                operation: by.operation.to_owned(),
+                from: from.map(DistributorId),
+                to: to.map(DistributorId),
+                tickets: u32::try_from(serials.len())
+                    .map_err(|_| Error::invalid("seats", "too many tickets"))?,
+                serials: ranges(&mut serials),
+            },
         )?;
     }
     Ok(())
+}
+
+/// Refuse with [`Error::AllotmentChanged`] when any of `tickets` changed
+/// owner after log entry `as_of` (the allotment version the caller saw);
+/// nothing to check without one.
+pub(crate) fn check_unchanged<'a>(
+    tx: &mut dyn Tx,
+    event: EventId,
+    as_of: Option<u64>,
+    tickets: impl Iterator<Item = &'a TicketRow>,
+) -> Result<()> {
+    let Some(as_of) = as_of else {
+        return Ok(());
+    };
+    let version = log::last_id(tx, event)?;
+    if as_of > version {
+        return Err(Error::invalid(
+            "as_of",
+            format!("the event's allotment version is {version}, not yet {as_of}"),
+        ));
+    }
+    if as_of == version {
+        return Ok(());
+    }
+    let changed = log::changed_since(tx, event, as_of)?;
+    check_owners(event, tickets.map(|t| (t, !changed.contains(&t.serial))))
+}
+
+/// The event's allotment version: the number of its log's last entry (0
+/// before any change).
+pub(crate) fn version(tx: &mut dyn Tx, event: EventId) -> Result<u64> {
+    log::last_id(tx, event)
 }
 
 impl Center {
@@ -154,28 +198,22 @@ impl Center {
     ) -> Result<AllotmentLog> {
         self.read(|tx| {
             check_organizer(tx, who, event)?;
-            let rows = tx.query(
-                "SELECT id, at, principal, operation, from_distributor, to_distributor, tickets, serials
-                 FROM allotment_log WHERE event = $1 AND id > $2 ORDER BY id LIMIT $3",
-                &[
-                    Value::int(event.0),
-                    Value::u64(after)?,
-                    Value::u64(MAX_LOG_ENTRIES as u64 + 1)?,
-                ],
-            )?;
-            let mut entries = Vec::with_capacity(rows.len());
-            for r in &rows {
-                entries.push(AllotmentLogEntry {
-                    id: r.num(0)?,
-                    at: Timestamp(r.num(1)?),
-                    by: r.text(2)?.to_owned(),
-                    operation: r.text(3)?.to_owned(),
-                    from: r.opt_num(4)?.map(DistributorId),
-                    to: r.opt_num(5)?.map(DistributorId),
-                    tickets: r.num(6)?,
-                    serials: r.text(7)?.to_owned(),
-                });
-            }
+            let entries: Vec<AllotmentLogEntry> =
+                log::after(tx, event, after, MAX_LOG_ENTRIES + 1)?
+                    .into_iter()
+                    .map(|r| AllotmentLogEntry {
+                        id: r.id,
+                        at: r.at,
+                        by: r.principal,
+                        request: r.request,
+                        operation: r.operation,
+                        from: r.from,
+                        to: r.to,
+                        tickets: r.tickets,
+                        serials: r.serials,
+                    })
+                    .collect();
+            let mut entries = entries;
             let more = entries.len() > MAX_LOG_ENTRIES;
             entries.truncate(MAX_LOG_ENTRIES);
             Ok(AllotmentLog {

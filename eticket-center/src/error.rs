@@ -80,21 +80,27 @@ pub enum Error {
         /// The distributor that tried.
         distributor: DistributorId,
     },
-    /// The ticket is not available any more.
-    #[error("ticket {serial} of event {event} is {state}, not available")]
+    /// The ticket is not available any more (sold, held for a buyer, …).
+    #[error(
+        "{place} of event {event} is {}: it is no longer available",
+        state_phrase(state)
+    )]
     SeatUnavailable {
         /// The event.
         event: EventId,
         /// The ticket.
         serial: TicketSerial,
-        /// Its state.
+        /// Its state's name (`held`, `authenticated`, `issued`, …).
         state: String,
+        /// Where it is, for people: `block 1 row 3 seat 7 (ticket 150)`.
+        place: String,
     },
-    /// An allotment change named owners some of its seats no longer have
-    /// (another session moved them since the request's data was loaded):
-    /// nothing was changed.
+    /// Some seats of an allotment change have an owner the request did not
+    /// name (another session moved them since the caller loaded them, or the
+    /// caller did not say to take them from their owner): nothing was
+    /// changed.
     #[error(
-        "{count} of the seats changed owner since they were loaded ({sample}); nothing was changed: reload the seats and try again"
+        "{count} of the seats do not have the owner this change expected ({sample}); nothing was changed: reload the seats, and name their owner to move them"
     )]
     AllotmentChanged {
         /// The event.
@@ -146,13 +152,20 @@ pub enum Error {
         /// How many are left.
         available: u32,
     },
-    /// Allotments can no longer change because tickets were already sold.
-    #[error("event {event}: allotments are fixed once tickets are sold ({sold} sold)")]
+    /// The allotment by ratio of a whole event can no longer change because
+    /// tickets were sold or are held for buyers (seats still move by
+    /// selection or split).
+    #[error(
+        "event {event}: the whole event can be allotted by ratio only before anything is sold or held ({sold} sold, {held} held); split or move the available seats instead"
+    )]
     AllotmentFixed {
         /// The event.
         event: EventId,
-        /// How many tickets are past available.
+        /// How many tickets are sold (decided for a buyer, issued, used,
+        /// transferred or revoked).
         sold: u32,
+        /// How many are held for buyers now.
+        held: u32,
     },
     /// The distributor's policy needs a registered member.
     #[error("distributor {0} sells to registered members only")]
@@ -344,7 +357,27 @@ pub enum Error {
     RootOffline,
 }
 
+/// A ticket state's name as people say it, for messages.
+fn state_phrase(state: &str) -> &str {
+    match state {
+        "held" => "held for a buyer",
+        "authenticated" => "sold",
+        "issued" => "sold and issued",
+        other => other,
+    }
+}
+
 impl Error {
+    /// [`Error::SeatUnavailable`] for a ticket of the ledger.
+    pub(crate) fn unavailable(event: EventId, t: &crate::tables::tickets::TicketRow) -> Self {
+        Error::SeatUnavailable {
+            event,
+            serial: t.serial,
+            state: t.state.name().to_owned(),
+            place: crate::organizer::describe_place(t),
+        }
+    }
+
     /// A stable, machine-readable code for the error (the HTTP API returns it).
     pub fn code(&self) -> &'static str {
         use eticket_core::Error as C;

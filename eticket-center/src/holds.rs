@@ -236,11 +236,7 @@ impl Center {
                             distributor: d,
                         }
                     } else {
-                        Error::SeatUnavailable {
-                            event,
-                            serial: t.serial,
-                            state: current.state.name().to_owned(),
-                        }
+                        Error::unavailable(event, &current)
                     });
                 }
                 holds::add_seat(tx, &token, event, t.serial)?;

@@ -253,11 +253,7 @@ impl Center {
         self.fail_at("issue.after_sign")?;
         if !Change::ISSUE.apply(tx, event, serial, None)? {
             let t = crate::tables::tickets::load(tx, event, serial)?;
-            return Err(Error::SeatUnavailable {
-                event,
-                serial,
-                state: t.state.name().to_owned(),
-            });
+            return Err(Error::unavailable(event, &t));
         }
         issued::insert_valid(
             tx,
@@ -494,11 +490,8 @@ impl Center {
                         });
                     }
                     _ => {
-                        return Err(Error::SeatUnavailable {
-                            event,
-                            serial,
-                            state: found.state.name().to_owned(),
-                        });
+                        let t = crate::tables::tickets::load(tx, event, serial)?;
+                        return Err(Error::unavailable(event, &t));
                     }
                 }
                 found.record.record().may_write_at(now)?;

@@ -11,6 +11,7 @@ use eticket_core::master::{Price, TicketMaster, TicketState};
 use eticket_core::ticket::Place;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use crate::allotment_log::By;
 use crate::center::{Center, Principal};
 use crate::keys;
 use crate::policy::DistributionPolicy;
@@ -52,10 +53,26 @@ pub struct AllotmentSummary {
     pub allotted: Vec<(DistributorId, u32)>,
     /// Tickets allotted to nobody.
     pub unallotted: u32,
+    /// The event's allotment version after it (the number of the allotment
+    /// log's last entry): give it as `as_of` to the next change so that it
+    /// is refused if someone else moved its seats in between.
+    #[serde(default)]
+    pub version: u64,
+}
+
+/// The answer to selecting a distributor for an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SelectedDistributor {
+    /// The event.
+    pub event: EventId,
+    /// The distributor.
+    pub distributor: DistributorId,
+    /// The policy it sells under now.
+    pub policy: DistributionPolicy,
 }
 
 /// Seats chosen for a distributor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SeatSelector {
     /// One ticket by serial.
@@ -69,7 +86,9 @@ pub enum SeatSelector {
         /// Number.
         number: u16,
     },
-    /// A whole row of a block.
+    /// A whole row of a block (its available seats, as for every selector
+    /// below but `serial` and `seat`, which name one ticket whatever its
+    /// state).
     Row {
         /// Block.
         block: BlockId,
@@ -78,7 +97,9 @@ pub enum SeatSelector {
     },
     /// A whole block.
     Block(BlockId),
-    /// `count` places of a standing area (the lowest free serials).
+    /// `count` places of a standing area: the lowest available serials
+    /// whose owner the change may take (those `from` names; unallotted
+    /// when it names none).
     Area {
         /// The area.
         area: AreaId,
@@ -117,6 +138,26 @@ pub struct SeatSelection {
     /// Seats the receiving distributor has already are always fine.
     #[serde(default)]
     pub from: Vec<Option<DistributorId>>,
+    /// The event's allotment version the caller saw (`version` of the
+    /// seat map or of the last change's answer). Given, a seat whose owner
+    /// changed after it refuses the whole change with `allotment_changed`
+    /// even when its owner now is one `from` names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<u64>,
+}
+
+/// A ticket's place for people: `block 1 row 3 seat 7 (ticket 150)`,
+/// `area 2 (ticket 401)`.
+pub(crate) fn describe_place(t: &TicketRow) -> String {
+    match t.place {
+        Place::Seat { block, row, number } => {
+            format!(
+                "block {} row {row} seat {number} (ticket {})",
+                block.0, t.serial.0
+            )
+        }
+        Place::Area(area) => format!("area {} (ticket {})", area.0, t.serial.0),
+    }
 }
 
 /// Refuse the change when a seat's owner now is not one `allowed` for it:
@@ -135,14 +176,9 @@ pub(crate) fn check_owners<'a>(
         .map(|t| {
             let owner = t.distributor.map_or_else(
                 || "unallotted".to_owned(),
-                |d| format!("now distributor {}", d.0),
+                |d| format!("distributor {}", d.0),
             );
-            match t.place {
-                Place::Seat { block, row, number } => {
-                    format!("block {} row {row} seat {number} {owner}", block.0)
-                }
-                Place::Area(area) => format!("area {} ticket {} {owner}", area.0, t.serial.0),
-            }
+            format!("{}: {owner} now", describe_place(t))
         })
         .collect::<Vec<_>>()
         .join(", ");
@@ -214,6 +250,7 @@ pub(crate) fn summarize(tx: &mut dyn Tx, event: EventId) -> Result<AllotmentSumm
         event,
         allotted,
         unallotted,
+        version: crate::allotment_log::version(tx, event)?,
     })
 }
 
@@ -378,7 +415,7 @@ impl Center {
         event: EventId,
         distributor: DistributorId,
         policy: DistributionPolicy,
-    ) -> Result<()> {
+    ) -> Result<SelectedDistributor> {
         self.mutate(
             who,
             key,
@@ -394,7 +431,11 @@ impl Center {
                 }
                 crate::policy::check_times(tx, event, &policy)?;
                 tables::distributors::select(tx, event, distributor, &policy)?;
-                Ok(())
+                Ok(SelectedDistributor {
+                    event,
+                    distributor,
+                    policy,
+                })
             },
         )
     }
@@ -426,7 +467,13 @@ impl Center {
                 let map = self.seat_map(tx, event)?;
                 let info = crate::tables::events::load(tx, event)?.info;
                 let assignment = ratio_assignment(&map, &info, &tickets, ratios)?;
-                apply_assignment(tx, event, &assignment, (who, "allot_ratios", now))?;
+                let by = By {
+                    who,
+                    operation: "allot_ratios",
+                    request: key,
+                    now,
+                };
+                apply_assignment(tx, event, &assignment, by)?;
                 summarize(tx, event)
             },
         )
@@ -456,26 +503,43 @@ impl Center {
                 check_organizer(tx, who, event)?;
                 check_selected(tx, event, selection.distributor)?;
                 let tickets = all_tickets(tx, event)?;
-                let serials = resolve_selection(event, &tickets, &selection.seats)?;
-                let by_serial: HashMap<TicketSerial, &TicketRow> =
-                    tickets.iter().map(|t| (t.serial, t)).collect();
-                let allowed = |owner: Option<DistributorId>| {
-                    owner == Some(selection.distributor)
-                        || selection.from.contains(&owner)
+                let named = |owner: Option<DistributorId>| {
+                    selection.from.contains(&owner)
                         || (selection.from.is_empty() && owner.is_none())
                 };
+                let target = Some(selection.distributor);
+                // Standing places come from the owners named, not the
+                // receiver's own (they would not move).
+                let serials = resolve_selection(event, &tickets, &selection.seats, &|o| {
+                    o != target && named(o)
+                })?
+                .serials;
+                let by_serial: HashMap<TicketSerial, &TicketRow> =
+                    tickets.iter().map(|t| (t.serial, t)).collect();
+                let selected: Vec<&TicketRow> = serials
+                    .iter()
+                    .filter_map(|s| by_serial.get(s).copied())
+                    .collect();
                 check_owners(
                     event,
-                    serials
+                    selected
                         .iter()
-                        .filter_map(|s| by_serial.get(s))
-                        .map(|t| (*t, allowed(t.distributor))),
+                        .map(|t| (*t, t.distributor == target || named(t.distributor))),
                 )?;
-                let assignment: Vec<_> = serials
-                    .into_iter()
-                    .map(|s| (s, Some(selection.distributor)))
-                    .collect();
-                apply_assignment(tx, event, &assignment, (who, "allot_selection", now))?;
+                crate::allotment_log::check_unchanged(
+                    tx,
+                    event,
+                    selection.as_of,
+                    selected.iter().copied(),
+                )?;
+                let assignment: Vec<_> = serials.into_iter().map(|s| (s, target)).collect();
+                let by = By {
+                    who,
+                    operation: "allot_selection",
+                    request: key,
+                    now,
+                };
+                apply_assignment(tx, event, &assignment, by)?;
                 summarize(tx, event)
             },
         )
@@ -499,56 +563,100 @@ impl Center {
 }
 
 fn check_nothing_sold(event: EventId, tickets: &[TicketRow]) -> Result<()> {
-    let sold = tickets
-        .iter()
-        .filter(|t| t.state != TicketState::Available)
-        .count();
-    if sold > 0 {
-        return Err(Error::AllotmentFixed {
-            event,
-            sold: u32::try_from(sold).unwrap_or(u32::MAX),
-        });
+    let count = |f: &dyn Fn(TicketState) -> bool| {
+        u32::try_from(tickets.iter().filter(|t| f(t.state)).count()).unwrap_or(u32::MAX)
+    };
+    let held = count(&|s| s == TicketState::Held);
+    let sold = count(&|s| !matches!(s, TicketState::Available | TicketState::Held));
+    if sold > 0 || held > 0 {
+        return Err(Error::AllotmentFixed { event, sold, held });
     }
     Ok(())
 }
 
 /// Give each listed ticket its owner (all must still be available, else
 /// [`Error::SeatUnavailable`] and the caller's transaction rolls back), and
-/// write what changed to the allotment log under `log` (who, operation,
-/// when).
+/// write what changed to the allotment log under `by` (who, operation,
+/// request, when).
 pub(crate) fn apply_assignment(
     tx: &mut dyn Tx,
     event: EventId,
     assignment: &[(TicketSerial, Option<DistributorId>)],
-    log: (&Principal, &str, eticket_core::time::Timestamp),
+    by: By<'_>,
 ) -> Result<()> {
     let before = tables::tickets::owners(tx, event)?;
     let mut changes = Vec::with_capacity(assignment.len());
     for (serial, d) in assignment {
         if !crate::tables::ticket_state::allot(tx, event, *serial, *d)? {
             let t = crate::tables::tickets::load(tx, event, *serial)?;
-            return Err(Error::SeatUnavailable {
-                event,
-                serial: *serial,
-                state: t.state.name().to_owned(),
-            });
+            return Err(Error::unavailable(event, &t));
         }
         changes.push((*serial, before.get(serial).copied().flatten(), *d));
     }
-    crate::allotment_log::record(tx, event, log, &changes)
+    crate::allotment_log::record(tx, event, by, &changes)
 }
 
+/// Whether a selector that covers many seats (a row, block, rectangle,
+/// seat type or `all`) covers ticket `t`, whatever its state.
+fn covers(t: &TicketRow, s: &SeatSelector) -> bool {
+    match (*s, t.place) {
+        (
+            SeatSelector::Row { block, row },
+            Place::Seat {
+                block: b, row: r, ..
+            },
+        ) => b == block && r == row,
+        (SeatSelector::Block(block), Place::Seat { block: b, .. }) => b == block,
+        (
+            SeatSelector::Rect {
+                block,
+                rows,
+                numbers,
+            },
+            Place::Seat {
+                block: b,
+                row,
+                number,
+            },
+        ) => {
+            b == block
+                && (rows[0]..=rows[1]).contains(&row)
+                && (numbers[0]..=numbers[1]).contains(&number)
+        }
+        (SeatSelector::SeatType(seat_type), _) => t.seat_type == seat_type,
+        (SeatSelector::All, _) => true,
+        _ => false,
+    }
+}
+
+/// What a list of selectors selects.
+pub(crate) struct Resolved {
+    /// The selected tickets, ascending, each once.
+    pub serials: Vec<TicketSerial>,
+    /// Tickets the selectors cover but left out because they are sold or
+    /// held.
+    pub skipped: usize,
+}
+
+/// The tickets `seats` select: `serial` and `seat` name one ticket whatever
+/// its state (a sold one then refuses the change, naming it); the others
+/// select the available tickets they cover, so "all" or a block still
+/// works once some are sold or held; `area` takes the lowest available
+/// places whose owner `area_owner` accepts. A selector that selects
+/// nothing is an error.
 pub(crate) fn resolve_selection(
     event: EventId,
     tickets: &[TicketRow],
     seats: &[SeatSelector],
-) -> Result<Vec<TicketSerial>> {
+    area_owner: &dyn Fn(Option<DistributorId>) -> bool,
+) -> Result<Resolved> {
     let by_place: HashMap<Place, TicketSerial> = tickets
         .iter()
         .filter(|t| matches!(t.place, Place::Seat { .. }))
         .map(|t| (t.place, t.serial))
         .collect();
     let mut out = Vec::new();
+    let mut skipped = std::collections::HashSet::new();
     for s in seats {
         let before = out.len();
         match *s {
@@ -561,60 +669,66 @@ pub(crate) fn resolve_selection(
             SeatSelector::Seat { block, row, number } => {
                 let serial = by_place
                     .get(&Place::Seat { block, row, number })
-                    .ok_or_else(|| Error::invalid("seats", format!("no seat {block} row {row} number {number}")))?;
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "seats",
+                            format!("no seat {block} row {row} number {number}"),
+                        )
+                    })?;
                 out.push(*serial);
             }
-            SeatSelector::Row { block, row } => out.extend(
-                tickets
-                    .iter()
-                    .filter(|t| matches!(t.place, Place::Seat { block: b, row: r, .. } if b == block && r == row))
-                    .map(|t| t.serial),
-            ),
-            SeatSelector::Block(block) => out.extend(
-                tickets
-                    .iter()
-                    .filter(|t| matches!(t.place, Place::Seat { block: b, .. } if b == block))
-                    .map(|t| t.serial),
-            ),
-            SeatSelector::Rect { block, rows, numbers } => {
-                if rows[0] > rows[1] || numbers[0] > numbers[1] {
-                    return Err(Error::invalid("seats", format!("{s:?}: first above last")));
-                }
-                out.extend(
-                    tickets
-                        .iter()
-                        .filter(|t| matches!(t.place, Place::Seat { block: b, row, number }
-                            if b == block && (rows[0]..=rows[1]).contains(&row) && (numbers[0]..=numbers[1]).contains(&number)))
-                        .map(|t| t.serial),
-                );
-            }
-            SeatSelector::SeatType(seat_type) => out.extend(
-                tickets
-                    .iter()
-                    .filter(|t| t.seat_type == seat_type)
-                    .map(|t| t.serial),
-            ),
-            SeatSelector::All => out.extend(tickets.iter().map(|t| t.serial)),
             SeatSelector::Area { area, count } => {
+                let want = usize::try_from(count).unwrap_or(usize::MAX);
                 let free: Vec<_> = tickets
                     .iter()
-                    .filter(|t| t.place == Place::Area(area) && t.state == TicketState::Available)
+                    .filter(|t| {
+                        t.place == Place::Area(area)
+                            && t.state == TicketState::Available
+                            && area_owner(t.distributor)
+                    })
                     .map(|t| t.serial)
-                    .take(usize::try_from(count).unwrap_or(usize::MAX))
+                    .take(want)
                     .collect();
-                if free.len() < usize::try_from(count).unwrap_or(usize::MAX) {
-                    return Err(Error::invalid("seats", format!("area {area} has {} free places", free.len())));
+                if free.len() < want {
+                    return Err(Error::invalid(
+                        "seats",
+                        format!(
+                            "area {area} has {} available places from the owners this change may take, {count} asked for",
+                            free.len()
+                        ),
+                    ));
                 }
                 out.extend(free);
             }
+            SeatSelector::Rect { rows, numbers, .. }
+                if rows[0] > rows[1] || numbers[0] > numbers[1] =>
+            {
+                return Err(Error::invalid("seats", format!("{s:?}: first above last")));
+            }
+            _ => {
+                for t in tickets.iter().filter(|t| covers(t, s)) {
+                    if t.state == TicketState::Available {
+                        out.push(t.serial);
+                    } else {
+                        skipped.insert(t.serial);
+                    }
+                }
+            }
         }
         if out.len() == before {
-            return Err(Error::invalid("seats", format!("{s:?} selects no seat")));
+            let text = serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"));
+            return Err(Error::invalid(
+                "seats",
+                format!("{text} selects no available seat"),
+            ));
         }
     }
     out.sort_unstable();
     out.dedup();
-    Ok(out)
+    Ok(Resolved {
+        serials: out,
+        skipped: skipped.len(),
+    })
 }
 
 #[cfg(test)]

@@ -219,11 +219,7 @@ pub(crate) fn decide(
                 distributor,
             });
         }
-        return Err(Error::SeatUnavailable {
-            event,
-            serial: ticket.serial,
-            state: current.state.name().to_owned(),
-        });
+        return Err(Error::unavailable(event, &current));
     }
     tx.execute(
         "INSERT INTO issuing_records (event, serial, distributor, member, holder, decided_at, hold_until)

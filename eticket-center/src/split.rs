@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::center::{Center, Principal};
 use crate::organizer::{
-    AllotmentSummary, SeatSelector, apply_assignment, check_organizer, check_owners,
+    AllotmentSummary, By, SeatSelector, apply_assignment, check_organizer, check_owners,
     check_selected, resolve_selection,
 };
 use crate::tables::tickets::TicketRow;
@@ -47,6 +47,12 @@ pub struct SeatSplit {
     /// refuses the whole split with `allotment_changed`.
     #[serde(default)]
     pub from: Vec<Option<DistributorId>>,
+    /// The event's allotment version the caller saw (`version` of the seat
+    /// map or of the last change's answer). Given, a seat whose owner
+    /// changed after it refuses the whole split with `allotment_changed`,
+    /// even when its owner now is one `from` names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<u64>,
 }
 
 /// What a split did.
@@ -54,6 +60,10 @@ pub struct SeatSplit {
 pub struct SplitDone {
     /// Seats and places split.
     pub split: u32,
+    /// Seats the selectors cover that were left as they are because they
+    /// are sold or held for a buyer ("all" splits what is still available).
+    #[serde(default)]
+    pub skipped: u32,
     /// (distributor, seats and places it got in this split).
     pub shares: Vec<(DistributorId, u32)>,
     /// The event's allotment after it.
@@ -148,6 +158,7 @@ impl Center {
     ///         SplitShare { distributor: DistributorId(2), weight: 1 },
     ///     ],
     ///     from: vec![],
+    ///     as_of: None,
     /// };
     /// let done = center.split_allotment(&org, "split-1", fixtures::EVENT, &split)?;
     /// assert_eq!(done.split, 130);
@@ -191,20 +202,34 @@ impl Center {
                 check_selected(tx, event, s.distributor)?;
             }
             let tickets = crate::organizer::all_tickets(tx, event)?;
-            let serials = resolve_selection(event, &tickets, &split.seats)?;
+            let allowed = |owner: Option<DistributorId>| {
+                split.from.contains(&owner) || (split.from.is_empty() && owner.is_none())
+            };
+            let resolved = resolve_selection(event, &tickets, &split.seats, &allowed)?;
+            let serials = resolved.serials;
             let by_serial: HashMap<TicketSerial, &TicketRow> =
                 tickets.iter().map(|t| (t.serial, t)).collect();
             let selected: Vec<&TicketRow> = serials
                 .iter()
                 .filter_map(|s| by_serial.get(s).copied())
                 .collect();
-            let allowed = |owner: Option<DistributorId>| {
-                split.from.contains(&owner) || (split.from.is_empty() && owner.is_none())
-            };
             check_owners(event, selected.iter().map(|t| (*t, allowed(t.distributor))))?;
+            crate::allotment_log::check_unchanged(
+                tx,
+                event,
+                split.as_of,
+                selected.iter().copied(),
+            )?;
+            let skipped = resolved.skipped;
             let map = self.seat_map(tx, event)?;
             let assignment = split_assignment(&map, &selected, &shares)?;
-            apply_assignment(tx, event, &assignment, (who, "split_allotment", now))?;
+            let by = By {
+                who,
+                operation: "split_allotment",
+                request: key,
+                now,
+            };
+            apply_assignment(tx, event, &assignment, by)?;
             let mut counts: BTreeMap<DistributorId, u32> = BTreeMap::new();
             for (_, d) in &assignment {
                 if let Some(d) = d {
@@ -213,6 +238,7 @@ impl Center {
             }
             Ok(SplitDone {
                 split: u32::try_from(assignment.len()).unwrap_or(u32::MAX),
+                skipped: u32::try_from(skipped).unwrap_or(u32::MAX),
                 shares: counts.into_iter().collect(),
                 summary: crate::organizer::summarize(tx, event)?,
             })

@@ -33,6 +33,7 @@ fn registration_and_allotments(b: Backend) {
             },
         ],
         from: vec![],
+        as_of: None,
     };
     // The seats belong to the ratio split's distributors now: a selection
     // that does not name them (a stale view) takes nothing.

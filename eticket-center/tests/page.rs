@@ -113,6 +113,7 @@ async fn start(with_stadium: bool) -> Server {
                 row: 1,
             }],
             from: vec![None],
+            as_of: None,
         };
         center
             .set_allotment_selection(&who, "row", fixtures::EVENT, &row)
@@ -295,9 +296,9 @@ async fn seat_owners_are_set_all_or_nothing() {
     assert_eq!(v["error"]["code"], "allotment_changed");
     let message = v["error"]["message"].as_str().unwrap();
     assert!(
-        message.starts_with("2 of the seats changed owner")
-            && message.contains("block 2 row 1 seat 1 unallotted")
-            && message.contains("block 2 row 1 seat 2 now distributor 1"),
+        message.starts_with("2 of the seats do not have the owner this change expected")
+            && message.contains("block 2 row 1 seat 1 (ticket 41): unallotted now")
+            && message.contains("block 2 row 1 seat 2 (ticket 42): distributor 1 now"),
         "{message}"
     );
     let (status, v) = post(

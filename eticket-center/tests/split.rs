@@ -88,6 +88,7 @@ fn whole_event_split_by_weight(backend: Backend) {
         seats: vec![SeatSelector::All],
         shares: shares(3, 1),
         from: vec![],
+        as_of: None,
     };
     let done = center
         .split_allotment(&ORG, "split", EVENT, &split)
@@ -146,21 +147,27 @@ fn split_is_compare_and_set(backend: Backend) {
                     row: 1,
                 }],
                 from: vec![],
+                as_of: None,
             },
         )
         .unwrap();
     let before = owners(&center);
     // A split that saw those seats unallotted is refused whole.
     let stale = SeatSplit {
-        seats: vec![block1.clone()],
+        seats: vec![block1],
         shares: shares(1, 1),
         from: vec![],
+        as_of: None,
     };
     let err = center
         .split_allotment(&ORG, "stale", EVENT, &stale)
         .unwrap_err();
     assert_eq!(err.code(), "allotment_changed", "{err}");
-    assert!(err.to_string().contains("now distributor 2"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("block 1 row 1 seat 1 (ticket 1): distributor 2 now"),
+        "{err}"
+    );
     assert_eq!(owners(&center), before);
     // Naming both owners it saw, it goes through: 20 seats, 10 each.
     let fresh = SeatSplit {
@@ -182,6 +189,7 @@ fn split_refuses_what_it_cannot_do(backend: Backend) {
         seats: vec![SeatSelector::All],
         shares,
         from: vec![],
+        as_of: None,
     };
     for bad in [vec![], shares(1, 0)] {
         let err = center
@@ -247,6 +255,7 @@ fn standing_places_split_too(backend: Backend) {
         seats: vec![SeatSelector::SeatType(STANDING)],
         shares: shares(1, 1),
         from: vec![],
+        as_of: None,
     };
     let done = center
         .split_allotment(&ORG, "standing", EVENT, &standing)
@@ -280,6 +289,7 @@ fn the_log_says_who_moved_what(backend: Backend) {
                 distributor: ONE,
                 seats: vec![row(1)],
                 from: vec![],
+                as_of: None,
             },
         )
         .unwrap();
@@ -294,6 +304,7 @@ fn the_log_says_who_moved_what(backend: Backend) {
                     distributor: TWO,
                     seats: vec![row(1)],
                     from: vec![],
+                    as_of: None,
                 },
             )
             .is_err()
@@ -308,6 +319,7 @@ fn the_log_says_who_moved_what(backend: Backend) {
                 seats: vec![row(1), row(2)],
                 shares: shares(1, 1),
                 from: vec![None, Some(ONE)],
+                as_of: None,
             },
         )
         .unwrap();
@@ -326,6 +338,9 @@ fn the_log_says_who_moved_what(backend: Backend) {
         ("organizer:1", "allot_selection", None, Some(ONE), 10)
     );
     assert_eq!(e[0].serials, "1-10", "row 1 of block 1 is serials 1 to 10");
+    // Each entry names the request that made it (its idempotency key).
+    assert_eq!(e[0].request.as_deref(), Some("row1"));
+    assert!(e[1..].iter().all(|x| x.request.as_deref() == Some("split")));
     // The split: row 1 (ONE's) and row 2 (nobody's), 1:1; seats that stay
     // with ONE are no change and are not logged.
     assert!(
@@ -356,7 +371,272 @@ fn the_log_says_who_moved_what(backend: Backend) {
     ));
 }
 
+fn row(row: u16) -> SeatSelector {
+    SeatSelector::Row {
+        block: BlockId(1),
+        row,
+    }
+}
+
+fn allot(
+    center: &Center,
+    key: &str,
+    to: DistributorId,
+    rows: &[u16],
+    from: &[Option<DistributorId>],
+) -> u64 {
+    center
+        .set_allotment_selection(
+            &ORG,
+            key,
+            EVENT,
+            &SeatSelection {
+                distributor: to,
+                seats: rows.iter().map(|r| row(*r)).collect(),
+                from: from.to_vec(),
+                as_of: None,
+            },
+        )
+        .unwrap()
+        .version
+}
+
+/// A tab saw row 1 with ONE and row 2 with TWO; another session then moved
+/// row 1 to TWO. A split naming both owners passes the owner check (TWO is
+/// one it saw), but not the version check: refused, nothing moves.
+fn stale_split_over_mixed_owners_is_refused(backend: Backend) {
+    let clock = clock();
+    let center = backend.center(&clock);
+    event_with_two_sellers(&center);
+    allot(&center, "r1", ONE, &[1], &[]);
+    let seen = allot(&center, "r2", TWO, &[2], &[]);
+    assert_eq!(
+        center.allotment_log(&ORG, EVENT, 0).unwrap().entries.len() as u64,
+        seen
+    );
+    let moved = allot(&center, "r1-two", TWO, &[1], &[Some(ONE)]);
+    assert!(moved > seen);
+    let before = owners(&center);
+    let stale = SeatSplit {
+        seats: vec![row(1), row(2)],
+        shares: shares(1, 1),
+        from: vec![Some(ONE), Some(TWO)],
+        as_of: Some(seen),
+    };
+    let err = center
+        .split_allotment(&ORG, "stale", EVENT, &stale)
+        .unwrap_err();
+    assert_eq!(err.code(), "allotment_changed", "{err}");
+    assert!(err.to_string().contains("10 of the seats"), "{err}");
+    assert_eq!(owners(&center), before);
+    // A selection from the same stale view is refused the same way.
+    let err = center
+        .set_allotment_selection(
+            &ORG,
+            "stale-sel",
+            EVENT,
+            &SeatSelection {
+                distributor: ONE,
+                seats: vec![row(1)],
+                from: vec![Some(ONE), Some(TWO)],
+                as_of: Some(seen),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "allotment_changed", "{err}");
+    // A change elsewhere after the version does not refuse these seats.
+    let other = allot(&center, "r4", ONE, &[4], &[]);
+    let fresh = SeatSplit {
+        as_of: Some(moved),
+        ..stale.clone()
+    };
+    let done = center
+        .split_allotment(&ORG, "fresh", EVENT, &fresh)
+        .unwrap();
+    assert_eq!(done.split, 20);
+    assert!(done.summary.version > other);
+    // A version the event has not reached is a mistake, not a pass.
+    let ahead = SeatSplit {
+        as_of: Some(done.summary.version + 5),
+        ..stale
+    };
+    let err = center
+        .split_allotment(&ORG, "ahead", EVENT, &ahead)
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_request", "{err}");
+}
+
+/// Once tickets are sold or held, "all" (and any block, row or seat type)
+/// splits and allots what is still available and says how many it left;
+/// naming a sold seat says where it is and that it is sold; the whole-event
+/// ratio allotment says how many are sold and how many held.
+fn sold_and_held_seats_are_left_out_and_named(backend: Backend) {
+    use eticket_center::distributor::{SaleRequest, SeatChoice};
+    use eticket_center::holds::{HoldBuyer, HoldRequest};
+    use eticket_core::allotment::{AllotmentRatios, RatioShare};
+    use eticket_core::ids::TicketSerial;
+    let clock = clock();
+    let center = backend.center(&clock);
+    event_with_two_sellers(&center);
+    allot(&center, "r1", ONE, &[1], &[]);
+    allot(&center, "r2", TWO, &[2], &[]);
+    let sale = SaleRequest {
+        seats: SeatChoice::Serials(vec![TicketSerial(1)]),
+        holder: eticket_core::ticket::Holder::Paper,
+        member: None,
+    };
+    center
+        .sell(&Principal::Distributor(ONE), "sale", EVENT, &sale)
+        .unwrap();
+    center
+        .hold(
+            &Principal::Distributor(TWO),
+            "hold",
+            EVENT,
+            &HoldRequest {
+                seats: SeatChoice::Serials(vec![TicketSerial(11), TicketSerial(12)]),
+                buyer: HoldBuyer::Reference("buyer-1".into()),
+            },
+        )
+        .unwrap();
+    let ratios = AllotmentRatios {
+        shares: vec![RatioShare {
+            distributor: ONE,
+            weight: 1,
+            seat_type: None,
+        }],
+    };
+    let err = center
+        .set_allotment_ratios(&ORG, "ratios", EVENT, &ratios)
+        .unwrap_err();
+    assert_eq!(err.code(), "allotment_fixed");
+    assert!(err.to_string().contains("(1 sold, 2 held)"), "{err}");
+    // Naming the sold seat itself: refused, with its place, in words.
+    let err = center
+        .set_allotment_selection(
+            &ORG,
+            "sold-seat",
+            EVENT,
+            &SeatSelection {
+                distributor: ONE,
+                seats: vec![SeatSelector::Serial(TicketSerial(1))],
+                from: vec![Some(ONE)],
+                as_of: None,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        "seat_unavailable",
+        "the receiver's own seat: {err}"
+    );
+    let err = center
+        .set_allotment_selection(
+            &ORG,
+            "sold-seat-2",
+            EVENT,
+            &SeatSelection {
+                distributor: TWO,
+                seats: vec![SeatSelector::Seat {
+                    block: BlockId(1),
+                    row: 1,
+                    number: 1,
+                }],
+                from: vec![Some(ONE)],
+                as_of: None,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "seat_unavailable", "{err}");
+    let text = err.to_string();
+    assert!(text.contains("block 1 row 1 seat 1 (ticket 1)"), "{text}");
+    assert!(text.contains("is sold"), "{text}");
+    assert!(!text.contains("authenticated"), "{text}");
+    // "all": every available seat and place, whoever has it; the sold and
+    // held ones stay where they are.
+    let done = center
+        .split_allotment(
+            &ORG,
+            "all",
+            EVENT,
+            &SeatSplit {
+                seats: vec![SeatSelector::All],
+                shares: shares(1, 1),
+                from: vec![None, Some(ONE), Some(TWO)],
+                as_of: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(done.skipped, 3);
+    assert_eq!(done.split, 130 - 3);
+    // A row of only unavailable seats selects nothing, and says so.
+    let err = center
+        .split_allotment(
+            &ORG,
+            "nothing",
+            EVENT,
+            &SeatSplit {
+                seats: vec![SeatSelector::Rect {
+                    block: BlockId(1),
+                    rows: [2, 2],
+                    numbers: [1, 2],
+                }],
+                shares: shares(1, 1),
+                from: vec![None, Some(ONE), Some(TWO)],
+                as_of: None,
+            },
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("selects no available seat"),
+        "{err}"
+    );
+}
+
+/// Standing places move by number from the owner named: the lowest
+/// available places of that owner, never another's.
+fn standing_places_move_from_the_owner_named(backend: Backend) {
+    let clock = clock();
+    let center = backend.center(&clock);
+    event_with_two_sellers(&center);
+    let area = |count| {
+        vec![SeatSelector::Area {
+            area: eticket_core::ids::AreaId(1),
+            count,
+        }]
+    };
+    let sel = |to, count, from: Vec<Option<DistributorId>>| SeatSelection {
+        distributor: to,
+        seats: area(count),
+        from,
+        as_of: None,
+    };
+    center
+        .set_allotment_selection(&ORG, "a1", EVENT, &sel(ONE, 10, vec![]))
+        .unwrap();
+    center
+        .set_allotment_selection(&ORG, "a2", EVENT, &sel(TWO, 5, vec![]))
+        .unwrap();
+    // Four of ONE's places to TWO: ONE's, not the unallotted ones.
+    center
+        .set_allotment_selection(&ORG, "a3", EVENT, &sel(TWO, 4, vec![Some(ONE)]))
+        .unwrap();
+    let by = owners(&center);
+    let standing = u16::from(STANDING.0);
+    assert_eq!(by[&(Some(ONE), standing)], 6);
+    assert_eq!(by[&(Some(TWO), standing)], 9);
+    assert_eq!(by[&(None, standing)], 35);
+    // More than ONE has left: refused, with the number it has.
+    let err = center
+        .set_allotment_selection(&ORG, "a4", EVENT, &sel(TWO, 7, vec![Some(ONE)]))
+        .unwrap_err();
+    assert!(err.to_string().contains("has 6 available places"), "{err}");
+}
+
 suite!(
+    stale_split_over_mixed_owners_is_refused,
+    sold_and_held_seats_are_left_out_and_named,
+    standing_places_move_from_the_owner_named,
     the_log_says_who_moved_what,
     whole_event_split_by_weight,
     split_is_compare_and_set,

@@ -11,6 +11,9 @@
   window.pageTimings = timings;
 
   let map = null; // the seat-map answer
+  let version = 0; // the allotment version the page shows (compare and set)
+  // What TAKEN means: 0 available, 1 sold, 2 held for a buyer, 3 not for sale.
+  const SOLD = 1, HELD = 2, BLOCKED = 3;
   let n = 0;
   let X, Y, T, B, R, N, OWN, TAKEN, sel;
   let typeIndex = new Map();
@@ -30,10 +33,14 @@
 
   function token() { return sessionStorage.getItem(TOKEN_KEY); }
 
-  function idempotencyKey() {
-    if (window.crypto && crypto.randomUUID) return 'page-' + crypto.randomUUID();
-    return 'page-' + Date.now().toString(36) + Math.random().toString(36).slice(2);
+  function randomId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + Math.random().toString(36).slice(2);
   }
+  // Every change this tab makes carries the tab's id in its key, so the
+  // allotment log tells two tabs or sessions of one organizer apart.
+  const TAB = randomId().slice(0, 8);
+  function idempotencyKey() { return 'page-' + TAB + '-' + randomId(); }
 
   async function api(method, path, body) {
     const headers = { Authorization: 'Bearer ' + token() };
@@ -93,10 +100,16 @@
     $('app').hidden = false;
     const keepSelection = map && sel && answer.cells.x.length === n ? sel : null;
     adopt(answer);
-    if (keepSelection) sel = keepSelection;
+    let dropped = 0;
+    if (keepSelection) {
+      sel = keepSelection;
+      // Seats sold or held meanwhile cannot be allotted: they leave the selection.
+      for (let i = 0; i < n; i++) if (sel[i] && TAKEN[i]) { sel[i] = 0; dropped++; }
+    }
     if (first || !keepSelection) fit();
     refresh();
-    setStatus(first ? '' : 'Reloaded from the center.');
+    setStatus(first ? '' : 'Reloaded from the center.' +
+      (dropped ? ' ' + seats(dropped) + ' sold or held meanwhile left the selection.' : ''));
     requestAnimationFrame(() => setTimeout(() => {
       if (timings.usableMs === null) timings.usableMs = performance.now();
       canvas.dataset.ready = '1';
@@ -105,6 +118,7 @@
 
   function adopt(answer) {
     map = answer;
+    version = answer.version || 0;
     const c = answer.cells;
     n = c.x.length;
     X = Int32Array.from(c.x); Y = Int32Array.from(c.y);
@@ -123,7 +137,15 @@
     bounds = n ? { x0, y0, x1: x1 + 1, y1: y1 + 1 } : { x0: 0, y0: 0, x1: 1, y1: 1 };
     wrapBlocks();
     $('title').textContent = 'Seat allocation: ' + answer.name;
-    $('subtitle').textContent = answer.venue + ' · ' + n.toLocaleString('en') + ' seats';
+    const places = (answer.areas || []).reduce((k, a) => k + a.capacity, 0);
+    $('subtitle').textContent = answer.venue + ' · ' + n.toLocaleString('en') + ' seats' +
+      (places ? ' and ' + places.toLocaleString('en') + ' standing places' : '');
+    rowStart = new Map();
+    for (let i = 0; i < n; i++) {
+      const key = B[i] + '/' + R[i];
+      const first = rowStart.get(key);
+      if (first === undefined || X[i] < X[first]) rowStart.set(key, i);
+    }
     document.title = 'Seat allocation: ' + answer.name;
     fillControls();
   }
@@ -132,6 +154,7 @@
   // strip too thin to read, so the page wraps the blocks into lines that fit
   // the canvas' shape. Only the drawing moves: seats keep block, row, number.
   let blockLabels = [];
+  let rowStart = new Map(); // block/row -> the row's leftmost cell, where its label goes
   function wrapBlocks() {
     const boxes = new Map();
     for (let i = 0; i < n; i++) {
@@ -221,7 +244,8 @@
   }
 
   function baseColour(i) {
-    if (TAKEN[i]) return '#6b6b6b';
+    if (TAKEN[i] === HELD) return '#b7791f';
+    if (TAKEN[i]) return TAKEN[i] === BLOCKED ? '#ececec' : '#6b6b6b';
     if ($('colour-by').value === 'owner') return OWN[i] ? (ownerColour.get(OWN[i]) || '#333') : '#d4d4d4';
     const t = typeIndex.get(T[i]);
     return t === undefined ? '#999' : map.seat_types[t].colour;
@@ -323,13 +347,11 @@
     ctx.font = Math.min(14, s * 0.8) + 'px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
     ctx.textAlign = 'right';
-    const seen = new Set();
+    // Each row's label sits left of its leftmost seat, whatever that
+    // seat's number or state.
     for (const cells of groups.values()) {
       for (const i of cells) {
-        if (N[i] !== 1) continue;
-        const key = B[i] + '/' + R[i];
-        if (seen.has(key)) continue;
-        seen.add(key);
+        if (rowStart.get(B[i] + '/' + R[i]) !== i) continue;
         ctx.fillText(String(R[i]), (X[i] - view.ox) * s - 3, (Y[i] - view.oy + 0.45) * s);
       }
     }
@@ -339,14 +361,15 @@
 
   function counts() {
     const k = map.seat_types.length;
-    const rows = Array.from({ length: k }, () => ({ total: 0, selected: 0, selectable: 0, allotted: 0, taken: 0 }));
+    const rows = Array.from({ length: k }, () => ({ total: 0, selected: 0, selectable: 0, allotted: 0, held: 0, sold: 0 }));
     const perOwner = new Map();
     for (let i = 0; i < n; i++) {
       const t = typeIndex.get(T[i]);
       if (t === undefined) continue;
       const r = rows[t];
       r.total++;
-      if (TAKEN[i]) r.taken++;
+      if (TAKEN[i] === HELD) r.held++;
+      else if (TAKEN[i] === SOLD) r.sold++;
       if (OWN[i]) { r.allotted++; perOwner.set(OWN[i], (perOwner.get(OWN[i]) || 0) + 1); }
       if (sel[i]) r.selected++;
       else if (!OWN[i] && !TAKEN[i]) r.selectable++;
@@ -365,7 +388,7 @@
     const { rows, perOwner } = counts();
     const body = $('counts').tBodies[0];
     body.replaceChildren();
-    const total = { total: 0, selected: 0, selectable: 0, allotted: 0, taken: 0 };
+    const total = { total: 0, selected: 0, selectable: 0, allotted: 0, held: 0, sold: 0 };
     map.seat_types.forEach((t, i) => {
       const r = rows[i];
       if (!r.total) return;
@@ -383,7 +406,8 @@
         cell('td', r.selected.toLocaleString('en'), { 'data-count': 'selected' }),
         cell('td', r.selectable.toLocaleString('en'), { 'data-count': 'selectable' }),
         cell('td', r.allotted.toLocaleString('en'), { 'data-count': 'allotted' }),
-        cell('td', r.taken.toLocaleString('en'), { 'data-count': 'taken' }),
+        cell('td', r.held.toLocaleString('en'), { 'data-count': 'held' }),
+        cell('td', r.sold.toLocaleString('en'), { 'data-count': 'sold' }),
         cell('td', r.total.toLocaleString('en'), { 'data-count': 'total' }));
       body.append(tr);
     });
@@ -395,7 +419,8 @@
       cell('td', total.selected.toLocaleString('en'), { 'data-count': 'selected' }),
       cell('td', total.selectable.toLocaleString('en'), { 'data-count': 'selectable' }),
       cell('td', total.allotted.toLocaleString('en'), { 'data-count': 'allotted' }),
-      cell('td', total.taken.toLocaleString('en'), { 'data-count': 'taken' }),
+      cell('td', total.held.toLocaleString('en'), { 'data-count': 'held' }),
+      cell('td', total.sold.toLocaleString('en'), { 'data-count': 'sold' }),
       cell('td', total.total.toLocaleString('en'), { 'data-count': 'total' }));
     foot.append(tr);
     const list = $('allotments');
@@ -412,7 +437,49 @@
       li.append(b);
       list.append(li);
     }
+    renderAreas();
     $('undo').disabled = undo.length === 0;
+  }
+
+  // Standing areas have no seats to draw: each is a row of numbers, and
+  // places move between owners by number.
+  function renderAreas() {
+    const areas = map.areas || [];
+    $('areas-section').hidden = areas.length === 0;
+    if (!areas.length) return;
+    const name = (owner) => owner ? (ownerName.get(owner) || 'distributor ' + owner) : 'unallotted';
+    const body = $('areas').tBodies[0];
+    body.replaceChildren();
+    for (const a of areas) {
+      const tr = document.createElement('tr');
+      tr.dataset.area = String(a.id);
+      const parts = a.shares.map((sh) => {
+        let t = name(sh.owner) + ' ' + sh.available.toLocaleString('en');
+        if (sh.held) t += ' (+' + sh.held.toLocaleString('en') + ' held)';
+        if (sh.sold) t += ' (+' + sh.sold.toLocaleString('en') + ' sold)';
+        return t;
+      });
+      const sold = a.shares.reduce((k, sh) => k + sh.sold, 0);
+      const held = a.shares.reduce((k, sh) => k + sh.held, 0);
+      tr.append(cell('th', a.name, { scope: 'row' }),
+        cell('td', a.capacity.toLocaleString('en'), { 'data-count': 'capacity' }),
+        cell('td', held.toLocaleString('en'), { 'data-count': 'held' }),
+        cell('td', sold.toLocaleString('en'), { 'data-count': 'sold' }),
+        cell('td', parts.join(', '), { 'data-count': 'owners' }));
+      body.append(tr);
+    }
+    const pick = $('area-pick');
+    const keep = pick.value;
+    pick.replaceChildren(...areas.map((a) => new Option(a.name, String(a.id))));
+    if (keep) pick.value = keep;
+    const from = $('area-from');
+    const keepFrom = from.value;
+    from.replaceChildren(new Option('unallotted', '0'), ...map.distributors.map((d) => new Option(d.name, String(d.id))));
+    if (keepFrom) from.value = keepFrom;
+    const to = $('area-to');
+    const keepTo = to.value;
+    to.replaceChildren(...map.distributors.map((d) => new Option(d.name, String(d.id))));
+    if (keepTo) to.value = keepTo;
   }
 
   let hovered = -1;
@@ -473,7 +540,9 @@
     const block = map.blocks.find((b) => b.id === B[i]);
     let text = (block ? block.name : 'Block ' + B[i]) + ', row ' + R[i] + ', seat ' + N[i] +
       ' — ' + (t === undefined ? 'type ' + T[i] : map.seat_types[t].name);
-    if (TAKEN[i]) text += ' — sold or not available';
+    if (TAKEN[i] === HELD) text += ' — held for a buyer';
+    else if (TAKEN[i] === BLOCKED) text += ' — not for sale';
+    else if (TAKEN[i]) text += ' — sold';
     if (OWN[i]) text += ' — allotted to ' + (ownerName.get(OWN[i]) || OWN[i]);
     if (sel[i]) text += ' — selected';
     return text;
@@ -695,7 +764,8 @@
       // Each seat names the owner this page saw: the center refuses the
       // change if any seat has another one now (moved in another tab or
       // session), even when that owner is one this page saw elsewhere.
-      await setOwners(cells.map((i) => [i, d]));
+      const done = await setOwners(cells.map((i) => [i, d]));
+      version = done.version;
     } catch (e) {
       failed(e);
       return;
@@ -732,6 +802,8 @@
     if (answer.cells.owner.length !== n) { await load(false); return; }
     OWN = Uint16Array.from(answer.cells.owner);
     TAKEN = Uint8Array.from(answer.cells.taken);
+    map.areas = answer.areas;
+    version = answer.version;
   }
 
   // The center splits the selection per seat type by the largest remainder
@@ -752,6 +824,9 @@
         seats: runsOf(cells).map((r) => ({ rect: { block: r.block, rows: [r.row, r.row], numbers: [r.from, r.to] } })),
         shares,
         from: [...new Set(cells.map((i) => OWN[i] || null))],
+        // Refused if any of these seats changed owner after this page's
+        // version, even to an owner named in `from`.
+        as_of: version,
       });
       await reloadOwners();
     } catch (e) {
@@ -767,16 +842,54 @@
     setStatus('Split ' + seats(cells.length) + ': ' + per + '.');
   }
 
-  function setOwners(pairs) {
+  function setOwners(pairs, isUndo) {
     // Each run of seats names the owner this page saw (compare and set).
     const to = new Map(pairs);
     const runs = runsOf(pairs.map((p) => p[0]), (i, j) => to.get(i) === to.get(j) && OWN[i] === OWN[j]);
-    return api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/seats', {
+    const body = {
       seats: runs.map((r) => ({
         block: r.block, row: r.row, number: r.from, through: r.to,
         distributor: to.get(r.first) || null, from: OWN[r.first] || null,
       })),
-    });
+    };
+    if (isUndo) body.undo = true;
+    return api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/seats', body);
+  }
+
+  // Move standing places by number: from one owner to a distributor.
+  async function moveArea() {
+    const area = Number($('area-pick').value);
+    const count = Math.floor(Number($('area-count').value) || 0);
+    const from = Number($('area-from').value);
+    const to = Number($('area-to').value);
+    const a = (map.areas || []).find((x) => x.id === area);
+    if (!a) { showError('Choose a standing area.'); return; }
+    if (count < 1) { showError('Give the number of places to move (1 or more).'); return; }
+    if (!to) { showError('The event has no distributor selected yet.'); return; }
+    if (from === to) { showError('Choose another distributor than the places\' owner.'); return; }
+    const share = a.shares.find((sh) => sh.owner === from);
+    const have = share ? share.available : 0;
+    if (count > have) {
+      showError((from ? (ownerName.get(from) || 'Distributor ' + from) : 'Unallotted') + ' has ' + have.toLocaleString('en') +
+        ' available places in ' + a.name + '; ' + count.toLocaleString('en') + ' asked for. Nothing was changed.');
+      return;
+    }
+    busy(true);
+    try {
+      const done = await api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/selection', {
+        distributor: to,
+        seats: [{ area: { area, count } }],
+        from: [from || null],
+      });
+      version = done.version;
+      await reloadOwners();
+    } catch (e) {
+      failed(e);
+      return;
+    } finally { busy(false); }
+    clearError();
+    refresh();
+    setStatus('Moved ' + count.toLocaleString('en') + ' places of ' + a.name + ' to ' + (ownerName.get(to) || to) + '.');
   }
 
   async function doUndo() {
@@ -790,7 +903,8 @@
     }
     busy(true);
     try {
-      await setOwners(step.prev);
+      const done = await setOwners(step.prev, true);
+      version = done.version;
     } catch (e) {
       undo.push(step);
       failed(e);
@@ -807,20 +921,20 @@
   // not at all); reload to show what changed meanwhile (e.g. seats sold).
   async function failed(e) {
     if (e.message === 'not signed in') return;
-    const message = 'Nothing was changed: ' + e.message;
+    const message = 'The center refused the change: ' + e.message;
     await load(false);
     showError(message);
-    setStatus('');
   }
 
   $('assign').addEventListener('click', assign);
   $('split').addEventListener('click', split);
   $('undo').addEventListener('click', doUndo);
+  $('area-move').addEventListener('click', moveArea);
 
   // ---- messages ------------------------------------------------------------------------
 
   function busy(on) {
-    for (const id of ['assign', 'split', 'undo']) $(id).disabled = on || (id === 'undo' && undo.length === 0);
+    for (const id of ['assign', 'split', 'undo', 'area-move']) $(id).disabled = on || (id === 'undo' && undo.length === 0);
   }
   function showError(text) { const e = $('error'); e.textContent = text; e.hidden = false; }
   function clearError() { const e = $('error'); e.textContent = ''; e.hidden = true; }

@@ -27,7 +27,7 @@
 //! # }
 //! ```
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use axum::Router;
@@ -81,10 +81,28 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 }
 
 /// `GET /page/events/{event}`: the page itself (the event id is read by the
-/// script from the address).
-async fn page(p: std::result::Result<PathArg<EventId>, ApiError>) -> Response {
-    match p {
+/// script from the address); 404 with a short page for an event the center
+/// does not have.
+async fn page(
+    State(c): State<Arc<Center>>,
+    p: std::result::Result<PathArg<EventId>, ApiError>,
+) -> Response {
+    let event = match p {
+        Ok(PathArg(event)) => event,
+        Err(e) => return e.into_response(),
+    };
+    match blocking(move || c.event_info(event)).await {
         Ok(_) => asset("text/html; charset=utf-8", PAGE_HTML),
+        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => (
+            axum::http::StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            format!(
+                "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>No event {n}</title>\
+                 <h1>No event {n}</h1><p>The center has no event {n}. Check the event number in the address.</p></html>",
+                n = event.0
+            ),
+        )
+            .into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -146,8 +164,46 @@ pub struct PageCells {
     pub number: Vec<u16>,
     /// Distributor id, 0 when allotted to nobody.
     pub owner: Vec<u16>,
-    /// 1 when the seat's ticket is no longer available (sold, issued, …).
+    /// 0 while the seat's ticket is available; otherwise why not:
+    /// [`TAKEN_SOLD`] (sold, issued, used, …), [`TAKEN_HELD`] (held for a
+    /// buyer) or [`TAKEN_BLOCKED`] (not for sale).
     pub taken: Vec<u8>,
+}
+
+/// `taken` of a sold seat (decided for a buyer, issued, used, transferred
+/// or revoked).
+pub const TAKEN_SOLD: u8 = 1;
+/// `taken` of a seat held for a buyer (back on sale when the hold ends).
+pub const TAKEN_HELD: u8 = 2;
+/// `taken` of a seat the seat map blocks (not for sale).
+pub const TAKEN_BLOCKED: u8 = 3;
+
+/// A standing area's places by owner and state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PageAreaShare {
+    /// Distributor id, 0 for places allotted to nobody.
+    pub owner: u16,
+    /// Places still available.
+    pub available: u32,
+    /// Places held for buyers.
+    pub held: u32,
+    /// Places sold.
+    pub sold: u32,
+}
+
+/// A standing area: allotted by number of places, not by seat.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PageArea {
+    /// Its id.
+    pub id: u16,
+    /// Its name.
+    pub name: String,
+    /// Its seat type id.
+    pub seat_type: u16,
+    /// How many places it has.
+    pub capacity: u32,
+    /// Its places per owner (owners with none left out), unallotted first.
+    pub shares: Vec<PageAreaShare>,
 }
 
 /// The answer of `GET /v1/events/{event}/seat-map`.
@@ -165,6 +221,12 @@ pub struct PageSeatMap {
     pub blocks: Vec<PageBlock>,
     /// The distributors selected for the event.
     pub distributors: Vec<PageDistributor>,
+    /// The standing areas.
+    pub areas: Vec<PageArea>,
+    /// The event's allotment version this map shows (the number of the
+    /// allotment log's last entry): give it as `as_of` to a selection or
+    /// split so that it is refused if seats changed owner since.
+    pub version: u64,
     /// The cells.
     pub cells: PageCells,
 }
@@ -197,6 +259,10 @@ pub struct SeatOwner {
 pub struct SeatOwners {
     /// The seats and their new distributors.
     pub seats: Vec<SeatOwner>,
+    /// This change undoes an earlier one (the page's Undo): the allotment
+    /// log names it `undo_allotment` rather than `allot_seats`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub undo: bool,
 }
 
 /// The answer of `POST /v1/events/{event}/allotments/seats`.
@@ -204,6 +270,10 @@ pub struct SeatOwners {
 pub struct SeatOwnersDone {
     /// Seats set.
     pub changed: usize,
+    /// The event's allotment version after the change (see
+    /// [`PageSeatMap::version`]).
+    #[serde(default)]
+    pub version: u64,
 }
 
 /// The event's organizer (or the operator), else an error: the center's own
@@ -241,23 +311,40 @@ fn seat_place(block: BlockId, row: u16, number: u16) -> Result<String> {
 pub fn build_seat_map(c: &Center, event: EventId) -> Result<PageSeatMap> {
     let info = c.event_info(event)?;
     let map = SeatMap::from_event(&info).map_err(|e| Error::invalid("seats", e.to_string()))?;
-    let (tickets, distributors) = c.ledger().transaction(&mut |tx| {
+    let tickets = c.ledger().transaction(&mut |tx| {
         let mut seats = HashMap::new();
+        let mut areas: BTreeMap<(u16, u16), PageAreaShare> = BTreeMap::new();
         for t in crate::tables::tickets::all(tx, event)? {
-            if let Place::Seat { block, row, number } = t.place {
-                let owner = t.distributor.map_or(0, |d| d.0);
-                seats.insert(
-                    (block, row, number),
-                    (owner, t.state != TicketState::Available),
-                );
+            let owner = t.distributor.map_or(0, |d| d.0);
+            let taken = match t.state {
+                TicketState::Available => 0,
+                TicketState::Held => TAKEN_HELD,
+                _ => TAKEN_SOLD,
+            };
+            match t.place {
+                Place::Seat { block, row, number } => {
+                    seats.insert((block, row, number), (owner, taken));
+                }
+                Place::Area(area) => {
+                    let share = areas.entry((area.0, owner)).or_default();
+                    share.owner = owner;
+                    match taken {
+                        0 => share.available += 1,
+                        TAKEN_HELD => share.held += 1,
+                        _ => share.sold += 1,
+                    }
+                }
             }
         }
         let distributors = crate::tables::distributors::selected_with_names(tx, event)?
             .into_iter()
             .map(|(d, name)| (d.0, name))
             .collect::<Vec<_>>();
-        Ok((seats, distributors))
+        let version = crate::allotment_log::version(tx, event)?;
+        Ok((seats, areas, distributors, version))
     })?;
+    let (tickets, area_shares, distributors, version) =
+        (tickets.0, tickets.1, tickets.2, tickets.3);
     let n = map.len();
     let mut cells = PageCells {
         x: Vec::with_capacity(n),
@@ -273,7 +360,7 @@ pub fn build_seat_map(c: &Center, event: EventId) -> Result<PageSeatMap> {
         let (owner, taken) = tickets
             .get(&(cell.block, cell.row, cell.number))
             .copied()
-            .unwrap_or((0, true));
+            .unwrap_or((0, TAKEN_BLOCKED));
         cells.x.push(cell.x);
         cells.y.push(cell.y);
         cells.seat_type.push(cell.seat_type.0.into());
@@ -281,7 +368,9 @@ pub fn build_seat_map(c: &Center, event: EventId) -> Result<PageSeatMap> {
         cells.row.push(cell.row);
         cells.number.push(cell.number);
         cells.owner.push(owner);
-        cells.taken.push(u8::from(taken || cell.blocked));
+        cells
+            .taken
+            .push(if cell.blocked { TAKEN_BLOCKED } else { taken });
     }
     Ok(PageSeatMap {
         event,
@@ -314,6 +403,21 @@ pub fn build_seat_map(c: &Center, event: EventId) -> Result<PageSeatMap> {
                 colour: ALLOTMENT_PALETTE[1 + i % (ALLOTMENT_PALETTE.len() - 1)].to_owned(),
             })
             .collect(),
+        areas: map
+            .areas()
+            .iter()
+            .map(|a| PageArea {
+                id: a.id.0,
+                name: a.name.clone(),
+                seat_type: a.seat_type.0.into(),
+                capacity: a.capacity,
+                shares: area_shares
+                    .range((a.id.0, 0)..=(a.id.0, u16::MAX))
+                    .map(|(_, share)| share.clone())
+                    .collect(),
+            })
+            .collect(),
+        version,
         cells,
     })
 }
@@ -328,7 +432,7 @@ async fn set_seats(
 ) -> std::result::Result<Response, ApiError> {
     let done = blocking(move || {
         check_organizer_of(&c, &who, event)?;
-        set_seat_owners(&c, &who, &key, event, &req.seats)
+        set_seat_owners(&c, &who, &key, event, &req.seats, req.undo)
     })
     .await?;
     Ok(axum::Json(done).into_response())
@@ -346,6 +450,7 @@ pub fn set_seat_owners(
     key: &str,
     event: EventId,
     seats: &[SeatOwner],
+    undo: bool,
 ) -> Result<SeatOwnersDone> {
     let mut places = Vec::with_capacity(seats.len());
     for s in seats {
@@ -377,8 +482,13 @@ pub fn set_seat_owners(
     if places.is_empty() {
         return Err(Error::invalid("seats", "give at least one seat"));
     }
-    let request = (event, seats);
-    c.mutate(who, key, "allot_seats", &request, |tx, now| {
+    let operation = if undo {
+        "undo_allotment"
+    } else {
+        "allot_seats"
+    };
+    let request = (event, seats, undo);
+    c.mutate(who, key, operation, &request, |tx, now| {
         crate::organizer::check_organizer(tx, who, event)?;
         let mut serials = HashMap::new();
         let tickets = crate::organizer::all_tickets(tx, event)?;
@@ -412,9 +522,16 @@ pub fn set_seat_owners(
                 })?;
             assignment.push((serial, s.distributor));
         }
-        crate::organizer::apply_assignment(tx, event, &assignment, (who, "allot_seats", now))?;
+        let by = crate::organizer::By {
+            who,
+            operation,
+            request: key,
+            now,
+        };
+        crate::organizer::apply_assignment(tx, event, &assignment, by)?;
         Ok(SeatOwnersDone {
             changed: places.len(),
+            version: crate::allotment_log::version(tx, event)?,
         })
     })
 }

@@ -72,6 +72,7 @@ pub fn component_schemas() -> Map<String, Value> {
         reissue::Reissued,
         entries::EntryImport,
         handlers::SelectDistributor,
+        organizer::SelectedDistributor,
         handlers::IssueBody,
         handlers::BatchIssueBody,
         page::PageSeatMap,

@@ -11,7 +11,7 @@
 //! - one stored gate scan per scan id.
 
 /// The schema version this build writes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -294,6 +294,12 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         created_at BIGINT NOT NULL,
         expires_at BIGINT NOT NULL,
         used_at BIGINT)",
+    ],
+    &[
+        // Version 10: the allotment log names the request (its idempotency
+        // key) of each change, so two sessions of one organizer are told
+        // apart. NULL for entries written before.
+        "ALTER TABLE allotment_log ADD COLUMN request TEXT",
     ],
 ];
 

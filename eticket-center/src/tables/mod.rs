@@ -35,12 +35,15 @@
 //! - [`terminal_challenges`]: `terminal_challenges` (a buyer's card signs
 //!   one at a store terminal; each is used once);
 //! - [`prints`]: `paper_prints` (each printed copy of a paper ticket);
-//! - [`idempotency`]: `idempotency` (the first answer to each key).
+//! - [`idempotency`]: `idempotency` (the first answer to each key);
+//! - [`allotment_log`]: `allotment_log` (every change of a seat's
+//!   distributor: who, which request, when, from which owner to which).
 //!
 //! The other tables (issuing records,
 //! keys, credentials, lotteries) are still read and written by
 //! their services' own modules.
 
+pub(crate) mod allotment_log;
 pub(crate) mod credentials;
 pub(crate) mod distributors;
 pub(crate) mod entries;

@@ -140,10 +140,14 @@ async function smallVenue(page) {
   await page.click('#assign');
   await page.waitForFunction(() => document.getElementById('error').textContent.includes('seat_unavailable'));
   const message = await errorText(page);
-  assert.match(message, /Nothing was changed/);
+  assert.match(message, /refused the change: block 2 row 1 seat 3 \(ticket 43\) of event \S+ is sold/);
+  assert.doesNotMatch(message, /authenticated|Nothing was changed.*nothing was changed/i);
   assert.ok(await page.isVisible('#error'));
+  // The sold seat left the selection; the other two stay for another try.
+  assert.equal(await count(page, '2', 'selected'), 2);
+  assert.match(await page.textContent('#status'), /1 seat sold or held meanwhile left the selection/);
   for (const n of [1, 2]) assert.equal((await seatState(event, 2, 1, n)).owner, 2, 'seat 2/1/' + n + ' still with distributor 2');
-  assert.equal(await count(page, '2', 'taken'), 1, 'the page shows the sold seat after the refusal');
+  assert.equal(await count(page, '2', 'sold'), 1, 'the page shows the sold seat after the refusal');
   await page.screenshot({ path: path.join(shots, 'small-venue-conflict.png') });
 
   // Select a row from the controls, assign it, undo the assignment.
@@ -176,6 +180,25 @@ async function smallVenue(page) {
   for (const [d, , c] of split.json.counts) perDistributor[d] = (perDistributor[d] || 0) + c;
   assert.equal(perDistributor[1], 20, JSON.stringify(split.json));
   assert.equal(perDistributor[2], 30, JSON.stringify(split.json));
+
+  // Standing places are listed with their capacity and move by number.
+  assert.ok(await page.isVisible('#areas-section'));
+  assert.equal(await page.textContent('#areas tr[data-area="1"] [data-count="capacity"]'), '50');
+  assert.match(await page.textContent('#subtitle'), /80 seats and 50 standing places/);
+  await page.selectOption('#area-pick', '1');
+  await page.fill('#area-count', '5');
+  await page.selectOption('#area-from', '0');
+  await page.selectOption('#area-to', '1');
+  await page.click('#area-move');
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Moved 5 places'));
+  assert.match(await page.textContent('#areas tr[data-area="1"] [data-count="owners"]'), /unallotted 45, One 5/);
+  // More places than the owner has: refused, nothing moves.
+  await page.fill('#area-count', '6');
+  await page.selectOption('#area-from', '1');
+  await page.selectOption('#area-to', '2');
+  await page.click('#area-move');
+  await page.waitForFunction(() => document.getElementById('error').textContent.includes('5 available places'));
+  assert.match(await page.textContent('#areas tr[data-area="1"] [data-count="owners"]'), /unallotted 45, One 5/);
 
   // Keyboard: the map takes focus, zooms with + and -, and a seat cursor
   // moved with the arrow keys selects with Enter and adds a row with Shift+Enter.
@@ -326,7 +349,7 @@ async function staleTab(context) {
   for (let n = 1; n <= 10; n++) assert.equal((await seatState(event, 1, 3, n)).owner, 1);
   await stale.click('#assign');
   await stale.waitForFunction(() => document.getElementById('error').textContent.includes('allotment_changed'));
-  assert.match(await errorText(stale), /changed owner since they were loaded/);
+  assert.match(await errorText(stale), /do not have the owner this change expected/);
   for (let n = 1; n <= 10; n++) {
     assert.equal((await seatState(event, 1, 3, n)).owner, 1, 'the stale tab took seat 1/3/' + n);
   }
@@ -368,8 +391,42 @@ async function staleTab(context) {
       assert.equal((await seatState(event, 1, row, n)).owner, 1, 'the stale tab took seat 1/' + row + '/' + n);
     }
   }
-  await mover.close();
   await mixed.close();
+
+  // A split from a stale tab that saw mixed owners: the seats it names
+  // changed owner after its version, to an owner it also saw; refused.
+  await pickRow(mover, 2, 4);
+  await assigned(mover);
+  const splitter = await open();
+  await mover.reload();
+  await ready(mover);
+  await pickRow(mover, 2, 3);
+  await assigned(mover);
+  await splitter.selectOption('#pick-block', '1');
+  await splitter.fill('#pick-row', '3');
+  await splitter.click('#select-row');
+  await splitter.check('input[name="mode"][value="add"]');
+  await splitter.fill('#pick-row', '4');
+  await splitter.click('#select-row');
+  await splitter.check('#move');
+  await splitter.fill('#ratio-1', '1');
+  await splitter.fill('#ratio-2', '1');
+  await splitter.click('#split');
+  await splitter.waitForFunction(() => document.getElementById('error').textContent.includes('allotment_changed'));
+  for (const row of [3, 4]) {
+    for (let n = 1; n <= 10; n++) {
+      assert.equal((await seatState(event, 1, row, n)).owner, 2, 'the stale split moved seat 1/' + row + '/' + n);
+    }
+  }
+  // The allotment log tells the two tabs apart and names the undo.
+  const log = await call('GET', '/v1/events/' + event + '/allotments/log', token);
+  assert.equal(log.status, 200, JSON.stringify(log.json));
+  const tabs = new Set(log.json.entries.filter((e) => e.request && e.request.startsWith('page-'))
+    .map((e) => e.request.split('-')[1]));
+  assert.ok(tabs.size >= 3, 'the log names the tabs: ' + [...tabs]);
+  assert.ok(log.json.entries.some((e) => e.operation === 'undo_allotment'), 'the undo is logged as one');
+  await mover.close();
+  await splitter.close();
 }
 
 async function main() {
