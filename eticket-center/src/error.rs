@@ -46,6 +46,16 @@ pub enum Error {
     /// No such event.
     #[error("event {0} is not registered")]
     UnknownEvent(EventId),
+    /// The event was cancelled: it sells, holds and allots nothing more.
+    #[error(
+        "event {event} was cancelled at {at}: nothing of it is sold, held or allotted any more"
+    )]
+    EventCancelled {
+        /// The event.
+        event: EventId,
+        /// When it was cancelled.
+        at: eticket_core::time::Timestamp,
+    },
     /// The event id is taken.
     #[error("event {0} is already registered")]
     EventExists(EventId),
@@ -402,6 +412,7 @@ impl Error {
             Error::HoldLimit { .. } => "hold_limit",
             Error::SoldOut { .. } => "sold_out",
             Error::AllotmentFixed { .. } => "allotment_fixed",
+            Error::EventCancelled { .. } => "event_cancelled",
             Error::MembershipRequired(_) => "membership_required",
             Error::UnknownMember { .. } => "unknown_member",
             Error::MemberExists { .. } => "member_exists",

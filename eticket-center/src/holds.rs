@@ -169,6 +169,12 @@ pub(crate) fn expire_in(tx: &mut dyn Tx, event: EventId, now: Timestamp) -> Resu
     Ok(u32::try_from(tokens.len()).unwrap_or(u32::MAX))
 }
 
+/// End every hold of `event` (it was cancelled): their seats go back to
+/// available, to be withdrawn.
+pub(crate) fn end_all_in(tx: &mut dyn Tx, event: EventId) -> Result<u32> {
+    expire_in(tx, event, Timestamp(i64::MAX.unsigned_abs()))
+}
+
 fn view(token: &str, event: EventId, hold: &HoldRow) -> HoldView {
     HoldView {
         token: token.to_owned(),
@@ -270,6 +276,7 @@ impl Center {
     ) -> Result<Sale> {
         let d = acting_distributor(who)?;
         self.mutate(who, key, "confirm_hold", &(event, token, req), |tx, now| {
+            crate::cancellation::check_open(tx, event)?;
             let hold = self.live_hold(tx, event, token, d, now)?;
             if let Some(m) = hold.buyer.strip_prefix("member:") {
                 if req.member.map(|m| m.0.to_string()).as_deref() != Some(m) {

@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 
 pub mod allotment_log;
+pub mod cancellation;
 pub mod center;
 pub mod chips;
 pub mod cli;

@@ -225,11 +225,14 @@ pub(crate) fn check_organizer(tx: &mut dyn Tx, who: &Principal, event: EventId) 
     }
 }
 
+/// `d`'s policy for `event`, which must be selected and not cancelled
+/// (every sale, hold, lottery step and allotment checks here).
 pub(crate) fn check_selected(
     tx: &mut dyn Tx,
     event: EventId,
     d: DistributorId,
 ) -> Result<DistributionPolicy> {
+    crate::cancellation::check_open(tx, event)?;
     tables::distributors::policy(tx, event, d)
 }
 

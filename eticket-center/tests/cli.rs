@@ -728,3 +728,141 @@ fn a_missing_kek_file_is_named_not_replaced() {
     std::fs::rename(dir.path().join("kek.bak"), &kek).unwrap();
     ok(&db, &["keys"]);
 }
+
+/// `cancel-event` killed with SIGKILL after its first batch leaves the event
+/// cancelled and part done; run again, it finishes with one refund record
+/// per sold ticket, and again it changes nothing.
+#[test]
+fn a_killed_cancel_event_finishes_when_run_again() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.sqlite");
+    ok(&db, &["init"]);
+    ok(&db, &["add-distributor", "--id", "1", "--name", "Shop"]);
+    let file = dir.path().join("event.json");
+    std::fs::write(&file, {
+        // 20,000 standing places: with a batch of one ticket the
+        // cancellation cannot finish before the kill arrives.
+        let mut event =
+            serde_json::json!({"info": fixtures::small_event(), "prices": fixtures::prices()});
+        event["info"]["seats"]["areas"][0]["capacity"] = 20_000.into();
+        serde_json::to_vec(&event).unwrap()
+    })
+    .unwrap();
+    ok(&db, &["register-event", "--file", file.to_str().unwrap()]);
+    ok(
+        &db,
+        &[
+            "select-distributor",
+            "--event",
+            "2026",
+            "--distributor",
+            "1",
+        ],
+    );
+    let split = dir.path().join("split.json");
+    std::fs::write(
+        &split,
+        r#"{"seats": ["all"], "shares": [{"distributor": 1, "weight": 1}]}"#,
+    )
+    .unwrap();
+    ok(
+        &db,
+        &[
+            "split-seats",
+            "--event",
+            "2026",
+            "--file",
+            split.to_str().unwrap(),
+        ],
+    );
+    let mut sold = 0;
+    for buyer in ["a", "b", "c"] {
+        let hold: serde_json::Value = serde_json::from_str(&ok(
+            &db,
+            &[
+                "hold",
+                "--event",
+                "2026",
+                "--distributor",
+                "1",
+                "--quantity",
+                "2",
+                "--buyer",
+                buyer,
+            ],
+        ))
+        .unwrap();
+        ok(
+            &db,
+            &[
+                "confirm-hold",
+                "--event",
+                "2026",
+                "--distributor",
+                "1",
+                "--token",
+                hold["token"].as_str().unwrap(),
+                "--holder",
+                "paper",
+            ],
+        );
+        sold += 2;
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_eticket"))
+        .env_remove("ETICKET_KEK")
+        .env_remove("ETICKET_KEK_FILE")
+        .env_remove("ETICKET_ROOT_KEY_FILE")
+        .arg("--database")
+        .arg(&db)
+        .args(["cancel-event", "--event", "2026", "--batch", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("cancel-event E2026: "), "{first}");
+    child.kill().unwrap();
+    assert!(!child.wait().unwrap().success());
+    let stats = ok(&db, &["stats", "--event", "2026"]);
+    assert!(
+        stats.contains("\"revoked\"") && stats.contains("\"available\""),
+        "killed part way: {stats}"
+    );
+    // Cancelled from the first batch on: nothing more is sold.
+    let (success, _, err) = eticket(
+        &db,
+        &[
+            "hold",
+            "--event",
+            "2026",
+            "--distributor",
+            "1",
+            "--quantity",
+            "1",
+            "--buyer",
+            "z",
+        ],
+    );
+    assert!(!success && err.contains("was cancelled"), "{err}");
+    let (success, out, err) = eticket(&db, &["cancel-event", "--event", "2026"]);
+    assert!(success, "{err}");
+    let done: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(done["refunds"], sold, "{done}");
+    let stats = ok(&db, &["stats", "--event", "2026"]);
+    assert!(
+        stats.contains("\"revoked\"") && !stats.contains("\"available\""),
+        "{stats}"
+    );
+    let refunds: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["refunds", "--event", "2026"])).unwrap();
+    assert_eq!(refunds["refunds"].as_array().unwrap().len(), sold);
+    let again: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["cancel-event", "--event", "2026"])).unwrap();
+    assert_eq!(
+        (&again["withdrawn"], &again["revoked"]),
+        (&0.into(), &0.into())
+    );
+    assert_eq!(again["refunds"], sold);
+}

@@ -26,6 +26,10 @@ pub struct Price(pub u64);
 ///     └──release─────┴────────release─────────┘                  ├─transfer─▶ Transferred (old generation)
 ///                                                                └─revoke───▶ Revoked
 /// ```
+///
+/// When an event is cancelled, its unsold tickets are withdrawn
+/// (available → revoked) and its sold ones revoked (authenticated or
+/// issued → revoked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum TicketState {
@@ -75,6 +79,7 @@ impl TicketState {
                 | (Issued, Revoked)
                 | (Issued, Used)
                 | (Authenticated, Revoked)
+                | (Available, Revoked)
         )
     }
 }

@@ -16,6 +16,9 @@
 #
 #   credentials (docs/center/README.md): the same center as api.
 #
+#   cancel (docs/center/README.md): the same center with the spring concert
+#   registered, distributor 1 given every seat and two paper tickets sold.
+#
 #   terminal (docs/center/README.md): the same center with the spring
 #   concert (event 2027) registered, distributor 1 selected and given every
 #   seat, and TERMINAL the token of a terminal serving distributor 1.
@@ -67,7 +70,7 @@ prepare() {
         cp eticket.sqlite.kek kek
         eticket --offline-root rotate-key --purpose lists >/dev/null
         ;;
-    api | credentials | terminal)
+    api | credentials | terminal | cancel)
         local db=(--database center.sqlite)
         eticket "${db[@]}" init >/dev/null 2>&1
         eticket "${db[@]}" add-distributor --id 1 --name "Ticket Shop" >/dev/null
@@ -79,11 +82,18 @@ prepare() {
         export ORG DIST GATE TERMINAL
         ln -s "$root_dir/eticket-center" eticket-center
         ln -s "$root_dir/eticket-alloc" eticket-alloc
-        if [ "$1" = terminal ]; then
+        if [ "$1" = terminal ] || [ "$1" = cancel ]; then
             eticket "${db[@]}" register-event --event eticket-center/data/spring_concert.toml >/dev/null
             eticket "${db[@]}" select-distributor --event 2027 --distributor 1 >/dev/null
             echo '{"shares": [{"distributor": 1, "weight": 1, "seat_type": null}]}' >ratios.json
             eticket "${db[@]}" allot-ratios --event 2027 --file ratios.json >/dev/null
+        fi
+        if [ "$1" = cancel ]; then
+            # Distributor 1 sold two tickets on paper.
+            local token
+            token=$(eticket "${db[@]}" hold --event 2027 --distributor 1 --quantity 2 --buyer doc 2>/dev/null |
+                python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+            eticket "${db[@]}" confirm-hold --event 2027 --distributor 1 --token "$token" --holder paper >/dev/null
         fi
         eticket "${db[@]}" serve --listen 127.0.0.1:0 >serve.log 2>&1 &
         server_pid=$!
@@ -141,6 +151,26 @@ verify() {
         *) false ;;
         esac || {
             printf 'docs-examples: unexpected stats after the terminal block:\n%s\n' "$stats" >&2
+            return 1
+        }
+        kill "$server_pid"
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=
+        ;;
+    cancel)
+        # Every ticket revoked, and the two sold ones refunded once each.
+        local stats refunds
+        stats=$(eticket --database center.sqlite stats --event 2027 | tr -d ' \n')
+        refunds=$(eticket --database center.sqlite refunds --event 2027 |
+            python3 -c 'import json, sys; print(len(json.load(sys.stdin)["refunds"]))')
+        case "$stats" in
+        *'"revoked"'*) ;;
+        *) false ;;
+        esac && [ "$refunds" = 2 ] && case "$stats" in
+        *'"available"'* | *'"authenticated"'*) false ;;
+        *) true ;;
+        esac || {
+            printf 'docs-examples: unexpected state after the cancel block:\n%s\nrefunds: %s\n' "$stats" "$refunds" >&2
             return 1
         }
         kill "$server_pid"

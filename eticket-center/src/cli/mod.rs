@@ -288,6 +288,27 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         after: u64,
     },
+    /// Cancel an event: it sells, holds and allots nothing more; unsold
+    /// tickets are withdrawn and sold ones revoked, each with a refund
+    /// record for the distributor that sold it. Runs in batches with a
+    /// progress line each; run it again to finish one that was stopped.
+    CancelEvent {
+        /// The event.
+        #[arg(long)]
+        event: u32,
+        /// Tickets per transaction.
+        #[arg(long, default_value_t = eticket_center_batch())]
+        batch: usize,
+    },
+    /// Print the refund records of a cancelled event as JSON (1,000 a page).
+    Refunds {
+        /// The event.
+        #[arg(long)]
+        event: u32,
+        /// The last ticket serial already read.
+        #[arg(long, default_value_t = 0)]
+        after: u32,
+    },
     /// Counts per distributor and state.
     Stats {
         /// The event.
@@ -421,6 +442,11 @@ pub enum Command {
         #[arg(long, default_value_t = 30)]
         body_timeout: u64,
     },
+}
+
+/// The default of `cancel-event --batch`.
+const fn eticket_center_batch() -> usize {
+    crate::cancellation::CANCEL_BATCH
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T> {
@@ -775,6 +801,20 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::AllotmentLog { event, after } => {
             print(&center.allotment_log(&op, EventId(*event), *after)?)?
+        }
+        Command::CancelEvent { event, batch } => {
+            let done =
+                center.cancel_event_with(&op, &cli.key(), EventId(*event), *batch, &mut |p| {
+                    // Progress on stderr: stdout is the JSON answer.
+                    eprintln!(
+                        "cancel-event {}: {} withdrawn, {} revoked so far",
+                        p.event, p.withdrawn, p.revoked
+                    )
+                })?;
+            print(&done)?
+        }
+        Command::Refunds { event, after } => {
+            print(&center.refunds(&op, EventId(*event), *after)?)?
         }
         Command::Stats { event } => print(&center.event_stats(&op, EventId(*event))?)?,
         Command::ExportKeySet => print(&center.key_set_signed(&op)?)?,

@@ -77,6 +77,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         | HoldLimit { .. }
         | SoldOut { .. }
         | AllotmentFixed { .. }
+        | EventCancelled { .. }
         | MemberExists { .. }
         | MemberLimit { .. }
         | Lottery { .. }

@@ -295,6 +295,31 @@ pub async fn allotment_log(
     run(c, move |c| c.allotment_log(&who, event, q.after)).await
 }
 
+/// `POST /v1/events/{event}/cancel`.
+pub async fn cancel_event(
+    State(c): Shared,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    IdemKey(key): IdemKey,
+) -> Answer {
+    run(c, move |c| c.cancel_event(&who, &key, event)).await
+}
+
+/// `GET /v1/events/{event}/refunds[?after=SERIAL]`.
+pub async fn refunds(
+    State(c): Shared,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    QueryArg(q): QueryArg<After>,
+) -> Answer {
+    run(c, move |c| {
+        let after = u32::try_from(q.after)
+            .map_err(|_| crate::Error::invalid("after", "a ticket serial (at most 4294967295)"))?;
+        c.refunds(&who, event, after)
+    })
+    .await
+}
+
 /// `GET /v1/events/{event}/stats`.
 pub async fn stats(
     State(c): Shared,

@@ -56,6 +56,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/events/{event}/allotments/split"),
     ("get", "/v1/events/{event}/allotments/log"),
     ("get", "/v1/events/{event}/stats"),
+    ("post", "/v1/events/{event}/cancel"),
+    ("get", "/v1/events/{event}/refunds"),
     ("put", "/v1/events/{event}/policy"),
     ("post", "/v1/events/{event}/sales"),
     ("post", "/v1/events/{event}/holds"),
@@ -116,6 +118,8 @@ pub fn router(center: Arc<Center>) -> Router {
         .route("/v1/events/{event}/allotments/split", post(h::allot_split))
         .route("/v1/events/{event}/allotments/log", get(h::allotment_log))
         .route("/v1/events/{event}/stats", get(h::stats))
+        .route("/v1/events/{event}/cancel", post(h::cancel_event))
+        .route("/v1/events/{event}/refunds", get(h::refunds))
         .route("/v1/events/{event}/policy", put(h::set_policy))
         .route("/v1/events/{event}/sales", post(h::sell))
         .route("/v1/events/{event}/holds", post(h::hold))

@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 
 use super::{handlers, page};
 use crate::{
-    allotment_log, chips, credentials, distributor, entries, holds, issuance, keys, lottery,
-    organizer, policy, publish, reissue, split, terminal, transfer,
+    allotment_log, cancellation, chips, credentials, distributor, entries, holds, issuance, keys,
+    lottery, organizer, policy, publish, reissue, split, terminal, transfer,
 };
 
 /// The component schemas by name, with references between them as
@@ -39,6 +39,8 @@ pub fn component_schemas() -> Map<String, Value> {
         organizer::SeatSelection,
         split::SeatSplit,
         allotment_log::AllotmentLog,
+        cancellation::Cancellation,
+        cancellation::Refunds,
         split::SplitDone,
         policy::DistributionPolicy,
         distributor::SaleRequest,

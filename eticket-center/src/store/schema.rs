@@ -11,7 +11,7 @@
 //! - one stored gate scan per scan id.
 
 /// The schema version this build writes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -300,6 +300,24 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         // key) of each change, so two sessions of one organizer are told
         // apart. NULL for entries written before.
         "ALTER TABLE allotment_log ADD COLUMN request TEXT",
+    ],
+    &[
+        // Version 11: cancelled events. A cancelled event sells nothing
+        // more; each ticket that was sold gets one refund record (the
+        // primary key keeps a resumed cancellation from writing two).
+        "ALTER TABLE events ADD COLUMN cancelled_at BIGINT",
+        "CREATE TABLE refunds (
+        event BIGINT NOT NULL REFERENCES events (id),
+        serial BIGINT NOT NULL,
+        generation BIGINT NOT NULL,
+        distributor BIGINT NOT NULL,
+        member BIGINT,
+        holder TEXT NOT NULL,
+        price BIGINT NOT NULL,
+        reason TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (event, serial))",
+        "CREATE INDEX refunds_by_distributor ON refunds (event, distributor, serial)",
     ],
 ];
 

@@ -63,6 +63,28 @@ pub(crate) fn insert(
     Ok(())
 }
 
+/// When the event was cancelled (`None`: it was not), or
+/// [`Error::UnknownEvent`].
+pub(crate) fn cancelled_at(tx: &mut dyn Tx, event: EventId) -> Result<Option<Timestamp>> {
+    Ok(tx
+        .query_opt(
+            "SELECT cancelled_at FROM events WHERE id = $1",
+            &[Value::int(event.0)],
+        )?
+        .ok_or(Error::UnknownEvent(event))?
+        .opt_num(0)?
+        .map(Timestamp))
+}
+
+/// Mark the event cancelled at `now` unless it already is; when it is.
+pub(crate) fn cancel(tx: &mut dyn Tx, event: EventId, now: Timestamp) -> Result<Timestamp> {
+    tx.execute(
+        "UPDATE events SET cancelled_at = $2 WHERE id = $1 AND cancelled_at IS NULL",
+        &[Value::int(event.0), Value::u64(now.0)?],
+    )?;
+    cancelled_at(tx, event)?.ok_or_else(|| Error::corrupt("a cancelled event has no time"))
+}
+
 /// The event's current revocation list version, or [`Error::UnknownEvent`].
 pub(crate) fn revocation_version(tx: &mut dyn Tx, event: EventId) -> Result<u64> {
     tx.query_opt(

@@ -35,6 +35,8 @@
 //! - [`terminal_challenges`]: `terminal_challenges` (a buyer's card signs
 //!   one at a store terminal; each is used once);
 //! - [`prints`]: `paper_prints` (each printed copy of a paper ticket);
+//! - [`refunds`]: `refunds` (one per paid ticket of a cancelled event, for
+//!   the distributor that sold it);
 //! - [`idempotency`]: `idempotency` (the first answer to each key);
 //! - [`allotment_log`]: `allotment_log` (every change of a seat's
 //!   distributor: who, which request, when, from which owner to which).
@@ -56,6 +58,7 @@ pub(crate) mod keys;
 pub(crate) mod lottery;
 pub(crate) mod members;
 pub(crate) mod prints;
+pub(crate) mod refunds;
 pub(crate) mod reissues;
 pub(crate) mod terminal_challenges;
 pub(crate) mod ticket_state;

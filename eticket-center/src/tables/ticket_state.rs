@@ -7,7 +7,8 @@
 //! What the center writes: `available → authenticated` (a distributor's
 //! decision), `available → held → authenticated | available` (a seat hold,
 //! then bought, or released or expired), `authenticated → issued`
-//! (issuance, one ticket or a batch), `issued → revoked` (the organizer). Later generations of an
+//! (issuance, one ticket or a batch), `issued → revoked` (the organizer), and
+//! for a cancelled event `available | authenticated | issued → revoked`. Later generations of an
 //! issued ticket (transfers, reprints, re-issues) stay `issued`: the
 //! generation moves, not the state.
 
@@ -51,6 +52,11 @@ impl Change {
     pub(crate) const ISSUE: Change = Change::new(TicketState::Authenticated, TicketState::Issued);
     /// The organizer cancelled an issued ticket.
     pub(crate) const REVOKE: Change = Change::new(TicketState::Issued, TicketState::Revoked);
+    /// The event was cancelled: a sold ticket not issued yet is revoked.
+    pub(crate) const REVOKE_SOLD: Change =
+        Change::new(TicketState::Authenticated, TicketState::Revoked);
+    /// The event was cancelled: an unsold ticket is withdrawn from sale.
+    pub(crate) const WITHDRAW: Change = Change::new(TicketState::Available, TicketState::Revoked);
     /// A buyer holds the seat while deciding.
     pub(crate) const HOLD: Change = Change::new(TicketState::Available, TicketState::Held);
     /// The buyer bought the held seat: the distributor's decision.

@@ -87,6 +87,29 @@ pub(crate) fn in_states(
     .collect()
 }
 
+/// The first `limit` tickets of the event (by serial) in one of `states`.
+pub(crate) fn first_in_states(
+    tx: &mut dyn Tx,
+    event: EventId,
+    states: &[eticket_core::master::TicketState],
+    limit: usize,
+) -> Result<Vec<TicketRow>> {
+    let names: Vec<String> = states.iter().map(|s| format!("'{}'", s.name())).collect();
+    tx.query(
+        &format!(
+            "SELECT {COLUMNS} FROM tickets WHERE event = $1 AND state IN ({}) ORDER BY serial LIMIT $2",
+            names.join(", ")
+        ),
+        &[
+            Value::int(event.0),
+            Value::u64(u64::try_from(limit).unwrap_or(u64::MAX))?,
+        ],
+    )?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 /// The available tickets of `d`'s allotment, of one seat type or all, by
 /// serial; at most `limit` of them when given.
 pub(crate) fn available(

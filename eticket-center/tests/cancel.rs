@@ -1,0 +1,216 @@
+//! Cancelling an event, on SQLite and on PostgreSQL: unsold tickets are
+//! withdrawn, sold ones revoked with one refund record each (read by the
+//! distributor that sold them), holds end, nothing more is sold, gates that
+//! sync refuse the issued tickets, and a cancellation stopped between
+//! batches goes on without doubling anything.
+
+#[macro_use]
+mod common;
+
+use common::{Backend, ORG, SHOP, clock};
+use eticket_center::Principal;
+use eticket_center::clock::Clock;
+use eticket_center::distributor::{SaleRequest, SeatChoice};
+use eticket_center::holds::{HoldBuyer, HoldRequest};
+use eticket_core::admission::Reason;
+use eticket_core::fixtures::{self, EVENT, STANDING};
+use eticket_core::ids::{GateId, TicketSerial};
+use eticket_core::ticket::Holder;
+use eticket_gate::refusal::Refusal;
+
+const SHOP_P: Principal = Principal::Distributor(SHOP);
+
+fn sale(n: u32) -> SaleRequest {
+    SaleRequest {
+        seats: SeatChoice::BestAvailable {
+            seat_type: Some(STANDING),
+            quantity: n,
+        },
+        holder: Holder::Paper,
+        member: None,
+    }
+}
+
+fn states(center: &eticket_center::Center) -> Vec<(String, u32)> {
+    let mut out: Vec<(String, u32)> = Vec::new();
+    for (_, state, n) in center.event_stats(&ORG, EVENT).unwrap().counts {
+        match out.iter_mut().find(|(s, _)| *s == state) {
+            Some(e) => e.1 += n,
+            None => out.push((state, n)),
+        }
+    }
+    out.sort();
+    out
+}
+
+fn cancelling_refunds_sold_tickets_and_stops_sales(backend: Backend) {
+    let clock = clock();
+    let center = backend.center(&clock);
+    // 3 issued paper tickets, 2 sold and not issued, 2 seats held.
+    let issued_serials = common::sold_paper(&center, 3);
+    let issued: Vec<_> = issued_serials
+        .iter()
+        .map(|s| common::issue(&center, *s))
+        .collect();
+    let sold = center.sell(&SHOP_P, "sale-2", EVENT, &sale(2)).unwrap();
+    let hold = center
+        .hold(
+            &SHOP_P,
+            "hold",
+            EVENT,
+            &HoldRequest {
+                seats: SeatChoice::BestAvailable {
+                    seat_type: None,
+                    quantity: 2,
+                },
+                buyer: HoldBuyer::Reference("buyer-7".into()),
+            },
+        )
+        .unwrap();
+    // Only the organizer cancels.
+    assert_eq!(
+        center
+            .cancel_event(&SHOP_P, "no", EVENT)
+            .unwrap_err()
+            .code(),
+        "forbidden"
+    );
+    assert_eq!(
+        center
+            .cancel_event(&Principal::Organizer(2), "no", EVENT)
+            .unwrap_err()
+            .code(),
+        "forbidden"
+    );
+    let done = center.cancel_event(&ORG, "cancel", EVENT).unwrap();
+    assert_eq!((done.revoked, done.refunds), (5, 5));
+    assert_eq!(done.withdrawn, 130 - 5);
+    assert_eq!(
+        states(&center),
+        vec![("revoked".to_owned(), 130)],
+        "every ticket of the event admits nobody"
+    );
+    // One refund record per sold ticket, with what the distributor needs.
+    let refunds = center.refunds(&SHOP_P, EVENT, 0).unwrap();
+    assert!(!refunds.more);
+    let mut serials: Vec<TicketSerial> = refunds.refunds.iter().map(|r| r.serial).collect();
+    let mut expected: Vec<TicketSerial> = issued_serials
+        .iter()
+        .copied()
+        .chain(sold.records.iter().map(|r| r.serial))
+        .collect();
+    serials.sort();
+    expected.sort();
+    assert_eq!(serials, expected);
+    for r in &refunds.refunds {
+        assert_eq!(r.distributor, SHOP);
+        assert_eq!(r.holder, Holder::Paper);
+        assert_eq!(r.reason, "event_cancelled");
+        assert_eq!(r.price, fixtures::prices()[&STANDING]);
+    }
+    // Another distributor sees none of them; the organizer sees all.
+    assert!(
+        center
+            .refunds(
+                &Principal::Distributor(eticket_core::ids::DistributorId(9)),
+                EVENT,
+                0
+            )
+            .unwrap()
+            .refunds
+            .is_empty()
+    );
+    assert_eq!(center.refunds(&ORG, EVENT, 0).unwrap().refunds.len(), 5);
+    // The hold ended: confirming it says the event is cancelled.
+    let err = center
+        .confirm_hold(
+            &SHOP_P,
+            "confirm",
+            EVENT,
+            &hold.token,
+            &eticket_center::holds::HoldConfirm {
+                holder: Holder::Paper,
+                member: None,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "event_cancelled", "{err}");
+    // Nothing more is sold, held or allotted.
+    let err = center.sell(&SHOP_P, "after", EVENT, &sale(1)).unwrap_err();
+    assert_eq!(err.code(), "event_cancelled", "{err}");
+    assert!(err.to_string().contains("was cancelled"), "{err}");
+    // Again, under another key or the same: nothing changes.
+    let again = center.cancel_event(&ORG, "cancel-again", EVENT).unwrap();
+    assert_eq!((again.withdrawn, again.revoked, again.refunds), (0, 0, 5));
+    assert_eq!(again.cancelled_at, done.cancelled_at);
+    assert_eq!(again.revocation_version, done.revocation_version);
+    // A gate that syncs refuses the issued tickets (at the event's time).
+    clock.advance(fixtures::NOW.0 - clock.now().0);
+    let dir = tempfile::tempdir().unwrap();
+    let unit = common::venue(&center, dir.path());
+    let mut gate = unit.gate(GateId(1), "north").unwrap();
+    for t in &issued {
+        let outcome = gate.admit_paper(t.as_bytes(), center.now()).unwrap();
+        assert_eq!(
+            outcome.refusal(),
+            Some(Refusal::Ticket(Reason::Revoked)),
+            "{outcome}"
+        );
+    }
+}
+
+/// A cancellation stopped between batches (a crash) leaves the event
+/// cancelled and part done; cancelling again finishes it, with one refund
+/// record and one revocation per sold ticket.
+fn a_stopped_cancellation_resumes(backend: Backend) {
+    let clock = clock();
+    let center = backend.center(&clock);
+    common::sell_paper(&center, 10);
+    center.sell(&SHOP_P, "sale-2", EVENT, &sale(20)).unwrap();
+    let mut batches = 0;
+    center.set_fail_point(Some("cancel.batch"));
+    let err = center
+        .cancel_event_with(&ORG, "cancel", EVENT, 7, &mut |_| batches += 1)
+        .unwrap_err();
+    assert_eq!(err.code(), "fail_point", "{err}");
+    center.set_fail_point(None);
+    // Cancelled from the first step on: sales are refused already.
+    let err = center.sell(&SHOP_P, "after", EVENT, &sale(1)).unwrap_err();
+    assert_eq!(err.code(), "event_cancelled");
+    // A few batches, then stop (the progress callback counts them).
+    let mut seen = Vec::new();
+    let partial = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        center.cancel_event_with(&ORG, "cancel-2", EVENT, 7, &mut |p| {
+            seen.push(p.withdrawn + p.revoked);
+            if seen.len() == 3 {
+                panic!("stop here");
+            }
+        })
+    }));
+    assert!(partial.is_err());
+    assert_eq!(seen, vec![7, 14, 21]);
+    let counts = states(&center);
+    let revoked = counts
+        .iter()
+        .find(|(s, _)| s == "revoked")
+        .map_or(0, |c| c.1);
+    assert_eq!(revoked, 21, "{counts:?}");
+    // Another process finishes it.
+    let other = backend.center(&clock);
+    let done = other.cancel_event(&ORG, "cancel-3", EVENT).unwrap();
+    assert_eq!(done.withdrawn + done.revoked, 130 - 21);
+    assert_eq!(done.refunds, 30);
+    assert_eq!(states(&other), vec![("revoked".to_owned(), 130)]);
+    let list = other
+        .revocation_list(&Principal::Gate(EVENT), EVENT)
+        .unwrap();
+    assert_eq!(list.version, done.revocation_version);
+    // Each issued generation is on the list once.
+    let stats = other.event_stats(&ORG, EVENT).unwrap();
+    assert_eq!(stats.valid_issued, 0);
+}
+
+suite!(
+    cancelling_refunds_sold_tickets_and_stops_sales,
+    a_stopped_cancellation_resumes
+);
