@@ -365,8 +365,22 @@ pub enum Command {
     /// Replace the root key: the old root signs a rollover statement naming
     /// the new one (published at GET /v1/keyset/rollovers); key sets are
     /// signed by the new root from now on. The root key file then holds
-    /// the new root only: back it up.
-    RolloverRoot,
+    /// the new root only: back it up. With --request FILE (from
+    /// key-set-request) and --new-root-key-file NEW: the air-gapped step,
+    /// opening no ledger: make the new root in NEW, sign the statement with
+    /// the root key file and the request's key set with the new root, and
+    /// print both for `import-rollover` (give --root-key-file and
+    /// --kek-file or ETICKET_KEK).
+    RolloverRoot {
+        /// A key set request (JSON from `eticket key-set-request`).
+        #[arg(long, requires = "new_root_key_file")]
+        request: Option<PathBuf>,
+        /// With --request: the new root key file to make (mode 0600,
+        /// sealed under the same key-encryption key); an existing file is
+        /// refused.
+        #[arg(long, requires = "request")]
+        new_root_key_file: Option<PathBuf>,
+    },
     /// Print every root rollover statement as JSON, oldest first.
     ExportRollovers,
     /// Sign the current key set with the root key file and store it in the
@@ -387,6 +401,14 @@ pub enum Command {
     /// for this ledger's centers to publish.
     ImportKeySet {
         /// The signed key set.
+        file: PathBuf,
+    },
+    /// Store a root rollover signed offline (JSON from `rollover-root
+    /// --request`) on a center run with --offline-root: the ledger names
+    /// the new root, publishes the statement and serves the new root's key
+    /// set. Importing the same file again changes nothing.
+    ImportRollover {
+        /// The signed rollover.
         file: PathBuf,
     },
     /// A chip in a PC/SC reader: info, read, write, delete, personalize
@@ -533,6 +555,13 @@ pub fn run(cli: Cli) -> Result<()> {
     } = &cli.command
     {
         return offline::sign_request(&cli, path);
+    }
+    if let Command::RolloverRoot {
+        request: Some(path),
+        new_root_key_file,
+    } = &cli.command
+    {
+        return offline::sign_rollover(&cli, path, new_root_key_file.as_deref());
     }
     if let Command::RegisterEvent {
         event,
@@ -854,7 +883,32 @@ pub fn run(cli: Cli) -> Result<()> {
             print(&report)?;
         }
         Command::PrepareGrantKey => print(&center.prepare_grant_key(&op, &key)?)?,
-        Command::RolloverRoot => print(&center.rollover_root(&op, &key)?)?,
+        Command::RolloverRoot {
+            request: None,
+            new_root_key_file: _,
+        } => print(&center.rollover_root(&op, &key)?)?,
+        // Run before the ledger is opened (above); here for completeness.
+        Command::RolloverRoot {
+            request: Some(path),
+            new_root_key_file,
+        } => offline::sign_rollover(&cli, path, new_root_key_file.as_deref())?,
+        Command::ImportRollover { file } => {
+            let signed: crate::offline_rollover::SignedRootRollover = read_json(file)?;
+            let imported = center.import_root_rollover(&op, &signed)?;
+            let change = &imported.change;
+            if imported.already_imported {
+                eprintln!(
+                    "this rollover to root {} was imported already: nothing changed",
+                    change.root
+                );
+            } else {
+                eprintln!(
+                    "root {} replaced by root {}; key set version {} signed by it: centers publish both now; from now on sign key sets with the new root key file",
+                    change.previous_root, change.root, change.key_set_version
+                );
+            }
+            print(&imported)?;
+        }
         Command::ExportRollovers => print(&center.root_rollovers(&op)?)?,
         Command::SignKeySet { request: None } => print(&center.sign_key_set(&op)?)?,
         // Run before the ledger is opened (above); here for completeness.

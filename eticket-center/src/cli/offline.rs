@@ -1,9 +1,12 @@
 //! The air-gapped steps, run where the root key file is and no ledger is
 //! opened: `eticket sign-key-set --request FILE` signs a key set request
-//! with the root key file. Each prints what it signs, key by key with
+//! with the root key file, and `eticket rollover-root --request FILE
+//! --new-root-key-file NEW` makes a new root and signs the rollover to it
+//! ([`crate::offline_rollover`]). Each prints what it signs, key by key with
 //! fingerprints ([`key_line`]), for the operator to compare with the keys
 //! the serving side lists.
 
+use eticket_core::crypto::PublicKey;
 use eticket_core::keys::{KeyEntry, KeyScope};
 
 use super::{Cli, print, read_json};
@@ -14,7 +17,6 @@ use crate::{Error, Result};
 /// state, validity, scope and the fingerprint of its public key (the first
 /// 8 bytes of its SHA-256), so the two machines' lists can be compared.
 pub(super) fn key_line(k: &KeyEntry, state: &str) -> String {
-    use sha2::Digest;
     let scope = match &k.scope {
         KeyScope::AllEvents => "all events".to_owned(),
         KeyScope::Events(events) => format!(
@@ -26,7 +28,6 @@ pub(super) fn key_line(k: &KeyEntry, state: &str) -> String {
                 .join(",")
         ),
     };
-    let digest = sha2::Sha256::digest(k.public.to_uncompressed());
     format!(
         "{:>5}  {:<8}  {:<9}  valid {} .. {}  {}  key {}",
         k.id.0,
@@ -35,8 +36,15 @@ pub(super) fn key_line(k: &KeyEntry, state: &str) -> String {
         k.not_before,
         k.not_after,
         scope,
-        hex::encode(&digest[..8])
+        fingerprint(&k.public)
     )
+}
+
+/// A public key's fingerprint: the first 8 bytes of the SHA-256 of its
+/// uncompressed form, in hex.
+fn fingerprint(public: &PublicKey) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(public.to_uncompressed())[..8])
 }
 
 /// The root key file (`--root-key-file`) and the KEK it is sealed under,
@@ -74,7 +82,7 @@ fn root_file_storage(cli: &Cli, what: &str) -> Result<KeyStorage> {
 /// operator compares this list with the keys they expect (`eticket keys`
 /// where the keys were made) before the set goes back.
 fn list_signed_keys(signed: &crate::publish::SignedKeySet) -> Result<()> {
-    let root = eticket_core::crypto::PublicKey::from_sec1(&signed.root_public_key)
+    let root = PublicKey::from_sec1(&signed.root_public_key)
         .map_err(|_| Error::invalid("root_public_key", "not a P-256 public key"))?;
     let set =
         eticket_core::keys::KeySet::from_signed_bytes(&signed.key_set, signed.root_key_id, &root)?;
@@ -101,6 +109,54 @@ pub(super) fn sign_request(cli: &Cli, path: &std::path::Path) -> Result<()> {
     eprintln!(
         "key set version {} signed by root {}, next update due at {}: bring it to the center (`eticket import-key-set FILE`)",
         signed.version, signed.root_key_id, next_update.0
+    );
+    print(&signed)
+}
+
+/// `eticket rollover-root --request FILE --new-root-key-file NEW`: make the
+/// new root in NEW, sign the rollover to it with the root key file and the
+/// request's key set with the new root, and print both.
+pub(super) fn sign_rollover(
+    cli: &Cli,
+    path: &std::path::Path,
+    new_root_file: Option<&std::path::Path>,
+) -> Result<()> {
+    let Some(new_root_file) = new_root_file else {
+        return Err(Error::invalid(
+            "new_root_key_file",
+            "rollover-root --request makes a new root: give --new-root-key-file NEW (a file that does not exist yet)",
+        ));
+    };
+    let storage = root_file_storage(cli, "rollover-root --request")?;
+    let request: crate::publish::KeySetRequest = read_json(path)?;
+    let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+    let next_update = now.plus(crate::Config::default().key_set_next_update_secs);
+    let signed = crate::offline_rollover::sign_rollover_request(
+        &request,
+        &storage,
+        new_root_file,
+        now,
+        next_update,
+    )?;
+    let old = PublicKey::from_sec1(&request.root_public_key)
+        .map_err(|_| Error::invalid("root_public_key", "not a P-256 public key"))?;
+    let new = PublicKey::from_sec1(&signed.root_public_key)
+        .map_err(|_| Error::invalid("root_public_key", "not a P-256 public key"))?;
+    eprintln!(
+        "root {} (key {}) signed the rollover to the new root {} (key {}), kept in {} (mode 0600, sealed under the same key-encryption key): back it up",
+        signed.previous_root,
+        fingerprint(&old),
+        signed.root,
+        fingerprint(&new),
+        new_root_file.display()
+    );
+    list_signed_keys(&signed.key_set)?;
+    eprintln!(
+        "key set version {} signed by the new root {}, next update due at {}: bring this to the center (`eticket import-rollover FILE`); from then on sign key sets with {}",
+        signed.key_set.version,
+        signed.root,
+        next_update.0,
+        new_root_file.display()
     );
     print(&signed)
 }
