@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::Command;
 
 use eticket_core::fixtures;
+use eticket_core::ids::KeyId;
 
 fn eticket(db: &Path, args: &[&str]) -> (bool, String, String) {
     eticket_env(db, args, &[])
@@ -872,15 +873,21 @@ fn an_offline_root_is_rolled_over_where_only_the_root_is() {
     let old_signed = center.path("signed-by-old-root.json");
     std::fs::copy(center.path("signed.json"), &old_signed).unwrap();
 
-    // A gate configured with the old root, holding the set it signed.
+    // A venue unit configured with the old root, holding the set it signed.
     let now = unix_now();
     let old_public =
         eticket_core::crypto::PublicKey::from_sec1(&hex_field(&before["root_public_key"])).unwrap();
-    let mut gate = eticket_gate::TrustStore::new(
-        eticket_core::ids::KeyId(100),
-        old_public.clone(),
-        fixtures::EVENT,
-    );
+    let gate_dir = tempfile::tempdir().unwrap();
+    let open_gate = || {
+        eticket_gate::VenueUnit::open(
+            gate_dir.path().join("entries.db"),
+            fixtures::small_event(),
+            eticket_gate::TrustStore::new(KeyId(100), old_public.clone(), fixtures::EVENT),
+            eticket_gate::PassbackPolicy::SingleEntry,
+        )
+        .unwrap()
+    };
+    let gate = open_gate();
     assert_eq!(
         gate.accept_key_set(&hex_field(&before["key_set"]), now)
             .unwrap(),
@@ -970,7 +977,7 @@ fn an_offline_root_is_rolled_over_where_only_the_root_is() {
         gate.accept_root_rollover(&hex_field(&r["signed"]), now)
             .unwrap();
     }
-    assert_eq!(gate.root().0, eticket_core::ids::KeyId(102));
+    assert_eq!(gate.freshness(now).root_key_id, KeyId(102));
     assert_eq!(
         gate.accept_key_set(&hex_field(&published["key_set"]), now)
             .unwrap(),
@@ -981,6 +988,12 @@ fn an_offline_root_is_rolled_over_where_only_the_root_is() {
         gate.accept_key_set(&hex_field(&by_old["key_set"]), now)
             .is_err()
     );
+    // Restarted with the configuration that names the old root: it keeps
+    // the new root and its set.
+    drop(gate);
+    let gate = open_gate();
+    let trust = gate.freshness(now);
+    assert_eq!((trust.root_key_id, trust.key_set_version), (KeyId(102), 3));
 
     // After it: key sets are signed with the new root key file. The old one
     // is refused on the air-gapped machine, and a set it signed at import.
