@@ -110,7 +110,7 @@ pub(crate) fn stored_version(tx: &mut dyn Tx) -> Result<u64> {
 }
 
 /// Store the next key set version and return it.
-fn bump_version(tx: &mut dyn Tx) -> Result<u64> {
+pub(crate) fn bump_version(tx: &mut dyn Tx) -> Result<u64> {
     let version = stored_version(tx)?
         .checked_add(1)
         .ok_or_else(|| Error::corrupt("meta.key_set_version is at its maximum"))?;
@@ -126,7 +126,7 @@ fn store_version(tx: &mut dyn Tx, version: u64) -> Result<()> {
 /// `meta` row makes a concurrent transaction that does the same wait for
 /// this one and run again (SQLite's `BEGIN IMMEDIATE` serializes anyway),
 /// so two root-store writers never interleave.
-fn lock_keys(tx: &mut dyn Tx, now: Timestamp) -> Result<()> {
+pub(crate) fn lock_keys(tx: &mut dyn Tx, now: Timestamp) -> Result<()> {
     keys_table::lock(tx, now)
 }
 
@@ -160,7 +160,7 @@ fn signer(key: SigningKeyPair) -> Result<SigningKeyPair> {
 }
 
 /// The next free key id, over the center keys and the roots.
-fn next_key_id(tx: &mut dyn Tx) -> Result<KeyId> {
+pub(crate) fn next_key_id(tx: &mut dyn Tx) -> Result<KeyId> {
     Ok(KeyId(
         keys_table::top_key_id(tx)?
             .checked_add(1)
@@ -1054,7 +1054,7 @@ impl Center {
     }
 }
 
-fn only_operator(who: &Principal) -> Result<()> {
+pub(crate) fn only_operator(who: &Principal) -> Result<()> {
     if matches!(who, Principal::Operator) {
         Ok(())
     } else {

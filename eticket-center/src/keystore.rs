@@ -382,6 +382,43 @@ impl RootStore {
         }
     }
 
+    /// Make a new root key file holding `roots` (mode 0600); a file that
+    /// exists already is never replaced. Only for [`RootStore::File`]: the
+    /// offline rollover writes the new root where no ledger is.
+    pub(crate) fn create(&self, roots: &[SealedRoot]) -> Result<()> {
+        let RootStore::File(path) = self else {
+            return Err(storage_err(format!(
+                "{} is not a root key file",
+                self.describe()
+            )));
+        };
+        let mut bytes = vec![ROOT_FILE_VERSION];
+        for r in roots {
+            bytes.extend_from_slice(&r.id.0.to_be_bytes());
+            bytes.extend_from_slice(&r.sealed);
+        }
+        let mut file = create_private(path).map_err(|e| {
+            storage_err(if e.kind() == std::io::ErrorKind::AlreadyExists {
+                format!(
+                    "the root key file {} exists already; a root key file is never overwritten: name a new one",
+                    path.display()
+                )
+            } else {
+                format!("cannot create the root key file {}: {e}", path.display())
+            })
+        })?;
+        if let Err(e) = file.write_all(&bytes).and_then(|()| file.sync_all()) {
+            // Leave no half-written root behind.
+            drop(file);
+            let _ = fs::remove_file(path);
+            return Err(storage_err(format!(
+                "writing the root key file {}: {e}",
+                path.display()
+            )));
+        }
+        sync_dir(path)
+    }
+
     /// A name for messages.
     pub fn describe(&self) -> String {
         match self {
@@ -439,17 +476,23 @@ impl KeyStorage {
     /// Root key `id` from the root store, opened with the KEK: no ledger is
     /// needed (the offline signing step, `eticket sign-key-set --request`).
     pub fn open_root(&self, id: KeyId) -> Result<eticket_core::keys::SigningKeyPair> {
-        let sealed = self
-            .root
-            .read()?
-            .into_iter()
-            .find(|r| r.id == id)
-            .ok_or_else(|| {
-                storage_err(format!(
+        let held = self.root.read()?;
+        let Some(sealed) = held.iter().find(|r| r.id == id) else {
+            if held.is_empty() {
+                return Err(storage_err(format!(
                     "{} does not hold root key {id}, which the key set is signed with; restore it from its backup (or run this center with the root offline)",
                     self.root.describe()
-                ))
-            })?;
+                )));
+            }
+            // Another root: an older one a rollover replaced, or the one a
+            // rollover made while the ledger still names the old one.
+            let ids: Vec<String> = held.iter().map(|r| r.id.to_string()).collect();
+            return Err(storage_err(format!(
+                "{} holds root key {}, not root key {id}, which the key set is signed with: give the root key file of root {id} (a rollover makes a new one; or run this center with the root offline)",
+                self.root.describe(),
+                ids.join(", ")
+            )));
+        };
         let secret = self.kek.open(id, "root", &sealed.sealed)?;
         Ok(eticket_core::keys::SigningKeyPair::from_secret_bytes(
             id,

@@ -46,6 +46,7 @@ pub mod issuance;
 pub mod keys;
 pub mod keystore;
 pub mod lottery;
+pub mod offline_rollover;
 pub mod organizer;
 pub mod policy;
 pub mod publish;

@@ -141,6 +141,11 @@ pub struct KeySetRequest {
     #[serde(with = "wire::hex_bytes")]
     #[schemars(with = "wire::schema::HexBytes")]
     pub key_set: Vec<u8>,
+    /// The next free key id of the ledger: the id a root made from this
+    /// request by the offline rollover (`eticket rollover-root --request`)
+    /// gets. Absent in requests from before the offline rollover.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_key_id: Option<KeyId>,
 }
 
 /// Sign a [`KeySetRequest`] with the root key from `storage` (the root key
@@ -187,12 +192,15 @@ impl Center {
                 "only the operator has key sets signed".into(),
             ));
         }
-        let keys = self.current_keys()?;
-        Ok(KeySetRequest {
-            version: keys.version(),
-            root_key_id: keys.root_id(),
-            root_public_key: keys.root_public().to_uncompressed().to_vec(),
-            key_set: keys.key_set()?.to_unsigned_bytes()?,
+        self.read(|tx| {
+            let keys = self.keys_in(tx)?;
+            Ok(KeySetRequest {
+                version: keys.version(),
+                root_key_id: keys.root_id(),
+                root_public_key: keys.root_public().to_uncompressed().to_vec(),
+                key_set: keys.key_set()?.to_unsigned_bytes()?,
+                next_key_id: Some(crate::keys::next_key_id(tx)?),
+            })
         })
     }
 

@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::Command;
 
 use eticket_core::fixtures;
+use eticket_core::ids::KeyId;
 
 fn eticket(db: &Path, args: &[&str]) -> (bool, String, String) {
     eticket_env(db, args, &[])
@@ -865,4 +866,427 @@ fn a_killed_cancel_event_finishes_when_run_again() {
         (&0.into(), &0.into())
     );
     assert_eq!(again["refunds"], sold);
+}
+
+/// A ledger whose root is offline, with the root key file and its KEK on
+/// an air-gapped machine (`airgap/root`, `airgap/kek`), and a closure that
+/// runs `eticket --offline-root …` on the serving side.
+struct OfflineRoot {
+    dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    root: std::path::PathBuf,
+    kek: std::path::PathBuf,
+}
+
+impl OfflineRoot {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("c.sqlite");
+        ok(&db, &["init"]);
+        let airgap = dir.path().join("airgap");
+        std::fs::create_dir(&airgap).unwrap();
+        let (root, kek) = (airgap.join("root"), airgap.join("kek"));
+        std::fs::rename(dir.path().join("c.sqlite.root"), &root).unwrap();
+        std::fs::copy(dir.path().join("c.sqlite.kek"), &kek).unwrap();
+        Self { dir, db, root, kek }
+    }
+
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `eticket --offline-root ARGS` on the serving side.
+    fn serving(&self, args: &[&str]) -> (bool, String, String) {
+        let mut all = vec!["--offline-root"];
+        all.extend_from_slice(args);
+        eticket(&self.db, &all)
+    }
+
+    fn serving_ok(&self, args: &[&str]) -> String {
+        let (success, out, err) = self.serving(args);
+        assert!(success, "eticket --offline-root {args:?}: {err}");
+        out
+    }
+
+    /// The current key set request, written to `name`.
+    fn request(&self, name: &str) -> std::path::PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, self.serving_ok(&["key-set-request"])).unwrap();
+        path
+    }
+
+    /// `eticket --root-key-file ROOT --kek-file KEK ARGS` on the air-gapped
+    /// machine, with no ledger (the one named does not exist).
+    fn airgapped(&self, root: &Path, args: &[&str]) -> (bool, String, String) {
+        let nowhere = self.path("airgap/no-ledger.sqlite");
+        let mut all = vec![
+            "--root-key-file",
+            root.to_str().unwrap(),
+            "--kek-file",
+            self.kek.to_str().unwrap(),
+        ];
+        all.extend_from_slice(args);
+        let answer = eticket(&nowhere, &all);
+        assert!(!nowhere.exists(), "the air-gapped step opened no ledger");
+        answer
+    }
+
+    /// The offline rollover of `request` with the root key file `root`,
+    /// making `new_root`; its output written to `out`.
+    fn sign_rollover(
+        &self,
+        root: &Path,
+        request: &Path,
+        new_root: &Path,
+        out: &str,
+    ) -> (std::path::PathBuf, String) {
+        let (success, signed, err) = self.airgapped(
+            root,
+            &[
+                "rollover-root",
+                "--request",
+                request.to_str().unwrap(),
+                "--new-root-key-file",
+                new_root.to_str().unwrap(),
+            ],
+        );
+        assert!(success, "{err}");
+        let file = self.path(out);
+        std::fs::write(&file, signed).unwrap();
+        (file, err)
+    }
+
+    fn import_rollover(&self, file: &Path) -> (bool, String, String) {
+        self.serving(&["import-rollover", file.to_str().unwrap()])
+    }
+
+    /// Sign `request` with `root` where the root is and import it.
+    fn sign_and_import(&self, root: &Path, request: &Path) -> (bool, String, String) {
+        let (success, signed, err) = self.airgapped(
+            root,
+            &["sign-key-set", "--request", request.to_str().unwrap()],
+        );
+        assert!(success, "{err}");
+        let file = self.path("signed.json");
+        std::fs::write(&file, signed).unwrap();
+        self.serving(&["import-key-set", file.to_str().unwrap()])
+    }
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap()
+}
+
+fn hex_field(v: &serde_json::Value) -> Vec<u8> {
+    hex::decode(v.as_str().unwrap()).unwrap()
+}
+
+fn unix_now() -> eticket_core::time::Timestamp {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    eticket_core::time::Timestamp(since.as_secs())
+}
+
+/// The root rollover with the root offline, end to end: the serving side
+/// exports a request, the air-gapped machine makes the new root key file
+/// (0600) and signs the rollover with the old root and the key set with the
+/// new one, printing what it signs with fingerprints; the serving side
+/// imports it (twice: the second changes nothing), publishes the statement
+/// and the new root's set, and a gate configured with the old root takes
+/// both. From then on key sets are signed with the new root key file, and a
+/// set the old root signed is refused, at the import and at the gate.
+#[test]
+fn an_offline_root_is_rolled_over_where_only_the_root_is() {
+    let center = OfflineRoot::new();
+    center.serving_ok(&["rotate-key", "--purpose", "lists"]);
+    let request = center.request("request.json");
+    let (success, _, err) = center.sign_and_import(&center.root, &request);
+    assert!(success, "{err}");
+    let before = json(&center.serving_ok(&["export-key-set"]));
+    assert_eq!(
+        (before["root_key_id"].as_u64(), before["version"].as_u64()),
+        (Some(100), Some(2))
+    );
+    let old_signed = center.path("signed-by-old-root.json");
+    std::fs::copy(center.path("signed.json"), &old_signed).unwrap();
+
+    // A venue unit configured with the old root, holding the set it signed.
+    let now = unix_now();
+    let old_public =
+        eticket_core::crypto::PublicKey::from_sec1(&hex_field(&before["root_public_key"])).unwrap();
+    let gate_dir = tempfile::tempdir().unwrap();
+    let open_gate = || {
+        eticket_gate::VenueUnit::open(
+            gate_dir.path().join("entries.db"),
+            fixtures::small_event(),
+            eticket_gate::TrustStore::new(KeyId(100), old_public.clone(), fixtures::EVENT),
+            eticket_gate::PassbackPolicy::SingleEntry,
+        )
+        .unwrap()
+    };
+    let gate = open_gate();
+    assert_eq!(
+        gate.accept_key_set(&hex_field(&before["key_set"]), now)
+            .unwrap(),
+        2
+    );
+
+    // The air-gapped step: the old root key file stays as it was.
+    let old_root_bytes = std::fs::read(&center.root).unwrap();
+    let new_root = center.path("airgap/root.new");
+    let request = center.request("request.json");
+    let (file, err) = center.sign_rollover(&center.root, &request, &new_root, "rollover.json");
+    assert_eq!(std::fs::read(&center.root).unwrap(), old_root_bytes);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&new_root).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    // It shows what it signs: the old and new roots' fingerprints and each
+    // key of the set, as `eticket keys` lists them on the serving side.
+    let fingerprint = |public: &[u8]| {
+        use sha2::Digest;
+        hex::encode(&sha2::Sha256::digest(public)[..8])
+    };
+    let signed = json(&std::fs::read_to_string(&file).unwrap());
+    assert_eq!(
+        (signed["previous_root"].as_u64(), signed["root"].as_u64()),
+        (Some(100), Some(102))
+    );
+    for root in [&before["root_public_key"], &signed["root_public_key"]] {
+        let fp = fingerprint(&hex_field(root));
+        assert!(err.contains(&format!("(key {fp})")), "{fp} not in: {err}");
+    }
+    let listed = center.serving_ok(&["keys"]);
+    let keys: Vec<&str> = listed
+        .lines()
+        .filter_map(|l| l.split("  key ").nth(1))
+        .collect();
+    assert_eq!(keys.len(), 3, "grants, lists, lists: {listed}");
+    for fp in keys {
+        assert!(err.contains(fp), "{fp} not in: {err}");
+    }
+    assert!(err.contains("import-rollover"), "{err}");
+    // The new root key file is never overwritten.
+    let new_root_bytes = std::fs::read(&new_root).unwrap();
+    let (success, _, err) = center.airgapped(
+        &center.root,
+        &[
+            "rollover-root",
+            "--request",
+            request.to_str().unwrap(),
+            "--new-root-key-file",
+            new_root.to_str().unwrap(),
+        ],
+    );
+    assert!(!success && err.contains("exists already"), "{err}");
+    assert_eq!(std::fs::read(&new_root).unwrap(), new_root_bytes);
+
+    // The serving side imports it: the new root is current, the statement
+    // published, the new root's set served at once, without a warning.
+    let (success, out, err) = center.import_rollover(&file);
+    assert!(success, "{err}");
+    assert!(err.contains("replaced by root K102"), "{err}");
+    assert_eq!(json(&out)["already_imported"], false);
+    let chain = json(&center.serving_ok(&["export-rollovers"]));
+    assert_eq!(chain["current_root"], 102);
+    assert_eq!(chain["rollovers"][0]["signed"], signed["rollover"]);
+    let (success, published, err) = center.serving(&["export-key-set"]);
+    assert!(success && !err.contains("warning"), "{err}");
+    let published = json(&published);
+    assert_eq!(published, signed["key_set"]);
+    assert_eq!(published["version"], 3);
+    assert!(
+        center
+            .serving_ok(&["keys"])
+            .contains("  102  root      offline")
+    );
+    // Imported again: nothing changes.
+    let (success, out, err) = center.import_rollover(&file);
+    assert!(success && err.contains("imported already"), "{err}");
+    assert_eq!(json(&out)["already_imported"], true);
+    assert_eq!(json(&center.serving_ok(&["export-rollovers"])), chain);
+
+    // A gate configured with the old root takes the rollover, then the new
+    // root's set; a set the old root signed it refuses from then on.
+    for r in chain["rollovers"].as_array().unwrap() {
+        gate.accept_root_rollover(&hex_field(&r["signed"]), now)
+            .unwrap();
+    }
+    assert_eq!(gate.freshness(now).root_key_id, KeyId(102));
+    assert_eq!(
+        gate.accept_key_set(&hex_field(&published["key_set"]), now)
+            .unwrap(),
+        3
+    );
+    let by_old = json(&std::fs::read_to_string(&old_signed).unwrap());
+    assert!(
+        gate.accept_key_set(&hex_field(&by_old["key_set"]), now)
+            .is_err()
+    );
+    // Restarted with the configuration that names the old root: it keeps
+    // the new root and its set.
+    drop(gate);
+    let gate = open_gate();
+    let trust = gate.freshness(now);
+    assert_eq!((trust.root_key_id, trust.key_set_version), (KeyId(102), 3));
+
+    // After it: key sets are signed with the new root key file. The old one
+    // is refused on the air-gapped machine, and a set it signed at import.
+    center.serving_ok(&["rotate-key", "--purpose", "lists"]);
+    let request = center.request("request.json");
+    let (success, _, err) = center.airgapped(
+        &center.root,
+        &["sign-key-set", "--request", request.to_str().unwrap()],
+    );
+    assert!(!success && err.contains("not root key K102"), "{err}");
+    let (success, _, err) = center.serving(&["import-key-set", old_signed.to_str().unwrap()]);
+    assert!(
+        !success && err.contains("does not verify with the current root K102"),
+        "{err}"
+    );
+    let (success, _, err) = center.sign_and_import(&new_root, &request);
+    assert!(success, "{err}");
+    let latest = json(&center.serving_ok(&["export-key-set"]));
+    assert_eq!(
+        (latest["root_key_id"].as_u64(), latest["version"].as_u64()),
+        (Some(102), Some(4))
+    );
+    assert_eq!(
+        gate.accept_key_set(&hex_field(&latest["key_set"]), now)
+            .unwrap(),
+        4
+    );
+}
+
+/// What the import of an offline rollover refuses, changing nothing: a
+/// statement or file altered, a rollover signed with another ledger's root,
+/// one made from a request the ledger has moved past, and, after a second
+/// rollover, the first one replayed. The signer refuses a root key file that
+/// does not hold the request's root.
+#[test]
+fn an_offline_rollover_refuses_tampering_a_wrong_root_and_replays() {
+    let center = OfflineRoot::new();
+    let request = center.request("request.json");
+    let new_root = center.path("airgap/root.new");
+    let (file, _) = center.sign_rollover(&center.root, &request, &new_root, "rollover.json");
+    let genuine = std::fs::read_to_string(&file).unwrap();
+    let no_rollover = json(&center.serving_ok(&["export-rollovers"]));
+    let refused = |text: &str, needle: &str| {
+        let path = center.path("altered.json");
+        std::fs::write(&path, text).unwrap();
+        let (success, _, err) = center.import_rollover(&path);
+        assert!(!success && err.contains(needle), "{needle:?} not in: {err}");
+        assert_eq!(json(&center.serving_ok(&["export-rollovers"])), no_rollover);
+    };
+
+    // A byte of the statement flipped: its signature fails.
+    let mut altered = json(&genuine);
+    let mut statement = hex_field(&altered["rollover"]);
+    let at = statement.len() - 1;
+    statement[at] ^= 1;
+    altered["rollover"] = hex::encode(statement).into();
+    refused(
+        &altered.to_string(),
+        "does not verify with the current root K100",
+    );
+    // The statement swapped for one naming another new root: the key set
+    // and the file no longer match it.
+    let mut altered = json(&genuine);
+    altered["root"] = 102.into();
+    refused(&altered.to_string(), "the file was altered");
+    // The key set swapped for one the new root did not sign. (Another
+    // ledger, its root sealed under the same KEK.)
+    let other = center.path("other.sqlite");
+    let other_ok = |args: &[&str]| {
+        let mut all = vec!["--kek-file", center.kek.to_str().unwrap()];
+        all.extend_from_slice(args);
+        ok(&other, &all)
+    };
+    other_ok(&["init"]);
+    let mut altered = json(&genuine);
+    altered["key_set"]["key_set"] = json(&other_ok(&["export-key-set"]))["key_set"].clone();
+    refused(
+        &altered.to_string(),
+        "does not verify with the new root K101",
+    );
+
+    // Signed with another ledger's root: the signer refuses this request
+    // with that root key file, and the import a rollover it made.
+    let (success, _, err) = center.airgapped(
+        &center.path("other.sqlite.root"),
+        &[
+            "rollover-root",
+            "--request",
+            request.to_str().unwrap(),
+            "--new-root-key-file",
+            center.path("airgap/never").to_str().unwrap(),
+        ],
+    );
+    assert!(!success, "{err}");
+    assert!(!center.path("airgap/never").exists());
+    let foreign_request = center.path("foreign-request.json");
+    std::fs::write(&foreign_request, other_ok(&["key-set-request"])).unwrap();
+    let (foreign, _) = center.sign_rollover(
+        &center.path("other.sqlite.root"),
+        &foreign_request,
+        &center.path("airgap/foreign.root"),
+        "foreign.json",
+    );
+    refused(
+        &std::fs::read_to_string(&foreign).unwrap(),
+        "does not verify with the current root K100",
+    );
+
+    // A key change since the request: the rollover's set is not the
+    // ledger's; make a new request and roll over again.
+    center.serving_ok(&["rotate-key", "--purpose", "lists"]);
+    refused(&genuine, "make a new request");
+    let request = center.request("request.json");
+    let (first, _) = center.sign_rollover(
+        &center.root,
+        &request,
+        &center.path("airgap/root.2"),
+        "first.json",
+    );
+    let (success, _, err) = center.import_rollover(&first);
+    assert!(success, "{err}");
+
+    // A second rollover, from the new root; then the first one replayed.
+    let request = center.request("request.json");
+    let (second, _) = center.sign_rollover(
+        &center.path("airgap/root.2"),
+        &request,
+        &center.path("airgap/root.3"),
+        "second.json",
+    );
+    let (success, _, err) = center.import_rollover(&second);
+    assert!(success, "{err}");
+    let chain = json(&center.serving_ok(&["export-rollovers"]));
+    assert_eq!(chain["rollovers"].as_array().unwrap().len(), 2);
+    for stale in [&first, &file] {
+        let (success, _, err) = center.import_rollover(stale);
+        assert!(!success && err.contains("replaced already"), "{err}");
+        assert_eq!(json(&center.serving_ok(&["export-rollovers"])), chain);
+    }
+    // The latest one imported again is still fine.
+    let (success, _, err) = center.import_rollover(&second);
+    assert!(success && err.contains("imported already"), "{err}");
+
+    // A center that holds the root key file rolls over with the root at
+    // hand, not by import.
+    let (success, _, err) = eticket(
+        &center.db,
+        &[
+            "--root-key-file",
+            center.path("airgap/root.3").to_str().unwrap(),
+            "--kek-file",
+            center.kek.to_str().unwrap(),
+            "import-rollover",
+            second.to_str().unwrap(),
+        ],
+    );
+    assert!(!success && err.contains("--offline-root"), "{err}");
 }

@@ -9,6 +9,8 @@
 #   root key file was moved to `root` (with a copy of its key-encryption key
 #   as `kek`), as on a machine that holds the root and another that serves.
 #
+#   offline-rollover (docs/center/README.md): the same as offline-root.
+#
 #   api (docs/center/README.md): the center of "A center in five commands"
 #   with a second distributor, serving on a free loopback port; CENTER, ORG,
 #   DIST and GATE set as the page says; the repository's eticket-center/ and
@@ -64,7 +66,7 @@ blocks() {
 # prepare NAME: make the current directory what the block NAME expects.
 prepare() {
     case "$1" in
-    offline-root)
+    offline-root | offline-rollover)
         eticket init >/dev/null 2>&1
         mv eticket.sqlite.root root
         cp eticket.sqlite.kek kek
@@ -125,6 +127,19 @@ verify() {
     case "$1" in
     offline-root)
         eticket --offline-root export-key-set | grep -q '"version": 2'
+        ;;
+    offline-rollover)
+        # Root 100 rolled over to 102 (key 101 is the list key the preparation
+        # rotated), then the key change after it signed by the new root.
+        eticket --offline-root export-rollovers | grep -q '"current_root": 102'
+        eticket --offline-root export-key-set | python3 -c '
+import json, sys
+ks = json.load(sys.stdin)
+assert (ks["root_key_id"], ks["version"]) == (102, 4), ks
+' || {
+            echo "docs-examples: the offline-rollover block did not leave root 102 signing version 4" >&2
+            return 1
+        }
         ;;
     api)
         # Of the sale's two tickets one is issued, the other sold
@@ -217,8 +232,8 @@ for page in "${pages[@]}"; do
         ran=$((ran + 1))
     done < <(blocks "$page")
 done
-if [ "$ran" -lt 4 ]; then
-    echo "docs-examples: expected at least 4 marked blocks, found $ran" >&2
+if [ "$ran" -lt 5 ]; then
+    echo "docs-examples: expected at least 5 marked blocks, found $ran" >&2
     exit 1
 fi
 echo "docs-examples: $ran block(s) ran as written"

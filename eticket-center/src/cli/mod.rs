@@ -13,6 +13,7 @@ macro_rules! out {
 }
 
 pub mod chip;
+mod offline;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -385,8 +386,22 @@ pub enum Command {
     /// Replace the root key: the old root signs a rollover statement naming
     /// the new one (published at GET /v1/keyset/rollovers); key sets are
     /// signed by the new root from now on. The root key file then holds
-    /// the new root only: back it up.
-    RolloverRoot,
+    /// the new root only: back it up. With --request FILE (from
+    /// key-set-request) and --new-root-key-file NEW: the air-gapped step,
+    /// opening no ledger: make the new root in NEW, sign the statement with
+    /// the root key file and the request's key set with the new root, and
+    /// print both for `import-rollover` (give --root-key-file and
+    /// --kek-file or ETICKET_KEK).
+    RolloverRoot {
+        /// A key set request (JSON from `eticket key-set-request`).
+        #[arg(long, requires = "new_root_key_file")]
+        request: Option<PathBuf>,
+        /// With --request: the new root key file to make (mode 0600,
+        /// sealed under the same key-encryption key); an existing file is
+        /// refused.
+        #[arg(long, requires = "request")]
+        new_root_key_file: Option<PathBuf>,
+    },
     /// Print every root rollover statement as JSON, oldest first.
     ExportRollovers,
     /// Sign the current key set with the root key file and store it in the
@@ -407,6 +422,14 @@ pub enum Command {
     /// for this ledger's centers to publish.
     ImportKeySet {
         /// The signed key set.
+        file: PathBuf,
+    },
+    /// Store a root rollover signed offline (JSON from `rollover-root
+    /// --request`) on a center run with --offline-root: the ledger names
+    /// the new root, publishes the statement and serves the new root's key
+    /// set. Importing the same file again changes nothing.
+    ImportRollover {
+        /// The signed rollover.
         file: PathBuf,
     },
     /// A chip in a PC/SC reader: info, read, write, delete, personalize
@@ -557,7 +580,14 @@ pub fn run(cli: Cli) -> Result<()> {
         request: Some(path),
     } = &cli.command
     {
-        return sign_request_offline(&cli, path);
+        return offline::sign_request(&cli, path);
+    }
+    if let Command::RolloverRoot {
+        request: Some(path),
+        new_root_key_file,
+    } = &cli.command
+    {
+        return offline::sign_rollover(&cli, path, new_root_key_file.as_deref());
     }
     if let Command::RegisterEvent {
         event,
@@ -893,13 +923,38 @@ pub fn run(cli: Cli) -> Result<()> {
             print(&report)?;
         }
         Command::PrepareGrantKey => print(&center.prepare_grant_key(&op, &key)?)?,
-        Command::RolloverRoot => print(&center.rollover_root(&op, &key)?)?,
+        Command::RolloverRoot {
+            request: None,
+            new_root_key_file: _,
+        } => print(&center.rollover_root(&op, &key)?)?,
+        // Run before the ledger is opened (above); here for completeness.
+        Command::RolloverRoot {
+            request: Some(path),
+            new_root_key_file,
+        } => offline::sign_rollover(&cli, path, new_root_key_file.as_deref())?,
+        Command::ImportRollover { file } => {
+            let signed: crate::offline_rollover::SignedRootRollover = read_json(file)?;
+            let imported = center.import_root_rollover(&op, &signed)?;
+            let change = &imported.change;
+            if imported.already_imported {
+                eprintln!(
+                    "this rollover to root {} was imported already: nothing changed",
+                    change.root
+                );
+            } else {
+                eprintln!(
+                    "root {} replaced by root {}; key set version {} signed by it: centers publish both now; from now on sign key sets with the new root key file",
+                    change.previous_root, change.root, change.key_set_version
+                );
+            }
+            print(&imported)?;
+        }
         Command::ExportRollovers => print(&center.root_rollovers(&op)?)?,
         Command::SignKeySet { request: None } => print(&center.sign_key_set(&op)?)?,
         // Run before the ledger is opened (above); here for completeness.
         Command::SignKeySet {
             request: Some(path),
-        } => sign_request_offline(&cli, path)?,
+        } => offline::sign_request(&cli, path)?,
         Command::KeySetRequest => print(&center.key_set_request(&op)?)?,
         Command::ImportKeySet { file } => {
             let signed: crate::publish::SignedKeySet = read_json(file)?;
@@ -917,7 +972,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 } else {
                     "verifying"
                 };
-                out!("{}", key_line(k, state));
+                out!("{}", offline::key_line(k, state));
             }
             if let Some(id) = keys.prepared_grant_key() {
                 out!(
@@ -955,86 +1010,6 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     warn_unsigned(&center, &mut None);
     Ok(())
-}
-
-/// `eticket sign-key-set --request FILE`: the root key file and its KEK, no
-/// ledger; the KEK must be given (a fresh one made here would open nothing).
-/// One key as `eticket keys` and the offline signer list it: id, purpose,
-/// state, validity, scope and the fingerprint of its public key (the first
-/// 8 bytes of its SHA-256), so the two machines' lists can be compared.
-fn key_line(k: &eticket_core::keys::KeyEntry, state: &str) -> String {
-    use sha2::Digest;
-    let scope = match &k.scope {
-        eticket_core::keys::KeyScope::AllEvents => "all events".to_owned(),
-        eticket_core::keys::KeyScope::Events(events) => format!(
-            "event {}",
-            events
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
-    };
-    let digest = sha2::Sha256::digest(k.public.to_uncompressed());
-    format!(
-        "{:>5}  {:<8}  {:<9}  valid {} .. {}  {}  key {}",
-        k.id.0,
-        format!("{:?}", k.purpose).to_lowercase(),
-        state,
-        k.not_before,
-        k.not_after,
-        scope,
-        hex::encode(&digest[..8])
-    )
-}
-
-fn sign_request_offline(cli: &Cli, path: &std::path::Path) -> Result<()> {
-    let Some(root_file) = &cli.root_key_file else {
-        return Err(Error::invalid(
-            "root_key_file",
-            "sign-key-set --request signs with the root key file: give --root-key-file (or ETICKET_ROOT_KEY_FILE)",
-        ));
-    };
-    let env_kek = std::env::var(KEK_ENV).ok().filter(|v| !v.trim().is_empty());
-    let kek = match (&cli.kek_file, env_kek) {
-        (Some(_), Some(_)) => {
-            return Err(Error::KeyStorage(format!(
-                "give the key-encryption key once: --kek-file ({KEK_FILE_ENV}) or {KEK_ENV}, not both"
-            )));
-        }
-        (Some(file), None) => Kek::from_file(file)?,
-        (None, Some(text)) => Kek::from_text(&text, KEK_ENV)?,
-        (None, None) => {
-            return Err(Error::KeyStorage(format!(
-                "the root key file is sealed: give its key-encryption key with --kek-file ({KEK_FILE_ENV}) or {KEK_ENV}"
-            )));
-        }
-    };
-    let request: crate::publish::KeySetRequest = read_json(path)?;
-    let storage = KeyStorage::new(kek, RootStore::File(root_file.clone()));
-    let now = crate::clock::Clock::now(&crate::clock::SystemClock);
-    let next_update = now.plus(crate::Config::default().key_set_next_update_secs);
-    let signed = crate::publish::sign_key_set_request(&request, &storage, next_update)?;
-    // What was signed, key by key: the serving machine may be the one an
-    // attacker controls, so compare this list with the keys you expect
-    // (`eticket keys` where the keys were made) before the set goes back.
-    let root = eticket_core::crypto::PublicKey::from_sec1(&signed.root_public_key)
-        .map_err(|_| Error::invalid("root_public_key", "not a P-256 public key"))?;
-    let set =
-        eticket_core::keys::KeySet::from_signed_bytes(&signed.key_set, signed.root_key_id, &root)?;
-    eprintln!(
-        "signed key set version {} lists {} key(s); check each against the keys you expect:",
-        set.version,
-        set.entries().len()
-    );
-    for k in set.entries() {
-        eprintln!("{}", key_line(k, if k.retired { "retired" } else { "" }));
-    }
-    eprintln!(
-        "key set version {} signed by root {}, next update due at {}: bring it to the center (`eticket import-key-set FILE`)",
-        signed.version, signed.root_key_id, next_update.0
-    );
-    print(&signed)
 }
 
 /// With the root offline, say on stderr when the key set has changed since
