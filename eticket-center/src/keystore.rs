@@ -465,6 +465,7 @@ impl KeyStorage {
                 Some(path) => Self::beside_sqlite(path),
                 None => Ok(Self::ephemeral()),
             },
+            #[cfg(feature = "postgres")]
             crate::store::Ledger::Postgres(_) => Err(storage_err(
                 "a PostgreSQL ledger needs a key-encryption key (--kek-file, ETICKET_KEK_FILE or ETICKET_KEK) \
                  and a root key file (--root-key-file or ETICKET_ROOT_KEY_FILE); \

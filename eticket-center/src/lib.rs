@@ -33,6 +33,7 @@ pub mod allotment_log;
 pub mod cancellation;
 pub mod center;
 pub mod chips;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod clock;
 pub mod credentials;
@@ -41,6 +42,7 @@ pub mod entries;
 mod error;
 pub mod event_file;
 pub mod holds;
+#[cfg(feature = "http")]
 pub mod http;
 pub mod issuance;
 pub mod keys;

@@ -15,12 +15,16 @@
 //! # Ok::<(), eticket_center::Error>(())
 //! ```
 
+#[cfg(feature = "postgres")]
 mod pool;
+#[cfg(feature = "postgres")]
 mod postgres;
 mod schema;
 mod sqlite;
 
+#[cfg(feature = "postgres")]
 pub use self::pool::POOL_WAIT;
+#[cfg(feature = "postgres")]
 pub use self::postgres::{DEFAULT_MAX_CONNECTIONS, PostgresStore};
 pub use self::sqlite::SqliteStore;
 pub use schema::SCHEMA_VERSION;
@@ -181,6 +185,7 @@ pub enum Ledger {
     /// SQLite.
     Sqlite(SqliteStore),
     /// PostgreSQL.
+    #[cfg(feature = "postgres")]
     Postgres(PostgresStore),
 }
 
@@ -196,9 +201,19 @@ impl Ledger {
     }
 
     /// Connect (and migrate) a PostgreSQL ledger, e.g.
-    /// `postgres://eticket:eticket@127.0.0.1:5432/eticket`.
+    /// `postgres://eticket:eticket@127.0.0.1:5432/eticket`. Without the
+    /// `postgres` feature: an error that says so.
     pub fn postgres(url: &str) -> Result<Self> {
-        PostgresStore::connect(url, None).map(Ledger::Postgres)
+        #[cfg(feature = "postgres")]
+        return PostgresStore::connect(url, None).map(Ledger::Postgres);
+        #[cfg(not(feature = "postgres"))]
+        {
+            let _ = url;
+            Err(Error::invalid(
+                "database",
+                "this build has no PostgreSQL ledger: enable eticket-center's `postgres` feature",
+            ))
+        }
     }
 
     /// Open by URL: `postgres://…` or `postgresql://…` selects PostgreSQL,
@@ -220,6 +235,7 @@ impl Ledger {
     pub fn scrub(&self) -> Result<()> {
         match self {
             Ledger::Sqlite(s) => s.scrub(),
+            #[cfg(feature = "postgres")]
             Ledger::Postgres(_) => Ok(()),
         }
     }
@@ -229,6 +245,7 @@ impl Store for Ledger {
     fn backend(&self) -> &'static str {
         match self {
             Ledger::Sqlite(s) => s.backend(),
+            #[cfg(feature = "postgres")]
             Ledger::Postgres(s) => s.backend(),
         }
     }
@@ -236,6 +253,7 @@ impl Store for Ledger {
     fn transaction<T>(&self, body: &mut TxBody<'_, T>) -> Result<T> {
         match self {
             Ledger::Sqlite(s) => s.transaction(body),
+            #[cfg(feature = "postgres")]
             Ledger::Postgres(s) => s.transaction(body),
         }
     }

@@ -86,6 +86,7 @@ pub(crate) fn is_selected(tx: &mut dyn Tx, event: EventId, d: DistributorId) -> 
         .is_some())
 }
 
+#[cfg(feature = "http")] // the seat page is its only reader
 /// The distributors selected for the event with their names, by id.
 pub(crate) fn selected_with_names(
     tx: &mut dyn Tx,
