@@ -73,8 +73,12 @@ impl<S: Send + Sync> FromRequestParts<S> for IdemKey {
     }
 }
 
+/// Path parameters that are numbers (the others are hex ids and tokens).
+const NUMERIC_PARAMS: [&str; 3] = ["event", "serial", "distributor"];
+
 /// The path's parameters (`invalid_path` when they do not parse, start
-/// with `+` or hold a control character).
+/// with `+`, hold a control character, or write a number with a leading
+/// zero).
 #[derive(Debug, Clone)]
 pub struct PathArg<T>(pub T);
 
@@ -95,6 +99,17 @@ where
             // refused, not read as 2027 or stored.
             if value.starts_with('+') || value.chars().any(char::is_control) {
                 return Err(invalid(format!("{name} {value:?} is not a plain value")));
+            }
+            // A number has one spelling: `02027` is not event 2027.
+            if NUMERIC_PARAMS.contains(&name)
+                && value.len() > 1
+                && value.starts_with('0')
+                && value.bytes().all(|b| b.is_ascii_digit())
+            {
+                return Err(invalid(format!(
+                    "{name} {value:?} has a leading zero: write the number as {}",
+                    value.trim_start_matches('0')
+                )));
             }
         }
         Path::<T>::from_request_parts(parts, state)
