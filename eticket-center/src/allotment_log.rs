@@ -164,7 +164,11 @@ pub(crate) fn check_unchanged<'a>(
         return Ok(());
     }
     let changed = log::changed_since(tx, event, as_of)?;
-    check_owners(event, tickets.map(|t| (t, !changed.contains(&t.serial))))
+    check_owners(
+        event,
+        tickets.map(|t| (t, !changed.contains(&t.serial))),
+        Some(as_of),
+    )
 }
 
 /// The event's allotment version: the number of its log's last entry (0

@@ -109,9 +109,7 @@ pub enum Error {
     /// name (another session moved them since the caller loaded them, or the
     /// caller did not say to take them from their owner): nothing was
     /// changed.
-    #[error(
-        "{count} of the seats do not have the owner this change expected ({sample}); nothing was changed: reload the seats, and name their owner to move them"
-    )]
+    #[error("{}", allotment_changed(*count, sample, *as_of))]
     AllotmentChanged {
         /// The event.
         event: EventId,
@@ -119,6 +117,10 @@ pub enum Error {
         count: usize,
         /// The first few, with their owner now.
         sample: String,
+        /// Set when the seats changed owner after this allotment version
+        /// (the change's `as_of`); `None` when their owner is not one the
+        /// change named.
+        as_of: Option<u64>,
     },
     /// No seat hold with this token for this event and distributor.
     #[error("no seat hold {token} of event {event} for this distributor")]
@@ -365,6 +367,18 @@ pub enum Error {
         "the root key is offline: sign the key set where the root key file is (`eticket --root-key-file FILE sign-key-set` on this ledger, or `eticket key-set-request`, `eticket sign-key-set --request` on a machine with only the root key file, then `eticket import-key-set`)"
     )]
     RootOffline,
+}
+
+/// The message of [`Error::AllotmentChanged`].
+fn allotment_changed(count: usize, sample: &str, as_of: Option<u64>) -> String {
+    match as_of {
+        Some(v) => format!(
+            "{count} of the seats changed owner after allotment version {v}, which this change saw ({sample}); nothing was changed: reload the seats and try again"
+        ),
+        None => format!(
+            "{count} of the seats do not have the owner this change expected ({sample}); nothing was changed: reload the seats, and name their owner to move them"
+        ),
+    }
 }
 
 /// A ticket state's name as people say it, for messages.

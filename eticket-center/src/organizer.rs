@@ -58,6 +58,11 @@ pub struct AllotmentSummary {
     /// is refused if someone else moved its seats in between.
     #[serde(default)]
     pub version: u64,
+    /// For a selection: seats its row, block, rectangle, seat type or
+    /// `"all"` selectors cover that were left as they are because they are
+    /// sold or held (0 for other changes).
+    #[serde(default)]
+    pub skipped: u32,
 }
 
 /// The answer to selecting a distributor for an event.
@@ -126,8 +131,9 @@ pub enum SeatSelector {
 /// An allotment by seat selection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SeatSelection {
-    /// Who gets the seats.
-    pub distributor: DistributorId,
+    /// Who gets the seats (selected for the event); `null` takes them
+    /// back to unallotted.
+    pub distributor: Option<DistributorId>,
     /// Which seats.
     pub seats: Vec<SeatSelector>,
     /// The owners the seats may have now, as the caller saw them: `null`
@@ -165,6 +171,7 @@ pub(crate) fn describe_place(t: &TicketRow) -> String {
 pub(crate) fn check_owners<'a>(
     event: EventId,
     seats: impl Iterator<Item = (&'a TicketRow, bool)>,
+    as_of: Option<u64>,
 ) -> Result<()> {
     let stale: Vec<&TicketRow> = seats.filter(|(_, ok)| !ok).map(|(t, _)| t).collect();
     if stale.is_empty() {
@@ -182,10 +189,15 @@ pub(crate) fn check_owners<'a>(
         })
         .collect::<Vec<_>>()
         .join(", ");
+    let sample = match stale.len() {
+        n if n > 5 => format!("{sample}, and {} more", n - 5),
+        _ => sample,
+    };
     Err(Error::AllotmentChanged {
         event,
         count: stale.len(),
         sample,
+        as_of,
     })
 }
 
@@ -254,6 +266,7 @@ pub(crate) fn summarize(tx: &mut dyn Tx, event: EventId) -> Result<AllotmentSumm
         allotted,
         unallotted,
         version: crate::allotment_log::version(tx, event)?,
+        skipped: 0,
     })
 }
 
@@ -504,19 +517,24 @@ impl Center {
             &(event, selection),
             |tx, now| {
                 check_organizer(tx, who, event)?;
-                check_selected(tx, event, selection.distributor)?;
+                match selection.distributor {
+                    Some(d) => {
+                        check_selected(tx, event, d)?;
+                    }
+                    None => crate::cancellation::check_open(tx, event)?,
+                }
                 let tickets = all_tickets(tx, event)?;
                 let named = |owner: Option<DistributorId>| {
                     selection.from.contains(&owner)
                         || (selection.from.is_empty() && owner.is_none())
                 };
-                let target = Some(selection.distributor);
+                let target = selection.distributor;
                 // Standing places come from the owners named, not the
                 // receiver's own (they would not move).
-                let serials = resolve_selection(event, &tickets, &selection.seats, &|o| {
+                let resolved = resolve_selection(event, &tickets, &selection.seats, &|o| {
                     o != target && named(o)
-                })?
-                .serials;
+                })?;
+                let (serials, skipped) = (resolved.serials, resolved.skipped);
                 let by_serial: HashMap<TicketSerial, &TicketRow> =
                     tickets.iter().map(|t| (t.serial, t)).collect();
                 let selected: Vec<&TicketRow> = serials
@@ -528,6 +546,7 @@ impl Center {
                     selected
                         .iter()
                         .map(|t| (*t, t.distributor == target || named(t.distributor))),
+                    None,
                 )?;
                 crate::allotment_log::check_unchanged(
                     tx,
@@ -543,7 +562,9 @@ impl Center {
                     now,
                 };
                 apply_assignment(tx, event, &assignment, by)?;
-                summarize(tx, event)
+                let mut summary = summarize(tx, event)?;
+                summary.skipped = u32::try_from(skipped).unwrap_or(u32::MAX);
+                Ok(summary)
             },
         )
     }

@@ -213,7 +213,11 @@ impl Center {
                 .iter()
                 .filter_map(|s| by_serial.get(s).copied())
                 .collect();
-            check_owners(event, selected.iter().map(|t| (*t, allowed(t.distributor))))?;
+            check_owners(
+                event,
+                selected.iter().map(|t| (*t, allowed(t.distributor))),
+                None,
+            )?;
             crate::allotment_log::check_unchanged(
                 tx,
                 event,

@@ -20,7 +20,7 @@ fn registration_and_allotments(b: Backend) {
     setup(&center, fcfs(), fcfs());
     // Re-allot twenty seats of block 2 to distributor 1 by seat selection.
     let sel = SeatSelection {
-        distributor: D1,
+        distributor: Some(D1),
         seats: vec![
             SeatSelector::Row {
                 block: BlockId(2),

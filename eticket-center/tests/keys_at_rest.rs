@@ -206,6 +206,11 @@ fn downgrade_to_plaintext(center: &Center, storage: &KeyStorage) {
             // ticket key for every event.
             tx.execute("ALTER TABLE center_keys DROP COLUMN event", &[])?;
             tx.execute("ALTER TABLE center_keys DROP COLUMN dropped", &[])?;
+            // Schema version 11: cancelled events and their refunds.
+            tx.execute("DROP TABLE refunds", &[])?;
+            tx.execute("ALTER TABLE events DROP COLUMN cancelled_at", &[])?;
+            // (Schema version 10 added a column to the allotment log, which
+            // goes whole below.)
             // Schema version 9: purchases at store terminals.
             tx.execute("DROP TABLE terminal_challenges", &[])?;
             // Schema version 8: credentials with a life cycle.

@@ -107,7 +107,7 @@ async fn start(with_stadium: bool) -> Server {
             }
         }
         let row = SeatSelection {
-            distributor: DistributorId(2),
+            distributor: Some(DistributorId(2)),
             seats: vec![SeatSelector::Row {
                 block: BlockId(2),
                 row: 1,

@@ -141,7 +141,7 @@ fn split_is_compare_and_set(backend: Backend) {
             "row1",
             EVENT,
             &SeatSelection {
-                distributor: TWO,
+                distributor: Some(TWO),
                 seats: vec![SeatSelector::Row {
                     block: BlockId(1),
                     row: 1,
@@ -286,7 +286,7 @@ fn the_log_says_who_moved_what(backend: Backend) {
             "row1",
             EVENT,
             &SeatSelection {
-                distributor: ONE,
+                distributor: Some(ONE),
                 seats: vec![row(1)],
                 from: vec![],
                 as_of: None,
@@ -301,7 +301,7 @@ fn the_log_says_who_moved_what(backend: Backend) {
                 "stale",
                 EVENT,
                 &SeatSelection {
-                    distributor: TWO,
+                    distributor: Some(TWO),
                     seats: vec![row(1)],
                     from: vec![],
                     as_of: None,
@@ -391,7 +391,7 @@ fn allot(
             key,
             EVENT,
             &SeatSelection {
-                distributor: to,
+                distributor: Some(to),
                 seats: rows.iter().map(|r| row(*r)).collect(),
                 from: from.to_vec(),
                 as_of: None,
@@ -427,7 +427,12 @@ fn stale_split_over_mixed_owners_is_refused(backend: Backend) {
         .split_allotment(&ORG, "stale", EVENT, &stale)
         .unwrap_err();
     assert_eq!(err.code(), "allotment_changed", "{err}");
-    assert!(err.to_string().contains("10 of the seats"), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("10 of the seats changed owner after allotment version"),
+        "{text}"
+    );
+    assert!(text.contains("and 5 more"), "{text}");
     assert_eq!(owners(&center), before);
     // A selection from the same stale view is refused the same way.
     let err = center
@@ -436,7 +441,7 @@ fn stale_split_over_mixed_owners_is_refused(backend: Backend) {
             "stale-sel",
             EVENT,
             &SeatSelection {
-                distributor: ONE,
+                distributor: Some(ONE),
                 seats: vec![row(1)],
                 from: vec![Some(ONE), Some(TWO)],
                 as_of: Some(seen),
@@ -518,7 +523,7 @@ fn sold_and_held_seats_are_left_out_and_named(backend: Backend) {
             "sold-seat",
             EVENT,
             &SeatSelection {
-                distributor: ONE,
+                distributor: Some(ONE),
                 seats: vec![SeatSelector::Serial(TicketSerial(1))],
                 from: vec![Some(ONE)],
                 as_of: None,
@@ -536,7 +541,7 @@ fn sold_and_held_seats_are_left_out_and_named(backend: Backend) {
             "sold-seat-2",
             EVENT,
             &SeatSelection {
-                distributor: TWO,
+                distributor: Some(TWO),
                 seats: vec![SeatSelector::Seat {
                     block: BlockId(1),
                     row: 1,
@@ -569,6 +574,21 @@ fn sold_and_held_seats_are_left_out_and_named(backend: Backend) {
         .unwrap();
     assert_eq!(done.skipped, 3);
     assert_eq!(done.split, 130 - 3);
+    // A selection says how many it left out too.
+    let summary = center
+        .set_allotment_selection(
+            &ORG,
+            "row1-all",
+            EVENT,
+            &SeatSelection {
+                distributor: Some(TWO),
+                seats: vec![row(1)],
+                from: vec![None, Some(ONE), Some(TWO)],
+                as_of: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(summary.skipped, 1, "the sold seat 1 of row 1");
     // A row of only unavailable seats selects nothing, and says so.
     let err = center
         .split_allotment(
@@ -606,7 +626,7 @@ fn standing_places_move_from_the_owner_named(backend: Backend) {
         }]
     };
     let sel = |to, count, from: Vec<Option<DistributorId>>| SeatSelection {
-        distributor: to,
+        distributor: Some(to),
         seats: area(count),
         from,
         as_of: None,
@@ -631,6 +651,19 @@ fn standing_places_move_from_the_owner_named(backend: Backend) {
         .set_allotment_selection(&ORG, "a4", EVENT, &sel(TWO, 7, vec![Some(ONE)]))
         .unwrap_err();
     assert!(err.to_string().contains("has 6 available places"), "{err}");
+    // Back to unallotted: no distributor.
+    let back = SeatSelection {
+        distributor: None,
+        seats: area(2),
+        from: vec![Some(ONE)],
+        as_of: None,
+    };
+    center
+        .set_allotment_selection(&ORG, "a5", EVENT, &back)
+        .unwrap();
+    let by = owners(&center);
+    assert_eq!(by[&(Some(ONE), standing)], 4);
+    assert_eq!(by[&(None, standing)], 37);
 }
 
 suite!(

@@ -93,7 +93,15 @@
       answer = await api('GET', '/v1/events/' + encodeURIComponent(eventId) + '/seat-map');
       if (timings.fetchMs === null) timings.fetchMs = performance.now() - fetchStart;
     } catch (e) {
-      if (e.message !== 'not signed in') showError('Could not load the seat map: ' + e.message);
+      if (e.message === 'not signed in') return;
+      if (e.code === 'forbidden' || e.code === 'unknown_event' || $('app').hidden) {
+        // A token of another role or organizer, or no such event: say so
+        // where the organizer is looking, and ask for the token again.
+        if (e.code === 'forbidden') sessionStorage.removeItem(TOKEN_KEY);
+        showLogin('Could not load the seat map: ' + e.message);
+        return;
+      }
+      showError('Could not load the seat map: ' + e.message);
       return;
     }
     $('login').hidden = true;
@@ -197,12 +205,19 @@
     }
   }
 
+  // Fill the pickers from the map, keeping what the organizer chose (a
+  // reload after a refusal must not switch the distributor or the weights).
   function fillControls() {
     const block = $('pick-block');
+    const keepBlock = block.value;
     block.replaceChildren(...map.blocks.map((b) => new Option(b.name + ' (' + b.id + ')', String(b.id))));
+    if (keepBlock && map.blocks.some((b) => String(b.id) === keepBlock)) block.value = keepBlock;
     const dist = $('distributor');
+    const keepDist = dist.value;
     dist.replaceChildren(...map.distributors.map((d) => new Option(d.name + ' (' + d.id + ')', String(d.id))));
+    if (keepDist && map.distributors.some((d) => String(d.id) === keepDist)) dist.value = keepDist;
     const ratios = $('ratios');
+    const weights = new Map([...ratios.querySelectorAll('input')].map((i) => [i.dataset.distributor, i.value]));
     ratios.replaceChildren();
     for (const d of map.distributors) {
       const id = 'ratio-' + d.id;
@@ -210,7 +225,8 @@
       label.htmlFor = id;
       label.textContent = d.name;
       const input = document.createElement('input');
-      input.type = 'number'; input.min = '0'; input.value = '1'; input.id = id;
+      input.type = 'number'; input.min = '0'; input.step = '1'; input.id = id;
+      input.value = weights.has(String(d.id)) ? weights.get(String(d.id)) : '1';
       input.dataset.distributor = String(d.id);
       ratios.append(label, input);
     }
@@ -478,7 +494,7 @@
     if (keepFrom) from.value = keepFrom;
     const to = $('area-to');
     const keepTo = to.value;
-    to.replaceChildren(...map.distributors.map((d) => new Option(d.name, String(d.id))));
+    to.replaceChildren(...map.distributors.map((d) => new Option(d.name, String(d.id))), new Option('unallotted', '0'));
     if (keepTo) to.value = keepTo;
   }
 
@@ -764,14 +780,17 @@
       // Each seat names the owner this page saw: the center refuses the
       // change if any seat has another one now (moved in another tab or
       // session), even when that owner is one this page saw elsewhere.
+      const prev = cells.map((i) => [i, OWN[i]]);
       const done = await setOwners(cells.map((i) => [i, d]));
+      // Undo sets each seat back only while it still has the owner this
+      // tab gave it.
+      pushUndo({ kind: 'allot', prev, after: new Map(cells.map((i) => [i, d])), sel: sel.slice() });
       version = done.version;
+      await reloadOwners();
     } catch (e) {
       failed(e);
       return;
     } finally { busy(false); }
-    pushUndo({ kind: 'allot', prev: cells.map((i) => [i, OWN[i]]), sel: sel.slice() });
-    for (const i of cells) OWN[i] = d;
     sel.fill(0);
     clearError();
     refresh();
@@ -811,14 +830,21 @@
   async function split() {
     const cells = selectedCells();
     if (!cells.length) { showError('Select seats first.'); return; }
-    const shares = [...$('ratios').querySelectorAll('input')]
-      .map((input) => ({ distributor: Number(input.dataset.distributor), weight: Math.max(0, Math.floor(Number(input.value) || 0)) }))
+    const inputs = [...$('ratios').querySelectorAll('input')];
+    const bad = inputs.find((input) => !/^\s*\d+\s*$/.test(input.value));
+    if (bad) {
+      showError('Weights are whole numbers, 0 or more: "' + bad.value + '" for ' +
+        (ownerName.get(Number(bad.dataset.distributor)) || bad.dataset.distributor) + '. Nothing was changed.');
+      return;
+    }
+    const shares = inputs
+      .map((input) => ({ distributor: Number(input.dataset.distributor), weight: Number(input.value) }))
       .filter((s) => s.weight > 0);
     if (!shares.length) { showError('Give at least one distributor a weight above 0.'); return; }
     if (!checkOthers(cells, -1)) return;
     const prev = cells.map((i) => [i, OWN[i]]);
     busy(true);
-    let done;
+    let done, undoable = false;
     try {
       done = await api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/split', {
         seats: runsOf(cells).map((r) => ({ rect: { block: r.block, rows: [r.row, r.row], numbers: [r.from, r.to] } })),
@@ -829,27 +855,33 @@
         as_of: version,
       });
       await reloadOwners();
+      // The owners just read are this split's own only if nobody changed
+      // anything since it; otherwise it cannot be undone safely.
+      undoable = version === done.summary.version;
     } catch (e) {
       failed(e);
       return;
     } finally { busy(false); }
-    pushUndo({ kind: 'allot', prev, sel: sel.slice() });
+    if (undoable) pushUndo({ kind: 'allot', prev, after: new Map(cells.map((i) => [i, OWN[i]])), sel: sel.slice() });
     sel.fill(0);
     clearError();
     refresh();
     const got = new Map(done.shares);
     const per = shares.map((s) => (ownerName.get(s.distributor) || s.distributor) + ' ' + (got.get(s.distributor) || 0)).join(', ');
-    setStatus('Split ' + seats(cells.length) + ': ' + per + '.');
+    setStatus('Split ' + seats(cells.length) + ': ' + per + '.' +
+      (undoable ? '' : ' Others changed allotments meanwhile, so Undo does not reach this split.'));
   }
 
-  function setOwners(pairs, isUndo) {
-    // Each run of seats names the owner this page saw (compare and set).
+  // `expected`: the owner each seat must have now (compare and set); by
+  // default the one this page shows.
+  function setOwners(pairs, isUndo, expected) {
     const to = new Map(pairs);
-    const runs = runsOf(pairs.map((p) => p[0]), (i, j) => to.get(i) === to.get(j) && OWN[i] === OWN[j]);
+    const from = (i) => (expected ? expected.get(i) : OWN[i]) || null;
+    const runs = runsOf(pairs.map((p) => p[0]), (i, j) => to.get(i) === to.get(j) && from(i) === from(j));
     const body = {
       seats: runs.map((r) => ({
         block: r.block, row: r.row, number: r.from, through: r.to,
-        distributor: to.get(r.first) || null, from: OWN[r.first] || null,
+        distributor: to.get(r.first) || null, from: from(r.first),
       })),
     };
     if (isUndo) body.undo = true;
@@ -865,7 +897,6 @@
     const a = (map.areas || []).find((x) => x.id === area);
     if (!a) { showError('Choose a standing area.'); return; }
     if (count < 1) { showError('Give the number of places to move (1 or more).'); return; }
-    if (!to) { showError('The event has no distributor selected yet.'); return; }
     if (from === to) { showError('Choose another distributor than the places\' owner.'); return; }
     const share = a.shares.find((sh) => sh.owner === from);
     const have = share ? share.available : 0;
@@ -877,9 +908,10 @@
     busy(true);
     try {
       const done = await api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/selection', {
-        distributor: to,
+        distributor: to || null,
         seats: [{ area: { area, count } }],
         from: [from || null],
+        as_of: version,
       });
       version = done.version;
       await reloadOwners();
@@ -887,9 +919,15 @@
       failed(e);
       return;
     } finally { busy(false); }
+    // Places move by number, not by seat, so Undo cannot give back the
+    // same ones: it does not reach back past this move.
+    const hadUndo = undo.some((s) => s.kind === 'allot');
+    for (let k = undo.length - 1; k >= 0; k--) if (undo[k].kind === 'allot') undo.splice(k, 1);
     clearError();
     refresh();
-    setStatus('Moved ' + count.toLocaleString('en') + ' places of ' + a.name + ' to ' + (ownerName.get(to) || to) + '.');
+    setStatus('Moved ' + count.toLocaleString('en') + ' places of ' + a.name + ' to ' +
+      (to ? (ownerName.get(to) || to) : 'unallotted') + '.' +
+      (hadUndo ? ' Undo does not reach back past a move of places.' : ''));
   }
 
   async function doUndo() {
@@ -897,20 +935,22 @@
     if (!step) return;
     if (step.kind === 'select') {
       sel = step.prev;
+      clearError();
       refresh();
       setStatus('Undid the last selection step.');
       return;
     }
     busy(true);
     try {
-      const done = await setOwners(step.prev, true);
+      const done = await setOwners(step.prev, true, step.after);
       version = done.version;
+      await reloadOwners();
     } catch (e) {
-      undo.push(step);
-      failed(e);
+      // Seats moved since this tab's change: undoing it now would take
+      // them from whoever has them. The step is dropped, not retried.
+      failed(e, 'This change can no longer be undone, and Undo skips it: ');
       return;
     } finally { busy(false); }
-    for (const [i, d] of step.prev) OWN[i] = d;
     sel = step.sel;
     clearError();
     refresh();
@@ -919,9 +959,9 @@
 
   // A refused change changed nothing (the center applies a request whole or
   // not at all); reload to show what changed meanwhile (e.g. seats sold).
-  async function failed(e) {
+  async function failed(e, prefix) {
     if (e.message === 'not signed in') return;
-    const message = 'The center refused the change: ' + e.message;
+    const message = (prefix || '') + 'The center refused the change: ' + e.message;
     await load(false);
     showError(message);
   }

@@ -89,7 +89,15 @@ async fn page(
 ) -> Response {
     let event = match p {
         Ok(PathArg(event)) => event,
-        Err(e) => return e.into_response(),
+        Err(e) => {
+            return (
+                e.status,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Not an event</title>\
+                 <h1>Not an event</h1><p>The address ends in an event number, like <code>/page/events/2027</code>.</p></html>",
+            )
+                .into_response();
+        }
     };
     match blocking(move || c.event_info(event)).await {
         Ok(_) => asset("text/html; charset=utf-8", PAGE_HTML),
@@ -503,6 +511,7 @@ pub fn set_seat_owners(
                     .get(place)
                     .map(|&i| (&tickets[i], tickets[i].distributor == s.from))
             }),
+            None,
         )?;
         let owners: BTreeSet<DistributorId> =
             places.iter().filter_map(|(_, s)| s.distributor).collect();

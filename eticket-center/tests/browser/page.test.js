@@ -425,8 +425,35 @@ async function staleTab(context) {
     .map((e) => e.request.split('-')[1]));
   assert.ok(tabs.size >= 3, 'the log names the tabs: ' + [...tabs]);
   assert.ok(log.json.entries.some((e) => e.operation === 'undo_allotment'), 'the undo is logged as one');
-  await mover.close();
   await splitter.close();
+
+  // An undo over seats another tab moved since is refused and dropped: a
+  // second Undo must not take them (it reloads, so it would see the other
+  // tab's owner as the one to compare with). The refusal keeps the
+  // organizer's distributor choice.
+  const undoer = await open();
+  await pickRow(undoer, 1, 2);
+  await assigned(undoer);
+  await mover.reload();
+  await ready(mover);
+  await mover.selectOption('#pick-block', '1');
+  await mover.fill('#pick-row', '2');
+  await mover.fill('#pick-number', '1');
+  await mover.click('#select-seat');
+  await mover.check('#move');
+  await mover.selectOption('#distributor', '2');
+  await assigned(mover);
+  assert.equal((await seatState(event, 1, 2, 1)).owner, 2);
+  await undoer.selectOption('#distributor', '2');
+  await undoer.click('#undo');
+  await undoer.waitForFunction(() => document.getElementById('error').textContent.includes('can no longer be undone'));
+  assert.equal(await undoer.inputValue('#distributor'), '2', 'the refusal keeps the distributor picked');
+  if (await undoer.isEnabled('#undo')) await undoer.click('#undo');
+  await undoer.waitForTimeout(300);
+  assert.equal((await seatState(event, 1, 2, 1)).owner, 2, 'a second undo took the other tab\'s seat');
+  for (let n = 2; n <= 10; n++) assert.equal((await seatState(event, 1, 2, n)).owner, 1);
+  await undoer.close();
+  await mover.close();
 }
 
 async function main() {
