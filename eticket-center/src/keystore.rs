@@ -108,6 +108,7 @@ impl Kek {
 
     /// Read a KEK file (its text form).
     pub fn from_file(path: &Path) -> Result<Self> {
+        warn_if_readable_by_others(path, "key-encryption key file");
         let text = Zeroizing::new(fs::read_to_string(path).map_err(|e| {
             storage_err(format!(
                 "cannot read the key-encryption key file {}: {e}",
@@ -281,6 +282,26 @@ fn holds_sealed_keys(ledger: &Path) -> bool {
     .is_ok_and(|n| n > 0)
 }
 
+/// Say on stderr when a secret's file can be read or written by anyone but
+/// its owner (the center makes them 0600; a copy may have lost that).
+fn warn_if_readable_by_others(path: &Path, what: &str) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = fs::metadata(path) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                eprintln!(
+                    "eticket: warning: the {what} {} has mode {mode:04o}: others on this machine can read it; make it 0600 (chmod 600)",
+                    path.display()
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, what);
+}
+
 /// `path` with `suffix` appended to its file name (`center.db` → `center.db.kek`).
 pub fn beside(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
@@ -315,7 +336,10 @@ impl RootStore {
     pub(crate) fn read(&self) -> Result<Vec<SealedRoot>> {
         let bytes = match self {
             RootStore::File(path) => match fs::read(path) {
-                Ok(b) => b,
+                Ok(b) => {
+                    warn_if_readable_by_others(path, "root key file");
+                    b
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
                 Err(e) => {
                     return Err(storage_err(format!(

@@ -74,6 +74,10 @@ pub struct RolloverImport {
     pub already_imported: bool,
 }
 
+/// Highest id the offline signer gives a new root: the rest of the id
+/// space stays for the keys the center makes after it.
+pub const MAX_NEW_ROOT_ID: u16 = u16::MAX - 1024;
+
 /// Make a new root and sign the rollover to it, where the old root is and
 /// no ledger is: `old` opens the request's root (the root key file and its
 /// key-encryption key); the new root gets the request's `next_key_id` and
@@ -126,6 +130,25 @@ pub fn sign_rollover_request(
             format!("key id {new_id} is in use in the request: it cannot name a new root"),
         ));
     }
+    // The center names its next free id, which is above every key it
+    // lists and far from the end of the id space; an id past that would
+    // leave the center no ids for the keys it makes later.
+    let top = set
+        .entries()
+        .iter()
+        .map(|k| k.id.0)
+        .chain([old_root.id().0])
+        .max()
+        .unwrap_or(0);
+    if new_id.0 <= top || new_id.0 > MAX_NEW_ROOT_ID {
+        return Err(Error::invalid(
+            "next_key_id",
+            format!(
+                "the request names key id {new_id} for the new root: a center names the id after its last key (here above K{top}, at most K{MAX_NEW_ROOT_ID}); the request was altered"
+            ),
+        ));
+    }
+    crate::publish::check_signable(&set, old_root.id(), next_update)?;
     set.version = set
         .version
         .checked_add(1)
@@ -279,6 +302,16 @@ impl Center {
                 );
             let statement = verified_statement(file, (current, &public), replaced)?;
             let new_id = statement.new_id;
+            let next_free = keys_table::top_key_id(tx)?.checked_add(1);
+            if next_free != Some(new_id.0) {
+                return Err(Error::invalid(
+                    "rollover",
+                    format!(
+                        "the new root is key id {new_id}, but this center's next key id is {}: the request was altered, or keys were made since it; make a new request (`eticket key-set-request`) and sign the rollover again",
+                        next_free.map_or_else(|| "none".to_owned(), |n| format!("K{n}"))
+                    ),
+                ));
+            }
             if keys_table::root_superseded_at(tx, new_id)?.is_some()
                 || keys_table::purpose_and_retired(tx, new_id)?.is_some()
             {

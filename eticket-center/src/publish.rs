@@ -148,6 +148,41 @@ pub struct KeySetRequest {
     pub next_key_id: Option<KeyId>,
 }
 
+/// Longest a key in a key set the offline signer signs may stay valid,
+/// counted from the set's `next_update`: 20 years (ticket keys get far
+/// less by default).
+pub const MAX_SIGNED_KEY_LIFETIME_SECS: u64 = 20 * 366 * 86_400;
+
+/// What the offline signer refuses to sign whatever the request says: an
+/// empty set (gates would refuse every ticket), a key under the root's own
+/// id, a key scoped to no event, a key valid for more than
+/// [`MAX_SIGNED_KEY_LIFETIME_SECS`]. The serving machine writes requests,
+/// and it may be the one an attacker holds.
+pub(crate) fn check_signable(set: &KeySet, root: KeyId, next_update: Timestamp) -> Result<()> {
+    let refuse = |m: String| Err(Error::invalid("key_set", m));
+    if set.entries().is_empty() {
+        return refuse(
+            "the request's key set lists no key: gates would refuse every ticket".into(),
+        );
+    }
+    let latest = next_update.plus(MAX_SIGNED_KEY_LIFETIME_SECS);
+    for k in set.entries() {
+        if k.id == root {
+            return refuse(format!("key {} has the root's own id", k.id));
+        }
+        if matches!(&k.scope, eticket_core::keys::KeyScope::Events(e) if e.is_empty()) {
+            return refuse(format!("key {} is scoped to no event", k.id));
+        }
+        if k.not_after > latest {
+            return refuse(format!(
+                "key {} is valid until {}, more than 20 years ahead",
+                k.id, k.not_after
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Sign a [`KeySetRequest`] with the root key from `storage` (the root key
 /// file and the KEK it is sealed under), with `next_update` at
 /// `next_update`: the offline signing step, which opens no ledger.
@@ -174,6 +209,7 @@ pub fn sign_key_set_request(
             ),
         ));
     }
+    check_signable(&set, root.id(), next_update)?;
     let signed = set.with_next_update(next_update).to_signed_bytes(&root)?;
     Ok(SignedKeySet {
         version: request.version,

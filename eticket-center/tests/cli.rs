@@ -1064,7 +1064,7 @@ fn an_offline_root_is_rolled_over_where_only_the_root_is() {
         .lines()
         .filter_map(|l| l.split("  key ").nth(1))
         .collect();
-    assert_eq!(keys.len(), 3, "grants, lists, lists: {listed}");
+    assert_eq!(keys.len(), 4, "grants, lists, lists, root: {listed}");
     for fp in keys {
         assert!(err.contains(fp), "{fp} not in: {err}");
     }
@@ -1289,4 +1289,107 @@ fn an_offline_rollover_refuses_tampering_a_wrong_root_and_replays() {
         ],
     );
     assert!(!success && err.contains("--offline-root"), "{err}");
+}
+
+/// From an outside check: a request altered on the serving machine must
+/// not get a dangerous set or rollover signed. A new root id past the
+/// center's next id (which would leave the center no key ids) is refused by
+/// the signer when absurd and by the import whenever it is not the next
+/// id; an empty set, a key under the root's id or valid for centuries are
+/// refused by the signer; a root key file readable by others is named.
+#[test]
+fn the_offline_signer_refuses_altered_requests() {
+    let center = OfflineRoot::new();
+    let request = center.request("request.json");
+    let genuine = json(&std::fs::read_to_string(&request).unwrap());
+    let next = genuine["next_key_id"].as_u64().unwrap();
+    let altered = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = genuine.clone();
+        edit(&mut v);
+        let path = center.path(name);
+        std::fs::write(&path, v.to_string()).unwrap();
+        path
+    };
+    // The new root's id at the end of the id space: the signer refuses.
+    let far = altered("far.json", &|v| v["next_key_id"] = 65535.into());
+    let new_root = center.path("airgap/root.far");
+    let (success, _, err) = center.airgapped(
+        &center.root,
+        &[
+            "rollover-root",
+            "--request",
+            far.to_str().unwrap(),
+            "--new-root-key-file",
+            new_root.to_str().unwrap(),
+        ],
+    );
+    assert!(!success && err.contains("the request was altered"), "{err}");
+    assert!(!new_root.exists());
+    // An id past the next one but within reach: signed, refused at import.
+    let skip = altered("skip.json", &|v| v["next_key_id"] = (next + 5).into());
+    let (file, _) = center.sign_rollover(
+        &center.root,
+        &skip,
+        &center.path("airgap/root.skip"),
+        "skip-rollover.json",
+    );
+    let (success, _, err) = center.import_rollover(&file);
+    assert!(
+        !success && err.contains(&format!("this center's next key id is K{next}")),
+        "{err}"
+    );
+    // The genuine request still rolls over.
+    let (file, _) = center.sign_rollover(
+        &center.root,
+        &request,
+        &center.path("airgap/root.new"),
+        "rollover.json",
+    );
+    let (success, _, err) = center.import_rollover(&file);
+    assert!(success, "{err}");
+    assert!(
+        err.contains("compare it with what the signer printed"),
+        "{err}"
+    );
+    let keys = center.serving_ok(&["keys"]);
+    assert!(keys.contains(&format!("{next:>5}  root")), "{keys}");
+
+    // Key sets the signer will not sign, whatever the request says.
+    let request = center.request("request-2.json");
+    let genuine = json(&std::fs::read_to_string(&request).unwrap());
+    let set = hex_field(&genuine["key_set"]);
+    let unsigned = eticket_core::keys::KeySet::from_unsigned_bytes(&set).unwrap();
+    let root_id = genuine["root_key_id"].as_u64().unwrap();
+    let new_root = center.path("airgap/root.new");
+    let with = |keys: Vec<eticket_core::keys::KeyEntry>| {
+        eticket_core::keys::KeySet::new(unsigned.version, keys).unwrap()
+    };
+    let sign = |set: &eticket_core::keys::KeySet, needle: &str| {
+        let mut v = genuine.clone();
+        v["key_set"] = hex::encode(set.to_unsigned_bytes().unwrap()).into();
+        let path = center.path("bad-set.json");
+        std::fs::write(&path, v.to_string()).unwrap();
+        let (success, _, err) = center.airgapped(
+            &new_root,
+            &["sign-key-set", "--request", path.to_str().unwrap()],
+        );
+        assert!(!success && err.contains(needle), "{needle:?} not in: {err}");
+    };
+    sign(&with(vec![]), "lists no key");
+    let mut keys = unsigned.entries().to_vec();
+    keys[0].not_after = eticket_core::time::Timestamp(u64::MAX / 2);
+    sign(&with(keys), "more than 20 years ahead");
+    let mut keys = unsigned.entries().to_vec();
+    keys[0].id = eticket_core::ids::KeyId(u16::try_from(root_id).unwrap());
+    sign(&with(keys), "the root's own id");
+
+    // A root key file others can read is named.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&new_root, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (success, _, err) = center.airgapped(
+        &new_root,
+        &["sign-key-set", "--request", request.to_str().unwrap()],
+    );
+    assert!(success, "{err}");
+    assert!(err.contains("has mode 0644"), "{err}");
 }

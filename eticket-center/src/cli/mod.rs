@@ -942,9 +942,14 @@ pub fn run(cli: Cli) -> Result<()> {
                     change.root
                 );
             } else {
+                let new = eticket_core::crypto::PublicKey::from_sec1(&change.root_public_key)
+                    .map_err(|_| Error::corrupt("the imported root's public key"))?;
                 eprintln!(
-                    "root {} replaced by root {}; key set version {} signed by it: centers publish both now; from now on sign key sets with the new root key file",
-                    change.previous_root, change.root, change.key_set_version
+                    "root {} replaced by root {} (key {}: compare it with what the signer printed); key set version {} signed by it: centers publish both now; from now on sign key sets with the new root key file",
+                    change.previous_root,
+                    change.root,
+                    offline::fingerprint(&new),
+                    change.key_set_version
                 );
             }
             print(&imported)?;
@@ -981,13 +986,14 @@ pub fn run(cli: Cli) -> Result<()> {
                 );
             }
             out!(
-                "{:>5}  root      {}",
+                "{:>5}  root      {}  key {}",
                 keys.root_id().0,
                 if keys.root().is_ok() {
                     "signs key sets"
                 } else {
                     "offline: key sets signed with sign-key-set"
-                }
+                },
+                offline::fingerprint(&keys.root_public())
             );
         }
         Command::Chip(args) => chip::run_chip(&center, &key, args)?,

@@ -42,7 +42,7 @@ pub(super) fn key_line(k: &KeyEntry, state: &str) -> String {
 
 /// A public key's fingerprint: the first 8 bytes of the SHA-256 of its
 /// uncompressed form, in hex.
-fn fingerprint(public: &PublicKey) -> String {
+pub(super) fn fingerprint(public: &PublicKey) -> String {
     use sha2::Digest;
     hex::encode(&sha2::Sha256::digest(public.to_uncompressed())[..8])
 }
@@ -106,9 +106,13 @@ pub(super) fn sign_request(cli: &Cli, path: &std::path::Path) -> Result<()> {
     let next_update = now.plus(crate::Config::default().key_set_next_update_secs);
     let signed = crate::publish::sign_key_set_request(&request, &storage, next_update)?;
     list_signed_keys(&signed)?;
+    let root = PublicKey::from_sec1(&signed.root_public_key)
+        .map_err(|_| Error::invalid("root_public_key", "not a P-256 public key"))?;
     eprintln!(
-        "key set version {} signed by root {}, next update due at {}: bring it to the center (`eticket import-key-set FILE`)",
-        signed.version, signed.root_key_id, next_update.0
+        "key set version {} signed by root {} (key {}), next update due at {next_update}: bring it to the center (`eticket import-key-set FILE`)",
+        signed.version,
+        signed.root_key_id,
+        fingerprint(&root)
     );
     print(&signed)
 }
@@ -152,10 +156,9 @@ pub(super) fn sign_rollover(
     );
     list_signed_keys(&signed.key_set)?;
     eprintln!(
-        "key set version {} signed by the new root {}, next update due at {}: bring this to the center (`eticket import-rollover FILE`); from then on sign key sets with {}",
+        "key set version {} signed by the new root {}, next update due at {next_update}: bring this to the center (`eticket import-rollover FILE`); from then on sign key sets with {}",
         signed.key_set.version,
         signed.root,
-        next_update.0,
         new_root_file.display()
     );
     print(&signed)
