@@ -289,7 +289,8 @@ enum eticket_reason
   ETICKET_REASON_NOT_YET_VALID = 9,
   // No longer valid.
   ETICKET_REASON_EXPIRED = 10,
-  // Revoked (cancelled, or an old generation after a transfer).
+  // Cancelled by the organizer (a replaced or transferred generation and
+  // a cancelled event have their own codes, 18 to 20).
   ETICKET_REASON_REVOKED = 11,
   // The ticket belongs to another chip (a copied payload).
   ETICKET_REASON_WRONG_CHIP = 12,
@@ -303,6 +304,14 @@ enum eticket_reason
   ETICKET_REASON_UNKNOWN_SEAT_TYPE = 16,
   // Issued later than now, beyond the clock skew.
   ETICKET_REASON_ISSUED_IN_FUTURE = 17,
+  // A newer ticket replaces this one (reprint, re-issue, new card, new
+  // date): update the card at a store terminal or reader, or print the
+  // new paper ticket.
+  ETICKET_REASON_REPLACED = 18,
+  // Transferred to another holder.
+  ETICKET_REASON_TRANSFERRED = 19,
+  // The event was cancelled (the seller refunds the ticket).
+  ETICKET_REASON_EVENT_CANCELLED = 20,
   // The chip failed the challenge (possibly cloned).
   ETICKET_REASON_CHALLENGE_FAILED = 101,
   // No ticket for this event on the chip.

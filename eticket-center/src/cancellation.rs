@@ -163,7 +163,8 @@ fn cancel_batch(
                 return Err(moved_away(serial));
             }
             let version = version.ok_or_else(|| Error::corrupt("no revocation version"))?;
-            issued::insert_revocation(tx, event, serial, generation, version)?;
+            let why = eticket_core::revocation::RevocationReason::EventCancelled;
+            issued::insert_revocation(tx, event, (serial, generation, why), version)?;
             tables::transfers::cancel_pending_of(tx, event, serial, now)?;
         } else if !Change::REVOKE_SOLD.apply(tx, event, serial, None)? {
             return Err(moved_away(serial));

@@ -14,6 +14,7 @@ use crate::store::{Store, Tx};
 use crate::tables::ticket_state::Change;
 use crate::wire;
 use crate::{Error, Result};
+use eticket_core::revocation::RevocationReason;
 
 /// The signed key set with the root key that verifies it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -55,9 +56,10 @@ pub(crate) fn revoke_in(
     event: EventId,
     serial: TicketSerial,
     generation: Generation,
+    reason: RevocationReason,
 ) -> Result<u64> {
     let version = crate::tables::events::next_revocation_version(tx, event)?;
-    crate::tables::issued::insert_revocation(tx, event, serial, generation, version)?;
+    crate::tables::issued::insert_revocation(tx, event, (serial, generation, reason), version)?;
     Ok(version)
 }
 
@@ -468,7 +470,13 @@ impl Center {
                 )));
             }
             crate::tables::transfers::cancel_pending_of(tx, event, serial, now)?;
-            revoke_in(tx, event, serial, current.generation)
+            revoke_in(
+                tx,
+                event,
+                serial,
+                current.generation,
+                RevocationReason::Revoked,
+            )
         })
     }
 }

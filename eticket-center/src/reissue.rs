@@ -24,6 +24,7 @@ use crate::tables::issued::{self, IssuedStatus};
 use crate::tables::reissues::{self, ReissueRow};
 use crate::wire;
 use crate::{Error, Result};
+use eticket_core::revocation::RevocationReason;
 
 /// Why a generation is replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +49,14 @@ impl Reason {
             Reason::KeyCompromise => "key compromise",
             Reason::Replacement => "card replacement",
             Reason::FormatUpgrade => "format upgrade",
+        }
+    }
+
+    /// What gates tell the holder of the old generation.
+    fn revocation(self) -> RevocationReason {
+        match self {
+            Reason::Transfer => RevocationReason::Transferred,
+            _ => RevocationReason::Replaced,
         }
     }
 
@@ -152,7 +161,7 @@ impl Center {
         )?;
         let (after_reissue, after_revoke) = reason.fail_points();
         self.fail_at(after_reissue)?;
-        let version = crate::publish::revoke_in(tx, event, serial, old)?;
+        let version = crate::publish::revoke_in(tx, event, serial, old, reason.revocation())?;
         self.fail_at(after_revoke)?;
         crate::tables::tickets::set_generation(tx, event, serial, generation)?;
         reissues::insert(

@@ -144,7 +144,8 @@ fn cancelling_refunds_sold_tickets_and_stops_sales(backend: Backend) {
     assert_eq!((again.withdrawn, again.revoked, again.refunds), (0, 0, 5));
     assert_eq!(again.cancelled_at, done.cancelled_at);
     assert_eq!(again.revocation_version, done.revocation_version);
-    // A gate that syncs refuses the issued tickets (at the event's time).
+    // A gate that syncs refuses the issued tickets, saying the event was
+    // cancelled (at the event's time).
     clock.advance(fixtures::NOW.0 - clock.now().0);
     let dir = tempfile::tempdir().unwrap();
     let unit = common::venue(&center, dir.path());
@@ -153,7 +154,7 @@ fn cancelling_refunds_sold_tickets_and_stops_sales(backend: Backend) {
         let outcome = gate.admit_paper(t.as_bytes(), center.now()).unwrap();
         assert_eq!(
             outcome.refusal(),
-            Some(Refusal::Ticket(Reason::Revoked)),
+            Some(Refusal::Ticket(Reason::EventCancelled)),
             "{outcome}"
         );
     }
@@ -210,7 +211,62 @@ fn a_stopped_cancellation_resumes(backend: Backend) {
     assert_eq!(stats.valid_issued, 0);
 }
 
+/// Gates say why a generation admits nobody: a ticket the organizer
+/// revoked is "revoked", a lost paper copy after a reprint is "replaced"
+/// (print the new one), and after a cancellation "event cancelled".
+fn gates_say_why_a_ticket_admits_nobody(backend: Backend) {
+    let clock = clock();
+    let center = backend.center(&clock);
+    let serials = common::sold_paper(&center, 3);
+    let tickets: Vec<_> = serials.iter().map(|s| common::issue(&center, *s)).collect();
+    center
+        .revoke_ticket(&ORG, "revoke", EVENT, serials[0])
+        .unwrap();
+    // The first print is copy 1; the seller's reprint is a new generation.
+    for copy in ["print-1", "print-2"] {
+        center
+            .print_paper_ticket(&SHOP_P, copy, EVENT, serials[1])
+            .unwrap();
+    }
+    clock.advance(fixtures::NOW.0 - clock.now().0);
+    let dir = tempfile::tempdir().unwrap();
+    let unit = common::venue(&center, dir.path());
+    let mut gate = unit.gate(GateId(1), "north").unwrap();
+    let why = |gate: &mut eticket_gate::Gate, t: &eticket_core::ticket::SignedTicket| {
+        gate.admit_paper(t.as_bytes(), center.now())
+            .unwrap()
+            .refusal()
+    };
+    assert_eq!(
+        why(&mut gate, &tickets[0]),
+        Some(Refusal::Ticket(Reason::Revoked))
+    );
+    let replaced = why(&mut gate, &tickets[1]);
+    assert_eq!(replaced, Some(Refusal::Ticket(Reason::Replaced)));
+    assert!(
+        replaced
+            .unwrap()
+            .to_string()
+            .contains("print the new paper ticket"),
+        "the steward text says what to do"
+    );
+    center.cancel_event(&ORG, "cancel", EVENT).unwrap();
+    let unit2_dir = tempfile::tempdir().unwrap();
+    let unit2 = common::venue(&center, unit2_dir.path());
+    let mut gate2 = unit2.gate(GateId(1), "north").unwrap();
+    assert_eq!(
+        why(&mut gate2, &tickets[2]),
+        Some(Refusal::Ticket(Reason::EventCancelled))
+    );
+    // What was revoked before keeps its own reason.
+    assert_eq!(
+        why(&mut gate2, &tickets[0]),
+        Some(Refusal::Ticket(Reason::Revoked))
+    );
+}
+
 suite!(
+    gates_say_why_a_ticket_admits_nobody,
     cancelling_refunds_sold_tickets_and_stops_sales,
     a_stopped_cancellation_resumes
 );

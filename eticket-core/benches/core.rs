@@ -80,6 +80,7 @@ fn verification(c: &mut Criterion) {
             .map(|s| Revoked {
                 serial: TicketSerial(s * 2 + 1),
                 generation: Generation(0),
+                reason: eticket_core::revocation::RevocationReason::Revoked,
             })
             .collect(),
     )
@@ -104,6 +105,7 @@ fn revocation(c: &mut Criterion) {
             .map(|s| Revoked {
                 serial: TicketSerial(s * 3),
                 generation: Generation((s % 4) as u16),
+                reason: eticket_core::revocation::RevocationReason::Revoked,
             })
             .collect(),
     )

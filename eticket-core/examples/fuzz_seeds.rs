@@ -37,6 +37,7 @@ fn main() {
         .map(|s| Revoked {
             serial: TicketSerial(s * 3),
             generation: Generation((s % 3) as u16),
+            reason: eticket_core::revocation::RevocationReason::Revoked,
         })
         .collect();
     let list = RevocationList::new(fixtures::EVENT, 4, fixtures::NOW, entries.clone()).unwrap();

@@ -10,7 +10,7 @@ use core::fmt;
 use crate::event::EventInfo;
 use crate::ids::{BlockId, ChipId, GateId, SeatType};
 use crate::keys::KeySet;
-use crate::revocation::RevocationList;
+use crate::revocation::{RevocationList, RevocationReason};
 use crate::seat::SeatMaster;
 use crate::ticket::{self, Flags, Holder, Place, VerifiedTicket};
 use crate::time::Timestamp;
@@ -50,7 +50,9 @@ pub enum Reason {
     NotYetValid = 9,
     /// No longer valid.
     Expired = 10,
-    /// Revoked (cancelled, or an old generation after a transfer).
+    /// Revoked: cancelled by the organizer (the other revocations have
+    /// their own reasons: [`Reason::Replaced`], [`Reason::Transferred`],
+    /// [`Reason::EventCancelled`]).
     Revoked = 11,
     /// The ticket belongs to another chip (a copied payload).
     WrongChip = 12,
@@ -66,6 +68,13 @@ pub enum Reason {
     /// The ticket says it was issued later than now (beyond the clock skew):
     /// signed with a wrong clock, or made up.
     IssuedInFuture = 17,
+    /// A newer ticket replaces this one (a reprint, a re-issue, a new card
+    /// or a new date): the holder updates the card or prints the new one.
+    Replaced = 18,
+    /// Transferred to another holder.
+    Transferred = 19,
+    /// The event was cancelled.
+    EventCancelled = 20,
 }
 
 impl Reason {
@@ -95,6 +104,9 @@ impl Reason {
             UnknownPlace,
             UnknownSeatType,
             IssuedInFuture,
+            Replaced,
+            Transferred,
+            EventCancelled,
         ]
         .into_iter()
         .find(|r| r.code() == code)
@@ -123,7 +135,14 @@ impl Reason {
                 "Ticket is not valid yet. Check the date and time on the ticket."
             }
             Reason::Expired => "Ticket is no longer valid.",
-            Reason::Revoked => "Ticket was cancelled or transferred to someone else.",
+            Reason::Revoked => "Ticket was cancelled. Send the guest to the box office.",
+            Reason::Replaced => {
+                "A newer ticket replaces this one: update the card at a store terminal or card reader, or print the new paper ticket."
+            }
+            Reason::Transferred => "Ticket was transferred to someone else.",
+            Reason::EventCancelled => {
+                "This event was cancelled: the ticket admits nobody. The seller refunds it."
+            }
             Reason::WrongChip => "Ticket belongs to another card: this is a copy.",
             Reason::WrongMedium => {
                 "Ticket must be shown on the card it was issued to, not on paper (or the reverse)."
@@ -356,8 +375,13 @@ fn check(
     if t.issued_at > ctx.now.plus(ctx.clock_skew) {
         return Err(Reason::IssuedInFuture);
     }
-    if ctx.revocations.is_revoked(t.serial, t.generation) {
-        return Err(Reason::Revoked);
+    if let Some(why) = ctx.revocations.reason(t.serial, t.generation) {
+        return Err(match why {
+            RevocationReason::Revoked => Reason::Revoked,
+            RevocationReason::Replaced => Reason::Replaced,
+            RevocationReason::Transferred => Reason::Transferred,
+            RevocationReason::EventCancelled => Reason::EventCancelled,
+        });
     }
     match (t.holder, presented) {
         (Holder::Chip(owner), Presented::Chip(chip)) if owner != chip => {

@@ -14,14 +14,35 @@ use crate::{Error, Result};
 
 /// Most entries a list or delta may hold.
 pub const MAX_ENTRIES: usize = 4_000_000;
-/// Largest encoded list or delta: header, body of at most 8 bytes per entry, signature.
-pub const MAX_LIST_LEN: usize = MAX_ENTRIES * 8 + 128;
+/// Largest encoded list or delta: header, body of at most 9 bytes per entry
+/// (serial, generation, reason), signature.
+pub const MAX_LIST_LEN: usize = MAX_ENTRIES * 9 + 128;
 
 /// How long a list built with [`RevocationList::new`] stays fresh unless the
 /// signer says otherwise ([`RevocationList::with_next_update`]): one day.
 pub const DEFAULT_LIST_LIFETIME_SECS: u64 = 86_400;
 
-/// One revoked ticket generation.
+/// Why a ticket generation admits nobody any more: what the gate tells the
+/// guest.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RevocationReason {
+    /// Cancelled (the organizer revoked it, or its key was compromised).
+    #[default]
+    Revoked,
+    /// A newer generation replaces it (a reprint, a re-issue, a new card,
+    /// a new date): the holder updates the card or prints the new ticket.
+    Replaced,
+    /// Transferred to another holder: the new generation is theirs.
+    Transferred,
+    /// The event was cancelled: the seller refunds the ticket.
+    EventCancelled,
+}
+
+/// One revoked ticket generation and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Revoked {
@@ -29,6 +50,15 @@ pub struct Revoked {
     pub serial: TicketSerial,
     /// The generation revoked.
     pub generation: Generation,
+    /// Why.
+    pub reason: RevocationReason,
+}
+
+impl Revoked {
+    /// The generation a list holds at most once.
+    fn key(&self) -> (TicketSerial, Generation) {
+        (self.serial, self.generation)
+    }
 }
 
 /// An event's revocation list.
@@ -73,7 +103,8 @@ fn check_sorted(entries: &[Revoked], what: &'static str) -> Result<()> {
             max: MAX_ENTRIES,
         });
     }
-    if entries.windows(2).any(|w| w[0] >= w[1]) {
+    // Strictly increasing by generation: one reason per generation.
+    if entries.windows(2).any(|w| w[0].key() >= w[1].key()) {
         return Err(Error::NonCanonical(what));
     }
     Ok(())
@@ -126,7 +157,8 @@ impl RevocationList {
         now >= self.next_update
     }
 
-    /// A list from entries in any order (duplicates are dropped).
+    /// A list from entries in any order (an entry repeated for the same
+    /// generation is kept once, the first in sorted order).
     pub fn new(
         event: EventId,
         version: u64,
@@ -134,7 +166,7 @@ impl RevocationList {
         mut entries: Vec<Revoked>,
     ) -> Result<Self> {
         entries.sort_unstable();
-        entries.dedup();
+        entries.dedup_by_key(|e| e.key());
         check_sorted(&entries, "revocation list")?;
         Ok(Self {
             event,
@@ -147,9 +179,15 @@ impl RevocationList {
 
     /// Whether this generation of the ticket is revoked; O(log n).
     pub fn is_revoked(&self, serial: TicketSerial, generation: Generation) -> bool {
+        self.reason(serial, generation).is_some()
+    }
+
+    /// Why this generation of the ticket is revoked, if it is; O(log n).
+    pub fn reason(&self, serial: TicketSerial, generation: Generation) -> Option<RevocationReason> {
         self.entries
-            .binary_search(&Revoked { serial, generation })
-            .is_ok()
+            .binary_search_by_key(&(serial, generation), Revoked::key)
+            .ok()
+            .map(|i| self.entries[i].reason)
     }
 
     /// The entries, sorted.
@@ -202,9 +240,10 @@ impl RevocationList {
             delta.added.iter().peekable(),
         );
         while let (Some(&&x), Some(&&y)) = (a.peek(), b.peek()) {
-            if x <= y {
+            if x.key() <= y.key() {
                 a.next();
-                if x == y {
+                if x.key() == y.key() {
+                    // Listed already: the first reason stands.
                     b.next();
                 }
                 merged.push(x);
@@ -280,6 +319,7 @@ mod tests {
         Revoked {
             serial: TicketSerial(s),
             generation: Generation(g),
+            reason: RevocationReason::Revoked,
         }
     }
 

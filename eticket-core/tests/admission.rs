@@ -218,6 +218,7 @@ fn revoked_and_old_generation() {
         vec![Revoked {
             serial: TicketSerial(5),
             generation: Generation(0),
+            reason: eticket_core::revocation::RevocationReason::Revoked,
         }],
     )
     .unwrap();
@@ -230,6 +231,101 @@ fn revoked_and_old_generation() {
         ..chip_ticket()
     };
     assert!(gate.decide(&next, Presented::Chip(CHIP)).is_admit());
+}
+
+/// Each revocation reason on the list is the reason the gate gives, and a
+/// list carrying reasons survives signing and a delta.
+#[test]
+fn the_list_says_why() {
+    use eticket_core::revocation::{RevocationDelta, RevocationReason as Why};
+    for (why, reason) in [
+        (Why::Revoked, Reason::Revoked),
+        (Why::Replaced, Reason::Replaced),
+        (Why::Transferred, Reason::Transferred),
+        (Why::EventCancelled, Reason::EventCancelled),
+    ] {
+        let mut gate = Gate::new();
+        let list = RevocationList::new(
+            fixtures::EVENT,
+            2,
+            NOW,
+            vec![Revoked {
+                serial: TicketSerial(5),
+                generation: Generation(0),
+                reason: why,
+            }],
+        )
+        .unwrap();
+        let signed = list.to_signed_bytes(&fixtures::list_key()).unwrap();
+        gate.revoked =
+            RevocationList::from_signed_bytes(&signed, &fixtures::key_set(), NOW).unwrap();
+        assert_eq!(
+            gate.revoked.reason(TicketSerial(5), Generation(0)),
+            Some(why)
+        );
+        assert_eq!(
+            gate.decide(&chip_ticket(), Presented::Chip(CHIP)).reason(),
+            Some(reason)
+        );
+        assert!(!reason.steward_text().is_empty());
+    }
+    // A delta listing a generation again keeps the first reason.
+    let mut list = RevocationList::new(
+        fixtures::EVENT,
+        1,
+        NOW,
+        vec![Revoked {
+            serial: TicketSerial(5),
+            generation: Generation(0),
+            reason: Why::Replaced,
+        }],
+    )
+    .unwrap();
+    list.apply(&RevocationDelta {
+        event: fixtures::EVENT,
+        from_version: 1,
+        to_version: 2,
+        issued_at: NOW,
+        next_update: NOW.plus(60),
+        added: vec![Revoked {
+            serial: TicketSerial(5),
+            generation: Generation(0),
+            reason: Why::EventCancelled,
+        }],
+    })
+    .unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        list.reason(TicketSerial(5), Generation(0)),
+        Some(Why::Replaced)
+    );
+    // Two reasons for one generation in one list: not canonical.
+    let mut gate = Gate::new();
+    let twice = RevocationList::new(
+        fixtures::EVENT,
+        1,
+        NOW,
+        vec![
+            Revoked {
+                serial: TicketSerial(5),
+                generation: Generation(0),
+                reason: Why::Replaced,
+            },
+            Revoked {
+                serial: TicketSerial(5),
+                generation: Generation(0),
+                reason: Why::Revoked,
+            },
+        ],
+    )
+    .unwrap();
+    assert_eq!(twice.len(), 1, "kept once");
+    gate.revoked = twice;
+    assert!(
+        gate.decide(&chip_ticket(), Presented::Chip(CHIP))
+            .reason()
+            .is_some()
+    );
 }
 
 #[test]

@@ -78,7 +78,7 @@ proptest! {
     fn postcard_round_trip_of_plain_types(b in body(), serial in any::<u32>(), gen_ in any::<u16>()) {
         let bytes = postcard::to_allocvec(&b).unwrap();
         prop_assert_eq!(postcard::from_bytes::<TicketBody>(&bytes).unwrap(), b.clone());
-        let r = Revoked { serial: TicketSerial(serial), generation: Generation(gen_) };
+        let r = Revoked { serial: TicketSerial(serial), generation: Generation(gen_), reason: eticket_core::revocation::RevocationReason::Revoked };
         prop_assert_eq!(postcard::from_bytes::<Revoked>(&postcard::to_allocvec(&r).unwrap()).unwrap(), r);
         let rec = eticket_core::issuing::IssuingRecord {
             event: b.event, serial: b.serial, distributor: b.distributor, member: Some(MemberId(serial)),
@@ -214,7 +214,7 @@ proptest! {
 
     #[test]
     fn revocation_list_round_trip_and_lookup(entries in proptest::collection::vec((0u32..5000, 0u16..4), 0..200), probe in (0u32..5000, 0u16..4)) {
-        let revoked: Vec<Revoked> = entries.iter().map(|&(s, g)| Revoked { serial: TicketSerial(s), generation: Generation(g) }).collect();
+        let revoked: Vec<Revoked> = entries.iter().map(|&(s, g)| Revoked { serial: TicketSerial(s), generation: Generation(g), reason: eticket_core::revocation::RevocationReason::Revoked }).collect();
         let list = RevocationList::new(fixtures::EVENT, 7, fixtures::NOW, revoked.clone()).unwrap();
         let bytes = list.to_signed_bytes(&fixtures::list_key()).unwrap();
         let back = RevocationList::from_signed_bytes(&bytes, &fixtures::key_set(), fixtures::NOW).unwrap();
@@ -226,7 +226,7 @@ proptest! {
 
     #[test]
     fn revocation_deltas_equal_the_full_list(a in proptest::collection::vec((0u32..500, 0u16..3), 0..100), b in proptest::collection::vec((0u32..500, 0u16..3), 0..100)) {
-        let to = |v: &[(u32, u16)]| v.iter().map(|&(s, g)| Revoked { serial: TicketSerial(s), generation: Generation(g) }).collect::<Vec<_>>();
+        let to = |v: &[(u32, u16)]| v.iter().map(|&(s, g)| Revoked { serial: TicketSerial(s), generation: Generation(g), reason: eticket_core::revocation::RevocationReason::Revoked }).collect::<Vec<_>>();
         let mut list = RevocationList::new(fixtures::EVENT, 1, fixtures::NOW, to(&a)).unwrap();
         let mut added = to(&b);
         added.sort();

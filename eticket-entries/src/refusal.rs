@@ -218,6 +218,9 @@ fn reason_label(reason: Reason) -> &'static str {
         Reason::UnknownPlace => "unknown_place",
         Reason::UnknownSeatType => "unknown_seat_type",
         Reason::IssuedInFuture => "issued_in_future",
+        Reason::Replaced => "replaced",
+        Reason::Transferred => "transferred",
+        Reason::EventCancelled => "event_cancelled",
         _ => "ticket_refused",
     }
 }
@@ -279,7 +282,7 @@ mod tests {
                 assert!(!r.steward_text().is_empty());
             }
         }
-        assert_eq!(seen_codes.len(), 17 + GATE_REFUSALS.len());
+        assert_eq!(seen_codes.len(), 20 + GATE_REFUSALS.len());
         assert_eq!(Refusal::from_code(0), None);
         assert_eq!(Refusal::from_code(100), None);
     }

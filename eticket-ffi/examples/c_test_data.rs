@@ -45,6 +45,7 @@ fn revoked(serial: u32) -> Revoked {
     Revoked {
         serial: TicketSerial(serial),
         generation: Generation(0),
+        reason: eticket_core::revocation::RevocationReason::Revoked,
     }
 }
 

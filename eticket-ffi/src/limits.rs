@@ -52,7 +52,8 @@ pub enum eticket_reason {
     NotYetValid = 9,
     /// No longer valid.
     Expired = 10,
-    /// Revoked (cancelled, or an old generation after a transfer).
+    /// Cancelled by the organizer (a replaced or transferred generation and
+    /// a cancelled event have their own codes, 18 to 20).
     Revoked = 11,
     /// The ticket belongs to another chip (a copied payload).
     WrongChip = 12,
@@ -66,6 +67,14 @@ pub enum eticket_reason {
     UnknownSeatType = 16,
     /// Issued later than now, beyond the clock skew.
     IssuedInFuture = 17,
+    /// A newer ticket replaces this one (reprint, re-issue, new card, new
+    /// date): update the card at a store terminal or reader, or print the
+    /// new paper ticket.
+    Replaced = 18,
+    /// Transferred to another holder.
+    Transferred = 19,
+    /// The event was cancelled (the seller refunds the ticket).
+    EventCancelled = 20,
     /// The chip failed the challenge (possibly cloned).
     ChallengeFailed = 101,
     /// No ticket for this event on the chip.
@@ -141,6 +150,9 @@ mod tests {
             R::UnknownPlace,
             R::UnknownSeatType,
             R::IssuedInFuture,
+            R::Replaced,
+            R::Transferred,
+            R::EventCancelled,
             R::ChallengeFailed,
             R::NoTicket,
             R::ChipUnreadable,

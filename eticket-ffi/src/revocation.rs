@@ -272,6 +272,7 @@ mod tests {
         let entries = vec![Revoked {
             serial: eticket_core::ids::TicketSerial(4),
             generation: eticket_core::ids::Generation(0),
+            reason: eticket_core::revocation::RevocationReason::Revoked,
         }];
         let signed = |at: u64, entries: Vec<Revoked>| {
             RevocationList::new(fixtures::EVENT, 3, Timestamp(at), entries)

@@ -45,6 +45,7 @@ fn main() {
             .map(|i| Revoked {
                 serial: TicketSerial(200 + i),
                 generation: Generation(0),
+                reason: eticket_core::revocation::RevocationReason::Revoked,
             })
             .collect(),
     )

@@ -162,6 +162,7 @@ fn revoked_ticket() {
         vec![Revoked {
             serial: TicketSerial(1),
             generation: Generation(0),
+            reason: eticket_core::revocation::RevocationReason::Revoked,
         }],
     )
     .unwrap();
@@ -189,6 +190,7 @@ fn old_generation_after_a_transfer() {
         vec![Revoked {
             serial: TicketSerial(1),
             generation: Generation(0),
+            reason: eticket_core::revocation::RevocationReason::Revoked,
         }],
     )
     .unwrap();
@@ -528,6 +530,7 @@ fn a_revoked_generation_cannot_check_the_new_holder_out() {
         vec![Revoked {
             serial: TicketSerial(1),
             generation: Generation(0),
+            reason: eticket_core::revocation::RevocationReason::Revoked,
         }],
     )
     .unwrap();

@@ -22,6 +22,7 @@ fn revoked(serial: u32) -> Revoked {
     Revoked {
         serial: TicketSerial(serial),
         generation: Generation(0),
+        reason: eticket_core::revocation::RevocationReason::Revoked,
     }
 }
 
@@ -630,6 +631,7 @@ fn a_stale_list_refuses_transferred_tickets_by_default() {
         added: vec![Revoked {
             serial: TicketSerial(1),
             generation: Generation(1),
+            reason: eticket_core::revocation::RevocationReason::Revoked,
         }],
     }
     .to_signed_bytes(&fixtures::list_key())

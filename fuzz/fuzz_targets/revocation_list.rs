@@ -6,7 +6,7 @@
 use arbitrary::Arbitrary;
 use eticket_core::fixtures;
 use eticket_core::ids::{Generation, TicketSerial};
-use eticket_core::revocation::{RevocationDelta, RevocationList, Revoked};
+use eticket_core::revocation::{RevocationDelta, RevocationList, RevocationReason, Revoked};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Debug, Arbitrary)]
@@ -22,6 +22,13 @@ fn entries(v: &[(u16, u8)]) -> Vec<Revoked> {
         .map(|&(s, g)| Revoked {
             serial: TicketSerial(s.into()),
             generation: Generation(g.into()),
+            // Every reason, from the generation's low bits.
+            reason: [
+                RevocationReason::Revoked,
+                RevocationReason::Replaced,
+                RevocationReason::Transferred,
+                RevocationReason::EventCancelled,
+            ][usize::from(g % 4)],
         })
         .collect()
 }

@@ -11,7 +11,7 @@
 //! - one stored gate scan per scan id.
 
 /// The schema version this build writes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -318,6 +318,11 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         created_at BIGINT NOT NULL,
         PRIMARY KEY (event, serial))",
         "CREATE INDEX refunds_by_distributor ON refunds (event, distributor, serial)",
+    ],
+    &[
+        // Version 12: why each generation was revoked, which gates tell
+        // the holder (NULL, from before: revoked).
+        "ALTER TABLE revocations ADD COLUMN reason TEXT",
     ],
 ];
 

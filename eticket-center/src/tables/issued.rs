@@ -15,6 +15,7 @@ use eticket_core::time::Timestamp;
 use crate::issuance::IssuedTicket;
 use crate::store::{Row, Tx, Value};
 use crate::{Error, Result, wire};
+use eticket_core::revocation::RevocationReason;
 
 /// Where an issued generation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,21 +263,47 @@ pub(crate) fn count_valid(tx: &mut dyn Tx, event: EventId) -> Result<u32> {
         .unwrap_or(0))
 }
 
-/// Record that `version` of the event's list revokes this generation.
+/// A revocation reason as the ledger stores it.
+fn reason_name(r: RevocationReason) -> &'static str {
+    match r {
+        RevocationReason::Revoked => "revoked",
+        RevocationReason::Replaced => "replaced",
+        RevocationReason::Transferred => "transferred",
+        RevocationReason::EventCancelled => "event_cancelled",
+    }
+}
+
+/// A stored revocation reason (NULL, from before schema 12: revoked).
+fn parse_reason(name: Option<&str>) -> Result<RevocationReason> {
+    Ok(match name {
+        None | Some("revoked") => RevocationReason::Revoked,
+        Some("replaced") => RevocationReason::Replaced,
+        Some("transferred") => RevocationReason::Transferred,
+        Some("event_cancelled") => RevocationReason::EventCancelled,
+        Some(other) => {
+            return Err(Error::corrupt(format!(
+                "revocations.reason {other:?} is not a revocation reason"
+            )));
+        }
+    })
+}
+
+/// Record that `version` of the event's list revokes this generation, and
+/// why.
 pub(crate) fn insert_revocation(
     tx: &mut dyn Tx,
     event: EventId,
-    serial: TicketSerial,
-    generation: Generation,
+    (serial, generation, reason): (TicketSerial, Generation, RevocationReason),
     version: u64,
 ) -> Result<()> {
     tx.execute(
-        "INSERT INTO revocations (event, serial, generation, version) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO revocations (event, serial, generation, version, reason) VALUES ($1, $2, $3, $4, $5)",
         &[
             Value::int(event.0),
             Value::int(serial.0),
             Value::int(generation.0),
             Value::u64(version)?,
+            Value::text(reason_name(reason)),
         ],
     )?;
     Ok(())
@@ -305,7 +332,7 @@ pub(crate) fn revoked_in(
 /// serial and generation.
 pub(crate) fn revoked_since(tx: &mut dyn Tx, event: EventId, since: u64) -> Result<Vec<Revoked>> {
     tx.query(
-        "SELECT serial, generation FROM revocations WHERE event = $1 AND version > $2 ORDER BY serial, generation",
+        "SELECT serial, generation, reason FROM revocations WHERE event = $1 AND version > $2 ORDER BY serial, generation",
         &[Value::int(event.0), Value::u64(since)?],
     )?
     .iter()
@@ -313,6 +340,7 @@ pub(crate) fn revoked_since(tx: &mut dyn Tx, event: EventId, since: u64) -> Resu
         Ok(Revoked {
             serial: TicketSerial(r.num(0)?),
             generation: Generation(r.num(1)?),
+            reason: parse_reason(r.opt_text(2)?)?,
         })
     })
     .collect()
