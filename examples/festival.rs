@@ -34,6 +34,7 @@ use eticket_center::issuance::ChipTarget;
 use eticket_center::lottery::{self, LotteryApplication, LotteryDraw, LotterySetup};
 use eticket_center::organizer::EventRegistration;
 use eticket_center::policy::{DistributionPolicy, PolicyKind};
+use eticket_center::postponement::Postponement;
 use eticket_center::store::Ledger;
 use eticket_center::terminal::{CardProof, TerminalNext, TerminalPurchase};
 use eticket_center::transfer::TransferSubmission;
@@ -740,6 +741,164 @@ fn main() {
     );
     println!("{}", stats.to_csv());
     println!("chart: {}", out.join("entry-statistics.svg").display());
+
+    second_show(
+        &center,
+        &clock,
+        ledgers.path(),
+        (&organizer, &box_office, box_id),
+    );
+}
+
+/// A second show the next evening, moved a week later: its paper tickets
+/// are re-issued for the new date, a holder who cannot come is refunded,
+/// and at the new date the gate refuses the old copy, saying to print the
+/// new one, and admits the new one.
+fn second_show(
+    center: &Center,
+    clock: &ManualClock,
+    dir: &std::path::Path,
+    (organizer, box_office, box_id): (&Principal, &Principal, DistributorId),
+) {
+    section("8. A second show, moved a week later");
+    let mut event = fixtures::small_event();
+    event.id = EventId(2027);
+    event.name = format!("{} (second show)", event.name);
+    for t in [
+        &mut event.schedule.doors_open,
+        &mut event.schedule.start,
+        &mut event.schedule.end,
+    ] {
+        *t = t.plus(DAY);
+    }
+    let id = event.id;
+    let registration = EventRegistration {
+        info: event.clone(),
+        prices: fixtures::prices(),
+    };
+    center
+        .register_event(organizer, "reg-second", &registration)
+        .unwrap();
+    center
+        .select_distributor(
+            organizer,
+            "sel-second",
+            id,
+            box_id,
+            DistributionPolicy::default(),
+        )
+        .unwrap();
+    let all_to_box = AllotmentRatios {
+        shares: vec![RatioShare {
+            distributor: box_id,
+            weight: 1,
+            seat_type: None,
+        }],
+    };
+    center
+        .set_allotment_ratios(organizer, "ratio-second", id, &all_to_box)
+        .unwrap();
+    let sale = center
+        .sell(
+            box_office,
+            "second-sale",
+            id,
+            &SaleRequest {
+                seats: SeatChoice::BestAvailable {
+                    seat_type: Some(fixtures::STANDING),
+                    quantity: 2,
+                },
+                holder: Holder::Paper,
+                member: None,
+            },
+        )
+        .unwrap();
+    let serials: Vec<TicketSerial> = sale.records.iter().map(|r| r.serial).collect();
+    let printed: Vec<_> = serials
+        .iter()
+        .map(|s| {
+            center
+                .issue(box_office, &format!("second-issue-{s}"), id, *s, None)
+                .unwrap();
+            center
+                .print_paper_ticket(box_office, &format!("second-print-{s}"), id, *s)
+                .unwrap()
+                .ticket
+                .signed()
+                .unwrap()
+        })
+        .collect();
+    let listed: Vec<String> = serials.iter().map(ToString::to_string).collect();
+    println!(
+        "{}: box office sold and printed paper tickets {} for {}",
+        event.name,
+        listed.join(", "),
+        event.schedule.doors_open
+    );
+    let schedule = eticket_core::event::Schedule {
+        doors_open: event.schedule.doors_open.plus(7 * DAY),
+        start: event.schedule.start.plus(7 * DAY),
+        end: event.schedule.end.plus(7 * DAY),
+    };
+    let moved = center
+        .postpone_event(
+            organizer,
+            "postpone-second",
+            id,
+            &Postponement {
+                schedule,
+                refund_until: schedule.doors_open.minus(DAY),
+            },
+        )
+        .unwrap();
+    println!(
+        "moved to {}: {} tickets re-issued for the new date (new ticket key: {:?}), refunds until {}",
+        schedule.doors_open, moved.reissued, moved.new_ticket_key, moved.refund_until
+    );
+    let refund = center
+        .refund_postponed(box_office, "second-refund", id, serials[1])
+        .unwrap();
+    println!(
+        "ticket {} cannot come on the new date: refunded {} by the box office",
+        refund.serial, refund.price.0
+    );
+    // The first holder prints the new ticket (a reprint: the new
+    // generation again, the copy from before stays refused).
+    let reprinted = center
+        .print_paper_ticket(box_office, "second-reprint", id, serials[0])
+        .unwrap()
+        .ticket
+        .signed()
+        .unwrap();
+
+    clock.advance(schedule.doors_open.plus(600).0 - clock.now().0);
+    let now = clock.now();
+    let keyset = center.key_set_signed(&Principal::Operator).unwrap();
+    let root = PublicKey::from_sec1(&keyset.root_public_key).unwrap();
+    let mut trust = TrustStore::new(keyset.root_key_id, root, id);
+    trust.accept_key_set(&keyset.key_set, now).unwrap();
+    let revocations = center.revocation_list(&Principal::Operator, id).unwrap();
+    trust
+        .accept_revocation_list(&revocations.signed, now)
+        .unwrap();
+    let unit = VenueUnit::open(
+        dir.join("second-show.db"),
+        event,
+        trust,
+        PassbackPolicy::SingleEntry,
+    )
+    .unwrap();
+    let mut gate = unit.gate(GateId(1), "north-1").unwrap();
+    for (label, ticket) in [
+        ("the copy printed before the move", &printed[0]),
+        ("the refunded ticket's old copy", &printed[1]),
+        ("the ticket printed for the new date", &reprinted),
+    ] {
+        println!(
+            "{label:<36} {}",
+            gate.admit_paper(ticket.as_bytes(), now).unwrap()
+        );
+    }
 }
 
 fn section(title: &str) {

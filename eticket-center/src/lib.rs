@@ -51,6 +51,7 @@ pub mod lottery;
 pub mod offline_rollover;
 pub mod organizer;
 pub mod policy;
+pub mod postponement;
 pub mod publish;
 pub mod records;
 pub mod reissue;

@@ -39,6 +39,8 @@ pub(crate) enum Reason {
     Replacement,
     /// Signed in an older format version than gates read now.
     FormatUpgrade,
+    /// The event moved to a new date: a new validity window.
+    Postponement,
 }
 
 impl Reason {
@@ -49,6 +51,7 @@ impl Reason {
             Reason::KeyCompromise => "key compromise",
             Reason::Replacement => "card replacement",
             Reason::FormatUpgrade => "format upgrade",
+            Reason::Postponement => "postponement",
         }
     }
 
@@ -78,6 +81,7 @@ impl Reason {
             ),
             Reason::Replacement => ("replacement.after_reissue", "replacement.after_revoke"),
             Reason::FormatUpgrade => ("format.after_reissue", "format.after_revoke"),
+            Reason::Postponement => ("postpone.after_reissue", "postpone.after_revoke"),
         }
     }
 }

@@ -499,7 +499,7 @@ async fn every_mutating_route_needs_an_idempotency_key() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 28, "mutating routes checked");
+    assert_eq!(checked, 30, "mutating routes checked");
     // A known route with a method it does not take: a JSON error too.
     for (method, path) in [
         (Method::GET, "/v1/transfers"),

@@ -339,8 +339,22 @@ pub fn decide(bytes: &[u8], presented: Presented, ctx: &GateContext<'_>) -> Deci
     let verified = match ticket::verify(bytes, ctx.keys, ctx.now) {
         Ok(v) => v,
         Err(e) => {
+            let mut reason = Reason::from_error(&e);
+            // A genuine ticket whose key has expired or was retired, and
+            // whose generation the list revoked, gets the list's reason: a
+            // holder of a postponed event's old ticket is told to update
+            // the card, not sent to the box office for a key.
+            if matches!(reason, Reason::KeyNotValid | Reason::KeyRetired) {
+                if let Ok(body) = ticket::verify_signature_only(bytes, ctx.keys) {
+                    if body.event == ctx.event.id {
+                        if let Some(why) = ctx.revocations.reason(body.serial, body.generation) {
+                            reason = revocation_reason(why);
+                        }
+                    }
+                }
+            }
             return Decision::Reject {
-                reason: Reason::from_error(&e),
+                reason,
                 ticket: None,
             };
         }
@@ -357,6 +371,16 @@ pub fn decide(bytes: &[u8], presented: Presented, ctx: &GateContext<'_>) -> Deci
     }
 }
 
+/// The refusal a revocation list's reason gives.
+fn revocation_reason(why: RevocationReason) -> Reason {
+    match why {
+        RevocationReason::Revoked => Reason::Revoked,
+        RevocationReason::Replaced => Reason::Replaced,
+        RevocationReason::Transferred => Reason::Transferred,
+        RevocationReason::EventCancelled => Reason::EventCancelled,
+    }
+}
+
 fn check(
     v: &VerifiedTicket,
     presented: Presented,
@@ -365,6 +389,11 @@ fn check(
     let t = &v.body;
     if t.event != ctx.event.id {
         return Err(Reason::WrongEvent);
+    }
+    // Before the validity window: a generation replaced for a new date is
+    // "replaced" (update the card), not "expired".
+    if let Some(why) = ctx.revocations.reason(t.serial, t.generation) {
+        return Err(revocation_reason(why));
     }
     if ctx.now.plus(ctx.clock_skew) < t.valid_from {
         return Err(Reason::NotYetValid);
@@ -375,14 +404,7 @@ fn check(
     if t.issued_at > ctx.now.plus(ctx.clock_skew) {
         return Err(Reason::IssuedInFuture);
     }
-    if let Some(why) = ctx.revocations.reason(t.serial, t.generation) {
-        return Err(match why {
-            RevocationReason::Revoked => Reason::Revoked,
-            RevocationReason::Replaced => Reason::Replaced,
-            RevocationReason::Transferred => Reason::Transferred,
-            RevocationReason::EventCancelled => Reason::EventCancelled,
-        });
-    }
+
     match (t.holder, presented) {
         (Holder::Chip(owner), Presented::Chip(chip)) if owner != chip => {
             return Err(Reason::WrongChip);

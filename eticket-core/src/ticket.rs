@@ -203,6 +203,27 @@ pub struct VerifiedTicket {
 /// Validity window, event and revocation are the gate's questions: see
 /// [`admission`](crate::admission).
 pub fn verify(bytes: &[u8], keys: &KeySet, now: Timestamp) -> Result<VerifiedTicket> {
+    let (entry, body) = verify_signature(bytes, keys)?;
+    entry.check(KeyPurpose::Tickets, body.issued_at, now, Some(body.event))?;
+    Ok(VerifiedTicket {
+        key: entry.id,
+        body,
+    })
+}
+
+/// The body of a ticket whose signature verifies with a ticket key of
+/// `keys`, whether or not that key is valid now, retired or scoped for the
+/// event: for telling a guest why a ticket is refused (a generation the
+/// revocation list says was replaced is "replaced", even after its key
+/// expired), never for admitting.
+pub fn verify_signature_only(bytes: &[u8], keys: &KeySet) -> Result<TicketBody> {
+    verify_signature(bytes, keys).map(|(_, body)| body)
+}
+
+fn verify_signature<'k>(
+    bytes: &[u8],
+    keys: &'k KeySet,
+) -> Result<(&'k crate::keys::KeyEntry, TicketBody)> {
     let env = Envelope::split(bytes, "ticket", MAX_TICKET_LEN)?;
     let entry = keys.get(env.key_id)?;
     if entry.purpose != KeyPurpose::Tickets {
@@ -210,11 +231,7 @@ pub fn verify(bytes: &[u8], keys: &KeySet, now: Timestamp) -> Result<VerifiedTic
     }
     env.verify(Domain::Ticket, &entry.public)?;
     let body: TicketBody = codec::decode_strict(env.body, "ticket")?;
-    entry.check(KeyPurpose::Tickets, body.issued_at, now, Some(body.event))?;
-    Ok(VerifiedTicket {
-        key: entry.id,
-        body,
-    })
+    Ok((entry, body))
 }
 
 #[cfg(test)]

@@ -300,7 +300,6 @@ fn the_list_says_why() {
         Some(Why::Replaced)
     );
     // Two reasons for one generation in one list: not canonical.
-    let mut gate = Gate::new();
     let twice = RevocationList::new(
         fixtures::EVENT,
         1,
@@ -320,6 +319,43 @@ fn the_list_says_why() {
     )
     .unwrap();
     assert_eq!(twice.len(), 1, "kept once");
+    // A replaced generation shown after its window, and after its key
+    // expired: still "replaced" (update the card), not "expired" or a key
+    // problem, so the holder of a postponed event's old ticket knows what
+    // to do.
+    let mut gate = Gate::new();
+    gate.revoked = RevocationList::new(
+        fixtures::EVENT,
+        1,
+        NOW,
+        vec![Revoked {
+            serial: TicketSerial(5),
+            generation: Generation(0),
+            reason: Why::Replaced,
+        }],
+    )
+    .unwrap();
+    let old = chip_ticket();
+    gate.now = old.valid_until().plus(3600);
+    assert_eq!(
+        gate.decide(&old, Presented::Chip(CHIP)).reason(),
+        Some(Reason::Replaced)
+    );
+    gate.now = NOW.plus(200 * 86_400);
+    assert_eq!(
+        gate.decide(&old, Presented::Chip(CHIP)).reason(),
+        Some(Reason::Replaced),
+        "past the key's validity too"
+    );
+    // Without a list entry, the key refusal stands.
+    let other = TicketBody {
+        serial: TicketSerial(6),
+        ..chip_ticket()
+    };
+    assert_eq!(
+        gate.decide(&other, Presented::Chip(CHIP)).reason(),
+        Some(Reason::KeyNotValid)
+    );
     gate.revoked = twice;
     assert!(
         gate.decide(&chip_ticket(), Presented::Chip(CHIP))

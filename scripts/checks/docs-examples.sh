@@ -21,6 +21,8 @@
 #   cancel (docs/center/README.md): the same center with the spring concert
 #   registered, distributor 1 given every seat and two paper tickets sold.
 #
+#   postpone (docs/center/README.md): as cancel, with ticket 1 issued.
+#
 #   terminal (docs/center/README.md): the same center with the spring
 #   concert (event 2027) registered, distributor 1 selected and given every
 #   seat, and TERMINAL the token of a terminal serving distributor 1.
@@ -72,7 +74,7 @@ prepare() {
         cp eticket.sqlite.kek kek
         eticket --offline-root rotate-key --purpose lists >/dev/null
         ;;
-    api | credentials | terminal | cancel)
+    api | credentials | terminal | cancel | postpone)
         local db=(--database center.sqlite)
         eticket "${db[@]}" init >/dev/null 2>&1
         eticket "${db[@]}" add-distributor --id 1 --name "Ticket Shop" >/dev/null
@@ -84,18 +86,22 @@ prepare() {
         export ORG DIST GATE TERMINAL
         ln -s "$root_dir/eticket-center" eticket-center
         ln -s "$root_dir/eticket-alloc" eticket-alloc
-        if [ "$1" = terminal ] || [ "$1" = cancel ]; then
+        if [ "$1" = terminal ] || [ "$1" = cancel ] || [ "$1" = postpone ]; then
             eticket "${db[@]}" register-event --event eticket-center/data/spring_concert.toml >/dev/null
             eticket "${db[@]}" select-distributor --event 2027 --distributor 1 >/dev/null
             echo '{"shares": [{"distributor": 1, "weight": 1, "seat_type": null}]}' >ratios.json
             eticket "${db[@]}" allot-ratios --event 2027 --file ratios.json >/dev/null
         fi
-        if [ "$1" = cancel ]; then
+        if [ "$1" = cancel ] || [ "$1" = postpone ]; then
             # Distributor 1 sold two tickets on paper.
             local token
             token=$(eticket "${db[@]}" hold --event 2027 --distributor 1 --quantity 2 --buyer doc 2>/dev/null |
                 python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
             eticket "${db[@]}" confirm-hold --event 2027 --distributor 1 --token "$token" --holder paper >/dev/null
+        fi
+        if [ "$1" = postpone ]; then
+            # Ticket 1 issued (signed for the old date).
+            eticket "${db[@]}" issue --event 2027 --serial 1 >/dev/null
         fi
         eticket "${db[@]}" serve --listen 127.0.0.1:0 >serve.log 2>&1 &
         server_pid=$!
@@ -166,6 +172,21 @@ assert (ks["root_key_id"], ks["version"]) == (102, 4), ks
         *) false ;;
         esac || {
             printf 'docs-examples: unexpected stats after the terminal block:\n%s\n' "$stats" >&2
+            return 1
+        }
+        kill "$server_pid"
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=
+        ;;
+    postpone)
+        # Ticket 1 re-issued (still the one valid issued ticket), ticket 2
+        # refunded.
+        local refunds
+        refunds=$(eticket --database center.sqlite refunds --event 2027 |
+            python3 -c 'import json, sys; print(",".join("%s:%s" % (x["serial"], x["reason"]) for x in json.load(sys.stdin)["refunds"]))')
+        [ "$refunds" = "2:event_postponed" ] &&
+            eticket --database center.sqlite stats --event 2027 | tr -d ' \n' | grep -q '"valid_issued":1' || {
+            printf 'docs-examples: unexpected state after the postpone block: refunds %s\n' "$refunds" >&2
             return 1
         }
         kill "$server_pid"

@@ -30,10 +30,14 @@ expect "bob's chip at north              ADMIT"
 expect "carol's card again: terminal ticket ADMIT"
 expect "the same paper again at north    REFUSE"
 expect "carol's ticket copied to a card  REFUSE Ticket belongs to another card"
-expect "the giver's old generation       REFUSE Ticket was cancelled or transferred"
+expect "the giver's old generation       REFUSE Ticket was transferred to someone else"
 expect "a forged ticket                  REFUSE Ticket signature is invalid"
 expect "the retried upload stored 0"
 expect "attended 5 of 8 issued, 8 scans refused"
+expect "2 tickets re-issued for the new date"
+expect "cannot come on the new date: refunded"
+expect "the copy printed before the move     REFUSE A newer ticket replaces this one"
+expect "the ticket printed for the new date  ADMIT"
 [ -s target/festival/entry-statistics.svg ] || {
     echo "error: checks/festival.sh: no statistics chart written" >&2
     exit 1

@@ -301,7 +301,37 @@ pub enum Command {
         #[arg(long, default_value_t = eticket_center_batch())]
         batch: usize,
     },
-    /// Print the refund records of a cancelled event as JSON (1,000 a page).
+    /// Postpone or move an event: a new schedule and the end of the refund
+    /// window from a JSON file (`{"schedule": {"doors_open": T, "start": T,
+    /// "end": T}, "refund_until": T}`, times in Unix seconds); every issued
+    /// ticket is re-issued for the new dates in batches, with a progress
+    /// line each. Run it again to finish one that was stopped.
+    PostponeEvent {
+        /// The event.
+        #[arg(long)]
+        event: u32,
+        /// The postponement (JSON).
+        #[arg(long)]
+        file: PathBuf,
+        /// Tickets per transaction.
+        #[arg(long, default_value_t = crate::postponement::POSTPONE_BATCH)]
+        batch: usize,
+    },
+    /// As a distributor: refund a ticket of a postponed event whose holder
+    /// does not want the new date (until the refund window ends).
+    RefundTicket {
+        /// The event.
+        #[arg(long)]
+        event: u32,
+        /// The ticket.
+        #[arg(long)]
+        serial: u32,
+        /// The distributor that sold it.
+        #[arg(long)]
+        distributor: u16,
+    },
+    /// Print the refund records of a cancelled or postponed event as JSON
+    /// (1,000 a page).
     Refunds {
         /// The event.
         #[arg(long)]
@@ -842,6 +872,31 @@ pub fn run(cli: Cli) -> Result<()> {
                     )
                 })?;
             print(&done)?
+        }
+        Command::PostponeEvent { event, file, batch } => {
+            let p: crate::postponement::Postponement = read_json(file)?;
+            let done =
+                center.postpone_event_with(&op, &key, EventId(*event), &p, *batch, &mut |d| {
+                    // Progress on stderr: stdout is the JSON answer.
+                    eprintln!(
+                        "postpone-event {}: {} tickets re-issued so far",
+                        d.event, d.reissued
+                    )
+                })?;
+            print(&done)?
+        }
+        Command::RefundTicket {
+            event,
+            serial,
+            distributor,
+        } => {
+            let who = Principal::Distributor(DistributorId(*distributor));
+            print(&center.refund_postponed(
+                &who,
+                &key,
+                EventId(*event),
+                eticket_core::ids::TicketSerial(*serial),
+            )?)?
         }
         Command::Refunds { event, after } => {
             print(&center.refunds(&op, EventId(*event), *after)?)?

@@ -305,6 +305,27 @@ pub async fn cancel_event(
     run(c, move |c| c.cancel_event(&who, &key, event)).await
 }
 
+/// `POST /v1/events/{event}/postpone`.
+pub async fn postpone_event(
+    State(c): Shared,
+    Caller(who): Caller,
+    PathArg(event): PathArg<EventId>,
+    IdemKey(key): IdemKey,
+    JsonBody(p): JsonBody<crate::postponement::Postponement>,
+) -> Answer {
+    run(c, move |c| c.postpone_event(&who, &key, event, &p)).await
+}
+
+/// `POST /v1/events/{event}/tickets/{serial}/refund`.
+pub async fn refund_postponed(
+    State(c): Shared,
+    Caller(who): Caller,
+    PathArg((event, serial)): PathArg<(EventId, TicketSerial)>,
+    IdemKey(key): IdemKey,
+) -> Answer {
+    run(c, move |c| c.refund_postponed(&who, &key, event, serial)).await
+}
+
 /// `GET /v1/events/{event}/refunds[?after=SERIAL]`.
 pub async fn refunds(
     State(c): Shared,

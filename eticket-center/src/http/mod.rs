@@ -57,6 +57,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/events/{event}/allotments/log"),
     ("get", "/v1/events/{event}/stats"),
     ("post", "/v1/events/{event}/cancel"),
+    ("post", "/v1/events/{event}/postpone"),
+    ("post", "/v1/events/{event}/tickets/{serial}/refund"),
     ("get", "/v1/events/{event}/refunds"),
     ("put", "/v1/events/{event}/policy"),
     ("post", "/v1/events/{event}/sales"),
@@ -119,6 +121,11 @@ pub fn router(center: Arc<Center>) -> Router {
         .route("/v1/events/{event}/allotments/log", get(h::allotment_log))
         .route("/v1/events/{event}/stats", get(h::stats))
         .route("/v1/events/{event}/cancel", post(h::cancel_event))
+        .route("/v1/events/{event}/postpone", post(h::postpone_event))
+        .route(
+            "/v1/events/{event}/tickets/{serial}/refund",
+            post(h::refund_postponed),
+        )
         .route("/v1/events/{event}/refunds", get(h::refunds))
         .route("/v1/events/{event}/policy", put(h::set_policy))
         .route("/v1/events/{event}/sales", post(h::sell))

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use super::{handlers, page};
 use crate::{
     allotment_log, cancellation, chips, credentials, distributor, entries, holds, issuance, keys,
-    lottery, organizer, policy, publish, reissue, split, terminal, transfer,
+    lottery, organizer, policy, postponement, publish, reissue, split, terminal, transfer,
 };
 
 /// The component schemas by name, with references between them as
@@ -41,6 +41,9 @@ pub fn component_schemas() -> Map<String, Value> {
         allotment_log::AllotmentLog,
         cancellation::Cancellation,
         cancellation::Refunds,
+        cancellation::Refund,
+        postponement::Postponement,
+        postponement::Postponed,
         split::SplitDone,
         policy::DistributionPolicy,
         distributor::SaleRequest,

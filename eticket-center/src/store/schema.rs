@@ -11,7 +11,7 @@
 //! - one stored gate scan per scan id.
 
 /// The schema version this build writes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 12;
+pub const SCHEMA_VERSION: i64 = 13;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -323,6 +323,11 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         // Version 12: why each generation was revoked, which gates tell
         // the holder (NULL, from before: revoked).
         "ALTER TABLE revocations ADD COLUMN reason TEXT",
+    ],
+    &[
+        // Version 13: postponed events. Until `refund_until` a holder may
+        // have the ticket refunded rather than go on the new date.
+        "ALTER TABLE events ADD COLUMN refund_until BIGINT",
     ],
 ];
 

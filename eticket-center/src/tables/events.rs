@@ -63,6 +63,42 @@ pub(crate) fn insert(
     Ok(())
 }
 
+/// Replace the event's information (a postponement's new schedule).
+pub(crate) fn set_info(tx: &mut dyn Tx, event: EventId, info: &EventInfo) -> Result<()> {
+    let text = serde_json::to_string(info).map_err(|e| Error::corrupt(e.to_string()))?;
+    let n = tx.execute(
+        "UPDATE events SET info = $2 WHERE id = $1",
+        &[Value::int(event.0), Value::text(text)],
+    )?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(Error::UnknownEvent(event))
+    }
+}
+
+/// The end of the window in which holders of a postponed event may ask for
+/// their money back (`None`: not postponed).
+pub(crate) fn refund_until(tx: &mut dyn Tx, event: EventId) -> Result<Option<Timestamp>> {
+    Ok(tx
+        .query_opt(
+            "SELECT refund_until FROM events WHERE id = $1",
+            &[Value::int(event.0)],
+        )?
+        .ok_or(Error::UnknownEvent(event))?
+        .opt_num(0)?
+        .map(Timestamp))
+}
+
+/// Set the refund window's end of a postponed event.
+pub(crate) fn set_refund_until(tx: &mut dyn Tx, event: EventId, until: Timestamp) -> Result<()> {
+    tx.execute(
+        "UPDATE events SET refund_until = $2 WHERE id = $1",
+        &[Value::int(event.0), Value::u64(until.0)?],
+    )?;
+    Ok(())
+}
+
 /// When the event was cancelled (`None`: it was not), or
 /// [`Error::UnknownEvent`].
 pub(crate) fn cancelled_at(tx: &mut dyn Tx, event: EventId) -> Result<Option<Timestamp>> {

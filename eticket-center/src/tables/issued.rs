@@ -251,6 +251,35 @@ pub(crate) fn all_valid(tx: &mut dyn Tx, holder: Option<&Holder>) -> Result<Vec<
         .collect()
 }
 
+/// The valid generations of `event` with serial above `after`, by serial,
+/// at most `limit`.
+pub(crate) fn valid_of_event(
+    tx: &mut dyn Tx,
+    event: EventId,
+    after: TicketSerial,
+    limit: usize,
+) -> Result<Vec<ValidGeneration>> {
+    tx.query(
+        "SELECT event, serial, generation, ticket FROM issued WHERE event = $1 AND status = $2 AND serial > $3 ORDER BY serial LIMIT $4",
+        &[
+            Value::int(event.0),
+            Value::text(IssuedStatus::Valid.name()),
+            Value::int(after.0),
+            Value::u64(u64::try_from(limit).unwrap_or(u64::MAX))?,
+        ],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(ValidGeneration {
+            event: EventId(r.num(0)?),
+            serial: TicketSerial(r.num(1)?),
+            generation: Generation(r.num(2)?),
+            ticket: r.blob(3)?.to_vec(),
+        })
+    })
+    .collect()
+}
+
 /// How many tickets of `event` have a valid generation.
 pub(crate) fn count_valid(tx: &mut dyn Tx, event: EventId) -> Result<u32> {
     Ok(tx
