@@ -1393,3 +1393,196 @@ fn the_offline_signer_refuses_altered_requests() {
     assert!(success, "{err}");
     assert!(err.contains("has mode 0644"), "{err}");
 }
+
+/// `postpone-event` killed with SIGKILL in the middle of re-issuing the
+/// tickets of a 100,000-ticket event leaves every ticket with one valid
+/// generation (the old or the new one); run again, it finishes, and every
+/// ticket ends re-issued exactly once, for the new dates. (About a minute
+/// in a debug build: `scripts/test` runs it in its default-features pass
+/// only, not again with `--no-default-features` or `--all-features`.)
+#[test]
+#[cfg(all(feature = "fast-sign", not(feature = "fast")))]
+fn a_killed_postpone_event_finishes_when_run_again() {
+    use std::io::BufRead;
+
+    use eticket_center::distributor::{SaleRequest, SeatChoice};
+    use eticket_center::organizer::EventRegistration;
+    use eticket_center::policy::DistributionPolicy;
+    use eticket_center::{Center, Principal};
+    use eticket_core::allotment::{AllotmentRatios, RatioShare};
+    use eticket_core::ids::{DistributorId, EventId, TicketSerial};
+    use eticket_core::ticket::Holder;
+
+    const TICKETS: u32 = 100_000;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.sqlite");
+    let event = EventId(2026);
+    let shop = DistributorId(1);
+    {
+        // Set up through the library on the same file and keys the command
+        // line opens: 100,000 standing places, all sold and issued on paper.
+        let center = Center::open_sqlite(&db).unwrap();
+        let mut info = fixtures::small_event();
+        info.seats.areas[0].capacity = TICKETS - 80;
+        center
+            .register_distributor(&Principal::Operator, "d1", shop, "Shop")
+            .unwrap();
+        let reg = EventRegistration {
+            info,
+            prices: fixtures::prices(),
+        };
+        assert_eq!(
+            center
+                .register_event(&Principal::Organizer(1), "reg", &reg)
+                .unwrap()
+                .tickets,
+            TICKETS
+        );
+        center
+            .select_distributor(
+                &Principal::Organizer(1),
+                "sel",
+                event,
+                shop,
+                DistributionPolicy::default(),
+            )
+            .unwrap();
+        let shares = vec![RatioShare {
+            distributor: shop,
+            weight: 1,
+            seat_type: None,
+        }];
+        center
+            .set_allotment_ratios(
+                &Principal::Organizer(1),
+                "r",
+                event,
+                &AllotmentRatios { shares },
+            )
+            .unwrap();
+        let seller = Principal::Distributor(shop);
+        let per_sale = eticket_center::distributor::MAX_TICKETS_PER_SALE;
+        let mut sold: Vec<TicketSerial> = Vec::new();
+        while sold.len() < TICKETS as usize {
+            let quantity = per_sale.min(TICKETS - sold.len() as u32);
+            let sale = center
+                .sell(
+                    &seller,
+                    &format!("sale-{}", sold.len()),
+                    event,
+                    &SaleRequest {
+                        seats: SeatChoice::BestAvailable {
+                            seat_type: None,
+                            quantity,
+                        },
+                        holder: Holder::Paper,
+                        member: None,
+                    },
+                )
+                .unwrap();
+            sold.extend(sale.records.iter().map(|r| r.serial));
+        }
+        for (i, chunk) in sold.chunks(eticket_center::issuance::MAX_BATCH).enumerate() {
+            center
+                .issue_batch(&seller, &format!("issue-{i}"), event, chunk)
+                .unwrap();
+        }
+    }
+    // The new date: a month from now (the fixture's show is in the past).
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let doors = now + 30 * 86_400;
+    let file = dir.path().join("postponement.json");
+    std::fs::write(
+        &file,
+        serde_json::json!({
+            "schedule": {"doors_open": doors, "start": doors + 3600, "end": doors + 10_800},
+            "refund_until": doors - 86_400,
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let postpone = |batch: &str| {
+        Command::new(env!("CARGO_BIN_EXE_eticket"))
+            .env_remove("ETICKET_KEK")
+            .env_remove("ETICKET_KEK_FILE")
+            .env_remove("ETICKET_ROOT_KEY_FILE")
+            .arg("--database")
+            .arg(&db)
+            .args([
+                "postpone-event",
+                "--event",
+                "2026",
+                "--batch",
+                batch,
+                "--file",
+            ])
+            .arg(&file)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut child = postpone("200");
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    // Kill it a few batches in.
+    for _ in 0..3 {
+        let line = lines.next().unwrap().unwrap();
+        assert!(line.starts_with("postpone-event E2026: "), "{line}");
+    }
+    child.kill().unwrap();
+    assert!(!child.wait().unwrap().success());
+    let out = postpone("1000").wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let done: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reissued_after_kill = done["reissued"].as_u64().unwrap();
+    assert!(
+        reissued_after_kill > 0 && reissued_after_kill < u64::from(TICKETS),
+        "the first run was killed part way: {done}"
+    );
+    // Every ticket: exactly one valid generation, the first re-issue, for
+    // the new dates; nothing re-issued twice.
+    let center = Center::open_sqlite(&db).unwrap();
+    let stats = center.event_stats(&Principal::Organizer(1), event).unwrap();
+    assert_eq!(stats.valid_issued, TICKETS);
+    let again: serde_json::Value = serde_json::from_str(&ok(
+        &db,
+        &[
+            "postpone-event",
+            "--event",
+            "2026",
+            "--file",
+            file.to_str().unwrap(),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(again["reissued"], 0, "{again}");
+    let revocations = center.revocation_list(&Principal::Operator, event).unwrap();
+    let list = eticket_core::revocation::RevocationList::from_signed_bytes(
+        &revocations.signed,
+        &key_set_of(&center),
+        center.now(),
+    )
+    .unwrap();
+    assert_eq!(list.len(), TICKETS as usize, "each old generation once");
+    assert!(
+        list.entries().iter().all(|e| e.generation.0 == 0
+            && e.reason == eticket_core::revocation::RevocationReason::Replaced)
+    );
+}
+
+#[cfg(all(feature = "fast-sign", not(feature = "fast")))]
+fn key_set_of(center: &eticket_center::Center) -> eticket_core::keys::KeySet {
+    let signed = center
+        .key_set_signed(&eticket_center::Principal::Operator)
+        .unwrap();
+    let root = eticket_core::crypto::PublicKey::from_sec1(&signed.root_public_key).unwrap();
+    eticket_core::keys::KeySet::from_signed_bytes(&signed.key_set, signed.root_key_id, &root)
+        .unwrap()
+}
