@@ -776,6 +776,48 @@ impl Center {
         Ok(change)
     }
 
+    /// Leave a retired key out of the key set (operator only): the set gets
+    /// smaller, which makes room for a rotation when the set is full
+    /// (`Config::max_key_set_keys`). Gates that take the next set refuse
+    /// what the key signed as signed by an unknown key rather than a retired
+    /// one. Only a retired key is dropped: retire it first.
+    pub fn drop_key(&self, who: &Principal, key: &str, id: KeyId) -> Result<KeyChange> {
+        only_operator(who)?;
+        let change = self.mutate(who, key, "drop_key", &id, |tx, _| {
+            let Some((purpose_name, retired)) = keys_table::purpose_and_retired(tx, id)? else {
+                return Err(Error::invalid(
+                    "key",
+                    format!("the center has no key {id} to drop"),
+                ));
+            };
+            if !retired {
+                return Err(Error::invalid(
+                    "key",
+                    format!(
+                        "key {id} is not retired: retire it first (`eticket retire-key --id {}`)",
+                        id.0
+                    ),
+                ));
+            }
+            if !keys_table::drop_retired(tx, id)? {
+                return Err(Error::invalid(
+                    "key",
+                    format!("key {id} has left the key set already"),
+                ));
+            }
+            let version = bump_version(tx)?;
+            Ok(KeyChange {
+                key: id,
+                purpose: purpose_name,
+                event: None,
+                previous: None,
+                key_set_version: version,
+            })
+        })?;
+        self.refresh_keys()?;
+        Ok(change)
+    }
+
     pub(crate) fn refresh_keys(&self) -> Result<()> {
         self.read(|tx| self.keys_in(tx).map(drop))
     }
@@ -848,7 +890,7 @@ pub(crate) fn check_key_set_room(tx: &mut dyn Tx, max: u32) -> Result<()> {
         return Err(Error::invalid(
             "key_set",
             format!(
-                "the key set would list {listed} keys, more than the {max} gates can be sent (Config::max_key_set_keys); keys of events that ended leave it a week after their end, other keys when they expire"
+                "the key set would list {listed} keys, more than the {max} gates can be sent (Config::max_key_set_keys); keys of events that ended leave it a week after their end, other keys when they expire, and a retired key when it is dropped (`eticket drop-key --id N`)"
             ),
         ));
     }

@@ -448,7 +448,61 @@ fn registrations_cannot_outgrow_the_key_set() {
         .rotate_key(&OP, "rotate-lists", KeyPurpose::Lists)
         .unwrap_err();
     assert!(err.to_string().contains("more than the 3"), "{err}");
+    assert!(err.to_string().contains("eticket drop-key"), "{err}");
     assert_eq!(center.key_set_signed(&OP).unwrap().version, 2);
+}
+
+/// An emergency rotation at a full key set: a retired key is dropped to
+/// make room. Only a retired key drops, only once, only by the operator.
+#[test]
+fn a_full_key_set_makes_room_by_dropping_a_retired_key() {
+    let center = center_with(eticket_center::Config {
+        max_key_set_keys: 4,
+        ..Default::default()
+    });
+    // Grant, list and the event's key; a list-key rotation makes four.
+    register(&center, &ORG, 1).unwrap();
+    let old_list = center.keys().list.id();
+    center
+        .rotate_key(&OP, "rotate-1", KeyPurpose::Lists)
+        .unwrap();
+    // The new list key leaks: rotating again is refused, the set is full.
+    let err = center
+        .rotate_key(&OP, "rotate-2", KeyPurpose::Lists)
+        .unwrap_err();
+    assert!(err.to_string().contains("eticket drop-key"), "{err}");
+    let listed = |c: &eticket_center::Center| {
+        let signed = c.key_set_signed(&OP).unwrap();
+        let root = eticket_core::crypto::PublicKey::from_sec1(&signed.root_public_key).unwrap();
+        KeySet::from_signed_bytes(&signed.key_set, signed.root_key_id, &root)
+            .unwrap()
+            .entries()
+            .iter()
+            .map(|k| k.id)
+            .collect::<Vec<_>>()
+    };
+    let err = center.drop_key(&OP, "drop-early", old_list).unwrap_err();
+    assert!(err.to_string().contains("retire it first"), "{err}");
+    assert!(matches!(
+        center.drop_key(&ORG, "drop-org", old_list),
+        Err(eticket_center::Error::Forbidden(_))
+    ));
+    center.retire_key(&OP, "retire-old", old_list).unwrap();
+    let dropped = center.drop_key(&OP, "drop", old_list).unwrap();
+    assert!(!listed(&center).contains(&old_list));
+    assert_eq!(
+        dropped.key_set_version,
+        center.key_set_signed(&OP).unwrap().version
+    );
+    let err = center.drop_key(&OP, "drop-again", old_list).unwrap_err();
+    assert!(
+        err.to_string().contains("left the key set already"),
+        "{err}"
+    );
+    // Room again: the emergency rotation goes through.
+    center
+        .rotate_key(&OP, "rotate-2b", KeyPurpose::Lists)
+        .unwrap();
 }
 
 /// One organizer's token cannot take the whole key set: past its own cap it

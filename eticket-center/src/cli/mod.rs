@@ -395,6 +395,13 @@ pub enum Command {
         #[arg(long)]
         id: u16,
     },
+    /// Leave a retired key out of the key set: makes room when the set is
+    /// full (gates then refuse what it signed as an unknown key).
+    DropKey {
+        /// The key id.
+        #[arg(long)]
+        id: u16,
+    },
     /// After a ticket key leaked: re-issue every valid ticket it signed under
     /// the current ticket key (rotate first), each as the next generation with
     /// the old one revoked; then retire the leaked key. Resumable.
@@ -959,6 +966,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::RetireKey { id } => print(&center.retire_key(&op, &key, KeyId(*id))?)?,
+        Command::DropKey { id } => print(&center.drop_key(&op, &key, KeyId(*id))?)?,
         Command::ReissueSignedBy { id } => {
             let report = center.reissue_signed_by(&op, KeyId(*id))?;
             eprintln!(

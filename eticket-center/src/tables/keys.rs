@@ -282,6 +282,15 @@ pub(crate) fn retire(tx: &mut dyn Tx, id: KeyId) -> Result<()> {
     Ok(())
 }
 
+/// Leave a retired key out of the key set from the next version on:
+/// whether it was a retired key still listed.
+pub(crate) fn drop_retired(tx: &mut dyn Tx, id: KeyId) -> Result<bool> {
+    Ok(tx.execute(
+        "UPDATE center_keys SET dropped = 1 WHERE id = $1 AND retired = 1 AND dropped = 0",
+        &[Value::int(id.0)],
+    )? == 1)
+}
+
 /// Drop event ticket keys that expired before `now` from the key set.
 pub(crate) fn drop_expired_event_keys(tx: &mut dyn Tx, now: Timestamp) -> Result<()> {
     tx.execute(
