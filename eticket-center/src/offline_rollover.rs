@@ -204,7 +204,7 @@ fn verified_statement(
             Error::invalid(
                 "rollover",
                 format!(
-                    "it is signed by root {}, which this center replaced already (its root is {id}): an older rollover replayed, or one made from an old request; nothing changed",
+                    "it is signed by root {}, which this center replaced already (its root is {id}): an older rollover replayed, one made from an old request, or another center's (every center's first root is K100); nothing changed",
                     file.previous_root
                 ),
             )
