@@ -199,6 +199,11 @@ fn events_from_a_venue_file() {
     assert_eq!(body["info"]["id"], 2027, "{json}");
     assert_eq!(body["prices"]["1"], 8900, "{json}");
     assert!(!db.exists());
+    // Only `init` makes a ledger: a mistyped path is named, not made.
+    let (success, _, err) = eticket(&db, &["register-event", "--event", example]);
+    assert!(!success && err.contains("there is no ledger at"), "{err}");
+    assert!(!db.exists());
+    ok(&db, &["init"]);
     let reg = ok(&db, &["register-event", "--event", example]);
     let reg: serde_json::Value = serde_json::from_str(&reg).unwrap();
     let (_, out, _) = eticket(&db, &["stats", "--event", "2027"]);

@@ -654,6 +654,19 @@ pub fn run(cli: Cli) -> Result<()> {
         );
         return Ok(());
     }
+    // Only `init` makes a ledger: a mistyped --database names no file, and
+    // must not become a new, empty center with keys of its own.
+    if cli.database_url.is_none() && !matches!(cli.command, Command::Init) && !cli.database.exists()
+    {
+        return Err(Error::invalid(
+            "database",
+            format!(
+                "there is no ledger at {}: make one with `eticket --database {} init`, or name the one you have",
+                cli.database.display(),
+                cli.database.display()
+            ),
+        ));
+    }
     let config = crate::Config {
         cooling_off_secs: cli.cooling_off_secs,
         ..crate::Config::default()
