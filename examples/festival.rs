@@ -852,8 +852,12 @@ fn second_show(
         )
         .unwrap();
     println!(
-        "moved to {}: {} tickets re-issued for the new date (new ticket key: {:?}), refunds until {}",
-        schedule.doors_open, moved.reissued, moved.new_ticket_key, moved.refund_until
+        "moved to {}: {} of {} tickets re-issued for the new date (new ticket key: {:?}), refunds until {}",
+        schedule.doors_open,
+        moved.on_new_dates,
+        moved.issued,
+        moved.new_ticket_key,
+        moved.refund_until
     );
     let refund = center
         .refund_postponed(box_office, "second-refund", id, serials[1])

@@ -289,8 +289,9 @@ enum eticket_reason
   ETICKET_REASON_NOT_YET_VALID = 9,
   // No longer valid.
   ETICKET_REASON_EXPIRED = 10,
-  // Cancelled by the organizer (a replaced or transferred generation and
-  // a cancelled event have their own codes, 18 to 20).
+  // Cancelled: revoked by the organizer, or refunded to its holder (a
+  // replaced or transferred generation and a cancelled event have their
+  // own codes, 18 to 20).
   ETICKET_REASON_REVOKED = 11,
   // The ticket belongs to another chip (a copied payload).
   ETICKET_REASON_WRONG_CHIP = 12,

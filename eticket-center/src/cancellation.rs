@@ -33,26 +33,37 @@ pub const MAX_REFUNDS: usize = 1_000;
 /// The reason refund records of a cancelled event carry.
 pub const REASON_CANCELLED: &str = "event_cancelled";
 
-/// What a cancellation did (this call) and where the event stands.
+/// Where a cancelled event stands once a cancellation call ends: the same
+/// answer for every call once it is complete, so a retry (after a lost
+/// connection) learns what the first call did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Cancellation {
     /// The event.
     pub event: EventId,
     /// When it was cancelled (the first call).
     pub cancelled_at: Timestamp,
-    /// Unsold tickets withdrawn by this call.
-    pub withdrawn: u32,
-    /// Sold tickets revoked by this call (each with a refund record).
+    /// Tickets the event has.
+    pub tickets: u32,
+    /// Tickets revoked now: withdrawn unsold, revoked sold, and any revoked
+    /// before.
     pub revoked: u32,
+    /// Tickets admitted at a gate before the cancellation (they stay used).
+    pub used: u32,
     /// Refund records the event has in all.
     pub refunds: u32,
     /// The revocation list version gates must reach to refuse them all.
     pub revocation_version: u64,
+    /// Whether every ticket is revoked or used (false after a stop: cancel
+    /// again).
+    pub complete: bool,
 }
 
 /// One ticket to pay back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Refund {
+    /// Its number in the event's refunds, in the order they were made: read
+    /// on with `?after=` the last one seen.
+    pub seq: u64,
     /// The ticket.
     pub serial: TicketSerial,
     /// Its generation when it was revoked.
@@ -67,20 +78,22 @@ pub struct Refund {
     pub holder: Holder,
     /// What the buyer paid (the ticket's price, minor currency unit).
     pub price: Price,
-    /// Why: `event_cancelled`.
+    /// Why: `event_cancelled` (the event was cancelled) or
+    /// `event_postponed` (the holder did not want the new date).
     pub reason: String,
     /// When the record was made.
     pub created_at: Timestamp,
 }
 
-/// A page of refund records, by serial.
+/// A page of refund records, in the order they were made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Refunds {
     /// The event.
     pub event: EventId,
-    /// The records after the serial asked for, at most [`MAX_REFUNDS`].
+    /// The records made after the number asked for, in the order they were
+    /// made, at most [`MAX_REFUNDS`].
     pub refunds: Vec<Refund>,
-    /// Whether more follow (ask again with the last serial as `after`).
+    /// Whether more follow (ask again with the last `seq` as `after`).
     pub more: bool,
 }
 
@@ -173,6 +186,7 @@ fn cancel_batch(
             tx,
             event,
             &RefundRow {
+                seq: 0,
                 serial,
                 generation,
                 distributor: record.distributor,
@@ -203,9 +217,9 @@ impl Center {
     /// let reg = EventRegistration { info: fixtures::small_event(), prices: fixtures::prices() };
     /// center.register_event(&org, "reg", &reg)?;
     /// let done = center.cancel_event(&org, "cancel-1", fixtures::EVENT)?;
-    /// assert_eq!((done.withdrawn, done.revoked, done.refunds), (130, 0, 0));
-    /// // Again: nothing more to do.
-    /// assert_eq!(center.cancel_event(&org, "cancel-2", fixtures::EVENT)?.withdrawn, 0);
+    /// assert_eq!((done.revoked, done.refunds, done.complete), (130, 0, true));
+    /// // Again: nothing more to do, the same answer.
+    /// assert_eq!(center.cancel_event(&org, "cancel-2", fixtures::EVENT)?, done);
     /// # Ok::<(), eticket_center::Error>(())
     /// ```
     pub fn cancel_event(&self, who: &Principal, key: &str, event: EventId) -> Result<Cancellation> {
@@ -213,14 +227,15 @@ impl Center {
     }
 
     /// [`Center::cancel_event`] in batches of `batch` tickets, calling
-    /// `progress` with the running totals after each batch.
+    /// `progress` after each batch with how many tickets this call has
+    /// withdrawn or revoked so far.
     pub fn cancel_event_with(
         &self,
         who: &Principal,
         key: &str,
         event: EventId,
         batch: usize,
-        progress: &mut dyn FnMut(&Cancellation),
+        progress: &mut dyn FnMut(u32),
     ) -> Result<Cancellation> {
         let batch = batch.clamp(1, 100_000);
         let cancelled_at = self.mutate(who, key, "cancel_event", &event, |tx, now| {
@@ -229,14 +244,7 @@ impl Center {
             crate::holds::end_all_in(tx, event)?;
             Ok(at)
         })?;
-        let mut done = Cancellation {
-            event,
-            cancelled_at,
-            withdrawn: 0,
-            revoked: 0,
-            refunds: 0,
-            revocation_version: 0,
-        };
+        let mut so_far = 0u32;
         loop {
             self.fail_at("cancel.batch")?;
             let now = self.now();
@@ -246,35 +254,55 @@ impl Center {
             if withdrawn == 0 && revoked == 0 {
                 break;
             }
-            done.withdrawn += withdrawn;
-            done.revoked += revoked;
-            progress(&done);
+            so_far += withdrawn + revoked;
+            progress(so_far);
         }
         self.read(|tx| {
-            done.refunds = refunds::count(tx, event)?;
-            done.revocation_version = tables::events::revocation_version(tx, event)?;
-            Ok(())
-        })?;
-        Ok(done)
+            let (mut tickets, mut revoked, mut used) = (0u32, 0u32, 0u32);
+            for (_, state, n) in tables::tickets::count_by_owner_and_state(tx, event)? {
+                tickets += n;
+                match tables::ticket_state::parse(&state)? {
+                    TicketState::Revoked => revoked += n,
+                    TicketState::Used => used += n,
+                    _ => {}
+                }
+            }
+            Ok(Cancellation {
+                event,
+                cancelled_at,
+                tickets,
+                revoked,
+                used,
+                refunds: refunds::count(tx, event)?,
+                revocation_version: tables::events::revocation_version(tx, event)?,
+                complete: revoked + used == tickets,
+            })
+        })
     }
 
-    /// The refund records of a cancelled event after ticket `after` (0:
-    /// from the start), by serial, at most [`MAX_REFUNDS`]: a distributor
-    /// reads the ones it sold; the event's organizer and the operator read
-    /// all.
-    pub fn refunds(&self, who: &Principal, event: EventId, after: u32) -> Result<Refunds> {
+    /// The refund records of a cancelled or postponed event made after
+    /// record `after` (0: from the start), in the order they were made, at
+    /// most [`MAX_REFUNDS`]: a record made later is always on a later page.
+    /// A distributor reads the ones it sold; the event's organizer and the
+    /// operator read all.
+    pub fn refunds(&self, who: &Principal, event: EventId, after: u64) -> Result<Refunds> {
         self.read(|tx| {
             let only = match who {
                 Principal::Distributor(d) => {
                     tables::events::load(tx, event)?;
                     Some(*d)
                 }
-                _ => {
+                Principal::Organizer(_) | Principal::Operator => {
                     crate::organizer::check_organizer(tx, who, event)?;
                     None
                 }
+                _ => {
+                    return Err(Error::Forbidden(
+                        "refunds are read by the distributors that sold the tickets and the event's organizer".into(),
+                    ));
+                }
             };
-            let mut rows = refunds::after(tx, event, only, TicketSerial(after), MAX_REFUNDS + 1)?;
+            let mut rows = refunds::after(tx, event, only, after, MAX_REFUNDS + 1)?;
             let more = rows.len() > MAX_REFUNDS;
             rows.truncate(MAX_REFUNDS);
             Ok(Refunds {
@@ -282,6 +310,7 @@ impl Center {
                 refunds: rows
                     .into_iter()
                     .map(|r| Refund {
+                        seq: r.seq,
                         serial: r.serial,
                         generation: r.generation,
                         distributor: r.distributor,

@@ -295,14 +295,18 @@ impl Center {
             ));
         }
         let now = self.now();
-        let (ticket, keys) = self.read(|tx| {
+        // A write transaction: a ticket still signed for an event's old date
+        // is re-issued for the new one before it goes to the card.
+        let (ticket, keys) = crate::store::Store::transaction(self.ledger(), &mut |tx| {
             let record = sold_record(tx, who, event, serial)?;
             record.record().may_write_at(now)?;
-            let ticket = valid_issued(tx, event, serial)?.ok_or(Error::NotIssued {
-                event,
-                serial,
-                what: "issued",
-            })?;
+            let ticket = self
+                .current_for_schedule(tx, (event, serial), who, now)?
+                .ok_or(Error::NotIssued {
+                    event,
+                    serial,
+                    what: "issued",
+                })?;
             Ok((ticket, self.keys_in(tx)?))
         })?;
         let grant = self.write_grant_for(&keys, &ticket, Some(target), now)?;
@@ -335,30 +339,34 @@ impl Center {
         }
         self.mutate(who, key, "print_paper", &(event, serial), |tx, now| {
             sold_record(tx, who, event, serial)?;
-            let ticket = valid_issued(tx, event, serial)?.ok_or(Error::NotIssued {
-                event,
-                serial,
-                what: "issued",
-            })?;
+            let ticket = self
+                .current_for_schedule(tx, (event, serial), who, now)?
+                .ok_or(Error::NotIssued {
+                    event,
+                    serial,
+                    what: "issued",
+                })?;
             if ticket.holder != Holder::Paper {
                 return Err(Error::invalid(
                     "holder",
                     format!("ticket {serial} of event {event} is for a chip, not paper"),
                 ));
             }
+            // A generation made after the last print (a re-issue for a new
+            // date) has not been printed: its first print is not a reprint.
             let last = crate::tables::prints::last(tx, event, serial)?;
-            if let (Principal::Terminal(_), Some((_, at))) = (who, last) {
+            let reprint = last.is_some_and(|(_, at)| at >= ticket.issued_at);
+            if let (Principal::Terminal(_), true, Some((_, at))) = (who, reprint, last) {
                 return Err(Error::Forbidden(format!(
                     "ticket {serial} of event {event} was printed at {at}; a reprint comes from the distributor that sold it"
                 )));
             }
             let copy = last.map_or(1, |(c, _)| c.saturating_add(1));
-            let ticket = match last {
-                None => ticket,
-                Some(_) => {
-                    self.reissue_in(tx, (event, serial, ticket.generation), Holder::Paper, Reason::Reprint, who, now)?
-                        .ticket
-                }
+            let ticket = if reprint {
+                self.reissue_in(tx, (event, serial, ticket.generation), Holder::Paper, Reason::Reprint, who, now)?
+                    .ticket
+            } else {
+                ticket
             };
             crate::tables::prints::insert(tx, event, serial, copy, &who.label(), now)?;
             Ok(PaperPrint { ticket: ticket.clone(), copy })

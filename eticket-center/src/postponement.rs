@@ -51,7 +51,9 @@ pub struct Postponement {
     pub refund_until: Timestamp,
 }
 
-/// What a postponement did (this call) and where the event stands.
+/// Where a postponed event stands once a postponement call ends: the same
+/// answer for every call once it is complete, so a retry (after a lost
+/// connection) learns where things are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Postponed {
     /// The event.
@@ -64,11 +66,28 @@ pub struct Postponed {
     /// new dates (with the root offline, sign the key set before the gates
     /// need it).
     pub new_ticket_key: Option<eticket_core::ids::KeyId>,
-    /// Tickets re-issued for the new schedule by this call.
-    pub reissued: u32,
+    /// Tickets issued (one valid generation each).
+    pub issued: u32,
+    /// Of those, the ones signed for the schedule now: all of them once the
+    /// postponement is complete (fewer after a stop: postpone again).
+    pub on_new_dates: u32,
     /// The revocation list version gates must reach to refuse the old
     /// generations.
     pub revocation_version: u64,
+}
+
+/// Where an event stands: `GET /v1/events/{event}/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct EventStatus {
+    /// The event.
+    pub event: EventId,
+    /// Its schedule now (after any postponement).
+    pub schedule: Schedule,
+    /// When it was cancelled, if it was.
+    pub cancelled_at: Option<Timestamp>,
+    /// For a postponed event: until when holders may ask the seller for a
+    /// refund.
+    pub refund_until: Option<Timestamp>,
 }
 
 /// Whether a signed ticket carries `schedule`'s validity window.
@@ -78,6 +97,48 @@ fn signed_for(ticket: &[u8], schedule: &Schedule) -> Result<bool> {
 }
 
 impl Center {
+    /// Where `event` stands: its schedule now, whether it was cancelled, and
+    /// the refund window of a postponement. Any role.
+    pub fn event_status(&self, event: EventId) -> Result<EventStatus> {
+        self.read(|tx| {
+            Ok(EventStatus {
+                event,
+                schedule: tables::events::load(tx, event)?.info.schedule,
+                cancelled_at: tables::events::cancelled_at(tx, event)?,
+                refund_until: tables::events::refund_until(tx, event)?,
+            })
+        })
+    }
+
+    /// In `tx`: the valid generation of a ticket, re-issued first for the
+    /// event's schedule when it was signed for another (a postponement not
+    /// finished yet), so nothing hands out a ticket for the old date.
+    pub(crate) fn current_for_schedule(
+        &self,
+        tx: &mut dyn crate::store::Tx,
+        (event, serial): (EventId, TicketSerial),
+        who: &Principal,
+        now: Timestamp,
+    ) -> Result<Option<crate::issuance::IssuedTicket>> {
+        let Some(ticket) = issued::valid(tx, event, serial)? else {
+            return Ok(None);
+        };
+        let schedule = tables::events::load(tx, event)?.info.schedule;
+        if signed_for(&ticket.ticket, &schedule)? {
+            return Ok(Some(ticket));
+        }
+        let holder = ticket.holder;
+        self.reissue_in(
+            tx,
+            (event, serial, ticket.generation),
+            holder,
+            Reason::Postponement,
+            who,
+            now,
+        )
+        .map(|r| Some(r.ticket))
+    }
+
     /// Postpone or move `event` to `p.schedule` (its organizer, or the
     /// operator): see the module doc. Runs to the end; run again after a
     /// stop, it goes on where it stopped.
@@ -92,7 +153,8 @@ impl Center {
     }
 
     /// [`Center::postpone_event`] in batches of `batch` tickets, calling
-    /// `progress` with the running totals after each batch.
+    /// `progress` after each batch with how many tickets this call has
+    /// re-issued so far.
     pub fn postpone_event_with(
         &self,
         who: &Principal,
@@ -100,7 +162,7 @@ impl Center {
         event: EventId,
         p: &Postponement,
         batch: usize,
-        progress: &mut dyn FnMut(&Postponed),
+        progress: &mut dyn FnMut(u32),
     ) -> Result<Postponed> {
         let s = p.schedule;
         if !(s.doors_open <= s.start && s.start <= s.end) {
@@ -125,8 +187,23 @@ impl Center {
                     "the event would end more than 10 years from now",
                 ));
             }
-            if s.end <= now {
-                return Err(Error::invalid("schedule", "the new date is already over"));
+            if s.doors_open <= now {
+                return Err(Error::invalid(
+                    "schedule",
+                    format!(
+                        "the new doors-open time {} is not in the future",
+                        s.doors_open
+                    ),
+                ));
+            }
+            if p.refund_until < now {
+                return Err(Error::invalid(
+                    "refund_until",
+                    format!(
+                        "{} is past: holders would have no time to ask for a refund",
+                        p.refund_until
+                    ),
+                ));
             }
             let mut info = tables::events::load(tx, event)?.info;
             info.schedule = s;
@@ -148,6 +225,11 @@ impl Center {
             if covers {
                 return Ok(None);
             }
+            crate::tables::keys::keep_event_keys_until(
+                tx,
+                event,
+                s.end.plus(crate::keys::EVENT_KEY_MARGIN_SECS),
+            )?;
             let id = crate::keys::add_event_key(tx, self.key_storage(), event, s, now)?;
             crate::keys::check_key_set_room(tx, self.config().max_key_set_keys)?;
             crate::keys::bump_version(tx)?;
@@ -156,14 +238,7 @@ impl Center {
         if new_key.is_some() {
             self.refresh_keys()?;
         }
-        let mut done = Postponed {
-            event,
-            schedule: s,
-            refund_until: p.refund_until,
-            new_ticket_key: new_key,
-            reissued: 0,
-            revocation_version: 0,
-        };
+        let mut so_far = 0u32;
         let mut after = TicketSerial(0);
         loop {
             self.fail_at("postpone.batch")?;
@@ -195,11 +270,34 @@ impl Center {
             })?;
             let Some(last) = last else { break };
             after = last;
-            done.reissued += reissued;
-            progress(&done);
+            so_far += reissued;
+            progress(so_far);
         }
-        done.revocation_version = self.read(|tx| tables::events::revocation_version(tx, event))?;
-        Ok(done)
+        self.read(|tx| {
+            let schedule = tables::events::load(tx, event)?.info.schedule;
+            let (mut issued, mut on_new_dates) = (0u32, 0u32);
+            let mut after = TicketSerial(0);
+            loop {
+                let page = issued::valid_of_event(tx, event, after, 5_000)?;
+                let Some(last) = page.last().map(|v| v.serial) else {
+                    break;
+                };
+                for v in &page {
+                    issued += 1;
+                    on_new_dates += u32::from(signed_for(&v.ticket, &schedule)?);
+                }
+                after = last;
+            }
+            Ok(Postponed {
+                event,
+                schedule,
+                refund_until: tables::events::refund_until(tx, event)?.unwrap_or(p.refund_until),
+                new_ticket_key: new_key,
+                issued,
+                on_new_dates,
+                revocation_version: tables::events::revocation_version(tx, event)?,
+            })
+        })
     }
 
     /// A holder of a postponed event's ticket does not want the new date:
@@ -228,6 +326,12 @@ impl Center {
                 return Err(Error::invalid(
                     "event",
                     format!("the refund window of event {event} ended at {until}"),
+                ));
+            }
+            if refunds::seq_of(tx, event, serial)?.is_some() {
+                return Err(Error::invalid(
+                    "serial",
+                    format!("ticket {serial} of event {event} was refunded already"),
                 ));
             }
             let sold = records::load_record(tx, event, serial)?.ok_or(Error::NotIssued {
@@ -277,6 +381,7 @@ impl Center {
                 _ => return Err(Error::unavailable(event, &t)),
             };
             let row = RefundRow {
+                seq: 0,
                 serial,
                 generation,
                 distributor: d,
@@ -287,7 +392,10 @@ impl Center {
                 created_at: now,
             };
             refunds::insert(tx, event, &row)?;
+            let seq = refunds::seq_of(tx, event, serial)?
+                .ok_or_else(|| Error::corrupt("a refund record just made is missing"))?;
             Ok(crate::cancellation::Refund {
+                seq,
                 serial,
                 generation,
                 distributor: d,

@@ -208,6 +208,7 @@ fn downgrade_to_plaintext(center: &Center, storage: &KeyStorage) {
             tx.execute("ALTER TABLE center_keys DROP COLUMN dropped", &[])?;
             // Schema version 13: postponed events' refund window.
             tx.execute("ALTER TABLE events DROP COLUMN refund_until", &[])?;
+            tx.execute("ALTER TABLE center_keys DROP COLUMN keep_until", &[])?;
             // Schema version 12: revocation reasons.
             tx.execute("ALTER TABLE revocations DROP COLUMN reason", &[])?;
             // Schema version 11: cancelled events and their refunds.

@@ -764,7 +764,7 @@
     const others = cells.filter((i) => OWN[i] && OWN[i] !== to);
     if (!others.length) return true;
     const names = [...new Set(others.map((i) => ownerName.get(OWN[i]) || OWN[i]))].join(', ');
-    showError(others.length + ' selected seats are already allotted to ' + names +
+    showError(seats(others.length) + ' of the selection ' + (others.length === 1 ? 'is' : 'are') + ' already allotted to ' + names +
       '. Remove them from the selection, or tick "Move seats already allotted to other distributors". Nothing was changed.');
     return false;
   }
@@ -831,9 +831,9 @@
     const cells = selectedCells();
     if (!cells.length) { showError('Select seats first.'); return; }
     const inputs = [...$('ratios').querySelectorAll('input')];
-    const bad = inputs.find((input) => !/^\s*\d+\s*$/.test(input.value));
+    const bad = inputs.find((input) => !/^\s*\d{1,6}\s*$/.test(input.value));
     if (bad) {
-      showError('Weights are whole numbers, 0 or more: "' + bad.value + '" for ' +
+      showError('Weights are whole numbers from 0 to 999999: "' + bad.value + '" for ' +
         (ownerName.get(Number(bad.dataset.distributor)) || bad.dataset.distributor) + '. Nothing was changed.');
       return;
     }
@@ -862,13 +862,18 @@
       failed(e);
       return;
     } finally { busy(false); }
-    if (undoable) pushUndo({ kind: 'allot', prev, after: new Map(cells.map((i) => [i, OWN[i]])), sel: sel.slice() });
+    // Seats sold or held since this tab loaded were left as they are
+    // (the center counts them in `skipped`): they are not this split's, so
+    // its undo leaves them alone.
+    const moved = prev.filter(([i]) => !TAKEN[i]);
+    if (undoable) pushUndo({ kind: 'allot', prev: moved, after: new Map(moved.map(([i]) => [i, OWN[i]])), sel: sel.slice() });
     sel.fill(0);
     clearError();
     refresh();
     const got = new Map(done.shares);
     const per = shares.map((s) => (ownerName.get(s.distributor) || s.distributor) + ' ' + (got.get(s.distributor) || 0)).join(', ');
-    setStatus('Split ' + seats(cells.length) + ': ' + per + '.' +
+    setStatus('Split ' + seats(done.split) + ': ' + per + '.' +
+      (done.skipped ? ' ' + seats(done.skipped) + ' sold or held meanwhile ' + (done.skipped === 1 ? 'was' : 'were') + ' left as they are.' : '') +
       (undoable ? '' : ' Others changed allotments meanwhile, so Undo does not reach this split.'));
   }
 
@@ -891,7 +896,12 @@
   // Move standing places by number: from one owner to a distributor.
   async function moveArea() {
     const area = Number($('area-pick').value);
-    const count = Math.floor(Number($('area-count').value) || 0);
+    const countText = $('area-count').value.trim();
+    if (!/^\d{1,7}$/.test(countText)) {
+      showError('The number of places is a whole number, 1 or more: "' + countText + '". Nothing was changed.');
+      return;
+    }
+    const count = Number(countText);
     const from = Number($('area-from').value);
     const to = Number($('area-to').value);
     const a = (map.areas || []).find((x) => x.id === area);

@@ -50,7 +50,8 @@ pub enum Reason {
     NotYetValid = 9,
     /// No longer valid.
     Expired = 10,
-    /// Revoked: cancelled by the organizer (the other revocations have
+    /// Revoked: cancelled by the organizer, or refunded (the other
+    /// revocations have
     /// their own reasons: [`Reason::Replaced`], [`Reason::Transferred`],
     /// [`Reason::EventCancelled`]).
     Revoked = 11,

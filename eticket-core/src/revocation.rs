@@ -183,11 +183,24 @@ impl RevocationList {
     }
 
     /// Why this generation of the ticket is revoked, if it is; O(log n).
+    /// When the ticket's newest revoked generation ended it for good (the
+    /// event was cancelled, or the ticket revoked or refunded), that is the
+    /// answer for every older generation too: a holder of a copy replaced
+    /// before the cancellation is told the event was cancelled, not to
+    /// fetch a new ticket that no longer exists.
     pub fn reason(&self, serial: TicketSerial, generation: Generation) -> Option<RevocationReason> {
-        self.entries
+        let i = self
+            .entries
             .binary_search_by_key(&(serial, generation), Revoked::key)
-            .ok()
-            .map(|i| self.entries[i].reason)
+            .ok()?;
+        // The ticket's last entry: entries are sorted by serial, then
+        // generation.
+        let end = self.entries.partition_point(|e| e.serial <= serial);
+        let newest = self.entries[end - 1];
+        Some(match newest.reason {
+            RevocationReason::EventCancelled | RevocationReason::Revoked => newest.reason,
+            RevocationReason::Replaced | RevocationReason::Transferred => self.entries[i].reason,
+        })
     }
 
     /// The entries, sorted.
@@ -321,6 +334,36 @@ mod tests {
             generation: Generation(g),
             reason: RevocationReason::Revoked,
         }
+    }
+
+    #[test]
+    fn a_final_revocation_speaks_for_older_generations() {
+        let e = |s, g, reason| Revoked {
+            serial: TicketSerial(s),
+            generation: Generation(g),
+            reason,
+        };
+        let list = RevocationList::new(
+            fixtures::EVENT,
+            1,
+            fixtures::NOW,
+            alloc::vec![
+                e(5, 0, RevocationReason::Replaced),
+                e(5, 1, RevocationReason::EventCancelled),
+                e(6, 0, RevocationReason::Transferred),
+                e(7, 0, RevocationReason::Replaced),
+                e(7, 1, RevocationReason::Revoked),
+                e(8, 0, RevocationReason::Replaced),
+            ],
+        )
+        .unwrap();
+        let why = |s, g| list.reason(TicketSerial(s), Generation(g));
+        assert_eq!(why(5, 0), Some(RevocationReason::EventCancelled));
+        assert_eq!(why(6, 0), Some(RevocationReason::Transferred));
+        assert_eq!(why(7, 0), Some(RevocationReason::Revoked));
+        assert_eq!(why(8, 0), Some(RevocationReason::Replaced));
+        assert_eq!(why(8, 1), None);
+        assert_eq!(why(4, 0), None);
     }
 
     #[test]

@@ -52,8 +52,9 @@ pub enum eticket_reason {
     NotYetValid = 9,
     /// No longer valid.
     Expired = 10,
-    /// Cancelled by the organizer (a replaced or transferred generation and
-    /// a cancelled event have their own codes, 18 to 20).
+    /// Cancelled: revoked by the organizer, or refunded to its holder (a
+    /// replaced or transferred generation and a cancelled event have their
+    /// own codes, 18 to 20).
     Revoked = 11,
     /// The ticket belongs to another chip (a copied payload).
     WrongChip = 12,

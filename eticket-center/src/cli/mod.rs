@@ -336,9 +336,9 @@ pub enum Command {
         /// The event.
         #[arg(long)]
         event: u32,
-        /// The last ticket serial already read.
+        /// The last record (`seq`) already read.
         #[arg(long, default_value_t = 0)]
-        after: u32,
+        after: u64,
     },
     /// Counts per distributor and state.
     Stats {
@@ -883,25 +883,18 @@ pub fn run(cli: Cli) -> Result<()> {
             print(&center.allotment_log(&op, EventId(*event), *after)?)?
         }
         Command::CancelEvent { event, batch } => {
-            let done =
-                center.cancel_event_with(&op, &cli.key(), EventId(*event), *batch, &mut |p| {
-                    // Progress on stderr: stdout is the JSON answer.
-                    eprintln!(
-                        "cancel-event {}: {} withdrawn, {} revoked so far",
-                        p.event, p.withdrawn, p.revoked
-                    )
-                })?;
+            let done = center.cancel_event_with(&op, &key, EventId(*event), *batch, &mut |n| {
+                // Progress on stderr: stdout is the JSON answer.
+                eprintln!("cancel-event E{event}: {n} tickets withdrawn or revoked so far")
+            })?;
             print(&done)?
         }
         Command::PostponeEvent { event, file, batch } => {
             let p: crate::postponement::Postponement = read_json(file)?;
             let done =
-                center.postpone_event_with(&op, &key, EventId(*event), &p, *batch, &mut |d| {
+                center.postpone_event_with(&op, &key, EventId(*event), &p, *batch, &mut |n| {
                     // Progress on stderr: stdout is the JSON answer.
-                    eprintln!(
-                        "postpone-event {}: {} tickets re-issued so far",
-                        d.event, d.reissued
-                    )
+                    eprintln!("postpone-event E{event}: {n} tickets re-issued so far")
                 })?;
             print(&done)?
         }

@@ -214,6 +214,11 @@ pub async fn event_info(State(c): Shared, _: Caller, PathArg(event): PathArg<Eve
     run(c, move |c| c.event_info(event)).await
 }
 
+/// `GET /v1/events/{event}/status`.
+pub async fn event_status(State(c): Shared, _: Caller, PathArg(event): PathArg<EventId>) -> Answer {
+    run(c, move |c| c.event_status(event)).await
+}
+
 /// Body of `POST /v1/events/{event}/distributors`.
 #[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SelectDistributor {
@@ -326,19 +331,14 @@ pub async fn refund_postponed(
     run(c, move |c| c.refund_postponed(&who, &key, event, serial)).await
 }
 
-/// `GET /v1/events/{event}/refunds[?after=SERIAL]`.
+/// `GET /v1/events/{event}/refunds[?after=SEQ]`.
 pub async fn refunds(
     State(c): Shared,
     Caller(who): Caller,
     PathArg(event): PathArg<EventId>,
     QueryArg(q): QueryArg<After>,
 ) -> Answer {
-    run(c, move |c| {
-        let after = u32::try_from(q.after)
-            .map_err(|_| crate::Error::invalid("after", "a ticket serial (at most 4294967295)"))?;
-        c.refunds(&who, event, after)
-    })
-    .await
+    run(c, move |c| c.refunds(&who, event, q.after)).await
 }
 
 /// `GET /v1/events/{event}/stats`.

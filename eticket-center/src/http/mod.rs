@@ -56,6 +56,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/events/{event}/allotments/split"),
     ("get", "/v1/events/{event}/allotments/log"),
     ("get", "/v1/events/{event}/stats"),
+    ("get", "/v1/events/{event}/status"),
     ("post", "/v1/events/{event}/cancel"),
     ("post", "/v1/events/{event}/postpone"),
     ("post", "/v1/events/{event}/tickets/{serial}/refund"),
@@ -120,6 +121,7 @@ pub fn router(center: Arc<Center>) -> Router {
         .route("/v1/events/{event}/allotments/split", post(h::allot_split))
         .route("/v1/events/{event}/allotments/log", get(h::allotment_log))
         .route("/v1/events/{event}/stats", get(h::stats))
+        .route("/v1/events/{event}/status", get(h::event_status))
         .route("/v1/events/{event}/cancel", post(h::cancel_event))
         .route("/v1/events/{event}/postpone", post(h::postpone_event))
         .route(

@@ -44,6 +44,7 @@ pub fn component_schemas() -> Map<String, Value> {
         cancellation::Refund,
         postponement::Postponement,
         postponement::Postponed,
+        postponement::EventStatus,
         split::SplitDone,
         policy::DistributionPolicy,
         distributor::SaleRequest,

@@ -308,6 +308,7 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         "ALTER TABLE events ADD COLUMN cancelled_at BIGINT",
         "CREATE TABLE refunds (
         event BIGINT NOT NULL REFERENCES events (id),
+        seq BIGINT NOT NULL,
         serial BIGINT NOT NULL,
         generation BIGINT NOT NULL,
         distributor BIGINT NOT NULL,
@@ -317,7 +318,10 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         reason TEXT NOT NULL,
         created_at BIGINT NOT NULL,
         PRIMARY KEY (event, serial))",
-        "CREATE INDEX refunds_by_distributor ON refunds (event, distributor, serial)",
+        // Readers page by `seq`, the order records were made in, so a
+        // record made after a reader's last page is on its next one.
+        "CREATE UNIQUE INDEX refunds_by_seq ON refunds (event, seq)",
+        "CREATE INDEX refunds_by_distributor ON refunds (event, distributor, seq)",
     ],
     &[
         // Version 12: why each generation was revoked, which gates tell
@@ -328,6 +332,10 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         // Version 13: postponed events. Until `refund_until` a holder may
         // have the ticket refunded rather than go on the new date.
         "ALTER TABLE events ADD COLUMN refund_until BIGINT",
+        // A postponed event's old ticket key stays in the key set until the
+        // new date is over, so gates can still read its old tickets and
+        // tell their holders they were replaced.
+        "ALTER TABLE center_keys ADD COLUMN keep_until BIGINT",
     ],
 ];
 

@@ -291,10 +291,24 @@ pub(crate) fn drop_retired(tx: &mut dyn Tx, id: KeyId) -> Result<bool> {
     )? == 1)
 }
 
+/// Keep `event`'s ticket keys in the key set until at least `until` (its
+/// new date after a postponement), though they expire before.
+pub(crate) fn keep_event_keys_until(
+    tx: &mut dyn Tx,
+    event: EventId,
+    until: Timestamp,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE center_keys SET keep_until = $2 WHERE event = $1 AND dropped = 0 AND not_after < $2",
+        &[Value::int(event.0), Value::u64(until.0)?],
+    )?;
+    Ok(())
+}
+
 /// Drop event ticket keys that expired before `now` from the key set.
 pub(crate) fn drop_expired_event_keys(tx: &mut dyn Tx, now: Timestamp) -> Result<()> {
     tx.execute(
-        "UPDATE center_keys SET dropped = 1 WHERE event IS NOT NULL AND dropped = 0 AND not_after < $1",
+        "UPDATE center_keys SET dropped = 1 WHERE event IS NOT NULL AND dropped = 0 AND COALESCE(keep_until, not_after) < $1",
         &[Value::u64(now.0)?],
     )?;
     Ok(())

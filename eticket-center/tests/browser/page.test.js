@@ -454,6 +454,34 @@ async function staleTab(context) {
   for (let n = 2; n <= 10; n++) assert.equal((await seatState(event, 1, 2, n)).owner, 1);
   await undoer.close();
   await mover.close();
+
+  // A split from a tab loaded before a seat of its selection was held: the
+  // center leaves the held seat as it is and says so; the page says so
+  // too, and the split's undo leaves the held seat alone and goes through.
+  const splitTab = await open();
+  const held = await call('POST', '/v1/events/' + event + '/holds', d2Token,
+    { seats: { serials: [21] }, buyer: { reference: 'page-test' } });
+  assert.equal(held.status, 200, JSON.stringify(held.json));
+  await splitTab.selectOption('#pick-block', '1');
+  await splitTab.fill('#pick-row', '3');
+  await splitTab.click('#select-row');
+  await splitTab.check('#move');
+  await splitTab.fill('#ratio-1', '1');
+  await splitTab.fill('#ratio-2', '1');
+  await splitTab.click('#split');
+  await splitTab.waitForFunction(() => document.getElementById('status').textContent.startsWith('Split 9 seats'));
+  assert.match(await splitTab.textContent('#status'), /1 seat sold or held meanwhile was left as they are/);
+  await splitTab.click('#undo');
+  await splitTab.waitForFunction(() => document.getElementById('status').textContent.startsWith('Undid the allotment of 9 seats'));
+  assert.deepEqual(await seatState(event, 1, 3, 1), { owner: 2, taken: 2 }, 'the held seat stayed as it was');
+  // Weights and places are whole numbers.
+  await splitTab.fill('#ratio-1', '1.5');
+  await splitTab.click('#split');
+  await splitTab.waitForFunction(() => document.getElementById('error').textContent.includes('whole numbers'));
+  await splitTab.fill('#area-count', '2.5');
+  await splitTab.click('#area-move');
+  await splitTab.waitForFunction(() => document.getElementById('error').textContent.includes('whole number'));
+  await splitTab.close();
 }
 
 async function main() {
