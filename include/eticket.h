@@ -174,91 +174,6 @@ typedef uint32_t eticket_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// Anti-passback policies, for `eticket_venue_settings.policy`.
-enum eticket_passback
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  // One admission per ticket.
-  ETICKET_PASSBACK_SINGLE_ENTRY = 0,
-  // Any number of admissions, each after an exit scan.
-  ETICKET_PASSBACK_REENTRY_AFTER_EXIT = 1,
-  // At most `max_entries` admissions.
-  ETICKET_PASSBACK_ENTRIES = 2,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum eticket_passback eticket_passback;
-#else
-typedef uint32_t eticket_passback;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-// What the gates refuse while the venue's revocation list or key set is
-// past its `next_update`, for `eticket_venue_settings.stale_policy`.
-enum eticket_stale_policy
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  // Refuse tickets of generation 1 and up (the transferred ones); the
-  // default.
-  ETICKET_STALE_POLICY_FAIL_CLOSED_TRANSFERRED = 0,
-  // Refuse every ticket.
-  ETICKET_STALE_POLICY_FAIL_CLOSED_ALL = 1,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum eticket_stale_policy eticket_stale_policy;
-#else
-typedef uint32_t eticket_stale_policy;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-// What a scan decided.
-enum eticket_decision
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  // Let the person in; guidance says where to go.
-  ETICKET_DECISION_ADMIT = 1,
-  // Refuse; the reason code says why.
-  ETICKET_DECISION_REFUSE = 2,
-  // An exit scan was recorded.
-  ETICKET_DECISION_EXIT = 3,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum eticket_decision eticket_decision;
-#else
-typedef uint32_t eticket_decision;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-// What a transmit callback returns.
-enum eticket_transmit_status
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  // The response is in `resp[0..*resp_len]` (data, then SW1 SW2).
-  ETICKET_TRANSMIT_STATUS_OK = 0,
-  // The card was reset or reinserted since the last command; the library
-  // selects the application again and repeats the command once.
-  ETICKET_TRANSMIT_STATUS_CARD_RESET = 1,
-  // The command could not be carried (no card, reader error).
-  ETICKET_TRANSMIT_STATUS_FAILED = 2,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum eticket_transmit_status eticket_transmit_status;
-#else
-typedef uint32_t eticket_transmit_status;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
 // Why an admission was refused: the codes of `eticket_outcome_info.reason`
 // (text with `eticket_reason_text`). 1-99 are the ticket's own reasons,
 // 101 and up the gate's. Codes are stable; new ones are added, none reused.
@@ -345,6 +260,91 @@ enum eticket_reason
 typedef enum eticket_reason eticket_reason;
 #else
 typedef uint16_t eticket_reason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Anti-passback policies, for `eticket_venue_settings.policy`.
+enum eticket_passback
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // One admission per ticket.
+  ETICKET_PASSBACK_SINGLE_ENTRY = 0,
+  // Any number of admissions, each after an exit scan.
+  ETICKET_PASSBACK_REENTRY_AFTER_EXIT = 1,
+  // At most `max_entries` admissions.
+  ETICKET_PASSBACK_ENTRIES = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum eticket_passback eticket_passback;
+#else
+typedef uint32_t eticket_passback;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// What the gates refuse while the venue's revocation list or key set is
+// past its `next_update`, for `eticket_venue_settings.stale_policy`.
+enum eticket_stale_policy
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Refuse tickets of generation 1 and up (the transferred ones); the
+  // default.
+  ETICKET_STALE_POLICY_FAIL_CLOSED_TRANSFERRED = 0,
+  // Refuse every ticket.
+  ETICKET_STALE_POLICY_FAIL_CLOSED_ALL = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum eticket_stale_policy eticket_stale_policy;
+#else
+typedef uint32_t eticket_stale_policy;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// What a scan decided.
+enum eticket_decision
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Let the person in; guidance says where to go.
+  ETICKET_DECISION_ADMIT = 1,
+  // Refuse; the reason code says why.
+  ETICKET_DECISION_REFUSE = 2,
+  // An exit scan was recorded.
+  ETICKET_DECISION_EXIT = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum eticket_decision eticket_decision;
+#else
+typedef uint32_t eticket_decision;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// What a transmit callback returns.
+enum eticket_transmit_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // The response is in `resp[0..*resp_len]` (data, then SW1 SW2).
+  ETICKET_TRANSMIT_STATUS_OK = 0,
+  // The card was reset or reinserted since the last command; the library
+  // selects the application again and repeats the command once.
+  ETICKET_TRANSMIT_STATUS_CARD_RESET = 1,
+  // The command could not be carried (no card, reader error).
+  ETICKET_TRANSMIT_STATUS_FAILED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum eticket_transmit_status eticket_transmit_status;
+#else
+typedef uint32_t eticket_transmit_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -1016,6 +1016,20 @@ eticket_result eticket_revocation_list_contains(const struct eticket_revocation_
                                                 uint32_t serial,
                                                 uint16_t generation,
                                                 bool *out_revoked);
+
+// Why generation `generation` of ticket `serial` admits nobody, into
+// `*out_reason`: `ETICKET_REASON_NONE` when the list does not revoke it,
+// else the reason a gate refuses it with (`ETICKET_REASON_REVOKED`,
+// `_REPLACED`, `_TRANSFERRED` or `_EVENT_CANCELLED`; a ticket's final end,
+// cancelled or revoked, speaks for its older generations too).
+//
+// # Safety
+//
+// `list` is a live handle; `out_reason` writable.
+eticket_result eticket_revocation_list_reason(const struct eticket_revocation_list *list,
+                                              uint32_t serial,
+                                              uint16_t generation,
+                                              eticket_reason *out_reason);
 
 // Free a list; NULL is ignored.
 //

@@ -208,6 +208,41 @@ pub unsafe extern "C" fn eticket_revocation_list_contains(
     })
 }
 
+/// Why generation `generation` of ticket `serial` admits nobody, into
+/// `*out_reason`: `ETICKET_REASON_NONE` when the list does not revoke it,
+/// else the reason a gate refuses it with (`ETICKET_REASON_REVOKED`,
+/// `_REPLACED`, `_TRANSFERRED` or `_EVENT_CANCELLED`; a ticket's final end,
+/// cancelled or revoked, speaks for its older generations too).
+///
+/// # Safety
+///
+/// `list` is a live handle; `out_reason` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eticket_revocation_list_reason(
+    list: *const eticket_revocation_list,
+    serial: u32,
+    generation: u16,
+    out_reason: *mut crate::limits::eticket_reason,
+) -> eticket_result {
+    boundary(|| {
+        let out = Out::new(out_reason)?;
+        // SAFETY: a live handle by the caller's contract.
+        let list = unsafe { eticket_revocation_list::as_ref(list)? };
+        use crate::limits::eticket_reason as R;
+        use eticket_core::revocation::RevocationReason as Why;
+        let reason = match list.reason(TicketSerial(serial), Generation(generation)) {
+            None => R::None,
+            Some(Why::Revoked) => R::Revoked,
+            Some(Why::Replaced) => R::Replaced,
+            Some(Why::Transferred) => R::Transferred,
+            Some(Why::EventCancelled) => R::EventCancelled,
+        };
+        // SAFETY: writable by the caller's contract.
+        unsafe { out.write(reason) };
+        Ok(())
+    })
+}
+
 /// Free a list; NULL is ignored.
 ///
 /// # Safety

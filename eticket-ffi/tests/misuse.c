@@ -146,6 +146,13 @@ static void keys_and_lists(const char *data) {
     EXPECT(eticket_revocation_list_contains(list, 1, 0, &revoked),
            ETICKET_RESULT_OK);
     CHECK(!revoked);
+    {
+        eticket_reason why = ETICKET_REASON_MALFORMED;
+        EXPECT(eticket_revocation_list_reason(list, 1, 0, NULL), NUL);
+        EXPECT(eticket_revocation_list_reason(NULL, 1, 0, &why), NUL);
+        EXPECT(eticket_revocation_list_reason(list, 1, 0, &why), ETICKET_RESULT_OK);
+        CHECK(why == ETICKET_REASON_NONE);
+    }
     EXPECT(eticket_revocation_list_version(NULL, &v), NUL);
 
     eticket_revocation_list_free(list);

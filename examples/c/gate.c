@@ -137,6 +137,14 @@ int main(int argc, char **argv) {
     EXPECT(eticket_revocation_list_load(list_bytes, list_len, keys, DEMO_NOW,
                                         &list),
            ETICKET_RESULT_OK);
+    {
+        /* The list says why: serial 13 was revoked, 14 is not (yet). */
+        eticket_reason why = ETICKET_REASON_NONE;
+        EXPECT(eticket_revocation_list_reason(list, 13, 0, &why), ETICKET_RESULT_OK);
+        CHECK(why == ETICKET_REASON_REVOKED);
+        EXPECT(eticket_revocation_list_reason(list, 14, 0, &why), ETICKET_RESULT_OK);
+        CHECK(why == ETICKET_REASON_NONE);
+    }
     EXPECT(eticket_venue_settings_default(&settings), ETICKET_RESULT_OK);
     /* The defaults refuse transferred tickets while the revocation list is
      * stale, admit nothing with a list older than a day, and refuse a chip
