@@ -254,6 +254,10 @@ enum eticket_reason
   ETICKET_REASON_CHIP_NOT_CERTIFIED = 112,
   // A valid ticket for another gate, at a venue that refuses those.
   ETICKET_REASON_WRONG_GATE = 113,
+  // A networked gate device could not reach its venue unit and the
+  // venue's offline policy does not admit this medium alone (paper, by
+  // default).
+  ETICKET_REASON_REFUSED_OFFLINE = 114,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

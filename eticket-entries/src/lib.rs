@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 
 pub mod chart;
+pub mod conflict;
 mod error;
 pub mod record;
 pub mod refusal;
@@ -46,6 +47,7 @@ pub mod signed_batch;
 pub mod statistics;
 pub mod upload;
 
+pub use conflict::{Conflict, ConflictAdmission};
 pub use error::{Error, Result};
 pub use record::{EntryRecord, ScanId};
 pub use refusal::Refusal;

@@ -80,10 +80,15 @@ pub enum Refusal {
     /// venue that refuses those
     /// (eticket-gate's `WrongGatePolicy::Refuse`).
     WrongGate,
+    /// The gate device cannot reach its venue unit, and the venue's offline
+    /// policy (eticket-gate's `OfflinePolicy`) does not let it admit this
+    /// medium alone (paper, by default: a copy could be shown at every
+    /// device of a cut-off venue).
+    RefusedOffline,
 }
 
 /// One of each of the gate's own refusals (without times), in code order.
-const GATE_REFUSALS: [Refusal; 13] = [
+const GATE_REFUSALS: [Refusal; 14] = [
     Refusal::ChallengeFailed,
     Refusal::NoTicket,
     Refusal::ChipUnreadable,
@@ -97,6 +102,7 @@ const GATE_REFUSALS: [Refusal; 13] = [
     Refusal::AnswerTooSlow,
     Refusal::ChipNotCertified,
     Refusal::WrongGate,
+    Refusal::RefusedOffline,
 ];
 
 impl Refusal {
@@ -117,6 +123,7 @@ impl Refusal {
             Refusal::AnswerTooSlow => (111, "answer_too_slow"),
             Refusal::ChipNotCertified => (112, "chip_not_certified"),
             Refusal::WrongGate => (113, "wrong_gate"),
+            Refusal::RefusedOffline => (114, "refused_offline"),
         })
     }
 
@@ -193,6 +200,10 @@ impl Refusal {
             }
             Refusal::WrongGate => {
                 "Valid ticket, but for another gate: send the guest to the gate named on the ticket."
+            }
+            Refusal::RefusedOffline => {
+                "This gate cannot reach the venue unit and admits no such ticket on its own: \
+                 send the guest to another gate, or wait until it is back online."
             }
         }
     }

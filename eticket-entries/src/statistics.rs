@@ -12,6 +12,7 @@ use eticket_core::ticket::Place;
 use eticket_core::time::Timestamp;
 use serde::Serialize;
 
+use crate::conflict::Conflict;
 use crate::record::{Direction, EntryRecord, ScanResult, TicketFacts};
 use crate::refusal::Refusal;
 use crate::{Error, Result};
@@ -98,6 +99,10 @@ pub struct Statistics {
     pub per_gate_minute: Vec<GateMinute>,
     /// Refusals by reason, most frequent first.
     pub refusals: Vec<RefusalCount>,
+    /// Tickets admitted more often than the venue's policy allows by
+    /// devices that decided apart (a network cut); the venue unit finds
+    /// them ([`with_conflicts`](Self::with_conflicts)).
+    pub conflicts: Vec<Conflict>,
 }
 
 #[derive(Default)]
@@ -245,7 +250,15 @@ impl Statistics {
             by_distributor,
             per_gate_minute,
             refusals,
+            conflicts: Vec::new(),
         }
+    }
+
+    /// The same statistics reporting `conflicts` (double admissions found
+    /// by the venue unit when offline scans reached it).
+    pub fn with_conflicts(mut self, conflicts: Vec<Conflict>) -> Self {
+        self.conflicts = conflicts;
+        self
     }
 
     /// The statistics as tables.
@@ -325,6 +338,27 @@ impl Statistics {
                             r.count.to_string(),
                             r.text.clone(),
                         ]
+                    })
+                    .collect(),
+            },
+            Table {
+                name: "double_admissions".to_owned(),
+                columns: ["serial", "gate", "device", "at_utc", "decided"]
+                    .map(str::to_owned)
+                    .to_vec(),
+                rows: self
+                    .conflicts
+                    .iter()
+                    .flat_map(|c| {
+                        c.admissions.iter().map(move |a| {
+                            vec![
+                                c.serial.0.to_string(),
+                                a.gate.0.to_string(),
+                                a.device.clone(),
+                                a.at.to_string(),
+                                if a.online { "unit" } else { "offline" }.to_owned(),
+                            ]
+                        })
                     })
                     .collect(),
             },

@@ -102,6 +102,10 @@ pub enum eticket_reason {
     ChipNotCertified = 112,
     /// A valid ticket for another gate, at a venue that refuses those.
     WrongGate = 113,
+    /// A networked gate device could not reach its venue unit and the
+    /// venue's offline policy does not admit this medium alone (paper, by
+    /// default).
+    RefusedOffline = 114,
 }
 
 #[cfg(test)]
@@ -167,6 +171,7 @@ mod tests {
             R::AnswerTooSlow,
             R::ChipNotCertified,
             R::WrongGate,
+            R::RefusedOffline,
         ];
         for r in all {
             let code = r as u16;

@@ -5,7 +5,7 @@
 use std::ffi::c_char;
 
 use ::eticket_gate::{
-    PassbackPolicy, Settings, StalePolicy, TrustStore, VenueUnit, WrongGatePolicy,
+    OfflinePolicy, PassbackPolicy, Settings, StalePolicy, TrustStore, VenueUnit, WrongGatePolicy,
 };
 use eticket_core::event::EventInfo;
 use eticket_core::ids::GateId;
@@ -160,6 +160,9 @@ impl TryFrom<&eticket_venue_settings> for Settings {
                 1 => WrongGatePolicy::Refuse,
                 _ => return Err(eticket_result::InvalidParameter),
             },
+            // A unit opened through the C library decides in its own log;
+            // networked devices are not in the C ABI yet.
+            offline: OfflinePolicy::ChipOnly,
         })
     }
 }

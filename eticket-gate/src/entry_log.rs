@@ -10,6 +10,9 @@
 //!           serial, record BLOB)                       record: the postcard EntryRecord
 //! presence (serial INTEGER PRIMARY KEY,               one row per ticket that ever entered
 //!           entries, inside, last_at, last_gate)
+//! conflicts (scan_id BLOB PRIMARY KEY, serial)        admissions decided apart that break
+//!                                                      the venue's policy (see `reconcile`)
+//! offline  (scan_id BLOB PRIMARY KEY)                 scans a device decided without the unit
 //! ```
 //!
 //! Anti-passback is one `BEGIN IMMEDIATE` transaction: read the ticket's
@@ -57,7 +60,17 @@ CREATE TABLE IF NOT EXISTS presence (
     last_at   INTEGER NOT NULL,
     last_gate INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS conflicts (
+    scan_id BLOB    PRIMARY KEY,
+    serial  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS offline (
+    scan_id BLOB PRIMARY KEY
+);
 ";
+
+mod reconcile;
+pub use reconcile::{Conflict, ConflictAdmission, Stored};
 
 pub use eticket_entries::upload::Cursor;
 

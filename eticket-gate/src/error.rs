@@ -85,6 +85,17 @@ pub enum Error {
     /// configuration.
     #[error("time {0} is out of range")]
     TimeOutOfRange(u64),
+    /// The venue unit (or a device) sent something that is not the venue
+    /// protocol: a bad frame, a MAC that does not verify, another version.
+    #[error("venue protocol: {0}")]
+    Protocol(String),
+    /// The network between a device and its venue unit failed (refused,
+    /// timed out, closed).
+    #[error("venue link: {0}")]
+    Link(#[source] std::io::Error),
+    /// The venue unit refused the device or its request, and said why.
+    #[error("the venue unit refused: {0}")]
+    UnitRefused(String),
     /// The system random source failed.
     #[error("random source failed: {0}")]
     Random(String),

@@ -25,13 +25,15 @@ use rand_core::{OsRng, RngCore};
 
 use crate::chip::{MAX_TICKETS_PER_CHIP, PresentedChip};
 use crate::clock::{MonotonicClock, SystemMonotonic};
-use crate::entry_log::{Candidate, EntryLog, PreviousEntry};
+use crate::entry_log::{Candidate, EntryLog, Logged, PreviousEntry};
 use crate::record::{
     ChipProof, Direction, EntryRecord, Medium, ScanId, ScanResult, TicketFacts, device_name,
 };
 use crate::refusal::Refusal;
 use crate::trust::TrustStore;
 use crate::unit::{Settings, Shared, StalePolicy, WrongGatePolicy};
+use crate::venue::protocol::{Answer, Request, WireCandidate};
+use crate::venue::{Link, SyncStatus};
 use crate::{Error, Result};
 
 /// What a scan ended in.
@@ -72,6 +74,9 @@ pub struct Outcome {
     pub verdict: Verdict,
     /// The line written to the entry log.
     pub record: EntryRecord,
+    /// The gate device decided alone: its venue unit did not answer (the
+    /// steward is told; the scan reaches the unit later).
+    pub offline: bool,
     /// The venue's time zone (IANA name) for the screen line's times.
     zone: Arc<str>,
 }
@@ -121,6 +126,9 @@ impl fmt::Display for Outcome {
     /// …reason…`, times in the venue's time zone with their UTC offset.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let local = VenueTime::named_or_utc(&self.zone);
+        if self.offline {
+            f.write_str("OFFLINE ")?;
+        }
         match &self.verdict {
             Verdict::Admitted { guidance, .. } => match self.wrong_gate() {
                 // The guidance starts with the right gate's name.
@@ -156,6 +164,9 @@ pub struct Gate {
     log: EntryLog,
     shared: Arc<Shared>,
     clock: Arc<dyn MonotonicClock>,
+    /// A device's connection to the venue unit that decides anti-passback
+    /// (none: this gate's own log decides, as at a unit's own gates).
+    link: Option<Link>,
 }
 
 /// A chip that proved its identity, with the tickets it holds.
@@ -172,6 +183,66 @@ impl Gate {
             log,
             shared,
             clock: Arc::new(SystemMonotonic::new()),
+            link: None,
+        }
+    }
+
+    /// The same gate deciding anti-passback at a venue unit over `link`.
+    pub(crate) fn with_link(mut self, link: Link) -> Self {
+        self.link = Some(link);
+        self
+    }
+
+    /// Whether the gate's venue unit answered its last request (always
+    /// true for a gate of a unit in the same process).
+    pub fn is_online(&self) -> bool {
+        self.link.as_ref().is_none_or(Link::is_connected)
+    }
+
+    /// A device's round with its unit: reach it, send up to `limit` pending
+    /// scans, take newer trust material.
+    pub(crate) fn sync(&mut self, now: Timestamp, limit: usize) -> Result<SyncStatus> {
+        let Some(link) = self.link.as_mut() else {
+            return Ok(SyncStatus {
+                online: true,
+                pending: 0,
+                trust_applied: 0,
+                trust_refused: 0,
+            });
+        };
+        let mut status = SyncStatus {
+            online: false,
+            pending: 0,
+            trust_applied: 0,
+            trust_refused: 0,
+        };
+        if crate::venue::pull_trust(link, &self.shared, &self.log, now)
+            .map(|(ok, refused)| {
+                status.trust_applied = ok;
+                status.trust_refused = refused;
+            })
+            .is_ok()
+        {
+            let _ = crate::venue::flush(link, &self.log, limit);
+        }
+        status.online = link.is_connected();
+        status.pending = crate::venue::pending(&self.log)?;
+        Ok(status)
+    }
+
+    /// After a scan: a little of [`sync`](Self::sync) while the unit answers.
+    fn after_scan(&mut self, now: Timestamp) {
+        let Some(link) = self.link.as_mut() else {
+            return;
+        };
+        if !link.is_connected() {
+            return;
+        }
+        if crate::venue::pending(&self.log).is_ok_and(|n| n > 0) {
+            let _ = crate::venue::flush(link, &self.log, crate::venue::FLUSH_PER_SCAN);
+        }
+        if link.trust_seen > crate::venue::trust_applied(&self.log) {
+            let _ = crate::venue::pull_trust(link, &self.shared, &self.log, now);
         }
     }
 
@@ -225,17 +296,20 @@ impl Gate {
         now: Timestamp,
     ) -> Result<Outcome> {
         let (template, proven) = self.prove(chip, Direction::Entry, now)?;
-        let proven = match proven {
-            Ok(p) => p,
-            Err(refusal) => return self.refuse(template, refusal, None),
+        let out = match proven {
+            Ok(p) => self.enter(template, &p.tickets, Presented::Chip(p.id), now),
+            Err(refusal) => self.refuse(template, refusal, None),
         };
-        self.enter(template, &proven.tickets, Presented::Chip(proven.id), now)
+        self.after_scan(now);
+        out
     }
 
     /// Admit or refuse a scanned paper ticket.
     pub fn admit_paper(&mut self, payload: &[u8], now: Timestamp) -> Result<Outcome> {
         let template = self.template(Direction::Entry, Medium::Paper, now)?;
-        self.enter(template, &[payload.to_vec()], Presented::Paper, now)
+        let out = self.enter(template, &[payload.to_vec()], Presented::Paper, now);
+        self.after_scan(now);
+        out
     }
 
     /// Record that the chip's holder leaves (re-entry policies). The chip
@@ -246,16 +320,20 @@ impl Gate {
         now: Timestamp,
     ) -> Result<Outcome> {
         let (template, proven) = self.prove(chip, Direction::Exit, now)?;
-        match proven {
+        let out = match proven {
             Ok(p) => self.exit(template, &p.tickets, Presented::Chip(p.id), now),
             Err(refusal) => self.refuse(template, refusal, None),
-        }
+        };
+        self.after_scan(now);
+        out
     }
 
     /// Record that a paper ticket's holder leaves.
     pub fn exit_paper(&mut self, payload: &[u8], now: Timestamp) -> Result<Outcome> {
         let template = self.template(Direction::Exit, Medium::Paper, now)?;
-        self.exit(template, &[payload.to_vec()], Presented::Paper, now)
+        let out = self.exit(template, &[payload.to_vec()], Presented::Paper, now);
+        self.after_scan(now);
+        out
     }
 
     /// Identity, fresh challenge, answer (timed), tickets.
@@ -402,9 +480,7 @@ impl Gate {
             template.ticket = ticket.as_ref().map(TicketFacts::from);
             return self.refuse(template, reason.into(), ticket);
         }
-        let logged = self
-            .log
-            .enter(template, &candidates, self.shared.settings.policy)?;
+        let (logged, offline) = self.passback(template, &candidates)?;
         let verdict = match logged.admitted.and_then(|i| admissible.get(i)) {
             Some((ticket, guidance)) => Verdict::Admitted {
                 ticket: (*ticket).clone(),
@@ -430,8 +506,97 @@ impl Gate {
         Ok(Outcome {
             verdict,
             record: logged.record,
+            offline,
             zone: self.shared.zone.clone(),
         })
+    }
+
+    /// Anti-passback for `candidates`: at the venue unit when this gate is a
+    /// networked device and the unit answers in time, else in this gate's
+    /// own log under the venue's offline policy. Returns whether it was
+    /// decided alone.
+    fn passback(
+        &mut self,
+        template: EntryRecord,
+        candidates: &[Candidate],
+    ) -> Result<(Logged, bool)> {
+        let policy = self.shared.settings.policy;
+        let Some(link) = self.link.as_mut() else {
+            return Ok((self.log.enter(template, candidates, policy)?, false));
+        };
+        let request = Request::Enter {
+            template: template.clone(),
+            candidates: candidates
+                .iter()
+                .map(|c| WireCandidate {
+                    facts: c.facts,
+                    paper: c.paper,
+                    reentry: c.reentry,
+                })
+                .collect(),
+        };
+        if let Ok(Answer::Entered {
+            admitted,
+            record,
+            previous,
+            trust,
+        }) = link.request(&request)
+        {
+            // The unit's answer must be about this scan and one of its
+            // tickets; anything else is decided here.
+            let admitted = admitted.map(|i| i as usize);
+            let consistent = record.scan_id == template.scan_id
+                && admitted.is_none_or(|i| candidates.get(i).map(|c| c.facts) == record.ticket);
+            if consistent {
+                link.trust_seen = link.trust_seen.max(trust);
+                let before = self.log.last_seq()?;
+                self.log.store_decided(&record, policy, false)?;
+                crate::venue::confirmed(&self.log, before)?;
+                return Ok((
+                    Logged {
+                        admitted,
+                        record,
+                        previous: previous.map(Into::into),
+                    },
+                    false,
+                ));
+            }
+        }
+        let paper = candidates.first().is_some_and(|c| c.paper);
+        if self.shared.settings.offline.refuses(paper) {
+            let record = EntryRecord {
+                ticket: candidates.first().map(|c| c.facts),
+                result: ScanResult::Refused {
+                    code: Refusal::RefusedOffline.code(),
+                },
+                ..template
+            };
+            self.log.append(&record)?;
+            return Ok((
+                Logged {
+                    admitted: None,
+                    record,
+                    previous: None,
+                },
+                true,
+            ));
+        }
+        Ok((self.log.enter(template, candidates, policy)?, true))
+    }
+
+    /// Tell the venue unit about a scan this gate logged itself; whether it
+    /// could not (the device is offline).
+    fn tell_unit(&mut self, request: Request, seq_before: i64) -> Result<bool> {
+        let Some(link) = self.link.as_mut() else {
+            return Ok(false);
+        };
+        match link.request(&request) {
+            Ok(Answer::Logged | Answer::Exited { .. }) => {
+                crate::venue::confirmed(&self.log, seq_before)?;
+                Ok(false)
+            }
+            _ => Ok(true),
+        }
     }
 
     fn exit(
@@ -473,13 +638,29 @@ impl Gate {
         };
         template.ticket = Some(TicketFacts::from(body));
         template.result = ScanResult::Exited;
-        let was_inside = self.log.exit(&template, body.serial)?;
+        let before = self.log.last_seq()?;
+        let mut was_inside = self.log.exit(&template, body.serial)?;
+        let mut offline = false;
+        if let Some(link) = self.link.as_mut() {
+            let request = Request::Exit {
+                record: template.clone(),
+                serial: body.serial,
+            };
+            match link.request(&request) {
+                Ok(Answer::Exited { was_inside: w }) => {
+                    was_inside = w;
+                    crate::venue::confirmed(&self.log, before)?;
+                }
+                _ => offline = true,
+            }
+        }
         Ok(Outcome {
             verdict: Verdict::Exited {
                 ticket: body.clone(),
                 was_inside,
             },
             record: template,
+            offline,
             zone: self.shared.zone.clone(),
         })
     }
@@ -493,7 +674,14 @@ impl Gate {
         template.result = ScanResult::Refused {
             code: refusal.code(),
         };
+        let before = self.log.last_seq()?;
         self.log.append(&template)?;
+        let offline = self.tell_unit(
+            Request::Log {
+                record: template.clone(),
+            },
+            before,
+        )?;
         Ok(Outcome {
             verdict: Verdict::Refused {
                 refusal,
@@ -501,6 +689,7 @@ impl Gate {
                 previous: None,
             },
             record: template,
+            offline,
             zone: self.shared.zone.clone(),
         })
     }

@@ -41,7 +41,8 @@
 //! implemented for `eticket_chip::host::Chip` and an in-process [`chip::TestCard`]),
 //! [`passback`] (policies), [`entry_log`] (the SQLite log and its
 //! anti-passback transaction), [`trust`] (key sets, revocation lists,
-//! freshness). The records, refusal codes, upload batches and statistics
+//! freshness), [`venue`] (the unit as a service on the venue LAN, gate
+//! devices that reach it over the network and decide alone when it is away). The records, refusal codes, upload batches and statistics
 //! the unit shares with the center are eticket-entries', re-exported here
 //! as [`record`], [`refusal`], [`upload`], [`signed_batch`], [`statistics`]
 //! and [`chart`] (c60).
@@ -67,6 +68,7 @@ pub mod gate;
 pub mod passback;
 pub mod trust;
 pub mod unit;
+pub mod venue;
 
 pub use eticket_entries::{chart, record, refusal, signed_batch, statistics, upload};
 
@@ -78,5 +80,5 @@ pub use record::{EntryRecord, ScanId};
 pub use refusal::Refusal;
 pub use statistics::Statistics;
 pub use trust::{Freshness, TrustStore};
-pub use unit::{Settings, StalePolicy, VenueUnit, WrongGatePolicy};
+pub use unit::{OfflinePolicy, Settings, StalePolicy, VenueUnit, WrongGatePolicy};
 pub use upload::UploadBatch;

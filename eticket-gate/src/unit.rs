@@ -2,6 +2,8 @@
 //! its anti-passback policy and the shared entry log that every gate writes.
 
 use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use eticket_core::admission::PlaceIndex;
@@ -17,12 +19,14 @@ use crate::passback::PassbackPolicy;
 use crate::record::EntryRecord;
 use crate::trust::{Freshness, TrustStore};
 use crate::upload::UploadBatch;
+use crate::venue::feed;
+use crate::venue::protocol::TrustKind;
 use crate::{Error, Result};
 
 /// What the gates do while the revocation list or the key set is past its
 /// `next_update` (the center promised a newer one by then and the unit has
 /// not received it: the network is down, or someone keeps it from the unit).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum StalePolicy {
     /// Refuse every ticket.
     FailClosedAll,
@@ -36,7 +40,7 @@ pub enum StalePolicy {
 
 /// What a gate does with a valid ticket whose place is reached through
 /// another gate of the venue (c59).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum WrongGatePolicy {
     /// Admit, and flag it: the outcome says which gate the place is through
     /// (`Outcome::wrong_gate`), so the steward sends the person on.
@@ -45,6 +49,43 @@ pub enum WrongGatePolicy {
     /// Refuse ([`Refusal::WrongGate`](crate::Refusal::WrongGate)): the
     /// person goes to the right gate first.
     Refuse,
+}
+
+/// What a gate device admits while it cannot reach the venue unit (its
+/// own log is all it knows, so a ticket admitted at another device meanwhile
+/// may enter again: the unit reports such double admissions when the
+/// device's scans reach it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum OfflinePolicy {
+    /// Chip tickets only: a chip proves itself and is one card, while a
+    /// paper ticket can be copied and shown at every device of a cut-off
+    /// venue. Paper is refused
+    /// ([`Refusal::RefusedOffline`](crate::Refusal::RefusedOffline)).
+    #[default]
+    ChipOnly,
+    /// Chip and paper tickets.
+    AdmitAll,
+    /// Nothing: every admission needs the unit.
+    RefuseAll,
+}
+
+impl OfflinePolicy {
+    /// Whether an otherwise admissible ticket on `paper` (or a chip) is
+    /// refused while the device decides alone.
+    ///
+    /// ```
+    /// use eticket_gate::OfflinePolicy;
+    /// assert!(OfflinePolicy::ChipOnly.refuses(true));
+    /// assert!(!OfflinePolicy::ChipOnly.refuses(false));
+    /// assert!(OfflinePolicy::RefuseAll.refuses(false));
+    /// ```
+    pub fn refuses(self, paper: bool) -> bool {
+        match self {
+            OfflinePolicy::ChipOnly => paper,
+            OfflinePolicy::AdmitAll => false,
+            OfflinePolicy::RefuseAll => true,
+        }
+    }
 }
 
 impl StalePolicy {
@@ -73,8 +114,10 @@ pub const DEFAULT_MAX_LIST_AGE: u64 = 86_400;
 /// in 100 to 300 ms).
 pub const DEFAULT_MAX_ANSWER_MS: u64 = 1000;
 
-/// How a unit admits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a unit admits: the venue's one policy, which a venue unit also hands
+/// to every gate device that connects to it over the network
+/// ([`venue`](crate::venue)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
     /// Anti-passback policy.
     pub policy: PassbackPolicy,
@@ -109,6 +152,9 @@ pub struct Settings {
     /// A valid ticket for a place behind another gate: admitted and flagged
     /// (the default), or refused.
     pub wrong_gate: WrongGatePolicy,
+    /// What a networked gate device admits while its venue unit does not
+    /// answer (chip tickets only, by default).
+    pub offline: OfflinePolicy,
 }
 
 impl Settings {
@@ -126,6 +172,7 @@ impl Settings {
             max_answer_ms: DEFAULT_MAX_ANSWER_MS,
             require_certificate: false,
             wrong_gate: WrongGatePolicy::AdmitAndRedirect,
+            offline: OfflinePolicy::ChipOnly,
         }
     }
 }
@@ -151,7 +198,7 @@ impl Shared {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn trust_write(&self) -> RwLockWriteGuard<'_, TrustStore> {
+    pub(crate) fn trust_write(&self) -> RwLockWriteGuard<'_, TrustStore> {
         self.trust
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -272,24 +319,32 @@ impl VenueUnit {
 
     /// Take a newer signed key set from the center and keep it in the log.
     pub fn accept_key_set(&self, signed: &[u8], now: Timestamp) -> Result<u64> {
-        self.update_trust(now, |t| t.accept_key_set(signed, now))
+        self.update_trust(now, (TrustKind::KeySet, signed), |t| {
+            t.accept_key_set(signed, now)
+        })
     }
 
     /// Take a newer signed revocation list and keep it in the log.
     pub fn accept_revocation_list(&self, signed: &[u8], now: Timestamp) -> Result<u64> {
-        self.update_trust(now, |t| t.accept_revocation_list(signed, now))
+        self.update_trust(now, (TrustKind::RevocationList, signed), |t| {
+            t.accept_revocation_list(signed, now)
+        })
     }
 
     /// Apply a signed revocation delta and keep the result in the log.
     pub fn accept_revocation_delta(&self, signed: &[u8], now: Timestamp) -> Result<u64> {
-        self.update_trust(now, |t| t.accept_revocation_delta(signed, now))
+        self.update_trust(now, (TrustKind::RevocationDelta, signed), |t| {
+            t.accept_revocation_delta(signed, now)
+        })
     }
 
     /// Take a signed root rollover (verified with the current root) and keep
     /// it in the log, so the unit trusts the new root, and no longer the old
     /// one, after a restart too. Returns the new root's id.
     pub fn accept_root_rollover(&self, signed: &[u8], now: Timestamp) -> Result<KeyId> {
-        self.update_trust(now, |t| t.accept_root_rollover(signed, now))
+        self.update_trust(now, (TrustKind::Rollover, signed), |t| {
+            t.accept_root_rollover(signed, now)
+        })
     }
 
     /// Take newer trust material that another unit on the same file (another
@@ -306,14 +361,30 @@ impl VenueUnit {
     fn update_trust<T>(
         &self,
         now: Timestamp,
+        item: (TrustKind, &[u8]),
         change: impl FnOnce(&mut TrustStore) -> Result<T>,
     ) -> Result<T> {
-        let mut guard = self.shared.trust_write();
-        let mut next = guard.clone();
-        let version = change(&mut next)?;
-        persist_trust(&self.log, &next, now)?;
-        *guard = next;
-        Ok(version)
+        update_trust(&self.shared, &self.log, now, item, change)
+    }
+
+    /// The signed trust material this unit accepted, in the order to apply
+    /// it, after feed position `after` (what it hands its gate devices).
+    pub fn trust_feed(&self, after: u64) -> Result<Vec<crate::venue::protocol::TrustItem>> {
+        feed::since(&self.log, after)
+    }
+
+    /// Every ticket admitted more often than the venue's policy allows by
+    /// devices that decided apart (see [`venue`](crate::venue)).
+    pub fn conflicts(&self) -> Result<Vec<crate::entry_log::Conflict>> {
+        self.log.conflicts()
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The records not yet confirmed by the center, at most `limit` (and at
@@ -464,7 +535,27 @@ fn restore_key_set(
     Ok(())
 }
 
-fn persist_trust(log: &EntryLog, trust: &TrustStore, now: Timestamp) -> Result<()> {
+/// Change the trust store of `shared` (and its copy in `log`) with `change`,
+/// adding the signed `item` it accepted to the trust feed; all or nothing.
+pub(crate) fn update_trust<T>(
+    shared: &Shared,
+    log: &EntryLog,
+    now: Timestamp,
+    item: (TrustKind, &[u8]),
+    change: impl FnOnce(&mut TrustStore) -> Result<T>,
+) -> Result<T> {
+    let mut guard = shared.trust_write();
+    let mut next = guard.clone();
+    let version = change(&mut next)?;
+    let mut values = trust_values(&next, now)?;
+    values.extend(feed::append(log, item.0, item.1)?);
+    // All in one transaction: a crash leaves the old or the new material.
+    log.put_meta(&values)?;
+    *guard = next;
+    Ok(version)
+}
+
+fn trust_values(trust: &TrustStore, now: Timestamp) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let (keys_received, lists_received) = trust.received();
     let list = postcard::to_allocvec(trust.revocations()).map_err(|e| Error::CorruptLog {
         what: "unit.revocations",
@@ -492,6 +583,5 @@ fn persist_trust(log: &EntryLog, trust: &TrustStore, now: Timestamp) -> Result<(
             })?;
         values.push((ROOT_ROLLOVERS, rollovers));
     }
-    // All in one transaction: a crash leaves the old or the new material.
-    log.put_meta(&values)
+    Ok(values)
 }

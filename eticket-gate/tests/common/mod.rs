@@ -2,6 +2,8 @@
 //! a temporary directory, cards holding tickets.
 #![allow(dead_code)]
 
+pub mod cable;
+
 use eticket_core::fixtures;
 use eticket_core::ids::{GateId, TicketSerial};
 use eticket_core::keys::KeySet;

@@ -1,0 +1,366 @@
+//! The venue unit as a service on the venue LAN: it accepts gate devices
+//! (each with its [`DeviceCredential`]), decides every online scan's
+//! anti-passback in the one entry log, hands out the trust feed, and takes
+//! the scans devices decided offline. One thread per connected device, each
+//! with its own connection to the log; SQLite's write lock makes every
+//! decision atomic across all of them.
+
+use std::collections::HashMap;
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crate::entry_log::{Candidate, EntryLog};
+use crate::record::{Direction, EntryRecord, ScanResult};
+use crate::unit::{Shared, VenueUnit};
+use crate::venue::feed;
+use crate::venue::protocol::{
+    Answer, Channel, ClientHello, ClientProof, DeviceCredential, MAGIC, MAX_CANDIDATES,
+    MAX_HANDSHAKE_LEN, MAX_RECONCILE_RECORDS, MAX_REQUEST_LEN, PROTOCOL_VERSION, Request,
+    ServerHello, Side, WirePrevious, check_device_name, decode, encode, nonce, proof_matches,
+    proofs, read_frame, write_frame,
+};
+use crate::{Error, Result};
+
+/// Limits of a [`VenueServer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerOptions {
+    /// Most devices connected at once; more are closed at once (default 256).
+    pub max_connections: usize,
+    /// Longest a device may take over its handshake (default 5 s).
+    pub handshake_timeout: Duration,
+    /// A connection with no request for this long is closed (default 10
+    /// minutes; devices reconnect by themselves).
+    pub idle_timeout: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 256,
+            handshake_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+/// A venue unit serving its gate devices.
+///
+/// ```no_run
+/// # fn demo(unit: eticket_gate::VenueUnit) -> eticket_gate::Result<()> {
+/// use eticket_core::ids::GateId;
+/// use eticket_gate::venue::{DeviceCredential, VenueServer};
+/// let north = DeviceCredential::generate("north-1", GateId(1))?;
+/// // Give `north` (name, gate and secret) to the device, once.
+/// let server = VenueServer::new(&unit, [north])?;
+/// let listener = std::net::TcpListener::bind("0.0.0.0:7400").map_err(eticket_gate::Error::Link)?;
+/// server.serve(listener) // runs until the process ends
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct VenueServer {
+    ctx: Arc<Ctx>,
+}
+
+#[derive(Debug)]
+struct Ctx {
+    shared: Arc<Shared>,
+    path: PathBuf,
+    devices: HashMap<String, DeviceCredential>,
+    options: ServerOptions,
+    active: AtomicUsize,
+}
+
+impl VenueServer {
+    /// Serve `unit`'s entry log and trust to `devices`, with the default
+    /// [`ServerOptions`].
+    pub fn new(
+        unit: &VenueUnit,
+        devices: impl IntoIterator<Item = DeviceCredential>,
+    ) -> Result<Self> {
+        Self::with_options(unit, devices, ServerOptions::default())
+    }
+
+    /// [`new`](Self::new) with explicit limits.
+    pub fn with_options(
+        unit: &VenueUnit,
+        devices: impl IntoIterator<Item = DeviceCredential>,
+        options: ServerOptions,
+    ) -> Result<Self> {
+        let mut map = HashMap::new();
+        for d in devices {
+            check_device_name(&d.device)?;
+            if unit.event().venue.gate(d.gate).is_none() {
+                return Err(Error::Config(
+                    "a device names a gate the venue does not have",
+                ));
+            }
+            if map.insert(d.device.clone(), d).is_some() {
+                return Err(Error::Config("two devices with one name"));
+            }
+        }
+        Ok(Self {
+            ctx: Arc::new(Ctx {
+                shared: Arc::clone(unit.shared()),
+                path: unit.path().to_path_buf(),
+                devices: map,
+                options,
+                active: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// Accept devices on `listener` until the process ends (or the listener
+    /// fails), each on a thread of its own.
+    pub fn serve(&self, listener: TcpListener) -> Result<()> {
+        for conn in listener.incoming() {
+            let Ok(stream) = conn else { continue };
+            let ctx = Arc::clone(&self.ctx);
+            if ctx.active.fetch_add(1, Ordering::SeqCst) >= ctx.options.max_connections {
+                ctx.active.fetch_sub(1, Ordering::SeqCst);
+                drop(stream);
+                continue;
+            }
+            std::thread::spawn(move || {
+                let peer = stream
+                    .peer_addr()
+                    .map_or_else(|_| "?".to_owned(), |a| a.to_string());
+                if let Err(e) = session(&ctx, stream) {
+                    if !is_disconnect(&e) {
+                        eprintln!("venue unit: {peer}: {e}");
+                    }
+                }
+                ctx.active.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
+        Ok(())
+    }
+}
+
+fn is_disconnect(e: &Error) -> bool {
+    matches!(e, Error::Link(io) if matches!(
+        io.kind(),
+        std::io::ErrorKind::UnexpectedEof
+            | std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::BrokenPipe
+    ))
+}
+
+/// One device's connection: handshake, then requests until it leaves.
+fn session(ctx: &Ctx, mut stream: TcpStream) -> Result<()> {
+    stream
+        .set_read_timeout(Some(ctx.options.handshake_timeout))
+        .map_err(Error::Link)?;
+    stream
+        .set_write_timeout(Some(ctx.options.handshake_timeout))
+        .map_err(Error::Link)?;
+    let _ = stream.set_nodelay(true);
+    let hello: ClientHello = decode(&read_frame(&mut stream, MAX_HANDSHAKE_LEN)?, "hello")?;
+    if hello.magic != MAGIC {
+        return Err(Error::Protocol("not a gate device's hello".to_owned()));
+    }
+    let refuse = |stream: &mut TcpStream, why: String| -> Result<()> {
+        write_frame(stream, &encode(&ServerHello::Refused(why.clone()))?)?;
+        Err(Error::UnitRefused(why))
+    };
+    if hello.version != PROTOCOL_VERSION {
+        return refuse(
+            &mut stream,
+            format!(
+                "protocol version {} is not spoken here (this venue unit speaks {PROTOCOL_VERSION})",
+                hello.version
+            ),
+        );
+    }
+    let Some(credential) = ctx.devices.get(&hello.device) else {
+        return refuse(
+            &mut stream,
+            format!(
+                "no device named {:?} is registered at this venue unit",
+                hello.device
+            ),
+        );
+    };
+    let unit_nonce = nonce()?;
+    let p = proofs(
+        &credential.secret,
+        &credential.device,
+        &hello.nonce,
+        &unit_nonce,
+    )?;
+    write_frame(
+        &mut stream,
+        &encode(&ServerHello::Proof {
+            version: PROTOCOL_VERSION,
+            nonce: unit_nonce,
+            proof: p.unit,
+        })?,
+    )?;
+    let proof: ClientProof = decode(&read_frame(&mut stream, MAX_HANDSHAKE_LEN)?, "proof")?;
+    if !proof_matches(&p.device, &proof.proof) {
+        return Err(Error::Protocol(format!(
+            "device {:?} did not prove it holds its secret",
+            credential.device
+        )));
+    }
+    let mut channel = Channel::new(p.session, Side::Unit);
+    let mut log = EntryLog::open(&ctx.path, ctx.shared.event.id)?;
+    stream
+        .set_read_timeout(Some(ctx.options.idle_timeout))
+        .map_err(Error::Link)?;
+    loop {
+        let frame = read_frame(&mut stream, MAX_REQUEST_LEN)?;
+        let request: Request = channel.open(&frame, "request")?;
+        let answer = match answer(ctx, credential, &mut log, request) {
+            Ok(a) => a,
+            // The device hears why; a storage failure is the unit's and
+            // the device decides offline meanwhile.
+            Err(e) => Answer::Refused(e.to_string()),
+        };
+        write_frame(&mut stream, &channel.seal(&answer)?)?;
+    }
+}
+
+/// Whether `record` may come from this device: its event, its gate, its
+/// name.
+fn check_record(ctx: &Ctx, device: &DeviceCredential, record: &EntryRecord) -> Result<()> {
+    if record.event != ctx.shared.event.id {
+        return Err(Error::UnitRefused(format!(
+            "scan {} is for event {}, this unit admits to event {}",
+            record.scan_id, record.event, ctx.shared.event.id
+        )));
+    }
+    if record.gate != device.gate || record.device != device.device {
+        return Err(Error::UnitRefused(format!(
+            "scan {} names gate {} device {:?}; device {:?} acts for gate {} only",
+            record.scan_id, record.gate, record.device, device.device, device.gate
+        )));
+    }
+    Ok(())
+}
+
+fn answer(
+    ctx: &Ctx,
+    device: &DeviceCredential,
+    log: &mut EntryLog,
+    request: Request,
+) -> Result<Answer> {
+    let policy = ctx.shared.settings.policy;
+    Ok(match request {
+        Request::Welcome => Answer::Welcome {
+            event: Box::new(ctx.shared.event.clone()),
+            settings: ctx.shared.settings,
+            gate: device.gate,
+            trust: feed::last(log)?,
+        },
+        Request::Trust { after } => Answer::Trust {
+            items: feed::since(log, after)?,
+        },
+        Request::Enter {
+            template,
+            candidates,
+        } => {
+            check_record(ctx, device, &template)?;
+            if template.direction != Direction::Entry {
+                return Err(Error::UnitRefused(
+                    "an entry request with an exit scan".into(),
+                ));
+            }
+            if candidates.is_empty() || candidates.len() > MAX_CANDIDATES {
+                return Err(Error::UnitRefused(format!(
+                    "1 to {MAX_CANDIDATES} candidate tickets per scan"
+                )));
+            }
+            let trust = feed::last(log)?;
+            // A scan the unit has already decided (the device asks again):
+            // the first decision stands.
+            if let Some(record) = log.scan(template.scan_id)? {
+                let admitted = match (record.result, record.ticket) {
+                    (ScanResult::Admitted { .. }, Some(t)) => candidates
+                        .iter()
+                        .position(|c| c.facts.serial == t.serial)
+                        .and_then(|i| u32::try_from(i).ok()),
+                    _ => None,
+                };
+                return Ok(Answer::Entered {
+                    admitted,
+                    record,
+                    previous: None,
+                    trust,
+                });
+            }
+            let candidates: Vec<Candidate> = candidates
+                .iter()
+                .map(|c| Candidate {
+                    facts: c.facts,
+                    paper: c.paper,
+                    reentry: c.reentry,
+                })
+                .collect();
+            let logged = log.enter(template, &candidates, policy)?;
+            Answer::Entered {
+                admitted: logged.admitted.and_then(|i| u32::try_from(i).ok()),
+                record: logged.record,
+                previous: logged.previous.as_ref().map(WirePrevious::from),
+                trust,
+            }
+        }
+        Request::Exit { record, serial } => {
+            check_record(ctx, device, &record)?;
+            let ok = record.direction == Direction::Exit
+                && record.result == ScanResult::Exited
+                && record.ticket.map(|t| t.serial) == Some(serial);
+            if !ok {
+                return Err(Error::UnitRefused(
+                    "an exit request needs an exit scan of that ticket".into(),
+                ));
+            }
+            if log.contains(record.scan_id)? {
+                return Ok(Answer::Exited { was_inside: false });
+            }
+            Answer::Exited {
+                was_inside: log.exit(&record, serial)?,
+            }
+        }
+        Request::Log { record } => {
+            check_record(ctx, device, &record)?;
+            if !matches!(record.result, ScanResult::Refused { .. }) {
+                return Err(Error::UnitRefused(
+                    "only refusals are logged without a decision".into(),
+                ));
+            }
+            if !log.contains(record.scan_id)? {
+                log.append(&record)?;
+            }
+            Answer::Logged
+        }
+        Request::Reconcile { records } => {
+            if records.len() > MAX_RECONCILE_RECORDS {
+                return Err(Error::UnitRefused(format!(
+                    "at most {MAX_RECONCILE_RECORDS} scans per reconciliation"
+                )));
+            }
+            for r in &records {
+                check_record(ctx, device, r)?;
+            }
+            let (mut stored, mut already, mut conflicts) = (0u32, 0u32, 0u32);
+            for r in &records {
+                let s = log.store_decided(r, policy, true)?;
+                match s {
+                    crate::entry_log::Stored::AlreadyPresent => already += 1,
+                    _ => stored += 1,
+                }
+                if s.conflict() {
+                    conflicts += 1;
+                }
+            }
+            Answer::Reconciled {
+                stored,
+                already,
+                conflicts,
+            }
+        }
+    })
+}
