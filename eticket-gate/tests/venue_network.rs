@@ -229,7 +229,7 @@ fn a_device_restarts_during_a_cut_from_what_its_log_kept() {
     let unit = unit_serving(
         dir.path(),
         Settings::new(PassbackPolicy::SingleEntry),
-        &[a.clone()],
+        std::slice::from_ref(&a),
     );
     let cable = Cable::to(unit.addr);
     drop(open(dir.path(), cable.addr, &a));
@@ -249,7 +249,7 @@ fn the_offline_policy_is_the_units() {
     let a = credential("north-1", 1);
     let mut settings = Settings::new(PassbackPolicy::SingleEntry);
     settings.offline = OfflinePolicy::RefuseAll;
-    let unit = unit_serving(dir.path(), settings, &[a.clone()]);
+    let unit = unit_serving(dir.path(), settings, std::slice::from_ref(&a));
     let cable = Cable::to(unit.addr);
     let mut north = open(dir.path(), cable.addr, &a);
     cable.cut();
@@ -265,7 +265,7 @@ fn a_revocation_the_unit_receives_reaches_its_devices() {
     let unit = unit_serving(
         dir.path(),
         Settings::new(PassbackPolicy::SingleEntry),
-        &[a.clone()],
+        std::slice::from_ref(&a),
     );
     let mut north = open(dir.path(), unit.addr, &a);
     let list = RevocationList::new(
@@ -311,7 +311,7 @@ fn devices_and_units_that_are_not_who_they_say_are_refused() {
     let unit = unit_serving(
         dir.path(),
         Settings::new(PassbackPolicy::SingleEntry),
-        &[a.clone()],
+        std::slice::from_ref(&a),
     );
     // The right name with another secret: the unit closes the door.
     let mut forged = a.clone();
