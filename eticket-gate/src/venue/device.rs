@@ -161,6 +161,9 @@ impl Device {
                 None => return Err(e),
             },
         };
+        welcome.event.validate().map_err(|e| {
+            Error::Protocol(format!("the unit's event does not hold together: {e}"))
+        })?;
         let trust = TrustStore::new(config.root_id, config.root_key, welcome.event.id);
         let unit = VenueUnit::open_with(&log_path, welcome.event.clone(), trust, welcome.settings)?;
         unit.log().put_meta(&[(WELCOME, encode(&welcome)?)])?;

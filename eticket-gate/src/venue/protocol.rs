@@ -303,8 +303,34 @@ pub enum TrustKind {
     RevocationDelta,
 }
 
+macro_rules! wire_decoder {
+    ($($t:ty, $what:literal;)*) => {$(
+        impl $t {
+            /// Decode one message body (as it follows a frame's length;
+            /// after the handshake, without its MAC), all bytes used: any
+            /// other input is [`Error::Protocol`].
+            pub fn decode(bytes: &[u8]) -> Result<Self> {
+                decode(bytes, $what)
+            }
+
+            /// The message body.
+            pub fn encode(&self) -> Result<Vec<u8>> {
+                encode(self)
+            }
+        }
+    )*};
+}
+
+wire_decoder! {
+    ClientHello, "hello";
+    ServerHello, "server hello";
+    ClientProof, "proof";
+    Request, "request";
+    Answer, "answer";
+}
+
 /// Write one frame.
-pub(crate) fn write_frame(w: &mut impl Write, body: &[u8]) -> Result<()> {
+pub fn write_frame(w: &mut impl Write, body: &[u8]) -> Result<()> {
     let len =
         u32::try_from(body.len()).map_err(|_| Error::Protocol("frame over 4 GiB".to_owned()))?;
     let mut frame = Vec::with_capacity(4 + body.len());
@@ -316,7 +342,7 @@ pub(crate) fn write_frame(w: &mut impl Write, body: &[u8]) -> Result<()> {
 
 /// Read one frame of at most `max` bytes. The buffer grows with what
 /// arrives, so a length field alone allocates nothing.
-pub(crate) fn read_frame(r: &mut impl Read, max: usize) -> Result<Vec<u8>> {
+pub fn read_frame(r: &mut impl Read, max: usize) -> Result<Vec<u8>> {
     let mut len = [0u8; 4];
     r.read_exact(&mut len).map_err(Error::Link)?;
     let len = u32::from_be_bytes(len) as usize;
@@ -565,6 +591,53 @@ mod tests {
         assert!(decode::<Request>(&bytes, "request").is_err());
         assert!(decode::<Request>(&[0xff, 0xff, 0xff], "request").is_err());
         assert!(decode::<ClientHello>(&[], "hello").is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_decode_to_an_error_or_a_message_that_round_trips(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)
+        ) {
+            if let Ok(r) = Request::decode(&bytes) {
+                proptest::prop_assert_eq!(Request::decode(&r.encode().unwrap()).unwrap(), r);
+            }
+            if let Ok(a) = Answer::decode(&bytes) {
+                proptest::prop_assert_eq!(Answer::decode(&a.encode().unwrap()).unwrap(), a);
+            }
+            if let Ok(h) = ClientHello::decode(&bytes) {
+                proptest::prop_assert_eq!(ClientHello::decode(&h.encode().unwrap()).unwrap(), h);
+            }
+            let _ = ServerHello::decode(&bytes);
+            let _ = ClientProof::decode(&bytes);
+        }
+
+        #[test]
+        fn a_sealed_frame_with_any_bit_flipped_does_not_open(
+            after in proptest::prelude::any::<u64>(),
+            bit in 0usize..4096,
+        ) {
+            let key = [3u8; 32];
+            let frame = Channel::new(key, Side::Device).seal(&Request::Trust { after }).unwrap();
+            let bit = bit % (frame.len() * 8);
+            let mut bad = frame.clone();
+            bad[bit / 8] ^= 1 << (bit % 8);
+            proptest::prop_assert!(Channel::new(key, Side::Unit).open::<Request>(&bad, "r").is_err());
+            proptest::prop_assert_eq!(
+                Channel::new(key, Side::Unit).open::<Request>(&frame, "r").unwrap(),
+                Request::Trust { after }
+            );
+        }
+
+        #[test]
+        fn the_frame_reader_never_takes_more_than_its_bound(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            max in 0usize..32,
+        ) {
+            if let Ok(body) = read_frame(&mut bytes.as_slice(), max) {
+                proptest::prop_assert!(body.len() <= max);
+                proptest::prop_assert_eq!(&bytes[4..4 + body.len()], body.as_slice());
+            }
+        }
     }
 
     #[test]

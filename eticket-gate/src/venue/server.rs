@@ -217,6 +217,7 @@ fn session(ctx: &Ctx, mut stream: TcpStream) -> Result<()> {
             Ok(a) => a,
             // The device hears why; a storage failure is the unit's and
             // the device decides offline meanwhile.
+            Err(Error::UnitRefused(why)) => Answer::Refused(why),
             Err(e) => Answer::Refused(e.to_string()),
         };
         write_frame(&mut stream, &channel.seal(&answer)?)?;
@@ -363,4 +364,144 @@ fn answer(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Medium, ScanId, TicketFacts};
+    use crate::trust::TrustStore;
+    use crate::venue::protocol::WireCandidate;
+    use eticket_core::fixtures;
+    use eticket_core::ids::{GateId, TicketSerial};
+
+    /// A device that speaks the protocol by hand.
+    fn raw_device(addr: std::net::SocketAddr, c: &DeviceCredential) -> (TcpStream, Channel) {
+        let mut s = TcpStream::connect(addr).unwrap();
+        let nd = nonce().unwrap();
+        let hello = ClientHello {
+            magic: MAGIC,
+            version: PROTOCOL_VERSION,
+            device: c.device.clone(),
+            nonce: nd,
+        };
+        write_frame(&mut s, &hello.encode().unwrap()).unwrap();
+        let ServerHello::Proof { nonce: nu, .. } =
+            ServerHello::decode(&read_frame(&mut s, MAX_HANDSHAKE_LEN).unwrap()).unwrap()
+        else {
+            panic!("refused")
+        };
+        let p = proofs(&c.secret, &c.device, &nd, &nu).unwrap();
+        write_frame(&mut s, &ClientProof { proof: p.device }.encode().unwrap()).unwrap();
+        (s, Channel::new(p.session, Side::Device))
+    }
+
+    fn ask(s: &mut TcpStream, ch: &mut Channel, r: &Request) -> Answer {
+        write_frame(s, &ch.seal(r).unwrap()).unwrap();
+        ch.open(&read_frame(s, 1 << 26).unwrap(), "answer").unwrap()
+    }
+
+    fn scan(gate: u16, device: &str) -> EntryRecord {
+        EntryRecord {
+            scan_id: ScanId::random().unwrap(),
+            event: fixtures::EVENT,
+            at: fixtures::NOW,
+            gate: GateId(gate),
+            device: device.to_owned(),
+            direction: Direction::Entry,
+            medium: Medium::Paper,
+            ticket: None,
+            result: ScanResult::Refused { code: 102 },
+            chip_proof: None,
+        }
+    }
+
+    #[test]
+    fn a_device_acts_for_its_own_gate_and_name_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = fixtures::root_key();
+        let unit = VenueUnit::open(
+            dir.path().join("u.db"),
+            fixtures::small_event(),
+            TrustStore::new(root.id(), root.public_key(), fixtures::EVENT),
+            crate::PassbackPolicy::SingleEntry,
+        )
+        .unwrap();
+        let north = DeviceCredential::generate("north-1", GateId(1)).unwrap();
+        let server = VenueServer::new(&unit, [north.clone()]).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || server.serve(listener));
+        let (mut s, mut ch) = raw_device(addr, &north);
+
+        let facts = TicketFacts::from(&fixtures::paper_ticket(TicketSerial(1)));
+        let candidates = vec![WireCandidate {
+            facts,
+            paper: true,
+            reentry: false,
+        }];
+        for (gate, device) in [(2, "north-1"), (1, "south-1")] {
+            let a = ask(
+                &mut s,
+                &mut ch,
+                &Request::Enter {
+                    template: scan(gate, device),
+                    candidates: candidates.clone(),
+                },
+            );
+            assert!(
+                matches!(&a, Answer::Refused(m) if m.contains("acts for gate G1 only")),
+                "{a:?}"
+            );
+            let a = ask(
+                &mut s,
+                &mut ch,
+                &Request::Reconcile {
+                    records: vec![scan(gate, device)],
+                },
+            );
+            assert!(matches!(a, Answer::Refused(_)), "{a:?}");
+        }
+        assert_eq!(unit.log().scan_count().unwrap(), 0);
+        // Its own scan is taken, once even when sent twice.
+        let own = scan(1, "north-1");
+        let entered = ask(
+            &mut s,
+            &mut ch,
+            &Request::Enter {
+                template: own.clone(),
+                candidates: candidates.clone(),
+            },
+        );
+        let again = ask(
+            &mut s,
+            &mut ch,
+            &Request::Enter {
+                template: own,
+                candidates,
+            },
+        );
+        match (entered, again) {
+            (
+                Answer::Entered {
+                    admitted: Some(0),
+                    record: a,
+                    ..
+                },
+                Answer::Entered {
+                    admitted: Some(0),
+                    record: b,
+                    ..
+                },
+            ) => assert_eq!(a, b),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(unit.log().scan_count().unwrap(), 1);
+        // A frame replayed on the connection closes it.
+        let frame = ch.seal(&Request::Welcome).unwrap();
+        write_frame(&mut s, &frame).unwrap();
+        let _ = read_frame(&mut s, 1 << 26).unwrap();
+        write_frame(&mut s, &frame).unwrap();
+        assert!(read_frame(&mut s, 1 << 26).is_err());
+    }
 }
