@@ -96,6 +96,10 @@ pub enum Error {
     /// The venue unit refused the device or its request, and said why.
     #[error("the venue unit refused: {0}")]
     UnitRefused(String),
+    /// The center did not answer the venue unit, or refused it (its code
+    /// and message).
+    #[error("center: {0}")]
+    Center(String),
     /// The system random source failed.
     #[error("random source failed: {0}")]
     Random(String),

@@ -6,6 +6,7 @@
 //! eticket-venue serve --config venue.json              run the unit
 //! eticket-venue device --config device.json            scan lines from stdin
 //! eticket-venue conflicts --config venue.json          double admissions (JSON)
+//! eticket-venue sync-center --config venue.json        one round with the center
 //! ```
 //!
 //! See docs/gate/venue-network.md for the configuration files.
@@ -20,7 +21,7 @@ use eticket_core::crypto::PublicKey;
 use eticket_core::event::EventInfo;
 use eticket_core::ids::{GateId, KeyId};
 use eticket_gate::chip::TestCard;
-use eticket_gate::venue::{Device, DeviceConfig, DeviceCredential, VenueServer};
+use eticket_gate::venue::{CenterLink, Device, DeviceConfig, DeviceCredential, VenueServer};
 use eticket_gate::{Outcome, PassbackPolicy, Settings, TrustStore, VenueUnit, system_now};
 use serde::Deserialize;
 
@@ -30,6 +31,8 @@ usage:
   eticket-venue serve --config venue.json           run the venue unit
   eticket-venue device --config device.json         a gate device scanning lines from stdin
   eticket-venue conflicts --config venue.json       print the double admissions (JSON)
+  eticket-venue sync-center --config venue.json     one round with the center: fetch
+                                                    trust, upload the entry log (JSON)
 
 device input, one scan per line:
   paper HEX            a scanned paper code (its bytes, hex)
@@ -46,8 +49,9 @@ struct VenueFile {
     listen: String,
     /// The entry log (SQLite; created if missing).
     log: PathBuf,
-    /// The event (the center's event file, JSON).
-    event: PathBuf,
+    /// The event: its id (fetched from the center named below) or a file
+    /// with the event as JSON (`GET /v1/events/{event}`'s answer).
+    event: EventSource,
     /// The center's root key.
     root: Root,
     /// Signed key set (hex), taken when newer than the log's.
@@ -61,6 +65,30 @@ struct VenueFile {
     settings: Option<Settings>,
     /// The devices' credentials (a JSON list, as `new-device` prints them).
     devices: PathBuf,
+    /// The center to fetch trust from and upload to (c57).
+    #[serde(default)]
+    center: Option<CenterFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum EventSource {
+    Id(u32),
+    File(PathBuf),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CenterFile {
+    /// The center's base URL.
+    url: String,
+    /// A file holding the unit's credential (`eticket credential --role unit`).
+    token_file: PathBuf,
+    /// The name the unit is registered under at the center.
+    unit: String,
+    /// Seconds between rounds while serving (default 30).
+    #[serde(default)]
+    every_secs: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -129,6 +157,24 @@ fn run(args: &[String]) -> Result<(), String> {
             );
             Ok(())
         }
+        Some("sync-center") => {
+            let config = Path::new(flag(args, "--config")?);
+            let (unit, file) = open_unit(config)?;
+            let link = center_link(config, &file)?
+                .ok_or_else(|| "the configuration names no center".to_owned())?;
+            let r = link.round(&unit, system_now()).map_err(|e| e.to_string())?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "rollovers": r.rollovers,
+                    "key_set_version": r.key_set_version,
+                    "revocation_version": r.revocation_version,
+                    "uploaded": r.uploaded,
+                    "already_present": r.already_present,
+                })
+            );
+            Ok(())
+        }
         Some("--help" | "-h" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -163,7 +209,16 @@ fn root_key(root: &Root) -> Result<(KeyId, PublicKey), String> {
 
 fn open_unit(config: &Path) -> Result<(VenueUnit, VenueFile), String> {
     let file: VenueFile = read_json(config)?;
-    let event: EventInfo = read_json(&beside(config, &file.event))?;
+    let event: EventInfo = match &file.event {
+        EventSource::File(path) => read_json(&beside(config, path))?,
+        EventSource::Id(id) => center_link(config, &file)?
+            .ok_or_else(|| {
+                "\"event\" is an id: the configuration needs a \"center\" to fetch it from"
+                    .to_owned()
+            })?
+            .event(eticket_core::ids::EventId(*id))
+            .map_err(|e| e.to_string())?,
+    };
     let (root_id, root) = root_key(&file.root)?;
     let trust = TrustStore::new(root_id, root, event.id);
     let settings = file
@@ -187,6 +242,15 @@ fn open_unit(config: &Path) -> Result<(VenueUnit, VenueFile), String> {
     Ok((unit, file))
 }
 
+fn center_link(config: &Path, file: &VenueFile) -> Result<Option<CenterLink>, String> {
+    let Some(c) = &file.center else {
+        return Ok(None);
+    };
+    let path = beside(config, &c.token_file);
+    let token = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Some(CenterLink::new(&c.url, &token, &c.unit)))
+}
+
 fn serve(config: &Path) -> Result<(), String> {
     let (unit, file) = open_unit(config)?;
     let devices: Vec<DeviceCredential> = read_json(&beside(config, &file.devices))?;
@@ -198,6 +262,30 @@ fn serve(config: &Path) -> Result<(), String> {
         unit.event().id,
         file.listen
     );
+    if let Some(link) = center_link(config, &file)? {
+        let every = Duration::from_secs(
+            file.center
+                .as_ref()
+                .and_then(|c| c.every_secs)
+                .unwrap_or(30)
+                .max(1),
+        );
+        // The unit itself goes to the thread that talks to the center; the
+        // server shares its event, settings and log.
+        std::thread::spawn(move || {
+            loop {
+                match link.round(&unit, system_now()) {
+                    Ok(r) if r.uploaded > 0 || r.rollovers > 0 => eprintln!(
+                        "venue unit: center: key set {}, list {}, {} scans uploaded",
+                        r.key_set_version, r.revocation_version, r.uploaded
+                    ),
+                    Ok(_) => {}
+                    Err(e) => eprintln!("venue unit: center: {e} (trying again in {every:?})"),
+                }
+                std::thread::sleep(every);
+            }
+        });
+    }
     server.serve(listener).map_err(|e| e.to_string())
 }
 

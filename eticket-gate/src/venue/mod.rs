@@ -18,11 +18,15 @@
 //!
 //! [`OfflinePolicy`]: crate::OfflinePolicy
 
+#[cfg(feature = "venue-service")]
+mod center;
 mod device;
 pub(crate) mod feed;
 pub mod protocol;
 mod server;
 
+#[cfg(feature = "venue-service")]
+pub use center::{CenterLink, RoundReport};
 pub use device::{DEFAULT_DEADLINE, DEFAULT_RETRY_AFTER, Device, DeviceConfig, SyncStatus};
 pub(crate) use device::{
     FLUSH_PER_SCAN, Link, confirmed, flush, pending, pull_trust, trust_applied,

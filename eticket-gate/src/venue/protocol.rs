@@ -432,7 +432,12 @@ pub(crate) fn proof_matches(expected: &[u8; MAC_LEN], got: &[u8; MAC_LEN]) -> bo
 
 /// Fresh random bytes for a nonce.
 pub(crate) fn nonce() -> Result<[u8; NONCE_LEN]> {
-    let mut n = [0u8; NONCE_LEN];
+    random_bytes()
+}
+
+/// `N` bytes from the operating system's random source.
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut n = [0u8; N];
     rand_core::RngCore::try_fill_bytes(&mut rand_core::OsRng, &mut n)
         .map_err(|e| Error::Random(e.to_string()))?;
     Ok(n)
