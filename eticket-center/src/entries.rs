@@ -11,6 +11,7 @@ use eticket_core::crypto::PublicKey;
 use eticket_core::ids::EventId;
 use eticket_core::master::TicketState;
 use eticket_entries::Statistics;
+use eticket_entries::conflict::conflicts_from;
 use eticket_entries::record::{EntryRecord, TicketFacts};
 use eticket_entries::signed_batch::{open_signed_batch, peek_signed_batch};
 use serde::{Deserialize, Serialize};
@@ -144,6 +145,16 @@ impl Center {
                     }
                 }
             }
+            // The double admissions the unit found, among these scans or
+            // earlier ones of the event.
+            for scan in &batch.conflicts {
+                if !entries::flag_conflict(tx, event, *scan)? {
+                    return Err(Error::invalid(
+                        "entries",
+                        format!("the batch reports scan {scan} as a double admission, but the event has no such scan"),
+                    ));
+                }
+            }
             Ok(report)
         })
     }
@@ -159,12 +170,18 @@ impl Center {
     /// Attendance, no-shows, entries per gate per minute and refusals (c60),
     /// from the uploaded scans and the tickets issued and still valid.
     pub fn entry_statistics(&self, who: &Principal, event: EventId) -> Result<Statistics> {
-        let (info, records, issued) = self.read(|tx| {
+        let (info, records, issued, flagged) = self.read(|tx| {
             may_read(tx, who, event)?;
             let info = load_event(tx, event)?.info;
-            Ok((info, entries::scans(tx, event)?, load_issued(tx, event)?))
+            Ok((
+                info,
+                entries::scans(tx, event)?,
+                load_issued(tx, event)?,
+                entries::conflicts(tx, event)?,
+            ))
         })?;
-        Ok(Statistics::compute(&info, &records, issued))
+        let conflicts = conflicts_from(&records, &flagged.into_iter().collect());
+        Ok(Statistics::compute(&info, &records, issued).with_conflicts(conflicts))
     }
 }
 

@@ -123,6 +123,7 @@ fn only_the_right_roles(backend: Backend) {
         from_cursor: 0,
         to_cursor: 0,
         records: vec![],
+        conflicts: vec![],
     };
     let (north_key, south_key) = (
         SecretKey::from_bytes(&[0x41; 32]).unwrap(),

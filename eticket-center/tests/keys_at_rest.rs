@@ -206,6 +206,8 @@ fn downgrade_to_plaintext(center: &Center, storage: &KeyStorage) {
             // ticket key for every event.
             tx.execute("ALTER TABLE center_keys DROP COLUMN event", &[])?;
             tx.execute("ALTER TABLE center_keys DROP COLUMN dropped", &[])?;
+            // Schema version 14: reported double admissions.
+            tx.execute("DROP TABLE gate_conflicts", &[])?;
             // Schema version 13: postponed events' refund window.
             tx.execute("ALTER TABLE events DROP COLUMN refund_until", &[])?;
             tx.execute("ALTER TABLE center_keys DROP COLUMN keep_until", &[])?;

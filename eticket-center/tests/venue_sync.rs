@@ -289,4 +289,29 @@ fn a_venue_unit_syncs_with_a_real_center_and_every_scan_arrives_once() {
     assert_eq!(stats["attended"], 5, "{stats}");
     assert_eq!(stats["entries"], 6, "{stats}");
     assert_eq!(stats["refused"], 1, "{stats}");
+    // The double admission the unit found, reported with both devices.
+    let conflicts = stats["conflicts"].as_array().unwrap();
+    assert_eq!(conflicts.len(), 1, "{stats}");
+    let c = &conflicts[0];
+    let devices: Vec<&str> = c["admissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["device"].as_str().unwrap())
+        .collect();
+    assert_eq!(devices.len(), 2, "{c}");
+    assert!(
+        devices.contains(&"gate1-a") && devices.contains(&"gate2-a"),
+        "{c}"
+    );
+    assert_eq!(
+        c["admissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["flagged"] == true)
+            .count(),
+        1,
+        "{c}"
+    );
 }

@@ -4,11 +4,13 @@
 //! these when the offline scans reach it and reports them here, never
 //! merging them away.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use eticket_core::ids::{GateId, TicketSerial};
 use eticket_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::record::ScanId;
+use crate::record::{Direction, EntryRecord, ScanId};
 
 /// One ticket admitted more often than the venue's policy allows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,8 +33,50 @@ pub struct ConflictAdmission {
     pub device: String,
     /// When (the device's clock).
     pub at: Timestamp,
-    /// Whether the unit decided it (false: the device, offline).
-    pub online: bool,
+    /// The admission the unit found breaking its policy when it arrived
+    /// (a device's offline decision); the others are the ones before it.
+    pub flagged: bool,
+}
+
+/// The conflicts that `flagged` admissions make among `records`: for each
+/// ticket with a flagged admission, every admission of it, in the order of
+/// `records`.
+///
+/// ```
+/// use std::collections::BTreeSet;
+/// use eticket_entries::conflict::conflicts_from;
+/// assert!(conflicts_from(&[], &BTreeSet::new()).is_empty());
+/// ```
+pub fn conflicts_from(records: &[EntryRecord], flagged: &BTreeSet<ScanId>) -> Vec<Conflict> {
+    let admitted = |r: &&EntryRecord| r.direction == Direction::Entry && r.is_admitted();
+    let serials: BTreeSet<TicketSerial> = records
+        .iter()
+        .filter(admitted)
+        .filter(|r| flagged.contains(&r.scan_id))
+        .filter_map(|r| r.ticket.map(|t| t.serial))
+        .collect();
+    let mut by_serial: BTreeMap<TicketSerial, Vec<ConflictAdmission>> = BTreeMap::new();
+    for r in records.iter().filter(admitted) {
+        let Some(serial) = r.ticket.map(|t| t.serial) else {
+            continue;
+        };
+        if serials.contains(&serial) {
+            by_serial
+                .entry(serial)
+                .or_default()
+                .push(ConflictAdmission {
+                    scan_id: r.scan_id,
+                    gate: r.gate,
+                    device: r.device.clone(),
+                    at: r.at,
+                    flagged: flagged.contains(&r.scan_id),
+                });
+        }
+    }
+    by_serial
+        .into_iter()
+        .map(|(serial, admissions)| Conflict { serial, admissions })
+        .collect()
 }
 
 mod scan_id_hex {

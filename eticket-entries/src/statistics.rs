@@ -343,7 +343,7 @@ impl Statistics {
             },
             Table {
                 name: "double_admissions".to_owned(),
-                columns: ["serial", "gate", "device", "at_utc", "decided"]
+                columns: ["serial", "gate", "device", "at_utc", "flagged"]
                     .map(str::to_owned)
                     .to_vec(),
                 rows: self
@@ -356,7 +356,7 @@ impl Statistics {
                                 a.gate.0.to_string(),
                                 a.device.clone(),
                                 a.at.to_string(),
-                                if a.online { "unit" } else { "offline" }.to_owned(),
+                                a.flagged.to_string(),
                             ]
                         })
                     })

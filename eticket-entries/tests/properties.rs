@@ -127,14 +127,26 @@ fn batch() -> impl Strategy<Value = UploadBatch> {
         0i64..1000,
         0i64..1000,
         prop::collection::vec(record(EventId(7)), 0..12),
+        prop::collection::vec(any::<[u8; 16]>(), 0..4),
     )
-        .prop_map(|(unit, a, b, records)| UploadBatch {
+        .prop_map(|(unit, a, b, records, conflicts)| UploadBatch {
             unit,
             event: EventId(7),
             from_cursor: a.min(b),
             to_cursor: a.max(b),
             records,
+            conflicts: conflicts.into_iter().map(eticket_entries::ScanId).collect(),
         })
+}
+
+/// A version 2 batch (before double admissions were reported).
+#[derive(serde::Serialize)]
+struct BatchV2<'a> {
+    unit: &'a str,
+    event: EventId,
+    from_cursor: i64,
+    to_cursor: i64,
+    records: &'a [EntryRecord],
 }
 
 proptest! {
@@ -150,9 +162,24 @@ proptest! {
     }
 
     #[test]
+    fn version_2_batches_still_decode(b in batch()) {
+        let mut wire = vec![2u8];
+        wire.extend(postcard::to_allocvec(&BatchV2 {
+            unit: &b.unit,
+            event: b.event,
+            from_cursor: b.from_cursor,
+            to_cursor: b.to_cursor,
+            records: &b.records,
+        }).unwrap());
+        let decoded = UploadBatch::decode(&wire).unwrap();
+        prop_assert_eq!(decoded.records, b.records);
+        prop_assert!(decoded.conflicts.is_empty());
+    }
+
+    #[test]
     fn batch_decoder_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let _ = UploadBatch::decode(&bytes);
-        for version in [1u8, 2] {
+        for version in [1u8, 2, 3] {
             let mut versioned = vec![version];
             versioned.extend_from_slice(&bytes);
             let _ = UploadBatch::decode(&versioned);

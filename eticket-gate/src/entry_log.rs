@@ -10,9 +10,9 @@
 //!           serial, record BLOB)                       record: the postcard EntryRecord
 //! presence (serial INTEGER PRIMARY KEY,               one row per ticket that ever entered
 //!           entries, inside, last_at, last_gate)
-//! conflicts (scan_id BLOB PRIMARY KEY, serial)        admissions decided apart that break
-//!                                                      the venue's policy (see `reconcile`)
-//! offline  (scan_id BLOB PRIMARY KEY)                 scans a device decided without the unit
+//! conflicts (scan_id BLOB PRIMARY KEY, serial,        admissions decided apart that break the
+//!            reported)                                 venue's policy (see `reconcile`); reported:
+//!                                                      sent to the center in an upload batch
 //! ```
 //!
 //! Anti-passback is one `BEGIN IMMEDIATE` transaction: read the ticket's
@@ -61,11 +61,9 @@ CREATE TABLE IF NOT EXISTS presence (
     last_gate INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS conflicts (
-    scan_id BLOB    PRIMARY KEY,
-    serial  INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS offline (
-    scan_id BLOB PRIMARY KEY
+    scan_id  BLOB    PRIMARY KEY,
+    serial   INTEGER NOT NULL,
+    reported INTEGER NOT NULL DEFAULT 0
 );
 ";
 

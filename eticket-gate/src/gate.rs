@@ -550,7 +550,7 @@ impl Gate {
             if consistent {
                 link.trust_seen = link.trust_seen.max(trust);
                 let before = self.log.last_seq()?;
-                self.log.store_decided(&record, policy, false)?;
+                self.log.store_decided(&record, policy)?;
                 crate::venue::confirmed(&self.log, before)?;
                 return Ok((
                     Logged {

@@ -400,15 +400,17 @@ impl VenueUnit {
         }
         let from = self.log.upload_cursor()?;
         let limit = limit.min(crate::upload::MAX_BATCH_RECORDS);
-        let budget = crate::upload::MAX_BATCH_LEN - crate::upload::MAX_BATCH_OVERHEAD;
+        // Room for the double admissions the batch reports, as many as
+        // there are records at most.
+        let budget = crate::upload::MAX_BATCH_LEN
+            - crate::upload::MAX_BATCH_OVERHEAD
+            - limit * (crate::upload::CONFLICT_LEN + 1);
         let (records, to) = self.log.export_within(from, limit, budget)?;
-        Ok(UploadBatch::new(
-            unit_name,
-            self.shared.event.id,
-            from,
-            to,
-            records,
-        )?)
+        let conflicts = self.log.unreported_conflicts(to.0, limit)?;
+        Ok(
+            UploadBatch::new(unit_name, self.shared.event.id, from, to, records)?
+                .with_conflicts(conflicts)?,
+        )
     }
 
     /// The unit's own signing key for its upload batches: made from the
@@ -438,8 +440,10 @@ impl VenueUnit {
         Ok((batch, bytes))
     }
 
-    /// Mark a batch as stored by the center.
+    /// Mark a batch (its scans and the double admissions it reported) as
+    /// stored by the center.
     pub fn confirm_upload(&self, batch: &UploadBatch) -> Result<()> {
+        self.log.conflicts_reported(&batch.conflicts)?;
         self.log.set_upload_cursor(Cursor(batch.to_cursor))
     }
 }

@@ -143,7 +143,7 @@ fn batches_and_records_from_before_chip_proofs_still_decode() {
             .unwrap();
     }
     let batch = v.unit.pending_upload("old-unit", 10).unwrap();
-    assert_eq!(batch.encode().unwrap()[0], 2);
+    assert_eq!(batch.encode().unwrap()[0], 3);
     // A unit not yet updated sends version 1.
     let mut v1 = vec![1u8];
     v1.extend(

@@ -210,7 +210,7 @@ fn through_a_cut_cable_devices_decide_alone_and_every_scan_reaches_the_unit_once
         );
     }
     let one_c = &conflicts[0];
-    assert!(one_c.admissions[0].online && !one_c.admissions[1].online);
+    assert!(!one_c.admissions[0].flagged && one_c.admissions[1].flagged);
     // And after the cut, the unit decides for everyone again.
     let back = north.gate().admit_chip(&mut two, now).unwrap();
     assert_eq!(back.refusal(), Some(Refusal::AlreadyAdmitted));

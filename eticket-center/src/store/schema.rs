@@ -11,7 +11,7 @@
 //! - one stored gate scan per scan id.
 
 /// The schema version this build writes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 13;
+pub const SCHEMA_VERSION: i64 = 14;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -336,6 +336,13 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         // new date is over, so gates can still read its old tickets and
         // tell their holders they were replaced.
         "ALTER TABLE center_keys ADD COLUMN keep_until BIGINT",
+    ],
+    &[
+        // Version 14: double admissions a venue unit reported (admissions
+        // its gate devices decided apart during a network cut), by scan.
+        "CREATE TABLE gate_conflicts (
+        scan_id BYTEA PRIMARY KEY,
+        event BIGINT NOT NULL REFERENCES events (id))",
     ],
 ];
 

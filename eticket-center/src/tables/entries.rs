@@ -81,6 +81,40 @@ pub(crate) fn insert_scan(
     Ok(n == 1)
 }
 
+/// Flag the stored scan `scan` of `event` as a double admission its unit
+/// found; false when the event has no such scan.
+pub(crate) fn flag_conflict(tx: &mut dyn Tx, event: EventId, scan: ScanId) -> Result<bool> {
+    let stored = tx
+        .query_opt(
+            "SELECT 1 FROM gate_scans WHERE scan_id = $1 AND event = $2",
+            &[Value::Blob(scan.0.to_vec()), Value::int(event.0)],
+        )?
+        .is_some();
+    if stored {
+        tx.execute(
+            "INSERT INTO gate_conflicts (scan_id, event) VALUES ($1, $2)
+             ON CONFLICT (scan_id) DO NOTHING",
+            &[Value::Blob(scan.0.to_vec()), Value::int(event.0)],
+        )?;
+    }
+    Ok(stored)
+}
+
+/// The scans of `event` flagged as double admissions.
+pub(crate) fn conflicts(tx: &mut dyn Tx, event: EventId) -> Result<Vec<ScanId>> {
+    tx.query(
+        "SELECT scan_id FROM gate_conflicts WHERE event = $1",
+        &[Value::int(event.0)],
+    )?
+    .iter()
+    .map(|row| {
+        <[u8; 16]>::try_from(row.blob(0)?)
+            .map(ScanId)
+            .map_err(|_| Error::corrupt("a stored conflict's scan id is not 16 bytes"))
+    })
+    .collect()
+}
+
 /// The stored bytes of a scan, if any.
 pub(crate) fn stored_scan(tx: &mut dyn Tx, scan: ScanId) -> Result<Option<Vec<u8>>> {
     tx.query_opt(

@@ -2,25 +2,30 @@
 //! the venue unit, and the unit's answers in a device's own log.
 //!
 //! Each scan is stored once, by its id. A scan the log has already, byte for
-//! byte, is counted as present; one with the same id but other content (a
-//! device that gave up waiting for the unit's answer and decided itself,
-//! while the unit's decision was committed after all) is replaced by what the
-//! device did, because that is what happened at the turnstile, and the
-//! ticket's presence is computed again from its scans. An admission that the
-//! venue's policy would have refused given what the log held when it arrived
-//! is a double admission: it is stored (it happened) and recorded in the
-//! `conflicts` table for the statistics.
+//! byte or with the same outcome for the same ticket, is counted as present.
+//! One with the same id and another outcome (a device that gave up waiting
+//! for the unit's answer and decided otherwise itself, while the unit's
+//! decision was committed after all) replaces the unit's, because it is what
+//! happened at the turnstile, and the ticket's presence is computed again
+//! from its scans; if the unit already sent its own to the center, it is
+//! kept (the center stores a scan once) and flagged for review. An admission
+//! that the venue's policy would have refused given what the log held when it
+//! arrived is a double admission: it is stored (it happened) and recorded in
+//! the `conflicts` table for the statistics and the center.
 
 use eticket_core::ids::{GateId, TicketSerial};
 use eticket_core::time::Timestamp;
+use std::collections::BTreeSet;
+
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::{EntryLog, decode_record, insert_scan, read_presence, ts};
+use super::{EntryLog, decode_record, insert_scan, kind, read_presence, ts};
 use crate::error::DbContext;
 use crate::passback::{PassbackPolicy, Presence};
 use crate::record::{Direction, EntryRecord, Medium, ScanId, ScanResult};
 use crate::{Error, Result};
 
+use eticket_entries::conflict::conflicts_from;
 pub use eticket_entries::conflict::{Conflict, ConflictAdmission};
 
 /// What storing one scan ended in.
@@ -33,12 +38,15 @@ pub enum Stored {
     },
     /// The log had it, the same.
     AlreadyPresent,
-    /// The log had a scan with this id and other content: now it holds this
-    /// one.
+    /// The log had a scan with this id and another outcome: now it holds
+    /// this one.
     Replaced {
         /// It is an admission the policy would have refused.
         conflict: bool,
     },
+    /// The log had a scan with this id and another outcome, already sent
+    /// to the center: kept, and flagged as a conflict.
+    Diverged,
 }
 
 impl Stored {
@@ -46,20 +54,18 @@ impl Stored {
     pub fn conflict(self) -> bool {
         matches!(
             self,
-            Stored::New { conflict: true } | Stored::Replaced { conflict: true }
+            Stored::New { conflict: true } | Stored::Replaced { conflict: true } | Stored::Diverged
         )
     }
 }
 
 impl EntryLog {
     /// Store a scan decided elsewhere (see the module docs), in one
-    /// transaction. `offline`: the scan was decided without the unit (it
-    /// arrived through reconciliation and was not here yet).
+    /// transaction.
     pub fn store_decided(
         &mut self,
         record: &EntryRecord,
         policy: PassbackPolicy,
-        offline: bool,
     ) -> Result<Stored> {
         if record.event != self.event {
             return Err(Error::Config("a scan of another event"));
@@ -69,11 +75,11 @@ impl EntryLog {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .db(p)?;
-        let existing: Option<(Vec<u8>, Option<i64>)> = tx
+        let existing: Option<(Vec<u8>, Option<i64>, i64)> = tx
             .query_row(
-                "SELECT record, serial FROM scans WHERE scan_id = ?1",
+                "SELECT record, serial, seq FROM scans WHERE scan_id = ?1",
                 params![&record.scan_id.0[..]],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
             .db(p)?;
@@ -81,9 +87,32 @@ impl EntryLog {
         let admitted = matches!(record.result, ScanResult::Admitted { .. })
             && record.direction == Direction::Entry;
         let stored = match existing {
-            Some((bytes, old_serial)) => {
-                if decode_record(&bytes)? == *record {
+            Some((bytes, old_serial, seq)) => {
+                let old = decode_record(&bytes)?;
+                let same_outcome = old.direction == record.direction
+                    && kind(old.result) == kind(record.result)
+                    && old.ticket.map(|t| t.serial) == serial;
+                if same_outcome {
+                    // The same decision (an entry number may differ).
                     return Ok(Stored::AlreadyPresent);
+                }
+                let sent: i64 = tx
+                    .query_row(
+                        "SELECT COALESCE(MAX(value), 0) FROM unit WHERE key = 'upload_cursor'",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .db(p)?;
+                if seq <= sent {
+                    if let Some(s) = old_serial {
+                        tx.execute(
+                            "INSERT OR IGNORE INTO conflicts (scan_id, serial) VALUES (?1, ?2)",
+                            params![&record.scan_id.0[..], s],
+                        )
+                        .db(p)?;
+                    }
+                    tx.commit().db(p)?;
+                    return Ok(Stored::Diverged);
                 }
                 tx.execute(
                     "DELETE FROM scans WHERE scan_id = ?1",
@@ -115,13 +144,6 @@ impl EntryLog {
                 Stored::New { conflict }
             }
         };
-        if offline {
-            tx.execute(
-                "INSERT OR IGNORE INTO offline (scan_id) VALUES (?1)",
-                params![&record.scan_id.0[..]],
-            )
-            .db(p)?;
-        }
         if stored.conflict() {
             if let Some(serial) = serial {
                 tx.execute(
@@ -138,51 +160,77 @@ impl EntryLog {
     /// Every ticket with a double admission, each with all its admissions.
     pub fn conflicts(&self) -> Result<Vec<Conflict>> {
         let p = self.path.as_str();
-        let serials: Vec<i64> = self
+        let flagged: BTreeSet<ScanId> = self
             .conn
-            .prepare("SELECT DISTINCT serial FROM conflicts ORDER BY serial")
+            .prepare("SELECT scan_id FROM conflicts")
             .db(p)?
-            .query_map([], |r| r.get(0))
+            .query_map([], |r| r.get::<_, Vec<u8>>(0))
             .db(p)?
-            .collect::<rusqlite::Result<_>>()
-            .db(p)?;
-        let mut out = Vec::with_capacity(serials.len());
+            .map(|id| {
+                let id = id.db(p)?;
+                <[u8; 16]>::try_from(id.as_slice())
+                    .map(ScanId)
+                    .map_err(|_| Error::CorruptLog {
+                        what: "conflicts.scan_id",
+                        detail: hex::encode(&id),
+                    })
+            })
+            .collect::<Result<_>>()?;
+        let mut records = Vec::new();
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT s.record, o.scan_id IS NOT NULL FROM scans s
-                 LEFT JOIN offline o ON o.scan_id = s.scan_id
-                 WHERE s.serial = ?1 AND s.kind = 0 ORDER BY s.seq",
+                "SELECT record FROM scans WHERE kind = 0 AND serial IN
+                   (SELECT serial FROM conflicts) ORDER BY seq",
             )
             .db(p)?;
-        for serial in serials {
-            let rows = stmt
-                .query_map(params![serial], |r| {
-                    Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, bool>(1)?))
-                })
-                .db(p)?;
-            let mut admissions = Vec::new();
-            for row in rows {
-                let (bytes, offline) = row.db(p)?;
-                let record = decode_record(&bytes)?;
-                admissions.push(ConflictAdmission {
-                    scan_id: record.scan_id,
-                    gate: record.gate,
-                    device: record.device,
-                    at: record.at,
-                    online: !offline,
-                });
-            }
-            let serial = u32::try_from(serial).map_err(|_| Error::CorruptLog {
-                what: "conflicts.serial",
-                detail: serial.to_string(),
-            })?;
-            out.push(Conflict {
-                serial: TicketSerial(serial),
-                admissions,
-            });
+        for row in stmt.query_map([], |r| r.get::<_, Vec<u8>>(0)).db(p)? {
+            records.push(decode_record(&row.db(p)?)?);
+        }
+        Ok(conflicts_from(&records, &flagged))
+    }
+
+    /// Conflicts not yet sent to the center whose scans lie at or before
+    /// `upto` in the log, at most `limit`.
+    pub(crate) fn unreported_conflicts(&self, upto: i64, limit: usize) -> Result<Vec<ScanId>> {
+        let p = self.path.as_str();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT c.scan_id FROM conflicts c JOIN scans s ON s.scan_id = c.scan_id
+                 WHERE c.reported = 0 AND s.seq <= ?1 ORDER BY s.seq LIMIT ?2",
+            )
+            .db(p)?;
+        let rows = stmt
+            .query_map(params![upto, limit], |r| r.get::<_, Vec<u8>>(0))
+            .db(p)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let id = row.db(p)?;
+            out.push(ScanId(<[u8; 16]>::try_from(id.as_slice()).map_err(
+                |_| Error::CorruptLog {
+                    what: "conflicts.scan_id",
+                    detail: hex::encode(&id),
+                },
+            )?));
         }
         Ok(out)
+    }
+
+    /// Mark `conflicts` as sent to the center.
+    pub(crate) fn conflicts_reported(&self, conflicts: &[ScanId]) -> Result<()> {
+        let p = self.path.as_str();
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .db(p)?;
+        for id in conflicts {
+            tx.execute(
+                "UPDATE conflicts SET reported = 1 WHERE scan_id = ?1",
+                params![&id.0[..]],
+            )
+            .db(p)?;
+        }
+        tx.commit().db(p)
     }
 
     /// Whether a scan with this id is in the log.

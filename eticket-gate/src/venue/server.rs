@@ -348,9 +348,10 @@ fn answer(
             }
             let (mut stored, mut already, mut conflicts) = (0u32, 0u32, 0u32);
             for r in &records {
-                let s = log.store_decided(r, policy, true)?;
+                let s = log.store_decided(r, policy)?;
                 match s {
-                    crate::entry_log::Stored::AlreadyPresent => already += 1,
+                    crate::entry_log::Stored::AlreadyPresent
+                    | crate::entry_log::Stored::Diverged => already += 1,
                     _ => stored += 1,
                 }
                 if s.conflict() {
