@@ -418,10 +418,7 @@ impl VenueUnit {
     /// log (so every gate server on the same file signs as the same unit).
     /// Register its public half with the unit's credential at the center.
     pub fn signing_key(&self) -> Result<SecretKey> {
-        let fresh = SecretKey::generate(&mut rand_core::OsRng).to_bytes();
-        let stored = self.log.meta_or_insert(UNIT_KEY, &fresh)?;
-        SecretKey::from_bytes(&stored)
-            .map_err(|_| Error::Config("the entry log's unit key is not a P-256 key"))
+        signing_key_in(&self.log)
     }
 
     /// The public half of [`signing_key`](Self::signing_key), uncompressed
@@ -446,6 +443,26 @@ impl VenueUnit {
         self.log.conflicts_reported(&batch.conflicts)?;
         self.log.set_upload_cursor(Cursor(batch.to_cursor))
     }
+}
+
+/// The unit key kept in `log`, made on first use.
+fn signing_key_in(log: &EntryLog) -> Result<SecretKey> {
+    let fresh = SecretKey::generate(&mut rand_core::OsRng).to_bytes();
+    let stored = log.meta_or_insert(UNIT_KEY, &fresh)?;
+    SecretKey::from_bytes(&stored)
+        .map_err(|_| Error::Config("the entry log's unit key is not a P-256 key"))
+}
+
+/// The public half of the signing key of the unit whose entry log for
+/// `event` is at `path` (made, with the log, on first use): what the
+/// center registers the unit with, before the unit has its event and
+/// trust material.
+pub fn unit_public_key(
+    path: impl AsRef<Path>,
+    event: eticket_core::ids::EventId,
+) -> Result<[u8; 65]> {
+    let log = EntryLog::open(path, event)?;
+    Ok(signing_key_in(&log)?.public_key().to_uncompressed())
 }
 
 fn restore_trust(log: &EntryLog, trust: &mut TrustStore) -> Result<()> {

@@ -2,6 +2,7 @@
 //! simple gate device (a scanner that reads codes line by line).
 //!
 //! ```text
+//! eticket-venue unit-key --log unit.db --event ID       the unit's public key (hex)
 //! eticket-venue new-device --name NAME --gate N        a device credential (JSON)
 //! eticket-venue serve --config venue.json              run the unit
 //! eticket-venue device --config device.json            scan lines from stdin
@@ -27,6 +28,10 @@ use serde::Deserialize;
 
 const USAGE: &str = "\
 usage:
+  eticket-venue unit-key --log unit.db --event ID   print the unit's public key (hex), made
+                                                    with its entry log on first use: register
+                                                    it at the center (eticket credential
+                                                    --role unit --unit-key)
   eticket-venue new-device --name NAME --gate N     print a device credential (JSON)
   eticket-venue serve --config venue.json           run the venue unit
   eticket-venue device --config device.json         a gate device scanning lines from stdin
@@ -35,7 +40,9 @@ usage:
                                                     trust, upload the entry log (JSON)
 
 device input, one scan per line:
-  paper HEX            a scanned paper code (its bytes, hex)
+  ET1:...              a scanned paper ticket's QR text, as a scanner types it
+  exit ET1:...         the same at an exit
+  paper HEX            a paper ticket's signed bytes (hex)
   exit-paper HEX       the same at an exit
   test-card KEY TICKET a rehearsal card: its P-256 secret and one ticket (hex)
   sync                 reach the unit, send offline scans, take new trust
@@ -137,6 +144,16 @@ fn flag<'a>(args: &'a [String], name: &str) -> Result<&'a str, String> {
 
 fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
+        Some("unit-key") => {
+            let log = flag(args, "--log")?;
+            let event: u32 = flag(args, "--event")?
+                .parse()
+                .map_err(|_| "--event is an event id".to_owned())?;
+            let key = eticket_gate::unit::unit_public_key(log, eticket_core::ids::EventId(event))
+                .map_err(|e| e.to_string())?;
+            println!("{}", hex::encode(key));
+            Ok(())
+        }
         Some("new-device") => {
             let name = flag(args, "--name")?;
             let gate: u16 = flag(args, "--gate")?
@@ -327,8 +344,35 @@ fn outcome_json(out: &Outcome) -> serde_json::Value {
     })
 }
 
+/// A scanned QR text: the ticket's signed bytes, or the text itself when it
+/// is not a ticket's (the gate logs it as refused, unreadable).
+fn qr_bytes(text: &str) -> Vec<u8> {
+    eticket_chip::paper::parse_payload(text)
+        .map_or_else(|_| text.as_bytes().to_vec(), |t| t.as_bytes().to_vec())
+}
+
 fn scan(device: &mut Device, line: &str) -> serde_json::Value {
     let now = system_now();
+    // QR text may hold spaces (base45): taken whole.
+    let qr = |device: &mut Device, text: &str, exit: bool| {
+        let bytes = qr_bytes(text);
+        let gate = device.gate();
+        let out = if exit {
+            gate.exit_paper(&bytes, now)
+        } else {
+            gate.admit_paper(&bytes, now)
+        };
+        out.map(|o| outcome_json(&o))
+            .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }))
+    };
+    if line.starts_with(eticket_chip::paper::PAYLOAD_PREFIX) {
+        return qr(device, line, false);
+    }
+    if let Some(text) = line.strip_prefix("exit ") {
+        if text.starts_with(eticket_chip::paper::PAYLOAD_PREFIX) {
+            return qr(device, text, true);
+        }
+    }
     let mut words = line.split_whitespace();
     let result = match (words.next(), words.next(), words.next()) {
         (Some("paper"), Some(h), None) => hex::decode(h)
