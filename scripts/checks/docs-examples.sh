@@ -23,6 +23,10 @@
 #
 #   postpone (docs/center/README.md): as cancel, with ticket 1 issued.
 #
+#   venue (docs/gate/venue-network.md): the center of api (distributor 1,
+#   ORG, serving at CENTER), `eticket-venue` on PATH and eticket-alloc/
+#   reachable.
+#
 #   terminal (docs/center/README.md): the same center with the spring
 #   concert (event 2027) registered, distributor 1 selected and given every
 #   seat, and TERMINAL the token of a terminal serving distributor 1.
@@ -30,9 +34,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root_dir=$PWD
 marker_prefix='<!-- scripts/checks/docs-examples.sh runs this block as written ('
-pages=(docs/center/README.md)
+pages=(docs/center/README.md docs/gate/venue-network.md)
 
 cargo build -q -p eticket-center --bin eticket
+cargo build -q -p eticket-gate --features venue-service --bin eticket-venue
 bin_dir=$(mktemp -d)
 server_pid=
 cleanup() {
@@ -41,6 +46,7 @@ cleanup() {
 }
 trap cleanup EXIT
 ln -s "$root_dir/target/debug/eticket" "$bin_dir/eticket"
+ln -s "$root_dir/target/debug/eticket-venue" "$bin_dir/eticket-venue"
 export PATH="$bin_dir:$PATH"
 unset ETICKET_KEK ETICKET_KEK_FILE ETICKET_ROOT_KEY_FILE ETICKET_DATABASE_URL
 command -v curl >/dev/null || {
@@ -74,7 +80,7 @@ prepare() {
         cp eticket.sqlite.kek kek
         eticket --offline-root rotate-key --purpose lists >/dev/null
         ;;
-    api | credentials | terminal | cancel | postpone)
+    api | credentials | terminal | cancel | postpone | venue)
         local db=(--database center.sqlite)
         eticket "${db[@]}" init >/dev/null 2>&1
         eticket "${db[@]}" add-distributor --id 1 --name "Ticket Shop" >/dev/null
@@ -172,6 +178,28 @@ assert (ks["root_key_id"], ks["version"]) == (102, 4), ks
         *) false ;;
         esac || {
             printf 'docs-examples: unexpected stats after the terminal block:\n%s\n' "$stats" >&2
+            return 1
+        }
+        kill "$server_pid"
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=
+        ;;
+    venue)
+        # The device's three answers (admitted, a copy refused, admitted),
+        # all decided by the unit, and the center counting the three scans.
+        python3 - <<'PY' || return 1
+import json
+answers = [json.loads(line) for line in open("scans.jsonl")]
+got = [(a["admitted"], a["refusal"], a["offline"]) for a in answers]
+assert got == [(True, None, False), (False, 107, False), (True, None, False)], got
+PY
+        curl -sf -H "Authorization: Bearer $ORG" "$CENTER/v1/events/77/entries/statistics" |
+            python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert (s["entries"], s["refused"], s["attended"]) == (2, 1, 2), s
+' || {
+            echo "docs-examples: the center did not count the venue block's scans" >&2
             return 1
         }
         kill "$server_pid"
