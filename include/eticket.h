@@ -20,6 +20,9 @@
 // return; the buffer handed to it has this capacity.
 #define ETICKET_MAX_RESPONSE_LEN (4096 + 2)
 
+// Longest device credential accepted, in bytes of JSON.
+#define ETICKET_MAX_CREDENTIAL_LEN 4096
+
 // Longest signed ticket (chip payload or paper QR bytes).
 #define ETICKET_MAX_TICKET_LEN 144
 
@@ -161,6 +164,14 @@ enum eticket_result
   ETICKET_RESULT_GATE_CONFIG = 403,
   // The system random source failed.
   ETICKET_RESULT_RANDOM = 404,
+  // The venue unit did not answer (and the device had nothing from
+  // before to start with).
+  ETICKET_RESULT_VENUE_UNREACHABLE = 405,
+  // The other end did not speak the venue protocol or did not prove it
+  // holds the device's secret.
+  ETICKET_RESULT_VENUE_PROTOCOL = 406,
+  // The venue unit refused the device (an unknown name, another version).
+  ETICKET_RESULT_VENUE_REFUSED = 407,
   // An internal error that should not happen.
   ETICKET_RESULT_INTERNAL = 500,
   // The library panicked; the call had no effect that can be relied on.
@@ -472,6 +483,42 @@ typedef struct eticket_mutation {
   uint32_t counter;
 } eticket_mutation;
 
+// How a gate device reaches its venue unit. Start from
+// `eticket_device_config_init`, then set the strings and the root key.
+typedef struct eticket_device_config {
+  // The unit's address, `host:port` (NUL-terminated).
+  const char *unit_address;
+  // The device's credential as `eticket-venue new-device` printed it:
+  // JSON with its name, gate and secret (NUL-terminated).
+  const char *credential_json;
+  // The center's root key id.
+  uint16_t root_key_id;
+  // The root public key, uncompressed SEC1 (65 bytes).
+  const uint8_t *root_public_key;
+  // Its length.
+  size_t root_public_key_len;
+  // The device's own entry log (a SQLite file; NUL-terminated path).
+  const char *log_path;
+  // Longest wait for the unit's answer to a scan before deciding alone,
+  // in milliseconds (default 300).
+  uint32_t deadline_ms;
+  // After a failure, how long the device decides alone before trying
+  // the unit again, in milliseconds (default 2000; 0 tries at every scan).
+  uint32_t retry_after_ms;
+} eticket_device_config;
+
+// Where a device stands with its venue unit.
+typedef struct eticket_sync_status {
+  // The unit answered.
+  bool online;
+  // Scans the unit has not confirmed yet.
+  uint64_t pending;
+  // Trust items (key sets, lists) taken from the unit now.
+  uint32_t trust_applied;
+  // Trust items the unit offered that did not verify here.
+  uint32_t trust_refused;
+} eticket_sync_status;
+
 // The fixed-size facts of an outcome.
 typedef struct eticket_outcome_info {
   // An `eticket_decision` value.
@@ -666,6 +713,59 @@ eticket_result eticket_pcsc_list_readers(char *buf, size_t buf_len, size_t *out_
 //
 // `reader_name` is a NUL-terminated string.
 eticket_result eticket_pcsc_wait_for_card(const char *reader_name, uint32_t timeout_ms);
+
+// The defaults into `*out`: no address, credential, root or log yet;
+// a 300 ms deadline; a retry every 2 s.
+//
+// # Safety
+//
+// `out` is writable.
+eticket_result eticket_device_config_init(struct eticket_device_config *out);
+
+// Open a gate device: connect to the unit (or, when it does not answer,
+// start from what an earlier run kept in the device's log), take the
+// event, the venue's settings and the trust material from it (verified
+// with the root key here), and hand out the device's own venue (its log
+// and trust; free with `eticket_venue_free`) and its gate (admit with the
+// `eticket_gate_*` functions; free with `eticket_gate_free`). Either may
+// be freed first.
+//
+// Errors: `ETICKET_RESULT_VENUE_UNREACHABLE` when the unit does not answer
+// and the log holds nothing from before, `ETICKET_RESULT_VENUE_REFUSED`
+// when the unit does not know the device, `ETICKET_RESULT_VENUE_PROTOCOL`
+// when the other end does not prove it holds the device's secret.
+//
+// # Safety
+//
+// `config` points to a readable config whose pointers are valid as its
+// fields say; `venue_out` and `gate_out` writable.
+eticket_result eticket_device_open(const struct eticket_device_config *config,
+                                   uint64_t now,
+                                   struct eticket_venue **venue_out,
+                                   struct eticket_gate **gate_out);
+
+// For a gate opened with `eticket_device_open`: reach the unit if it is
+// away, send every scan it has not confirmed, take its newer trust
+// material; where the device stands into `*out`. Call it every few seconds
+// while no one is at the gate. A gate of an in-process venue reports
+// itself online with nothing pending.
+//
+// # Safety
+//
+// `gate` is a live handle used by no other thread during the call; `out`
+// writable.
+eticket_result eticket_gate_sync(struct eticket_gate *gate,
+                                 uint64_t now,
+                                 struct eticket_sync_status *out);
+
+// Whether the scan was decided by the gate device alone, its venue unit
+// not answering in time (the steward is told; the scan reaches the unit
+// later), into `*out`.
+//
+// # Safety
+//
+// `outcome` is a live handle; `out` writable.
+eticket_result eticket_outcome_offline(const struct eticket_outcome *outcome, bool *out);
 
 // Write the message for `code` (any `eticket_result` value) into `buf` as a
 // NUL-terminated string and its length without the NUL into `*out_len`.

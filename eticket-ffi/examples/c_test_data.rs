@@ -21,6 +21,9 @@
 //! | `ticket_b.bin`, `grant_write_b.bin` | ticket 20 generation 1 for card B and its write grant (at its counter) |
 //! | `grant_delete_a.bin` | the delete grant for ticket 20 on card A (after the write and the signed transfer request, each of which moves the counter on) |
 //! | `chip_b.id` | card B's chip id (16 bytes), the transfer's assignee |
+//! | `keyset.hex`, `revocations.hex` | `keyset.bin` and `revocations.bin` in hex, for `eticket-venue serve` |
+//! | `device_north.credential`, `device_south.credential` | two gate devices' credentials at a venue unit (gates 1 and 2; fresh secrets) |
+//! | `devices.json` | both, as the unit's `devices` file |
 //!
 //! The card state files are the format `eticket-vcard --state` serves
 //! through pcscd, and `eticket_test_card_open` opens in process.
@@ -33,9 +36,10 @@ use eticket_chip::protocol::{Personalization, Pin};
 use eticket_core::crypto::SecretKey;
 use eticket_core::fixtures::{self, NOW};
 use eticket_core::grant::{Grant, GrantOp};
-use eticket_core::ids::{ChipId, Generation, TicketSerial};
+use eticket_core::ids::{ChipId, GateId, Generation, TicketSerial};
 use eticket_core::revocation::{RevocationDelta, RevocationList, Revoked};
 use eticket_core::ticket::{Holder, SignedTicket};
+use eticket_gate::venue::DeviceCredential;
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) {
     std::fs::write(dir.join(name), bytes).unwrap();
@@ -171,5 +175,30 @@ fn main() {
         &grant(GrantOp::Write, id_b, b.counter, &ticket_b),
     );
     write(&dir, "chip_b.id", &id_b.0);
+
+    // A networked venue: the unit's trust files and two devices.
+    write(
+        &dir,
+        "keyset.hex",
+        hex::encode(keys.to_signed_bytes(&root).unwrap()).as_bytes(),
+    );
+    write(
+        &dir,
+        "revocations.hex",
+        hex::encode(list.to_signed_bytes(&list_key).unwrap()).as_bytes(),
+    );
+    let devices: Vec<DeviceCredential> = [("north", 1), ("south", 2)]
+        .into_iter()
+        .map(|(name, gate)| {
+            let c = DeviceCredential::generate(name, GateId(gate)).unwrap();
+            write(
+                &dir,
+                &format!("device_{name}.credential"),
+                &serde_json::to_vec(&c).unwrap(),
+            );
+            c
+        })
+        .collect();
+    write(&dir, "devices.json", &serde_json::to_vec(&devices).unwrap());
     println!("test data written to {}", dir.display());
 }

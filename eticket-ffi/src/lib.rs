@@ -49,6 +49,7 @@
 #![allow(non_camel_case_types)]
 
 pub mod chip;
+pub mod device;
 pub mod error;
 mod ffi;
 pub mod gate;

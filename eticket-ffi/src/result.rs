@@ -121,6 +121,14 @@ pub enum eticket_result {
     GateConfig = 403,
     /// The system random source failed.
     Random = 404,
+    /// The venue unit did not answer (and the device had nothing from
+    /// before to start with).
+    VenueUnreachable = 405,
+    /// The other end did not speak the venue protocol or did not prove it
+    /// holds the device's secret.
+    VenueProtocol = 406,
+    /// The venue unit refused the device (an unknown name, another version).
+    VenueRefused = 407,
 
     /// An internal error that should not happen.
     Internal = 500,
@@ -199,6 +207,12 @@ const MESSAGES: &[(eticket_result, &str)] = {
         (EntryLogWrongEvent, "the entry log belongs to another event"),
         (GateConfig, "invalid gate configuration"),
         (Random, "the system random source failed"),
+        (VenueUnreachable, "the venue unit did not answer"),
+        (
+            VenueProtocol,
+            "the venue unit's answer is not the venue protocol, or it did not prove it holds the device's secret",
+        ),
+        (VenueRefused, "the venue unit refused this device"),
         (Internal, "internal error"),
         (Panic, "internal error: the library panicked"),
     ]
@@ -312,6 +326,9 @@ impl From<GateError> for eticket_result {
             GateError::TimeOutOfRange(_) => R::InvalidParameter,
             GateError::Entries(e) => R::from(e),
             GateError::Random(_) => R::Random,
+            GateError::Link(_) => R::VenueUnreachable,
+            GateError::Protocol(_) => R::VenueProtocol,
+            GateError::UnitRefused(_) => R::VenueRefused,
             _ => R::Internal,
         }
     }

@@ -440,6 +440,47 @@ static void chips_and_paper(const char *data) {
     }
 }
 
+/* A gate device against nothing, with bad and missing parts. */
+static void devices(const char *data, const char *work) {
+    size_t root_len;
+    unsigned char *root = read_file(data, "root.pub", &root_len);
+    eticket_device_config c;
+    eticket_venue *venue = NULL;
+    eticket_gate *gate = NULL;
+    eticket_sync_status st;
+    bool offline = true;
+    char path[4096];
+
+    snprintf(path, sizeof path, "%s/device.db", work);
+    EXPECT(eticket_device_config_init(NULL), NUL);
+    EXPECT(eticket_device_config_init(&c), ETICKET_RESULT_OK);
+    CHECK(c.deadline_ms == 300 && c.retry_after_ms == 2000 && c.unit_address == NULL);
+    EXPECT(eticket_device_open(NULL, DEMO_NOW, &venue, &gate), NUL);
+    EXPECT(eticket_device_open(&c, DEMO_NOW, &venue, &gate), NUL);
+    c.unit_address = "127.0.0.1:1"; /* nothing listens there */
+    c.log_path = path;
+    c.root_key_id = DEMO_ROOT_KEY_ID;
+    c.root_public_key = root;
+    c.root_public_key_len = root_len;
+    c.credential_json = "{\"device\": \"x\"";
+    EXPECT(eticket_device_open(&c, DEMO_NOW, &venue, &gate), ETICKET_RESULT_MALFORMED);
+    c.credential_json =
+        "{\"device\": \"north\", \"gate\": 1, \"secret\": "
+        "\"0000000000000000000000000000000000000000000000000000000000000000\"}";
+    c.root_public_key_len = 3;
+    EXPECT(eticket_device_open(&c, DEMO_NOW, &venue, &gate), ETICKET_RESULT_INVALID_KEY);
+    c.root_public_key_len = root_len;
+    EXPECT(eticket_device_open(&c, DEMO_NOW, NULL, &gate), NUL);
+    EXPECT(eticket_device_open(&c, DEMO_NOW, &venue, NULL), NUL);
+    /* No unit and nothing kept from before. */
+    EXPECT(eticket_device_open(&c, DEMO_NOW, &venue, &gate),
+           ETICKET_RESULT_VENUE_UNREACHABLE);
+    CHECK(venue == NULL && gate == NULL);
+    EXPECT(eticket_gate_sync(NULL, DEMO_NOW, &st), NUL);
+    EXPECT(eticket_outcome_offline(NULL, &offline), NUL);
+    free(root);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: %s DATA_DIR WORK_DIR\n", argv[0]);
@@ -449,6 +490,7 @@ int main(int argc, char **argv) {
     keys_and_lists(argv[1]);
     venue_and_gate(argv[1], argv[2]);
     chips_and_paper(argv[1]);
+    devices(argv[1], argv[2]);
     if (failures != 0) {
         fprintf(stderr, "misuse: %d check(s) failed\n", failures);
         return 1;

@@ -199,9 +199,17 @@ impl Gate {
         self.link.as_ref().is_none_or(Link::is_connected)
     }
 
-    /// A device's round with its unit: reach it, send up to `limit` pending
-    /// scans, take newer trust material.
-    pub(crate) fn sync(&mut self, now: Timestamp, limit: usize) -> Result<SyncStatus> {
+    /// For a gate device of a networked venue
+    /// ([`venue::Device`](crate::venue::Device)): reach the venue unit if it
+    /// is away, send every scan it has not confirmed, take its newer trust
+    /// material. A gate of a unit in the same process has nothing to do and
+    /// reports itself online.
+    pub fn sync(&mut self, now: Timestamp) -> Result<SyncStatus> {
+        self.sync_up_to(now, usize::MAX)
+    }
+
+    /// [`sync`](Self::sync), sending at most `limit` pending scans.
+    pub(crate) fn sync_up_to(&mut self, now: Timestamp, limit: usize) -> Result<SyncStatus> {
         let Some(link) = self.link.as_mut() else {
             return Ok(SyncStatus {
                 online: true,

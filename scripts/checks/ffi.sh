@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The C library in use from C and C++: installs libeticket (with PC/SC) into a
 # temporary prefix with scripts/install-ffi.sh, builds the C examples
-# (examples/c/gate.c, pos.c), the C++ example (keys.cpp) and the C misuse test
+# (examples/c/gate.c, pos.c, device.c), the C++ example (keys.cpp) and the C misuse test
 # (eticket-ffi/tests/misuse.c) with gcc/g++ -Wall -Wextra -Wpedantic -Werror
 # through pkg-config, and runs each of them three times: normally, built with
 # AddressSanitizer + UndefinedBehaviorSanitizer, and under valgrind (no errors,
 # no definite or indirect leaks). gate.c admits a chip once through the
 # transport callback and once through pcscd + vpcd with eticket-vcard as the
-# card (scripts/setup/10-pcscd.sh starts pcscd). A static link of gate.c is
+# card (scripts/setup/10-pcscd.sh starts pcscd). device.c runs as two gate
+# devices of one `eticket-venue serve` unit: a paper copy refused at the
+# other device, both admitting alone while the unit is killed, every scan
+# reaching the unit once it is back, the double admission reported. A static link of gate.c is
 # run too, and a fully static one (gcc -static, a library without PC/SC).
 # The libraries must export exactly the header's functions (nm), the shared
 # one carry the SONAME libeticket.so.0, and a program using the system's
@@ -30,7 +33,9 @@ target=${CARGO_TARGET_DIR:-target}
 work=$(mktemp -d "${TMPDIR:-/tmp}/eticket-ffi-check.XXXXXX")
 vcard_pid=""
 vcard2_pid=""
+unit_pid=""
 cleanup() {
+    stop_unit
     remove_card
     rm -rf "$work"
 }
@@ -41,9 +46,12 @@ prefix=$work/prefix
 bash scripts/install-ffi.sh "$prefix" --features pcsc >/dev/null
 cargo build -q -p eticket-ffi --example c_test_data
 cargo build -q -p eticket-chip --bin eticket-vcard
+cargo build -q -p eticket-gate --features venue-service --bin eticket-venue
 gen=$target/debug/examples/c_test_data
 vcard=$target/debug/eticket-vcard
-[ -x "$gen" ] && [ -x "$vcard" ] || fail "test data generator or eticket-vcard not built"
+venue_bin=$target/debug/eticket-venue
+[ -x "$gen" ] && [ -x "$vcard" ] && [ -x "$venue_bin" ] ||
+    fail "test data generator, eticket-vcard or eticket-venue not built"
 
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 pkg-config --exists eticket || fail "pkg-config does not find the installed eticket.pc"
@@ -60,7 +68,7 @@ step "compile the C and C++ programs (plain and sanitized)"
 for variant in plain asan; do
     extra=()
     [ "$variant" = asan ] && extra=("${sanitize[@]}")
-    for prog in examples/c/gate.c examples/c/pos.c eticket-ffi/tests/misuse.c; do
+    for prog in examples/c/gate.c examples/c/pos.c examples/c/device.c eticket-ffi/tests/misuse.c; do
         name=$(basename "$prog" .c)
         gcc -std=c11 "${warn[@]}" "${extra[@]}" "${cflags[@]}" "$prog" "${libs[@]}" "${rpath[@]}" \
             -o "$bin/$name-$variant" || fail "gcc $prog ($variant)"
@@ -146,6 +154,64 @@ remove_card() {
     vcard2_pid=""
 }
 
+# A venue unit (eticket-venue serve) for the demo event on a free port,
+# devices north and south of the demo data, and any paper ticket admitted
+# alone by a device cut off from it.
+start_unit() {
+    local dir=$1
+    if [ ! -f "$dir/unit/venue.json" ]; then
+        local port root
+        port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        root=$(od -An -tx1 -v "$dir/data/root.pub" | tr -d ' \n')
+        mkdir -p "$dir/unit" "$dir/devices"
+        cat >"$dir/unit/venue.json" <<EOF
+{"listen": "127.0.0.1:$port", "log": "unit.db", "event": "$dir/data/event.json",
+ "root": {"id": 100, "public_key": "$root"},
+ "key_set": "$dir/data/keyset.hex", "revocations": "$dir/data/revocations.hex",
+ "devices": "$dir/data/devices.json",
+ "settings": {"policy": "SingleEntry", "clock_skew": 120, "accept_specimen": false,
+   "stale_policy": "FailClosedTransferred", "max_list_age": 86400, "max_answer_ms": 1000,
+   "require_certificate": false, "wrong_gate": "AdmitAndRedirect", "offline": "AdmitAll"}}
+EOF
+        echo "127.0.0.1:$port" >"$dir/unit/address"
+    fi
+    "$venue_bin" serve --config "$dir/unit/venue.json" 2>"$dir/unit/unit.log" &
+    unit_pid=$!
+    local i
+    for i in $(seq 1 100); do
+        grep -q '^venue unit: event' "$dir/unit/unit.log" && return 0
+        kill -0 "$unit_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$dir/unit/unit.log" >&2
+    fail "the venue unit did not start"
+}
+stop_unit() {
+    [ -n "$unit_pid" ] || return 0
+    kill -9 "$unit_pid" 2>/dev/null || true
+    wait "$unit_pid" 2>/dev/null || true
+    unit_pid=""
+}
+venue_devices() {
+    local variant=$1 dir=$2 addr
+    start_unit "$dir"
+    addr=$(cat "$dir/unit/address")
+    run "$variant" device "$dir/data" "$dir/devices" "$addr" north admit paper_1.bin admit-online
+    run "$variant" device "$dir/data" "$dir/devices" "$addr" south admit paper_1.bin refuse-online-107
+    stop_unit
+    run "$variant" device "$dir/data" "$dir/devices" "$addr" north admit paper_2.txt admit-offline
+    run "$variant" device "$dir/data" "$dir/devices" "$addr" south admit paper_2.txt admit-offline
+    start_unit "$dir"
+    run "$variant" device "$dir/data" "$dir/devices" "$addr" north sync
+    run "$variant" device "$dir/data" "$dir/devices" "$addr" south sync
+    "$venue_bin" conflicts --config "$dir/unit/venue.json" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+assert [x["serial"] for x in c] == [2] and len(c[0]["admissions"]) == 2, c
+' || fail "the venue unit did not report the double admission ($variant)"
+    stop_unit
+}
+
 for variant in plain asan valgrind; do
     dir=$work/$variant
     mkdir -p "$dir/gate" "$dir/pcsc" "$dir/pos" "$dir/misuse"
@@ -154,6 +220,7 @@ for variant in plain asan valgrind; do
     run "$variant" pos "$dir/data" "$dir/pos"
     run "$variant" keys "$dir/data"
     run "$variant" misuse "$dir/data" "$dir/misuse"
+    venue_devices "$variant" "$dir"
     insert_card "$dir/data/card_gate.state"
     run "$variant" gate "$dir/data" "$dir/pcsc" pcsc "Virtual PCD" ||
         { cat "$work/vcard.log" >&2; fail "gate through pcscd + vpcd ($variant)"; }

@@ -246,14 +246,17 @@ fn open_unit(config: &Path) -> Result<(VenueUnit, VenueFile), String> {
     let now = system_now();
     if let Some(p) = &file.key_set {
         let bytes = read_hex(&beside(config, p))?;
-        if let Err(e) = unit.accept_key_set(&bytes, now) {
-            eprintln!("venue unit: key set not taken: {e}");
+        match unit.accept_key_set(&bytes, now) {
+            // Taken at an earlier start.
+            Ok(_) | Err(eticket_gate::Error::NotNewer { .. }) => {}
+            Err(e) => eprintln!("venue unit: key set not taken: {e}"),
         }
     }
     if let Some(p) = &file.revocations {
         let bytes = read_hex(&beside(config, p))?;
-        if let Err(e) = unit.accept_revocation_list(&bytes, now) {
-            eprintln!("venue unit: revocation list not taken: {e}");
+        match unit.accept_revocation_list(&bytes, now) {
+            Ok(_) | Err(eticket_gate::Error::NotNewer { .. }) => {}
+            Err(e) => eprintln!("venue unit: revocation list not taken: {e}"),
         }
     }
     Ok((unit, file))

@@ -190,7 +190,14 @@ impl Device {
     /// take its newer trust material. Call it now and then (every few
     /// seconds) while no one is at the gate; scans do a little of it too.
     pub fn sync(&mut self, now: Timestamp) -> Result<SyncStatus> {
-        self.gate.sync(now, usize::MAX)
+        self.gate.sync(now)
+    }
+
+    /// The device's own unit and its gate, apart (the gate keeps its link
+    /// to the venue unit; [`Gate::sync`] does what [`sync`](Self::sync)
+    /// does).
+    pub fn into_parts(self) -> (VenueUnit, Gate) {
+        (self.unit, self.gate)
     }
 
     /// Scans the unit has not confirmed yet.
