@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::entry_log::{Candidate, EntryLog};
@@ -27,8 +27,12 @@ use crate::{Error, Result};
 /// Limits of a [`VenueServer`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServerOptions {
-    /// Most devices connected at once; more are closed at once (default 256).
+    /// Most connections at once; more are closed at once (default 256).
     pub max_connections: usize,
+    /// Most connections still in their handshake at once (default 32), so
+    /// that connections which never prove a device's secret cannot take the
+    /// room of devices that do.
+    pub max_handshakes: usize,
     /// Longest a device may take over its handshake (default 5 s).
     pub handshake_timeout: Duration,
     /// A connection with no request for this long is closed (default 10
@@ -40,6 +44,7 @@ impl Default for ServerOptions {
     fn default() -> Self {
         Self {
             max_connections: 256,
+            max_handshakes: 32,
             handshake_timeout: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(600),
         }
@@ -71,6 +76,11 @@ struct Ctx {
     devices: HashMap<String, DeviceCredential>,
     options: ServerOptions,
     active: AtomicUsize,
+    handshakes: AtomicUsize,
+    /// Each device's current connection: a newer one closes the older (a
+    /// device that reconnected after a cut leaves no session behind).
+    sessions: Mutex<HashMap<String, (u64, TcpStream)>>,
+    next_session: std::sync::atomic::AtomicU64,
 }
 
 impl VenueServer {
@@ -108,6 +118,9 @@ impl VenueServer {
                 devices: map,
                 options,
                 active: AtomicUsize::new(0),
+                handshakes: AtomicUsize::new(0),
+                sessions: Mutex::new(HashMap::new()),
+                next_session: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
@@ -149,7 +162,39 @@ fn is_disconnect(e: &Error) -> bool {
 }
 
 /// One device's connection: handshake, then requests until it leaves.
-fn session(ctx: &Ctx, mut stream: TcpStream) -> Result<()> {
+fn session(ctx: &Ctx, stream: TcpStream) -> Result<()> {
+    if ctx.handshakes.fetch_add(1, Ordering::SeqCst) >= ctx.options.max_handshakes {
+        ctx.handshakes.fetch_sub(1, Ordering::SeqCst);
+        return Err(Error::Protocol("too many handshakes at once".into()));
+    }
+    let shaken = handshake(ctx, stream);
+    ctx.handshakes.fetch_sub(1, Ordering::SeqCst);
+    let (stream, credential, channel) = shaken?;
+    // One connection per device: a newer one closes the one before.
+    let id = ctx.next_session.fetch_add(1, Ordering::SeqCst);
+    let sessions = || {
+        ctx.sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Ok(copy) = stream.try_clone() {
+        if let Some((_, old)) = sessions().insert(credential.device.clone(), (id, copy)) {
+            let _ = old.shutdown(std::net::Shutdown::Both);
+        }
+    }
+    let served = serve_device(ctx, stream, credential, channel);
+    let mut map = sessions();
+    if map
+        .get(&credential.device)
+        .is_some_and(|(current, _)| *current == id)
+    {
+        map.remove(&credential.device);
+    }
+    served
+}
+
+/// The handshake: the device's hello, the unit's proof, the device's proof.
+fn handshake(ctx: &Ctx, mut stream: TcpStream) -> Result<(TcpStream, &DeviceCredential, Channel)> {
     stream
         .set_read_timeout(Some(ctx.options.handshake_timeout))
         .map_err(Error::Link)?;
@@ -161,27 +206,29 @@ fn session(ctx: &Ctx, mut stream: TcpStream) -> Result<()> {
     if hello.magic != MAGIC {
         return Err(Error::Protocol("not a gate device's hello".to_owned()));
     }
-    let refuse = |stream: &mut TcpStream, why: String| -> Result<()> {
-        write_frame(stream, &encode(&ServerHello::Refused(why.clone()))?)?;
-        Err(Error::UnitRefused(why))
+    let refuse = |stream: &mut TcpStream, why: String| -> Error {
+        match encode(&ServerHello::Refused(why.clone())).and_then(|b| write_frame(stream, &b)) {
+            Ok(()) => Error::UnitRefused(why),
+            Err(e) => e,
+        }
     };
     if hello.version != PROTOCOL_VERSION {
-        return refuse(
+        return Err(refuse(
             &mut stream,
             format!(
                 "protocol version {} is not spoken here (this venue unit speaks {PROTOCOL_VERSION})",
                 hello.version
             ),
-        );
+        ));
     }
     let Some(credential) = ctx.devices.get(&hello.device) else {
-        return refuse(
+        return Err(refuse(
             &mut stream,
             format!(
                 "no device named {:?} is registered at this venue unit",
                 hello.device
             ),
-        );
+        ));
     };
     let unit_nonce = nonce()?;
     let p = proofs(
@@ -205,7 +252,16 @@ fn session(ctx: &Ctx, mut stream: TcpStream) -> Result<()> {
             credential.device
         )));
     }
-    let mut channel = Channel::new(p.session, Side::Unit);
+    Ok((stream, credential, Channel::new(p.session, Side::Unit)))
+}
+
+/// Requests of an authenticated device until it leaves.
+fn serve_device(
+    ctx: &Ctx,
+    mut stream: TcpStream,
+    credential: &DeviceCredential,
+    mut channel: Channel,
+) -> Result<()> {
     let mut log = EntryLog::open(&ctx.path, ctx.shared.event.id)?;
     stream
         .set_read_timeout(Some(ctx.options.idle_timeout))
@@ -498,6 +554,16 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(unit.log().scan_count().unwrap(), 1);
+        // The same device connecting again closes its older connection.
+        let (mut s2, mut ch2) = raw_device(addr, &north);
+        assert_eq!(
+            ask(&mut s2, &mut ch2, &Request::Trust { after: 0 }),
+            Answer::Trust { items: vec![] }
+        );
+        let frame = ch.seal(&Request::Welcome).unwrap();
+        let _ = write_frame(&mut s, &frame);
+        assert!(read_frame(&mut s, 1 << 26).is_err());
+        let (mut s, mut ch) = (s2, ch2);
         // A frame replayed on the connection closes it.
         let frame = ch.seal(&Request::Welcome).unwrap();
         write_frame(&mut s, &frame).unwrap();
