@@ -49,6 +49,7 @@ use eticket_core::ids::{ChipId, DistributorId, EventId, GateId, MemberId, Ticket
 use eticket_core::keys::SigningKeyPair;
 use eticket_core::ticket::{Holder, TicketBody};
 use eticket_gate::chip::TestCard;
+use eticket_gate::venue::{Device, DeviceConfig, DeviceCredential, VenueServer};
 use eticket_gate::{PassbackPolicy, TrustStore, VenueUnit};
 
 type Card = Chip<InProcessCard>;
@@ -695,6 +696,37 @@ fn main() {
     show(
         "a blank card",
         north.admit_chip(giver, now.plus(250)).unwrap(),
+    );
+
+    // A handheld scanner at the east gate reaches the unit over the venue
+    // LAN (its own machine, its own log): it verifies tickets itself and
+    // the unit decides passback for every device at once.
+    let handheld = DeviceCredential::generate("east-handheld", GateId(2)).unwrap();
+    let server = VenueServer::new(&unit, [handheld.clone()]).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let lan = listener.local_addr().unwrap();
+    std::thread::spawn(move || server.serve(listener));
+    let mut device = Device::open(
+        DeviceConfig::new(
+            lan.to_string(),
+            handheld,
+            keyset.root_key_id,
+            PublicKey::from_sec1(&keyset.root_public_key).unwrap(),
+            ledgers.path().join("east-handheld.db"),
+        ),
+        now,
+    )
+    .unwrap();
+    show(
+        "the second paper at the handheld",
+        device
+            .gate()
+            .admit_paper(paper[1].as_bytes(), now.plus(260))
+            .unwrap(),
+    );
+    show(
+        "bob's chip at the handheld",
+        device.gate().admit_chip(&mut bob, now.plus(270)).unwrap(),
     );
 
     section("7. The entry log goes to the center; statistics");

@@ -24,6 +24,9 @@ pub struct TrustStore {
     keys_received: Option<Timestamp>,
     revocations: RevocationList,
     revocations_received: Option<Timestamp>,
+    /// The signed full list and the deltas since, as accepted (what a venue
+    /// unit hands its gate devices); empty for a list given unsigned.
+    list_bytes: Vec<Vec<u8>>,
     /// The rollovers taken since the configured root, oldest first, with
     /// when each was received: the unit stores them and replays them on open.
     rollovers: Vec<(Vec<u8>, Timestamp)>,
@@ -81,6 +84,7 @@ impl TrustStore {
             keys_received: None,
             revocations: RevocationList::empty(event),
             revocations_received: None,
+            list_bytes: Vec::new(),
             rollovers: Vec::new(),
             fresh_root: false,
         }
@@ -119,6 +123,12 @@ impl TrustStore {
     /// The signed bytes of the key set, when it came from the center.
     pub fn key_set_bytes(&self) -> Option<&[u8]> {
         self.key_set_bytes.as_deref()
+    }
+
+    /// The signed revocation list and the deltas accepted after it, in
+    /// order, when the list came signed.
+    pub fn revocation_bytes(&self) -> &[Vec<u8>] {
+        &self.list_bytes
     }
 
     /// The id and public key of the root that key sets must be signed with.
@@ -251,6 +261,7 @@ impl TrustStore {
         }
         self.revocations = list;
         self.revocations_received = Some(now);
+        self.list_bytes = vec![signed.to_vec()];
         Ok(self.revocations.version)
     }
 
@@ -282,6 +293,9 @@ impl TrustStore {
         next.apply(&delta).map_err(sync)?;
         self.revocations = next;
         self.revocations_received = Some(now);
+        if !self.list_bytes.is_empty() {
+            self.list_bytes.push(signed.to_vec());
+        }
         Ok(self.revocations.version)
     }
 

@@ -267,6 +267,9 @@ impl VenueUnit {
         }
         let log = EntryLog::open(path.as_ref(), event.id)?;
         let mut trust = trust.for_event(event.id)?;
+        // Signed material the caller accepted itself starts the feed its
+        // gate devices read (a feed with items is left as it is).
+        log.put_meta(&feed::seed(&log, &trust)?)?;
         restore_trust(&log, &mut trust)?;
         Ok(Self {
             shared: Arc::new(Shared {

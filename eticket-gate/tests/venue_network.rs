@@ -351,3 +351,50 @@ fn devices_and_units_that_are_not_who_they_say_are_refused() {
     .unwrap_err();
     assert!(matches!(err, Error::Link(_)), "{err}");
 }
+
+#[test]
+fn a_unit_opened_with_trust_its_caller_accepted_hands_it_to_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = fixtures::root_key();
+    let mut trust = TrustStore::new(root.id(), root.public_key(), fixtures::EVENT);
+    trust
+        .accept_key_set(
+            &fixtures::key_set().to_signed_bytes(&root).unwrap(),
+            fixtures::NOW,
+        )
+        .unwrap();
+    let list = common::fresh_list()
+        .to_signed_bytes(&fixtures::list_key())
+        .unwrap();
+    trust.accept_revocation_list(&list, fixtures::NOW).unwrap();
+    let unit = VenueUnit::open_with(
+        dir.path().join("unit.db"),
+        fixtures::small_event(),
+        trust,
+        Settings::new(PassbackPolicy::SingleEntry),
+    )
+    .unwrap();
+    assert_eq!(unit.trust_feed(0).unwrap().len(), 2);
+    let a = credential("north-1", 1);
+    let server = VenueServer::new(&unit, [a.clone()]).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || server.serve(listener));
+    let mut north = open(dir.path(), addr, &a);
+    let out = north
+        .gate()
+        .admit_paper(paper(1).as_bytes(), fixtures::NOW)
+        .unwrap();
+    assert!(out.is_admitted(), "{out}");
+    // Opened again, the unit keeps its feed as it is.
+    drop(unit);
+    let root = fixtures::root_key();
+    let again = VenueUnit::open(
+        dir.path().join("unit.db"),
+        fixtures::small_event(),
+        TrustStore::new(root.id(), root.public_key(), fixtures::EVENT),
+        PassbackPolicy::SingleEntry,
+    )
+    .unwrap();
+    assert_eq!(again.trust_feed(0).unwrap().len(), 2);
+}

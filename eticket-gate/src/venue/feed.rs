@@ -64,6 +64,54 @@ pub(crate) fn append(
     ])
 }
 
+/// The unit-table values that start an empty feed with what `trust` holds
+/// signed (for a unit opened with material its caller accepted itself);
+/// nothing when the feed has items already.
+pub(crate) fn seed(
+    log: &EntryLog,
+    trust: &crate::trust::TrustStore,
+) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    if last(log)? > 0 {
+        return Ok(Vec::new());
+    }
+    let mut items: Vec<(TrustKind, &[u8])> = trust
+        .rollovers()
+        .iter()
+        .map(|(bytes, _)| (TrustKind::Rollover, bytes.as_slice()))
+        .collect();
+    if let Some(keys) = trust.key_set_bytes() {
+        items.push((TrustKind::KeySet, keys));
+    }
+    for (i, bytes) in trust.revocation_bytes().iter().enumerate() {
+        let kind = if i == 0 {
+            TrustKind::RevocationList
+        } else {
+            TrustKind::RevocationDelta
+        };
+        items.push((kind, bytes));
+    }
+    let items: Vec<TrustItem> = items
+        .into_iter()
+        .zip(1u64..)
+        .map(|((kind, bytes), seq)| TrustItem {
+            seq,
+            kind,
+            bytes: bytes.to_vec(),
+        })
+        .collect();
+    let Some(last) = items.last().map(|i| i.seq) else {
+        return Ok(Vec::new());
+    };
+    let encoded = postcard::to_allocvec(&items).map_err(|e| Error::CorruptLog {
+        what: "unit.trust_feed",
+        detail: e.to_string(),
+    })?;
+    Ok(vec![
+        (FEED, encoded),
+        (FEED_SEQ, last.to_be_bytes().to_vec()),
+    ])
+}
+
 /// The items after position `after`, in order.
 pub(crate) fn since(log: &EntryLog, after: u64) -> Result<Vec<TrustItem>> {
     let mut items = load(log)?;
