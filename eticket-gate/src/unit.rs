@@ -382,6 +382,19 @@ impl VenueUnit {
         self.log.conflicts()
     }
 
+    /// The unit's statistics (c60) from its own log, with the double
+    /// admissions it found, for the tickets the center `issued` (empty when
+    /// the unit does not know them: no-shows are then not counted).
+    pub fn statistics(
+        &self,
+        issued: impl IntoIterator<Item = crate::record::TicketFacts>,
+    ) -> Result<crate::Statistics> {
+        Ok(
+            crate::Statistics::compute(&self.shared.event, &self.log.records()?, issued)
+                .with_conflicts(self.log.conflicts()?),
+        )
+    }
+
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }

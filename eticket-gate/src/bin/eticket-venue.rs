@@ -7,6 +7,7 @@
 //! eticket-venue serve --config venue.json              run the unit
 //! eticket-venue device --config device.json            scan lines from stdin
 //! eticket-venue conflicts --config venue.json          double admissions (JSON)
+//! eticket-venue statistics --config venue.json         the unit's statistics (JSON)
 //! eticket-venue sync-center --config venue.json        one round with the center
 //! ```
 //!
@@ -36,6 +37,8 @@ usage:
   eticket-venue serve --config venue.json           run the venue unit
   eticket-venue device --config device.json         a gate device scanning lines from stdin
   eticket-venue conflicts --config venue.json       print the double admissions (JSON)
+  eticket-venue statistics --config venue.json      print the unit's statistics (JSON; with
+                                                    its double admissions)
   eticket-venue sync-center --config venue.json     one round with the center: fetch
                                                     trust, upload the entry log (JSON)
 
@@ -172,6 +175,12 @@ fn run(args: &[String]) -> Result<(), String> {
                 "{}",
                 serde_json::to_string_pretty(&c).map_err(|e| e.to_string())?
             );
+            Ok(())
+        }
+        Some("statistics") => {
+            let (unit, _) = open_unit(Path::new(flag(args, "--config")?))?;
+            let s = unit.statistics([]).map_err(|e| e.to_string())?;
+            println!("{}", s.to_json().map_err(|e| e.to_string())?);
             Ok(())
         }
         Some("sync-center") => {
