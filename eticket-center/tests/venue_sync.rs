@@ -183,6 +183,8 @@ fn device(
         dir.join(format!("{}.db", cred.device)),
     );
     config.retry_after = Duration::ZERO;
+    // Long enough for a loaded test machine; a cut costs one deadline a scan.
+    config.deadline = Duration::from_millis(1000);
     Device::open(config, system_now()).unwrap()
 }
 

@@ -433,6 +433,13 @@ impl EntryLog {
 /// The log holds the unit's signing key: create it readable by its owner
 /// only, and make an older one so (SQLite gives its -wal and -shm files the
 /// main file's permissions).
+///
+/// An existing file is never opened here, only changed by its path: closing
+/// any descriptor of a file drops every POSIX lock this process holds on it,
+/// so opening and closing the log beside a live SQLite connection would
+/// leave that connection without its locks, and another process closing
+/// the log could then take it for the last one and remove its WAL, with the
+/// commits in it.
 fn owner_only(path: &Path) -> rusqlite::Result<()> {
     #[cfg(unix)]
     {
@@ -446,19 +453,26 @@ fn owner_only(path: &Path) -> rusqlite::Result<()> {
         if path.to_str() == Some(":memory:") {
             return Ok(());
         }
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
             .mode(0o600)
             .open(path)
-            .map_err(io)?;
+        {
+            // Made now: no connection has it open.
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(e)),
+        }
         for suffix in ["", "-wal", "-shm"] {
             let mut file = path.as_os_str().to_owned();
             file.push(suffix);
             let file = std::path::PathBuf::from(file);
-            if file.exists() {
-                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
-                    .map_err(io)?;
+            if let Ok(meta) = std::fs::metadata(&file) {
+                if meta.is_file() && meta.permissions().mode() & 0o077 != 0 {
+                    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                        .map_err(io)?;
+                }
             }
         }
     }

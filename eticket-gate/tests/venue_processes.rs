@@ -169,7 +169,7 @@ impl DeviceProc {
             "credential": credential,
             "root": root_json(),
             "log": format!("{}.db", credential.device),
-            "deadline_ms": 300,
+            "deadline_ms": 2000,
             "retry_after_ms": 0,
         });
         write(&path, config.to_string());
@@ -373,4 +373,42 @@ fn a_killed_unit_leaves_devices_alone_and_every_scan_reaches_it_once_when_it_ret
     let again = north.ask(&two);
     assert_eq!(again["refusal"], 104, "{again}");
     assert_eq!(again["offline"], false, "{again}");
+}
+
+#[test]
+fn another_command_on_a_live_units_log_leaves_it_whole() {
+    let (mut venue, creds) = venue(&[("north-1", 1), ("south-1", 2)]);
+    let mut north = DeviceProc::start(&venue, &creds[0]);
+    let paper = paper_line(1);
+    assert!(admitted(&north.ask(&paper)));
+    // The operator asks the running unit's log for its conflicts and
+    // statistics: separate processes that open and close the same file.
+    for command in ["conflicts", "statistics"] {
+        let out = Command::new(BIN)
+            .arg(command)
+            .arg("--config")
+            .arg(venue.config())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let wal = venue.dir.path().join("unit.db-wal");
+    assert!(wal.exists(), "the live unit's WAL was removed");
+    // A device that connects now is served, and the admission holds.
+    let mut south = DeviceProc::start(&venue, &creds[1]);
+    let copy = south.ask(&paper);
+    assert_eq!(
+        (copy["refusal"].as_u64(), copy["offline"].as_bool()),
+        (Some(107), Some(false)),
+        "{copy}"
+    );
+    // And it is still there after the unit restarts.
+    venue.kill();
+    venue.start();
+    let again = south.ask(&paper);
+    assert_eq!(again["refusal"], 107, "{again}");
 }

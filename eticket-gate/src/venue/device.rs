@@ -281,7 +281,21 @@ impl Link {
     /// One request and its answer within `timeout`; any failure drops the
     /// connection (a late answer must never be read as the next one's).
     pub(crate) fn request_with(&mut self, request: &Request, timeout: Duration) -> Result<Answer> {
-        if self.conn.is_none() {
+        if self.conn.is_some() {
+            match self.exchange(request, timeout) {
+                Ok(answer) => return Ok(answer),
+                // The connection died while idle (the unit restarted, the
+                // peer reset it): found at once, so one fresh connection is
+                // tried within the same scan. A request the unit took
+                // before it died gets its first decision again (scan ids).
+                Err(Error::Link(e)) if dead_connection(&e) => self.conn = None,
+                Err(e) => {
+                    self.conn = None;
+                    self.last_failure = Some(Instant::now());
+                    return Err(e);
+                }
+            }
+        } else {
             if let Some(at) = self.last_failure {
                 if at.elapsed() < self.retry_after {
                     return Err(Error::Link(std::io::Error::new(
@@ -290,10 +304,10 @@ impl Link {
                     )));
                 }
             }
-            if let Err(e) = self.connect() {
-                self.last_failure = Some(Instant::now());
-                return Err(e);
-            }
+        }
+        if let Err(e) = self.connect() {
+            self.last_failure = Some(Instant::now());
+            return Err(e);
         }
         let result = self.exchange(request, timeout);
         if result.is_err() {
@@ -363,6 +377,18 @@ impl Link {
         self.conn = Some((stream, Channel::new(p.session, Side::Device)));
         Ok(())
     }
+}
+
+/// A connection found dead at once, rather than a unit that is slow or
+/// away: worth one fresh try.
+fn dead_connection(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::UnexpectedEof
+            | std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::BrokenPipe
+    )
 }
 
 /// Send up to `limit` pending scans of `log` to the unit, moving the
