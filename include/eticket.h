@@ -515,7 +515,8 @@ typedef struct eticket_sync_status {
   uint64_t pending;
   // Trust items (key sets, lists) taken from the unit now.
   uint32_t trust_applied;
-  // Trust items the unit offered that did not verify here.
+  // Trust items the unit offered that did not verify here, since the
+  // device was opened (not 0: a unit of another center, or tampered with).
   uint32_t trust_refused;
 } eticket_sync_status;
 

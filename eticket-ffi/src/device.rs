@@ -56,7 +56,8 @@ pub struct eticket_sync_status {
     pub pending: u64,
     /// Trust items (key sets, lists) taken from the unit now.
     pub trust_applied: u32,
-    /// Trust items the unit offered that did not verify here.
+    /// Trust items the unit offered that did not verify here, since the
+    /// device was opened (not 0: a unit of another center, or tampered with).
     pub trust_refused: u32,
 }
 

@@ -224,15 +224,11 @@ impl Gate {
             trust_applied: 0,
             trust_refused: 0,
         };
-        if crate::venue::pull_trust(link, &self.shared, &self.log, now)
-            .map(|(ok, refused)| {
-                status.trust_applied = ok;
-                status.trust_refused = refused;
-            })
-            .is_ok()
-        {
+        if let Ok((ok, _)) = crate::venue::pull_trust(link, &self.shared, &self.log, now) {
+            status.trust_applied = ok;
             let _ = crate::venue::flush(link, &self.log, limit);
         }
+        status.trust_refused = link.trust_refused;
         status.online = link.is_connected();
         status.pending = crate::venue::pending(&self.log)?;
         Ok(status)

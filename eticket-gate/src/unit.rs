@@ -116,8 +116,18 @@ pub const DEFAULT_MAX_ANSWER_MS: u64 = 1000;
 
 /// How a unit admits: the venue's one policy, which a venue unit also hands
 /// to every gate device that connects to it over the network
-/// ([`venue`](crate::venue)).
+/// ([`venue`](crate::venue)). Read from JSON, a field left out keeps its
+/// default ([`Settings::default`]: single entry).
+///
+/// ```
+/// use eticket_gate::{OfflinePolicy, PassbackPolicy, Settings};
+/// let s: Settings = serde_json::from_str(r#"{"offline": "AdmitAll", "clock_skew": 60}"#).unwrap();
+/// assert_eq!((s.offline, s.clock_skew), (OfflinePolicy::AdmitAll, 60));
+/// assert_eq!(s.policy, PassbackPolicy::SingleEntry);
+/// assert!(serde_json::from_str::<Settings>(r#"{"ofline": "AdmitAll"}"#).is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Anti-passback policy.
     pub policy: PassbackPolicy,
@@ -155,6 +165,13 @@ pub struct Settings {
     /// What a networked gate device admits while its venue unit does not
     /// answer (chip tickets only, by default).
     pub offline: OfflinePolicy,
+}
+
+impl Default for Settings {
+    /// [`Settings::new`] with [`PassbackPolicy::SingleEntry`].
+    fn default() -> Self {
+        Self::new(PassbackPolicy::SingleEntry)
+    }
 }
 
 impl Settings {

@@ -399,3 +399,44 @@ fn a_unit_opened_with_trust_its_caller_accepted_hands_it_to_devices() {
     .unwrap();
     assert_eq!(again.trust_feed(0).unwrap().len(), 2);
 }
+
+#[test]
+fn trust_the_devices_root_does_not_vouch_for_is_refused_and_said() {
+    // A unit of another center (its own root, its own key set) serving a
+    // device configured with the real root.
+    let dir = tempfile::tempdir().unwrap();
+    let other = eticket_core::keys::SigningKeyPair::from_secret_bytes(
+        eticket_core::ids::KeyId(100),
+        &[0x77; 32],
+    )
+    .unwrap();
+    let unit = VenueUnit::open_with(
+        dir.path().join("rogue.db"),
+        fixtures::small_event(),
+        TrustStore::new(other.id(), other.public_key(), fixtures::EVENT),
+        Settings::new(PassbackPolicy::SingleEntry),
+    )
+    .unwrap();
+    unit.accept_key_set(
+        &fixtures::key_set().to_signed_bytes(&other).unwrap(),
+        fixtures::NOW,
+    )
+    .unwrap();
+    let a = credential("north-1", 1);
+    let server = VenueServer::new(&unit, [a.clone()]).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || server.serve(listener));
+    let mut north = open(dir.path(), addr, &a);
+    let status = north.sync(fixtures::NOW).unwrap();
+    assert_eq!(status.trust_refused, 1, "{status:?}");
+    let out = north
+        .gate()
+        .admit_paper(paper(1).as_bytes(), fixtures::NOW)
+        .unwrap();
+    assert_eq!(
+        out.refusal(),
+        Some(Refusal::Ticket(Reason::UnknownKey)),
+        "{out}"
+    );
+}

@@ -209,6 +209,25 @@ fn run(args: &[String]) -> Result<(), String> {
     }
 }
 
+/// Say so on stderr when a file holding secrets is open to others.
+fn warn_if_shared(path: &Path, holds: &str) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                eprintln!(
+                    "warning: {} holds {holds} and is open to others (mode {mode:o}): chmod 600 it",
+                    path.display()
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, holds);
+}
+
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
@@ -276,13 +295,16 @@ fn center_link(config: &Path, file: &VenueFile) -> Result<Option<CenterLink>, St
         return Ok(None);
     };
     let path = beside(config, &c.token_file);
+    warn_if_shared(&path, "the unit's credential at the center");
     let token = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(Some(CenterLink::new(&c.url, &token, &c.unit)))
 }
 
 fn serve(config: &Path) -> Result<(), String> {
     let (unit, file) = open_unit(config)?;
-    let devices: Vec<DeviceCredential> = read_json(&beside(config, &file.devices))?;
+    let devices_path = beside(config, &file.devices);
+    warn_if_shared(&devices_path, "the devices' secrets");
+    let devices: Vec<DeviceCredential> = read_json(&devices_path)?;
     let n = devices.len();
     let server = VenueServer::new(&unit, devices).map_err(|e| e.to_string())?;
     let listener = TcpListener::bind(&file.listen).map_err(|e| format!("{}: {e}", file.listen))?;
@@ -319,6 +341,7 @@ fn serve(config: &Path) -> Result<(), String> {
 }
 
 fn device(config: &Path) -> Result<(), String> {
+    warn_if_shared(config, "the device's secret");
     let file: DeviceFile = read_json(config)?;
     let (root_id, root) = root_key(&file.root)?;
     let mut c = DeviceConfig::new(
@@ -335,6 +358,13 @@ fn device(config: &Path) -> Result<(), String> {
         c.retry_after = Duration::from_millis(ms);
     }
     let mut device = Device::open(c, system_now()).map_err(|e| e.to_string())?;
+    let opened = device.sync(system_now()).map_err(|e| e.to_string())?;
+    if opened.trust_refused > 0 {
+        eprintln!(
+            "warning: the venue unit offered {} key sets or lists that this device's root does not vouch for; they were refused",
+            opened.trust_refused
+        );
+    }
     let stdin = std::io::stdin();
     let mut out = std::io::stdout().lock();
     for line in stdin.lock().lines() {

@@ -102,7 +102,8 @@ pub struct SyncStatus {
     /// Trust items taken from the unit now.
     pub trust_applied: u32,
     /// Trust items the unit offered that did not verify here (or were
-    /// older than what the device has).
+    /// older than what the device has), since the device was opened: a unit
+    /// handing out material its center did not sign shows here.
     pub trust_refused: u32,
 }
 
@@ -243,6 +244,8 @@ pub(crate) struct Link {
     last_failure: Option<Instant>,
     /// The newest trust feed position the unit reported.
     pub(crate) trust_seen: u64,
+    /// Trust items refused since the device opened.
+    pub(crate) trust_refused: u32,
 }
 
 impl std::fmt::Debug for Link {
@@ -265,6 +268,7 @@ impl Link {
             conn: None,
             last_failure: None,
             trust_seen: 0,
+            trust_refused: 0,
         }
     }
 
@@ -452,6 +456,7 @@ pub(crate) fn pull_trust(
     }
     log.put_meta(&[(TRUST_APPLIED, last.to_be_bytes().to_vec())])?;
     link.trust_seen = link.trust_seen.max(last);
+    link.trust_refused = link.trust_refused.saturating_add(refused);
     Ok((ok, refused))
 }
 

@@ -152,12 +152,16 @@ impl VenueServer {
     }
 }
 
+/// A connection that ended or went quiet: not worth a line in the unit's
+/// log (a flood of them would bury what is).
 fn is_disconnect(e: &Error) -> bool {
     matches!(e, Error::Link(io) if matches!(
         io.kind(),
         std::io::ErrorKind::UnexpectedEof
             | std::io::ErrorKind::ConnectionReset
             | std::io::ErrorKind::BrokenPipe
+            | std::io::ErrorKind::WouldBlock
+            | std::io::ErrorKind::TimedOut
     ))
 }
 
