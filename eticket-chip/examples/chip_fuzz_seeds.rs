@@ -1,9 +1,14 @@
 //! Writes the seed corpora of the chip's fuzz targets (`fuzz/corpus/chip_applet`,
-//! `chip_apdu_parse`, `paper_payload`) from real sessions with fixture grants:
+//! `chip_apdu_parse`, `chip_answer`, `paper_payload`) from real sessions with
+//! fixture grants (`fuzz/seeds.sh` runs it with the other generators):
 //!
 //! ```text
 //! cargo run -p eticket-chip --example chip_fuzz_seeds
 //! ```
+//!
+//! The targets are built with `--cfg fuzzing`, where the fixed
+//! `FUZZING_SIGNATURE` stands for a valid signature and real ones are
+//! refused, so grants and tickets carry the tag in place of their signature.
 
 use std::path::{Path, PathBuf};
 
@@ -13,24 +18,33 @@ use eticket_chip::paper;
 use eticket_chip::protocol::{
     AID, Personalization, Pin, encode_sign_cancel, encode_sign_transfer, encode_write,
 };
-use eticket_core::crypto::SecretKey;
+use eticket_core::crypto::{FUZZING_SIGNATURE, SIGNATURE_LEN, SecretKey};
 use eticket_core::fixtures;
 use eticket_core::grant::{Grant, GrantOp, payload_hash};
 use eticket_core::ids::{ChipId, TicketSerial};
 use eticket_core::ticket::Holder;
 use eticket_core::time::Timestamp;
 
+/// `signed` with the fuzzing tag in place of its signature.
+fn tagged(mut signed: Vec<u8>) -> Vec<u8> {
+    let at = signed.len() - SIGNATURE_LEN;
+    signed[at..].copy_from_slice(&FUZZING_SIGNATURE);
+    signed
+}
+
 fn grant(op: GrantOp, chip: ChipId, counter: u32, slot: u8, payload: &[u8]) -> Vec<u8> {
-    Grant {
-        op,
-        chip,
-        counter,
-        slot,
-        payload_hash: payload_hash(payload),
-        expires: fixtures::NOW,
-    }
-    .sign(&fixtures::grant_key())
-    .unwrap()
+    tagged(
+        Grant {
+            op,
+            chip,
+            counter,
+            slot,
+            payload_hash: payload_hash(payload),
+            expires: fixtures::NOW,
+        }
+        .sign(&fixtures::grant_key())
+        .unwrap(),
+    )
 }
 
 fn frames(apdus: &[Vec<u8>]) -> Vec<u8> {
@@ -56,8 +70,8 @@ fn main() {
         .chip();
     let mut body = fixtures::chip_ticket(TicketSerial(7));
     body.holder = Holder::Chip(chip);
-    let ticket = body.sign(&fixtures::ticket_key()).unwrap();
-    let t = ticket.as_bytes();
+    let ticket = tagged(body.sign(&fixtures::ticket_key()).unwrap().into_bytes());
+    let t = &ticket[..];
     let apdu = |cmd: Command| cmd.to_bytes().unwrap();
     let select = apdu(Command::new(0x00, 0xA4, 4, 0).with_data(AID.to_vec()));
     let info = apdu(Command::new(0x80, 0x10, 0, 0).with_le(256));
@@ -194,5 +208,21 @@ fn main() {
         "fixture",
         paper::encode_payload(&paper_ticket).as_bytes(),
     );
+    // The answer to INTERNAL AUTHENTICATE: signature (the tag) and the chip's
+    // public key, after the challenge, a mode byte and a claimed id.
+    let public = Applet::new(SecretKey::from_bytes(&[0x5E; 32]).unwrap())
+        .unwrap()
+        .state()
+        .public_key()
+        .to_uncompressed();
+    for (name, mode, claimed) in [("own-id", 1u8, [0u8; 16]), ("claimed", 0, chip.0)] {
+        let mut seed = vec![7u8; 32];
+        seed.push(mode);
+        seed.extend_from_slice(&claimed);
+        seed.extend_from_slice(&FUZZING_SIGNATURE);
+        seed.extend_from_slice(&public);
+        seed.extend_from_slice(&[0x90, 0x00]);
+        write(&corpus.join("chip_answer"), name, &seed);
+    }
     println!("seeds written under {}", corpus.display());
 }

@@ -7,9 +7,23 @@
 //! for bulk issuance. Verification uses p256 by default, or ring
 //! with the `fast` feature (which includes `fast-sign`); both reject the same inputs because the range and
 //! low-S checks happen here, before either backend sees the signature.
+//!
+//! ## Fuzzing builds
+//!
+//! cargo-fuzz compiles with `--cfg fuzzing`, which no other build sets. In
+//! such a build [`PublicKey::verify`] accepts exactly one signature,
+//! [`FUZZING_SIGNATURE`], for any key and message, and refuses every other
+//! signature without running ECDSA (after the same range and low-S checks), so
+//! the fuzzer reaches the decoders behind the signature at full speed. In
+//! every other build that value is an ordinary, forged signature and is
+//! refused with [`Error::BadSignature`] (the core test suite proves it).
+//! Signing in a fuzzing build gives the tag too, so what a fuzz target
+//! encodes, it can decode again. [`PublicKey::verify_with`] always does real
+//! ECDSA verification with the backend named, for the differential fuzz
+//! target.
 
-#[cfg(not(feature = "fast"))]
 use p256::ecdsa::signature::hazmat::PrehashVerifier;
+#[cfg(not(fuzzing))]
 use p256::ecdsa::signature::hazmat::{PrehashSigner, RandomizedPrehashSigner};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use rand_core::CryptoRngCore;
@@ -27,6 +41,35 @@ pub const VERIFY_BACKEND: &str = if cfg!(feature = "fast") {
 
 /// Length of a signature: r‖s, 32 bytes each.
 pub const SIGNATURE_LEN: usize = 64;
+
+/// The signature that builds with `--cfg fuzzing` (cargo-fuzz) accept in
+/// place of a real one. Every other build refuses it like any forged
+/// signature ([`Error::BadSignature`]): r and s are in range and s is low, so
+/// it passes the cheap checks and fails the ECDSA equation.
+///
+/// ```
+/// use eticket_core::crypto::{Domain, FUZZING_SIGNATURE, SecretKey};
+/// use eticket_core::Error;
+///
+/// let key = SecretKey::from_bytes(&[7; 32]).unwrap().public_key();
+/// assert_eq!(
+///     key.verify(Domain::Ticket, b"any body", &FUZZING_SIGNATURE),
+///     Err(Error::BadSignature)
+/// );
+/// ```
+pub const FUZZING_SIGNATURE: [u8; SIGNATURE_LEN] =
+    *b"eticket fuzzing tag: accepted only in --cfg fuzzing builds!!!!!!";
+
+/// A signature verification backend, for [`PublicKey::verify_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Backend {
+    /// The pure-Rust p256 crate.
+    P256,
+    /// ring (only with the `fast` feature).
+    #[cfg(feature = "fast")]
+    Ring,
+}
 /// Length of an uncompressed SEC1 public key.
 pub const PUBLIC_KEY_LEN: usize = 65;
 
@@ -136,37 +179,71 @@ impl PublicKey {
     ///
     /// Errors: [`Error::BadSignature`] when r or s is out of range or the
     /// signature does not verify, [`Error::HighS`] when s is not low.
+    /// (Builds with `--cfg fuzzing` only: [`FUZZING_SIGNATURE`] is the one
+    /// signature that verifies; see the module documentation.)
     pub fn verify(
         &self,
         domain: Domain,
         message: &[u8],
         signature: &[u8; SIGNATURE_LEN],
     ) -> Result<()> {
-        let sig = parse_low_s(signature)?;
-        self.verify_parsed(domain, message, signature, &sig)
+        #[cfg(fuzzing)]
+        {
+            let _ = (domain, message);
+            verify_fuzzing_tag(signature)
+        }
+        #[cfg(not(fuzzing))]
+        self.verify_with(BUILD_BACKEND, domain, message, signature)
     }
 
-    #[cfg(not(feature = "fast"))]
-    fn verify_parsed(
+    /// Verify like [`PublicKey::verify`] with the backend named, always with
+    /// ECDSA (also in fuzzing builds): the range and low-S checks, then the
+    /// backend. The differential fuzz target checks that every backend gives
+    /// the same answer.
+    pub fn verify_with(
         &self,
+        backend: Backend,
         domain: Domain,
         message: &[u8],
-        _raw: &[u8; SIGNATURE_LEN],
-        sig: &Signature,
+        signature: &[u8; SIGNATURE_LEN],
     ) -> Result<()> {
+        let sig = parse_low_s(signature)?;
+        match backend {
+            Backend::P256 => self.verify_p256(domain, message, &sig),
+            #[cfg(feature = "fast")]
+            Backend::Ring => self.verify_ring(domain, message, signature),
+        }
+    }
+
+    /// The backend alone, without this module's low-S check: what the
+    /// backend itself admits (both admit either S; p256 checks the range
+    /// while parsing, ring in its verification). For the differential fuzz
+    /// target.
+    pub fn verify_backend_only(
+        &self,
+        backend: Backend,
+        domain: Domain,
+        message: &[u8],
+        signature: &[u8; SIGNATURE_LEN],
+    ) -> Result<()> {
+        match backend {
+            Backend::P256 => {
+                let sig = Signature::from_slice(signature).map_err(|_| Error::BadSignature)?;
+                self.verify_p256(domain, message, &sig)
+            }
+            #[cfg(feature = "fast")]
+            Backend::Ring => self.verify_ring(domain, message, signature),
+        }
+    }
+
+    fn verify_p256(&self, domain: Domain, message: &[u8], sig: &Signature) -> Result<()> {
         self.key
             .verify_prehash(&domain.digest(message), sig)
             .map_err(|_| Error::BadSignature)
     }
 
     #[cfg(feature = "fast")]
-    fn verify_parsed(
-        &self,
-        domain: Domain,
-        message: &[u8],
-        raw: &[u8; SIGNATURE_LEN],
-        _sig: &Signature,
-    ) -> Result<()> {
+    fn verify_ring(&self, domain: Domain, message: &[u8], raw: &[u8; SIGNATURE_LEN]) -> Result<()> {
         use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
         let tag = domain.tag();
         let mut full = alloc::vec::Vec::with_capacity(tag.len() + message.len());
@@ -176,6 +253,23 @@ impl PublicKey {
             .verify(&full, raw)
             .map_err(|_| Error::BadSignature)
     }
+}
+
+/// The backend [`PublicKey::verify`] uses in this build.
+#[cfg(all(feature = "fast", not(fuzzing)))]
+const BUILD_BACKEND: Backend = Backend::Ring;
+#[cfg(all(not(feature = "fast"), not(fuzzing)))]
+const BUILD_BACKEND: Backend = Backend::P256;
+
+/// Fuzzing builds only: the tag verifies; any other signature goes through
+/// the range and low-S checks and is then refused without ECDSA.
+#[cfg(fuzzing)]
+fn verify_fuzzing_tag(signature: &[u8; SIGNATURE_LEN]) -> Result<()> {
+    if *signature == FUZZING_SIGNATURE {
+        return Ok(());
+    }
+    parse_low_s(signature)?;
+    Err(Error::BadSignature)
 }
 
 /// Parse r‖s, refusing out-of-range scalars and high S (the other of the two
@@ -222,7 +316,19 @@ impl SecretKey {
     }
 
     /// Sign `domain ‖ message`; the result is deterministic and low-S.
+    /// (Builds with `--cfg fuzzing` only: [`FUZZING_SIGNATURE`].)
     pub fn sign(&self, domain: Domain, message: &[u8]) -> Result<[u8; SIGNATURE_LEN]> {
+        #[cfg(fuzzing)]
+        {
+            let _ = (domain, message);
+            Ok(FUZZING_SIGNATURE)
+        }
+        #[cfg(not(fuzzing))]
+        self.sign_ecdsa(domain, message)
+    }
+
+    #[cfg(not(fuzzing))]
+    fn sign_ecdsa(&self, domain: Domain, message: &[u8]) -> Result<[u8; SIGNATURE_LEN]> {
         let sig: Signature = self
             .0
             .sign_prehash(&domain.digest(message))
@@ -236,8 +342,25 @@ impl SecretKey {
     /// still gives a safe nonce, and repeated signing of chosen messages (a
     /// chip answering challenges) never repeats one. The signature is checked
     /// before it is returned, so a fault during signing never leaks a
-    /// signature that could reveal the key. Low-S.
+    /// signature that could reveal the key. Low-S. (Builds with `--cfg
+    /// fuzzing` only: [`FUZZING_SIGNATURE`].)
     pub fn sign_hedged(
+        &self,
+        domain: Domain,
+        message: &[u8],
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<[u8; SIGNATURE_LEN]> {
+        #[cfg(fuzzing)]
+        {
+            let _ = (domain, message, rng);
+            Ok(FUZZING_SIGNATURE)
+        }
+        #[cfg(not(fuzzing))]
+        self.sign_hedged_ecdsa(domain, message, rng)
+    }
+
+    #[cfg(not(fuzzing))]
+    fn sign_hedged_ecdsa(
         &self,
         domain: Domain,
         message: &[u8],
@@ -251,7 +374,7 @@ impl SecretKey {
         let sig = sig.normalize_s().unwrap_or(sig);
         let bytes: [u8; SIGNATURE_LEN] = sig.to_bytes().into();
         self.public_key()
-            .verify(domain, message, &bytes)
+            .verify_with(BUILD_BACKEND, domain, message, &bytes)
             .map_err(|_| Error::Encode("signature (failed its own check)"))?;
         Ok(bytes)
     }
@@ -292,7 +415,11 @@ impl FastSigner {
     }
 
     /// Sign `domain ‖ message` with a random nonce; the result is low-S.
+    /// (Builds with `--cfg fuzzing` only: [`FUZZING_SIGNATURE`].)
     pub fn sign(&self, domain: Domain, message: &[u8]) -> Result<[u8; SIGNATURE_LEN]> {
+        if cfg!(fuzzing) {
+            return Ok(FUZZING_SIGNATURE);
+        }
         let tag = domain.tag();
         let mut full = alloc::vec::Vec::with_capacity(tag.len() + message.len());
         full.extend_from_slice(tag);

@@ -17,7 +17,9 @@ fuzz_target!(|data: &[u8]| {
     });
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok(reg) = from_toml(text, map) {
-            reg.info.validate().expect("a read event file is a valid event");
+            reg.info
+                .validate()
+                .expect("a read event file is a valid event");
         }
     }
 });

@@ -22,7 +22,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(Answer::decode(&again).expect("and decodes"), a);
     }
     if let Ok(h) = ClientHello::decode(data) {
-        assert_eq!(ClientHello::decode(&h.encode().expect("encodes")).ok(), Some(h));
+        assert_eq!(
+            ClientHello::decode(&h.encode().expect("encodes")).ok(),
+            Some(h)
+        );
     }
     let _ = ServerHello::decode(data);
     let _ = ClientProof::decode(data);
