@@ -21,4 +21,11 @@ cargo run -q -p eticket-chip --example chip_fuzz_seeds
 mkdir -p "$corpus/seatmap_parse" "$corpus/center_event_file"
 { printf '\0\0\0\0'; cat eticket-alloc/data/small_hall.toml; } >"$corpus/seatmap_parse/small_hall.toml"
 cp eticket-center/data/spring_concert.toml "$corpus/center_event_file/spring_concert.toml"
+# Inputs that once crashed a target (each with a regression test of its
+# own in the library) stay in its corpus, so every run replays them.
+for dir in fuzz/regressions/*/; do
+    target=$(basename "$dir")
+    mkdir -p "$corpus/$target"
+    cp "$dir"* "$corpus/$target/"
+done
 echo "seeds written under $corpus/"

@@ -388,6 +388,67 @@ fn short_le_gets_6cxx_and_long_answers_chain_with_61xx() {
     assert_eq!((full.len(), sw), (129, StatusWord::Success));
 }
 
+/// Found by the `chip_applet` fuzz target (input kept in
+/// fuzz/regressions/chip_applet/): a short Le on a command that had already
+/// committed (here SIGN TRANSFER, which moves the counter on) was answered
+/// `6Cxx`, "send it again", after the state had changed; the answer was
+/// lost and a resend would have signed twice. Now a committed command's
+/// answer waits for GET RESPONSE.
+#[test]
+fn a_committed_command_never_asks_to_be_sent_again() {
+    let mut a = selected_applet();
+    let mut pers = vec![0x80, 0x30, 0, 0];
+    let p = personalization().to_bytes().unwrap();
+    pers.push(p.len() as u8);
+    pers.extend_from_slice(&p);
+    assert_eq!(raw(&mut a, &pers).1, StatusWord::Success);
+    let id = a.state().chip();
+    let t = ticket(id, 7);
+    let data =
+        eticket_chip::protocol::encode_write(&write_grant(id, 1, 2, t.as_bytes()), t.as_bytes())
+            .unwrap();
+    // WRITE asking for 1 byte of its 5-byte answer.
+    let write = Command::new(0x80, 0x50, 0, 0)
+        .with_data(data)
+        .with_le(1)
+        .to_bytes()
+        .unwrap();
+    let (first, sw) = raw(&mut a, &write);
+    assert_eq!((first.len(), sw), (1, StatusWord::BytesRemaining(4)));
+    assert_eq!(a.state().counter(), 2);
+    let (rest, sw) = raw(&mut a, &[0x00, 0xC0, 0, 0, 0]);
+    assert_eq!(sw, StatusWord::Success);
+    assert_eq!(
+        eticket_chip::protocol::parse_mutation(&[first, rest].concat()).unwrap(),
+        (2, 2)
+    );
+    // SIGN TRANSFER asking for 5 bytes: signed once, the rest fetched.
+    let sign = Command::new(0x80, 0x40, 2, 0)
+        .with_data(eticket_chip::protocol::encode_sign_transfer(
+            PIN,
+            ChipId([9; 16]),
+            Timestamp(1),
+        ))
+        .with_le(5)
+        .to_bytes()
+        .unwrap();
+    let (first, sw) = raw(&mut a, &sign);
+    assert_eq!(first.len(), 5);
+    let StatusWord::BytesRemaining(n) = sw else {
+        panic!("{sw}")
+    };
+    assert_eq!(a.state().counter(), 3, "signed once");
+    let (rest, sw) = raw(&mut a, &[0x00, 0xC0, 0, 0, n]);
+    assert_eq!(sw, StatusWord::Success);
+    let req = TransferRequest::verify(&[first, rest].concat(), a.state().public_key()).unwrap();
+    assert_eq!(req.from, id);
+    // A command that changes nothing still gets 6Cxx.
+    assert!(matches!(
+        raw(&mut a, &[0x80, 0x10, 0, 0, 5]).1,
+        StatusWord::WrongLe(_)
+    ));
+}
+
 #[test]
 fn host_follows_61xx_with_get_response() {
     let (mut chip, id) = personalized(b"chain");

@@ -52,6 +52,8 @@ pub struct Applet<S: Store = MemoryStore> {
     pending: Vec<u8>,
     /// Command chaining: (INS, P1, P2) and the data received so far.
     chain: Option<(u8, u8, u8, Vec<u8>)>,
+    /// Whether the command being processed has committed a new state.
+    committed: bool,
 }
 
 impl Applet<MemoryStore> {
@@ -82,6 +84,7 @@ impl<S: Store> Applet<S> {
             hedge: Hedge::Os,
             pending: Vec::new(),
             chain: None,
+            committed: false,
         }
     }
 
@@ -139,6 +142,7 @@ impl<S: Store> Applet<S> {
             Ok(None) => return StatusWord::Success.to_bytes().to_vec(),
             Err(status) => return status.to_bytes().to_vec(),
         };
+        self.committed = false;
         let response = match self.dispatch(&cmd) {
             Ok(data) => self.limit(&cmd, data),
             Err(status) => Response::status(status),
@@ -150,6 +154,12 @@ impl<S: Store> Applet<S> {
     /// bytes of a short answer, otherwise `61xx` and GET RESPONSE for the rest.
     /// A command without Le (ISO cases 1 and 3) gets no data in its
     /// response: `61xx` says how much GET RESPONSE can fetch.
+    ///
+    /// `6Cxx` tells the host to send the same command again, so it is only
+    /// for commands that changed nothing: a WRITE, DELETE or signature that
+    /// has committed answers the first Ne bytes and `61xx` instead (sent
+    /// again, a WRITE would fail on its spent counter and a signing command
+    /// would sign twice).
     fn limit(&mut self, cmd: &Command, data: Vec<u8>) -> Response {
         if cmd.ne.is_none() && !data.is_empty() {
             let status = remaining(data.len());
@@ -167,7 +177,11 @@ impl<S: Store> Applet<S> {
         if data.len() <= ne {
             return Response::ok(data);
         }
-        if !cmd.extended && ne < SHORT_MAX_NE as usize && data.len() <= SHORT_MAX_NE as usize {
+        if !self.committed
+            && !cmd.extended
+            && ne < SHORT_MAX_NE as usize
+            && data.len() <= SHORT_MAX_NE as usize
+        {
             return Response::status(StatusWord::WrongLe(data.len() as u8));
         }
         let mut data = data;
@@ -256,6 +270,7 @@ impl<S: Store> Applet<S> {
         match self.store.commit(&next) {
             Ok(()) => {
                 self.state = next;
+                self.committed = true;
                 Ok(())
             }
             Err(_) => Err(StatusWord::MemoryFailure),
