@@ -1,4 +1,4 @@
-//! The `eticket` command line on a SQLite file.
+//! The `eticket` command line on a SQLite file (and `eticket serve` once on PostgreSQL).
 
 use std::path::Path;
 use std::process::Command;
@@ -1598,4 +1598,79 @@ fn key_set_of(center: &eticket_center::Center) -> eticket_core::keys::KeySet {
     let root = eticket_core::crypto::PublicKey::from_sec1(&signed.root_public_key).unwrap();
     eticket_core::keys::KeySet::from_signed_bytes(&signed.key_set, signed.root_key_id, &root)
         .unwrap()
+}
+
+/// `eticket serve` on PostgreSQL starts and answers from the ledger (it
+/// once aborted at start: a ledger read ran on a thread of its runtime,
+/// where the blocking PostgreSQL client must not run). The ledger is a
+/// fresh schema of the PostgreSQL test database (scripts/setup/40-postgres.sh).
+#[test]
+fn serve_on_postgres_answers() {
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    let base = std::env::var("ETICKET_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://eticket:eticket@127.0.0.1:5432/eticket_test".to_owned());
+    let mut raw = [0u8; 8];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut raw);
+    let schema = format!("t_{}", hex::encode(raw));
+    let store = eticket_center::store::PostgresStore::connect(&base, Some(&schema))
+        .unwrap_or_else(|e| panic!("PostgreSQL at {base} (scripts/setup/40-postgres.sh): {e}"));
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
+    let dir = tempfile::tempdir().unwrap();
+    let kek = dir.path().join("kek");
+    std::fs::write(&kek, hex::encode([7u8; 32])).unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_eticket"));
+        for var in ["ETICKET_KEK", "ETICKET_KEK_FILE", "ETICKET_ROOT_KEY_FILE"] {
+            cmd.env_remove(var);
+        }
+        cmd.arg("--database-url")
+            .arg(&url)
+            .arg("--kek-file")
+            .arg(&kek)
+            .arg("--root-key-file")
+            .arg(dir.path().join("root"))
+            .args(args);
+        cmd
+    };
+    let out = run(&["init"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["credential", "--role", "gate", "--id", "2026"])
+        .output()
+        .unwrap();
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let mut child = run(&["serve", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .map(str::to_owned);
+    let answer = addr.map(|addr| {
+        let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            conn,
+            "GET /v1/keyset HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        let _ = conn.read_to_string(&mut answer);
+        answer
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    store.drop_schema().unwrap();
+    let answer = answer.unwrap_or_else(|| panic!("eticket serve said {line:?}"));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }

@@ -659,3 +659,57 @@ suite!(
     best_available_seats_together,
     key_set_published,
 );
+
+/// The pooled connection's backend pid.
+fn backend_pid(center: &Center) -> i64 {
+    use eticket_center::store::Store;
+    center
+        .ledger()
+        .transaction(&mut |tx| tx.query("SELECT pg_backend_pid()", &[]))
+        .unwrap()[0]
+        .int(0)
+        .unwrap()
+}
+
+/// What a failover does to a center's connections, on one server: a
+/// connection the server ended (its primary went away) and one on a server
+/// that takes no writes (a standby) are replaced by new ones, and the sale
+/// that met them goes through. (`tests/failover.rs` does it for real, with
+/// Patroni.)
+#[test]
+fn postgres_connections_ended_or_read_only_are_replaced() {
+    use eticket_center::store::{Store, Value};
+    let backend = Backend::postgres();
+    let center = backend.center(&clock());
+    common::allotted_to_shop(&center);
+    let shop = Principal::Distributor(common::SHOP);
+    let sale = |key: &str| {
+        let req = SaleRequest {
+            seats: SeatChoice::BestAvailable {
+                seat_type: Some(fixtures::STANDING),
+                quantity: 1,
+            },
+            holder: Holder::Paper,
+            member: None,
+        };
+        center.sell(&shop, key, fixtures::EVENT, &req).unwrap()
+    };
+    sale("warm");
+    let ended = backend_pid(&center);
+    let other = backend.ledger();
+    other
+        .transaction(&mut |tx| tx.query("SELECT pg_terminate_backend($1)", &[Value::Int(ended)]))
+        .unwrap();
+    assert_eq!(sale("after-end").records.len(), 1);
+    let replaced = backend_pid(&center);
+    assert_ne!(replaced, ended, "a new connection");
+
+    center
+        .ledger()
+        .transaction(&mut |tx| {
+            tx.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", &[])
+        })
+        .unwrap();
+    assert_eq!(sale("after-read-only").records.len(), 1);
+    assert_ne!(backend_pid(&center), replaced, "the read-only one replaced");
+}

@@ -1112,13 +1112,15 @@ fn serve(
         .enable_all()
         .build()
         .map_err(io)?;
+    // Before the runtime runs: the ledger's PostgreSQL client blocks, which
+    // a runtime thread must not (it aborts the process).
+    let mut warned = None;
+    warn_unsigned(&center, &mut warned);
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(io)?;
         let addr = listener.local_addr().map_err(io)?;
         out!("listening on http://{addr}");
         let background = center.clone();
-        let mut warned = None;
-        warn_unsigned(&center, &mut warned);
         tokio::spawn(async move {
             // The first sweep one period after start, not at once.
             let period = std::time::Duration::from_secs(interval.max(1));

@@ -132,7 +132,7 @@ fn public_message(e: &Error) -> Option<&'static str> {
     match e {
         Error::Storage {
             retryable: true, ..
-        } => Some("the ledger is busy; send the request again"),
+        } => Some("the ledger is busy or has no primary for a moment; send the request again"),
         Error::Storage { .. } => Some("the ledger failed"),
         Error::Duplicate { .. } => Some("the ledger holds that record already"),
         Error::Corrupt(_) => Some("the ledger holds data this server cannot read"),

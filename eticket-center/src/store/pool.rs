@@ -102,6 +102,20 @@ impl<C> Pool<C> {
         self.returned.notify_one();
     }
 
+    /// Close every idle connection: after one was found dead (its server
+    /// went away in a failover), the others to that server are dead too.
+    pub(crate) fn drop_idle(&self) {
+        let idle = {
+            let mut state = self.lock();
+            let idle = std::mem::take(&mut state.idle);
+            state.open -= idle.len();
+            idle
+        };
+        // Closed outside the lock: closing says goodbye to the server.
+        drop(idle);
+        self.returned.notify_all();
+    }
+
     /// Connections open now (idle or taken).
     #[cfg(test)]
     fn open(&self) -> usize {
@@ -174,5 +188,22 @@ mod tests {
         // An idle connection found dead is replaced.
         assert_eq!(pool.take(|| Ok(3), |c| *c != 2).unwrap(), 3);
         assert_eq!(pool.open(), 1);
+    }
+
+    #[test]
+    fn dropping_the_idle_connections_frees_their_places() {
+        let pool = Pool::<u8>::new(3, Duration::from_millis(50));
+        let a = pool.take(|| Ok(1), |_| true).unwrap();
+        let b = pool.take(|| Ok(2), |_| true).unwrap();
+        let c = pool.take(|| Ok(3), |_| true).unwrap();
+        pool.give_back(a, true);
+        pool.give_back(b, true);
+        pool.drop_idle();
+        assert_eq!(pool.open(), 1);
+        // New connections are opened, not the dropped ones handed out.
+        assert_eq!(pool.take(|| Ok(4), |_| true).unwrap(), 4);
+        assert_eq!(pool.take(|| Ok(5), |_| true).unwrap(), 5);
+        pool.give_back(c, true);
+        assert_eq!(pool.open(), 3);
     }
 }

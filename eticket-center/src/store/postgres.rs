@@ -4,6 +4,16 @@
 //! bounded pool of connections so several threads (and several center
 //! processes) work on one database at once without exceeding what the server
 //! allows.
+//!
+//! Through a failover (a standby promoted when the primary died): the URL
+//! may name several hosts, `postgres://u:p@h1:5432,h2:5432/db?target_session_attrs=read-write`,
+//! and each new connection goes to the one that takes writes. A connection
+//! found broken, or on a server that takes no writes, is closed with every
+//! idle one, and a transaction it broke before its COMMIT was sent is run
+//! again on a new connection; one broken during its COMMIT is answered as
+//! a retryable error (it may have committed: the client's idempotency key
+//! tells on its next try). Without a primary, transactions fail at once
+//! (retryable) until there is one again.
 
 use bytes::BytesMut;
 use postgres::error::SqlState;
@@ -22,6 +32,11 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
 /// lost a race for a new key, a third is a real duplicate.
 const DUPLICATE_ATTEMPTS: u32 = 3;
 
+/// Runs of a transaction on a new connection after its connection was lost
+/// before COMMIT: the first new one may still find no primary, the second
+/// gives up.
+const RECONNECTS: u32 = 2;
+
 /// A PostgreSQL ledger.
 pub struct PostgresStore {
     url: String,
@@ -35,11 +50,73 @@ struct Taken<'a> {
     client: Option<Client>,
 }
 
+impl Taken<'_> {
+    fn client(&mut self) -> Result<&mut Client> {
+        self.client
+            .as_mut()
+            .ok_or_else(|| Error::corrupt("pooled connection missing"))
+    }
+
+    /// Close this connection, lost in a failover, and every idle one: they
+    /// went to the same server.
+    fn discard(&mut self) {
+        if self.client.take().is_some() {
+            self.store.pool.forget();
+        }
+        self.store.pool.drop_idle();
+    }
+}
+
 impl Drop for Taken<'_> {
     fn drop(&mut self) {
         if let Some(client) = self.client.take() {
             let alive = !client.is_closed() && !std::thread::panicking();
             self.store.pool.give_back(client, alive);
+        }
+    }
+}
+
+/// Whether `e` means the connection takes no more writes: it broke (the
+/// server went away, as its primary does in a failover), the server is
+/// shutting down, or it is a standby (read-only).
+fn connection_lost(e: &postgres::Error) -> bool {
+    if e.is_closed() || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()) {
+        return true;
+    }
+    e.code().is_some_and(|code| {
+        let code = code.code();
+        // Class 08: connection exception; 57P01-03: the server shuts down,
+        // crashed or is not ready; 25006: read-only transaction (a standby).
+        code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "25006")
+    })
+}
+
+/// How a run of a transaction ended without committing.
+enum Failed {
+    /// The server or the body refused: run again only a lost race.
+    Refused(Error),
+    /// The connection was lost before COMMIT was sent: nothing committed,
+    /// the run may be repeated on a new connection.
+    Lost(Error),
+    /// The connection was lost while committing: whether it committed is
+    /// unknown.
+    LostInCommit(Error),
+}
+
+impl Failed {
+    fn before_commit(e: postgres::Error) -> Self {
+        if connection_lost(&e) {
+            Failed::Lost(map_err(e))
+        } else {
+            Failed::Refused(map_err(e))
+        }
+    }
+
+    fn at_commit(e: postgres::Error) -> Self {
+        if connection_lost(&e) {
+            Failed::LostInCommit(map_err(e))
+        } else {
+            Failed::Refused(map_err(e))
         }
     }
 }
@@ -123,7 +200,18 @@ fn read_row(row: &postgres::Row) -> Result<Row> {
     Ok(Row(values))
 }
 
-struct PgTx<'a, 'c>(&'a mut postgres::Transaction<'c>);
+struct PgTx<'a, 'c> {
+    tx: &'a mut postgres::Transaction<'c>,
+    /// A statement found the connection lost.
+    lost: bool,
+}
+
+impl PgTx<'_, '_> {
+    fn failed(&mut self, e: postgres::Error) -> Error {
+        self.lost |= connection_lost(&e);
+        map_err(e)
+    }
+}
 
 fn refs(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
     params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
@@ -131,13 +219,14 @@ fn refs(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
 
 impl Tx for PgTx<'_, '_> {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
-        self.0.execute(sql, &refs(params)).map_err(map_err)
+        let result = self.tx.execute(sql, &refs(params));
+        result.map_err(|e| self.failed(e))
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        self.0
-            .query(sql, &refs(params))
-            .map_err(map_err)?
+        let result = self.tx.query(sql, &refs(params));
+        result
+            .map_err(|e| self.failed(e))?
             .iter()
             .map(read_row)
             .collect()
@@ -197,7 +286,9 @@ impl PostgresStore {
         let mut client = Client::connect(&self.url, NoTls).map_err(|e| Error::Storage {
             backend: "postgres",
             message: format!("cannot connect: {e}"),
-            retryable: false,
+            // No server to be reached, or none takes writes (a failover
+            // before its standby is promoted): later may work, HTTP 503.
+            retryable: true,
         })?;
         if let Some(s) = &self.schema {
             client
@@ -217,14 +308,28 @@ impl PostgresStore {
         })
     }
 
-    fn attempt<T>(client: &mut Client, body: &mut TxBody<'_, T>) -> Result<T> {
+    fn attempt<T>(client: &mut Client, body: &mut TxBody<'_, T>) -> Result<T, Failed> {
         let mut tx = client
             .build_transaction()
             .isolation_level(IsolationLevel::Serializable)
             .start()
-            .map_err(map_err)?;
-        let value = body(&mut PgTx(&mut tx))?;
-        tx.commit().map_err(map_err)?;
+            .map_err(Failed::before_commit)?;
+        let mut run = PgTx {
+            tx: &mut tx,
+            lost: false,
+        };
+        let value = body(&mut run);
+        if run.lost {
+            // Even if the body went on after the failed statement, COMMIT
+            // was never sent on a working connection.
+            return Err(Failed::Lost(value.err().unwrap_or(Error::Storage {
+                backend: "postgres",
+                message: "the connection was lost".to_owned(),
+                retryable: true,
+            })));
+        }
+        let value = value.map_err(Failed::Refused)?;
+        tx.commit().map_err(Failed::at_commit)?;
         Ok(value)
     }
 
@@ -251,15 +356,13 @@ impl Store for PostgresStore {
 
     fn transaction<T>(&self, body: &mut TxBody<'_, T>) -> Result<T> {
         let mut taken = self.take()?;
-        let client = taken
-            .client
-            .as_mut()
-            .ok_or_else(|| Error::corrupt("pooled connection missing"))?;
         let mut attempt = 0;
         let mut duplicates = 0;
+        let mut reconnects = 0;
         loop {
-            match Self::attempt(client, body) {
-                Err(e) if e.is_retryable() && attempt + 1 < MAX_ATTEMPTS => {
+            match Self::attempt(taken.client()?, body) {
+                Ok(value) => return Ok(value),
+                Err(Failed::Refused(e)) if e.is_retryable() && attempt + 1 < MAX_ATTEMPTS => {
                     attempt += 1;
                     backoff(attempt);
                 }
@@ -267,11 +370,37 @@ impl Store for PostgresStore {
                 // the same new key is a lost race PostgreSQL does not report
                 // as one: run again, a little; a key taken for good is a
                 // duplicate, answered at once.
-                Err(Error::Duplicate { .. }) if duplicates + 1 < DUPLICATE_ATTEMPTS => {
+                Err(Failed::Refused(Error::Duplicate { .. }))
+                    if duplicates + 1 < DUPLICATE_ATTEMPTS =>
+                {
                     duplicates += 1;
                     backoff(duplicates);
                 }
-                other => break other,
+                Err(Failed::Refused(e)) => return Err(e),
+                Err(Failed::Lost(e)) => {
+                    taken.discard();
+                    if reconnects == RECONNECTS {
+                        return Err(Error::Storage {
+                            backend: "postgres",
+                            message: format!(
+                                "no connection to a server that takes writes ({e}); with several hosts, give target_session_attrs=read-write in the URL"
+                            ),
+                            retryable: true,
+                        });
+                    }
+                    reconnects += 1;
+                    taken = self.take()?;
+                }
+                Err(Failed::LostInCommit(e)) => {
+                    taken.discard();
+                    return Err(Error::Storage {
+                        backend: "postgres",
+                        message: format!(
+                            "the connection was lost while committing, so the transaction may have committed; sent again with its idempotency key, a request gets its first answer if it did ({e})"
+                        ),
+                        retryable: true,
+                    });
+                }
             }
         }
     }
