@@ -26,8 +26,6 @@
 //! assert_eq!((info.capacity, info.used, info.personalized), (8, 0, false));
 //! ```
 //!
-//! Features: `pcsc` adds the PC/SC backend (links libpcsclite).
-//!
 //! ## Features
 #![doc = document_features::document_features!()]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -308,10 +308,12 @@ impl Gate {
         out
     }
 
-    /// Admit or refuse a scanned paper ticket.
+    /// Admit or refuse a scanned paper ticket: the QR code's text as a
+    /// scanner gives it (`ET1:…`, a trailing line end ignored) or the signed
+    /// ticket's bytes. Anything else is refused as unreadable, and logged.
     pub fn admit_paper(&mut self, payload: &[u8], now: Timestamp) -> Result<Outcome> {
         let template = self.template(Direction::Entry, Medium::Paper, now)?;
-        let out = self.enter(template, &[payload.to_vec()], Presented::Paper, now);
+        let out = self.enter(template, &[paper_bytes(payload)], Presented::Paper, now);
         self.after_scan(now);
         out
     }
@@ -332,10 +334,11 @@ impl Gate {
         out
     }
 
-    /// Record that a paper ticket's holder leaves.
+    /// Record that a paper ticket's holder leaves (the scan as for
+    /// [`admit_paper`](Self::admit_paper)).
     pub fn exit_paper(&mut self, payload: &[u8], now: Timestamp) -> Result<Outcome> {
         let template = self.template(Direction::Exit, Medium::Paper, now)?;
-        let out = self.exit(template, &[payload.to_vec()], Presented::Paper, now);
+        let out = self.exit(template, &[paper_bytes(payload)], Presented::Paper, now);
         self.after_scan(now);
         out
     }
@@ -751,6 +754,22 @@ pub fn system_now() -> Timestamp {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     Timestamp(secs)
+}
+
+/// The signed ticket bytes of a scanned paper code: its QR text (`ET1:…`)
+/// decoded, or the bytes as they are. QR text that does not decode is
+/// passed on as it is, and refused as malformed.
+fn paper_bytes(payload: &[u8]) -> Vec<u8> {
+    let prefix = eticket_chip::paper::PAYLOAD_PREFIX.as_bytes();
+    if payload.starts_with(prefix) {
+        if let Some(ticket) = std::str::from_utf8(payload)
+            .ok()
+            .and_then(|text| eticket_chip::paper::parse_payload(text).ok())
+        {
+            return ticket.into_bytes();
+        }
+    }
+    payload.to_vec()
 }
 
 /// Whether the presentation matches the ticket's holder.

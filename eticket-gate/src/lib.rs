@@ -47,10 +47,6 @@
 //! as [`record`], [`refusal`], [`upload`], [`signed_batch`], [`statistics`]
 //! and [`chart`] (c60).
 //!
-//! Features: `fast` verifies signatures with ring (through eticket-core);
-//! `pcsc` enables eticket-chip's PC/SC backend and the end-to-end test through
-//! pcscd + vpcd (links libpcsclite).
-//!
 //! ## Features
 #![doc = document_features::document_features!()]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -95,9 +95,11 @@ fn devices_share_one_passback_decision_through_the_unit() {
         .unwrap();
     assert!(first.is_admitted(), "{first}");
     assert!(!first.offline);
+    // The copy, as a scanner types its QR code's text.
+    let text = format!("{}\r\n", eticket_chip::paper::encode_payload(&ticket));
     let copy = south
         .gate()
-        .admit_paper(ticket.as_bytes(), fixtures::NOW)
+        .admit_paper(text.as_bytes(), fixtures::NOW)
         .unwrap();
     assert_eq!(copy.refusal(), Some(Refusal::PaperAlreadyUsed), "{copy}");
     assert!(!copy.offline);
@@ -427,16 +429,20 @@ fn trust_the_devices_root_does_not_vouch_for_is_refused_and_said() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || server.serve(listener));
-    let mut north = open(dir.path(), addr, &a);
-    let status = north.sync(fixtures::NOW).unwrap();
-    assert_eq!(status.trust_refused, 1, "{status:?}");
-    let out = north
-        .gate()
-        .admit_paper(paper(1).as_bytes(), fixtures::NOW)
-        .unwrap();
-    assert_eq!(
-        out.refusal(),
-        Some(Refusal::Ticket(Reason::UnknownKey)),
-        "{out}"
+    // The device refuses to open rather than refuse every ticket.
+    let err = Device::open(config(dir.path(), addr, &a), fixtures::NOW).unwrap_err();
+    assert!(
+        matches!(&err, Error::Protocol(m) if m.contains("verifies with this device's root")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_unit_given_unsigned_trust_cannot_serve_devices() {
+    let v = common::venue(PassbackPolicy::SingleEntry);
+    let err = VenueServer::new(&v.unit, [credential("north-1", 1)]).unwrap_err();
+    assert!(
+        matches!(err, Error::Config(m) if m.contains("unsigned")),
+        "{err}"
     );
 }

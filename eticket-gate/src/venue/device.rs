@@ -135,6 +135,7 @@ impl Device {
     /// open the device's gate.
     pub fn open(config: DeviceConfig, now: Timestamp) -> Result<Self> {
         let mut link = Link::new(&config);
+        let root_id = config.root_id;
         let log_path = config.log.clone();
         let cached = cached_welcome(&log_path)?;
         let welcome = match link.request_with(&Request::Welcome, SYNC_TIMEOUT) {
@@ -172,7 +173,15 @@ impl Device {
             .gate(welcome.gate, &config.credential.device)?
             .with_link(link);
         let mut device = Self { unit, gate };
-        device.sync(now)?;
+        let status = device.sync(now)?;
+        if status.trust_refused > 0 && device.unit.freshness(now).key_set_version == 0 {
+            return Err(Error::Protocol(format!(
+                "none of the {} key sets and lists the unit offered verifies with this device's \
+                 root key {}: the device is configured with another root, or the unit is not \
+                 this center's",
+                status.trust_refused, root_id
+            )));
+        }
         Ok(device)
     }
 

@@ -99,6 +99,17 @@ impl VenueServer {
         devices: impl IntoIterator<Item = DeviceCredential>,
         options: ServerOptions,
     ) -> Result<Self> {
+        {
+            let trust = unit.shared().trust_read();
+            if trust.key_set_bytes().is_none() && !trust.keys().entries().is_empty() {
+                return Err(Error::Config(
+                    "the unit's key set was given unsigned (TrustStore::with): its devices verify \
+                     what they get with their root, so open the unit with TrustStore::new and \
+                     accept the center's signed key set and list (accept_key_set, \
+                     accept_revocation_list)",
+                ));
+            }
+        }
         let mut map = HashMap::new();
         for d in devices {
             check_device_name(&d.device)?;
