@@ -300,13 +300,7 @@ impl Center {
         let (ticket, keys) = crate::store::Store::transaction(self.ledger(), &mut |tx| {
             let record = sold_record(tx, who, event, serial)?;
             record.record().may_write_at(now)?;
-            let ticket = self
-                .current_for_schedule(tx, (event, serial), who, now)?
-                .ok_or(Error::NotIssued {
-                    event,
-                    serial,
-                    what: "issued",
-                })?;
+            let ticket = self.issued_for_schedule(tx, (event, serial), who, now)?;
             Ok((ticket, self.keys_in(tx)?))
         })?;
         let grant = self.write_grant_for(&keys, &ticket, Some(target), now)?;
@@ -339,13 +333,7 @@ impl Center {
         }
         self.mutate(who, key, "print_paper", &(event, serial), |tx, now| {
             sold_record(tx, who, event, serial)?;
-            let ticket = self
-                .current_for_schedule(tx, (event, serial), who, now)?
-                .ok_or(Error::NotIssued {
-                    event,
-                    serial,
-                    what: "issued",
-                })?;
+            let ticket = self.issued_for_schedule(tx, (event, serial), who, now)?;
             if ticket.holder != Holder::Paper {
                 return Err(Error::invalid(
                     "holder",

@@ -110,6 +110,23 @@ impl Center {
         })
     }
 
+    /// [`current_for_schedule`](Self::current_for_schedule), or
+    /// [`Error::NotIssued`] when the ticket has no valid generation.
+    pub(crate) fn issued_for_schedule(
+        &self,
+        tx: &mut dyn crate::store::Tx,
+        (event, serial): (EventId, TicketSerial),
+        who: &Principal,
+        now: Timestamp,
+    ) -> Result<crate::issuance::IssuedTicket> {
+        self.current_for_schedule(tx, (event, serial), who, now)?
+            .ok_or(Error::NotIssued {
+                event,
+                serial,
+                what: "issued",
+            })
+    }
+
     /// In `tx`: the valid generation of a ticket, re-issued first for the
     /// event's schedule when it was signed for another (a postponement not
     /// finished yet), so nothing hands out a ticket for the old date.

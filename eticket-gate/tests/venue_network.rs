@@ -45,11 +45,17 @@ fn unit_serving(dir: &Path, settings: Settings, devices: &[DeviceCredential]) ->
         .to_signed_bytes(&fixtures::list_key())
         .unwrap();
     unit.accept_revocation_list(&list, fixtures::NOW).unwrap();
-    let server = VenueServer::new(&unit, devices.iter().cloned()).unwrap();
+    let addr = serve(&unit, devices);
+    Unit { unit, addr }
+}
+
+/// `unit` serving `devices` on a loopback port, on a thread of its own.
+fn serve(unit: &VenueUnit, devices: &[DeviceCredential]) -> std::net::SocketAddr {
+    let server = VenueServer::new(unit, devices.iter().cloned()).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || server.serve(listener));
-    Unit { unit, addr }
+    addr
 }
 
 fn credential(name: &str, gate: u16) -> DeviceCredential {
@@ -379,10 +385,7 @@ fn a_unit_opened_with_trust_its_caller_accepted_hands_it_to_devices() {
     .unwrap();
     assert_eq!(unit.trust_feed(0).unwrap().len(), 2);
     let a = credential("north-1", 1);
-    let server = VenueServer::new(&unit, [a.clone()]).unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || server.serve(listener));
+    let addr = serve(&unit, std::slice::from_ref(&a));
     let mut north = open(dir.path(), addr, &a);
     let out = north
         .gate()
@@ -425,10 +428,7 @@ fn trust_the_devices_root_does_not_vouch_for_is_refused_and_said() {
     )
     .unwrap();
     let a = credential("north-1", 1);
-    let server = VenueServer::new(&unit, [a.clone()]).unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || server.serve(listener));
+    let addr = serve(&unit, std::slice::from_ref(&a));
     // The device refuses to open rather than refuse every ticket.
     let err = Device::open(config(dir.path(), addr, &a), fixtures::NOW).unwrap_err();
     assert!(
