@@ -303,7 +303,7 @@ impl Center {
             .to_vec();
         let principal = who.label();
         let now = self.clock.now();
-        self.ledger.transaction(&mut |tx| {
+        self.ledger.grouped(&mut |tx| {
             if let Some((stored_hash, stored)) = idempotency::find(tx, &principal, key)? {
                 if stored_hash != hash {
                     return Err(Error::IdempotencyMismatch(key.to_owned()));

@@ -15,6 +15,7 @@
 //! # Ok::<(), eticket_center::Error>(())
 //! ```
 
+mod group;
 #[cfg(feature = "postgres")]
 mod pool;
 #[cfg(feature = "postgres")]
@@ -26,6 +27,7 @@ mod sqlite;
 pub use self::pool::POOL_WAIT;
 #[cfg(feature = "postgres")]
 pub use self::postgres::{DEFAULT_MAX_CONNECTIONS, PostgresStore};
+pub use self::group::{GroupStats, MAX_GROUP, MAX_GROUP_OPEN};
 pub use self::sqlite::SqliteStore;
 pub use schema::SCHEMA_VERSION;
 
@@ -175,6 +177,16 @@ pub trait Store: Send + Sync {
     fn backend(&self) -> &'static str;
     /// Run `body` in a transaction.
     fn transaction<T>(&self, body: &mut TxBody<'_, T>) -> Result<T>;
+
+    /// Run `body` like [`transaction`](Self::transaction), but possibly in
+    /// one transaction with other threads' concurrent bodies, each in a
+    /// savepoint of its own and run one after the other, committed together
+    /// (group commit). It returns only after the commit that holds its
+    /// work; a body that fails leaves the others' work in place. The
+    /// default runs a transaction of its own.
+    fn grouped<T>(&self, body: &mut TxBody<'_, T>) -> Result<T> {
+        self.transaction(body)
+    }
 }
 
 /// How many times a transaction that lost a race is run again.
@@ -255,6 +267,14 @@ impl Store for Ledger {
             Ledger::Sqlite(s) => s.transaction(body),
             #[cfg(feature = "postgres")]
             Ledger::Postgres(s) => s.transaction(body),
+        }
+    }
+
+    fn grouped<T>(&self, body: &mut TxBody<'_, T>) -> Result<T> {
+        match self {
+            Ledger::Sqlite(s) => s.grouped(body),
+            #[cfg(feature = "postgres")]
+            Ledger::Postgres(s) => s.grouped(body),
         }
     }
 }

@@ -6,18 +6,51 @@
 //! the same mode), and a ledger file found open to others is closed to them.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode};
 
+use super::group::{GroupStats, Grouped, Session};
 use super::{MAX_ATTEMPTS, Row, Store, Tx, TxBody, Value, backoff, schema};
 use crate::{Error, Result};
 
-/// A SQLite ledger (one connection; open several on one file for several writers).
+/// A SQLite ledger (one connection; open several on one file for several
+/// writers). Concurrent mutating requests share group commits
+/// ([`Store::grouped`]).
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
+    conn: Grouped<SqliteSession>,
     path: Option<PathBuf>,
+}
+
+/// The store's one connection.
+struct SqliteSession(Connection);
+
+impl Session for SqliteSession {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        if !self.0.is_autocommit() {
+            // A transaction left open by a caller that panicked: undo it.
+            self.0.execute_batch("ROLLBACK").map_err(map_err)?;
+        }
+        self.0.execute_batch("BEGIN IMMEDIATE").map_err(map_err)
+    }
+
+    fn command(&mut self, sql: &str) -> Result<()> {
+        self.0.execute_batch(sql).map_err(map_err)
+    }
+
+    fn abandon(&mut self) {
+        if !self.0.is_autocommit() {
+            let _ = self.0.execute_batch("ROLLBACK");
+        }
+    }
+
+    fn tx(&mut self) -> &mut dyn Tx {
+        self
+    }
 }
 
 /// Make a new ledger file 0600 before SQLite opens it, and take group and
@@ -90,9 +123,7 @@ fn adapt(sql: &str) -> String {
     sql.replace('$', "?").replace("BYTEA", "BLOB")
 }
 
-struct SqliteTx<'c>(&'c Connection);
-
-impl Tx for SqliteTx<'_> {
+impl Tx for SqliteSession {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         let mut stmt = self.0.prepare_cached(&adapt(sql)).map_err(map_err)?;
         let n = stmt
@@ -153,11 +184,10 @@ impl SqliteStore {
     /// checkpoint and empty the WAL, rebuild the database (`VACUUM`), and
     /// empty the WAL again. Used after plaintext keys were sealed.
     pub fn scrub(&self) -> Result<()> {
-        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        conn.execute_batch(
+        let mut locked = self.conn.exclusive();
+        locked.session.command(
             "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
         )
-        .map_err(map_err)
     }
 
     fn setup(conn: Connection, path: Option<PathBuf>) -> Result<Self> {
@@ -171,33 +201,34 @@ impl SqliteStore {
             .map_err(map_err)?;
         conn.set_prepared_statement_cache_capacity(128);
         let store = Self {
-            conn: Mutex::new(conn),
+            conn: Grouped::new(SqliteSession(conn)),
             path,
         };
         store.transaction(&mut |tx| schema::migrate(tx, &adapt))?;
         Ok(store)
     }
 
-    fn attempt<T>(conn: &Connection, body: &mut TxBody<'_, T>) -> Result<T> {
-        if !conn.is_autocommit() {
-            // A transaction left open by a caller that panicked: undo it.
-            conn.execute_batch("ROLLBACK").map_err(map_err)?;
-        }
-        conn.execute_batch("BEGIN IMMEDIATE").map_err(map_err)?;
-        let result = body(&mut SqliteTx(conn));
+    fn attempt<T>(session: &mut SqliteSession, body: &mut TxBody<'_, T>) -> Result<T> {
+        session.begin()?;
+        let result = body(session);
         match result {
-            Ok(value) => match conn.execute_batch("COMMIT") {
+            Ok(value) => match session.command("COMMIT") {
                 Ok(()) => Ok(value),
                 Err(e) => {
-                    let _ = conn.execute_batch("ROLLBACK");
-                    Err(map_err(e))
+                    session.abandon();
+                    Err(e)
                 }
             },
             Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK");
+                session.abandon();
                 Err(e)
             }
         }
+    }
+
+    /// What the group commits so far held.
+    pub fn group_stats(&self) -> GroupStats {
+        self.conn.stats()
     }
 }
 
@@ -213,13 +244,11 @@ impl Store for SqliteStore {
     }
 
     fn transaction<T>(&self, body: &mut TxBody<'_, T>) -> Result<T> {
-        // A poisoned lock only means another thread panicked mid-call; the
-        // connection itself is rolled back on every error path, so keep using it.
-        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let mut locked = self.conn.exclusive();
         let started = std::time::Instant::now();
         let mut attempt = 0;
         loop {
-            match Self::attempt(&conn, body) {
+            match Self::attempt(&mut locked.session, body) {
                 // Another process holding the file locked is waited for, but
                 // only so long: then the request is answered "busy" (503)
                 // rather than hanging its client.
@@ -234,5 +263,9 @@ impl Store for SqliteStore {
                 other => return other,
             }
         }
+    }
+
+    fn grouped<T>(&self, body: &mut TxBody<'_, T>) -> Result<T> {
+        self.conn.grouped(body)
     }
 }

@@ -1,0 +1,312 @@
+//! Group commit: concurrent mutating requests share one transaction and one
+//! commit (one `fsync` on SQLite, one WAL flush on PostgreSQL) instead of
+//! paying one each.
+//!
+//! There is no writer thread: each request runs its own body on its own
+//! thread, one after the other, in the open group's transaction, each inside
+//! a savepoint of its own. A body that fails is rolled back to its savepoint
+//! and leaves the others' work in place. A member that finds nobody else
+//! queued behind it (or the group full) commits the group; the others wait
+//! until then, so **no answer is given before the commit that makes it
+//! durable**. A commit that fails fails every member; those whose failure is
+//! retryable (a busy file, a serialization failure) run their bodies again in
+//! a new group, which is why a body must not have effects outside the
+//! transaction (the rule [`Store::transaction`](super::Store::transaction)
+//! already sets).
+//!
+//! Running the bodies one after the other in one transaction is a serial
+//! execution, so every invariant a body checks (seats left, per-member
+//! limits, idempotency keys) holds as it would with one transaction each: a
+//! retry of a request whose first try is in the same group finds the stored
+//! answer, and both are answered after the same commit.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use super::{MAX_ATTEMPTS, Tx, TxBody, backoff};
+use crate::{Error, Result};
+
+/// Most requests one group commit holds: bounds the wait of the first member.
+pub const MAX_GROUP: u32 = 128;
+
+/// How long a group stays open for more members once it has work in it:
+/// a group of heavy bodies (batch issuance signs every ticket) commits after
+/// about this long rather than holding its first answer for the whole queue.
+pub const MAX_GROUP_OPEN: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// A connection that can hold one group's transaction.
+pub(crate) trait Session {
+    /// "sqlite" or "postgres", for errors.
+    fn backend(&self) -> &'static str;
+    /// Start the group's transaction.
+    fn begin(&mut self) -> Result<()>;
+    /// Run one statement with no result (`SAVEPOINT …`, `COMMIT`, …).
+    fn command(&mut self, sql: &str) -> Result<()>;
+    /// Undo the open transaction, whatever state it is in.
+    fn abandon(&mut self);
+    /// The open transaction's statements.
+    fn tx(&mut self) -> &mut dyn Tx;
+}
+
+/// How a finished group ended, for the members still waiting on it.
+#[derive(Debug, Clone)]
+enum Ending {
+    Committed,
+    Failed { message: String, retryable: bool },
+}
+
+impl Ending {
+    fn failed(e: &Error) -> Self {
+        Ending::Failed {
+            message: e.to_string(),
+            retryable: e.is_retryable(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Open {
+    epoch: u64,
+    members: u32,
+    waiting: u32,
+    since: std::time::Instant,
+}
+
+/// The session and the group bookkeeping, under one lock.
+pub(crate) struct Locked<S> {
+    /// The connection.
+    pub(crate) session: S,
+    open: Option<Open>,
+    next_epoch: u64,
+    /// Ended groups some member has not yet read: epoch → (ending, readers left).
+    ended: HashMap<u64, (Ending, u32)>,
+}
+
+/// Sizes of the groups committed so far, for metrics and tests.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct GroupStats {
+    /// Groups committed.
+    pub commits: u64,
+    /// Requests those groups held.
+    pub members: u64,
+    /// The largest group committed.
+    pub largest: u32,
+}
+
+/// One connection shared by group commits (and plain transactions).
+pub(crate) struct Grouped<S> {
+    locked: Mutex<Locked<S>>,
+    /// Members that asked for the lock and do not hold it yet: while there
+    /// are any, the member holding the lock leaves the group open for them.
+    arriving: AtomicUsize,
+    ended: Condvar,
+    stats: Mutex<GroupStats>,
+}
+
+impl<S: Session> Grouped<S> {
+    /// Share `session`.
+    pub(crate) fn new(session: S) -> Self {
+        Self {
+            locked: Mutex::new(Locked {
+                session,
+                open: None,
+                next_epoch: 0,
+                ended: HashMap::new(),
+            }),
+            arriving: AtomicUsize::new(0),
+            ended: Condvar::new(),
+            stats: Mutex::new(GroupStats::default()),
+        }
+    }
+
+    /// The connection alone, for a plain transaction: an open group is
+    /// committed first (its members are answered), so the caller starts
+    /// from a connection with no transaction.
+    pub(crate) fn exclusive(&self) -> MutexGuard<'_, Locked<S>> {
+        // A poisoned lock only means a body panicked; its group was ended
+        // before the panic went on (see `grouped`), so the state is sound.
+        let mut locked = self.locked.lock().unwrap_or_else(|p| p.into_inner());
+        if locked.open.is_some() {
+            self.end(&mut locked, true);
+        }
+        locked
+    }
+
+    /// What the groups so far held.
+    pub(crate) fn stats(&self) -> GroupStats {
+        *self.stats.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Run `body` as one member of a group commit: answered after the commit
+    /// that holds its work, run again when that commit fails retryably.
+    pub(crate) fn grouped<T>(&self, body: &mut TxBody<'_, T>) -> Result<T> {
+        self.arriving.fetch_add(1, Ordering::SeqCst);
+        let mut locked = self.locked.lock().unwrap_or_else(|p| p.into_inner());
+        self.arriving.fetch_sub(1, Ordering::SeqCst);
+        let mut attempt = 0;
+        loop {
+            let (result, ending);
+            (locked, result, ending) = self.member(locked, body);
+            match ending {
+                Ending::Committed => return result,
+                Ending::Failed { retryable, .. } if retryable && attempt + 1 < MAX_ATTEMPTS => {
+                    attempt += 1;
+                    drop(locked);
+                    backoff(attempt);
+                    self.arriving.fetch_add(1, Ordering::SeqCst);
+                    locked = self.locked.lock().unwrap_or_else(|p| p.into_inner());
+                    self.arriving.fetch_sub(1, Ordering::SeqCst);
+                }
+                Ending::Failed { message, retryable } => {
+                    // A body that refused on its own keeps its own error;
+                    // one whose work was lost with the group gets the
+                    // group's.
+                    return match result {
+                        Err(e) if !e.is_retryable() => Err(e),
+                        _ => Err(Error::Storage {
+                            backend: locked.session.backend(),
+                            message,
+                            retryable,
+                        }),
+                    };
+                }
+            }
+        }
+    }
+
+    /// Join (or open) the group, run the body in its savepoint, and wait
+    /// for the group's end.
+    fn member<'g, T>(
+        &'g self,
+        mut locked: MutexGuard<'g, Locked<S>>,
+        body: &mut TxBody<'_, T>,
+    ) -> (MutexGuard<'g, Locked<S>>, Result<T>, Ending) {
+        if locked.open.is_none() {
+            if let Err(e) = locked.session.begin() {
+                let ending = Ending::failed(&e);
+                return (locked, Err(e), ending);
+            }
+            let epoch = locked.next_epoch;
+            locked.next_epoch += 1;
+            locked.open = Some(Open {
+                epoch,
+                members: 0,
+                waiting: 0,
+                since: std::time::Instant::now(),
+            });
+        }
+        let Some(epoch) = locked.open.as_ref().map(|o| o.epoch) else {
+            let e = Error::corrupt("group commit: no open group");
+            let ending = Ending::failed(&e);
+            return (locked, Err(e), ending);
+        };
+        if let Err(e) = locked.session.command("SAVEPOINT member") {
+            let ending = Ending::failed(&e);
+            self.end_with(&mut locked, ending.clone());
+            return (locked, Err(e), ending);
+        }
+        let run = catch_unwind(AssertUnwindSafe(|| body(locked.session.tx())));
+        let result = match run {
+            Ok(result) => result,
+            Err(panic) => {
+                // Nobody may be left waiting on a group no one will end.
+                self.end_with(
+                    &mut locked,
+                    Ending::Failed {
+                        message: "a request in the same group commit failed unexpectedly"
+                            .to_owned(),
+                        retryable: true,
+                    },
+                );
+                drop(locked);
+                resume_unwind(panic);
+            }
+        };
+        let closed = match &result {
+            Ok(_) => locked.session.command("RELEASE member"),
+            Err(_) => locked
+                .session
+                .command("ROLLBACK TO member")
+                .and_then(|()| locked.session.command("RELEASE member")),
+        };
+        if let Err(e) = closed {
+            let ending = Ending::failed(&e);
+            self.end_with(&mut locked, ending.clone());
+            return (locked, result, ending);
+        }
+        if let Err(e) = &result {
+            if e.is_retryable() {
+                // The transaction itself lost (a serialization failure, a
+                // busy file): nothing in it can commit.
+                let ending = Ending::failed(e);
+                self.end_with(&mut locked, ending.clone());
+                return (locked, result, ending);
+            }
+        }
+        let full = match locked.open.as_mut() {
+            Some(open) => {
+                open.members += 1;
+                open.members >= MAX_GROUP || open.since.elapsed() >= MAX_GROUP_OPEN
+            }
+            None => true,
+        };
+        if full || self.arriving.load(Ordering::SeqCst) == 0 {
+            let ending = self.end(&mut locked, true);
+            return (locked, result, ending);
+        }
+        if let Some(open) = locked.open.as_mut() {
+            open.waiting += 1;
+        }
+        loop {
+            locked = self.ended.wait(locked).unwrap_or_else(|p| p.into_inner());
+            if let Some((ending, readers)) = locked.ended.get_mut(&epoch) {
+                let ending = ending.clone();
+                *readers -= 1;
+                if *readers == 0 {
+                    locked.ended.remove(&epoch);
+                }
+                return (locked, result, ending);
+            }
+        }
+    }
+
+    /// Commit (or, with `commit` false, roll back) the open group and tell
+    /// its waiting members.
+    fn end(&self, locked: &mut Locked<S>, commit: bool) -> Ending {
+        let ending = if commit {
+            match locked.session.command("COMMIT") {
+                Ok(()) => Ending::Committed,
+                Err(e) => Ending::failed(&e),
+            }
+        } else {
+            Ending::Failed {
+                message: "rolled back".to_owned(),
+                retryable: true,
+            }
+        };
+        self.end_with(locked, ending)
+    }
+
+    fn end_with(&self, locked: &mut Locked<S>, ending: Ending) -> Ending {
+        if !matches!(ending, Ending::Committed) {
+            locked.session.abandon();
+        }
+        if let Some(open) = locked.open.take() {
+            if matches!(ending, Ending::Committed) {
+                let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+                stats.commits += 1;
+                stats.members += u64::from(open.members);
+                stats.largest = stats.largest.max(open.members);
+            }
+            if open.waiting > 0 {
+                locked
+                    .ended
+                    .insert(open.epoch, (ending.clone(), open.waiting));
+                self.ended.notify_all();
+            }
+        }
+        ending
+    }
+}
