@@ -89,7 +89,7 @@ pub(crate) struct Locked<S> {
 pub struct GroupStats {
     /// Groups committed.
     pub commits: u64,
-    /// Requests those groups held.
+    /// Requests those groups held (those refused by their own body included).
     pub members: u64,
     /// The largest group committed.
     pub largest: u32,
@@ -98,6 +98,8 @@ pub struct GroupStats {
 /// One connection shared by group commits (and plain transactions).
 pub(crate) struct Grouped<S> {
     locked: Mutex<Locked<S>>,
+    /// How long a group stays open for more members ([`MAX_GROUP_OPEN`]).
+    max_open: Mutex<std::time::Duration>,
     /// Members that asked for the lock and do not hold it yet: while there
     /// are any, the member holding the lock leaves the group open for them.
     arriving: AtomicUsize,
@@ -115,6 +117,7 @@ impl<S: Session> Grouped<S> {
                 next_epoch: 0,
                 ended: HashMap::new(),
             }),
+            max_open: Mutex::new(MAX_GROUP_OPEN),
             arriving: AtomicUsize::new(0),
             ended: Condvar::new(),
             stats: Mutex::new(GroupStats::default()),
@@ -132,6 +135,13 @@ impl<S: Session> Grouped<S> {
             self.end(&mut locked, true);
         }
         locked
+    }
+
+    /// Keep groups open for more members up to `max_open` (tests that
+    /// arrange a group by hand take longer than [`MAX_GROUP_OPEN`]).
+    #[cfg(test)]
+    pub(crate) fn set_max_open(&self, max_open: std::time::Duration) {
+        *self.max_open.lock().unwrap_or_else(|p| p.into_inner()) = max_open;
     }
 
     /// What the groups so far held.
@@ -245,10 +255,11 @@ impl<S: Session> Grouped<S> {
                 return (locked, result, ending);
             }
         }
+        let max_open = *self.max_open.lock().unwrap_or_else(|p| p.into_inner());
         let full = match locked.open.as_mut() {
             Some(open) => {
                 open.members += 1;
-                open.members >= MAX_GROUP || open.since.elapsed() >= MAX_GROUP_OPEN
+                open.members >= MAX_GROUP || open.since.elapsed() >= max_open
             }
             None => true,
         };
@@ -308,5 +319,151 @@ impl<S: Session> Grouped<S> {
             }
         }
         ending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Barrier;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::store::{SqliteStore, Store, Value};
+
+    fn store() -> SqliteStore {
+        let store = SqliteStore::in_memory().unwrap();
+        store
+            .transaction(&mut |tx| {
+                tx.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)", &[])
+                    .map(drop)
+            })
+            .unwrap();
+        store.conn.set_max_open(Duration::from_secs(60));
+        store
+    }
+
+    fn rows(store: &SqliteStore) -> Vec<i64> {
+        store
+            .transaction(&mut |tx| tx.query("SELECT n FROM t ORDER BY n", &[]))
+            .unwrap()
+            .iter()
+            .map(|r| r.int(0).unwrap())
+            .collect()
+    }
+
+    /// Wait (bounded) until `n` members are queued for the lock.
+    fn until_arriving(store: &SqliteStore, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while store.conn.arriving.load(Ordering::SeqCst) < n {
+            assert!(Instant::now() < deadline, "the other members never came");
+            std::thread::yield_now();
+        }
+    }
+
+    /// The first member holds the lock until all others queue behind it:
+    /// they all join its group, which commits once; the members whose bodies
+    /// failed leave nothing behind and the others' rows are all there.
+    #[test]
+    fn queued_members_share_one_commit_and_a_failing_one_undoes_only_itself() {
+        let store = store();
+        let members = 16;
+        let holding = Barrier::new(2);
+        let results: Vec<Result<i64>> = std::thread::scope(|s| {
+            let first = s.spawn(|| {
+                store.grouped(&mut |tx| {
+                    holding.wait();
+                    until_arriving(&store, members - 1);
+                    tx.execute("INSERT INTO t (n) VALUES (0)", &[])?;
+                    Ok(0)
+                })
+            });
+            holding.wait();
+            let others: Vec<_> = (1..members as i64)
+                .map(|n| {
+                    let store = &store;
+                    s.spawn(move || {
+                        store.grouped(&mut |tx| {
+                            tx.execute("INSERT INTO t (n) VALUES ($1)", &[Value::Int(n)])?;
+                            if n % 5 == 0 {
+                                return Err(Error::invalid("n", "a multiple of five"));
+                            }
+                            Ok(n)
+                        })
+                    })
+                })
+                .collect();
+            std::iter::once(first)
+                .chain(others)
+                .map(|h| h.join().unwrap())
+                .collect()
+        });
+        let kept: Vec<i64> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
+        assert_eq!(results.iter().filter(|r| r.is_err()).count(), 3);
+        let mut expected = kept.clone();
+        expected.sort_unstable();
+        assert_eq!(rows(&store), expected);
+        assert_eq!(expected, (0..16).filter(|n| n % 5 != 0 || *n == 0).collect::<Vec<_>>());
+        // Everyone queued behind the first member: one group, one commit
+        // (the test store's own table creation was the first commit).
+        let stats = store.group_stats();
+        assert_eq!(stats.commits, 1, "{stats:?}");
+        assert_eq!(stats.members, 16, "{stats:?}");
+    }
+
+    /// A member whose body panics ends its group: the member waiting on
+    /// that group's commit runs its body again in a new group and commits;
+    /// nobody waits forever, and nothing of the panicking body remains.
+    #[test]
+    fn a_panicking_member_does_not_strand_its_group() {
+        let store = store();
+        let gate = Barrier::new(2);
+        let runs = AtomicUsize::new(0);
+        let (panicked, waited) = std::thread::scope(|s| {
+            let waiter = s.spawn(|| {
+                store.grouped(&mut |tx| {
+                    if runs.fetch_add(1, Ordering::SeqCst) == 0 {
+                        // The first run holds the group open for the panicker.
+                        gate.wait();
+                        until_arriving(&store, 1);
+                    }
+                    tx.execute("INSERT INTO t (n) VALUES (1)", &[])?;
+                    Ok(())
+                })
+            });
+            gate.wait();
+            let panicker = s.spawn(|| {
+                store.grouped(&mut |tx| -> Result<()> {
+                    tx.execute("INSERT INTO t (n) VALUES (2)", &[])?;
+                    panic!("a body that panics");
+                })
+            });
+            (panicker.join(), waiter.join().unwrap())
+        });
+        assert!(panicked.is_err());
+        waited.unwrap();
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "the waiter ran again");
+        assert_eq!(rows(&store), vec![1]);
+    }
+
+    /// A plain transaction that finds a group open commits it first.
+    #[test]
+    fn a_plain_transaction_ends_an_open_group() {
+        let store = store();
+        let threads = 8;
+        std::thread::scope(|s| {
+            for n in 0..threads {
+                let store = &store;
+                s.spawn(move || {
+                    store
+                        .grouped(&mut |tx| {
+                            tx.execute("INSERT INTO t (n) VALUES ($1)", &[Value::Int(n)])
+                                .map(drop)
+                        })
+                        .unwrap();
+                });
+                s.spawn(move || rows(store));
+            }
+        });
+        assert_eq!(rows(&store), (0..threads).collect::<Vec<_>>());
     }
 }

@@ -18,12 +18,12 @@ use crate::{Error, Result};
 /// writers). Concurrent mutating requests share group commits
 /// ([`Store::grouped`]).
 pub struct SqliteStore {
-    conn: Grouped<SqliteSession>,
+    pub(super) conn: Grouped<SqliteSession>,
     path: Option<PathBuf>,
 }
 
 /// The store's one connection.
-struct SqliteSession(Connection);
+pub(super) struct SqliteSession(Connection);
 
 impl Session for SqliteSession {
     fn backend(&self) -> &'static str {
