@@ -99,6 +99,9 @@ pub struct Config {
     /// to notice revocations made by any process, in milliseconds (1 s):
     /// the longest a revoked credential still works elsewhere.
     pub credential_check_millis: u64,
+    /// Let concurrent mutating requests share transactions and commits
+    /// ([`Store::grouped`]); `false` gives each its own commit.
+    pub group_commit: bool,
 }
 
 impl Default for Config {
@@ -116,6 +119,7 @@ impl Default for Config {
             max_events_per_organizer: 100,
             credential_ttl_secs: 90 * 86_400,
             credential_check_millis: 1000,
+            group_commit: true,
         }
     }
 }
@@ -303,7 +307,7 @@ impl Center {
             .to_vec();
         let principal = who.label();
         let now = self.clock.now();
-        self.ledger.grouped(&mut |tx| {
+        let mut run = |tx: &mut dyn Tx| {
             if let Some((stored_hash, stored)) = idempotency::find(tx, &principal, key)? {
                 if stored_hash != hash {
                     return Err(Error::IdempotencyMismatch(key.to_owned()));
@@ -316,7 +320,12 @@ impl Center {
                 .map_err(|e| Error::corrupt(format!("answer does not serialize: {e}")))?;
             idempotency::insert(tx, &principal, key, &hash, json, now)?;
             Ok(answer)
-        })
+        };
+        if self.config.group_commit {
+            self.ledger.grouped(&mut run)
+        } else {
+            self.ledger.transaction(&mut run)
+        }
     }
 }
 

@@ -660,15 +660,21 @@ suite!(
     key_set_published,
 );
 
-/// The pooled connection's backend pid.
-fn backend_pid(center: &Center) -> i64 {
+/// The backend pids of the center's two kinds of connection: the pooled
+/// one plain transactions (reads) take, and the one group commits (every
+/// mutating request) run on.
+fn backend_pids(center: &Center) -> (i64, i64) {
     use eticket_center::store::Store;
-    center
+    let pid = |rows: Vec<eticket_center::store::Row>| rows[0].int(0).unwrap();
+    let pooled = center
         .ledger()
         .transaction(&mut |tx| tx.query("SELECT pg_backend_pid()", &[]))
-        .unwrap()[0]
-        .int(0)
-        .unwrap()
+        .unwrap();
+    let grouped = center
+        .ledger()
+        .grouped(&mut |tx| tx.query("SELECT pg_backend_pid()", &[]))
+        .unwrap();
+    (pid(pooled), pid(grouped))
 }
 
 /// What a failover does to a center's connections, on one server: a
@@ -695,21 +701,35 @@ fn postgres_connections_ended_or_read_only_are_replaced() {
         center.sell(&shop, key, fixtures::EVENT, &req).unwrap()
     };
     sale("warm");
-    let ended = backend_pid(&center);
+    let ended = backend_pids(&center);
     let other = backend.ledger();
-    other
-        .transaction(&mut |tx| tx.query("SELECT pg_terminate_backend($1)", &[Value::Int(ended)]))
-        .unwrap();
+    for pid in [ended.0, ended.1] {
+        other
+            .transaction(&mut |tx| tx.query("SELECT pg_terminate_backend($1)", &[Value::Int(pid)]))
+            .unwrap();
+    }
     assert_eq!(sale("after-end").records.len(), 1);
-    let replaced = backend_pid(&center);
-    assert_ne!(replaced, ended, "a new connection");
+    let replaced = backend_pids(&center);
+    assert_ne!(replaced.0, ended.0, "a new pooled connection");
+    assert_ne!(replaced.1, ended.1, "a new group connection");
 
+    let read_only = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY";
     center
         .ledger()
-        .transaction(&mut |tx| {
-            tx.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", &[])
-        })
+        .transaction(&mut |tx| tx.execute(read_only, &[]))
+        .unwrap();
+    center
+        .ledger()
+        .grouped(&mut |tx| tx.execute(read_only, &[]))
         .unwrap();
     assert_eq!(sale("after-read-only").records.len(), 1);
-    assert_ne!(backend_pid(&center), replaced, "the read-only one replaced");
+    // A write through the pool (as the operator's plain transactions do)
+    // meets its read-only connection too.
+    center
+        .ledger()
+        .transaction(&mut |tx| tx.execute("CREATE TEMP TABLE IF NOT EXISTS probe (n INT)", &[]))
+        .unwrap();
+    let now = backend_pids(&center);
+    assert_ne!(now.1, replaced.1, "the read-only group connection replaced");
+    assert_ne!(now.0, replaced.0, "the read-only pooled one replaced");
 }

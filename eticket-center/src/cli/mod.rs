@@ -493,6 +493,11 @@ pub enum Command {
         /// answered 503 `too_many_connections`. Keep it below `ulimit -n`.
         #[arg(long, default_value_t = 512)]
         max_connections: usize,
+        /// Give every mutating request a commit of its own instead of
+        /// sharing group commits with concurrent ones (slower under load;
+        /// for comparison).
+        #[arg(long)]
+        no_group_commit: bool,
         /// Seconds a client has to send a request's headers (and to start
         /// its next request on a kept-alive connection).
         #[arg(long, default_value_t = 10)]
@@ -669,6 +674,13 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     let config = crate::Config {
         cooling_off_secs: cli.cooling_off_secs,
+        group_commit: !matches!(
+            cli.command,
+            Command::Serve {
+                no_group_commit: true,
+                ..
+            }
+        ),
         ..crate::Config::default()
     };
     let storage = cli.key_storage()?;
@@ -1074,6 +1086,8 @@ pub fn run(cli: Cli) -> Result<()> {
             max_connections,
             header_timeout,
             body_timeout,
+            // Read above, into the center's configuration.
+            no_group_commit: _,
         } => {
             let options = crate::http::ServeOptions {
                 max_connections: *max_connections,

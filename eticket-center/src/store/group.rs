@@ -20,13 +20,15 @@
 //! retry of a request whose first try is in the same group finds the stored
 //! answer, and both are answered after the same commit.
 
-use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use super::{MAX_ATTEMPTS, Tx, TxBody, backoff};
 use crate::{Error, Result};
+
+/// How many times a body refused with a duplicate key is run again.
+const DUPLICATE_ATTEMPTS: u32 = 3;
 
 /// Most requests one group commit holds: bounds the wait of the first member.
 pub const MAX_GROUP: u32 = 128;
@@ -66,22 +68,43 @@ impl Ending {
     }
 }
 
-#[derive(Debug)]
+/// Where a waiting member learns how its group ended: each member waits on
+/// its own, so the commit wakes each once and none of them competes for the
+/// connection's lock to find out.
+#[derive(Default)]
+struct Slot {
+    ending: Mutex<Option<Ending>>,
+    filled: Condvar,
+}
+
+impl Slot {
+    fn fill(&self, ending: Ending) {
+        *self.ending.lock().unwrap_or_else(|p| p.into_inner()) = Some(ending);
+        self.filled.notify_one();
+    }
+
+    fn wait(&self) -> Ending {
+        let mut ending = self.ending.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(ending) = ending.take() {
+                return ending;
+            }
+            ending = self.filled.wait(ending).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
 struct Open {
-    epoch: u64,
     members: u32,
-    waiting: u32,
+    waiting: Vec<Arc<Slot>>,
     since: std::time::Instant,
 }
 
-/// The session and the group bookkeeping, under one lock.
+/// The session and the open group, under one lock.
 pub(crate) struct Locked<S> {
     /// The connection.
     pub(crate) session: S,
     open: Option<Open>,
-    next_epoch: u64,
-    /// Ended groups some member has not yet read: epoch → (ending, readers left).
-    ended: HashMap<u64, (Ending, u32)>,
 }
 
 /// Sizes of the groups committed so far, for metrics and tests.
@@ -97,13 +120,13 @@ pub struct GroupStats {
 
 /// One connection shared by group commits (and plain transactions).
 pub(crate) struct Grouped<S> {
+    backend: &'static str,
     locked: Mutex<Locked<S>>,
     /// How long a group stays open for more members ([`MAX_GROUP_OPEN`]).
     max_open: Mutex<std::time::Duration>,
     /// Members that asked for the lock and do not hold it yet: while there
     /// are any, the member holding the lock leaves the group open for them.
     arriving: AtomicUsize,
-    ended: Condvar,
     stats: Mutex<GroupStats>,
 }
 
@@ -111,26 +134,28 @@ impl<S: Session> Grouped<S> {
     /// Share `session`.
     pub(crate) fn new(session: S) -> Self {
         Self {
+            backend: session.backend(),
             locked: Mutex::new(Locked {
                 session,
                 open: None,
-                next_epoch: 0,
-                ended: HashMap::new(),
             }),
             max_open: Mutex::new(MAX_GROUP_OPEN),
             arriving: AtomicUsize::new(0),
-            ended: Condvar::new(),
             stats: Mutex::new(GroupStats::default()),
         }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Locked<S>> {
+        // A poisoned lock only means a body panicked; its group was ended
+        // before the panic went on (see `member`), so the state is sound.
+        self.locked.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The connection alone, for a plain transaction: an open group is
     /// committed first (its members are answered), so the caller starts
     /// from a connection with no transaction.
     pub(crate) fn exclusive(&self) -> MutexGuard<'_, Locked<S>> {
-        // A poisoned lock only means a body panicked; its group was ended
-        // before the panic went on (see `grouped`), so the state is sound.
-        let mut locked = self.locked.lock().unwrap_or_else(|p| p.into_inner());
+        let mut locked = self.lock();
         if locked.open.is_some() {
             self.end(&mut locked, true);
         }
@@ -152,22 +177,26 @@ impl<S: Session> Grouped<S> {
     /// Run `body` as one member of a group commit: answered after the commit
     /// that holds its work, run again when that commit fails retryably.
     pub(crate) fn grouped<T>(&self, body: &mut TxBody<'_, T>) -> Result<T> {
-        self.arriving.fetch_add(1, Ordering::SeqCst);
-        let mut locked = self.locked.lock().unwrap_or_else(|p| p.into_inner());
-        self.arriving.fetch_sub(1, Ordering::SeqCst);
         let mut attempt = 0;
+        let mut duplicates = 0;
         loop {
-            let (result, ending);
-            (locked, result, ending) = self.member(locked, body);
+            let (result, ending) = self.member(body);
             match ending {
+                // A unique key taken by another connection's concurrent
+                // transaction (another center process) is a lost race
+                // PostgreSQL does not report as one: run again, a little;
+                // a key taken for good stays a duplicate.
+                Ending::Committed
+                    if matches!(result, Err(Error::Duplicate { .. }))
+                        && duplicates + 1 < DUPLICATE_ATTEMPTS =>
+                {
+                    duplicates += 1;
+                    backoff(duplicates);
+                }
                 Ending::Committed => return result,
                 Ending::Failed { retryable, .. } if retryable && attempt + 1 < MAX_ATTEMPTS => {
                     attempt += 1;
-                    drop(locked);
                     backoff(attempt);
-                    self.arriving.fetch_add(1, Ordering::SeqCst);
-                    locked = self.locked.lock().unwrap_or_else(|p| p.into_inner());
-                    self.arriving.fetch_sub(1, Ordering::SeqCst);
                 }
                 Ending::Failed { message, retryable } => {
                     // A body that refused on its own keeps its own error;
@@ -176,7 +205,7 @@ impl<S: Session> Grouped<S> {
                     return match result {
                         Err(e) if !e.is_retryable() => Err(e),
                         _ => Err(Error::Storage {
-                            backend: locked.session.backend(),
+                            backend: self.backend,
                             message,
                             retryable,
                         }),
@@ -188,34 +217,24 @@ impl<S: Session> Grouped<S> {
 
     /// Join (or open) the group, run the body in its savepoint, and wait
     /// for the group's end.
-    fn member<'g, T>(
-        &'g self,
-        mut locked: MutexGuard<'g, Locked<S>>,
-        body: &mut TxBody<'_, T>,
-    ) -> (MutexGuard<'g, Locked<S>>, Result<T>, Ending) {
+    fn member<T>(&self, body: &mut TxBody<'_, T>) -> (Result<T>, Ending) {
+        self.arriving.fetch_add(1, Ordering::SeqCst);
+        let mut locked = self.lock();
+        self.arriving.fetch_sub(1, Ordering::SeqCst);
         if locked.open.is_none() {
             if let Err(e) = locked.session.begin() {
                 let ending = Ending::failed(&e);
-                return (locked, Err(e), ending);
+                return (Err(e), ending);
             }
-            let epoch = locked.next_epoch;
-            locked.next_epoch += 1;
             locked.open = Some(Open {
-                epoch,
                 members: 0,
-                waiting: 0,
+                waiting: Vec::new(),
                 since: std::time::Instant::now(),
             });
         }
-        let Some(epoch) = locked.open.as_ref().map(|o| o.epoch) else {
-            let e = Error::corrupt("group commit: no open group");
-            let ending = Ending::failed(&e);
-            return (locked, Err(e), ending);
-        };
         if let Err(e) = locked.session.command("SAVEPOINT member") {
-            let ending = Ending::failed(&e);
-            self.end_with(&mut locked, ending.clone());
-            return (locked, Err(e), ending);
+            let ending = self.end_with(&mut locked, Ending::failed(&e));
+            return (Err(e), ending);
         }
         let run = catch_unwind(AssertUnwindSafe(|| body(locked.session.tx())));
         let result = match run {
@@ -234,6 +253,14 @@ impl<S: Session> Grouped<S> {
                 resume_unwind(panic);
             }
         };
+        if let Err(e) = &result {
+            if e.is_retryable() {
+                // The transaction itself lost (a serialization failure, a
+                // busy file, a lost connection): nothing in it can commit.
+                let ending = self.end_with(&mut locked, Ending::failed(e));
+                return (result, ending);
+            }
+        }
         let closed = match &result {
             Ok(_) => locked.session.command("RELEASE member"),
             Err(_) => locked
@@ -242,45 +269,25 @@ impl<S: Session> Grouped<S> {
                 .and_then(|()| locked.session.command("RELEASE member")),
         };
         if let Err(e) = closed {
-            let ending = Ending::failed(&e);
-            self.end_with(&mut locked, ending.clone());
-            return (locked, result, ending);
-        }
-        if let Err(e) = &result {
-            if e.is_retryable() {
-                // The transaction itself lost (a serialization failure, a
-                // busy file): nothing in it can commit.
-                let ending = Ending::failed(e);
-                self.end_with(&mut locked, ending.clone());
-                return (locked, result, ending);
-            }
+            let ending = self.end_with(&mut locked, Ending::failed(&e));
+            return (result, ending);
         }
         let max_open = *self.max_open.lock().unwrap_or_else(|p| p.into_inner());
-        let full = match locked.open.as_mut() {
-            Some(open) => {
-                open.members += 1;
-                open.members >= MAX_GROUP || open.since.elapsed() >= max_open
-            }
-            None => true,
+        let Some(open) = locked.open.as_mut() else {
+            let e = Error::corrupt("group commit: the group was ended under a member");
+            let ending = Ending::failed(&e);
+            return (Err(e), ending);
         };
+        open.members += 1;
+        let full = open.members >= MAX_GROUP || open.since.elapsed() >= max_open;
         if full || self.arriving.load(Ordering::SeqCst) == 0 {
             let ending = self.end(&mut locked, true);
-            return (locked, result, ending);
+            return (result, ending);
         }
-        if let Some(open) = locked.open.as_mut() {
-            open.waiting += 1;
-        }
-        loop {
-            locked = self.ended.wait(locked).unwrap_or_else(|p| p.into_inner());
-            if let Some((ending, readers)) = locked.ended.get_mut(&epoch) {
-                let ending = ending.clone();
-                *readers -= 1;
-                if *readers == 0 {
-                    locked.ended.remove(&epoch);
-                }
-                return (locked, result, ending);
-            }
-        }
+        let slot = Arc::new(Slot::default());
+        open.waiting.push(slot.clone());
+        drop(locked);
+        (result, slot.wait())
     }
 
     /// Commit (or, with `commit` false, roll back) the open group and tell
@@ -311,11 +318,8 @@ impl<S: Session> Grouped<S> {
                 stats.members += u64::from(open.members);
                 stats.largest = stats.largest.max(open.members);
             }
-            if open.waiting > 0 {
-                locked
-                    .ended
-                    .insert(open.epoch, (ending.clone(), open.waiting));
-                self.ended.notify_all();
+            for slot in open.waiting {
+                slot.fill(ending.clone());
             }
         }
         ending
@@ -397,12 +401,20 @@ mod tests {
                 .map(|h| h.join().unwrap())
                 .collect()
         });
-        let kept: Vec<i64> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
+        let kept: Vec<i64> = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok().copied())
+            .collect();
         assert_eq!(results.iter().filter(|r| r.is_err()).count(), 3);
         let mut expected = kept.clone();
         expected.sort_unstable();
         assert_eq!(rows(&store), expected);
-        assert_eq!(expected, (0..16).filter(|n| n % 5 != 0 || *n == 0).collect::<Vec<_>>());
+        assert_eq!(
+            expected,
+            (0..16)
+                .filter(|n| n % 5 != 0 || *n == 0)
+                .collect::<Vec<_>>()
+        );
         // Everyone queued behind the first member: one group, one commit
         // (the test store's own table creation was the first commit).
         let stats = store.group_stats();

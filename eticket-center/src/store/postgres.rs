@@ -20,6 +20,7 @@ use postgres::error::SqlState;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, IsolationLevel, NoTls};
 
+use super::group::{GroupStats, Grouped, Session};
 use super::pool::{POOL_WAIT, Pool};
 use super::{MAX_ATTEMPTS, Row, Store, Tx, TxBody, Value, backoff, schema};
 use crate::{Error, Result};
@@ -42,6 +43,93 @@ pub struct PostgresStore {
     url: String,
     schema: Option<String>,
     pool: Pool<Client>,
+    /// The connection group commits run on (its own, beside the pool).
+    group: Box<Grouped<PgSession>>,
+}
+
+/// The group-commit connection: made on first use and again after it was
+/// lost (a failover), so a group after a failover reaches the new primary.
+struct PgSession {
+    url: String,
+    schema: Option<String>,
+    client: Option<Client>,
+}
+
+impl PgSession {
+    /// The connection of the open group; lost, it is not replaced inside
+    /// the group (its transaction went with it).
+    fn client(&mut self) -> Result<&mut Client> {
+        self.client.as_mut().ok_or_else(|| Error::Storage {
+            backend: "postgres",
+            message: "the connection was lost".to_owned(),
+            retryable: true,
+        })
+    }
+
+    /// An error of the connection: a lost one is dropped (the next group
+    /// connects again) and reported retryable, so the group runs again.
+    fn failed(&mut self, e: postgres::Error) -> Error {
+        if connection_lost(&e) {
+            self.client = None;
+            return Error::Storage {
+                backend: "postgres",
+                message: format!(
+                    "the connection was lost ({e}); with several hosts, give target_session_attrs=read-write in the URL"
+                ),
+                retryable: true,
+            };
+        }
+        map_err(e)
+    }
+}
+
+impl Session for PgSession {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        if self.client.as_ref().is_none_or(Client::is_closed) {
+            self.client = Some(connect(&self.url, self.schema.as_deref())?);
+        }
+        let begun = self
+            .client()?
+            .batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE");
+        begun.map_err(|e| self.failed(e))
+    }
+
+    fn command(&mut self, sql: &str) -> Result<()> {
+        let done = self.client()?.batch_execute(sql);
+        done.map_err(|e| self.failed(e))
+    }
+
+    fn abandon(&mut self) {
+        if let Some(client) = self.client.as_mut() {
+            if client.batch_execute("ROLLBACK").is_err() {
+                self.client = None;
+            }
+        }
+    }
+
+    fn tx(&mut self) -> &mut dyn Tx {
+        self
+    }
+}
+
+impl Tx for PgSession {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        let result = self.client()?.execute(sql, &refs(params));
+        result.map_err(|e| self.failed(e))
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        let result = self.client()?.query(sql, &refs(params));
+        result
+            .map_err(|e| self.failed(e))?
+            .iter()
+            .map(read_row)
+            .collect()
+    }
 }
 
 /// A connection out of the pool; goes back when dropped, also on unwinding.
@@ -234,6 +322,25 @@ impl Tx for PgTx<'_, '_> {
 }
 
 /// Whether `name` is a plain SQL identifier (used for test schemas).
+/// A new connection, its search path set to `schema` (made when missing).
+fn connect(url: &str, schema: Option<&str>) -> Result<Client> {
+    let mut client = Client::connect(url, NoTls).map_err(|e| Error::Storage {
+        backend: "postgres",
+        message: format!("cannot connect: {e}"),
+        // No server to be reached, or none takes writes (a failover
+        // before its standby is promoted): later may work, HTTP 503.
+        retryable: true,
+    })?;
+    if let Some(s) = schema {
+        client
+            .batch_execute(&format!(
+                "CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"
+            ))
+            .map_err(map_err)?;
+    }
+    Ok(client)
+}
+
 fn plain_identifier(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 63
@@ -272,6 +379,11 @@ impl PostgresStore {
             url: url.to_owned(),
             schema: schema.map(str::to_owned),
             pool: Pool::new(max_connections, POOL_WAIT),
+            group: Box::new(Grouped::new(PgSession {
+                url: url.to_owned(),
+                schema: schema.map(str::to_owned),
+                client: None,
+            })),
         };
         drop(store.take()?);
         store.transaction(&mut |tx| {
@@ -283,21 +395,12 @@ impl PostgresStore {
     }
 
     fn new_client(&self) -> Result<Client> {
-        let mut client = Client::connect(&self.url, NoTls).map_err(|e| Error::Storage {
-            backend: "postgres",
-            message: format!("cannot connect: {e}"),
-            // No server to be reached, or none takes writes (a failover
-            // before its standby is promoted): later may work, HTTP 503.
-            retryable: true,
-        })?;
-        if let Some(s) = &self.schema {
-            client
-                .batch_execute(&format!(
-                    "CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"
-                ))
-                .map_err(map_err)?;
-        }
-        Ok(client)
+        connect(&self.url, self.schema.as_deref())
+    }
+
+    /// What the group commits so far held.
+    pub fn group_stats(&self) -> GroupStats {
+        self.group.stats()
     }
 
     fn take(&self) -> Result<Taken<'_>> {
@@ -403,5 +506,9 @@ impl Store for PostgresStore {
                 }
             }
         }
+    }
+
+    fn grouped<T>(&self, body: &mut TxBody<'_, T>) -> Result<T> {
+        self.group.grouped(body)
     }
 }

@@ -185,9 +185,9 @@ impl SqliteStore {
     /// empty the WAL again. Used after plaintext keys were sealed.
     pub fn scrub(&self) -> Result<()> {
         let mut locked = self.conn.exclusive();
-        locked.session.command(
-            "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
-        )
+        locked
+            .session
+            .command("PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")
     }
 
     fn setup(conn: Connection, path: Option<PathBuf>) -> Result<Self> {
