@@ -822,3 +822,135 @@ fn kill_9_during_holds() {
         .unwrap();
     assert!(left.is_empty(), "no hold row left: {left:?}");
 }
+
+/// One-ticket sales fired all at once share group commits; the center is
+/// killed while a group's transaction is open (another connection finds the
+/// file's write lock taken), with sales answered before it and others in
+/// flight. On disk: every answered sale, with its seat and buyer, no seat
+/// sold twice; retried with their keys on a new process, the answered sales
+/// get their first answers and the others go through once.
+#[test]
+fn kill_9_in_the_middle_of_a_group_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, token) = prepared_ledger(dir.path());
+    let rt = runtime();
+    let http = reqwest::Client::new();
+    let sales = 120usize;
+    let sale = |base: String, i: usize| {
+        let body = json!({
+            "seats": {"best_available": {"quantity": 1}},
+            "holder": format!("chip:{:032x}", i + 1),
+        });
+        post_keyed(
+            http.clone(),
+            token.clone(),
+            base,
+            "/v1/events/2026/sales".into(),
+            format!("g{i}"),
+            Some(body),
+        )
+    };
+    let (child, base) = serve(&db);
+    let (first, saw_open_group) = rt.block_on(async {
+        let answered = Arc::new(AtomicUsize::new(0));
+        let seen = answered.clone();
+        let probe_db = db.clone();
+        let killer = tokio::task::spawn_blocking(move || {
+            let probe = rusqlite::Connection::open(&probe_db).unwrap();
+            probe.busy_timeout(Duration::ZERO).unwrap();
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            loop {
+                if seen.load(Ordering::SeqCst) >= 8 {
+                    // The write lock is taken: a group's transaction is open.
+                    if probe.execute_batch("BEGIN IMMEDIATE").is_err() {
+                        drop(child);
+                        return true;
+                    }
+                    probe.execute_batch("ROLLBACK").unwrap();
+                }
+                if std::time::Instant::now() > deadline {
+                    drop(child);
+                    return false;
+                }
+                std::thread::sleep(Duration::from_micros(50));
+            }
+        });
+        let handles: Vec<_> = (0..sales)
+            .map(|i| {
+                let fut = sale(base.clone(), i);
+                let answered = answered.clone();
+                tokio::spawn(async move {
+                    let v = fut.await;
+                    if v.is_some() {
+                        answered.fetch_add(1, Ordering::SeqCst);
+                    }
+                    v
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for h in handles {
+            out.push(h.await.unwrap());
+        }
+        (out, killer.await.unwrap())
+    });
+    assert!(saw_open_group, "the center was never seen inside a group");
+    let answered = first.iter().filter(|v| v.is_some()).count();
+    assert!(answered >= 8, "{answered} answered before the kill");
+    assert!(answered < sales, "the kill interrupted no sale");
+
+    // On disk: each answered sale, as answered.
+    let serial_of = |v: &Value| v["records"][0]["serial"].as_u64().unwrap();
+    let center = Center::open_sqlite(&db).unwrap();
+    let mut seats = HashSet::new();
+    for (i, v) in first.iter().enumerate() {
+        let Some(v) = v else { continue };
+        let serial = serial_of(v);
+        assert!(seats.insert(serial), "seat {serial} answered twice");
+        let record = center
+            .issuing_record(
+                fixtures::EVENT,
+                TicketSerial(u32::try_from(serial).unwrap()),
+            )
+            .unwrap()
+            .unwrap_or_else(|| panic!("answered sale g{i} is not in the ledger"));
+        assert_eq!(
+            serde_json::to_value(&record).unwrap()["holder"],
+            json!(format!("chip:{:032x}", i + 1))
+        );
+    }
+    drop(center);
+
+    // Every sale again with its key: first answers kept, the rest once.
+    let (child, base) = serve(&db);
+    let again: Vec<Value> = rt.block_on(async {
+        let mut out = Vec::new();
+        for i in 0..sales {
+            out.push(
+                sale(base.clone(), i)
+                    .await
+                    .expect("the restarted center answers"),
+            );
+        }
+        out
+    });
+    drop(child);
+    let mut serials = HashSet::new();
+    for (i, v) in again.iter().enumerate() {
+        if let Some(before) = &first[i] {
+            assert_eq!(v, before, "sale g{i} must get its first answer");
+        }
+        assert!(serials.insert(serial_of(v)), "a seat sold twice");
+    }
+    let center = Center::open_sqlite(&db).unwrap();
+    let stats = center
+        .event_stats(&Principal::Operator, fixtures::EVENT)
+        .unwrap();
+    let sold: u32 = stats
+        .counts
+        .iter()
+        .filter(|c| c.1 != "available")
+        .map(|c| c.2)
+        .sum();
+    assert_eq!(sold as usize, sales, "{stats:?}");
+}
