@@ -309,6 +309,98 @@ fn concurrent_purchases(c: &mut Criterion) {
     g.finish();
 }
 
+/// The on-sale path without HTTP: 64 threads share one center on a SQLite
+/// file and sell one ticket each per call until 6,400 are gone, with group
+/// commit (the default) against one commit per sale (`group_commit: false`).
+/// `scripts/bench/onsale` measures the same over HTTP with wrk.
+fn onsale_in_process(c: &mut Criterion) {
+    let mut g = c.benchmark_group("onsale");
+    g.sample_size(10);
+    const SEATS: u32 = 6_400;
+    const BUYERS: usize = 64;
+    g.throughput(Throughput::Elements(u64::from(SEATS)));
+    for (name, group_commit) in [("grouped", true), ("commit_per_sale", false)] {
+        g.bench_function(
+            format!("sqlite_{BUYERS}_threads_{SEATS}_sales_{name}"),
+            |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let mut dir = Dir(None, None);
+                        let config = Config {
+                            group_commit,
+                            ..Config::default()
+                        };
+                        let center = open_center(false, config, &mut dir);
+                        let (op, org) = (Principal::Operator, Principal::Organizer(1));
+                        center.register_distributor(&op, "d", D, "D").unwrap();
+                        center.register_event(&org, "r", &event(SEATS)).unwrap();
+                        center
+                            .select_distributor(
+                                &org,
+                                "s",
+                                fixtures::EVENT,
+                                D,
+                                DistributionPolicy::default(),
+                            )
+                            .unwrap();
+                        let shares = vec![RatioShare {
+                            distributor: D,
+                            weight: 1,
+                            seat_type: None,
+                        }];
+                        center
+                            .set_allotment_ratios(
+                                &org,
+                                "a",
+                                fixtures::EVENT,
+                                &AllotmentRatios { shares },
+                            )
+                            .unwrap();
+                        let start = Instant::now();
+                        let sold: usize = std::thread::scope(|s| {
+                            let center = &center;
+                            let hs: Vec<_> = (0..BUYERS)
+                                .map(|t| {
+                                    s.spawn(move || {
+                                        let mut n = 0;
+                                        for i in 0.. {
+                                            let req = SaleRequest {
+                                                seats: SeatChoice::BestAvailable {
+                                                    seat_type: None,
+                                                    quantity: 1,
+                                                },
+                                                holder: Holder::Paper,
+                                                member: None,
+                                            };
+                                            match center.sell(
+                                                &Principal::Distributor(D),
+                                                &format!("b{t}-{i}"),
+                                                fixtures::EVENT,
+                                                &req,
+                                            ) {
+                                                Ok(_) => n += 1,
+                                                Err(eticket_center::Error::SoldOut { .. }) => break,
+                                                Err(e) => panic!("{e}"),
+                                            }
+                                        }
+                                        n
+                                    })
+                                })
+                                .collect();
+                            hs.into_iter().map(|h| h.join().unwrap()).sum()
+                        });
+                        total += start.elapsed();
+                        assert_eq!(sold, SEATS as usize);
+                    }
+                    total
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
 /// HTTP on loopback: a real `axum` server, 8 concurrent clients, one seat per
 /// `POST /v1/events/{event}/sales` (each a durable commit), until 400 are gone.
 fn http_sales(c: &mut Criterion) {
@@ -578,6 +670,7 @@ criterion_group!(
     benches,
     issuance,
     concurrent_purchases,
+    onsale_in_process,
     http_sales,
     http_issuance,
     holds,

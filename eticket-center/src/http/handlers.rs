@@ -122,6 +122,37 @@ pub(crate) async fn blocking<T: Send + 'static>(
     }
 }
 
+/// The writer thread the hot mutating requests (sales, holds, issuance)
+/// share group commits on ([`super::writer`]); without one (its thread
+/// could not be started) they run on the blocking pool, each in a group
+/// commit with whoever else is writing.
+#[derive(Clone)]
+pub(crate) struct Hot(Option<super::writer::Writer>);
+
+impl Hot {
+    pub(crate) fn start(center: Arc<Center>) -> Self {
+        if !center.config().group_commit {
+            // One commit per request, as `eticket serve --no-group-commit` asks.
+            return Self(None);
+        }
+        Self(super::writer::Writer::start(center).ok())
+    }
+}
+
+/// Run a hot mutating request on the writer thread.
+async fn hot<T: Serialize + Send + 'static>(
+    writer: &Hot,
+    c: Arc<Center>,
+    f: impl FnMut(&Center) -> Result<T> + Send + 'static,
+) -> Answer {
+    let Some(w) = &writer.0 else {
+        return run(c, f).await;
+    };
+    let mut f = f;
+    let value = w.run(move || f(&c)).await.map_err(ApiError::from)?;
+    Ok(Json(value).into_response())
+}
+
 async fn run<T: Serialize + Send + 'static>(
     c: Arc<Center>,
     f: impl FnOnce(&Center) -> Result<T> + Send + 'static,
@@ -364,44 +395,51 @@ pub async fn set_policy(
 /// `POST /v1/events/{event}/sales`.
 pub async fn sell(
     State(c): Shared,
+    axum::Extension(w): axum::Extension<Hot>,
     Caller(who): Caller,
     PathArg(event): PathArg<EventId>,
     IdemKey(key): IdemKey,
     JsonBody(req): JsonBody<SaleRequest>,
 ) -> Answer {
-    run(c, move |c| c.sell(&who, &key, event, &req)).await
+    hot(&w, c, move |c| c.sell(&who, &key, event, &req)).await
 }
 
 /// `POST /v1/events/{event}/holds`.
 pub async fn hold(
     State(c): Shared,
+    axum::Extension(w): axum::Extension<Hot>,
     Caller(who): Caller,
     PathArg(event): PathArg<EventId>,
     IdemKey(key): IdemKey,
     JsonBody(req): JsonBody<HoldRequest>,
 ) -> Answer {
-    run(c, move |c| c.hold(&who, &key, event, &req)).await
+    hot(&w, c, move |c| c.hold(&who, &key, event, &req)).await
 }
 
 /// `POST /v1/events/{event}/holds/{token}/confirm`.
 pub async fn confirm_hold(
     State(c): Shared,
+    axum::Extension(w): axum::Extension<Hot>,
     Caller(who): Caller,
     PathArg((event, token)): PathArg<(EventId, String)>,
     IdemKey(key): IdemKey,
     JsonBody(req): JsonBody<HoldConfirm>,
 ) -> Answer {
-    run(c, move |c| c.confirm_hold(&who, &key, event, &token, &req)).await
+    hot(&w, c, move |c| {
+        c.confirm_hold(&who, &key, event, &token, &req)
+    })
+    .await
 }
 
 /// `POST /v1/events/{event}/holds/{token}/release`.
 pub async fn release_hold(
     State(c): Shared,
+    axum::Extension(w): axum::Extension<Hot>,
     Caller(who): Caller,
     PathArg((event, token)): PathArg<(EventId, String)>,
     IdemKey(key): IdemKey,
 ) -> Answer {
-    run(c, move |c| c.release_hold(&who, &key, event, &token)).await
+    hot(&w, c, move |c| c.release_hold(&who, &key, event, &token)).await
 }
 
 /// `POST /v1/events/{event}/lottery`.
@@ -459,12 +497,16 @@ pub struct IssueBody {
 /// target).
 pub async fn issue(
     State(c): Shared,
+    axum::Extension(w): axum::Extension<Hot>,
     Caller(who): Caller,
     PathArg((event, serial)): PathArg<(EventId, TicketSerial)>,
     IdemKey(key): IdemKey,
     JsonOrEmpty(req): JsonOrEmpty<IssueBody>,
 ) -> Answer {
-    run(c, move |c| c.issue(&who, &key, event, serial, req.target)).await
+    hot(&w, c, move |c| {
+        c.issue(&who, &key, event, serial, req.target.clone())
+    })
+    .await
 }
 
 /// Body of `POST /v1/events/{event}/issuance`.

@@ -22,6 +22,7 @@ pub mod page;
 pub mod schemas;
 mod serve;
 pub mod strict_json;
+mod writer;
 
 use std::sync::Arc;
 
@@ -185,6 +186,7 @@ pub fn router(center: Arc<Center>) -> Router {
             post(h::terminal_purchase),
         )
         .fallback(h::no_route)
+        .layer(axum::Extension(h::Hot::start(center.clone())))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(center)
         .merge(page_routes)

@@ -56,7 +56,76 @@ pub(crate) trait Session {
 #[derive(Debug, Clone)]
 enum Ending {
     Committed,
-    Failed { message: String, retryable: bool },
+    Failed {
+        message: String,
+        retryable: bool,
+    },
+    /// Not known yet: the member runs on a deferring thread ([`deferring`]).
+    Deferred,
+}
+
+thread_local! {
+    /// On a thread that runs many requests' bodies itself ([`deferring`]):
+    /// where its members leave their slots instead of waiting on them.
+    static DEFERRED: std::cell::RefCell<Option<Vec<Arc<Slot>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn defer(slot: &Arc<Slot>) -> bool {
+    DEFERRED.with(|d| match d.borrow_mut().as_mut() {
+        Some(slots) => {
+            slots.push(slot.clone());
+            true
+        }
+        None => false,
+    })
+}
+
+fn is_deferring() -> bool {
+    DEFERRED.with(|d| d.borrow().is_some())
+}
+
+/// Run `f` on this thread with its group members deferred: each joins (or
+/// opens) a group, runs its body and returns the body's result at once,
+/// without waiting for the group's end and without ending it because
+/// nobody else is queued. One thread can so run many requests' bodies back
+/// to back in one transaction, with no hand-over between threads per
+/// request. The caller must then end the open group (a plain transaction,
+/// or [`Ledger::flush_group`](super::Ledger::flush_group)) and ask the
+/// returned [`Deferred`] whether the work was committed, before answering.
+pub(crate) fn deferring<R>(f: impl FnOnce() -> R) -> (R, Deferred) {
+    let outer = DEFERRED.with(|d| d.borrow_mut().replace(Vec::new()));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    let slots = DEFERRED.with(|d| std::mem::replace(&mut *d.borrow_mut(), outer));
+    match result {
+        Ok(value) => (
+            value,
+            Deferred {
+                slots: slots.unwrap_or_default(),
+            },
+        ),
+        Err(panic) => resume_unwind(panic),
+    }
+}
+
+/// The groups a [`deferring`] call's members joined.
+pub(crate) struct Deferred {
+    slots: Vec<Arc<Slot>>,
+}
+
+impl Deferred {
+    /// After those groups ended: `None` when every one committed, else the
+    /// error of the first that did not (retryable: run the request again).
+    pub(crate) fn outcome(self, backend: &'static str) -> Option<Error> {
+        self.slots.iter().find_map(|slot| match slot.wait() {
+            Ending::Committed | Ending::Deferred => None,
+            Ending::Failed { message, retryable } => Some(Error::Storage {
+                backend,
+                message,
+                retryable,
+            }),
+        })
+    }
 }
 
 impl Ending {
@@ -169,6 +238,11 @@ impl<S: Session> Grouped<S> {
         *self.max_open.lock().unwrap_or_else(|p| p.into_inner()) = max_open;
     }
 
+    /// Commit the open group, if any (the end of a [`deferring`] batch).
+    pub(crate) fn flush(&self) {
+        drop(self.exclusive());
+    }
+
     /// What the groups so far held.
     pub(crate) fn stats(&self) -> GroupStats {
         *self.stats.lock().unwrap_or_else(|p| p.into_inner())
@@ -182,6 +256,7 @@ impl<S: Session> Grouped<S> {
         loop {
             let (result, ending) = self.member(body);
             match ending {
+                Ending::Deferred => return result,
                 // A unique key taken by another connection's concurrent
                 // transaction (another center process) is a lost race
                 // PostgreSQL does not report as one: run again, a little;
@@ -280,13 +355,17 @@ impl<S: Session> Grouped<S> {
         };
         open.members += 1;
         let full = open.members >= MAX_GROUP || open.since.elapsed() >= max_open;
-        if full || self.arriving.load(Ordering::SeqCst) == 0 {
+        let deferring = is_deferring();
+        if full || (!deferring && self.arriving.load(Ordering::SeqCst) == 0) {
             let ending = self.end(&mut locked, true);
             return (result, ending);
         }
         let slot = Arc::new(Slot::default());
         open.waiting.push(slot.clone());
         drop(locked);
+        if deferring && defer(&slot) {
+            return (result, Ending::Deferred);
+        }
         (result, slot.wait())
     }
 

@@ -15,7 +15,7 @@
 //! # Ok::<(), eticket_center::Error>(())
 //! ```
 
-mod group;
+pub(crate) mod group;
 #[cfg(feature = "postgres")]
 mod pool;
 #[cfg(feature = "postgres")]
@@ -240,6 +240,16 @@ impl Ledger {
 }
 
 impl Ledger {
+    /// Commit the group commit this process has open, if any: the end of a
+    /// batch run by one thread with its members deferred.
+    pub(crate) fn flush_group(&self) {
+        match self {
+            Ledger::Sqlite(s) => s.conn.flush(),
+            #[cfg(feature = "postgres")]
+            Ledger::Postgres(s) => s.flush_group(),
+        }
+    }
+
     /// Leave no deleted or overwritten data in the ledger's files where this
     /// backend can (SQLite: [`SqliteStore::scrub`]). PostgreSQL keeps old row
     /// versions until its own `VACUUM`, and in its write-ahead log and

@@ -433,6 +433,10 @@ impl PostgresStore {
         self.group.stats()
     }
 
+    pub(crate) fn flush_group(&self) {
+        self.group.flush();
+    }
+
     fn take(&self) -> Result<Taken<'_>> {
         let client = self.pool.take(|| self.new_client(), |c| !c.is_closed())?;
         Ok(Taken {
