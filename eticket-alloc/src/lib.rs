@@ -60,6 +60,7 @@ pub mod best;
 pub mod cell;
 mod error;
 pub mod format;
+pub mod geometry;
 pub mod layout;
 pub mod map;
 pub mod render;
