@@ -661,7 +661,11 @@ fn block(
             let geometry = geometry(src, g, &format!("{field}.geometry"), first_row)?;
             let spans = crate::map::row_spans(&cells[first_cell..], BlockId(f.id));
             geometry.check_rows(spans).map_err(|e| {
-                src.error(g.span(), &format!("{field}.geometry.{}", e.field), e.reason)
+                let span = match (e.field.as_str(), &g.get_ref().radius) {
+                    ("radius", Some(r)) => r.span(),
+                    _ => g.span(),
+                };
+                src.error(span, &format!("{field}.geometry.{}", e.field), e.reason)
             })?;
             Some(geometry)
         }

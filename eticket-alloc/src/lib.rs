@@ -67,6 +67,7 @@ pub mod render;
 pub mod selection;
 pub mod stadium;
 pub mod status;
+pub mod venues;
 
 pub use cell::{BlockLayout, CellId, Focus, GaArea, GridPoint, SeatCell, SeatTypeStyle};
 pub use error::{AllocError, FileLocation, Result};

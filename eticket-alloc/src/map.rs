@@ -343,9 +343,37 @@ impl SeatMap {
         serde_json::to_string(&self.data).unwrap_or_default()
     }
 
-    /// Read the JSON form; errors name the line and column.
+    /// Read the JSON form; errors name the line, the column and the field.
+    /// Documents larger than [`MAX_FILE_BYTES`](crate::format::MAX_FILE_BYTES)
+    /// are refused before parsing.
+    ///
+    /// ```
+    /// use eticket_alloc::{AllocError, SeatMap};
+    /// let json = r#"{"name": "Hall", "focus": {"x": 0, "y": 0}, "seat_types": [],
+    ///   "blocks": [{"id": 1, "name": "A", "geometry": {"origin": [0, 0], "radius": "far"}}],
+    ///   "cells": []}"#;
+    /// match SeatMap::from_json(json) {
+    ///     Err(AllocError::Json { line, field, .. }) => {
+    ///         assert_eq!((line, field.as_str()), (2, "blocks[0].geometry.radius"))
+    ///     }
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// ```
     pub fn from_json(json: &str) -> Result<Self> {
-        let data: SeatMapData = serde_json::from_str(json)?;
+        if json.len() > crate::format::MAX_FILE_BYTES {
+            return Err(AllocError::Json {
+                line: 1,
+                column: 1,
+                field: String::new(),
+                message: format!(
+                    "document larger than {} bytes",
+                    crate::format::MAX_FILE_BYTES
+                ),
+            });
+        }
+        let mut de = serde_json::Deserializer::from_str(json);
+        let data: SeatMapData = serde_path_to_error::deserialize(&mut de)?;
+        de.end()?;
         SeatMap::new(data)
     }
 
@@ -604,8 +632,8 @@ fn geometry_invalid(prefix: &str, e: GeometryError) -> AllocError {
 
 /// The checks of geometry, labels and landmarks that need the whole map.
 fn check_geometry(data: &SeatMapData) -> Result<()> {
-    for b in &data.blocks {
-        let prefix = format!("blocks[{}]", b.id);
+    for (i, b) in data.blocks.iter().enumerate() {
+        let prefix = format!("blocks[{i}]");
         if b.row_labels.len() > usize::from(u16::MAX) {
             return Err(invalid(format!("{prefix}.row_labels"), "more than 65535"));
         }
