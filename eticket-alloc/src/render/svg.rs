@@ -137,7 +137,7 @@ fn draw_seats(
             Some(d) => format!(
                 r#" stroke="{}" stroke-width="{}""#,
                 ALLOTMENT_PALETTE[slot(d) % ALLOTMENT_PALETTE.len()],
-                num(2.5 * k.min(1.0).max(0.5)),
+                num(2.5 * k.clamp(0.5, 1.0)),
             ),
             None => String::new(),
         };
