@@ -70,8 +70,22 @@ pub fn terminal(map: &SeatMap, overlay: &Overlay<'_>, colour: bool) -> String {
                 .map(|a| ('~', a.polygon.clone())),
         );
         for (ch, points) in &shapes {
-            for line in 0..lines {
-                for col in 0..cols {
+            // Only the characters within the shape's bounding box.
+            let (mut bx0, mut by0, mut bx1, mut by1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+            for p in points {
+                (bx0, by0, bx1, by1) = (bx0.min(p[0]), by0.min(p[1]), bx1.max(p[0]), by1.max(p[1]));
+            }
+            let span = |lo: f64, hi: f64, origin: i64, k: i64, n: i64| {
+                let a = ((lo - origin as f64) / k as f64)
+                    .floor()
+                    .clamp(0.0, n as f64) as i64;
+                let b = ((hi - origin as f64) / k as f64)
+                    .ceil()
+                    .clamp(0.0, n as f64) as i64;
+                a..b.min(n)
+            };
+            for line in span(by0, by1, y0, ky, lines) {
+                for col in span(bx0, bx1, x0, kx, cols) {
                     if polygon_contains(points, centre(col, line)) {
                         grid[(line * cols + col) as usize] = Some((*ch, None));
                     }
