@@ -154,30 +154,47 @@ fn windows(
     row: &RowIndex,
     (n, wheelchairs): (usize, usize),
     usable: &impl Fn(usize) -> bool,
+    visit: impl FnMut(Run),
+) {
+    // The general request (no accessible places to count) is the hot path.
+    if wheelchairs == 0 {
+        row_windows::<false>(map, row, (n, 0), usable, visit);
+    } else {
+        row_windows::<true>(map, row, (n, wheelchairs), usable, visit);
+    }
+}
+
+fn row_windows<const COUNT_ACCESSIBLE: bool>(
+    map: &SeatMap,
+    row: &RowIndex,
+    (n, wheelchairs): (usize, usize),
+    usable: &impl Fn(usize) -> bool,
     mut visit: impl FnMut(Run),
 ) {
-    let cells = map.cells();
-    let points = map.points();
+    let range = row.range();
+    let base = range.start;
+    let cells = &map.cells()[range.clone()];
+    let points = &map.points()[range];
     let focus = map.focus();
     let mut run = 0usize;
-    for i in row.range() {
-        if !usable(i) {
+    for (k, c) in cells.iter().enumerate() {
+        if !usable(base + k) {
             run = 0;
             continue;
         }
-        let joined = run > 0 && cells[i - 1].col + 1 == cells[i].col;
+        let joined = run > 0 && cells[k - 1].col + 1 == c.col;
         run = if joined { run + 1 } else { 1 };
         if run >= n {
-            let start = i + 1 - n;
-            if wheelchairs > 0
-                && cells[start..=i].iter().filter(|c| c.accessible).count() < wheelchairs
+            let first = k + 1 - n;
+            if COUNT_ACCESSIBLE
+                && cells[first..=k].iter().filter(|c| c.accessible).count() < wheelchairs
             {
                 continue;
             }
             visit(Run {
-                start,
-                end: i,
-                score: centre_distance(focus, points[start], points[i]) + row.penalty,
+                start: base + first,
+                end: base + k,
+                score: centre_distance(focus, points[first], points[k]) + row.penalty,
             });
         }
     }
@@ -195,14 +212,16 @@ pub fn find_best(
     let cells = map.cells();
     let usable = |i: usize| {
         let c = &cells[i];
-        let access = if req.accessible_only {
-            c.accessible
-        } else if req.wheelchairs > 0 {
-            c.is_reserved_for_access()
-        } else {
-            !c.is_reserved_for_access()
-        };
-        c.seat_type == req.seat_type && !c.blocked && access && available(i)
+        c.seat_type == req.seat_type
+            && !c.blocked
+            && if req.accessible_only {
+                c.accessible
+            } else if req.wheelchairs > 0 {
+                c.is_reserved_for_access()
+            } else {
+                !c.is_reserved_for_access()
+            }
+            && available(i)
     };
     let n = (usize::from(req.count), usize::from(req.wheelchairs));
     let mut best: Option<Run> = None;
