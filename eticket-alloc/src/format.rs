@@ -1,4 +1,4 @@
-//! The seat-map file format (TOML), specified in `docs/seatmap-format.md`.
+//! The seat-map file format (TOML), specified in `docs/alloc/seatmap-format.md`.
 //!
 //! Every error names the line and column and, where it is about meaning
 //! rather than syntax, the field (`blocks[1].rows[4]`).

@@ -14,8 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::cell::{BlockLayout, CellId, Focus, GaArea, GridPoint, SeatCell, SeatTypeStyle};
 use crate::error::{AllocError, Result};
 use crate::geometry::{
-    GeometryError, Landmark, MAX_LABEL_CHARS, MAX_LANDMARKS, SeatPosition, check_polygon,
-    seat_positions,
+    GeometryError, Landmark, MAX_LANDMARKS, SeatPosition, check_polygon, seat_positions,
 };
 
 /// The largest number of cells a map may have.
@@ -634,19 +633,8 @@ fn geometry_invalid(prefix: &str, e: GeometryError) -> AllocError {
 fn check_geometry(data: &SeatMapData) -> Result<()> {
     for (i, b) in data.blocks.iter().enumerate() {
         let prefix = format!("blocks[{i}]");
-        if b.row_labels.len() > usize::from(u16::MAX) {
-            return Err(invalid(format!("{prefix}.row_labels"), "more than 65535"));
-        }
-        if let Some(l) = b
-            .row_labels
-            .iter()
-            .find(|l| l.chars().count() > MAX_LABEL_CHARS)
-        {
-            return Err(invalid(
-                format!("{prefix}.row_labels"),
-                format!("label {l:?} longer than {MAX_LABEL_CHARS} characters"),
-            ));
-        }
+        // Row labels are not limited here: core's venue master, from which
+        // the center rebuilds maps, does not limit them (the file reader does).
         if let Some(l) = &b.seat_labels {
             l.check().map_err(|e| geometry_invalid(&prefix, e))?;
         }
