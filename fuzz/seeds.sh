@@ -20,6 +20,7 @@ cargo run -q -p eticket-chip --example chip_fuzz_seeds
 # the rest is the text.
 mkdir -p "$corpus/seatmap_parse" "$corpus/center_event_file"
 { printf '\0\0\0\0'; cat eticket-alloc/data/small_hall.toml; } >"$corpus/seatmap_parse/small_hall.toml"
+{ printf '\0\0\0\0'; cat eticket-alloc/data/venues/small_hall.toml; } >"$corpus/seatmap_parse/small_hall_geometry.toml"
 cp eticket-center/data/spring_concert.toml "$corpus/center_event_file/spring_concert.toml"
 # Inputs that once crashed a target (each with a regression test of its
 # own in the library) stay in its corpus, so every run replays them.

@@ -5,6 +5,8 @@
 //!   venue with half of its seats sold at random, and one with 90 % sold; the
 //!   goal is ≤ 20 µs p50 per request. Compared against a full scan of all
 //!   100,000 cells (`full_scan`), which is what the row-bound pruning avoids.
+//! - the same request on the 100,000-seat stadium bowl with geometry
+//!   (`venues::stadium_bowl()`: curved rows, scores from computed positions).
 //! - ratio allocation of the whole venue to four distributors (all types
 //!   together, and per seat type).
 
@@ -79,6 +81,19 @@ fn best_available(c: &mut Criterion) {
             BenchmarkId::new("full_scan_4", format!("{sold}pct_sold")),
             &free,
             |b, free| b.iter(|| full_scan(&map, black_box(4), free).unwrap()),
+        );
+    }
+    g.finish();
+    let bowl =
+        SeatMap::from_toml(&eticket_alloc::venues::stadium_bowl().unwrap().seat_map).unwrap();
+    let mut g = c.benchmark_group("best_available_bowl_100k");
+    for sold in [0u64, 50, 90] {
+        let free = mask(bowl.len(), sold);
+        let req = BestRequest::new(4, CAT_B);
+        g.bench_with_input(
+            BenchmarkId::new("find_best_4", format!("{sold}pct_sold")),
+            &free,
+            |b, free| b.iter(|| find_best(&bowl, black_box(&req), |i| free[i]).unwrap()),
         );
     }
     g.finish();

@@ -6,6 +6,7 @@
 //! takes the rest of the input, so a seed is a tag followed by the document.
 
 use eticket_alloc::stadium::{SMALL_HALL_TOML, StadiumSpec, small_hall, stadium};
+use eticket_alloc::venues;
 
 /// Tags for the variants `Toml` (0) and `Json` (1) of the target's case.
 const TOML: u32 = 0;
@@ -24,7 +25,9 @@ fn main() {
         half_row: 4,
     })
     .unwrap();
-    let seeds: [(&str, u32, String); 4] = [
+    let seeds: [(&str, u32, String); 6] = [
+        ("hall_geometry_toml", TOML, venues::SMALL_HALL_TOML.to_string()),
+        ("hall_geometry_json", JSON, venues::small_hall().unwrap().to_json()),
         ("small_hall_toml", TOML, SMALL_HALL_TOML.to_string()),
         ("small_hall_json", JSON, small_hall().unwrap().to_json()),
         ("stadium_json", JSON, small.to_json()),

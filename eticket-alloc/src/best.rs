@@ -1,23 +1,46 @@
 //! Best available: the best `n` seats of a type, adjacent in one row.
 //!
+//! ## Adjacent
+//!
+//! Two seats are adjacent when they are neighbours in their row's column
+//! order with no aisle between them: their `col` differ by one. An aisle is
+//! a `.` or space column of the layout; seats of different blocks or rows
+//! are never adjacent. A geometry's `gaps` (extra space that is not an
+//! aisle: a handrail, a wider seat) do not break adjacency, and neither does
+//! the curve of a row: adjacency follows the row's seat order, wherever the
+//! seats are drawn.
+//!
+//! ## Accessible places
+//!
+//! Accessible places and companion seats are given only to requests that
+//! ask for them: a general request never gets one. A request with
+//! [`BestRequest::accessible_only`] gets accessible places only; one with
+//! [`BestRequest::wheelchairs`] `= w` gets a run of accessible places and
+//! companion seats with at least `w` accessible places among them.
+//!
 //! ## Score
 //!
 //! A run of adjacent seats scores
 //!
 //! ```text
-//! score = distance(centre of the run, stage focus) + row_penalty × rows outside preferred
+//! score = distance(centre of the run, focus) + row_penalty × rows outside preferred
 //! ```
 //!
-//! in grid units (one seat width), where the centre of a run is the midpoint
-//! of its first and last seat, and "rows outside preferred" is how many rows
+//! in venue units (one seat width), where a seat is where the map's geometry
+//! puts it ([`SeatMap::positions`]: its grid point for a block without
+//! geometry), the centre of a run is the midpoint of its first and last
+//! seat, the focus is the map's (the stage or pitch centre, or the point the
+//! file declares), and "rows outside preferred" is how many rows
 //! the run's row lies outside its block's `preferred_rows` (0 inside, or when
 //! the block has none). Lower is better; ties go to the row met first in the
 //! map's precomputed row order, then to the leftmost run.
 //!
 //! When no single row has such a run and the request allows a split, the
-//! best pair of adjacent rows of one block is chosen: `a` seats in one row and
-//! `n - a` in the next, the two runs overlapping in column range (so the group
-//! sits one behind the other), scored as the seat-weighted mean of the two
+//! best pair of consecutive rows of one block, with no cross aisle (row gap)
+//! between them, is chosen: `a` seats in one row and `n - a` in the next, the
+//! two runs overlapping along the row (in column range for a block without
+//! geometry, in offset along the row, or along the first row's arc for
+//! curved rows, with geometry), so the group sits one behind the other, scored as the seat-weighted mean of the two
 //! runs' scores plus [`SPLIT_PENALTY`].
 //!
 //! ## Speed
@@ -30,9 +53,9 @@
 use eticket_core::ids::SeatType;
 use serde::{Deserialize, Serialize};
 
-use crate::cell::{CellId, Focus, SeatCell};
+use crate::cell::{CellId, Focus};
 use crate::error::{AllocError, Result};
-use crate::map::{RowIndex, SeatMap, point};
+use crate::map::{RowIndex, SeatMap};
 
 /// Added to the score of a split over two rows.
 pub const SPLIT_PENALTY: f32 = 2.0;
@@ -53,6 +76,11 @@ pub struct BestRequest {
     /// Only accessible (wheelchair) places.
     #[serde(default)]
     pub accessible_only: bool,
+    /// At least this many accessible places, the rest of the group in
+    /// companion seats (or accessible places) beside them; 0 (the default)
+    /// for a general request, which never gets either.
+    #[serde(default)]
+    pub wheelchairs: u16,
 }
 
 impl BestRequest {
@@ -64,6 +92,16 @@ impl BestRequest {
             seat_type,
             allow_split: false,
             accessible_only: false,
+            wheelchairs: 0,
+        }
+    }
+
+    /// `count` seats of `seat_type` with at least `wheelchairs` accessible
+    /// places and the rest companion seats.
+    pub fn accessible(count: u16, seat_type: SeatType, wheelchairs: u16) -> Self {
+        BestRequest {
+            wheelchairs,
+            ..BestRequest::new(count, seat_type)
         }
     }
 
@@ -73,6 +111,12 @@ impl BestRequest {
             return Err(AllocError::InvalidRequest(format!(
                 "count must be 1 to {MAX_REQUEST}, not {}",
                 self.count
+            )));
+        }
+        if self.wheelchairs > self.count {
+            return Err(AllocError::InvalidRequest(format!(
+                "{} wheelchair places do not fit a group of {}",
+                self.wheelchairs, self.count
             )));
         }
         Ok(())
@@ -90,8 +134,7 @@ pub struct BestPick {
     pub split: bool,
 }
 
-fn centre_distance(focus: Focus, a: &SeatCell, b: &SeatCell) -> f32 {
-    let ((ax, ay), (bx, by)) = (point(a), point(b));
+fn centre_distance(focus: Focus, [ax, ay]: [f32; 2], [bx, by]: [f32; 2]) -> f32 {
     let (cx, cy) = ((ax + bx) / 2.0, (ay + by) / 2.0);
     ((cx - focus.x).powi(2) + (cy - focus.y).powi(2)).sqrt()
 }
@@ -104,30 +147,54 @@ struct Run {
     score: f32,
 }
 
-/// Every window of `n` adjacent usable seats in a row, with its score.
+/// Every window of `n` adjacent usable seats in a row with at least
+/// `wheelchairs` accessible places, with its score.
 fn windows(
     map: &SeatMap,
     row: &RowIndex,
-    n: usize,
+    (n, wheelchairs): (usize, usize),
+    usable: &impl Fn(usize) -> bool,
+    visit: impl FnMut(Run),
+) {
+    // The general request (no accessible places to count) is the hot path.
+    if wheelchairs == 0 {
+        row_windows::<false>(map, row, (n, 0), usable, visit);
+    } else {
+        row_windows::<true>(map, row, (n, wheelchairs), usable, visit);
+    }
+}
+
+fn row_windows<const COUNT_ACCESSIBLE: bool>(
+    map: &SeatMap,
+    row: &RowIndex,
+    (n, wheelchairs): (usize, usize),
     usable: &impl Fn(usize) -> bool,
     mut visit: impl FnMut(Run),
 ) {
-    let cells = map.cells();
+    let range = row.range();
+    let base = range.start;
+    let cells = &map.cells()[range.clone()];
+    let points = &map.points()[range];
     let focus = map.focus();
     let mut run = 0usize;
-    for i in row.range() {
-        if !usable(i) {
+    for (k, c) in cells.iter().enumerate() {
+        if !usable(base + k) {
             run = 0;
             continue;
         }
-        let joined = run > 0 && cells[i - 1].col + 1 == cells[i].col;
+        let joined = run > 0 && cells[k - 1].col + 1 == c.col;
         run = if joined { run + 1 } else { 1 };
         if run >= n {
-            let start = i + 1 - n;
+            let first = k + 1 - n;
+            if COUNT_ACCESSIBLE
+                && cells[first..=k].iter().filter(|c| c.accessible).count() < wheelchairs
+            {
+                continue;
+            }
             visit(Run {
-                start,
-                end: i,
-                score: centre_distance(focus, &cells[start], &cells[i]) + row.penalty,
+                start: base + first,
+                end: base + k,
+                score: centre_distance(focus, points[first], points[k]) + row.penalty,
             });
         }
     }
@@ -147,17 +214,23 @@ pub fn find_best(
         let c = &cells[i];
         c.seat_type == req.seat_type
             && !c.blocked
-            && (!req.accessible_only || c.accessible)
+            && if req.accessible_only {
+                c.accessible
+            } else if req.wheelchairs > 0 {
+                c.is_reserved_for_access()
+            } else {
+                !c.is_reserved_for_access()
+            }
             && available(i)
     };
-    let n = usize::from(req.count);
+    let n = (usize::from(req.count), usize::from(req.wheelchairs));
     let mut best: Option<Run> = None;
     for &ri in map.rows_by_bound() {
         let row = &map.rows()[ri as usize];
         if best.is_some_and(|b| row.bound >= b.score) {
             break;
         }
-        if !row.types.contains(req.seat_type) || row.range().len() < n {
+        if !row.types.contains(req.seat_type) || row.range().len() < n.0 {
             continue;
         }
         windows(map, row, n, &usable, |r| {
@@ -173,7 +246,7 @@ pub fn find_best(
             split: false,
         });
     }
-    if req.allow_split && n >= 2 {
+    if req.allow_split && n.0 >= 2 {
         if let Some(pick) = find_split(map, req, n, &usable) {
             return Ok(pick);
         }
@@ -187,10 +260,15 @@ pub fn find_best(
 fn find_split(
     map: &SeatMap,
     req: &BestRequest,
-    n: usize,
+    (n, wheelchairs): (usize, usize),
     usable: &impl Fn(usize) -> bool,
 ) -> Option<BestPick> {
     let rows = map.rows();
+    let cross_aisle = |k: usize| {
+        map.block(rows[k].block)
+            .and_then(|b| b.geometry.as_ref())
+            .is_some_and(|g| g.cross_aisle_after(rows[k].row))
+    };
     let mut pairs: Vec<(f32, usize)> = (0..rows.len().saturating_sub(1))
         .filter(|&k| {
             let (a, b) = (&rows[k], &rows[k + 1]);
@@ -198,29 +276,43 @@ fn find_split(
                 && a.row.checked_add(1) == Some(b.row)
                 && a.types.contains(req.seat_type)
                 && b.types.contains(req.seat_type)
+                && !cross_aisle(k)
         })
         .map(|k| (rows[k].bound.min(rows[k + 1].bound) + SPLIT_PENALTY, k))
         .collect();
     pairs.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+    let positions = map.positions();
     let cells = map.cells();
+    let accessible = |r: &Run| {
+        cells[r.start..=r.end]
+            .iter()
+            .filter(|c| c.accessible)
+            .count()
+    };
+    let span = |r: &Run| {
+        let (a, b) = (positions[r.start].along, positions[r.end].along);
+        (a.min(b), a.max(b))
+    };
     let mut best: Option<(f32, Run, Run)> = None;
     for (bound, k) in pairs {
         if best.is_some_and(|b| bound >= b.0) {
             break;
         }
         for a in (1..n).rev() {
+            // The wheelchair places may be in either row: each run is
+            // checked for its own seats, the pair for the total below.
             let mut front = Vec::new();
-            windows(map, &rows[k], a, usable, |r| front.push(r));
+            windows(map, &rows[k], (a, 0), usable, |r| front.push(r));
             if front.is_empty() {
                 continue;
             }
             let mut back = Vec::new();
-            windows(map, &rows[k + 1], n - a, usable, |r| back.push(r));
+            windows(map, &rows[k + 1], (n - a, 0), usable, |r| back.push(r));
             for f in &front {
                 for b in &back {
-                    let overlap = cells[f.start].col <= cells[b.end].col
-                        && cells[b.start].col <= cells[f.end].col;
-                    if !overlap {
+                    let ((f0, f1), (b0, b1)) = (span(f), span(b));
+                    let overlap = f0 <= b1 + 1e-6 && b0 <= f1 + 1e-6;
+                    if !overlap || accessible(f) + accessible(b) < wheelchairs {
                         continue;
                     }
                     let score =

@@ -5,6 +5,8 @@ use eticket_core::ids::{AreaId, BlockId, GateId, SeatType};
 use eticket_core::seat::Seat;
 use serde::{Deserialize, Serialize};
 
+use crate::geometry::{BlockGeometry, Point, SeatLabels};
+
 /// The index of a cell in its [`SeatMap`](crate::SeatMap); stable for one map
 /// (cells are kept in block, row, column order).
 #[derive(
@@ -43,7 +45,7 @@ pub struct Focus {
 ///
 /// Serialized as a flat JSON object, e.g.
 /// `{"block":1,"row":2,"number":5,"col":5,"x":5,"y":1,"seat_type":1}`;
-/// `accessible` and `blocked` appear only when true.
+/// `accessible`, `companion` and `blocked` appear only when true.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SeatCell {
     /// The block it is in.
@@ -61,9 +63,14 @@ pub struct SeatCell {
     pub y: i32,
     /// Its seat type (price category).
     pub seat_type: SeatType,
-    /// A wheelchair or companion place.
+    /// An accessible (wheelchair) place: best available gives it only to
+    /// requests that ask for accessible places.
     #[serde(default, skip_serializing_if = "is_false")]
     pub accessible: bool,
+    /// A companion seat beside accessible places: like those, only given to
+    /// requests that ask for accessible places.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub companion: bool,
     /// A seat that is never sold (camera platform, obstructed view, kill seat).
     #[serde(default, skip_serializing_if = "is_false")]
     pub blocked: bool,
@@ -82,6 +89,12 @@ impl SeatCell {
             number: self.number,
             seat_type: self.seat_type,
         }
+    }
+
+    /// An accessible place or a companion seat: never given to a general
+    /// request.
+    pub fn is_reserved_for_access(&self) -> bool {
+        self.accessible || self.companion
     }
 
     /// "block/row/number", for messages.
@@ -103,7 +116,7 @@ pub struct SeatTypeStyle {
 }
 
 /// A block (section) of the map.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BlockLayout {
     /// Its id.
     pub id: BlockId,
@@ -113,9 +126,49 @@ pub struct BlockLayout {
     /// [`SeatMap::row_penalty`](crate::SeatMap::row_penalty) per row of distance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_rows: Option<(u16, u16)>,
+    /// Where its seats really are; `None`: at their grid points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geometry: Option<BlockGeometry>,
+    /// Row labels as printed ("A", "B", …), indexed by row number minus one
+    /// (as core's [`Block::row_labels`](eticket_core::venue::Block)); rows
+    /// without one are shown by number.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub row_labels: Vec<String>,
+    /// Seat labels as printed, when they are not the seat numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seat_labels: Option<SeatLabels>,
 }
 
 impl BlockLayout {
+    /// A block with only an id and a name (no preference, geometry or labels).
+    pub fn named(id: BlockId, name: impl Into<String>) -> Self {
+        BlockLayout {
+            id,
+            name: name.into(),
+            preferred_rows: None,
+            geometry: None,
+            row_labels: Vec::new(),
+            seat_labels: None,
+        }
+    }
+
+    /// The label of a row: its own, or its number.
+    pub fn row_label(&self, row: u16) -> String {
+        usize::from(row)
+            .checked_sub(1)
+            .and_then(|i| self.row_labels.get(i))
+            .cloned()
+            .unwrap_or_else(|| row.to_string())
+    }
+
+    /// The label of a seat: from [`SeatLabels`], or its number.
+    pub fn seat_label(&self, number: u16) -> String {
+        match self.seat_labels.and_then(|l| l.label(number)) {
+            Some(n) => n.to_string(),
+            None => number.to_string(),
+        }
+    }
+
     /// How many rows `row` is away from the preferred range (0 inside it, or
     /// when the block has no preference).
     pub fn rows_outside_preference(&self, row: u16) -> u16 {
@@ -128,7 +181,7 @@ impl BlockLayout {
 }
 
 /// A standing or general-admission area: a capacity, not cells.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GaArea {
     /// Its id.
     pub id: AreaId,
@@ -149,4 +202,9 @@ pub struct GaArea {
     pub width: u16,
     /// Height in grid units.
     pub height: u16,
+    /// Its outline in venue units, when it is not the rectangle above (which
+    /// is then the polygon's bounding box, for drawings that know only
+    /// rectangles).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub polygon: Vec<Point>,
 }

@@ -80,15 +80,26 @@ pub enum AllocError {
         seat_type: SeatType,
     },
     /// A JSON document (the exchange form of the cell model) was invalid.
-    #[error("JSON, line {line}, column {column}: {message}")]
+    #[error("JSON, line {line}, column {column}{}: {message}", in_field(.field))]
     Json {
         /// Line, from 1.
         line: usize,
         /// Column, from 1.
         column: usize,
+        /// The field, as a path from the document root (e.g.
+        /// `blocks[2].geometry.radius`); empty when unknown.
+        field: String,
         /// What was wrong.
         message: String,
     },
+}
+
+fn in_field(field: &str) -> String {
+    if field.is_empty() || field == "." {
+        String::new()
+    } else {
+        format!(" ({field})")
+    }
 }
 
 impl From<serde_json::Error> for AllocError {
@@ -96,7 +107,21 @@ impl From<serde_json::Error> for AllocError {
         AllocError::Json {
             line: e.line(),
             column: e.column(),
+            field: String::new(),
             message: e.to_string(),
+        }
+    }
+}
+
+impl From<serde_path_to_error::Error<serde_json::Error>> for AllocError {
+    fn from(e: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let field = e.path().to_string();
+        let inner = e.into_inner();
+        AllocError::Json {
+            line: inner.line(),
+            column: inner.column(),
+            field: if field == "." { String::new() } else { field },
+            message: inner.to_string(),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The seat-map file format (TOML), specified in `docs/seatmap-format.md`.
+//! The seat-map file format (TOML), specified in `docs/alloc/seatmap-format.md`.
 //!
 //! Every error names the line and column and, where it is about meaning
 //! rather than syntax, the field (`blocks[1].rows[4]`).
@@ -12,6 +12,11 @@ use toml::Spanned;
 
 use crate::cell::{BlockLayout, Focus, GaArea, GridPoint, SeatTypeStyle};
 use crate::error::{AllocError, FileLocation, Result};
+use crate::geometry::MAX_LABEL_CHARS;
+use crate::geometry::{
+    Align, BlockGeometry, Gap, Landmark, LandmarkKind, MAX_LANDMARKS, Outline, Point, RowGap,
+    SeatLabels, check_polygon,
+};
 use crate::layout::{BlockPlacement, GAP_CHARS, LegendEntry, Rotation, place_row};
 use crate::map::{MAX_CELLS, SeatMap, SeatMapData, is_colour};
 
@@ -59,7 +64,7 @@ struct PointFile {
 struct MapFile {
     format: Option<Spanned<i64>>,
     name: Spanned<String>,
-    focus: Spanned<FocusFile>,
+    focus: Option<Spanned<FocusFile>>,
     row_penalty: Option<Spanned<Number>>,
     #[serde(default)]
     seat_types: Vec<Spanned<SeatTypeFile>>,
@@ -67,6 +72,8 @@ struct MapFile {
     blocks: Vec<Spanned<BlockFile>>,
     #[serde(default)]
     areas: Vec<Spanned<AreaFile>>,
+    #[serde(default)]
+    landmarks: Vec<Spanned<LandmarkFile>>,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +93,8 @@ enum LegendFile {
         #[serde(default)]
         accessible: bool,
         #[serde(default)]
+        companion: bool,
+        #[serde(default)]
         blocked: bool,
     },
 }
@@ -102,6 +111,73 @@ struct BlockFile {
     preferred_rows: Option<Spanned<(u16, u16)>>,
     legend: Spanned<BTreeMap<String, LegendFile>>,
     rows: Vec<Spanned<String>>,
+    row_labels: Option<Spanned<Vec<Spanned<String>>>>,
+    seat_labels: Option<Spanned<SeatLabelsFile>>,
+    geometry: Option<Spanned<GeometryFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeatLabelsFile {
+    start: u32,
+    step: i32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GeometryFile {
+    origin: Spanned<FocusFile>,
+    angle: Option<Spanned<Number>>,
+    seat_pitch: Option<Spanned<Number>>,
+    row_pitch: Option<Spanned<Number>>,
+    radius: Option<Spanned<Number>>,
+    align: Option<Spanned<String>>,
+    #[serde(default)]
+    gaps: Vec<Spanned<GapFile>>,
+    #[serde(default)]
+    row_gaps: Vec<Spanned<RowGapFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GapFile {
+    after: u16,
+    width: Number,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RowGapFile {
+    after: u16,
+    depth: Number,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RectFile {
+    x: Number,
+    y: Number,
+    width: Number,
+    height: Number,
+    angle: Option<Number>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CircleFile {
+    x: Number,
+    y: Number,
+    radius: Number,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LandmarkFile {
+    kind: Spanned<String>,
+    name: String,
+    rect: Option<Spanned<RectFile>>,
+    circle: Option<Spanned<CircleFile>>,
+    polygon: Option<Spanned<Vec<(Number, Number)>>>,
 }
 
 #[derive(Deserialize)]
@@ -114,9 +190,10 @@ struct AreaFile {
     gate: u16,
     #[serde(default)]
     guidance: String,
-    at: Spanned<PointFile>,
-    width: u16,
-    height: u16,
+    at: Option<Spanned<PointFile>>,
+    width: Option<u16>,
+    height: Option<u16>,
+    polygon: Option<Spanned<Vec<(Number, Number)>>>,
 }
 
 /// Maps byte offsets of the source to line and column.
@@ -195,21 +272,6 @@ fn convert(src: &Source<'_>, file: MapFile) -> Result<SeatMapData> {
     if file.name.get_ref().trim().is_empty() {
         return Err(src.error(file.name.span(), "name", "empty"));
     }
-    let (fx, fy) = (
-        file.focus.get_ref().x.value(),
-        file.focus.get_ref().y.value(),
-    );
-    if !(fx.is_finite()
-        && fy.is_finite()
-        && fx.abs() <= MAX_COORD as f64
-        && fy.abs() <= MAX_COORD as f64)
-    {
-        return Err(src.error(
-            file.focus.span(),
-            "focus",
-            format!("must be finite and within ±{MAX_COORD}"),
-        ));
-    }
     let row_penalty = match &file.row_penalty {
         Some(p) => {
             let v = p.get_ref().value();
@@ -221,6 +283,8 @@ fn convert(src: &Source<'_>, file: MapFile) -> Result<SeatMapData> {
         None => 0.0,
     };
     let seat_types = seat_types(src, &file.seat_types)?;
+    let landmarks = landmarks(src, &file.landmarks)?;
+    let focus = focus(src, file.focus.as_ref(), &landmarks, file.name.span())?;
     let mut cells = Vec::new();
     let mut blocks = Vec::with_capacity(file.blocks.len());
     for (i, b) in file.blocks.iter().enumerate() {
@@ -250,7 +314,7 @@ fn convert(src: &Source<'_>, file: MapFile) -> Result<SeatMapData> {
                 format!("seat type {} is not defined", f.seat_type),
             ));
         }
-        let at = point(src, &f.at, &format!("{field}.at"))?;
+        let (at, width, height, polygon) = area_outline(src, a, f, &field)?;
         areas.push(GaArea {
             id: AreaId(f.id),
             name: f.name.clone(),
@@ -259,22 +323,189 @@ fn convert(src: &Source<'_>, file: MapFile) -> Result<SeatMapData> {
             gate: GateId(f.gate),
             guidance: f.guidance.clone(),
             at,
-            width: f.width,
-            height: f.height,
+            width,
+            height,
+            polygon,
         });
     }
     Ok(SeatMapData {
         name: file.name.into_inner(),
-        focus: Focus {
-            x: fx as f32,
-            y: fy as f32,
-        },
+        focus,
         row_penalty,
         seat_types,
         blocks,
         cells,
         areas,
+        landmarks,
     })
+}
+
+/// The declared focus, else the centre of the first stage, else of the
+/// first pitch.
+fn focus(
+    src: &Source<'_>,
+    declared: Option<&Spanned<FocusFile>>,
+    landmarks: &[Landmark],
+    name_span: Range<usize>,
+) -> Result<Focus> {
+    let (fx, fy, span) = match declared {
+        Some(f) => (f.get_ref().x.value(), f.get_ref().y.value(), f.span()),
+        None => {
+            let centre = [LandmarkKind::Stage, LandmarkKind::Pitch]
+                .iter()
+                .find_map(|k| landmarks.iter().find(|l| l.kind == *k))
+                .map(|l| l.outline.centre())
+                .ok_or_else(|| {
+                    src.error(
+                        name_span,
+                        "focus",
+                        "missing: give a focus or a landmark of kind \"stage\" or \"pitch\"",
+                    )
+                })?;
+            (centre[0], centre[1], 0..0)
+        }
+    };
+    if !(fx.is_finite()
+        && fy.is_finite()
+        && fx.abs() <= MAX_COORD as f64
+        && fy.abs() <= MAX_COORD as f64)
+    {
+        return Err(src.error(
+            span,
+            "focus",
+            format!("must be finite and within ±{MAX_COORD}"),
+        ));
+    }
+    Ok(Focus {
+        x: fx as f32,
+        y: fy as f32,
+    })
+}
+
+fn polygon_points(
+    src: &Source<'_>,
+    p: &Spanned<Vec<(Number, Number)>>,
+    field: &str,
+) -> Result<Vec<Point>> {
+    let points: Vec<Point> = p
+        .get_ref()
+        .iter()
+        .map(|(x, y)| [x.value(), y.value()])
+        .collect();
+    check_polygon(&points, field).map_err(|e| src.error(p.span(), &e.field, e.reason))?;
+    Ok(points)
+}
+
+/// An area's rectangle, and its polygon when it has one (the rectangle is
+/// then the polygon's bounding box).
+fn area_outline(
+    src: &Source<'_>,
+    a: &Spanned<AreaFile>,
+    f: &AreaFile,
+    field: &str,
+) -> Result<(GridPoint, u16, u16, Vec<Point>)> {
+    match (&f.polygon, &f.at, f.width, f.height) {
+        (None, Some(at), Some(w), Some(h)) => {
+            Ok((point(src, at, &format!("{field}.at"))?, w, h, Vec::new()))
+        }
+        (Some(p), None, None, None) => {
+            let points = polygon_points(src, p, &format!("{field}.polygon"))?;
+            let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+            for q in &points {
+                (x0, y0, x1, y1) = (x0.min(q[0]), y0.min(q[1]), x1.max(q[0]), y1.max(q[1]));
+            }
+            let size =
+                |lo: f64, hi: f64| (hi.ceil() - lo.floor()).clamp(1.0, f64::from(u16::MAX)) as u16;
+            Ok((
+                GridPoint {
+                    x: x0.floor() as i32,
+                    y: y0.floor() as i32,
+                },
+                size(x0, x1),
+                size(y0, y1),
+                points,
+            ))
+        }
+        _ => Err(src.error(
+            a.span(),
+            field,
+            "give either `at`, `width` and `height`, or `polygon`",
+        )),
+    }
+}
+
+fn landmarks(src: &Source<'_>, items: &[Spanned<LandmarkFile>]) -> Result<Vec<Landmark>> {
+    if items.len() > MAX_LANDMARKS {
+        return Err(src.error(0..0, "landmarks", format!("more than {MAX_LANDMARKS}")));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, l) in items.iter().enumerate() {
+        let f = l.get_ref();
+        let field = format!("landmarks[{i}]");
+        let kind = match f.kind.get_ref().as_str() {
+            "stage" => LandmarkKind::Stage,
+            "pitch" => LandmarkKind::Pitch,
+            "other" => LandmarkKind::Other,
+            _ => {
+                return Err(src.error(
+                    f.kind.span(),
+                    &format!("{field}.kind"),
+                    "must be \"stage\", \"pitch\" or \"other\"",
+                ));
+            }
+        };
+        let (outline, span) = match (&f.rect, &f.circle, &f.polygon) {
+            (Some(r), None, None) => {
+                let v = r.get_ref();
+                (
+                    Outline::Rect {
+                        x: v.x.value(),
+                        y: v.y.value(),
+                        width: v.width.value(),
+                        height: v.height.value(),
+                        angle: v.angle.as_ref().map_or(0.0, Number::value),
+                    },
+                    r.span(),
+                )
+            }
+            (None, Some(c), None) => {
+                let v = c.get_ref();
+                (
+                    Outline::Circle {
+                        x: v.x.value(),
+                        y: v.y.value(),
+                        radius: v.radius.value(),
+                    },
+                    c.span(),
+                )
+            }
+            (None, None, Some(p)) => (
+                Outline::Polygon(
+                    p.get_ref()
+                        .iter()
+                        .map(|(x, y)| [x.value(), y.value()])
+                        .collect(),
+                ),
+                p.span(),
+            ),
+            _ => {
+                return Err(src.error(
+                    l.span(),
+                    &field,
+                    "give exactly one of `rect`, `circle` or `polygon`",
+                ));
+            }
+        };
+        outline
+            .check()
+            .map_err(|e| src.error(span, &format!("{field}.{}", e.field), e.reason))?;
+        out.push(Landmark {
+            kind,
+            name: f.name.clone(),
+            outline,
+        });
+    }
+    Ok(out)
 }
 
 fn seat_types(src: &Source<'_>, items: &[Spanned<SeatTypeFile>]) -> Result<Vec<SeatTypeStyle>> {
@@ -385,6 +616,7 @@ fn block(
         right_to_left,
     };
     let lookup = |c: char| legend.get(&c).copied();
+    let first_cell = cells.len();
     for (line, row) in f.rows.iter().enumerate() {
         let rfield = format!("{field}.rows[{line}]");
         if usize::from(first_row) + line > usize::from(u16::MAX) {
@@ -411,11 +643,169 @@ fn block(
             return Err(src.error(row.span(), &rfield, "row has no seats"));
         }
     }
+    let geometry = match &f.geometry {
+        None => None,
+        Some(g) => {
+            if let Some(span) = f
+                .origin
+                .as_ref()
+                .map(Spanned::span)
+                .or_else(|| f.rotation.as_ref().map(Spanned::span))
+            {
+                return Err(src.error(
+                    span,
+                    &format!("{field}.geometry"),
+                    "a block with `geometry` is placed by its `origin` and `angle`, not the grid's `origin` and `rotation`",
+                ));
+            }
+            let geometry = geometry(src, g, &format!("{field}.geometry"), first_row)?;
+            let spans = crate::map::row_spans(&cells[first_cell..], BlockId(f.id));
+            geometry.check_rows(spans).map_err(|e| {
+                let span = match (e.field.as_str(), &g.get_ref().radius) {
+                    ("radius", Some(r)) => r.span(),
+                    _ => g.span(),
+                };
+                src.error(span, &format!("{field}.geometry.{}", e.field), e.reason)
+            })?;
+            Some(geometry)
+        }
+    };
     Ok(BlockLayout {
         id: BlockId(f.id),
         name: f.name.clone(),
         preferred_rows: f.preferred_rows.as_ref().map(|p| *p.get_ref()),
+        geometry,
+        row_labels: row_labels(src, f, &field, first_row)?,
+        seat_labels: match &f.seat_labels {
+            None => None,
+            Some(l) => {
+                let v = l.get_ref();
+                let labels = SeatLabels {
+                    start: v.start,
+                    step: v.step,
+                };
+                labels
+                    .check()
+                    .map_err(|e| src.error(l.span(), &format!("{field}.{}", e.field), e.reason))?;
+                Some(labels)
+            }
+        },
     })
+}
+
+/// Row labels, one per listed row, stored by row number (rows before
+/// `first_row` labelled by their number).
+fn row_labels(src: &Source<'_>, f: &BlockFile, field: &str, first_row: u16) -> Result<Vec<String>> {
+    let Some(labels) = &f.row_labels else {
+        return Ok(Vec::new());
+    };
+    let lfield = format!("{field}.row_labels");
+    if labels.get_ref().len() > f.rows.len() {
+        return Err(src.error(
+            labels.span(),
+            &lfield,
+            format!(
+                "{} labels for {} rows",
+                labels.get_ref().len(),
+                f.rows.len()
+            ),
+        ));
+    }
+    let mut out: Vec<String> = (1..first_row).map(|r| r.to_string()).collect();
+    for (i, l) in labels.get_ref().iter().enumerate() {
+        let text = l.get_ref().trim();
+        if text.is_empty() || text.chars().count() > MAX_LABEL_CHARS {
+            return Err(src.error(
+                l.span(),
+                &format!("{lfield}[{i}]"),
+                format!("a label has 1 to {MAX_LABEL_CHARS} characters"),
+            ));
+        }
+        out.push(text.to_string());
+    }
+    Ok(out)
+}
+
+/// A number's value and span, or the default and an empty span.
+fn number_or(v: &Option<Spanned<Number>>, default: f64) -> (f64, Range<usize>) {
+    match v {
+        Some(n) => (n.get_ref().value(), n.span()),
+        None => (default, 0..0),
+    }
+}
+
+fn geometry(
+    src: &Source<'_>,
+    g: &Spanned<GeometryFile>,
+    field: &str,
+    first_row: u16,
+) -> Result<BlockGeometry> {
+    let f = g.get_ref();
+    let (angle, angle_span) = number_or(&f.angle, 0.0);
+    let (seat_pitch, seat_span) = number_or(&f.seat_pitch, 1.0);
+    let (row_pitch, row_span) = number_or(&f.row_pitch, 1.0);
+    let align = match &f.align {
+        None => Align::Start,
+        Some(a) => match a.get_ref().as_str() {
+            "start" => Align::Start,
+            "centre" | "center" => Align::Centre,
+            _ => {
+                return Err(src.error(
+                    a.span(),
+                    &format!("{field}.align"),
+                    "must be \"start\" or \"centre\"",
+                ));
+            }
+        },
+    };
+    let geometry = BlockGeometry {
+        origin: [f.origin.get_ref().x.value(), f.origin.get_ref().y.value()],
+        angle,
+        seat_pitch,
+        row_pitch,
+        radius: f.radius.as_ref().map(|r| r.get_ref().value()),
+        align,
+        gaps: f
+            .gaps
+            .iter()
+            .map(|g| Gap {
+                after: g.get_ref().after,
+                width: g.get_ref().width.value(),
+            })
+            .collect(),
+        row_gaps: f
+            .row_gaps
+            .iter()
+            .map(|g| RowGap {
+                after: g.get_ref().after,
+                depth: g.get_ref().depth.value(),
+            })
+            .collect(),
+        first_row,
+    };
+    geometry.check().map_err(|e| {
+        let index = |name: &str| {
+            e.field
+                .strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('['))
+                .and_then(|rest| rest.split(']').next())
+                .and_then(|i| i.parse::<usize>().ok())
+        };
+        let span = match e.field.as_str() {
+            "origin" => f.origin.span(),
+            "angle" => angle_span.clone(),
+            "seat_pitch" => seat_span.clone(),
+            "row_pitch" => row_span.clone(),
+            "radius" => f.radius.as_ref().map_or(g.span(), Spanned::span),
+            _ => index("gaps")
+                .and_then(|i| f.gaps.get(i).map(Spanned::span))
+                .or_else(|| index("row_gaps").and_then(|i| f.row_gaps.get(i).map(Spanned::span)))
+                .unwrap_or_else(|| g.span()),
+        };
+        let span = if span == (0..0) { g.span() } else { span };
+        src.error(span, &format!("{field}.{}", e.field), e.reason)
+    })?;
+    Ok(geometry)
 }
 
 fn legend(
@@ -442,18 +832,28 @@ fn legend(
             LegendFile::Type(t) => LegendEntry {
                 seat_type: SeatType(t),
                 accessible: false,
+                companion: false,
                 blocked: false,
             },
             LegendFile::Full {
                 seat_type,
                 accessible,
+                companion,
                 blocked,
             } => LegendEntry {
                 seat_type: SeatType(seat_type),
                 accessible,
+                companion,
                 blocked,
             },
         };
+        if entry.accessible && entry.companion {
+            return Err(src.error(
+                l.span(),
+                &kfield,
+                "a seat is an accessible place or a companion seat, not both",
+            ));
+        }
         if !seat_types.iter().any(|t| t.id == entry.seat_type) {
             return Err(src.error(
                 l.span(),

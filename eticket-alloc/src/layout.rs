@@ -60,8 +60,10 @@ impl Rotation {
 pub struct LegendEntry {
     /// The seat type of the cell.
     pub seat_type: SeatType,
-    /// A wheelchair or companion place.
+    /// An accessible (wheelchair) place.
     pub accessible: bool,
+    /// A companion seat beside accessible places.
+    pub companion: bool,
     /// A seat that is never sold.
     pub blocked: bool,
 }
@@ -137,6 +139,7 @@ pub fn place_row(
             y: at.y,
             seat_type: entry.seat_type,
             accessible: entry.accessible,
+            companion: entry.companion,
             blocked: entry.blocked,
         });
     }

@@ -4,17 +4,25 @@
 //! with them:
 //!
 //! - [`SeatMap`]: seat cells per block (row, number, grid position, seat
-//!   type, accessible, blocked) and general-admission areas; read from a
-//!   TOML file ([`SeatMap::from_toml`], format in `docs/alloc/seatmap-format.md`)
-//!   with line- and field-precise errors, exchanged as JSON, converted to and
-//!   from core's [`SeatMaster`](eticket_core::seat::SeatMaster);
-//!   [`stadium`] generates large test venues.
+//!   type, accessible, companion, blocked) and general-admission areas; read
+//!   from a TOML file ([`SeatMap::from_toml`], format in
+//!   `docs/alloc/seatmap-format.md`) with line- and field-precise errors,
+//!   exchanged as JSON, converted to and from core's
+//!   [`SeatMaster`](eticket_core::seat::SeatMaster); [`stadium`] generates
+//!   large test venues.
+//! - [`geometry`]: where seats really are, from a few parameters per block
+//!   (origin, angle, pitches, arc radius, gaps, cross aisles), by documented
+//!   formulas ([`geometry::seat_positions`], [`SeatMap::positions`]);
+//!   landmarks; [`venues`]: the Small Hall with geometry, and generators of a
+//!   20,000-seat arena and a 100,000-seat stadium bowl.
 //! - [`selection`]: single cells, rectangles, rows, blocks, free groups and
 //!   seat types; add, remove, toggle, invert; counts of selected and
 //!   selectable cells per seat type.
 //! - [`allotment`]: a selection into a distributor's allotment (never a seat
 //!   in two), or a split by ratio with the largest remainder method.
-//! - [`best`]: the best `n` adjacent seats of a type by a documented score.
+//! - [`best`]: the best `n` adjacent seats of a type by a documented score
+//!   (distance of the computed positions to the focus); accessible places
+//!   and companion seats only for requests that ask for them.
 //! - [`render`]: SVG and ANSI terminal drawings with legends and counts,
 //!   over a live [`status`] overlay (free, held, sold) the caller builds.
 //!
@@ -60,12 +68,14 @@ pub mod best;
 pub mod cell;
 mod error;
 pub mod format;
+pub mod geometry;
 pub mod layout;
 pub mod map;
 pub mod render;
 pub mod selection;
 pub mod stadium;
 pub mod status;
+pub mod venues;
 
 pub use cell::{BlockLayout, CellId, Focus, GaArea, GridPoint, SeatCell, SeatTypeStyle};
 pub use error::{AllocError, FileLocation, Result};

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::cell::{BlockLayout, CellId, Focus, GaArea, GridPoint, SeatCell, SeatTypeStyle};
 use crate::error::{AllocError, Result};
+use crate::geometry::{
+    GeometryError, Landmark, MAX_LANDMARKS, SeatPosition, check_polygon, seat_positions,
+};
 
 /// The largest number of cells a map may have.
 pub const MAX_CELLS: usize = 2_000_000;
@@ -37,6 +40,9 @@ pub struct SeatMapData {
     /// General-admission areas.
     #[serde(default)]
     pub areas: Vec<GaArea>,
+    /// Stage, pitch and other shapes drawn for orientation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub landmarks: Vec<Landmark>,
 }
 
 /// A small set of seat types (all 256 codes).
@@ -104,6 +110,9 @@ pub struct SeatMap {
     rows: Vec<RowIndex>,
     rows_by_bound: Vec<u32>,
     by_seat: HashMap<(BlockId, u16, u16), u32>,
+    positions: Vec<SeatPosition>,
+    /// Positions as `f32` pairs, for best available's inner loop.
+    points: Vec<[f32; 2]>,
 }
 
 impl PartialEq for SeatMap {
@@ -186,7 +195,11 @@ impl SeatMap {
                 }
             }
         }
-        let rows = build_rows(&data);
+        check_geometry(&data)?;
+        let positions = seat_positions(&data);
+        snap_to_grid(&mut data, &positions);
+        let points: Vec<[f32; 2]> = positions.iter().map(|p| [p.x as f32, p.y as f32]).collect();
+        let rows = build_rows(&data, &points);
         let mut rows_by_bound: Vec<u32> = (0..rows.len() as u32).collect();
         rows_by_bound.sort_by(|&a, &b| rows[a as usize].bound.total_cmp(&rows[b as usize].bound));
         Ok(SeatMap {
@@ -194,7 +207,24 @@ impl SeatMap {
             rows,
             rows_by_bound,
             by_seat,
+            positions,
+            points,
         })
+    }
+
+    /// Every seat's position in the venue, indexed by [`CellId`] (see
+    /// [`geometry::seat_positions`](crate::geometry::seat_positions)).
+    pub fn positions(&self) -> &[SeatPosition] {
+        &self.positions
+    }
+
+    /// The landmarks (stage, pitch, …).
+    pub fn landmarks(&self) -> &[Landmark] {
+        &self.data.landmarks
+    }
+
+    pub(crate) fn points(&self) -> &[[f32; 2]] {
+        &self.points
     }
 
     /// The venue's name.
@@ -312,9 +342,37 @@ impl SeatMap {
         serde_json::to_string(&self.data).unwrap_or_default()
     }
 
-    /// Read the JSON form; errors name the line and column.
+    /// Read the JSON form; errors name the line, the column and the field.
+    /// Documents larger than [`MAX_FILE_BYTES`](crate::format::MAX_FILE_BYTES)
+    /// are refused before parsing.
+    ///
+    /// ```
+    /// use eticket_alloc::{AllocError, SeatMap};
+    /// let json = r#"{"name": "Hall", "focus": {"x": 0, "y": 0}, "seat_types": [],
+    ///   "blocks": [{"id": 1, "name": "A", "geometry": {"origin": [0, 0], "radius": "far"}}],
+    ///   "cells": []}"#;
+    /// match SeatMap::from_json(json) {
+    ///     Err(AllocError::Json { line, field, .. }) => {
+    ///         assert_eq!((line, field.as_str()), (2, "blocks[0].geometry.radius"))
+    ///     }
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// ```
     pub fn from_json(json: &str) -> Result<Self> {
-        let data: SeatMapData = serde_json::from_str(json)?;
+        if json.len() > crate::format::MAX_FILE_BYTES {
+            return Err(AllocError::Json {
+                line: 1,
+                column: 1,
+                field: String::new(),
+                message: format!(
+                    "document larger than {} bytes",
+                    crate::format::MAX_FILE_BYTES
+                ),
+            });
+        }
+        let mut de = serde_json::Deserializer::from_str(json);
+        let data: SeatMapData = serde_path_to_error::deserialize(&mut de)?;
+        de.end()?;
         SeatMap::new(data)
     }
 
@@ -376,11 +434,9 @@ impl SeatMap {
         let mut x0 = 0i32;
         let mut depth = 0i32;
         for b in blocks {
-            layouts.push(BlockLayout {
-                id: b.id,
-                name: b.name.clone(),
-                preferred_rows: None,
-            });
+            let mut layout = BlockLayout::named(b.id, b.name.clone());
+            layout.row_labels = b.row_labels.clone();
+            layouts.push(layout);
             let mut width = 0i32;
             for s in master.seats.iter().filter(|s| s.block == b.id) {
                 let col = s.number.saturating_sub(1);
@@ -395,6 +451,7 @@ impl SeatMap {
                     y: i32::from(s.row) - 1,
                     seat_type: s.seat_type,
                     accessible: false,
+                    companion: false,
                     blocked: false,
                 });
             }
@@ -417,6 +474,7 @@ impl SeatMap {
                 },
                 width: 10,
                 height: 4,
+                polygon: Vec::new(),
             })
             .collect();
         SeatMap::new(SeatMapData {
@@ -437,6 +495,7 @@ impl SeatMap {
             blocks: layouts,
             cells,
             areas,
+            landmarks: Vec::new(),
         })
     }
 
@@ -517,7 +576,7 @@ fn has_duplicates<T: Ord>(items: impl Iterator<Item = T>) -> bool {
     v.windows(2).any(|w| w[0] == w[1])
 }
 
-fn build_rows(data: &SeatMapData) -> Vec<RowIndex> {
+fn build_rows(data: &SeatMapData, points: &[[f32; 2]]) -> Vec<RowIndex> {
     let cells = &data.cells;
     let mut rows = Vec::new();
     let mut start = 0usize;
@@ -539,7 +598,7 @@ fn build_rows(data: &SeatMapData) -> Vec<RowIndex> {
             .map_or(0, |b| b.rows_outside_preference(row));
         let penalty = data.row_penalty * f32::from(outside);
         // The centre of any run lies in the row's bounding box.
-        let bound = box_distance(data.focus, &cells[start..end]) + penalty;
+        let bound = box_distance(data.focus, &points[start..end]) + penalty;
         rows.push(RowIndex {
             block,
             row,
@@ -555,18 +614,89 @@ fn build_rows(data: &SeatMapData) -> Vec<RowIndex> {
     rows
 }
 
-pub(crate) fn point(c: &SeatCell) -> (f32, f32) {
-    (c.x as f32, c.y as f32)
-}
-
-/// Distance from `p` to the bounding box of `cells`.
-fn box_distance(p: Focus, cells: &[SeatCell]) -> f32 {
+/// Distance from `p` to the bounding box of `points`.
+fn box_distance(p: Focus, points: &[[f32; 2]]) -> f32 {
     let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
-    for c in cells {
-        let (x, y) = point(c);
+    for &[x, y] in points {
         (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
     }
     let dx = (x0 - p.x).max(p.x - x1).max(0.0);
     let dy = (y0 - p.y).max(p.y - y1).max(0.0);
     (dx * dx + dy * dy).sqrt()
+}
+
+fn geometry_invalid(prefix: &str, e: GeometryError) -> AllocError {
+    invalid(format!("{prefix}.{}", e.field), e.reason)
+}
+
+/// The checks of geometry, labels and landmarks that need the whole map.
+fn check_geometry(data: &SeatMapData) -> Result<()> {
+    for (i, b) in data.blocks.iter().enumerate() {
+        let prefix = format!("blocks[{i}]");
+        // Row labels are not limited here: core's venue master, from which
+        // the center rebuilds maps, does not limit them (the file reader does).
+        if let Some(l) = &b.seat_labels {
+            l.check().map_err(|e| geometry_invalid(&prefix, e))?;
+        }
+        let Some(g) = &b.geometry else { continue };
+        let prefix = format!("{prefix}.geometry");
+        g.check().map_err(|e| geometry_invalid(&prefix, e))?;
+        g.check_rows(row_spans(&data.cells, b.id))
+            .map_err(|e| geometry_invalid(&prefix, e))?;
+    }
+    for (i, a) in data.areas.iter().enumerate() {
+        if !a.polygon.is_empty() {
+            check_polygon(&a.polygon, "polygon")
+                .map_err(|e| geometry_invalid(&format!("areas[{i}]"), e))?;
+        }
+    }
+    if data.landmarks.len() > MAX_LANDMARKS {
+        return Err(invalid("landmarks", format!("more than {MAX_LANDMARKS}")));
+    }
+    for (i, l) in data.landmarks.iter().enumerate() {
+        l.outline
+            .check()
+            .map_err(|e| geometry_invalid(&format!("landmarks[{i}]"), e))?;
+    }
+    Ok(())
+}
+
+/// Each row of `block` in the (sorted) cells: number, first and last column.
+pub(crate) fn row_spans(
+    cells: &[SeatCell],
+    block: BlockId,
+) -> impl Iterator<Item = (u16, u16, u16)> + '_ {
+    let mut rows: Vec<(u16, u16, u16)> = Vec::new();
+    for c in cells.iter().filter(|c| c.block == block) {
+        match rows.last_mut() {
+            Some(r) if r.0 == c.row => {
+                r.1 = r.1.min(c.col);
+                r.2 = r.2.max(c.col);
+            }
+            _ => rows.push((c.row, c.col, c.col)),
+        }
+    }
+    rows.into_iter()
+}
+
+/// Give the cells of blocks with geometry their position rounded to the grid
+/// (halves away from zero), for rectangle selection and the terminal.
+fn snap_to_grid(data: &mut SeatMapData, positions: &[SeatPosition]) {
+    let placed: Vec<BlockId> = data
+        .blocks
+        .iter()
+        .filter(|b| b.geometry.is_some())
+        .map(|b| b.id)
+        .collect();
+    if placed.is_empty() {
+        return;
+    }
+    for (c, p) in data.cells.iter_mut().zip(positions) {
+        if placed.contains(&c.block) {
+            // Positions are within ±1,000,000 plus a block's extent, far
+            // inside i32.
+            c.x = p.x.round() as i32;
+            c.y = p.y.round() as i32;
+        }
+    }
 }

@@ -136,6 +136,7 @@ pub fn stadium(spec: StadiumSpec) -> Result<SeatMap> {
                         Some(LegendEntry {
                             seat_type: t,
                             accessible: false,
+                            companion: false,
                             blocked: false,
                         })
                     };
@@ -146,11 +147,13 @@ pub fn stadium(spec: StadiumSpec) -> Result<SeatMap> {
                         'w' => Some(LegendEntry {
                             seat_type: WHEELCHAIR,
                             accessible: true,
+                            companion: false,
                             blocked: false,
                         }),
                         'k' => Some(LegendEntry {
                             seat_type: if long_stand { CAT_B } else { CAT_C },
                             accessible: false,
+                            companion: false,
                             blocked: true,
                         }),
                         _ => None,
@@ -159,11 +162,7 @@ pub fn stadium(spec: StadiumSpec) -> Result<SeatMap> {
                 place_row(&placement, line, &text, &legend, &mut cells)
                     .map_err(|e| AllocError::InvalidRequest(e.message))?;
             }
-            blocks.push(BlockLayout {
-                id,
-                name: format!("{name} {}", k + 1),
-                preferred_rows: None,
-            });
+            blocks.push(BlockLayout::named(id, format!("{name} {}", k + 1)));
         }
     }
     let style = |id, name: &str, colour: &str| SeatTypeStyle {
@@ -187,6 +186,7 @@ pub fn stadium(spec: StadiumSpec) -> Result<SeatMap> {
         blocks,
         cells,
         areas: Vec::new(),
+        landmarks: Vec::new(),
     })
 }
 

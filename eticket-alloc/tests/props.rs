@@ -34,14 +34,20 @@ fn brute_best(map: &SeatMap, n: usize, t: SeatType, free: &[bool]) -> Option<f32
             break;
         }
         let w = &cells[s..s + n];
-        let ok = (s..s + n).all(|i| free[i] && cells[i].seat_type == t && !cells[i].blocked)
-            && w.windows(2).all(|p| {
-                p[0].block == p[1].block && p[0].row == p[1].row && p[0].col + 1 == p[1].col
-            });
+        // A general request: never an accessible place or companion seat.
+        let ok = (s..s + n).all(|i| {
+            free[i]
+                && cells[i].seat_type == t
+                && !cells[i].blocked
+                && !cells[i].is_reserved_for_access()
+        }) && w
+            .windows(2)
+            .all(|p| p[0].block == p[1].block && p[0].row == p[1].row && p[0].col + 1 == p[1].col);
         if ok {
+            let (a, b) = (map.positions()[s], map.positions()[s + n - 1]);
             let (cx, cy) = (
-                (w[0].x + w[n - 1].x) as f32 / 2.0,
-                (w[0].y + w[n - 1].y) as f32 / 2.0,
+                (a.x as f32 + b.x as f32) / 2.0,
+                (a.y as f32 + b.y as f32) / 2.0,
             );
             let block = map.block(w[0].block).unwrap();
             let score = ((cx - f.x).powi(2) + (cy - f.y).powi(2)).sqrt()

@@ -341,11 +341,11 @@ fn best_together(
             number: s.number,
         }
     };
+    // A general request: accessible places and companion seats are never
+    // picked for it.
     let request = BestRequest {
-        count,
-        seat_type,
         allow_split: true,
-        accessible_only: false,
+        ..BestRequest::new(count, seat_type)
     };
     let Ok(pick) = find_best(&map, &request, |i| {
         map.cells()

@@ -198,7 +198,8 @@ fn registration(file: EventFile, map: &SeatMap) -> std::result::Result<EventRegi
                 .guidance
                 .clone()
                 .unwrap_or_else(|| format!("Through {} to {}", gate.name, b.name)),
-            row_labels: Vec::new(),
+            // Printed on tickets and shown at the gate, as the seat map labels them.
+            row_labels: b.row_labels.clone(),
         });
     }
     for g in &file.gates {
@@ -265,6 +266,34 @@ mod tests {
                 .unwrap_err()
                 .contains("offset")
         );
+    }
+
+    #[test]
+    fn sample_venues_load_with_their_seat_counts() {
+        // The committed Small Hall with geometry: the spring concert's seats.
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let evening = load(&data.join("small_hall_evening.toml")).unwrap();
+        let spring = load(&data.join("spring_concert.toml")).unwrap();
+        assert_eq!(evening.info.seats, spring.info.seats);
+        assert_eq!(evening.info.venue.blocks[0].row_labels[9], "K");
+        // The generated arena and stadium bowl, as the sample_venues
+        // example writes them.
+        let dir = tempfile::tempdir().unwrap();
+        for (venue, seats) in [
+            (eticket_alloc::venues::arena().unwrap(), 20_000),
+            (eticket_alloc::venues::stadium_bowl().unwrap(), 100_000),
+        ] {
+            std::fs::write(
+                dir.path().join(format!("{}.toml", venue.stem)),
+                &venue.seat_map,
+            )
+            .unwrap();
+            let event = dir.path().join(format!("{}_event.toml", venue.stem));
+            std::fs::write(&event, &venue.event).unwrap();
+            let reg = load(&event).unwrap();
+            assert_eq!(reg.info.seats.seats.len(), seats, "{}", venue.stem);
+            assert!(reg.prices.len() >= reg.info.seat_types.len());
+        }
     }
 
     proptest::proptest! {

@@ -30,14 +30,18 @@
 #   terminal (docs/center/README.md): the same center with the spring
 #   concert (event 2027) registered, distributor 1 selected and given every
 #   seat, and TERMINAL the token of a terminal serving distributor 1.
+#
+#   venues (docs/alloc/seatmap-format.md): an empty directory, with
+#   eticket-alloc's `sample_venues` example on PATH beside `eticket`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root_dir=$PWD
 marker_prefix='<!-- scripts/checks/docs-examples.sh runs this block as written ('
-pages=(docs/center/README.md docs/gate/venue-network.md)
+pages=(docs/center/README.md docs/gate/venue-network.md docs/alloc/seatmap-format.md)
 
 cargo build -q -p eticket-center --bin eticket
 cargo build -q -p eticket-gate --features venue-service --bin eticket-venue
+cargo build -q -p eticket-alloc --example sample_venues
 bin_dir=$(mktemp -d)
 server_pid=
 cleanup() {
@@ -47,6 +51,7 @@ cleanup() {
 trap cleanup EXIT
 ln -s "$root_dir/target/debug/eticket" "$bin_dir/eticket"
 ln -s "$root_dir/target/debug/eticket-venue" "$bin_dir/eticket-venue"
+ln -s "$root_dir/target/debug/examples/sample_venues" "$bin_dir/sample_venues"
 export PATH="$bin_dir:$PATH"
 unset ETICKET_KEK ETICKET_KEK_FILE ETICKET_ROOT_KEY_FILE ETICKET_DATABASE_URL
 command -v curl >/dev/null || {
@@ -80,6 +85,7 @@ prepare() {
         cp eticket.sqlite.kek kek
         eticket --offline-root rotate-key --purpose lists >/dev/null
         ;;
+    venues) ;;
     api | credentials | terminal | cancel | postpone | venue)
         local db=(--database center.sqlite)
         eticket "${db[@]}" init >/dev/null 2>&1
@@ -137,6 +143,19 @@ prepare() {
 # verify NAME: what the block NAME promised is true afterwards.
 verify() {
     case "$1" in
+    venues)
+        # Both event files register (dry run) with their exact seat counts,
+        # and the drawings were written.
+        local stem seats
+        for stem in arena:20000 stadium_bowl:100000; do
+            seats=$(eticket register-event --event "venues/${stem%%:*}_event.toml" --dry-run --json |
+                python3 -c 'import json, sys; print(len(json.load(sys.stdin)["info"]["seats"]["seats"]))')
+            [ "$seats" = "${stem#*:}" ] && [ -s "venues/${stem%%:*}.svg" ] || {
+                echo "docs-examples: venues/${stem%%:*} has $seats seats, not ${stem#*:}, or no drawing" >&2
+                return 1
+            }
+        done
+        ;;
     offline-root)
         eticket --offline-root export-key-set | grep -q '"version": 2'
         ;;
