@@ -122,13 +122,18 @@ fn many_tickets_many_gates_each_admitted_once() {
 
 const CRASH_DB: &str = "ETICKET_GATE_CRASH_DB";
 
-/// The child half of the crash test: admits paper tickets in a loop and
-/// prints each admitted scan id once the admission returned.
+/// The child half of the crash test, not a test of its own: ignored in a
+/// normal run, spawned with `--ignored` by
+/// `a_killed_gate_loses_and_duplicates_no_admission`, it admits paper
+/// tickets in a loop and prints each admitted scan id once the admission
+/// returned. Run by hand (`--include-ignored`) it fails rather than pass
+/// without doing anything.
 #[test]
+#[ignore = "the child process of a_killed_gate_loses_and_duplicates_no_admission"]
 fn crash_child() {
-    let Ok(path) = std::env::var(CRASH_DB) else {
-        return;
-    };
+    let path = std::env::var(CRASH_DB).unwrap_or_else(|_| {
+        panic!("crash_child runs only as the child of a_killed_gate_loses_and_duplicates_no_admission ({CRASH_DB} unset)")
+    });
     let unit = VenueUnit::open_with(
         &path,
         fixtures::small_event(),
@@ -158,7 +163,13 @@ fn a_killed_gate_loses_and_duplicates_no_admission() {
     let db = dir.path().join("entries.db");
     for run in 0..2 {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["crash_child", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                "crash_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CRASH_DB, &db)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
