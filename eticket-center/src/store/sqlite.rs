@@ -39,7 +39,13 @@ impl Session for SqliteSession {
     }
 
     fn command(&mut self, sql: &str) -> Result<()> {
-        self.0.execute_batch(sql).map_err(map_err)
+        if sql.contains(';') {
+            return self.0.execute_batch(sql).map_err(map_err);
+        }
+        // One statement (a group's SAVEPOINT, RELEASE, COMMIT): prepared
+        // once, not parsed again for every request.
+        let mut statement = self.0.prepare_cached(sql).map_err(map_err)?;
+        statement.raw_execute().map(drop).map_err(map_err)
     }
 
     fn abandon(&mut self) {
