@@ -171,6 +171,18 @@ impl Kek {
         Ok(kek)
     }
 
+    /// A short name of this KEK that reveals nothing of it: the first 8
+    /// bytes of SHA-256(`eticket/v1/kek-fingerprint\0` ‖ KEK), in hex. A
+    /// backup records it, so a restore can tell at once whether it was
+    /// given the KEK the backup's keys are sealed under.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        hash.update(b"eticket/v1/kek-fingerprint\0");
+        hash.update(self.0.as_slice());
+        hex::encode(&hash.finalize()[..8])
+    }
+
     fn cipher(&self) -> ChaCha20Poly1305 {
         let key: &[u8; KEK_LEN] = &self.0;
         ChaCha20Poly1305::new(key.into())
