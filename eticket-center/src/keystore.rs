@@ -581,6 +581,16 @@ mod tests {
     }
 
     #[test]
+    fn kek_fingerprint_names_the_key_only() {
+        let a = Kek::from_bytes([1; 32]);
+        let fp = a.fingerprint();
+        assert_eq!(fp.len(), 16);
+        assert_eq!(fp, Kek::from_bytes([1; 32]).fingerprint());
+        assert_ne!(fp, Kek::from_bytes([2; 32]).fingerprint());
+        assert!(!fp.contains(&hex::encode([1u8; 8])));
+    }
+
+    #[test]
     fn kek_text_forms() {
         let raw = [0x11u8; 32];
         let hexed = hex::encode(raw);

@@ -494,7 +494,13 @@ fn backup_and_restore_while_serving(backend: Backend) {
     let mut expected = vec!["manifest.json", "root.key", ledger_file];
     expected.sort_unstable();
     assert_eq!(files, expected);
+    let mode = |path: &Path| {
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(path).unwrap().permissions())
+            & 0o777
+    };
+    assert_eq!(mode(&backup), 0o700, "the backup directory");
     for file in &files {
+        assert_eq!(mode(&backup.join(file)), 0o600, "{file}");
         let bytes = std::fs::read(backup.join(file)).unwrap();
         assert!(
             !bytes.windows(32).any(|w| w == raw)
