@@ -361,6 +361,11 @@ pub enum Error {
     /// malformed, or not configured where it must be.
     #[error("center key storage: {0}")]
     KeyStorage(String),
+    /// A backup could not be made or restored (a file, `pg_dump` or
+    /// `pg_restore`, a backup that does not match its manifest, a target
+    /// that holds a ledger already).
+    #[error("backup: {0}")]
+    Backup(String),
     /// The root key is not on this center (offline root): key sets are
     /// signed elsewhere.
     #[error(
@@ -452,6 +457,7 @@ impl Error {
             Error::FailPoint(_) => "fail_point",
             Error::Chip(_) => "chip",
             Error::WrongKek(_) => "wrong_kek",
+            Error::Backup(_) => "backup",
             Error::KeyStorage(_) => "key_storage",
             Error::RootOffline => "root_offline",
         }

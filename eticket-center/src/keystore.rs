@@ -171,6 +171,18 @@ impl Kek {
         Ok(kek)
     }
 
+    /// A short name of this KEK that reveals nothing of it: the first 8
+    /// bytes of SHA-256(`eticket/v1/kek-fingerprint\0` ‖ KEK), in hex. A
+    /// backup records it, so a restore can tell at once whether it was
+    /// given the KEK the backup's keys are sealed under.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        hash.update(b"eticket/v1/kek-fingerprint\0");
+        hash.update(self.0.as_slice());
+        hex::encode(&hash.finalize()[..8])
+    }
+
     fn cipher(&self) -> ChaCha20Poly1305 {
         let key: &[u8; KEK_LEN] = &self.0;
         ChaCha20Poly1305::new(key.into())
@@ -566,6 +578,16 @@ mod tests {
         );
         // A nonce per seal.
         assert_ne!(sealed, kek.seal(KeyId(7), "tickets", &secret).unwrap());
+    }
+
+    #[test]
+    fn kek_fingerprint_names_the_key_only() {
+        let a = Kek::from_bytes([1; 32]);
+        let fp = a.fingerprint();
+        assert_eq!(fp.len(), 16);
+        assert_eq!(fp, Kek::from_bytes([1; 32]).fingerprint());
+        assert_ne!(fp, Kek::from_bytes([2; 32]).fingerprint());
+        assert!(!fp.contains(&hex::encode([1u8; 8])));
     }
 
     #[test]

@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 
 pub mod allotment_log;
+pub mod backup;
 pub mod cancellation;
 pub mod center;
 pub mod chips;

@@ -27,6 +27,9 @@
 #   ORG, serving at CENTER), `eticket-venue` on PATH and eticket-alloc/
 #   reachable.
 #
+#   backup (docs/center/README.md): the same center as cancel, serving,
+#   and `kek-apart` a copy of its key-encryption key.
+#
 #   terminal (docs/center/README.md): the same center with the spring
 #   concert (event 2027) registered, distributor 1 selected and given every
 #   seat, and TERMINAL the token of a terminal serving distributor 1.
@@ -49,9 +52,10 @@ cleanup() {
     rm -rf "$bin_dir"
 }
 trap cleanup EXIT
-ln -s "$root_dir/target/debug/eticket" "$bin_dir/eticket"
-ln -s "$root_dir/target/debug/eticket-venue" "$bin_dir/eticket-venue"
-ln -s "$root_dir/target/debug/examples/sample_venues" "$bin_dir/sample_venues"
+target_dir=${CARGO_TARGET_DIR:-$root_dir/target}
+ln -s "$target_dir/debug/eticket" "$bin_dir/eticket"
+ln -s "$target_dir/debug/eticket-venue" "$bin_dir/eticket-venue"
+ln -s "$target_dir/debug/examples/sample_venues" "$bin_dir/sample_venues"
 export PATH="$bin_dir:$PATH"
 unset ETICKET_KEK ETICKET_KEK_FILE ETICKET_ROOT_KEY_FILE ETICKET_DATABASE_URL
 command -v curl >/dev/null || {
@@ -86,7 +90,7 @@ prepare() {
         eticket --offline-root rotate-key --purpose lists >/dev/null
         ;;
     venues) ;;
-    api | credentials | terminal | cancel | postpone | venue)
+    api | credentials | terminal | cancel | postpone | venue | backup)
         local db=(--database center.sqlite)
         eticket "${db[@]}" init >/dev/null 2>&1
         eticket "${db[@]}" add-distributor --id 1 --name "Ticket Shop" >/dev/null
@@ -98,18 +102,21 @@ prepare() {
         export ORG DIST GATE TERMINAL
         ln -s "$root_dir/eticket-center" eticket-center
         ln -s "$root_dir/eticket-alloc" eticket-alloc
-        if [ "$1" = terminal ] || [ "$1" = cancel ] || [ "$1" = postpone ]; then
+        if [ "$1" = terminal ] || [ "$1" = cancel ] || [ "$1" = postpone ] || [ "$1" = backup ]; then
             eticket "${db[@]}" register-event --event eticket-center/data/spring_concert.toml >/dev/null
             eticket "${db[@]}" select-distributor --event 2027 --distributor 1 >/dev/null
             echo '{"shares": [{"distributor": 1, "weight": 1, "seat_type": null}]}' >ratios.json
             eticket "${db[@]}" allot-ratios --event 2027 --file ratios.json >/dev/null
         fi
-        if [ "$1" = cancel ] || [ "$1" = postpone ]; then
+        if [ "$1" = cancel ] || [ "$1" = postpone ] || [ "$1" = backup ]; then
             # Distributor 1 sold two tickets on paper.
             local token
             token=$(eticket "${db[@]}" hold --event 2027 --distributor 1 --quantity 2 --buyer doc 2>/dev/null |
                 python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
             eticket "${db[@]}" confirm-hold --event 2027 --distributor 1 --token "$token" --holder paper >/dev/null
+        fi
+        if [ "$1" = backup ]; then
+            cp center.sqlite.kek kek-apart
         fi
         if [ "$1" = postpone ]; then
             # Ticket 1 issued (signed for the old date).
@@ -258,6 +265,22 @@ assert (s["entries"], s["refused"], s["attended"]) == (2, 1, 2), s
         kill "$server_pid"
         wait "$server_pid" 2>/dev/null || true
         server_pid=
+        ;;
+    backup)
+        # The restored ledger holds what the original does: the same
+        # tickets sold, credentials and keys.
+        kill "$server_pid"
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=
+        local cmd
+        for cmd in "stats --event 2027" credentials keys; do
+            # shellcheck disable=SC2086
+            [ "$(eticket --database center.sqlite $cmd)" = \
+                "$(eticket --database restored.sqlite --kek-file kek-apart $cmd)" ] || {
+                echo "docs-examples: the restored ledger differs from the original in: eticket $cmd" >&2
+                return 1
+            }
+        done
         ;;
     credentials)
         # The distributor's old credential revoked, its new one active.

@@ -12,6 +12,7 @@ macro_rules! out {
     };
 }
 
+mod backup;
 pub mod chip;
 mod offline;
 
@@ -469,6 +470,26 @@ pub enum Command {
         /// The signed rollover.
         file: PathBuf,
     },
+    /// Back up the ledger, online, into a new directory: a consistent copy
+    /// (SQLite's backup API, or pg_dump of the ledger's schema), the root
+    /// key file (sealed), and a manifest with the key-encryption key's
+    /// fingerprint. The key-encryption key itself is never in it: keep it
+    /// apart.
+    Backup {
+        /// The directory to make (an existing one must be empty).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into a new ledger (--database FILE that does not
+    /// exist, or --database-url of a database without that ledger's
+    /// schema), with the key-encryption key the backup names by its
+    /// fingerprint; the root key file goes to --root-key-file (default
+    /// `<database>.root`), never over an existing one.
+    Restore {
+        /// The backup directory (from `eticket backup`).
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// A chip in a PC/SC reader: info, read, write, delete, personalize
     /// (needs the `pcsc` feature).
     Chip(chip::ChipArgs),
@@ -658,6 +679,10 @@ pub fn run(cli: Cli) -> Result<()> {
             reg.info.schedule.end
         );
         return Ok(());
+    }
+    if let Command::Restore { from } = &cli.command {
+        // Makes its ledger: none is opened before.
+        return backup::run_restore(&cli, from);
     }
     // Only `init` makes a ledger: a mistyped --database names no file, and
     // must not become a new, empty center with keys of its own.
@@ -1077,6 +1102,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 offline::fingerprint(&keys.root_public())
             );
         }
+        Command::Backup { to } => backup::run_backup(&cli, &center, to)?,
+        // Run before the ledger is opened (above); here for completeness.
+        Command::Restore { from } => backup::run_restore(&cli, from)?,
         Command::Chip(args) => chip::run_chip(&center, &key, args)?,
         Command::Transfer(args) => chip::run_transfer(&center, args)?,
         Command::TransferCancel(args) => chip::run_transfer_cancel(&center, args)?,

@@ -97,7 +97,7 @@ pub fn status_of(e: &Error) -> StatusCode {
             retryable: true, ..
         }
         | RootOffline => StatusCode::SERVICE_UNAVAILABLE,
-        Storage { .. } | Corrupt(_) | FailPoint(_) | WrongKek(_) | KeyStorage(_) => {
+        Storage { .. } | Corrupt(_) | FailPoint(_) | WrongKek(_) | KeyStorage(_) | Backup(_) => {
             StatusCode::INTERNAL_SERVER_ERROR
         }
     }
@@ -138,6 +138,7 @@ fn public_message(e: &Error) -> Option<&'static str> {
         Error::Corrupt(_) => Some("the ledger holds data this server cannot read"),
         Error::FailPoint(_) => Some("the request failed at an injected failure point"),
         Error::WrongKek(_) | Error::KeyStorage(_) => Some("the center's keys cannot be opened"),
+        Error::Backup(_) => Some("a backup failed"),
         _ => None,
     }
 }
