@@ -21,8 +21,9 @@ use crate::store::MAX_GROUP;
 use crate::store::group;
 use crate::{Center, Error, Result};
 
-/// How many times a request whose commit failed retryably is run again.
-const MAX_RUNS: u32 = 16;
+/// How many times a request whose group's commit failed retryably is run
+/// again (each run's own retries are bounded by the ledger's retry wait).
+const MAX_RUNS: u32 = 3;
 
 /// One queued request, its answer type erased.
 trait Task: Send {

@@ -40,6 +40,11 @@ pub const MAX_GROUP_OPEN: std::time::Duration = std::time::Duration::from_millis
 
 /// A connection that can hold one group's transaction.
 pub(crate) trait Session {
+    /// How long a member keeps running its body again after retryable
+    /// failures before it answers with the failure (HTTP 503): on SQLite
+    /// the wait for another process's lock, on PostgreSQL lost races and a
+    /// failover's first seconds.
+    const RETRY_WAIT: std::time::Duration;
     /// "sqlite" or "postgres", for errors.
     fn backend(&self) -> &'static str;
     /// Start the group's transaction.
@@ -253,6 +258,7 @@ impl<S: Session> Grouped<S> {
     pub(crate) fn grouped<T>(&self, body: &mut TxBody<'_, T>) -> Result<T> {
         let mut attempt = 0;
         let mut duplicates = 0;
+        let started = std::time::Instant::now();
         loop {
             let (result, ending) = self.member(body);
             match ending {
@@ -269,7 +275,11 @@ impl<S: Session> Grouped<S> {
                     backoff(duplicates);
                 }
                 Ending::Committed => return result,
-                Ending::Failed { retryable, .. } if retryable && attempt + 1 < MAX_ATTEMPTS => {
+                Ending::Failed { retryable, .. }
+                    if retryable
+                        && attempt + 1 < MAX_ATTEMPTS
+                        && started.elapsed() < S::RETRY_WAIT =>
+                {
                     attempt += 1;
                     backoff(attempt);
                 }

@@ -88,6 +88,10 @@ impl PgSession {
 }
 
 impl Session for PgSession {
+    // About what a transaction's 64 attempts took before group commit; a
+    // failover lasts longer and is answered 503, retried by the client.
+    const RETRY_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
     fn backend(&self) -> &'static str {
         "postgres"
     }

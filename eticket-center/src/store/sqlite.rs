@@ -26,6 +26,8 @@ pub struct SqliteStore {
 pub(super) struct SqliteSession(Connection);
 
 impl Session for SqliteSession {
+    const RETRY_WAIT: std::time::Duration = MAX_BUSY_WAIT;
+
     fn backend(&self) -> &'static str {
         "sqlite"
     }
