@@ -207,6 +207,10 @@ impl SqliteStore {
         // free space (the plaintext keys a ledger from before held).
         conn.pragma_update(None, "secure_delete", "ON")
             .map_err(map_err)?;
+        // A group commit's savepoints keep the pages they change in a
+        // statement journal: in memory, not a temporary file.
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(map_err)?;
         conn.set_prepared_statement_cache_capacity(128);
         let store = Self {
             conn: Grouped::new(SqliteSession(conn)),
