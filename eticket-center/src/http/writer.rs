@@ -123,21 +123,45 @@ fn write(center: &Center, tasks: &mpsc::Receiver<Box<dyn Task>>) {
         }
         let mut attempt = 0;
         while !batch.is_empty() {
-            let mut ran = Vec::with_capacity(batch.len());
+            let mut ran = std::collections::VecDeque::with_capacity(batch.len());
+            let mut again = Vec::new();
             for mut task in batch.drain(..) {
                 let ((), deferred) = group::deferring(|| task.run());
-                ran.push((task, deferred));
+                ran.push_back((task, deferred));
+                // A group that ended on the way (full, or open long enough)
+                // answers its requests now, in order: a request is answered
+                // only once every request before it is, since its answer may
+                // rest on their uncommitted work.
+                answer(&mut ran, &mut again, backend, false);
             }
             center.ledger().flush_group();
-            for (task, deferred) in ran {
-                if let Some(again) = task.finish(deferred.outcome(backend)) {
-                    batch.push(again);
-                }
-            }
+            answer(&mut ran, &mut again, backend, true);
+            batch = again;
             if !batch.is_empty() {
                 attempt += 1;
                 crate::store::backoff(attempt);
             }
+        }
+    }
+}
+
+/// Answer the requests at the front of `ran` whose groups ended (all of
+/// them after the flush, `flushed`); those to be run again go to `again`.
+fn answer(
+    ran: &mut std::collections::VecDeque<(Box<dyn Task>, group::Deferred)>,
+    again: &mut Vec<Box<dyn Task>>,
+    backend: &'static str,
+    flushed: bool,
+) {
+    while let Some((_, deferred)) = ran.front() {
+        if !flushed && !deferred.ended() {
+            return;
+        }
+        let Some((task, deferred)) = ran.pop_front() else {
+            return;
+        };
+        if let Some(task) = task.finish(deferred.outcome(backend)) {
+            again.push(task);
         }
     }
 }

@@ -119,6 +119,13 @@ pub(crate) struct Deferred {
 }
 
 impl Deferred {
+    /// Whether every group this call's members joined has ended (a group
+    /// ends when it is full or has been open long enough, or at the
+    /// caller's flush).
+    pub(crate) fn ended(&self) -> bool {
+        self.slots.iter().all(|slot| slot.peek().is_some())
+    }
+
     /// After those groups ended: `None` when every one committed, else the
     /// error of the first that did not (retryable: run the request again).
     pub(crate) fn outcome(self, backend: &'static str) -> Option<Error> {
@@ -155,6 +162,13 @@ impl Slot {
     fn fill(&self, ending: Ending) {
         *self.ending.lock().unwrap_or_else(|p| p.into_inner()) = Some(ending);
         self.filled.notify_one();
+    }
+
+    fn peek(&self) -> Option<Ending> {
+        self.ending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn wait(&self) -> Ending {
