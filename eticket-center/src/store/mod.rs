@@ -256,6 +256,7 @@ impl Store for Ledger {
             #[cfg(feature = "postgres")]
             Ledger::Postgres(s) => s.transaction(body),
         }
+        .inspect_err(|e| crate::metrics::record_ledger_error(self.backend(), e))
     }
 }
 
