@@ -13,6 +13,7 @@ use eticket_alloc::best::{BestRequest, MAX_REQUEST, find_best};
 use eticket_core::ticket::Place;
 
 use crate::center::{Center, Principal};
+use crate::metrics::{self, Fresh};
 use crate::organizer::check_selected;
 use crate::policy::{DistributionPolicy, PolicyKind};
 use crate::records::SoldTo;
@@ -493,8 +494,9 @@ impl Center {
         let d = acting_distributor(who)?;
         req.seats.quantity()?;
         self.mutate(who, key, "sell", &(event, req), |tx, now| {
-            self.sell_in(tx, d, event, req, now)
+            self.sell_in(tx, d, event, req, now).map(Fresh::new)
         })
+        .map(|sale| sale.counted(|s| metrics::record_sale(s.records.len())))
     }
 
     /// A sale by distributor `d` inside the caller's transaction: its own

@@ -51,6 +51,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::center::{Center, Principal};
 use crate::distributor::{Sale, SeatChoice, acting_distributor, check_buyer, choose};
+use crate::metrics::{self, Fresh};
 use crate::organizer::check_selected;
 use crate::policy::PolicyKind;
 use crate::records::{self, Decision};
@@ -313,8 +314,9 @@ impl Center {
                 out.push(records::decide(tx, &ticket, &decision, Change::CONFIRM)?);
             }
             end_hold(tx, event, token, &hold, None)?;
-            Ok(Sale { records: out })
+            Ok(Fresh::new(Sale { records: out }))
         })
+        .map(|sale| sale.counted(|s| metrics::record_sale(s.records.len())))
     }
 
     /// Let a hold go before it expires: its seats are on sale again. The

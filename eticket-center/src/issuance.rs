@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::center::{Center, Principal};
 use crate::keys::CenterKeys;
+use crate::metrics::{self, Fresh};
 use crate::records::{self, RecordView};
 use crate::reissue::Reason;
 use crate::store::Tx;
@@ -225,7 +226,9 @@ impl Center {
         }
         self.mutate(who, key, "issue", &(event, serial, &target), |tx, now| {
             self.issue_in(tx, who, event, serial, target.as_ref(), now)
+                .map(Fresh::new)
         })
+        .map(|delivery| delivery.counted(|_| metrics::record_issuance(1)))
     }
 
     /// Issue one sold ticket inside the caller's transaction (see
@@ -509,8 +512,9 @@ impl Center {
                     issued_at: now,
                 })
                 .collect();
-            Ok(BatchIssued { tickets })
+            Ok(Fresh::new(BatchIssued { tickets }))
         })
+        .map(|batch| batch.counted(|b| metrics::record_issuance(b.tickets.len())))
     }
 }
 

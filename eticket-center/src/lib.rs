@@ -49,6 +49,7 @@ pub mod issuance;
 pub mod keys;
 pub mod keystore;
 pub mod lottery;
+pub mod metrics;
 pub mod offline_rollover;
 pub mod organizer;
 pub mod policy;

@@ -35,6 +35,7 @@ use crate::center::{Center, Principal};
 use crate::distributor::{SaleRequest, SeatChoice};
 use crate::issuance::{ChipTarget, Delivery};
 use crate::lottery::LotteryApplication;
+use crate::metrics::{self, Fresh};
 use crate::policy::PolicyKind;
 use crate::records::RecordView;
 use crate::store::Store;
@@ -217,12 +218,12 @@ impl Center {
                 };
                 self.apply_in(tx, d, event, &app, now)?;
                 let closes = crate::lottery::closes_at(tx, event, d, now)?;
-                return Ok(TerminalPurchaseDone {
+                return Ok(Fresh::new(TerminalPurchaseDone {
                     next: TerminalNext::WaitForDraw,
                     records: Vec::new(),
                     tickets: Vec::new(),
                     come_back_at: Some(closes),
-                });
+                }));
             }
             let sale = SaleRequest {
                 seats: req.seats.clone(),
@@ -231,12 +232,12 @@ impl Center {
             };
             let sold = self.sell_in(tx, d, event, &sale, now)?;
             if let Some(until) = policy.hold_until.filter(|t| now < *t) {
-                return Ok(TerminalPurchaseDone {
+                return Ok(Fresh::new(TerminalPurchaseDone {
                     next: TerminalNext::ComeBack,
                     records: sold.records,
                     tickets: Vec::new(),
                     come_back_at: Some(until),
-                });
+                }));
             }
             let seller = Principal::Distributor(d);
             let mut tickets = Vec::with_capacity(sold.records.len());
@@ -257,7 +258,7 @@ impl Center {
                     now,
                 )?);
             }
-            Ok(TerminalPurchaseDone {
+            Ok(Fresh::new(TerminalPurchaseDone {
                 next: match req.holder {
                     Holder::Chip(_) => TerminalNext::Write,
                     Holder::Paper => TerminalNext::Print,
@@ -265,8 +266,21 @@ impl Center {
                 records: sold.records,
                 tickets,
                 come_back_at: None,
-            })
+            }))
         })
+        .map(|done| done.counted(count_purchase))
+    }
+}
+
+/// Count a store terminal's purchase: a sale, and an issuance when its
+/// tickets were issued at once (to be written or printed).
+fn count_purchase(done: &TerminalPurchaseDone) {
+    if done.records.is_empty() {
+        return;
+    }
+    metrics::record_sale(done.records.len());
+    if matches!(done.next, TerminalNext::Write | TerminalNext::Print) {
+        metrics::record_issuance(done.records.len());
     }
 }
 

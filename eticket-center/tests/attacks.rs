@@ -584,6 +584,7 @@ async fn slow_clients_do_not_stop_the_server(kind: Kind) {
         max_connections: 64,
         header_timeout: Duration::from_secs(2),
         body_timeout: Duration::from_secs(2),
+        ..ServeOptions::default()
     };
     let api = Server::start(kind, options).await;
 
@@ -632,6 +633,7 @@ async fn slow_clients_do_not_stop_the_server(kind: Kind) {
         max_connections: 16,
         header_timeout: Duration::from_secs(60),
         body_timeout: Duration::from_secs(600),
+        ..ServeOptions::default()
     };
     drop(api);
     let api = Server::start(kind, options).await;

@@ -36,11 +36,14 @@
 #
 #   venues (docs/alloc/seatmap-format.md): an empty directory, with
 #   eticket-alloc's `sample_venues` example on PATH beside `eticket`.
+#   operations (docs/center/operations.md): the center of terminal, served
+#   with `--metrics-listen` and `--log-format json` (its log in center.log);
+#   CENTER and METRICS its two addresses, CENTER_PID its process.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root_dir=$PWD
 marker_prefix='<!-- scripts/checks/docs-examples.sh runs this block as written ('
-pages=(docs/center/README.md docs/gate/venue-network.md docs/alloc/seatmap-format.md)
+pages=(docs/center/README.md docs/center/operations.md docs/gate/venue-network.md docs/alloc/seatmap-format.md)
 
 cargo build -q -p eticket-center --bin eticket
 cargo build -q -p eticket-gate --features venue-service --bin eticket-venue
@@ -90,7 +93,7 @@ prepare() {
         eticket --offline-root rotate-key --purpose lists >/dev/null
         ;;
     venues) ;;
-    api | credentials | terminal | cancel | postpone | venue | backup)
+    api | credentials | terminal | cancel | postpone | venue | backup | operations)
         local db=(--database center.sqlite)
         eticket "${db[@]}" init >/dev/null 2>&1
         eticket "${db[@]}" add-distributor --id 1 --name "Ticket Shop" >/dev/null
@@ -102,7 +105,7 @@ prepare() {
         export ORG DIST GATE TERMINAL
         ln -s "$root_dir/eticket-center" eticket-center
         ln -s "$root_dir/eticket-alloc" eticket-alloc
-        if [ "$1" = terminal ] || [ "$1" = cancel ] || [ "$1" = postpone ] || [ "$1" = backup ]; then
+        if [ "$1" = terminal ] || [ "$1" = cancel ] || [ "$1" = postpone ] || [ "$1" = backup ] || [ "$1" = operations ]; then
             eticket "${db[@]}" register-event --event eticket-center/data/spring_concert.toml >/dev/null
             eticket "${db[@]}" select-distributor --event 2027 --distributor 1 >/dev/null
             echo '{"shares": [{"distributor": 1, "weight": 1, "seat_type": null}]}' >ratios.json
@@ -122,7 +125,12 @@ prepare() {
             # Ticket 1 issued (signed for the old date).
             eticket "${db[@]}" issue --event 2027 --serial 1 >/dev/null
         fi
-        eticket "${db[@]}" serve --listen 127.0.0.1:0 >serve.log 2>&1 &
+        if [ "$1" = operations ]; then
+            eticket "${db[@]}" serve --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
+                --log-format json >serve.log 2>center.log &
+        else
+            eticket "${db[@]}" serve --listen 127.0.0.1:0 >serve.log 2>&1 &
+        fi
         server_pid=$!
         local i
         for i in $(seq 1 100); do
@@ -139,6 +147,25 @@ prepare() {
             return 1
         }
         export CENTER
+        if [ "$1" = operations ]; then
+            # The metrics address is in the log's "serving /metrics" line.
+            for i in $(seq 1 100); do
+                METRICS=$(python3 -c '
+import json, sys
+for line in open("center.log"):
+    entry = json.loads(line)
+    if entry.get("message") == "serving /metrics":
+        print("http://" + entry["address"])
+' 2>/dev/null) && [ -n "$METRICS" ] && break
+                sleep 0.1
+            done
+            [ -n "$METRICS" ] || {
+                echo "docs-examples: the center did not say where it serves metrics" >&2
+                return 1
+            }
+            CENTER_PID=$server_pid
+            export METRICS CENTER_PID
+        fi
         ;;
     *)
         echo "docs-examples: no preparation known for block ($1)" >&2
@@ -281,6 +308,23 @@ assert (s["entries"], s["refused"], s["attended"]) == (2, 1, 2), s
                 return 1
             }
         done
+        ;;
+    operations)
+        # The center stopped by itself on SIGTERM; its log is JSON lines
+        # without the token, one of them the sale's.
+        ! kill -0 "$server_pid" 2>/dev/null || {
+            echo "docs-examples: the center still runs after the operations block" >&2
+            return 1
+        }
+        server_pid=
+        python3 - <<'PY' || return 1
+import json, os
+lines = [json.loads(l) for l in open("center.log")]
+assert any(l.get("request_id") == "shop-7-0001" and l.get("status") == 200
+           and l.get("principal") == "distributor:1" for l in lines), lines
+assert lines[-1]["message"] == "stopped", lines[-1]
+assert os.environ["DIST"] not in open("center.log").read()
+PY
         ;;
     credentials)
         # The distributor's old credential revoked, its new one active.

@@ -527,7 +527,31 @@ pub enum Command {
         /// are in.
         #[arg(long, default_value_t = 30)]
         body_timeout: u64,
+        /// On SIGTERM or SIGINT: seconds the requests in progress have to
+        /// finish; new ones are answered 503 `shutting_down` meanwhile, and
+        /// the process then exits 0.
+        #[arg(long, default_value_t = 10)]
+        shutdown_grace: u64,
+        /// The request log on stderr, one line per request: `text` or
+        /// `json` (one object a line).
+        #[arg(long, value_enum, env = "ETICKET_LOG_FORMAT", default_value = "text")]
+        log_format: LogFormat,
+        /// Also serve `/metrics` (Prometheus), `/v1/health` and `/v1/ready`
+        /// on this address, for the operator's monitoring only (keep it on
+        /// loopback or a private network); without it no metrics are
+        /// served.
+        #[arg(long, env = "ETICKET_METRICS_LISTEN")]
+        metrics_listen: Option<String>,
     },
+}
+
+/// How `eticket serve` writes its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// `2026-05-01T10:00:00.123456Z  INFO eticket::http: request request_id=… principal=distributor:1 …`
+    Text,
+    /// `{"timestamp":"…","level":"INFO","message":"request","request_id":"…",…,"target":"eticket::http"}`
+    Json,
 }
 
 /// The default of `cancel-event --batch`.
@@ -639,6 +663,10 @@ fn load_registration(
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    if let Command::Serve { log_format, .. } = &cli.command {
+        // Before the ledger opens: what serving says goes to its log.
+        install_log(*log_format);
+    }
     if let Command::SignKeySet {
         request: Some(path),
     } = &cli.command
@@ -1116,11 +1144,19 @@ pub fn run(cli: Cli) -> Result<()> {
             body_timeout,
             // Read above, into the center's configuration.
             no_group_commit: _,
+            shutdown_grace,
+            log_format: _,
+            metrics_listen,
         } => {
             let options = crate::http::ServeOptions {
                 max_connections: *max_connections,
                 header_timeout: std::time::Duration::from_secs((*header_timeout).max(1)),
                 body_timeout: std::time::Duration::from_secs((*body_timeout).max(1)),
+                shutdown_grace: std::time::Duration::from_secs(*shutdown_grace),
+            };
+            let listen = Listen {
+                api: listen,
+                metrics: metrics_listen.as_deref(),
             };
             return serve(center, listen, *transfer_interval, options);
         }
@@ -1134,17 +1170,81 @@ pub fn run(cli: Cli) -> Result<()> {
 fn warn_unsigned(center: &Center, last: &mut Option<u64>) {
     match center.unsigned_key_set() {
         Ok(Some(lag)) if *last != Some(lag.version) => {
-            eprintln!("warning: {lag}");
+            say(&format!("warning: {lag}"));
             *last = Some(lag.version);
         }
         Ok(_) => {}
-        Err(e) => eprintln!("checking the key set's signature: {e}"),
+        Err(e) => say(&format!("checking the key set's signature: {e}")),
     }
+}
+
+/// A line for the operator on stderr: into `eticket serve`'s log (as a
+/// warning, in its format) once that is set up.
+fn say(line: &str) {
+    if tracing::dispatcher::has_been_set() {
+        tracing::warn!(target: "eticket::serve", "{line}");
+    } else {
+        eprintln!("{line}");
+    }
+}
+
+/// Write `eticket serve`'s log to stderr in `format`: the request lines
+/// (target `eticket::http`), incidents and the server's own lines, at INFO
+/// and above.
+fn install_log(format: LogFormat) {
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::INFO);
+    // Set once per process; a second serve in the same process (tests) keeps
+    // the first.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .try_init(),
+    };
+}
+
+/// Where `eticket serve` listens.
+struct Listen<'a> {
+    /// The API.
+    api: &'a str,
+    /// `/metrics` and the health routes, when given.
+    metrics: Option<&'a str>,
+}
+
+/// A future that ends at the first SIGTERM or SIGINT (Ctrl-C); the handlers
+/// are in place when it is returned, so a signal from then on stops the
+/// server gracefully rather than killing it.
+#[cfg(unix)]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!(target: "eticket::serve", signal = name, "stopping on a signal");
+    })
+}
+
+/// A future that ends at the first Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!(target: "eticket::serve", signal = "ctrl-c", "stopping on a signal");
+    })
 }
 
 fn serve(
     center: Center,
-    listen: &str,
+    listen: Listen<'_>,
     interval: u64,
     options: crate::http::ServeOptions,
 ) -> Result<()> {
@@ -1158,10 +1258,39 @@ fn serve(
     // a runtime thread must not (it aborts the process).
     let mut warned = None;
     warn_unsigned(&center, &mut warned);
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen).await.map_err(io)?;
+    let served = runtime.block_on(async move {
+        let stop = stop_signal().map_err(io)?;
+        let listener = tokio::net::TcpListener::bind(listen.api)
+            .await
+            .map_err(io)?;
         let addr = listener.local_addr().map_err(io)?;
+        let operations = match listen.metrics {
+            Some(at) => Some(
+                tokio::net::TcpListener::bind(at)
+                    .await
+                    .map_err(|e| Error::invalid("metrics_listen", format!("{at}: {e}")))?,
+            ),
+            None => None,
+        };
         out!("listening on http://{addr}");
+        tracing::info!(
+            target: "eticket::serve",
+            address = %addr,
+            ledger = crate::store::Store::backend(center.ledger()),
+            "serving the API"
+        );
+        if let Some(listener) = operations {
+            let at = listener.local_addr().map_err(io)?;
+            // In the log, not on stdout: a caller that read the API's
+            // address from the first line may have closed stdout since.
+            tracing::info!(target: "eticket::serve", address = %at, "serving /metrics");
+            let c = center.clone();
+            tokio::spawn(async move {
+                if let Err(e) = crate::http::serve_operations(c, listener).await {
+                    say(&format!("serving metrics: {e}"));
+                }
+            });
+        }
         let background = center.clone();
         tokio::spawn(async move {
             // The first sweep one period after start, not at once.
@@ -1173,22 +1302,22 @@ fn serve(
                 match tokio::task::spawn_blocking(move || c.complete_due_transfers()).await {
                     Ok(Ok(due)) => {
                         for f in &due.failed {
-                            eprintln!(
+                            say(&format!(
                                 "transfer {} did not complete: {} ({})",
                                 f.id, f.message, f.code
-                            );
+                            ));
                         }
                     }
-                    Ok(Err(e)) => eprintln!("completing due transfers: {e}"),
-                    Err(e) => eprintln!("completing due transfers: {e}"),
+                    Ok(Err(e)) => say(&format!("completing due transfers: {e}")),
+                    Err(e) => say(&format!("completing due transfers: {e}")),
                 }
                 // Expired seat holds back on sale (each hold and sale of an
                 // event also does this for its event first).
                 let c = background.clone();
                 match tokio::task::spawn_blocking(move || c.expire_holds()).await {
                     Ok(Ok(_)) => {}
-                    Ok(Err(e)) => eprintln!("expiring seat holds: {e}"),
-                    Err(e) => eprintln!("expiring seat holds: {e}"),
+                    Ok(Err(e)) => say(&format!("expiring seat holds: {e}")),
+                    Err(e) => say(&format!("expiring seat holds: {e}")),
                 }
                 let c = background.clone();
                 if let Ok(w) = tokio::task::spawn_blocking(move || {
@@ -1201,8 +1330,12 @@ fn serve(
                 }
             }
         });
-        crate::http::serve_with(center, listener, options)
+        crate::http::serve_until(center, listener, options, stop)
             .await
             .map_err(io)
-    })
+    });
+    // A ledger transaction still running on a blocking thread (its request
+    // was cut at the end of the grace period) may finish; no longer.
+    runtime.shutdown_timeout(options.shutdown_grace);
+    served
 }

@@ -112,7 +112,7 @@ impl From<Error> for ApiError {
                 // The storage engine's or the key store's own words stay in
                 // the server's log: the answer names the incident to look up.
                 let incident = incident_id();
-                eprintln!("eticket: incident {incident} ({code}): {e}");
+                super::observe::incident(&incident, code, &e);
                 format!("{text} (incident {incident} in the server's log)")
             }
             None => e.to_string(),

@@ -22,6 +22,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use super::handlers::{bearer, blocking, idem, parse_json};
+use super::observe::Who;
 use super::serve::{BODY_TIMEOUT, BodyTimeout};
 use crate::{Center, Principal};
 
@@ -35,7 +36,9 @@ impl FromRequestParts<Arc<Center>> for Caller {
     async fn from_request_parts(parts: &mut Parts, c: &Arc<Center>) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers)?;
         let c = c.clone();
-        blocking(move || c.authenticate(&token)).await.map(Caller)
+        let who = blocking(move || c.authenticate(&token)).await?;
+        Who::note(&parts.extensions, &who);
+        Ok(Caller(who))
     }
 }
 
@@ -51,6 +54,7 @@ impl FromRequestParts<Arc<Center>> for CallerCredential {
         let token = bearer(&parts.headers)?;
         let c = c.clone();
         let presented = blocking(move || c.authenticate_presented(&token)).await?;
+        Who::note(&parts.extensions, &presented.principal);
         if presented.replaced {
             return Err(ApiError::from(crate::Error::Forbidden(format!(
                 "credential {} was replaced by a rotation: it works until its grace period ends, but credentials are managed with the one that replaced it",

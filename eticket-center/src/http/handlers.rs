@@ -31,6 +31,7 @@ use crate::organizer::{EventRegistration, SeatSelection};
 use crate::policy::DistributionPolicy;
 use crate::reissue::CardReplacement;
 use crate::split::SeatSplit;
+use crate::store::Store;
 use crate::terminal::TerminalPurchase;
 use crate::transfer::{TransferCancellation, TransferSubmission};
 use crate::{Center, Error, Result};
@@ -215,9 +216,74 @@ pub async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// `GET /v1/health`.
+/// `GET /v1/health`: liveness, the process serves (it reads nothing).
 pub async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
+}
+
+/// The answer of `GET /v1/ready`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Readiness {
+    /// Always `ready` (a center that is not answers 503 `not_ready` or
+    /// `shutting_down`).
+    pub status: String,
+    /// The ledger's backend: `sqlite` or `postgres`.
+    pub ledger: String,
+    /// The version of the center's keys the ledger holds, loaded now.
+    pub key_version: u64,
+}
+
+/// How long readiness waits for the ledger before it answers 503.
+pub const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// `GET /v1/ready`: readiness, the center can serve a sale now: the ledger
+/// answers a read within [`READY_TIMEOUT`] and the center's keys load from
+/// it. Otherwise 503 `not_ready` (the ledger is locked, PostgreSQL has no
+/// primary, the keys do not open), and 503 `shutting_down` once the server
+/// is stopping, so that a load balancer sends no more.
+pub async fn ready(
+    State(c): Shared,
+    draining: Option<axum::Extension<super::serve::Draining>>,
+) -> Answer {
+    if draining.is_some_and(|d| d.0.is_set()) {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "the server is stopping",
+        ));
+    }
+    let not_ready = |why: String| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", why);
+    let ledger = c.ledger().backend().to_owned();
+    let check = blocking(move || c.current_keys().map(|k| k.version()));
+    match tokio::time::timeout(READY_TIMEOUT, check).await {
+        Err(_) => Err(not_ready(format!(
+            "the ledger did not answer within {} s",
+            READY_TIMEOUT.as_secs()
+        ))),
+        Ok(Err(e)) => Err(not_ready(format!(
+            "the ledger or the keys: {} ({})",
+            e.message, e.code
+        ))),
+        Ok(Ok(key_version)) => Ok(Json(Readiness {
+            status: "ready".to_owned(),
+            ledger,
+            key_version,
+        })
+        .into_response()),
+    }
+}
+
+/// `GET /metrics` (the operations listener only): every metric in
+/// Prometheus' text format.
+pub async fn metrics() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        super::observe::render_metrics(),
+    )
+        .into_response()
 }
 
 /// `GET /v1/keyset`.

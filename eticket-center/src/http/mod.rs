@@ -18,6 +18,7 @@
 mod error;
 mod extract;
 mod handlers;
+pub mod observe;
 pub mod page;
 pub mod schemas;
 mod serve;
@@ -31,8 +32,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 
 pub use error::{ApiError, ErrorBody, ErrorDetail, status_of};
-pub use handlers::parse_json;
-pub use serve::{ServeOptions, serve, serve_with};
+pub use handlers::{READY_TIMEOUT, Readiness, parse_json};
+pub use observe::{REQUEST_ID_HEADER, render_metrics};
+pub use serve::{ServeOptions, serve, serve_operations, serve_until, serve_with};
 
 use crate::Center;
 
@@ -47,6 +49,7 @@ pub const MAX_URI_BYTES: usize = 8 * 1024;
 /// Every route: (method, path) in OpenAPI spelling.
 pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/health"),
+    ("get", "/v1/ready"),
     ("get", "/v1/keyset"),
     ("get", "/v1/keyset/rollovers"),
     ("post", "/v1/events"),
@@ -106,6 +109,7 @@ pub fn router(center: Arc<Center>) -> Router {
     let page_routes = page::routes(center.clone());
     Router::new()
         .route("/v1/health", get(h::health))
+        .route("/v1/ready", get(h::ready))
         .route("/v1/keyset", get(h::keyset))
         .route("/v1/keyset/rollovers", get(h::rollovers))
         .route("/v1/events", post(h::register_event))
@@ -192,4 +196,21 @@ pub fn router(center: Arc<Center>) -> Router {
         .merge(page_routes)
         .method_not_allowed_fallback(h::method_not_allowed)
         .layer(axum::middleware::from_fn(h::uri_limit))
+        .layer(axum::middleware::from_fn(observe::observe))
+}
+
+/// The operations router, for a listener of its own that only the
+/// operator's monitoring reaches (`eticket serve --metrics-listen`):
+/// `GET /metrics` (Prometheus' text format, [`render_metrics`]), and the
+/// API's `GET /v1/health` (liveness) and `GET /v1/ready` (readiness). The
+/// API's router does not serve `/metrics`: what it tells (sales, load,
+/// failures) is not for everyone who can reach the API.
+pub fn operations_router(center: Arc<Center>) -> Router {
+    use handlers as h;
+    Router::new()
+        .route("/metrics", get(h::metrics))
+        .route("/v1/health", get(h::health))
+        .route("/v1/ready", get(h::ready))
+        .fallback(h::no_route)
+        .with_state(center)
 }

@@ -81,6 +81,7 @@ pub fn component_schemas() -> Map<String, Value> {
         organizer::SelectedDistributor,
         handlers::IssueBody,
         handlers::BatchIssueBody,
+        handlers::Readiness,
         page::PageSeatMap,
         page::SeatOwners,
         page::SeatOwnersDone,

@@ -13,6 +13,15 @@
 //! So a crowd of half-sent requests cannot stop `/v1/health` or a sale: they
 //! are the first to go.
 //!
+//! [`serve_until`] stops gracefully when its `shutdown` future ends (`eticket
+//! serve` on SIGTERM or SIGINT): it accepts no more work, lets the requests
+//! in progress finish and answer (each connection is closed after its
+//! answer), for at most [`ServeOptions::shutdown_grace`], and answers any
+//! new connection meanwhile `shutting_down` (503, `Retry-After: 1`). An
+//! answer that went out was committed first, so nothing answered is lost;
+//! a request cut at the end of the grace period got no answer and is sent
+//! again with its idempotency key.
+//!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
 //! use std::sync::Arc;
@@ -30,7 +39,8 @@
 //! ```
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -40,10 +50,12 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio::task::JoinSet;
 use tower::ServiceExt;
 
-use super::router;
+use super::observe::{Refusal, record_refusal};
+use super::{operations_router, router};
 use crate::Center;
 
 /// How the server treats connections (see the module's text).
@@ -58,6 +70,9 @@ pub struct ServeOptions {
     /// Time for a request's body to arrive once its headers have (30 s by
     /// default).
     pub body_timeout: Duration,
+    /// When stopping: how long requests in progress may take to finish
+    /// before their connections are closed (10 s by default).
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ServeOptions {
@@ -66,7 +81,24 @@ impl Default for ServeOptions {
             max_connections: 512,
             header_timeout: Duration::from_secs(10),
             body_timeout: BODY_TIMEOUT,
+            shutdown_grace: Duration::from_secs(10),
         }
+    }
+}
+
+/// Set once the server is stopping; every request carries it in its
+/// extensions (readiness answers `shutting_down` then).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Draining(Arc<AtomicBool>);
+
+impl Draining {
+    /// Whether the server is stopping.
+    pub(crate) fn is_set(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    fn set(&self) {
+        self.0.store(true, Ordering::Release);
     }
 }
 
@@ -93,45 +125,165 @@ pub async fn serve_with(
     listener: TcpListener,
     options: ServeOptions,
 ) -> std::io::Result<()> {
-    let app = router(center);
+    serve_until(center, listener, options, std::future::pending()).await
+}
+
+/// Serve the API on a bound listener with `options` until `shutdown` ends,
+/// then stop gracefully (see the module's text) and return.
+///
+/// ```no_run
+/// # async fn run() -> std::io::Result<()> {
+/// use std::sync::Arc;
+/// use eticket_center::http::{ServeOptions, serve_until};
+/// let center = Arc::new(eticket_center::Center::open_in_memory().map_err(std::io::Error::other)?);
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+/// let stop = async {
+///     let _ = tokio::signal::ctrl_c().await;
+/// };
+/// serve_until(center, listener, ServeOptions::default(), stop).await
+/// # }
+/// ```
+pub async fn serve_until(
+    center: Arc<Center>,
+    listener: TcpListener,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    run(router(center), listener, options, shutdown).await
+}
+
+/// Serve the operations router ([`operations_router`]: `/metrics`,
+/// `/v1/health`, `/v1/ready`) on a listener of its own until the process
+/// ends, with at most 64 connections.
+pub async fn serve_operations(center: Arc<Center>, listener: TcpListener) -> std::io::Result<()> {
+    let options = ServeOptions {
+        max_connections: 64,
+        ..ServeOptions::default()
+    };
+    run(
+        operations_router(center),
+        listener,
+        options,
+        std::future::pending(),
+    )
+    .await
+}
+
+/// Accept connections for `app` until `shutdown` ends, then drain.
+async fn run(
+    app: Router,
+    listener: TcpListener,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
     let open = Arc::new(Open::new(options.max_connections.max(1)));
-    let refusing = Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
+    let refusing = Arc::new(Semaphore::new(options.max_connections.max(1)));
+    let draining = Draining::default();
+    let (stop, stopped) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let stream = match listener.accept().await {
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
             Ok((stream, _)) => stream,
             Err(e) => {
-                eprintln!("eticket: accepting a connection: {e}");
+                super::observe::warn(&format!("accepting a connection: {e}"));
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
         };
+        // Finished connections leave the set as new ones come.
+        while connections.try_join_next().is_some() {}
         match open.admit() {
             Some(slot) => {
-                tokio::spawn(connection(stream, app.clone(), slot, options));
+                let ctx = Context {
+                    options,
+                    draining: draining.clone(),
+                    stopped: stopped.clone(),
+                };
+                connections.spawn(connection(stream, app.clone(), slot, ctx));
             }
-            None => {
-                // Refusals are bounded too: past as many as there are
-                // connections, a new one is closed without a word.
-                if let Ok(pending) = refusing.clone().try_acquire_owned() {
-                    tokio::spawn(async move {
-                        refuse(stream).await;
-                        drop(pending);
-                    });
+            None => refuse_bounded(&refusing, stream, Refusal::TooManyConnections),
+        }
+    }
+    draining.set();
+    let _ = stop.send(true);
+    while connections.try_join_next().is_some() {}
+    tracing::info!(
+        target: "eticket::serve",
+        connections = connections.len(),
+        grace_secs = options.shutdown_grace.as_secs(),
+        "stopping: no new requests; those in progress finish"
+    );
+    let deadline = tokio::time::Instant::now() + options.shutdown_grace;
+    loop {
+        tokio::select! {
+            joined = connections.join_next() => {
+                if joined.is_none() {
+                    break;
                 }
+            }
+            accepted = listener.accept() => {
+                if let Ok((stream, _)) = accepted {
+                    refuse_bounded(&refusing, stream, Refusal::ShuttingDown);
+                }
+            }
+            () = tokio::time::sleep_until(deadline) => {
+                super::observe::warn(&format!(
+                    "{} connection(s) still busy after {} s: closed without an answer",
+                    connections.len(),
+                    options.shutdown_grace.as_secs()
+                ));
+                connections.abort_all();
+                while connections.join_next().await.is_some() {}
+                break;
             }
         }
     }
+    tracing::info!(target: "eticket::serve", "stopped");
+    Ok(())
+}
+
+/// Refuse a connection with a 503 in a task of its own; refusals are
+/// bounded too: past as many as there are connections, a new one is closed
+/// without a word.
+fn refuse_bounded(refusing: &Arc<Semaphore>, stream: TcpStream, why: Refusal) {
+    record_refusal(why);
+    if let Ok(pending) = refusing.clone().try_acquire_owned() {
+        tokio::spawn(async move {
+            refuse(stream, why).await;
+            drop(pending);
+        });
+    }
+}
+
+/// What every connection of one server shares.
+#[derive(Clone)]
+struct Context {
+    options: ServeOptions,
+    draining: Draining,
+    /// Becomes true when the server stops.
+    stopped: watch::Receiver<bool>,
 }
 
 /// Serve one connection until it ends, times out or is closed for a newer
-/// one.
-async fn connection(stream: TcpStream, app: Router, slot: Slot, options: ServeOptions) {
+/// one; when the server stops, it ends after the answer in progress.
+async fn connection(stream: TcpStream, app: Router, slot: Slot, ctx: Context) {
     let busy = slot.busy.clone();
+    let Context {
+        options,
+        draining,
+        mut stopped,
+    } = ctx;
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         let app = app.clone();
         let guard = Busy::enter(busy.clone());
         req.extensions_mut()
             .insert(BodyTimeout(options.body_timeout));
+        req.extensions_mut().insert(draining.clone());
         async move {
             let answer = app.oneshot(req.map(Body::new)).await;
             drop(guard);
@@ -144,21 +296,44 @@ async fn connection(stream: TcpStream, app: Router, slot: Slot, options: ServeOp
         .header_read_timeout(options.header_timeout)
         .keep_alive(true);
     let conn = builder.serve_connection(TokioIo::new(stream), service);
+    let mut conn = std::pin::pin!(conn);
     tokio::select! {
-        _ = conn => {}
+        _ = conn.as_mut() => {}
         () = slot.close.notified() => {}
+        Ok(()) = stopping(&mut stopped) => {
+            // No next request on this connection: an idle one closes now,
+            // a busy one after its answer went out.
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
     }
     drop(slot);
 }
 
-/// Answer a connection past the limit with a JSON 503 and close it: the
-/// request's head is read first (a second at most), so that a client sees
-/// the answer to what it sent rather than a connection reset.
-async fn refuse(mut stream: TcpStream) {
-    const BODY: &str = r#"{"error":{"code":"too_many_connections","message":"the server has as many connections as it takes, each with a request in progress; try again shortly"}}"#;
+/// Ends when the server stops (an error when the server is gone).
+async fn stopping(stopped: &mut watch::Receiver<bool>) -> Result<(), watch::error::RecvError> {
+    while !*stopped.borrow_and_update() {
+        stopped.changed().await?;
+    }
+    Ok(())
+}
+
+/// Answer a connection past the limit, or one that came while the server
+/// stops, with a JSON 503 and close it: the request's head is read first (a
+/// second at most), so that a client sees the answer to what it sent rather
+/// than a connection reset.
+async fn refuse(mut stream: TcpStream, why: Refusal) {
+    let body = match why {
+        Refusal::TooManyConnections => {
+            r#"{"error":{"code":"too_many_connections","message":"the server has as many connections as it takes, each with a request in progress; try again shortly"}}"#
+        }
+        Refusal::ShuttingDown => {
+            r#"{"error":{"code":"shutting_down","message":"the server is stopping and took nothing of this request; send it again (to another center, or shortly)"}}"#
+        }
+    };
     let answer = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
-        BODY.len()
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
     );
     let exchange = async {
         let mut head = Vec::new();

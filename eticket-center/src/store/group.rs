@@ -98,6 +98,7 @@ fn is_deferring() -> bool {
 /// request. The caller must then end the open group (a plain transaction,
 /// or [`Ledger::flush_group`](super::Ledger::flush_group)) and ask the
 /// returned [`Deferred`] whether the work was committed, before answering.
+#[cfg_attr(not(feature = "http"), allow(dead_code))] // the HTTP writer defers
 pub(crate) fn deferring<R>(f: impl FnOnce() -> R) -> (R, Deferred) {
     let outer = DEFERRED.with(|d| d.borrow_mut().replace(Vec::new()));
     let result = catch_unwind(AssertUnwindSafe(f));
@@ -114,10 +115,12 @@ pub(crate) fn deferring<R>(f: impl FnOnce() -> R) -> (R, Deferred) {
 }
 
 /// The groups a [`deferring`] call's members joined.
+#[cfg_attr(not(feature = "http"), allow(dead_code))] // the HTTP writer defers
 pub(crate) struct Deferred {
     slots: Vec<Arc<Slot>>,
 }
 
+#[cfg_attr(not(feature = "http"), allow(dead_code))] // the HTTP writer defers
 impl Deferred {
     /// Whether every group this call's members joined has ended (a group
     /// ends when it is full or has been open long enough, or at the
@@ -164,6 +167,7 @@ impl Slot {
         self.filled.notify_one();
     }
 
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     fn peek(&self) -> Option<Ending> {
         self.ending
             .lock()
@@ -258,6 +262,7 @@ impl<S: Session> Grouped<S> {
     }
 
     /// Commit the open group, if any (the end of a [`deferring`] batch).
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn flush(&self) {
         drop(self.exclusive());
     }
@@ -285,6 +290,7 @@ impl<S: Session> Grouped<S> {
                     if matches!(result, Err(Error::Duplicate { .. }))
                         && duplicates + 1 < DUPLICATE_ATTEMPTS =>
                 {
+                    crate::metrics::Retry::Duplicate.record(self.backend);
                     duplicates += 1;
                     backoff(duplicates);
                 }
@@ -294,6 +300,11 @@ impl<S: Session> Grouped<S> {
                         && attempt + 1 < MAX_ATTEMPTS
                         && started.elapsed() < S::RETRY_WAIT =>
                 {
+                    let why = match self.backend {
+                        "sqlite" => crate::metrics::Retry::Busy,
+                        _ => crate::metrics::Retry::Conflict,
+                    };
+                    why.record(self.backend);
                     attempt += 1;
                     backoff(attempt);
                 }
@@ -416,6 +427,7 @@ impl<S: Session> Grouped<S> {
         }
         if let Some(open) = locked.open.take() {
             if matches!(ending, Ending::Committed) {
+                crate::metrics::record_group_commit_batch(open.members as usize);
                 let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
                 stats.commits += 1;
                 stats.members += u64::from(open.members);

@@ -242,6 +242,7 @@ impl Ledger {
 impl Ledger {
     /// Commit the group commit this process has open, if any: the end of a
     /// batch run by one thread with its members deferred.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))] // the HTTP writer's
     pub(crate) fn flush_group(&self) {
         match self {
             Ledger::Sqlite(s) => s.conn.flush(),
@@ -278,6 +279,7 @@ impl Store for Ledger {
             #[cfg(feature = "postgres")]
             Ledger::Postgres(s) => s.transaction(body),
         }
+        .inspect_err(|e| crate::metrics::record_ledger_error(self.backend(), e))
     }
 
     fn grouped<T>(&self, body: &mut TxBody<'_, T>) -> Result<T> {
@@ -286,6 +288,7 @@ impl Store for Ledger {
             #[cfg(feature = "postgres")]
             Ledger::Postgres(s) => s.grouped(body),
         }
+        .inspect_err(|e| crate::metrics::record_ledger_error(self.backend(), e))
     }
 }
 

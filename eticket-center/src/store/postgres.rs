@@ -75,6 +75,7 @@ impl PgSession {
         if connection_lost(&e) {
             self.client = None;
             self.prepared.clear();
+            crate::metrics::record_ledger_reconnect("postgres");
             return Error::Storage {
                 backend: "postgres",
                 message: format!(
@@ -505,6 +506,7 @@ impl Store for PostgresStore {
                 Ok(value) => return Ok(value),
                 Err(Failed::Refused(e)) if e.is_retryable() && attempt + 1 < MAX_ATTEMPTS => {
                     attempt += 1;
+                    crate::metrics::Retry::Conflict.record("postgres");
                     backoff(attempt);
                 }
                 // A unique key taken by a concurrent transaction that chose
@@ -515,6 +517,7 @@ impl Store for PostgresStore {
                     if duplicates + 1 < DUPLICATE_ATTEMPTS =>
                 {
                     duplicates += 1;
+                    crate::metrics::Retry::Duplicate.record("postgres");
                     backoff(duplicates);
                 }
                 Err(Failed::Refused(e)) => return Err(e),
@@ -530,6 +533,7 @@ impl Store for PostgresStore {
                         });
                     }
                     reconnects += 1;
+                    crate::metrics::record_ledger_reconnect("postgres");
                     taken = self.take()?;
                 }
                 Err(Failed::LostInCommit(e)) => {

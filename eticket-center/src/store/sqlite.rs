@@ -270,6 +270,7 @@ impl Store for SqliteStore {
                         && started.elapsed() < MAX_BUSY_WAIT =>
                 {
                     attempt += 1;
+                    crate::metrics::Retry::Busy.record("sqlite");
                     backoff(attempt);
                 }
                 other => return other,
