@@ -542,3 +542,71 @@ async fn readiness_follows_the_ledger() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// With the ledger held by another process, a sale is still in progress
+/// when SIGTERM comes: a new connection is refused `shutting_down`, the
+/// sale is answered once the ledger frees, and the process exits 0 with the
+/// sale in the ledger. A sale still stuck at the end of the grace period
+/// gets no answer, the process exits 0 all the same, and nothing of it is
+/// in the ledger.
+#[test]
+fn the_sale_in_progress_at_sigterm_is_answered_and_a_stuck_one_cut_at_the_grace() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, token) = prepared_ledger(dir.path());
+    let rt = runtime();
+    for (grace, release_after, answered) in [(8, 1, true), (1, 6, false)] {
+        let mut server = Server::start(&db, dir.path(), &["--shutdown-grace", &grace.to_string()]);
+        let lock = rusqlite::Connection::open(&db).unwrap();
+        lock.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let key = format!("stuck-{grace}");
+        let (base, tok, k) = (server.base.clone(), token.clone(), key.clone());
+        let sale = rt.spawn(async move { sell(&reqwest::Client::new(), &base, &tok, &k).await });
+        std::thread::sleep(Duration::from_millis(500));
+        let stopped_at = Instant::now();
+        server.terminate();
+        std::thread::sleep(Duration::from_millis(300));
+        // A new connection while it stops.
+        let late = rt.block_on(sell(&reqwest::Client::new(), &server.base, &token, "late"));
+        assert!(
+            matches!(&late, Seen::Refused(StatusCode::SERVICE_UNAVAILABLE, code) if code == "shutting_down"),
+            "{late:?}"
+        );
+        std::thread::sleep(Duration::from_secs(release_after));
+        lock.execute_batch("ROLLBACK").unwrap();
+        drop(lock);
+        let seen = rt.block_on(sale).unwrap();
+        let status = server.wait();
+        assert!(status.success(), "eticket serve ended with {status}");
+        assert!(
+            stopped_at.elapsed() < Duration::from_secs(grace + release_after + 5),
+            "{:?}",
+            stopped_at.elapsed()
+        );
+        let center = Center::open_sqlite(&db).unwrap();
+        match (answered, &seen) {
+            (true, Seen::Sold(serials)) => {
+                let record = center
+                    .issuing_record(fixtures::EVENT, TicketSerial(serials[0]))
+                    .unwrap();
+                assert!(
+                    record.is_some(),
+                    "the sale answered at the stop is not in the ledger"
+                );
+            }
+            (false, Seen::Nothing) => {
+                let stats = center
+                    .event_stats(&eticket_center::Principal::Operator, fixtures::EVENT)
+                    .unwrap();
+                let sold: u32 = stats
+                    .counts
+                    .iter()
+                    .filter(|c| c.1 != "available")
+                    .map(|c| c.2)
+                    .sum();
+                assert_eq!(sold, 1, "only the first round's sale is in the ledger");
+            }
+            other => panic!("grace {grace} s: {other:?}"),
+        }
+        assert!(server.log_text().contains("stopped"));
+    }
+}

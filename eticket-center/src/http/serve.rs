@@ -226,11 +226,11 @@ async fn run(
                     break;
                 }
             }
-            accepted = listener.accept() => {
-                if let Ok((stream, _)) = accepted {
-                    refuse_bounded(&refusing, stream, Refusal::ShuttingDown);
-                }
-            }
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => refuse_bounded(&refusing, stream, Refusal::ShuttingDown),
+                // Out of descriptors, say: wait rather than spin.
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            },
             () = tokio::time::sleep_until(deadline) => {
                 super::observe::warn(&format!(
                     "{} connection(s) still busy after {} s: closed without an answer",
