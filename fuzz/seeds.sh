@@ -22,6 +22,20 @@ mkdir -p "$corpus/seatmap_parse" "$corpus/center_event_file"
 { printf '\0\0\0\0'; cat eticket-alloc/data/small_hall.toml; } >"$corpus/seatmap_parse/small_hall.toml"
 { printf '\0\0\0\0'; cat eticket-alloc/data/venues/small_hall.toml; } >"$corpus/seatmap_parse/small_hall_geometry.toml"
 cp eticket-center/data/spring_concert.toml "$corpus/center_event_file/spring_concert.toml"
+# The center's request bodies as the operator's guide sends them: the first
+# byte picks the type (see center_request_json.rs), the rest is the body.
+seed_body() {
+    mkdir -p "$corpus/center_request_json"
+    { printf "\\$(printf '%03o' "$1")"; printf '%s' "$3"; } >"$corpus/center_request_json/$2.json"
+}
+seed_body 0 sale '{"seats": {"best_available": {"seat_type": 1, "quantity": 2}}, "holder": "chip:3a910c55e21748b60f6da4219e73c805"}'
+seed_body 0 sale_paper '{"seats": {"serials": [1, 2]}, "holder": "paper", "member": 7}'
+seed_body 3 ratios '{"shares": [{"distributor": 1, "weight": 3, "seat_type": null}, {"distributor": 2, "weight": 1, "seat_type": 4}]}'
+seed_body 4 policy '{"kind": "first_come_first_served", "per_member_limit": 4}'
+seed_body 6 target '{"chip": "3a910c55e21748b60f6da4219e73c805", "counter": 0, "slot": 0}'
+seed_body 11 split '{"seats": [{"rect": {"block": 1, "rows": [1, 4], "numbers": [1, 10]}}], "shares": [{"distributor": 1, "weight": 1}, {"distributor": 2, "weight": 1}], "from": [1, 2], "as_of": 3}'
+seed_body 13 hold '{"seats": {"best_available": {"seat_type": 1, "quantity": 2}}, "buyer": {"reference": "order-17"}}'
+
 # Inputs that once crashed a target (each with a regression test of its
 # own in the library) stay in its corpus, so every run replays them.
 for dir in fuzz/regressions/*/; do
