@@ -106,6 +106,7 @@ fn main() {
     let registration = EventRegistration {
         info: event.clone(),
         prices: fixtures::prices(),
+        seat_map: None,
     };
     let summary = center
         .register_event(&organizer, "reg-event", &registration)
@@ -807,6 +808,7 @@ fn second_show(
     let registration = EventRegistration {
         info: event.clone(),
         prices: fixtures::prices(),
+        seat_map: None,
     };
     center
         .register_event(organizer, "reg-second", &registration)

@@ -48,6 +48,7 @@ fn event(seats: u32) -> EventRegistration {
     EventRegistration {
         info,
         prices: fixtures::prices(),
+        seat_map: None,
     }
 }
 

@@ -188,7 +188,7 @@ impl Center {
     /// # use eticket_core::fixtures;
     /// let center = Center::open_in_memory()?;
     /// let org = Principal::Organizer(1);
-    /// let reg = EventRegistration { info: fixtures::small_event(), prices: fixtures::prices() };
+    /// let reg = EventRegistration { info: fixtures::small_event(), prices: fixtures::prices(), seat_map: None };
     /// center.register_event(&org, "reg", &reg)?;
     /// let log = center.allotment_log(&org, fixtures::EVENT, 0)?;
     /// assert!(log.entries.is_empty() && !log.more);

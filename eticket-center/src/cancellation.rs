@@ -214,7 +214,7 @@ impl Center {
     /// # use eticket_core::fixtures;
     /// let center = Center::open_in_memory()?;
     /// let org = Principal::Organizer(1);
-    /// let reg = EventRegistration { info: fixtures::small_event(), prices: fixtures::prices() };
+    /// let reg = EventRegistration { info: fixtures::small_event(), prices: fixtures::prices(), seat_map: None };
     /// center.register_event(&org, "reg", &reg)?;
     /// let done = center.cancel_event(&org, "cancel-1", fixtures::EVENT)?;
     /// assert_eq!((done.revoked, done.refunds, done.complete), (130, 0, true));

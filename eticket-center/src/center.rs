@@ -4,12 +4,13 @@
 //! answer is stored in the same transaction as the change, and a retry with the
 //! same key and the same request returns it without changing anything again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use eticket_alloc::SeatMap;
 
 use eticket_core::ids::{DistributorId, EventId};
+use eticket_core::ticket::Place;
 use eticket_core::time::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -124,6 +125,14 @@ impl Default for Config {
     }
 }
 
+/// An event's seat map as the center keeps it in memory.
+#[derive(Clone)]
+struct EventSeatMap {
+    map: Arc<SeatMap>,
+    /// Its accessible places and companion seats.
+    reserved: Arc<HashSet<Place>>,
+}
+
 /// Longest idempotency key accepted.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
 
@@ -143,7 +152,7 @@ pub struct Center {
     pub(crate) config: Config,
     pub(crate) storage: KeyStorage,
     fail_point: Mutex<Option<&'static str>>,
-    maps: Mutex<HashMap<EventId, Arc<SeatMap>>>,
+    maps: Mutex<HashMap<EventId, EventSeatMap>>,
     pub(crate) credential_cache: crate::credentials::CredentialCache,
 }
 
@@ -255,25 +264,59 @@ impl Center {
         Ok(())
     }
 
-    /// The seat map of a registered event (built once from its seat master).
+    /// The seat map of a registered event, read once: the one it was
+    /// registered with (geometry, labels, accessible and companion seats),
+    /// else laid out from its seat master.
     pub(crate) fn seat_map(&self, tx: &mut dyn Tx, event: EventId) -> Result<Arc<SeatMap>> {
-        if let Some(map) = self
+        Ok(self.event_seat_map(tx, event)?.map)
+    }
+
+    /// The places of the event's accessible places and companion seats:
+    /// sold only to requests that ask for them.
+    pub(crate) fn reserved_places(
+        &self,
+        tx: &mut dyn Tx,
+        event: EventId,
+    ) -> Result<Arc<HashSet<Place>>> {
+        Ok(self.event_seat_map(tx, event)?.reserved)
+    }
+
+    fn event_seat_map(&self, tx: &mut dyn Tx, event: EventId) -> Result<EventSeatMap> {
+        if let Some(found) = self
             .maps
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&event)
         {
-            return Ok(map.clone());
+            return Ok(found.clone());
         }
-        let info = crate::tables::events::load(tx, event)?.info;
-        let map = Arc::new(
-            SeatMap::from_event(&info).map_err(|e| Error::invalid("seats", e.to_string()))?,
-        );
+        let map = match crate::tables::seat_maps::load(tx, event)? {
+            Some(json) => SeatMap::from_json(&json)
+                .map_err(|e| Error::corrupt(format!("event {event}'s seat map: {e}")))?,
+            None => {
+                let info = crate::tables::events::load(tx, event)?.info;
+                SeatMap::from_event(&info).map_err(|e| Error::invalid("seats", e.to_string()))?
+            }
+        };
+        let reserved = map
+            .cells()
+            .iter()
+            .filter(|c| (c.accessible || c.companion) && !c.blocked)
+            .map(|c| Place::Seat {
+                block: c.block,
+                row: c.row,
+                number: c.number,
+            })
+            .collect();
+        let found = EventSeatMap {
+            map: Arc::new(map),
+            reserved: Arc::new(reserved),
+        };
         self.maps
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(event, map.clone());
-        Ok(map)
+            .insert(event, found.clone());
+        Ok(found)
     }
 
     /// Run a read-only body in a transaction.

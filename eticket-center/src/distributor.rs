@@ -297,7 +297,9 @@ pub(crate) fn check_buyer(
 /// adjacent seats nearest the stage as eticket-alloc's best-available search
 /// finds them (one row, or split over two adjacent rows); otherwise, or when no
 /// such group is free, the lowest serials (the ticket master lists seats block
-/// by block, row by row).
+/// by block, row by row). Either way accessible places and companion seats
+/// (of a venue registered with its seat map) are never given to these
+/// general requests.
 pub(crate) fn best_available(
     center: &Center,
     tx: &mut dyn Tx,
@@ -311,7 +313,20 @@ pub(crate) fn best_available(
             return Ok(found);
         }
     }
-    tickets::available(tx, event, d, seat_type, Some(quantity))
+    let reserved = center.reserved_places(tx, event)?;
+    if reserved.is_empty() {
+        return tickets::available(tx, event, d, seat_type, Some(quantity));
+    }
+    // The lowest serials past the reserved ones: `quantity` more rows than
+    // there are reserved places always holds enough others when there are.
+    let more = u32::try_from(reserved.len()).unwrap_or(u32::MAX);
+    Ok(
+        tickets::available(tx, event, d, seat_type, Some(quantity.saturating_add(more)))?
+            .into_iter()
+            .filter(|t| !reserved.contains(&t.place))
+            .take(usize::try_from(quantity).unwrap_or(usize::MAX))
+            .collect(),
+    )
 }
 
 fn best_together(

@@ -236,7 +236,13 @@ fn registration(file: EventFile, map: &SeatMap) -> std::result::Result<EventRegi
         seats: map.to_seat_master(),
     };
     info.validate().map_err(|e| e.to_string())?;
-    Ok(EventRegistration { info, prices })
+    Ok(EventRegistration {
+        info,
+        prices,
+        // Kept with the event: where the seats are, their labels,
+        // accessible places and companion seats.
+        seat_map: Some(map.data().clone()),
+    })
 }
 
 #[cfg(test)]

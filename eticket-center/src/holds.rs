@@ -26,7 +26,7 @@
 //! # use eticket_core::ticket::Holder;
 //! # let center = Center::open_in_memory()?;
 //! # let org = Principal::Organizer(1);
-//! # center.register_event(&org, "reg", &EventRegistration { info: fixtures::small_event(), prices: fixtures::prices() })?;
+//! # center.register_event(&org, "reg", &EventRegistration { info: fixtures::small_event(), prices: fixtures::prices(), seat_map: None })?;
 //! # center.register_distributor(&Principal::Operator, "d", eticket_core::ids::DistributorId(1), "Shop")?;
 //! # center.select_distributor(&org, "sel", fixtures::EVENT, eticket_core::ids::DistributorId(1), Default::default())?;
 //! # let share = eticket_core::allotment::RatioShare { distributor: eticket_core::ids::DistributorId(1), weight: 1, seat_type: None };

@@ -642,7 +642,7 @@ impl Center {
     /// let center = Center::open_in_memory()?;
     /// let event = eticket_core::fixtures::small_event();
     /// let prices = eticket_core::fixtures::prices();
-    /// center.register_event(&Principal::Organizer(1), "reg-1", &EventRegistration { info: event.clone(), prices })?;
+    /// center.register_event(&Principal::Organizer(1), "reg-1", &EventRegistration { info: event.clone(), prices, seat_map: None })?;
     /// let first = center.keys().ticket_key_for(event.id)?.id();
     /// let change = center.rotate_event_key(&Principal::Operator, "rotate-1", event.id)?;
     /// assert_eq!((change.previous, change.event), (Some(first), Some(event.id)));

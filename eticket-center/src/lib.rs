@@ -12,7 +12,7 @@
 //! use eticket_core::fixtures;
 //!
 //! let center = Center::open_in_memory()?;
-//! let reg = EventRegistration { info: fixtures::small_event(), prices: fixtures::prices() };
+//! let reg = EventRegistration { info: fixtures::small_event(), prices: fixtures::prices(), seat_map: None };
 //! let summary = center.register_event(&Principal::Organizer(1), "reg-1", &reg)?;
 //! assert_eq!(summary.tickets, 130);
 //! // A retry with the same idempotency key returns the first answer.

@@ -22,14 +22,76 @@ use crate::{Error, Result};
 use eticket_alloc::SeatMap;
 use eticket_alloc::allotment::{Allotments, RatioOptions};
 use eticket_alloc::cell::CellId;
+use eticket_alloc::map::SeatMapData;
 
-/// What an organizer registers: the event information and a price per seat type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+/// What an organizer registers: the event information, a price per seat
+/// type and, when the venue has one, its seat map.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EventRegistration {
     /// Venue, schedule, seat types, seat master.
     pub info: EventInfo,
     /// Price (minor currency unit) per seat type.
     pub prices: BTreeMap<SeatType, Price>,
+    /// The venue's seat map (eticket-alloc's JSON form) the seat master
+    /// was made from: where the seats are (geometry, landmarks), their
+    /// labels, accessible places and companion seats. Kept with the event
+    /// for best available and the allocation page; its seats must be the
+    /// seat master's. Left out: the center lays the blocks out side by
+    /// side from the seat master (`SeatMap::from_event`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::wire::schema::SeatMapJson>")]
+    pub seat_map: Option<SeatMapData>,
+}
+
+impl EventRegistration {
+    /// A registration without a seat map.
+    pub fn new(info: EventInfo, prices: BTreeMap<SeatType, Price>) -> Self {
+        EventRegistration {
+            info,
+            prices,
+            seat_map: None,
+        }
+    }
+}
+
+/// The seat map a registration carries, checked: a valid map whose seats,
+/// areas, seat types and blocks are the event's.
+fn checked_seat_map(reg: &EventRegistration) -> Result<Option<SeatMap>> {
+    let Some(data) = &reg.seat_map else {
+        return Ok(None);
+    };
+    let map = SeatMap::new(data.clone()).map_err(|e| Error::invalid("seat_map", e.to_string()))?;
+    let info = &reg.info;
+    if map.to_seat_master() != info.seats {
+        return Err(Error::invalid(
+            "seat_map",
+            "its seats and standing areas are not the event's seat master",
+        ));
+    }
+    let types = |ids: &mut dyn Iterator<Item = SeatType>| {
+        let mut v: Vec<SeatType> = ids.collect();
+        v.sort_unstable();
+        v
+    };
+    if types(&mut map.seat_types().iter().map(|t| t.id))
+        != types(&mut info.seat_types.iter().map(|t| t.id))
+    {
+        return Err(Error::invalid(
+            "seat_map",
+            "its seat types are not the event's",
+        ));
+    }
+    let mut blocks: Vec<BlockId> = map.blocks().iter().map(|b| b.id).collect();
+    let mut venue: Vec<BlockId> = info.venue.blocks.iter().map(|b| b.id).collect();
+    blocks.sort_unstable();
+    venue.sort_unstable();
+    if blocks != venue {
+        return Err(Error::invalid(
+            "seat_map",
+            "its blocks are not the venue master's",
+        ));
+    }
+    Ok(Some(map))
 }
 
 /// The answer to a registration.
@@ -368,6 +430,8 @@ impl Center {
         // Screens and paper show the venue's local time: the zone must exist.
         eticket_core::local_time::VenueTime::named(&reg.info.venue.time_zone)?;
         let master = TicketMaster::form(&reg.info, &reg.prices)?;
+        let seat_map = checked_seat_map(reg)?;
+        let seat_map_json = seat_map.as_ref().map(SeatMap::to_json);
         let tickets = u32::try_from(master.entries.len())
             .map_err(|_| Error::invalid("seats", "too many tickets"))?;
         let info =
@@ -398,6 +462,9 @@ impl Center {
                 return Err(Error::EventExists(event));
             }
             tables::events::insert(tx, event, organizer, (&info, &prices), now)?;
+            if let Some(json) = &seat_map_json {
+                tables::seat_maps::insert(tx, event, json)?;
+            }
             // Core's ticket master forms every entry available.
             tables::tickets::insert_master(tx, event, &master.entries)?;
             // The event's own ticket key: a leak forges this event's tickets only.

@@ -145,7 +145,7 @@ impl Center {
     /// # use eticket_core::{fixtures, ids::DistributorId};
     /// let center = Center::open_in_memory()?;
     /// let org = Principal::Organizer(1);
-    /// let reg = EventRegistration { info: fixtures::small_event(), prices: fixtures::prices() };
+    /// let reg = EventRegistration { info: fixtures::small_event(), prices: fixtures::prices(), seat_map: None };
     /// center.register_event(&org, "reg", &reg)?;
     /// for d in [1, 2] {
     ///     center.register_distributor(&Principal::Operator, &format!("d{d}"), DistributorId(d), "Shop")?;

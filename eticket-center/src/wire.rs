@@ -182,6 +182,28 @@ pub mod schema {
         }
     }
 
+    /// A venue's seat map: eticket-alloc's JSON form
+    /// (`docs/alloc/seatmap-format.md`, "JSON form of the model").
+    pub struct SeatMapJson;
+
+    impl JsonSchema for SeatMapJson {
+        fn inline_schema() -> bool {
+            true
+        }
+
+        fn schema_name() -> Cow<'static, str> {
+            "SeatMapJson".into()
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": "object",
+                "required": ["name", "focus", "seat_types", "blocks", "cells"],
+                "description": "A venue's seat map in eticket-alloc's JSON form (docs/alloc/seatmap-format.md): name, focus, seat types, blocks with their geometry and labels, cells, standing areas, landmarks."
+            })
+        }
+    }
+
     /// Bytes as lowercase hex.
     pub struct HexBytes;
 

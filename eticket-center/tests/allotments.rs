@@ -62,6 +62,7 @@ fn registration_and_allotments(b: Backend) {
     let reg = EventRegistration {
         info: fixtures::small_event(),
         prices: fixtures::prices(),
+        seat_map: None,
     };
     assert_eq!(
         center.register_event(&ORG, "reg", &reg).unwrap().tickets,
@@ -115,4 +116,91 @@ fn allotment_boundaries(b: Backend) {
     ));
 }
 
-suite!(registration_and_allotments, allotment_boundaries,);
+/// The Small Hall registered from its event file keeps its seat map: best
+/// available never sells an accessible place or a companion seat to a
+/// general request (of their seat type, or of any), whether it finds
+/// seats together or falls back to the lowest serials; the page's seat
+/// map carries the geometry and the flags. A seat map that is not the
+/// event's seat master is refused.
+fn seat_map_kept_with_the_event(b: Backend) {
+    let c = clock();
+    let center = b.center(&c);
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/small_hall_evening.toml");
+    let reg = eticket_center::event_file::load(&path).unwrap();
+    let event = reg.info.id;
+    // A seat map with one seat fewer than the seat master is refused.
+    let mut wrong = reg.clone();
+    if let Some(map) = wrong.seat_map.as_mut() {
+        map.cells.pop();
+    }
+    let err = center
+        .register_event(&ORG, "reg-wrong", &wrong)
+        .unwrap_err();
+    assert!(err.to_string().contains("seat_map"), "{err}");
+    center.register_event(&ORG, "reg-hall", &reg).unwrap();
+    center
+        .register_distributor(&Principal::Operator, "d1", D1, "One")
+        .unwrap();
+    center
+        .select_distributor(&ORG, "sel1", event, D1, fcfs())
+        .unwrap();
+    let all = AllotmentRatios {
+        shares: vec![RatioShare {
+            distributor: D1,
+            weight: 1,
+            seat_type: None,
+        }],
+    };
+    center
+        .set_allotment_ratios(&ORG, "ratios", event, &all)
+        .unwrap();
+    let map = eticket_center::http::page::build_seat_map(&center, event).unwrap();
+    let reserved = map.cells.flags.iter().filter(|f| **f != 0).count();
+    assert!(
+        reserved >= 4,
+        "accessible places and companion seats: {reserved}"
+    );
+    assert!(map.blocks.iter().all(|b| b.geometry.is_some()));
+    assert!(map.cells.x.is_empty(), "positions come from the geometry");
+    assert!(map.landmarks.iter().any(|l| l.kind == "stage"));
+    // Pairs of the companion seats' seat type, then any seats in threes,
+    // until nothing general is left.
+    let sell = |key: &str, seat_type: Option<SeatType>, quantity: u32| {
+        let req = SaleRequest {
+            seats: SeatChoice::BestAvailable {
+                seat_type,
+                quantity,
+            },
+            holder: Holder::Paper,
+            member: None,
+        };
+        center.sell(&dist(D1), key, event, &req)
+    };
+    let mut k = 0;
+    while sell(&format!("pair-{k}"), Some(SeatType(2)), 2).is_ok() {
+        k += 1;
+    }
+    assert!(k > 10, "{k} pairs");
+    while sell(&format!("three-{k}"), None, 3).is_ok() {
+        k += 1;
+    }
+    while sell(&format!("one-{k}"), None, 1).is_ok() {
+        k += 1;
+    }
+    let map = eticket_center::http::page::build_seat_map(&center, event).unwrap();
+    let cells = &map.cells;
+    for i in 0..cells.block.len() {
+        let seat = (cells.block[i], cells.row[i], cells.number[i]);
+        match (cells.flags[i], cells.taken[i]) {
+            (0, taken) => assert!(taken != 0, "seat {seat:?} is left unsold"),
+            (flag, taken) => assert_eq!(taken, 0, "seat {seat:?} (flags {flag}) was sold"),
+        }
+    }
+}
+
+suite!(
+    registration_and_allotments,
+    allotment_boundaries,
+    seat_map_kept_with_the_event,
+);

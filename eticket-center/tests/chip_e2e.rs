@@ -45,6 +45,7 @@ fn issue_write_redeliver_and_transfer_between_chips() {
             &EventRegistration {
                 info: fixtures::small_event(),
                 prices: fixtures::prices(),
+                seat_map: None,
             },
         )
         .unwrap();

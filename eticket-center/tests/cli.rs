@@ -1432,6 +1432,7 @@ fn a_killed_postpone_event_finishes_when_run_again() {
         let reg = EventRegistration {
             info,
             prices: fixtures::prices(),
+            seat_map: None,
         };
         assert_eq!(
             center

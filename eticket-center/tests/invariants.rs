@@ -79,6 +79,7 @@ fn center(weights: (u32, u32)) -> Center {
             &EventRegistration {
                 info: fixtures::small_event(),
                 prices: fixtures::prices(),
+                seat_map: None,
             },
         )
         .unwrap();

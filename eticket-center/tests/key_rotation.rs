@@ -338,6 +338,7 @@ fn a_ticket_key_signs_for_one_event(backend: Backend) {
     let reg = eticket_center::organizer::EventRegistration {
         info: later.clone(),
         prices: fixtures::prices(),
+        seat_map: None,
     };
     let summary = center.register_event(&ORG, "reg-later", &reg).unwrap();
     let keys = center.keys();
@@ -389,6 +390,7 @@ fn a_ticket_key_signs_for_one_event(backend: Backend) {
     let reg = eticket_center::organizer::EventRegistration {
         info: third.clone(),
         prices: fixtures::prices(),
+        seat_map: None,
     };
     center.register_event(&ORG, "reg-third", &reg).unwrap();
     assert_eq!(size(&center), with_both - 2 + 1);
@@ -420,6 +422,7 @@ fn register(center: &Center, who: &Principal, id: u32) -> Result<(), Error> {
     let reg = eticket_center::organizer::EventRegistration {
         info,
         prices: fixtures::prices(),
+        seat_map: None,
     };
     center
         .register_event(who, &format!("reg-{id}"), &reg)

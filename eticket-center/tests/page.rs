@@ -91,7 +91,11 @@ async fn start(with_stadium: bool) -> Server {
                 .register_event(
                     &who,
                     &format!("reg{id}"),
-                    &EventRegistration { info, prices },
+                    &EventRegistration {
+                        info,
+                        prices,
+                        seat_map: None,
+                    },
                 )
                 .unwrap();
             for d in [1, 2] {

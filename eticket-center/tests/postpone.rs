@@ -182,6 +182,7 @@ fn postponed_tickets_are_reissued_and_refundable(backend: Backend) {
             &eticket_center::organizer::EventRegistration {
                 info: other,
                 prices: fixtures::prices(),
+                seat_map: None,
             },
         )
         .unwrap();

@@ -205,6 +205,7 @@ fn big_sold_event(center: &Center, event: EventId, seats: u32) -> Vec<TicketSeri
     let reg = EventRegistration {
         info,
         prices: fixtures::prices(),
+        seat_map: None,
     };
     center.register_event(&ORG, "big-reg", &reg).unwrap();
     center

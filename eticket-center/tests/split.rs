@@ -25,6 +25,7 @@ fn event_with_two_sellers(center: &Center) {
     let reg = EventRegistration {
         info: fixtures::small_event(),
         prices: fixtures::prices(),
+        seat_map: None,
     };
     center.register_event(&ORG, "reg", &reg).unwrap();
     for d in [ONE, TWO] {

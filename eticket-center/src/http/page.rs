@@ -32,11 +32,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use eticket_alloc::SeatMap;
-use eticket_alloc::render::ALLOTMENT_PALETTE;
+use eticket_alloc::geometry::{BlockGeometry, LandmarkKind};
 use eticket_core::ids::{BlockId, DistributorId, EventId};
 use eticket_core::master::TicketState;
 use eticket_core::ticket::Place;
@@ -152,16 +151,86 @@ pub struct PageBlock {
     pub id: u16,
     /// Its name.
     pub name: String,
+    /// Where its seats are, when the venue's seat map says: eticket-alloc's
+    /// `BlockGeometry` in the seat map's JSON form (`origin` `[x, y]`, and
+    /// `angle`, `seat_pitch`, `row_pitch`, `radius`, `align`, `gaps`,
+    /// `row_gaps`, `first_row` when not their defaults). The page computes
+    /// each seat's position from it and the cell's `row` and `col` with the
+    /// formulas of `docs/alloc/seatmap-format.md` ("Seat positions").
+    /// Left out: the block's seats sit on their grid points (`x`, `y`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<GeometrySchema>")]
+    pub geometry: Option<BlockGeometry>,
+    /// Printed row labels, indexed by row number minus one (rows without
+    /// one are shown by number).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub row_labels: Vec<String>,
+    /// Printed seat labels when they are not the seat numbers: seat `n` is
+    /// labelled `start + (n - 1) * step`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seat_labels: Option<PageSeatLabels>,
 }
 
-/// The seat cells in column form (one entry per cell in every vector), which
-/// keeps a 100,000-seat map near 2 MB of JSON.
+/// A block's seat labels: seat `n` is labelled `start + (n - 1) * step`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PageSeatLabels {
+    /// The label of seat 1.
+    pub start: u32,
+    /// Added per seat number (not 0, may be negative).
+    pub step: i32,
+}
+
+/// The JSON Schema of a block's geometry (eticket-alloc's `BlockGeometry`).
+pub struct GeometrySchema;
+
+impl schemars::JsonSchema for GeometrySchema {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "BlockGeometry".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "required": ["origin"],
+            "description": "Where a block's seats are (docs/alloc/seatmap-format.md, Geometry): origin [x, y], and angle, seat_pitch, row_pitch, radius, align, gaps [{after, width}], row_gaps [{after, depth}], first_row when not their defaults."
+        })
+    }
+}
+
+/// A stage, pitch or other shape drawn for orientation.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PageLandmark {
+    /// `stage`, `pitch` or `other`.
+    pub kind: String,
+    /// Its name, drawn on it.
+    pub name: String,
+    /// Its outline in venue units (a circle as 32 points).
+    pub polygon: Vec<[f64; 2]>,
+}
+
+/// The seat cells in column form (one entry per cell in every vector, in
+/// the seat map's order: block, row, column), which keeps a 100,000-seat
+/// map near 2 MB of JSON (about 20 KB gzipped).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PageCells {
-    /// Grid column.
+    /// Grid column. Empty when every block has a geometry (the positions
+    /// are computed from it).
     pub x: Vec<i32>,
-    /// Grid line.
+    /// Grid line; empty with `x`.
     pub y: Vec<i32>,
+    /// Position along the row counting aisle columns (two seats of a row
+    /// are adjacent when their `col` differ by one); with the block's
+    /// geometry it places the seat.
+    #[serde(default)]
+    pub col: Vec<u16>,
+    /// [`FLAG_ACCESSIBLE`] for an accessible (wheelchair) place,
+    /// [`FLAG_COMPANION`] for a companion seat, else 0.
+    #[serde(default)]
+    pub flags: Vec<u8>,
     /// Seat type id.
     pub seat_type: Vec<u16>,
     /// Block id.
@@ -177,6 +246,11 @@ pub struct PageCells {
     /// buyer) or [`TAKEN_BLOCKED`] (not for sale).
     pub taken: Vec<u8>,
 }
+
+/// `flags` of an accessible (wheelchair) place.
+pub const FLAG_ACCESSIBLE: u8 = 1;
+/// `flags` of a companion seat beside accessible places.
+pub const FLAG_COMPANION: u8 = 2;
 
 /// `taken` of a sold seat (decided for a buyer, issued, used, transferred
 /// or revoked).
@@ -212,6 +286,9 @@ pub struct PageArea {
     pub capacity: u32,
     /// Its places per owner (owners with none left out), unallotted first.
     pub shares: Vec<PageAreaShare>,
+    /// Its outline in venue units: the seat map's polygon, or its rectangle.
+    #[serde(default)]
+    pub polygon: Vec<[f64; 2]>,
 }
 
 /// The answer of `GET /v1/events/{event}/seat-map`.
@@ -231,6 +308,12 @@ pub struct PageSeatMap {
     pub distributors: Vec<PageDistributor>,
     /// The standing areas.
     pub areas: Vec<PageArea>,
+    /// Stage, pitch and other shapes of the venue.
+    #[serde(default)]
+    pub landmarks: Vec<PageLandmark>,
+    /// The point seats face (best available scores by distance to it).
+    #[serde(default)]
+    pub focus: [f32; 2],
     /// The event's allotment version this map shows (the number of the
     /// allotment log's last entry): give it as `as_of` to a selection or
     /// split so that it is refused if seats changed owner since.
@@ -296,18 +379,72 @@ fn check_organizer_of(c: &Center, who: &Principal, event: EventId) -> Result<()>
     Ok(())
 }
 
-/// `GET /v1/events/{event}/seat-map`.
+/// `GET /v1/events/{event}/seat-map`: gzipped when the client accepts it.
 async fn seat_map(
     State(c): State<Arc<Center>>,
     Caller(who): Caller,
     PathArg(event): PathArg<EventId>,
+    headers: HeaderMap,
 ) -> std::result::Result<Response, ApiError> {
-    let map = blocking(move || {
+    let accepted = accepts_gzip(&headers);
+    let (body, gzip) = blocking(move || {
         check_organizer_of(&c, &who, event)?;
-        build_seat_map(&c, event)
+        let map = build_seat_map(&c, event)?;
+        let json = serde_json::to_vec(&map).map_err(|e| Error::corrupt(e.to_string()))?;
+        // Compressing into memory does not fail; if it ever did, the
+        // plain answer is still right.
+        Ok(match accepted.then(|| gzipped(&json)).flatten() {
+            Some(zipped) => (zipped, true),
+            None => (json, false),
+        })
     })
     .await?;
-    Ok(axum::Json(map).into_response())
+    let mut res = (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::VARY, "accept-encoding"),
+        ],
+        body,
+    )
+        .into_response();
+    if gzip {
+        res.headers_mut().insert(
+            header::CONTENT_ENCODING,
+            header::HeaderValue::from_static("gzip"),
+        );
+    }
+    Ok(res)
+}
+
+/// Whether `Accept-Encoding` lists gzip (with a weight other than 0).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or("");
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
+}
+
+/// Gzip at flate2's fast level: the seat map's columns compress about a
+/// hundredfold even so, in a few milliseconds.
+fn gzipped(json: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(json.len() / 32),
+        flate2::Compression::fast(),
+    );
+    encoder.write_all(json).ok()?;
+    encoder.finish().ok()
 }
 
 fn seat_place(block: BlockId, row: u16, number: u16) -> Result<String> {
@@ -315,11 +452,20 @@ fn seat_place(block: BlockId, row: u16, number: u16) -> Result<String> {
         .map_err(|e| Error::corrupt(e.to_string()))
 }
 
-/// Build the page's view of an event from its seat master and its tickets.
+/// The colours distributors' allotments are drawn in: the Okabe–Ito
+/// palette, which people with the common colour-vision deficiencies tell
+/// apart, without its black (the page's selection colour). The page adds a
+/// shape per distributor, so colour is never the only cue.
+pub const OWNER_PALETTE: [&str; 7] = [
+    "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7",
+];
+
+/// Build the page's view of an event: its seat map (the one it was
+/// registered with, else laid out from its seat master) and its tickets.
 pub fn build_seat_map(c: &Center, event: EventId) -> Result<PageSeatMap> {
     let info = c.event_info(event)?;
-    let map = SeatMap::from_event(&info).map_err(|e| Error::invalid("seats", e.to_string()))?;
-    let tickets = c.ledger().transaction(&mut |tx| {
+    let (map, tickets) = c.ledger().transaction(&mut |tx| {
+        let map = c.seat_map(tx, event)?;
         let mut seats = HashMap::new();
         let mut areas: BTreeMap<(u16, u16), PageAreaShare> = BTreeMap::new();
         for t in crate::tables::tickets::all(tx, event)? {
@@ -349,14 +495,18 @@ pub fn build_seat_map(c: &Center, event: EventId) -> Result<PageSeatMap> {
             .map(|(d, name)| (d.0, name))
             .collect::<Vec<_>>();
         let version = crate::allotment_log::version(tx, event)?;
-        Ok((seats, areas, distributors, version))
+        Ok((map, (seats, areas, distributors, version)))
     })?;
-    let (tickets, area_shares, distributors, version) =
-        (tickets.0, tickets.1, tickets.2, tickets.3);
+    let (tickets, area_shares, distributors, version) = tickets;
     let n = map.len();
+    // Positions come from the blocks' geometry; grid points are sent only
+    // for blocks without one.
+    let grid = map.blocks().iter().any(|b| b.geometry.is_none());
     let mut cells = PageCells {
-        x: Vec::with_capacity(n),
-        y: Vec::with_capacity(n),
+        x: Vec::with_capacity(if grid { n } else { 0 }),
+        y: Vec::with_capacity(if grid { n } else { 0 }),
+        col: Vec::with_capacity(n),
+        flags: Vec::with_capacity(n),
         seat_type: Vec::with_capacity(n),
         block: Vec::with_capacity(n),
         row: Vec::with_capacity(n),
@@ -369,8 +519,18 @@ pub fn build_seat_map(c: &Center, event: EventId) -> Result<PageSeatMap> {
             .get(&(cell.block, cell.row, cell.number))
             .copied()
             .unwrap_or((0, TAKEN_BLOCKED));
-        cells.x.push(cell.x);
-        cells.y.push(cell.y);
+        if grid {
+            cells.x.push(cell.x);
+            cells.y.push(cell.y);
+        }
+        cells.col.push(cell.col);
+        cells.flags.push(if cell.accessible {
+            FLAG_ACCESSIBLE
+        } else if cell.companion {
+            FLAG_COMPANION
+        } else {
+            0
+        });
         cells.seat_type.push(cell.seat_type.0.into());
         cells.block.push(cell.block.0);
         cells.row.push(cell.row);
@@ -380,6 +540,7 @@ pub fn build_seat_map(c: &Center, event: EventId) -> Result<PageSeatMap> {
             .taken
             .push(if cell.blocked { TAKEN_BLOCKED } else { taken });
     }
+    let focus = map.focus();
     Ok(PageSeatMap {
         event,
         name: info.name.clone(),
@@ -399,6 +560,12 @@ pub fn build_seat_map(c: &Center, event: EventId) -> Result<PageSeatMap> {
             .map(|b| PageBlock {
                 id: b.id.0,
                 name: b.name.clone(),
+                geometry: b.geometry.clone(),
+                row_labels: b.row_labels.clone(),
+                seat_labels: b.seat_labels.map(|l| PageSeatLabels {
+                    start: l.start,
+                    step: l.step,
+                }),
             })
             .collect(),
         distributors: distributors
@@ -407,8 +574,7 @@ pub fn build_seat_map(c: &Center, event: EventId) -> Result<PageSeatMap> {
             .map(|(i, (id, name))| PageDistributor {
                 id,
                 name,
-                // Black marks the selection on the page, so the palette starts after it.
-                colour: ALLOTMENT_PALETTE[1 + i % (ALLOTMENT_PALETTE.len() - 1)].to_owned(),
+                colour: OWNER_PALETTE[i % OWNER_PALETTE.len()].to_owned(),
             })
             .collect(),
         areas: map
@@ -423,8 +589,30 @@ pub fn build_seat_map(c: &Center, event: EventId) -> Result<PageSeatMap> {
                     .range((a.id.0, 0)..=(a.id.0, u16::MAX))
                     .map(|(_, share)| share.clone())
                     .collect(),
+                polygon: if a.polygon.is_empty() {
+                    let (x, y) = (f64::from(a.at.x), f64::from(a.at.y));
+                    let (w, h) = (f64::from(a.width), f64::from(a.height));
+                    vec![[x, y], [x + w, y], [x + w, y + h], [x, y + h]]
+                } else {
+                    a.polygon.clone()
+                },
             })
             .collect(),
+        landmarks: map
+            .landmarks()
+            .iter()
+            .map(|l| PageLandmark {
+                kind: match l.kind {
+                    LandmarkKind::Stage => "stage",
+                    LandmarkKind::Pitch => "pitch",
+                    LandmarkKind::Other => "other",
+                }
+                .to_owned(),
+                name: l.name.clone(),
+                polygon: l.outline.points(),
+            })
+            .collect(),
+        focus: [focus.x, focus.y],
         version,
         cells,
     })

@@ -11,7 +11,7 @@
 //! - one stored gate scan per scan id.
 
 /// The schema version this build writes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 15;
+pub const SCHEMA_VERSION: i64 = 16;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -349,6 +349,15 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         // serial of an allotment) is one index step, not a walk past every
         // ticket sold before it.
         "CREATE INDEX tickets_free_by_serial ON tickets (event, distributor, state, serial)",
+    ],
+    &[
+        // Version 16: the venue's seat map an event was registered with
+        // (eticket-alloc's JSON form: geometry, labels, accessible and
+        // companion seats), for best available and the allocation page.
+        // Events registered without one have no row.
+        "CREATE TABLE event_seat_maps (
+        event BIGINT PRIMARY KEY REFERENCES events (id),
+        seat_map TEXT NOT NULL)",
     ],
 ];
 

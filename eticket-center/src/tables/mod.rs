@@ -39,7 +39,9 @@
 //!   the distributor that sold it);
 //! - [`idempotency`]: `idempotency` (the first answer to each key);
 //! - [`allotment_log`]: `allotment_log` (every change of a seat's
-//!   distributor: who, which request, when, from which owner to which).
+//!   distributor: who, which request, when, from which owner to which);
+//! - [`seat_maps`]: `event_seat_maps` (the venue's seat map an event was
+//!   registered with, when it was).
 //!
 //! The other tables (issuing records,
 //! keys, credentials, lotteries) are still read and written by
@@ -60,6 +62,7 @@ pub(crate) mod members;
 pub(crate) mod prints;
 pub(crate) mod refunds;
 pub(crate) mod reissues;
+pub(crate) mod seat_maps;
 pub(crate) mod terminal_challenges;
 pub(crate) mod ticket_state;
 pub(crate) mod tickets;

@@ -222,6 +222,7 @@ pub fn allotted_to_shop(center: &Center) {
     let reg = EventRegistration {
         info: fixtures::small_event(),
         prices: fixtures::prices(),
+        seat_map: None,
     };
     center.register_event(&ORG, "reg", &reg).unwrap();
     center

@@ -38,6 +38,7 @@ pub fn setup(center: &Center, p1: DistributionPolicy, p2: DistributionPolicy) {
     let reg = EventRegistration {
         info: fixtures::small_event(),
         prices: fixtures::prices(),
+        seat_map: None,
     };
     assert_eq!(
         center.register_event(&ORG, "reg", &reg).unwrap().tickets,
