@@ -29,6 +29,7 @@ pub const MAX_TICKETS_PER_SALE: u32 = 100;
 
 /// A membership registration: the member's personalized chip (c28, c31).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MemberRegistration {
     /// The member number, unique per distributor.
     pub member: MemberId,
@@ -114,6 +115,7 @@ pub struct MembershipCard {
 /// Which tickets a sale takes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[serde(deny_unknown_fields)]
 pub enum SeatChoice {
     /// These tickets, all or none.
     Serials(Vec<TicketSerial>),
@@ -187,6 +189,7 @@ pub(crate) fn choose(
 
 /// A sale from a distributor's allotment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SaleRequest {
     /// Which tickets.
     pub seats: SeatChoice,
@@ -572,5 +575,26 @@ impl Center {
         serial: TicketSerial,
     ) -> Result<Option<RecordView>> {
         self.read(|tx| records::load_record(tx, event, serial))
+    }
+}
+
+#[cfg(test)]
+mod strict_request_tests {
+    use super::*;
+
+    /// A misspelt field is refused, not ignored: `seat_typ` would otherwise
+    /// sell a seat of any type, `membr` skip the member's limit.
+    #[test]
+    fn a_sale_with_an_unknown_field_is_refused() {
+        for body in [
+            r#"{"seats":{"best_available":{"quantity":1,"seat_typ":2}},"holder":"paper"}"#,
+            r#"{"seats":{"best_available":{"quantity":1}},"holder":"paper","membr":7}"#,
+            r#"{"seats":{"serials":[1]},"holder":"paper","evil":1}"#,
+        ] {
+            let e = serde_json::from_str::<SaleRequest>(body).expect_err(body);
+            assert!(e.to_string().contains("unknown field"), "{body}: {e}");
+        }
+        let ok = r#"{"seats":{"best_available":{"quantity":1,"seat_type":2}},"holder":"paper","member":7}"#;
+        serde_json::from_str::<SaleRequest>(ok).unwrap();
     }
 }

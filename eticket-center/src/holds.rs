@@ -68,6 +68,7 @@ pub const MAX_BUYER_REFERENCE_LEN: usize = 64;
 /// reference for a buyer (a web session, a till number).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[serde(deny_unknown_fields)]
 pub enum HoldBuyer {
     /// A member.
     Member(MemberId),
@@ -94,6 +95,7 @@ impl HoldBuyer {
 
 /// Body of `POST /v1/events/{event}/holds`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct HoldRequest {
     /// Which seats.
     pub seats: SeatChoice,
@@ -119,6 +121,7 @@ pub struct HoldView {
 /// Body of `POST /v1/events/{event}/holds/{token}/confirm`: what a sale
 /// says besides the seats.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct HoldConfirm {
     /// Who will hold the tickets.
     #[serde(with = "wire::holder")]

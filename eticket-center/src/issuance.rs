@@ -24,6 +24,7 @@ use crate::{Error, Result};
 
 /// The chip a delivery is for, as its reader or terminal sees it now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ChipTarget {
     /// The chip's id.
     #[serde(with = "wire::chip")]

@@ -360,6 +360,7 @@ pub struct Unserved {
 
 /// An application for a lottery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LotteryApplication {
     /// The chip the tickets go to.
     #[serde(with = "wire::chip")]

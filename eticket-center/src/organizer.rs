@@ -27,6 +27,7 @@ use eticket_alloc::map::SeatMapData;
 /// What an organizer registers: the event information, a price per seat
 /// type and, when the venue has one, its seat map.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EventRegistration {
     /// Venue, schedule, seat types, seat master.
     pub info: EventInfo,
@@ -192,6 +193,7 @@ pub enum SeatSelector {
 
 /// An allotment by seat selection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SeatSelection {
     /// Who gets the seats (selected for the event); `null` takes them
     /// back to unallotted.

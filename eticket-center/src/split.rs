@@ -36,6 +36,7 @@ pub struct SplitShare {
 
 /// Body of `POST /v1/events/{event}/allotments/split`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SeatSplit {
     /// Which seats (as in a selection: serials, seats, rectangles, rows,
     /// blocks, seat types, `"all"`; standing places by area and count).

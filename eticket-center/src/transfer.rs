@@ -34,6 +34,7 @@ use crate::{Error, Result};
 /// A transfer request as submitted: the chip-signed request and the
 /// assignor chip's public key (uncompressed SEC1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TransferSubmission {
     /// The signed request bytes.
     #[serde(with = "wire::hex_bytes")]
