@@ -8,20 +8,19 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use eticket_alloc::stadium::stadium_100k;
 use eticket_center::http::page::{self, PageSeatMap};
 use eticket_center::http::router;
 use eticket_center::organizer::{EventRegistration, SeatSelection, SeatSelector};
 use eticket_center::{Center, Principal};
-use eticket_core::event::EventInfo;
 use eticket_core::fixtures;
-use eticket_core::ids::{BlockId, DistributorId, EventId, GateId};
-use eticket_core::master::Price;
-use eticket_core::venue::Block;
+use eticket_core::ids::{BlockId, DistributorId, EventId};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const STADIUM: EventId = EventId(100_000);
+/// The sample venues' events (their event files' ids).
+const HALL: EventId = EventId(2028);
+const ARENA: EventId = EventId(3001);
+const BOWL: EventId = EventId(3002);
 
 struct Server {
     base: String,
@@ -31,33 +30,34 @@ struct Server {
     _dir: tempfile::TempDir,
 }
 
-/// The 100,000-seat stadium of eticket-alloc as an event of the organizer.
-fn stadium_event() -> EventInfo {
-    let map = stadium_100k().unwrap();
-    let mut info = fixtures::small_event();
-    info.id = STADIUM;
-    info.name = "Stadium Night".into();
-    info.venue.name = map.name().into();
-    info.venue.blocks = map
-        .blocks()
-        .iter()
-        .map(|b| Block {
-            id: b.id,
-            name: b.name.clone(),
-            gate: GateId(1),
-            guidance: "Follow the signs to your stand.".into(),
-            row_labels: Vec::new(),
-        })
-        .collect();
-    info.seat_types = map.seat_type_infos();
-    info.seats = map.to_seat_master();
-    info
+/// The sample venues registered from their event files with their seat
+/// maps: the Small Hall with geometry, and the generated arena and stadium
+/// bowl (written to `dir` as `sample_venues` writes them).
+fn sample_registrations(dir: &Path) -> Vec<EventRegistration> {
+    let mut out = vec![
+        eticket_center::event_file::load(
+            &project_root().join("eticket-center/data/small_hall_evening.toml"),
+        )
+        .unwrap(),
+    ];
+    for venue in [
+        eticket_alloc::venues::arena().unwrap(),
+        eticket_alloc::venues::stadium_bowl().unwrap(),
+    ] {
+        std::fs::write(dir.join(format!("{}.toml", venue.stem)), &venue.seat_map).unwrap();
+        let event = dir.join(format!("{}_event.toml", venue.stem));
+        std::fs::write(&event, &venue.event).unwrap();
+        out.push(eticket_center::event_file::load(&event).unwrap());
+    }
+    out
 }
 
 /// A center on a temporary SQLite file with the core fixture event (block 2
-/// row 1 allotted to distributor 2) and, if asked, the stadium; served with
-/// the API's router and the page's routes on 127.0.0.1.
-async fn start(with_stadium: bool) -> Server {
+/// row 1 allotted to distributor 2; no seat map, so its blocks are laid
+/// side by side) and, if asked, the sample venues registered with their
+/// seat maps; served with the API's router and the page's routes on
+/// 127.0.0.1.
+async fn start(with_venues: bool) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let center = Arc::new(Center::open_sqlite(dir.path().join("center.sqlite")).unwrap());
     let (org, d2) = tokio::task::block_in_place(|| {
@@ -75,28 +75,17 @@ async fn start(with_stadium: bool) -> Server {
             .issue_credential(&op, Principal::Distributor(DistributorId(2)), "d2")
             .unwrap();
         let who = Principal::Organizer(1);
-        let mut events = vec![(fixtures::small_event(), fixtures::prices())];
-        if with_stadium {
-            let info = stadium_event();
-            let prices = info
-                .seat_types
-                .iter()
-                .map(|t| (t.id, Price(5000)))
-                .collect();
-            events.push((info, prices));
+        let mut events = vec![EventRegistration::new(
+            fixtures::small_event(),
+            fixtures::prices(),
+        )];
+        if with_venues {
+            events.extend(sample_registrations(dir.path()));
         }
-        for (info, prices) in events {
-            let id = info.id;
+        for reg in events {
+            let id = reg.info.id;
             center
-                .register_event(
-                    &who,
-                    &format!("reg{id}"),
-                    &EventRegistration {
-                        info,
-                        prices,
-                        seat_map: None,
-                    },
-                )
+                .register_event(&who, &format!("reg{id}"), &reg)
                 .unwrap();
             for d in [1, 2] {
                 center
@@ -369,6 +358,91 @@ async fn seat_owners_are_set_all_or_nothing() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
+/// The page computes seat positions with the JavaScript of the seat-map
+/// format's documentation, which eticket-alloc's `positions_js` test runs
+/// against Rust: the page's copy must be that text.
+#[test]
+fn page_positions_are_the_documented_javascript() {
+    let doc = std::fs::read_to_string(project_root().join("docs/alloc/seatmap-format.md")).unwrap();
+    let start = doc
+        .find("```js\n")
+        .expect("a js block in seatmap-format.md")
+        + 6;
+    let block = &doc[start..start + doc[start..].find("```").unwrap()];
+    assert!(block.contains("function seatPositions(map)"));
+    let page = std::fs::read_to_string(project_root().join("eticket-center/web/page.js")).unwrap();
+    assert!(
+        page.contains(block),
+        "eticket-center/web/page.js must hold the Seat positions block of docs/alloc/seatmap-format.md as written"
+    );
+}
+
+/// The seat map of a venue with geometry, as the page gets it: gzipped
+/// when asked for, the same JSON once unzipped, the geometry and flags in
+/// it, and the 100,000-seat bowl within 150 KB on the wire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seat_map_is_gzipped_and_carries_the_geometry() {
+    use std::io::Read as _;
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(false).await;
+    tokio::task::block_in_place(|| {
+        for reg in sample_registrations(dir.path()) {
+            s.center
+                .register_event(
+                    &eticket_center::Principal::Organizer(1),
+                    &format!("r{}", reg.info.id),
+                    &reg,
+                )
+                .unwrap();
+        }
+    });
+    let client = reqwest::Client::new();
+    let fetch = |event: EventId, gzip: bool| {
+        let mut req = client
+            .get(format!("{}/v1/events/{}/seat-map", s.base, event.0))
+            .bearer_auth(&s.org);
+        if gzip {
+            req = req.header("Accept-Encoding", "gzip, deflate");
+        }
+        req.send()
+    };
+    for event in [HALL, BOWL] {
+        let plain = fetch(event, false).await.unwrap();
+        assert_eq!(plain.status(), StatusCode::OK);
+        assert!(plain.headers().get("content-encoding").is_none());
+        let plain = plain.bytes().await.unwrap();
+        let zipped = fetch(event, true).await.unwrap();
+        assert_eq!(zipped.headers()["content-encoding"], "gzip");
+        let zipped = zipped.bytes().await.unwrap();
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(&zipped[..])
+            .read_to_end(&mut unzipped)
+            .unwrap();
+        assert_eq!(unzipped, plain);
+        let map: PageSeatMap = serde_json::from_slice(&plain).unwrap();
+        assert!(map.blocks.iter().all(|b| b.geometry.is_some()));
+        assert!(map.cells.x.is_empty() && map.cells.col.len() == map.cells.block.len());
+        assert!(map.cells.flags.contains(&page::FLAG_ACCESSIBLE));
+        assert!(map.cells.flags.contains(&page::FLAG_COMPANION));
+        assert!(!map.landmarks.is_empty());
+        println!(
+            "event {}: {} cells, {} bytes of JSON, {} gzipped",
+            event.0,
+            map.cells.block.len(),
+            plain.len(),
+            zipped.len()
+        );
+        if event == BOWL {
+            assert_eq!(map.cells.block.len(), 100_000);
+            assert!(zipped.len() <= 150 * 1024, "{} bytes", zipped.len());
+        } else {
+            let hall = map.blocks.iter().find(|b| b.id == 1).unwrap();
+            assert_eq!(hall.row_labels[9], "K");
+            assert!(map.areas.iter().all(|a| a.polygon.len() >= 3));
+        }
+    }
+}
+
 fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -384,11 +458,13 @@ async fn page_in_headless_chromium() {
         Path::new("/usr/bin/chromium").exists(),
         "/usr/bin/chromium is missing: run scripts/setup/60-browser.sh"
     );
-    assert!(
-        browser_dir.join("node_modules/playwright-core").exists(),
-        "playwright-core is missing: run scripts/setup/60-browser.sh (npm ci in {})",
-        browser_dir.display()
-    );
+    for module in ["playwright-core", "axe-core"] {
+        assert!(
+            browser_dir.join("node_modules").join(module).exists(),
+            "{module} is missing: run scripts/setup/60-browser.sh (npm ci in {})",
+            browser_dir.display()
+        );
+    }
     let s = start(true).await;
     // Screenshots go to target/; the ones in docs/page are rewritten only
     // when asked for (ETICKET_WRITE_DOCS=1).
@@ -405,8 +481,14 @@ async fn page_in_headless_chromium() {
         .env("PAGE_TOKEN", &s.org)
         .env("PAGE_D2_TOKEN", &s.d2)
         .env("PAGE_EVENT", "2026")
-        .env("PAGE_STADIUM", STADIUM.0.to_string())
+        .env("PAGE_HALL", HALL.0.to_string())
+        .env("PAGE_ARENA", ARENA.0.to_string())
+        .env("PAGE_BOWL", BOWL.0.to_string())
         .env("PAGE_SHOTS", &shots);
+    // scripts/bench/page: the bowl's measurements only.
+    if let Some(bench) = std::env::var_os("PAGE_BENCH") {
+        cmd.env("PAGE_BENCH", bench);
+    }
     let out = tokio::task::spawn_blocking(move || cmd.output())
         .await
         .unwrap()
@@ -420,4 +502,20 @@ async fn page_in_headless_chromium() {
         out.status
     );
     assert!(stdout.contains("PAGE_TIMINGS "), "{stdout}");
+    // The memory of this process, which is the center serving the page
+    // (plus the test's own registration of the events); scripts/bench/page
+    // prints it.
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .map_or("?", |l| l[name.len()..].trim())
+            .to_owned()
+    };
+    println!(
+        "PAGE_MEMORY rss {} peak {}",
+        field("VmRSS:"),
+        field("VmHWM:")
+    );
 }

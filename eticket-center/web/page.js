@@ -1,7 +1,56 @@
-// The organizer's seat allocation page: draws the event's seat cells on a
-// canvas (only the visible ones), keeps the selection as one byte per cell,
+// The organizer's seat allocation page: draws the venue (seats where the
+// seat map's geometry puts them, the stage or pitch, standing areas) on a
+// canvas (only the visible seats), keeps the selection as one byte per cell,
 // and allots through the center's API with the organizer's bearer token.
 'use strict';
+
+// ---- seat positions ------------------------------------------------------------------
+// The JavaScript of docs/alloc/seatmap-format.md ("Seat positions") as it is
+// written there: eticket-alloc's test runs that block with node against
+// Rust's seat_positions, and eticket-center/tests/page.rs checks this copy
+// is the same text.
+function seatPositions(map) {
+  const blocks = new Map(map.blocks.map((b) => [b.id, b.geometry]));
+  const sinCos = (deg) => {
+    const q = deg / 90;
+    if (Number.isInteger(q)) return [[0, 1], [1, 0], [0, -1], [-1, 0]][((q % 4) + 4) % 4];
+    const r = (deg * Math.PI) / 180;
+    return [Math.sin(r), Math.cos(r)];
+  };
+  const out = [];
+  const cells = map.cells;
+  for (let start = 0; start < cells.length; ) {
+    let end = start;
+    while (end < cells.length && cells[end].block === cells[start].block && cells[end].row === cells[start].row) end++;
+    const g = blocks.get(cells[start].block);
+    let lo = Infinity, hi = -Infinity;
+    for (let i = start; i < end; i++) { lo = Math.min(lo, cells[i].col); hi = Math.max(hi, cells[i].col); }
+    for (let i = start; i < end; i++) {
+      const c = cells[i];
+      if (!g) { out.push({ x: c.x, y: c.y, angle: 0 }); continue; }
+      const pitch = g.seat_pitch ?? 1, rowPitch = g.row_pitch ?? 1, first = g.first_row ?? 1;
+      const along = (col) => (g.gaps ?? []).reduce((s, gap) => (gap.after < col ? s + gap.width : s), col * pitch);
+      const depth = (g.row_gaps ?? []).reduce((d, gap) => (gap.after < c.row ? d + gap.depth : d), (c.row - first) * rowPitch);
+      const s = along(c.col) - (g.align === "centre" ? (along(lo) + along(hi)) / 2 : 0);
+      let u = s, v = depth, theta = 0;
+      if (g.radius != null) {
+        const rho = g.radius + depth;
+        theta = s / rho;
+        u = rho * Math.sin(theta);
+        v = rho * Math.cos(theta) - g.radius;
+      }
+      const [sinA, cosA] = sinCos(g.angle ?? 0);
+      out.push({
+        x: g.origin[0] + u * cosA - v * sinA,
+        y: g.origin[1] + u * sinA + v * cosA,
+        angle: (g.angle ?? 0) + (theta * 180) / Math.PI,
+      });
+    }
+    start = end;
+  }
+  return out;
+}
+
 (() => {
   const $ = (id) => document.getElementById(id);
   const TOKEN_KEY = 'eticket.organizer.token';
@@ -15,7 +64,17 @@
   // What TAKEN means: 0 available, 1 sold, 2 held for a buyer, 3 not for sale.
   const SOLD = 1, HELD = 2, BLOCKED = 3;
   let n = 0;
-  let X, Y, T, B, R, N, OWN, TAKEN, sel;
+  // Per cell: position (venue units, the seat's centre), the direction its
+  // row runs (cos, sin), its drawn size, seat type, block, row, number,
+  // column, flags, owner, state, selected.
+  let X, Y, COS, SIN, SZ, T, B, R, N, COL, FLAGS, OWN, TAKEN, sel;
+  const ACCESSIBLE = 1, COMPANION = 2;
+  let blockInfo = new Map(); // block id -> its entry of map.blocks
+  let ownerIndex = new Map(); // distributor id -> its place in the list (its shape)
+  let rowStarts = null; // Uint32Array: the first cell of each row, and n
+  let buckets = null; // hit-testing grid
+  let hasGeometry = false;
+  let miniStale = true;
   let typeIndex = new Map();
   let ownerColour = new Map();
   let ownerName = new Map();
@@ -106,7 +165,7 @@
     }
     $('login').hidden = true;
     $('app').hidden = false;
-    const keepSelection = map && sel && answer.cells.x.length === n ? sel : null;
+    const keepSelection = map && sel && answer.cells.block.length === n ? sel : null;
     adopt(answer);
     let dropped = 0;
     if (keepSelection) {
@@ -128,90 +187,160 @@
     map = answer;
     version = answer.version || 0;
     const c = answer.cells;
-    n = c.x.length;
-    X = Int32Array.from(c.x); Y = Int32Array.from(c.y);
+    n = c.block.length;
     T = Uint16Array.from(c.seat_type); B = Uint16Array.from(c.block);
     R = Uint16Array.from(c.row); N = Uint16Array.from(c.number);
+    COL = c.col && c.col.length === n ? Uint16Array.from(c.col) : new Uint16Array(n);
+    FLAGS = c.flags && c.flags.length === n ? Uint8Array.from(c.flags) : new Uint8Array(n);
     OWN = Uint16Array.from(c.owner); TAKEN = Uint8Array.from(c.taken);
     sel = new Uint8Array(n);
     typeIndex = new Map(answer.seat_types.map((t, i) => [t.id, i]));
     ownerColour = new Map(answer.distributors.map((d) => [d.id, d.colour]));
     ownerName = new Map(answer.distributors.map((d) => [d.id, d.name]));
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-    for (let i = 0; i < n; i++) {
-      if (X[i] < x0) x0 = X[i]; if (X[i] > x1) x1 = X[i];
-      if (Y[i] < y0) y0 = Y[i]; if (Y[i] > y1) y1 = Y[i];
-    }
-    bounds = n ? { x0, y0, x1: x1 + 1, y1: y1 + 1 } : { x0: 0, y0: 0, x1: 1, y1: 1 };
-    wrapBlocks();
+    ownerIndex = new Map(answer.distributors.map((d, i) => [d.id, i]));
+    blockInfo = new Map(answer.blocks.map((b) => [b.id, b]));
+    hasGeometry = answer.blocks.some((b) => b.geometry);
+    place(answer);
+    const starts = [];
+    for (let i = 0; i < n; i++) if (i === 0 || B[i] !== B[i - 1] || R[i] !== R[i - 1]) starts.push(i);
+    starts.push(n);
+    rowStarts = Uint32Array.from(starts);
+    measure();
+    if (!hasGeometry) wrapBlocks();
+    labelBlocks();
+    buildBuckets();
     $('title').textContent = 'Seat allocation: ' + answer.name;
     const places = (answer.areas || []).reduce((k, a) => k + a.capacity, 0);
     $('subtitle').textContent = answer.venue + ' · ' + n.toLocaleString('en') + ' seats' +
       (places ? ' and ' + places.toLocaleString('en') + ' standing places' : '');
-    rowStart = new Map();
-    for (let i = 0; i < n; i++) {
-      const key = B[i] + '/' + R[i];
-      const first = rowStart.get(key);
-      if (first === undefined || X[i] < X[first]) rowStart.set(key, i);
-    }
     document.title = 'Seat allocation: ' + answer.name;
     fillControls();
+    miniStale = true;
   }
 
-  // The center lays blocks side by side; a venue of many blocks becomes a
-  // strip too thin to read, so the page wraps the blocks into lines that fit
-  // the canvas' shape. Only the drawing moves: seats keep block, row, number.
+  // Where each seat is: the blocks' geometry through seatPositions (the
+  // formulas of the seat-map format), or the grid points the center sent.
+  function place(answer) {
+    const c = answer.cells;
+    const grid = c.x && c.x.length === n;
+    const cells = new Array(n);
+    for (let i = 0; i < n; i++) cells[i] = { block: B[i], row: R[i], col: COL[i], x: grid ? c.x[i] : 0, y: grid ? c.y[i] : 0 };
+    const p = seatPositions({ blocks: answer.blocks, cells });
+    X = new Float64Array(n); Y = new Float64Array(n);
+    COS = new Float32Array(n); SIN = new Float32Array(n); SZ = new Float32Array(n);
+    const size = new Map(answer.blocks.map((b) => {
+      const g = b.geometry;
+      return [b.id, g ? 0.86 * Math.min(g.seat_pitch ?? 1, g.row_pitch ?? 1) : 0.86];
+    }));
+    for (let i = 0; i < n; i++) {
+      X[i] = p[i].x; Y[i] = p[i].y;
+      const a = (p[i].angle * Math.PI) / 180;
+      COS[i] = Math.cos(a); SIN[i] = Math.sin(a);
+      SZ[i] = size.get(B[i]) || 0.86;
+    }
+  }
+
+  // The venue's extent: seats, landmarks and standing areas.
+  function measure() {
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    const take = (x, y) => { if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y; };
+    for (let i = 0; i < n; i++) take(X[i], Y[i]);
+    for (const l of map.landmarks || []) for (const [x, y] of l.polygon) take(x, y);
+    if (hasGeometry) for (const a of map.areas || []) for (const [x, y] of a.polygon || []) take(x, y);
+    bounds = x0 <= x1 ? { x0: x0 - 1, y0: y0 - 1, x1: x1 + 1, y1: y1 + 1 } : { x0: 0, y0: 0, x1: 1, y1: 1 };
+  }
+
+  // A coarse grid of the seats (2 units a square) for finding the seat
+  // under the pointer without walking every cell.
+  function buildBuckets() {
+    const size = 2;
+    const w = Math.max(1, Math.ceil((bounds.x1 - bounds.x0) / size) + 1);
+    const h = Math.max(1, Math.ceil((bounds.y1 - bounds.y0) / size) + 1);
+    const head = new Int32Array(w * h).fill(-1);
+    const next = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const k = Math.floor((Y[i] - bounds.y0) / size) * w + Math.floor((X[i] - bounds.x0) / size);
+      next[i] = head[k];
+      head[k] = i;
+    }
+    buckets = { x0: bounds.x0, y0: bounds.y0, w, h, size, head, next };
+  }
+
+  function rowLabel(i) {
+    const b = blockInfo.get(B[i]);
+    return (b && b.row_labels && b.row_labels[R[i] - 1]) || String(R[i]);
+  }
+
+  function seatLabel(i) {
+    const b = blockInfo.get(B[i]);
+    const l = b && b.seat_labels;
+    return l ? String(l.start + (N[i] - 1) * l.step) : String(N[i]);
+  }
+
+  function blockName(id) {
+    const b = blockInfo.get(id);
+    return b ? b.name : 'Block ' + id;
+  }
+
+  // A map without geometry has its blocks side by side; a venue of many
+  // blocks becomes a strip too thin to read, so the page wraps the blocks
+  // into lines that fit the canvas' shape. Only the drawing moves: seats
+  // keep block, row, number.
   let blockLabels = [];
-  let rowStart = new Map(); // block/row -> the row's leftmost cell, where its label goes
-  function wrapBlocks() {
+  function blockBoxes() {
     const boxes = new Map();
     for (let i = 0; i < n; i++) {
       let b = boxes.get(B[i]);
-      if (!b) { b = { id: B[i], x0: X[i], x1: X[i], y0: Y[i], y1: Y[i] }; boxes.set(B[i], b); }
+      if (!b) { b = { id: B[i], x0: X[i], x1: X[i], y0: Y[i], y1: Y[i], sx: 0, sy: 0, k: 0 }; boxes.set(B[i], b); }
       if (X[i] < b.x0) b.x0 = X[i]; if (X[i] > b.x1) b.x1 = X[i];
       if (Y[i] < b.y0) b.y0 = Y[i]; if (Y[i] > b.y1) b.y1 = Y[i];
+      b.sx += X[i]; b.sy += Y[i]; b.k++;
     }
-    const list = [...boxes.values()].sort((a, b) => a.x0 - b.x0 || a.y0 - b.y0);
+    return [...boxes.values()];
+  }
+
+  function wrapBlocks() {
+    const list = blockBoxes().sort((a, b) => a.x0 - b.x0 || a.y0 - b.y0);
     const aspect = (canvas.clientWidth || 800) / (canvas.clientHeight || 500);
     const w = bounds.x1 - bounds.x0, h = bounds.y1 - bounds.y0;
+    if (!(list.length > 1 && w / h > 3 * aspect)) return;
+    const gap = 3;
+    const lineHeight = Math.max(...list.map((b) => b.y1 - b.y0 + 1)) + gap + 2;
+    const colWidth = Math.max(...list.map((b) => b.x1 - b.x0 + 1)) + gap;
+    // The number of blocks per line that lets the map be drawn largest.
+    let best = 1, bestScale = 0;
+    for (let k = 1; k <= list.length; k++) {
+      const sc = Math.min(aspect / (k * colWidth), 1 / (Math.ceil(list.length / k) * lineHeight));
+      if (sc > bestScale) { bestScale = sc; best = k; }
+    }
     const moves = new Map();
-    blockLabels = [];
-    if (list.length > 1 && w / h > 3 * aspect) {
-      const gap = 3;
-      const lineHeight = Math.max(...list.map((b) => b.y1 - b.y0 + 1)) + gap + 2;
-      const colWidth = Math.max(...list.map((b) => b.x1 - b.x0 + 1)) + gap;
-      // The number of blocks per line that lets the map be drawn largest.
-      let best = 1, bestScale = 0;
-      for (let k = 1; k <= list.length; k++) {
-        const sc = Math.min(aspect / (k * colWidth), 1 / (Math.ceil(list.length / k) * lineHeight));
-        if (sc > bestScale) { bestScale = sc; best = k; }
-      }
-      list.forEach((b, k) => {
-        moves.set(b.id, [(k % best) * colWidth - b.x0, Math.floor(k / best) * lineHeight + 2 - b.y0]);
-      });
-      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-      for (let i = 0; i < n; i++) {
-        const m = moves.get(B[i]);
-        X[i] += m[0]; Y[i] += m[1];
-        if (X[i] < x0) x0 = X[i]; if (X[i] > x1) x1 = X[i];
-        if (Y[i] < y0) y0 = Y[i]; if (Y[i] > y1) y1 = Y[i];
-      }
-      bounds = { x0, y0: y0 - 1, x1: x1 + 1, y1: y1 + 1 };
+    list.forEach((b, k) => {
+      moves.set(b.id, [(k % best) * colWidth - b.x0, Math.floor(k / best) * lineHeight + 2 - b.y0]);
+    });
+    for (let i = 0; i < n; i++) {
+      const m = moves.get(B[i]);
+      X[i] += m[0]; Y[i] += m[1];
     }
-    for (const b of list) {
-      const m = moves.get(b.id) || [0, 0];
-      const info = map.blocks.find((k) => k.id === b.id);
-      blockLabels.push({ x: b.x0 + m[0], y: b.y0 + m[1], text: info ? info.name : 'Block ' + b.id });
-    }
+    measure();
+  }
+
+  // Block names: above the block of a grid map, at the middle of a block
+  // placed by geometry.
+  function labelBlocks() {
+    blockLabels = blockBoxes().map((b) => hasGeometry
+      ? { x: b.sx / b.k, y: b.sy / b.k, text: blockName(b.id), centre: true }
+      : { x: b.x0 - 0.5, y: b.y0 - 0.6, text: blockName(b.id), centre: false });
   }
 
   // Fill the pickers from the map, keeping what the organizer chose (a
   // reload after a refusal must not switch the distributor or the weights).
   function fillControls() {
-    const block = $('pick-block');
-    const keepBlock = block.value;
-    block.replaceChildren(...map.blocks.map((b) => new Option(b.name + ' (' + b.id + ')', String(b.id))));
-    if (keepBlock && map.blocks.some((b) => String(b.id) === keepBlock)) block.value = keepBlock;
+    for (const id of ['pick-block', 'find-block']) {
+      const block = $(id);
+      const keepBlock = block.value;
+      block.replaceChildren(...map.blocks.map((b) => new Option(b.name + ' (' + b.id + ')', String(b.id))));
+      if (keepBlock && map.blocks.some((b) => String(b.id) === keepBlock)) block.value = keepBlock;
+    }
     const dist = $('distributor');
     const keepDist = dist.value;
     dist.replaceChildren(...map.distributors.map((d) => new Option(d.name + ' (' + d.id + ')', String(d.id))));
@@ -246,10 +375,10 @@
   function fit() {
     resize();
     const w = canvas.clientWidth || 1, h = canvas.clientHeight || 1;
-    const bw = bounds.x1 - bounds.x0 + 2, bh = bounds.y1 - bounds.y0 + 2;
+    const bw = bounds.x1 - bounds.x0, bh = bounds.y1 - bounds.y0;
     view.scale = Math.max(0.05, Math.min(w / bw, h / bh));
-    view.ox = bounds.x0 - 1 - (w / view.scale - bw) / 2;
-    view.oy = bounds.y0 - 1 - (h / view.scale - bh) / 2;
+    view.ox = bounds.x0 - (w / view.scale - bw) / 2;
+    view.oy = bounds.y0 - (h / view.scale - bh) / 2;
     requestDraw();
   }
 
@@ -259,12 +388,102 @@
     requestAnimationFrame(() => { drawPending = false; draw(); });
   }
 
+  // Seat states and owners are told apart by colour and by a mark that
+  // does not depend on colour: sold seats are crossed, held ones struck
+  // through, seats not for sale drawn hollow, each distributor's seats
+  // carry its shape, accessible places are round.
+  const COLOURS = { held: '#e69f00', sold: '#555555', blocked: '#d9d9d9', free: '#c8c8c8' };
+  const SHAPES = ['circle', 'triangle', 'square', 'diamond', 'down', 'plus'];
+
   function baseColour(i) {
-    if (TAKEN[i] === HELD) return '#b7791f';
-    if (TAKEN[i]) return TAKEN[i] === BLOCKED ? '#ececec' : '#6b6b6b';
-    if ($('colour-by').value === 'owner') return OWN[i] ? (ownerColour.get(OWN[i]) || '#333') : '#d4d4d4';
+    if (TAKEN[i] === HELD) return COLOURS.held;
+    if (TAKEN[i]) return TAKEN[i] === BLOCKED ? COLOURS.blocked : COLOURS.sold;
+    if ($('colour-by').value === 'owner') return OWN[i] ? (ownerColour.get(OWN[i]) || '#333') : COLOURS.free;
     const t = typeIndex.get(T[i]);
     return t === undefined ? '#999' : map.seat_types[t].colour;
+  }
+
+  // A shape centred on (x, y) of radius r, added to the current path.
+  function shapePath(c, shape, x, y, r) {
+    switch (shape) {
+      case 'circle': c.moveTo(x + r, y); c.arc(x, y, r, 0, Math.PI * 2); break;
+      case 'triangle': c.moveTo(x, y - r); c.lineTo(x + r, y + r * 0.8); c.lineTo(x - r, y + r * 0.8); c.closePath(); break;
+      case 'down': c.moveTo(x, y + r); c.lineTo(x + r, y - r * 0.8); c.lineTo(x - r, y - r * 0.8); c.closePath(); break;
+      case 'square': c.rect(x - r * 0.8, y - r * 0.8, r * 1.6, r * 1.6); break;
+      case 'diamond': c.moveTo(x, y - r); c.lineTo(x + r, y); c.lineTo(x, y + r); c.lineTo(x - r, y); c.closePath(); break;
+      default: {
+        const t = r * 0.35;
+        c.rect(x - r, y - t, 2 * r, 2 * t); c.rect(x - t, y - r, 2 * t, r - t); c.rect(x - t, y + t, 2 * t, r - t);
+      }
+    }
+  }
+
+  function ownerShape(owner) { return SHAPES[(ownerIndex.get(owner) ?? 0) % SHAPES.length]; }
+
+  // The seat's outline (a square along its row, or a circle for an
+  // accessible place) added to the current path, in pixels.
+  function seatPath(c, i, px, py, half) {
+    if (FLAGS[i] & ACCESSIBLE) { c.moveTo(px + half, py); c.arc(px, py, half, 0, Math.PI * 2); return; }
+    const ux = COS[i] * half, uy = SIN[i] * half;
+    c.moveTo(px - ux + uy, py - uy - ux);
+    c.lineTo(px + ux + uy, py + uy - ux);
+    c.lineTo(px + ux - uy, py + uy + ux);
+    c.lineTo(px - ux - uy, py - uy + ux);
+    c.closePath();
+  }
+
+  function polygonPath(c, points) {
+    points.forEach(([x, y], k) => {
+      const px = (x - view.ox) * view.scale, py = (y - view.oy) * view.scale;
+      if (k === 0) c.moveTo(px, py); else c.lineTo(px, py);
+    });
+    c.closePath();
+  }
+
+  function centreOf(points) {
+    let sx = 0, sy = 0;
+    for (const [x, y] of points) { sx += x; sy += y; }
+    return [sx / points.length, sy / points.length];
+  }
+
+  function drawPlaces(w, h) {
+    const s = view.scale;
+    for (const l of map.landmarks || []) {
+      ctx.beginPath();
+      polygonPath(ctx, l.polygon);
+      ctx.fillStyle = l.kind === 'pitch' ? '#d8ecd8' : l.kind === 'stage' ? '#3a3a3a' : '#ececec';
+      ctx.fill();
+      ctx.strokeStyle = l.kind === 'pitch' ? '#4a7a4a' : '#333';
+      ctx.lineWidth = 1.5;
+      ctx.stroke();
+      const [cx, cy] = centreOf(l.polygon);
+      ctx.font = '600 ' + Math.max(11, Math.min(28, s * 3)) + 'px system-ui, sans-serif';
+      ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
+      ctx.fillStyle = l.kind === 'stage' ? '#fff' : '#1a3a1a';
+      ctx.fillText(l.name, (cx - view.ox) * s, (cy - view.oy) * s);
+    }
+    if (!hasGeometry) return;
+    for (const a of map.areas || []) {
+      if (!a.polygon || a.polygon.length < 3) continue;
+      ctx.beginPath();
+      polygonPath(ctx, a.polygon);
+      ctx.fillStyle = '#e6f0fa';
+      ctx.fill();
+      ctx.setLineDash([6, 4]);
+      ctx.strokeStyle = '#0b5cad';
+      ctx.lineWidth = 2;
+      ctx.stroke();
+      ctx.setLineDash([]);
+      const [cx, cy] = centreOf(a.polygon);
+      const free = a.shares.reduce((k, sh) => k + sh.available, 0);
+      ctx.font = '600 13px system-ui, sans-serif';
+      ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
+      ctx.fillStyle = '#0b3d6b';
+      ctx.fillText(a.name, (cx - view.ox) * s, (cy - view.oy) * s - 8);
+      ctx.font = '12px system-ui, sans-serif';
+      ctx.fillText(a.capacity.toLocaleString('en') + ' standing · ' + free.toLocaleString('en') + ' available',
+        (cx - view.ox) * s, (cy - view.oy) * s + 8);
+    }
   }
 
   function draw() {
@@ -275,13 +494,14 @@
     const w = canvas.clientWidth, h = canvas.clientHeight;
     ctx.fillStyle = '#ffffff';
     ctx.fillRect(0, 0, w, h);
+    drawPlaces(w, h);
     const s = view.scale;
-    const gx0 = view.ox - 1, gy0 = view.oy - 1, gx1 = view.ox + w / s, gy1 = view.oy + h / s;
-    const gap = s >= 4 ? Math.max(1, s * 0.15) : 0;
-    const size = Math.max(s - gap, 0.6);
+    const margin = 2;
+    const gx0 = view.ox - margin, gy0 = view.oy - margin, gx1 = view.ox + w / s + margin, gy1 = view.oy + h / s + margin;
+    const detailed = s >= 5;
     // Group the visible cells by colour so each colour is set once.
     const groups = new Map();
-    const selected = [];
+    const visible = [];
     for (let i = 0; i < n; i++) {
       const x = X[i], y = Y[i];
       if (x < gx0 || x > gx1 || y < gy0 || y > gy1) continue;
@@ -289,88 +509,299 @@
       let g = groups.get(c);
       if (!g) { g = []; groups.set(c, g); }
       g.push(i);
-      if (sel[i]) selected.push(i);
+      visible.push(i);
     }
-    for (const [colour, cells] of groups) {
-      ctx.fillStyle = colour;
-      for (const i of cells) ctx.fillRect((X[i] - view.ox) * s, (Y[i] - view.oy) * s, size, size);
-    }
-    // Allotted seats get a distributor mark when seat types colour the map.
-    if (s >= 6 && $('colour-by').value === 'type') {
-      const inset = s * 0.3;
-      const marks = new Map();
-      for (const cells of groups.values()) {
-        for (const i of cells) {
-          if (!OWN[i] || TAKEN[i]) continue;
-          const c = ownerColour.get(OWN[i]) || '#333';
-          let m = marks.get(c);
-          if (!m) { m = []; marks.set(c, m); }
-          m.push(i);
-        }
-      }
-      ctx.strokeStyle = '#ffffff';
-      ctx.lineWidth = 1;
-      for (const [colour, cells] of marks) {
+    if (!detailed) {
+      // Far out: each seat a small square, at least a pixel and a half.
+      for (const [colour, cells] of groups) {
         ctx.fillStyle = colour;
         for (const i of cells) {
-          ctx.beginPath();
-          ctx.arc((X[i] - view.ox) * s + size / 2, (Y[i] - view.oy) * s + size / 2, size / 2 - inset + 1, 0, Math.PI * 2);
-          ctx.fill();
-          ctx.stroke();
+          const d = Math.max(1.5, SZ[i] * s);
+          ctx.fillRect((X[i] - view.ox) * s - d / 2, (Y[i] - view.oy) * s - d / 2, d, d);
         }
       }
-    }
-    // The selection: a heavy black frame (a black square when too small to frame).
-    ctx.fillStyle = '#111111';
-    if (s >= 5) {
-      const t = Math.max(1.5, s * 0.18);
-      ctx.beginPath();
-      for (const i of selected) {
-        const px = (X[i] - view.ox) * s, py = (Y[i] - view.oy) * s;
-        ctx.rect(px, py, size, size);
-        ctx.rect(px + size - t, py + t, -(size - 2 * t), size - 2 * t);
+      ctx.fillStyle = '#111111';
+      for (const i of visible) {
+        if (!sel[i]) continue;
+        const d = Math.max(1.5, SZ[i] * s);
+        ctx.fillRect((X[i] - view.ox) * s - d / 2, (Y[i] - view.oy) * s - d / 2, d, d);
       }
-      ctx.fill();
     } else {
-      for (const i of selected) ctx.fillRect((X[i] - view.ox) * s, (Y[i] - view.oy) * s, size, size);
+      for (const [colour, cells] of groups) {
+        ctx.beginPath();
+        for (const i of cells) seatPath(ctx, i, (X[i] - view.ox) * s, (Y[i] - view.oy) * s, (SZ[i] * s) / 2);
+        ctx.fillStyle = colour;
+        ctx.fill();
+      }
+      drawMarks(visible, s);
     }
     if (cursor >= 0 && cursor < n && document.activeElement === canvas) {
       ctx.strokeStyle = '#c2410c';
       ctx.lineWidth = 3;
-      const m = Math.max(3, s * 0.25);
-      ctx.strokeRect((X[cursor] - view.ox) * s - m, (Y[cursor] - view.oy) * s - m, size + 2 * m, size + 2 * m);
+      const r = Math.max(6, SZ[cursor] * s * 0.9);
+      ctx.strokeRect((X[cursor] - view.ox) * s - r, (Y[cursor] - view.oy) * s - r, 2 * r, 2 * r);
     }
-    if (s >= 14) drawLabels(groups, s);
-    if (s >= 0.8) {
-      // Block names above their blocks, on white so they read over seats.
-      ctx.font = '600 13px system-ui, sans-serif';
-      ctx.textAlign = 'left';
-      ctx.textBaseline = 'bottom';
-      for (const l of blockLabels) {
-        const px = (l.x - view.ox) * s, py = (l.y - view.oy) * s - 1;
-        if (px < -200 || px > w || py < 0 || py > h + 20) continue;
-        const tw = ctx.measureText(l.text).width;
-        ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
-        ctx.fillRect(px - 1, py - 15, tw + 4, 15);
-        ctx.fillStyle = '#111';
-        ctx.fillText(l.text, px + 1, py);
+    if (s >= 9) drawRowLabels(s, gx0, gy0, gx1, gy1);
+    if (s >= 20) drawSeatLabels(visible, s);
+    drawBlockLabels(w, h, s);
+    drawMinimap();
+  }
+
+  // Marks that do not depend on colour, drawn when seats are large enough.
+  function drawMarks(visible, s) {
+    const typeMode = $('colour-by').value === 'type';
+    ctx.lineWidth = Math.max(1, s * 0.08);
+    // Sold: a cross; held: one stroke; not for sale: a hollow seat.
+    ctx.beginPath();
+    for (const i of visible) {
+      if (TAKEN[i] !== SOLD) continue;
+      const px = (X[i] - view.ox) * s, py = (Y[i] - view.oy) * s, r = SZ[i] * s * 0.3;
+      ctx.moveTo(px - r, py - r); ctx.lineTo(px + r, py + r); ctx.moveTo(px + r, py - r); ctx.lineTo(px - r, py + r);
+    }
+    ctx.strokeStyle = '#ffffff';
+    ctx.stroke();
+    ctx.beginPath();
+    for (const i of visible) {
+      if (TAKEN[i] !== HELD) continue;
+      const px = (X[i] - view.ox) * s, py = (Y[i] - view.oy) * s, r = SZ[i] * s * 0.32;
+      ctx.moveTo(px - r, py + r); ctx.lineTo(px + r, py - r);
+    }
+    ctx.strokeStyle = '#111111';
+    ctx.stroke();
+    ctx.beginPath();
+    for (const i of visible) {
+      if (TAKEN[i] !== BLOCKED) continue;
+      seatPath(ctx, i, (X[i] - view.ox) * s, (Y[i] - view.oy) * s, SZ[i] * s * 0.3);
+    }
+    ctx.fillStyle = '#ffffff';
+    ctx.fill();
+    // Companion seats: a ring inside.
+    ctx.beginPath();
+    for (const i of visible) {
+      if (!(FLAGS[i] & COMPANION)) continue;
+      const px = (X[i] - view.ox) * s, py = (Y[i] - view.oy) * s, r = SZ[i] * s * 0.28;
+      ctx.moveTo(px + r, py); ctx.arc(px, py, r, 0, Math.PI * 2);
+    }
+    ctx.strokeStyle = '#111111';
+    ctx.stroke();
+    // Each distributor's shape on its free seats: in its colour on the seat
+    // type's colour, in black on its own colour.
+    if (s >= 7) {
+      const marks = new Map();
+      for (const i of visible) {
+        if (!OWN[i] || TAKEN[i]) continue;
+        let m = marks.get(OWN[i]);
+        if (!m) { m = []; marks.set(OWN[i], m); }
+        m.push(i);
+      }
+      ctx.lineWidth = 1;
+      for (const [owner, cells] of marks) {
+        const shape = ownerShape(owner);
+        ctx.beginPath();
+        for (const i of cells) shapePath(ctx, shape, (X[i] - view.ox) * s, (Y[i] - view.oy) * s, SZ[i] * s * 0.3);
+        ctx.fillStyle = typeMode ? (ownerColour.get(owner) || '#333') : '#111111';
+        ctx.fill();
+        ctx.strokeStyle = typeMode ? '#111111' : '#ffffff';
+        ctx.stroke();
+      }
+    }
+    // The selection: a heavy black frame around the seat.
+    ctx.beginPath();
+    for (const i of visible) {
+      if (!sel[i]) continue;
+      seatPath(ctx, i, (X[i] - view.ox) * s, (Y[i] - view.oy) * s, (SZ[i] * s) / 2 + Math.max(1.5, s * 0.08));
+    }
+    ctx.lineWidth = Math.max(2, s * 0.14);
+    ctx.strokeStyle = '#111111';
+    ctx.stroke();
+  }
+
+  // Row labels at both ends of each row, along the row's direction.
+  function drawRowLabels(s, gx0, gy0, gx1, gy1) {
+    ctx.font = Math.min(14, Math.max(10, s * 0.6)) + 'px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.fillStyle = '#111';
+    for (let k = 0; k + 1 < rowStarts.length; k++) {
+      const first = rowStarts[k], last = rowStarts[k + 1] - 1;
+      for (const [i, dir] of [[first, -1], [last, 1]]) {
+        if (X[i] < gx0 || X[i] > gx1 || Y[i] < gy0 || Y[i] > gy1) continue;
+        const d = 1.1 * dir;
+        ctx.fillText(rowLabel(i), (X[i] + COS[i] * d - view.ox) * s, (Y[i] + SIN[i] * d - view.oy) * s);
       }
     }
   }
 
-  function drawLabels(groups, s) {
-    ctx.fillStyle = '#111';
-    ctx.font = Math.min(14, s * 0.8) + 'px system-ui, sans-serif';
+  function drawSeatLabels(visible, s) {
+    ctx.font = Math.min(13, s * 0.38) + 'px system-ui, sans-serif';
+    ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
-    ctx.textAlign = 'right';
-    // Each row's label sits left of its leftmost seat, whatever that
-    // seat's number or state.
-    for (const cells of groups.values()) {
-      for (const i of cells) {
-        if (rowStart.get(B[i] + '/' + R[i]) !== i) continue;
-        ctx.fillText(String(R[i]), (X[i] - view.ox) * s - 3, (Y[i] - view.oy + 0.45) * s);
-      }
+    for (const i of visible) {
+      const dark = TAKEN[i] === SOLD || sel[i];
+      ctx.fillStyle = dark ? '#ffffff' : '#111111';
+      if (sel[i] || OWN[i]) continue; // the frame or the shape is there
+      ctx.fillText(seatLabel(i), (X[i] - view.ox) * s, (Y[i] - view.oy) * s);
     }
+  }
+
+  function drawBlockLabels(w, h, s) {
+    if (s < 0.8 || (hasGeometry && s < 1.5)) return;
+    ctx.font = '600 13px system-ui, sans-serif';
+    ctx.textBaseline = 'middle';
+    for (const l of blockLabels) {
+      const px = (l.x - view.ox) * s, py = (l.y - view.oy) * s;
+      if (px < -200 || px > w + 200 || py < -20 || py > h + 20) continue;
+      const tw = ctx.measureText(l.text).width;
+      const left = l.centre ? px - tw / 2 : px;
+      ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+      ctx.fillRect(left - 3, py - 9, tw + 6, 18);
+      ctx.fillStyle = '#111';
+      ctx.textAlign = 'left';
+      ctx.fillText(l.text, left, py);
+    }
+  }
+
+  // ---- minimap: the whole venue and where the view is ---------------------------------
+
+  const mini = $('minimap');
+  const miniCtx = mini.getContext('2d');
+  let miniImage = null;
+  let miniView = { scale: 1, ox: 0, oy: 0 };
+
+  function renderMini() {
+    const w = mini.width, h = mini.height;
+    const bw = bounds.x1 - bounds.x0, bh = bounds.y1 - bounds.y0;
+    const sc = Math.min(w / bw, h / bh);
+    miniView = { scale: sc, ox: bounds.x0 - (w / sc - bw) / 2, oy: bounds.y0 - (h / sc - bh) / 2 };
+    const off = document.createElement('canvas');
+    off.width = w; off.height = h;
+    const c = off.getContext('2d');
+    c.fillStyle = '#ffffff';
+    c.fillRect(0, 0, w, h);
+    for (const l of map.landmarks || []) {
+      c.beginPath();
+      l.polygon.forEach(([x, y], k) => {
+        const px = (x - miniView.ox) * sc, py = (y - miniView.oy) * sc;
+        if (k === 0) c.moveTo(px, py); else c.lineTo(px, py);
+      });
+      c.closePath();
+      c.fillStyle = l.kind === 'pitch' ? '#d8ecd8' : '#3a3a3a';
+      c.fill();
+    }
+    const groups = new Map();
+    for (let i = 0; i < n; i++) {
+      const col = baseColour(i);
+      let g = groups.get(col);
+      if (!g) { g = []; groups.set(col, g); }
+      g.push(i);
+    }
+    for (const [col, cells] of groups) {
+      c.fillStyle = col;
+      for (const i of cells) c.fillRect((X[i] - miniView.ox) * sc - 0.5, (Y[i] - miniView.oy) * sc - 0.5, 1, 1);
+    }
+    miniImage = off;
+    miniStale = false;
+  }
+
+  function drawMinimap() {
+    if (mini.hidden || !mini.clientWidth) return;
+    if (miniStale || !miniImage) renderMini();
+    miniCtx.drawImage(miniImage, 0, 0);
+    const sc = miniView.scale;
+    const vx = (view.ox - miniView.ox) * sc, vy = (view.oy - miniView.oy) * sc;
+    const vw = (canvas.clientWidth / view.scale) * sc, vh = (canvas.clientHeight / view.scale) * sc;
+    miniCtx.lineWidth = 2;
+    miniCtx.strokeStyle = '#c2410c';
+    miniCtx.strokeRect(vx, vy, Math.max(3, vw), Math.max(3, vh));
+  }
+
+  function miniPan(e) {
+    const r = mini.getBoundingClientRect();
+    const x = miniView.ox + ((e.clientX - r.left) * (mini.width / r.width)) / miniView.scale;
+    const y = miniView.oy + ((e.clientY - r.top) * (mini.height / r.height)) / miniView.scale;
+    view.ox = x - canvas.clientWidth / 2 / view.scale;
+    view.oy = y - canvas.clientHeight / 2 / view.scale;
+    requestDraw();
+  }
+  let miniDrag = false;
+  mini.addEventListener('pointerdown', (e) => { if (!map) return; miniDrag = true; mini.setPointerCapture(e.pointerId); miniPan(e); });
+  mini.addEventListener('pointermove', (e) => { if (miniDrag) miniPan(e); });
+  mini.addEventListener('pointerup', () => { miniDrag = false; });
+
+  // ---- distributors × seat types, and the legend ---------------------------------------
+
+  const SVG = 'http://www.w3.org/2000/svg';
+  // A 16 px icon drawn with SVG (a shape, never a glyph, so its colour is
+  // no text contrast to check).
+  function icon(parts, label) {
+    const s = document.createElementNS(SVG, 'svg');
+    s.setAttribute('width', '16'); s.setAttribute('height', '16'); s.setAttribute('viewBox', '0 0 16 16');
+    s.setAttribute('class', 'icon');
+    if (label) { s.setAttribute('role', 'img'); s.setAttribute('aria-label', label); } else s.setAttribute('aria-hidden', 'true');
+    for (const [tag, attrs] of parts) {
+      const e = document.createElementNS(SVG, tag);
+      for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+      s.append(e);
+    }
+    return s;
+  }
+
+  function shapeParts(shape, fill) {
+    const stroke = { fill, stroke: '#111', 'stroke-width': '1.2' };
+    switch (shape) {
+      case 'circle': return [['circle', { cx: 8, cy: 8, r: 6, ...stroke }]];
+      case 'triangle': return [['polygon', { points: '8,1.5 14.5,13.5 1.5,13.5', ...stroke }]];
+      case 'down': return [['polygon', { points: '8,14.5 14.5,2.5 1.5,2.5', ...stroke }]];
+      case 'square': return [['rect', { x: 2.5, y: 2.5, width: 11, height: 11, ...stroke }]];
+      case 'diamond': return [['polygon', { points: '8,1 15,8 8,15 1,8', ...stroke }]];
+      default: return [['path', { d: 'M6 1.5h4v4.5h4.5v4h-4.5v4.5h-4v-4.5h-4.5v-4h4.5z', ...stroke }]];
+    }
+  }
+
+  function ownerIcon(d) { return icon(shapeParts(ownerShape(d.id), d.colour)); }
+
+  function renderOwners(grid) {
+    const table = $('owners');
+    const head = table.tHead.rows[0];
+    head.replaceChildren(cell('th', 'Distributor', { scope: 'col' }),
+      ...map.seat_types.map((t) => cell('th', t.name, { scope: 'col' })), cell('th', 'All', { scope: 'col' }));
+    const body = table.tBodies[0];
+    body.replaceChildren();
+    const rowsOf = [...map.distributors.map((d) => [d.id, d.name, d]), [0, 'Unallotted', null]];
+    for (const [id, name, d] of rowsOf) {
+      const counts = grid.get(id) || new Uint32Array(map.seat_types.length);
+      const tr = document.createElement('tr');
+      tr.dataset.owner = String(id);
+      const th = cell('th', '', { scope: 'row' });
+      if (d) th.append(ownerIcon(d), ' ');
+      th.append(name);
+      tr.append(th);
+      let all = 0;
+      map.seat_types.forEach((t, k) => {
+        all += counts[k];
+        tr.append(cell('td', counts[k].toLocaleString('en'), { 'data-seat-type': String(t.id) }));
+      });
+      tr.append(cell('td', all.toLocaleString('en'), { 'data-seat-type': 'all' }));
+      body.append(tr);
+    }
+  }
+
+  function renderLegend() {
+    const list = $('legend-items');
+    list.replaceChildren();
+    const item = (ic, text) => { const li = document.createElement('li'); li.append(ic, ' ' + text); list.append(li); };
+    if ($('colour-by').value === 'type') {
+      for (const t of map.seat_types) item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: t.colour, stroke: '#111' }]]), t.name);
+    } else {
+      item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.free, stroke: '#111' }]]), 'unallotted');
+    }
+    for (const d of map.distributors) item(ownerIcon(d), d.name);
+    item(icon([['rect', { x: 2, y: 2, width: 12, height: 12, fill: '#fff', stroke: '#111', 'stroke-width': 3 }]]), 'selected');
+    item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.held, stroke: '#111' }], ['path', { d: 'M4 12L12 4', stroke: '#111', 'stroke-width': 2 }]]), 'held for a buyer');
+    item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.sold, stroke: '#111' }], ['path', { d: 'M4 4L12 12M12 4L4 12', stroke: '#fff', 'stroke-width': 2 }]]), 'sold');
+    item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.blocked, stroke: '#111' }], ['rect', { x: 5.5, y: 5.5, width: 5, height: 5, fill: '#fff' }]]), 'not for sale');
+    if (FLAGS.some((f) => f & ACCESSIBLE)) item(icon([['circle', { cx: 8, cy: 8, r: 6.5, fill: '#fff', stroke: '#111' }]]), 'accessible place (round)');
+    if (FLAGS.some((f) => f & COMPANION)) item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: '#fff', stroke: '#111' }], ['circle', { cx: 8, cy: 8, r: 3.5, fill: 'none', stroke: '#111', 'stroke-width': 1.5 }]]), 'companion seat (ring)');
   }
 
   // ---- counts ------------------------------------------------------------------------
@@ -379,18 +810,22 @@
     const k = map.seat_types.length;
     const rows = Array.from({ length: k }, () => ({ total: 0, selected: 0, selectable: 0, allotted: 0, held: 0, sold: 0 }));
     const perOwner = new Map();
+    const grid = new Map(); // owner (0: nobody) -> seats per seat type
     for (let i = 0; i < n; i++) {
       const t = typeIndex.get(T[i]);
       if (t === undefined) continue;
       const r = rows[t];
       r.total++;
+      let g = grid.get(OWN[i]);
+      if (!g) { g = new Uint32Array(k); grid.set(OWN[i], g); }
+      g[t]++;
       if (TAKEN[i] === HELD) r.held++;
       else if (TAKEN[i] === SOLD) r.sold++;
       if (OWN[i]) { r.allotted++; perOwner.set(OWN[i], (perOwner.get(OWN[i]) || 0) + 1); }
       if (sel[i]) r.selected++;
       else if (!OWN[i] && !TAKEN[i]) r.selectable++;
     }
-    return { rows, perOwner };
+    return { rows, perOwner, grid };
   }
 
   function cell(tag, text, attrs) {
@@ -401,7 +836,7 @@
   }
 
   function renderCounts() {
-    const { rows, perOwner } = counts();
+    const { rows, perOwner, grid } = counts();
     const body = $('counts').tBodies[0];
     body.replaceChildren();
     const total = { total: 0, selected: 0, selectable: 0, allotted: 0, held: 0, sold: 0 };
@@ -453,6 +888,8 @@
       li.append(b);
       list.append(li);
     }
+    renderOwners(grid);
+    renderLegend();
     renderAreas();
     $('undo').disabled = undo.length === 0;
   }
@@ -544,24 +981,53 @@
     return { x: view.ox + px / view.scale, y: view.oy + py / view.scale };
   }
 
+  // The seat under a point of the canvas: the nearest seat centre within
+  // its half size, looked up in the grid of buckets.
   function cellAt(px, py) {
+    if (!buckets) return -1;
     const g = gridAt(px, py);
-    const gx = Math.floor(g.x), gy = Math.floor(g.y);
-    for (let i = 0; i < n; i++) if (X[i] === gx && Y[i] === gy) return i;
-    return -1;
+    const bx = Math.floor((g.x - buckets.x0) / buckets.size), by = Math.floor((g.y - buckets.y0) / buckets.size);
+    let best = -1, bestD = Infinity;
+    for (let y = by - 1; y <= by + 1; y++) {
+      if (y < 0 || y >= buckets.h) continue;
+      for (let x = bx - 1; x <= bx + 1; x++) {
+        if (x < 0 || x >= buckets.w) continue;
+        for (let i = buckets.head[y * buckets.w + x]; i >= 0; i = buckets.next[i]) {
+          const d = Math.hypot(X[i] - g.x, Y[i] - g.y);
+          if (d < bestD) { bestD = d; best = i; }
+        }
+      }
+    }
+    return best >= 0 && bestD <= Math.max(0.5, SZ[best] * 0.6) ? best : -1;
   }
 
+  // Section, row, seat (as printed), seat type, owner and state of a seat.
   function describe(i) {
     const t = typeIndex.get(T[i]);
-    const block = map.blocks.find((b) => b.id === B[i]);
-    let text = (block ? block.name : 'Block ' + B[i]) + ', row ' + R[i] + ', seat ' + N[i] +
+    let text = blockName(B[i]) + ', row ' + rowLabel(i) + ', seat ' + seatLabel(i) +
       ' — ' + (t === undefined ? 'type ' + T[i] : map.seat_types[t].name);
+    if (FLAGS[i] & ACCESSIBLE) text += ' — accessible place';
+    if (FLAGS[i] & COMPANION) text += ' — companion seat';
+    text += ' — ' + (OWN[i] ? 'allotted to ' + (ownerName.get(OWN[i]) || OWN[i]) : 'unallotted');
     if (TAKEN[i] === HELD) text += ' — held for a buyer';
     else if (TAKEN[i] === BLOCKED) text += ' — not for sale';
     else if (TAKEN[i]) text += ' — sold';
-    if (OWN[i]) text += ' — allotted to ' + (ownerName.get(OWN[i]) || OWN[i]);
+    else text += ' — available';
     if (sel[i]) text += ' — selected';
     return text;
+  }
+
+  // The tooltip beside the pointer (or the found seat).
+  function showTip(i, px, py) {
+    const tip = $('tip');
+    if (i < 0) { tip.hidden = true; return; }
+    tip.textContent = describe(i);
+    tip.hidden = false;
+    const wrap = $('canvas-wrap');
+    const x = Math.min(px + 14, wrap.clientWidth - tip.offsetWidth - 4);
+    const y = py + 18 + tip.offsetHeight > wrap.clientHeight ? py - tip.offsetHeight - 10 : py + 18;
+    tip.style.left = Math.max(0, x) + 'px';
+    tip.style.top = Math.max(0, y) + 'px';
   }
 
   let drag = null;
@@ -581,11 +1047,13 @@
     const r = canvas.getBoundingClientRect();
     const px = e.clientX - r.left, py = e.clientY - r.top;
     if (!drag) {
-      const i = n <= 20000 || view.scale >= 4 ? cellAt(px, py) : -1;
+      const i = view.scale >= 1.5 ? cellAt(px, py) : -1;
       hovered = i;
       $('hover').textContent = i >= 0 ? describe(i) : '\u00a0';
+      showTip(i, px, py);
       return;
     }
+    $('tip').hidden = true;
     if (Math.abs(px - drag.px) + Math.abs(py - drag.py) > 4) drag.moved = true;
     if (drag.pan) {
       view.ox = drag.ox - (px - drag.px) / view.scale;
@@ -619,8 +1087,12 @@
     }
     const a = gridAt(d.px, d.py), b = gridAt(px, py);
     const x0 = Math.min(a.x, b.x), x1 = Math.max(a.x, b.x), y0 = Math.min(a.y, b.y), y1 = Math.max(a.y, b.y);
-    // A cell is taken when the rectangle covers any part of it.
-    select((i) => X[i] + 1 > x0 && X[i] < x1 && Y[i] + 1 > y0 && Y[i] < y1, op);
+    // A seat is taken when the rectangle reaches into it (most of its
+    // half size), so a drag from one seat's centre to another's takes both.
+    select((i) => {
+      const h = SZ[i] * 0.4;
+      return X[i] + h >= x0 && X[i] - h <= x1 && Y[i] + h >= y0 && Y[i] - h <= y1;
+    }, op);
     timings.lastCountsMs = performance.now() - t0;
     requestAnimationFrame(() => setTimeout(() => { timings.lastDragMs = performance.now() - t0; }, 0));
   });
@@ -672,7 +1144,9 @@
       const cx = X[cursor], cy = Y[cursor];
       for (let i = 0; i < n; i++) {
         const ddx = X[i] - cx, ddy = Y[i] - cy;
-        if ((dx && Math.sign(ddx) !== dx) || (dy && Math.sign(ddy) !== dy)) continue;
+        // Seats of a curved row are not in a straight line: a step must
+        // go at least a third of a seat that way.
+        if ((dx && ddx * dx < 0.3) || (dy && ddy * dy < 0.3)) continue;
         const score = dx ? Math.abs(ddx) + 4 * Math.abs(ddy) : Math.abs(ddy) + 4 * Math.abs(ddx);
         if (score < bestScore) { bestScore = score; best = i; }
       }
@@ -680,15 +1154,57 @@
     }
     cursor = best;
     const px = (X[cursor] - view.ox) * view.scale, py = (Y[cursor] - view.oy) * view.scale;
-    if (px < 0 || py < 0 || px > canvas.clientWidth - view.scale || py > canvas.clientHeight - view.scale) {
-      view.ox = X[cursor] + 0.5 - canvas.clientWidth / 2 / view.scale;
-      view.oy = Y[cursor] + 0.5 - canvas.clientHeight / 2 / view.scale;
+    if (px < view.scale || py < view.scale || px > canvas.clientWidth - view.scale || py > canvas.clientHeight - view.scale) {
+      view.ox = X[cursor] - canvas.clientWidth / 2 / view.scale;
+      view.oy = Y[cursor] - canvas.clientHeight / 2 / view.scale;
     }
     hovered = cursor;
     $('hover').setAttribute('aria-live', 'polite');
     $('hover').textContent = describe(cursor);
     requestDraw();
   }
+
+  // Centre the view on a seat, zoomed in to at least `scale`, with the
+  // keyboard cursor and the tooltip on it.
+  function focusSeat(i, scale) {
+    resize();
+    view.scale = Math.max(view.scale, scale || 24);
+    view.ox = X[i] - canvas.clientWidth / 2 / view.scale;
+    view.oy = Y[i] - canvas.clientHeight / 2 / view.scale;
+    cursor = i;
+    hovered = i;
+    $('hover').textContent = describe(i);
+    draw();
+    showTip(i, canvas.clientWidth / 2, canvas.clientHeight / 2);
+  }
+
+  // Find a seat by its printed block, row and seat labels.
+  function findSeat() {
+    const block = Number($('find-block').value);
+    const row = $('find-row').value.trim().toLowerCase();
+    const seat = $('find-seat').value.trim().toLowerCase();
+    if (!row || !seat) { showError('Give the row and the seat as printed on the ticket, e.g. row K, seat 12.'); return; }
+    for (let k = 0; k + 1 < rowStarts.length; k++) {
+      const first = rowStarts[k];
+      if (B[first] !== block || rowLabel(first).toLowerCase() !== row) continue;
+      for (let i = first; i < rowStarts[k + 1]; i++) {
+        if (seatLabel(i).toLowerCase() !== seat) continue;
+        clearError();
+        focusSeat(i, 24);
+        setStatus('Found ' + blockName(block) + ', row ' + rowLabel(i) + ', seat ' + seatLabel(i) + '.');
+        return;
+      }
+    }
+    showError(blockName(block) + ' has no seat ' + $('find-seat').value.trim() + ' in row ' + $('find-row').value.trim() + '.');
+  }
+  $('find-form').addEventListener('submit', (e) => { e.preventDefault(); findSeat(); });
+
+  // Another token (another organizer, or a mistyped one).
+  $('signout').addEventListener('click', () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    map = null;
+    showLogin('Enter the organizer token to use.');
+  });
 
   canvas.addEventListener('keydown', (e) => {
     const step = (canvas.clientWidth / view.scale) * 0.1;
@@ -733,7 +1249,8 @@
   $('fit').addEventListener('click', fit);
   $('select-all').addEventListener('click', () => select(() => true, 'replace'));
   $('clear').addEventListener('click', () => select(() => false, 'replace'));
-  $('colour-by').addEventListener('change', requestDraw);
+  $('colour-by').addEventListener('change', () => { miniStale = true; renderLegend(); requestDraw(); });
+  canvas.addEventListener('pointerleave', () => { $('tip').hidden = true; });
   $('reload').addEventListener('click', () => load(false));
 
   function pickedBlock() { return Number($('pick-block').value); }
@@ -821,6 +1338,7 @@
     if (answer.cells.owner.length !== n) { await load(false); return; }
     OWN = Uint16Array.from(answer.cells.owner);
     TAKEN = Uint8Array.from(answer.cells.taken);
+    miniStale = true;
     map.areas = answer.areas;
     version = answer.version;
   }
@@ -999,14 +1517,23 @@
       for (let i = 0; i < n; i++) {
         if (B[i] === block && R[i] === row && N[i] === number) {
           const r = canvas.getBoundingClientRect();
-          return { x: r.left + (X[i] + 0.5 - view.ox) * view.scale, y: r.top + (Y[i] + 0.5 - view.oy) * view.scale };
+          return { x: r.left + (X[i] - view.ox) * view.scale, y: r.top + (Y[i] - view.oy) * view.scale };
         }
       }
       return null;
     },
     zoomTo(scale, gx, gy) { view.scale = scale; view.ox = gx; view.oy = gy; draw(); },
+    // Centre the view on a seat at a scale (pixels per venue unit).
+    zoomToSeat(block, row, number, scale) {
+      for (let i = 0; i < n; i++) if (B[i] === block && R[i] === row && N[i] === number) { focusSeat(i, scale); return true; }
+      return false;
+    },
     cells() { return n; },
+    view() { return { ...view }; },
   };
 
+  // On a narrow screen (or at 200 % zoom) the legend starts folded so the
+  // map stays visible; it opens with one click.
+  if (window.innerWidth < 700) $('legend').open = false;
   if (token()) load(true); else showLogin();
 })();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The seat allocation page's browser test (eticket-center/tests/page.rs) drives
-# Debian's headless Chromium with playwright-core from npm: install chromium,
-# node and npm from apt, then the pinned node modules with `npm ci`. Any
+# Debian's headless Chromium with playwright-core from npm and checks the page
+# with axe-core: install chromium, node and npm from apt, then the pinned node
+# modules with `npm ci`. Any
 # failure stops with a non-zero exit; the test itself fails if either is missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,5 +21,7 @@ command -v node >/dev/null 2>&1 || fail "node missing after installing nodejs"
 
 (cd eticket-center/tests/browser && npm ci --no-audit --no-fund --loglevel=error) \
     || fail "npm ci in eticket-center/tests/browser failed"
-[ -d eticket-center/tests/browser/node_modules/playwright-core ] \
-    || fail "playwright-core missing after npm ci"
+for module in playwright-core axe-core; do
+    [ -d "eticket-center/tests/browser/node_modules/$module" ] \
+        || fail "$module missing after npm ci"
+done
