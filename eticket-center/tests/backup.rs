@@ -12,6 +12,8 @@
 //! backup as it did the first time, and sells on. A restore with another
 //! KEK, or over a ledger or root key file that exists, is refused.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -167,42 +169,7 @@ impl Site {
     /// The fixture event with a standing area of 5000, all of it allotted
     /// to distributor 1; its token.
     fn prepare(&self, dir: &Path) -> String {
-        self.run(&["init"]);
-        self.run(&["add-distributor", "--id", "1", "--name", "Shop"]);
-        let token = self
-            .run(&["credential", "--role", "distributor", "--id", "1"])
-            .trim()
-            .to_owned();
-        let mut info = fixtures::small_event();
-        info.seats.areas[0].capacity = 5000;
-        let event = dir.join("event.json");
-        std::fs::write(
-            &event,
-            serde_json::to_vec(&json!({"info": info, "prices": fixtures::prices()})).unwrap(),
-        )
-        .unwrap();
-        self.run(&["register-event", "--file", event.to_str().unwrap()]);
-        self.run(&[
-            "select-distributor",
-            "--event",
-            "2026",
-            "--distributor",
-            "1",
-        ]);
-        let ratios = dir.join("ratios.json");
-        std::fs::write(
-            &ratios,
-            r#"{"shares": [{"distributor": 1, "weight": 1, "seat_type": null}]}"#,
-        )
-        .unwrap();
-        self.run(&[
-            "allot-ratios",
-            "--event",
-            "2026",
-            "--file",
-            ratios.to_str().unwrap(),
-        ]);
-        token
+        common::cli::shop_event(&|args| self.run(args), dir, Some(5000))
     }
 
     fn serve(&self) -> Server {

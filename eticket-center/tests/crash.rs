@@ -212,49 +212,7 @@ async fn try_send(
 /// distributor 1; returns the file and the distributor's token.
 fn prepared_ledger(dir: &Path) -> (std::path::PathBuf, String) {
     let db = dir.join("center.sqlite");
-    eticket(&db, &["init"]);
-    eticket(&db, &["add-distributor", "--id", "1", "--name", "Shop"]);
-    let token = eticket(&db, &["credential", "--role", "distributor", "--id", "1"])
-        .trim()
-        .to_owned();
-    let event_file = dir.join("event.json");
-    std::fs::write(
-        &event_file,
-        serde_json::to_vec(&json!({"info": fixtures::small_event(), "prices": fixtures::prices()}))
-            .unwrap(),
-    )
-    .unwrap();
-    eticket(
-        &db,
-        &["register-event", "--file", event_file.to_str().unwrap()],
-    );
-    eticket(
-        &db,
-        &[
-            "select-distributor",
-            "--event",
-            "2026",
-            "--distributor",
-            "1",
-        ],
-    );
-    let ratios = dir.join("ratios.json");
-    std::fs::write(
-        &ratios,
-        r#"{"shares": [{"distributor": 1, "weight": 1, "seat_type": null}]}"#,
-    )
-    .unwrap();
-    eticket(
-        &db,
-        &[
-            "allot-ratios",
-            "--event",
-            "2026",
-            "--file",
-            ratios.to_str().unwrap(),
-        ],
-    );
-
+    let token = common::cli::shop_event(&|args| eticket(&db, args), dir, None);
     (db, token)
 }
 

@@ -23,6 +23,8 @@
 //! (the cluster's ports are fixed), so plain `cargo test` leaves them out;
 //! scripts/test runs them with `--ignored`.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -202,42 +204,7 @@ impl Center {
     /// The fixture event with a standing area of 1000, all of it allotted
     /// to distributor 1; its token.
     fn prepare(&self, dir: &Path) -> String {
-        self.run(&["init"]);
-        self.run(&["add-distributor", "--id", "1", "--name", "Shop"]);
-        let token = self
-            .run(&["credential", "--role", "distributor", "--id", "1"])
-            .trim()
-            .to_owned();
-        let mut info = fixtures::small_event();
-        info.seats.areas[0].capacity = 1000;
-        let event = dir.join("event.json");
-        std::fs::write(
-            &event,
-            serde_json::to_vec(&json!({"info": info, "prices": fixtures::prices()})).unwrap(),
-        )
-        .unwrap();
-        self.run(&["register-event", "--file", event.to_str().unwrap()]);
-        self.run(&[
-            "select-distributor",
-            "--event",
-            "2026",
-            "--distributor",
-            "1",
-        ]);
-        let ratios = dir.join("ratios.json");
-        std::fs::write(
-            &ratios,
-            r#"{"shares": [{"distributor": 1, "weight": 1, "seat_type": null}]}"#,
-        )
-        .unwrap();
-        self.run(&[
-            "allot-ratios",
-            "--event",
-            "2026",
-            "--file",
-            ratios.to_str().unwrap(),
-        ]);
-        token
+        common::cli::shop_event(&|args| self.run(args), dir, Some(1000))
     }
 
     fn serve(&self, log: PathBuf) -> Server {

@@ -5,6 +5,8 @@
 //! listener only, with route templates as labels; readiness tells a ledger
 //! that does not answer from a process that serves.
 
+mod common;
+
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -51,41 +53,7 @@ fn eticket(db: &Path, args: &[&str]) -> String {
 /// 1; the ledger file and the distributor's token.
 fn prepared_ledger(dir: &Path) -> (PathBuf, String) {
     let db = dir.join("center.sqlite");
-    eticket(&db, &["init"]);
-    eticket(&db, &["add-distributor", "--id", "1", "--name", "Shop"]);
-    let token = eticket(&db, &["credential", "--role", "distributor", "--id", "1"])
-        .trim()
-        .to_owned();
-    let event = dir.join("event.json");
-    let reg = json!({"info": fixtures::small_event(), "prices": fixtures::prices()});
-    std::fs::write(&event, serde_json::to_vec(&reg).unwrap()).unwrap();
-    eticket(&db, &["register-event", "--file", event.to_str().unwrap()]);
-    eticket(
-        &db,
-        &[
-            "select-distributor",
-            "--event",
-            "2026",
-            "--distributor",
-            "1",
-        ],
-    );
-    let ratios = dir.join("ratios.json");
-    std::fs::write(
-        &ratios,
-        r#"{"shares": [{"distributor": 1, "weight": 1, "seat_type": null}]}"#,
-    )
-    .unwrap();
-    eticket(
-        &db,
-        &[
-            "allot-ratios",
-            "--event",
-            "2026",
-            "--file",
-            ratios.to_str().unwrap(),
-        ],
-    );
+    let token = common::cli::shop_event(&|args| eticket(&db, args), dir, None);
     (db, token)
 }
 

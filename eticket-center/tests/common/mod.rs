@@ -1,6 +1,7 @@
 //! Shared test harness: a center on each backend, the fixture event, chips.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod world;
 
 /// `suite!(a, b)`: each scenario `fn a(backend: Backend)` becomes a test on
