@@ -57,11 +57,25 @@ impl EventRegistration {
 
 /// The seat map a registration carries, checked: a valid map whose seats,
 /// areas, seat types and blocks are the event's.
-fn checked_seat_map(reg: &EventRegistration) -> Result<Option<SeatMap>> {
+/// The registration's seat map, checked against its event, as the JSON
+/// the ledger keeps of it: a map whose JSON the center could not read back
+/// (larger than the seat-map format's limit) is refused here, not stored.
+fn checked_seat_map(reg: &EventRegistration) -> Result<Option<String>> {
     let Some(data) = &reg.seat_map else {
         return Ok(None);
     };
     let map = SeatMap::new(data.clone()).map_err(|e| Error::invalid("seat_map", e.to_string()))?;
+    let json = map.to_json();
+    if json.len() > eticket_alloc::format::MAX_FILE_BYTES {
+        return Err(Error::invalid(
+            "seat_map",
+            format!(
+                "it is {} bytes as JSON, more than the {} a stored seat map may be",
+                json.len(),
+                eticket_alloc::format::MAX_FILE_BYTES
+            ),
+        ));
+    }
     let info = &reg.info;
     if map.to_seat_master() != info.seats {
         return Err(Error::invalid(
@@ -92,7 +106,7 @@ fn checked_seat_map(reg: &EventRegistration) -> Result<Option<SeatMap>> {
             "its blocks are not the venue master's",
         ));
     }
-    Ok(Some(map))
+    Ok(Some(json))
 }
 
 /// The answer to a registration.
@@ -432,8 +446,7 @@ impl Center {
         // Screens and paper show the venue's local time: the zone must exist.
         eticket_core::local_time::VenueTime::named(&reg.info.venue.time_zone)?;
         let master = TicketMaster::form(&reg.info, &reg.prices)?;
-        let seat_map = checked_seat_map(reg)?;
-        let seat_map_json = seat_map.as_ref().map(SeatMap::to_json);
+        let seat_map_json = checked_seat_map(reg)?;
         let tickets = u32::try_from(master.entries.len())
             .map_err(|_| Error::invalid("seats", "too many tickets"))?;
         let info =
@@ -860,5 +873,42 @@ mod tests {
         assert_eq!(a.len(), tickets.len());
         let one = a.iter().filter(|x| x.1 == Some(DistributorId(1))).count();
         assert!((96..=99).contains(&one), "{one}");
+    }
+
+    /// A venue whose seat map the center could not read back once stored
+    /// (its JSON over the format's limit) is refused at registration, with
+    /// the reason; before, it was stored and every sale then failed.
+    #[test]
+    fn a_seat_map_too_large_to_read_back_is_refused_at_registration() {
+        let dir = tempfile::tempdir().unwrap();
+        let row = format!("  \"{}\",\n", "a".repeat(100));
+        let mut venue = String::from(
+            "name = \"Huge\"\nfocus = { x = 0, y = 0 }\n[[seat_types]]\nid = 1\nname = \"Seat\"\n",
+        );
+        for b in 1..=40 {
+            venue.push_str(&format!(
+                "[[blocks]]\nid = {b}\nname = \"B{b}\"\norigin = {{ x = {}, y = 0 }}\nlegend = {{ a = 1 }}\nrows = [\n{}]\n",
+                b * 110,
+                row.repeat(100)
+            ));
+        }
+        std::fs::write(dir.path().join("venue.toml"), venue).unwrap();
+        let blocks: Vec<String> = (1..=40).map(|b| b.to_string()).collect();
+        std::fs::write(
+            dir.path().join("event.toml"),
+            format!(
+                "id = 9\nname = \"Huge\"\nvenue = \"venue.toml\"\ntime_zone = \"UTC\"\n\
+                 doors_open = 2030-06-01T18:00:00Z\nstart = 2030-06-01T19:00:00Z\nend = 2030-06-01T23:00:00Z\n\
+                 [[gates]]\nid = 1\nname = \"G\"\nblocks = [{}]\n[prices]\n1 = 5000\n",
+                blocks.join(", ")
+            ),
+        )
+        .unwrap();
+        let reg = crate::event_file::load(&dir.path().join("event.toml")).unwrap();
+        let e = checked_seat_map(&reg).unwrap_err();
+        assert!(
+            matches!(&e, Error::Invalid { field, reason } if *field == "seat_map" && reason.contains("bytes as JSON")),
+            "{e}"
+        );
     }
 }
