@@ -255,6 +255,15 @@ impl Center {
         *self.fail_point.lock().unwrap_or_else(|p| p.into_inner()) = step;
     }
 
+    /// Whether a test armed a fail point (work that would skip it runs
+    /// the way that reaches it instead).
+    pub(crate) fn fail_point_armed(&self) -> bool {
+        self.fail_point
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
     pub(crate) fn fail_at(&self, step: &'static str) -> Result<()> {
         let mut fp = self.fail_point.lock().unwrap_or_else(|p| p.into_inner());
         if *fp == Some(step) {
@@ -340,14 +349,7 @@ impl Center {
         T: Serialize + DeserializeOwned,
     {
         check_idempotency_key(key)?;
-        let request_json =
-            serde_json::to_vec(request).map_err(|e| Error::invalid("request", e.to_string()))?;
-        let hash: Vec<u8> = Sha256::new()
-            .chain_update(operation.as_bytes())
-            .chain_update([0])
-            .chain_update(&request_json)
-            .finalize()
-            .to_vec();
+        let hash = request_hash(operation, request)?;
         let principal = who.label();
         let now = self.clock.now();
         let mut run = |tx: &mut dyn Tx| {
@@ -370,6 +372,22 @@ impl Center {
             self.ledger.transaction(&mut run)
         }
     }
+}
+
+/// What an idempotency key is stored with: the hash of the operation and
+/// its request, so that a key reused for another request is refused.
+pub(crate) fn request_hash<Req: Serialize + ?Sized>(
+    operation: &str,
+    request: &Req,
+) -> Result<Vec<u8>> {
+    let request_json =
+        serde_json::to_vec(request).map_err(|e| Error::invalid("request", e.to_string()))?;
+    Ok(Sha256::new()
+        .chain_update(operation.as_bytes())
+        .chain_update([0])
+        .chain_update(&request_json)
+        .finalize()
+        .to_vec())
 }
 
 /// Keys are 1 to 128 printable ASCII characters.

@@ -340,18 +340,38 @@ fn best_together(
     seat_type: SeatType,
     quantity: u32,
 ) -> Result<Option<Vec<TicketRow>>> {
-    let Some(count) = u16::try_from(quantity).ok().filter(|c| *c <= MAX_REQUEST) else {
+    if u16::try_from(quantity).map_or(true, |c| c > MAX_REQUEST) {
         return Ok(None);
-    };
-    let free: HashMap<Place, TicketRow> = tickets::available(tx, event, d, Some(seat_type), None)?
-        .into_iter()
-        .filter(|t| matches!(t.place, Place::Seat { .. }))
-        .map(|t| (t.place, t))
-        .collect();
-    if free.len() < usize::from(count) {
+    }
+    let free = free_seats(tickets::available(tx, event, d, Some(seat_type), None)?);
+    if free.len() < usize::try_from(quantity).unwrap_or(usize::MAX) {
         return Ok(None);
     }
     let map = center.seat_map(tx, event)?;
+    Ok(pick_together(&map, &free, seat_type, quantity))
+}
+
+/// The seats (not standing places) among `rows`, by place.
+pub(crate) fn free_seats(rows: Vec<TicketRow>) -> HashMap<Place, TicketRow> {
+    rows.into_iter()
+        .filter(|t| matches!(t.place, Place::Seat { .. }))
+        .map(|t| (t.place, t))
+        .collect()
+}
+
+/// The best `quantity` seats of `seat_type` together among `free` on the
+/// venue's `map`, if there are: what a general request gets, so never an
+/// accessible place or a companion seat.
+pub(crate) fn pick_together(
+    map: &eticket_alloc::SeatMap,
+    free: &HashMap<Place, TicketRow>,
+    seat_type: SeatType,
+    quantity: u32,
+) -> Option<Vec<TicketRow>> {
+    let count = u16::try_from(quantity).ok().filter(|c| *c <= MAX_REQUEST)?;
+    if free.len() < usize::from(count) {
+        return None;
+    }
     let place_of = |cell: &eticket_alloc::SeatCell| {
         let s = cell.seat();
         Place::Seat {
@@ -360,26 +380,23 @@ fn best_together(
             number: s.number,
         }
     };
-    // A general request: accessible places and companion seats are never
-    // picked for it.
     let request = BestRequest {
         allow_split: true,
         ..BestRequest::new(count, seat_type)
     };
-    let Ok(pick) = find_best(&map, &request, |i| {
+    let pick = find_best(map, &request, |i| {
         map.cells()
             .get(i)
             .is_some_and(|c| free.contains_key(&place_of(c)))
-    }) else {
-        return Ok(None);
-    };
+    })
+    .ok()?;
     let found: Vec<TicketRow> = pick
         .cells
         .iter()
         .filter_map(|id| map.cell(*id))
         .filter_map(|c| free.get(&place_of(c)).cloned())
         .collect();
-    Ok((found.len() == usize::from(count)).then_some(found))
+    (found.len() == usize::from(count)).then_some(found)
 }
 
 impl Center {

@@ -57,6 +57,7 @@ pub mod postponement;
 pub mod publish;
 pub mod records;
 pub mod reissue;
+pub mod sale_batch;
 pub mod split;
 pub mod store;
 mod tables;

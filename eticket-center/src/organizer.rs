@@ -699,8 +699,15 @@ pub(crate) fn apply_assignment(
         }
         changes.push((*serial, before.get(serial).copied().flatten(), *d));
     }
+    if changes.len() >= LARGE_ASSIGNMENT {
+        tx.refresh_statistics("tickets")?;
+    }
     crate::allotment_log::record(tx, event, by, &changes)
 }
+
+/// An assignment of this many seats or more changes the tickets' owners
+/// enough that the ledger's planner statistics are gathered again.
+const LARGE_ASSIGNMENT: usize = 1000;
 
 /// Whether a selector that covers many seats (a row, block, rectangle,
 /// seat type or `all`) covers ticket `t`, whatever its state.

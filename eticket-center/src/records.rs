@@ -149,6 +149,63 @@ pub(crate) fn placeholders(first: usize, n: usize) -> String {
     out
 }
 
+/// `items` in chunks of at most `max` whose lengths are powers of two
+/// (largest first): a batch statement then has one of a handful of shapes,
+/// which the ledgers' statement caches keep prepared.
+pub(crate) fn power_of_two_chunks<T>(items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
+    let mut rest = items;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut n = max.max(1).min(rest.len());
+        // The largest power of two not above n.
+        n = 1 << (usize::BITS - 1 - n.leading_zeros());
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
+        Some(chunk)
+    })
+}
+
+/// Insert the issuing records of many decisions at once: what [`decide`]
+/// inserts for each, the tickets' states moved by the caller.
+pub(crate) fn insert_records(tx: &mut dyn Tx, records: &[RecordView]) -> Result<()> {
+    const PER_ROW: usize = 7;
+    for chunk in power_of_two_chunks(records, 64) {
+        let mut params = Vec::with_capacity(chunk.len() * PER_ROW);
+        let mut values = String::with_capacity(chunk.len() * 40);
+        for (i, r) in chunk.iter().enumerate() {
+            let base = 1 + i * PER_ROW;
+            if i > 0 {
+                values.push_str(", ");
+            }
+            values.push('(');
+            values.push_str(&placeholders(base, PER_ROW));
+            values.push(')');
+            params.extend([
+                Value::int(r.event.0),
+                Value::int(r.serial.0),
+                Value::int(r.distributor.0),
+                Value::opt_int(r.member.map(|m| m.0)),
+                Value::text(wire::holder_to_string(&r.holder)),
+                Value::u64(r.decided_at.0)?,
+                match r.hold_until {
+                    Some(t) => Value::u64(t.0)?,
+                    None => Value::Null,
+                },
+            ]);
+        }
+        tx.execute(
+            &format!(
+                "INSERT INTO issuing_records (event, serial, distributor, member, holder, decided_at, hold_until)
+                 VALUES {values}"
+            ),
+            &params,
+        )?;
+    }
+    Ok(())
+}
+
 /// The issuing records of many tickets of one event, with one query per
 /// few hundred serials. Serials without a record are absent from the map.
 pub(crate) fn load_sold(
@@ -254,4 +311,23 @@ pub(crate) fn decide(
 pub(crate) fn prices_to_text(prices: &BTreeMap<SeatType, Price>) -> Result<String> {
     let m: BTreeMap<u8, u64> = prices.iter().map(|(k, v)| (k.0, v.0)).collect();
     serde_json::to_string(&m).map_err(|e| Error::corrupt(e.to_string()))
+}
+
+#[cfg(test)]
+mod chunk_tests {
+    use super::power_of_two_chunks;
+
+    #[test]
+    fn chunks_are_powers_of_two_and_cover_everything_in_order() {
+        for n in 0..300usize {
+            let items: Vec<usize> = (0..n).collect();
+            let chunks: Vec<&[usize]> = power_of_two_chunks(&items, 64).collect();
+            assert!(
+                chunks
+                    .iter()
+                    .all(|c| c.len().is_power_of_two() && c.len() <= 64)
+            );
+            assert_eq!(chunks.concat(), items);
+        }
+    }
 }

@@ -149,6 +149,14 @@ where
     })
 }
 
+/// The `i`th of many requests, sent `2 * i` ms after the first: sent all at
+/// once, one group commit answers them together and a kill after the first
+/// few answers comes after the last.
+async fn apart<F: std::future::Future>(i: usize, request: F) -> F::Output {
+    tokio::time::sleep(Duration::from_millis(2 * i as u64)).await;
+    request.await
+}
+
 /// The clients' runtime.
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -646,9 +654,13 @@ fn kill_9_during_holds() {
             json!({"seats": {"best_available": {"quantity": 1 + i % 3}}, "buyer": {"reference": format!("buyer-{i}")}}),
         )
     };
-    // Every buyer at once; SIGKILL after the fifth answer.
+    // The buyers a few milliseconds apart (all at once, one group commit
+    // answers them together and the kill comes after the last); SIGKILL
+    // after the fifth answer.
     let (child, base) = serve(&db);
-    let requests = (0..buyers).map(|i| hold(base.clone(), i)).collect();
+    let requests = (0..buyers)
+        .map(|i| apart(i, hold(base.clone(), i)))
+        .collect();
     let first = fire_and_kill(&rt, child, 5, requests);
     assert!(
         first.iter().any(Option::is_none),
@@ -692,7 +704,8 @@ fn kill_9_during_holds() {
         in_holds,
         "exactly the answered holds' seats are held"
     );
-    // Even buyers buy, odd buyers let go: all at once, SIGKILL after the third answer.
+    // Even buyers buy, odd buyers let go, a few milliseconds apart; SIGKILL
+    // after the third answer.
     let settle = |base: String, i: usize, token: &str| {
         if i % 2 == 0 {
             post(
@@ -714,7 +727,7 @@ fn kill_9_during_holds() {
     let requests = holds
         .iter()
         .enumerate()
-        .map(|(i, h)| settle(base.clone(), i, h["token"].as_str().unwrap()))
+        .map(|(i, h)| apart(i, settle(base.clone(), i, h["token"].as_str().unwrap())))
         .collect();
     let settled = fire_and_kill(&rt, child, 3, requests);
     assert!(

@@ -35,8 +35,13 @@ impl FromRequestParts<Arc<Center>> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, c: &Arc<Center>) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers)?;
-        let c = c.clone();
-        let who = blocking(move || c.authenticate(&token)).await?;
+        let who = match c.authenticate_remembered(&token) {
+            Some(presented) => presented?.principal,
+            None => {
+                let c = c.clone();
+                blocking(move || c.authenticate(&token)).await?
+            }
+        };
         Who::note(&parts.extensions, &who);
         Ok(Caller(who))
     }

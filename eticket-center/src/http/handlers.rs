@@ -467,7 +467,17 @@ pub async fn sell(
     IdemKey(key): IdemKey,
     JsonBody(req): JsonBody<SaleRequest>,
 ) -> Answer {
-    hot(&w, c, move |c| c.sell(&who, &key, event, &req)).await
+    let Some(writer) = &w.0 else {
+        return run(c, move |c| c.sell(&who, &key, event, &req)).await;
+    };
+    let job = crate::sale_batch::SaleJob {
+        who,
+        key,
+        event,
+        req,
+    };
+    let sale = writer.sell(job).await.map_err(ApiError::from)?;
+    Ok(Json(sale).into_response())
 }
 
 /// `POST /v1/events/{event}/holds`.

@@ -149,6 +149,10 @@ impl PgSession {
 const MAX_PREPARED: usize = 256;
 
 impl Tx for PgSession {
+    fn refresh_statistics(&mut self, table: &'static str) -> Result<()> {
+        self.execute(&format!("ANALYZE {table}"), &[]).map(|_| ())
+    }
+
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         let statement = self.statement(sql)?;
         let result = self.client()?.execute(&statement, &refs(params));
@@ -340,6 +344,10 @@ fn refs(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
 }
 
 impl Tx for PgTx<'_, '_> {
+    fn refresh_statistics(&mut self, table: &'static str) -> Result<()> {
+        self.execute(&format!("ANALYZE {table}"), &[]).map(|_| ())
+    }
+
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         let result = self.tx.execute(sql, &refs(params));
         result.map_err(|e| self.failed(e))

@@ -105,6 +105,35 @@ impl Change {
         Ok(changed == 1)
     }
 
+    /// Apply it to many tickets of one event in `from` and in
+    /// `distributor`'s allotment; how many moved.
+    pub(crate) fn apply_in_allotment(
+        self,
+        tx: &mut dyn Tx,
+        event: EventId,
+        distributor: DistributorId,
+        serials: &[TicketSerial],
+    ) -> Result<u64> {
+        let mut moved = 0;
+        for chunk in records::power_of_two_chunks(serials, 256) {
+            let mut params = Vec::with_capacity(chunk.len() + 4);
+            params.push(Value::text(self.to.name()));
+            params.push(Value::int(event.0));
+            params.push(Value::text(self.from.name()));
+            params.push(Value::int(distributor.0));
+            params.extend(chunk.iter().map(|s| Value::int(s.0)));
+            moved += tx.execute(
+                &format!(
+                    "UPDATE tickets SET state = $1
+                     WHERE event = $2 AND state = $3 AND distributor = $4 AND serial IN ({})",
+                    records::placeholders(5, chunk.len())
+                ),
+                &params,
+            )?;
+        }
+        Ok(moved)
+    }
+
     /// Apply it to many tickets of one event, all in `from`; how many moved.
     pub(crate) fn apply_all(
         self,

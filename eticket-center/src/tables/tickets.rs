@@ -221,7 +221,7 @@ pub(crate) fn insert_master(
             ],
         )?;
     }
-    Ok(())
+    tx.refresh_statistics("tickets")
 }
 
 /// Each ticket's allotted distributor.
