@@ -88,7 +88,8 @@ impl Center {
         let now = self.clock.now();
         let mut body = |tx: &mut dyn Tx| decide_all(self, tx, jobs, now);
         let decided = if self.config.group_commit {
-            self.ledger.grouped(&mut body)?
+            let requests = u32::try_from(jobs.len()).unwrap_or(u32::MAX);
+            crate::store::group::weighted(requests, || self.ledger.grouped(&mut body))?
         } else {
             self.ledger.transaction(&mut body)?
         };

@@ -115,6 +115,15 @@ fn answer(r: &eticket_center::Result<eticket_center::distributor::Sale>) -> Stri
     }
 }
 
+/// Requests the SQLite ledger's group commits carried so far.
+fn group_members(center: &Center) -> Option<u64> {
+    match center.ledger() {
+        eticket_center::store::Ledger::Sqlite(s) => Some(s.group_stats().members),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
 /// Every ticket's issuing record, as the ledger holds it.
 fn records(center: &Center) -> Vec<String> {
     (1..=130)
@@ -133,9 +142,14 @@ fn same_as_one_by_one(b: Backend, rounds: Vec<Vec<SaleJob>>) {
     let other = Backend::sqlite();
     let alone = world(&other, &c);
     for jobs in &rounds {
+        let members_before = group_members(&batched);
         let together = batched
             .sell_together(jobs)
             .expect("a batch of best-available sales is decided");
+        // The group commit counts each sale of the batch as a request.
+        if let Some(before) = members_before {
+            assert_eq!(group_members(&batched), Some(before + jobs.len() as u64));
+        }
         for (job, got) in jobs.iter().zip(&together) {
             let want = alone.sell(&job.who, &job.key, job.event, &job.req);
             assert_eq!(answer(got), answer(&want), "{job:?}");

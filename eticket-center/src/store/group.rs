@@ -86,6 +86,24 @@ fn defer(slot: &Arc<Slot>) -> bool {
     })
 }
 
+thread_local! {
+    /// How many requests the body run on this thread carries ([`weighted`]).
+    static WEIGHT: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
+}
+
+/// Run `f`, whose group members each carry `requests` requests (a batch of
+/// sales decided together): a group counts them, for its size limit and
+/// its statistics, as that many members.
+pub(crate) fn weighted<R>(requests: u32, f: impl FnOnce() -> R) -> R {
+    let before = WEIGHT.with(|w| w.replace(requests.max(1)));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    WEIGHT.with(|w| w.set(before));
+    match result {
+        Ok(value) => value,
+        Err(panic) => resume_unwind(panic),
+    }
+}
+
 fn is_deferring() -> bool {
     DEFERRED.with(|d| d.borrow().is_some())
 }
@@ -388,7 +406,9 @@ impl<S: Session> Grouped<S> {
             let ending = Ending::failed(&e);
             return (Err(e), ending);
         };
-        open.members += 1;
+        open.members = open
+            .members
+            .saturating_add(WEIGHT.with(std::cell::Cell::get));
         let full = open.members >= MAX_GROUP || open.since.elapsed() >= max_open;
         let deferring = is_deferring();
         if full || (!deferring && self.arriving.load(Ordering::SeqCst) == 0) {
