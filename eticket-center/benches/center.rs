@@ -24,6 +24,7 @@ use eticket_center::holds::{HoldBuyer, HoldConfirm, HoldRequest};
 use eticket_center::keystore::{Kek, KeyStorage, RootStore};
 use eticket_center::organizer::EventRegistration;
 use eticket_center::policy::DistributionPolicy;
+use eticket_center::sale_batch::SaleJob;
 use eticket_center::store::{Ledger, PostgresStore};
 use eticket_center::{Center, Config, Principal};
 use eticket_core::allotment::{AllotmentRatios, RatioShare};
@@ -320,6 +321,36 @@ fn onsale_in_process(c: &mut Criterion) {
     const SEATS: u32 = 6_400;
     const BUYERS: usize = 64;
     g.throughput(Throughput::Elements(u64::from(SEATS)));
+    let fresh = |group_commit: bool, dir: &mut Dir| {
+        let config = Config {
+            group_commit,
+            ..Config::default()
+        };
+        let center = open_center(false, config, dir);
+        let (op, org) = (Principal::Operator, Principal::Organizer(1));
+        center.register_distributor(&op, "d", D, "D").unwrap();
+        center.register_event(&org, "r", &event(SEATS)).unwrap();
+        center
+            .select_distributor(&org, "s", fixtures::EVENT, D, DistributionPolicy::default())
+            .unwrap();
+        let shares = vec![RatioShare {
+            distributor: D,
+            weight: 1,
+            seat_type: None,
+        }];
+        center
+            .set_allotment_ratios(&org, "a", fixtures::EVENT, &AllotmentRatios { shares })
+            .unwrap();
+        center
+    };
+    let one_ticket = SaleRequest {
+        seats: SeatChoice::BestAvailable {
+            seat_type: None,
+            quantity: 1,
+        },
+        holder: Holder::Paper,
+        member: None,
+    };
     for (name, group_commit) in [("grouped", true), ("commit_per_sale", false)] {
         g.bench_function(
             format!("sqlite_{BUYERS}_threads_{SEATS}_sales_{name}"),
@@ -328,57 +359,20 @@ fn onsale_in_process(c: &mut Criterion) {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
                         let mut dir = Dir(None, None);
-                        let config = Config {
-                            group_commit,
-                            ..Config::default()
-                        };
-                        let center = open_center(false, config, &mut dir);
-                        let (op, org) = (Principal::Operator, Principal::Organizer(1));
-                        center.register_distributor(&op, "d", D, "D").unwrap();
-                        center.register_event(&org, "r", &event(SEATS)).unwrap();
-                        center
-                            .select_distributor(
-                                &org,
-                                "s",
-                                fixtures::EVENT,
-                                D,
-                                DistributionPolicy::default(),
-                            )
-                            .unwrap();
-                        let shares = vec![RatioShare {
-                            distributor: D,
-                            weight: 1,
-                            seat_type: None,
-                        }];
-                        center
-                            .set_allotment_ratios(
-                                &org,
-                                "a",
-                                fixtures::EVENT,
-                                &AllotmentRatios { shares },
-                            )
-                            .unwrap();
+                        let center = fresh(group_commit, &mut dir);
                         let start = Instant::now();
                         let sold: usize = std::thread::scope(|s| {
-                            let center = &center;
+                            let (center, req) = (&center, &one_ticket);
                             let hs: Vec<_> = (0..BUYERS)
                                 .map(|t| {
                                     s.spawn(move || {
                                         let mut n = 0;
                                         for i in 0.. {
-                                            let req = SaleRequest {
-                                                seats: SeatChoice::BestAvailable {
-                                                    seat_type: None,
-                                                    quantity: 1,
-                                                },
-                                                holder: Holder::Paper,
-                                                member: None,
-                                            };
                                             match center.sell(
                                                 &Principal::Distributor(D),
                                                 &format!("b{t}-{i}"),
                                                 fixtures::EVENT,
-                                                &req,
+                                                req,
                                             ) {
                                                 Ok(_) => n += 1,
                                                 Err(eticket_center::Error::SoldOut { .. }) => break,
@@ -399,6 +393,34 @@ fn onsale_in_process(c: &mut Criterion) {
             },
         );
     }
+    // What the HTTP writer does with a round of queued sales: decided
+    // together, 64 at a time, one commit each.
+    g.bench_function(format!("sqlite_{SEATS}_sales_decided_together_64"), |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let mut dir = Dir(None, None);
+                let center = fresh(true, &mut dir);
+                let start = Instant::now();
+                let mut sold = 0;
+                for round in 0..SEATS as usize / BUYERS {
+                    let jobs: Vec<SaleJob> = (0..BUYERS)
+                        .map(|t| SaleJob {
+                            who: Principal::Distributor(D),
+                            key: format!("b{t}-{round}"),
+                            event: fixtures::EVENT,
+                            req: one_ticket.clone(),
+                        })
+                        .collect();
+                    let answers = center.sell_together(&jobs).unwrap();
+                    sold += answers.iter().filter(|a| a.is_ok()).count();
+                }
+                total += start.elapsed();
+                assert_eq!(sold, SEATS as usize);
+            }
+            total
+        })
+    });
     g.finish();
 }
 
