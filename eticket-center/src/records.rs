@@ -132,6 +132,11 @@ pub(crate) fn count_sold(
     .map(|n| n.unwrap_or(0))
 }
 
+/// Rows one statement of a batch of sales writes (the rest of a batch in
+/// one more statement): a batch statement has one shape per size up to
+/// this, which the ledgers' statement caches keep prepared.
+pub(crate) const BATCH_ROWS: usize = 64;
+
 /// Most values bound to one statement by the set-based batch queries: far
 /// below SQLite's (32,766) and PostgreSQL's (65,535) limits.
 pub(crate) const MAX_PARAMS: usize = 500;
@@ -149,29 +154,11 @@ pub(crate) fn placeholders(first: usize, n: usize) -> String {
     out
 }
 
-/// `items` in chunks of at most `max` whose lengths are powers of two
-/// (largest first): a batch statement then has one of a handful of shapes,
-/// which the ledgers' statement caches keep prepared.
-pub(crate) fn power_of_two_chunks<T>(items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
-    let mut rest = items;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let mut n = max.max(1).min(rest.len());
-        // The largest power of two not above n.
-        n = 1 << (usize::BITS - 1 - n.leading_zeros());
-        let (chunk, tail) = rest.split_at(n);
-        rest = tail;
-        Some(chunk)
-    })
-}
-
 /// Insert the issuing records of many decisions at once: what [`decide`]
 /// inserts for each, the tickets' states moved by the caller.
 pub(crate) fn insert_records(tx: &mut dyn Tx, records: &[RecordView]) -> Result<()> {
     const PER_ROW: usize = 7;
-    for chunk in power_of_two_chunks(records, 64) {
+    for chunk in records.chunks(BATCH_ROWS) {
         let mut params = Vec::with_capacity(chunk.len() * PER_ROW);
         let mut values = String::with_capacity(chunk.len() * 40);
         for (i, r) in chunk.iter().enumerate() {
@@ -311,23 +298,4 @@ pub(crate) fn decide(
 pub(crate) fn prices_to_text(prices: &BTreeMap<SeatType, Price>) -> Result<String> {
     let m: BTreeMap<u8, u64> = prices.iter().map(|(k, v)| (k.0, v.0)).collect();
     serde_json::to_string(&m).map_err(|e| Error::corrupt(e.to_string()))
-}
-
-#[cfg(test)]
-mod chunk_tests {
-    use super::power_of_two_chunks;
-
-    #[test]
-    fn chunks_are_powers_of_two_and_cover_everything_in_order() {
-        for n in 0..300usize {
-            let items: Vec<usize> = (0..n).collect();
-            let chunks: Vec<&[usize]> = power_of_two_chunks(&items, 64).collect();
-            assert!(
-                chunks
-                    .iter()
-                    .all(|c| c.len().is_power_of_two() && c.len() <= 64)
-            );
-            assert_eq!(chunks.concat(), items);
-        }
-    }
 }

@@ -146,7 +146,7 @@ impl PgSession {
 }
 
 /// Most statements a group connection keeps prepared.
-const MAX_PREPARED: usize = 256;
+const MAX_PREPARED: usize = 512;
 
 impl Tx for PgSession {
     fn refresh_statistics(&mut self, table: &'static str) -> Result<()> {

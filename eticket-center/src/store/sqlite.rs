@@ -211,7 +211,7 @@ impl SqliteStore {
         // statement journal: in memory, not a temporary file.
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(map_err)?;
-        conn.set_prepared_statement_cache_capacity(128);
+        conn.set_prepared_statement_cache_capacity(512);
         let store = Self {
             conn: Grouped::new(SqliteSession(conn)),
             path,

@@ -6,11 +6,8 @@ use std::collections::HashMap;
 use eticket_core::time::Timestamp;
 
 use crate::Result;
-use crate::records::{placeholders, power_of_two_chunks};
+use crate::records::{BATCH_ROWS, placeholders};
 use crate::store::{Tx, Value};
-
-/// Keys looked up (or answers stored) per statement by the batch forms.
-const PER_STATEMENT: usize = 64;
 
 /// The stored request hash and answer (JSON) under `key`, if any.
 pub(crate) fn find(
@@ -57,7 +54,7 @@ pub(crate) fn find_many(
     keys: &[&str],
 ) -> Result<HashMap<String, (Vec<u8>, String)>> {
     let mut found = HashMap::new();
-    for chunk in power_of_two_chunks(keys, PER_STATEMENT) {
+    for chunk in keys.chunks(BATCH_ROWS) {
         let mut params = Vec::with_capacity(chunk.len() + 1);
         params.push(Value::text(principal));
         params.extend(chunk.iter().map(|k| Value::text(*k)));
@@ -81,7 +78,7 @@ pub(crate) type Answered = (String, String, Vec<u8>, String);
 /// Store many answers, as [`insert`] each.
 pub(crate) fn insert_many(tx: &mut dyn Tx, answers: &[Answered], now: Timestamp) -> Result<()> {
     const PER_ROW: usize = 4;
-    for chunk in power_of_two_chunks(answers, PER_STATEMENT) {
+    for chunk in answers.chunks(BATCH_ROWS) {
         let mut params = Vec::with_capacity(chunk.len() * PER_ROW + 1);
         params.push(Value::u64(now.0)?);
         let mut values = String::with_capacity(chunk.len() * 24);

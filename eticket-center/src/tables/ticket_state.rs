@@ -115,7 +115,7 @@ impl Change {
         serials: &[TicketSerial],
     ) -> Result<u64> {
         let mut moved = 0;
-        for chunk in records::power_of_two_chunks(serials, 256) {
+        for chunk in serials.chunks(records::BATCH_ROWS * 4) {
             let mut params = Vec::with_capacity(chunk.len() + 4);
             params.push(Value::text(self.to.name()));
             params.push(Value::int(event.0));
