@@ -177,6 +177,60 @@ proptest! {
     }
 }
 
+/// Holds that expired before the batch put their seats back on sale for
+/// it, as they do for sales one by one: the batch sells them too, in the
+/// same order.
+#[test]
+fn expired_holds_go_back_on_sale_for_a_batch() {
+    use eticket_center::holds::{HoldBuyer, HoldRequest};
+    let c = clock();
+    let (b1, b2) = (Backend::sqlite(), Backend::sqlite());
+    let (batched, alone) = (world(&b1, &c), world(&b2, &c));
+    for center in [&batched, &alone] {
+        for i in 0..5 {
+            center
+                .hold(
+                    &dist(D1),
+                    &format!("hold-{i}"),
+                    EVENT,
+                    &HoldRequest {
+                        seats: SeatChoice::BestAvailable {
+                            seat_type: None,
+                            quantity: 2,
+                        },
+                        buyer: HoldBuyer::Reference(format!("buyer-{i}")),
+                    },
+                )
+                .unwrap();
+        }
+    }
+    // Past every hold's expiry.
+    c.advance(24 * 3600);
+    let jobs: Vec<SaleJob> = (0..40u32)
+        .map(|i| SaleJob {
+            who: dist(D1),
+            key: format!("after-{i}"),
+            event: EVENT,
+            req: SaleRequest {
+                seats: SeatChoice::BestAvailable {
+                    seat_type: None,
+                    quantity: 2,
+                },
+                holder: Holder::Chip(chip((i % 200) as u8 + 10)),
+                member: None,
+            },
+        })
+        .collect();
+    let together = batched.sell_together(&jobs).unwrap();
+    let sold: usize = together.iter().flatten().map(|s| s.records.len()).sum();
+    assert_eq!(sold, 64, "D1's 65 seats, two at a time, held ones included");
+    for (job, got) in jobs.iter().zip(&together) {
+        let want = alone.sell(&job.who, &job.key, job.event, &job.req);
+        assert_eq!(answer(got), answer(&want), "{job:?}");
+    }
+    assert_eq!(records(&batched), records(&alone));
+}
+
 /// The same on PostgreSQL, for one fixed mix that sells the allotments out.
 fn postgres_batch_matches(b: Backend) {
     let mut rounds = Vec::new();
