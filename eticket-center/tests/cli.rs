@@ -36,6 +36,20 @@ fn ok(db: &Path, args: &[&str]) -> String {
     out
 }
 
+/// The hold time is the operator's to set, from a second to a day, and
+/// `serve --help` says so.
+#[test]
+fn hold_time_is_an_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.sqlite");
+    for bad in ["0", "86401", "ten"] {
+        let (done, _, err) = eticket(&db, &["--hold-secs", bad, "init"]);
+        assert!(!done && err.contains("--hold-secs"), "{bad}: {err}");
+    }
+    let help = ok(&db, &["serve", "--help"]);
+    assert!(help.contains("--hold-secs"), "{help}");
+}
+
 #[test]
 fn operator_commands() {
     let dir = tempfile::tempdir().unwrap();

@@ -44,6 +44,11 @@ pub struct Cli {
     /// Cooling-off period of transfers, in seconds.
     #[arg(long, global = true, default_value_t = 48 * 3600)]
     pub cooling_off_secs: u64,
+    /// How long a seat hold lasts before its seats go back on sale, in
+    /// seconds (1 to 86,400).
+    #[arg(long, global = true, default_value_t = 15 * 60,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub hold_secs: u64,
     /// File holding the key-encryption key that seals the center's private
     /// keys (64 hex digits or base64 of 32 bytes). Without it (and without
     /// `ETICKET_KEK`, the key itself in the environment), a SQLite ledger
@@ -727,6 +732,7 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     let config = crate::Config {
         cooling_off_secs: cli.cooling_off_secs,
+        hold_secs: cli.hold_secs,
         group_commit: !matches!(
             cli.command,
             Command::Serve {
