@@ -6,14 +6,18 @@
 #
 #   fuzz/seeds.sh            # then: cd fuzz && cargo +nightly fuzz run <target>
 #
-# Targets without seeds here start from libFuzzer's empty input, helped by
-# the dictionaries in fuzz/dict/ (apdu.dict, qr.dict, toml.dict, json.dict).
+# Every target has seeds; the dictionaries in fuzz/dict/ (apdu.dict,
+# qr.dict, toml.dict, json.dict) help the text and APDU targets further.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=fuzz/corpus
 
 cargo run -q -p eticket-core --features fixtures --example fuzz_seeds
 cargo run -q -p eticket-chip --example chip_fuzz_seeds
+# An evening at a venue unit (upload batches, venue protocol messages),
+# recorded chip sessions and keys for the C entry points, and every signed
+# format for the differential target.
+cargo run -q -p eticket-gate --example gate_fuzz_seeds
 
 # The repository's own seat map and event file. The seat-map target reads an
 # `Arbitrary` case: four zero bytes pick its first variant (TOML text) and
