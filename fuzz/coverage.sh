@@ -5,11 +5,13 @@
 # AddressSanitizer build of the fuzz crate takes over ten minutes): every
 # input of fuzz/corpus/TARGET runs once with symbolize.c preloaded, which
 # gives libFuzzer the two functions it otherwise takes from a sanitizer
-# runtime; the functions are then named with llvm-symbolizer (the system's
-# `llvm` package) and their edges summed per source file of the eticket
-# crates. An edge is counted in the file of the function it was compiled
-# into (an inlined helper counts in its caller's). With -v, the functions of
-# those files with uncovered edges are listed too.
+# runtime (-print_full_coverage=1 lists every instrumented edge, covered or
+# not); each edge is then placed with llvm-symbolizer (the system's `llvm`
+# package) at the innermost source line it was compiled from, so a helper
+# inlined into a decoder counts in its own file and the standard library's
+# inlined checks count nowhere, and the edges are summed per source file of
+# the eticket crates. With -v, the uncovered lines of those files are listed
+# too (line, edges, function).
 #
 #   fuzz/coverage.sh TARGET [-v]
 #
@@ -31,38 +33,41 @@ cc -shared -fPIC -O2 -o "$scratch/libsymbolize.so" symbolize.c -ldl
 mkdir -p logs "corpus/$target"
 log=logs/$target.coverage.log
 LD_PRELOAD=$scratch/libsymbolize.so "$bin" "corpus/$target" -runs=0 -rss_limit_mb=2048 \
-    -print_coverage=1 >"$log" 2>&1
-# Lines: "COVERED_FUNC: hits: H edges: C/T 0xOFFSET ..." and
-# "UNCOVERED_FUNC: hits: 0 edges: 0/T 0xOFFSET ...".
+    -print_full_coverage=1 >"$log" 2>&1
+# After "FULL COVERAGE:", one line per function: "U" and its uncovered PCs,
+# then "C" and its covered ones, each PC as 0xOFFSET.
 python3 - "$log" "$bin" "$verbose" <<'PY'
 import collections, re, subprocess, sys
 log, binary, verbose = sys.argv[1:4]
-pat = re.compile(r"\s*(?:UN)?COVERED_FUNC: hits: \d+ edges: (\d+)/(\d+) (0x[0-9a-f]+)")
-funcs = [(int(m[1]), int(m[2]), m[3]) for m in map(pat.match, open(log, errors="replace")) if m]
-if not funcs:
+text = open(log, errors="replace").read()
+if "FULL COVERAGE:" not in text:
     sys.exit(f"no coverage in {log}")
+pcs = {}
+for line in text.split("FULL COVERAGE:", 1)[1].splitlines():
+    if line[:1] in ("U", "C"):
+        # The PCs follow each other without a separator; "0x" starts each.
+        for pc in line[1:].split("0x")[1:]:
+            pcs["0x" + pc.strip()] = line[0] == "C"
 out = subprocess.run(
-    ["llvm-symbolizer", "--obj=" + binary, "--no-inlines", "--demangle"],
-    input="\n".join(o for _, _, o in funcs) + "\n",
-    capture_output=True, text=True, check=True,
+    ["llvm-symbolizer", "--obj=" + binary, "--demangle"],
+    input="\n".join(pcs) + "\n", capture_output=True, text=True, check=True,
 ).stdout.strip().split("\n\n")
 cov = collections.defaultdict(lambda: [0, 0])
-partial = collections.defaultdict(list)
+missed = collections.defaultdict(collections.Counter)
 src = re.compile(r"(eticket-[a-z]+/src/\S+?):(\d+)")
-for (c, t, _), answer in zip(funcs, out):
-    lines = answer.splitlines()
-    if len(lines) < 2:
-        continue
-    m = src.search(lines[1])
+for (pc, covered), answer in zip(pcs.items(), out):
+    frames = answer.splitlines()
+    # The innermost frame: an edge inlined from a helper counts there.
+    m = src.search(frames[1]) if len(frames) > 1 else None
     if not m:
         continue
-    cov[m[1]][0] += c
-    cov[m[1]][1] += t
-    if c < t:
-        partial[m[1]].append(f"    {c}/{t} {lines[0]} :{m[2]}")
+    cov[m[1]][0] += covered
+    cov[m[1]][1] += 1
+    if not covered:
+        missed[m[1]][(int(m[2]), frames[0])] += 1
 for path, (c, t) in sorted(cov.items()):
-    if t:
-        print(f"{path}: {c}/{t} edges ({100 * c / t:.0f}%)")
-        if verbose == "-v":
-            print("\n".join(partial[path]))
+    print(f"{path}: {c}/{t} edges ({100 * c / t:.0f}%)")
+    if verbose == "-v":
+        for (line, func), n in sorted(missed[path].items()):
+            print(f"    :{line} {n} in {func}")
 PY
