@@ -21,8 +21,9 @@ cargo run -q -p eticket-gate --example gate_fuzz_seeds
 
 # The repository's own seat maps and event file, without comments and with
 # every row cut to its first and last three places (the layout features
-# stay; a mutant of a 420-seat hall costs about 2 ms to check, of a
-# 90-seat one a fifth of that). The seat-map target reads an `Arbitrary`
+# stay; checking the two full maps took 1.9 ms an input here, the cut ones
+# 0.6 ms, and mutants of the seeds make most of a campaign). The seat-map
+# target reads an `Arbitrary`
 # case: four zero bytes pick its first variant (TOML text) and the rest is
 # the text.
 compact() {
