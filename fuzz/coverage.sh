@@ -10,8 +10,10 @@
 # package) at the innermost source line it was compiled from, so a helper
 # inlined into a decoder counts in its own file and the standard library's
 # inlined checks count nowhere, and the edges are summed per source file of
-# the eticket crates. With -v, the uncovered lines of those files are listed
-# too (line, edges, function).
+# the eticket crates, for the code written there and, beside it, with the
+# code derives expand (serde's visitors are instantiated for every
+# deserializer a type meets, most of them unreachable). With -v, the
+# uncovered written lines are listed (line, edges, function).
 #
 #   fuzz/coverage.sh TARGET [-v]
 #
@@ -52,21 +54,45 @@ out = subprocess.run(
     ["llvm-symbolizer", "--obj=" + binary, "--demangle"],
     input="\n".join(pcs) + "\n", capture_output=True, text=True, check=True,
 ).stdout.strip().split("\n\n")
-cov = collections.defaultdict(lambda: [0, 0])
+cov = collections.defaultdict(lambda: [0, 0, 0, 0])
 missed = collections.defaultdict(collections.Counter)
-src = re.compile(r"(eticket-[a-z]+/src/\S+?):(\d+)")
+src = re.compile(r"(\S*?(eticket-[a-z]+/src/\S+?)):(\d+)")
+lines = {}
+
+
+def written(path, line):
+    """Whether a line is written code: not line 0 (compiler-made) nor a
+    `#[derive(...)]` (serde and the other derives expand there, for every
+    deserializer they are instantiated with, most of it unreachable)."""
+    if line == 0:
+        return False
+    if path not in lines:
+        try:
+            lines[path] = open(path, errors="replace").read().splitlines()
+        except OSError:
+            lines[path] = []
+    text = lines[path][line - 1] if line <= len(lines[path]) else ""
+    return "#[derive(" not in text
+
+
 for (pc, covered), answer in zip(pcs.items(), out):
     frames = answer.splitlines()
     # The innermost frame: an edge inlined from a helper counts there.
     m = src.search(frames[1]) if len(frames) > 1 else None
     if not m:
         continue
-    cov[m[1]][0] += covered
-    cov[m[1]][1] += 1
-    if not covered:
-        missed[m[1]][(int(m[2]), frames[0])] += 1
-for path, (c, t) in sorted(cov.items()):
-    print(f"{path}: {c}/{t} edges ({100 * c / t:.0f}%)")
+    path, line = m[2], int(m[3])
+    c = cov[path]
+    c[0] += covered
+    c[1] += 1
+    if written(m[1], line):
+        c[2] += covered
+        c[3] += 1
+        if not covered:
+            missed[path][(line, frames[0])] += 1
+for path, (c, t, wc, wt) in sorted(cov.items()):
+    share = f"{100 * wc / wt:.0f}%" if wt else "-"
+    print(f"{path}: written code {wc}/{wt} edges ({share}); with derived code {c}/{t}")
     if verbose == "-v":
         for (line, func), n in sorted(missed[path].items()):
             print(f"    :{line} {n} in {func}")
