@@ -12,8 +12,9 @@
 # inlined checks count nowhere, and the edges are summed per source file of
 # the eticket crates, for the code written there and, beside it, with the
 # code derives expand (serde's visitors are instantiated for every
-# deserializer a type meets, most of them unreachable). With -v, the
-# uncovered written lines are listed (line, edges, function).
+# deserializer a type meets, most of them unreachable; comparisons and
+# Debug run only when an assertion fails). With -v, the uncovered written
+# lines are listed (line, edges, function).
 #
 #   fuzz/coverage.sh TARGET [-v]
 #
@@ -60,11 +61,15 @@ src = re.compile(r"(\S*?(eticket-[a-z]+/src/\S+?)):(\d+)")
 lines = {}
 
 
-def written(path, line):
-    """Whether a line is written code: not line 0 (compiler-made) nor a
-    `#[derive(...)]` (serde and the other derives expand there, for every
-    deserializer they are instantiated with, most of it unreachable)."""
-    if line == 0:
+DERIVED = re.compile(r"^(eq|ne|cmp|partial_cmp|lt|le|gt|ge|hash|clone|<.* as core::fmt::Debug>::fmt)$")
+
+
+def written(path, line, function):
+    """Whether an edge is in written code: not on line 0 (compiler-made),
+    not in what a derive expands (at the `#[derive(...)]` line, a field or
+    an `#[error(...)]`: serde's visitors for every deserializer a type
+    meets, comparisons, `Debug`, thiserror's messages)."""
+    if line == 0 or DERIVED.match(function):
         return False
     if path not in lines:
         try:
@@ -72,7 +77,7 @@ def written(path, line):
         except OSError:
             lines[path] = []
     text = lines[path][line - 1] if line <= len(lines[path]) else ""
-    return "#[derive(" not in text
+    return "#[derive(" not in text and "#[error(" not in text
 
 
 for (pc, covered), answer in zip(pcs.items(), out):
@@ -85,7 +90,7 @@ for (pc, covered), answer in zip(pcs.items(), out):
     c = cov[path]
     c[0] += covered
     c[1] += 1
-    if written(m[1], line):
+    if written(m[1], line, frames[0]):
         c[2] += covered
         c[3] += 1
         if not covered:
