@@ -61,7 +61,7 @@ src = re.compile(r"(\S*?(eticket-[a-z]+/src/\S+?)):(\d+)")
 lines = {}
 
 
-DERIVED = re.compile(r"^(eq|ne|cmp|partial_cmp|lt|le|gt|ge|hash|clone|<.* as core::fmt::Debug>::fmt)$")
+DERIVED = re.compile(r"^(eq|ne|cmp|partial_cmp|lt|le|gt|ge|hash|clone|fmt|<.* as core::fmt::Debug>::fmt)$")
 
 
 def written(path, line, function):
