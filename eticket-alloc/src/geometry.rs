@@ -648,7 +648,9 @@ impl SeatLabels {
                 format!("at most {}", Self::MAX_START),
             ));
         }
-        if self.step == 0 || self.step.abs() > Self::MAX_STEP {
+        // `unsigned_abs`: `abs` of i32::MIN overflows (a panic with debug
+        // assertions, and without them i32::MIN, which passed this check).
+        if self.step == 0 || self.step.unsigned_abs() > Self::MAX_STEP.unsigned_abs() {
             return Err(geometry_error(
                 "seat_labels.step",
                 format!("must be ±1 to ±{}", Self::MAX_STEP),

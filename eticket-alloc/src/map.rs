@@ -370,10 +370,23 @@ impl SeatMap {
                 ),
             });
         }
+        // Tracking the path costs an allocation per value read (a third of
+        // the time of a large map), so a document is read without it first;
+        // only a refused one is read again to name the field.
+        match serde_json::from_str::<SeatMapData>(json) {
+            Ok(data) => SeatMap::new(data),
+            Err(plain) => Err(Self::json_error(json).unwrap_or_else(|| plain.into())),
+        }
+    }
+
+    /// The error of [`from_json`](Self::from_json) with the field it was in,
+    /// or `None` if the document reads after all.
+    fn json_error(json: &str) -> Option<AllocError> {
         let mut de = serde_json::Deserializer::from_str(json);
-        let data: SeatMapData = serde_path_to_error::deserialize(&mut de)?;
-        de.end()?;
-        SeatMap::new(data)
+        match serde_path_to_error::deserialize::<_, SeatMapData>(&mut de) {
+            Err(e) => Some(e.into()),
+            Ok(_) => de.end().err().map(Into::into),
+        }
     }
 
     /// The plain data.

@@ -258,6 +258,33 @@ fn new_keys_are_refused_with_line_and_field() {
     }
 }
 
+/// Found by the seatmap_parse fuzz target: the check took the step's
+/// `abs`, which overflows for i32::MIN (a panic with debug assertions;
+/// without them the step passed). Input kept in
+/// fuzz/regressions/seatmap_parse/.
+#[test]
+fn the_most_negative_seat_label_step_is_refused() {
+    for step in [i32::MIN, i32::MIN + 1, -101, 101, i32::MAX] {
+        let (line, field, message) = file_error(&one_block(
+            &format!("seat_labels = {{ start = 131071, step = {step} }}"),
+            "origin = { x = 0, y = 0 }",
+        ));
+        assert_eq!(
+            (line, field.as_str()),
+            (11, "blocks[0].seat_labels.step"),
+            "{step}"
+        );
+        assert!(message.contains("±1"), "{message}");
+    }
+    for step in [-100, -1, 1, 100] {
+        let map = SeatMap::from_toml(&one_block(
+            &format!("seat_labels = {{ start = 131071, step = {step} }}"),
+            "origin = { x = 0, y = 0 }",
+        ));
+        assert!(map.is_ok(), "{step}: {:?}", map.err());
+    }
+}
+
 #[test]
 fn json_errors_name_the_field() {
     let map = eticket_alloc::venues::small_hall().unwrap();

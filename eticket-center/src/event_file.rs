@@ -315,11 +315,32 @@ mod tests {
             proptest::prop_assert_eq!(When::Datetime(dt).timestamp("t"), Ok(Timestamp(t)));
         }
 
-        /// Any text as an event file gives a registration or an error, never a panic.
+        /// Any text as an event file gives an error or a registration whose
+        /// event passes its own validation, never a panic.
         #[test]
-        fn any_text_is_refused_or_read(text in ".{0,400}") {
+        fn any_text_is_refused_or_read_as_a_valid_event(text in ".{0,400}") {
             let map = SeatMap::from_toml(include_str!("../../eticket-alloc/data/small_hall.toml")).unwrap();
-            let _ = from_toml(&text, &map);
+            if let Ok(reg) = from_toml(&text, &map) {
+                proptest::prop_assert!(reg.info.validate().is_ok());
+            }
+        }
+
+        /// The example event file with one line dropped: refused with a
+        /// message, or read as a valid event of the hall.
+        #[test]
+        fn an_event_file_missing_a_line_is_refused_or_valid(line in proptest::arbitrary::any::<proptest::sample::Index>()) {
+            let map = SeatMap::from_toml(include_str!("../../eticket-alloc/data/small_hall.toml")).unwrap();
+            let full = include_str!("../data/spring_concert.toml");
+            let lines: Vec<&str> = full.lines().collect();
+            let drop = line.index(lines.len());
+            let text: String = lines.iter().enumerate().filter(|(i, _)| *i != drop).map(|(_, l)| format!("{l}\n")).collect();
+            match from_toml(&text, &map) {
+                Ok(reg) => {
+                    proptest::prop_assert!(reg.info.validate().is_ok());
+                    proptest::prop_assert_eq!(reg.info.seats.seats.len(), map.to_seat_master().seats.len());
+                }
+                Err(message) => proptest::prop_assert!(!message.is_empty()),
+            }
         }
     }
 }

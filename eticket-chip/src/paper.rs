@@ -158,8 +158,24 @@ mod tests {
 
     proptest! {
         #[test]
-        fn parse_payload_never_panics(text in ".{0,300}") {
-            let _ = parse_payload(&text);
+        fn what_parses_as_a_payload_is_written_back_the_same(text in ".{0,300}") {
+            if let Ok(ticket) = parse_payload(&text) {
+                prop_assert_eq!(parse_payload(&encode_payload(&ticket)).unwrap(), ticket);
+            }
+        }
+
+        /// A printed payload with one character changed: read to the same
+        /// ticket as it is written again, or refused.
+        #[test]
+        fn a_changed_payload_is_refused_or_round_trips(at in any::<prop::sample::Index>(), ch in any::<char>()) {
+            let ticket = fixtures::paper_ticket(TicketSerial(3)).sign(&fixtures::ticket_key()).unwrap();
+            let mut text: Vec<char> = encode_payload(&ticket).chars().collect();
+            let i = at.index(text.len());
+            text[i] = ch;
+            let text: String = text.into_iter().collect();
+            if let Ok(read) = parse_payload(&text) {
+                prop_assert_eq!(parse_payload(&encode_payload(&read)).unwrap(), read);
+            }
         }
     }
 }

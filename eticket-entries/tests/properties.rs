@@ -177,12 +177,14 @@ proptest! {
     }
 
     #[test]
-    fn batch_decoder_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
-        let _ = UploadBatch::decode(&bytes);
-        for version in [1u8, 2, 3] {
-            let mut versioned = vec![version];
-            versioned.extend_from_slice(&bytes);
-            let _ = UploadBatch::decode(&versioned);
+    fn any_bytes_decode_to_a_batch_that_round_trips_or_an_error(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        for version in [None, Some(1u8), Some(2), Some(3)] {
+            let mut wire: Vec<u8> = version.into_iter().collect();
+            wire.extend_from_slice(&bytes);
+            if let Ok(batch) = UploadBatch::decode(&wire) {
+                let again = batch.encode().unwrap();
+                prop_assert_eq!(UploadBatch::decode(&again).unwrap(), batch);
+            }
         }
     }
 
