@@ -266,6 +266,30 @@ async function findCell(ev, test) {
   throw new Error('no such seat in event ' + ev);
 }
 
+// The legend and the minimap must not cover the venue's drawn extent
+// (seats, stage, pitch and standing areas), and no label the map drew may
+// be cut by the map's edge.
+async function overlaysClear(page, what) {
+  const r = await page.evaluate(() => {
+    const box = (id) => {
+      const e = document.getElementById(id);
+      if (e.hidden || !e.offsetWidth) return null;
+      const b = e.getBoundingClientRect();
+      return { left: b.left, top: b.top, right: b.right, bottom: b.bottom };
+    };
+    return { legend: box('legend'), minimap: box('minimap'), map: box('map'), venue: window.seatPage.extent(), labels: window.seatPage.labels() };
+  });
+  const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  for (const k of ['legend', 'minimap']) {
+    if (r[k]) assert.ok(!overlap(r[k], r.venue), what + ': the ' + k + ' covers the venue: ' + JSON.stringify(r));
+  }
+  for (const l of r.labels) {
+    assert.ok(l.left >= r.map.left - 0.5 && l.right <= r.map.right + 0.5 && l.top >= r.map.top - 0.5 && l.bottom <= r.map.bottom + 0.5,
+      what + ': a label is cut by the map edge: ' + JSON.stringify({ label: l, map: r.map }));
+  }
+  return r;
+}
+
 async function runAxe(page, what) {
   await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
@@ -281,6 +305,10 @@ async function sampleVenues(page) {
   await page.goto(base + '/page/events/' + hall);
   await ready(page);
   assert.match(await page.textContent('#subtitle'), /standing places/);
+  const fitted = await overlaysClear(page, 'the Small Hall fitted');
+  assert.ok(fitted.legend, 'the legend is open on a wide window');
+  assert.ok(fitted.labels.length > 0, 'the stage and the standing area are named');
+  assert.equal(fitted.minimap, null, 'no minimap while the whole venue is in view');
   await page.screenshot({ path: path.join(shots, 'venue-small-hall.png') });
   // The legend names the states and both distributors.
   const legend = await page.textContent('#legend-items');
@@ -328,10 +356,27 @@ async function sampleVenues(page) {
   await runAxe(page, 'the Small Hall');
   assert.ok(sold);
 
+  // 200% zoom: fitted, the folded legend leaves the venue clear; zoomed
+  // in, labels at the map's edge are kept whole and the minimap stays
+  // folded away until asked for.
+  await page.setViewportSize({ width: 640, height: 400 });
+  await page.reload();
+  await ready(page);
+  const narrow = await overlaysClear(page, 'the Small Hall at 200%');
+  assert.equal(narrow.minimap, null);
+  await page.focus('#map');
+  for (let k = 0; k < 3; k++) await page.keyboard.press('+');
+  await page.waitForTimeout(100);
+  const zoomed = await overlaysClear(page, 'the Small Hall at 200%, zoomed in');
+  assert.equal(zoomed.minimap, null, 'the minimap does not cover the map at 200%');
+  await page.screenshot({ path: path.join(shots, 'venue-small-hall-200-percent.png') });
+  await page.setViewportSize({ width: 1280, height: 800 });
+
   // The arena: drawn whole, the minimap moves the view.
   await page.goto(base + '/page/events/' + arena);
   await ready(page);
   assert.equal(await count(page, 'all', 'total'), 20000);
+  await overlaysClear(page, 'the arena fitted');
   await page.screenshot({ path: path.join(shots, 'venue-arena.png') });
   await page.evaluate(() => window.seatPage.zoomToSeat(1, 5, 5, 12));
   const v0 = await page.evaluate(() => window.seatPage.view());
@@ -377,6 +422,8 @@ async function bigVenue(page) {
   await ready(page);
   const loads = [];
   const fetches = [];
+  const adopts = [];
+  const firstDraws = [];
   let wire = null;
   for (let k = 0; k < 5; k++) {
     const answer = page.waitForResponse((r) => r.url().endsWith('/v1/events/' + bowl + '/seat-map'));
@@ -389,15 +436,19 @@ async function bigVenue(page) {
     await ready(page);
     loads.push(await page.evaluate(() => window.pageTimings.usableMs));
     fetches.push(await page.evaluate(() => window.pageTimings.fetchMs));
+    adopts.push(await page.evaluate(() => window.pageTimings.adoptMs));
+    firstDraws.push(await page.evaluate(() => window.pageTimings.firstDrawMs));
   }
   assert.equal(wire.encoding, 'gzip', JSON.stringify(wire));
   assert.ok(wire.bytes > 0 && wire.bytes <= 150 * 1024, 'the seat map within 150 KB on the wire: ' + JSON.stringify(wire));
   assert.equal(await count(page, 'all', 'total'), 100000);
+  await overlaysClear(page, 'the bowl fitted');
   await page.screenshot({ path: path.join(shots, 'venue-stadium-bowl.png') });
 
   // Zoom into the north stand, then drag rectangles of about 60 x 12 rows.
   const drags = [];
   const counted = [];
+  const dragDraws = [];
   for (let k = 0; k < 5; k++) {
     await page.evaluate(() => window.seatPage.zoomToSeat(2, 12, 15, 6));
     const r = await page.evaluate(() => { const b = document.getElementById('map').getBoundingClientRect(); return { x: b.left + b.width / 2, y: b.top + b.height / 2 }; });
@@ -406,6 +457,7 @@ async function bigVenue(page) {
     await page.waitForFunction(() => window.pageTimings.lastDragMs !== null);
     drags.push(await page.evaluate(() => window.pageTimings.lastDragMs));
     counted.push(await page.evaluate(() => window.pageTimings.lastCountsMs));
+    dragDraws.push(await page.evaluate(() => window.pageTimings.lastDrawMs));
     await page.evaluate(() => { window.pageTimings.lastDragMs = null; });
   }
   const selected = await count(page, 'all', 'selected');
@@ -454,6 +506,9 @@ async function bigVenue(page) {
     seat_map_wire: wire,
     load_to_usable_ms: loads.map(Math.round),
     seat_map_fetch_ms: fetches.map(Math.round),
+    page_work_ms: adopts.map(Math.round),
+    first_frame_ms: firstDraws.map(Math.round),
+    drag_frame_draw_ms: dragDraws.map(Math.round),
     drag_to_counts_painted_ms: drags.map(Math.round),
     drag_to_counts_updated_ms: counted.map(Math.round),
     median_load_ms: Math.round(median(loads)),
