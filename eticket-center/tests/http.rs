@@ -662,3 +662,80 @@ async fn seat_holds_over_http() {
         .await;
     assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "hold_expired"), "{v}");
 }
+
+/// Available places of a standing area per owner (0: unallotted), as the
+/// organizer's seat map shows them.
+async fn area_places(api: &Api, area: u64) -> (u64, std::collections::BTreeMap<u64, u64>) {
+    let (s, map) = api.get("/v1/events/2026/seat-map", &api.org).await;
+    assert_eq!(s, StatusCode::OK, "{map}");
+    let shares = map["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"].as_u64() == Some(area))
+        .unwrap()["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|sh| {
+            (
+                sh["owner"].as_u64().unwrap(),
+                sh["available"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    (map["version"].as_u64().unwrap(), shares)
+}
+
+/// Standing places are allotted by number through the selection route,
+/// compare and set like seats: places of the owners named, a clear refusal
+/// when the number exceeds what those owners have, and a refusal when the
+/// places changed owner after the version the caller saw.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standing_places_are_allotted_by_number() {
+    let api = Api::start().await;
+    api.event().await;
+    let path = "/v1/events/2026/allotments/selection";
+    let (v0, before) = area_places(&api, 1).await;
+    let (one, two) = (before[&1], before[&2]);
+    assert_eq!(one + two, 50, "{before:?}");
+    // Five of Two's places to One.
+    let give = |count: u64, to: u64, from: u64, as_of: u64| json!({"distributor": to, "seats": [{"area": {"area": 1, "count": count}}], "from": [from], "as_of": as_of});
+    let (s, v) = api.post(path, &api.org, "area-5", give(5, 1, 2, v0)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (v1, after) = area_places(&api, 1).await;
+    assert_eq!((after[&1], after[&2]), (one + 5, two - 5));
+    assert!(v1 > v0);
+    // More than Two has left: refused with the numbers, nothing moves.
+    let (s, v) = api
+        .post(path, &api.org, "area-many", give(two - 4, 1, 2, v1))
+        .await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid_request"));
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!(
+            "area A1 has {} available places from the owners this change may take, {} asked for",
+            two - 5,
+            two - 4
+        )),
+        "{message}"
+    );
+    assert_eq!(area_places(&api, 1).await.1, after);
+    // A caller who saw the version before the first move cannot take all
+    // of One's places: some of them changed owner since.
+    let (s, v) = api
+        .post(path, &api.org, "area-stale", give(one + 5, 2, 1, v0))
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::CONFLICT, "allotment_changed"),
+        "{v}"
+    );
+    assert_eq!(area_places(&api, 1).await.1, after);
+    // With the current version it goes through.
+    let (s, v) = api
+        .post(path, &api.org, "area-back", give(5, 2, 1, v1))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(area_places(&api, 1).await.1, before);
+}

@@ -948,8 +948,13 @@ function seatPositions(map) {
   function renderOwners(grid) {
     const table = $('owners');
     const head = table.tHead.rows[0];
+    const areas = map.areas || [];
     head.replaceChildren(cell('th', 'Distributor', { scope: 'col' }),
-      ...map.seat_types.map((t) => cell('th', t.name, { scope: 'col' })), cell('th', 'All', { scope: 'col' }));
+      ...map.seat_types.map((t) => cell('th', t.name, { scope: 'col' })), cell('th', 'All', { scope: 'col' }),
+      ...(areas.length ? [cell('th', 'Standing places', { scope: 'col' })] : []));
+    // Standing places by owner, over all areas (held and sold included, as for seats).
+    const standing = new Map();
+    for (const a of areas) for (const sh of a.shares) standing.set(sh.owner, (standing.get(sh.owner) || 0) + sh.available + sh.held + sh.sold);
     const body = table.tBodies[0];
     body.replaceChildren();
     const rowsOf = [...map.distributors.map((d) => [d.id, d.name, d]), [0, 'Unallotted', null]];
@@ -967,6 +972,7 @@ function seatPositions(map) {
         tr.append(cell('td', counts[k].toLocaleString('en'), { 'data-seat-type': String(t.id) }));
       });
       tr.append(cell('td', all.toLocaleString('en'), { 'data-seat-type': 'all' }));
+      if (areas.length) tr.append(cell('td', (standing.get(id) || 0).toLocaleString('en'), { 'data-count': 'standing' }));
       body.append(tr);
     }
   }
@@ -1216,6 +1222,41 @@ function seatPositions(map) {
     return best >= 0 && bestD <= Math.max(0.5, SZ[best] * 0.6) ? best : -1;
   }
 
+  // The standing area drawn under a point of the canvas, if any.
+  function areaAt(px, py) {
+    if (!hasGeometry) return null;
+    const g = gridAt(px, py);
+    for (const a of map.areas || []) {
+      const p = a.polygon || [];
+      let isIn = false;
+      for (let k = 0, j = p.length - 1; k < p.length; j = k++) {
+        const [xk, yk] = p[k], [xj, yj] = p[j];
+        if ((yk > g.y) !== (yj > g.y) && g.x < ((xj - xk) * (g.y - yk)) / (yj - yk) + xk) isIn = !isIn;
+      }
+      if (isIn && p.length >= 3) return a;
+    }
+    return null;
+  }
+
+  // Its name, places and who has how many of them.
+  function describeArea(a) {
+    const owners = a.shares.map((sh) => (sh.owner ? (ownerName.get(sh.owner) || 'distributor ' + sh.owner) : 'unallotted') +
+      ' ' + sh.available.toLocaleString('en'));
+    return a.name + ' — standing, ' + a.capacity.toLocaleString('en') + ' places — available: ' + owners.join(', ');
+  }
+
+  // A click on a standing area picks it for giving places by number.
+  function pickArea(a) {
+    $('area-pick').value = String(a.id);
+    const free = a.shares.filter((sh) => sh.owner === 0).reduce((k, sh) => k + sh.available, 0);
+    $('area-from').value = free ? '0' : $('area-from').value;
+    clearError();
+    setStatus('Picked ' + a.name + ' (' + a.capacity.toLocaleString('en') + ' standing places, ' +
+      free.toLocaleString('en') + ' unallotted): give places under "Standing areas".');
+    $('area-count').focus();
+    $('area-count').select();
+  }
+
   // Section, row, seat (as printed), seat type, owner and state of a seat.
   function describe(i) {
     const t = typeIndex.get(T[i]);
@@ -1233,10 +1274,10 @@ function seatPositions(map) {
   }
 
   // The tooltip beside the pointer (or the found seat).
-  function showTip(i, px, py) {
+  function showTip(i, px, py, area) {
     const tip = $('tip');
-    if (i < 0) { tip.hidden = true; return; }
-    tip.textContent = describe(i);
+    if (i < 0 && !area) { tip.hidden = true; return; }
+    tip.textContent = i >= 0 ? describe(i) : describeArea(area);
     tip.hidden = false;
     const wrap = $('canvas-wrap');
     const x = Math.min(px + 14, wrap.clientWidth - tip.offsetWidth - 4);
@@ -1264,8 +1305,9 @@ function seatPositions(map) {
     if (!drag) {
       const i = view.scale >= 1.5 ? cellAt(px, py) : -1;
       hovered = i;
-      $('hover').textContent = i >= 0 ? describe(i) : '\u00a0';
-      showTip(i, px, py);
+      const area = i < 0 ? areaAt(px, py) : null;
+      $('hover').textContent = i >= 0 ? describe(i) : area ? describeArea(area) : '\u00a0';
+      showTip(i, px, py, area);
       return;
     }
     $('tip').hidden = true;
@@ -1296,7 +1338,9 @@ function seatPositions(map) {
     const op = e.altKey ? 'remove' : e.shiftKey ? 'add' : d.op;
     if (!d.moved) {
       const i = cellAt(px, py);
+      const area = i < 0 ? areaAt(px, py) : null;
       if (i >= 0) select((k) => k === i, op);
+      else if (area) pickArea(area);
       else if (op === 'replace') select(() => false, 'replace', true);
       return;
     }
@@ -1762,6 +1806,12 @@ function seatPositions(map) {
       const r = canvas.getBoundingClientRect();
       return labelsDrawn.map((l) => ({ left: r.left + l.x, top: r.top + l.y, right: r.left + l.x + l.w, bottom: r.top + l.y + l.h }));
     },
+    // The window position of a venue point (e.g. inside a standing area).
+    point(x, y) {
+      const r = canvas.getBoundingClientRect();
+      return { x: r.left + (x - view.ox) * view.scale, y: r.top + (y - view.oy) * view.scale };
+    },
+    areas() { return (map.areas || []).map((a) => ({ id: a.id, name: a.name, polygon: a.polygon })); },
   };
 
   // On a narrow screen (or at 200 % zoom) the legend starts folded and the

@@ -310,6 +310,7 @@ async function sampleVenues(page) {
   assert.ok(fitted.labels.length > 0, 'the stage and the standing area are named');
   assert.equal(fitted.minimap, null, 'no minimap while the whole venue is in view');
   await page.screenshot({ path: path.join(shots, 'venue-small-hall.png') });
+  await standingArea(page);
   // The legend names the states and both distributors.
   const legend = await page.textContent('#legend-items');
   for (const word of ['held for a buyer', 'sold', 'not for sale', 'selected', 'One', 'Two', 'accessible place', 'companion seat']) {
@@ -386,6 +387,49 @@ async function sampleVenues(page) {
   const v1 = await page.evaluate(() => window.seatPage.view());
   assert.ok(Math.abs(v1.ox - v0.ox) + Math.abs(v1.oy - v0.oy) > 10, 'a click on the minimap moves the view');
   await page.screenshot({ path: path.join(shots, 'venue-arena-zoomed.png') });
+}
+
+// An organizer clicks the standing area on the map, gives a number of its
+// places to a distributor and sees them counted per distributor; more than
+// the free places is refused and changes nothing.
+async function standingArea(page) {
+  const [area] = await page.evaluate(() => window.seatPage.areas());
+  assert.ok(area, 'the Small Hall has a standing area');
+  const mapBefore = (await call('GET', '/v1/events/' + hall + '/seat-map', token)).json;
+  const shares = (m) => m.areas.find((a) => a.id === area.id).shares;
+  const free = (m, owner) => (shares(m).find((sh) => sh.owner === owner) || { available: 0 }).available;
+  const twoBefore = free(mapBefore, 2);
+  const unallotted = free(mapBefore, 0);
+  assert.ok(unallotted >= 8, 'the area has unallotted places: ' + JSON.stringify(shares(mapBefore)));
+  // Its middle, a little off its label.
+  let cx = 0, cy = 0;
+  for (const [x, y] of area.polygon) { cx += x; cy += y; }
+  const at = await page.evaluate(([x, y]) => window.seatPage.point(x, y), [cx / area.polygon.length, cy / area.polygon.length]);
+  await page.mouse.move(at.x, at.y);
+  await page.waitForFunction((name) => document.getElementById('tip').textContent.startsWith(name + ' — standing'), area.name);
+  await page.mouse.click(at.x, at.y);
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Picked'));
+  assert.equal(await page.inputValue('#area-pick'), String(area.id));
+  assert.equal(await page.inputValue('#area-from'), '0');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'area-count', 'the number of places has the focus');
+  await page.keyboard.type('7');
+  await page.selectOption('#area-to', '2');
+  await page.click('#area-move');
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Moved 7 places'));
+  const mapAfter = (await call('GET', '/v1/events/' + hall + '/seat-map', token)).json;
+  assert.equal(free(mapAfter, 2), twoBefore + 7, JSON.stringify(shares(mapAfter)));
+  assert.equal(free(mapAfter, 0), unallotted - 7);
+  assert.match(await page.textContent('#areas tr[data-area="' + area.id + '"] [data-count="owners"]'), new RegExp('Two ' + (twoBefore + 7)));
+  const standing = Number((await page.textContent('#owners tr[data-owner="2"] [data-count="standing"]')).replace(/,/g, ''));
+  assert.ok(standing >= twoBefore + 7, 'the distributors table counts Two\'s standing places: ' + standing);
+  // More than are left unallotted: the page says how many there are.
+  await page.mouse.click(at.x, at.y);
+  await page.fill('#area-count', String(unallotted));
+  await page.selectOption('#area-from', '0');
+  await page.click('#area-move');
+  await page.waitForFunction((k) => document.getElementById('error').textContent.includes('has ' + k.toLocaleString('en') + ' available places'), unallotted - 7);
+  assert.equal(free((await call('GET', '/v1/events/' + hall + '/seat-map', token)).json, 2), twoBefore + 7, 'nothing moved');
+  await page.screenshot({ path: path.join(shots, 'venue-small-hall-standing.png') });
 }
 
 // What a person sees when something is wrong: an unknown event, a token
