@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use eticket_alloc::SeatMap;
 
-use eticket_core::ids::{DistributorId, EventId};
+use eticket_core::ids::{DistributorId, EventId, TicketSerial};
 use eticket_core::ticket::Place;
 use eticket_core::time::Timestamp;
 use serde::Serialize;
@@ -153,6 +153,8 @@ pub struct Center {
     pub(crate) storage: KeyStorage,
     fail_point: Mutex<Option<&'static str>>,
     maps: Mutex<HashMap<EventId, EventSeatMap>>,
+    /// Each event's ticket places by serial, read once (see `ticket_places`).
+    places: Mutex<HashMap<EventId, Arc<HashMap<TicketSerial, Place>>>>,
     pub(crate) credential_cache: crate::credentials::CredentialCache,
 }
 
@@ -196,6 +198,7 @@ impl Center {
             storage,
             fail_point: Mutex::new(None),
             maps: Mutex::new(HashMap::new()),
+            places: Mutex::new(HashMap::new()),
             credential_cache: crate::credentials::CredentialCache::default(),
         })
     }
@@ -288,6 +291,28 @@ impl Center {
         event: EventId,
     ) -> Result<Arc<HashSet<Place>>> {
         Ok(self.event_seat_map(tx, event)?.reserved)
+    }
+
+    /// Each ticket's place by serial, read from the ledger once per event
+    /// and kept: a ticket's place is fixed when its event is registered, so
+    /// the seat-map page reads only owners and states per request.
+    pub(crate) fn ticket_places(
+        &self,
+        tx: &mut dyn Tx,
+        event: EventId,
+    ) -> Result<Arc<HashMap<TicketSerial, Place>>> {
+        let cache = || self.places.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(found) = cache().get(&event) {
+            return Ok(found.clone());
+        }
+        let places: Arc<HashMap<TicketSerial, Place>> = Arc::new(
+            crate::tables::tickets::all(tx, event)?
+                .into_iter()
+                .map(|t| (t.serial, t.place))
+                .collect(),
+        );
+        cache().insert(event, places.clone());
+        Ok(places)
     }
 
     fn event_seat_map(&self, tx: &mut dyn Tx, event: EventId) -> Result<EventSeatMap> {

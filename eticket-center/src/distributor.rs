@@ -128,6 +128,23 @@ pub enum SeatChoice {
         /// How many.
         quantity: u32,
     },
+    /// Accessible (wheelchair) places for people who need them, with
+    /// companion seats beside them: the best group of the allotment found
+    /// by eticket-alloc's best-available search in one row, with at least
+    /// `quantity` accessible places and the rest companion seats (or more
+    /// accessible places). Only these requests get accessible places and
+    /// companion seats; `best_available` never does. `quantity +
+    /// companions` tickets in all, or sold out.
+    BestAccessible {
+        /// Only this seat type; left out, the best group of any seat type.
+        #[serde(default)]
+        seat_type: Option<SeatType>,
+        /// How many accessible places.
+        quantity: u32,
+        /// How many companion seats beside them (0 when left out).
+        #[serde(default)]
+        companions: u32,
+    },
 }
 
 impl SeatChoice {
@@ -136,6 +153,17 @@ impl SeatChoice {
         let quantity = match self {
             SeatChoice::Serials(s) => u32::try_from(s.len()).unwrap_or(u32::MAX),
             SeatChoice::BestAvailable { quantity, .. } => *quantity,
+            SeatChoice::BestAccessible { quantity: 0, .. } => {
+                return Err(Error::invalid(
+                    "seats",
+                    "best_accessible asks for at least one accessible place",
+                ));
+            }
+            SeatChoice::BestAccessible {
+                quantity,
+                companions,
+                ..
+            } => quantity.saturating_add(*companions),
         };
         if quantity == 0 || quantity > MAX_TICKETS_PER_SALE {
             return Err(Error::invalid(
@@ -179,6 +207,23 @@ pub(crate) fn choose(
                     event,
                     distributor: d,
                     requested: *quantity,
+                    available: u32::try_from(found.len()).unwrap_or(u32::MAX),
+                });
+            }
+            Ok(found)
+        }
+        SeatChoice::BestAccessible {
+            seat_type,
+            quantity,
+            companions,
+        } => {
+            let total = quantity.saturating_add(*companions);
+            let found = best_accessible(center, tx, event, d, *seat_type, *quantity, total)?;
+            if found.len() < usize::try_from(total).unwrap_or(usize::MAX) {
+                return Err(Error::SoldOut {
+                    event,
+                    distributor: d,
+                    requested: total,
                     available: u32::try_from(found.len()).unwrap_or(u32::MAX),
                 });
             }
@@ -330,6 +375,79 @@ pub(crate) fn best_available(
             .take(usize::try_from(quantity).unwrap_or(usize::MAX))
             .collect(),
     )
+}
+
+/// The best group of `total` tickets of `d`'s allotment with at least
+/// `wheelchairs` accessible places and the rest companion seats, in one row
+/// (eticket-alloc's search with [`BestRequest::accessible`]), over the seat
+/// type asked for or every seat type of the seat map; empty when none is
+/// free.
+fn best_accessible(
+    center: &Center,
+    tx: &mut dyn Tx,
+    event: EventId,
+    d: DistributorId,
+    seat_type: Option<SeatType>,
+    wheelchairs: u32,
+    total: u32,
+) -> Result<Vec<TicketRow>> {
+    let (Ok(count), Ok(wheelchairs)) = (u16::try_from(total), u16::try_from(wheelchairs)) else {
+        return Ok(Vec::new());
+    };
+    if count > MAX_REQUEST {
+        return Ok(Vec::new());
+    }
+    let free: HashMap<Place, TicketRow> = tickets::available(tx, event, d, seat_type, None)?
+        .into_iter()
+        .filter(|t| matches!(t.place, Place::Seat { .. }))
+        .map(|t| (t.place, t))
+        .collect();
+    if free.len() < usize::from(count) {
+        return Ok(Vec::new());
+    }
+    let map = center.seat_map(tx, event)?;
+    let available = |i: usize| {
+        map.cells().get(i).is_some_and(|c| {
+            let s = c.seat();
+            free.contains_key(&Place::Seat {
+                block: s.block,
+                row: s.row,
+                number: s.number,
+            })
+        })
+    };
+    let types: Vec<SeatType> = match seat_type {
+        Some(t) => vec![t],
+        None => map.seat_types().iter().map(|t| t.id).collect(),
+    };
+    let best = types
+        .into_iter()
+        .filter_map(|t| {
+            find_best(
+                &map,
+                &BestRequest::accessible(count, t, wheelchairs),
+                &available,
+            )
+            .ok()
+        })
+        .min_by(|a, b| a.score.total_cmp(&b.score));
+    Ok(best
+        .map(|pick| {
+            pick.cells
+                .iter()
+                .filter_map(|id| map.cell(*id))
+                .filter_map(|c| {
+                    let s = c.seat();
+                    free.get(&Place::Seat {
+                        block: s.block,
+                        row: s.row,
+                        number: s.number,
+                    })
+                    .cloned()
+                })
+                .collect()
+        })
+        .unwrap_or_default())
 }
 
 fn best_together(
@@ -613,5 +731,46 @@ mod strict_request_tests {
         }
         let ok = r#"{"seats":{"best_available":{"quantity":1,"seat_type":2}},"holder":"paper","member":7}"#;
         serde_json::from_str::<SaleRequest>(ok).unwrap();
+    }
+
+    /// An accessible request names its accessible places and companion
+    /// seats; misspelt fields are refused, and it counts both.
+    #[test]
+    fn an_accessible_request_counts_places_and_companions() {
+        let body =
+            r#"{"seats":{"best_accessible":{"quantity":2,"companions":1}},"holder":"paper"}"#;
+        let req: SaleRequest = serde_json::from_str(body).unwrap();
+        assert_eq!(
+            req.seats,
+            SeatChoice::BestAccessible {
+                seat_type: None,
+                quantity: 2,
+                companions: 1
+            }
+        );
+        assert_eq!(req.seats.quantity().unwrap(), 3);
+        let alone = r#"{"seats":{"best_accessible":{"quantity":1}},"holder":"paper"}"#;
+        let req: SaleRequest = serde_json::from_str(alone).unwrap();
+        assert_eq!(req.seats.quantity().unwrap(), 1);
+        for bad in [
+            r#"{"seats":{"best_accessible":{"quantity":1,"companion":1}},"holder":"paper"}"#,
+            r#"{"seats":{"best_available":{"quantity":1,"accessible":true}},"holder":"paper"}"#,
+        ] {
+            let e = serde_json::from_str::<SaleRequest>(bad).expect_err(bad);
+            assert!(e.to_string().contains("unknown field"), "{bad}: {e}");
+        }
+        // Companions alone would be a general request: refused.
+        let none = SeatChoice::BestAccessible {
+            seat_type: None,
+            quantity: 0,
+            companions: 2,
+        };
+        assert!(none.quantity().is_err());
+        let many = SeatChoice::BestAccessible {
+            seat_type: None,
+            quantity: 60,
+            companions: 60,
+        };
+        assert!(many.quantity().is_err());
     }
 }

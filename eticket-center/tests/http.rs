@@ -662,3 +662,230 @@ async fn seat_holds_over_http() {
         .await;
     assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "hold_expired"), "{v}");
 }
+
+/// Available places of a standing area per owner (0: unallotted), as the
+/// organizer's seat map shows them.
+async fn area_places(api: &Api, area: u64) -> (u64, std::collections::BTreeMap<u64, u64>) {
+    let (s, map) = api.get("/v1/events/2026/seat-map", &api.org).await;
+    assert_eq!(s, StatusCode::OK, "{map}");
+    let shares = map["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"].as_u64() == Some(area))
+        .unwrap()["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|sh| {
+            (
+                sh["owner"].as_u64().unwrap(),
+                sh["available"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    (map["version"].as_u64().unwrap(), shares)
+}
+
+/// Standing places are allotted by number through the selection route,
+/// compare and set like seats: places of the owners named, a clear refusal
+/// when the number exceeds what those owners have, and a refusal when the
+/// places changed owner after the version the caller saw.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standing_places_are_allotted_by_number() {
+    let api = Api::start().await;
+    api.event().await;
+    let path = "/v1/events/2026/allotments/selection";
+    let (v0, before) = area_places(&api, 1).await;
+    let (one, two) = (before[&1], before[&2]);
+    assert_eq!(one + two, 50, "{before:?}");
+    // Five of Two's places to One.
+    let give = |count: u64, to: u64, from: u64, as_of: u64| json!({"distributor": to, "seats": [{"area": {"area": 1, "count": count}}], "from": [from], "as_of": as_of});
+    let (s, v) = api.post(path, &api.org, "area-5", give(5, 1, 2, v0)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (v1, after) = area_places(&api, 1).await;
+    assert_eq!((after[&1], after[&2]), (one + 5, two - 5));
+    assert!(v1 > v0);
+    // More than Two has left: refused with the numbers, nothing moves.
+    let (s, v) = api
+        .post(path, &api.org, "area-many", give(two - 4, 1, 2, v1))
+        .await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid_request"));
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!(
+            "area A1 has {} available places from the owners this change may take, {} asked for",
+            two - 5,
+            two - 4
+        )),
+        "{message}"
+    );
+    assert_eq!(area_places(&api, 1).await.1, after);
+    // A caller who saw the version before the first move cannot take all
+    // of One's places: some of them changed owner since.
+    let (s, v) = api
+        .post(path, &api.org, "area-stale", give(one + 5, 2, 1, v0))
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::CONFLICT, "allotment_changed"),
+        "{v}"
+    );
+    assert_eq!(area_places(&api, 1).await.1, after);
+    // With the current version it goes through.
+    let (s, v) = api
+        .post(path, &api.org, "area-back", give(5, 2, 1, v1))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(area_places(&api, 1).await.1, before);
+}
+
+/// The Small Hall's seats as the organizer's seat map lists them: flags
+/// (1 accessible, 2 companion) and taken (0 available, 1 sold, 2 held) by
+/// block, row and number.
+async fn hall_seats(api: &Api) -> std::collections::HashMap<(u64, u64, u64), (u64, u64)> {
+    let (s, map) = api.get("/v1/events/2028/seat-map", &api.org).await;
+    assert_eq!(s, StatusCode::OK, "{map}");
+    let c = &map["cells"];
+    let col = |name: &str, i: usize| c[name][i].as_u64().unwrap();
+    (0..c["block"].as_array().unwrap().len())
+        .map(|i| {
+            (
+                (col("block", i), col("row", i), col("number", i)),
+                (col("flags", i), col("taken", i)),
+            )
+        })
+        .collect()
+}
+
+/// The seat a sale's record names (`None` for a standing place).
+fn seat_of(record: &Value) -> Option<(u64, u64, u64)> {
+    let place: eticket_core::ticket::Place =
+        serde_json::from_value(record["place"].clone()).unwrap();
+    match place {
+        eticket_core::ticket::Place::Seat { block, row, number } => {
+            Some((block.0.into(), row.into(), number.into()))
+        }
+        eticket_core::ticket::Place::Area(_) => None,
+    }
+}
+
+/// `best_accessible` gets accessible places with companion seats beside
+/// them, for a sale and for a hold; general `best_available` requests never
+/// get either, even when nothing else is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accessible_requests_get_accessible_places_and_companions() {
+    use eticket_center::organizer::{SeatSelection, SeatSelector};
+    let api = Api::start().await;
+    let hall = EventId(2028);
+    tokio::task::block_in_place(|| {
+        let file =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/small_hall_evening.toml");
+        let reg = eticket_center::event_file::load(&file).unwrap();
+        let who = Principal::Organizer(1);
+        api._center.register_event(&who, "hall", &reg).unwrap();
+        api._center
+            .select_distributor(&who, "hall-d1", hall, DistributorId(1), Default::default())
+            .unwrap();
+        let all = SeatSelection {
+            distributor: Some(DistributorId(1)),
+            seats: vec![SeatSelector::All],
+            from: vec![None],
+            as_of: None,
+        };
+        api._center
+            .set_allotment_selection(&who, "hall-all", hall, &all)
+            .unwrap();
+    });
+    let seats = hall_seats(&api).await;
+    let reserved = seats.values().filter(|(f, _)| *f != 0).count();
+    assert!(
+        reserved >= 3,
+        "the hall has accessible places and companion seats"
+    );
+
+    // One wheelchair place and one companion seat, side by side.
+    let sale =
+        json!({"seats": {"best_accessible": {"quantity": 1, "companions": 1}}, "holder": "paper"});
+    let (s, v) = api
+        .post("/v1/events/2028/sales", &api.d1, "acc-1", sale)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let got: Vec<_> = v["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| seat_of(r).unwrap())
+        .collect();
+    assert_eq!(got.len(), 2, "{v}");
+    assert_eq!(
+        (got[0].0, got[0].1),
+        (got[1].0, got[1].1),
+        "one row: {got:?}"
+    );
+    let flags: Vec<u64> = got.iter().map(|k| seats[k].0).collect();
+    assert!(
+        flags.contains(&1) && flags.iter().all(|f| *f != 0),
+        "{got:?} {flags:?}"
+    );
+
+    // A hold for one wheelchair place.
+    let hold = json!({"seats": {"best_accessible": {"quantity": 1}}, "buyer": {"reference": "wheelchair"}});
+    let (s, v) = api
+        .post("/v1/events/2028/holds", &api.d1, "acc-hold", hold)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let held: Vec<_> = hall_seats(&api)
+        .await
+        .into_iter()
+        .filter(|(_, (_, taken))| *taken == 2)
+        .collect();
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0].1.0, 1, "the held seat is an accessible place");
+
+    // General requests of every seat type until each is sold out: none
+    // takes an accessible place or a companion seat.
+    let (_, map) = api.get("/v1/events/2028/seat-map", &api.org).await;
+    for t in map["seat_types"].as_array().unwrap() {
+        for k in 0.. {
+            let sale = json!({"seats": {"best_available": {"seat_type": t["id"], "quantity": 4}}, "holder": "paper"});
+            let (s, v) = api
+                .post(
+                    "/v1/events/2028/sales",
+                    &api.d1,
+                    &format!("gen-{}-{k}", t["id"]),
+                    sale,
+                )
+                .await;
+            if s == StatusCode::CONFLICT {
+                assert_eq!(code(&v), "sold_out", "{v}");
+                break;
+            }
+            assert_eq!(s, StatusCode::OK, "{v}");
+            for seat in v["records"].as_array().unwrap().iter().filter_map(seat_of) {
+                assert_eq!(seats[&seat].0, 0, "a general request got {seat:?}");
+            }
+        }
+    }
+    let after = hall_seats(&api).await;
+    let left = after
+        .values()
+        .filter(|(f, taken)| *f != 0 && *taken == 0)
+        .count();
+    assert_eq!(
+        left,
+        reserved - 3,
+        "only the accessible request and the hold took them"
+    );
+    // Companion seats alone are refused.
+    let bad =
+        json!({"seats": {"best_accessible": {"quantity": 0, "companions": 2}}, "holder": "paper"});
+    let (s, v) = api
+        .post("/v1/events/2028/sales", &api.d1, "acc-0", bad)
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::BAD_REQUEST, "invalid_request"),
+        "{v}"
+    );
+}

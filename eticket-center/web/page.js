@@ -23,15 +23,22 @@ function seatPositions(map) {
     let end = start;
     while (end < cells.length && cells[end].block === cells[start].block && cells[end].row === cells[start].row) end++;
     const g = blocks.get(cells[start].block);
+    if (!g) {
+      for (let i = start; i < end; i++) out.push({ x: cells[i].x, y: cells[i].y, angle: 0 });
+      start = end;
+      continue;
+    }
     let lo = Infinity, hi = -Infinity;
     for (let i = start; i < end; i++) { lo = Math.min(lo, cells[i].col); hi = Math.max(hi, cells[i].col); }
+    // The same for every seat of the row.
+    const row = cells[start].row;
+    const pitch = g.seat_pitch ?? 1, rowPitch = g.row_pitch ?? 1, first = g.first_row ?? 1;
+    const along = (col) => (g.gaps ?? []).reduce((s, gap) => (gap.after < col ? s + gap.width : s), col * pitch);
+    const depth = (g.row_gaps ?? []).reduce((d, gap) => (gap.after < row ? d + gap.depth : d), (row - first) * rowPitch);
+    const shift = g.align === "centre" ? (along(lo) + along(hi)) / 2 : 0;
+    const [sinA, cosA] = sinCos(g.angle ?? 0);
     for (let i = start; i < end; i++) {
-      const c = cells[i];
-      if (!g) { out.push({ x: c.x, y: c.y, angle: 0 }); continue; }
-      const pitch = g.seat_pitch ?? 1, rowPitch = g.row_pitch ?? 1, first = g.first_row ?? 1;
-      const along = (col) => (g.gaps ?? []).reduce((s, gap) => (gap.after < col ? s + gap.width : s), col * pitch);
-      const depth = (g.row_gaps ?? []).reduce((d, gap) => (gap.after < c.row ? d + gap.depth : d), (c.row - first) * rowPitch);
-      const s = along(c.col) - (g.align === "centre" ? (along(lo) + along(hi)) / 2 : 0);
+      const s = along(cells[i].col) - shift;
       let u = s, v = depth, theta = 0;
       if (g.radius != null) {
         const rho = g.radius + depth;
@@ -39,7 +46,6 @@ function seatPositions(map) {
         u = rho * Math.sin(theta);
         v = rho * Math.cos(theta) - g.radius;
       }
-      const [sinA, cosA] = sinCos(g.angle ?? 0);
       out.push({
         x: g.origin[0] + u * cosA - v * sinA,
         y: g.origin[1] + u * sinA + v * cosA,
@@ -56,7 +62,10 @@ function seatPositions(map) {
   const TOKEN_KEY = 'eticket.organizer.token';
   const parts = location.pathname.split('/').filter(Boolean);
   const eventId = decodeURIComponent(parts[parts.length - 1] || '');
-  const timings = { usableMs: null, fetchMs: null, lastDragMs: null, lastCountsMs: null };
+  // Measured by the browser test (scripts/bench/page prints them): load to
+  // usable map, the seat-map request, the page's own work on the answer,
+  // the first and the last frame, a drag to counts and to the next frame.
+  const timings = { usableMs: null, fetchMs: null, adoptMs: null, firstDrawMs: null, lastDrawMs: null, lastDragMs: null, lastCountsMs: null };
   window.pageTimings = timings;
 
   let map = null; // the seat-map answer
@@ -67,14 +76,23 @@ function seatPositions(map) {
   // Per cell: position (venue units, the seat's centre), the direction its
   // row runs (cos, sin), its drawn size, seat type, block, row, number,
   // column, flags, owner, state, selected.
-  let X, Y, COS, SIN, SZ, T, B, R, N, COL, FLAGS, OWN, TAKEN, sel;
+  let X, Y, COS, SIN, SZ, T, TYPE, B, R, N, COL, FLAGS, OWN, TAKEN, sel;
   const ACCESSIBLE = 1, COMPANION = 2;
   let blockInfo = new Map(); // block id -> its entry of map.blocks
   let ownerIndex = new Map(); // distributor id -> its place in the list (its shape)
   let rowStarts = null; // Uint32Array: the first cell of each row, and n
   let buckets = null; // hit-testing grid
   let hasGeometry = false;
+  let hasAccessible = false, hasCompanion = false;
   let miniStale = true;
+  // Each seat's fill as an index into `palette` (CSS colours) and
+  // `paletteRGBA` (the same as canvas pixels), worked out once per change of
+  // owners, states or colouring rather than once per seat per frame.
+  let fill = null, palette = [], paletteRGBA = null;
+  // The static layer: the venue, seats and marks as last drawn for one view,
+  // kept so that a change of selection redraws only the selection.
+  let layer = null;
+  let layerEpoch = 0;
   let typeIndex = new Map();
   let ownerColour = new Map();
   let ownerName = new Map();
@@ -166,6 +184,7 @@ function seatPositions(map) {
     $('login').hidden = true;
     $('app').hidden = false;
     const keepSelection = map && sel && answer.cells.block.length === n ? sel : null;
+    const adoptStart = performance.now();
     adopt(answer);
     let dropped = 0;
     if (keepSelection) {
@@ -173,8 +192,10 @@ function seatPositions(map) {
       // Seats sold or held meanwhile cannot be allotted: they leave the selection.
       for (let i = 0; i < n; i++) if (sel[i] && TAKEN[i]) { sel[i] = 0; dropped++; }
     }
-    if (first || !keepSelection) fit();
+    // The counts and the legend first: the fit leaves the legend its room.
     refresh();
+    if (first || !keepSelection) fit();
+    if (timings.adoptMs === null) timings.adoptMs = performance.now() - adoptStart;
     setStatus(first ? '' : 'Reloaded from the center.' +
       (dropped ? ' ' + seats(dropped) + ' sold or held meanwhile left the selection.' : ''));
     requestAnimationFrame(() => setTimeout(() => {
@@ -195,11 +216,16 @@ function seatPositions(map) {
     OWN = Uint16Array.from(c.owner); TAKEN = Uint8Array.from(c.taken);
     sel = new Uint8Array(n);
     typeIndex = new Map(answer.seat_types.map((t, i) => [t.id, i]));
+    // Each seat's place in seat_types (their count for an unknown type).
+    TYPE = new Uint16Array(n);
+    for (let i = 0; i < n; i++) TYPE[i] = typeIndex.get(T[i]) ?? answer.seat_types.length;
     ownerColour = new Map(answer.distributors.map((d) => [d.id, d.colour]));
     ownerName = new Map(answer.distributors.map((d) => [d.id, d.name]));
     ownerIndex = new Map(answer.distributors.map((d, i) => [d.id, i]));
     blockInfo = new Map(answer.blocks.map((b) => [b.id, b]));
     hasGeometry = answer.blocks.some((b) => b.geometry);
+    hasAccessible = FLAGS.some((f) => f & ACCESSIBLE);
+    hasCompanion = FLAGS.some((f) => f & COMPANION);
     place(answer);
     const starts = [];
     for (let i = 0; i < n; i++) if (i === 0 || B[i] !== B[i - 1] || R[i] !== R[i - 1]) starts.push(i);
@@ -215,6 +241,14 @@ function seatPositions(map) {
       (places ? ' and ' + places.toLocaleString('en') + ' standing places' : '');
     document.title = 'Seat allocation: ' + answer.name;
     fillControls();
+    stale();
+  }
+
+  // Owners, states or the colouring changed: colours and both cached
+  // drawings are worked out again on the next frame.
+  function stale() {
+    fill = null;
+    layerEpoch++;
     miniStale = true;
   }
 
@@ -372,15 +406,48 @@ function seatPositions(map) {
     }
   }
 
+  // Show the whole venue as large as it fits beside the legend (which
+  // sits in the map's top-left corner: the venue goes right of it or
+  // below it, whichever draws it larger), so no overlay covers it. The
+  // minimap is hidden while the whole venue is in view.
+  let fittedView = null;
   function fit() {
     resize();
     const w = canvas.clientWidth || 1, h = canvas.clientHeight || 1;
     const bw = bounds.x1 - bounds.x0, bh = bounds.y1 - bounds.y0;
-    view.scale = Math.max(0.05, Math.min(w / bw, h / bh));
-    view.ox = bounds.x0 - (w / view.scale - bw) / 2;
-    view.oy = bounds.y0 - (h / view.scale - bh) / 2;
+    const rooms = [{ x: 0, y: 0, w, h }];
+    const legend = $('legend');
+    if (!legend.hidden && legend.offsetWidth) {
+      const pad = 6;
+      const right = legend.offsetLeft + legend.offsetWidth + pad, below = legend.offsetTop + legend.offsetHeight + pad;
+      rooms[0] = { x: right, y: 0, w: w - right, h };
+      rooms.push({ x: 0, y: below, w, h: h - below });
+    }
+    let best = null;
+    for (const r of rooms) {
+      if (r.w <= 0 || r.h <= 0) continue;
+      const scale = Math.min(r.w / bw, r.h / bh);
+      if (!best || scale > best.scale) best = { ...r, scale };
+    }
+    if (!best) best = { x: 0, y: 0, w, h, scale: Math.min(w / bw, h / bh) };
+    view.scale = Math.max(0.05, best.scale);
+    view.ox = bounds.x0 - (best.x + (best.w - bw * view.scale) / 2) / view.scale;
+    view.oy = bounds.y0 - (best.y + (best.h - bh * view.scale) / 2) / view.scale;
+    fittedView = { ...view };
     requestDraw();
   }
+
+  // The centre of a label of width `size` anchored at `at` (on the map,
+  // 0..`limit`) moved inside the map, so labels at the edge are not cut.
+  // Labels whose anchor is off the map are not drawn.
+  function inside(at, size, limit) {
+    return Math.min(Math.max(at, size / 2 + 3), limit - size / 2 - 3);
+  }
+  function onMap(x, y, w, h) { return x >= 0 && x <= w && y >= 0 && y <= h; }
+
+  // The labels drawn in the last frame (CSS pixels of the map): the
+  // browser test checks none is cut by the map's edge.
+  let labelsDrawn = [];
 
   function requestDraw() {
     if (drawPending) return;
@@ -395,12 +462,60 @@ function seatPositions(map) {
   const COLOURS = { held: '#e69f00', sold: '#555555', blocked: '#d9d9d9', free: '#c8c8c8' };
   const SHAPES = ['circle', 'triangle', 'square', 'diamond', 'down', 'plus'];
 
-  function baseColour(i) {
-    if (TAKEN[i] === HELD) return COLOURS.held;
-    if (TAKEN[i]) return TAKEN[i] === BLOCKED ? COLOURS.blocked : COLOURS.sold;
-    if ($('colour-by').value === 'owner') return OWN[i] ? (ownerColour.get(OWN[i]) || '#333') : COLOURS.free;
-    const t = typeIndex.get(T[i]);
-    return t === undefined ? '#999' : map.seat_types[t].colour;
+  // Every seat's fill colour, as an index into the palette.
+  function computeFills() {
+    palette = [];
+    const known = new Map();
+    const at = (colour) => {
+      let k = known.get(colour);
+      if (k === undefined) { k = palette.length; palette.push(colour); known.set(colour, k); }
+      return k;
+    };
+    const held = at(COLOURS.held), blocked = at(COLOURS.blocked), sold = at(COLOURS.sold), free = at(COLOURS.free);
+    const byOwner = $('colour-by').value === 'owner';
+    const ofType = new Map(map.seat_types.map((t) => [t.id, at(t.colour)]));
+    const ofOwner = new Map(map.distributors.map((d) => [d.id, at(d.colour)]));
+    const unknownType = at('#999'), unknownOwner = at('#333');
+    fill = new Uint16Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = TAKEN[i];
+      if (t) fill[i] = t === HELD ? held : t === BLOCKED ? blocked : sold;
+      else if (byOwner) fill[i] = OWN[i] ? (ofOwner.get(OWN[i]) ?? unknownOwner) : free;
+      else fill[i] = ofType.get(T[i]) ?? unknownType;
+    }
+    paletteRGBA = toPixels(palette);
+  }
+
+  // CSS colours as 32-bit canvas pixels (the canvas itself parses them, so
+  // any colour a seat map may name works).
+  function toPixels(colours) {
+    const c = document.createElement('canvas');
+    c.width = 1; c.height = 1;
+    const g = c.getContext('2d', { willReadFrequently: true });
+    const out = new Uint32Array(colours.length);
+    colours.forEach((colour, k) => {
+      g.clearRect(0, 0, 1, 1);
+      g.fillStyle = '#000000';
+      g.fillStyle = colour;
+      g.fillRect(0, 0, 1, 1);
+      out[k] = new Uint32Array(g.getImageData(0, 0, 1, 1).data.buffer)[0] | 0xff000000;
+    });
+    return out;
+  }
+
+  // Small seats written straight into pixels: a square of `d` device pixels
+  // (at least one) per cell, far cheaper than a canvas call per seat.
+  function plotSeats(px, W, H, cells, k, colourOf, sx, sy, ox, oy, size) {
+    for (let j = 0; j < k; j++) {
+      const i = cells[j];
+      const d = size(i);
+      const cx = (X[i] - ox) * sx, cy = (Y[i] - oy) * sy;
+      let x0 = Math.round(cx - d / 2), y0 = Math.round(cy - d / 2);
+      let x1 = Math.max(x0 + 1, Math.round(cx + d / 2)), y1 = Math.max(y0 + 1, Math.round(cy + d / 2));
+      if (x0 < 0) x0 = 0; if (y0 < 0) y0 = 0; if (x1 > W) x1 = W; if (y1 > H) y1 = H;
+      const colour = colourOf(i);
+      for (let y = y0; y < y1; y++) px.fill(colour, y * W + x0, y * W + x1);
+    }
   }
 
   // A shape centred on (x, y) of radius r, added to the current path.
@@ -446,8 +561,17 @@ function seatPositions(map) {
     return [sx / points.length, sy / points.length];
   }
 
-  function drawPlaces(w, h) {
+  // Landmarks and standing areas with their names (labels kept inside the
+  // map of `w` × `h` and listed in `drawn`).
+  function drawPlaces(ctx, w, h, drawn) {
     const s = view.scale;
+    const label = (text, x, y, lineHeight) => {
+      if (!onMap(x, y, w, h)) return;
+      const tw = ctx.measureText(text).width;
+      const cx = inside(x, tw, w), cy = inside(y, lineHeight, h);
+      ctx.fillText(text, cx, cy);
+      drawn.push({ x: cx - tw / 2, y: cy - lineHeight / 2, w: tw, h: lineHeight });
+    };
     for (const l of map.landmarks || []) {
       ctx.beginPath();
       polygonPath(ctx, l.polygon);
@@ -457,10 +581,11 @@ function seatPositions(map) {
       ctx.lineWidth = 1.5;
       ctx.stroke();
       const [cx, cy] = centreOf(l.polygon);
-      ctx.font = '600 ' + Math.max(11, Math.min(28, s * 3)) + 'px system-ui, sans-serif';
+      const size = Math.max(11, Math.min(28, s * 3));
+      ctx.font = '600 ' + size + 'px system-ui, sans-serif';
       ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
       ctx.fillStyle = l.kind === 'stage' ? '#fff' : '#1a3a1a';
-      ctx.fillText(l.name, (cx - view.ox) * s, (cy - view.oy) * s);
+      label(l.name, (cx - view.ox) * s, (cy - view.oy) * s, size);
     }
     if (!hasGeometry) return;
     for (const a of map.areas || []) {
@@ -479,76 +604,129 @@ function seatPositions(map) {
       ctx.font = '600 13px system-ui, sans-serif';
       ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
       ctx.fillStyle = '#0b3d6b';
-      ctx.fillText(a.name, (cx - view.ox) * s, (cy - view.oy) * s - 8);
+      label(a.name, (cx - view.ox) * s, (cy - view.oy) * s - 8, 14);
       ctx.font = '12px system-ui, sans-serif';
-      ctx.fillText(a.capacity.toLocaleString('en') + ' standing · ' + free.toLocaleString('en') + ' available',
-        (cx - view.ox) * s, (cy - view.oy) * s + 8);
+      label(a.capacity.toLocaleString('en') + ' standing · ' + free.toLocaleString('en') + ' available',
+        (cx - view.ox) * s, (cy - view.oy) * s + 8, 13);
     }
   }
 
   function draw() {
     if (!map) return;
+    const drawStart = performance.now();
     resize();
     const dpr = window.devicePixelRatio || 1;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const w = canvas.clientWidth, h = canvas.clientHeight;
-    ctx.fillStyle = '#ffffff';
-    ctx.fillRect(0, 0, w, h);
-    drawPlaces(w, h);
     const s = view.scale;
-    const margin = 2;
-    const gx0 = view.ox - margin, gy0 = view.oy - margin, gx1 = view.ox + w / s + margin, gy1 = view.oy + h / s + margin;
-    const detailed = s >= 5;
-    // Group the visible cells by colour so each colour is set once.
-    const groups = new Map();
-    const visible = [];
-    for (let i = 0; i < n; i++) {
-      const x = X[i], y = Y[i];
-      if (x < gx0 || x > gx1 || y < gy0 || y > gy1) continue;
-      const c = baseColour(i);
-      let g = groups.get(c);
-      if (!g) { g = []; groups.set(c, g); }
-      g.push(i);
-      visible.push(i);
-    }
-    if (!detailed) {
-      // Far out: each seat a small square, at least a pixel and a half.
-      for (const [colour, cells] of groups) {
-        ctx.fillStyle = colour;
-        for (const i of cells) {
-          const d = Math.max(1.5, SZ[i] * s);
-          ctx.fillRect((X[i] - view.ox) * s - d / 2, (Y[i] - view.oy) * s - d / 2, d, d);
-        }
-      }
-      ctx.fillStyle = '#111111';
-      for (const i of visible) {
-        if (!sel[i]) continue;
-        const d = Math.max(1.5, SZ[i] * s);
-        ctx.fillRect((X[i] - view.ox) * s - d / 2, (Y[i] - view.oy) * s - d / 2, d, d);
-      }
-    } else {
-      for (const [colour, cells] of groups) {
-        ctx.beginPath();
-        for (const i of cells) seatPath(ctx, i, (X[i] - view.ox) * s, (Y[i] - view.oy) * s, (SZ[i] * s) / 2);
-        ctx.fillStyle = colour;
-        ctx.fill();
-      }
-      drawMarks(visible, s);
-    }
+    const key = [view.scale, view.ox, view.oy, canvas.width, canvas.height, dpr, layerEpoch].join(' ');
+    if (!layer || layer.key !== key) layer = renderLayer(key, w, h, dpr);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    drawSelection(dpr, s);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     if (cursor >= 0 && cursor < n && document.activeElement === canvas) {
       ctx.strokeStyle = '#c2410c';
       ctx.lineWidth = 3;
       const r = Math.max(6, SZ[cursor] * s * 0.9);
       ctx.strokeRect((X[cursor] - view.ox) * s - r, (Y[cursor] - view.oy) * s - r, 2 * r, 2 * r);
     }
-    if (s >= 9) drawRowLabels(s, gx0, gy0, gx1, gy1);
-    if (s >= 20) drawSeatLabels(visible, s);
+    labelsDrawn = layer.labels.slice();
+    const m = 2;
+    if (s >= 9) drawRowLabels(s, view.ox - m, view.oy - m, view.ox + w / s + m, view.oy + h / s + m);
+    if (s >= 20) drawSeatLabels(layer.visible, s);
     drawBlockLabels(w, h, s);
     drawMinimap();
+    timings.lastDrawMs = performance.now() - drawStart;
+    if (timings.firstDrawMs === null) timings.firstDrawMs = timings.lastDrawMs;
+  }
+
+  // What does not change while the organizer selects: the venue, the seats
+  // in their colours and their marks, for the current view. The seats in
+  // view are listed once here, so a frame after a selection walks only them.
+  function renderLayer(key, w, h, dpr) {
+    const off = layer && layer.canvas.width === canvas.width && layer.canvas.height === canvas.height
+      ? layer.canvas : document.createElement('canvas');
+    off.width = canvas.width; off.height = canvas.height;
+    const c = off.getContext('2d', { alpha: false, willReadFrequently: true });
+    c.setTransform(dpr, 0, 0, dpr, 0, 0);
+    c.fillStyle = '#ffffff';
+    c.fillRect(0, 0, w, h);
+    const drawn = [];
+    drawPlaces(c, w, h, drawn);
+    if (!fill) computeFills();
+    const s = view.scale;
+    const margin = 2;
+    const gx0 = view.ox - margin, gy0 = view.oy - margin, gx1 = view.ox + w / s + margin, gy1 = view.oy + h / s + margin;
+    const seen = new Int32Array(n);
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const x = X[i], y = Y[i];
+      if (x >= gx0 && x <= gx1 && y >= gy0 && y <= gy1) seen[k++] = i;
+    }
+    const visible = seen.subarray(0, k);
+    const detailed = s >= 5;
+    let pixels = null;
+    if (!detailed) {
+      // Far out a seat is a few pixels: written as pixels, at least one
+      // and a half pixels wide as before.
+      const W = off.width, H = off.height;
+      const image = c.getImageData(0, 0, W, H);
+      const px = new Uint32Array(image.data.buffer);
+      plotSeats(px, W, H, visible, k, (i) => paletteRGBA[fill[i]], s * dpr, s * dpr, view.ox, view.oy,
+        (i) => Math.max(1.5, SZ[i] * s) * dpr);
+      c.putImageData(image, 0, 0);
+      pixels = px;
+    } else {
+      // Near: each seat's outline, one path per colour.
+      const groups = palette.map(() => []);
+      for (const i of visible) groups[fill[i]].push(i);
+      groups.forEach((cells, p) => {
+        if (!cells.length) return;
+        c.beginPath();
+        for (const i of cells) seatPath(c, i, (X[i] - view.ox) * s, (Y[i] - view.oy) * s, (SZ[i] * s) / 2);
+        c.fillStyle = palette[p];
+        c.fill();
+      });
+      drawMarks(c, visible, s);
+    }
+    return { key, canvas: off, visible, detailed, pixels, frame: null, labels: drawn };
+  }
+
+  let BLACK = null;
+
+  // The static layer, then the selection: a heavy black frame around each
+  // selected seat near, the seat in black far out.
+  function drawSelection(dpr, s) {
+    const { visible } = layer;
+    if (!layer.detailed) {
+      let any = false;
+      for (const i of visible) if (sel[i]) { any = true; break; }
+      if (!any) { ctx.drawImage(layer.canvas, 0, 0); return; }
+      const W = layer.canvas.width, H = layer.canvas.height;
+      if (!layer.frame) layer.frame = new ImageData(W, H);
+      const px = new Uint32Array(layer.frame.data.buffer);
+      px.set(layer.pixels);
+      if (BLACK === null) BLACK = toPixels(['#111111'])[0];
+      const black = BLACK;
+      const chosen = visible.filter((i) => sel[i]);
+      plotSeats(px, W, H, chosen, chosen.length, () => black, s * dpr, s * dpr, view.ox, view.oy,
+        (i) => Math.max(1.5, SZ[i] * s) * dpr);
+      ctx.putImageData(layer.frame, 0, 0);
+      return;
+    }
+    ctx.drawImage(layer.canvas, 0, 0);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.beginPath();
+    for (const i of visible) {
+      if (!sel[i]) continue;
+      seatPath(ctx, i, (X[i] - view.ox) * s, (Y[i] - view.oy) * s, (SZ[i] * s) / 2 + Math.max(1.5, s * 0.08));
+    }
+    ctx.lineWidth = Math.max(2, s * 0.14);
+    ctx.strokeStyle = '#111111';
+    ctx.stroke();
   }
 
   // Marks that do not depend on colour, drawn when seats are large enough.
-  function drawMarks(visible, s) {
+  function drawMarks(ctx, visible, s) {
     const typeMode = $('colour-by').value === 'type';
     ctx.lineWidth = Math.max(1, s * 0.08);
     // Sold: a cross; held: one stroke; not for sale: a hollow seat.
@@ -605,20 +783,22 @@ function seatPositions(map) {
         ctx.stroke();
       }
     }
-    // The selection: a heavy black frame around the seat.
-    ctx.beginPath();
-    for (const i of visible) {
-      if (!sel[i]) continue;
-      seatPath(ctx, i, (X[i] - view.ox) * s, (Y[i] - view.oy) * s, (SZ[i] * s) / 2 + Math.max(1.5, s * 0.08));
-    }
-    ctx.lineWidth = Math.max(2, s * 0.14);
-    ctx.strokeStyle = '#111111';
-    ctx.stroke();
   }
 
   // Row labels at both ends of each row, along the row's direction.
+  // A label centred on (x, y) that would be cut by the map's edge is left
+  // out; the ones drawn are listed for the browser test.
+  function edgeSafeText(text, x, y, size, w, h) {
+    const tw = ctx.measureText(text).width;
+    if (x - tw / 2 < 0 || x + tw / 2 > w || y - size / 2 < 0 || y + size / 2 > h) return;
+    ctx.fillText(text, x, y);
+    labelsDrawn.push({ x: x - tw / 2, y: y - size / 2, w: tw, h: size });
+  }
+
   function drawRowLabels(s, gx0, gy0, gx1, gy1) {
-    ctx.font = Math.min(14, Math.max(10, s * 0.6)) + 'px system-ui, sans-serif';
+    const size = Math.min(14, Math.max(10, s * 0.6));
+    const w = canvas.clientWidth, h = canvas.clientHeight;
+    ctx.font = size + 'px system-ui, sans-serif';
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
     ctx.fillStyle = '#111';
@@ -627,20 +807,22 @@ function seatPositions(map) {
       for (const [i, dir] of [[first, -1], [last, 1]]) {
         if (X[i] < gx0 || X[i] > gx1 || Y[i] < gy0 || Y[i] > gy1) continue;
         const d = 1.1 * dir;
-        ctx.fillText(rowLabel(i), (X[i] + COS[i] * d - view.ox) * s, (Y[i] + SIN[i] * d - view.oy) * s);
+        edgeSafeText(rowLabel(i), (X[i] + COS[i] * d - view.ox) * s, (Y[i] + SIN[i] * d - view.oy) * s, size, w, h);
       }
     }
   }
 
   function drawSeatLabels(visible, s) {
-    ctx.font = Math.min(13, s * 0.38) + 'px system-ui, sans-serif';
+    const size = Math.min(13, s * 0.38);
+    const w = canvas.clientWidth, h = canvas.clientHeight;
+    ctx.font = size + 'px system-ui, sans-serif';
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
     for (const i of visible) {
       const dark = TAKEN[i] === SOLD || sel[i];
       ctx.fillStyle = dark ? '#ffffff' : '#111111';
       if (sel[i] || OWN[i]) continue; // the frame or the shape is there
-      ctx.fillText(seatLabel(i), (X[i] - view.ox) * s, (Y[i] - view.oy) * s);
+      edgeSafeText(seatLabel(i), (X[i] - view.ox) * s, (Y[i] - view.oy) * s, size, w, h);
     }
   }
 
@@ -649,15 +831,17 @@ function seatPositions(map) {
     ctx.font = '600 13px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
     for (const l of blockLabels) {
-      const px = (l.x - view.ox) * s, py = (l.y - view.oy) * s;
-      if (px < -200 || px > w + 200 || py < -20 || py > h + 20) continue;
       const tw = ctx.measureText(l.text).width;
-      const left = l.centre ? px - tw / 2 : px;
+      const px = (l.x - view.ox) * s + (l.centre ? 0 : tw / 2), py = (l.y - view.oy) * s;
+      if (!onMap(px, py, w, h)) continue;
+      const left = inside(px, tw + 6, w) - tw / 2;
+      const top = inside(py, 18, h);
       ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
-      ctx.fillRect(left - 3, py - 9, tw + 6, 18);
+      ctx.fillRect(left - 3, top - 9, tw + 6, 18);
       ctx.fillStyle = '#111';
       ctx.textAlign = 'left';
-      ctx.fillText(l.text, left, py);
+      ctx.fillText(l.text, left, top);
+      labelsDrawn.push({ x: left - 3, y: top - 9, w: tw + 6, h: 18 });
     }
   }
 
@@ -675,7 +859,7 @@ function seatPositions(map) {
     miniView = { scale: sc, ox: bounds.x0 - (w / sc - bw) / 2, oy: bounds.y0 - (h / sc - bh) / 2 };
     const off = document.createElement('canvas');
     off.width = w; off.height = h;
-    const c = off.getContext('2d');
+    const c = off.getContext('2d', { willReadFrequently: true });
     c.fillStyle = '#ffffff';
     c.fillRect(0, 0, w, h);
     for (const l of map.landmarks || []) {
@@ -688,22 +872,23 @@ function seatPositions(map) {
       c.fillStyle = l.kind === 'pitch' ? '#d8ecd8' : '#3a3a3a';
       c.fill();
     }
-    const groups = new Map();
-    for (let i = 0; i < n; i++) {
-      const col = baseColour(i);
-      let g = groups.get(col);
-      if (!g) { g = []; groups.set(col, g); }
-      g.push(i);
-    }
-    for (const [col, cells] of groups) {
-      c.fillStyle = col;
-      for (const i of cells) c.fillRect((X[i] - miniView.ox) * sc - 0.5, (Y[i] - miniView.oy) * sc - 0.5, 1, 1);
-    }
+    if (!fill) computeFills();
+    const image = c.getImageData(0, 0, w, h);
+    const all = new Int32Array(n);
+    for (let i = 0; i < n; i++) all[i] = i;
+    plotSeats(new Uint32Array(image.data.buffer), w, h, all, n, (i) => paletteRGBA[fill[i]], sc, sc, miniView.ox, miniView.oy, () => 1);
+    c.putImageData(image, 0, 0);
     miniImage = off;
     miniStale = false;
   }
 
   function drawMinimap() {
+    const w = canvas.clientWidth, h = canvas.clientHeight;
+    // Within a pixel: a fitted venue touches two edges of the map.
+    const s = view.scale;
+    const whole = (bounds.x0 - view.ox) * s >= -1 && (bounds.y0 - view.oy) * s >= -1 &&
+      (bounds.x1 - view.ox) * s <= w + 1 && (bounds.y1 - view.oy) * s <= h + 1;
+    mini.hidden = whole || $('overview').getAttribute('aria-pressed') !== 'true';
     if (mini.hidden || !mini.clientWidth) return;
     if (miniStale || !miniImage) renderMini();
     miniCtx.drawImage(miniImage, 0, 0);
@@ -763,8 +948,13 @@ function seatPositions(map) {
   function renderOwners(grid) {
     const table = $('owners');
     const head = table.tHead.rows[0];
+    const areas = map.areas || [];
     head.replaceChildren(cell('th', 'Distributor', { scope: 'col' }),
-      ...map.seat_types.map((t) => cell('th', t.name, { scope: 'col' })), cell('th', 'All', { scope: 'col' }));
+      ...map.seat_types.map((t) => cell('th', t.name, { scope: 'col' })), cell('th', 'All', { scope: 'col' }),
+      ...(areas.length ? [cell('th', 'Standing places', { scope: 'col' })] : []));
+    // Standing places by owner, over all areas (held and sold included, as for seats).
+    const standing = new Map();
+    for (const a of areas) for (const sh of a.shares) standing.set(sh.owner, (standing.get(sh.owner) || 0) + sh.available + sh.held + sh.sold);
     const body = table.tBodies[0];
     body.replaceChildren();
     const rowsOf = [...map.distributors.map((d) => [d.id, d.name, d]), [0, 'Unallotted', null]];
@@ -782,6 +972,7 @@ function seatPositions(map) {
         tr.append(cell('td', counts[k].toLocaleString('en'), { 'data-seat-type': String(t.id) }));
       });
       tr.append(cell('td', all.toLocaleString('en'), { 'data-seat-type': 'all' }));
+      if (areas.length) tr.append(cell('td', (standing.get(id) || 0).toLocaleString('en'), { 'data-count': 'standing' }));
       body.append(tr);
     }
   }
@@ -800,8 +991,8 @@ function seatPositions(map) {
     item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.held, stroke: '#111' }], ['path', { d: 'M4 12L12 4', stroke: '#111', 'stroke-width': 2 }]]), 'held for a buyer');
     item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.sold, stroke: '#111' }], ['path', { d: 'M4 4L12 12M12 4L4 12', stroke: '#fff', 'stroke-width': 2 }]]), 'sold');
     item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.blocked, stroke: '#111' }], ['rect', { x: 5.5, y: 5.5, width: 5, height: 5, fill: '#fff' }]]), 'not for sale');
-    if (FLAGS.some((f) => f & ACCESSIBLE)) item(icon([['circle', { cx: 8, cy: 8, r: 6.5, fill: '#fff', stroke: '#111' }]]), 'accessible place (round)');
-    if (FLAGS.some((f) => f & COMPANION)) item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: '#fff', stroke: '#111' }], ['circle', { cx: 8, cy: 8, r: 3.5, fill: 'none', stroke: '#111', 'stroke-width': 1.5 }]]), 'companion seat (ring)');
+    if (hasAccessible) item(icon([['circle', { cx: 8, cy: 8, r: 6.5, fill: '#fff', stroke: '#111' }]]), 'accessible place (round)');
+    if (hasCompanion) item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: '#fff', stroke: '#111' }], ['circle', { cx: 8, cy: 8, r: 3.5, fill: 'none', stroke: '#111', 'stroke-width': 1.5 }]]), 'companion seat (ring)');
   }
 
   // ---- counts ------------------------------------------------------------------------
@@ -812,8 +1003,8 @@ function seatPositions(map) {
     const perOwner = new Map();
     const grid = new Map(); // owner (0: nobody) -> seats per seat type
     for (let i = 0; i < n; i++) {
-      const t = typeIndex.get(T[i]);
-      if (t === undefined) continue;
+      const t = TYPE[i];
+      if (t >= k) continue;
       const r = rows[t];
       r.total++;
       let g = grid.get(OWN[i]);
@@ -835,7 +1026,33 @@ function seatPositions(map) {
     return e;
   }
 
+  // Selected and selectable seats per seat type: one pass over typed arrays.
+  function renderSelectionCounts() {
+    const k = map.seat_types.length;
+    const selected = new Uint32Array(k + 1), selectable = new Uint32Array(k + 1);
+    for (let i = 0; i < n; i++) {
+      const t = TYPE[i];
+      if (sel[i]) selected[t]++;
+      else if (!OWN[i] && !TAKEN[i]) selectable[t]++;
+    }
+    let allSelected = 0, allSelectable = 0;
+    map.seat_types.forEach((t, j) => {
+      allSelected += selected[j]; allSelectable += selectable[j];
+      const tr = $('counts').querySelector('tbody tr[data-seat-type="' + t.id + '"]');
+      if (!tr) return;
+      tr.querySelector('[data-count="selected"]').textContent = selected[j].toLocaleString('en');
+      tr.querySelector('[data-count="selectable"]').textContent = selectable[j].toLocaleString('en');
+    });
+    const foot = $('counts').tFoot;
+    foot.querySelector('[data-count="selected"]').textContent = allSelected.toLocaleString('en');
+    foot.querySelector('[data-count="selectable"]').textContent = allSelectable.toLocaleString('en');
+    $('undo').disabled = undo.length === 0;
+  }
+
+  let countsShown = -1; // the data (layerEpoch) the tables show
+
   function renderCounts() {
+    countsShown = layerEpoch;
     const { rows, perOwner, grid } = counts();
     const body = $('counts').tBodies[0];
     body.replaceChildren();
@@ -937,8 +1154,12 @@ function seatPositions(map) {
 
   let hovered = -1;
 
-  function refresh() {
-    renderCounts();
+  // `selectionOnly`: only the selection changed, so only the selected and
+  // selectable counts are worked out again and written into the tables
+  // already there (rebuilding the side panel costs a layout per step).
+  function refresh(selectionOnly) {
+    if (selectionOnly && countsShown === layerEpoch) renderSelectionCounts();
+    else renderCounts();
     if (hovered >= 0 && hovered < n) $('hover').textContent = describe(hovered);
     requestDraw();
   }
@@ -972,7 +1193,7 @@ function seatPositions(map) {
       hit++;
     }
     clearError();
-    refresh();
+    refresh(true);
     if (!quiet) setStatus((op === 'remove' ? 'Removed ' : 'Selected ') + seats(hit) + '.');
     return hit;
   }
@@ -1001,6 +1222,41 @@ function seatPositions(map) {
     return best >= 0 && bestD <= Math.max(0.5, SZ[best] * 0.6) ? best : -1;
   }
 
+  // The standing area drawn under a point of the canvas, if any.
+  function areaAt(px, py) {
+    if (!hasGeometry) return null;
+    const g = gridAt(px, py);
+    for (const a of map.areas || []) {
+      const p = a.polygon || [];
+      let isIn = false;
+      for (let k = 0, j = p.length - 1; k < p.length; j = k++) {
+        const [xk, yk] = p[k], [xj, yj] = p[j];
+        if ((yk > g.y) !== (yj > g.y) && g.x < ((xj - xk) * (g.y - yk)) / (yj - yk) + xk) isIn = !isIn;
+      }
+      if (isIn && p.length >= 3) return a;
+    }
+    return null;
+  }
+
+  // Its name, places and who has how many of them.
+  function describeArea(a) {
+    const owners = a.shares.map((sh) => (sh.owner ? (ownerName.get(sh.owner) || 'distributor ' + sh.owner) : 'unallotted') +
+      ' ' + sh.available.toLocaleString('en'));
+    return a.name + ' — standing, ' + a.capacity.toLocaleString('en') + ' places — available: ' + owners.join(', ');
+  }
+
+  // A click on a standing area picks it for giving places by number.
+  function pickArea(a) {
+    $('area-pick').value = String(a.id);
+    const free = a.shares.filter((sh) => sh.owner === 0).reduce((k, sh) => k + sh.available, 0);
+    $('area-from').value = free ? '0' : $('area-from').value;
+    clearError();
+    setStatus('Picked ' + a.name + ' (' + a.capacity.toLocaleString('en') + ' standing places, ' +
+      free.toLocaleString('en') + ' unallotted): give places under "Standing areas".');
+    $('area-count').focus();
+    $('area-count').select();
+  }
+
   // Section, row, seat (as printed), seat type, owner and state of a seat.
   function describe(i) {
     const t = typeIndex.get(T[i]);
@@ -1018,10 +1274,10 @@ function seatPositions(map) {
   }
 
   // The tooltip beside the pointer (or the found seat).
-  function showTip(i, px, py) {
+  function showTip(i, px, py, area) {
     const tip = $('tip');
-    if (i < 0) { tip.hidden = true; return; }
-    tip.textContent = describe(i);
+    if (i < 0 && !area) { tip.hidden = true; return; }
+    tip.textContent = i >= 0 ? describe(i) : describeArea(area);
     tip.hidden = false;
     const wrap = $('canvas-wrap');
     const x = Math.min(px + 14, wrap.clientWidth - tip.offsetWidth - 4);
@@ -1049,8 +1305,9 @@ function seatPositions(map) {
     if (!drag) {
       const i = view.scale >= 1.5 ? cellAt(px, py) : -1;
       hovered = i;
-      $('hover').textContent = i >= 0 ? describe(i) : '\u00a0';
-      showTip(i, px, py);
+      const area = i < 0 ? areaAt(px, py) : null;
+      $('hover').textContent = i >= 0 ? describe(i) : area ? describeArea(area) : '\u00a0';
+      showTip(i, px, py, area);
       return;
     }
     $('tip').hidden = true;
@@ -1081,7 +1338,9 @@ function seatPositions(map) {
     const op = e.altKey ? 'remove' : e.shiftKey ? 'add' : d.op;
     if (!d.moved) {
       const i = cellAt(px, py);
+      const area = i < 0 ? areaAt(px, py) : null;
       if (i >= 0) select((k) => k === i, op);
+      else if (area) pickArea(area);
       else if (op === 'replace') select(() => false, 'replace', true);
       return;
     }
@@ -1249,7 +1508,11 @@ function seatPositions(map) {
   $('fit').addEventListener('click', fit);
   $('select-all').addEventListener('click', () => select(() => true, 'replace'));
   $('clear').addEventListener('click', () => select(() => false, 'replace'));
-  $('colour-by').addEventListener('change', () => { miniStale = true; renderLegend(); requestDraw(); });
+  // Opening or closing the legend keeps a fitted view clear of it.
+  $('legend').addEventListener('toggle', () => {
+    if (map && fittedView && fittedView.scale === view.scale && fittedView.ox === view.ox && fittedView.oy === view.oy) fit();
+  });
+  $('colour-by').addEventListener('change', () => { stale(); renderLegend(); requestDraw(); });
   canvas.addEventListener('pointerleave', () => { $('tip').hidden = true; });
   $('reload').addEventListener('click', () => load(false));
 
@@ -1338,7 +1601,7 @@ function seatPositions(map) {
     if (answer.cells.owner.length !== n) { await load(false); return; }
     OWN = Uint16Array.from(answer.cells.owner);
     TAKEN = Uint8Array.from(answer.cells.taken);
-    miniStale = true;
+    stale();
     map.areas = answer.areas;
     version = answer.version;
   }
@@ -1464,7 +1727,7 @@ function seatPositions(map) {
     if (step.kind === 'select') {
       sel = step.prev;
       clearError();
-      refresh();
+      refresh(true);
       setStatus('Undid the last selection step.');
       return;
     }
@@ -1530,10 +1793,37 @@ function seatPositions(map) {
     },
     cells() { return n; },
     view() { return { ...view }; },
+    // The venue's drawn extent (seats, landmarks, standing areas) and the
+    // labels of the last frame, in the window's CSS pixels.
+    extent() {
+      const r = canvas.getBoundingClientRect();
+      return {
+        left: r.left + (bounds.x0 - view.ox) * view.scale, top: r.top + (bounds.y0 - view.oy) * view.scale,
+        right: r.left + (bounds.x1 - view.ox) * view.scale, bottom: r.top + (bounds.y1 - view.oy) * view.scale,
+      };
+    },
+    labels() {
+      const r = canvas.getBoundingClientRect();
+      return labelsDrawn.map((l) => ({ left: r.left + l.x, top: r.top + l.y, right: r.left + l.x + l.w, bottom: r.top + l.y + l.h }));
+    },
+    // The window position of a venue point (e.g. inside a standing area).
+    point(x, y) {
+      const r = canvas.getBoundingClientRect();
+      return { x: r.left + (x - view.ox) * view.scale, y: r.top + (y - view.oy) * view.scale };
+    },
+    areas() { return (map.areas || []).map((a) => ({ id: a.id, name: a.name, polygon: a.polygon })); },
   };
 
-  // On a narrow screen (or at 200 % zoom) the legend starts folded so the
-  // map stays visible; it opens with one click.
-  if (window.innerWidth < 700) $('legend').open = false;
+  // On a narrow screen (or at 200 % zoom) the legend starts folded and the
+  // overview map hidden so the map stays visible; each opens with one click.
+  if (window.innerWidth < 700) {
+    $('legend').open = false;
+    $('overview').setAttribute('aria-pressed', 'false');
+  }
+  $('overview').addEventListener('click', () => {
+    const on = $('overview').getAttribute('aria-pressed') !== 'true';
+    $('overview').setAttribute('aria-pressed', String(on));
+    requestDraw();
+  });
   if (token()) load(true); else showLogin();
 })();

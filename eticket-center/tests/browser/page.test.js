@@ -266,6 +266,30 @@ async function findCell(ev, test) {
   throw new Error('no such seat in event ' + ev);
 }
 
+// The legend and the minimap must not cover the venue's drawn extent
+// (seats, stage, pitch and standing areas), and no label the map drew may
+// be cut by the map's edge.
+async function overlaysClear(page, what) {
+  const r = await page.evaluate(() => {
+    const box = (id) => {
+      const e = document.getElementById(id);
+      if (e.hidden || !e.offsetWidth) return null;
+      const b = e.getBoundingClientRect();
+      return { left: b.left, top: b.top, right: b.right, bottom: b.bottom };
+    };
+    return { legend: box('legend'), minimap: box('minimap'), map: box('map'), venue: window.seatPage.extent(), labels: window.seatPage.labels() };
+  });
+  const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  for (const k of ['legend', 'minimap']) {
+    if (r[k]) assert.ok(!overlap(r[k], r.venue), what + ': the ' + k + ' covers the venue: ' + JSON.stringify(r));
+  }
+  for (const l of r.labels) {
+    assert.ok(l.left >= r.map.left - 0.5 && l.right <= r.map.right + 0.5 && l.top >= r.map.top - 0.5 && l.bottom <= r.map.bottom + 0.5,
+      what + ': a label is cut by the map edge: ' + JSON.stringify({ label: l, map: r.map }));
+  }
+  return r;
+}
+
 async function runAxe(page, what) {
   await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
@@ -281,7 +305,12 @@ async function sampleVenues(page) {
   await page.goto(base + '/page/events/' + hall);
   await ready(page);
   assert.match(await page.textContent('#subtitle'), /standing places/);
+  const fitted = await overlaysClear(page, 'the Small Hall fitted');
+  assert.ok(fitted.legend, 'the legend is open on a wide window');
+  assert.ok(fitted.labels.length > 0, 'the stage and the standing area are named');
+  assert.equal(fitted.minimap, null, 'no minimap while the whole venue is in view');
   await page.screenshot({ path: path.join(shots, 'venue-small-hall.png') });
+  await standingArea(page);
   // The legend names the states and both distributors.
   const legend = await page.textContent('#legend-items');
   for (const word of ['held for a buyer', 'sold', 'not for sale', 'selected', 'One', 'Two', 'accessible place', 'companion seat']) {
@@ -328,10 +357,27 @@ async function sampleVenues(page) {
   await runAxe(page, 'the Small Hall');
   assert.ok(sold);
 
+  // 200% zoom: fitted, the folded legend leaves the venue clear; zoomed
+  // in, labels at the map's edge are kept whole and the minimap stays
+  // folded away until asked for.
+  await page.setViewportSize({ width: 640, height: 400 });
+  await page.reload();
+  await ready(page);
+  const narrow = await overlaysClear(page, 'the Small Hall at 200%');
+  assert.equal(narrow.minimap, null);
+  await page.focus('#map');
+  for (let k = 0; k < 3; k++) await page.keyboard.press('+');
+  await page.waitForTimeout(100);
+  const zoomed = await overlaysClear(page, 'the Small Hall at 200%, zoomed in');
+  assert.equal(zoomed.minimap, null, 'the minimap does not cover the map at 200%');
+  await page.screenshot({ path: path.join(shots, 'venue-small-hall-200-percent.png') });
+  await page.setViewportSize({ width: 1280, height: 800 });
+
   // The arena: drawn whole, the minimap moves the view.
   await page.goto(base + '/page/events/' + arena);
   await ready(page);
   assert.equal(await count(page, 'all', 'total'), 20000);
+  await overlaysClear(page, 'the arena fitted');
   await page.screenshot({ path: path.join(shots, 'venue-arena.png') });
   await page.evaluate(() => window.seatPage.zoomToSeat(1, 5, 5, 12));
   const v0 = await page.evaluate(() => window.seatPage.view());
@@ -341,6 +387,49 @@ async function sampleVenues(page) {
   const v1 = await page.evaluate(() => window.seatPage.view());
   assert.ok(Math.abs(v1.ox - v0.ox) + Math.abs(v1.oy - v0.oy) > 10, 'a click on the minimap moves the view');
   await page.screenshot({ path: path.join(shots, 'venue-arena-zoomed.png') });
+}
+
+// An organizer clicks the standing area on the map, gives a number of its
+// places to a distributor and sees them counted per distributor; more than
+// the free places is refused and changes nothing.
+async function standingArea(page) {
+  const [area] = await page.evaluate(() => window.seatPage.areas());
+  assert.ok(area, 'the Small Hall has a standing area');
+  const mapBefore = (await call('GET', '/v1/events/' + hall + '/seat-map', token)).json;
+  const shares = (m) => m.areas.find((a) => a.id === area.id).shares;
+  const free = (m, owner) => (shares(m).find((sh) => sh.owner === owner) || { available: 0 }).available;
+  const twoBefore = free(mapBefore, 2);
+  const unallotted = free(mapBefore, 0);
+  assert.ok(unallotted >= 8, 'the area has unallotted places: ' + JSON.stringify(shares(mapBefore)));
+  // Its middle, a little off its label.
+  let cx = 0, cy = 0;
+  for (const [x, y] of area.polygon) { cx += x; cy += y; }
+  const at = await page.evaluate(([x, y]) => window.seatPage.point(x, y), [cx / area.polygon.length, cy / area.polygon.length]);
+  await page.mouse.move(at.x, at.y);
+  await page.waitForFunction((name) => document.getElementById('tip').textContent.startsWith(name + ' — standing'), area.name);
+  await page.mouse.click(at.x, at.y);
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Picked'));
+  assert.equal(await page.inputValue('#area-pick'), String(area.id));
+  assert.equal(await page.inputValue('#area-from'), '0');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'area-count', 'the number of places has the focus');
+  await page.keyboard.type('7');
+  await page.selectOption('#area-to', '2');
+  await page.click('#area-move');
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Moved 7 places'));
+  const mapAfter = (await call('GET', '/v1/events/' + hall + '/seat-map', token)).json;
+  assert.equal(free(mapAfter, 2), twoBefore + 7, JSON.stringify(shares(mapAfter)));
+  assert.equal(free(mapAfter, 0), unallotted - 7);
+  assert.match(await page.textContent('#areas tr[data-area="' + area.id + '"] [data-count="owners"]'), new RegExp('Two ' + (twoBefore + 7)));
+  const standing = Number((await page.textContent('#owners tr[data-owner="2"] [data-count="standing"]')).replace(/,/g, ''));
+  assert.ok(standing >= twoBefore + 7, 'the distributors table counts Two\'s standing places: ' + standing);
+  // More than are left unallotted: the page says how many there are.
+  await page.mouse.click(at.x, at.y);
+  await page.fill('#area-count', String(unallotted));
+  await page.selectOption('#area-from', '0');
+  await page.click('#area-move');
+  await page.waitForFunction((k) => document.getElementById('error').textContent.includes('has ' + k.toLocaleString('en') + ' available places'), unallotted - 7);
+  assert.equal(free((await call('GET', '/v1/events/' + hall + '/seat-map', token)).json, 2), twoBefore + 7, 'nothing moved');
+  await page.screenshot({ path: path.join(shots, 'venue-small-hall-standing.png') });
 }
 
 // What a person sees when something is wrong: an unknown event, a token
@@ -377,6 +466,8 @@ async function bigVenue(page) {
   await ready(page);
   const loads = [];
   const fetches = [];
+  const adopts = [];
+  const firstDraws = [];
   let wire = null;
   for (let k = 0; k < 5; k++) {
     const answer = page.waitForResponse((r) => r.url().endsWith('/v1/events/' + bowl + '/seat-map'));
@@ -389,15 +480,19 @@ async function bigVenue(page) {
     await ready(page);
     loads.push(await page.evaluate(() => window.pageTimings.usableMs));
     fetches.push(await page.evaluate(() => window.pageTimings.fetchMs));
+    adopts.push(await page.evaluate(() => window.pageTimings.adoptMs));
+    firstDraws.push(await page.evaluate(() => window.pageTimings.firstDrawMs));
   }
   assert.equal(wire.encoding, 'gzip', JSON.stringify(wire));
   assert.ok(wire.bytes > 0 && wire.bytes <= 150 * 1024, 'the seat map within 150 KB on the wire: ' + JSON.stringify(wire));
   assert.equal(await count(page, 'all', 'total'), 100000);
+  await overlaysClear(page, 'the bowl fitted');
   await page.screenshot({ path: path.join(shots, 'venue-stadium-bowl.png') });
 
   // Zoom into the north stand, then drag rectangles of about 60 x 12 rows.
   const drags = [];
   const counted = [];
+  const dragDraws = [];
   for (let k = 0; k < 5; k++) {
     await page.evaluate(() => window.seatPage.zoomToSeat(2, 12, 15, 6));
     const r = await page.evaluate(() => { const b = document.getElementById('map').getBoundingClientRect(); return { x: b.left + b.width / 2, y: b.top + b.height / 2 }; });
@@ -406,6 +501,7 @@ async function bigVenue(page) {
     await page.waitForFunction(() => window.pageTimings.lastDragMs !== null);
     drags.push(await page.evaluate(() => window.pageTimings.lastDragMs));
     counted.push(await page.evaluate(() => window.pageTimings.lastCountsMs));
+    dragDraws.push(await page.evaluate(() => window.pageTimings.lastDrawMs));
     await page.evaluate(() => { window.pageTimings.lastDragMs = null; });
   }
   const selected = await count(page, 'all', 'selected');
@@ -454,6 +550,9 @@ async function bigVenue(page) {
     seat_map_wire: wire,
     load_to_usable_ms: loads.map(Math.round),
     seat_map_fetch_ms: fetches.map(Math.round),
+    page_work_ms: adopts.map(Math.round),
+    first_frame_ms: firstDraws.map(Math.round),
+    drag_frame_draw_ms: dragDraws.map(Math.round),
     drag_to_counts_painted_ms: drags.map(Math.round),
     drag_to_counts_updated_ms: counted.map(Math.round),
     median_load_ms: Math.round(median(loads)),
