@@ -426,7 +426,7 @@ fn best_accessible(
             find_best(
                 &map,
                 &BestRequest::accessible(count, t, wheelchairs),
-                &available,
+                available,
             )
             .ok()
         })
