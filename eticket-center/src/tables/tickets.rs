@@ -242,6 +242,7 @@ pub(crate) fn owners(
 /// Each ticket's serial, allotted distributor and state, without its place
 /// (which never changes: see `Center::ticket_places`), so the seat-map page
 /// reads 100,000 tickets without parsing 100,000 places.
+#[cfg_attr(not(feature = "http"), allow(dead_code))] // the seat-map page's
 pub(crate) fn owners_and_states(
     tx: &mut dyn Tx,
     event: EventId,
