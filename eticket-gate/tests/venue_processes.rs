@@ -315,6 +315,10 @@ fn a_killed_unit_leaves_devices_alone_and_every_scan_reaches_it_once_when_it_ret
     let one = card_line(1);
     let two = card_line(2);
     assert!(admitted(&record(north.ask(&one))));
+    // South has asked nothing yet: it takes the venue's trust now, not at
+    // some point after its start that a busy machine may put past the kill.
+    let s = south.ask("sync");
+    assert_eq!(s["online"], true, "{s}");
 
     venue.kill();
     let a = record(north.ask(&two));
