@@ -24,7 +24,8 @@ use crate::tables::tickets::{self, TicketRow};
 use crate::wire;
 use crate::{Error, Result};
 
-/// Most tickets one sale may hold.
+/// Most tickets one sale may hold. ([`SeatChoice`]'s schema repeats it as
+/// its bounds; a test keeps the two equal.)
 pub const MAX_TICKETS_PER_SALE: u32 = 100;
 
 /// A membership registration: the member's personalized chip (c28, c31).
@@ -117,15 +118,16 @@ pub struct MembershipCard {
 #[serde(rename_all = "snake_case")]
 #[serde(deny_unknown_fields)]
 pub enum SeatChoice {
-    /// These tickets, all or none.
-    Serials(Vec<TicketSerial>),
+    /// These tickets, all or none (1 to 100).
+    Serials(#[schemars(length(min = 1, max = 100))] Vec<TicketSerial>),
     /// The best available tickets of the allotment (lowest serials: the
     /// ticket master lists seats block by block, row by row).
     BestAvailable {
         /// Only this seat type.
         #[serde(default)]
         seat_type: Option<SeatType>,
-        /// How many.
+        /// How many (1 to 100).
+        #[schemars(range(min = 1, max = 100))]
         quantity: u32,
     },
     /// Accessible (wheelchair) places for people who need them, with
@@ -139,10 +141,13 @@ pub enum SeatChoice {
         /// Only this seat type; left out, the best group of any seat type.
         #[serde(default)]
         seat_type: Option<SeatType>,
-        /// How many accessible places.
+        /// How many accessible places (at least 1; with the companions, at
+        /// most 100).
+        #[schemars(range(min = 1, max = 100))]
         quantity: u32,
         /// How many companion seats beside them (0 when left out).
         #[serde(default)]
+        #[schemars(range(max = 99))]
         companions: u32,
     },
 }
@@ -203,12 +208,7 @@ pub(crate) fn choose(
         } => {
             let found = best_available(center, tx, event, d, *seat_type, *quantity)?;
             if found.len() < usize::try_from(*quantity).unwrap_or(usize::MAX) {
-                return Err(Error::SoldOut {
-                    event,
-                    distributor: d,
-                    requested: *quantity,
-                    available: u32::try_from(found.len()).unwrap_or(u32::MAX),
-                });
+                return Err(sold_out(tx, event, d, *seat_type, *quantity, found.len())?);
             }
             Ok(found)
         }
@@ -220,16 +220,42 @@ pub(crate) fn choose(
             let total = quantity.saturating_add(*companions);
             let found = best_accessible(center, tx, event, d, *seat_type, *quantity, total)?;
             if found.len() < usize::try_from(total).unwrap_or(usize::MAX) {
-                return Err(Error::SoldOut {
-                    event,
-                    distributor: d,
-                    requested: total,
-                    available: u32::try_from(found.len()).unwrap_or(u32::MAX),
-                });
+                return Err(sold_out(tx, event, d, *seat_type, total, found.len())?);
             }
             Ok(found)
         }
     }
+}
+
+/// The refusal of a request for `requested` tickets (of `seat_type`, when
+/// given) of which only `found` are left in `d`'s allotment:
+/// [`Error::SoldOut`], or an invalid request when the event has no seat
+/// type of that number at all (a mistake to correct, not a sell-out to
+/// wait out).
+pub(crate) fn sold_out(
+    tx: &mut dyn Tx,
+    event: EventId,
+    d: DistributorId,
+    seat_type: Option<SeatType>,
+    requested: u32,
+    found: usize,
+) -> Result<Error> {
+    if let Some(t) = seat_type {
+        let info = crate::tables::events::load(tx, event)?.info;
+        if !info.seat_types.iter().any(|s| s.id == t) {
+            return Ok(Error::invalid(
+                "seats.seat_type",
+                format!("event {event} has no seat type {}", t.0),
+            ));
+        }
+    }
+    Ok(Error::SoldOut {
+        event,
+        distributor: d,
+        seat_type,
+        requested,
+        available: u32::try_from(found).unwrap_or(u32::MAX),
+    })
 }
 
 /// A sale from a distributor's allotment.
@@ -772,5 +798,19 @@ mod strict_request_tests {
             companions: 60,
         };
         assert!(many.quantity().is_err());
+    }
+
+    /// The bounds the schema (and so openapi.json) states are the ones the
+    /// center enforces.
+    #[test]
+    fn the_schema_states_the_bounds_on_quantity() {
+        let schema = serde_json::to_string(&schemars::schema_for!(SeatChoice)).unwrap();
+        let max = MAX_TICKETS_PER_SALE;
+        assert!(schema.contains(&format!("\"maximum\":{max}")), "{schema}");
+        assert!(schema.contains(&format!("\"maxItems\":{max}")), "{schema}");
+        assert!(
+            schema.contains(&format!("\"maximum\":{}", max - 1)),
+            "{schema}"
+        );
     }
 }

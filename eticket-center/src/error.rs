@@ -1,7 +1,7 @@
 //! The one error type of the center, with a stable code per variant for the
 //! HTTP API.
 
-use eticket_core::ids::{DistributorId, EventId, Generation, MemberId, TicketSerial};
+use eticket_core::ids::{DistributorId, EventId, Generation, MemberId, SeatType, TicketSerial};
 use eticket_core::time::Timestamp;
 
 /// Everything that can go wrong in the center.
@@ -122,8 +122,12 @@ pub enum Error {
         /// change named.
         as_of: Option<u64>,
     },
-    /// No seat hold with this token for this event and distributor.
-    #[error("no seat hold {token} of event {event} for this distributor")]
+    /// No seat hold with this token for this event and distributor: none
+    /// was made, or it was bought or released, or it expired more than a
+    /// day ago.
+    #[error(
+        "no seat hold {token} of event {event} for this distributor (bought, released, or expired over a day ago, if it existed)"
+    )]
     UnknownHold {
         /// The event.
         event: EventId,
@@ -152,13 +156,16 @@ pub enum Error {
     },
     /// Not enough tickets left in the allotment.
     #[error(
-        "distributor {distributor} has {available} tickets left for event {event}, {requested} asked for"
+        "distributor {distributor} has {available} tickets{} left for event {event}, {requested} asked for",
+        seat_type.map(|t| format!(" of seat type {}", t.0)).unwrap_or_default()
     )]
     SoldOut {
         /// The event.
         event: EventId,
         /// The distributor.
         distributor: DistributorId,
+        /// The seat type asked for, when one was.
+        seat_type: Option<SeatType>,
         /// How many were asked for.
         requested: u32,
         /// How many are left.
@@ -248,6 +255,19 @@ pub enum Error {
         distributor: DistributorId,
         /// Why.
         reason: String,
+    },
+    /// The chip has already applied to this lottery (one application per
+    /// chip).
+    #[error(
+        "chip {chip} has already applied to the lottery of distributor {distributor} for event {event}"
+    )]
+    AlreadyApplied {
+        /// The event.
+        event: EventId,
+        /// The distributor.
+        distributor: DistributorId,
+        /// The chip.
+        chip: eticket_core::ids::ChipId,
     },
     /// A published draw does not recompute
     /// ([`crate::lottery::verify_draw`]).
@@ -440,6 +460,7 @@ impl Error {
             Error::MemberLimit { .. } => "member_limit",
             Error::PolicyRefuses { .. } => "policy_refuses",
             Error::Lottery { .. } => "lottery_phase",
+            Error::AlreadyApplied { .. } => "already_applied",
             Error::LotteryUnverified { .. } => "lottery_unverified",
             Error::AlreadyIssued { .. } => "already_issued",
             Error::NotIssued { .. } => "not_issued",

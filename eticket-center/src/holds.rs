@@ -149,6 +149,17 @@ fn end_hold(
     hold: &HoldRow,
     change: Option<Change>,
 ) -> Result<()> {
+    move_seats(tx, event, hold, change)?;
+    holds::delete(tx, token)
+}
+
+/// Move a hold's seats by `change`, each still held.
+fn move_seats(
+    tx: &mut dyn Tx,
+    event: EventId,
+    hold: &HoldRow,
+    change: Option<Change>,
+) -> Result<()> {
     if let Some(change) = change {
         for &serial in &hold.serials {
             if !change.apply(tx, event, serial, Some(hold.distributor))? {
@@ -158,17 +169,23 @@ fn end_hold(
             }
         }
     }
-    holds::delete(tx, token)
+    Ok(())
 }
 
 /// Return the seats of `event`'s holds that expired by `now` to sale; how
-/// many holds ended.
+/// many holds ended. An expired hold's row stays a day without its seats, so
+/// that confirming it is refused as expired ([`Error::HoldExpired`]), not
+/// as unknown.
 pub(crate) fn expire_in(tx: &mut dyn Tx, event: EventId, now: Timestamp) -> Result<u32> {
     let tokens = holds::expired(tx, event, now)?;
     for token in &tokens {
         if let Some(hold) = holds::load(tx, event, token)? {
-            end_hold(tx, event, token, &hold, Some(Change::RELEASE))?;
+            move_seats(tx, event, &hold, Some(Change::RELEASE))?;
+            holds::mark_expired(tx, token)?;
         }
+    }
+    if !tokens.is_empty() {
+        holds::forget_expired(tx, event, now)?;
     }
     Ok(u32::try_from(tokens.len()).unwrap_or(u32::MAX))
 }
@@ -225,6 +242,23 @@ impl Center {
                     have,
                     limit: config.max_held_per_buyer,
                 });
+            }
+            // A member cannot hold more than the policy lets them buy: what
+            // they bought and hold already counts against the limit, so
+            // seats are not kept from others for a purchase that would be
+            // refused at confirmation.
+            if let (HoldBuyer::Member(m), Some(limit)) = (&req.buyer, policy.per_member_limit) {
+                let sold = records::count_sold(tx, event, d, records::SoldTo::Member(*m))?;
+                let have = sold.saturating_add(have);
+                if have.saturating_add(quantity) > limit {
+                    return Err(Error::MemberLimit {
+                        event,
+                        who: format!("member {m}"),
+                        have,
+                        asked: quantity,
+                        limit,
+                    });
+                }
             }
             let tickets = choose(self, tx, event, d, &req.seats)?;
             let token = new_token();

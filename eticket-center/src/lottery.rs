@@ -561,6 +561,7 @@ impl Center {
                 return Err(Error::SoldOut {
                     event,
                     distributor: d,
+                    seat_type: None,
                     requested: setup.seats,
                     available,
                 });
@@ -651,19 +652,21 @@ impl Center {
         // not lost at the draw.
         let available = available_count(tx, event, d, app.seat_type)?;
         if available < app.quantity {
-            return Err(Error::SoldOut {
-                event,
-                distributor: d,
-                requested: app.quantity,
-                available,
-            });
-        }
-        if lottery::has_applied(tx, event, d, app.chip)? {
-            return Err(lottery_error(
+            return Err(crate::distributor::sold_out(
+                tx,
                 event,
                 d,
-                format!("chip {} has already applied", app.chip),
-            ));
+                app.seat_type,
+                app.quantity,
+                usize::try_from(available).unwrap_or(usize::MAX),
+            )?);
+        }
+        if lottery::has_applied(tx, event, d, app.chip)? {
+            return Err(Error::AlreadyApplied {
+                event,
+                distributor: d,
+                chip: app.chip,
+            });
         }
         lottery::insert_application(
             tx,

@@ -396,12 +396,14 @@ fn choose(
         .cloned()
         .collect();
     if found.len() < want {
-        return Err(Error::SoldOut {
+        return Err(crate::distributor::sold_out(
+            tx,
             event,
-            distributor: d,
-            requested: quantity,
-            available: u32::try_from(found.len()).unwrap_or(u32::MAX),
-        });
+            d,
+            seat_type,
+            quantity,
+            found.len(),
+        )?);
     }
     Ok(found)
 }

@@ -148,20 +148,37 @@ fn hold_confirm_release_expire(backend: Backend) {
         .unwrap_err();
     assert!(matches!(err, Error::HoldExpired { .. }), "{err}");
     assert_eq!(err.code(), "hold_expired");
-    let retaken = hold_for(
-        &center,
-        "h5",
-        "erin",
-        SeatChoice::Serials(late.serials.clone()),
-    )
-    .unwrap();
-    assert_eq!(retaken, late.serials);
+    let req = HoldRequest {
+        seats: SeatChoice::Serials(late.serials.clone()),
+        buyer: HoldBuyer::Reference("erin".into()),
+    };
+    let retaken = center.hold(&SHOP_P, "h5", EVENT, &req).unwrap();
+    assert_eq!(retaken.serials, late.serials);
     // The background sweep releases expired holds too.
     clock.advance(15 * 60);
     assert_eq!(count(&center, "held"), 2);
     assert_eq!(center.expire_holds().unwrap(), 1);
     assert_eq!(count(&center, "held"), 0);
     assert_eq!(center.expire_holds().unwrap(), 0);
+    // A swept hold is still refused as expired, not as unknown, for a day;
+    // releasing it is refused the same way.
+    let err = center
+        .confirm_hold(&SHOP_P, "c6", EVENT, &retaken.token, &PAPER)
+        .unwrap_err();
+    assert_eq!(err.code(), "hold_expired", "{err}");
+    let err = center
+        .release_hold(&SHOP_P, "r6", EVENT, &retaken.token)
+        .unwrap_err();
+    assert_eq!(err.code(), "hold_expired", "{err}");
+    // After that day, the next expiry in the event forgets it.
+    clock.advance(86_400);
+    let short = hold_for(&center, "h7", "fay", best(1)).unwrap();
+    clock.advance(15 * 60);
+    assert_eq!(center.expire_holds().unwrap(), 1);
+    let err = center
+        .confirm_hold(&SHOP_P, "c7", EVENT, &retaken.token, &PAPER)
+        .unwrap_err();
+    assert_eq!(err.code(), "unknown_hold", "{err} ({short:?})");
 }
 
 fn one_buyer_holds_at_most_the_cap(backend: Backend) {

@@ -206,10 +206,12 @@ fn downgrade_to_plaintext(center: &Center, storage: &KeyStorage) {
             // ticket key for every event.
             tx.execute("ALTER TABLE center_keys DROP COLUMN event", &[])?;
             tx.execute("ALTER TABLE center_keys DROP COLUMN dropped", &[])?;
+            // Schema version 17: the free-ticket index (replacing the index
+            // of version 15).
+            tx.execute("DROP INDEX tickets_free", &[])?;
             // Schema version 16: the seat maps kept with events.
             tx.execute("DROP TABLE event_seat_maps", &[])?;
-            // Schema version 15: the free-tickets-by-serial index.
-            tx.execute("DROP INDEX tickets_free_by_serial", &[])?;
+            // (Schema version 15's index is gone since version 17.)
             // Schema version 14: reported double admissions.
             tx.execute("DROP TABLE gate_conflicts", &[])?;
             // Schema version 13: postponed events' refund window.

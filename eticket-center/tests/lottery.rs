@@ -68,7 +68,7 @@ fn lottery_draw(b: Backend) {
         if i == 0 {
             assert!(matches!(
                 center.apply_lottery(&dist(D2), "dup", EVENT, &app),
-                Err(Error::Lottery { .. })
+                Err(Error::AlreadyApplied { .. })
             ));
         }
     }
@@ -239,6 +239,26 @@ fn lottery_seat_types_limits_and_policy(b: Backend) {
     let b2 = TestChip::new(0xA2);
     apply("b1", b1.id, None, 21, Some(fixtures::CAT_B)).unwrap();
     apply("b2", b2.id, None, 21, Some(fixtures::CAT_B)).unwrap();
+    // One application per chip: a second is refused as such (not as the
+    // lottery's phase), whatever it asks.
+    let twice = apply("b1-again", b1.id, None, 1, Some(fixtures::CAT_B));
+    assert!(
+        matches!(&twice, Err(e @ Error::AlreadyApplied { .. }) if e.code() == "already_applied"),
+        "{twice:?}"
+    );
+    // A seat type the event does not have is a mistake in the request, not
+    // a sell-out.
+    let unknown = apply(
+        "type-99",
+        TestChip::new(0xA6).id,
+        None,
+        1,
+        Some(SeatType(99)),
+    );
+    assert!(
+        matches!(&unknown, Err(e) if e.code() == "invalid_request" && e.to_string().contains("no seat type 99")),
+        "{unknown:?}"
+    );
 
     c.advance(3600);
     let result = center

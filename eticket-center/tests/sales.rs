@@ -7,6 +7,7 @@ mod common;
 use common::world::*;
 use common::{Backend, TestChip, clock};
 use eticket_center::distributor::{MemberRegistration, SaleRequest, SeatChoice};
+use eticket_center::holds::{HoldBuyer, HoldRequest};
 use eticket_center::issuance::ChipTarget;
 use eticket_center::organizer::EventRegistration;
 use eticket_center::policy::{DistributionPolicy, PolicyKind};
@@ -447,19 +448,7 @@ fn membership_and_limits(b: Backend) {
         Err(Error::MemberExists { .. })
     ));
     let sale = |key: &str, q: u32, holder: Holder, member: Option<MemberId>| {
-        center.sell(
-            &dist(D2),
-            key,
-            EVENT,
-            &SaleRequest {
-                seats: SeatChoice::BestAvailable {
-                    seat_type: None,
-                    quantity: q,
-                },
-                holder,
-                member,
-            },
-        )
+        sell_best(&center, D2, key, None, q, holder, member)
     };
     assert!(matches!(
         sale("a", 1, Holder::Chip(chip.id), None),
@@ -478,6 +467,43 @@ fn membership_and_limits(b: Backend) {
         sale("c", 1, Holder::Chip(chip.id), Some(MemberId(99))),
         Err(Error::UnknownMember { .. })
     ));
+    // A member holds no more than the limit lets them buy: what they hold
+    // counts, and then what they bought.
+    let hold = |key: &str, q: u32| {
+        center.hold(
+            &dist(D2),
+            key,
+            EVENT,
+            &HoldRequest {
+                seats: SeatChoice::BestAvailable {
+                    seat_type: None,
+                    quantity: q,
+                },
+                buyer: HoldBuyer::Member(MemberId(10)),
+            },
+        )
+    };
+    assert!(matches!(
+        hold("h1", 3),
+        Err(Error::MemberLimit {
+            have: 0,
+            asked: 3,
+            limit: 2,
+            ..
+        })
+    ));
+    let held = hold("h2", 2).unwrap();
+    assert!(matches!(
+        hold("h3", 1),
+        Err(Error::MemberLimit {
+            have: 2,
+            asked: 1,
+            ..
+        })
+    ));
+    center
+        .release_hold(&dist(D2), "h4", EVENT, &held.token)
+        .unwrap();
     assert_eq!(
         sale("d", 2, Holder::Chip(chip.id), Some(MemberId(10)))
             .unwrap()
@@ -490,6 +516,14 @@ fn membership_and_limits(b: Backend) {
         Err(Error::MemberLimit {
             have: 2,
             limit: 2,
+            ..
+        })
+    ));
+    assert!(matches!(
+        hold("h5", 1),
+        Err(Error::MemberLimit {
+            have: 2,
+            asked: 1,
             ..
         })
     ));
@@ -649,7 +683,31 @@ fn key_set_published(backend: Backend) {
     assert_eq!(key_set(&again), set);
 }
 
+/// A sale of a seat type the distributor has none of is sold out, and says
+/// which seat type; one of a seat type the event does not have is an invalid
+/// request.
+fn seat_types_asked_for(backend: Backend) {
+    let c = clock();
+    let center = backend.center(&c);
+    setup(&center, fcfs(), fcfs());
+    let sale =
+        |key: &str, t: SeatType| sell_best(&center, D2, key, Some(t), 1, Holder::Paper, None);
+    // D2's allotment holds no category A seat.
+    let err = sale("a", fixtures::CAT_A).unwrap_err();
+    assert_eq!(err.code(), "sold_out", "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("0 tickets of seat type {}", fixtures::CAT_A.0)),
+        "{err}"
+    );
+    let err = sale("b", SeatType(99)).unwrap_err();
+    assert_eq!(err.code(), "invalid_request", "{err}");
+    assert!(err.to_string().contains("has no seat type 99"), "{err}");
+    assert_eq!(sale("c", fixtures::CAT_B).unwrap().records.len(), 1);
+}
+
 suite!(
+    seat_types_asked_for,
     sale_issue_deliver,
     batch_issuance,
     idempotency,

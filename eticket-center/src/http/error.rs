@@ -81,6 +81,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         | MemberExists { .. }
         | MemberLimit { .. }
         | Lottery { .. }
+        | AlreadyApplied { .. }
         | LotteryUnverified { .. }
         | AlreadyIssued { .. }
         | NotIssued { .. }

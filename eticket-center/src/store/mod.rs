@@ -165,11 +165,13 @@ pub trait Tx {
     }
 
     /// Tell the query planner that `table` changed a lot (an event's
-    /// ticket master written, an allotment laid out): PostgreSQL gathers
-    /// its statistics now (`ANALYZE`) rather than at autovacuum's next
-    /// round, which would leave the first minute of an on-sale planned for
-    /// an empty table: scanning every ticket of the event for each sale.
-    /// SQLite plans without statistics; nothing to do there.
+    /// ticket master written, an allotment laid out): the backend gathers
+    /// its statistics now (`ANALYZE`). PostgreSQL would otherwise wait for
+    /// autovacuum's next round, leaving the first minute of an on-sale
+    /// planned for an empty table: scanning every ticket of the event for
+    /// each sale. SQLite never gathers them by itself, and without them it
+    /// may pick the allotment index over the primary key to move a sale's
+    /// tickets (reading every available ticket of the allotment).
     fn refresh_statistics(&mut self, table: &'static str) -> Result<()> {
         let _ = table;
         Ok(())

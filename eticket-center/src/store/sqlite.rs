@@ -132,6 +132,13 @@ fn adapt(sql: &str) -> String {
 }
 
 impl Tx for SqliteSession {
+    fn refresh_statistics(&mut self, table: &'static str) -> Result<()> {
+        // Bounded by the connection's `analysis_limit`: a sample, not a scan.
+        self.0
+            .execute_batch(&format!("ANALYZE {table}"))
+            .map_err(map_err)
+    }
+
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         let mut stmt = self.0.prepare_cached(&adapt(sql)).map_err(map_err)?;
         let n = stmt
@@ -211,12 +218,31 @@ impl SqliteStore {
         // statement journal: in memory, not a temporary file.
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(map_err)?;
+        // ANALYZE reads a sample of each index rather than all of it.
+        conn.pragma_update(None, "analysis_limit", 1000)
+            .map_err(map_err)?;
         conn.set_prepared_statement_cache_capacity(512);
         let store = Self {
             conn: Grouped::new(SqliteSession(conn)),
             path,
         };
-        store.transaction(&mut |tx| schema::migrate(tx, &adapt))?;
+        store.transaction(&mut |tx| {
+            schema::migrate(tx, &adapt)?;
+            // A ledger that never had statistics gathered (a new one, or one
+            // from before they were) gets them now: without them SQLite may
+            // move a sale's tickets through the allotment index, reading
+            // every available ticket of the allotment, rather than by key.
+            if tx
+                .query_opt(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'",
+                    &[],
+                )?
+                .is_none()
+            {
+                tx.refresh_statistics("tickets")?;
+            }
+            Ok(())
+        })?;
         Ok(store)
     }
 

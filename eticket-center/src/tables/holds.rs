@@ -121,10 +121,39 @@ pub(crate) fn seats_of_buyer(
         .unwrap_or(0))
 }
 
-/// Tokens of `event`'s holds that expired by `now`, in order.
+/// How long the row of an expired hold is kept after its seats went back on
+/// sale, so that confirming or releasing it is refused as expired rather
+/// than as unknown: a day.
+pub(crate) const EXPIRED_KEPT_SECS: u64 = 86_400;
+
+/// Mark the hold under `token` expired: its seats' rows go, its own row
+/// stays (without seats) for [`EXPIRED_KEPT_SECS`].
+pub(crate) fn mark_expired(tx: &mut dyn Tx, token: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM hold_seats WHERE token = $1",
+        &[Value::text(token)],
+    )?;
+    Ok(())
+}
+
+/// Forget `event`'s holds that expired more than [`EXPIRED_KEPT_SECS`]
+/// before `now`.
+pub(crate) fn forget_expired(tx: &mut dyn Tx, event: EventId, now: Timestamp) -> Result<()> {
+    let before = now.0.saturating_sub(EXPIRED_KEPT_SECS);
+    tx.execute(
+        "DELETE FROM holds WHERE event = $1 AND expires_at <= $2
+         AND NOT EXISTS (SELECT 1 FROM hold_seats s WHERE s.token = holds.token)",
+        &[Value::int(event.0), Value::u64(before)?],
+    )?;
+    Ok(())
+}
+
+/// Tokens of `event`'s holds that expired by `now` and still keep seats, in
+/// order.
 pub(crate) fn expired(tx: &mut dyn Tx, event: EventId, now: Timestamp) -> Result<Vec<String>> {
     tx.query(
-        "SELECT token FROM holds WHERE event = $1 AND expires_at <= $2 ORDER BY token",
+        "SELECT token FROM holds WHERE event = $1 AND expires_at <= $2
+         AND EXISTS (SELECT 1 FROM hold_seats s WHERE s.token = holds.token) ORDER BY token",
         &[Value::int(event.0), Value::u64(now.0)?],
     )?
     .iter()
@@ -132,10 +161,11 @@ pub(crate) fn expired(tx: &mut dyn Tx, event: EventId, now: Timestamp) -> Result
     .collect()
 }
 
-/// Events with a hold that expired by `now`.
+/// Events with a hold that expired by `now` and still keeps seats.
 pub(crate) fn events_with_expired(tx: &mut dyn Tx, now: Timestamp) -> Result<Vec<EventId>> {
     tx.query(
-        "SELECT DISTINCT event FROM holds WHERE expires_at <= $1",
+        "SELECT DISTINCT event FROM holds WHERE expires_at <= $1
+         AND EXISTS (SELECT 1 FROM hold_seats s WHERE s.token = holds.token)",
         &[Value::u64(now.0)?],
     )?
     .iter()

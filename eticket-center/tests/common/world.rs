@@ -81,17 +81,29 @@ pub fn buy(
     quantity: u32,
     holder: Holder,
 ) -> Result<Vec<TicketSerial>, Error> {
+    sell_best(center, d, key, None, quantity, holder, None)
+        .map(|s| s.records.iter().map(|r| r.serial).collect())
+}
+
+/// A best-available sale of `d` for [`EVENT`].
+pub fn sell_best(
+    center: &Center,
+    d: DistributorId,
+    key: &str,
+    seat_type: Option<SeatType>,
+    quantity: u32,
+    holder: Holder,
+    member: Option<MemberId>,
+) -> Result<eticket_center::distributor::Sale, Error> {
     let req = SaleRequest {
         seats: SeatChoice::BestAvailable {
-            seat_type: None,
+            seat_type,
             quantity,
         },
         holder,
-        member: None,
+        member,
     };
-    center
-        .sell(&dist(d), key, EVENT, &req)
-        .map(|s| s.records.iter().map(|r| r.serial).collect())
+    center.sell(&dist(d), key, EVENT, &req)
 }
 
 pub fn key_set(center: &Center) -> KeySet {
