@@ -18,7 +18,7 @@ sanitizer=${SANITIZER:-none}
 case "$target" in
 chip_applet | chip_apdu_parse) dict=(-dict=dict/apdu.dict) ;;
 paper_payload | gate_paper_admission) dict=(-dict=dict/qr.dict) ;;
-seatmap_parse | center_event_file) dict=(-dict=dict/toml.dict) ;;
+seatmap_parse | seatmap_roundtrip | center_event_file) dict=(-dict=dict/toml.dict) ;;
 center_request_json) dict=(-dict=dict/json.dict) ;;
 *) dict=() ;;
 esac

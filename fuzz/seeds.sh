@@ -31,6 +31,9 @@ compact() {
 mkdir -p "$corpus/seatmap_parse" "$corpus/center_event_file"
 { printf '\0\0\0\0'; compact eticket-alloc/data/small_hall.toml; } >"$corpus/seatmap_parse/small_hall.toml"
 { printf '\0\0\0\0'; compact eticket-alloc/data/venues/small_hall.toml; } >"$corpus/seatmap_parse/small_hall_geometry.toml"
+# The round-trip target reads the same inputs.
+mkdir -p "$corpus/seatmap_roundtrip"
+cp "$corpus/seatmap_parse/small_hall.toml" "$corpus/seatmap_parse/small_hall_geometry.toml" "$corpus/seatmap_roundtrip/"
 compact eticket-center/data/spring_concert.toml >"$corpus/center_event_file/spring_concert.toml"
 # The center's request bodies as the operator's guide sends them: the first
 # byte picks the type (see center_request_json.rs), the rest is the body.

@@ -27,7 +27,7 @@ for target in $(cargo +nightly fuzz list); do
     case "$target" in
         chip_applet | chip_apdu_parse) dict=apdu.dict ;;
         paper_payload | gate_paper_admission) dict=qr.dict ;;
-        seatmap_parse | center_event_file) dict=toml.dict ;;
+        seatmap_parse | seatmap_roundtrip | center_event_file) dict=toml.dict ;;
         center_request_json) dict=json.dict ;;
         *) dict= ;;
     esac

@@ -31,7 +31,7 @@ dict_for() {
     case "$1" in
     chip_applet | chip_apdu_parse) echo "-dict=dict/apdu.dict" ;;
     paper_payload | gate_paper_admission) echo "-dict=dict/qr.dict" ;;
-    seatmap_parse | center_event_file) echo "-dict=dict/toml.dict" ;;
+    seatmap_parse | seatmap_roundtrip | center_event_file) echo "-dict=dict/toml.dict" ;;
     center_request_json) echo "-dict=dict/json.dict" ;;
     esac
 }
