@@ -3,7 +3,8 @@
 //! ends with status 0; the request log names each request's id, caller,
 //! route and status and never a token; metrics are served on their own
 //! listener only, with route templates as labels; readiness tells a ledger
-//! that does not answer from a process that serves.
+//! that does not answer (a locked SQLite file, a PostgreSQL server cut off)
+//! from a process that serves, and recovers without a restart.
 
 mod common;
 
@@ -509,6 +510,153 @@ async fn readiness_follows_the_ledger() {
         assert!(Instant::now() < deadline, "still not ready: {body}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// A TCP forwarder standing for the network path to PostgreSQL: it can be
+/// cut (listener closed, every forwarded connection shut down) and put back
+/// on the same port.
+struct PathToPostgres {
+    port: u16,
+    upstream: String,
+    cut: Arc<std::sync::atomic::AtomicBool>,
+    live: Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl PathToPostgres {
+    fn new(upstream: String) -> Self {
+        let path = Self {
+            port: free_port(),
+            upstream,
+            cut: Arc::default(),
+            live: Arc::default(),
+        };
+        path.open();
+        path
+    }
+
+    /// Accept and forward on `port` until cut.
+    fn open(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.cut.store(false, SeqCst);
+        let listener = std::net::TcpListener::bind(("127.0.0.1", self.port)).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let (cut, live, upstream) = (self.cut.clone(), self.live.clone(), self.upstream.clone());
+        std::thread::spawn(move || {
+            while !cut.load(SeqCst) {
+                let Ok((client, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                client.set_nonblocking(false).unwrap();
+                let Ok(server) = std::net::TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let mut kept = live.lock().unwrap();
+                kept.push(client.try_clone().unwrap());
+                kept.push(server.try_clone().unwrap());
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+    }
+
+    /// Cut the path: no new connection, and every open one broken.
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for s in self.live.lock().unwrap().drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+        // The accept loop notices within its 5 ms poll and drops the listener.
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// On PostgreSQL: readiness answers 503 `not_ready` while the server cannot
+/// be reached (the network path cut, its connections broken), liveness
+/// answers throughout, and readiness is 200 again once the path is back,
+/// without a restart (the center connects again by itself).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_follows_a_postgres_ledger() {
+    use eticket_center::keystore::{Kek, KeyStorage, RootStore};
+    use eticket_center::store::{Ledger, PostgresStore};
+    let url = common::postgres_url();
+    // postgres://user:password@host:port/database
+    let (head, rest) = url
+        .split_once('@')
+        .expect("a user in the test database URL");
+    let (upstream, database) = rest.split_once('/').expect("a database in the URL");
+    let path = PathToPostgres::new(upstream.to_owned());
+    let via = format!("{head}@127.0.0.1:{}/{database}", path.port);
+    let mut raw = [0u8; 8];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut raw);
+    let schema = format!("t_{}", hex::encode(raw));
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root.key");
+    let (opened, at) = (schema.clone(), url.clone());
+    let center = tokio::task::spawn_blocking(move || {
+        let store = PostgresStore::connect(&via, Some(&opened)).unwrap_or_else(|e| {
+            panic!("PostgreSQL is required ({at}): {e}; run scripts/setup/40-postgres.sh")
+        });
+        Center::open_with_keys(
+            Ledger::Postgres(store),
+            Arc::new(eticket_center::clock::SystemClock),
+            eticket_center::Config::default(),
+            KeyStorage::new(Kek::generate(), RootStore::File(root)),
+        )
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    let center = Arc::new(center);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", free_port()))
+        .await
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(eticket_center::http::serve(center, listener));
+    let http = reqwest::Client::new();
+    let get = |route: &'static str| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let resp = http.get(format!("{base}{route}")).send().await.unwrap();
+            let status = resp.status();
+            (status, resp.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = get("/v1/ready").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["ledger"], "postgres", "{body}");
+
+    path.cut();
+    let (status, body) = get("/v1/ready").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "not_ready", "{body}");
+    assert_eq!(get("/v1/health").await.0, StatusCode::OK);
+
+    path.open();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = get("/v1/ready").await;
+        if status == StatusCode::OK {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still not ready: {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    path.cut();
+    tokio::task::spawn_blocking(move || {
+        if let Ok(store) = PostgresStore::connect(&url, Some(&schema)) {
+            let _ = store.drop_schema();
+        }
+    })
+    .await
+    .unwrap();
 }
 
 /// With the ledger held by another process, a sale is still in progress
