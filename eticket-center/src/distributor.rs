@@ -152,6 +152,39 @@ pub enum SeatChoice {
     },
 }
 
+/// The choices' names, as a body gives them.
+const SEAT_CHOICES: &str = "`serials`, `best_available` or `best_accessible`";
+
+/// Read a [`SeatChoice`] from an object with exactly one of its names as the
+/// key. With none or several, the error says so (serde's own words for an
+/// enum there are "expected value at line 1 column 23").
+pub(crate) fn one_seat_choice<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<SeatChoice, D::Error> {
+    use serde::de::Error as _;
+    let value = serde_json::Value::deserialize(d)?;
+    match &value {
+        serde_json::Value::Object(m) if m.len() != 1 => {
+            let given: Vec<&str> = m.keys().map(String::as_str).collect();
+            return Err(D::Error::custom(format!(
+                "`seats` takes one of {SEAT_CHOICES}, {}",
+                if given.is_empty() {
+                    "none was given".to_owned()
+                } else {
+                    format!("not several ({})", given.join(", "))
+                }
+            )));
+        }
+        serde_json::Value::Object(_) => {}
+        _ => {
+            return Err(D::Error::custom(format!(
+                "`seats` is an object with one of {SEAT_CHOICES} as its key"
+            )));
+        }
+    }
+    SeatChoice::deserialize(value).map_err(|e| D::Error::custom(format!("seats: {e}")))
+}
+
 impl SeatChoice {
     /// How many tickets it asks for: 1 to [`MAX_TICKETS_PER_SALE`].
     pub(crate) fn quantity(&self) -> Result<u32> {
@@ -263,6 +296,8 @@ pub(crate) fn sold_out(
 #[serde(deny_unknown_fields)]
 pub struct SaleRequest {
     /// Which tickets.
+    #[serde(deserialize_with = "crate::distributor::one_seat_choice")]
+    #[schemars(with = "SeatChoice")]
     pub seats: SeatChoice,
     /// Who will hold them.
     #[serde(with = "wire::holder")]
@@ -757,6 +792,30 @@ mod strict_request_tests {
         }
         let ok = r#"{"seats":{"best_available":{"quantity":1,"seat_type":2}},"holder":"paper","member":7}"#;
         serde_json::from_str::<SaleRequest>(ok).unwrap();
+    }
+
+    /// `seats` with several choices, none, or not an object says what it
+    /// takes; a misspelt choice names the right ones.
+    #[test]
+    fn a_sale_names_what_seats_takes() {
+        for (body, says) in [
+            (
+                r#"{"seats":{"serials":[1],"best_available":{"quantity":1}},"holder":"paper"}"#,
+                "not several (best_available, serials)",
+            ),
+            (r#"{"seats":{},"holder":"paper"}"#, "none was given"),
+            (
+                r#"{"seats":"best_available","holder":"paper"}"#,
+                "an object with one of",
+            ),
+            (
+                r#"{"seats":{"best":{"quantity":1}},"holder":"paper"}"#,
+                "unknown variant `best`",
+            ),
+        ] {
+            let e = serde_json::from_str::<SaleRequest>(body).expect_err(body);
+            assert!(e.to_string().contains(says), "{body}: {e}");
+        }
     }
 
     /// An accessible request names its accessible places and companion

@@ -98,6 +98,8 @@ impl HoldBuyer {
 #[serde(deny_unknown_fields)]
 pub struct HoldRequest {
     /// Which seats.
+    #[serde(deserialize_with = "crate::distributor::one_seat_choice")]
+    #[schemars(with = "SeatChoice")]
     pub seats: SeatChoice,
     /// For whom.
     pub buyer: HoldBuyer,

@@ -88,6 +88,8 @@ pub struct TerminalPurchase {
     /// The distributor the buyer buys from (one the terminal serves).
     pub distributor: DistributorId,
     /// Which tickets (a lottery takes `best_available` only).
+    #[serde(deserialize_with = "crate::distributor::one_seat_choice")]
+    #[schemars(with = "SeatChoice")]
     pub seats: SeatChoice,
     /// Who will hold them: the chip presented at the terminal, or paper.
     #[serde(with = "wire::holder")]

@@ -179,6 +179,33 @@ async fn organizer_flow_and_errors() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert_eq!(code(&resp.json::<Value>().await.unwrap()), "invalid_json");
+    // A body said to be text or a form is refused, not read as JSON; JSON
+    // with a charset or a +json type is read.
+    for (content_type, status) in [
+        ("text/plain", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        (
+            "application/x-www-form-urlencoded",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        ("application/json; charset=utf-8", StatusCode::BAD_REQUEST),
+        ("application/problem+json", StatusCode::BAD_REQUEST),
+    ] {
+        let resp = api
+            .http
+            .post(format!("{}/v1/events", api.base))
+            .bearer_auth(&api.org)
+            .header("Idempotency-Key", "x")
+            .header("Content-Type", content_type)
+            .body("{\"info\": 3}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), status, "{content_type}");
+        let v = resp.json::<Value>().await.unwrap();
+        if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            assert_eq!(code(&v), "unsupported_media_type", "{v}");
+        }
+    }
     // Too large a body: tests/attacks.rs (refused from its announced length,
     // before it is read).
     let (s, v) = api.get("/v1/events/2026/stats", &api.org).await;

@@ -5,8 +5,9 @@
 //!   blocking pool: the ledger is synchronous);
 //! - [`IdemKey`]: the `Idempotency-Key` header every mutating route needs;
 //! - [`PathArg`] and [`QueryArg`]: the path's and the query's parameters;
-//! - [`JsonBody`]: the JSON body, decoded strictly; [`JsonOrEmpty`] also
-//!   takes an empty body as the type's default; [`RawBody`] the bytes.
+//! - [`JsonBody`]: the JSON body, decoded strictly (refused when its
+//!   `Content-Type` names another type); [`JsonOrEmpty`] also takes an empty
+//!   body as the type's default; [`RawBody`] the bytes.
 //!
 //! Extractors run in the order of the handler's parameters: the caller
 //! first, then the path, the key and the body, so a request without a key
@@ -183,10 +184,41 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
 #[derive(Debug, Clone)]
 pub struct JsonBody<T>(pub T);
 
+/// A body said to be something other than JSON (`Content-Type: text/plain`,
+/// a form) is refused: 415 `unsupported_media_type`. Without the header the
+/// body is read as JSON.
+fn json_content_type(req: &Request) -> Result<(), ApiError> {
+    let Some(value) = req.headers().get(axum::http::header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let media = value
+        .to_str()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if media == "application/json"
+        || (media.starts_with("application/") && media.ends_with("+json"))
+    {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!(
+            "the body is JSON: send Content-Type: application/json (not {:?})",
+            value.to_str().unwrap_or("?")
+        ),
+    ))
+}
+
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        json_content_type(&req)?;
         let RawBody(bytes) = RawBody::from_request(req, state).await?;
         parse_json(&bytes).map(JsonBody)
     }
@@ -200,10 +232,12 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for JsonOrEmp
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let typed = json_content_type(&req);
         let RawBody(bytes) = RawBody::from_request(req, state).await?;
         if bytes.is_empty() {
             return Ok(JsonOrEmpty(T::default()));
         }
+        typed?;
         parse_json(&bytes).map(JsonOrEmpty)
     }
 }
