@@ -636,6 +636,20 @@ impl Center {
                     selection.as_of,
                     selected.iter().copied(),
                 )?;
+                // A standing area's places are taken by number, so a tab
+                // that saw the area before another session moved some of
+                // its places is refused as stale even though the places it
+                // gets were not the ones moved: its counts were wrong.
+                for s in &selection.seats {
+                    if let SeatSelector::Area { area, .. } = s {
+                        crate::allotment_log::check_unchanged(
+                            tx,
+                            event,
+                            selection.as_of,
+                            tickets.iter().filter(|t| t.place == Place::Area(*area)),
+                        )?;
+                    }
+                }
                 let assignment: Vec<_> = serials.into_iter().map(|s| (s, target)).collect();
                 let by = By {
                     who,

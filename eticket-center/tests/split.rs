@@ -659,12 +659,37 @@ fn standing_places_move_from_the_owner_named(backend: Backend) {
         from: vec![Some(ONE)],
         as_of: None,
     };
-    center
+    let seen = center
         .set_allotment_selection(&ORG, "a5", EVENT, &back)
-        .unwrap();
+        .unwrap()
+        .version;
     let by = owners(&center);
     assert_eq!(by[&(Some(ONE), standing)], 4);
     assert_eq!(by[&(None, standing)], 37);
+    // A tab that saw the area at `seen` moves places while it is current...
+    let as_seen = |count| SeatSelection {
+        as_of: Some(seen),
+        ..sel(ONE, count, vec![None])
+    };
+    let now = center
+        .set_allotment_selection(&ORG, "a6", EVENT, &as_seen(5))
+        .unwrap()
+        .version;
+    // ...and once another change moved some of the area's places, a tab
+    // that saw it before is refused as stale, though the places it would
+    // get did not move: its counts are wrong.
+    let err = center
+        .set_allotment_selection(&ORG, "a7", EVENT, &as_seen(5))
+        .unwrap_err();
+    assert_eq!(err.code(), "allotment_changed", "{err}");
+    let fresh = SeatSelection {
+        as_of: Some(now),
+        ..sel(ONE, 5, vec![None])
+    };
+    center
+        .set_allotment_selection(&ORG, "a8", EVENT, &fresh)
+        .unwrap();
+    assert_eq!(owners(&center)[&(Some(ONE), standing)], 14);
 }
 
 suite!(

@@ -629,6 +629,22 @@ function seatPositions(map) {
       const r = Math.max(6, SZ[cursor] * s * 0.9);
       ctx.strokeRect((X[cursor] - view.ox) * s - r, (Y[cursor] - view.oy) * s - r, 2 * r, 2 * r);
     }
+    if (found >= 0 && found < n) {
+      // The seat a search found: a dark ring with a light one inside, seen
+      // on any seat colour, until the next search or click on the map.
+      const r = Math.max(8, SZ[found] * s * 1.1);
+      const fx = (X[found] - view.ox) * s, fy = (Y[found] - view.oy) * s;
+      ctx.beginPath();
+      ctx.arc(fx, fy, r + 3, 0, 2 * Math.PI);
+      ctx.strokeStyle = '#111827';
+      ctx.lineWidth = 3;
+      ctx.stroke();
+      ctx.beginPath();
+      ctx.arc(fx, fy, r, 0, 2 * Math.PI);
+      ctx.strokeStyle = '#ffffff';
+      ctx.lineWidth = 1.5;
+      ctx.stroke();
+    }
     labelsDrawn = layer.labels.slice();
     const m = 2;
     if (s >= 9) drawRowLabels(s, view.ox - m, view.oy - m, view.ox + w / s + m, view.oy + h / s + m);
@@ -1290,6 +1306,7 @@ function seatPositions(map) {
 
   canvas.addEventListener('pointerdown', (e) => {
     if (!map) return;
+    found = -1;
     canvas.focus();
     canvas.setPointerCapture(e.pointerId);
     const r = canvas.getBoundingClientRect();
@@ -1389,6 +1406,8 @@ function seatPositions(map) {
   // that direction (the view follows), Enter toggles that seat, Shift+Enter
   // adds its row; Ctrl+arrows pan.
   let cursor = -1;
+  // The seat the last search found (ringed on the map), or -1.
+  let found = -1;
 
   function moveCursor(dx, dy) {
     if (!n) return;
@@ -1424,7 +1443,8 @@ function seatPositions(map) {
   }
 
   // Centre the view on a seat, zoomed in to at least `scale`, with the
-  // keyboard cursor and the tooltip on it.
+  // keyboard cursor on it and the tooltip beside it (below and to the
+  // right of the seat, clear of it).
   function focusSeat(i, scale) {
     resize();
     view.scale = Math.max(view.scale, scale || 24);
@@ -1434,7 +1454,8 @@ function seatPositions(map) {
     hovered = i;
     $('hover').textContent = describe(i);
     draw();
-    showTip(i, canvas.clientWidth / 2, canvas.clientHeight / 2);
+    const clear = Math.max(8, SZ[i] * view.scale * 1.1) + 4;
+    showTip(i, canvas.clientWidth / 2 + clear, canvas.clientHeight / 2 + clear);
   }
 
   // Find a seat by its printed block, row and seat labels.
@@ -1449,6 +1470,9 @@ function seatPositions(map) {
       for (let i = first; i < rowStarts[k + 1]; i++) {
         if (seatLabel(i).toLowerCase() !== seat) continue;
         clearError();
+        found = i;
+        // The form may be below the map (a narrow or zoomed window).
+        $('canvas-wrap').scrollIntoView({ block: 'nearest' });
         focusSeat(i, 24);
         setStatus('Found ' + blockName(block) + ', row ' + rowLabel(i) + ', seat ' + seatLabel(i) + '.');
         return;

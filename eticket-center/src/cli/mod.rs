@@ -917,9 +917,11 @@ pub fn run(cli: Cli) -> Result<()> {
             let who = Principal::Distributor(DistributorId(*distributor));
             let hold = center.hold(&who, &key, EventId(*event), &HoldRequest { seats, buyer })?;
             eprintln!(
-                "{} seat(s) held until {}; confirm with `eticket confirm-hold --token {}`, or release",
+                "{} seat(s) held until {}; buy them with `eticket confirm-hold --event {} --distributor {} --token {} --holder …`, or let them go with `eticket release-hold` and the same --event, --distributor and --token",
                 hold.serials.len(),
-                hold.expires_at.0,
+                hold.expires_at,
+                event,
+                distributor,
                 hold.token
             );
             print(&hold)?;
