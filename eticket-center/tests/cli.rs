@@ -596,7 +596,12 @@ fn split_and_hold_commands() {
             ],
         );
         assert!(success, "{err}");
-        assert!(err.contains("confirm-hold --token"), "{err}");
+        // The line says every option confirm-hold needs, and when as a date.
+        assert!(
+            err.contains("confirm-hold --event 2026 --distributor 1 --token"),
+            "{err}"
+        );
+        assert!(err.contains("held until 20"), "{err}");
         serde_json::from_str(&out).unwrap()
     };
     let first = hold("alice");
