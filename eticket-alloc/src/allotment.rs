@@ -2,7 +2,7 @@
 //! selection to a distributor, or split seats by ratio with the largest
 //! remainder method; no seat is ever in two allotments.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use eticket_core::allotment::{AllotmentRatios, RatioShare};
 use eticket_core::ids::{AreaId, DistributorId, SeatType};
@@ -245,7 +245,10 @@ impl Allotments {
     ///
     /// Each group (a seat type, or all seats) is split with the largest
     /// remainder method, so every distributor gets its ideal share rounded
-    /// down or up and the counts add up to the group exactly. Seats are
+    /// down or up and the counts add up to the group exactly; between equal
+    /// fractional parts the seats left over go first to the distributors
+    /// that got fewer extra seats in the groups before, so they rotate
+    /// rather than always going to the first distributors. Seats are
     /// handed out in consecutive stretches of a serpentine walk (block by
     /// block, row by row, alternating direction), so each distributor's seats
     /// form as few runs as the map allows.
@@ -282,15 +285,23 @@ impl Allotments {
             groups.push((None, ratios.shares.clone(), cells));
         }
         let mut report = AllotmentReport::default();
+        // Seats each distributor got over its quota so far, so that the
+        // next group's leftover seats go to the others first.
+        let mut over: HashMap<DistributorId, u64> = HashMap::new();
         for (seat_type, shares, cells) in groups {
             if shares.is_empty() {
                 report.left_unallotted += cells.len();
                 continue;
             }
-            let counts = largest_remainder(cells.len() as u64, &shares);
+            let counts = largest_remainder_by(cells.len() as u64, &shares, &|d| {
+                over.get(&d).copied().unwrap_or(0)
+            });
             let total_weight: u64 = shares.iter().map(|s| u64::from(s.weight)).sum();
             let mut at = 0usize;
             for (share, n) in shares.iter().zip(counts) {
+                let quota_floor =
+                    cells.len() as u64 * u64::from(share.weight) / total_weight.max(1);
+                *over.entry(share.distributor).or_default() += n.saturating_sub(quota_floor);
                 let n = n as usize;
                 let mine = &cells[at..at + n];
                 for &i in mine {
@@ -354,6 +365,19 @@ impl Allotments {
 /// assert_eq!(largest_remainder(10, &[s(1), s(1), s(1)]), vec![4, 3, 3]);
 /// ```
 pub fn largest_remainder(total: u64, shares: &[RatioShare]) -> Vec<u64> {
+    largest_remainder_by(total, shares, &|_| 0)
+}
+
+/// [`largest_remainder`], with ties between equal fractional parts going
+/// first to the distributor that `extra` says got fewer seats over its quota
+/// in the groups split before (then to the earlier share): split group by
+/// group, the seats left over rotate instead of always going to the first
+/// distributors.
+fn largest_remainder_by(
+    total: u64,
+    shares: &[RatioShare],
+    extra: &dyn Fn(DistributorId) -> u64,
+) -> Vec<u64> {
     let weight: u128 = shares.iter().map(|s| u128::from(s.weight)).sum();
     if weight == 0 {
         return vec![0; shares.len()];
@@ -367,7 +391,11 @@ pub fn largest_remainder(total: u64, shares: &[RatioShare]) -> Vec<u64> {
         rems.push((q % weight, i));
     }
     let given: u64 = counts.iter().sum();
-    rems.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    rems.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(extra(shares[a.1].distributor).cmp(&extra(shares[b.1].distributor)))
+            .then(a.1.cmp(&b.1))
+    });
     for &(_, i) in rems.iter().take((total - given) as usize) {
         counts[i] += 1;
     }
