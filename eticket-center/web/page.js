@@ -158,7 +158,9 @@ function seatPositions(map) {
     e.preventDefault();
     sessionStorage.setItem(TOKEN_KEY, $('token').value.trim());
     $('token').value = '';
-    load(true);
+    // Once signed in, the keyboard is on the map (the login form it was in
+    // is gone), not back at the top of the page.
+    load(true).then(() => { if (!$('app').hidden) canvas.focus({ preventScroll: true }); });
   });
 
   async function load(first) {
