@@ -1025,9 +1025,12 @@ function seatPositions(map) {
       if (t >= k) continue;
       const r = rows[t];
       r.total++;
-      let g = grid.get(OWN[i]);
-      if (!g) { g = new Uint32Array(k); grid.set(OWN[i], g); }
-      g[t]++;
+      // Seats not for sale are nobody's to allot: not "Unallotted".
+      if (TAKEN[i] !== BLOCKED) {
+        let g = grid.get(OWN[i]);
+        if (!g) { g = new Uint32Array(k); grid.set(OWN[i], g); }
+        g[t]++;
+      }
       if (TAKEN[i] === HELD) r.held++;
       else if (TAKEN[i] === SOLD) r.sold++;
       if (OWN[i]) { r.allotted++; perOwner.set(OWN[i], (perOwner.get(OWN[i]) || 0) + 1); }
