@@ -460,6 +460,38 @@ fn the_request_log_names_the_caller_never_the_token_and_metrics_stay_private() {
     assert!(!log.contains("scan-a1b2c3"), "raw paths are not logged");
 }
 
+/// `center` served in this process on a free port.
+struct Served {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Served {
+    async fn start(center: Arc<Center>) -> Self {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", free_port()))
+            .await
+            .unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(eticket_center::http::serve(center, listener));
+        Self {
+            base,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// GET `route`: its status and JSON body.
+    async fn get(&self, route: &str) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .get(format!("{}{route}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        (status, resp.json::<Value>().await.unwrap())
+    }
+}
+
 /// Readiness answers 503 while the ledger does not answer (another
 /// process holds the SQLite file locked), and 200 again once it does;
 /// liveness answers throughout.
@@ -467,21 +499,8 @@ fn the_request_log_names_the_caller_never_the_token_and_metrics_stay_private() {
 async fn readiness_follows_the_ledger() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("center.sqlite");
-    let center = Arc::new(Center::open_sqlite(&db).unwrap());
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", free_port()))
-        .await
-        .unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(eticket_center::http::serve(center, listener));
-    let http = reqwest::Client::new();
-    let get = |path: &'static str| {
-        let (http, base) = (http.clone(), base.clone());
-        async move {
-            let resp = http.get(format!("{base}{path}")).send().await.unwrap();
-            let status = resp.status();
-            (status, resp.json::<Value>().await.unwrap())
-        }
-    };
+    let served = Served::start(Arc::new(Center::open_sqlite(&db).unwrap())).await;
+    let get = |route| served.get(route);
     assert_eq!(get("/v1/ready").await.0, StatusCode::OK);
 
     let lock = rusqlite::Connection::open(&db).unwrap();
@@ -614,21 +633,8 @@ async fn readiness_follows_a_postgres_ledger() {
     })
     .await
     .unwrap();
-    let center = Arc::new(center);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", free_port()))
-        .await
-        .unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(eticket_center::http::serve(center, listener));
-    let http = reqwest::Client::new();
-    let get = |route: &'static str| {
-        let (http, base) = (http.clone(), base.clone());
-        async move {
-            let resp = http.get(format!("{base}{route}")).send().await.unwrap();
-            let status = resp.status();
-            (status, resp.json::<Value>().await.unwrap())
-        }
-    };
+    let served = Served::start(Arc::new(center)).await;
+    let get = |route| served.get(route);
     let (status, body) = get("/v1/ready").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["ledger"], "postgres", "{body}");
