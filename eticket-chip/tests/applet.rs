@@ -492,6 +492,64 @@ fn a_failed_commit_leaves_the_old_state() {
     assert_eq!(info.counter, 0);
 }
 
+/// A store that counts its commits and fails them while its switch is on:
+/// power lost in the middle of a chosen command.
+#[derive(Clone, Default)]
+struct SwitchedStore {
+    failing: std::rc::Rc<std::cell::Cell<bool>>,
+    commits: std::rc::Rc<std::cell::Cell<u32>>,
+}
+
+impl Store for SwitchedStore {
+    fn commit(&mut self, _: &ChipState) -> eticket_chip::Result<()> {
+        self.commits.set(self.commits.get() + 1);
+        if self.failing.get() {
+            return Err(Error::Transport("power lost during commit".into()));
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_signature_commits_once_so_a_failed_commit_changes_nothing() {
+    let state = ChipState::new(SecretKey::from_bytes(&[0x43; 32]).unwrap(), 8).unwrap();
+    let store = SwitchedStore::default();
+    let mut chip =
+        Chip::connect(InProcessCard::new(Applet::with_state(state, store.clone()))).unwrap();
+    chip.personalize(&personalization()).unwrap();
+    let id = chip.info().unwrap().chip;
+    let t = ticket(id, 7);
+    chip.write(&write_grant(id, 1, 0, t.as_bytes()), t.as_bytes())
+        .unwrap();
+    assert!(chip.verify_pin(b"9999").is_err());
+    assert_eq!(chip.pin_tries_left().unwrap(), 2);
+    let before = chip.transport().applet().state().to_bytes().unwrap();
+    // The right PIN with a store that fails: the tries it would restore and
+    // the counter it would spend go together, or not at all.
+    store.failing.set(true);
+    assert_eq!(
+        refused(chip.sign_transfer(0, ChipId([9; 16]), Timestamp(5), PIN)),
+        StatusWord::MemoryFailure
+    );
+    assert_eq!(
+        chip.transport().applet().state().to_bytes().unwrap(),
+        before
+    );
+    store.failing.set(false);
+    assert_eq!(chip.pin_tries_left().unwrap(), 2);
+    // One commit for both, so no store can keep one without the other.
+    let commits = store.commits.get();
+    chip.sign_transfer(0, ChipId([9; 16]), Timestamp(6), PIN)
+        .unwrap();
+    assert_eq!(store.commits.get(), commits + 1, "one command, one commit");
+    assert_eq!(chip.pin_tries_left().unwrap(), 3);
+    assert_eq!(chip.info().unwrap().counter, 3);
+    // VERIFY with the right PIN commits only when it restores tries.
+    let commits = store.commits.get();
+    chip.verify_pin(PIN).unwrap();
+    assert_eq!(store.commits.get(), commits);
+}
+
 #[test]
 fn file_store_commits_atomically_and_survives_a_torn_temp_file() {
     let dir = std::env::temp_dir().join(format!("eticket-chip-store-{}", std::process::id()));

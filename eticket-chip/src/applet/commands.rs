@@ -11,7 +11,7 @@ use eticket_core::signed::Envelope;
 use eticket_core::ticket::{MAX_TICKET_LEN, SignedTicket, TicketBody};
 use eticket_core::transfer::TransferRequest;
 
-use super::{Applet, Outcome, Store};
+use super::{Applet, ChipState, Outcome, Store};
 use crate::apdu::Command;
 use crate::protocol::*;
 use crate::status::StatusWord;
@@ -309,14 +309,20 @@ fn verify<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
     if cmd.data.len() > MAX_PIN_LEN {
         return Err(StatusWord::WrongLength);
     }
-    check_pin(applet, &cmd.data.clone())?;
+    let next = check_pin(applet, &cmd.data.clone())?;
+    if next.pin_tries_left != applet.state.pin_tries_left {
+        applet.commit(next)?;
+    }
     Ok(Vec::new())
 }
 
-/// Check the holder's PIN against the personalization: a right one restores
-/// the tries, a wrong one costs a try (committed before the answer), the last
-/// wrong one blocks the card. An empty PIN is refused without costing a try.
-fn check_pin<S: Store>(applet: &mut Applet<S>, pin: &[u8]) -> Refusal {
+/// Check the holder's PIN against the personalization. A right one gives
+/// the next state with the tries restored, for the caller to commit with the
+/// rest of its command (one command, one commit: a store failure then leaves
+/// the card exactly as it was). A wrong one costs a try, committed before the
+/// answer, and the last wrong one blocks the card. An empty PIN is refused
+/// without costing a try.
+fn check_pin<S: Store>(applet: &mut Applet<S>, pin: &[u8]) -> Result<ChipState, StatusWord> {
     let pers = personalized(applet)?;
     let tries = applet.state.pin_tries_left;
     if tries == 0 {
@@ -326,15 +332,11 @@ fn check_pin<S: Store>(applet: &mut Applet<S>, pin: &[u8]) -> Refusal {
         return Err(StatusWord::SecurityStatusNotSatisfied);
     }
     let max = pers.pin_tries;
-    if pers.pin.matches(pin) {
-        if tries != max {
-            let mut next = applet.state.clone();
-            next.pin_tries_left = max;
-            applet.commit(next)?;
-        }
-        return Ok(());
-    }
     let mut next = applet.state.clone();
+    if pers.pin.matches(pin) {
+        next.pin_tries_left = max;
+        return Ok(next);
+    }
     next.pin_tries_left = tries - 1;
     applet.commit(next)?;
     if tries == 1 {
@@ -382,21 +384,21 @@ fn update_keys<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
     Ok(Vec::new())
 }
 
-/// The ticket in `slot`, once the holder's PIN checked out, and the counter
-/// to sign with (it moves on, so every signed request is unique and the host
-/// sees it).
+/// The ticket in `slot`, once the holder's PIN checked out, and the state to
+/// commit with the signature: the PIN tries restored and the counter moved on
+/// (so every signed request is unique and the host sees it).
 fn held_for_signing<S: Store>(
     applet: &mut Applet<S>,
     slot: u8,
     pin: &[u8],
-) -> Result<(TicketBody, [u8; 32], u32), StatusWord> {
+) -> Result<(TicketBody, [u8; 32], ChipState), StatusWord> {
     personalized(applet)?;
     applet.state.slot(slot).ok_or(StatusWord::RecordNotFound)?;
-    check_pin(applet, pin)?;
+    let mut next = check_pin(applet, pin)?;
     let payload = applet.state.slot(slot).ok_or(StatusWord::RecordNotFound)?;
     let body = stored_ticket_body(payload).ok_or(StatusWord::NoPreciseDiagnosis)?;
-    let counter = next_counter(applet)?;
-    Ok((body, payload_hash(payload), counter))
+    next.counter = next_counter(applet)?;
+    Ok((body, payload_hash(payload), next))
 }
 
 fn sign_transfer<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
@@ -407,7 +409,7 @@ fn sign_transfer<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
     if to == applet.state.chip() {
         return Err(StatusWord::WrongData);
     }
-    let (body, ticket_hash, counter) = held_for_signing(applet, slot, pin)?;
+    let (body, ticket_hash, next) = held_for_signing(applet, slot, pin)?;
     let request = TransferRequest {
         event: body.event,
         serial: body.serial,
@@ -421,8 +423,6 @@ fn sign_transfer<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
     let signed = request
         .sign_hedged(applet.state.secret(), &mut applet.hedge())
         .map_err(|_| StatusWord::NoPreciseDiagnosis)?;
-    let mut next = applet.state.clone();
-    next.counter = counter;
     applet.commit(next)?;
     Ok(signed)
 }
@@ -432,7 +432,7 @@ fn sign_cancel<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
     let data = cmd.data.clone();
     let (pin, transfer, requested_at) =
         parse_sign_cancel(&data).map_err(|_| StatusWord::WrongLength)?;
-    let (body, ticket_hash, counter) = held_for_signing(applet, slot, pin)?;
+    let (body, ticket_hash, next) = held_for_signing(applet, slot, pin)?;
     let cancel = TransferCancel {
         event: body.event,
         serial: body.serial,
@@ -446,8 +446,6 @@ fn sign_cancel<S: Store>(applet: &mut Applet<S>, cmd: &Command) -> Outcome {
     let signed = cancel
         .sign_hedged(applet.state.secret(), &mut applet.hedge())
         .map_err(|_| StatusWord::NoPreciseDiagnosis)?;
-    let mut next = applet.state.clone();
-    next.counter = counter;
     applet.commit(next)?;
     Ok(signed)
 }
