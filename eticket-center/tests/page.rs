@@ -172,6 +172,16 @@ async fn page_and_assets_load_without_credential_data_needs_the_organizer() {
     let s = start(false).await;
     let (status, html) = get(&s, "/page/events/2026", None).await;
     assert_eq!(status, StatusCode::OK);
+    // Without a token, an event the center does not have gets the same page:
+    // the address does not tell which events exist.
+    assert_eq!(
+        get(&s, "/page/events/999999", None).await,
+        (StatusCode::OK, html.clone())
+    );
+    assert_eq!(
+        get(&s, "/page/events/x", None).await.0,
+        StatusCode::BAD_REQUEST
+    );
     assert!(html.contains("<canvas id=\"map\""));
     // Every asset the page uses is served by the center itself.
     for asset in ["/page/page.js", "/page/page.css"] {

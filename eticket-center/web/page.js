@@ -177,7 +177,9 @@ function seatPositions(map) {
         // A token of another role or organizer, or no such event: say so
         // where the organizer is looking, and ask for the token again.
         if (e.code === 'forbidden') sessionStorage.removeItem(TOKEN_KEY);
-        showLogin('Could not load the seat map: ' + e.message);
+        showLogin(e.code === 'unknown_event'
+          ? 'The center has no event ' + eventId + '. Check the event number in the address.'
+          : 'Could not load the seat map: ' + e.message);
         return;
       }
       showError('Could not load the seat map: ' + e.message);

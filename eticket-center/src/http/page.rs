@@ -80,37 +80,20 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 }
 
 /// `GET /page/events/{event}`: the page itself (the event id is read by the
-/// script from the address); 404 with a short page for an event the center
-/// does not have.
-async fn page(
-    State(c): State<Arc<Center>>,
-    p: std::result::Result<PathArg<EventId>, ApiError>,
-) -> Response {
-    let event = match p {
-        Ok(PathArg(event)) => event,
-        Err(e) => {
-            return (
-                e.status,
-                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Not an event</title>\
-                 <h1>Not an event</h1><p>The address ends in an event number, like <code>/page/events/2027</code>.</p></html>",
-            )
-                .into_response();
-        }
-    };
-    match blocking(move || c.event_info(event)).await {
-        Ok(_) => asset("text/html; charset=utf-8", PAGE_HTML),
-        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => (
-            axum::http::StatusCode::NOT_FOUND,
+/// script from the address), for any event number: whether the center has
+/// the event is told only to a caller with a token, by the seat-map call
+/// (so the page cannot be used to probe which events exist). An address that
+/// does not end in an event number gets a short page saying so.
+async fn page(p: std::result::Result<PathArg<EventId>, ApiError>) -> Response {
+    match p {
+        Ok(PathArg(_)) => asset("text/html; charset=utf-8", PAGE_HTML),
+        Err(e) => (
+            e.status,
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            format!(
-                "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>No event {n}</title>\
-                 <h1>No event {n}</h1><p>The center has no event {n}. Check the event number in the address.</p></html>",
-                n = event.0
-            ),
+            "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Not an event</title>\
+             <h1>Not an event</h1><p>The address ends in an event number, like <code>/page/events/2027</code>.</p></html>",
         )
             .into_response(),
-        Err(e) => e.into_response(),
     }
 }
 
