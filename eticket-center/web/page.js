@@ -1069,7 +1069,7 @@ function seatPositions(map) {
     const foot = $('counts').tFoot;
     foot.querySelector('[data-count="selected"]').textContent = allSelected.toLocaleString('en');
     foot.querySelector('[data-count="selectable"]').textContent = allSelectable.toLocaleString('en');
-    $('undo').disabled = undo.length === 0;
+    showUndo();
   }
 
   let countsShown = -1; // the data (layerEpoch) the tables show
@@ -1131,7 +1131,7 @@ function seatPositions(map) {
     renderOwners(grid);
     renderLegend();
     renderAreas();
-    $('undo').disabled = undo.length === 0;
+    showUndo();
   }
 
   // Standing areas have no seats to draw: each is a row of numbers, and
@@ -1201,6 +1201,16 @@ function seatPositions(map) {
   function pushUndo(step) {
     undo.push(step);
     if (undo.length > MAX_UNDO) undo.shift();
+    showUndo();
+  }
+
+  // The Undo button names the step it takes back: a selection, an
+  // allotment or a split.
+  function showUndo() {
+    const b = $('undo');
+    const step = undo[undo.length - 1];
+    b.disabled = !step || b.dataset.busy === '1';
+    b.textContent = !step ? 'Undo' : step.kind === 'select' ? 'Undo selection' : 'Undo ' + (step.what || 'allotment');
   }
 
   // Apply `op` to every cell matching `pred`; sold seats are never selected.
@@ -1569,24 +1579,37 @@ function seatPositions(map) {
     return out;
   }
 
-  // Seats already allotted to someone other than `to` need the move box ticked.
-  function checkOthers(cells, to) {
+  // Seats already allotted to someone other than `to` need the move box
+  // ticked. The owners this tab shows may be out of date (another tab or
+  // session moved seats since): before naming them, read them again.
+  async function checkOthers(cells, to) {
     if ($('move').checked) return true;
-    const others = cells.filter((i) => OWN[i] && OWN[i] !== to);
-    if (!others.length) return true;
-    const names = [...new Set(others.map((i) => ownerName.get(OWN[i]) || OWN[i]))].join(', ');
-    showError(seats(others.length) + ' of the selection ' + (others.length === 1 ? 'is' : 'are') + ' already allotted to ' + names +
+    const others = () => cells.filter((i) => OWN[i] && OWN[i] !== to);
+    if (!others().length) return true;
+    try {
+      await reloadOwners();
+    } catch (e) {
+      if (e.message !== 'not signed in') showError('Could not read the seats\' owners again: ' + e.message);
+      return false;
+    }
+    refresh();
+    const now = others();
+    if (!now.length) return true;
+    const names = [...new Set(now.map((i) => ownerName.get(OWN[i]) || OWN[i]))].join(', ');
+    showError(seats(now.length) + ' of the selection ' + (now.length === 1 ? 'is' : 'are') + ' already allotted to ' + names +
       '. Remove them from the selection, or tick "Move seats already allotted to other distributors". Nothing was changed.');
     return false;
   }
 
   async function assign() {
+    startAction();
     const cells = selectedCells();
     if (!cells.length) { showError('Select seats first.'); return; }
     const d = Number($('distributor').value);
     if (!d) { showError('The event has no distributor selected yet.'); return; }
-    if (!checkOthers(cells, d)) return;
+    if (!await checkOthers(cells, d)) return;
     busy(true);
+    setStatus('Assigning ' + seats(cells.length) + ' to ' + (ownerName.get(d) || d) + '…');
     try {
       // Each seat names the owner this page saw: the center refuses the
       // change if any seat has another one now (moved in another tab or
@@ -1640,6 +1663,7 @@ function seatPositions(map) {
   // The center splits the selection per seat type by the largest remainder
   // (each share sitting together) and applies it in one transaction.
   async function split() {
+    startAction();
     const cells = selectedCells();
     if (!cells.length) { showError('Select seats first.'); return; }
     const inputs = [...$('ratios').querySelectorAll('input')];
@@ -1653,9 +1677,10 @@ function seatPositions(map) {
       .map((input) => ({ distributor: Number(input.dataset.distributor), weight: Number(input.value) }))
       .filter((s) => s.weight > 0);
     if (!shares.length) { showError('Give at least one distributor a weight above 0.'); return; }
-    if (!checkOthers(cells, -1)) return;
+    if (!await checkOthers(cells, -1)) return;
     const prev = cells.map((i) => [i, OWN[i]]);
     busy(true);
+    setStatus('Splitting ' + seats(cells.length) + '…');
     let done, undoable = false;
     try {
       done = await api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/split', {
@@ -1678,14 +1703,14 @@ function seatPositions(map) {
     // (the center counts them in `skipped`): they are not this split's, so
     // its undo leaves them alone.
     const moved = prev.filter(([i]) => !TAKEN[i]);
-    if (undoable) pushUndo({ kind: 'allot', prev: moved, after: new Map(moved.map(([i]) => [i, OWN[i]])), sel: sel.slice() });
+    if (undoable) pushUndo({ kind: 'allot', what: 'split', prev: moved, after: new Map(moved.map(([i]) => [i, OWN[i]])), sel: sel.slice() });
     sel.fill(0);
     clearError();
     refresh();
     const got = new Map(done.shares);
     const per = shares.map((s) => (ownerName.get(s.distributor) || s.distributor) + ' ' + (got.get(s.distributor) || 0)).join(', ');
     setStatus('Split ' + seats(done.split) + ': ' + per + '.' +
-      (done.skipped ? ' ' + seats(done.skipped) + ' sold or held meanwhile ' + (done.skipped === 1 ? 'was' : 'were') + ' left as they are.' : '') +
+      (done.skipped ? ' ' + seats(done.skipped) + ' sold or held meanwhile ' + (done.skipped === 1 ? 'was left as it is.' : 'were left as they are.') : '') +
       (undoable ? '' : ' Others changed allotments meanwhile, so Undo does not reach this split.'));
   }
 
@@ -1707,6 +1732,7 @@ function seatPositions(map) {
 
   // Move standing places by number: from one owner to a distributor.
   async function moveArea() {
+    startAction();
     const area = Number($('area-pick').value);
     const countText = $('area-count').value.trim();
     if (!/^\d{1,7}$/.test(countText)) {
@@ -1763,6 +1789,7 @@ function seatPositions(map) {
       return;
     }
     busy(true);
+    setStatus('Undoing the ' + (step.what || 'allotment') + ' of ' + seats(step.prev.length) + '…');
     try {
       const done = await setOwners(step.prev, true, step.after);
       version = done.version;
@@ -1776,7 +1803,7 @@ function seatPositions(map) {
     sel = step.sel;
     clearError();
     refresh();
-    setStatus('Undid the allotment of ' + seats(step.prev.length) + '.');
+    setStatus('Undid the ' + (step.what || 'allotment') + ' of ' + seats(step.prev.length) + '.');
   }
 
   // A refused change changed nothing (the center applies a request whole or
@@ -1796,11 +1823,17 @@ function seatPositions(map) {
   // ---- messages ------------------------------------------------------------------------
 
   function busy(on) {
-    for (const id of ['assign', 'split', 'undo', 'area-move']) $(id).disabled = on || (id === 'undo' && undo.length === 0);
+    for (const id of ['assign', 'split', 'area-move']) $(id).disabled = on;
+    $('undo').dataset.busy = on ? '1' : '';
+    showUndo();
   }
   function showError(text) { const e = $('error'); e.textContent = text; e.hidden = false; }
   function clearError() { const e = $('error'); e.textContent = ''; e.hidden = true; }
   function setStatus(text) { $('status').textContent = text; }
+
+  // A new change starts: the last change's line and error are no longer the
+  // news, whatever this one says next (a refusal, its progress, its result).
+  function startAction() { setStatus(''); clearError(); }
 
   window.addEventListener('resize', requestDraw);
   if ('ResizeObserver' in window) new ResizeObserver(requestDraw).observe($('canvas-wrap'));

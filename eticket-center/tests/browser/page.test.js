@@ -428,6 +428,7 @@ async function standingArea(page) {
   await page.selectOption('#area-from', '0');
   await page.click('#area-move');
   await page.waitForFunction((k) => document.getElementById('error').textContent.includes('has ' + k.toLocaleString('en') + ' available places'), unallotted - 7);
+  assert.equal(await page.textContent('#status'), '', 'the last line is gone beside the refusal');
   assert.equal(free((await call('GET', '/v1/events/' + hall + '/seat-map', token)).json, 2), twoBefore + 7, 'nothing moved');
   await page.screenshot({ path: path.join(shots, 'venue-small-hall-standing.png') });
 }
@@ -544,7 +545,7 @@ async function bigVenue(page) {
   assert.ok(Math.abs(per[1] - per[2]) <= 20, 'a 1:1 split of the bowl: ' + JSON.stringify(per));
   const undoStart = Date.now();
   await page.click('#undo');
-  await page.waitForFunction((k) => document.getElementById('status').textContent === 'Undid the allotment of ' + k + ' seats.',
+  await page.waitForFunction((k) => document.getElementById('status').textContent === 'Undid the split of ' + k + ' seats.',
     all.toLocaleString('en'), { timeout: 120000 });
   const undoMs = Date.now() - undoStart;
   assert.equal(await count(page, 'all', 'allotted'), selected, 'the undo gives back the seats assigned before');
@@ -647,6 +648,23 @@ async function staleTab(context) {
   }
   await mixed.close();
 
+  // A tab that shows seats as One's which another tab has since moved to
+  // Two reads the owners again before naming them: assigning them to Two
+  // (the move box not ticked) is not refused as "already allotted to One".
+  const namer = await open();
+  await pickRow(mover, 2, 3);
+  await assigned(mover);
+  await namer.selectOption('#pick-block', '1');
+  await namer.fill('#pick-row', '3');
+  await namer.click('#select-row');
+  await namer.selectOption('#distributor', '2');
+  await namer.click('#assign');
+  await namer.waitForFunction(() => document.getElementById('status').textContent.startsWith('Assigned 10 seats'));
+  assert.ok(await namer.isHidden('#error'), 'no error: ' + await errorText(namer));
+  await namer.close();
+  await pickRow(mover, 1, 3);
+  await assigned(mover);
+
   // A split from a stale tab that saw mixed owners: the seats it names
   // changed owner after its version, to an owner it also saw; refused.
   await pickRow(mover, 2, 4);
@@ -724,9 +742,11 @@ async function staleTab(context) {
   await splitTab.fill('#ratio-2', '1');
   await splitTab.click('#split');
   await splitTab.waitForFunction(() => document.getElementById('status').textContent.startsWith('Split 9 seats'));
-  assert.match(await splitTab.textContent('#status'), /1 seat sold or held meanwhile was left as they are/);
+  assert.match(await splitTab.textContent('#status'), /1 seat sold or held meanwhile was left as it is/);
+  assert.equal(await splitTab.textContent('#undo'), 'Undo split', 'Undo names the step it takes back');
   await splitTab.click('#undo');
-  await splitTab.waitForFunction(() => document.getElementById('status').textContent.startsWith('Undid the allotment of 9 seats'));
+  await splitTab.waitForFunction(() => document.getElementById('status').textContent.startsWith('Undid the split of 9 seats'));
+  assert.equal(await splitTab.textContent('#undo'), 'Undo selection');
   assert.deepEqual(await seatState(event, 1, 3, 1), { owner: 2, taken: 2 }, 'the held seat stayed as it was');
   // Weights and places are whole numbers.
   await splitTab.fill('#ratio-1', '1.5');
