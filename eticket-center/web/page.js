@@ -94,7 +94,6 @@ function seatPositions(map) {
   let layer = null;
   let layerEpoch = 0;
   let typeIndex = new Map();
-  let ownerColour = new Map();
   let ownerName = new Map();
   let bounds = { x0: 0, y0: 0, x1: 1, y1: 1 };
   const view = { scale: 10, ox: 0, oy: 0 };
@@ -223,7 +222,6 @@ function seatPositions(map) {
     // Each seat's place in seat_types (their count for an unknown type).
     TYPE = new Uint16Array(n);
     for (let i = 0; i < n; i++) TYPE[i] = typeIndex.get(T[i]) ?? answer.seat_types.length;
-    ownerColour = new Map(answer.distributors.map((d) => [d.id, d.colour]));
     ownerName = new Map(answer.distributors.map((d) => [d.id, d.name]));
     ownerIndex = new Map(answer.distributors.map((d, i) => [d.id, i]));
     blockInfo = new Map(answer.blocks.map((b) => [b.id, b]));
@@ -241,8 +239,13 @@ function seatPositions(map) {
     buildBuckets();
     $('title').textContent = 'Seat allocation: ' + answer.name;
     const places = (answer.areas || []).reduce((k, a) => k + a.capacity, 0);
-    $('subtitle').textContent = answer.venue + ' · ' + n.toLocaleString('en') + ' seats' +
-      (places ? ' and ' + places.toLocaleString('en') + ' standing places' : '');
+    // The seats for sale, as the CLI and the statistics count them; the
+    // ones not for sale are drawn but said apart.
+    let blocked = 0;
+    for (let i = 0; i < n; i++) if (TAKEN[i] === BLOCKED) blocked++;
+    $('subtitle').textContent = answer.venue + ' · ' + (n - blocked).toLocaleString('en') + ' seats' +
+      (places ? ' and ' + places.toLocaleString('en') + ' standing places' : '') +
+      (blocked ? ' · ' + seats(blocked) + ' not for sale' : '');
     document.title = 'Seat allocation: ' + answer.name;
     fillControls();
     stale();
@@ -463,7 +466,9 @@ function seatPositions(map) {
   // does not depend on colour: sold seats are crossed, held ones struck
   // through, seats not for sale drawn hollow, each distributor's seats
   // carry its shape, accessible places are round.
-  const COLOURS = { held: '#e69f00', sold: '#555555', blocked: '#d9d9d9', free: '#c8c8c8' };
+  // Held is none of the distributors' colours (the Okabe–Ito palette):
+  // held seats are seen apart from any owner's.
+  const COLOURS = { held: '#6b4226', sold: '#555555', blocked: '#d9d9d9', free: '#c8c8c8' };
   const SHAPES = ['circle', 'triangle', 'square', 'diamond', 'down', 'plus'];
 
   // Every seat's fill colour, as an index into the palette.
@@ -764,7 +769,7 @@ function seatPositions(map) {
       const px = (X[i] - view.ox) * s, py = (Y[i] - view.oy) * s, r = SZ[i] * s * 0.32;
       ctx.moveTo(px - r, py + r); ctx.lineTo(px + r, py - r);
     }
-    ctx.strokeStyle = '#111111';
+    ctx.strokeStyle = '#ffffff';
     ctx.stroke();
     ctx.beginPath();
     for (const i of visible) {
@@ -782,8 +787,10 @@ function seatPositions(map) {
     }
     ctx.strokeStyle = '#111111';
     ctx.stroke();
-    // Each distributor's shape on its free seats: in its colour on the seat
-    // type's colour, in black on its own colour.
+    // Each distributor's shape on its free seats: white with a black edge on
+    // the seat type's colour (colour tells the type, shape the owner, so a
+    // distributor whose colour a seat type also has is never lost), black on
+    // its own colour.
     if (s >= 7) {
       const marks = new Map();
       for (const i of visible) {
@@ -797,7 +804,7 @@ function seatPositions(map) {
         const shape = ownerShape(owner);
         ctx.beginPath();
         for (const i of cells) shapePath(ctx, shape, (X[i] - view.ox) * s, (Y[i] - view.oy) * s, SZ[i] * s * 0.3);
-        ctx.fillStyle = typeMode ? (ownerColour.get(owner) || '#333') : '#111111';
+        ctx.fillStyle = typeMode ? '#ffffff' : '#111111';
         ctx.fill();
         ctx.strokeStyle = typeMode ? '#111111' : '#ffffff';
         ctx.stroke();
@@ -965,13 +972,20 @@ function seatPositions(map) {
 
   function ownerIcon(d) { return icon(shapeParts(ownerShape(d.id), d.colour)); }
 
+  // Distributors × seat types. The totals come first, so a narrow window
+  // that scrolls the table sideways still shows them; seat types with no
+  // seat to allot (a standing type, say) get no column.
   function renderOwners(grid) {
     const table = $('owners');
     const head = table.tHead.rows[0];
     const areas = map.areas || [];
-    head.replaceChildren(cell('th', 'Distributor', { scope: 'col' }),
-      ...map.seat_types.map((t) => cell('th', t.name, { scope: 'col' })), cell('th', 'All', { scope: 'col' }),
-      ...(areas.length ? [cell('th', 'Standing places', { scope: 'col' })] : []));
+    const shown = [];
+    map.seat_types.forEach((t, k) => {
+      for (const g of grid.values()) if (g[k]) { shown.push([t, k]); return; }
+    });
+    head.replaceChildren(cell('th', 'Distributor', { scope: 'col' }), cell('th', 'All seats', { scope: 'col' }),
+      ...(areas.length ? [cell('th', 'Standing places', { scope: 'col' })] : []),
+      ...shown.map(([t]) => cell('th', t.name, { scope: 'col' })));
     // Standing places by owner, over all areas (held and sold included, as for seats).
     const standing = new Map();
     for (const a of areas) for (const sh of a.shares) standing.set(sh.owner, (standing.get(sh.owner) || 0) + sh.available + sh.held + sh.sold);
@@ -986,13 +1000,10 @@ function seatPositions(map) {
       if (d) th.append(ownerIcon(d), ' ');
       th.append(name);
       tr.append(th);
-      let all = 0;
-      map.seat_types.forEach((t, k) => {
-        all += counts[k];
-        tr.append(cell('td', counts[k].toLocaleString('en'), { 'data-seat-type': String(t.id) }));
-      });
+      const all = counts.reduce((a, b) => a + b, 0);
       tr.append(cell('td', all.toLocaleString('en'), { 'data-seat-type': 'all' }));
       if (areas.length) tr.append(cell('td', (standing.get(id) || 0).toLocaleString('en'), { 'data-count': 'standing' }));
+      for (const [t, k] of shown) tr.append(cell('td', counts[k].toLocaleString('en'), { 'data-seat-type': String(t.id) }));
       body.append(tr);
     }
   }
@@ -1006,9 +1017,11 @@ function seatPositions(map) {
     } else {
       item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.free, stroke: '#111' }]]), 'unallotted');
     }
-    for (const d of map.distributors) item(ownerIcon(d), d.name);
+    // By seat type, colour is the type's and a distributor is its shape.
+    const typeMode = $('colour-by').value === 'type';
+    for (const d of map.distributors) item(typeMode ? icon(shapeParts(ownerShape(d.id), '#ffffff')) : ownerIcon(d), d.name);
     item(icon([['rect', { x: 2, y: 2, width: 12, height: 12, fill: '#fff', stroke: '#111', 'stroke-width': 3 }]]), 'selected');
-    item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.held, stroke: '#111' }], ['path', { d: 'M4 12L12 4', stroke: '#111', 'stroke-width': 2 }]]), 'held for a buyer');
+    item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.held, stroke: '#111' }], ['path', { d: 'M4 12L12 4', stroke: '#fff', 'stroke-width': 2 }]]), 'held for a buyer');
     item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.sold, stroke: '#111' }], ['path', { d: 'M4 4L12 12M12 4L4 12', stroke: '#fff', 'stroke-width': 2 }]]), 'sold');
     item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.blocked, stroke: '#111' }], ['rect', { x: 5.5, y: 5.5, width: 5, height: 5, fill: '#fff' }]]), 'not for sale');
     if (hasAccessible) item(icon([['circle', { cx: 8, cy: 8, r: 6.5, fill: '#fff', stroke: '#111' }]]), 'accessible place (round)');

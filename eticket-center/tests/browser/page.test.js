@@ -304,7 +304,21 @@ async function runAxe(page, what) {
 async function sampleVenues(page) {
   await page.goto(base + '/page/events/' + hall);
   await ready(page);
-  assert.match(await page.textContent('#subtitle'), /standing places/);
+  // The header counts the seats for sale as the CLI does, and says how
+  // many are drawn but not for sale.
+  const hallMap = (await call('GET', '/v1/events/' + hall + '/seat-map', token)).json;
+  const notForSale = hallMap.cells.taken.filter((t) => t === 3).length;
+  assert.ok(notForSale > 0, 'the Small Hall has seats not for sale');
+  // The distributors table leads with its totals (seen without scrolling
+  // sideways) and has no column for a seat type with no seats to allot.
+  const heads = await page.$$eval('#owners thead th', (ths) => ths.map((t) => t.textContent));
+  assert.deepEqual(heads.slice(0, 3), ['Distributor', 'All seats', 'Standing places']);
+  for (const t of hallMap.seat_types) {
+    const has = hallMap.cells.seat_type.some((x, i) => x === t.id && hallMap.cells.taken[i] !== 3);
+    assert.equal(heads.includes(t.name), has, 'a column for ' + t.name + ' only if it has seats: ' + heads);
+  }
+  assert.match(await page.textContent('#subtitle'),
+    new RegExp(' · ' + (hallMap.cells.taken.length - notForSale) + ' seats and [0-9,]+ standing places · ' + notForSale + ' seats? not for sale$'));
   const fitted = await overlaysClear(page, 'the Small Hall fitted');
   assert.ok(fitted.legend, 'the legend is open on a wide window');
   assert.ok(fitted.labels.length > 0, 'the stage and the standing area are named');
@@ -316,6 +330,20 @@ async function sampleVenues(page) {
   for (const word of ['held for a buyer', 'sold', 'not for sale', 'selected', 'One', 'Two', 'accessible place', 'companion seat']) {
     assert.ok(legend.includes(word), 'the legend shows ' + word + ': ' + legend);
   }
+  // No two things in one legend share a fill: held is no distributor's
+  // colour, and by seat type the distributors are shapes, not colours.
+  for (const by of ['type', 'owner']) {
+    await page.selectOption('#colour-by', by);
+    const fills = await page.evaluate(() => [...document.querySelectorAll('#legend-items li')].map((li) =>
+      [li.textContent.trim(), li.querySelector('svg > *').getAttribute('fill').toLowerCase()]));
+    const coloured = fills.filter(([, f]) => f !== '#fff' && f !== '#ffffff');
+    const seen = new Map();
+    for (const [name, f] of coloured) {
+      assert.ok(!seen.has(f), 'by ' + by + ', ' + name + ' and ' + seen.get(f) + ' are both ' + f);
+      seen.set(f, name);
+    }
+  }
+  await page.selectOption('#colour-by', 'type');
   // Find a balcony seat by its printed row and seat label, zoomed in with
   // labels; the tooltip and the description say where it is.
   await page.selectOption('#find-block', '2');
