@@ -398,7 +398,8 @@ function seatPositions(map) {
       input.type = 'number'; input.min = '0'; input.step = '1'; input.id = id;
       input.value = weights.has(String(d.id)) ? weights.get(String(d.id)) : '1';
       input.dataset.distributor = String(d.id);
-      ratios.append(label, input);
+      label.append(input);
+      ratios.append(label);
     }
   }
 

@@ -227,14 +227,14 @@ async function smallVenue(page) {
 
   // 200% zoom of a 1280 x 800 window: a 640 x 400 viewport. Nothing is
   // wider than the page, and with the map scrolled to the top the map and
-  // the Assign action are on screen together.
+  // the Assign and Split actions are on screen together.
   await page.setViewportSize({ width: 640, height: 400 });
   await page.reload();
   await ready(page);
   const widths = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
   assert.ok(widths[0] <= widths[1] + 1, 'no horizontal scrolling at 200%: ' + widths);
   await page.evaluate(() => document.getElementById('canvas-wrap').scrollIntoView({ block: 'start' }));
-  const boxes = await page.evaluate(() => ['map', 'assign', 'distributor'].map((id) => {
+  const boxes = await page.evaluate(() => ['map', 'assign', 'distributor', 'split', 'ratio-1'].map((id) => {
     const r = document.getElementById(id).getBoundingClientRect();
     return { id, top: r.top, bottom: r.bottom, height: r.height };
   }));
