@@ -368,9 +368,13 @@ function seatPositions(map) {
   // Block names: above the block of a grid map, at the middle of a block
   // placed by geometry.
   function labelBlocks() {
-    blockLabels = blockBoxes().map((b) => hasGeometry
-      ? { x: b.sx / b.k, y: b.sy / b.k, text: blockName(b.id), centre: true }
-      : { x: b.x0 - 0.5, y: b.y0 - 0.6, text: blockName(b.id), centre: false });
+    blockLabels = blockBoxes().map((b) => ({
+      ...(hasGeometry
+        ? { x: b.sx / b.k, y: b.sy / b.k, centre: true }
+        : { x: b.x0 - 0.5, y: b.y0 - 0.6, centre: false }),
+      text: blockName(b.id),
+      span: Math.max(b.x1 - b.x0, b.y1 - b.y0) + 1,
+    }));
   }
 
   // Fill the pickers from the map, keeping what the organizer chose (a
@@ -854,22 +858,31 @@ function seatPositions(map) {
     }
   }
 
+  // Block names. Zoomed out (a whole stadium in view) they are smaller, a
+  // block gets its name only where it is wider on screen than the name, and
+  // a name that would overlap one already drawn is left out.
   function drawBlockLabels(w, h, s) {
-    if (s < 0.8 || (hasGeometry && s < 1.5)) return;
-    ctx.font = '600 13px system-ui, sans-serif';
+    const small = s < 0.8 || (hasGeometry && s < 1.5);
+    const lh = small ? 15 : 18;
+    ctx.font = small ? '600 11px system-ui, sans-serif' : '600 13px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
+    const placed = [];
     for (const l of blockLabels) {
       const tw = ctx.measureText(l.text).width;
+      if (small && l.span * s < tw) continue;
       const px = (l.x - view.ox) * s + (l.centre ? 0 : tw / 2), py = (l.y - view.oy) * s;
       if (!onMap(px, py, w, h)) continue;
       const left = inside(px, tw + 6, w) - tw / 2;
-      const top = inside(py, 18, h);
+      const top = inside(py, lh, h);
+      const box = { x: left - 3, y: top - lh / 2, w: tw + 6, h: lh };
+      if (small && placed.some((q) => box.x < q.x + q.w && q.x < box.x + box.w && box.y < q.y + q.h && q.y < box.y + box.h)) continue;
+      placed.push(box);
       ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
-      ctx.fillRect(left - 3, top - 9, tw + 6, 18);
+      ctx.fillRect(box.x, box.y, box.w, box.h);
       ctx.fillStyle = '#111';
       ctx.textAlign = 'left';
       ctx.fillText(l.text, left, top);
-      labelsDrawn.push({ x: left - 3, y: top - 9, w: tw + 6, h: 18 });
+      labelsDrawn.push(box);
     }
   }
 
@@ -1108,12 +1121,12 @@ function seatPositions(map) {
       b.addEventListener('click', () => select((i2) => T[i2] === t.id, currentOp()));
       name.append(sw, b);
       tr.append(name,
+        cell('td', r.total.toLocaleString('en'), { 'data-count': 'total' }),
         cell('td', r.selected.toLocaleString('en'), { 'data-count': 'selected' }),
         cell('td', r.selectable.toLocaleString('en'), { 'data-count': 'selectable' }),
         cell('td', r.allotted.toLocaleString('en'), { 'data-count': 'allotted' }),
         cell('td', r.held.toLocaleString('en'), { 'data-count': 'held' }),
-        cell('td', r.sold.toLocaleString('en'), { 'data-count': 'sold' }),
-        cell('td', r.total.toLocaleString('en'), { 'data-count': 'total' }));
+        cell('td', r.sold.toLocaleString('en'), { 'data-count': 'sold' }));
       body.append(tr);
     });
     const foot = $('counts').tFoot;
@@ -1121,12 +1134,12 @@ function seatPositions(map) {
     const tr = document.createElement('tr');
     tr.dataset.seatType = 'all';
     tr.append(cell('td', 'All'),
+      cell('td', total.total.toLocaleString('en'), { 'data-count': 'total' }),
       cell('td', total.selected.toLocaleString('en'), { 'data-count': 'selected' }),
       cell('td', total.selectable.toLocaleString('en'), { 'data-count': 'selectable' }),
       cell('td', total.allotted.toLocaleString('en'), { 'data-count': 'allotted' }),
       cell('td', total.held.toLocaleString('en'), { 'data-count': 'held' }),
-      cell('td', total.sold.toLocaleString('en'), { 'data-count': 'sold' }),
-      cell('td', total.total.toLocaleString('en'), { 'data-count': 'total' }));
+      cell('td', total.sold.toLocaleString('en'), { 'data-count': 'sold' }));
     foot.append(tr);
     const list = $('allotments');
     list.replaceChildren();

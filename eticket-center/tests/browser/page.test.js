@@ -521,7 +521,11 @@ async function bigVenue(page) {
   assert.equal(wire.encoding, 'gzip', JSON.stringify(wire));
   assert.ok(wire.bytes > 0 && wire.bytes <= 150 * 1024, 'the seat map within 150 KB on the wire: ' + JSON.stringify(wire));
   assert.equal(await count(page, 'all', 'total'), 100000);
-  await overlaysClear(page, 'the bowl fitted');
+  const bowlFitted = await overlaysClear(page, 'the bowl fitted');
+  assert.ok(bowlFitted.labels.length >= 4, 'the stadium overview names its blocks: ' + bowlFitted.labels.length + ' labels');
+  const clash = bowlFitted.labels.some((a, i) => bowlFitted.labels.some((b, j) =>
+    i < j && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom));
+  assert.ok(!clash, 'block names do not overlap in the overview');
   await page.screenshot({ path: path.join(shots, 'venue-stadium-bowl.png') });
 
   // Zoom into the north stand, then drag rectangles of about 60 x 12 rows.
