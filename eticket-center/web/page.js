@@ -1589,13 +1589,31 @@ function seatPositions(map) {
     const b = pickedBlock();
     select((i) => B[i] === b, currentOp());
   });
+  // The row of block `b` printed as `text` (as on the tickets and the map,
+  // like "Find a seat"): its row number, or 0.
+  function rowByLabel(b, text) {
+    const want = text.trim().toLowerCase();
+    if (!want) return 0;
+    for (let k = 0; k + 1 < rowStarts.length; k++) {
+      const first = rowStarts[k];
+      if (B[first] === b && rowLabel(first).toLowerCase() === want) return R[first];
+    }
+    return 0;
+  }
+
   $('select-row').addEventListener('click', () => {
-    const b = pickedBlock(), r = Number($('pick-row').value);
-    if (!select((i) => B[i] === b && R[i] === r, currentOp())) showError('Block ' + b + ' has no free seat in row ' + r + '.');
+    const b = pickedBlock(), text = $('pick-row').value.trim();
+    const r = rowByLabel(b, text);
+    if (!r) { showError(blockName(b) + ' has no row "' + text + '". Give the row as printed, e.g. K.'); return; }
+    if (!select((i) => B[i] === b && R[i] === r, currentOp())) showError('Row ' + text + ' of ' + blockName(b) + ' has no free seat.');
   });
   $('select-seat').addEventListener('click', () => {
-    const b = pickedBlock(), r = Number($('pick-row').value), s = Number($('pick-number').value);
-    if (!select((i) => B[i] === b && R[i] === r && N[i] === s, currentOp())) showError('There is no free seat ' + s + ' in row ' + r + ' of block ' + b + '.');
+    const b = pickedBlock(), text = $('pick-row').value.trim(), seat = $('pick-number').value.trim().toLowerCase();
+    const r = rowByLabel(b, text);
+    if (!r) { showError(blockName(b) + ' has no row "' + text + '". Give the row as printed, e.g. K.'); return; }
+    if (!select((i) => B[i] === b && R[i] === r && seatLabel(i).toLowerCase() === seat, currentOp())) {
+      showError('There is no free seat "' + $('pick-number').value.trim() + '" in row ' + text + ' of ' + blockName(b) + '.');
+    }
   });
 
   // ---- allotting -----------------------------------------------------------------------

@@ -159,7 +159,11 @@ async function smallVenue(page) {
   // Select a row from the controls, assign it, undo the assignment.
   await page.uncheck('#move');
   await page.selectOption('#pick-block', '1');
+  // Rows are given as printed (as in "Find a seat"), not by number.
   await page.fill('#pick-row', '4');
+  await page.click('#select-row');
+  await page.waitForFunction(() => document.getElementById('error').textContent.includes('Block A has no row "4"'));
+  await page.fill('#pick-row', 'D');
   await page.click('#select-row');
   assert.equal(await count(page, '1', 'selected'), 10);
   await page.selectOption('#distributor', '2');
@@ -369,10 +373,10 @@ async function sampleVenues(page) {
   await page.keyboard.press('Escape');
   const before = Number((await page.textContent('#owners tr[data-owner="1"] [data-seat-type="all"]')).replace(/,/g, ''));
   await page.selectOption('#pick-block', '1');
-  await page.fill('#pick-row', '3');
+  await page.fill('#pick-row', 'C');
   await page.click('#select-row');
   const row = await count(page, 'all', 'selected');
-  assert.ok(row > 5, 'row 3 of the stalls has ' + row + ' free seats');
+  assert.ok(row > 5, 'row C of the stalls has ' + row + ' free seats');
   await page.selectOption('#distributor', '1');
   await page.click('#assign');
   await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Assigned'));
@@ -618,7 +622,7 @@ async function staleTab(context) {
   };
   const pickRow = async (tab, d, row = 3) => {
     await tab.selectOption('#pick-block', '1');
-    await tab.fill('#pick-row', String(row));
+    await tab.fill('#pick-row', 'ABCD'[row - 1]); // Block A's rows are printed A to D
     await tab.click('#select-row');
     await tab.check('#move');
     await tab.selectOption('#distributor', String(d));
@@ -643,7 +647,7 @@ async function staleTab(context) {
   // After the refusal the stale tab shows the seats as the center has them.
   await stale.uncheck('#move');
   await stale.selectOption('#pick-block', '1');
-  await stale.fill('#pick-row', '3');
+  await stale.fill('#pick-row', 'C');
   await stale.click('#select-row');
   await stale.selectOption('#distributor', '2');
   await stale.click('#assign');
@@ -664,10 +668,10 @@ async function staleTab(context) {
   await pickRow(mover, 1, 4);
   await assigned(mover);
   await mixed.selectOption('#pick-block', '1');
-  await mixed.fill('#pick-row', '3');
+  await mixed.fill('#pick-row', 'C');
   await mixed.click('#select-row');
   await mixed.check('input[name="mode"][value="add"]');
-  await mixed.fill('#pick-row', '4');
+  await mixed.fill('#pick-row', 'D');
   await mixed.click('#select-row');
   await mixed.check('#move');
   await mixed.selectOption('#distributor', '2');
@@ -687,7 +691,7 @@ async function staleTab(context) {
   await pickRow(mover, 2, 3);
   await assigned(mover);
   await namer.selectOption('#pick-block', '1');
-  await namer.fill('#pick-row', '3');
+  await namer.fill('#pick-row', 'C');
   await namer.click('#select-row');
   await namer.selectOption('#distributor', '2');
   await namer.click('#assign');
@@ -707,10 +711,10 @@ async function staleTab(context) {
   await pickRow(mover, 2, 3);
   await assigned(mover);
   await splitter.selectOption('#pick-block', '1');
-  await splitter.fill('#pick-row', '3');
+  await splitter.fill('#pick-row', 'C');
   await splitter.click('#select-row');
   await splitter.check('input[name="mode"][value="add"]');
-  await splitter.fill('#pick-row', '4');
+  await splitter.fill('#pick-row', 'D');
   await splitter.click('#select-row');
   await splitter.check('#move');
   await splitter.fill('#ratio-1', '1');
@@ -741,7 +745,7 @@ async function staleTab(context) {
   await mover.reload();
   await ready(mover);
   await mover.selectOption('#pick-block', '1');
-  await mover.fill('#pick-row', '2');
+  await mover.fill('#pick-row', 'B');
   await mover.fill('#pick-number', '1');
   await mover.click('#select-seat');
   await mover.check('#move');
@@ -767,7 +771,7 @@ async function staleTab(context) {
     { seats: { serials: [21] }, buyer: { reference: 'page-test' } });
   assert.equal(held.status, 200, JSON.stringify(held.json));
   await splitTab.selectOption('#pick-block', '1');
-  await splitTab.fill('#pick-row', '3');
+  await splitTab.fill('#pick-row', 'C');
   await splitTab.click('#select-row');
   await splitTab.check('#move');
   await splitTab.fill('#ratio-1', '1');
