@@ -139,11 +139,37 @@ function seatPositions(map) {
     }
     if (!res.ok) {
       const err = json && json.error ? json.error : { code: 'http_' + res.status, message: res.statusText };
-      const e = new Error(err.message + ' (' + err.code + ')');
+      const e = new Error(printedPlaces(err.message) + ' (' + err.code + ')');
       e.code = err.code;
       throw e;
     }
     return json;
+  }
+
+  // The center names seats by number ("block 2 row 4 seat 1 (ticket
+  // 319)") and standing areas by id; the page says them as printed on the
+  // map and the tickets ("Balcony, row M, seat 105"), as everywhere else.
+  function printedPlaces(message) {
+    if (!map || typeof message !== 'string') return message;
+    return message
+      .replace(/block (\d+) row (\d+) seat (\d+)(?: \(ticket \d+\))?/g, (all, b, r, k) => {
+        const i = cellOf(Number(b), Number(r), Number(k));
+        return i < 0 ? all : blockName(B[i]) + ', row ' + rowLabel(i) + ', seat ' + seatLabel(i);
+      })
+      .replace(/area (\d+)(?: \(ticket \d+\))?/g, (all, id) => {
+        const a = (map.areas || []).find((x) => x.id === Number(id));
+        return a ? a.name : all;
+      });
+  }
+
+  // The cell of a seat by its numbers, or -1.
+  function cellOf(block, row, number) {
+    for (let k = 0; k + 1 < rowStarts.length; k++) {
+      const first = rowStarts[k];
+      if (B[first] !== block || R[first] !== row) continue;
+      for (let i = first; i < rowStarts[k + 1]; i++) if (N[i] === number) return i;
+    }
+    return -1;
   }
 
   function showLogin(message) {

@@ -146,7 +146,8 @@ async function smallVenue(page) {
   await page.click('#assign');
   await page.waitForFunction(() => document.getElementById('error').textContent.includes('seat_unavailable'));
   const message = await errorText(page);
-  assert.match(message, /refused the change: block 2 row 1 seat 3 \(ticket 43\) of event \S+ is sold/);
+  // The seat as printed on the map and the tickets, not by its numbers.
+  assert.match(message, /refused the change: Block B, row 1, seat 3 of event \S+ is sold/);
   assert.doesNotMatch(message, /authenticated|Nothing was changed.*nothing was changed/i);
   assert.ok(await page.isVisible('#error'));
   // The sold seat left the selection; the other two stay for another try.
