@@ -110,11 +110,17 @@ impl ChipId {
 }
 
 impl fmt::Display for ChipId {
+    /// 32 lowercase hex digits, written at once (a chip id is formatted for
+    /// every sale's holder, where a `write!` per byte showed in profiles).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 32];
+        for (pair, b) in out.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 0x0f)];
         }
-        Ok(())
+        // Only ASCII hex digits were written.
+        f.write_str(core::str::from_utf8(&out).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -134,6 +140,12 @@ mod tests {
         assert_eq!(EventId(7).to_string(), "E7");
         assert_eq!(TicketSerial(12).to_string(), "T12");
         assert_eq!(ChipId([0xab; 16]).to_string(), "ab".repeat(16));
+        let every_nibble: [u8; 16] = core::array::from_fn(|i| (i as u8) * 0x11);
+        assert_eq!(
+            ChipId(every_nibble).to_string(),
+            "00112233445566778899aabbccddeeff"
+        );
+        assert_eq!(ChipId([0x0f; 16]).to_string(), "0f".repeat(16));
     }
 
     #[test]

@@ -7,6 +7,11 @@
 
 use clap::Parser;
 
+/// mimalloc rather than the system allocator (`eticket-center`'s Cargo.toml
+/// says why; BENCHMARKS.md has the figures).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = eticket_center::cli::Cli::parse();
     match eticket_center::cli::run(cli) {
