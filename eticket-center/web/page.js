@@ -1237,6 +1237,14 @@ function seatPositions(map) {
     if (selectionOnly && countsShown === layerEpoch) renderSelectionCounts();
     else renderCounts();
     if (hovered >= 0 && hovered < n) $('hover').textContent = describe(hovered);
+    // A tooltip on screen says what is true now (a move of places or a
+    // reload changed the counts it shows).
+    // So does the line under the map when it describes a standing area.
+    if (tipAt) {
+      const area = tipAt.area ? (map.areas || []).find((a) => a.id === tipAt.area.id) : null;
+      if (area && hovered < 0) $('hover').textContent = describeArea(area);
+      if (!$('tip').hidden && tipAt.i < n && (tipAt.i >= 0 || area)) showTip(tipAt.i, tipAt.px, tipAt.py, area);
+    }
     requestDraw();
   }
 
@@ -1360,9 +1368,12 @@ function seatPositions(map) {
   }
 
   // The tooltip beside the pointer (or the found seat).
+  let tipAt = null; // what the tooltip shows and where, to write it again
+
   function showTip(i, px, py, area) {
     const tip = $('tip');
-    if (i < 0 && !area) { tip.hidden = true; return; }
+    if (i < 0 && !area) { tip.hidden = true; tipAt = null; return; }
+    tipAt = { i, px, py, area };
     tip.textContent = i >= 0 ? describe(i) : describeArea(area);
     tip.hidden = false;
     const wrap = $('canvas-wrap');

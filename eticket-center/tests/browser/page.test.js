@@ -453,6 +453,8 @@ async function standingArea(page) {
   assert.equal(free(mapAfter, 2), twoBefore + 7, JSON.stringify(shares(mapAfter)));
   assert.equal(free(mapAfter, 0), unallotted - 7);
   assert.match(await page.textContent('#areas tr[data-area="' + area.id + '"] [data-count="owners"]'), new RegExp('Two ' + (twoBefore + 7)));
+  // The line under the map that described the area says the new counts.
+  assert.match(await page.textContent('#hover'), new RegExp('^' + area.name + ' — standing.*Two ' + (twoBefore + 7)));
   const standing = Number((await page.textContent('#owners tr[data-owner="2"] [data-count="standing"]')).replace(/,/g, ''));
   assert.ok(standing >= twoBefore + 7, 'the distributors table counts Two\'s standing places: ' + standing);
   // More than are left unallotted: the page says how many there are.
