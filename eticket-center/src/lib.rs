@@ -42,6 +42,7 @@ pub mod distributor;
 pub mod entries;
 mod error;
 pub mod event_file;
+pub mod event_list;
 pub mod holds;
 #[cfg(feature = "http")]
 pub mod http;

@@ -151,6 +151,39 @@ fn code(v: &Value) -> &str {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_events_a_caller_manages() {
+    let api = Api::start().await;
+    let (s, v) = api.get("/v1/events", &api.org).await;
+    assert_eq!(
+        (s, v["events"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(0))
+    );
+    api.event().await;
+    let (s, v) = api.get("/v1/events", &api.org).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["events"][0]["event"], 2026);
+    assert_eq!(v["events"][0]["name"], fixtures::small_event().name);
+    assert_eq!(v["events"][0]["seats"], 80);
+    assert_eq!(v["events"][0]["standing_places"], 50);
+    assert_eq!(v["more"], false);
+    // Paged by id: nothing after the last one.
+    let (_, v) = api.get("/v1/events?after=2026", &api.org).await;
+    assert_eq!(v["events"].as_array().map(Vec::len), Some(0));
+    // Another organizer sees none of them; distributors list no events.
+    let other = tokio::task::block_in_place(|| {
+        api._center
+            .issue_credential(&Principal::Operator, Principal::Organizer(2), "org2")
+            .unwrap()
+    });
+    let (_, v) = api.get("/v1/events", &other).await;
+    assert_eq!(v["events"].as_array().map(Vec::len), Some(0));
+    let (s, v) = api.get("/v1/events", &api.d1).await;
+    assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "forbidden"));
+    let (s, v) = api.get("/v1/events?after=x", &api.org).await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid_query"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn organizer_flow_and_errors() {
     let api = Api::start().await;
     api.event().await;

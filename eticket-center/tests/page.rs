@@ -182,6 +182,21 @@ async fn page_and_assets_load_without_credential_data_needs_the_organizer() {
         get(&s, "/page/events/x", None).await.0,
         StatusCode::BAD_REQUEST
     );
+    // The list of events is the same page; /page leads there.
+    assert_eq!(
+        get(&s, "/page/events", None).await,
+        (StatusCode::OK, html.clone())
+    );
+    let to_list = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/page/", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(to_list.status(), StatusCode::SEE_OTHER);
+    assert_eq!(to_list.headers()["location"], "/page/events");
     assert!(html.contains("<canvas id=\"map\""));
     // Every asset the page uses is served by the center itself.
     for asset in ["/page/page.js", "/page/page.css"] {

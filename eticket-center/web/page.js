@@ -61,7 +61,9 @@ function seatPositions(map) {
   const $ = (id) => document.getElementById(id);
   const TOKEN_KEY = 'eticket.organizer.token';
   const parts = location.pathname.split('/').filter(Boolean);
-  const eventId = decodeURIComponent(parts[parts.length - 1] || '');
+  // `/page/events` lists the events; `/page/events/{event}` is an event's map.
+  const listing = parts.length === 2 && parts[1] === 'events';
+  const eventId = listing ? '' : decodeURIComponent(parts[parts.length - 1] || '');
   // Measured by the browser test (scripts/bench/page prints them): load to
   // usable map, the seat-map request, the page's own work on the answer,
   // the first and the last frame, a drag to counts and to the next frame.
@@ -172,7 +174,45 @@ function seatPositions(map) {
     return -1;
   }
 
+  // The events this token manages, each a link to its map.
+  async function loadList() {
+    const events = [];
+    try {
+      let after = 0, more = true;
+      for (let page = 0; more && page < 50; page++) {
+        const answer = await api('GET', '/v1/events' + (after ? '?after=' + after : ''));
+        events.push(...answer.events);
+        more = answer.more && answer.events.length > 0;
+        if (answer.events.length) after = answer.events[answer.events.length - 1].event;
+      }
+    } catch (e) {
+      if (e.message === 'not signed in') return;
+      if (e.code === 'forbidden') sessionStorage.removeItem(TOKEN_KEY);
+      showLogin('Could not list the events: ' + e.message);
+      return;
+    }
+    $('login').hidden = true;
+    $('list').hidden = false;
+    $('title').textContent = 'Seat allocation: your events';
+    $('subtitle').textContent = events.length === 1 ? '1 event' : events.length.toLocaleString('en') + ' events';
+    const items = $('event-items');
+    items.replaceChildren();
+    for (const ev of events) {
+      const li = document.createElement('li');
+      const a = document.createElement('a');
+      a.href = '/page/events/' + ev.event;
+      a.textContent = ev.name;
+      const when = new Date(ev.start * 1000).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+      li.append(a, ' — ' + ev.venue + ' · ' + when + ' · ' + seats(ev.seats) +
+        (ev.standing_places ? ' and ' + ev.standing_places.toLocaleString('en') + ' standing places' : '') +
+        ' · event ' + ev.event + (ev.cancelled_at ? ' · cancelled' : ''));
+      items.append(li);
+    }
+    $('list-status').textContent = events.length ? '' : 'This token manages no event yet.';
+  }
+
   function showLogin(message) {
+    $('list').hidden = true;
     $('app').hidden = true;
     $('login').hidden = false;
     $('login-error').textContent = message || '';
@@ -190,6 +230,7 @@ function seatPositions(map) {
 
   async function load(first) {
     if (!token()) { showLogin(); return; }
+    if (listing) { await loadList(); return; }
     setStatus(first ? 'Loading the seat map…' : 'Reloading…');
     let answer;
     const fetchStart = performance.now();

@@ -311,6 +311,23 @@ pub async fn event_info(State(c): Shared, _: Caller, PathArg(event): PathArg<Eve
     run(c, move |c| c.event_info(event)).await
 }
 
+/// Query of `GET /v1/events`.
+#[derive(Debug, Deserialize)]
+pub struct EventListQuery {
+    /// The page starts after this event id (0, the default: the first).
+    #[serde(default)]
+    pub after: u32,
+}
+
+/// `GET /v1/events`: the events the caller manages, by id.
+pub async fn events(
+    State(c): Shared,
+    Caller(who): Caller,
+    QueryArg(q): QueryArg<EventListQuery>,
+) -> Answer {
+    run(c, move |c| c.events(&who, EventId(q.after))).await
+}
+
 /// `GET /v1/events/{event}/status`.
 pub async fn event_status(State(c): Shared, _: Caller, PathArg(event): PathArg<EventId>) -> Answer {
     run(c, move |c| c.event_status(event)).await

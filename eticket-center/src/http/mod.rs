@@ -53,6 +53,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/keyset"),
     ("get", "/v1/keyset/rollovers"),
     ("post", "/v1/events"),
+    ("get", "/v1/events"),
     ("get", "/v1/events/{event}"),
     ("post", "/v1/events/{event}/distributors"),
     ("put", "/v1/events/{event}/allotments/ratios"),
@@ -91,6 +92,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/transfers/{id}/complete"),
     ("post", "/v1/events/{event}/entries"),
     ("get", "/v1/events/{event}/entries/statistics"),
+    ("get", "/page"),
+    ("get", "/page/"),
+    ("get", "/page/events"),
     ("get", "/page/events/{event}"),
     ("get", "/page/page.js"),
     ("get", "/page/page.css"),
@@ -112,7 +116,7 @@ pub fn router(center: Arc<Center>) -> Router {
         .route("/v1/ready", get(h::ready))
         .route("/v1/keyset", get(h::keyset))
         .route("/v1/keyset/rollovers", get(h::rollovers))
-        .route("/v1/events", post(h::register_event))
+        .route("/v1/events", post(h::register_event).get(h::events))
         .route("/v1/events/{event}", get(h::event_info))
         .route(
             "/v1/events/{event}/distributors",

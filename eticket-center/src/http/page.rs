@@ -59,6 +59,9 @@ pub const MAX_SEATS_PER_REQUEST: usize = 200_000;
 /// `POST /v1/events/{event}/allotments/seats`.
 pub fn routes(center: Arc<Center>) -> Router {
     Router::new()
+        .route("/page/events", get(list_page))
+        .route("/page", get(to_list))
+        .route("/page/", get(to_list))
         .route("/page/events/{event}", get(page))
         .route("/page/page.js", get(script))
         .route("/page/page.css", get(style))
@@ -95,6 +98,17 @@ async fn page(p: std::result::Result<PathArg<EventId>, ApiError>) -> Response {
         )
             .into_response(),
     }
+}
+
+/// `GET /page/events`: the page listing the caller's events (the token is
+/// asked for by the page, as for an event's map).
+async fn list_page() -> Response {
+    asset("text/html; charset=utf-8", PAGE_HTML)
+}
+
+/// `GET /page` and `/page/`: to the list of events.
+async fn to_list() -> axum::response::Redirect {
+    axum::response::Redirect::to("/page/events")
 }
 
 async fn script() -> Response {

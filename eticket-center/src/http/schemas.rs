@@ -13,8 +13,9 @@ use serde_json::{Map, Value};
 
 use super::{handlers, page};
 use crate::{
-    allotment_log, cancellation, chips, credentials, distributor, entries, holds, issuance, keys,
-    lottery, organizer, policy, postponement, publish, reissue, split, terminal, transfer,
+    allotment_log, cancellation, chips, credentials, distributor, entries, event_list, holds,
+    issuance, keys, lottery, organizer, policy, postponement, publish, reissue, split, terminal,
+    transfer,
 };
 
 /// The component schemas by name, with references between them as
@@ -39,6 +40,7 @@ pub fn component_schemas() -> Map<String, Value> {
         organizer::SeatSelection,
         split::SeatSplit,
         allotment_log::AllotmentLog,
+        event_list::EventList,
         cancellation::Cancellation,
         cancellation::Refunds,
         cancellation::Refund,

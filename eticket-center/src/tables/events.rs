@@ -32,6 +32,42 @@ pub(crate) fn load(tx: &mut dyn Tx, event: EventId) -> Result<EventRow> {
     })
 }
 
+/// A page of events by id after `after`: every organizer's (`None`) or one
+/// organizer's, with when each was cancelled; at most `limit`.
+pub(crate) fn list(
+    tx: &mut dyn Tx,
+    organizer: Option<u32>,
+    after: EventId,
+    limit: u32,
+) -> Result<Vec<(EventRow, Option<Timestamp>)>> {
+    let rows = match organizer {
+        Some(o) => tx.query(
+            "SELECT organizer, info, cancelled_at FROM events \
+             WHERE organizer = $1 AND id > $2 ORDER BY id LIMIT $3",
+            &[Value::int(o), Value::int(after.0), Value::int(limit)],
+        )?,
+        None => tx.query(
+            "SELECT organizer, info, cancelled_at FROM events \
+             WHERE id > $1 ORDER BY id LIMIT $2",
+            &[Value::int(after.0), Value::int(limit)],
+        )?,
+    };
+    rows.iter()
+        .map(|row| {
+            let info: EventInfo = serde_json::from_str(row.text(1)?)
+                .map_err(|e| Error::corrupt(format!("an event's information: {e}")))?;
+            let cancelled = row.opt_num::<u64>(2)?.map(Timestamp);
+            Ok((
+                EventRow {
+                    organizer: row.num(0)?,
+                    info,
+                },
+                cancelled,
+            ))
+        })
+        .collect()
+}
+
 /// Whether the event is registered.
 pub(crate) fn exists(tx: &mut dyn Tx, event: EventId) -> Result<bool> {
     Ok(tx

@@ -480,6 +480,14 @@ async function errors(context) {
   await tab.fill('#token', token);
   await tab.click('#login button[type="submit"]');
   await tab.waitForFunction(() => document.getElementById('login-error').textContent.includes('The center has no event 999999'));
+  // "All events" lists the events this token manages, each a link to its map.
+  await tab.click('#all-events');
+  await tab.waitForSelector('#list:not([hidden]) #event-items li');
+  const listed = await tab.$$eval('#event-items a', (as) => as.map((a) => a.getAttribute('href')));
+  for (const ev of [event, hall, bowl]) assert.ok(listed.includes('/page/events/' + ev), 'the list links event ' + ev + ': ' + listed);
+  await tab.click('#event-items a[href="/page/events/' + hall + '"]');
+  await ready(tab);
+  assert.match(await tab.textContent('#title'), /Seat allocation: /);
   await tab.evaluate(() => sessionStorage.clear());
   await tab.goto(base + '/page/events/' + event);
   await tab.waitForSelector('#login:not([hidden])');
