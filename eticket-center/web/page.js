@@ -1509,8 +1509,12 @@ function seatPositions(map) {
   });
 
   canvas.addEventListener('wheel', (e) => {
-    e.preventDefault();
     const r = canvas.getBoundingClientRect();
+    // While the map is partly scrolled out of the window (a short window,
+    // 200 % zoom), the wheel scrolls the page, so the map never traps it;
+    // Ctrl+wheel (and a pinch) still zooms.
+    if (!e.ctrlKey && (r.top < -1 || r.bottom > window.innerHeight + 1)) return;
+    e.preventDefault();
     zoomAt(e.clientX - r.left, e.clientY - r.top, e.deltaY < 0 ? 1.25 : 0.8);
   }, { passive: false });
 

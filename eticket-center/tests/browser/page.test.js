@@ -246,6 +246,16 @@ async function smallVenue(page) {
   for (const b of boxes) assert.ok(b.top >= -1 && b.bottom <= 401, 'at 200% the map and the actions are on screen together: ' + JSON.stringify(boxes));
   assert.ok(boxes[0].height >= 150, 'the map keeps a usable height at 200%: ' + JSON.stringify(boxes));
   await page.screenshot({ path: path.join(shots, 'small-venue-200-percent.png') });
+  // With the map partly scrolled out of the window, the wheel over it
+  // scrolls the page instead of zooming the map.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const mapBox = await page.evaluate(() => { const r = document.getElementById('map').getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + 20, bottom: r.bottom }; });
+  assert.ok(mapBox.bottom > 400, 'at the top of the page the map runs past the window at 200%: ' + JSON.stringify(mapBox));
+  const scaleBefore = (await page.evaluate(() => window.seatPage.view())).scale;
+  await page.mouse.move(mapBox.x, mapBox.y);
+  await page.mouse.wheel(0, 200);
+  await page.waitForFunction(() => window.scrollY > 0);
+  assert.equal((await page.evaluate(() => window.seatPage.view())).scale, scaleBefore, 'the wheel scrolled the page, not the map');
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 
