@@ -299,6 +299,9 @@ async function overlaysClear(page, what) {
     if (r[k]) assert.ok(!overlap(r[k], r.venue), what + ': the ' + k + ' covers the venue: ' + JSON.stringify(r));
   }
   for (const l of r.labels) {
+    for (const k of ['legend', 'minimap']) {
+      if (r[k]) assert.ok(!overlap(r[k], l), what + ': the ' + k + ' covers a label: ' + JSON.stringify({ label: l, [k]: r[k] }));
+    }
     assert.ok(l.left >= r.map.left - 0.5 && l.right <= r.map.right + 0.5 && l.top >= r.map.top - 0.5 && l.bottom <= r.map.bottom + 0.5,
       what + ': a label is cut by the map edge: ' + JSON.stringify({ label: l, map: r.map }));
   }
