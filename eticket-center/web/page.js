@@ -1094,7 +1094,10 @@ function seatPositions(map) {
     list.replaceChildren();
     const item = (ic, text) => { const li = document.createElement('li'); li.append(ic, ' ' + text); list.append(li); };
     if ($('colour-by').value === 'type') {
-      for (const t of map.seat_types) item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: t.colour, stroke: '#111' }]]), t.name);
+      // Only the seat types the map has seats of (a standing type has none).
+      const present = new Set();
+      for (let i = 0; i < n; i++) present.add(T[i]);
+      for (const t of map.seat_types.filter((x) => present.has(x.id))) item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: t.colour, stroke: '#111' }]]), t.name);
     } else {
       item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.free, stroke: '#111' }]]), 'unallotted');
     }

@@ -34,8 +34,7 @@
 #   concert (event 2027) registered, distributor 1 selected and given every
 #   seat, and TERMINAL the token of a terminal serving distributor 1.
 #
-#   venues (docs/alloc/seatmap-format.md): an empty directory, with
-#   eticket-alloc's `sample_venues` example on PATH beside `eticket`.
+#   venues (docs/alloc/seatmap-format.md): an empty directory.
 #   operations (docs/center/operations.md): the center of terminal, served
 #   with `--metrics-listen` and `--log-format json` (its log in center.log);
 #   CENTER and METRICS its two addresses, CENTER_PID its process.
@@ -47,7 +46,6 @@ pages=(docs/center/README.md docs/center/operations.md docs/gate/venue-network.m
 
 cargo build -q -p eticket-center --bin eticket
 cargo build -q -p eticket-gate --features venue-service --bin eticket-venue
-cargo build -q -p eticket-alloc --example sample_venues
 bin_dir=$(mktemp -d)
 server_pid=
 cleanup() {
@@ -58,7 +56,6 @@ trap cleanup EXIT
 target_dir=${CARGO_TARGET_DIR:-$root_dir/target}
 ln -s "$target_dir/debug/eticket" "$bin_dir/eticket"
 ln -s "$target_dir/debug/eticket-venue" "$bin_dir/eticket-venue"
-ln -s "$target_dir/debug/examples/sample_venues" "$bin_dir/sample_venues"
 export PATH="$bin_dir:$PATH"
 unset ETICKET_KEK ETICKET_KEK_FILE ETICKET_ROOT_KEY_FILE ETICKET_DATABASE_URL
 command -v curl >/dev/null || {
@@ -181,7 +178,7 @@ verify() {
         # Both event files register (dry run) with their exact seat counts,
         # and the drawings were written.
         local stem seats
-        for stem in arena:20000 stadium_bowl:100000; do
+        for stem in small_hall:374 arena:20000 stadium_bowl:100000; do
             seats=$(eticket register-event --event "venues/${stem%%:*}_event.toml" --dry-run --json |
                 python3 -c 'import json, sys; print(len(json.load(sys.stdin)["info"]["seats"]["seats"]))')
             [ "$seats" = "${stem#*:}" ] && [ -s "venues/${stem%%:*}.svg" ] || {

@@ -15,6 +15,7 @@ macro_rules! out {
 mod backup;
 pub mod chip;
 mod offline;
+mod samples;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -505,6 +506,18 @@ pub enum Command {
     /// sign the cancellation of a pending transfer, and cancel it (needs the
     /// `pcsc` feature).
     TransferCancel(chip::TransferCancelArgs),
+    /// Write the sample venues (the Small Hall, a 20,000-seat arena and a
+    /// 100,000-seat stadium bowl around a pitch), each a seat-map file and an
+    /// event file for `register-event --event`, into a folder.
+    SampleVenues {
+        /// The folder (made if missing).
+        #[arg(default_value = "venues")]
+        dir: PathBuf,
+        /// Also write a drawing of each (SVG; about 2 and 12 MB for the
+        /// large ones).
+        #[arg(long)]
+        svg: bool,
+    },
     /// Serve the HTTP API.
     Serve {
         /// Address to listen on.
@@ -712,6 +725,10 @@ pub fn run(cli: Cli) -> Result<()> {
             reg.info.schedule.end
         );
         return Ok(());
+    }
+    if let Command::SampleVenues { dir, svg } = &cli.command {
+        // Writes files only: no ledger is opened or made.
+        return samples::write(dir, *svg);
     }
     if let Command::Restore { from } = &cli.command {
         // Makes its ledger: none is opened before.
@@ -1141,6 +1158,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Backup { to } => backup::run_backup(&cli, &center, to)?,
         // Run before the ledger is opened (above); here for completeness.
         Command::Restore { from } => backup::run_restore(&cli, from)?,
+        Command::SampleVenues { dir, svg } => samples::write(dir, *svg)?,
         Command::Chip(args) => chip::run_chip(&center, &key, args)?,
         Command::Transfer(args) => chip::run_transfer(&center, args)?,
         Command::TransferCancel(args) => chip::run_transfer_cancel(&center, args)?,

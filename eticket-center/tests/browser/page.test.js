@@ -331,9 +331,11 @@ async function sampleVenues(page) {
   // sideways) and has no column for a seat type with no seats to allot.
   const heads = await page.$$eval('#owners thead th', (ths) => ths.map((t) => t.textContent));
   assert.deepEqual(heads.slice(0, 3), ['Distributor', 'All seats', 'Standing places']);
+  const legendNow = await page.textContent('#legend-items');
   for (const t of hallMap.seat_types) {
     const has = hallMap.cells.seat_type.some((x, i) => x === t.id && hallMap.cells.taken[i] !== 3);
     assert.equal(heads.includes(t.name), has, 'a column for ' + t.name + ' only if it has seats: ' + heads);
+    assert.equal(legendNow.includes(t.name), hallMap.cells.seat_type.includes(t.id), 'the legend names ' + t.name + ' only if the map has its seats');
   }
   assert.match(await page.textContent('#subtitle'),
     new RegExp(' · ' + (hallMap.cells.taken.length - notForSale) + ' seats and [0-9,]+ standing places · ' + notForSale + ' seats? not for sale$'));
