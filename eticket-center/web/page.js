@@ -161,7 +161,8 @@ function seatPositions(map) {
       .replace(/area (\d+)(?: \(ticket \d+\))?/g, (all, id) => {
         const a = (map.areas || []).find((x) => x.id === Number(id));
         return a ? a.name : all;
-      });
+      })
+      .replace(/distributor (\d+)/g, (all, id) => ownerName.get(Number(id)) || all);
   }
 
   // The cell of a seat by its numbers, or -1.
@@ -491,6 +492,7 @@ function seatPositions(map) {
   // minimap is hidden while the whole venue is in view.
   let fittedView = null;
   function fit() {
+    hideTip();
     resize();
     const w = canvas.clientWidth || 1, h = canvas.clientHeight || 1;
     const bw = bounds.x1 - bounds.x0, bh = bounds.y1 - bounds.y0;
@@ -1219,7 +1221,10 @@ function seatPositions(map) {
       const sw = cell('span', '', { class: 'swatch', 'aria-hidden': 'true' });
       sw.style.background = d.colour;
       const count = perOwner.get(d.id) || 0;
-      li.append(sw, d.name + ': ', cell('span', count.toLocaleString('en'), { 'data-count': 'allotted' }), ' seats ');
+      let places = 0;
+      for (const a of map.areas || []) for (const sh of a.shares) if (sh.owner === d.id) places += sh.available + sh.held + sh.sold;
+      li.append(sw, d.name + ': ', cell('span', count.toLocaleString('en'), { 'data-count': 'allotted' }), count === 1 ? ' seat ' : ' seats ',
+        ...(places ? [cell('span', 'and ' + places.toLocaleString('en') + ' standing places ', { 'data-count': 'standing' })] : []));
       const b = cell('button', 'Select', { type: 'button', 'aria-label': 'Select the seats of ' + d.name });
       b.addEventListener('click', () => select((i) => OWN[i] === d.id, currentOp()));
       li.append(b);
@@ -1332,8 +1337,26 @@ function seatPositions(map) {
     }
     clearError();
     refresh(true);
-    if (!quiet) setStatus((op === 'remove' ? 'Removed ' : 'Selected ') + seats(hit) + '.');
+    if (!quiet) {
+      let total = 0;
+      if (op !== 'replace') for (let i = 0; i < n; i++) total += sel[i];
+      setStatus((op === 'remove' ? 'Removed ' : 'Selected ') + seats(hit) + '.' +
+        (op !== 'replace' ? ' ' + seats(total) + ' in the selection now.' : ''));
+    }
     return hit;
+  }
+
+  // Whether any seat matches `pred`, and whether one of them is free: the
+  // controls say which was wrong before they change the selection (a typo
+  // must not empty it).
+  function lookUp(pred) {
+    let exists = false;
+    for (let i = 0; i < n; i++) {
+      if (!pred(i)) continue;
+      if (!TAKEN[i]) return { exists: true, free: true };
+      exists = true;
+    }
+    return { exists, free: false };
   }
 
   function gridAt(px, py) {
@@ -1413,6 +1436,10 @@ function seatPositions(map) {
 
   // The tooltip beside the pointer (or the found seat).
   let tipAt = null; // what the tooltip shows and where, to write it again
+
+  // The view moved: a tooltip pinned to a seat (Find a seat) would point
+  // at another place.
+  function hideTip() { $('tip').hidden = true; tipAt = null; }
 
   function showTip(i, px, py, area) {
     const tip = $('tip');
@@ -1522,6 +1549,7 @@ function seatPositions(map) {
   }, { passive: false });
 
   function zoomAt(px, py, factor) {
+    hideTip();
     const g = gridAt(px, py);
     view.scale = Math.min(80, Math.max(0.05, view.scale * factor));
     view.ox = g.x - px / view.scale;
@@ -1607,7 +1635,20 @@ function seatPositions(map) {
         return;
       }
     }
-    showError(blockName(block) + ' has no seat ' + $('find-seat').value.trim() + ' in row ' + $('find-row').value.trim() + '.');
+    setStatus('');
+    const rowText = $('find-row').value.trim(), seatText = $('find-seat').value.trim();
+    const r = rowByLabel(block, rowText);
+    if (!r) { showError(blockName(block) + ' has no row "' + rowText + '". Give the row as printed on the ticket, e.g. K.'); return; }
+    showError('Row ' + rowText + ' of ' + blockName(block) + ' has no seat "' + seatText + '"' + printedRange(block, r) + '.');
+  }
+
+  // " (its seats are printed 101 to 112)" for a row of a block, or "".
+  function printedRange(block, row) {
+    for (let k = 0; rowStarts && k + 1 < rowStarts.length; k++) {
+      const first = rowStarts[k];
+      if (B[first] === block && R[first] === row) return ' (its seats are printed ' + seatLabel(first) + ' to ' + seatLabel(rowStarts[k + 1] - 1) + ')';
+    }
+    return '';
   }
   $('find-form').addEventListener('submit', (e) => { e.preventDefault(); findSeat(); });
 
@@ -1689,16 +1730,23 @@ function seatPositions(map) {
   $('select-row').addEventListener('click', () => {
     const b = pickedBlock(), text = $('pick-row').value.trim();
     const r = rowByLabel(b, text);
-    if (!r) { showError(blockName(b) + ' has no row "' + text + '". Give the row as printed, e.g. K.'); return; }
-    if (!select((i) => B[i] === b && R[i] === r, currentOp())) showError('Row ' + text + ' of ' + blockName(b) + ' has no free seat.');
+    if (!r) { showError(blockName(b) + ' has no row "' + text + '". Give the row as printed, e.g. K. The selection is unchanged.'); return; }
+    const pred = (i) => B[i] === b && R[i] === r;
+    if (!lookUp(pred).free) { showError('Row ' + text + ' of ' + blockName(b) + ' has no free seat: all are sold, held or not for sale. The selection is unchanged.'); return; }
+    select(pred, currentOp());
   });
   $('select-seat').addEventListener('click', () => {
-    const b = pickedBlock(), text = $('pick-row').value.trim(), seat = $('pick-number').value.trim().toLowerCase();
+    const b = pickedBlock(), text = $('pick-row').value.trim(), given = $('pick-number').value.trim();
     const r = rowByLabel(b, text);
-    if (!r) { showError(blockName(b) + ' has no row "' + text + '". Give the row as printed, e.g. K.'); return; }
-    if (!select((i) => B[i] === b && R[i] === r && seatLabel(i).toLowerCase() === seat, currentOp())) {
-      showError('There is no free seat "' + $('pick-number').value.trim() + '" in row ' + text + ' of ' + blockName(b) + '.');
+    if (!r) { showError(blockName(b) + ' has no row "' + text + '". Give the row as printed, e.g. K. The selection is unchanged.'); return; }
+    const pred = (i) => B[i] === b && R[i] === r && seatLabel(i).toLowerCase() === given.toLowerCase();
+    const found = lookUp(pred);
+    if (!found.exists) {
+      showError('Row ' + text + ' of ' + blockName(b) + ' has no seat "' + given + '"' + printedRange(b, r) + '. The selection is unchanged.');
+      return;
     }
+    if (!found.free) { showError('Seat ' + given + ' in row ' + text + ' of ' + blockName(b) + ' is sold, held or not for sale. The selection is unchanged.'); return; }
+    select(pred, currentOp());
   });
 
   // ---- allotting -----------------------------------------------------------------------
@@ -1838,7 +1886,7 @@ function seatPositions(map) {
     clearError();
     refresh();
     const got = new Map(done.shares);
-    const per = shares.map((s) => (ownerName.get(s.distributor) || s.distributor) + ' ' + (got.get(s.distributor) || 0)).join(', ');
+    const per = shares.map((s) => (ownerName.get(s.distributor) || s.distributor) + ' ' + (got.get(s.distributor) || 0).toLocaleString('en')).join(', ');
     setStatus('Split ' + seats(done.split) + ': ' + per + '.' +
       (done.skipped ? ' ' + seats(done.skipped) + ' sold or held meanwhile ' + (done.skipped === 1 ? 'was left as it is.' : 'were left as they are.') : '') +
       (undoable ? '' : ' Others changed allotments meanwhile, so Undo does not reach this split.'));

@@ -167,6 +167,11 @@ async function smallVenue(page) {
   await page.fill('#pick-row', 'D');
   await page.click('#select-row');
   assert.equal(await count(page, '1', 'selected'), 10);
+  // A seat that is not there is said so, and the selection stays.
+  await page.fill('#pick-number', '99');
+  await page.click('#select-seat');
+  await page.waitForFunction(() => document.getElementById('error').textContent.includes('has no seat "99" (its seats are printed 1 to 10). The selection is unchanged.'));
+  assert.equal(await count(page, '1', 'selected'), 10);
   await page.selectOption('#distributor', '2');
   await page.click('#assign');
   await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Assigned 10 seats'));
@@ -377,7 +382,12 @@ async function sampleVenues(page) {
   await page.screenshot({ path: path.join(shots, 'venue-small-hall-found-seat.png') });
   await page.fill('#find-seat', '999');
   await page.click('#find');
-  await page.waitForFunction(() => document.getElementById('error').textContent.includes('has no seat 999'));
+  await page.waitForFunction(() => document.getElementById('error').textContent.includes('has no seat "999" (its seats are printed '));
+  assert.equal(await page.textContent('#status'), '', 'no "Found" line beside the error');
+  await page.fill('#find-row', 'ZZ');
+  await page.click('#find');
+  await page.waitForFunction(() => document.getElementById('error').textContent.includes('has no row "ZZ". Give the row as printed'));
+  await page.fill('#find-row', 'M');
   // Hovering an accessible place says so.
   const wheelchair = await findCell(hall, (c) => c.flags === 1);
   await page.evaluate(([b, r, k]) => window.seatPage.zoomToSeat(b, r, k, 30), [wheelchair.block, wheelchair.row, wheelchair.number]);
@@ -667,6 +677,8 @@ async function staleTab(context) {
   await stale.click('#assign');
   await stale.waitForFunction(() => document.getElementById('error').textContent.includes('allotment_changed'));
   assert.match(await errorText(stale), /do not have the owner this change expected/);
+  // Seats and owners as the page names them, not by their numbers.
+  assert.match(await errorText(stale), /Block A, row C, seat \d+: One now/);
   for (let n = 1; n <= 10; n++) {
     assert.equal((await seatState(event, 1, 3, n)).owner, 1, 'the stale tab took seat 1/3/' + n);
   }
