@@ -69,12 +69,14 @@ struct GateEntry {
     guidance: Option<String>,
 }
 
-/// A time: a TOML offset date-time or Unix seconds.
+/// A time: a TOML offset date-time or Unix seconds (a date-time written in
+/// quotes is read as one too).
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum When {
     Seconds(u64),
     Datetime(toml::value::Datetime),
+    Text(String),
 }
 
 fn invalid(path: &Path, reason: impl std::fmt::Display) -> Error {
@@ -103,9 +105,19 @@ fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
 
 impl When {
     fn timestamp(&self, field: &str) -> std::result::Result<Timestamp, String> {
+        let parsed;
         let dt = match self {
             When::Seconds(s) => return Ok(Timestamp(*s)),
             When::Datetime(dt) => dt,
+            When::Text(text) => {
+                parsed = text.parse::<toml::value::Datetime>().map_err(|_| {
+                    format!(
+                        "`{field}` = \"{text}\" is not a date-time: write it like \
+                         2027-06-01T19:00:00+02:00 (with its offset, quotes optional) or as Unix seconds"
+                    )
+                })?;
+                &parsed
+            }
         };
         let (Some(date), Some(time), Some(offset)) = (dt.date, dt.time, dt.offset) else {
             return Err(format!(
@@ -264,6 +276,19 @@ mod tests {
         assert_eq!(
             When::Datetime(dt).timestamp("t").unwrap().to_string(),
             "2027-05-01T19:00:00Z"
+        );
+        // Quoted, a date-time is read all the same; other text is refused
+        // naming the field and the form it takes.
+        assert_eq!(
+            When::Text("2027-05-01T21:00:00+02:00".into()).timestamp("start"),
+            When::Datetime("2027-05-01T21:00:00+02:00".parse().unwrap()).timestamp("start")
+        );
+        let bad = When::Text("tomorrow".into())
+            .timestamp("start")
+            .unwrap_err();
+        assert!(
+            bad.contains("`start` = \"tomorrow\" is not a date-time"),
+            "{bad}"
         );
         let local: toml::value::Datetime = "2027-05-01T21:00:00".parse().unwrap();
         assert!(
