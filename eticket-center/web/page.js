@@ -493,6 +493,7 @@ function seatPositions(map) {
   let fittedView = null;
   function fit() {
     hideTip();
+    if (window.innerWidth >= 700) autoLegend(true);
     resize();
     const w = canvas.clientWidth || 1, h = canvas.clientHeight || 1;
     const bw = bounds.x1 - bounds.x0, bh = bounds.y1 - bounds.y0;
@@ -1548,8 +1549,24 @@ function seatPositions(map) {
     zoomAt(e.clientX - r.left, e.clientY - r.top, e.deltaY < 0 ? 1.25 : 0.8);
   }, { passive: false });
 
+  // The legend is open while the whole venue is in view (Fit leaves it its
+  // room) and folds when the organizer zooms in, where it would cover seats
+  // and row labels; once the organizer opens or folds it, it stays so.
+  let legendChosen = false, legendSetting = 0;
+  $('legend').addEventListener('toggle', () => {
+    if (legendSetting > 0) { legendSetting--; return; }
+    legendChosen = true;
+  });
+  function autoLegend(open) {
+    const l = $('legend');
+    if (legendChosen || l.open === open) return;
+    legendSetting++;
+    l.open = open;
+  }
+
   function zoomAt(px, py, factor) {
     hideTip();
+    if (factor > 1) autoLegend(false);
     const g = gridAt(px, py);
     view.scale = Math.min(80, Math.max(0.05, view.scale * factor));
     view.ox = g.x - px / view.scale;
@@ -1603,6 +1620,7 @@ function seatPositions(map) {
   // keyboard cursor on it and the tooltip beside it (below and to the
   // right of the seat, clear of it).
   function focusSeat(i, scale) {
+    autoLegend(false);
     resize();
     view.scale = Math.max(view.scale, scale || 24);
     view.ox = X[i] - canvas.clientWidth / 2 / view.scale;
@@ -2059,7 +2077,7 @@ function seatPositions(map) {
   // On a narrow screen (or at 200 % zoom) the legend starts folded and the
   // overview map hidden so the map stays visible; each opens with one click.
   if (window.innerWidth < 700) {
-    $('legend').open = false;
+    autoLegend(false);
     $('overview').setAttribute('aria-pressed', 'false');
   }
   $('overview').addEventListener('click', () => {

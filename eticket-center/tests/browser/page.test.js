@@ -380,6 +380,12 @@ async function sampleVenues(page) {
   assert.ok(await page.isVisible('#tip'));
   assert.match(await page.textContent('#tip'), /row M, seat 105 — .* — (unallotted|allotted to \w+) — available/);
   await page.screenshot({ path: path.join(shots, 'venue-small-hall-found-seat.png') });
+  // Zoomed in, the legend folds so it covers no seats or row labels; Fit
+  // opens it again.
+  assert.equal(await page.evaluate(() => document.getElementById('legend').open), false, 'the legend folds when zoomed in');
+  await page.click('#fit');
+  assert.equal(await page.evaluate(() => document.getElementById('legend').open), true, 'Fit opens the legend again');
+  await page.evaluate(() => window.seatPage.zoomToSeat(2, 4, 5, 24));
   await page.fill('#find-seat', '999');
   await page.click('#find');
   await page.waitForFunction(() => document.getElementById('error').textContent.includes('has no seat "999" (its seats are printed '));
