@@ -74,6 +74,9 @@ function seatPositions(map) {
   let version = 0; // the allotment version the page shows (compare and set)
   // What TAKEN means: 0 available, 1 sold, 2 held for a buyer, 3 not for sale.
   const SOLD = 1, HELD = 2, BLOCKED = 3;
+  // From this size on screen (CSS pixels) an allotted seat shows both its
+  // distributor's shape and its number.
+  const ROOMY_SEAT_PX = 34;
   let n = 0;
   // Per cell: position (venue units, the seat's centre), the direction its
   // row runs (cos, sin), its drawn size, seat type, block, row, number,
@@ -878,7 +881,11 @@ function seatPositions(map) {
       for (const [owner, cells] of marks) {
         const shape = ownerShape(owner);
         ctx.beginPath();
-        for (const i of cells) shapePath(ctx, shape, (X[i] - view.ox) * s, (Y[i] - view.oy) * s, SZ[i] * s * 0.3);
+        for (const i of cells) {
+          const roomy = SZ[i] * s >= ROOMY_SEAT_PX;
+          shapePath(ctx, shape, (X[i] - view.ox) * s, (Y[i] - view.oy) * s - (roomy ? SZ[i] * s * 0.22 : 0),
+            SZ[i] * s * (roomy ? 0.16 : 0.3));
+        }
         ctx.fillStyle = typeMode ? '#ffffff' : '#111111';
         ctx.fill();
         ctx.strokeStyle = typeMode ? '#111111' : '#ffffff';
@@ -894,7 +901,7 @@ function seatPositions(map) {
     const tw = ctx.measureText(text).width;
     if (x - tw / 2 < 0 || x + tw / 2 > w || y - size / 2 < 0 || y + size / 2 > h) return;
     ctx.fillText(text, x, y);
-    labelsDrawn.push({ x: x - tw / 2, y: y - size / 2, w: tw, h: size });
+    labelsDrawn.push({ x: x - tw / 2, y: y - size / 2, w: tw, h: size, text });
   }
 
   function drawRowLabels(s, gx0, gy0, gx1, gy1) {
@@ -923,8 +930,13 @@ function seatPositions(map) {
     for (const i of visible) {
       const dark = TAKEN[i] === SOLD || sel[i];
       ctx.fillStyle = dark ? '#ffffff' : '#111111';
-      if (sel[i] || OWN[i]) continue; // the frame or the shape is there
-      edgeSafeText(seatLabel(i), (X[i] - view.ox) * s, (Y[i] - view.oy) * s, size, w, h);
+      if (sel[i]) continue; // the frame is there
+      // An allotted seat carries its distributor's shape: zoomed in far
+      // enough the shape moves to the seat's top and the number goes below.
+      const roomy = SZ[i] * s >= ROOMY_SEAT_PX;
+      if (OWN[i] && !roomy) continue;
+      const dy = OWN[i] ? SZ[i] * s * 0.2 : 0;
+      edgeSafeText(seatLabel(i), (X[i] - view.ox) * s, (Y[i] - view.oy) * s + dy, size, w, h);
     }
   }
 
@@ -2064,7 +2076,7 @@ function seatPositions(map) {
     },
     labels() {
       const r = canvas.getBoundingClientRect();
-      return labelsDrawn.map((l) => ({ left: r.left + l.x, top: r.top + l.y, right: r.left + l.x + l.w, bottom: r.top + l.y + l.h }));
+      return labelsDrawn.map((l) => ({ left: r.left + l.x, top: r.top + l.y, right: r.left + l.x + l.w, bottom: r.top + l.y + l.h, text: l.text }));
     },
     // The window position of a venue point (e.g. inside a standing area).
     point(x, y) {

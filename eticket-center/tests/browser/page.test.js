@@ -414,6 +414,16 @@ async function sampleVenues(page) {
   await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Assigned'));
   const after = Number((await page.textContent('#owners tr[data-owner="1"] [data-seat-type="all"]')).replace(/,/g, ''));
   assert.equal(after, before + row);
+  // Zoomed in far enough, an allotted seat shows its number beside its
+  // distributor's shape.
+  const mine = await findCell(hall, (c) => c.owner === 1 && c.taken === 0);
+  await page.evaluate(([b, r, k]) => window.seatPage.zoomToSeat(b, r, k, 60), [mine.block, mine.row, mine.number]);
+  const printed = (await page.textContent('#hover')).match(/seat (\S+) —/)[1];
+  const seatAt = await page.evaluate(([b, r, k]) => window.seatPage.cellCentre(b, r, k), [mine.block, mine.row, mine.number]);
+  const drawn = await page.evaluate(() => window.seatPage.labels());
+  assert.ok(drawn.some((l) => l.text === printed && Math.abs((l.left + l.right) / 2 - seatAt.x) < 4 && l.top < seatAt.y + 30 && l.bottom > seatAt.y),
+    'allotted seat ' + printed + ' shows its number in it: ' + JSON.stringify({ seatAt, near: drawn.filter((l) => Math.abs(l.left - seatAt.x) < 40) }));
+  await page.click('#fit');
   // Distributor 2 sells a seat of that row and holds another: drawn apart.
   const sold = await findCell(hall, (c) => c.block === 1 && c.row === 3 && c.owner === 1 && c.taken === 0);
   await page.click('#fit');
