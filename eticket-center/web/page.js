@@ -1564,16 +1564,13 @@ function seatPositions(map) {
   // The legend is open while the whole venue is in view (Fit leaves it its
   // room) and folds when the organizer zooms in, where it would cover seats
   // and row labels; once the organizer opens or folds it, it stays so.
-  let legendChosen = false, legendSetting = 0;
-  $('legend').addEventListener('toggle', () => {
-    if (legendSetting > 0) { legendSetting--; return; }
-    legendChosen = true;
-  });
+  // (A click on its summary, by pointer or keyboard, is the organizer's
+  // choice; the toggle event is not, as the page's own changes fire it too.)
+  let legendChosen = false;
+  $('legend').querySelector('summary').addEventListener('click', () => { legendChosen = true; });
   function autoLegend(open) {
     const l = $('legend');
-    if (legendChosen || l.open === open) return;
-    legendSetting++;
-    l.open = open;
+    if (!legendChosen && l.open !== open) l.open = open;
   }
 
   function zoomAt(px, py, factor) {
