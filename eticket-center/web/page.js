@@ -2015,7 +2015,14 @@ function seatPositions(map) {
   // not at all); reload to show what changed meanwhile (e.g. seats sold).
   async function failed(e, prefix) {
     if (e.message === 'not signed in') return;
-    const message = (prefix || '') + 'The center refused the change: ' + e.message;
+    let text = e.message;
+    if (e.code === 'allotment_changed') {
+      // The center's advice is for API clients; the page has just done it.
+      text = text.replace(/; nothing was changed: reload the seats[^(]*/, ' ') +
+        '. Another tab or session changed these seats since this page loaded them, so nothing was changed. ' +
+        'The map now shows their owners as they are: check them and try again.';
+    }
+    const message = (prefix || '') + 'The center refused the change: ' + text;
     await load(false);
     showError(message);
   }

@@ -695,6 +695,8 @@ async function staleTab(context) {
   assert.match(await errorText(stale), /do not have the owner this change expected/);
   // Seats and owners as the page names them, not by their numbers.
   assert.match(await errorText(stale), /Block A, row C, seat \d+: One now/);
+  assert.match(await errorText(stale), /Another tab or session changed these seats since this page loaded them, so nothing was changed\. The map now shows their owners/);
+  assert.doesNotMatch(await errorText(stale), /name their owner/);
   for (let n = 1; n <= 10; n++) {
     assert.equal((await seatState(event, 1, 3, n)).owner, 1, 'the stale tab took seat 1/3/' + n);
   }
