@@ -197,6 +197,27 @@ async fn page_and_assets_load_without_credential_data_needs_the_organizer() {
         .unwrap();
     assert_eq!(to_list.status(), StatusCode::SEE_OTHER);
     assert_eq!(to_list.headers()["location"], "/page/events");
+    // A trailing slash leads to the address without it.
+    let no_follow = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (from, to) in [
+        ("/page/events/", "/page/events"),
+        ("/page/events/2026/", "/page/events/2026"),
+    ] {
+        let res = no_follow
+            .get(format!("{}{from}", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{from}");
+        assert_eq!(res.headers()["location"], to, "{from}");
+    }
+    assert_eq!(
+        get(&s, "/page/events/x/", None).await.0,
+        StatusCode::BAD_REQUEST
+    );
     assert!(html.contains("<canvas id=\"map\""));
     // Every asset the page uses is served by the center itself.
     for asset in ["/page/page.js", "/page/page.css"] {

@@ -63,6 +63,8 @@ pub fn routes(center: Arc<Center>) -> Router {
         .route("/page", get(to_list))
         .route("/page/", get(to_list))
         .route("/page/events/{event}", get(page))
+        .route("/page/events/", get(to_list))
+        .route("/page/events/{event}/", get(without_slash))
         .route("/page/page.js", get(script))
         .route("/page/page.css", get(style))
         .route("/v1/events/{event}/seat-map", get(seat_map))
@@ -109,6 +111,19 @@ async fn list_page() -> Response {
 /// `GET /page` and `/page/`: to the list of events.
 async fn to_list() -> axum::response::Redirect {
     axum::response::Redirect::to("/page/events")
+}
+
+/// `GET /page/events/{event}/`: to the same address without the slash.
+async fn without_slash(
+    p: std::result::Result<PathArg<EventId>, ApiError>,
+) -> std::result::Result<axum::response::Redirect, Response> {
+    match p {
+        Ok(PathArg(event)) => Ok(axum::response::Redirect::to(&format!(
+            "/page/events/{}",
+            event.0
+        ))),
+        Err(_) => Err(page(p).await),
+    }
 }
 
 async fn script() -> Response {
