@@ -252,6 +252,18 @@ impl Drop for Server {
             for line in tail {
                 eprintln!("  {line}");
             }
+            // Every 500 it answered, with the incident that says why.
+            let ids: Vec<&str> = log
+                .lines()
+                .filter(|l| l.contains("status=500"))
+                .filter_map(|l| l.split("request_id=").nth(1))
+                .filter_map(|rest| rest.split_whitespace().next())
+                .collect();
+            for line in log.lines() {
+                if ids.iter().any(|id| line.contains(id)) {
+                    eprintln!("  500: {line}");
+                }
+            }
         }
     }
 }
@@ -750,7 +762,6 @@ fn sales_issuance_and_transfers_through_a_failover_and_a_killed_center() {
         SALES_AFTER
     });
     let (old, new) = old.unwrap();
-    drop(doomed);
 
     // The surviving center was never restarted.
     assert!(
@@ -790,10 +801,11 @@ fn sales_issuance_and_transfers_through_a_failover_and_a_killed_center() {
     assert_eq!(
         statuses.keys().copied().collect::<Vec<_>>(),
         vec![503],
-        "refusals by status: {statuses:?}"
+        "refusals by status: {statuses:?} (the 500s and their incidents follow)"
     );
-    // How the surviving center's transactions met the failover (its log).
     let log = std::fs::read_to_string(&survivor.log).unwrap();
+    drop(doomed);
+    // How the surviving center's transactions met the failover (its log).
     let lines_with = |text: &str| log.lines().filter(|l| l.contains(text)).count();
     println!(
         "the surviving center's log: {} transactions lost their connection while committing, \

@@ -259,11 +259,13 @@ fn map_err(e: postgres::Error) -> Error {
         },
         code => Error::Storage {
             backend: "postgres",
-            message,
+            // A lost race, or a connection lost (a failover, a restart):
+            // the same request may succeed later, so HTTP answers 503.
             retryable: matches!(
                 code,
                 Some(&SqlState::T_R_SERIALIZATION_FAILURE | &SqlState::T_R_DEADLOCK_DETECTED)
-            ),
+            ) || connection_lost(&e),
+            message,
         },
     }
 }
