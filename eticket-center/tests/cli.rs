@@ -56,7 +56,12 @@ fn operator_commands() {
     let db = dir.path().join("c.sqlite");
     let init = ok(&db, &["init"]);
     assert!(init.contains("root key K100"), "{init}");
-    ok(&db, &["add-distributor", "--id", "1", "--name", "Shop"]);
+    // Commands that change the ledger without an answer to print say what
+    // they did on stderr, so stdout stays for what scripts read.
+    let (success, out, err) = eticket(&db, &["add-distributor", "--id", "1", "--name", "Shop"]);
+    assert!(success, "{err}");
+    assert_eq!(out, "");
+    assert!(err.contains("distributor 1 (\"Shop\") registered"), "{err}");
     let token = ok(&db, &["credential", "--role", "gate", "--id", "2026"]);
     assert!(token.trim().starts_with("gate_"));
     let file = dir.path().join("event.json");
@@ -68,6 +73,13 @@ fn operator_commands() {
         .unwrap(),
     )
     .unwrap();
+    // An event file given where the JSON registration goes: the error names
+    // the flag it belongs to.
+    let toml = dir.path().join("event.toml");
+    std::fs::write(&toml, "name = \"Gala\"\n").unwrap();
+    let (success, _, err) = eticket(&db, &["register-event", "--file", toml.to_str().unwrap()]);
+    assert!(!success);
+    assert!(err.contains("--event"), "{err}");
     let reg = ok(&db, &["register-event", "--file", file.to_str().unwrap()]);
     assert!(reg.contains("\"tickets\": 130"), "{reg}");
     ok(
@@ -553,9 +565,14 @@ fn split_and_hold_commands() {
     .unwrap();
     ok(&db, &["register-event", "--file", file.to_str().unwrap()]);
     for d in ["1", "2"] {
-        ok(
+        let (success, _, err) = eticket(
             &db,
             &["select-distributor", "--event", "2026", "--distributor", d],
+        );
+        assert!(success, "{err}");
+        assert!(
+            err.contains(&format!("distributor {d} selected for event 2026")),
+            "{err}"
         );
     }
     let split = dir.path().join("split.json");

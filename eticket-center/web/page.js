@@ -178,8 +178,9 @@ function seatPositions(map) {
     return -1;
   }
 
-  // The events this token manages, each a link to its map.
-  async function loadList() {
+  // The events this token manages, each a link to its map; `notice` says
+  // why the list is shown instead of the map asked for.
+  async function loadList(notice) {
     const events = [];
     try {
       let after = 0, more = true;
@@ -212,7 +213,10 @@ function seatPositions(map) {
         ' · event ' + ev.event + (ev.cancelled_at ? ' · cancelled' : ''));
       items.append(li);
     }
-    $('list-status').textContent = events.length ? '' : 'This token manages no event yet.';
+    const status = $('list-status');
+    status.textContent = [notice || '', events.length ? '' : 'This token manages no event yet.'].filter(Boolean).join(' ');
+    status.classList.toggle('error', Boolean(notice));
+    status.setAttribute('role', notice ? 'alert' : 'status');
   }
 
   function showLogin(message) {
@@ -243,13 +247,18 @@ function seatPositions(map) {
       if (timings.fetchMs === null) timings.fetchMs = performance.now() - fetchStart;
     } catch (e) {
       if (e.message === 'not signed in') return;
-      if (e.code === 'forbidden' || e.code === 'unknown_event' || $('app').hidden) {
-        // A token of another role or organizer, or no such event: say so
-        // where the organizer is looking, and ask for the token again.
+      if (e.code === 'unknown_event') {
+        // The token is fine: keep it, and offer the events it manages.
+        $('app').hidden = true;
+        setStatus('');
+        await loadList('The center has no event ' + eventId + '. Check the event number in the address, or open one of your events below.');
+        return;
+      }
+      if (e.code === 'forbidden' || $('app').hidden) {
+        // A token of another role or organizer: say so where the organizer
+        // is looking, and ask for the token again.
         if (e.code === 'forbidden') sessionStorage.removeItem(TOKEN_KEY);
-        showLogin(e.code === 'unknown_event'
-          ? 'The center has no event ' + eventId + '. Check the event number in the address.'
-          : 'Could not load the seat map: ' + e.message);
+        showLogin('Could not load the seat map: ' + e.message);
         return;
       }
       showError('Could not load the seat map: ' + e.message);
@@ -1131,20 +1140,20 @@ function seatPositions(map) {
 
   function counts() {
     const k = map.seat_types.length;
-    const rows = Array.from({ length: k }, () => ({ total: 0, selected: 0, selectable: 0, allotted: 0, held: 0, sold: 0 }));
+    const rows = Array.from({ length: k }, () => ({ total: 0, selected: 0, selectable: 0, allotted: 0, held: 0, sold: 0, blocked: 0 }));
     const perOwner = new Map();
     const grid = new Map(); // owner (0: nobody) -> seats per seat type
     for (let i = 0; i < n; i++) {
       const t = TYPE[i];
       if (t >= k) continue;
       const r = rows[t];
+      // Seats not for sale are nobody's to allot: not "Unallotted", and
+      // counted apart from the seats of the type, as the header does.
+      if (TAKEN[i] === BLOCKED) { r.blocked++; continue; }
       r.total++;
-      // Seats not for sale are nobody's to allot: not "Unallotted".
-      if (TAKEN[i] !== BLOCKED) {
-        let g = grid.get(OWN[i]);
-        if (!g) { g = new Uint32Array(k); grid.set(OWN[i], g); }
-        g[t]++;
-      }
+      let g = grid.get(OWN[i]);
+      if (!g) { g = new Uint32Array(k); grid.set(OWN[i], g); }
+      g[t]++;
       if (TAKEN[i] === HELD) r.held++;
       else if (TAKEN[i] === SOLD) r.sold++;
       if (OWN[i]) { r.allotted++; perOwner.set(OWN[i], (perOwner.get(OWN[i]) || 0) + 1); }
@@ -1191,11 +1200,19 @@ function seatPositions(map) {
     const { rows, perOwner, grid } = counts();
     const body = $('counts').tBodies[0];
     body.replaceChildren();
-    const total = { total: 0, selected: 0, selectable: 0, allotted: 0, held: 0, sold: 0 };
+    const total = { total: 0, selected: 0, selectable: 0, allotted: 0, held: 0, sold: 0, blocked: 0 };
+    for (const r of rows) total.blocked += r.blocked;
+    // A column for the seats not for sale, when the venue has some.
+    const headRow = $('counts').tHead.rows[0];
+    const blockedHead = headRow.querySelector('[data-col="blocked"]');
+    if (total.blocked && !blockedHead) {
+      headRow.append(cell('th', 'Not for sale', { scope: 'col', 'data-col': 'blocked', title: 'Seats drawn on the map but not for sale: counted in no other column' }));
+    } else if (!total.blocked && blockedHead) blockedHead.remove();
+    const blockedCell = (v) => (total.blocked ? [cell('td', v.toLocaleString('en'), { 'data-count': 'blocked' })] : []);
     map.seat_types.forEach((t, i) => {
       const r = rows[i];
-      if (!r.total) return;
-      for (const key of Object.keys(total)) total[key] += r[key];
+      if (!r.total && !r.blocked) return;
+      for (const key of Object.keys(total)) if (key !== 'blocked') total[key] += r[key];
       const tr = document.createElement('tr');
       tr.dataset.seatType = String(t.id);
       // The seat type's name is the button that selects its seats.
@@ -1211,7 +1228,8 @@ function seatPositions(map) {
         cell('td', r.selectable.toLocaleString('en'), { 'data-count': 'selectable' }),
         cell('td', r.allotted.toLocaleString('en'), { 'data-count': 'allotted' }),
         cell('td', r.held.toLocaleString('en'), { 'data-count': 'held' }),
-        cell('td', r.sold.toLocaleString('en'), { 'data-count': 'sold' }));
+        cell('td', r.sold.toLocaleString('en'), { 'data-count': 'sold' }),
+        ...blockedCell(r.blocked));
       body.append(tr);
     });
     const foot = $('counts').tFoot;
@@ -1224,7 +1242,8 @@ function seatPositions(map) {
       cell('td', total.selectable.toLocaleString('en'), { 'data-count': 'selectable' }),
       cell('td', total.allotted.toLocaleString('en'), { 'data-count': 'allotted' }),
       cell('td', total.held.toLocaleString('en'), { 'data-count': 'held' }),
-      cell('td', total.sold.toLocaleString('en'), { 'data-count': 'sold' }));
+      cell('td', total.sold.toLocaleString('en'), { 'data-count': 'sold' }),
+      ...blockedCell(total.blocked));
     foot.append(tr);
     const list = $('allotments');
     list.replaceChildren();
@@ -1328,7 +1347,7 @@ function seatPositions(map) {
   }
 
   // The Undo button names the step it takes back: a selection, an
-  // allotment or a split.
+  // allotment, a split or a move of places.
   function showUndo() {
     const b = $('undo');
     const step = undo[undo.length - 1];
@@ -1972,15 +1991,36 @@ function seatPositions(map) {
       failed(e);
       return;
     } finally { busy(false); }
-    // Places move by number, not by seat, so Undo cannot give back the
-    // same ones: it does not reach back past this move.
-    const hadUndo = undo.some((s) => s.kind === 'allot');
-    for (let k = undo.length - 1; k >= 0; k--) if (undo[k].kind === 'allot') undo.splice(k, 1);
+    // Places are counted, not numbered: Undo moves as many back.
+    pushUndo({ kind: 'places', what: 'move of places', area, name: a.name, count, from, to });
     clearError();
     refresh();
     setStatus('Moved ' + count.toLocaleString('en') + ' places of ' + a.name + ' to ' +
-      (to ? (ownerName.get(to) || to) : 'unallotted') + '.' +
-      (hadUndo ? ' Undo does not reach back past a move of places.' : ''));
+      (to ? (ownerName.get(to) || to) : 'unallotted') + '.');
+  }
+
+  // Undo a move of standing places: as many places back to their owner,
+  // refused (and dropped) when the receiver no longer has that many.
+  async function undoPlaces(step) {
+    const places = step.count.toLocaleString('en') + ' places of ' + step.name;
+    setStatus('Undoing the move of ' + places + '…');
+    busy(true);
+    try {
+      const done = await api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/selection', {
+        distributor: step.from || null,
+        seats: [{ area: { area: step.area, count: step.count } }],
+        from: [step.to || null],
+      });
+      version = done.version;
+      await reloadOwners();
+    } catch (e) {
+      failed(e, 'This move can no longer be undone, and Undo skips it: ');
+      return;
+    } finally { busy(false); }
+    clearError();
+    refresh();
+    setStatus('Undid the move of ' + places + ' (back to ' +
+      (step.from ? (ownerName.get(step.from) || step.from) : 'unallotted') + ').');
   }
 
   async function doUndo() {
@@ -1993,6 +2033,7 @@ function seatPositions(map) {
       setStatus('Undid the last selection step.');
       return;
     }
+    if (step.kind === 'places') return undoPlaces(step);
     busy(true);
     setStatus('Undoing the ' + (step.what || 'allotment') + ' of ' + seats(step.prev.length) + '…');
     try {

@@ -674,7 +674,21 @@ fn load_registration(
 ) -> Result<EventRegistration> {
     match (event, file) {
         (Some(path), _) => crate::event_file::load(path),
-        (None, Some(path)) => read_json(path),
+        (None, Some(path)) => read_json(path).map_err(|e| {
+            // An event file given as the JSON registration: name the flag.
+            if path.extension().is_some_and(|x| x == "toml") {
+                Error::invalid(
+                    "file",
+                    format!(
+                        "{} is TOML, and --file takes a registration as JSON: give an event file with --event {}",
+                        path.display(),
+                        path.display()
+                    ),
+                )
+            } else {
+                e
+            }
+        }),
         (None, None) => Err(Error::invalid("event", "give --event or --file")),
     }
 }
@@ -787,6 +801,9 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::AddDistributor { id, name } => {
             center.register_distributor(&op, &key, DistributorId(*id), name)?;
+            eprintln!(
+                "distributor {id} ({name:?}) registered; select it for an event with `select-distributor --event E --distributor {id}`"
+            );
         }
         Command::Credential {
             role: Role::Unit,
@@ -890,6 +907,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 DistributorId(*distributor),
                 policy,
             )?;
+            eprintln!("distributor {distributor} selected for event {event}");
         }
         Command::AllotRatios { event, file } => {
             let ratios: AllotmentRatios = read_json(file)?;

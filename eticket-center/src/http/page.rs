@@ -467,9 +467,13 @@ fn seat_place(block: BlockId, row: u16, number: u16) -> Result<String> {
 /// The colours distributors' allotments are drawn in: the Okabe–Ito
 /// palette, which people with the common colour-vision deficiencies tell
 /// apart, without its black (the page's selection colour). The page adds a
-/// shape per distributor, so colour is never the only cue.
+/// shape per distributor, so colour is never the only cue; but on a
+/// zoomed-out map the shapes are too small to see, so the order puts first
+/// the colours that stay furthest from each other and from the greys of
+/// unallotted, sold and held seats for people with deuteranopia,
+/// protanopia or tritanopia (the bluish green, grey to a deuteranope, last).
 pub const OWNER_PALETTE: [&str; 7] = [
-    "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7",
+    "#e69f00", "#56b4e9", "#0072b2", "#d55e00", "#cc79a7", "#f0e442", "#009e73",
 ];
 
 /// Build the page's view of an event: its seat map (the one it was
@@ -747,4 +751,116 @@ pub fn set_seat_owners(
             version: crate::allotment_log::version(tx, event)?,
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{OWNER_PALETTE, PAGE_JS};
+
+    /// Machado et al. (2009) simulation matrices (severity 1) in linear RGB.
+    const VIEWS: [(&str, [[f64; 3]; 3]); 4] = [
+        (
+            "normal",
+            [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+        ),
+        (
+            "deuteranopia",
+            [
+                [0.367322, 0.860646, -0.227968],
+                [0.280085, 0.672501, 0.047413],
+                [-0.011820, 0.042940, 0.968881],
+            ],
+        ),
+        (
+            "protanopia",
+            [
+                [0.152286, 1.052583, -0.204868],
+                [0.114503, 0.786281, 0.099216],
+                [-0.003882, -0.048116, 1.051998],
+            ],
+        ),
+        (
+            "tritanopia",
+            [
+                [1.255528, -0.076749, -0.178779],
+                [-0.078411, 0.930809, 0.147602],
+                [0.004733, 0.691367, 0.303900],
+            ],
+        ),
+    ];
+
+    fn linear(hex: &str) -> [f64; 3] {
+        let byte = |i: usize| f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+        [1, 3, 5].map(|i| {
+            let c = byte(i);
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        })
+    }
+
+    /// CIE L*a*b* of a linear RGB colour seen through `m`.
+    fn lab(rgb: [f64; 3], m: &[[f64; 3]; 3]) -> [f64; 3] {
+        let s = m.map(|row| (row[0] * rgb[0] + row[1] * rgb[1] + row[2] * rgb[2]).clamp(0.0, 1.0));
+        let x = (0.4124 * s[0] + 0.3576 * s[1] + 0.1805 * s[2]) / 0.95047;
+        let y = 0.2126 * s[0] + 0.7152 * s[1] + 0.0722 * s[2];
+        let z = (0.0193 * s[0] + 0.1192 * s[1] + 0.9505 * s[2]) / 1.08883;
+        let f = |t: f64| {
+            if t > 0.008856 {
+                t.cbrt()
+            } else {
+                7.787 * t + 16.0 / 116.0
+            }
+        };
+        [
+            116.0 * f(y) - 16.0,
+            500.0 * (f(x) - f(y)),
+            200.0 * (f(y) - f(z)),
+        ]
+    }
+
+    /// The smallest colour difference (CIE76) of two colours over the views.
+    fn difference(a: &str, b: &str) -> (f64, &'static str) {
+        VIEWS
+            .iter()
+            .map(|(name, m)| {
+                let (p, q) = (lab(linear(a), m), lab(linear(b), m));
+                let d = (0..3).map(|i| (p[i] - q[i]).powi(2)).sum::<f64>().sqrt();
+                (d, *name)
+            })
+            .fold(
+                (f64::MAX, ""),
+                |best, x| if x.0 < best.0 { x } else { best },
+            )
+    }
+
+    /// The first distributors' colours stay apart from each other and from
+    /// the page's own seat states (read from page.js) for people with each
+    /// common colour-vision deficiency.
+    #[test]
+    fn the_first_distributors_stay_apart_for_colour_blind_organizers() {
+        let line = PAGE_JS
+            .lines()
+            .find(|l| l.contains("const COLOURS = {"))
+            .expect("page.js names its state colours");
+        let states: Vec<&str> = line
+            .split('\'')
+            .filter(|part| part.starts_with('#') && part.len() == 7)
+            .collect();
+        assert_eq!(states.len(), 4, "{line}");
+        for (count, least) in [(3, 20.0), (4, 15.0)] {
+            let first = &OWNER_PALETTE[..count];
+            for (i, a) in first.iter().enumerate() {
+                for b in states.iter().chain(&first[..i]) {
+                    let (d, view) = difference(a, b);
+                    assert!(
+                        d >= least,
+                        "distributor colour {a} and {b} differ by {d:.1} under {view}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -215,6 +215,13 @@ async function smallVenue(page) {
   await page.click('#area-move');
   await page.waitForFunction(() => document.getElementById('error').textContent.includes('5 available places'));
   assert.match(await page.textContent('#areas tr[data-area="1"] [data-count="owners"]'), /unallotted 45, One 5/);
+  // Undo moves as many places back.
+  assert.equal(await page.textContent('#undo'), 'Undo move of places');
+  await page.click('#undo');
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Undid the move of 5 places'));
+  const owners = await page.textContent('#areas tr[data-area="1"] [data-count="owners"]');
+  assert.match(owners, /unallotted 50\b/);
+  assert.doesNotMatch(owners, /One/);
 
   // Keyboard: the map takes focus, zooms with + and -, and a seat cursor
   // moved with the arrow keys selects with Enter and adds a row with Shift+Enter.
@@ -227,7 +234,7 @@ async function smallVenue(page) {
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('Enter');
   assert.equal(await count(page, 'all', 'selected'), 1);
-  assert.match(await page.textContent('#hover'), /row \d+, seat \d+ .* selected/);
+  assert.match(await page.textContent('#hover'), /row \w+, seat \d+ .* selected/);
   await page.keyboard.press('Enter');
   assert.equal(await count(page, 'all', 'selected'), 0);
   await page.keyboard.press('Shift+Enter');
@@ -251,15 +258,21 @@ async function smallVenue(page) {
   for (const b of boxes) assert.ok(b.top >= -1 && b.bottom <= 401, 'at 200% the map and the actions are on screen together: ' + JSON.stringify(boxes));
   assert.ok(boxes[0].height >= 150, 'the map keeps a usable height at 200%: ' + JSON.stringify(boxes));
   await page.screenshot({ path: path.join(shots, 'small-venue-200-percent.png') });
+  // Header and tools leave the map the most of the window: at the top of
+  // the page it starts in the window's upper half.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const mapTop = await page.evaluate(() => document.getElementById('map').getBoundingClientRect().top);
+  assert.ok(mapTop <= 160, 'at 200% the map starts ' + mapTop + ' px down a 400 px window');
   // With the map partly scrolled out of the window, the wheel over it
   // scrolls the page instead of zooming the map.
-  await page.evaluate(() => window.scrollTo(0, 0));
-  const mapBox = await page.evaluate(() => { const r = document.getElementById('map').getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + 20, bottom: r.bottom }; });
-  assert.ok(mapBox.bottom > 400, 'at the top of the page the map runs past the window at 200%: ' + JSON.stringify(mapBox));
+  await page.evaluate((top) => window.scrollTo(0, top + 40), mapTop);
+  const scrolled = await page.evaluate(() => window.scrollY);
+  const mapBox = await page.evaluate(() => { const r = document.getElementById('map').getBoundingClientRect(); return { x: r.left + r.width / 2, y: Math.max(r.top, 0) + 20, top: r.top }; });
+  assert.ok(mapBox.top < 0, 'the map is partly above the window: ' + JSON.stringify(mapBox));
   const scaleBefore = (await page.evaluate(() => window.seatPage.view())).scale;
   await page.mouse.move(mapBox.x, mapBox.y);
   await page.mouse.wheel(0, 200);
-  await page.waitForFunction(() => window.scrollY > 0);
+  await page.waitForFunction((y) => window.scrollY > y, scrolled);
   assert.equal((await page.evaluate(() => window.seatPage.view())).scale, scaleBefore, 'the wheel scrolled the page, not the map');
   await page.setViewportSize({ width: 1280, height: 800 });
 }
@@ -336,6 +349,14 @@ async function sampleVenues(page) {
   // sideways) and has no column for a seat type with no seats to allot.
   const heads = await page.$$eval('#owners thead th', (ths) => ths.map((t) => t.textContent));
   assert.deepEqual(heads.slice(0, 3), ['Distributor', 'All seats', 'Standing places']);
+  // In a 1280 px window both tables fit the side pane: no sideways scrolling.
+  const wraps = await page.evaluate(() => ['owners', 'counts'].map((id) => {
+    const w = document.getElementById(id).parentElement;
+    return [id, w.scrollWidth, w.clientWidth, window.innerWidth];
+  }));
+  for (const [id, scroll, client, win] of wraps) {
+    if (win >= 1280) assert.ok(scroll <= client + 1, 'the ' + id + ' table fits its pane: ' + JSON.stringify(wraps));
+  }
   const legendNow = await page.textContent('#legend-items');
   for (const t of hallMap.seat_types) {
     const has = hallMap.cells.seat_type.some((x, i) => x === t.id && hallMap.cells.taken[i] !== 3);
@@ -344,6 +365,12 @@ async function sampleVenues(page) {
   }
   assert.match(await page.textContent('#subtitle'),
     new RegExp(' · ' + (hallMap.cells.taken.length - notForSale) + ' seats and [0-9,]+ standing places · ' + notForSale + ' seats? not for sale$'));
+  // The seat-type table counts as the header does: its All row the seats
+  // for sale, those not for sale in a column of their own.
+  const allRow = (key) => page.textContent('#counts tfoot [data-count="' + key + '"]');
+  assert.equal((await allRow('total')).replace(/,/g, ''), String(hallMap.cells.taken.length - notForSale));
+  assert.equal(await allRow('blocked'), String(notForSale));
+  assert.ok((await page.$$eval('#counts thead th', (ths) => ths.map((t) => t.textContent))).includes('Not for sale'));
   const fitted = await overlaysClear(page, 'the Small Hall fitted');
   assert.ok(fitted.legend, 'the legend is open on a wide window');
   assert.ok(fitted.labels.length > 0, 'the stage and the standing area are named');
@@ -520,8 +547,12 @@ async function errors(context) {
   await tab.waitForSelector('#login:not([hidden])');
   await tab.fill('#token', token);
   await tab.click('#login button[type="submit"]');
-  await tab.waitForFunction(() => document.getElementById('login-error').textContent.includes('The center has no event 999999'));
-  // "All events" lists the events this token manages, each a link to its map.
+  // The token is kept: the page says so in place of the map and lists the
+  // events this token manages, each a link to its map.
+  await tab.waitForFunction(() => document.getElementById('list-status').textContent.includes('The center has no event 999999'));
+  await tab.waitForSelector('#list:not([hidden]) #event-items li');
+  assert.ok(await tab.isHidden('#login'), 'no token asked for again');
+  // "All events" lists them too.
   await tab.click('#all-events');
   await tab.waitForSelector('#list:not([hidden]) #event-items li');
   const listed = await tab.$$eval('#event-items a', (as) => as.map((a) => a.getAttribute('href')));
