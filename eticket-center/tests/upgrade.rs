@@ -72,7 +72,8 @@ fn schema_version(center: &Center) -> String {
         .unwrap()
 }
 
-fn upgraded_keeps_everything((backend, m): (Backend, Value)) {
+/// The ledger, for checks of one backend's own.
+fn upgraded_keeps_everything((backend, m): (Backend, Value)) -> Backend {
     // An hour after the version 1 center wrote the ledger (its keys are valid
     // from then).
     let clock = std::sync::Arc::new(eticket_center::clock::ManualClock::new(
@@ -188,6 +189,8 @@ fn upgraded_keeps_everything((backend, m): (Backend, Value)) {
             .unwrap();
         assert_eq!(d.ticket.ticket[0], FORMAT_VERSION);
     }
+    drop(center);
+    backend
 }
 
 #[test]
@@ -197,5 +200,32 @@ fn sqlite_ledger_of_schema_1_is_upgraded_whole() {
 
 #[test]
 fn postgres_ledger_of_schema_1_is_upgraded_whole() {
-    upgraded_keeps_everything(v1_postgres());
+    let backend = upgraded_keeps_everything(v1_postgres());
+    // Schema 18 dropped the issuing records' foreign key to tickets on
+    // PostgreSQL (and only that one: `issued` keeps its key to them).
+    let clock = std::sync::Arc::new(eticket_center::clock::ManualClock::new(fixtures::NOW));
+    let center = backend.center(&clock);
+    let keys = center
+        .ledger()
+        .transaction(&mut |tx| {
+            tx.query(
+                "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint
+                 WHERE contype = 'f' AND connamespace = current_schema()::regnamespace
+                   AND conrelid::regclass::text IN ('issuing_records', 'issued')",
+                &[],
+            )
+        })
+        .unwrap();
+    let pairs: Vec<(String, String)> = keys
+        .iter()
+        .map(|r| (r.text(0).unwrap().to_owned(), r.text(1).unwrap().to_owned()))
+        .collect();
+    assert!(
+        !pairs.contains(&("issuing_records".to_owned(), "tickets".to_owned())),
+        "{pairs:?}"
+    );
+    assert!(
+        pairs.contains(&("issued".to_owned(), "issuing_records".to_owned())),
+        "{pairs:?}"
+    );
 }

@@ -443,7 +443,7 @@ impl PostgresStore {
         store.transaction(&mut |tx| {
             // Several centers may start at once on an empty database.
             tx.execute("SELECT pg_advisory_xact_lock(7305)", &[])?;
-            schema::migrate(tx, &|s| s.to_owned())
+            schema::migrate(tx, &schema::for_postgres)
         })?;
         Ok(store)
     }

@@ -128,6 +128,9 @@ impl rusqlite::ToSql for Value {
 }
 
 fn adapt(sql: &str) -> String {
+    if sql.starts_with(schema::POSTGRES_ONLY) {
+        return String::new();
+    }
     sql.replace('$', "?").replace("BYTEA", "BLOB")
 }
 
