@@ -245,10 +245,14 @@ impl Allotments {
     ///
     /// Each group (a seat type, or all seats) is split with the largest
     /// remainder method, so every distributor gets its ideal share rounded
-    /// down or up and the counts add up to the group exactly; between equal
-    /// fractional parts the seats left over go first to the distributors
-    /// that got fewer extra seats in the groups before, so they rotate
-    /// rather than always going to the first distributors. Seats are
+    /// down or up and the counts add up to the group exactly. When all
+    /// groups split by the same shares, the seats left over in a group go
+    /// first to the distributors furthest below their quota of the groups
+    /// so far, so each total is its share of all the seats rounded down or
+    /// up, as in one split of them all;
+    /// otherwise, between equal fractional parts, to the distributors that
+    /// got fewer extra seats in the groups before, so they rotate rather
+    /// than always going to the first distributors. Seats are
     /// handed out in consecutive stretches of a serpentine walk (block by
     /// block, row by row, alternating direction), so each distributor's seats
     /// form as few runs as the map allows.
@@ -288,13 +292,29 @@ impl Allotments {
         // Seats each distributor got over its quota so far, so that the
         // next group's leftover seats go to the others first.
         let mut over: HashMap<DistributorId, u64> = HashMap::new();
+        // When every group splits by the same shares, each group's leftover
+        // seats go to the distributors furthest below their quota of all the
+        // groups so far, so the totals come out as one split of all the seats
+        // would (3:2 of 100,000 seats over several seat types is 60,000 /
+        // 40,000, not 59,999 / 40,001), while each group still gets its own
+        // quota rounded down or up. `ahead`: seats given so far times the
+        // total weight, minus seats split so far times the weight.
+        let uniform = groups.windows(2).all(|w| w[0].1 == w[1].1);
+        let mut ahead: HashMap<DistributorId, i128> = HashMap::new();
         for (seat_type, shares, cells) in groups {
             if shares.is_empty() {
                 report.left_unallotted += cells.len();
                 continue;
             }
             let counts = largest_remainder_by(cells.len() as u64, &shares, &|d| {
-                over.get(&d).copied().unwrap_or(0)
+                (
+                    if uniform {
+                        ahead.get(&d).copied().unwrap_or(0)
+                    } else {
+                        0
+                    },
+                    over.get(&d).copied().unwrap_or(0),
+                )
             });
             let total_weight: u64 = shares.iter().map(|s| u64::from(s.weight)).sum();
             let mut at = 0usize;
@@ -302,6 +322,9 @@ impl Allotments {
                 let quota_floor =
                     cells.len() as u64 * u64::from(share.weight) / total_weight.max(1);
                 *over.entry(share.distributor).or_default() += n.saturating_sub(quota_floor);
+                *ahead.entry(share.distributor).or_default() += i128::from(n)
+                    * i128::from(total_weight)
+                    - cells.len() as i128 * i128::from(share.weight);
                 let n = n as usize;
                 let mine = &cells[at..at + n];
                 for &i in mine {
@@ -365,18 +388,21 @@ impl Allotments {
 /// assert_eq!(largest_remainder(10, &[s(1), s(1), s(1)]), vec![4, 3, 3]);
 /// ```
 pub fn largest_remainder(total: u64, shares: &[RatioShare]) -> Vec<u64> {
-    largest_remainder_by(total, shares, &|_| 0)
+    largest_remainder_by(total, shares, &|_| (0, 0))
 }
 
-/// [`largest_remainder`], with ties between equal fractional parts going
-/// first to the distributor that `extra` says got fewer seats over its quota
-/// in the groups split before (then to the earlier share): split group by
-/// group, the seats left over rotate instead of always going to the first
-/// distributors.
+/// [`largest_remainder`], where `before(d)` says how the groups split
+/// before went for distributor `d`: `(ahead, over)`. `ahead` (in units of
+/// one seat over the total weight) is subtracted from the fractional part,
+/// so a distributor behind its quota so far gets a leftover seat first;
+/// between equal results the one with fewer seats `over` its rounded-down
+/// quotas goes first (then the earlier share), so leftover seats rotate
+/// instead of always going to the first distributors. Every count is its
+/// quota rounded down or up, and they sum to `total`.
 fn largest_remainder_by(
     total: u64,
     shares: &[RatioShare],
-    extra: &dyn Fn(DistributorId) -> u64,
+    before: &dyn Fn(DistributorId) -> (i128, u64),
 ) -> Vec<u64> {
     let weight: u128 = shares.iter().map(|s| u128::from(s.weight)).sum();
     if weight == 0 {
@@ -384,19 +410,26 @@ fn largest_remainder_by(
     }
     let t = u128::from(total);
     let mut counts: Vec<u64> = Vec::with_capacity(shares.len());
-    let mut rems: Vec<(u128, usize)> = Vec::with_capacity(shares.len());
+    // (has a fractional part, its priority, seats over, index): a count
+    // whose quota is whole never gets a leftover seat (there are always
+    // enough fractional parts: they sum to the seats left over).
+    let mut keys: Vec<(bool, i128, u64, usize)> = Vec::with_capacity(shares.len());
     for (i, s) in shares.iter().enumerate() {
         let q = t * u128::from(s.weight);
         counts.push((q / weight) as u64);
-        rems.push((q % weight, i));
+        let (ahead, over) = before(s.distributor);
+        // q % weight < weight <= 2^32 * shares: no overflow in i128.
+        let rem = q % weight;
+        keys.push((rem > 0, rem as i128 - ahead, over, i));
     }
     let given: u64 = counts.iter().sum();
-    rems.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then(extra(shares[a.1].distributor).cmp(&extra(shares[b.1].distributor)))
-            .then(a.1.cmp(&b.1))
+    keys.sort_by(|a, b| {
+        (b.0.cmp(&a.0))
+            .then(b.1.cmp(&a.1))
+            .then(a.2.cmp(&b.2))
+            .then(a.3.cmp(&b.3))
     });
-    for &(_, i) in rems.iter().take((total - given) as usize) {
+    for &(_, _, _, i) in keys.iter().take((total - given) as usize) {
         counts[i] += 1;
     }
     counts

@@ -73,6 +73,39 @@ proptest! {
         }
     }
 
+    /// Split seat type by seat type with the same weights for every type,
+    /// each distributor's total is within one seat of its share of all the
+    /// seats split (exact when that share is whole: 3:2 of 100,000 is
+    /// 60,000 / 40,000), and each type still gets its own quota rounded
+    /// down or up.
+    #[test]
+    fn split_by_seat_type_adds_up_to_the_whole_split(
+        weights in prop::collection::vec(1u32..50, 1..8),
+        rect in (0i32..30, -2i32..20, 0i32..30, -2i32..20),
+    ) {
+        let map = small_hall().unwrap();
+        let ratios = AllotmentRatios { shares: shares(&weights, &[]) };
+        let mut allot = Allotments::new(&map);
+        let mut scope = Selection::new(&map);
+        scope.add(&map, &Shape::Rect { from: GridPoint { x: rect.0, y: rect.1 }, to: GridPoint { x: rect.2, y: rect.3 } }).unwrap();
+        let report = allot.allocate_by_ratio(&map, &ratios, Some(&scope), RatioOptions { per_seat_type: true }).unwrap();
+        let split: u64 = report.lines.iter().map(|l| l.assigned as u64).sum();
+        let total_weight: u64 = weights.iter().map(|&w| u64::from(w)).sum();
+        for (i, &w) in weights.iter().enumerate() {
+            let d = DistributorId(i as u16 + 1);
+            let got: u64 = report.lines.iter().filter(|l| l.distributor == d).map(|l| l.assigned as u64).sum();
+            let (quota, rest) = (split * u64::from(w) / total_weight, split * u64::from(w) % total_weight);
+            if rest == 0 {
+                prop_assert_eq!(got, quota, "{:?}", report.lines);
+            } else {
+                prop_assert!(got == quota || got == quota + 1, "{} of {} for weight {}: {:?}", got, split, w, report.lines);
+            }
+        }
+        for l in &report.lines {
+            prop_assert!((l.assigned as f64 - l.ideal).abs() < 1.0, "{:?}", l);
+        }
+    }
+
     #[test]
     fn ratio_allocation_splits_the_pool_exactly(
         weights in prop::collection::vec(1u32..50, 1..6),

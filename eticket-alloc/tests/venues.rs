@@ -169,3 +169,46 @@ fn bowl_with_geometry_fits_the_page_budget() {
     }
     assert!(sizes[1].2 <= 150 * 1024, "{sizes:?}");
 }
+
+/// 3:2 over the whole bowl, split seat type by seat type, is 60,000 /
+/// 40,000: the seats left over in each type go to whoever is behind over
+/// the types before (it used to come out 59,999 / 40,001).
+#[test]
+fn a_ratio_split_of_the_bowl_adds_up_to_its_ratio() {
+    use eticket_alloc::allotment::{Allotments, RatioOptions};
+    use eticket_core::allotment::{AllotmentRatios, RatioShare};
+    use eticket_core::ids::DistributorId;
+    let map = SeatMap::from_toml(&stadium_bowl().unwrap().seat_map).unwrap();
+    let share = |d, weight| RatioShare {
+        distributor: DistributorId(d),
+        weight,
+        seat_type: None,
+    };
+    let report = Allotments::new(&map)
+        .allocate_by_ratio(
+            &map,
+            &AllotmentRatios {
+                shares: vec![share(1, 3), share(2, 2)],
+            },
+            None,
+            RatioOptions {
+                per_seat_type: true,
+            },
+        )
+        .unwrap();
+    let total = |d| -> usize {
+        report
+            .lines
+            .iter()
+            .filter(|l| l.distributor == DistributorId(d))
+            .map(|l| l.assigned)
+            .sum()
+    };
+    assert_eq!(BOWL_SEATS, 100_000);
+    assert_eq!((total(1), total(2)), (60_000, 40_000), "{:?}", report.lines);
+    // More than one seat type, each with its own share rounded.
+    assert!(report.lines.len() > 2);
+    for l in &report.lines {
+        assert!((l.assigned as f64 - l.ideal).abs() < 1.0, "{l:?}");
+    }
+}
