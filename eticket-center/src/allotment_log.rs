@@ -40,7 +40,8 @@ pub struct AllotmentLogEntry {
     pub request: Option<String>,
     /// Which operation: `allot_ratios`, `allot_selection`,
     /// `split_allotment`, `allot_seats`, or `undo_allotment` (the page's
-    /// undo of an earlier change).
+    /// undo of a change of seats; its undo of a move of standing places is
+    /// the opposite move, `allot_selection`).
     pub operation: String,
     /// The owner the tickets had (`null`: unallotted).
     pub from: Option<DistributorId>,

@@ -212,7 +212,10 @@ fn events_from_a_venue_file() {
     let summary = ok(&db, &["register-event", "--event", example, "--dry-run"]);
     assert!(
         summary.contains("event E2027 \"Spring Concert 2027\" at Small Hall")
-            && summary.contains("doors 2027-05-01T17:30:00Z"),
+            && summary.contains("doors 2027-05-01T17:30:00Z")
+            // Counts in words that fit them: "1 standing area", not "1 areas".
+            && !summary.contains(" 1 areas")
+            && summary.contains(" standing area"),
         "{summary}"
     );
     // A dry run reads the files only: it opens and makes no ledger.

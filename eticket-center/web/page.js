@@ -140,6 +140,8 @@ function seatPositions(map) {
     if (res.status === 401) {
       sessionStorage.removeItem(TOKEN_KEY);
       showLogin('The token was not accepted; enter the organizer token again.');
+      // Whatever was under way ("Assigning…") stopped with it.
+      setStatus('');
       throw new Error('not signed in');
     }
     if (!res.ok) {
@@ -229,7 +231,8 @@ function seatPositions(map) {
 
   $('login').addEventListener('submit', (e) => {
     e.preventDefault();
-    sessionStorage.setItem(TOKEN_KEY, $('token').value.trim());
+    // A token copied with its header's scheme ("Bearer …") is the token.
+    sessionStorage.setItem(TOKEN_KEY, $('token').value.trim().replace(/^bearer\s+/i, ''));
     $('token').value = '';
     // Once signed in, the keyboard is on the map (the login form it was in
     // is gone), not back at the top of the page.
@@ -713,6 +716,9 @@ function seatPositions(map) {
     resize();
     const dpr = window.devicePixelRatio || 1;
     const w = canvas.clientWidth, h = canvas.clientHeight;
+    // A hidden map (the sign-in view, after a token stopped working) has
+    // no size: nothing to draw until it shows again.
+    if (!w || !h || !canvas.width || !canvas.height) return;
     const s = view.scale;
     const key = [view.scale, view.ox, view.oy, canvas.width, canvas.height, dpr, layerEpoch].join(' ');
     if (!layer || layer.key !== key) layer = renderLayer(key, w, h, dpr);
@@ -1682,6 +1688,10 @@ function seatPositions(map) {
       }
     }
     setStatus('');
+    // The last search's seat is no longer the answer: no ring, no tooltip.
+    hideTip();
+    found = -1;
+    requestDraw();
     const rowText = $('find-row').value.trim(), seatText = $('find-seat').value.trim();
     const r = rowByLabel(block, rowText);
     if (!r) { showError(blockName(block) + ' has no row "' + rowText + '". Give the row as printed on the ticket, e.g. K.'); return; }
@@ -1960,7 +1970,7 @@ function seatPositions(map) {
     const area = Number($('area-pick').value);
     const countText = $('area-count').value.trim();
     if (!/^\d{1,7}$/.test(countText)) {
-      showError('The number of places is a whole number, 1 or more: "' + countText + '". Nothing was changed.');
+      showError('The number of places is a whole number from 1 up to the available places of their owner: "' + countText + '". Nothing was changed.');
       return;
     }
     const count = Number(countText);
@@ -1970,12 +1980,28 @@ function seatPositions(map) {
     if (!a) { showError('Choose a standing area.'); return; }
     if (count < 1) { showError('Give the number of places to move (1 or more).'); return; }
     if (from === to) { showError('Choose another distributor than the places\' owner.'); return; }
-    const share = a.shares.find((sh) => sh.owner === from);
-    const have = share ? share.available : 0;
-    if (count > have) {
-      showError((from ? (ownerName.get(from) || 'Distributor ' + from) : 'Unallotted') + ' has ' + have.toLocaleString('en') +
-        ' available places in ' + a.name + '; ' + count.toLocaleString('en') + ' asked for. Nothing was changed.');
-      return;
+    const availableNow = () => {
+      const now = (map.areas || []).find((x) => x.id === area);
+      const share = now && now.shares.find((sh) => sh.owner === from);
+      return share ? share.available : 0;
+    };
+    // This tab's counts may be out of date (places moved or sold in
+    // another tab or session since): before refusing, read them again.
+    if (count > availableNow()) {
+      try {
+        await reloadOwners();
+      } catch (e) {
+        if (e.message !== 'not signed in') showError('Could not read the places\' owners again: ' + e.message);
+        return;
+      }
+      refresh();
+      const have = availableNow();
+      if (count > have) {
+        showError((from ? (ownerName.get(from) || 'Distributor ' + from) : 'Unallotted') + ' has ' + have.toLocaleString('en') +
+          ' available places in ' + a.name + ' (sold and held places stay); ' + count.toLocaleString('en') +
+          ' asked for. Nothing was changed.');
+        return;
+      }
     }
     busy(true);
     try {
@@ -2061,7 +2087,7 @@ function seatPositions(map) {
       // The center's advice is for API clients; the page has just done it.
       text = text.replace(/; nothing was changed: reload the seats[^(]*/, ' ') +
         '. Another tab or session changed these seats since this page loaded them, so nothing was changed. ' +
-        'The map now shows their owners as they are: check them and try again.';
+        'The map now shows their owners as they are' + (prefix ? '.' : ': check them and try again.');
     }
     const message = (prefix || '') + 'The center refused the change: ' + text;
     await load(false);

@@ -726,14 +726,24 @@ pub fn run(cli: Cli) -> Result<()> {
             return print(&reg);
         }
         let capacity = reg.info.seats.capacity();
+        let count =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         out!(
-            "event {} \"{}\" at {}: {} seats, {} areas, {} places in all; doors {}, start {}, end {}",
+            "event {} \"{}\" at {}: {}, {}, {} in all; doors {}, start {}, end {}",
             reg.info.id,
             reg.info.name,
             reg.info.venue.name,
-            reg.info.seats.seats.len(),
-            reg.info.seats.areas.len(),
-            capacity,
+            count(reg.info.seats.seats.len(), "seat", "seats"),
+            count(
+                reg.info.seats.areas.len(),
+                "standing area",
+                "standing areas"
+            ),
+            count(
+                usize::try_from(capacity).unwrap_or(usize::MAX),
+                "place",
+                "places"
+            ),
             reg.info.schedule.doors_open,
             reg.info.schedule.start,
             reg.info.schedule.end

@@ -407,6 +407,12 @@ async function sampleVenues(page) {
   assert.ok(await page.isVisible('#tip'));
   assert.match(await page.textContent('#tip'), /row M, seat 105 — .* — (unallotted|allotted to \w+) — available/);
   await page.screenshot({ path: path.join(shots, 'venue-small-hall-found-seat.png') });
+  // A search that finds nothing takes the last one's tooltip away.
+  await page.fill('#find-seat', '998');
+  await page.click('#find');
+  await page.waitForFunction(() => document.getElementById('error').textContent.includes('has no seat "998"'));
+  assert.ok(!(await page.isVisible('#tip')), 'no tooltip of the seat found before');
+  await page.fill('#find-seat', '105');
   // Zoomed in, the legend folds so it covers no seats or row labels; Fit
   // opens it again.
   assert.equal(await page.evaluate(() => document.getElementById('legend').open), false, 'the legend folds when zoomed in');
@@ -533,6 +539,19 @@ async function standingArea(page) {
   await page.waitForFunction((k) => document.getElementById('error').textContent.includes('has ' + k.toLocaleString('en') + ' available places'), unallotted - 7);
   assert.equal(await page.textContent('#status'), '', 'the last line is gone beside the refusal');
   assert.equal(free((await call('GET', '/v1/events/' + hall + '/seat-map', token)).json, 2), twoBefore + 7, 'nothing moved');
+  // Another session gives One 3 more places: this tab's counts are out of
+  // date, so it reads them again rather than refusing a move it can make.
+  const oneBefore = free((await call('GET', '/v1/events/' + hall + '/seat-map', token)).json, 1);
+  const other = await call('POST', '/v1/events/' + hall + '/allotments/selection', token,
+    { distributor: 1, seats: [{ area: { area: area.id, count: 3 } }], from: [null] });
+  assert.equal(other.status, 200, JSON.stringify(other.json));
+  await page.selectOption('#area-from', '1');
+  await page.fill('#area-count', String(oneBefore + 3));
+  await page.click('#area-move');
+  await page.waitForFunction((k) => document.getElementById('status').textContent.startsWith('Moved ' + k + ' places'), oneBefore + 3);
+  const mapLast = (await call('GET', '/v1/events/' + hall + '/seat-map', token)).json;
+  assert.equal(free(mapLast, 1), 0, JSON.stringify(shares(mapLast)));
+  assert.equal(free(mapLast, 2), twoBefore + 7 + oneBefore + 3);
   await page.screenshot({ path: path.join(shots, 'venue-small-hall-standing.png') });
 }
 
@@ -569,7 +588,8 @@ async function errors(context) {
   await tab.fill('#token', d2Token);
   await tab.click('#login button[type="submit"]');
   await tab.waitForFunction(() => document.getElementById('login-error').textContent.includes('forbidden'));
-  await tab.fill('#token', token);
+  // A token copied with its scheme, as in an Authorization header.
+  await tab.fill('#token', 'Bearer ' + token);
   await tab.click('#login button[type="submit"]');
   await ready(tab);
   await tab.click('#signout');
