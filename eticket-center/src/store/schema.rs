@@ -24,6 +24,7 @@ pub(crate) const POSTGRES_ONLY: &str = "postgres-only: ";
 
 /// PostgreSQL's `adapt`: the statements as written, without the
 /// [`POSTGRES_ONLY`] prefix.
+#[cfg(feature = "postgres")]
 pub(crate) fn for_postgres(sql: &str) -> String {
     sql.strip_prefix(POSTGRES_ONLY).unwrap_or(sql).to_owned()
 }
