@@ -13,7 +13,9 @@ fuzz_target!(|case: Case| {
         return;
     };
     assert!(
-        map.positions().iter().all(|p| p.x.is_finite() && p.y.is_finite() && p.angle.is_finite()),
+        map.positions()
+            .iter()
+            .all(|p| p.x.is_finite() && p.y.is_finite() && p.angle.is_finite()),
         "positions are finite"
     );
     let master = map.to_seat_master();

@@ -61,14 +61,30 @@ fn geometry_table(g: &Geometry) -> String {
         float(g.angle),
         if g.centre { "centre" } else { "start" }
     );
-    for (key, v) in [("seat_pitch", g.seat_pitch), ("row_pitch", g.row_pitch), ("radius", g.radius)] {
+    for (key, v) in [
+        ("seat_pitch", g.seat_pitch),
+        ("row_pitch", g.row_pitch),
+        ("radius", g.radius),
+    ] {
         if let Some(v) = v {
             t += &format!("{key} = {}\n", float(v));
         }
     }
-    let gaps: Vec<String> = g.gaps.iter().map(|(a, w)| format!("{{ after = {a}, width = {} }}", float(*w))).collect();
-    let row_gaps: Vec<String> = g.row_gaps.iter().map(|(a, d)| format!("{{ after = {a}, depth = {} }}", float(*d))).collect();
-    t + &format!("gaps = [{}]\nrow_gaps = [{}]\n", gaps.join(", "), row_gaps.join(", "))
+    let gaps: Vec<String> = g
+        .gaps
+        .iter()
+        .map(|(a, w)| format!("{{ after = {a}, width = {} }}", float(*w)))
+        .collect();
+    let row_gaps: Vec<String> = g
+        .row_gaps
+        .iter()
+        .map(|(a, d)| format!("{{ after = {a}, depth = {} }}", float(*d)))
+        .collect();
+    t + &format!(
+        "gaps = [{}]\nrow_gaps = [{}]\n",
+        gaps.join(", "),
+        row_gaps.join(", ")
+    )
 }
 
 fn toml_str(s: &str) -> String {
