@@ -260,10 +260,18 @@ fn map_err(e: postgres::Error) -> Error {
         code => Error::Storage {
             backend: "postgres",
             // A lost race, or a connection lost (a failover, a restart):
-            // the same request may succeed later, so HTTP answers 503.
+            // the same request may succeed later, so HTTP answers 503. So
+            // may one whose transaction an earlier statement already
+            // aborted (25P02, seen while Patroni reconfigured the primary
+            // during the failover test): nothing of it commits, and it runs
+            // again from the start.
             retryable: matches!(
                 code,
-                Some(&SqlState::T_R_SERIALIZATION_FAILURE | &SqlState::T_R_DEADLOCK_DETECTED)
+                Some(
+                    &SqlState::T_R_SERIALIZATION_FAILURE
+                        | &SqlState::T_R_DEADLOCK_DETECTED
+                        | &SqlState::IN_FAILED_SQL_TRANSACTION
+                )
             ) || connection_lost(&e),
             message,
         },
