@@ -1366,19 +1366,26 @@ function seatPositions(map) {
     if (!map) return 0;
     pushUndo({ kind: 'select', prev: sel.slice() });
     if (op === 'replace') sel.fill(0);
-    let hit = 0;
+    let hit = 0, changed = 0;
     const on = op === 'remove' ? 0 : 1;
     for (let i = 0; i < n; i++) {
       if (TAKEN[i] || !pred(i)) continue;
+      if (sel[i] !== on) changed++;
       sel[i] = on;
       hit++;
     }
     clearError();
     refresh(true);
     if (!quiet) {
+      // Adding or removing says what changed, not what the shape covered.
       let total = 0;
       if (op !== 'replace') for (let i = 0; i < n; i++) total += sel[i];
-      setStatus((op === 'remove' ? 'Removed ' : 'Selected ') + seats(hit) + '.' +
+      const already = hit - changed;
+      const verb = op === 'remove' ? 'Removed ' : op === 'add' ? 'Added ' : 'Selected ';
+      const were = already === 1 ? ' was' : ' were';
+      setStatus(verb + seats(op === 'replace' ? hit : changed) +
+        (op !== 'replace' && already ? ' (' + already.toLocaleString('en') + ' more there' + were +
+          (op === 'remove' ? ' not selected)' : ' selected already)') : '') + '.' +
         (op !== 'replace' ? ' ' + seats(total) + ' in the selection now.' : ''));
     }
     return hit;
@@ -1389,12 +1396,20 @@ function seatPositions(map) {
   // must not empty it).
   function lookUp(pred) {
     let exists = false;
+    const why = { sold: 0, held: 0, blocked: 0 };
     for (let i = 0; i < n; i++) {
       if (!pred(i)) continue;
       if (!TAKEN[i]) return { exists: true, free: true };
       exists = true;
+      if (TAKEN[i] === HELD) why.held++;
+      else if (TAKEN[i] === BLOCKED) why.blocked++;
+      else why.sold++;
     }
-    return { exists, free: false };
+    // Why none is free, in words: "sold", "2 sold, 1 held for a buyer".
+    const parts = [['sold', why.sold], ['held for a buyer', why.held], ['not for sale', why.blocked]].filter((p) => p[1]);
+    const reason = parts.length === 1 && parts[0][1] === 1 ? parts[0][0]
+      : parts.map(([what, k]) => k.toLocaleString('en') + ' ' + what).join(', ');
+    return { exists, free: false, reason };
   }
 
   function gridAt(px, py) {
@@ -1647,6 +1662,9 @@ function seatPositions(map) {
     hovered = cursor;
     $('hover').setAttribute('aria-live', 'polite');
     $('hover').textContent = describe(cursor);
+    // The tooltip follows the cursor, beside the seat and clear of it.
+    const clear = Math.max(8, SZ[cursor] * view.scale * 1.1) + 4;
+    showTip(cursor, (X[cursor] - view.ox) * view.scale + clear, (Y[cursor] - view.oy) * view.scale + clear);
     requestDraw();
   }
 
@@ -1788,7 +1806,8 @@ function seatPositions(map) {
     const r = rowByLabel(b, text);
     if (!r) { showError(blockName(b) + ' has no row "' + text + '". Give the row as printed, e.g. K. The selection is unchanged.'); return; }
     const pred = (i) => B[i] === b && R[i] === r;
-    if (!lookUp(pred).free) { showError('Row ' + text + ' of ' + blockName(b) + ' has no free seat: all are sold, held or not for sale. The selection is unchanged.'); return; }
+    const inRow = lookUp(pred);
+    if (!inRow.free) { showError('Row ' + text + ' of ' + blockName(b) + ' has no free seat (' + inRow.reason + '). The selection is unchanged.'); return; }
     select(pred, currentOp());
   });
   $('select-seat').addEventListener('click', () => {
@@ -1801,7 +1820,7 @@ function seatPositions(map) {
       showError('Row ' + text + ' of ' + blockName(b) + ' has no seat "' + given + '"' + printedRange(b, r) + '. The selection is unchanged.');
       return;
     }
-    if (!found.free) { showError('Seat ' + given + ' in row ' + text + ' of ' + blockName(b) + ' is sold, held or not for sale. The selection is unchanged.'); return; }
+    if (!found.free) { showError('Seat ' + given + ' in row ' + text + ' of ' + blockName(b) + ' is ' + found.reason + '. The selection is unchanged.'); return; }
     select(pred, currentOp());
   });
 

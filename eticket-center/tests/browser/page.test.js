@@ -111,6 +111,18 @@ async function smallVenue(page) {
   await page.mouse.click(extra.x, extra.y);
   await page.keyboard.up('Alt');
   assert.equal(await count(page, '1', 'selected'), 8);
+  // A drag with Alt removes, with Shift adds: the line says how many seats
+  // it changed, not how many it covered.
+  await page.keyboard.down('Alt');
+  await drag(page, await centre(page, 1, 2, 3), await centre(page, 1, 3, 4));
+  await page.keyboard.up('Alt');
+  assert.equal(await count(page, '1', 'selected'), 6);
+  assert.equal(await page.textContent('#status'), 'Removed 2 seats (2 more there were not selected). 6 seats in the selection now.');
+  await page.keyboard.down('Shift');
+  await drag(page, await centre(page, 1, 1, 3), await centre(page, 1, 2, 4));
+  await page.keyboard.up('Shift');
+  assert.equal(await count(page, '1', 'selected'), 8);
+  assert.equal(await page.textContent('#status'), 'Added 2 seats (2 more there were selected already). 8 seats in the selection now.');
   await page.screenshot({ path: path.join(shots, 'small-venue-selection.png') });
 
   // Assign the block to distributor 1.
@@ -232,6 +244,9 @@ async function smallVenue(page) {
   await page.keyboard.press('0');
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('ArrowRight');
+  // The tooltip follows the keyboard cursor, as it follows the pointer.
+  assert.ok(await page.isVisible('#tip'));
+  assert.equal(await page.textContent('#tip'), await page.textContent('#hover'));
   await page.keyboard.press('Enter');
   assert.equal(await count(page, 'all', 'selected'), 1);
   assert.match(await page.textContent('#hover'), /row \w+, seat \d+ .* selected/);
@@ -891,6 +906,12 @@ async function staleTab(context) {
   await splitTab.waitForFunction(() => document.getElementById('status').textContent.startsWith('Undid the split of 9 seats'));
   assert.equal(await splitTab.textContent('#undo'), 'Undo selection');
   assert.deepEqual(await seatState(event, 1, 3, 1), { owner: 2, taken: 2 }, 'the held seat stayed as it was');
+  // Picking it by its label says why it cannot be selected.
+  await splitTab.selectOption('#pick-block', '1');
+  await splitTab.fill('#pick-row', 'C');
+  await splitTab.fill('#pick-number', '1');
+  await splitTab.click('#select-seat');
+  await splitTab.waitForFunction(() => document.getElementById('error').textContent.includes('Seat 1 in row C of Block A is held for a buyer.'));
   // Weights and places are whole numbers.
   await splitTab.fill('#ratio-1', '1.5');
   await splitTab.click('#split');
