@@ -301,7 +301,8 @@ pub struct LotterySetup {
     pub opens: Timestamp,
     /// Applications accepted until (exclusive); the draw is possible from then.
     pub closes: Timestamp,
-    /// Tickets of the allotment given out by the draw.
+    /// Tickets of the allotment given out by the draw (1 or more).
+    #[schemars(range(min = 1))]
     pub seats: u32,
     /// Where the beacon comes from: a public value published only after
     /// `closes` and outside the center's control, named so that anyone can
@@ -369,7 +370,8 @@ pub struct LotteryApplication {
     /// The member applying, when there is one.
     #[serde(default)]
     pub member: Option<MemberId>,
-    /// Tickets asked for.
+    /// Tickets asked for (1 to 100).
+    #[schemars(range(min = 1, max = 100))]
     pub quantity: u32,
     /// Only this seat type.
     #[serde(default)]

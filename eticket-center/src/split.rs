@@ -31,6 +31,7 @@ pub struct SplitShare {
     pub distributor: DistributorId,
     /// Its weight, 1 or more: it gets weight / sum of weights of each seat
     /// type of the selection, rounded by the largest remainder.
+    #[schemars(range(min = 1))]
     pub weight: u32,
 }
 

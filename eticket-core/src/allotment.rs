@@ -13,7 +13,8 @@ use crate::{Error, Result};
 pub struct RatioShare {
     /// The distributor.
     pub distributor: DistributorId,
-    /// Its weight; shares are weight / sum of weights.
+    /// Its weight, 1 or more; shares are weight / sum of weights.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
     pub weight: u32,
     /// Restrict the share to one seat type; `None` means all seat types.
     pub seat_type: Option<SeatType>,
