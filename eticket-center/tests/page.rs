@@ -218,6 +218,17 @@ async fn page_and_assets_load_without_credential_data_needs_the_organizer() {
         get(&s, "/page/events/x/", None).await.0,
         StatusCode::BAD_REQUEST
     );
+    // An address under /page that is no page gets a page saying so, with a
+    // way to the list; the API's unknown routes keep their JSON error.
+    for typo in ["/page/nope", "/page/events/2026/map", "/page/page.jss"] {
+        let (status, body) = get(&s, typo, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{typo}");
+        assert!(body.contains("No such page"), "{typo}: {body}");
+        assert!(body.contains("href=\"/page/events\""), "{typo}: {body}");
+    }
+    let (status, body) = get(&s, "/v1/nope", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("\"no_route\""), "{body}");
     assert!(html.contains("<canvas id=\"map\""));
     // Every asset the page uses is served by the center itself.
     for asset in ["/page/page.js", "/page/page.css"] {

@@ -162,13 +162,27 @@ async fn run<T: Serialize + Send + 'static>(
     Ok(Json(value).into_response())
 }
 
-/// Answer for paths no route serves.
-pub async fn no_route() -> ApiError {
+/// Answer for paths no route serves: the API's JSON error, or under
+/// `/page/` (an address a person typed or followed in a browser) a short
+/// page that says so and links to the list of events.
+pub async fn no_route(uri: axum::http::Uri) -> Response {
+    if uri.path() == "/page" || uri.path().starts_with("/page/") {
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>No such page</title>\
+             <h1>No such page</h1><p>The seat allocation pages are \
+             <a href=\"/page/events\">the list of events</a> and an event's map, \
+             like <code>/page/events/2027</code>.</p></html>",
+        )
+            .into_response();
+    }
     ApiError::new(
         StatusCode::NOT_FOUND,
         "no_route",
         "no such route; see openapi.json",
     )
+    .into_response()
 }
 
 /// Refuse a request target longer than [`super::MAX_URI_BYTES`], and a body
