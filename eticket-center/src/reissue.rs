@@ -386,8 +386,17 @@ impl Center {
                 .collect();
             let mut out = Vec::new();
             for (event, serial, generation) in held {
-                if sold_record(tx, who, event, serial).is_err() {
-                    continue;
+                // A ticket this caller did not sell stays where it is; a
+                // failure of the ledger ends the request (on PostgreSQL the
+                // transaction is aborted: nothing after it may run).
+                match sold_record(tx, who, event, serial) {
+                    Ok(_) => {}
+                    Err(
+                        Error::NotIssued { .. }
+                        | Error::NotInAllotment { .. }
+                        | Error::Forbidden(_),
+                    ) => continue,
+                    Err(e) => return Err(e),
                 }
                 crate::tables::transfers::cancel_pending_of(tx, event, serial, now)?;
                 out.push(self.reissue_in(
