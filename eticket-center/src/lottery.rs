@@ -68,6 +68,7 @@ use sha2::{Digest, Sha256};
 
 use crate::center::{Center, Principal};
 use crate::distributor::{acting_distributor, best_available, check_buyer};
+use crate::metrics::{self, Fresh};
 use crate::organizer::check_selected;
 use crate::policy::PolicyKind;
 use crate::records::SoldTo;
@@ -790,12 +791,13 @@ impl Center {
                 )?;
             }
             lottery::mark_drawn(tx, event, d, now, &digest, beacon)?;
-            Ok(DrawResult {
+            Ok(Fresh::new(DrawResult {
                 announcement: load_announcement(tx, event, d, now)?.0,
                 ranking,
                 records: out,
-            })
+            }))
         })
+        .map(|draw| draw.counted(|r| metrics::record_lottery_draw(r.records.len())))
     }
 }
 

@@ -1,6 +1,6 @@
-//! The center's counters for operating it during an on-sale: sales and
-//! issuances made, the ledger's retries, errors and reconnections after a
-//! failover, and the sizes of group-commit batches. They are plain atomics
+//! The center's counters for operating it during an on-sale: sales,
+//! issuances, transfers and lottery draws made, the ledger's retries, errors
+//! and reconnections after a failover, and the sizes of group-commit batches. They are plain atomics
 //! in one process-wide set, with no HTTP in them, so that any layer (the
 //! ledger too) records with one call and a library user without the `http`
 //! feature pays a few atomic additions. [`render`] writes them in
@@ -176,6 +176,10 @@ struct CenterMetrics {
     tickets_sold: Counter,
     issuances: Counter,
     tickets_issued: Counter,
+    transfers_requested: Counter,
+    transfers_completed: Counter,
+    lottery_draws: Counter,
+    lottery_tickets: Counter,
     group_commit: Histogram<10>,
     retries: [[Counter; 3]; 2],
     errors: [[Counter; 3]; 2],
@@ -187,6 +191,10 @@ static CENTER: CenterMetrics = CenterMetrics {
     tickets_sold: Counter::new(),
     issuances: Counter::new(),
     tickets_issued: Counter::new(),
+    transfers_requested: Counter::new(),
+    transfers_completed: Counter::new(),
+    lottery_draws: Counter::new(),
+    lottery_tickets: Counter::new(),
     group_commit: Histogram::new(BATCH_BOUNDS),
     retries: [const { [const { Counter::new() }; 3] }; 2],
     errors: [const { [const { Counter::new() }; 3] }; 2],
@@ -205,6 +213,23 @@ pub(crate) fn record_sale(tickets: usize) {
 pub(crate) fn record_issuance(tickets: usize) {
     CENTER.issuances.add(1);
     CENTER.tickets_issued.add(tickets as u64);
+}
+
+/// A transfer was requested (a new one: a request submitted again is not
+/// counted again).
+pub(crate) fn record_transfer_requested() {
+    CENTER.transfers_requested.add(1);
+}
+
+/// A transfer was completed: its ticket re-issued to the assignee's chip.
+pub(crate) fn record_transfer_completed() {
+    CENTER.transfers_completed.add(1);
+}
+
+/// A lottery was drawn, registering `tickets` tickets to its winners.
+pub(crate) fn record_lottery_draw(tickets: usize) {
+    CENTER.lottery_draws.add(1);
+    CENTER.lottery_tickets.add(tickets as u64);
 }
 
 /// Record the size of one group-commit batch: how many requests one
@@ -258,6 +283,26 @@ pub fn render(out: &mut String) {
             "eticket_tickets_issued_total",
             "Tickets signed and issued by those issuances.",
             &c.tickets_issued,
+        ),
+        (
+            "eticket_transfers_requested_total",
+            "Transfers requested (a request submitted again is not counted again).",
+            &c.transfers_requested,
+        ),
+        (
+            "eticket_transfers_completed_total",
+            "Transfers completed: the ticket re-issued to the assignee's chip, by a relay or the background sweep.",
+            &c.transfers_completed,
+        ),
+        (
+            "eticket_lottery_draws_total",
+            "Lottery draws made.",
+            &c.lottery_draws,
+        ),
+        (
+            "eticket_lottery_tickets_total",
+            "Tickets registered to the winners of those draws.",
+            &c.lottery_tickets,
         ),
     ] {
         describe(out, name, "counter", help);
@@ -386,6 +431,23 @@ mod tests {
         assert!(grew("eticket_group_commit_batch_size_bucket{le=\"4\"}") >= 1);
         assert!(grew("eticket_group_commit_batch_size_sum") >= 3);
         assert!(after.contains("# TYPE eticket_group_commit_batch_size histogram"));
+    }
+
+    #[test]
+    fn transfers_and_draws_are_counted() {
+        let mut before = String::new();
+        render(&mut before);
+        record_transfer_requested();
+        record_transfer_completed();
+        record_lottery_draw(3);
+        let mut after = String::new();
+        render(&mut after);
+        let grew = |series: &str| value(&after, series) - value(&before, series);
+        assert!(grew("eticket_transfers_requested_total") >= 1);
+        assert!(grew("eticket_transfers_completed_total") >= 1);
+        assert!(grew("eticket_lottery_draws_total") >= 1);
+        assert!(grew("eticket_lottery_tickets_total") >= 3);
+        assert!(after.contains("# TYPE eticket_lottery_draws_total counter"));
     }
 
     #[test]

@@ -25,6 +25,7 @@ use crate::center::{Center, Principal};
 use crate::issuance::{IssuedTicket, sold_record, valid_issued};
 use crate::reissue::Reason;
 
+use crate::metrics::{self, Fresh};
 use crate::store::{Store, Tx};
 use crate::tables::issued;
 use crate::tables::transfers::{self, NewTransfer, TransferState};
@@ -201,7 +202,11 @@ impl Center {
             check_relay_for(tx, who, req.event, req.serial)?;
             let effective = now.plus(cooling_off);
             if let Some(t) = transfers::find(tx, &id)? {
-                return Ok(t);
+                // The same request again: the transfer it started.
+                return Ok(Fresh {
+                    value: t,
+                    made_now: false,
+                });
             }
             check_fresh(
                 "transfer request requested_at",
@@ -251,8 +256,9 @@ impl Center {
                     effective_at: effective,
                 },
             )?;
-            transfers::load(tx, &id)
+            transfers::load(tx, &id).map(Fresh::new)
         })
+        .map(|t| t.counted(|_| metrics::record_transfer_requested()))
     }
 
     /// A transfer by id, for its relays (a terminal, the operator, the
@@ -357,9 +363,17 @@ impl Center {
             check_relay_for(tx, who, t.event, t.serial)?;
             self.complete_in(tx, id, now)
         })
+        .map(|done| done.counted(|_| metrics::record_transfer_completed()))
     }
 
-    fn complete_in(&self, tx: &mut dyn Tx, id: &str, now: Timestamp) -> Result<TransferCompletion> {
+    /// Complete transfer `id` in `tx`; one completed before is its
+    /// completion again, not made now.
+    fn complete_in(
+        &self,
+        tx: &mut dyn Tx,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<Fresh<TransferCompletion>> {
         let t = transfers::load(tx, id)?;
         let (event, serial) = (t.event, t.serial);
         let new_generation = t.generation.next()?;
@@ -370,10 +384,13 @@ impl Center {
                         Error::corrupt(format!("completed transfer {id} has no new generation"))
                     })?;
                 let version = issued::revoked_in(tx, event, serial, t.generation)?.unwrap_or(0);
-                return Ok(TransferCompletion {
-                    ticket,
-                    transfer: t,
-                    revocation_version: version,
+                return Ok(Fresh {
+                    value: TransferCompletion {
+                        ticket,
+                        transfer: t,
+                        revocation_version: version,
+                    },
+                    made_now: false,
                 });
             }
             "pending" => {}
@@ -404,11 +421,11 @@ impl Center {
                 "transfer {id} ended while it completed"
             )));
         }
-        Ok(TransferCompletion {
+        Ok(Fresh::new(TransferCompletion {
             transfer: transfers::load(tx, id)?,
             ticket: r.ticket,
             revocation_version: r.revocation_version,
-        })
+        }))
     }
 
     /// Complete every pending transfer whose cooling-off period has ended,
@@ -426,7 +443,9 @@ impl Center {
                 .ledger
                 .transaction(&mut |tx| self.complete_in(tx, &id, now))
             {
-                Ok(done) => out.completed.push(done),
+                Ok(done) => out
+                    .completed
+                    .push(done.counted(|_| metrics::record_transfer_completed())),
                 Err(e) => {
                     // A transfer whose generation is no longer valid (its
                     // ticket was revoked, e.g. by a center from before

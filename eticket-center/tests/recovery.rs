@@ -221,17 +221,32 @@ fn a_blocked_card_is_replaced_by_its_distributor() {
         )
         .unwrap();
     let info = old.info().unwrap();
+    let submission = TransferSubmission {
+        request: request.clone(),
+        assignor_public_key: info.public_key.to_uncompressed().to_vec(),
+    };
+    let requested = || {
+        let mut text = String::new();
+        eticket_center::metrics::render(&mut text);
+        let line = text
+            .lines()
+            .find_map(|l| l.strip_prefix("eticket_transfers_requested_total "))
+            .unwrap_or_else(|| panic!("no transfer counter in\n{text}"))
+            .to_owned();
+        line.parse::<u64>().unwrap()
+    };
+    let before = requested();
     let pending = center
-        .request_transfer(
-            &Principal::Distributor(SHOP),
-            "t",
-            &TransferSubmission {
-                request: request.clone(),
-                assignor_public_key: info.public_key.to_uncompressed().to_vec(),
-            },
-        )
+        .request_transfer(&Principal::Distributor(SHOP), "t", &submission)
         .unwrap();
     assert_eq!(pending.state, "pending");
+    // The same request again, under another key: the same transfer, counted
+    // once (this is the only test of this file that requests a transfer).
+    let again = center
+        .request_transfer(&Principal::Distributor(SHOP), "t-again", &submission)
+        .unwrap();
+    assert_eq!(again.id, pending.id);
+    assert_eq!(requested() - before, 1);
     for _ in 0..3 {
         let _ = old.verify_pin(b"0000");
     }
