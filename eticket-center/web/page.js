@@ -1026,7 +1026,8 @@ function seatPositions(map) {
     const s = view.scale;
     const whole = (bounds.x0 - view.ox) * s >= -1 && (bounds.y0 - view.oy) * s >= -1 &&
       (bounds.x1 - view.ox) * s <= w + 1 && (bounds.y1 - view.oy) * s <= h + 1;
-    mini.hidden = whole || $('overview').getAttribute('aria-pressed') !== 'true';
+    mini.hidden = whole || !overviewWanted;
+    showOverviewButton(whole);
     if (mini.hidden || !mini.clientWidth) return;
     if (miniStale || !miniImage) renderMini();
     miniCtx.drawImage(miniImage, 0, 0);
@@ -1036,6 +1037,19 @@ function seatPositions(map) {
     miniCtx.lineWidth = 2;
     miniCtx.strokeStyle = '#c2410c';
     miniCtx.strokeRect(vx, vy, Math.max(3, vw), Math.max(3, vh));
+  }
+
+  // The Overview button says what the map shows: pressed only while the
+  // minimap is there. While the whole venue is in view there is nothing
+  // for an overview to add, so the button rests (unpressed, disabled) and
+  // keeps the organizer's choice for the next zoom.
+  let overviewWanted = true;
+  function showOverviewButton(whole) {
+    const b = $('overview');
+    b.disabled = whole;
+    b.setAttribute('aria-pressed', String(!mini.hidden));
+    b.title = whole ? 'The whole venue is in view: the overview shows while zoomed in'
+      : 'The whole venue in a corner of the map while zoomed in';
   }
 
   function miniPan(e) {
@@ -2180,12 +2194,11 @@ function seatPositions(map) {
   // overview map hidden so the map stays visible; each opens with one click.
   if (window.innerWidth < 700) {
     autoLegend(false);
-    $('overview').setAttribute('aria-pressed', 'false');
+    overviewWanted = false;
   }
   $('overview').addEventListener('click', () => {
-    const on = $('overview').getAttribute('aria-pressed') !== 'true';
-    $('overview').setAttribute('aria-pressed', String(on));
-    requestDraw();
+    overviewWanted = !overviewWanted;
+    draw();
   });
   if (token()) load(true); else showLogin();
 })();

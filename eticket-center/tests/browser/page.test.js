@@ -341,6 +341,14 @@ async function overlaysClear(page, what) {
   return r;
 }
 
+// What the Overview button says and whether the minimap is on screen.
+async function overview(page) {
+  return page.evaluate(() => {
+    const b = document.getElementById('overview'), m = document.getElementById('minimap');
+    return { pressed: b.getAttribute('aria-pressed'), disabled: b.disabled, shown: !m.hidden && m.offsetWidth > 0 };
+  });
+}
+
 async function runAxe(page, what) {
   await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
@@ -390,6 +398,8 @@ async function sampleVenues(page) {
   assert.ok(fitted.legend, 'the legend is open on a wide window');
   assert.ok(fitted.labels.length > 0, 'the stage and the standing area are named');
   assert.equal(fitted.minimap, null, 'no minimap while the whole venue is in view');
+  // The Overview button is not shown pressed while there is no minimap.
+  assert.deepEqual(await overview(page), { pressed: 'false', disabled: true, shown: false }, 'Overview with the whole venue in view');
   await page.screenshot({ path: path.join(shots, 'venue-small-hall.png') });
   await standingArea(page);
   // The legend names the states and both distributors.
@@ -492,6 +502,7 @@ async function sampleVenues(page) {
   await page.waitForTimeout(100);
   const zoomed = await overlaysClear(page, 'the Small Hall at 200%, zoomed in');
   assert.equal(zoomed.minimap, null, 'the minimap does not cover the map at 200%');
+  assert.deepEqual(await overview(page), { pressed: 'false', disabled: false, shown: false }, 'Overview at 200%, zoomed in');
   await page.screenshot({ path: path.join(shots, 'venue-small-hall-200-percent.png') });
   await page.setViewportSize({ width: 1280, height: 800 });
 
@@ -501,7 +512,15 @@ async function sampleVenues(page) {
   assert.equal(await count(page, 'all', 'total'), 20000);
   await overlaysClear(page, 'the arena fitted');
   await page.screenshot({ path: path.join(shots, 'venue-arena.png') });
+  assert.deepEqual(await overview(page), { pressed: 'false', disabled: true, shown: false }, 'Overview with the arena fitted');
   await page.evaluate(() => window.seatPage.zoomToSeat(1, 5, 5, 12));
+  // Zoomed in, the minimap shows and the button is pressed; the button
+  // hides and shows it, and always says which.
+  assert.deepEqual(await overview(page), { pressed: 'true', disabled: false, shown: true }, 'Overview with the arena zoomed in');
+  await page.click('#overview');
+  assert.deepEqual(await overview(page), { pressed: 'false', disabled: false, shown: false }, 'Overview turned off');
+  await page.click('#overview');
+  assert.deepEqual(await overview(page), { pressed: 'true', disabled: false, shown: true }, 'Overview turned on again');
   const v0 = await page.evaluate(() => window.seatPage.view());
   const mini = await page.$('#minimap');
   const box = await mini.boundingBox();
@@ -509,6 +528,15 @@ async function sampleVenues(page) {
   const v1 = await page.evaluate(() => window.seatPage.view());
   assert.ok(Math.abs(v1.ox - v0.ox) + Math.abs(v1.oy - v0.oy) > 10, 'a click on the minimap moves the view');
   await page.screenshot({ path: path.join(shots, 'venue-arena-zoomed.png') });
+  // Turned off while zoomed in, it stays off after Fit and the next zoom.
+  await page.click('#overview');
+  await page.click('#fit');
+  await page.waitForFunction(() => document.getElementById('overview').disabled);
+  assert.deepEqual(await overview(page), { pressed: 'false', disabled: true, shown: false }, 'Overview after Fit');
+  await page.evaluate(() => window.seatPage.zoomToSeat(1, 5, 5, 12));
+  assert.deepEqual(await overview(page), { pressed: 'false', disabled: false, shown: false }, 'Overview stays off');
+  await page.click('#overview');
+  assert.deepEqual(await overview(page), { pressed: 'true', disabled: false, shown: true }, 'Overview on');
 }
 
 // An organizer clicks the standing area on the map, gives a number of its
