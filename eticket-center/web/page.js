@@ -1095,7 +1095,15 @@ function seatPositions(map) {
     }
   }
 
-  function ownerIcon(d) { return icon(shapeParts(ownerShape(d.id), d.colour)); }
+  // A distributor's shape in its colour; `fill` overrides the colour (the
+  // legend's white shapes by seat type). Everywhere a distributor is named
+  // beside the map, its shape is there too, so colour is never the only cue.
+  function ownerIcon(d, fill) {
+    const shape = ownerShape(d.id);
+    const s = icon(shapeParts(shape, fill || d.colour));
+    s.setAttribute('data-shape', shape);
+    return s;
+  }
 
   // Distributors × seat types. The totals come first, so a narrow window
   // that scrolls the table sideways still shows them; seat types with no
@@ -1136,7 +1144,7 @@ function seatPositions(map) {
   function renderLegend() {
     const list = $('legend-items');
     list.replaceChildren();
-    const item = (ic, text) => { const li = document.createElement('li'); li.append(ic, ' ' + text); list.append(li); };
+    const item = (ic, text) => { const li = document.createElement('li'); li.append(ic, ' ' + text); list.append(li); return li; };
     if ($('colour-by').value === 'type') {
       // Only the seat types the map has seats of (a standing type has none).
       const present = new Set();
@@ -1147,7 +1155,7 @@ function seatPositions(map) {
     }
     // By seat type, colour is the type's and a distributor is its shape.
     const typeMode = $('colour-by').value === 'type';
-    for (const d of map.distributors) item(typeMode ? icon(shapeParts(ownerShape(d.id), '#ffffff')) : ownerIcon(d), d.name);
+    for (const d of map.distributors) item(ownerIcon(d, typeMode ? '#ffffff' : null), d.name).dataset.distributor = String(d.id);
     item(icon([['rect', { x: 2, y: 2, width: 12, height: 12, fill: '#fff', stroke: '#111', 'stroke-width': 3 }]]), 'selected');
     item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.held, stroke: '#111' }], ['path', { d: 'M4 12L12 4', stroke: '#fff', 'stroke-width': 2 }]]), 'held for a buyer');
     item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.sold, stroke: '#111' }], ['path', { d: 'M4 4L12 12M12 4L4 12', stroke: '#fff', 'stroke-width': 2 }]]), 'sold');
@@ -1270,8 +1278,8 @@ function seatPositions(map) {
     for (const d of map.distributors) {
       const li = document.createElement('li');
       li.dataset.distributor = String(d.id);
-      const sw = cell('span', '', { class: 'swatch', 'aria-hidden': 'true' });
-      sw.style.background = d.colour;
+      // Its shape in its colour, as on the map and in the legend.
+      const sw = ownerIcon(d);
       const count = perOwner.get(d.id) || 0;
       let places = 0;
       for (const a of map.areas || []) for (const sh of a.shares) if (sh.owner === d.id) places += sh.available + sh.held + sh.sold;

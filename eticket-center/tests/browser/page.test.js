@@ -136,6 +136,17 @@ async function smallVenue(page) {
   await ready(page);
   assert.equal(await count(page, '1', 'allotted'), 8);
   assert.equal(await page.textContent('#allotments li[data-distributor="1"] [data-count="allotted"]'), '8');
+  // Every distributor in the allotment list carries its shape beside its
+  // colour, the one the legend, the table by seat type and the map give it.
+  const shapes = await page.evaluate(() => [...document.querySelectorAll('#allotments li[data-distributor]')].map((li) => {
+    const shapeIn = (sel) => { const e = document.querySelector(sel + ' svg[data-shape]'); return e && e.getAttribute('data-shape'); };
+    const d = li.dataset.distributor;
+    return { d, list: shapeIn('#allotments li[data-distributor="' + d + '"]'), legend: shapeIn('#legend-items li[data-distributor="' + d + '"]'),
+      table: shapeIn('#owners tr[data-owner="' + d + '"]') };
+  }));
+  assert.equal(shapes.length, 2, JSON.stringify(shapes));
+  for (const s of shapes) assert.ok(s.list && s.list === s.legend && s.list === s.table, 'one shape per distributor: ' + JSON.stringify(shapes));
+  assert.notEqual(shapes[0].list, shapes[1].list, 'each distributor its own shape: ' + JSON.stringify(shapes));
   for (const [r, n] of [[1, 1], [1, 4], [2, 1], [2, 4]]) {
     assert.equal((await seatState(event, 1, r, n)).owner, 1, 'seat 1/' + r + '/' + n + ' allotted to distributor 1');
   }
