@@ -530,7 +530,10 @@ function seatPositions(map) {
     view.scale = Math.max(0.05, best.scale);
     view.ox = bounds.x0 - (best.x + (best.w - bw * view.scale) / 2) / view.scale;
     view.oy = bounds.y0 - (best.y + (best.h - bh * view.scale) / 2) / view.scale;
-    fittedView = { ...view };
+    // With the legend as it was laid out for: the toggle event of the
+    // page's own unfolding comes after this fit and must not fit again
+    // (that would hide a tooltip shown meanwhile).
+    fittedView = { ...view, legendOpen: legend.open };
     requestDraw();
   }
 
@@ -1800,7 +1803,8 @@ function seatPositions(map) {
   $('clear').addEventListener('click', () => select(() => false, 'replace'));
   // Opening or closing the legend keeps a fitted view clear of it.
   $('legend').addEventListener('toggle', () => {
-    if (map && fittedView && fittedView.scale === view.scale && fittedView.ox === view.ox && fittedView.oy === view.oy) fit();
+    if (map && fittedView && fittedView.scale === view.scale && fittedView.ox === view.ox && fittedView.oy === view.oy &&
+      fittedView.legendOpen !== $('legend').open) fit();
   });
   $('colour-by').addEventListener('change', () => { stale(); renderLegend(); requestDraw(); });
   canvas.addEventListener('pointerleave', () => { $('tip').hidden = true; });
