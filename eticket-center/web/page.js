@@ -1387,7 +1387,8 @@ function seatPositions(map) {
   }
 
   // Apply `op` to every cell matching `pred`; sold seats are never selected.
-  function select(pred, op, quiet) {
+  // `what` names the seats in the status line ("unallotted").
+  function select(pred, op, quiet, what) {
     if (!map) return 0;
     pushUndo({ kind: 'select', prev: sel.slice() });
     if (op === 'replace') sel.fill(0);
@@ -1408,7 +1409,8 @@ function seatPositions(map) {
       const already = hit - changed;
       const verb = op === 'remove' ? 'Removed ' : op === 'add' ? 'Added ' : 'Selected ';
       const were = already === 1 ? ' was' : ' were';
-      setStatus(verb + seats(op === 'replace' ? hit : changed) +
+      const k = op === 'replace' ? hit : changed;
+      setStatus(verb + (what ? k.toLocaleString('en') + ' ' + what + (k === 1 ? ' seat' : ' seats') : seats(k)) +
         (op !== 'replace' && already ? ' (' + already.toLocaleString('en') + ' more there' + were +
           (op === 'remove' ? ' not selected)' : ' selected already)') : '') + '.' +
         (op !== 'replace' ? ' ' + seats(total) + ' in the selection now.' : ''));
@@ -1800,6 +1802,10 @@ function seatPositions(map) {
   $('zoom-out').addEventListener('click', () => zoomCentre(1 / 1.5));
   $('fit').addEventListener('click', fit);
   $('select-all').addEventListener('click', () => select(() => true, 'replace'));
+  // The seats still to hand out: nobody's, and not sold, held or not for
+  // sale (select leaves those out). In the selecting mode, like the
+  // other controls that pick seats for the organizer.
+  $('select-unallotted').addEventListener('click', () => select((i) => !OWN[i], currentOp(), false, 'unallotted'));
   $('clear').addEventListener('click', () => select(() => false, 'replace'));
   // Opening or closing the legend keeps a fitted view clear of it.
   $('legend').addEventListener('toggle', () => {

@@ -147,6 +147,29 @@ async function smallVenue(page) {
   assert.equal(shapes.length, 2, JSON.stringify(shapes));
   for (const s of shapes) assert.ok(s.list && s.list === s.legend && s.list === s.table, 'one shape per distributor: ' + JSON.stringify(shapes));
   assert.notEqual(shapes[0].list, shapes[1].list, 'each distributor its own shape: ' + JSON.stringify(shapes));
+
+  // "Select unallotted" takes every seat free to allot, as the "Free to
+  // allot" column counts them (no distributor's, none sold or held), and
+  // follows the selecting mode like the other controls.
+  await page.click('#clear');
+  const unallotted = await count(page, 'all', 'selectable');
+  assert.equal(unallotted, 80 - 8 - 10);
+  await page.click('#select-unallotted');
+  assert.equal(await count(page, 'all', 'selected'), unallotted);
+  assert.equal(await count(page, 'all', 'selectable'), 0, 'no free seat is left out');
+  assert.equal(await page.textContent('#status'), 'Selected ' + unallotted + ' unallotted seats.');
+  await page.click('#allotments li[data-distributor="2"] button');
+  assert.equal(await count(page, 'all', 'selected'), 10, 'the seats of Two');
+  await page.check('input[name="mode"][value="add"]');
+  await page.click('#select-unallotted');
+  assert.equal(await count(page, 'all', 'selected'), 10 + unallotted);
+  assert.equal(await page.textContent('#status'), 'Added ' + unallotted + ' unallotted seats. ' + (10 + unallotted) + ' seats in the selection now.');
+  await page.check('input[name="mode"][value="remove"]');
+  await page.click('#select-unallotted');
+  assert.equal(await count(page, 'all', 'selected'), 10, 'only the seats of Two are left');
+  assert.equal(await page.textContent('#status'), 'Removed ' + unallotted + ' unallotted seats. 10 seats in the selection now.');
+  await page.check('input[name="mode"][value="replace"]');
+  await page.click('#clear');
   for (const [r, n] of [[1, 1], [1, 4], [2, 1], [2, 4]]) {
     assert.equal((await seatState(event, 1, r, n)).owner, 1, 'seat 1/' + r + '/' + n + ' allotted to distributor 1');
   }
