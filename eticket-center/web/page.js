@@ -1536,15 +1536,32 @@ function seatPositions(map) {
 
   let drag = null;
 
-  canvas.addEventListener('pointerdown', (e) => {
-    if (!map) return;
+  // A press on the map starts a drag (a rectangle, or a pan); the map
+  // keeps the pointer until it is released, wherever it goes.
+  function startDrag(e, fromLegend) {
     found = -1;
     canvas.focus();
     canvas.setPointerCapture(e.pointerId);
     const r = canvas.getBoundingClientRect();
     const px = e.clientX - r.left, py = e.clientY - r.top;
     const pan = e.button === 1 || spaceDown || $('pan').getAttribute('aria-pressed') === 'true';
-    drag = { pan, px, py, ox: view.ox, oy: view.oy, op: currentOp(e), moved: false };
+    drag = { pan, px, py, ox: view.ox, oy: view.oy, op: currentOp(e), moved: false, fromLegend };
+  }
+
+  canvas.addEventListener('pointerdown', (e) => { if (map) startDrag(e, false); });
+
+  // The legend lies over the map's corner, where a rectangle often starts
+  // (Fit leaves that corner empty, beside the venue): a drag that starts on
+  // it selects from the map under it, as if the legend were not there. Its
+  // summary still folds it, its scroll bar scrolls it, and a click on it
+  // changes nothing.
+  $('legend').addEventListener('pointerdown', (e) => {
+    const l = $('legend');
+    if (!map || e.button !== 0 || e.target.closest('summary')) return;
+    const r = l.getBoundingClientRect();
+    if (e.clientX - r.left >= l.clientLeft + l.clientWidth || e.clientY - r.top >= l.clientTop + l.clientHeight) return;
+    e.preventDefault();
+    startDrag(e, true);
   });
 
   canvas.addEventListener('pointermove', (e) => {
@@ -1586,6 +1603,7 @@ function seatPositions(map) {
     const px = e.clientX - r.left, py = e.clientY - r.top;
     const op = e.altKey ? 'remove' : e.shiftKey ? 'add' : d.op;
     if (!d.moved) {
+      if (d.fromLegend) return;
       const i = cellAt(px, py);
       const area = i < 0 ? areaAt(px, py) : null;
       if (i >= 0) select((k) => k === i, op);

@@ -96,6 +96,26 @@ async function smallVenue(page) {
   assert.equal(await count(page, 'all', 'total'), 80);
   assert.equal(await count(page, '2', 'allotted'), 10, 'block 2 row 1 is seeded for distributor 2');
 
+  // A drag that starts on the legend selects from the map under it: the
+  // same seats as the same rectangle drawn the other way round, from a
+  // seat to the legend. A click on the legend changes nothing.
+  const legendAt = await page.evaluate(() => {
+    const r = document.getElementById('legend-items').getBoundingClientRect();
+    return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+  });
+  const seatAt = await centre(page, 1, 2, 4);
+  await drag(page, legendAt, seatAt);
+  const fromLegend = await count(page, 'all', 'selected');
+  assert.ok(fromLegend > 0, 'a drag from the legend to a seat selects');
+  assert.equal(await page.textContent('#status'), 'Selected ' + fromLegend + (fromLegend === 1 ? ' seat.' : ' seats.'));
+  await page.click('#clear');
+  await drag(page, seatAt, legendAt);
+  assert.equal(await count(page, 'all', 'selected'), fromLegend, 'the rectangle selects the same seats either way');
+  await page.mouse.click(legendAt.x, legendAt.y);
+  assert.equal(await count(page, 'all', 'selected'), fromLegend, 'a click on the legend keeps the selection');
+  assert.ok(await page.evaluate(() => document.getElementById('legend').open), 'the legend stays open');
+  await page.click('#clear');
+
   // Drag a block of 2 rows x 4 seats in block 1 (Category A).
   await drag(page, await centre(page, 1, 1, 1), await centre(page, 1, 2, 4));
   assert.equal(await count(page, '1', 'selected'), 8);
