@@ -209,8 +209,7 @@ function seatPositions(map) {
       const a = document.createElement('a');
       a.href = '/page/events/' + ev.event;
       a.textContent = ev.name;
-      const when = new Date(ev.start * 1000).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
-      li.append(a, ' — ' + ev.venue + ' · ' + when + ' · ' + seats(ev.seats) +
+      li.append(a, ' — ' + ev.venue + ' · ', startTime(ev.start), ' · ' + seats(ev.seats) +
         (ev.standing_places ? ' and ' + ev.standing_places.toLocaleString('en') + ' standing places' : '') +
         ' · event ' + ev.event + (ev.cancelled_at ? ' · cancelled' : ''));
       items.append(li);
@@ -219,6 +218,21 @@ function seatPositions(map) {
     status.textContent = [notice || '', events.length ? '' : 'This token manages no event yet.'].filter(Boolean).join(' ');
     status.classList.toggle('error', Boolean(notice));
     status.setAttribute('role', notice ? 'alert' : 'status');
+  }
+
+  // When an event starts, in the organizer's own time and saying in which
+  // zone ("2026-09-12 19:30 GMT+2", the browser's zone); the same instant
+  // in UTC on hover.
+  function startTime(seconds) {
+    const at = new Date(seconds * 1000);
+    const part = Object.fromEntries(new Intl.DateTimeFormat('en', {
+      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+    }).formatToParts(at).map((p) => [p.type, p.value]));
+    const t = document.createElement('time');
+    t.dateTime = at.toISOString();
+    t.textContent = part.year + '-' + part.month + '-' + part.day + ' ' + part.hour + ':' + part.minute + ' ' + part.timeZoneName;
+    t.title = at.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+    return t;
   }
 
   function showLogin(message) {

@@ -656,6 +656,9 @@ async function standingArea(page) {
 // that is not accepted (and then the right one), and another token.
 async function errors(context) {
   const tab = await context.newPage();
+  // An organizer in India (UTC+5:30 all year) reads the events' times in
+  // their own zone.
+  await (await context.newCDPSession(tab)).send('Emulation.setTimezoneOverride', { timezoneId: 'Asia/Kolkata' });
   // The page is the same for every event number (no probing which events
   // exist without a token); the organizer's token learns there is none.
   const res = await tab.goto(base + '/page/events/999999');
@@ -673,6 +676,16 @@ async function errors(context) {
   await tab.waitForSelector('#list:not([hidden]) #event-items li');
   const listed = await tab.$$eval('#event-items a', (as) => as.map((a) => a.getAttribute('href')));
   for (const ev of [event, hall, bowl]) assert.ok(listed.includes('/page/events/' + ev), 'the list links event ' + ev + ': ' + listed);
+  // Each start is in the browser's time and says its zone; UTC on hover.
+  const listedEvents = (await call('GET', '/v1/events', token)).json.events;
+  const start = listedEvents.find((e) => String(e.event) === String(hall)).start;
+  const shown = await tab.$eval('#event-items a[href="/page/events/' + hall + '"] + time', (t) => ({ text: t.textContent, datetime: t.dateTime, title: t.title }));
+  const inIndia = new Date((start + 5.5 * 3600) * 1000).toISOString().slice(0, 16).replace('T', ' ');
+  assert.deepEqual(shown, {
+    text: inIndia + ' GMT+5:30',
+    datetime: new Date(start * 1000).toISOString(),
+    title: new Date(start * 1000).toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+  });
   await tab.click('#event-items a[href="/page/events/' + hall + '"]');
   await ready(tab);
   assert.match(await tab.textContent('#title'), /Seat allocation: /);
