@@ -573,8 +573,11 @@ function seatPositions(map) {
   // does not depend on colour: sold seats are crossed, held ones struck
   // through, seats not for sale drawn hollow, each distributor's seats
   // carry its shape, accessible places are round.
-  // Held is none of the distributors' colours (the Okabe–Ito palette):
-  // held seats are seen apart from any owner's.
+  // Held is none of the distributors' colours (four Okabe–Ito hues set
+  // apart in lightness, chosen by the center: OWNER_PALETTE in
+  // src/http/page.rs says why), and each of those stays apart from these
+  // greys for colour-blind organizers too: held seats are seen apart from
+  // any owner's.
   const COLOURS = { held: '#6b4226', sold: '#555555', blocked: '#d9d9d9', free: '#c8c8c8' };
   const SHAPES = ['circle', 'triangle', 'square', 'diamond', 'down', 'plus'];
 
@@ -650,6 +653,16 @@ function seatPositions(map) {
   }
 
   function ownerShape(owner) { return SHAPES[(ownerIndex.get(owner) ?? 0) % SHAPES.length]; }
+
+  // Whether white reads better than black on a distributor's colour (its
+  // relative luminance below 0.18, where the two contrasts are equal).
+  function darkOwner(owner) {
+    const d = map.distributors.find((x) => x.id === owner);
+    if (!d) return false;
+    const p = toPixels([d.colour])[0];
+    const lin = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * lin(p & 255) + 0.7152 * lin((p >>> 8) & 255) + 0.0722 * lin((p >>> 16) & 255) < 0.18;
+  }
 
   // The seat's outline (a square along its row, or a circle for an
   // accessible place) added to the current path, in pixels.
@@ -899,8 +912,8 @@ function seatPositions(map) {
     ctx.stroke();
     // Each distributor's shape on its free seats: white with a black edge on
     // the seat type's colour (colour tells the type, shape the owner, so a
-    // distributor whose colour a seat type also has is never lost), black on
-    // its own colour.
+    // distributor whose colour a seat type also has is never lost), black
+    // (or white) on its own colour.
     if (s >= 7) {
       const marks = new Map();
       for (const i of visible) {
@@ -912,15 +925,18 @@ function seatPositions(map) {
       ctx.lineWidth = 1;
       for (const [owner, cells] of marks) {
         const shape = ownerShape(owner);
+        // On the owner's own colour: black, or white on a dark colour (the
+        // palette's dark blues).
+        const white = typeMode || darkOwner(owner);
         ctx.beginPath();
         for (const i of cells) {
           const roomy = SZ[i] * s >= ROOMY_SEAT_PX;
           shapePath(ctx, shape, (X[i] - view.ox) * s, (Y[i] - view.oy) * s - (roomy ? SZ[i] * s * 0.22 : 0),
             SZ[i] * s * (roomy ? 0.16 : 0.3));
         }
-        ctx.fillStyle = typeMode ? '#ffffff' : '#111111';
+        ctx.fillStyle = white ? '#ffffff' : '#111111';
         ctx.fill();
-        ctx.strokeStyle = typeMode ? '#111111' : '#ffffff';
+        ctx.strokeStyle = white ? '#111111' : '#ffffff';
         ctx.stroke();
       }
     }

@@ -464,17 +464,23 @@ fn seat_place(block: BlockId, row: u16, number: u16) -> Result<String> {
         .map_err(|e| Error::corrupt(e.to_string()))
 }
 
-/// The colours distributors' allotments are drawn in: the Okabe–Ito
-/// palette, which people with the common colour-vision deficiencies tell
-/// apart, without its black (the page's selection colour). The page adds a
-/// shape per distributor, so colour is never the only cue; but on a
-/// zoomed-out map the shapes are too small to see, so the order puts first
-/// the colours that stay furthest from each other and from the greys of
-/// unallotted, sold and held seats for people with deuteranopia,
-/// protanopia or tritanopia (the bluish green, grey to a deuteranope, last).
-pub const OWNER_PALETTE: [&str; 7] = [
-    "#e69f00", "#56b4e9", "#0072b2", "#d55e00", "#cc79a7", "#f0e442", "#009e73",
-];
+/// The colours distributors' allotments are drawn in: four Okabe–Ito hues
+/// with their lightness moved apart (blue darkened by 35 %, vermilion
+/// lightened by 30 %, orange darkened by 25 %, sky blue darkened by 40 %), in
+/// the order the page hands them out. Every pair stays at least 10 apart
+/// (CIEDE2000) for people with full colour vision, protanopia, deuteranopia
+/// and tritanopia, and in greyscale (printed, or with no colour vision), and
+/// each stays at least 15 apart from the page's unallotted, held, sold and
+/// not-for-sale greys in colour; the tests below check both. Lightness is
+/// the one cue all five views keep, and the seats' greys take its ends, so
+/// no fifth colour fits: Okabe–Ito's own seven merge in pairs (orange and
+/// sky blue are one grey, sky blue and blue differ by little more than
+/// lightness under tritanopia). A fifth distributor gets the first colour
+/// again, but never the first one's shape (the page gives each of the first
+/// six its own shape, and a colour and shape pair repeats only after 12), so
+/// zoomed in, and in the legend and the tables, every distributor is told
+/// apart without colour.
+pub const OWNER_PALETTE: [&str; 4] = ["#004a74", "#e28e4d", "#ad7700", "#346c8c"];
 
 /// Build the page's view of an event: its seat map (the one it was
 /// registered with, else laid out from its seat master) and its tickets.
@@ -757,37 +763,107 @@ pub fn set_seat_owners(
 mod tests {
     use super::{OWNER_PALETTE, PAGE_JS};
 
-    /// Machado et al. (2009) simulation matrices (severity 1) in linear RGB.
-    const VIEWS: [(&str, [[f64; 3]; 3]); 4] = [
-        (
-            "normal",
-            [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
-        ),
-        (
-            "deuteranopia",
+    /// How a colour (linear RGB) is seen.
+    enum View {
+        /// With full colour vision.
+        Normal,
+        /// A dichromacy as one matrix in linear RGB: Machado et al. (2009,
+        /// severity 1), Viénot, Brettel & Mollon (1999).
+        Matrix(&'static str, [[f64; 3]; 3]),
+        /// Tritanopia after Brettel, Viénot & Mollon (1997): one of two
+        /// planes, by the side of the separating plane the colour is on
+        /// (libDaltonLens' precomputed matrices, sRGB white as neutral).
+        BrettelTritanopia,
+        /// Greyscale: the colour's luminance.
+        Grey,
+    }
+
+    const VIEWS: [View; 8] = [
+        View::Normal,
+        View::Matrix(
+            "deuteranopia (Machado)",
             [
                 [0.367322, 0.860646, -0.227968],
                 [0.280085, 0.672501, 0.047413],
                 [-0.011820, 0.042940, 0.968881],
             ],
         ),
-        (
-            "protanopia",
+        View::Matrix(
+            "protanopia (Machado)",
             [
                 [0.152286, 1.052583, -0.204868],
                 [0.114503, 0.786281, 0.099216],
                 [-0.003882, -0.048116, 1.051998],
             ],
         ),
-        (
-            "tritanopia",
+        View::Matrix(
+            "tritanopia (Machado)",
             [
                 [1.255528, -0.076749, -0.178779],
                 [-0.078411, 0.930809, 0.147602],
                 [0.004733, 0.691367, 0.303900],
             ],
         ),
+        View::Matrix(
+            "deuteranopia (Viénot)",
+            [
+                [0.29275, 0.70725, 0.0],
+                [0.29275, 0.70725, 0.0],
+                [-0.02234, 0.02234, 1.0],
+            ],
+        ),
+        View::Matrix(
+            "protanopia (Viénot)",
+            [
+                [0.11238, 0.88762, 0.0],
+                [0.11238, 0.88762, 0.0],
+                [0.00401, -0.00401, 1.0],
+            ],
+        ),
+        View::BrettelTritanopia,
+        View::Grey,
     ];
+
+    fn times(m: &[[f64; 3]; 3], c: [f64; 3]) -> [f64; 3] {
+        m.map(|row| row[0] * c[0] + row[1] * c[1] + row[2] * c[2])
+    }
+
+    impl View {
+        fn name(&self) -> &'static str {
+            match self {
+                View::Normal => "full colour vision",
+                View::Matrix(name, _) => name,
+                View::BrettelTritanopia => "tritanopia (Brettel)",
+                View::Grey => "greyscale",
+            }
+        }
+
+        fn see(&self, c: [f64; 3]) -> [f64; 3] {
+            match self {
+                View::Normal => c,
+                View::Matrix(_, m) => times(m, c),
+                View::BrettelTritanopia => {
+                    let normal = [0.03901, -0.02788, -0.01113];
+                    let side = normal[0] * c[0] + normal[1] * c[1] + normal[2] * c[2];
+                    let plane = if side >= 0.0 {
+                        [
+                            [1.01277, 0.13548, -0.14826],
+                            [-0.01243, 0.86812, 0.14431],
+                            [0.07589, 0.80500, 0.11911],
+                        ]
+                    } else {
+                        [
+                            [0.93678, 0.18979, -0.12657],
+                            [0.06154, 0.81526, 0.12320],
+                            [-0.37562, 1.12767, 0.24796],
+                        ]
+                    };
+                    times(&plane, c)
+                }
+                View::Grey => [0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]; 3],
+            }
+        }
+    }
 
     fn linear(hex: &str) -> [f64; 3] {
         let byte = |i: usize| f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
@@ -801,17 +877,17 @@ mod tests {
         })
     }
 
-    /// CIE L*a*b* of a linear RGB colour seen through `m`.
-    fn lab(rgb: [f64; 3], m: &[[f64; 3]; 3]) -> [f64; 3] {
-        let s = m.map(|row| (row[0] * rgb[0] + row[1] * rgb[1] + row[2] * rgb[2]).clamp(0.0, 1.0));
+    /// CIE L*a*b* (D65) of a linear RGB colour.
+    fn lab(rgb: [f64; 3]) -> [f64; 3] {
+        let s = rgb.map(|v| v.clamp(0.0, 1.0));
         let x = (0.4124 * s[0] + 0.3576 * s[1] + 0.1805 * s[2]) / 0.95047;
         let y = 0.2126 * s[0] + 0.7152 * s[1] + 0.0722 * s[2];
         let z = (0.0193 * s[0] + 0.1192 * s[1] + 0.9505 * s[2]) / 1.08883;
         let f = |t: f64| {
-            if t > 0.008856 {
+            if t > 216.0 / 24389.0 {
                 t.cbrt()
             } else {
-                7.787 * t + 16.0 / 116.0
+                (24389.0 / 27.0 * t + 16.0) / 116.0
             }
         };
         [
@@ -821,14 +897,67 @@ mod tests {
         ]
     }
 
-    /// The smallest colour difference (CIE76) of two colours over the views.
-    fn difference(a: &str, b: &str) -> (f64, &'static str) {
-        VIEWS
-            .iter()
-            .map(|(name, m)| {
-                let (p, q) = (lab(linear(a), m), lab(linear(b), m));
-                let d = (0..3).map(|i| (p[i] - q[i]).powi(2)).sum::<f64>().sqrt();
-                (d, *name)
+    /// The CIEDE2000 colour difference (Sharma, Wu & Dalal 2005).
+    fn ciede2000(p: [f64; 3], q: [f64; 3]) -> f64 {
+        let ([l1, a1, b1], [l2, a2, b2]) = (p, q);
+        let pow7 = |c: f64| c.powi(7) / (c.powi(7) + 25f64.powi(7));
+        let g = 0.5 * (1.0 - pow7(f64::midpoint(a1.hypot(b1), a2.hypot(b2))).sqrt());
+        let (a1, a2) = ((1.0 + g) * a1, (1.0 + g) * a2);
+        let (c1, c2) = (a1.hypot(b1), a2.hypot(b2));
+        let hue = |b: f64, a: f64| {
+            if a == 0.0 && b == 0.0 {
+                0.0
+            } else {
+                b.atan2(a).to_degrees().rem_euclid(360.0)
+            }
+        };
+        let (h1, h2) = (hue(b1, a1), hue(b2, a2));
+        let chromatic = c1 * c2 != 0.0;
+        let mut dh = if chromatic { h2 - h1 } else { 0.0 };
+        if dh > 180.0 {
+            dh -= 360.0;
+        } else if dh < -180.0 {
+            dh += 360.0;
+        }
+        let big_dh = 2.0 * (c1 * c2).sqrt() * (dh.to_radians() / 2.0).sin();
+        let l = f64::midpoint(l1, l2);
+        let c = f64::midpoint(c1, c2);
+        let h = if !chromatic {
+            h1 + h2
+        } else if (h1 - h2).abs() <= 180.0 {
+            f64::midpoint(h1, h2)
+        } else if h1 + h2 < 360.0 {
+            (h1 + h2 + 360.0) / 2.0
+        } else {
+            (h1 + h2 - 360.0) / 2.0
+        };
+        let cos = |deg: f64| deg.to_radians().cos();
+        let t = 1.0 - 0.17 * cos(h - 30.0) + 0.24 * cos(2.0 * h) + 0.32 * cos(3.0 * h + 6.0)
+            - 0.20 * cos(4.0 * h - 63.0);
+        let sl = 1.0 + 0.015 * (l - 50.0).powi(2) / (20.0 + (l - 50.0).powi(2)).sqrt();
+        let sc = 1.0 + 0.045 * c;
+        let sh = 1.0 + 0.015 * c * t;
+        let rt = -(2.0 * 30.0 * (-((h - 275.0) / 25.0).powi(2)).exp())
+            .to_radians()
+            .sin()
+            * 2.0
+            * pow7(c).sqrt();
+        let (dl, dc, dh) = ((l2 - l1) / sl, (c2 - c1) / sc, big_dh / sh);
+        (dl * dl + dc * dc + dh * dh + rt * dc * dh).sqrt()
+    }
+
+    /// The smallest difference of two colours over `views`, and where.
+    fn least_difference<'v>(
+        a: &str,
+        b: &str,
+        views: impl Iterator<Item = &'v View>,
+    ) -> (f64, &'static str) {
+        views
+            .map(|v| {
+                (
+                    ciede2000(lab(v.see(linear(a))), lab(v.see(linear(b)))),
+                    v.name(),
+                )
             })
             .fold(
                 (f64::MAX, ""),
@@ -836,11 +965,38 @@ mod tests {
             )
     }
 
-    /// The first distributors' colours stay apart from each other and from
-    /// the page's own seat states (read from page.js) for people with each
-    /// common colour-vision deficiency.
     #[test]
-    fn the_first_distributors_stay_apart_for_colour_blind_organizers() {
+    fn ciede2000_matches_the_published_test_data() {
+        // Sharma, Wu & Dalal (2005), table 1: pairs 1, 17 and 7.
+        for (p, q, want) in [
+            ([50.0, 2.6772, -79.7751], [50.0, 0.0, -82.7485], 2.0425),
+            ([50.0, 2.5, 0.0], [73.0, 25.0, -18.0], 27.1492),
+            ([50.0, 0.0, 0.0], [50.0, -1.0, 2.0], 2.3669),
+        ] {
+            let got = ciede2000(p, q);
+            assert!((got - want).abs() < 1e-4, "{p:?} {q:?}: {got} != {want}");
+        }
+    }
+
+    /// Every pair of distributors' colours stays apart for people with
+    /// full colour vision, with each common dichromacy and in greyscale.
+    #[test]
+    fn distributors_stay_apart_in_colour_blindness_and_greyscale() {
+        for (i, a) in OWNER_PALETTE.iter().enumerate() {
+            for b in &OWNER_PALETTE[..i] {
+                let (d, view) = least_difference(a, b, VIEWS.iter());
+                assert!(
+                    d >= 10.0,
+                    "distributor colours {a} and {b} differ by {d:.1} in {view}"
+                );
+            }
+        }
+    }
+
+    /// Each distributor's colour stays apart from the page's own seat
+    /// states (read from page.js) in colour, for each common dichromacy.
+    #[test]
+    fn distributors_stay_apart_from_the_seat_states() {
         let line = PAGE_JS
             .lines()
             .find(|l| l.contains("const COLOURS = {"))
@@ -850,16 +1006,14 @@ mod tests {
             .filter(|part| part.starts_with('#') && part.len() == 7)
             .collect();
         assert_eq!(states.len(), 4, "{line}");
-        for (count, least) in [(3, 20.0), (4, 15.0)] {
-            let first = &OWNER_PALETTE[..count];
-            for (i, a) in first.iter().enumerate() {
-                for b in states.iter().chain(&first[..i]) {
-                    let (d, view) = difference(a, b);
-                    assert!(
-                        d >= least,
-                        "distributor colour {a} and {b} differ by {d:.1} under {view}"
-                    );
-                }
+        let coloured = || VIEWS.iter().filter(|v| !matches!(v, View::Grey));
+        for a in OWNER_PALETTE {
+            for b in &states {
+                let (d, view) = least_difference(a, b, coloured());
+                assert!(
+                    d >= 15.0,
+                    "distributor colour {a} and state colour {b} differ by {d:.1} in {view}"
+                );
             }
         }
     }

@@ -403,6 +403,65 @@ async function overview(page) {
   });
 }
 
+// ---- colours as colour-blind organizers see them --------------------------
+// A CSS hex colour as linear RGB, seen with full colour vision, with
+// protanopia or deuteranopia (Viénot, Brettel & Mollon 1999), tritanopia
+// (Brettel, Viénot & Mollon 1997: one of two planes; the precomputed
+// matrices of libDaltonLens) or in greyscale, as CIE L*a*b*, compared with
+// CIEDE2000. The center's unit test checks its whole palette the same way.
+const times = (m, c) => m.map((row) => row[0] * c[0] + row[1] * c[1] + row[2] * c[2]);
+const VIEWS = {
+  'full colour vision': (c) => c,
+  protanopia: (c) => times([[0.11238, 0.88762, 0], [0.11238, 0.88762, 0], [0.00401, -0.00401, 1]], c),
+  deuteranopia: (c) => times([[0.29275, 0.70725, 0], [0.29275, 0.70725, 0], [-0.02234, 0.02234, 1]], c),
+  tritanopia: (c) => times(0.03901 * c[0] - 0.02788 * c[1] - 0.01113 * c[2] >= 0
+    ? [[1.01277, 0.13548, -0.14826], [-0.01243, 0.86812, 0.14431], [0.07589, 0.80500, 0.11911]]
+    : [[0.93678, 0.18979, -0.12657], [0.06154, 0.81526, 0.12320], [-0.37562, 1.12767, 0.24796]], c),
+  greyscale: (c) => { const y = 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]; return [y, y, y]; },
+};
+
+function linearRgb(hex) {
+  return [1, 3, 5].map((i) => {
+    const v = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  });
+}
+
+function lab(rgb) {
+  const [r, g, b] = rgb.map((v) => Math.min(1, Math.max(0, v)));
+  const f = (t) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
+  const x = f((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047), y = f(0.2126 * r + 0.7152 * g + 0.0722 * b);
+  const z = f((0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883);
+  return [116 * y - 16, 500 * (x - y), 200 * (y - z)];
+}
+
+function ciede2000([l1, a1, b1], [l2, a2, b2]) {
+  const rad = Math.PI / 180;
+  const pow7 = (c) => c ** 7 / (c ** 7 + 25 ** 7);
+  const g = 0.5 * (1 - Math.sqrt(pow7((Math.hypot(a1, b1) + Math.hypot(a2, b2)) / 2)));
+  const p1 = (1 + g) * a1, p2 = (1 + g) * a2;
+  const c1 = Math.hypot(p1, b1), c2 = Math.hypot(p2, b2);
+  const hue = (b, a) => (a === 0 && b === 0 ? 0 : ((Math.atan2(b, a) / rad) + 360) % 360);
+  const h1 = hue(b1, p1), h2 = hue(b2, p2);
+  const chromatic = c1 * c2 !== 0;
+  let dh = chromatic ? h2 - h1 : 0;
+  if (dh > 180) dh -= 360; else if (dh < -180) dh += 360;
+  const bigDh = 2 * Math.sqrt(c1 * c2) * Math.sin((dh * rad) / 2);
+  const l = (l1 + l2) / 2, c = (c1 + c2) / 2;
+  const h = !chromatic ? h1 + h2 : Math.abs(h1 - h2) <= 180 ? (h1 + h2) / 2 : (h1 + h2 + (h1 + h2 < 360 ? 360 : -360)) / 2;
+  const t = 1 - 0.17 * Math.cos((h - 30) * rad) + 0.24 * Math.cos(2 * h * rad) + 0.32 * Math.cos((3 * h + 6) * rad) - 0.2 * Math.cos((4 * h - 63) * rad);
+  const sl = 1 + (0.015 * (l - 50) ** 2) / Math.sqrt(20 + (l - 50) ** 2), sc = 1 + 0.045 * c, sh = 1 + 0.015 * c * t;
+  const rt = -Math.sin(2 * 30 * Math.exp(-(((h - 275) / 25) ** 2)) * rad) * 2 * Math.sqrt(pow7(c));
+  const dL = (l2 - l1) / sl, dC = (c2 - c1) / sc, dH = bigDh / sh;
+  return Math.sqrt(dL * dL + dC * dC + dH * dH + rt * dC * dH);
+}
+
+// The smallest difference of two colours over the views named, and where.
+function leastDifference(a, b, views) {
+  return views.map((v) => ({ d: ciede2000(lab(VIEWS[v](linearRgb(a))), lab(VIEWS[v](linearRgb(b)))), view: v }))
+    .reduce((x, y) => (y.d < x.d ? y : x));
+}
+
 async function runAxe(page, what) {
   await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
@@ -474,6 +533,27 @@ async function sampleVenues(page) {
       seen.set(f, name);
     }
   }
+  // By distributor, the distributors' colours stay apart from each other
+  // (10 or more, CIEDE2000) with full colour vision, each dichromacy and in
+  // greyscale, and from the greys of the seat states (15 or more) in colour.
+  const legendFills = await page.evaluate(() => [...document.querySelectorAll('#legend-items li')].map((li) =>
+    ({ name: li.textContent.trim(), distributor: li.dataset.distributor || null, fill: li.querySelector('svg > *').getAttribute('fill').toLowerCase() })));
+  const owners = legendFills.filter((f) => f.distributor);
+  const states = legendFills.filter((f) => ['unallotted', 'held for a buyer', 'sold', 'not for sale'].includes(f.name));
+  assert.equal(owners.length, 2, JSON.stringify(legendFills));
+  assert.equal(states.length, 4, JSON.stringify(legendFills));
+  assert.ok(ciede2000([50, 2.6772, -79.7751], [50, 0, -82.7485]).toFixed(4) === '2.0425', 'CIEDE2000 as published');
+  const allViews = Object.keys(VIEWS), colourViews = allViews.filter((v) => v !== 'greyscale');
+  owners.forEach((a, i) => {
+    for (const b of owners.slice(0, i)) {
+      const least = leastDifference(a.fill, b.fill, allViews);
+      assert.ok(least.d >= 10, a.name + ' (' + a.fill + ') and ' + b.name + ' (' + b.fill + ') differ by ' + least.d.toFixed(1) + ' in ' + least.view);
+    }
+    for (const b of states) {
+      const least = leastDifference(a.fill, b.fill, colourViews);
+      assert.ok(least.d >= 15, a.name + ' (' + a.fill + ') and ' + b.name + ' (' + b.fill + ') differ by ' + least.d.toFixed(1) + ' in ' + least.view);
+    }
+  });
   await page.selectOption('#colour-by', 'type');
   // Find a balcony seat by its printed row and seat label, zoomed in with
   // labels; the tooltip and the description say where it is.
