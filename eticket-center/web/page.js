@@ -93,7 +93,7 @@ function seatPositions(map) {
   // Each seat's fill as an index into `palette` (CSS colours) and
   // `paletteRGBA` (the same as canvas pixels), worked out once per change of
   // owners, states or colouring rather than once per seat per frame.
-  let fill = null, palette = [], paletteRGBA = null;
+  let fill = null, palette = [], paletteRGBA = null, darkOwners = new Set();
   // The static layer: the venue, seats and marks as last drawn for one view,
   // kept so that a change of selection redraws only the selection.
   let layer = null;
@@ -594,6 +594,8 @@ function seatPositions(map) {
     const byOwner = $('colour-by').value === 'owner';
     const ofType = new Map(map.seat_types.map((t) => [t.id, at(t.colour)]));
     const ofOwner = new Map(map.distributors.map((d) => [d.id, at(d.colour)]));
+    // Distributors whose seats take white marks and numbers when coloured by distributor.
+    darkOwners = new Set(map.distributors.filter((d) => isDark(d.colour)).map((d) => d.id));
     const unknownType = at('#999'), unknownOwner = at('#333');
     fill = new Uint16Array(n);
     for (let i = 0; i < n; i++) {
@@ -654,15 +656,14 @@ function seatPositions(map) {
 
   function ownerShape(owner) { return SHAPES[(ownerIndex.get(owner) ?? 0) % SHAPES.length]; }
 
-  // Whether white reads better than black on a distributor's colour (its
-  // relative luminance below 0.18, where the two contrasts are equal).
-  function darkOwner(owner) {
-    const d = map.distributors.find((x) => x.id === owner);
-    if (!d) return false;
-    const p = toPixels([d.colour])[0];
+  // Whether white reads better than black on a colour (its relative
+  // luminance below 0.18, where the two contrasts are equal).
+  function isDark(colour) {
+    const p = toPixels([colour])[0];
     const lin = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
     return 0.2126 * lin(p & 255) + 0.7152 * lin((p >>> 8) & 255) + 0.0722 * lin((p >>> 16) & 255) < 0.18;
   }
+  function darkOwner(owner) { return darkOwners.has(owner); }
 
   // The seat's outline (a square along its row, or a circle for an
   // accessible place) added to the current path, in pixels.
@@ -975,8 +976,9 @@ function seatPositions(map) {
     ctx.font = size + 'px system-ui, sans-serif';
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
+    const byOwner = $('colour-by').value === 'owner';
     for (const i of visible) {
-      const dark = TAKEN[i] === SOLD || sel[i];
+      const dark = TAKEN[i] === SOLD || sel[i] || (byOwner && !TAKEN[i] && darkOwner(OWN[i]));
       ctx.fillStyle = dark ? '#ffffff' : '#111111';
       if (sel[i]) continue; // the frame is there
       // An allotted seat carries its distributor's shape: zoomed in far
@@ -2232,6 +2234,11 @@ function seatPositions(map) {
     zoomToSeat(block, row, number, scale) {
       for (let i = 0; i < n; i++) if (B[i] === block && R[i] === row && N[i] === number) { focusSeat(i, scale); return true; }
       return false;
+    },
+    // A seat's drawn size on screen (CSS pixels).
+    seatSize(block, row, number) {
+      for (let i = 0; i < n; i++) if (B[i] === block && R[i] === row && N[i] === number) return SZ[i] * view.scale;
+      return null;
     },
     cells() { return n; },
     view() { return { ...view }; },

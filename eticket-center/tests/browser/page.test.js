@@ -615,6 +615,20 @@ async function sampleVenues(page) {
   const drawn = await page.evaluate(() => window.seatPage.labels());
   assert.ok(drawn.some((l) => l.text === printed && Math.abs((l.left + l.right) / 2 - seatAt.x) < 4 && l.top < seatAt.y + 30 && l.bottom > seatAt.y),
     'allotted seat ' + printed + ' shows its number in it: ' + JSON.stringify({ seatAt, near: drawn.filter((l) => Math.abs(l.left - seatAt.x) < 40) }));
+  // Coloured by distributor, the shape on One's dark blue is white (black
+  // would hardly show on it); it sits in the seat's top part.
+  await page.selectOption('#colour-by', 'owner');
+  await page.evaluate(([b, r, k]) => window.seatPage.zoomToSeat(b, r, k, 60), [mine.block, mine.row, mine.number]);
+  const markPixels = await page.evaluate(([b, r, k]) => {
+    const map = document.getElementById('map');
+    const at = window.seatPage.cellCentre(b, r, k), size = window.seatPage.seatSize(b, r, k);
+    const box = map.getBoundingClientRect(), dpr = window.devicePixelRatio || 1;
+    const x = at.x - box.left, y = at.y - box.top - 0.22 * size, d = 0.16 * size / 3;
+    return [[0, 0], [d, 0], [-d, 0], [0, d], [0, -d]].map(([dx, dy]) =>
+      [...map.getContext('2d').getImageData(Math.round((x + dx) * dpr), Math.round((y + dy) * dpr), 1, 1).data.slice(0, 3)]);
+  }, [mine.block, mine.row, mine.number]);
+  for (const p of markPixels) assert.ok(p.every((v) => v >= 235), 'One\'s shape is white on its dark colour: ' + JSON.stringify(markPixels));
+  await page.selectOption('#colour-by', 'type');
   await page.click('#fit');
   // Distributor 2 sells a seat of that row and holds another: drawn apart.
   const sold = await findCell(hall, (c) => c.block === 1 && c.row === 3 && c.owner === 1 && c.taken === 0);
