@@ -198,7 +198,7 @@ function seatPositions(map) {
       showLogin('Could not list the events: ' + e.message);
       return;
     }
-    $('login').hidden = true;
+    signedIn();
     $('list').hidden = false;
     $('title').textContent = 'Seat allocation: your events';
     $('subtitle').textContent = events.length === 1 ? '1 event' : events.length.toLocaleString('en') + ' events';
@@ -235,9 +235,17 @@ function seatPositions(map) {
     return t;
   }
 
+  // The header's links (the list of events, another token) work only with
+  // a token the center took: shown once it did, hidden at the login form.
+  function signedIn() {
+    $('login').hidden = true;
+    $('nav').hidden = false;
+  }
+
   function showLogin(message) {
     $('list').hidden = true;
     $('app').hidden = true;
+    $('nav').hidden = true;
     $('login').hidden = false;
     $('login-error').textContent = message || '';
     $('token').focus();
@@ -281,7 +289,7 @@ function seatPositions(map) {
       showError('Could not load the seat map: ' + e.message);
       return;
     }
-    $('login').hidden = true;
+    signedIn();
     $('app').hidden = false;
     const keepSelection = map && sel && answer.cells.block.length === n ? sel : null;
     const adoptStart = performance.now();

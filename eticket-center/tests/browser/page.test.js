@@ -758,6 +758,9 @@ async function errors(context) {
   const res = await tab.goto(base + '/page/events/999999');
   assert.equal(res.status(), 200);
   await tab.waitForSelector('#login:not([hidden])');
+  // Before a token is taken, the header offers nothing that needs one.
+  assert.ok(await tab.isHidden('#all-events'), 'no "All events" before a token');
+  assert.ok(await tab.isHidden('#signout'), 'no "Use another token" before a token');
   await tab.fill('#token', token);
   await tab.click('#login button[type="submit"]');
   // The token is kept: the page says so in place of the map and lists the
@@ -765,6 +768,7 @@ async function errors(context) {
   await tab.waitForFunction(() => document.getElementById('list-status').textContent.includes('The center has no event 999999'));
   await tab.waitForSelector('#list:not([hidden]) #event-items li');
   assert.ok(await tab.isHidden('#login'), 'no token asked for again');
+  assert.ok(await tab.isVisible('#all-events') && await tab.isVisible('#signout'), 'the header links once the token is taken');
   // "All events" lists them too.
   await tab.click('#all-events');
   await tab.waitForSelector('#list:not([hidden]) #event-items li');
@@ -799,6 +803,12 @@ async function errors(context) {
   await tab.click('#signout');
   await tab.waitForSelector('#login:not([hidden])');
   assert.ok(await tab.isVisible('#token'));
+  assert.ok(await tab.isHidden('#signout'), 'signed out: no "Use another token"');
+  // A token refused keeps the header empty too.
+  await tab.fill('#token', 'not-a-token');
+  await tab.click('#login button[type="submit"]');
+  await tab.waitForFunction(() => document.getElementById('login-error').textContent.includes('not accepted'));
+  assert.ok(await tab.isHidden('#all-events'), 'a refused token: no "All events"');
   await tab.close();
 }
 
