@@ -703,12 +703,19 @@ function seatPositions(map) {
   // map of `w` × `h` and listed in `drawn`).
   function drawPlaces(ctx, w, h, drawn) {
     const s = view.scale;
-    const label = (text, x, y, lineHeight) => {
+    // `backed`: on a light box, so the text reads over owners' colours.
+    const label = (text, x, y, lineHeight, backed) => {
       if (!onMap(x, y, w, h)) return;
       const tw = ctx.measureText(text).width;
       const cx = inside(x, tw, w), cy = inside(y, lineHeight, h);
+      if (backed) {
+        const ink = ctx.fillStyle;
+        ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+        ctx.fillRect(cx - tw / 2 - 3, cy - lineHeight / 2, tw + 6, lineHeight);
+        ctx.fillStyle = ink;
+      }
       ctx.fillText(text, cx, cy);
-      drawn.push({ x: cx - tw / 2, y: cy - lineHeight / 2, w: tw, h: lineHeight });
+      drawn.push({ x: cx - tw / 2, y: cy - lineHeight / 2, w: tw, h: lineHeight, text });
     };
     for (const l of map.landmarks || []) {
       ctx.beginPath();
@@ -732,21 +739,79 @@ function seatPositions(map) {
       polygonPath(ctx, a.polygon);
       ctx.fillStyle = '#e6f0fa';
       ctx.fill();
+      drawAreaOwners(ctx, a);
+      ctx.beginPath();
+      polygonPath(ctx, a.polygon);
       ctx.setLineDash([6, 4]);
       ctx.strokeStyle = '#0b5cad';
       ctx.lineWidth = 2;
       ctx.stroke();
       ctx.setLineDash([]);
+      // Its name, its places, then who has them, a short line each.
       const [cx, cy] = centreOf(a.polygon);
-      const free = a.shares.reduce((k, sh) => k + sh.available, 0);
-      ctx.font = '600 13px system-ui, sans-serif';
+      const lines = [a.capacity.toLocaleString('en') + ' standing', ...areaOwners(a)];
+      const x = (cx - view.ox) * s;
+      let y = (cy - view.oy) * s - (lines.length * 14) / 2;
       ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
       ctx.fillStyle = '#0b3d6b';
-      label(a.name, (cx - view.ox) * s, (cy - view.oy) * s - 8, 14);
+      ctx.font = '600 13px system-ui, sans-serif';
+      label(a.name, x, y, 14, true);
       ctx.font = '12px system-ui, sans-serif';
-      label(a.capacity.toLocaleString('en') + ' standing · ' + free.toLocaleString('en') + ' available',
-        (cx - view.ox) * s, (cy - view.oy) * s + 8, 13);
+      for (const line of lines) label(line, x, (y += 14), 14, true);
     }
+  }
+
+  // Places of an area a share has, whatever their state.
+  const placesOf = (sh) => sh.available + sh.held + sh.sold;
+
+  // Who has an area's places, a line each: ["Two 10", "unallotted 110"],
+  // or ["all unallotted"]; past three owners, how many more there are.
+  function areaOwners(a) {
+    const owned = a.shares.filter((sh) => sh.owner && placesOf(sh) > 0);
+    if (!owned.length) return ['all unallotted'];
+    const rest = a.shares.filter((sh) => !sh.owner).reduce((k, sh) => k + placesOf(sh), 0);
+    const lines = owned.slice(0, 3).map((sh) => (ownerName.get(sh.owner) || 'distributor ' + sh.owner) + ' ' + placesOf(sh).toLocaleString('en'));
+    if (owned.length > 3) lines.push((owned.length - 3) + ' more distributors');
+    if (rest) lines.push('unallotted ' + rest.toLocaleString('en'));
+    return lines;
+  }
+
+  // An area's owners drawn in it, as its seats show theirs: a band per
+  // distributor across the area, as wide as its share of the places, in its
+  // colour and carrying its shape (the cue that does not depend on colour);
+  // what is left of the area's pale fill is unallotted.
+  function drawAreaOwners(c, a) {
+    const owned = a.shares.filter((sh) => sh.owner && placesOf(sh) > 0);
+    if (!owned.length || !(a.capacity > 0)) return;
+    const s = view.scale;
+    const xs = a.polygon.map((p) => (p[0] - view.ox) * s), ys = a.polygon.map((p) => (p[1] - view.oy) * s);
+    const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+    c.save();
+    c.beginPath();
+    polygonPath(c, a.polygon);
+    c.clip();
+    let x = x0;
+    for (const sh of owned) {
+      // At least a few pixels, so a small share still shows.
+      const bw = Math.max(4, ((x1 - x0) * placesOf(sh)) / a.capacity);
+      const colour = (map.distributors.find((d) => d.id === sh.owner) || {}).colour || '#333';
+      c.globalAlpha = 0.45;
+      c.fillStyle = colour;
+      c.fillRect(x, y0, bw, y1 - y0);
+      c.globalAlpha = 1;
+      if (bw >= 10) {
+        // The owner's shape down the band, in its colour with a light edge.
+        c.beginPath();
+        for (let y = y0 + 10; y < y1 - 4; y += 24) shapePath(c, ownerShape(sh.owner), x + bw / 2, y, 4.5);
+        c.fillStyle = colour;
+        c.fill();
+        c.strokeStyle = '#ffffff';
+        c.lineWidth = 1;
+        c.stroke();
+      }
+      x += bw;
+    }
+    c.restore();
   }
 
   function draw() {
@@ -1519,11 +1584,13 @@ function seatPositions(map) {
     return null;
   }
 
-  // Its name, places and who has how many of them.
+  // Its name, places and who has how many of them (and how many of those
+  // are still for sale).
   function describeArea(a) {
-    const owners = a.shares.map((sh) => (sh.owner ? (ownerName.get(sh.owner) || 'distributor ' + sh.owner) : 'unallotted') +
-      ' ' + sh.available.toLocaleString('en'));
-    return a.name + ' — standing, ' + a.capacity.toLocaleString('en') + ' places — available: ' + owners.join(', ');
+    const owners = a.shares.filter((sh) => placesOf(sh) > 0).map((sh) =>
+      (sh.owner ? (ownerName.get(sh.owner) || 'distributor ' + sh.owner) : 'unallotted') + ' ' +
+      placesOf(sh).toLocaleString('en') + ' (' + sh.available.toLocaleString('en') + ' available)');
+    return a.name + ' — standing, ' + a.capacity.toLocaleString('en') + ' places — ' + owners.join(', ');
   }
 
   // A click on a standing area picks it for giving places by number.

@@ -719,7 +719,16 @@ async function standingArea(page) {
   assert.equal(free(mapAfter, 0), unallotted - 7);
   assert.match(await page.textContent('#areas tr[data-area="' + area.id + '"] [data-count="owners"]'), new RegExp('Two ' + (twoBefore + 7)));
   // The line under the map that described the area says the new counts.
-  assert.match(await page.textContent('#hover'), new RegExp('^' + area.name + ' — standing.*Two ' + (twoBefore + 7)));
+  assert.match(await page.textContent('#hover'), new RegExp('^' + area.name + ' — standing.*Two \\d+ \\(' + (twoBefore + 7) + ' available\\)'));
+  // The map itself says who has the area's places: its label names each
+  // owner with its places, and Two's band carries Two's colour.
+  const placesOf = (m, owner) => shares(m).filter((sh) => sh.owner === owner).reduce((k, sh) => k + sh.available + sh.held + sh.sold, 0);
+  const twoLine = 'Two ' + placesOf(mapAfter, 2).toLocaleString('en');
+  await page.waitForFunction((line) => window.seatPage.labels().some((l) => l.text === line), twoLine);
+  const texts = (await page.evaluate(() => window.seatPage.labels())).map((l) => l.text);
+  assert.ok(texts.includes('unallotted ' + placesOf(mapAfter, 0).toLocaleString('en')), JSON.stringify(texts));
+  assert.ok(!texts.includes('all unallotted'), JSON.stringify(texts));
+  await page.locator('#canvas-wrap').screenshot({ path: path.join(shots, 'venue-small-hall-standing-owners.png') });
   const standing = Number((await page.textContent('#owners tr[data-owner="2"] [data-count="standing"]')).replace(/,/g, ''));
   assert.ok(standing >= twoBefore + 7, 'the distributors table counts Two\'s standing places: ' + standing);
   // More than are left unallotted: the page says how many there are.
