@@ -479,6 +479,8 @@ function seatPositions(map) {
         : { x: b.x0 - 0.5, y: b.y0 - 0.6, centre: false }),
       text: blockName(b.id),
       span: Math.max(b.x1 - b.x0, b.y1 - b.y0) + 1,
+      // Where else the name may go: above or below the block's seats.
+      mx: (b.x0 + b.x1) / 2, top: b.y0, bottom: b.y1, left: b.x0, right: b.x1,
     }));
   }
 
@@ -715,7 +717,7 @@ function seatPositions(map) {
         ctx.fillStyle = ink;
       }
       ctx.fillText(text, cx, cy);
-      drawn.push({ x: cx - tw / 2, y: cy - lineHeight / 2, w: tw, h: lineHeight, text });
+      drawn.push({ x: cx - tw / 2, y: cy - lineHeight / 2, w: tw, h: lineHeight, text, kind: 'place' });
     };
     for (const l of map.landmarks || []) {
       ctx.beginPath();
@@ -1023,7 +1025,7 @@ function seatPositions(map) {
     const tw = ctx.measureText(text).width;
     if (x - tw / 2 < 0 || x + tw / 2 > w || y - size / 2 < 0 || y + size / 2 > h) return;
     ctx.fillText(text, x, y);
-    labelsDrawn.push({ x: x - tw / 2, y: y - size / 2, w: tw, h: size, text });
+    labelsDrawn.push({ x: x - tw / 2, y: y - size / 2, w: tw, h: size, text, kind: 'mark' });
   }
 
   function drawRowLabels(s, gx0, gy0, gx1, gy1) {
@@ -1063,32 +1065,87 @@ function seatPositions(map) {
     }
   }
 
-  // Block names. Zoomed out (a whole stadium in view) they are smaller, a
-  // block gets its name only where it is wider on screen than the name, and
-  // a name that would overlap one already drawn is left out.
+  // Block names. Zoomed out (a whole stadium in view) they are smaller, and
+  // a block gets its name only where it is wider on screen than the name.
+  // A name goes in the middle of its block when it covers no seat there,
+  // else just above, below or beside the block's seats (or nowhere, when
+  // none of these is in view and free); never over another name,
+  // the stage's or an area's label. Placed once per view (the layer), drawn
+  // in every frame.
+  let blockLabelsPlaced = { key: null, boxes: [] };
   function drawBlockLabels(w, h, s) {
     const small = s < 0.8 || (hasGeometry && s < 1.5);
     const lh = small ? 15 : 18;
     ctx.font = small ? '600 11px system-ui, sans-serif' : '600 13px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
-    const placed = [];
-    for (const l of blockLabels) {
-      const tw = ctx.measureText(l.text).width;
-      if (small && l.span * s < tw) continue;
-      const px = (l.x - view.ox) * s + (l.centre ? 0 : tw / 2), py = (l.y - view.oy) * s;
-      if (!onMap(px, py, w, h)) continue;
-      const left = inside(px, tw + 6, w) - tw / 2;
-      const top = inside(py, lh, h);
-      const box = { x: left - 3, y: top - lh / 2, w: tw + 6, h: lh };
-      if (small && placed.some((q) => box.x < q.x + q.w && q.x < box.x + box.w && box.y < q.y + q.h && q.y < box.y + box.h)) continue;
-      placed.push(box);
+    // Placed again when the view, the legend's or the minimap's size changes.
+    const key = [layer.key, ...['legend', 'minimap'].map((id) => { const e = $(id); return e.hidden ? 0 : e.offsetWidth + 'x' + e.offsetHeight; })].join(' ');
+    if (blockLabelsPlaced.key !== key) {
+      blockLabelsPlaced = { key, boxes: placeBlockLabels(w, h, s, small, lh) };
+    }
+    for (const box of blockLabelsPlaced.boxes) {
       ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
       ctx.fillRect(box.x, box.y, box.w, box.h);
       ctx.fillStyle = '#111';
       ctx.textAlign = 'left';
-      ctx.fillText(l.text, left, top);
+      ctx.fillText(box.text, box.x + 3, box.y + box.h / 2);
       labelsDrawn.push(box);
     }
+  }
+
+  const overlaps = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
+  function placeBlockLabels(w, h, s, small, lh) {
+    // The legend and the minimap lie over the map: no name under them.
+    const r = canvas.getBoundingClientRect();
+    const overlays = ['legend', 'minimap'].map($).filter((e) => !e.hidden && e.offsetWidth).map((e) => {
+      const b = e.getBoundingClientRect();
+      return { x: b.left - r.left, y: b.top - r.top, w: b.width, h: b.height };
+    });
+    const placed = [...layer.labels, ...overlays];
+    const out = [];
+    for (const l of blockLabels) {
+      const tw = ctx.measureText(l.text).width;
+      if (small && l.span * s < tw) continue;
+      const gap = 0.6 + lh / 2 / s, side = 0.8 + (tw + 6) / 2 / s;
+      const my = (l.top + l.bottom) / 2;
+      const spots = l.centre
+        ? [[l.x, l.y], [l.mx, l.top - gap], [l.mx, l.bottom + gap], [l.left - side, my], [l.right + side, my]]
+        : [[l.x, l.y]];
+      const boxAt = ([vx, vy]) => {
+        const px = (vx - view.ox) * s + (l.centre ? 0 : tw / 2), py = (vy - view.oy) * s;
+        if (!onMap(px, py, w, h)) return null;
+        const left = inside(px, tw + 6, w) - tw / 2;
+        const top = inside(py, lh, h);
+        return { x: left - 3, y: top - lh / 2, w: tw + 6, h: lh, text: l.text, kind: 'block' };
+      };
+      const free = (box) => box && !placed.some((q) => overlaps(box, q));
+      // No room anywhere (a block wider than the view, its sides off the
+      // map): no name rather than one over seats.
+      const chosen = spots.map(boxAt).find((box) => free(box) && !(l.centre && coversSeat(box, s)));
+      if (!chosen) continue;
+      placed.push(chosen);
+      out.push(chosen);
+    }
+    return out;
+  }
+
+  // Whether a box of the map (CSS pixels) covers some seat's centre,
+  // looked up in the grid of buckets.
+  function coversSeat(box, s) {
+    if (!buckets) return false;
+    const x0 = view.ox + box.x / s, x1 = view.ox + (box.x + box.w) / s;
+    const y0 = view.oy + box.y / s, y1 = view.oy + (box.y + box.h) / s;
+    const bx0 = Math.max(0, Math.floor((x0 - buckets.x0) / buckets.size)), bx1 = Math.min(buckets.w - 1, Math.floor((x1 - buckets.x0) / buckets.size));
+    const by0 = Math.max(0, Math.floor((y0 - buckets.y0) / buckets.size)), by1 = Math.min(buckets.h - 1, Math.floor((y1 - buckets.y0) / buckets.size));
+    for (let y = by0; y <= by1; y++) {
+      for (let x = bx0; x <= bx1; x++) {
+        for (let i = buckets.head[y * buckets.w + x]; i >= 0; i = buckets.next[i]) {
+          if (X[i] >= x0 && X[i] <= x1 && Y[i] >= y0 && Y[i] <= y1) return true;
+        }
+      }
+    }
+    return false;
   }
 
   // ---- minimap: the whole venue and where the view is ---------------------------------
@@ -2328,7 +2385,17 @@ function seatPositions(map) {
     },
     labels() {
       const r = canvas.getBoundingClientRect();
-      return labelsDrawn.map((l) => ({ left: r.left + l.x, top: r.top + l.y, right: r.left + l.x + l.w, bottom: r.top + l.y + l.h, text: l.text }));
+      return labelsDrawn.map((l) => ({ left: r.left + l.x, top: r.top + l.y, right: r.left + l.x + l.w, bottom: r.top + l.y + l.h, text: l.text, kind: l.kind }));
+    },
+    // How many seat centres lie in a box of the window.
+    seatsUnder(box) {
+      const r = canvas.getBoundingClientRect();
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        const x = r.left + (X[i] - view.ox) * view.scale, y = r.top + (Y[i] - view.oy) * view.scale;
+        if (x >= box.left && x <= box.right && y >= box.top && y <= box.bottom) k++;
+      }
+      return k;
     },
     // The window position of a venue point (e.g. inside a standing area).
     point(x, y) {

@@ -392,6 +392,16 @@ async function overlaysClear(page, what) {
     assert.ok(l.left >= r.map.left - 0.5 && l.right <= r.map.right + 0.5 && l.top >= r.map.top - 0.5 && l.bottom <= r.map.bottom + 0.5,
       what + ': a label is cut by the map edge: ' + JSON.stringify({ label: l, map: r.map }));
   }
+  // Names (blocks, the stage, areas) never overlap one another, and a
+  // block's name covers no seat.
+  const names = r.labels.filter((l) => l.kind === 'block' || l.kind === 'place');
+  names.forEach((a, k) => {
+    for (const b of names.slice(k + 1)) assert.ok(!overlap(a, b), what + ': two names overlap: ' + JSON.stringify([a, b]));
+  });
+  for (const l of names.filter((l) => l.kind === 'block')) {
+    const under = await page.evaluate((b) => window.seatPage.seatsUnder(b), l);
+    assert.equal(under, 0, what + ': a block name covers seats: ' + JSON.stringify(l));
+  }
   return r;
 }
 
