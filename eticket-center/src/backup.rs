@@ -562,7 +562,7 @@ mod postgres {
     fn connect(url: &str) -> Result<::postgres::Client> {
         ::postgres::Client::connect(url, ::postgres::NoTls).map_err(|e| Error::Storage {
             backend: "postgres",
-            message: format!("cannot connect: {e}"),
+            message: crate::store::connect_error(url, &e),
             retryable: true,
         })
     }

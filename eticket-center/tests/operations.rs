@@ -665,6 +665,60 @@ async fn readiness_follows_a_postgres_ledger() {
     .unwrap();
 }
 
+/// The last handle on a PostgreSQL center dropped on a runtime worker, as
+/// `eticket serve` drops it when it stops, closes the center's connections
+/// (the pool's and the group commit's) quietly: closing a synchronous client
+/// runs a runtime of its own, which used to panic there and abort the
+/// process at the end of a SIGTERM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_center_dropped_on_a_runtime_worker_closes_quietly() {
+    use eticket_center::Principal;
+    use eticket_center::store::Store;
+    use eticket_core::ids::DistributorId;
+    let (backend, center) = tokio::task::spawn_blocking(|| {
+        let backend = common::Backend::postgres();
+        let center = backend.center(&common::clock());
+        // A grouped write (the group commit's connection) and a read (the pool's).
+        center
+            .register_distributor(&Principal::Operator, "d9", DistributorId(9), "Nine")
+            .unwrap();
+        center
+            .ledger()
+            .transaction(&mut |tx| tx.query("SELECT 1", &[]))
+            .unwrap();
+        (backend, center)
+    })
+    .await
+    .unwrap();
+    let dropped = tokio::spawn(async move { drop(center) }).await;
+    assert!(dropped.is_ok(), "dropping the center panicked: {dropped:?}");
+    tokio::task::spawn_blocking(move || drop(backend))
+        .await
+        .unwrap();
+}
+
+/// A wrong password in the database URL is said as the server said it, so
+/// the operator knows what to fix.
+#[test]
+fn a_wrong_database_password_is_named() {
+    use eticket_center::store::PostgresStore;
+    let url = common::postgres_url();
+    let (head, rest) = url.split_once('@').expect("a user in the URL");
+    let user = head.rsplit_once(':').map_or(head, |(u, _)| u);
+    let wrong = format!("{user}:not-the-password@{rest}");
+    let Err(e) = PostgresStore::connect(&wrong, None) else {
+        panic!(
+            "the server took a wrong password: it must ask for one (scripts/setup/40-postgres.sh)"
+        );
+    };
+    let message = e.to_string();
+    assert!(
+        message.contains("password authentication failed"),
+        "{message}"
+    );
+    assert!(!message.contains("not-the-password"), "{message}");
+}
+
 /// With the ledger held by another process, a sale is still in progress
 /// when SIGTERM comes: a new connection is refused `shutting_down`, the
 /// sale is answered once the ledger frees, and the process exits 0 with the

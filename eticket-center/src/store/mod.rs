@@ -27,6 +27,8 @@ pub use self::group::{GroupStats, MAX_GROUP, MAX_GROUP_OPEN};
 #[cfg(feature = "postgres")]
 pub use self::pool::POOL_WAIT;
 #[cfg(feature = "postgres")]
+pub(crate) use self::postgres::connect_error;
+#[cfg(feature = "postgres")]
 pub use self::postgres::{DEFAULT_MAX_CONNECTIONS, PostgresStore};
 pub use self::sqlite::SqliteStore;
 pub use schema::SCHEMA_VERSION;

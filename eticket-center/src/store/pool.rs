@@ -96,6 +96,14 @@ impl<C> Pool<C> {
         self.returned.notify_one();
     }
 
+    /// Every idle connection, taken out of the pool (to be closed).
+    pub(crate) fn drain(&self) -> Vec<C> {
+        let mut state = self.lock();
+        let idle = std::mem::take(&mut state.idle);
+        state.open -= idle.len();
+        idle
+    }
+
     /// A taken connection is gone (it failed to open or was dropped).
     pub(crate) fn forget(&self) {
         self.lock().open -= 1;

@@ -193,11 +193,40 @@ impl Taken<'_> {
     }
 }
 
+/// Close connections on a thread of their own: closing a synchronous
+/// client runs a small runtime of its own, which panics on a thread that is
+/// already inside one (a tokio worker dropping the last handle on the
+/// center, as `eticket serve` does at its end).
+fn close_apart(clients: Vec<Client>) {
+    if clients.is_empty() {
+        return;
+    }
+    std::thread::scope(|s| {
+        s.spawn(move || drop(clients));
+    });
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        close_apart(self.pool.drain());
+    }
+}
+
+impl Drop for PgSession {
+    fn drop(&mut self) {
+        close_apart(self.client.take().into_iter().collect());
+    }
+}
+
 impl Drop for Taken<'_> {
     fn drop(&mut self) {
         if let Some(client) = self.client.take() {
-            let alive = !client.is_closed() && !std::thread::panicking();
-            self.store.pool.give_back(client, alive);
+            if !client.is_closed() && !std::thread::panicking() {
+                self.store.pool.give_back(client, true);
+            } else {
+                self.store.pool.forget();
+                close_apart(vec![client]);
+            }
         }
     }
 }
@@ -373,12 +402,57 @@ impl Tx for PgTx<'_, '_> {
     }
 }
 
-/// Whether `name` is a plain SQL identifier (used for test schemas).
+/// Why a connection to `url` failed, in words an operator can act on: the
+/// hosts and ports tried (never the password) and the cause the server or
+/// the network gave ("password authentication failed for user …",
+/// "Connection refused"), not only "db error".
+pub(crate) fn connect_error(url: &str, e: &postgres::Error) -> String {
+    use postgres::config::Host;
+    let place = url
+        .parse::<postgres::Config>()
+        .ok()
+        .map(|c| {
+            let ports = c.get_ports();
+            let hosts: Vec<String> = c
+                .get_hosts()
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+                    match h {
+                        Host::Tcp(name) => format!("{name}:{port}"),
+                        Host::Unix(dir) => format!("{} (port {port})", dir.display()),
+                    }
+                })
+                .collect();
+            if hosts.is_empty() {
+                String::new()
+            } else {
+                format!(" to {}", hosts.join(", "))
+            }
+        })
+        .unwrap_or_default();
+    let cause = match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(s) = source {
+                text.push_str(": ");
+                text.push_str(&s.to_string());
+                source = s.source();
+            }
+            text
+        }
+    };
+    format!("cannot connect{place}: {cause}; check --database-url and that the server is up")
+}
+
 /// A new connection, its search path set to `schema` (made when missing).
 fn connect(url: &str, schema: Option<&str>) -> Result<Client> {
     let mut client = Client::connect(url, NoTls).map_err(|e| Error::Storage {
         backend: "postgres",
-        message: format!("cannot connect: {e}"),
+        message: connect_error(url, &e),
         // No server to be reached, or none takes writes (a failover
         // before its standby is promoted): later may work, HTTP 503.
         retryable: true,
@@ -579,5 +653,35 @@ impl Store for PostgresStore {
 
     fn grouped<T>(&self, body: &mut TxBody<'_, T>) -> Result<T> {
         self.group.grouped(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A connection refused names where it went and why, and never the
+    /// password of the URL.
+    #[test]
+    fn a_failed_connection_says_where_and_why() {
+        // Port 1 on loopback: nothing listens there.
+        let url = "postgres://eticket:s3cret@127.0.0.1:1/ledger";
+        let Err(e) = Client::connect(url, NoTls) else {
+            panic!("something listens on 127.0.0.1:1");
+        };
+        let message = connect_error(url, &e);
+        assert!(message.contains("127.0.0.1:1"), "{message}");
+        assert!(message.contains("refused"), "{message}");
+        assert!(!message.contains("s3cret"), "{message}");
+        // Several hosts, each with its port.
+        let two = "postgres://u:p@127.0.0.1:1,127.0.0.2:1/x";
+        let Err(e) = Client::connect(two, NoTls) else {
+            panic!("something listens on port 1");
+        };
+        assert!(
+            connect_error(two, &e).contains("to 127.0.0.1:1, 127.0.0.2:1"),
+            "{}",
+            connect_error(two, &e)
+        );
     }
 }
