@@ -351,7 +351,9 @@ pub enum Error {
         until: Timestamp,
     },
     /// A retried request with the same idempotency key carries a different body.
-    #[error("idempotency key {0:?} was used for a different request")]
+    #[error(
+        "idempotency key {0:?} was used for a different request; send a new request with a new key"
+    )]
     IdempotencyMismatch(String),
     /// A buyer's card did not prove itself at a store terminal (not the
     /// member's card, a bad answer, or a challenge not given to this

@@ -235,6 +235,12 @@ impl Center {
                     reason: "tickets are given by the draw",
                 });
             }
+            // A member the distributor does not have (or whose membership
+            // ended) could never confirm the hold: refused now, as a sale
+            // to them would be, rather than keeping seats from others.
+            if let HoldBuyer::Member(m) = &req.buyer {
+                crate::distributor::load_member_chip(tx, d, *m, now)?;
+            }
             expire_in(tx, event, now)?;
             let have = holds::seats_of_buyer(tx, event, d, &buyer)?;
             if have.saturating_add(quantity) > config.max_held_per_buyer {

@@ -623,9 +623,8 @@ impl Center {
             ));
         }
         if app.quantity > ann.setup.seats {
-            return Err(lottery_error(
-                event,
-                d,
+            return Err(Error::invalid(
+                "quantity",
                 format!(
                     "the lottery gives out {} tickets; {} asked for",
                     ann.setup.seats, app.quantity

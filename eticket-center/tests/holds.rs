@@ -198,11 +198,28 @@ fn one_buyer_holds_at_most_the_cap(backend: Backend) {
         let err = hold_for(&center, "e", bad, best(1)).unwrap_err();
         assert_eq!(err.code(), "invalid_request", "{bad:?}");
     }
-    // A hold for a member is bought by that member only.
+    // A hold for a member the distributor does not have is refused: its
+    // confirmation could only fail, with the seats kept from others.
     let req = HoldRequest {
         seats: best(1),
         buyer: HoldBuyer::Member(MemberId(7)),
     };
+    let err = center.hold(&SHOP_P, "m0", EVENT, &req).unwrap_err();
+    assert_eq!(err.code(), "unknown_member", "{err}");
+    center
+        .register_member(
+            &SHOP_P,
+            "reg7",
+            &eticket_center::distributor::MemberRegistration {
+                member: MemberId(7),
+                name: "Gus".into(),
+                chip: common::TestChip::new(0x77).id,
+                valid_until: None,
+                public_key: None,
+            },
+        )
+        .unwrap();
+    // A hold for a member is bought by that member only.
     let hold = center.hold(&SHOP_P, "m", EVENT, &req).unwrap();
     let err = center
         .confirm_hold(&SHOP_P, "mc", EVENT, &hold.token, &PAPER)

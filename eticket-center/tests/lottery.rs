@@ -221,7 +221,7 @@ fn lottery_seat_types_limits_and_policy(b: Backend) {
     // up front; two of 21 category B seats each fit on their own.
     let too_many = apply("66", TestChip::new(0xA5).id, None, 66, None);
     assert!(
-        matches!(&too_many, Err(Error::Lottery { reason, .. }) if reason.contains("gives out 65")),
+        matches!(&too_many, Err(e @ Error::Invalid { .. }) if e.code() == "invalid_request" && e.to_string().contains("gives out 65")),
         "{too_many:?}"
     );
     let never = apply(
