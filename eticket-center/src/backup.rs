@@ -675,6 +675,22 @@ mod postgres {
                 "the schema {schema} exists already in the target database: drop it, or restore into another database"
             )));
         }
+        // A dump of the public schema goes into the target's public schema,
+        // whatever the URL's search_path names: it must hold no table.
+        if schema == "public" {
+            let taken: bool = client
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = 'public')",
+                    &[],
+                )
+                .map_err(pg_err)?
+                .get(0);
+            if taken {
+                return Err(err(
+                    "the backup's ledger is in the schema public, and the target database's public schema holds tables already: restore into a new, empty database (createdb -O OWNER NAME, then give its URL)",
+                ));
+            }
+        }
         // pg_dump lists the public schema itself when it dumps it, and
         // creating it again would fail: restore everything but that entry.
         let list = tool("pg_restore", None, &["--list".as_ref(), file.as_os_str()])?;
