@@ -1,7 +1,9 @@
 //! SVG and terminal rendering show seat types, selection, allotments and counts.
 
 use eticket_alloc::allotment::Allotments;
-use eticket_alloc::render::{ALLOTMENT_PALETTE, Overlay, svg, terminal};
+use eticket_alloc::render::{
+    ALLOTMENT_PALETTE, Overlay, allotment_colour, allotment_dashes, svg, terminal,
+};
 use eticket_alloc::selection::{Selection, Shape};
 use eticket_alloc::stadium::{StadiumSpec, small_hall, stadium};
 use eticket_core::ids::{BlockId, DistributorId};
@@ -85,6 +87,55 @@ fn svg_shows_types_selection_allotments_and_counts() {
         "counts in the legend"
     );
     assert!(doc.contains("Distributor D4: 136 seats"));
+}
+
+/// Distributors past the palette's four colours get the first colours
+/// again with a dashed, then dotted outline, in the cells and the legend.
+#[test]
+fn svg_tells_apart_allotments_whose_colour_repeats() {
+    let map = small_hall().unwrap();
+    let mut allot = Allotments::new(&map);
+    let mut rows = Vec::new();
+    for row in 1..=9u16 {
+        let mut s = Selection::new(&map);
+        s.add(
+            &map,
+            &Shape::Row {
+                block: BlockId(1),
+                row,
+            },
+        )
+        .unwrap();
+        allot.assign(&map, &s, DistributorId(row)).unwrap();
+        rows.push(s.count());
+    }
+    let doc = svg(
+        &map,
+        &Overlay {
+            allotments: Some(&allot),
+            ..Overlay::default()
+        },
+    );
+    assert_eq!(allotment_colour(4), ALLOTMENT_PALETTE[0]);
+    let outline = |slot: usize| {
+        let dashes = allotment_dashes(slot)
+            .map(|d| format!(r#" stroke-dasharray="{d}""#))
+            .unwrap_or_default();
+        format!(
+            r#"stroke="{}" stroke-width="2.5"{dashes}/>"#,
+            allotment_colour(slot)
+        )
+    };
+    let patterns: Vec<_> = (0..9).map(allotment_dashes).collect();
+    assert!(patterns[..4].iter().all(Option::is_none));
+    assert!(patterns[4].is_some() && patterns[8].is_some() && patterns[4] != patterns[8]);
+    for (slot, n) in rows.iter().enumerate() {
+        assert_eq!(
+            doc.matches(&outline(slot)).count(),
+            n + 1,
+            "slot {slot}: cells and legend swatch"
+        );
+    }
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Drawing seat maps: SVG ([`svg`]) and an ANSI terminal ([`terminal`]).
 //!
 //! Seat types are fill colours (with a legend); each distributor's allotment
-//! is an outline colour and, in the terminal, a character; the selection is a
+//! is an outline colour ([`ALLOTMENT_PALETTE`], dashed or dotted once
+//! colours repeat) and, in the terminal, a character; the selection is a
 //! dark dot (SVG) or `*` (terminal); blocked cells are grey with a cross;
 //! sold seats are faded. Counts of selected and selectable seats per seat
 //! type and of each allotment are printed in the legend.
@@ -28,10 +29,60 @@ pub const PALETTE: [&str; 8] = [
     "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#999999",
 ];
 
-/// Outline colours of allotments, in ascending distributor order.
-pub const ALLOTMENT_PALETTE: [&str; 8] = [
-    "#000000", "#e41a1c", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#377eb8",
-];
+/// The colours distributors' allotments are drawn in, in ascending
+/// distributor order: four Okabe–Ito hues with their lightness moved apart
+/// (blue darkened by 35 %, vermilion lightened by 30 %, orange darkened by
+/// 25 %, sky blue darkened by 40 %). Every pair stays at least 10 apart
+/// (CIEDE2000) for people with full colour vision, protanopia, deuteranopia
+/// and tritanopia, and in greyscale (printed, or with no colour vision);
+/// eticket-center's page uses the same colours and its tests check the
+/// differences. Lightness is the one cue all five views keep, so no fifth
+/// colour fits: Okabe–Ito's own seven merge in pairs (orange and sky blue
+/// are one grey). A fifth distributor gets the first colour again with a
+/// second cue: [`allotment_dashes`] in SVG, its own character in the
+/// terminal, a shape on eticket-center's page.
+pub const ALLOTMENT_PALETTE: [&str; 4] = ["#004a74", "#e28e4d", "#ad7700", "#346c8c"];
+
+/// Outline dash patterns that tell apart allotments sharing a colour: the
+/// first four distributors' outlines are solid, the next four dashed, the
+/// four after dotted, so a colour and pattern pair repeats only after 12.
+const ALLOTMENT_DASHES: [Option<&str>; 3] = [None, Some("3 1.5"), Some("1 1.2")];
+
+/// The outline colour of the allotment in legend slot `slot`.
+///
+/// ```
+/// use eticket_alloc::render::{allotment_colour, ALLOTMENT_PALETTE};
+/// assert_eq!(allotment_colour(4), ALLOTMENT_PALETTE[0]);
+/// ```
+pub fn allotment_colour(slot: usize) -> &'static str {
+    ALLOTMENT_PALETTE[slot % ALLOTMENT_PALETTE.len()]
+}
+
+/// The outline's `stroke-dasharray` for the allotment in legend slot
+/// `slot`, if it is not solid: it tells apart distributors whose colour
+/// repeats (see [`ALLOTMENT_PALETTE`]).
+///
+/// ```
+/// use eticket_alloc::render::allotment_dashes;
+/// assert_eq!(allotment_dashes(0), None);
+/// assert!(allotment_dashes(4).is_some());
+/// assert_ne!(allotment_dashes(4), allotment_dashes(8));
+/// ```
+pub fn allotment_dashes(slot: usize) -> Option<&'static str> {
+    ALLOTMENT_DASHES[(slot / ALLOTMENT_PALETTE.len()) % ALLOTMENT_DASHES.len()]
+}
+
+/// The `stroke`, `stroke-width` and any `stroke-dasharray` attributes of an
+/// allotment's outline.
+pub(crate) fn allotment_stroke(slot: usize, width: &str) -> String {
+    let dashes = allotment_dashes(slot)
+        .map(|d| format!(r#" stroke-dasharray="{d}""#))
+        .unwrap_or_default();
+    format!(
+        r#" stroke="{}" stroke-width="{width}"{dashes}"#,
+        allotment_colour(slot)
+    )
+}
 
 /// The palette colour for the n-th seat type.
 pub fn palette_colour(n: usize) -> &'static str {

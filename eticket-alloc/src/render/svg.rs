@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use eticket_core::ids::DistributorId;
 
-use super::{ALLOTMENT_PALETTE, Overlay, type_names};
+use super::{Overlay, allotment_stroke, type_names};
 use crate::geometry::{LandmarkKind, Outline, Point, polygon_centre, sin_cos_degrees};
 use crate::map::SeatMap;
 use crate::status::SeatStatus;
@@ -134,11 +134,7 @@ fn draw_seats(
         };
         let faded = matches!(overlay.status(i), Some(SeatStatus::Sold));
         let stroke = match overlay.owner(i) {
-            Some(d) => format!(
-                r#" stroke="{}" stroke-width="{}""#,
-                ALLOTMENT_PALETTE[slot(d) % ALLOTMENT_PALETTE.len()],
-                num(2.5 * k.clamp(0.5, 1.0)),
-            ),
+            Some(d) => allotment_stroke(slot(d), &num(2.5 * k.clamp(0.5, 1.0))),
             None => String::new(),
         };
         let opacity = if faded { r#" fill-opacity="0.25""# } else { "" };
@@ -558,10 +554,10 @@ fn draw_legend(
         line(s, y, "Allotments (outline)", true);
         y += 20;
         for (d, slot, n) in distributors {
-            let colour = ALLOTMENT_PALETTE[slot % ALLOTMENT_PALETTE.len()];
+            let stroke = allotment_stroke(*slot, "2.5");
             let _ = write!(
                 s,
-                r##"<rect x="{}" y="{}" width="10" height="10" rx="2" fill="#ffffff" stroke="{colour}" stroke-width="2.5"/>"##,
+                r##"<rect x="{}" y="{}" width="10" height="10" rx="2" fill="#ffffff"{stroke}/>"##,
                 x + 1,
                 y - 9
             );

@@ -464,7 +464,8 @@ fn seat_place(block: BlockId, row: u16, number: u16) -> Result<String> {
         .map_err(|e| Error::corrupt(e.to_string()))
 }
 
-/// The colours distributors' allotments are drawn in: four Okabe–Ito hues
+/// The colours distributors' allotments are drawn in, shared with
+/// eticket-alloc's SVG drawings ([`eticket_alloc::render::ALLOTMENT_PALETTE`]): four Okabe–Ito hues
 /// with their lightness moved apart (blue darkened by 35 %, vermilion
 /// lightened by 30 %, orange darkened by 25 %, sky blue darkened by 40 %), in
 /// the order the page hands them out. Every pair stays at least 10 apart
@@ -480,7 +481,7 @@ fn seat_place(block: BlockId, row: u16, number: u16) -> Result<String> {
 /// six its own shape, and a colour and shape pair repeats only after 12), so
 /// zoomed in, and in the legend and the tables, every distributor is told
 /// apart without colour.
-pub const OWNER_PALETTE: [&str; 4] = ["#004a74", "#e28e4d", "#ad7700", "#346c8c"];
+pub const OWNER_PALETTE: [&str; 4] = eticket_alloc::render::ALLOTMENT_PALETTE;
 
 /// Build the page's view of an event: its seat map (the one it was
 /// registered with, else laid out from its seat master) and its tickets.
