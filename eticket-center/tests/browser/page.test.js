@@ -738,6 +738,23 @@ async function standingArea(page) {
   const texts = (await page.evaluate(() => window.seatPage.labels())).map((l) => l.text);
   assert.ok(texts.includes('unallotted ' + placesOf(mapAfter, 0).toLocaleString('en')), JSON.stringify(texts));
   assert.ok(!texts.includes('all unallotted'), JSON.stringify(texts));
+  // Two's band: across the area's middle, some pixels are Two's orange
+  // (red well above blue), where the unallotted area is a pale blue.
+  const warm = await page.evaluate((polygon) => {
+    const map = document.getElementById('map');
+    const box = map.getBoundingClientRect(), dpr = window.devicePixelRatio || 1;
+    const ys = polygon.map((p) => p[1]), xs = polygon.map((p) => p[0]);
+    const mid = (Math.min(...ys) + Math.max(...ys)) / 2;
+    const from = window.seatPage.point(Math.min(...xs), mid), to = window.seatPage.point(Math.max(...xs), mid);
+    const c = map.getContext('2d');
+    let k = 0;
+    for (let x = from.x; x <= to.x; x++) {
+      const [r, , b] = c.getImageData(Math.round((x - box.left) * dpr), Math.round((from.y - box.top) * dpr), 1, 1).data;
+      if (r - b > 40) k++;
+    }
+    return k;
+  }, area.polygon);
+  assert.ok(warm >= 3, "Two's band shows in the standing area: " + warm + ' warm pixels');
   await page.locator('#canvas-wrap').screenshot({ path: path.join(shots, 'venue-small-hall-standing-owners.png') });
   const standing = Number((await page.textContent('#owners tr[data-owner="2"] [data-count="standing"]')).replace(/,/g, ''));
   assert.ok(standing >= twoBefore + 7, 'the distributors table counts Two\'s standing places: ' + standing);
