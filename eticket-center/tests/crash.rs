@@ -105,6 +105,32 @@ async fn post_keyed(
     Some(v)
 }
 
+/// Run every request at once, counting in `answered` each that got an
+/// answer; the answers in request order (`None`: cut off).
+async fn run_counting<F>(requests: Vec<F>, answered: &Arc<AtomicUsize>) -> Vec<Option<Value>>
+where
+    F: std::future::Future<Output = Option<Value>> + Send + 'static,
+{
+    let handles: Vec<_> = requests
+        .into_iter()
+        .map(|fut| {
+            let answered = answered.clone();
+            tokio::spawn(async move {
+                let v = fut.await;
+                if v.is_some() {
+                    answered.fetch_add(1, Ordering::SeqCst);
+                }
+                v
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
 /// Send every request at once and SIGKILL the center as soon as `after` of
 /// them were answered; the answers in request order (`None`: cut off).
 fn fire_and_kill<F>(
@@ -125,23 +151,7 @@ where
             }
             drop(server);
         });
-        let handles: Vec<_> = requests
-            .into_iter()
-            .map(|fut| {
-                let answered = answered.clone();
-                tokio::spawn(async move {
-                    let v = fut.await;
-                    if v.is_some() {
-                        answered.fetch_add(1, Ordering::SeqCst);
-                    }
-                    v
-                })
-            })
-            .collect();
-        let mut out = Vec::new();
-        for h in handles {
-            out.push(h.await.unwrap());
-        }
+        let out = run_counting(requests, &answered).await;
         // Fewer answers than `after`: stop waiting (the server goes with it).
         killer.abort();
         let _ = killer.await;
@@ -859,23 +869,8 @@ fn kill_9_in_the_middle_of_a_group_commit() {
                     std::thread::sleep(Duration::from_micros(20));
                 }
             });
-            let handles: Vec<_> = (0..sales)
-                .map(|i| {
-                    let fut = sale(&token, base.clone(), i);
-                    let answered = answered.clone();
-                    tokio::spawn(async move {
-                        let v = fut.await;
-                        if v.is_some() {
-                            answered.fetch_add(1, Ordering::SeqCst);
-                        }
-                        v
-                    })
-                })
-                .collect();
-            let mut out = Vec::new();
-            for h in handles {
-                out.push(h.await.unwrap());
-            }
+            let requests = (0..sales).map(|i| sale(&token, base.clone(), i)).collect();
+            let out = run_counting(requests, &answered).await;
             (out, killer.await.unwrap())
         });
         if saw_open_group {
