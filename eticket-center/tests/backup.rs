@@ -613,3 +613,126 @@ fn sqlite_backup_and_restore_while_serving() {
 fn postgres_backup_and_restore_while_serving() {
     backup_and_restore_while_serving(Backend::postgres());
 }
+
+/// A database of its own, dropped at the end: a ledger in its schema
+/// public (as an operator's URL without a search_path makes one).
+struct OwnDatabase {
+    name: String,
+}
+
+impl OwnDatabase {
+    fn new() -> Self {
+        let mut raw = [0u8; 8];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut raw);
+        let name = format!("eticket_restore_{}", hex::encode(raw));
+        let mut client = postgres::Client::connect(&postgres_url(), postgres::NoTls)
+            .unwrap_or_else(|e| panic!("PostgreSQL at {}: {e}", postgres_url()));
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap_or_else(|e| {
+                panic!(
+                    "the test role cannot create a database ({e}); run scripts/setup/40-postgres.sh"
+                )
+            });
+        Self { name }
+    }
+
+    fn url(&self) -> String {
+        let base = postgres_url();
+        let (server, _) = base.rsplit_once('/').expect("a URL with a database name");
+        format!("{server}/{}", self.name)
+    }
+}
+
+impl Drop for OwnDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&postgres_url(), postgres::NoTls) {
+            let _ = client.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// A backup of a ledger in the schema public is restored into a new,
+/// empty database, never over what a database holds: its own ledger is
+/// refused as a ledger, and a public schema with other tables is refused
+/// before pg_restore runs, with what to do instead, leaving the tables
+/// as they were.
+#[test]
+fn a_public_schema_backup_is_restored_only_into_an_empty_database() {
+    let source = OwnDatabase::new();
+    let dir = tempfile::tempdir().unwrap();
+    let kek = dir.path().join("center.kek");
+    std::fs::write(&kek, hex::encode([5u8; 32])).unwrap();
+    std::fs::set_permissions(&kek, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let site = Site {
+        sqlite: dir.path().join("unused.sqlite"),
+        url: Some(source.url()),
+        kek,
+        root: dir.path().join("center.root"),
+    };
+    site.prepare(dir.path());
+    let stats = site.run(&["stats", "--event", "2026"]);
+    let backup = dir.path().join("backup");
+    let backup = backup.to_str().unwrap();
+    site.run(&["backup", "--to", backup]);
+    let restore = |target: &OwnDatabase, root: &str| {
+        let restored = Site {
+            url: Some(target.url()),
+            root: dir.path().join(root),
+            sqlite: site.sqlite.clone(),
+            kek: site.kek.clone(),
+        };
+        let out = restored.try_run(&["restore", "--from", backup]);
+        (restored, out)
+    };
+
+    let (_, out) = restore(&source, "over-itself.root");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("finds a ledger already"),
+        "{stderr}"
+    );
+
+    let busy = OwnDatabase::new();
+    let mut client = postgres::Client::connect(&busy.url(), postgres::NoTls).unwrap();
+    client
+        .batch_execute(
+            "CREATE TABLE orders (id integer PRIMARY KEY); INSERT INTO orders VALUES (1)",
+        )
+        .unwrap();
+    let (refused, out) = restore(&busy, "busy.root");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "restored over other tables: {stderr}"
+    );
+    assert!(
+        stderr.contains("public schema holds tables already")
+            && stderr.contains("restore into a new, empty database"),
+        "{stderr}"
+    );
+    assert!(
+        !refused.root.exists(),
+        "a refused restore wrote the root key file"
+    );
+    let tables: i64 = client
+        .query_one(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 1, "the refused restore left tables behind");
+
+    let empty = OwnDatabase::new();
+    let (restored, out) = restore(&empty, "restored.root");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(restored.run(&["stats", "--event", "2026"]), stats);
+}

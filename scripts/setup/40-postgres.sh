@@ -52,6 +52,11 @@ exists() { as_postgres psql -p 5432 -tAc "$1" | grep -q 1; }
 if ! exists "SELECT 1 FROM pg_roles WHERE rolname = 'eticket'"; then
     as_postgres psql -p 5432 -q -c "CREATE ROLE eticket LOGIN PASSWORD 'eticket'" || fail "could not create role eticket"
 fi
+# The restore test makes (and drops) a database of its own: a ledger in
+# the schema public needs one.
+if ! exists "SELECT 1 FROM pg_roles WHERE rolname = 'eticket' AND rolcreatedb"; then
+    as_postgres psql -p 5432 -q -c "ALTER ROLE eticket CREATEDB" || fail "could not let role eticket create databases"
+fi
 if ! exists "SELECT 1 FROM pg_database WHERE datname = 'eticket_test'"; then
     as_postgres psql -p 5432 -q -c "CREATE DATABASE eticket_test OWNER eticket" || fail "could not create database eticket_test"
 fi
