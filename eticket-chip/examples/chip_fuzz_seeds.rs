@@ -224,5 +224,144 @@ fn main() {
         seed.extend_from_slice(&[0x90, 0x00]);
         write(&corpus.join("chip_answer"), name, &seed);
     }
+    host_sessions(&corpus.join("chip_host"));
     println!("seeds written under {}", corpus.display());
+}
+
+/// The chip_host target's seeds: an operation byte, a flags byte, a clock
+/// byte, then the responses a real applet gave to that operation of the
+/// host, each after its length (signatures replaced by the fuzzing tag);
+/// and a few answers that take the exchange's other paths.
+fn host_sessions(dir: &Path) {
+    use std::cell::RefCell;
+
+    use eticket_chip::host::{Chip, FnTransport};
+    use eticket_chip::protocol::MemberRecord;
+    use eticket_core::ids::{DistributorId, MemberId};
+
+    let parse_dir = dir.with_file_name("chip_apdu_parse");
+    let log = RefCell::new(Vec::<Vec<u8>>::new());
+    let mut applet = Applet::new(SecretKey::from_bytes(&[0x5E; 32]).unwrap()).unwrap();
+    let chip_id = applet.state().chip();
+    let mut chip = Chip::new(FnTransport::new(|apdu: &[u8]| {
+        let answer = applet.process(apdu);
+        log.borrow_mut().push(answer.clone());
+        Ok(answer)
+    }));
+    let seed = |op: u8, name: &str, tag: Option<fn(&mut Vec<u8>)>| {
+        let mut out = vec![op, 0, 0];
+        for (i, mut answer) in log.borrow_mut().drain(..).enumerate() {
+            if i == 0 {
+                if let Some(tag) = tag {
+                    tag(&mut answer);
+                }
+            }
+            out.push(u8::try_from(answer.len().min(254)).unwrap());
+            out.extend_from_slice(&answer[..answer.len().min(254)]);
+            // The answer's data is a layout of the command set too.
+            let data = &answer[..answer.len().saturating_sub(2)];
+            if !data.is_empty() {
+                write(&parse_dir, &format!("answer-{name}-{i}"), data);
+            }
+        }
+        write(dir, name, &out);
+    };
+    let k = fixtures::grant_key();
+    let pers = Personalization::new(vec![(k.id(), k.public_key())], Pin::new(b"1234").unwrap());
+    // A membership card's personalization, with a certificate: every
+    // field of the layout.
+    let member = Personalization::new(vec![(k.id(), k.public_key())], Pin::new(b"123456").unwrap())
+        .with_member(Some(MemberRecord {
+            distributor: DistributorId(3),
+            member: MemberId(77),
+            valid_until: fixtures::NOW,
+        }))
+        .with_certificate(vec![0x42; 120]);
+    write(
+        &parse_dir,
+        "personalization-member",
+        &member.to_bytes().unwrap(),
+    );
+    write(
+        &parse_dir,
+        "sign-cancel",
+        &encode_sign_cancel(b"1234", &[4; 32], Timestamp(6)),
+    );
+    chip.select().unwrap();
+    seed(0, "select", None);
+    chip.personalize(&pers).unwrap();
+    seed(14, "personalize", None);
+    chip.info().unwrap();
+    seed(1, "info", None);
+    let mut body = fixtures::chip_ticket(TicketSerial(7));
+    body.holder = Holder::Chip(chip_id);
+    let ticket = body.sign(&fixtures::ticket_key()).unwrap().into_bytes();
+    let write_grant = Grant {
+        op: GrantOp::Write,
+        chip: chip_id,
+        counter: 1,
+        slot: 2,
+        payload_hash: payload_hash(&ticket),
+        expires: fixtures::NOW,
+    }
+    .sign(&fixtures::grant_key())
+    .unwrap();
+    chip.write(&write_grant, &ticket).unwrap();
+    seed(5, "write", None);
+    chip.list().unwrap();
+    seed(2, "list", None);
+    chip.read(2).unwrap();
+    seed(3, "read", Some(|a| retag(a, 2)));
+    chip.tickets().unwrap();
+    seed(4, "tickets", None);
+    chip.prove(&[7; 32]).unwrap();
+    seed(
+        7,
+        "prove",
+        Some(|a| a[..SIGNATURE_LEN].copy_from_slice(&FUZZING_SIGNATURE)),
+    );
+    let _ = chip.pin_tries_left();
+    seed(9, "pin-tries", None);
+    chip.verify_pin(b"1234").unwrap();
+    seed(8, "verify-pin", None);
+    chip.sign_transfer(2, ChipId([9; 16]), fixtures::NOW, b"1234")
+        .unwrap();
+    seed(10, "sign-transfer", Some(|a| retag(a, 2)));
+    let _ = chip.sign_cancel(2, "transfer-1", fixtures::NOW, b"1234");
+    seed(11, "sign-cancel", Some(|a| retag(a, 2)));
+    let _ = chip.certificate();
+    seed(12, "certificate", None);
+    let delete_grant = Grant {
+        op: GrantOp::Delete,
+        chip: chip_id,
+        counter: 2,
+        slot: 2,
+        payload_hash: payload_hash(&ticket),
+        expires: fixtures::NOW,
+    }
+    .sign(&fixtures::grant_key())
+    .unwrap();
+    let _ = chip.delete(&delete_grant);
+    seed(6, "delete", None);
+    // The exchange's other paths: GET RESPONSE rounds, a 6Cxx re-send, a
+    // reset then the answer, a wrong PIN, a chained command's links.
+    let raw = |name: &str, bytes: &[u8]| write(dir, name, bytes);
+    raw(
+        "get-response",
+        &[1, 0, 0, 2, 0x61, 0x10, 3, 1, 2, 0x61, 4, 1, 2, 0x90, 0],
+    );
+    raw("wrong-le", &[2, 0, 0, 2, 0x6C, 0x20, 2, 0x90, 0]);
+    raw("reset", &[1, 0, 0, 255, 2, 0x90, 0, 2, 0x6A, 0x82]);
+    raw("wrong-pin", &[8, 0, 0, 2, 0x63, 0xC2]);
+    raw("chained", &[13, 0, 0, 2, 0x90, 0, 2, 0x90, 0]);
+    raw("slow", &[1, 2, 40, 2, 0x61, 0, 2, 0x61, 0]);
+}
+
+/// The response `answer` (data then a status word) with its last
+/// signature before the status replaced by the fuzzing tag.
+fn retag(answer: &mut [u8], status_len: usize) {
+    let end = answer.len() - status_len;
+    if end >= SIGNATURE_LEN {
+        answer[end - SIGNATURE_LEN..end].copy_from_slice(&FUZZING_SIGNATURE);
+    }
 }

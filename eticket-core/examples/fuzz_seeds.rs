@@ -57,7 +57,19 @@ fn main() {
 
 fn tickets() {
     let key = fixtures::ticket_key();
-    for (i, serial) in [1u32, 127, 128, 100_000, u32::MAX].into_iter().enumerate() {
+    // ticket_verify reads a context byte first (see the target): the
+    // fixture context, and the same with the seat master known.
+    let verify = |name: &str, ticket: &[u8]| {
+        for pick in [0u8, 0x20] {
+            let mut input = vec![pick];
+            input.extend_from_slice(ticket);
+            write("ticket_verify", &format!("{name}-{pick:02x}"), &input);
+        }
+    };
+    for (i, serial) in [1u32, 127, 128, 129, 130, 100_000, u32::MAX]
+        .into_iter()
+        .enumerate()
+    {
         let chip = fixtures::chip_ticket(TicketSerial(serial))
             .sign(&key)
             .unwrap()
@@ -67,12 +79,8 @@ fn tickets() {
             .unwrap()
             .into_bytes();
         write("ticket_body", &format!("body-{i}"), body(&chip));
-        write("ticket_verify", &format!("chip-{i}"), &tagged(chip));
-        write(
-            "ticket_verify",
-            &format!("paper-{i}"),
-            &tagged(paper.clone()),
-        );
+        verify(&format!("chip-{i}"), &tagged(chip));
+        verify(&format!("paper-{i}"), &tagged(paper.clone()));
         write(
             "gate_paper_admission",
             &format!("paper-{i}"),
@@ -84,7 +92,19 @@ fn tickets() {
     standing.seat_type = fixtures::STANDING;
     let standing = standing.sign(&key).unwrap().into_bytes();
     write("ticket_body", "standing", body(&standing));
-    write("ticket_verify", "standing", &tagged(standing));
+    verify("standing", &tagged(standing));
+    let mut specimen = fixtures::paper_ticket(TicketSerial(4));
+    specimen.flags = eticket_core::ticket::Flags::SPECIMEN;
+    verify(
+        "specimen",
+        &tagged(specimen.sign(&key).unwrap().into_bytes()),
+    );
+    let mut category_b = fixtures::chip_ticket(TicketSerial(5));
+    category_b.seat_type = fixtures::CAT_B;
+    verify(
+        "category-b",
+        &tagged(category_b.sign(&key).unwrap().into_bytes()),
+    );
 }
 
 fn grants() {
