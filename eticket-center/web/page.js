@@ -544,6 +544,14 @@ function seatPositions(map) {
       rooms[0] = { x: right, y: 0, w: w - right, h };
       rooms.push({ x: 0, y: below, w, h: h - below });
     }
+    // A venue of many blocks drawn to scale keeps a margin for the names
+    // of its outer blocks, which go past the blocks' outer edges.
+    if (hasGeometry && blockLabels.length >= 8) {
+      for (const r of rooms) {
+        const mx = Math.min(48, r.w * 0.08), my = Math.min(20, r.h * 0.05);
+        Object.assign(r, { x: r.x + mx, y: r.y + my, w: r.w - 2 * mx, h: r.h - 2 * my });
+      }
+    }
     let best = null;
     for (const r of rooms) {
       if (r.w <= 0 || r.h <= 0) continue;
@@ -702,22 +710,36 @@ function seatPositions(map) {
   }
 
   // Landmarks and standing areas with their names (labels kept inside the
-  // map of `w` × `h` and listed in `drawn`).
+  // map of `w` × `h` and listed in `drawn`). A name kept inside the map
+  // must not land on seats: a stage or area at the map's edge whose name
+  // would be pushed over seats goes unnamed there (the tooltip names it).
   function drawPlaces(ctx, w, h, drawn) {
     const s = view.scale;
-    // `backed`: on a light box, so the text reads over owners' colours.
-    const label = (text, x, y, lineHeight, backed) => {
+    // Lines of text centred on (x, y) as one group (each [text, font]),
+    // kept inside the map together; the lines that would cover a seat are
+    // dropped from the end, the name (the first) last. `backed`: on a
+    // light box, so the text reads over owners' colours.
+    const group = (lines, x, y, lineHeight, backed) => {
       if (!onMap(x, y, w, h)) return;
-      const tw = ctx.measureText(text).width;
-      const cx = inside(x, tw, w), cy = inside(y, lineHeight, h);
-      if (backed) {
-        const ink = ctx.fillStyle;
-        ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
-        ctx.fillRect(cx - tw / 2 - 3, cy - lineHeight / 2, tw + 6, lineHeight);
-        ctx.fillStyle = ink;
+      lines = lines.map(([text, font]) => { ctx.font = font; return { text, font, tw: ctx.measureText(text).width }; });
+      for (; lines.length; lines.pop()) {
+        const gw = Math.max(...lines.map((l) => l.tw)) + 6, gh = lines.length * lineHeight;
+        const gx = inside(x, gw, w), gy = inside(y, gh, h) - gh / 2;
+        if (coversSeat({ x: gx - gw / 2, y: gy, w: gw, h: gh }, s)) continue;
+        lines.forEach((l, k) => {
+          const cy = gy + lineHeight * (k + 0.5);
+          ctx.font = l.font;
+          if (backed) {
+            const ink = ctx.fillStyle;
+            ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+            ctx.fillRect(gx - l.tw / 2 - 3, cy - lineHeight / 2, l.tw + 6, lineHeight);
+            ctx.fillStyle = ink;
+          }
+          ctx.fillText(l.text, gx, cy);
+          drawn.push({ x: gx - l.tw / 2, y: cy - lineHeight / 2, w: l.tw, h: lineHeight, text: l.text, kind: 'place' });
+        });
+        return;
       }
-      ctx.fillText(text, cx, cy);
-      drawn.push({ x: cx - tw / 2, y: cy - lineHeight / 2, w: tw, h: lineHeight, text, kind: 'place' });
     };
     for (const l of map.landmarks || []) {
       ctx.beginPath();
@@ -729,10 +751,9 @@ function seatPositions(map) {
       ctx.stroke();
       const [cx, cy] = centreOf(l.polygon);
       const size = Math.max(11, Math.min(28, s * 3));
-      ctx.font = '600 ' + size + 'px system-ui, sans-serif';
       ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
       ctx.fillStyle = l.kind === 'stage' ? '#fff' : '#1a3a1a';
-      label(l.name, (cx - view.ox) * s, (cy - view.oy) * s, size);
+      group([[l.name, '600 ' + size + 'px system-ui, sans-serif']], (cx - view.ox) * s, (cy - view.oy) * s, size);
     }
     if (!hasGeometry) return;
     for (const a of map.areas || []) {
@@ -751,15 +772,11 @@ function seatPositions(map) {
       ctx.setLineDash([]);
       // Its name, its places, then who has them, a short line each.
       const [cx, cy] = centreOf(a.polygon);
-      const lines = [a.capacity.toLocaleString('en') + ' standing', ...areaOwners(a)];
-      const x = (cx - view.ox) * s;
-      let y = (cy - view.oy) * s - (lines.length * 14) / 2;
+      const lines = [[a.name, '600 13px system-ui, sans-serif'],
+        ...[a.capacity.toLocaleString('en') + ' standing', ...areaOwners(a)].map((t) => [t, '12px system-ui, sans-serif'])];
       ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
       ctx.fillStyle = '#0b3d6b';
-      ctx.font = '600 13px system-ui, sans-serif';
-      label(a.name, x, y, 14, true);
-      ctx.font = '12px system-ui, sans-serif';
-      for (const line of lines) label(line, x, (y += 14), 14, true);
+      group(lines, (cx - view.ox) * s, (cy - view.oy) * s, 14, true);
     }
   }
 
@@ -1065,37 +1082,40 @@ function seatPositions(map) {
     }
   }
 
-  // Block names. Zoomed out (a whole stadium in view) they are smaller, and
-  // a block gets its name only where it is wider on screen than the name.
+  // Block names. Zoomed out (a whole stadium in view) they are smaller.
   // A name goes in the middle of its block when it covers no seat there,
-  // else just above, below or beside the block's seats (or nowhere, when
-  // none of these is in view and free); never over another name,
-  // the stage's or an area's label. Placed once per view (the layer), drawn
-  // in every frame.
+  // else just above, below or beside the block's seats, or out from the
+  // venue's middle past the block's outer edge; when none of these is in
+  // view and free it is tried again a size smaller, and only then left out
+  // (the tooltip still names the block). Never over another name, the
+  // stage's or an area's label, a seat, the legend or the minimap. Placed
+  // once per view (the layer), drawn in every frame.
   let blockLabelsPlaced = { key: null, boxes: [] };
   function drawBlockLabels(w, h, s) {
     const small = s < 0.8 || (hasGeometry && s < 1.5);
-    const lh = small ? 15 : 18;
-    ctx.font = small ? '600 11px system-ui, sans-serif' : '600 13px system-ui, sans-serif';
-    ctx.textBaseline = 'middle';
     // Placed again when the view, the legend's or the minimap's size changes.
     const key = [layer.key, ...['legend', 'minimap'].map((id) => { const e = $(id); return e.hidden ? 0 : e.offsetWidth + 'x' + e.offsetHeight; })].join(' ');
     if (blockLabelsPlaced.key !== key) {
-      blockLabelsPlaced = { key, boxes: placeBlockLabels(w, h, s, small, lh) };
+      blockLabelsPlaced = { key, boxes: placeBlockLabels(w, h, s, small) };
     }
+    ctx.textBaseline = 'middle';
     for (const box of blockLabelsPlaced.boxes) {
+      ctx.font = box.font;
       ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
       ctx.fillRect(box.x, box.y, box.w, box.h);
       ctx.fillStyle = '#111';
       ctx.textAlign = 'left';
       ctx.fillText(box.text, box.x + 3, box.y + box.h / 2);
-      labelsDrawn.push(box);
+      labelsDrawn.push({ x: box.x, y: box.y, w: box.w, h: box.h, text: box.text, kind: box.kind });
     }
   }
 
   const overlaps = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
-  function placeBlockLabels(w, h, s, small, lh) {
+  // The sizes a block name is tried in: the usual one, then a smaller.
+  const NAME_SIZES = { small: [[11, 15], [9, 12]], large: [[13, 18], [11, 15]] };
+
+  function placeBlockLabels(w, h, s, small) {
     // The legend and the minimap lie over the map: no name under them.
     const r = canvas.getBoundingClientRect();
     const overlays = ['legend', 'minimap'].map($).filter((e) => !e.hidden && e.offsetWidth).map((e) => {
@@ -1104,28 +1124,42 @@ function seatPositions(map) {
     });
     const placed = [...layer.labels, ...overlays];
     const out = [];
-    for (const l of blockLabels) {
-      const tw = ctx.measureText(l.text).width;
-      if (small && l.span * s < tw) continue;
-      const gap = 0.6 + lh / 2 / s, side = 0.8 + (tw + 6) / 2 / s;
-      const my = (l.top + l.bottom) / 2;
-      const spots = l.centre
-        ? [[l.x, l.y], [l.mx, l.top - gap], [l.mx, l.bottom + gap], [l.left - side, my], [l.right + side, my]]
-        : [[l.x, l.y]];
-      const boxAt = ([vx, vy]) => {
-        const px = (vx - view.ox) * s + (l.centre ? 0 : tw / 2), py = (vy - view.oy) * s;
-        if (!onMap(px, py, w, h)) return null;
-        const left = inside(px, tw + 6, w) - tw / 2;
-        const top = inside(py, lh, h);
-        return { x: left - 3, y: top - lh / 2, w: tw + 6, h: lh, text: l.text, kind: 'block' };
-      };
-      const free = (box) => box && !placed.some((q) => overlaps(box, q));
-      // No room anywhere (a block wider than the view, its sides off the
-      // map): no name rather than one over seats.
-      const chosen = spots.map(boxAt).find((box) => free(box) && !(l.centre && coversSeat(box, s)));
-      if (!chosen) continue;
-      placed.push(chosen);
-      out.push(chosen);
+    // The venue's middle, for placing a name out past its block.
+    const cx = (bounds.x0 + bounds.x1) / 2, cy = (bounds.y0 + bounds.y1) / 2;
+    let todo = blockLabels;
+    for (const [size, lh] of NAME_SIZES[small ? 'small' : 'large']) {
+      const font = '600 ' + size + 'px system-ui, sans-serif';
+      ctx.font = font;
+      const left = [];
+      for (const l of todo) {
+        const tw = ctx.measureText(l.text).width;
+        const gap = 0.6 + lh / 2 / s, side = 0.8 + (tw + 6) / 2 / s;
+        const my = (l.top + l.bottom) / 2;
+        let spots = [[l.x, l.y]];
+        if (l.centre) {
+          // Out from the middle: along the line from the venue's middle
+          // through the block's, just past the block's box.
+          const dx = l.mx - cx, dy = my - cy, len = Math.hypot(dx, dy) || 1;
+          const reach = Math.abs(dx / len) * ((l.right - l.left) / 2 + side) + Math.abs(dy / len) * ((l.bottom - l.top) / 2 + gap);
+          spots = [[l.x, l.y], [l.mx, l.top - gap], [l.mx, l.bottom + gap], [l.left - side, my], [l.right + side, my],
+            [l.mx + dx / len * reach, my + dy / len * reach]];
+        }
+        const boxAt = ([vx, vy]) => {
+          const px = (vx - view.ox) * s + (l.centre ? 0 : tw / 2), py = (vy - view.oy) * s;
+          if (!onMap(px, py, w, h)) return null;
+          const x = inside(px, tw + 6, w) - tw / 2;
+          const y = inside(py, lh, h);
+          return { x: x - 3, y: y - lh / 2, w: tw + 6, h: lh, text: l.text, kind: 'block', font };
+        };
+        const free = (box) => box && !placed.some((q) => overlaps(box, q));
+        // No room anywhere (a block wider than the view, its sides off the
+        // map): no name rather than one over seats.
+        const chosen = spots.map(boxAt).find((box) => free(box) && !(l.centre && coversSeat(box, s)));
+        if (!chosen) { left.push(l); continue; }
+        placed.push(chosen);
+        out.push(chosen);
+      }
+      todo = left;
     }
     return out;
   }

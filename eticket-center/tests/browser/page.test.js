@@ -398,11 +398,18 @@ async function overlaysClear(page, what) {
   names.forEach((a, k) => {
     for (const b of names.slice(k + 1)) assert.ok(!overlap(a, b), what + ': two names overlap: ' + JSON.stringify([a, b]));
   });
-  for (const l of names.filter((l) => l.kind === 'block')) {
+  for (const l of names) {
     const under = await page.evaluate((b) => window.seatPage.seatsUnder(b), l);
-    assert.equal(under, 0, what + ': a block name covers seats: ' + JSON.stringify(l));
+    assert.equal(under, 0, what + ': a name covers seats: ' + JSON.stringify(l));
   }
   return r;
+}
+
+// The blocks of event `ev` whose name the map does not show.
+async function unnamedBlocks(page, ev) {
+  const { json } = await call('GET', '/v1/events/' + ev + '/seat-map', token);
+  const shown = new Set((await page.evaluate(() => window.seatPage.labels())).filter((l) => l.kind === 'block').map((l) => l.text));
+  return json.blocks.map((b) => b.name).filter((name) => !shown.has(name));
 }
 
 // What the Overview button says and whether the minimap is on screen.
@@ -518,6 +525,7 @@ async function sampleVenues(page) {
   assert.equal(await allRow('blocked'), String(notForSale));
   assert.ok((await page.$$eval('#counts thead th', (ths) => ths.map((t) => t.textContent))).includes('Not for sale'));
   const fitted = await overlaysClear(page, 'the Small Hall fitted');
+  assert.deepEqual(await unnamedBlocks(page, hall), [], 'every block of the Small Hall is named at Fit');
   assert.ok(fitted.legend, 'the legend is open on a wide window');
   assert.ok(fitted.labels.length > 0, 'the stage and the standing area are named');
   assert.equal(fitted.minimap, null, 'no minimap while the whole venue is in view');
@@ -671,6 +679,19 @@ async function sampleVenues(page) {
   await overlaysClear(page, 'the arena fitted');
   await page.screenshot({ path: path.join(shots, 'venue-arena.png') });
   assert.deepEqual(await overview(page), { pressed: 'false', disabled: true, shown: false }, 'Overview with the arena fitted');
+  // Fitted, most blocks are named (a name goes where it covers no seat,
+  // name, legend or minimap, else nowhere); each block left unnamed is
+  // named once the organizer zooms to it.
+  const unnamedAtFit = await unnamedBlocks(page, arena);
+  const arenaBlocks = (await call('GET', '/v1/events/' + arena + '/seat-map', token)).json.blocks;
+  assert.ok(unnamedAtFit.length <= arenaBlocks.length / 4, 'the arena fitted names most blocks; unnamed: ' + JSON.stringify(unnamedAtFit));
+  for (const name of unnamedAtFit) {
+    const block = arenaBlocks.find((b) => b.name === name).id;
+    const seat = await findCell(arena, (c) => c.block === block);
+    await page.evaluate((c) => window.seatPage.zoomToSeat(c.block, c.row, c.number, 2), seat);
+    await page.waitForTimeout(50);
+    assert.ok(!(await unnamedBlocks(page, arena)).includes(name), name + ' is named when zoomed to');
+  }
   await page.evaluate(() => window.seatPage.zoomToSeat(1, 5, 5, 12));
   // Zoomed in, the minimap shows and the button is pressed; the button
   // hides and shows it, and always says which.
