@@ -82,6 +82,12 @@ fn svg_shows_types_selection_allotments_and_counts() {
         .count(),
         24 + 1
     );
+    // Each allotted cell's outline lies on a dark edge, so an outline in a
+    // colour near its seat type's still shows.
+    assert_eq!(
+        doc.matches(r##"fill="none" stroke="#1a1a1a""##).count(),
+        136 + 24
+    );
     assert!(
         doc.contains("Category B: 24 / 96 / 140"),
         "counts in the legend"

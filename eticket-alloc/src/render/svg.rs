@@ -115,6 +115,9 @@ pub fn svg(map: &SeatMap, overlay: &Overlay<'_>) -> String {
     s
 }
 
+/// The dark edge under an allotment's outline.
+pub(crate) const HALO: &str = "#1a1a1a";
+
 fn draw_seats(
     s: &mut String,
     map: &SeatMap,
@@ -133,8 +136,9 @@ fn draw_seats(
             map.seat_type_colour(c.seat_type)
         };
         let faded = matches!(overlay.status(i), Some(SeatStatus::Sold));
+        let width = 2.5 * k.clamp(0.5, 1.0);
         let stroke = match overlay.owner(i) {
-            Some(d) => allotment_stroke(slot(d), &num(2.5 * k.clamp(0.5, 1.0))),
+            Some(d) => allotment_stroke(slot(d), &num(width)),
             None => String::new(),
         };
         let opacity = if faded { r#" fill-opacity="0.25""# } else { "" };
@@ -149,6 +153,18 @@ fn draw_seats(
         } else {
             String::new()
         };
+        if overlay.owner(i).is_some() {
+            // A dark edge on both sides of the outline: an outline in a
+            // colour near the seat type's (orange on Category B's orange)
+            // still stands out.
+            let _ = write!(
+                s,
+                r##"<rect x="{}" y="{}" width="{side}" height="{side}" rx="2" fill="none" stroke="{HALO}" stroke-width="{}"{turn}/>"##,
+                num(cx - 4.5 * k),
+                num(cy - 4.5 * k),
+                num(width + 1.6),
+            );
+        }
         let _ = write!(
             s,
             r#"<rect x="{}" y="{}" width="{side}" height="{side}" rx="2" fill="{fill}"{opacity}{stroke}{turn}/>"#,
