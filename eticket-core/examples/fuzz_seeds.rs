@@ -223,6 +223,23 @@ fn signed_formats() {
     }
     .to_signed_bytes(&fixtures::root_key())
     .unwrap();
+    // Key update bodies the checks refuse (postcard: epoch, key count,
+    // then each key's id and its SEC1 bytes after their length): no key,
+    // one id twice, a key of 33 bytes.
+    let entry = &body(&update)[2..];
+    let epoch = body(&update)[0];
+    let mut twice = vec![epoch, 2];
+    twice.extend_from_slice(entry);
+    twice.extend_from_slice(entry);
+    let mut short = vec![epoch, 1, entry[0], 33];
+    short.extend_from_slice(&entry[2..35]);
+    for (name, refused) in [
+        ("no-key", vec![epoch, 0]),
+        ("twice", twice),
+        ("short-key", short),
+    ] {
+        write("signed_formats", &format!("key-update-{name}"), &refused);
+    }
     for (name, signed) in [
         ("certificate", cert),
         ("key-update", update),
