@@ -22,6 +22,9 @@ pub struct EventListEntry {
     pub venue: String,
     /// When it starts.
     pub start: Timestamp,
+    /// The venue's time zone (IANA, e.g. `Europe/Berlin`): the zone the
+    /// event's times are told in.
+    pub time_zone: String,
     /// Its seats.
     pub seats: u32,
     /// Its standing places (over every standing area).
@@ -85,6 +88,7 @@ impl Center {
                         .iter()
                         .fold(0u32, |n, a| n.saturating_add(a.capacity)),
                     name: row.info.name,
+                    time_zone: row.info.venue.time_zone,
                     venue: row.info.venue.name,
                     start: row.info.schedule.start,
                     cancelled_at,

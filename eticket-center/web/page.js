@@ -209,7 +209,7 @@ function seatPositions(map) {
       const a = document.createElement('a');
       a.href = '/page/events/' + ev.event;
       a.textContent = ev.name;
-      li.append(a, ' — ' + ev.venue + ' · ', startTime(ev.start), ' · ' + seats(ev.seats) +
+      li.append(a, ' — ' + ev.venue + ' · ', startTime(ev.start, ev.time_zone), ' · ' + seats(ev.seats) +
         (ev.standing_places ? ' and ' + ev.standing_places.toLocaleString('en') + ' standing places' : '') +
         ' · event ' + ev.event + (ev.cancelled_at ? ' · cancelled' : ''));
       items.append(li);
@@ -220,18 +220,23 @@ function seatPositions(map) {
     status.setAttribute('role', notice ? 'alert' : 'status');
   }
 
-  // When an event starts, in the organizer's own time and saying in which
-  // zone ("2026-09-12 19:30 GMT+2", the browser's zone); the same instant
-  // in UTC on hover.
-  function startTime(seconds) {
+  // When an event starts, in the venue's time and saying in which zone
+  // ("2026-09-12 19:30 GMT+2 (Europe/Berlin)"); the organizer's own time
+  // and UTC on hover. A zone the browser does not know: the browser's own.
+  function startTime(seconds, zone) {
     const at = new Date(seconds * 1000);
-    const part = Object.fromEntries(new Intl.DateTimeFormat('en', {
-      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
-    }).formatToParts(at).map((p) => [p.type, p.value]));
+    const format = (timeZone) => {
+      const part = Object.fromEntries(new Intl.DateTimeFormat('en', {
+        year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short', timeZone,
+      }).formatToParts(at).map((p) => [p.type, p.value]));
+      return part.year + '-' + part.month + '-' + part.day + ' ' + part.hour + ':' + part.minute + ' ' + part.timeZoneName;
+    };
+    let venue = null;
+    try { venue = zone ? format(zone) + ' (' + zone + ')' : null; } catch (e) { venue = null; }
     const t = document.createElement('time');
     t.dateTime = at.toISOString();
-    t.textContent = part.year + '-' + part.month + '-' + part.day + ' ' + part.hour + ':' + part.minute + ' ' + part.timeZoneName;
-    t.title = at.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+    t.textContent = venue || format(undefined);
+    t.title = (venue ? 'your time: ' + format(undefined) + ' · ' : '') + at.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
     return t;
   }
 

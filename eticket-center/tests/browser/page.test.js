@@ -831,15 +831,23 @@ async function errors(context) {
   await tab.waitForSelector('#list:not([hidden]) #event-items li');
   const listed = await tab.$$eval('#event-items a', (as) => as.map((a) => a.getAttribute('href')));
   for (const ev of [event, hall, bowl]) assert.ok(listed.includes('/page/events/' + ev), 'the list links event ' + ev + ': ' + listed);
-  // Each start is in the browser's time and says its zone; UTC on hover.
+  // Each start is in the venue's time and says its zone; the organizer's
+  // own time (this tab's is India's) and UTC on hover.
   const listedEvents = (await call('GET', '/v1/events', token)).json.events;
-  const start = listedEvents.find((e) => String(e.event) === String(hall)).start;
+  const listedHall = listedEvents.find((e) => String(e.event) === String(hall));
+  assert.equal(listedHall.time_zone, 'Europe/Berlin');
+  const start = listedHall.start;
   const shown = await tab.$eval('#event-items a[href="/page/events/' + hall + '"] + time', (t) => ({ text: t.textContent, datetime: t.dateTime, title: t.title }));
   const inIndia = new Date((start + 5.5 * 3600) * 1000).toISOString().slice(0, 16).replace('T', ' ');
+  const berlinParts = Object.fromEntries(new Intl.DateTimeFormat('en', {
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short', timeZone: 'Europe/Berlin',
+  }).formatToParts(new Date(start * 1000)).map((p) => [p.type, p.value]));
+  const inBerlin = berlinParts.year + '-' + berlinParts.month + '-' + berlinParts.day + ' ' + berlinParts.hour + ':' + berlinParts.minute + ' ' + berlinParts.timeZoneName;
+  assert.match(inBerlin, / GMT\+[12]$/);
   assert.deepEqual(shown, {
-    text: inIndia + ' GMT+5:30',
+    text: inBerlin + ' (Europe/Berlin)',
     datetime: new Date(start * 1000).toISOString(),
-    title: new Date(start * 1000).toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    title: 'your time: ' + inIndia + ' GMT+5:30 · ' + new Date(start * 1000).toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
   });
   await tab.click('#event-items a[href="/page/events/' + hall + '"]');
   await ready(tab);
