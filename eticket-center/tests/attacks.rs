@@ -882,3 +882,58 @@ async fn a_locked_ledger_answers_busy_not_hangs() {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
 }
+
+/// A client that asks and never reads its answers: once an answer has
+/// waited longer than `answer_timeout` for it, the server closes the
+/// connection, so answers nobody takes do not stay in memory; the server
+/// answers others meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_answer_never_read_closes_its_connection() {
+    let options = ServeOptions {
+        answer_timeout: Duration::from_secs(1),
+        ..ServeOptions::default()
+    };
+    let api = Server::start(Backend::sqlite, options).await;
+    api.event().await;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut s = socket.connect(api.addr).await.unwrap();
+    // Far more answers than the sockets' buffers hold, asked at once.
+    let asked = 2000;
+    let one = format!(
+        "GET /v1/events/2026 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\r\n",
+        api.org
+    );
+    let (mut reader, mut writer) = s.split();
+    let requests = one.repeat(asked);
+    let write = tokio::time::timeout(
+        Duration::from_secs(3),
+        writer.write_all(requests.as_bytes()),
+    );
+    let _ = write.await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (status, _) = api.get("/v1/health", &api.org).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the server answers others meanwhile"
+    );
+    // Reading now: what the kernel took, then the end of the connection.
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 64 << 10];
+    let ended = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            match reader.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the connection stayed open");
+    let answers = got.windows(12).filter(|w| w == b"HTTP/1.1 200").count();
+    assert!(
+        answers < asked,
+        "all {answers} answers were sent to a client that did not read"
+    );
+}

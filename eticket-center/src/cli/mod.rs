@@ -545,6 +545,10 @@ pub enum Command {
         /// are in.
         #[arg(long, default_value_t = 30)]
         body_timeout: u64,
+        /// Seconds an answer may wait for the client to read it before
+        /// the connection is closed.
+        #[arg(long, default_value_t = 30)]
+        answer_timeout: u64,
         /// On SIGTERM or SIGINT: seconds the requests in progress have to
         /// finish; new ones are answered 503 `shutting_down` meanwhile, and
         /// the process then exits 0.
@@ -1196,6 +1200,7 @@ pub fn run(cli: Cli) -> Result<()> {
             max_connections,
             header_timeout,
             body_timeout,
+            answer_timeout,
             // Read above, into the center's configuration.
             no_group_commit: _,
             shutdown_grace,
@@ -1207,6 +1212,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 header_timeout: std::time::Duration::from_secs((*header_timeout).max(1)),
                 body_timeout: std::time::Duration::from_secs((*body_timeout).max(1)),
                 shutdown_grace: std::time::Duration::from_secs(*shutdown_grace),
+                answer_timeout: std::time::Duration::from_secs((*answer_timeout).max(1)),
             };
             let listen = Listen {
                 api: listen,

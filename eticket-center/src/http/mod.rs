@@ -22,6 +22,7 @@ pub mod observe;
 pub mod page;
 pub mod schemas;
 mod serve;
+mod shared_answer;
 pub mod strict_json;
 mod writer;
 

@@ -398,7 +398,7 @@ async fn seat_map(
     PathArg(event): PathArg<EventId>,
     headers: HeaderMap,
 ) -> std::result::Result<Response, ApiError> {
-    let accepted = accepts_gzip(&headers);
+    let accepted = super::shared_answer::accepts_gzip(&headers);
     let (body, gzip) = blocking(move || {
         check_organizer_of(&c, &who, event)?;
         let map = build_seat_map(&c, event)?;
@@ -426,25 +426,6 @@ async fn seat_map(
         );
     }
     Ok(res)
-}
-
-/// Whether `Accept-Encoding` lists gzip (with a weight other than 0).
-fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|item| {
-            let mut parts = item.split(';').map(str::trim);
-            let coding = parts.next().unwrap_or("");
-            let refused = parts.any(|p| {
-                p.strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
-        })
 }
 
 /// The answer as gzipped JSON at flate2's fast level: the seat map's

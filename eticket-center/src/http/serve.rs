@@ -5,6 +5,10 @@
 //!   connection) must arrive within [`ServeOptions::header_timeout`];
 //! - a request's body within [`ServeOptions::body_timeout`] (an answer
 //!   `body_timeout`, 408);
+//! - an answer must be taken by the client: a write that waits longer than
+//!   [`ServeOptions::answer_timeout`] for the client to read closes the
+//!   connection, so clients that ask and never read do not keep answers
+//!   in memory;
 //! - at most [`ServeOptions::max_connections`] connections at once: at the
 //!   limit the oldest connection that has no request in progress is closed
 //!   for the new one, and when every connection is busy the new one is
@@ -73,6 +77,9 @@ pub struct ServeOptions {
     /// When stopping: how long requests in progress may take to finish
     /// before their connections are closed (10 s by default).
     pub shutdown_grace: Duration,
+    /// Longest a write of an answer may wait for the client to read before
+    /// the connection is closed (30 s by default).
+    pub answer_timeout: Duration,
 }
 
 impl Default for ServeOptions {
@@ -82,6 +89,7 @@ impl Default for ServeOptions {
             header_timeout: Duration::from_secs(10),
             body_timeout: BODY_TIMEOUT,
             shutdown_grace: Duration::from_secs(10),
+            answer_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -295,6 +303,7 @@ async fn connection(stream: TcpStream, app: Router, slot: Slot, ctx: Context) {
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_timeout)
         .keep_alive(true);
+    let stream = StallLimited::new(stream, options.answer_timeout);
     let conn = builder.serve_connection(TokioIo::new(stream), service);
     let mut conn = std::pin::pin!(conn);
     tokio::select! {
@@ -308,6 +317,107 @@ async fn connection(stream: TcpStream, app: Router, slot: Slot, ctx: Context) {
         }
     }
     drop(slot);
+}
+
+/// A connection whose writes wait for the client to read at most `limit`
+/// at a time: past it the write fails and hyper closes the connection.
+struct StallLimited<S> {
+    inner: S,
+    limit: Duration,
+    stalled: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> StallLimited<S> {
+    fn new(inner: S, limit: Duration) -> Self {
+        Self {
+            inner,
+            limit,
+            stalled: None,
+        }
+    }
+
+    /// After the inner write answered `Pending`: pending still, or an
+    /// error once the wait is over the limit (the timer wakes the task).
+    fn waiting<T>(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<T>> {
+        let limit = self.limit;
+        let sleep = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match sleep.as_mut().poll(cx) {
+            std::task::Poll::Ready(()) => std::task::Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the client did not take the answer",
+            ))),
+            std::task::Poll::Pending => std::task::Poll::Pending,
+        }
+    }
+
+    /// The outcome of an inner write: progress ends a wait.
+    fn after<T>(
+        &mut self,
+        polled: std::task::Poll<std::io::Result<T>>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<T>> {
+        match polled {
+            std::task::Poll::Ready(r) => {
+                self.stalled = None;
+                std::task::Poll::Ready(r)
+            }
+            std::task::Poll::Pending => self.waiting(cx),
+        }
+    }
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for StallLimited<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for StallLimited<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.after(polled, cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.after(polled, cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_flush(cx);
+        self.after(polled, cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }
 
 /// Ends when the server stops (an error when the server is gone).

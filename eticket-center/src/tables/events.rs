@@ -99,8 +99,14 @@ pub(crate) fn insert(
     Ok(())
 }
 
+/// How many times this process changed an event's information: answers
+/// made from an event's information are made again after a change
+/// (`http::shared_answer`).
+pub(crate) static INFO_CHANGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Replace the event's information (a postponement's new schedule).
 pub(crate) fn set_info(tx: &mut dyn Tx, event: EventId, info: &EventInfo) -> Result<()> {
+    INFO_CHANGES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let text = serde_json::to_string(info).map_err(|e| Error::corrupt(e.to_string()))?;
     let n = tx.execute(
         "UPDATE events SET info = $2 WHERE id = $1",
