@@ -937,3 +937,73 @@ async fn an_answer_never_read_closes_its_connection() {
         "all {answers} answers were sent to a client that did not read"
     );
 }
+
+/// A token holder who opens many requests and never ends their bodies
+/// holds at most `MAX_SLOW_BODIES` of them: the next slow one is answered
+/// 429 `too_many_slow_bodies` at once, so the server's connections stay
+/// free for everyone else; a body sent with its headers never meets the
+/// limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_caller_holds_a_bounded_number_of_slow_bodies() {
+    use eticket_center::http::MAX_SLOW_BODIES;
+    let options = ServeOptions {
+        body_timeout: Duration::from_secs(60),
+        ..ServeOptions::default()
+    };
+    let api = Server::start(Backend::sqlite, options).await;
+    api.event().await;
+    let start = |i: usize| {
+        let token = api.d1.clone();
+        let addr = api.addr;
+        async move {
+            let mut s = TcpStream::connect(addr).await.unwrap();
+            s.write_all(
+                format!(
+                    "POST /v1/events/2026/sales HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nIdempotency-Key: slow-{i}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{"
+                )
+                .as_bytes(),
+            )
+            .await
+            .unwrap();
+            s
+        }
+    };
+    let mut slow = Vec::new();
+    for i in 0..MAX_SLOW_BODIES {
+        slow.push(start(i).await);
+    }
+    // Each of those is past the fast-body wait and counted.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let mut one_more = start(MAX_SLOW_BODIES).await;
+    let mut answer = vec![0u8; 2048];
+    let n = tokio::time::timeout(Duration::from_secs(30), one_more.read(&mut answer))
+        .await
+        .expect("the slow body past the limit is answered at once")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
+    assert!(answer.contains("too_many_slow_bodies"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("retry-after: 1"),
+        "{answer}"
+    );
+    // The same caller's requests with their bodies are served meanwhile.
+    let (s, v) = api
+        .post(
+            "/v1/events/2026/sales",
+            &api.d1,
+            "fast-1",
+            r#"{"seats": {"best_available": {"seat_type": 1, "quantity": 1}}, "holder": "paper"}"#,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Once the slow ones go away, their places are free again.
+    drop(slow);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut again = start(1000).await;
+    let got = tokio::time::timeout(Duration::from_millis(800), again.read(&mut [0u8; 64])).await;
+    assert!(
+        got.is_err(),
+        "a slow body under the limit waits for its end"
+    );
+}

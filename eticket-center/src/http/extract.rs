@@ -13,7 +13,9 @@
 //! first, then the path, the key and the body, so a request without a key
 //! is refused before its body is read.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, RawPathParams, Request};
@@ -44,6 +46,7 @@ impl FromRequestParts<Arc<Center>> for Caller {
             }
         };
         Who::note(&parts.extensions, &who);
+        parts.extensions.insert(Uploader(who.label()));
         Ok(Caller(who))
     }
 }
@@ -61,6 +64,9 @@ impl FromRequestParts<Arc<Center>> for CallerCredential {
         let c = c.clone();
         let presented = blocking(move || c.authenticate_presented(&token)).await?;
         Who::note(&parts.extensions, &presented.principal);
+        parts
+            .extensions
+            .insert(Uploader(presented.principal.label()));
         if presented.replaced {
             return Err(ApiError::from(crate::Error::Forbidden(format!(
                 "credential {} was replaced by a rotation: it works until its grace period ends, but credentials are managed with the one that replaced it",
@@ -148,8 +154,54 @@ where
     }
 }
 
+/// Most request bodies one caller may be sending slowly at once (still
+/// arriving [`FAST_BODY`] after their headers). Past it the next slow one
+/// is answered `too_many_slow_bodies` (429): a token holder cannot fill the
+/// server's connections with bodies that never end, and a client whose
+/// bodies arrive with their headers never meets the limit.
+pub const MAX_SLOW_BODIES: usize = 16;
+
+/// A body all there within this after its headers is not slow.
+const FAST_BODY: Duration = Duration::from_millis(200);
+
+/// Who is sending the request's body (the authenticated principal's label).
+#[derive(Debug, Clone)]
+pub(crate) struct Uploader(pub(crate) String);
+
+/// Slow bodies in progress, by caller.
+static SLOW_BODIES: Mutex<BTreeMap<String, usize>> = Mutex::new(BTreeMap::new());
+
+/// One slow body of a caller, counted while it is read.
+struct SlowBody(String);
+
+impl SlowBody {
+    fn enter(who: &str) -> Option<Self> {
+        let mut slow = SLOW_BODIES.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = slow.entry(who.to_owned()).or_insert(0);
+        if *n >= MAX_SLOW_BODIES {
+            return None;
+        }
+        *n += 1;
+        Some(Self(who.to_owned()))
+    }
+}
+
+impl Drop for SlowBody {
+    fn drop(&mut self) {
+        let mut slow = SLOW_BODIES.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(n) = slow.get_mut(&self.0) {
+            *n -= 1;
+            if *n == 0 {
+                slow.remove(&self.0);
+            }
+        }
+    }
+}
+
 /// The body's bytes (`body_too_large` past the limit, `body_timeout` when it
-/// is not all there in time, `invalid_body` when it cannot be read).
+/// is not all there in time, `invalid_body` when it cannot be read,
+/// `too_many_slow_bodies` when its caller is sending [`MAX_SLOW_BODIES`]
+/// slowly already).
 #[derive(Debug, Clone)]
 pub struct RawBody(pub Bytes);
 
@@ -161,12 +213,34 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
             .extensions()
             .get::<BodyTimeout>()
             .map_or(BODY_TIMEOUT, |t| t.0);
-        let Ok(read) = tokio::time::timeout(limit, Bytes::from_request(req, state)).await else {
-            return Err(ApiError::new(
+        let who = req.extensions().get::<Uploader>().map(|u| u.0.clone());
+        let timed_out = || {
+            ApiError::new(
                 StatusCode::REQUEST_TIMEOUT,
                 "body_timeout",
                 format!("the body did not arrive within {} s", limit.as_secs()),
-            ));
+            )
+        };
+        let mut read = std::pin::pin!(Bytes::from_request(req, state));
+        let read = match tokio::time::timeout(FAST_BODY.min(limit), &mut read).await {
+            Ok(read) => read,
+            Err(_) => {
+                let _slow = match &who {
+                    Some(who) => Some(SlowBody::enter(who).ok_or_else(|| {
+                        ApiError::new(
+                            StatusCode::TOO_MANY_REQUESTS,
+                            "too_many_slow_bodies",
+                            format!(
+                                "this caller is sending {MAX_SLOW_BODIES} request bodies slowly already; send the body with its headers, or fewer at once"
+                            ),
+                        )
+                    })?),
+                    None => None,
+                };
+                tokio::time::timeout(limit.saturating_sub(FAST_BODY), read)
+                    .await
+                    .map_err(|_| timed_out())?
+            }
         };
         read.map(RawBody).map_err(|e| {
             let status = e.status();
