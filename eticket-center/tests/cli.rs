@@ -50,6 +50,20 @@ fn hold_time_is_an_option() {
     assert!(help.contains("--hold-secs"), "{help}");
 }
 
+/// Help never shows a database URL taken from the environment: it carries
+/// the password.
+#[test]
+fn help_does_not_show_the_database_password() {
+    let out = Command::new(env!("CARGO_BIN_EXE_eticket"))
+        .env("ETICKET_DATABASE_URL", "postgres://u:hunter2@db.example/x")
+        .args(["stats", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("ETICKET_DATABASE_URL"), "{help}");
+    assert!(!help.contains("hunter2"), "{help}");
+}
+
 #[test]
 fn operator_commands() {
     let dir = tempfile::tempdir().unwrap();

@@ -40,7 +40,12 @@ pub struct Cli {
     #[arg(long, global = true, default_value = "eticket.sqlite")]
     pub database: PathBuf,
     /// PostgreSQL URL; overrides --database.
-    #[arg(long, global = true, env = "ETICKET_DATABASE_URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "ETICKET_DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// Cooling-off period of transfers, in seconds.
     #[arg(long, global = true, default_value_t = 48 * 3600)]
