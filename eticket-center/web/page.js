@@ -657,6 +657,10 @@ function seatPositions(map) {
       let x0 = Math.round(cx - d / 2), y0 = Math.round(cy - d / 2);
       let x1 = Math.max(x0 + 1, Math.round(cx + d / 2)), y1 = Math.max(y0 + 1, Math.round(cy + d / 2));
       if (x0 < 0) x0 = 0; if (y0 < 0) y0 = 0; if (x1 > W) x1 = W; if (y1 > H) y1 = H;
+      // A seat just off the map's edge: nothing to plot. (On the first
+      // line a negative end would count from the image's end and fill it
+      // all: the arena turned one colour at some views.)
+      if (x1 <= x0 || y1 <= y0) continue;
       const colour = colourOf(i);
       for (let y = y0; y < y1; y++) px.fill(colour, y * W + x0, y * W + x1);
     }

@@ -692,6 +692,27 @@ async function sampleVenues(page) {
     await page.waitForTimeout(50);
     assert.ok(!(await unnamedBlocks(page, arena)).includes(name), name + ' is named when zoomed to');
   }
+  // Zooming in with the wheel from Fit keeps the venue drawn: seats at the
+  // map's top edge once filled the whole map with one colour (three
+  // notches at the window's middle showed it).
+  await page.click('#fit');
+  await page.mouse.move(640, 420);
+  for (let notch = 1; notch <= 4; notch++) {
+    await page.mouse.wheel(0, -300);
+    await page.waitForTimeout(300);
+    const share = await page.evaluate(() => {
+      const c = document.getElementById('map');
+      const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const counts = new Map();
+      for (let i = 0; i < data.length; i += 4) {
+        const k = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+        if (k !== 0xffffff) counts.set(k, (counts.get(k) || 0) + 1);
+      }
+      // The most common colour but the white of the map's ground.
+      return Math.max(0, ...counts.values()) / (data.length / 4);
+    });
+    assert.ok(share < 0.5, 'the arena after ' + notch + ' wheel notches is one colour over ' + Math.round(share * 100) + ' % of the map');
+  }
   await page.evaluate(() => window.seatPage.zoomToSeat(1, 5, 5, 12));
   // Zoomed in, the minimap shows and the button is pressed; the button
   // hides and shows it, and always says which.
