@@ -216,6 +216,13 @@ async function smallVenue(page) {
   assert.match(message, /refused the change: Block B, row 1, seat 3 of event \S+ is sold/);
   assert.doesNotMatch(message, /authenticated|Nothing was changed.*nothing was changed/i);
   assert.ok(await page.isVisible('#error'));
+  // The refusal is in view together with the button that was pressed (it
+  // was below the window's bottom at 1280 × 800).
+  const inView = await page.evaluate(() => ['error', 'status', 'assign'].map((id) => {
+    const b = document.getElementById(id).getBoundingClientRect();
+    return b.top >= 0 && b.bottom <= window.innerHeight;
+  }));
+  assert.deepEqual(inView, [true, true, true], 'the refusal, the status line and Assign all in the window');
   // The sold seat left the selection; the other two stay for another try.
   assert.equal(await count(page, '2', 'selected'), 2);
   assert.match(await page.textContent('#status'), /1 seat sold or held meanwhile left the selection/);
