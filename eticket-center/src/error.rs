@@ -399,8 +399,12 @@ pub enum Error {
 /// The message of [`Error::AllotmentChanged`].
 fn allotment_changed(count: usize, sample: &str, as_of: Option<u64>) -> String {
     match as_of {
+        // An area's places moved meanwhile: counted, not named.
+        Some(v) if count == 0 => format!(
+            "places changed owner after allotment version {v}, which this change saw ({sample}); nothing was changed: reload the seats and try again"
+        ),
         Some(v) => format!(
-            "{count} of the seats changed owner after allotment version {v}, which this change saw ({sample}); nothing was changed: reload the seats and try again"
+            "{count} of the seats and places changed owner after allotment version {v}, which this change saw ({sample}); nothing was changed: reload the seats and try again"
         ),
         None => format!(
             "{count} of the seats do not have the owner this change expected ({sample}); nothing was changed: reload the seats, and name their owner to move them"

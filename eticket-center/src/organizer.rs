@@ -255,20 +255,45 @@ pub(crate) fn check_owners<'a>(
     if stale.is_empty() {
         return Ok(());
     }
-    let sample = stale
+    // A standing area's places are counted, not named: one entry per area
+    // and owner now ("area 1: 20 places, distributor 3 now"), seats one
+    // each, in the order met.
+    let mut entries: Vec<(String, usize)> = Vec::new();
+    for t in &stale {
+        let owner = t.distributor.map_or_else(
+            || "unallotted".to_owned(),
+            |d| format!("distributor {}", d.0),
+        );
+        match t.place {
+            Place::Area(area) => {
+                let head = format!("area {}", area.0);
+                let tail = format!(", {owner} now");
+                match entries
+                    .iter_mut()
+                    .find(|(e, _)| e.starts_with(&head) && e.ends_with(&tail))
+                {
+                    Some((_, n)) => *n += 1,
+                    None => entries.push((format!("{head}{tail}"), 1)),
+                }
+            }
+            Place::Seat { .. } => entries.push((format!("{}: {owner} now", describe_place(t)), 0)),
+        }
+    }
+    let shown: Vec<String> = entries
         .iter()
         .take(5)
-        .map(|t| {
-            let owner = t.distributor.map_or_else(
-                || "unallotted".to_owned(),
-                |d| format!("distributor {}", d.0),
-            );
-            format!("{}: {owner} now", describe_place(t))
+        .map(|(e, n)| match *n {
+            0 => e.clone(),
+            places => {
+                let (head, tail) = e.split_once(", ").unwrap_or((e, ""));
+                let word = if places == 1 { "place" } else { "places" };
+                format!("{head}: {places} {word}, {tail}")
+            }
         })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sample = match stale.len() {
-        n if n > 5 => format!("{sample}, and {} more", n - 5),
+        .collect();
+    let sample = shown.join("; ");
+    let sample = match entries.len() {
+        n if n > 5 => format!("{sample}; and {} more", n - 5),
         _ => sample,
     };
     Err(Error::AllotmentChanged {
@@ -615,7 +640,8 @@ impl Center {
                 // receiver's own (they would not move).
                 let resolved = resolve_selection(event, &tickets, &selection.seats, &|o| {
                     o != target && named(o)
-                })?;
+                })
+                .map_err(|e| stale_shortfall(tx, event, selection.as_of, e))?;
                 let (serials, skipped) = (resolved.serials, resolved.skipped);
                 let by_serial: HashMap<TicketSerial, &TicketRow> =
                     tickets.iter().map(|t| (t.serial, t)).collect();
@@ -765,6 +791,36 @@ pub(crate) struct Resolved {
     pub skipped: usize,
 }
 
+/// The field of the refusal of an area selector that asks more places
+/// than its owners have ([`resolve_selection`]).
+pub(crate) const AREA_SHORTFALL: &str = "seats.area";
+
+/// A selection that asked more of an area's places than their owners have:
+/// `allotment_changed` when the allotment changed after the version the
+/// caller saw (another tab moved places meanwhile), else as it was.
+pub(crate) fn stale_shortfall(
+    tx: &mut dyn Tx,
+    event: EventId,
+    as_of: Option<u64>,
+    refused: Error,
+) -> Error {
+    let Error::Invalid { field, reason } = &refused else {
+        return refused;
+    };
+    match as_of {
+        Some(v) if *field == AREA_SHORTFALL => match crate::allotment_log::version(tx, event) {
+            Ok(now) if now > v => Error::AllotmentChanged {
+                event,
+                count: 0,
+                sample: reason.clone(),
+                as_of,
+            },
+            _ => refused,
+        },
+        _ => refused,
+    }
+}
+
 /// The tickets `seats` select: `serial` and `seat` name one ticket whatever
 /// its state (a sold one then refuses the change, naming it); the others
 /// select the available tickets they cover, so "all" or a block still
@@ -818,9 +874,10 @@ pub(crate) fn resolve_selection(
                     .collect();
                 if free.len() < want {
                     return Err(Error::invalid(
-                        "seats",
+                        AREA_SHORTFALL,
                         format!(
-                            "area {area} has {} available places from the owners this change may take, {count} asked for",
+                            "area {} has {} available places from the owners this change may take, {count} asked for",
+                            area.0,
                             free.len()
                         ),
                     ));

@@ -207,7 +207,8 @@ impl Center {
             let allowed = |owner: Option<DistributorId>| {
                 split.from.contains(&owner) || (split.from.is_empty() && owner.is_none())
             };
-            let resolved = resolve_selection(event, &tickets, &split.seats, &allowed)?;
+            let resolved = resolve_selection(event, &tickets, &split.seats, &allowed)
+                .map_err(|e| crate::organizer::stale_shortfall(tx, event, split.as_of, e))?;
             let serials = resolved.serials;
             let by_serial: HashMap<TicketSerial, &TicketRow> =
                 tickets.iter().map(|t| (t.serial, t)).collect();

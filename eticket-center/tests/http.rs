@@ -774,7 +774,7 @@ async fn standing_places_are_allotted_by_number() {
     let message = v["error"]["message"].as_str().unwrap();
     assert!(
         message.contains(&format!(
-            "area A1 has {} available places from the owners this change may take, {} asked for",
+            "area 1 has {} available places from the owners this change may take, {} asked for",
             two - 5,
             two - 4
         )),
@@ -790,6 +790,34 @@ async fn standing_places_are_allotted_by_number() {
         (s, code(&v)),
         (StatusCode::CONFLICT, "allotment_changed"),
         "{v}"
+    );
+    // The places that moved are counted in one entry, not named one by one.
+    let message = v["error"]["message"].as_str().unwrap();
+    assert_eq!(
+        message
+            .matches("area 1: 5 places, distributor 1 now")
+            .count(),
+        1,
+        "{message}"
+    );
+    assert_eq!(area_places(&api, 1).await.1, after);
+    // A caller who saw the version before the first move asks Two for all
+    // the places Two had then: fewer are left, because the allotment
+    // changed since; said so, not as a request for too many.
+    let (s, v) = api
+        .post(path, &api.org, "area-stale-short", give(two, 1, 2, v0))
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::CONFLICT, "allotment_changed"),
+        "{v}"
+    );
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("places changed owner after allotment version")
+            && message.contains(&format!("area 1 has {} available places", two - 5))
+            && message.contains("nothing was changed"),
+        "{message}"
     );
     assert_eq!(area_places(&api, 1).await.1, after);
     // With the current version it goes through.

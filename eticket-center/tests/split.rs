@@ -430,7 +430,7 @@ fn stale_split_over_mixed_owners_is_refused(backend: Backend) {
     assert_eq!(err.code(), "allotment_changed", "{err}");
     let text = err.to_string();
     assert!(
-        text.contains("10 of the seats changed owner after allotment version"),
+        text.contains("10 of the seats and places changed owner after allotment version"),
         "{text}"
     );
     assert!(text.contains("and 5 more"), "{text}");
