@@ -303,34 +303,68 @@ pub fn restore(from: &Path, to: &Location<'_>, storage: &KeyStorage) -> Result<R
             )));
         }
     };
-    if let Some(path) = &root_target {
-        let bytes = fs::read(from.join(ROOT_FILE))
-            .map_err(io_err("reading the backup's root key file in", from))?;
-        write_private(path, &bytes)?;
-    }
-    let center = Center::open_with_keys(
-        ledger,
-        Arc::new(crate::clock::SystemClock),
-        Config::default(),
-        storage.clone(),
-    )?;
-    let rows = center.ledger().transaction(&mut |tx| {
-        let mut rows = BTreeMap::new();
-        for table in COUNTED_TABLES {
-            let n = tx
-                .query(&format!("SELECT COUNT(*) FROM {table}"), &[])?
-                .first()
-                .map_or(Ok(0), |r| r.int(0))?;
-            rows.insert((*table).to_owned(), n);
+    // Past this point the restore has made a ledger: if anything after
+    // fails (the root key file, the keys, the rows against the manifest),
+    // what it made is removed, so no half-checked ledger is left to serve.
+    let checked = (|| -> Result<Center> {
+        if let Some(path) = &root_target {
+            let bytes = fs::read(from.join(ROOT_FILE))
+                .map_err(io_err("reading the backup's root key file in", from))?;
+            write_private(path, &bytes)?;
         }
-        Ok(rows)
-    })?;
-    if rows != manifest.rows {
-        return Err(err(format!(
-            "the restored ledger holds {rows:?} rows, the backup's manifest says {:?}",
-            manifest.rows
-        )));
-    }
+        let center = Center::open_with_keys(
+            ledger,
+            Arc::new(crate::clock::SystemClock),
+            Config::default(),
+            storage.clone(),
+        )?;
+        let rows = center.ledger().transaction(&mut |tx| {
+            let mut rows = BTreeMap::new();
+            for table in COUNTED_TABLES {
+                let n = tx
+                    .query(&format!("SELECT COUNT(*) FROM {table}"), &[])?
+                    .first()
+                    .map_or(Ok(0), |r| r.int(0))?;
+                rows.insert((*table).to_owned(), n);
+            }
+            Ok(rows)
+        })?;
+        if rows != manifest.rows {
+            return Err(err(format!(
+                "the restored ledger holds {rows:?} rows, the backup's manifest says {:?}",
+                manifest.rows
+            )));
+        }
+        Ok(center)
+    })();
+    let center = match checked {
+        Ok(center) => center,
+        Err(e) => {
+            if let Some(path) = &root_target {
+                let _ = fs::remove_file(path);
+            }
+            let left = match to {
+                Location::Sqlite(path) => {
+                    for file in [
+                        path.to_path_buf(),
+                        keystore::beside(path, "-wal"),
+                        keystore::beside(path, "-shm"),
+                    ] {
+                        let _ = fs::remove_file(file);
+                    }
+                    "the restored ledger file was removed".to_owned()
+                }
+                Location::Postgres(_) => {
+                    "the database holds the refused restore: drop it (or its schema) before restoring again".to_owned()
+                }
+            };
+            let e = match e {
+                Error::Backup(message) => message,
+                other => other.to_string(),
+            };
+            return Err(err(format!("{e}; nothing usable was restored ({left})")));
+        }
+    };
     let key_set_version = center.current_keys()?.version();
     Ok(Restored {
         manifest,

@@ -736,3 +736,47 @@ fn a_public_schema_backup_is_restored_only_into_an_empty_database() {
     );
     assert_eq!(restored.run(&["stats", "--event", "2026"]), stats);
 }
+
+/// A restore whose ledger does not hold what the manifest says (here a
+/// manifest edited by hand) is refused, and what it had made is removed:
+/// no ledger file and no root key file are left to serve by mistake.
+#[test]
+fn a_refused_restore_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let kek = dir.path().join("center.kek");
+    std::fs::write(&kek, hex::encode([6u8; 32])).unwrap();
+    std::fs::set_permissions(&kek, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let site = Site {
+        sqlite: dir.path().join("center.sqlite"),
+        url: None,
+        kek,
+        root: dir.path().join("center.root"),
+    };
+    site.prepare(dir.path());
+    let backup = dir.path().join("backup");
+    site.run(&["backup", "--to", backup.to_str().unwrap()]);
+    let manifest = backup.join("manifest.json");
+    let mut m: Value = serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    let tickets = m["rows"]["tickets"].as_i64().unwrap();
+    m["rows"]["tickets"] = json!(tickets + 1);
+    std::fs::write(&manifest, serde_json::to_vec(&m).unwrap()).unwrap();
+
+    let restored = Site {
+        sqlite: dir.path().join("restored.sqlite"),
+        root: dir.path().join("restored.root"),
+        ..site
+    };
+    let out = restored.try_run(&["restore", "--from", backup.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("the backup's manifest says"), "{stderr}");
+    assert!(stderr.contains("nothing usable was restored"), "{stderr}");
+    assert!(
+        !restored.sqlite.exists(),
+        "the refused ledger was left behind"
+    );
+    assert!(
+        !restored.root.exists(),
+        "the refused root key file was left behind"
+    );
+}
