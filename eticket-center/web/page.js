@@ -139,7 +139,10 @@ function seatPositions(map) {
     try { json = await res.json(); } catch (_) { json = null; }
     if (res.status === 401) {
       sessionStorage.removeItem(TOKEN_KEY);
-      showLogin('The token was not accepted; enter the organizer token again.');
+      // Refused before anything was done: a change asked for was not made.
+      showLogin(body === undefined
+        ? 'The token was not accepted (revoked or expired?); enter the organizer token again.'
+        : 'The token was not accepted (revoked or expired?), so the change was not made; enter the organizer token again.');
       // Whatever was under way ("Assigning…") stopped with it.
       setStatus('');
       throw new Error('not signed in');
@@ -2117,6 +2120,10 @@ function seatPositions(map) {
     if (!cells.length) { showError('Select seats first.'); return; }
     const d = Number($('distributor').value);
     if (!d) { showError('The event has no distributor selected yet.'); return; }
+    // Seats this tab shows as the distributor's already: still sent (the
+    // center refuses the change if this tab is out of date), and counted
+    // apart in the status.
+    const already = cells.filter((i) => OWN[i] === d).length;
     if (!await checkOthers(cells, d)) return;
     busy(true);
     setStatus('Assigning ' + seats(cells.length) + ' to ' + (ownerName.get(d) || d) + '…');
@@ -2138,7 +2145,11 @@ function seatPositions(map) {
     sel.fill(0);
     clearError();
     refresh();
-    setStatus('Assigned ' + seats(cells.length) + ' to ' + (ownerName.get(d) || d) + '.');
+    const name = ownerName.get(d) || d;
+    setStatus(already === cells.length
+      ? 'The ' + seats(cells.length) + ' selected ' + (cells.length === 1 ? 'was' : 'were') + ' ' + name + '\'s already: nothing changed.'
+      : 'Assigned ' + seats(cells.length - already) + ' to ' + name +
+        (already ? ' (' + already.toLocaleString('en') + ' of the selection ' + (already === 1 ? 'was' : 'were') + ' ' + name + '\'s already).' : '.'));
   }
 
   // Consecutive seats of one row, as runs {block, row, from, to}: a whole

@@ -155,7 +155,7 @@ where
 }
 
 /// Most request bodies one caller may be sending slowly at once (still
-/// arriving [`FAST_BODY`] after their headers). Past it the next slow one
+/// arriving 0.2 s after their headers). Past it the next slow one
 /// is answered `too_many_slow_bodies` (429): a token holder cannot fill the
 /// server's connections with bodies that never end, and a client whose
 /// bodies arrive with their headers never meets the limit.

@@ -322,7 +322,7 @@ pub async fn register_event(
 
 /// `GET /v1/events/{event}`: gzipped when the client accepts it. The
 /// answer's bytes are made by one request at a time and shared by every
-/// connection sending them for a few seconds ([`super::shared_answer`]):
+/// connection sending them for a few seconds (`http::shared_answer`):
 /// a 100,000-seat event is about 5 MB of JSON, and clients that ask at
 /// once and never read must not hold a copy each.
 pub async fn event_info(
