@@ -324,7 +324,8 @@ pub struct LotteryAnnouncement {
     pub distributor: DistributorId,
     /// The window, the number of tickets and the beacon's source.
     pub setup: LotterySetup,
-    /// SHA-256 commitment to the seed, hex (published when the lottery opens).
+    /// Commitment to the seed, hex (published when the lottery opens):
+    /// SHA-256("eticket lottery seed v1" ‖ seed).
     pub seed_hash: String,
     /// The committed seed, hex, once drawn.
     pub seed: Option<String>,
