@@ -239,6 +239,30 @@ async fn organizer_flow_and_errors() {
             assert_eq!(code(&v), "unsupported_media_type", "{v}");
         }
     }
+    // A compressed body is refused, not read as broken JSON; `identity` is
+    // no compression.
+    for (coding, status) in [
+        ("gzip", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        ("identity", StatusCode::BAD_REQUEST),
+    ] {
+        let resp = api
+            .http
+            .post(format!("{}/v1/events", api.base))
+            .bearer_auth(&api.org)
+            .header("Idempotency-Key", "x")
+            .header("Content-Type", "application/json")
+            .header("Content-Encoding", coding)
+            .body("{\"info\": 3}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), status, "{coding}");
+        let v = resp.json::<Value>().await.unwrap();
+        if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            assert_eq!(code(&v), "unsupported_media_type", "{v}");
+            assert!(v.to_string().contains("Content-Encoding"), "{v}");
+        }
+    }
     // Too large a body: tests/attacks.rs (refused from its announced length,
     // before it is read).
     let (s, v) = api.get("/v1/events/2026/stats", &api.org).await;

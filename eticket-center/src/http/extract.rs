@@ -259,9 +259,23 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
 pub struct JsonBody<T>(pub T);
 
 /// A body said to be something other than JSON (`Content-Type: text/plain`,
-/// a form) is refused: 415 `unsupported_media_type`. Without the header the
-/// body is read as JSON.
+/// a form) or sent compressed (`Content-Encoding` other than `identity`) is
+/// refused: 415 `unsupported_media_type`. Without `Content-Type` the body is
+/// read as JSON.
 fn json_content_type(req: &Request) -> Result<(), ApiError> {
+    // A compressed body would be read as garbage JSON: say what is wrong.
+    for coding in req.headers().get_all(axum::http::header::CONTENT_ENCODING) {
+        let coding = coding.to_str().unwrap_or("?").trim();
+        if !coding.eq_ignore_ascii_case("identity") {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                format!(
+                    "request bodies are not compressed here: send it without Content-Encoding (not {coding:?})"
+                ),
+            ));
+        }
+    }
     let Some(value) = req.headers().get(axum::http::header::CONTENT_TYPE) else {
         return Ok(());
     };
