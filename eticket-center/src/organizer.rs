@@ -258,36 +258,65 @@ pub(crate) fn check_owners<'a>(
     // A standing area's places are counted, not named: one entry per area
     // and owner now ("area 1: 20 places, distributor 3 now"), seats one
     // each, in the order met.
-    let mut entries: Vec<(String, usize)> = Vec::new();
-    for t in &stale {
-        let owner = t.distributor.map_or_else(
+    enum Entry {
+        Seat(String),
+        Area {
+            area: AreaId,
+            owner: Option<DistributorId>,
+            places: usize,
+        },
+    }
+    let owner_name = |d: Option<DistributorId>| {
+        d.map_or_else(
             || "unallotted".to_owned(),
             |d| format!("distributor {}", d.0),
-        );
+        )
+    };
+    let mut entries: Vec<Entry> = Vec::new();
+    for t in &stale {
         match t.place {
             Place::Area(area) => {
-                let head = format!("area {}", area.0);
-                let tail = format!(", {owner} now");
-                match entries
-                    .iter_mut()
-                    .find(|(e, _)| e.starts_with(&head) && e.ends_with(&tail))
-                {
-                    Some((_, n)) => *n += 1,
-                    None => entries.push((format!("{head}{tail}"), 1)),
+                let owner = t.distributor;
+                let same = entries.iter_mut().find_map(|e| match e {
+                    Entry::Area {
+                        area: a,
+                        owner: o,
+                        places,
+                    } if *a == area && *o == owner => Some(places),
+                    _ => None,
+                });
+                match same {
+                    Some(places) => *places += 1,
+                    None => entries.push(Entry::Area {
+                        area,
+                        owner,
+                        places: 1,
+                    }),
                 }
             }
-            Place::Seat { .. } => entries.push((format!("{}: {owner} now", describe_place(t)), 0)),
+            Place::Seat { .. } => entries.push(Entry::Seat(format!(
+                "{}: {} now",
+                describe_place(t),
+                owner_name(t.distributor)
+            ))),
         }
     }
     let shown: Vec<String> = entries
         .iter()
         .take(5)
-        .map(|(e, n)| match *n {
-            0 => e.clone(),
-            places => {
-                let (head, tail) = e.split_once(", ").unwrap_or((e, ""));
-                let word = if places == 1 { "place" } else { "places" };
-                format!("{head}: {places} {word}, {tail}")
+        .map(|e| match e {
+            Entry::Seat(text) => text.clone(),
+            Entry::Area {
+                area,
+                owner,
+                places,
+            } => {
+                let word = if *places == 1 { "place" } else { "places" };
+                format!(
+                    "area {}: {places} {word}, {} now",
+                    area.0,
+                    owner_name(*owner)
+                )
             }
         })
         .collect();
@@ -918,6 +947,43 @@ pub(crate) fn resolve_selection(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Places of a standing area that changed owner are counted per area
+    /// and owner (area 1 and area 10 apart), seats named one by one.
+    #[test]
+    fn stale_places_are_counted_per_area_and_owner() {
+        let row = |serial: u32, place: Place, owner: Option<u16>| TicketRow {
+            serial: TicketSerial(serial),
+            place,
+            seat_type: SeatType(1),
+            price: eticket_core::master::Price(0),
+            distributor: owner.map(DistributorId),
+            state: TicketState::Available,
+            generation: eticket_core::ids::Generation(0),
+        };
+        let mut rows: Vec<TicketRow> = (0..3)
+            .map(|k| row(k, Place::Area(AreaId(1)), Some(3)))
+            .collect();
+        rows.extend((3..5).map(|k| row(k, Place::Area(AreaId(10)), Some(3))));
+        rows.push(row(5, Place::Area(AreaId(1)), None));
+        let seat = Place::Seat {
+            block: BlockId(2),
+            row: 1,
+            number: 4,
+        };
+        rows.push(row(6, seat, Some(2)));
+        let Err(Error::AllotmentChanged { count, sample, .. }) =
+            check_owners(EventId(1), rows.iter().map(|t| (t, false)), Some(7))
+        else {
+            panic!("stale places were taken");
+        };
+        assert_eq!(count, 7);
+        assert_eq!(
+            sample,
+            "area 1: 3 places, distributor 3 now; area 10: 2 places, distributor 3 now; \
+             area 1: 1 place, unallotted now; block 2 row 1 seat 4 (ticket 6): distributor 2 now"
+        );
+    }
 
     #[test]
     fn ratio_split_puts_every_ticket_somewhere() {
