@@ -32,19 +32,23 @@ fn tagged(mut signed: Vec<u8>) -> Vec<u8> {
     signed
 }
 
+/// A grant signed by the fixture grant key (for a real applet).
+fn signed_grant(op: GrantOp, chip: ChipId, counter: u32, slot: u8, payload: &[u8]) -> Vec<u8> {
+    Grant {
+        op,
+        chip,
+        counter,
+        slot,
+        payload_hash: payload_hash(payload),
+        expires: fixtures::NOW,
+    }
+    .sign(&fixtures::grant_key())
+    .unwrap()
+}
+
+/// The same grant with the fuzzing tag (for the fuzz targets).
 fn grant(op: GrantOp, chip: ChipId, counter: u32, slot: u8, payload: &[u8]) -> Vec<u8> {
-    tagged(
-        Grant {
-            op,
-            chip,
-            counter,
-            slot,
-            payload_hash: payload_hash(payload),
-            expires: fixtures::NOW,
-        }
-        .sign(&fixtures::grant_key())
-        .unwrap(),
-    )
+    tagged(signed_grant(op, chip, counter, slot, payload))
 }
 
 fn frames(apdus: &[Vec<u8>]) -> Vec<u8> {
@@ -296,16 +300,7 @@ fn host_sessions(dir: &Path) {
     let mut body = fixtures::chip_ticket(TicketSerial(7));
     body.holder = Holder::Chip(chip_id);
     let ticket = body.sign(&fixtures::ticket_key()).unwrap().into_bytes();
-    let write_grant = Grant {
-        op: GrantOp::Write,
-        chip: chip_id,
-        counter: 1,
-        slot: 2,
-        payload_hash: payload_hash(&ticket),
-        expires: fixtures::NOW,
-    }
-    .sign(&fixtures::grant_key())
-    .unwrap();
+    let write_grant = signed_grant(GrantOp::Write, chip_id, 1, 2, &ticket);
     chip.write(&write_grant, &ticket).unwrap();
     seed(5, "write", None);
     chip.list().unwrap();
@@ -331,16 +326,7 @@ fn host_sessions(dir: &Path) {
     seed(11, "sign-cancel", Some(|a| retag(a, 2)));
     let _ = chip.certificate();
     seed(12, "certificate", None);
-    let delete_grant = Grant {
-        op: GrantOp::Delete,
-        chip: chip_id,
-        counter: 2,
-        slot: 2,
-        payload_hash: payload_hash(&ticket),
-        expires: fixtures::NOW,
-    }
-    .sign(&fixtures::grant_key())
-    .unwrap();
+    let delete_grant = signed_grant(GrantOp::Delete, chip_id, 2, 2, &ticket);
     let _ = chip.delete(&delete_grant);
     seed(6, "delete", None);
     // The exchange's other paths: GET RESPONSE rounds, a 6Cxx re-send, a
