@@ -35,19 +35,20 @@ mkdir -p "$corpus/seatmap_parse" "$corpus/center_event_file"
 mkdir -p "$corpus/seatmap_roundtrip"
 cp "$corpus/seatmap_parse/small_hall.toml" "$corpus/seatmap_parse/small_hall_geometry.toml" "$corpus/seatmap_roundtrip/"
 compact eticket-center/data/spring_concert.toml >"$corpus/center_event_file/spring_concert.toml"
-# The center's request bodies as the operator's guide sends them: the first
-# byte picks the type (see center_request_json.rs), the rest is the body.
-seed_body() {
-    mkdir -p "$corpus/center_request_json"
-    { printf "\\$(printf '%03o' "$1")"; printf '%s' "$3"; } >"$corpus/center_request_json/$2.json"
-}
-seed_body 0 sale '{"seats": {"best_available": {"seat_type": 1, "quantity": 2}}, "holder": "chip:3a910c55e21748b60f6da4219e73c805"}'
-seed_body 0 sale_paper '{"seats": {"serials": [1, 2]}, "holder": "paper", "member": 7}'
-seed_body 3 ratios '{"shares": [{"distributor": 1, "weight": 3, "seat_type": null}, {"distributor": 2, "weight": 1, "seat_type": 4}]}'
-seed_body 4 policy '{"kind": "first_come_first_served", "per_member_limit": 4}'
-seed_body 6 target '{"chip": "3a910c55e21748b60f6da4219e73c805", "counter": 0, "slot": 0}'
-seed_body 11 split '{"seats": [{"rect": {"block": 1, "rows": [1, 4], "numbers": [1, 10]}}], "shares": [{"distributor": 1, "weight": 1}, {"distributor": 2, "weight": 1}], "from": [1, 2], "as_of": 3}'
-seed_body 13 hold '{"seats": {"best_available": {"seat_type": 1, "quantity": 2}}, "buyer": {"reference": "order-17"}}'
+# The center's request bodies, one or more per type a route takes
+# (fuzz/seeds/center_request_json/NN-name.json): the first byte of an input
+# picks the type (NN, see center_request_json.rs), the rest is the body. Each
+# is also written with the first letter of every string escaped (`"seats"`
+# as `"\u0073eats"`): serde reads an escaped name through another path (its
+# field and variant visitors' `visit_str`), which plain seeds never reach.
+mkdir -p "$corpus/center_request_json"
+for seed in fuzz/seeds/center_request_json/*.json; do
+    name=$(basename "$seed" .json)
+    byte=$(printf '%03o' "$((10#${name%%-*}))")
+    { printf "\\$byte"; cat "$seed"; } >"$corpus/center_request_json/$name.json"
+    { printf "\\$byte"; perl -pe 's/"([a-z])(\w*)"/sprintf("\"\\u%04x%s\"", ord($1), $2)/ge' "$seed"; } \
+        >"$corpus/center_request_json/$name.escaped.json"
+done
 
 # Inputs that once crashed a target (each with a regression test of its
 # own in the library) stay in its corpus, so every run replays them.

@@ -359,7 +359,8 @@ pub async fn event_status(State(c): Shared, _: Caller, PathArg(event): PathArg<E
 }
 
 /// Body of `POST /v1/events/{event}/distributors`.
-#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SelectDistributor {
     /// The distributor.
     pub distributor: DistributorId,
@@ -603,7 +604,7 @@ pub async fn draw_lottery(
 }
 
 /// Body of `POST …/issue`.
-#[derive(Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueBody {
     /// The chip to produce a write grant for.
@@ -628,7 +629,7 @@ pub async fn issue(
 }
 
 /// Body of `POST /v1/events/{event}/issuance`.
-#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchIssueBody {
     /// The tickets to issue (1 to 1000, each once).

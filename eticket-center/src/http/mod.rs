@@ -34,7 +34,9 @@ use axum::routing::{get, post, put};
 
 pub use error::{ApiError, ErrorBody, ErrorDetail, status_of};
 pub use extract::MAX_SLOW_BODIES;
-pub use handlers::{READY_TIMEOUT, Readiness, parse_json};
+pub use handlers::{
+    BatchIssueBody, IssueBody, READY_TIMEOUT, Readiness, SelectDistributor, parse_json,
+};
 pub use observe::{REQUEST_ID_HEADER, render_metrics};
 pub use serve::{ServeOptions, serve, serve_operations, serve_until, serve_with};
 
