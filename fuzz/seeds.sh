@@ -31,10 +31,31 @@ compact() {
 mkdir -p "$corpus/seatmap_parse" "$corpus/center_event_file"
 { printf '\0\0\0\0'; compact eticket-alloc/data/small_hall.toml; } >"$corpus/seatmap_parse/small_hall.toml"
 { printf '\0\0\0\0'; compact eticket-alloc/data/venues/small_hall.toml; } >"$corpus/seatmap_parse/small_hall_geometry.toml"
+# A small map that sets every key of the format, its JSON form, and one
+# variant of each per check of the decoders (see the example's comment).
+cargo run -q -p eticket-alloc --example alloc_fuzz_seeds -- "$corpus/seatmap_parse"
 # The round-trip target reads the same inputs.
 mkdir -p "$corpus/seatmap_roundtrip"
-cp "$corpus/seatmap_parse/small_hall.toml" "$corpus/seatmap_parse/small_hall_geometry.toml" "$corpus/seatmap_roundtrip/"
+cp "$corpus/seatmap_parse/"* "$corpus/seatmap_roundtrip/"
 compact eticket-center/data/spring_concert.toml >"$corpus/center_event_file/spring_concert.toml"
+# The event file's other spellings and each of its refusals, one edit each.
+event_variant() {
+    sed -E "$2" "$corpus/center_event_file/spring_concert.toml" >"$corpus/center_event_file/$1.toml"
+}
+event_variant unix_seconds 's/^doors_open = .*/doors_open = 1809192600/'
+event_variant quoted_time 's/^start = (.*)/start = "\1"/'
+event_variant utc 's/^end = .*/end = 2027-05-01T21:30:00Z/'
+event_variant not_a_time 's/^start = .*/start = "May Day evening"/'
+event_variant no_offset 's/^start = .*/start = 2027-05-01T21:00:00/'
+event_variant date_only 's/^end = .*/end = 2027-05-02/'
+event_variant before_1970 's/^doors_open = .*/doors_open = 1969-12-31T23:00:00Z/'
+event_variant before_1970_by_offset 's/^doors_open = .*/doors_open = 1970-01-01T00:30:00+02:00/'
+event_variant end_before_start 's/^end = .*/end = 2027-05-01T20:00:00+02:00/'
+event_variant block_in_no_gate 's/^blocks = \[2\]/blocks = []/'
+event_variant gate_unknown_block 's/^blocks = \[2\]/blocks = [2, 9]/'
+event_variant price_key 's/^5 = 3900/cat5 = 3900/'
+event_variant gate_twice 's/^id = 2$/id = 1/'
+event_variant unknown_key 's/^address =/adress =/'
 # The center's request bodies, one or more per type a route takes
 # (fuzz/seeds/center_request_json/NN-name.json): the first byte of an input
 # picks the type (NN, see center_request_json.rs), the rest is the body. Each

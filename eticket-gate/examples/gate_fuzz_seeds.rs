@@ -1,6 +1,6 @@
 //! Writes the seed corpora of the fuzz targets that read what a venue unit,
 //! a gate device and a C caller exchange (`gate_upload_batch`,
-//! `venue_protocol`, `ffi_entry`) and of `signature_differential`
+//! `venue_protocol`, `ffi_entry`, `ffi_render`) and of `signature_differential`
 //! (`fuzz/seeds.sh` runs it with the other generators):
 //!
 //! ```sh
@@ -11,7 +11,7 @@
 //! venue unit: paper and chip tickets admitted, a copy refused, an exit. The
 //! targets are built with `--cfg fuzzing`, where the fixed
 //! `FUZZING_SIGNATURE` stands for a valid signature, so signed seeds carry
-//! the tag in place of their signature. `ffi_entry` and
+//! the tag in place of their signature. `ffi_entry`, `ffi_render` and
 //! `signature_differential` read an `Arbitrary` case, so their seeds are
 //! written in the byte layout the `arbitrary` crate (1.x) reads: see
 //! [`Arb`].
@@ -316,16 +316,15 @@ impl Arb {
 
 /// `ffi_entry`'s `Case` and `ChipOp` variants, in their declaration order.
 mod ffi {
-    pub const CASES: u32 = 9;
+    pub const CASES: u32 = 8;
     pub const KEY_SET: u32 = 0;
     pub const UPDATE_KEYS: u32 = 1;
     pub const REVOCATIONS: u32 = 2;
     pub const EVENT_INFO: u32 = 3;
     pub const PAPER: u32 = 4;
     pub const CHIP: u32 = 5;
-    pub const RENDER: u32 = 6;
-    pub const PAYLOAD: u32 = 7;
-    pub const ERROR: u32 = 8;
+    pub const PAYLOAD: u32 = 6;
+    pub const ERROR: u32 = 7;
     pub const OPS: u32 = 8;
     pub const INFO: u32 = 0;
     pub const LIST: u32 = 1;
@@ -401,17 +400,30 @@ fn ffi_cases(e: &Evening) {
                 .bool(exit),
         );
     }
-    for (name, png) in [("render-svg", false), ("render-png", true)] {
-        w(
+    // `ffi_render` reads one `Render` (no variant): the ticket, PNG or SVG,
+    // the fixture event or the same bytes as the event, the buffer's size.
+    for (name, png) in [("svg", false), ("png", true)] {
+        write(
+            "ffi_render",
             name,
-            Arb::default()
-                .variant(ffi::RENDER, ffi::CASES)
+            &Arb::default()
                 .bytes(&e.paper)
                 .bool(png)
                 .bool(true)
-                .u16(u16::MAX),
+                .u16(u16::MAX)
+                .0,
         );
     }
+    write(
+        "ffi_render",
+        "event-as-ticket",
+        &Arb::default()
+            .bytes(&event)
+            .bool(false)
+            .bool(false)
+            .u16(64)
+            .0,
+    );
     w(
         "payload",
         Arb::default()

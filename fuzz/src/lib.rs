@@ -3,6 +3,7 @@
 //! slow to repeat on every input), and envelopes carrying the fuzzing tag
 //! that a `--cfg fuzzing` build accepts in place of a signature.
 
+pub mod ffi;
 pub mod seatmap;
 use std::sync::OnceLock;
 
