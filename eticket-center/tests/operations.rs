@@ -302,6 +302,7 @@ fn sigterm_mid_stream_loses_no_answered_sale() {
         .inspect(|l| {
             assert_eq!(l["principal"], "distributor:1", "{l}");
             assert_eq!(l["method"], "POST", "{l}");
+            assert_eq!(l["error"], "-", "{l}");
             assert!(
                 l["request_id"].as_str().is_some_and(|id| id.len() == 24),
                 "{l}"
@@ -457,6 +458,8 @@ fn the_request_log_names_the_caller_never_the_token_and_metrics_stay_private() {
     assert!(sale.contains("route=/v1/events/{event}/sales") && sale.contains("status=200"));
     let refused = line("forged-1");
     assert!(refused.contains("principal=- ") && refused.contains("status=401"));
+    assert!(refused.contains("error=unauthorized "), "{refused}");
+    assert!(keyset.contains("error=- "), "{keyset}");
     assert!(!log.contains("scan-a1b2c3"), "raw paths are not logged");
 }
 

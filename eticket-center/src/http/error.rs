@@ -24,6 +24,11 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
+/// The stable code of an error answer, kept in the response's extensions
+/// so that the request log can name it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ErrorCode(pub(crate) &'static str);
+
 /// An error answer.
 #[derive(Debug, Clone)]
 pub struct ApiError {
@@ -153,6 +158,7 @@ fn incident_id() -> String {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let code = ErrorCode(self.code);
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_owned(),
@@ -170,6 +176,8 @@ impl IntoResponse for ApiError {
                 axum::http::HeaderValue::from_static("1"),
             );
         }
+        // For the request log (`observe`): the code beside the status.
+        response.extensions_mut().insert(code);
         if self.status == StatusCode::UNAUTHORIZED {
             // RFC 6750: say which scheme the API takes.
             response.headers_mut().insert(

@@ -9,8 +9,9 @@
 //!   request id, the principal of its credential (`distributor:3`, or `-`
 //!   when none was authenticated), the method, the route template
 //!   (`/v1/events/{event}/sales`: never the raw path, whose hold tokens and
-//!   query are the client's), the status and the time taken in
-//!   milliseconds. No header, token or body is logged. `eticket serve`
+//!   query are the client's), the status, the error code of a refusal
+//!   (`-` for a success) and the time taken in milliseconds. No header,
+//!   token or body is logged. `eticket serve`
 //!   writes these events to stderr (text or JSON); a library user's own
 //!   subscriber receives them.
 //! - Counters per method, route template and status, and a latency
@@ -134,6 +135,10 @@ pub async fn observe(mut req: Request, next: Next) -> Response {
     let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
     HTTP.record(method, route, status, micros);
     let principal = who.0.get().map_or("-", String::as_str);
+    let error = response
+        .extensions()
+        .get::<super::error::ErrorCode>()
+        .map_or("-", |code| code.0);
     tracing::info!(
         target: "eticket::http",
         request_id = %id,
@@ -141,6 +146,7 @@ pub async fn observe(mut req: Request, next: Next) -> Response {
         method = %method,
         route = %route,
         status,
+        error = %error,
         duration_ms = micros as f64 / 1000.0,
         "request"
     );
