@@ -987,3 +987,91 @@ async fn accessible_requests_get_accessible_places_and_companions() {
         "{v}"
     );
 }
+
+/// A venue whose registration is larger than a body may be is registered
+/// gzipped: the 20,000-seat sample arena as pretty JSON is over 4 MiB (too
+/// large plain) and is taken gzipped from an organizer, refused gzipped from a
+/// distributor before it is inflated; a body that is not gzip, another
+/// coding, and a bomb that inflates past the limit are refused with what is
+/// wrong.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_venue_is_registered_gzipped() {
+    use std::io::Write as _;
+    let api = Api::start().await;
+    let venue = eticket_alloc::venues::arena().unwrap();
+    let map = eticket_alloc::SeatMap::from_toml(&venue.seat_map).unwrap();
+    let reg = eticket_center::event_file::from_toml(&venue.event, &map).unwrap();
+    let event = reg.info.id;
+    let plain = serde_json::to_vec_pretty(&reg).unwrap();
+    assert!(
+        plain.len() > eticket_center::http::MAX_BODY_BYTES,
+        "{}",
+        plain.len()
+    );
+    let gzip = |bytes: &[u8]| {
+        let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(bytes).unwrap();
+        z.finish().unwrap()
+    };
+    let send = |token: &str, key: &str, coding: Option<&str>, body: Vec<u8>| {
+        let mut req = api
+            .http
+            .post(format!("{}/v1/events", api.base))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .header("Content-Type", "application/json");
+        if let Some(coding) = coding {
+            req = req.header("Content-Encoding", coding);
+        }
+        let req = req.body(body);
+        async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status();
+            let v: Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+            (status, v["error"]["code"].as_str().unwrap_or("").to_owned())
+        }
+    };
+    // (Sent plain it is refused by its Content-Length before it is read:
+    // `body_too_large`, tested with the other limits.)
+    let packed = gzip(&plain);
+    assert_eq!(
+        send(&api.d1, "big-2", Some("gzip"), packed.clone()).await,
+        (StatusCode::FORBIDDEN, "forbidden".into())
+    );
+    assert_eq!(
+        send(&api.org, "big-3", Some("gzip"), b"not gzip".to_vec()).await,
+        (StatusCode::BAD_REQUEST, "invalid_body".into())
+    );
+    assert_eq!(
+        send(&api.org, "big-4", Some("br"), packed.clone()).await,
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type".into()
+        )
+    );
+    let bomb = gzip(&vec![
+        b' ';
+        eticket_center::http::MAX_REGISTRATION_BYTES + 1
+    ]);
+    assert!(bomb.len() < 1 << 20);
+    assert_eq!(
+        send(&api.org, "big-5", Some("gzip"), bomb).await,
+        (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large".into())
+    );
+    assert_eq!(
+        send(&api.org, "big-6", Some("gzip"), packed.clone()).await,
+        (StatusCode::OK, String::new())
+    );
+    let (s, info) = api.get(&format!("/v1/events/{}", event.0), &api.org).await;
+    assert_eq!(s, StatusCode::OK, "{info}");
+    assert_eq!(info["seats"]["seats"].as_array().unwrap().len(), 20_000);
+    // The same registration sent again, plain this time under the same key
+    // (minified, within the limit), is the first answer, not a second event.
+    let small = serde_json::to_vec(&reg).unwrap();
+    if small.len() <= eticket_center::http::MAX_BODY_BYTES {
+        assert_eq!(
+            send(&api.org, "big-6", None, small).await,
+            (StatusCode::OK, String::new())
+        );
+    }
+}

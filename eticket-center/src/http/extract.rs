@@ -27,6 +27,7 @@ use super::error::ApiError;
 use super::handlers::{bearer, blocking, idem, parse_json};
 use super::observe::Who;
 use super::serve::{BODY_TIMEOUT, BodyTimeout};
+use crate::organizer::EventRegistration;
 use crate::{Center, Principal};
 
 /// The authenticated principal of the request's bearer token.
@@ -258,6 +259,74 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
 #[derive(Debug, Clone)]
 pub struct JsonBody<T>(pub T);
 
+/// The body of `POST /v1/events`: JSON as every body, or gzipped JSON
+/// (`Content-Encoding: gzip`), kept compressed until the handler knows the
+/// caller may register events (see [`super::MAX_REGISTRATION_BYTES`]).
+#[derive(Debug)]
+pub enum RegistrationBody {
+    /// A plain JSON body, decoded.
+    Json(Box<EventRegistration>),
+    /// A gzipped body as sent (at most [`super::MAX_BODY_BYTES`]).
+    Gzip(Bytes),
+}
+
+impl<S: Send + Sync> FromRequest<S> for RegistrationBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let codings: Vec<String> = req
+            .headers()
+            .get_all(axum::http::header::CONTENT_ENCODING)
+            .iter()
+            .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase())
+            .filter(|c| c != "identity")
+            .collect();
+        if codings.is_empty() {
+            let JsonBody(reg) = JsonBody::from_request(req, state).await?;
+            return Ok(RegistrationBody::Json(Box::new(reg)));
+        }
+        if codings != ["gzip"] {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                format!(
+                    "an event registration is sent as JSON or gzipped JSON (Content-Encoding: gzip), not {:?}",
+                    codings.join(", ")
+                ),
+            ));
+        }
+        media_type_json(&req)?;
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        Ok(RegistrationBody::Gzip(bytes))
+    }
+}
+
+/// Inflate a gzipped body of up to `max` bytes inflated: `body_too_large`
+/// past it (read no further), `invalid_body` when it is not gzip.
+pub(crate) fn gunzip(bytes: &[u8], max: usize) -> Result<Vec<u8>, ApiError> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    flate2::read::GzDecoder::new(bytes)
+        .take(limit)
+        .read_to_end(&mut out)
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                format!("the body is not gzip (Content-Encoding: gzip): {e}"),
+            )
+        })?;
+    if out.len() > max {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the body is larger than {max} bytes once inflated"),
+        ));
+    }
+    Ok(out)
+}
+
 /// A body said to be something other than JSON (`Content-Type: text/plain`,
 /// a form) or sent compressed (`Content-Encoding` other than `identity`) is
 /// refused: 415 `unsupported_media_type`. Without `Content-Type` the body is
@@ -276,6 +345,11 @@ fn json_content_type(req: &Request) -> Result<(), ApiError> {
             ));
         }
     }
+    media_type_json(req)
+}
+
+/// The body's `Content-Type` says JSON, or is absent.
+fn media_type_json(req: &Request) -> Result<(), ApiError> {
     let Some(value) = req.headers().get(axum::http::header::CONTENT_TYPE) else {
         return Ok(());
     };

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::error::ApiError;
 use super::extract::{
     Caller, CallerCredential, IdemKey, JsonBody, JsonOrEmpty, PathArg, QueryArg, RawBody,
+    RegistrationBody,
 };
 use crate::center::check_idempotency_key;
 use crate::chips::PersonalizationRequest;
@@ -34,7 +35,7 @@ use crate::split::SeatSplit;
 use crate::store::Store;
 use crate::terminal::TerminalPurchase;
 use crate::transfer::{TransferCancellation, TransferSubmission};
-use crate::{Center, Error, Result};
+use crate::{Center, Error, Principal, Result};
 
 type Shared = State<Arc<Center>>;
 type Answer = std::result::Result<Response, ApiError>;
@@ -44,11 +45,19 @@ type Answer = std::result::Result<Response, ApiError>;
 /// largest) and then decode; every failure is an error, never a panic (the
 /// fuzz target drives this).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<T, ApiError> {
-    if bytes.len() > super::MAX_BODY_BYTES {
+    parse_json_within(bytes, super::MAX_BODY_BYTES)
+}
+
+/// [`parse_json`] for a body of up to `max` bytes.
+pub(crate) fn parse_json_within<T: DeserializeOwned>(
+    bytes: &[u8],
+    max: usize,
+) -> std::result::Result<T, ApiError> {
+    if bytes.len() > max {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
-            format!("the body is larger than {} bytes", super::MAX_BODY_BYTES),
+            format!("the body is larger than {max} bytes"),
         ));
     }
     let invalid = |e: serde_json::Error| {
@@ -310,13 +319,36 @@ pub async fn rollovers(State(c): Shared, Caller(who): Caller) -> Answer {
     run(c, move |c| c.root_rollovers(&who)).await
 }
 
-/// `POST /v1/events`.
+/// `POST /v1/events`: the registration as JSON, or gzipped JSON
+/// (`Content-Encoding: gzip`) for a venue whose registration is larger than
+/// a body may be, inflated up to [`super::MAX_REGISTRATION_BYTES`] once the
+/// caller is known to be an organizer.
 pub async fn register_event(
     State(c): Shared,
     Caller(who): Caller,
     IdemKey(key): IdemKey,
-    JsonBody(reg): JsonBody<EventRegistration>,
+    body: RegistrationBody,
 ) -> Answer {
+    let reg = match body {
+        RegistrationBody::Json(reg) => *reg,
+        RegistrationBody::Gzip(bytes) => {
+            if !matches!(who, Principal::Organizer(_) | Principal::Operator) {
+                return Err(Error::Forbidden("only organizers register events".into()).into());
+            }
+            tokio::task::spawn_blocking(move || {
+                let json = super::extract::gunzip(&bytes, super::MAX_REGISTRATION_BYTES)?;
+                parse_json_within::<EventRegistration>(&json, super::MAX_REGISTRATION_BYTES)
+            })
+            .await
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    format!("reading the body failed: {e}"),
+                )
+            })??
+        }
+    };
     run(c, move |c| c.register_event(&who, &key, &reg)).await
 }
 
