@@ -159,6 +159,15 @@ impl Kek {
                 ledger.display()
             )));
         }
+        // A mistyped --database that names some other file must not leave
+        // a key file beside it before the ledger refuses to open.
+        if !path.exists() && !may_be_a_ledger(ledger) {
+            return Err(storage_err(format!(
+                "{} is not a SQLite database (its first bytes are not \"SQLite format 3\"): \
+                 check --database",
+                ledger.display()
+            )));
+        }
         let (kek, created) = Self::load_or_create(&path)?;
         if created {
             eprintln!(
@@ -277,6 +286,20 @@ fn sync_dir(path: &Path) -> Result<()> {
 /// Whether the SQLite ledger file at `ledger` holds keys sealed under a KEK
 /// (false when it does not exist, cannot be read, or is from before keys
 /// were sealed).
+/// Whether `ledger` is missing, empty (a new ledger) or starts as a SQLite
+/// database does.
+fn may_be_a_ledger(ledger: &Path) -> bool {
+    use std::io::Read as _;
+    let Ok(file) = std::fs::File::open(ledger) else {
+        return true;
+    };
+    let mut head = Vec::with_capacity(16);
+    if file.take(16).read_to_end(&mut head).is_err() {
+        return true;
+    }
+    head.is_empty() || head == b"SQLite format 3\0"
+}
+
 fn holds_sealed_keys(ledger: &Path) -> bool {
     if !ledger.exists() {
         return false;
@@ -550,6 +573,23 @@ impl KeyStorage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_key_file_is_made_beside_a_file_that_is_no_ledger() {
+        let dir = tempfile::tempdir().unwrap();
+        let notes = dir.path().join("notes.txt");
+        std::fs::write(&notes, "a shopping list\n").unwrap();
+        let err = Kek::beside(&notes).unwrap_err().to_string();
+        assert!(err.contains("is not a SQLite database"), "{err}");
+        assert!(!dir.path().join("notes.txt.kek").exists());
+        // A new ledger (no file, or an empty one) gets its key file.
+        let fresh = dir.path().join("center.sqlite");
+        Kek::beside(&fresh).unwrap();
+        assert!(dir.path().join("center.sqlite.kek").exists());
+        let empty = dir.path().join("empty.sqlite");
+        std::fs::write(&empty, b"").unwrap();
+        Kek::beside(&empty).unwrap();
+    }
 
     #[test]
     fn seal_open_round_trip_and_binding() {
