@@ -99,6 +99,35 @@ async fn start(with_venues: bool) -> Server {
                     .unwrap();
             }
         }
+        if with_venues {
+            // The arena has six distributors with a block each: the
+            // center's four colours come round again from the fifth.
+            for (d, name) in [(3, "Three"), (4, "Four"), (5, "Five"), (6, "Six")] {
+                center
+                    .register_distributor(&op, &format!("d{d}"), DistributorId(d), name)
+                    .unwrap();
+                center
+                    .select_distributor(
+                        &who,
+                        &format!("sel{}-{d}", ARENA.0),
+                        ARENA,
+                        DistributorId(d),
+                        Default::default(),
+                    )
+                    .unwrap();
+            }
+            for d in 1..=6u16 {
+                let block = SeatSelection {
+                    distributor: Some(DistributorId(d)),
+                    seats: vec![SeatSelector::Block(BlockId(d))],
+                    from: vec![None],
+                    as_of: None,
+                };
+                center
+                    .set_allotment_selection(&who, &format!("arena-block-{d}"), ARENA, &block)
+                    .unwrap();
+            }
+        }
         let row = SeatSelection {
             distributor: Some(DistributorId(2)),
             seats: vec![SeatSelector::Row {

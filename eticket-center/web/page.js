@@ -94,6 +94,13 @@ function seatPositions(map) {
   // `paletteRGBA` (the same as canvas pixels), worked out once per change of
   // owners, states or colouring rather than once per seat per frame.
   let fill = null, palette = [], paletteRGBA = null, darkOwners = new Set();
+  // The pattern of each palette entry (0 plain, 1 stripes, 2 a check) and
+  // its second shade, as CSS colours and as pixels.
+  let patterns = [], stripes = [], stripesRGBA = null;
+  // Distributors' patterns: the center's palette has four colours, so from
+  // the fifth distributor on a colour comes round again; its seats then
+  // carry stripes (from the ninth a check) of a shade of it, at every zoom.
+  let ownerPatterns = new Map();
   // The static layer: the venue, seats and marks as last drawn for one view,
   // kept so that a change of selection redraws only the selection.
   let layer = null;
@@ -337,6 +344,8 @@ function seatPositions(map) {
     for (let i = 0; i < n; i++) TYPE[i] = typeIndex.get(T[i]) ?? answer.seat_types.length;
     ownerName = new Map(answer.distributors.map((d) => [d.id, d.name]));
     ownerIndex = new Map(answer.distributors.map((d, i) => [d.id, i]));
+    ownerPatterns = new Map(answer.distributors.map((d, i) =>
+      [d.id, answer.distributors.slice(0, i).filter((e) => e.colour === d.colour).length % 3]));
     blockInfo = new Map(answer.blocks.map((b) => [b.id, b]));
     hasGeometry = answer.blocks.some((b) => b.geometry);
     hasAccessible = FLAGS.some((f) => f & ACCESSIBLE);
@@ -609,17 +618,22 @@ function seatPositions(map) {
 
   // Every seat's fill colour, as an index into the palette.
   function computeFills() {
-    palette = [];
+    palette = []; patterns = []; stripes = [];
     const known = new Map();
-    const at = (colour) => {
-      let k = known.get(colour);
-      if (k === undefined) { k = palette.length; palette.push(colour); known.set(colour, k); }
+    const at = (colour, pattern) => {
+      const key = colour + ' ' + (pattern || 0);
+      let k = known.get(key);
+      if (k === undefined) {
+        k = palette.length;
+        palette.push(colour); patterns.push(pattern || 0); stripes.push(pattern ? stripeColour(colour) : colour);
+        known.set(key, k);
+      }
       return k;
     };
     const held = at(COLOURS.held), blocked = at(COLOURS.blocked), sold = at(COLOURS.sold), free = at(COLOURS.free);
     const byOwner = $('colour-by').value === 'owner';
     const ofType = new Map(map.seat_types.map((t) => [t.id, at(t.colour)]));
-    const ofOwner = new Map(map.distributors.map((d) => [d.id, at(d.colour)]));
+    const ofOwner = new Map(map.distributors.map((d) => [d.id, at(d.colour, ownerPatterns.get(d.id))]));
     // Distributors whose seats take white marks and numbers when coloured by distributor.
     darkOwners = new Set(map.distributors.filter((d) => isDark(d.colour)).map((d) => d.id));
     const unknownType = at('#999'), unknownOwner = at('#333');
@@ -631,7 +645,22 @@ function seatPositions(map) {
       else fill[i] = ofType.get(T[i]) ?? unknownType;
     }
     paletteRGBA = toPixels(palette);
+    stripesRGBA = patterns.some(Boolean) ? toPixels(stripes) : null;
   }
+
+  // The second shade of a patterned colour: lighter on a dark colour,
+  // darker on a light one, so the pattern shows on either.
+  function stripeColour(colour) {
+    const p = toPixels([colour])[0];
+    const rgb = [p & 255, (p >>> 8) & 255, (p >>> 16) & 255];
+    const mixed = isDark(colour) ? rgb.map((v) => Math.round(v + (255 - v) * 0.5)) : rgb.map((v) => Math.round(v * 0.55));
+    return 'rgb(' + mixed.join(', ') + ')';
+  }
+
+  // Whether a patterned seat's device pixel (x, y) takes the second
+  // shade: diagonal stripes (pattern 1) or a check (pattern 2), laid on
+  // the map's pixels so a block of seats shows one run of stripes.
+  function stripePixel(pattern, x, y) { return pattern === 1 ? (x + y) % 3 === 0 : ((x ^ y) & 1) === 1; }
 
   // CSS colours as 32-bit canvas pixels (the canvas itself parses them, so
   // any colour a seat map may name works).
@@ -652,7 +681,9 @@ function seatPositions(map) {
 
   // Small seats written straight into pixels: a square of `d` device pixels
   // (at least one) per cell, far cheaper than a canvas call per seat.
-  function plotSeats(px, W, H, cells, k, colourOf, sx, sy, ox, oy, size) {
+  // `patterned`: the seats' fill indices when some palette entry has a
+  // pattern (else null, and each seat is one colour).
+  function plotSeats(px, W, H, cells, k, colourOf, sx, sy, ox, oy, size, patterned) {
     for (let j = 0; j < k; j++) {
       const i = cells[j];
       const d = size(i);
@@ -665,8 +696,27 @@ function seatPositions(map) {
       // all: the arena turned one colour at some views.)
       if (x1 <= x0 || y1 <= y0) continue;
       const colour = colourOf(i);
-      for (let y = y0; y < y1; y++) px.fill(colour, y * W + x0, y * W + x1);
+      const pattern = patterned ? patterns[patterned[i]] : 0;
+      if (!pattern) {
+        for (let y = y0; y < y1; y++) px.fill(colour, y * W + x0, y * W + x1);
+        continue;
+      }
+      const second = stripesRGBA[patterned[i]];
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) px[y * W + x] = stripePixel(pattern, x, y) ? second : colour;
     }
+  }
+
+  // Diagonal stripes (pattern 1), or both diagonals (2), `gap` pixels
+  // apart over a `w` × `h` box, in `colour` (the caller clips them).
+  function hatch(c, pattern, colour, x0, y0, w, h, gap) {
+    c.beginPath();
+    for (let t = x0 - h; t < x0 + w + h; t += gap) {
+      c.moveTo(t, y0 + h); c.lineTo(t + h, y0);
+      if (pattern === 2) { c.moveTo(t, y0); c.lineTo(t + h, y0 + h); }
+    }
+    c.strokeStyle = colour;
+    c.lineWidth = Math.max(1.5, gap / 3);
+    c.stroke();
   }
 
   // A shape centred on (x, y) of radius r, added to the current path.
@@ -829,6 +879,15 @@ function seatPositions(map) {
       c.globalAlpha = 0.45;
       c.fillStyle = colour;
       c.fillRect(x, y0, bw, y1 - y0);
+      const pattern = ownerPatterns.get(sh.owner);
+      if (pattern) {
+        c.save();
+        c.beginPath();
+        c.rect(x, y0, bw, y1 - y0);
+        c.clip();
+        hatch(c, pattern, stripeColour(colour), x, y0, bw, y1 - y0, 6);
+        c.restore();
+      }
       c.globalAlpha = 1;
       if (bw >= 10) {
         // The owner's shape down the band, in its colour with a light edge.
@@ -925,7 +984,7 @@ function seatPositions(map) {
       const image = c.getImageData(0, 0, W, H);
       const px = new Uint32Array(image.data.buffer);
       plotSeats(px, W, H, visible, k, (i) => paletteRGBA[fill[i]], s * dpr, s * dpr, view.ox, view.oy,
-        (i) => Math.max(1.5, SZ[i] * s) * dpr);
+        (i) => Math.max(1.5, SZ[i] * s) * dpr, stripesRGBA ? fill : null);
       c.putImageData(image, 0, 0);
       pixels = px;
     } else {
@@ -938,6 +997,14 @@ function seatPositions(map) {
         for (const i of cells) seatPath(c, i, (X[i] - view.ox) * s, (Y[i] - view.oy) * s, (SZ[i] * s) / 2);
         c.fillStyle = palette[p];
         c.fill();
+        if (patterns[p]) {
+          // Stripes across the map, clipped to these seats: one pass per
+          // patterned colour, not per seat.
+          c.save();
+          c.clip();
+          hatch(c, patterns[p], stripes[p], 0, 0, w, h, Math.max(4, Math.min(8, s * 0.35)));
+          c.restore();
+        }
       });
       drawMarks(c, visible, s);
     }
@@ -1225,7 +1292,8 @@ function seatPositions(map) {
     const image = c.getImageData(0, 0, w, h);
     const all = new Int32Array(n);
     for (let i = 0; i < n; i++) all[i] = i;
-    plotSeats(new Uint32Array(image.data.buffer), w, h, all, n, (i) => paletteRGBA[fill[i]], sc, sc, miniView.ox, miniView.oy, () => 1);
+    plotSeats(new Uint32Array(image.data.buffer), w, h, all, n, (i) => paletteRGBA[fill[i]], sc, sc, miniView.ox, miniView.oy, () => 1,
+      stripesRGBA ? fill : null);
     c.putImageData(image, 0, 0);
     miniImage = off;
     miniStale = false;
@@ -1309,12 +1377,38 @@ function seatPositions(map) {
   // A distributor's shape in its colour; `fill` overrides the colour (the
   // legend's white shapes by seat type). Everywhere a distributor is named
   // beside the map, its shape is there too, so colour is never the only cue.
+  // A distributor whose colour came round again carries its stripes (or
+  // check) here as on the map.
+  let patternIds = 0;
   function ownerIcon(d, fill) {
     const shape = ownerShape(d.id);
-    const s = icon(shapeParts(shape, fill || d.colour));
+    const pattern = fill ? 0 : ownerPatterns.get(d.id) || 0;
+    const id = pattern ? 'owner-pattern-' + (++patternIds) : null;
+    const s = icon(shapeParts(shape, pattern ? 'url(#' + id + ')' : fill || d.colour));
     s.setAttribute('data-shape', shape);
+    if (pattern) {
+      const second = stripeColour(d.colour);
+      const tile = pattern === 1
+        ? [['rect', { width: 4, height: 4, fill: d.colour }], ['rect', { width: 1.6, height: 4, fill: second }]]
+        : [['rect', { width: 4, height: 4, fill: d.colour }], ['rect', { width: 2, height: 2, fill: second }], ['rect', { x: 2, y: 2, width: 2, height: 2, fill: second }]];
+      const p = document.createElementNS(SVG, 'pattern');
+      p.setAttribute('id', id);
+      p.setAttribute('patternUnits', 'userSpaceOnUse');
+      p.setAttribute('width', '4'); p.setAttribute('height', '4');
+      if (pattern === 1) p.setAttribute('patternTransform', 'rotate(45)');
+      for (const [tag, attrs] of tile) {
+        const e = document.createElementNS(SVG, tag);
+        for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+        p.append(e);
+      }
+      const defs = document.createElementNS(SVG, 'defs');
+      defs.append(p);
+      s.append(defs);
+      s.setAttribute('data-pattern', PATTERN_NAMES[pattern]);
+    }
     return s;
   }
+  const PATTERN_NAMES = ['', 'striped', 'checked'];
 
   // Distributors × seat types. The totals come first, so a narrow window
   // that scrolls the table sideways still shows them; seat types with no
@@ -1366,7 +1460,10 @@ function seatPositions(map) {
     }
     // By seat type, colour is the type's and a distributor is its shape.
     const typeMode = $('colour-by').value === 'type';
-    for (const d of map.distributors) item(ownerIcon(d, typeMode ? '#ffffff' : null), d.name).dataset.distributor = String(d.id);
+    for (const d of map.distributors) {
+      const pattern = typeMode ? 0 : ownerPatterns.get(d.id) || 0;
+      item(ownerIcon(d, typeMode ? '#ffffff' : null), d.name + (pattern ? ' (' + PATTERN_NAMES[pattern] + ')' : '')).dataset.distributor = String(d.id);
+    }
     item(icon([['rect', { x: 2, y: 2, width: 12, height: 12, fill: '#fff', stroke: '#111', 'stroke-width': 3 }]]), 'selected');
     item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.held, stroke: '#111' }], ['path', { d: 'M4 12L12 4', stroke: '#fff', 'stroke-width': 2 }]]), 'held for a buyer');
     item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.sold, stroke: '#111' }], ['path', { d: 'M4 4L12 12M12 4L4 12', stroke: '#fff', 'stroke-width': 2 }]]), 'sold');
@@ -2425,6 +2522,13 @@ function seatPositions(map) {
     seatSize(block, row, number) {
       for (let i = 0; i < n; i++) if (B[i] === block && R[i] === row && N[i] === number) return SZ[i] * view.scale;
       return null;
+    },
+    // The window positions of a block's seat centres.
+    seatsOf(block) {
+      const r = canvas.getBoundingClientRect();
+      const out = [];
+      for (let i = 0; i < n; i++) if (B[i] === block) out.push({ x: r.left + (X[i] - view.ox) * view.scale, y: r.top + (Y[i] - view.oy) * view.scale });
+      return out;
     },
     cells() { return n; },
     view() { return { ...view }; },

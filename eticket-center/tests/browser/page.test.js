@@ -694,6 +694,43 @@ async function sampleVenues(page) {
   await overlaysClear(page, 'the arena fitted');
   await page.screenshot({ path: path.join(shots, 'venue-arena.png') });
   assert.deepEqual(await overview(page), { pressed: 'false', disabled: true, shown: false }, 'Overview with the arena fitted');
+  // Six distributors own a block each; the center's four colours come
+  // round again from the fifth. Coloured by distributor at Fit (seats of a
+  // few pixels), the fifth and sixth are still drawn apart from the first
+  // and second: their seats carry stripes, as their legend and table
+  // swatches do.
+  await page.selectOption('#colour-by', 'owner');
+  await page.click('#fit');
+  await page.waitForTimeout(100);
+  assert.ok((await page.evaluate(() => window.seatPage.view())).scale < 5, 'the arena fitted is drawn in pixels');
+  const blockPixels = await page.evaluate((blocks) => {
+    const map = document.getElementById('map');
+    const box = map.getBoundingClientRect(), dpr = window.devicePixelRatio || 1;
+    const c = map.getContext('2d');
+    return blocks.map((b) => window.seatPage.seatsOf(b).map((p) => {
+      const [r, g, bl] = c.getImageData(Math.round((p.x - box.left) * dpr), Math.round((p.y - box.top) * dpr), 1, 1).data;
+      return (r << 16) | (g << 8) | bl;
+    }));
+  }, [1, 2, 5, 6]);
+  for (const [a, b] of [[0, 2], [1, 3]]) {
+    const first = new Set(blockPixels[a]);
+    const apart = blockPixels[b].filter((p) => !first.has(p)).length / blockPixels[b].length;
+    assert.ok(apart >= 0.2, 'distributor ' + [1, 2, 5, 6][b] + ' is drawn apart from distributor ' + [1, 2, 5, 6][a] + ' at Fit: ' +
+      Math.round(apart * 100) + ' % of its seats in other colours');
+  }
+  const cues = await page.evaluate(() => [5, 6].map((d) => ({
+    legend: document.querySelector('#legend-items li[data-distributor="' + d + '"]').textContent.trim(),
+    legendIcon: document.querySelector('#legend-items li[data-distributor="' + d + '"] svg').getAttribute('data-pattern'),
+    table: document.querySelector('#owners tr[data-owner="' + d + '"] svg').getAttribute('data-pattern'),
+    list: document.querySelector('#allotments li[data-distributor="' + d + '"] svg').getAttribute('data-pattern'),
+    first: document.querySelector('#owners tr[data-owner="' + (d - 4) + '"] svg').getAttribute('data-pattern'),
+  })));
+  for (const cue of cues) {
+    assert.match(cue.legend, /\(striped\)$/, JSON.stringify(cues));
+    assert.deepEqual([cue.legendIcon, cue.table, cue.list, cue.first], ['striped', 'striped', 'striped', null], JSON.stringify(cues));
+  }
+  await page.screenshot({ path: path.join(shots, 'venue-arena-six-distributors.png') });
+  await page.selectOption('#colour-by', 'type');
   // Fitted, most blocks are named (a name goes where it covers no seat,
   // name, legend or minimap, else nowhere); each block left unnamed is
   // named once the organizer zooms to it.
