@@ -74,9 +74,10 @@ function seatPositions(map) {
   let version = 0; // the allotment version the page shows (compare and set)
   // What TAKEN means: 0 available, 1 sold, 2 held for a buyer, 3 not for sale.
   const SOLD = 1, HELD = 2, BLOCKED = 3;
-  // From this size on screen (CSS pixels) an allotted seat shows both its
-  // distributor's shape and its number.
-  const ROOMY_SEAT_PX = 34;
+  // From this scale (pixels per venue unit) seats show their numbers; an
+  // allotted seat then shows its distributor's shape, smaller, in its top
+  // part and its number below it.
+  const SEAT_LABEL_SCALE = 20;
   let n = 0;
   // Per cell: position (venue units, the seat's centre), the direction its
   // row runs (cos, sin), its drawn size, seat type, block, row, number,
@@ -944,7 +945,7 @@ function seatPositions(map) {
     labelsDrawn = layer.labels.slice();
     const m = 2;
     if (s >= 9) drawRowLabels(s, view.ox - m, view.oy - m, view.ox + w / s + m, view.oy + h / s + m);
-    if (s >= 20) drawSeatLabels(layer.visible, s);
+    if (s >= SEAT_LABEL_SCALE) drawSeatLabels(layer.visible, s);
     drawBlockLabels(w, h, s);
     drawMinimap();
     timings.lastDrawMs = performance.now() - drawStart;
@@ -1102,7 +1103,7 @@ function seatPositions(map) {
         const white = typeMode || darkOwner(owner);
         ctx.beginPath();
         for (const i of cells) {
-          const roomy = SZ[i] * s >= ROOMY_SEAT_PX;
+          const roomy = s >= SEAT_LABEL_SCALE;
           shapePath(ctx, shape, (X[i] - view.ox) * s, (Y[i] - view.oy) * s - (roomy ? SZ[i] * s * 0.22 : 0),
             SZ[i] * s * (roomy ? 0.16 : 0.3));
         }
@@ -1152,10 +1153,8 @@ function seatPositions(map) {
       const dark = TAKEN[i] === SOLD || sel[i] || (byOwner && !TAKEN[i] && darkOwner(OWN[i]));
       ctx.fillStyle = dark ? '#ffffff' : '#111111';
       if (sel[i]) continue; // the frame is there
-      // An allotted seat carries its distributor's shape: zoomed in far
-      // enough the shape moves to the seat's top and the number goes below.
-      const roomy = SZ[i] * s >= ROOMY_SEAT_PX;
-      if (OWN[i] && !roomy) continue;
+      // An allotted seat carries its distributor's shape in its top part
+      // (drawMarks): the number goes below it.
       const dy = OWN[i] ? SZ[i] * s * 0.2 : 0;
       edgeSafeText(seatLabel(i), (X[i] - view.ox) * s, (Y[i] - view.oy) * s + dy, size, w, h);
     }

@@ -639,15 +639,21 @@ async function sampleVenues(page) {
   await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Assigned'));
   const after = Number((await page.textContent('#owners tr[data-owner="1"] [data-seat-type="all"]')).replace(/,/g, ''));
   assert.equal(after, before + row);
-  // Zoomed in far enough, an allotted seat shows its number beside its
-  // distributor's shape.
+  // From the zoom where unallotted seats show their numbers (seats of
+  // about 20 px), an allotted seat shows its number below its
+  // distributor's shape (it once showed only the shape below 34 px).
   const mine = await findCell(hall, (c) => c.owner === 1 && c.taken === 0);
-  await page.evaluate(([b, r, k]) => window.seatPage.zoomToSeat(b, r, k, 60), [mine.block, mine.row, mine.number]);
-  const printed = (await page.textContent('#hover')).match(/seat (\S+) —/)[1];
-  const seatAt = await page.evaluate(([b, r, k]) => window.seatPage.cellCentre(b, r, k), [mine.block, mine.row, mine.number]);
-  const drawn = await page.evaluate(() => window.seatPage.labels());
-  assert.ok(drawn.some((l) => l.text === printed && Math.abs((l.left + l.right) / 2 - seatAt.x) < 4 && l.top < seatAt.y + 30 && l.bottom > seatAt.y),
-    'allotted seat ' + printed + ' shows its number in it: ' + JSON.stringify({ seatAt, near: drawn.filter((l) => Math.abs(l.left - seatAt.x) < 40) }));
+  for (const scale of [24, 60]) {
+    await page.click('#fit');
+    await page.evaluate(([b, r, k, sc]) => window.seatPage.zoomToSeat(b, r, k, sc), [mine.block, mine.row, mine.number, scale]);
+    const size = await page.evaluate(([b, r, k]) => window.seatPage.seatSize(b, r, k), [mine.block, mine.row, mine.number]);
+    if (scale === 24) assert.ok(size < 34, 'a seat of ' + size + ' px at scale 24');
+    const printed = (await page.textContent('#hover')).match(/seat (\S+) —/)[1];
+    const seatAt = await page.evaluate(([b, r, k]) => window.seatPage.cellCentre(b, r, k), [mine.block, mine.row, mine.number]);
+    const drawn = await page.evaluate(() => window.seatPage.labels());
+    assert.ok(drawn.some((l) => l.text === printed && Math.abs((l.left + l.right) / 2 - seatAt.x) < 4 && l.top < seatAt.y + size / 2 && l.bottom > seatAt.y),
+      'allotted seat ' + printed + ' shows its number in it at ' + size + ' px: ' + JSON.stringify({ seatAt, near: drawn.filter((l) => Math.abs(l.left - seatAt.x) < 40) }));
+  }
   // Coloured by distributor, the shape on One's dark blue is white (black
   // would hardly show on it); it sits in the seat's top part.
   await page.selectOption('#colour-by', 'owner');
