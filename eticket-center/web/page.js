@@ -1694,6 +1694,7 @@ function seatPositions(map) {
   // `what` names the seats in the status line ("unallotted").
   function select(pred, op, quiet, what) {
     if (!map) return 0;
+    selChanges++;
     pushUndo({ kind: 'select', prev: sel.slice() });
     if (op === 'replace') sel.fill(0);
     let hit = 0, changed = 0;
@@ -1714,12 +1715,34 @@ function seatPositions(map) {
       const verb = op === 'remove' ? 'Removed ' : op === 'add' ? 'Added ' : 'Selected ';
       const were = already === 1 ? ' was' : ' were';
       const k = op === 'replace' ? hit : changed;
-      setStatus(verb + (what ? k.toLocaleString('en') + ' ' + what + (k === 1 ? ' seat' : ' seats') : seats(k)) +
+      selectionStatus(verb + (what ? k.toLocaleString('en') + ' ' + what + (k === 1 ? ' seat' : ' seats') : seats(k)) +
         (op !== 'replace' && already ? ' (' + already.toLocaleString('en') + ' more there' + were +
           (op === 'remove' ? ' not selected)' : ' selected already)') : '') + '.' +
         (op !== 'replace' ? ' ' + seats(total) + ' in the selection now.' : ''));
     }
     return hit;
+  }
+
+  // What a selection step did. While a change is under way its line
+  // stays ("Splitting 40 seats… Meanwhile: selected 3 seats.").
+  function selectionStatus(text) {
+    setStatus(busyLine ? busyLine + ' Meanwhile: ' + text.charAt(0).toLowerCase() + text.slice(1) : text);
+  }
+
+  // Counts the changes of the selection: a change to the center clears the
+  // selection it sent only if the organizer did not select meanwhile.
+  let selChanges = 0;
+  // After a change: the selection it sent is cleared (or `restore` put
+  // back), unless the organizer selected meanwhile; then that selection is
+  // kept and the returned words say so.
+  function afterChange(selAt, restore) {
+    if (selChanges === selAt) {
+      if (restore) sel = restore; else sel.fill(0);
+      return '';
+    }
+    let k = 0;
+    for (let i = 0; i < n; i++) k += sel[i];
+    return ' The selection made meanwhile (' + seats(k) + ') is kept.';
   }
 
   // Whether any seat matches `pred`, and whether one of them is free: the
@@ -2222,7 +2245,8 @@ function seatPositions(map) {
     const already = cells.filter((i) => OWN[i] === d).length;
     if (!await checkOthers(cells, d)) return;
     busy(true);
-    setStatus('Assigning ' + seats(cells.length) + ' to ' + (ownerName.get(d) || d) + '…');
+    const selAt = selChanges;
+    progress('Assigning ' + seats(cells.length) + ' to ' + (ownerName.get(d) || d) + '…');
     try {
       // Each seat names the owner this page saw: the center refuses the
       // change if any seat has another one now (moved in another tab or
@@ -2238,14 +2262,14 @@ function seatPositions(map) {
       failed(e);
       return;
     } finally { busy(false); }
-    sel.fill(0);
+    const kept = afterChange(selAt);
     clearError();
     refresh();
     const name = ownerName.get(d) || d;
-    setStatus(already === cells.length
+    setStatus((already === cells.length
       ? 'The ' + seats(cells.length) + ' selected ' + (cells.length === 1 ? 'was' : 'were') + ' ' + name + '\'s already: nothing changed.'
       : 'Assigned ' + seats(cells.length - already) + ' to ' + name +
-        (already ? ' (' + already.toLocaleString('en') + ' of the selection ' + (already === 1 ? 'was' : 'were') + ' ' + name + '\'s already).' : '.'));
+        (already ? ' (' + already.toLocaleString('en') + ' of the selection ' + (already === 1 ? 'was' : 'were') + ' ' + name + '\'s already).' : '.')) + kept);
   }
 
   // Consecutive seats of one row, as runs {block, row, from, to}: a whole
@@ -2297,7 +2321,8 @@ function seatPositions(map) {
     if (!await checkOthers(cells, -1)) return;
     const prev = cells.map((i) => [i, OWN[i]]);
     busy(true);
-    setStatus('Splitting ' + seats(cells.length) + '…');
+    const selAt = selChanges;
+    progress('Splitting ' + seats(cells.length) + '…');
     let done, undoable = false;
     try {
       done = await api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/split', {
@@ -2321,14 +2346,14 @@ function seatPositions(map) {
     // its undo leaves them alone.
     const moved = prev.filter(([i]) => !TAKEN[i]);
     if (undoable) pushUndo({ kind: 'allot', what: 'split', prev: moved, after: new Map(moved.map(([i]) => [i, OWN[i]])), sel: sel.slice() });
-    sel.fill(0);
+    const kept = afterChange(selAt);
     clearError();
     refresh();
     const got = new Map(done.shares);
     const per = shares.map((s) => (ownerName.get(s.distributor) || s.distributor) + ' ' + (got.get(s.distributor) || 0).toLocaleString('en')).join(', ');
     setStatus('Split ' + seats(done.split) + ': ' + per + '.' +
       (done.skipped ? ' ' + seats(done.skipped) + ' sold or held meanwhile ' + (done.skipped === 1 ? 'was left as it is.' : 'were left as they are.') : '') +
-      (undoable ? '' : ' Others changed allotments meanwhile, so Undo does not reach this split.'));
+      (undoable ? '' : ' Others changed allotments meanwhile, so Undo does not reach this split.') + kept);
   }
 
   // `expected`: the owner each seat must have now (compare and set); by
@@ -2412,8 +2437,8 @@ function seatPositions(map) {
   // refused (and dropped) when the receiver no longer has that many.
   async function undoPlaces(step) {
     const places = step.count.toLocaleString('en') + ' places of ' + step.name;
-    setStatus('Undoing the move of ' + places + '…');
     busy(true);
+    progress('Undoing the move of ' + places + '…');
     try {
       const done = await api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/selection', {
         distributor: step.from || null,
@@ -2433,9 +2458,12 @@ function seatPositions(map) {
   }
 
   async function doUndo() {
+    // One change at a time (Ctrl+Z while a change is under way).
+    if ($('undo').dataset.busy === '1') return;
     const step = undo.pop();
     if (!step) return;
     if (step.kind === 'select') {
+      selChanges++;
       sel = step.prev;
       clearError();
       refresh(true);
@@ -2444,7 +2472,8 @@ function seatPositions(map) {
     }
     if (step.kind === 'places') return undoPlaces(step);
     busy(true);
-    setStatus('Undoing the ' + (step.what || 'allotment') + ' of ' + seats(step.prev.length) + '…');
+    const selAt = selChanges;
+    progress('Undoing the ' + (step.what || 'allotment') + ' of ' + seats(step.prev.length) + '…');
     try {
       const done = await setOwners(step.prev, true, step.after);
       version = done.version;
@@ -2455,10 +2484,10 @@ function seatPositions(map) {
       failed(e, 'This change can no longer be undone, and Undo skips it: ');
       return;
     } finally { busy(false); }
-    sel = step.sel;
+    const kept = afterChange(selAt, step.sel);
     clearError();
     refresh();
-    setStatus('Undid the ' + (step.what || 'allotment') + ' of ' + seats(step.prev.length) + '.');
+    setStatus('Undid the ' + (step.what || 'allotment') + ' of ' + seats(step.prev.length) + '.' + kept);
   }
 
   // A refused change changed nothing (the center applies a request whole or
@@ -2484,7 +2513,12 @@ function seatPositions(map) {
 
   // ---- messages ------------------------------------------------------------------------
 
+  // The line of the change under way, kept at the front of the status
+  // line while the organizer selects meanwhile.
+  let busyLine = '';
+  function progress(text) { busyLine = text; setStatus(text); }
   function busy(on) {
+    if (!on) busyLine = '';
     for (const id of ['assign', 'split', 'area-move']) $(id).disabled = on;
     $('undo').dataset.busy = on ? '1' : '';
     showUndo();

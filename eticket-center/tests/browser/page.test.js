@@ -269,8 +269,24 @@ async function smallVenue(page) {
   await page.check('#move');
   await page.fill('#ratio-1', '1');
   await page.fill('#ratio-2', '1');
+  // A seat clicked while the split is under way (its answer held back
+  // here) is selected and stays selected after the split; the status line
+  // keeps saying the split is running (the selection once was dropped and
+  // its line replaced "Splitting…").
+  let letSplitGo;
+  const splitHeld = new Promise((resolve) => { letSplitGo = resolve; });
+  await page.route('**/allotments/split', async (route) => { await splitHeld; await route.continue(); });
   await page.click('#split');
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Splitting 40 seats'));
+  const meanwhile = await centre(page, 2, 2, 1);
+  await page.mouse.click(meanwhile.x, meanwhile.y);
+  assert.equal(await count(page, 'all', 'selected'), 1);
+  assert.equal(await page.textContent('#status'), 'Splitting 40 seats… Meanwhile: selected 1 seat.');
+  letSplitGo();
   await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Split 40 seats'));
+  await page.unroute('**/allotments/split');
+  assert.equal(await count(page, 'all', 'selected'), 1, 'the seat selected during the split is still selected');
+  assert.match(await page.textContent('#status'), / The selection made meanwhile \(1 seat\) is kept\.$/);
   const split = await call('GET', '/v1/events/' + event + '/stats', token);
   assert.equal(split.status, 200);
   const perDistributor = {};
