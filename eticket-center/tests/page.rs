@@ -25,6 +25,8 @@ const BOWL: EventId = EventId(3002);
 struct Server {
     base: String,
     org: String,
+    /// A second organizer token, revoked by the browser test mid-session.
+    org2: String,
     d2: String,
     center: Arc<Center>,
     _dir: tempfile::TempDir,
@@ -60,7 +62,7 @@ fn sample_registrations(dir: &Path) -> Vec<EventRegistration> {
 async fn start(with_venues: bool) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let center = Arc::new(Center::open_sqlite(dir.path().join("center.sqlite")).unwrap());
-    let (org, d2) = tokio::task::block_in_place(|| {
+    let (org, org2, d2) = tokio::task::block_in_place(|| {
         let op = Principal::Operator;
         center
             .register_distributor(&op, "d1", DistributorId(1), "One")
@@ -70,6 +72,9 @@ async fn start(with_venues: bool) -> Server {
             .unwrap();
         let org = center
             .issue_credential(&op, Principal::Organizer(1), "org")
+            .unwrap();
+        let org2 = center
+            .issue_credential(&op, Principal::Organizer(1), "org2")
             .unwrap();
         let d2 = center
             .issue_credential(&op, Principal::Distributor(DistributorId(2)), "d2")
@@ -140,7 +145,7 @@ async fn start(with_venues: bool) -> Server {
         center
             .set_allotment_selection(&who, "row", fixtures::EVENT, &row)
             .unwrap();
-        (org, d2)
+        (org, org2, d2)
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -149,6 +154,7 @@ async fn start(with_venues: bool) -> Server {
     Server {
         base: format!("http://{addr}"),
         org,
+        org2,
         d2,
         center,
         _dir: dir,
@@ -565,6 +571,7 @@ async fn page_in_headless_chromium() {
         .current_dir(&browser_dir)
         .env("PAGE_BASE", &s.base)
         .env("PAGE_TOKEN", &s.org)
+        .env("PAGE_TOKEN2", &s.org2)
         .env("PAGE_D2_TOKEN", &s.d2)
         .env("PAGE_EVENT", "2026")
         .env("PAGE_HALL", HALL.0.to_string())

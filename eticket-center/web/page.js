@@ -131,6 +131,8 @@ function seatPositions(map) {
   const TAB = randomId().slice(0, 8);
   function idempotencyKey() { return 'page-' + TAB + '-' + randomId(); }
 
+  // The last token refused was refused a change (not a read).
+  let refusedChange = false;
   async function api(method, path, body) {
     const headers = { Authorization: 'Bearer ' + token() };
     if (body !== undefined) {
@@ -147,6 +149,7 @@ function seatPositions(map) {
     try { json = await res.json(); } catch (_) { json = null; }
     if (res.status === 401) {
       sessionStorage.removeItem(TOKEN_KEY);
+      refusedChange = body !== undefined;
       // Refused before anything was done: a change asked for was not made.
       showLogin(body === undefined
         ? 'The token was not accepted (revoked or expired?); enter the organizer token again.'
@@ -274,10 +277,13 @@ function seatPositions(map) {
     $('token').value = '';
     // Once signed in, the keyboard is on the map (the login form it was in
     // is gone), not back at the top of the page.
-    load(true).then(() => { if (!$('app').hidden) canvas.focus({ preventScroll: true }); });
+    // A token that stopped working mid-session: the map, the view, the
+    // selection and the choices stay as they were with the new token.
+    const resumed = Boolean(map);
+    load(!resumed, resumed).then(() => { if (!$('app').hidden) canvas.focus({ preventScroll: true }); });
   });
 
-  async function load(first) {
+  async function load(first, resumed) {
     if (!token()) { showLogin(); return; }
     if (listing) { await loadList(); return; }
     setStatus(first ? 'Loading the seat map…' : 'Reloading…');
@@ -320,7 +326,14 @@ function seatPositions(map) {
     refresh();
     if (first || !keepSelection) fit();
     if (timings.adoptMs === null) timings.adoptMs = performance.now() - adoptStart;
-    setStatus(first ? '' : 'Reloaded from the center.' +
+    let kept = 0;
+    if (keepSelection) for (let i = 0; i < n; i++) kept += sel[i];
+    const notMade = refusedChange ? 'the change the old token asked for was not made: make it again.' : '';
+    refusedChange = false;
+    setStatus((first ? '' : resumed
+      ? 'Token accepted.' + (kept ? ' The selection (' + seats(kept) + '), the distributor and the weights are as they were' + (notMade ? '; ' + notMade : '.')
+        : notMade ? ' The' + notMade.slice(3) : '')
+      : 'Reloaded from the center.') +
       (dropped ? ' ' + seats(dropped) + ' sold or held meanwhile left the selection.' : ''));
     requestAnimationFrame(() => setTimeout(() => {
       if (timings.usableMs === null) timings.usableMs = performance.now();

@@ -3,6 +3,7 @@
 // real center on 127.0.0.1 with two seeded events and runs this script with:
 //   PAGE_BASE      http://127.0.0.1:<port>
 //   PAGE_TOKEN     the organizer's bearer token
+//   PAGE_TOKEN2    another token of the organizer (revoked mid-session)
 //   PAGE_D2_TOKEN  distributor 2's bearer token (sells a seat meanwhile)
 //   PAGE_EVENT     the small event (core fixture: 2 blocks of 4 rows x 10 seats)
 //   PAGE_HALL      the Small Hall with its geometry (labels, accessible places)
@@ -28,6 +29,7 @@ function env(name) {
 
 const base = env('PAGE_BASE');
 const token = env('PAGE_TOKEN');
+const token2 = env('PAGE_TOKEN2');
 const d2Token = env('PAGE_D2_TOKEN');
 const event = env('PAGE_EVENT');
 const hall = env('PAGE_HALL');
@@ -972,6 +974,41 @@ async function errors(context) {
   await tab.close();
 }
 
+// A token revoked mid-session (here by the organizer, with the token
+// itself) asks for a token again; once another is given, the selection,
+// the distributor picked and the split weights are as they were, and so
+// is the view.
+async function tokenRevoked(context) {
+  const tab = await context.newPage();
+  await tab.goto(base + '/page/events/' + event);
+  await tab.evaluate((t) => sessionStorage.setItem('eticket.organizer.token', t), token2);
+  await tab.reload();
+  await ready(tab);
+  await drag(tab, await centre(tab, 2, 2, 1), await centre(tab, 2, 2, 4));
+  const chosen = await count(tab, 'all', 'selected');
+  assert.ok(chosen >= 3, 'the drag selected ' + chosen + ' seats');
+  await tab.selectOption('#distributor', '2');
+  await tab.fill('#ratio-1', '3');
+  await tab.fill('#ratio-2', '2');
+  const viewBefore = await tab.evaluate(() => window.seatPage.view());
+  const id = require('node:crypto').createHash('sha256').update(token2).digest('hex').slice(0, 16);
+  const revoked = await call('POST', '/v1/credentials/' + id + '/revoke', token2, {});
+  assert.equal(revoked.status, 200, JSON.stringify(revoked.json));
+  await tab.click('#assign');
+  await tab.waitForSelector('#login:not([hidden])');
+  assert.match(await tab.textContent('#login-error'), /not accepted/);
+  await tab.fill('#token', token);
+  await tab.click('#login button[type="submit"]');
+  await tab.waitForSelector('#app:not([hidden])');
+  await tab.waitForFunction(() => /Token accepted/.test(document.getElementById('status').textContent));
+  assert.equal(await count(tab, 'all', 'selected'), chosen, 'the selection survives a new token');
+  assert.equal(await tab.inputValue('#distributor'), '2', 'the distributor picked survives a new token');
+  assert.deepEqual([await tab.inputValue('#ratio-1'), await tab.inputValue('#ratio-2')], ['3', '2'], 'the weights survive a new token');
+  assert.deepEqual(await tab.evaluate(() => window.seatPage.view()), viewBefore, 'the view survives a new token');
+  assert.equal(await tab.textContent('#status'), 'Token accepted. The selection (' + chosen + ' seats), the distributor and the weights are as they were; the change the old token asked for was not made: make it again.');
+  await tab.close();
+}
+
 async function bigVenue(page) {
   // The token is kept in the tab (sessionStorage): give it once.
   await page.goto(base + '/page/events/' + event);
@@ -1305,6 +1342,7 @@ async function main() {
     if (!process.env.PAGE_BENCH) {
       await smallVenue(page);
       await staleTab(context);
+      await tokenRevoked(context);
       await errors(context);
       await sampleVenues(page);
     }
