@@ -795,28 +795,36 @@ function seatPositions(map) {
     // kept inside the map together; the lines that would cover a seat are
     // dropped from the end, the name (the first) last. `backed`: on a
     // light box, so the text reads over owners' colours.
-    const group = (lines, x, y, lineHeight, backed) => {
-      if (!onMap(x, y, w, h)) return;
-      lines = lines.map(([text, font]) => { ctx.font = font; return { text, font, tw: ctx.measureText(text).width }; });
+    // `maxWidth`: the first line wraps at spaces to fit it, the others
+    // (an owner and a count) are shortened with an ellipsis.
+    const layout = (lines, x, y, lineHeight, maxWidth) => {
+      if (!onMap(x, y, w, h)) return null;
+      lines = fitWidth(ctx, lines, maxWidth || Infinity).map(([text, font]) => { ctx.font = font; return { text, font, tw: ctx.measureText(text).width }; });
       for (; lines.length; lines.pop()) {
         const gw = Math.max(...lines.map((l) => l.tw)) + 6, gh = lines.length * lineHeight;
         const gx = inside(x, gw, w), gy = inside(y, gh, h) - gh / 2;
         if (coversSeat({ x: gx - gw / 2, y: gy, w: gw, h: gh }, s)) continue;
-        lines.forEach((l, k) => {
-          const cy = gy + lineHeight * (k + 0.5);
-          ctx.font = l.font;
-          if (backed) {
-            const ink = ctx.fillStyle;
-            ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
-            ctx.fillRect(gx - l.tw / 2 - 3, cy - lineHeight / 2, l.tw + 6, lineHeight);
-            ctx.fillStyle = ink;
-          }
-          ctx.fillText(l.text, gx, cy);
-          drawn.push({ x: gx - l.tw / 2, y: cy - lineHeight / 2, w: l.tw, h: lineHeight, text: l.text, kind: 'place' });
-        });
-        return;
+        return { lines, gx, gy, gw, gh, lineHeight, box: { x: gx - gw / 2, y: gy, w: gw, h: gh } };
       }
+      return null;
     };
+    const paint = (g, backed) => {
+      if (!g) return;
+      const { lines, gx, gy, lineHeight } = g;
+      lines.forEach((l, k) => {
+        const cy = gy + lineHeight * (k + 0.5);
+        ctx.font = l.font;
+        if (backed) {
+          const ink = ctx.fillStyle;
+          ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+          ctx.fillRect(gx - l.tw / 2 - 3, cy - lineHeight / 2, l.tw + 6, lineHeight);
+          ctx.fillStyle = ink;
+        }
+        ctx.fillText(l.text, gx, cy);
+        drawn.push({ x: gx - l.tw / 2, y: cy - lineHeight / 2, w: l.tw, h: lineHeight, text: l.text, kind: 'place' });
+      });
+    };
+    const group = (lines, x, y, lineHeight, backed) => paint(layout(lines, x, y, lineHeight), backed);
     for (const l of map.landmarks || []) {
       ctx.beginPath();
       polygonPath(ctx, l.polygon);
@@ -838,7 +846,20 @@ function seatPositions(map) {
       polygonPath(ctx, a.polygon);
       ctx.fillStyle = '#e6f0fa';
       ctx.fill();
-      drawAreaOwners(ctx, a);
+      // Its name, its places, then who has them, a short line each, as
+      // wide as the area is where they go (a long name wraps, a long
+      // owner's name is shortened), and laid out first: the owners' bands
+      // leave the label's box free, so no line sits over a band.
+      const [cx, cy] = centreOf(a.polygon);
+      const lines = [[a.name, '600 13px system-ui, sans-serif'],
+        ...[a.capacity.toLocaleString('en') + ' standing', ...areaOwners(a)].map((t) => [t, '12px system-ui, sans-serif'])];
+      const pts = a.polygon.map(([x, y]) => [(x - view.ox) * s, (y - view.oy) * s]);
+      const py = (cy - view.oy) * s;
+      const spans = [-28, 0, 28].map((dy) => spanAt(pts, py + dy)).filter(Boolean);
+      const lo = Math.max(...spans.map((sp) => sp[0])), hi = Math.min(...spans.map((sp) => sp[1]));
+      ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
+      const label = spans.length && hi - lo > 12 ? layout(lines, (lo + hi) / 2, py, 14, hi - lo - 6) : null;
+      drawAreaOwners(ctx, a, label && label.box, w, h);
       ctx.beginPath();
       polygonPath(ctx, a.polygon);
       ctx.setLineDash([6, 4]);
@@ -846,14 +867,58 @@ function seatPositions(map) {
       ctx.lineWidth = 2;
       ctx.stroke();
       ctx.setLineDash([]);
-      // Its name, its places, then who has them, a short line each.
-      const [cx, cy] = centreOf(a.polygon);
-      const lines = [[a.name, '600 13px system-ui, sans-serif'],
-        ...[a.capacity.toLocaleString('en') + ' standing', ...areaOwners(a)].map((t) => [t, '12px system-ui, sans-serif'])];
       ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
       ctx.fillStyle = '#0b3d6b';
-      group(lines, (cx - view.ox) * s, (cy - view.oy) * s, 14, true);
+      paint(label, true);
     }
+  }
+
+  // Where a horizontal line at `y` crosses a polygon (screen points): the
+  // leftmost and rightmost crossing, or null.
+  function spanAt(pts, y) {
+    let lo = Infinity, hi = -Infinity;
+    for (let k = 0; k < pts.length; k++) {
+      const [x1, y1] = pts[k], [x2, y2] = pts[(k + 1) % pts.length];
+      if ((y1 <= y) === (y2 <= y)) continue;
+      const x = x1 + ((y - y1) * (x2 - x1)) / (y2 - y1);
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    return lo < hi ? [lo, hi] : null;
+  }
+
+  // Lines ([text, font]) made to fit `maxWidth`: the first wraps at its
+  // spaces, the others keep their last word (a count) and shorten what
+  // comes before it with an ellipsis; a word wider than the width is cut.
+  function fitWidth(c, lines, maxWidth) {
+    if (!(maxWidth < Infinity)) return lines;
+    const width = (text, font) => { c.font = font; return c.measureText(text).width; };
+    const cut = (head, tail, font) => {
+      for (let k = head.length - 1; k > 0; k--) {
+        const t = head.slice(0, k).trimEnd() + '…' + tail;
+        if (width(t, font) <= maxWidth) return t;
+      }
+      return null;
+    };
+    const out = [];
+    lines.forEach(([text, font], j) => {
+      if (width(text, font) <= maxWidth) { out.push([text, font]); return; }
+      if (j > 0) {
+        const m = text.match(/^(.*)( \S+)$/);
+        const t = m ? cut(m[1], m[2], font) : cut(text, '', font);
+        if (t) out.push([t, font]);
+        return;
+      }
+      let line = '';
+      for (const word of text.split(' ')) {
+        const t = line ? line + ' ' + word : word;
+        if (!line || width(t, font) <= maxWidth) { line = t; continue; }
+        out.push([width(line, font) <= maxWidth ? line : cut(line, '', font) || line, font]);
+        line = word;
+      }
+      if (line) out.push([width(line, font) <= maxWidth ? line : cut(line, '', font) || line, font]);
+    });
+    return out;
   }
 
   // Places of an area a share has, whatever their state.
@@ -875,7 +940,8 @@ function seatPositions(map) {
   // distributor across the area, as wide as its share of the places, in its
   // colour and carrying its shape (the cue that does not depend on colour);
   // what is left of the area's pale fill is unallotted.
-  function drawAreaOwners(c, a) {
+  // `hole`: the box of the area's label (of a map `w` × `h`), left free.
+  function drawAreaOwners(c, a, hole, w, h) {
     const owned = a.shares.filter((sh) => sh.owner && placesOf(sh) > 0);
     if (!owned.length || !(a.capacity > 0)) return;
     const s = view.scale;
@@ -885,6 +951,12 @@ function seatPositions(map) {
     c.beginPath();
     polygonPath(c, a.polygon);
     c.clip();
+    if (hole) {
+      c.beginPath();
+      c.rect(0, 0, w, h);
+      c.rect(hole.x - 1, hole.y - 1, hole.w + 2, hole.h + 2);
+      c.clip('evenodd');
+    }
     let x = x0;
     for (const sh of owned) {
       // At least a few pixels, so a small share still shows.
@@ -1213,7 +1285,17 @@ function seatPositions(map) {
       const b = e.getBoundingClientRect();
       return { x: b.left - r.left, y: b.top - r.top, w: b.width, h: b.height };
     });
-    const placed = [...layer.labels, ...overlays];
+    // Nor on the stage or a standing area (a block next to the stage once
+    // had its name drawn on it); a pitch, in the middle of the blocks
+    // around it, may carry their names.
+    const s0 = view.scale;
+    const spots = [...(map.landmarks || []).filter((l) => l.kind !== 'pitch').map((l) => l.polygon),
+      ...(hasGeometry ? (map.areas || []).map((a) => a.polygon || []) : [])].filter((p) => p.length >= 3).map((p) => {
+      const xs = p.map((q) => (q[0] - view.ox) * s0), ys = p.map((q) => (q[1] - view.oy) * s0);
+      const x0 = Math.min(...xs), y0 = Math.min(...ys);
+      return { x: x0, y: y0, w: Math.max(...xs) - x0, h: Math.max(...ys) - y0 };
+    });
+    const placed = [...layer.labels, ...overlays, ...spots];
     const out = [];
     // The venue's middle, for placing a name out past its block.
     const cx = (bounds.x0 + bounds.x1) / 2, cy = (bounds.y0 + bounds.y1) / 2;
@@ -2607,6 +2689,7 @@ function seatPositions(map) {
       return { x: r.left + (x - view.ox) * view.scale, y: r.top + (y - view.oy) * view.scale };
     },
     areas() { return (map.areas || []).map((a) => ({ id: a.id, name: a.name, polygon: a.polygon })); },
+    landmarks() { return (map.landmarks || []).map((l) => ({ name: l.name, kind: l.kind, polygon: l.polygon })); },
   };
 
   // On a narrow screen (or at 200 % zoom) the legend starts folded and the

@@ -711,6 +711,25 @@ async function sampleVenues(page) {
   await page.screenshot({ path: path.join(shots, 'venue-small-hall-200-percent.png') });
   await page.setViewportSize({ width: 1280, height: 800 });
 
+  // In an 800 px window the blocks' names stay off the stage (the Stalls'
+  // name was once drawn on it).
+  await page.setViewportSize({ width: 800, height: 800 });
+  await page.reload();
+  await ready(page);
+  await overlaysClear(page, 'the Small Hall in an 800 px window');
+  const offStage = await page.evaluate(() => {
+    const stages = window.seatPage.landmarks().filter((l) => l.kind !== 'pitch').map((l) => {
+      const pts = l.polygon.map(([x, y]) => window.seatPage.point(x, y));
+      return { name: l.name, left: Math.min(...pts.map((p) => p.x)), right: Math.max(...pts.map((p) => p.x)),
+        top: Math.min(...pts.map((p) => p.y)), bottom: Math.max(...pts.map((p) => p.y)) };
+    });
+    const names = window.seatPage.labels().filter((l) => l.kind === 'block');
+    return { stages, names, on: names.filter((n) => stages.some((s) => n.left < s.right && s.left < n.right && n.top < s.bottom && s.top < n.bottom)) };
+  });
+  assert.ok(offStage.stages.length > 0 && offStage.names.length > 0, JSON.stringify(offStage));
+  assert.deepEqual(offStage.on, [], 'block names on the stage in an 800 px window: ' + JSON.stringify(offStage));
+  await page.setViewportSize({ width: 1280, height: 800 });
+
   // The arena: drawn whole, the minimap moves the view.
   await page.goto(base + '/page/events/' + arena);
   await ready(page);
@@ -815,6 +834,48 @@ async function sampleVenues(page) {
   assert.deepEqual(await overview(page), { pressed: 'true', disabled: false, shown: true }, 'Overview on');
 }
 
+
+// The lines of an area's label on the map: each within the area (the
+// width of its polygon where the line is), and none over an owner's band
+// (the light pixels of its box are the area's pale blue under the label's
+// white, never an owner's warm colour).
+async function areaLabelClear(page, area, what) {
+  const r = await page.evaluate((polygon) => {
+    const map = document.getElementById('map');
+    const box = map.getBoundingClientRect(), dpr = window.devicePixelRatio || 1;
+    const pts = polygon.map(([x, y]) => { const p = window.seatPage.point(x, y); return [p.x, p.y]; });
+    const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+    const inArea = (l) => l.kind === 'place' && l.left >= Math.min(...xs) - 40 && l.right <= Math.max(...xs) + 40 &&
+      l.top >= Math.min(...ys) && l.bottom <= Math.max(...ys);
+    const span = (y) => {
+      let lo = Infinity, hi = -Infinity;
+      pts.forEach(([x1, y1], k) => {
+        const [x2, y2] = pts[(k + 1) % pts.length];
+        if ((y1 <= y) === (y2 <= y)) return;
+        const x = x1 + ((y - y1) * (x2 - x1)) / (y2 - y1);
+        lo = Math.min(lo, x); hi = Math.max(hi, x);
+      });
+      return [lo, hi];
+    };
+    const c = map.getContext('2d');
+    return window.seatPage.labels().filter(inArea).map((l) => {
+      const [lo, hi] = span((l.top + l.bottom) / 2);
+      let warm = 0;
+      const data = c.getImageData(Math.round((l.left - box.left) * dpr), Math.round((l.top - box.top) * dpr),
+        Math.max(1, Math.round((l.right - l.left) * dpr)), Math.max(1, Math.round((l.bottom - l.top) * dpr))).data;
+      for (let k = 0; k < data.length; k += 4) {
+        if (Math.min(data[k], data[k + 1], data[k + 2]) >= 235 && data[k] - data[k + 2] > 4) warm++;
+      }
+      return { text: l.text, left: l.left, right: l.right, lo, hi, warm };
+    });
+  }, area.polygon);
+  assert.ok(r.length >= 2, what + ': the area is labelled: ' + JSON.stringify(r));
+  for (const l of r) {
+    assert.ok(l.left >= l.lo - 1 && l.right <= l.hi + 1, what + ': "' + l.text + '" spills out of the area: ' + JSON.stringify(l));
+    assert.equal(l.warm, 0, what + ': "' + l.text + '" sits over an owner\'s band: ' + JSON.stringify(l));
+  }
+}
+
 // An organizer clicks the standing area on the map, gives a number of its
 // places to a distributor and sees them counted per distributor; more than
 // the free places is refused and changes nothing.
@@ -862,18 +923,35 @@ async function standingArea(page) {
     const map = document.getElementById('map');
     const box = map.getBoundingClientRect(), dpr = window.devicePixelRatio || 1;
     const ys = polygon.map((p) => p[1]), xs = polygon.map((p) => p[0]);
-    const mid = (Math.min(...ys) + Math.max(...ys)) / 2;
-    const from = window.seatPage.point(Math.min(...xs), mid), to = window.seatPage.point(Math.max(...xs), mid);
+    // Across the area a fifth, a half and four fifths down (the label
+    // in its middle leaves the band's part under it out).
     const c = map.getContext('2d');
     let k = 0;
-    for (let x = from.x; x <= to.x; x++) {
-      const [r, , b] = c.getImageData(Math.round((x - box.left) * dpr), Math.round((from.y - box.top) * dpr), 1, 1).data;
-      if (r - b > 40) k++;
+    for (const f of [0.2, 0.5, 0.8]) {
+      const y = Math.min(...ys) + f * (Math.max(...ys) - Math.min(...ys));
+      const from = window.seatPage.point(Math.min(...xs), y), to = window.seatPage.point(Math.max(...xs), y);
+      for (let x = from.x; x <= to.x; x++) {
+        const [r, , b] = c.getImageData(Math.round((x - box.left) * dpr), Math.round((from.y - box.top) * dpr), 1, 1).data;
+        if (r - b > 40) k++;
+      }
     }
     return k;
   }, area.polygon);
   assert.ok(warm >= 3, "Two's band shows in the standing area: " + warm + ' warm pixels');
+  await areaLabelClear(page, area, 'the Small Hall fitted, Two has ' + (twoBefore + 7) + ' places');
+  // Most of the area to Two: its band runs under the label, which stays
+  // clear of it.
+  await page.mouse.click(at.x, at.y);
+  await page.fill('#area-count', String(unallotted - 7 - 5));
+  await page.selectOption('#area-from', '0');
+  await page.selectOption('#area-to', '2');
+  await page.click('#area-move');
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Moved'));
+  await page.waitForTimeout(100);
+  await areaLabelClear(page, area, 'the Small Hall fitted, Two has most places');
   await page.locator('#canvas-wrap').screenshot({ path: path.join(shots, 'venue-small-hall-standing-owners.png') });
+  await page.click('#undo');
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Undid the move'));
   const standing = Number((await page.textContent('#owners tr[data-owner="2"] [data-count="standing"]')).replace(/,/g, ''));
   assert.ok(standing >= twoBefore + 7, 'the distributors table counts Two\'s standing places: ' + standing);
   // More than are left unallotted: the page says how many there are.
