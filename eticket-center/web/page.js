@@ -1794,8 +1794,12 @@ function seatPositions(map) {
     if (op === 'replace') sel.fill(0);
     let hit = 0, changed = 0;
     const on = op === 'remove' ? 0 : 1;
+    // Seats the shape or control took in that cannot be selected: counted
+    // by state (sold, held, not for sale) for the status line.
+    const left = [0, 0, 0, 0];
     for (let i = 0; i < n; i++) {
-      if (TAKEN[i] || !pred(i)) continue;
+      if (TAKEN[i]) { if (on && pred(i)) left[TAKEN[i]]++; continue; }
+      if (!pred(i)) continue;
       if (sel[i] !== on) changed++;
       sel[i] = on;
       hit++;
@@ -1813,9 +1817,18 @@ function seatPositions(map) {
       selectionStatus(verb + (what ? k.toLocaleString('en') + ' ' + what + (k === 1 ? ' seat' : ' seats') : seats(k)) +
         (op !== 'replace' && already ? ' (' + already.toLocaleString('en') + ' more there' + were +
           (op === 'remove' ? ' not selected)' : ' selected already)') : '') + '.' +
-        (op !== 'replace' ? ' ' + seats(total) + ' in the selection now.' : ''));
+        leftOut(left) + (op !== 'replace' ? ' ' + seats(total) + ' in the selection now.' : ''));
     }
     return hit;
+  }
+
+  // " 1 sold seat and 2 held seats left out." for the seats a selection
+  // step took in but could not select, or "".
+  function leftOut(left) {
+    const parts = [[left[SOLD], 'sold'], [left[HELD], 'held'], [left[BLOCKED], 'not-for-sale']].filter(([k]) => k)
+      .map(([k, what]) => k.toLocaleString('en') + ' ' + what + (k === 1 ? ' seat' : ' seats'));
+    if (!parts.length) return '';
+    return ' ' + (parts.length > 1 ? parts.slice(0, -1).join(', ') + ' and ' + parts[parts.length - 1] : parts[0]) + ' left out.';
   }
 
   // What a selection step did. While a change is under way its line

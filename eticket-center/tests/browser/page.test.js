@@ -240,6 +240,12 @@ async function smallVenue(page) {
   assert.equal(await count(page, '2', 'sold'), 1, 'the page shows the sold seat after the refusal');
   await page.screenshot({ path: path.join(shots, 'small-venue-conflict.png') });
 
+  // A row with a sold seat: the status says the seat was left out.
+  await page.selectOption('#pick-block', '2');
+  await page.fill('#pick-row', '1');
+  await page.click('#select-row');
+  assert.equal(await count(page, 'all', 'selected'), 9);
+  assert.equal(await page.textContent('#status'), 'Selected 9 seats. 1 sold seat left out.');
   // Select a row from the controls, assign it, undo the assignment.
   await page.uncheck('#move');
   await page.selectOption('#pick-block', '1');
