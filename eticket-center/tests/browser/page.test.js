@@ -270,6 +270,11 @@ async function smallVenue(page) {
   assert.equal((await seatState(event, 1, 4, 7)).owner, 0);
   assert.equal(await count(page, '1', 'selected'), 10, 'undo restores the selection too');
 
+  // Each field has its own name (the finder's and the picker's Block, Row
+  // and Seat were once named alike).
+  const fieldNames = await page.evaluate(() => [...document.querySelectorAll('#app input, #app select')]
+    .filter((e) => e.labels && e.labels.length).map((e) => e.labels[0].textContent.replace(/\s+/g, ' ').trim()));
+  assert.deepEqual(fieldNames.filter((t, k) => fieldNames.indexOf(t) !== k), [], 'fields named alike: ' + JSON.stringify(fieldNames));
   // Select by seat type (keyboard only), then split 1:1 across both distributors.
   await page.focus('#counts tr[data-seat-type="1"] button');
   await page.keyboard.press('Enter');
