@@ -625,9 +625,12 @@ function seatPositions(map) {
   // Held is none of the distributors' colours (four Okabe–Ito hues set
   // apart in lightness, chosen by the center: OWNER_PALETTE in
   // src/http/page.rs says why), and each of those stays apart from these
-  // greys for colour-blind organizers too: held seats are seen apart from
-  // any owner's.
-  const COLOURS = { held: '#6b4226', sold: '#555555', blocked: '#d9d9d9', free: '#c8c8c8' };
+  // for colour-blind organizers too: held seats are seen apart from any
+  // owner's. Held is a light blue, the colour farthest from all four
+  // (a brown once came close to the third, an ochre), and held seats are
+  // dotted with a darker shade at every zoom besides their stroke.
+  const COLOURS = { held: '#44aaff', sold: '#555555', blocked: '#d9d9d9', free: '#c8c8c8' };
+  const HELD_PATTERN = 3;
   const SHAPES = ['circle', 'triangle', 'square', 'diamond', 'down', 'plus'];
 
   // Every seat's fill colour, as an index into the palette.
@@ -644,7 +647,7 @@ function seatPositions(map) {
       }
       return k;
     };
-    const held = at(COLOURS.held), blocked = at(COLOURS.blocked), sold = at(COLOURS.sold), free = at(COLOURS.free);
+    const held = at(COLOURS.held, HELD_PATTERN), blocked = at(COLOURS.blocked), sold = at(COLOURS.sold), free = at(COLOURS.free);
     const byOwner = $('colour-by').value === 'owner';
     const ofType = new Map(map.seat_types.map((t) => [t.id, at(t.colour)]));
     const ofOwner = new Map(map.distributors.map((d) => [d.id, at(d.colour, ownerPatterns.get(d.id))]));
@@ -674,7 +677,9 @@ function seatPositions(map) {
   // Whether a patterned seat's device pixel (x, y) takes the second
   // shade: diagonal stripes (pattern 1) or a check (pattern 2), laid on
   // the map's pixels so a block of seats shows one run of stripes.
-  function stripePixel(pattern, x, y) { return pattern === 1 ? (x + y) % 3 === 0 : ((x ^ y) & 1) === 1; }
+  function stripePixel(pattern, x, y) {
+    return pattern === 1 ? (x + y) % 3 === 0 : pattern === 2 ? ((x ^ y) & 1) === 1 : ((x | y) & 1) === 0;
+  }
 
   // CSS colours as 32-bit canvas pixels (the canvas itself parses them, so
   // any colour a seat map may name works).
@@ -1083,7 +1088,7 @@ function seatPositions(map) {
         for (const i of cells) seatPath(c, i, (X[i] - view.ox) * s, (Y[i] - view.oy) * s, (SZ[i] * s) / 2);
         c.fillStyle = palette[p];
         c.fill();
-        if (patterns[p]) {
+        if (patterns[p] && patterns[p] !== HELD_PATTERN) {
           // Stripes across the map, clipped to these seats: one pass per
           // patterned colour, not per seat.
           c.save();
@@ -1150,7 +1155,7 @@ function seatPositions(map) {
       const px = (X[i] - view.ox) * s, py = (Y[i] - view.oy) * s, r = SZ[i] * s * 0.32;
       ctx.moveTo(px - r, py + r); ctx.lineTo(px + r, py - r);
     }
-    ctx.strokeStyle = '#ffffff';
+    ctx.strokeStyle = '#111111';
     ctx.stroke();
     ctx.beginPath();
     for (const i of visible) {
@@ -1559,7 +1564,7 @@ function seatPositions(map) {
       item(ownerIcon(d, typeMode ? '#ffffff' : null), d.name + (pattern ? ' (' + PATTERN_NAMES[pattern] + ')' : '')).dataset.distributor = String(d.id);
     }
     item(icon([['rect', { x: 2, y: 2, width: 12, height: 12, fill: '#fff', stroke: '#111', 'stroke-width': 3 }]]), 'selected');
-    item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.held, stroke: '#111' }], ['path', { d: 'M4 12L12 4', stroke: '#fff', 'stroke-width': 2 }]]), 'held for a buyer');
+    item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.held, stroke: '#111' }], ['path', { d: 'M4 12L12 4', stroke: '#111', 'stroke-width': 2 }]]), 'held for a buyer');
     item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.sold, stroke: '#111' }], ['path', { d: 'M4 4L12 12M12 4L4 12', stroke: '#fff', 'stroke-width': 2 }]]), 'sold');
     item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.blocked, stroke: '#111' }], ['rect', { x: 5.5, y: 5.5, width: 5, height: 5, fill: '#fff' }]]), 'not for sale');
     if (hasAccessible) item(icon([['circle', { cx: 8, cy: 8, r: 6.5, fill: '#fff', stroke: '#111' }]]), 'accessible place (round)');

@@ -616,6 +616,16 @@ async function sampleVenues(page) {
       assert.ok(least.d >= 15, a.name + ' (' + a.fill + ') and ' + b.name + ' (' + b.fill + ') differ by ' + least.d.toFixed(1) + ' in ' + least.view);
     }
   });
+  // Held stays well apart (22 or more) from every colour the center gives
+  // distributors (the arena has six, so all four), in each colour view:
+  // its brown was once 20 from the third, an ochre.
+  const palette = [...new Set((await call('GET', '/v1/events/' + arena + '/seat-map', token)).json.distributors.map((d) => d.colour.toLowerCase()))];
+  assert.equal(palette.length, 4, JSON.stringify(palette));
+  const heldFill = states.find((f) => f.name === 'held for a buyer').fill;
+  for (const c of palette) {
+    const least = leastDifference(c, heldFill, colourViews);
+    assert.ok(least.d >= 22, 'held (' + heldFill + ') and ' + c + ' differ by ' + least.d.toFixed(1) + ' in ' + least.view);
+  }
   await page.selectOption('#colour-by', 'type');
   // Find a balcony seat by its printed row and seat label, zoomed in with
   // labels; the tooltip and the description say where it is.
