@@ -1004,6 +1004,7 @@ function seatPositions(map) {
     // A hidden map (the sign-in view, after a token stopped working) has
     // no size: nothing to draw until it shows again.
     if (!w || !h || !canvas.width || !canvas.height) return;
+    clampView(w, h);
     const s = view.scale;
     const key = [view.scale, view.ox, view.oy, canvas.width, canvas.height, dpr, layerEpoch].join(' ');
     if (!layer || layer.key !== key) layer = renderLayer(key, w, h, dpr);
@@ -1040,6 +1041,17 @@ function seatPositions(map) {
     drawMinimap();
     timings.lastDrawMs = performance.now() - drawStart;
     if (timings.firstDrawMs === null) timings.firstDrawMs = timings.lastDrawMs;
+  }
+
+  // However the view was moved (a drag, the keyboard, the minimap, a
+  // zoom at the map's edge), part of the venue stays in view: at least 80
+  // pixels of it (less on a small map or venue) each way.
+  function clampView(w, h) {
+    const s = view.scale;
+    const keepX = Math.min(80, w / 4, ((bounds.x1 - bounds.x0) * s) / 2);
+    const keepY = Math.min(80, h / 4, ((bounds.y1 - bounds.y0) * s) / 2);
+    view.ox = Math.min(Math.max(view.ox, bounds.x0 - (w - keepX) / s), bounds.x1 - keepX / s);
+    view.oy = Math.min(Math.max(view.oy, bounds.y0 - (h - keepY) / s), bounds.y1 - keepY / s);
   }
 
   // What does not change while the organizer selects: the venue, the seats

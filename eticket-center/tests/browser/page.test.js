@@ -853,8 +853,18 @@ async function sampleVenues(page) {
   assert.deepEqual(await overview(page), { pressed: 'false', disabled: false, shown: false }, 'Overview stays off');
   await page.click('#overview');
   assert.deepEqual(await overview(page), { pressed: 'true', disabled: false, shown: true }, 'Overview on');
+  // Panned far past the venue's edges, part of the venue stays in view.
+  await page.click('#pan');
+  const mapRect = await page.evaluate(() => { const b = document.getElementById('map').getBoundingClientRect(); return { left: b.left, top: b.top, right: b.right, bottom: b.bottom }; });
+  const midY = (mapRect.top + mapRect.bottom) / 2, midX = (mapRect.left + mapRect.right) / 2;
+  for (const [from, to] of [[{ x: mapRect.right - 250, y: midY }, { x: mapRect.left + 10, y: midY }], [{ x: midX, y: mapRect.bottom - 160 }, { x: midX, y: mapRect.top + 10 }]]) {
+    for (let k = 0; k < 6; k++) await drag(page, from, to);
+    const ext = await page.evaluate(() => window.seatPage.extent());
+    const seen = [Math.min(ext.right, mapRect.right) - Math.max(ext.left, mapRect.left), Math.min(ext.bottom, mapRect.bottom) - Math.max(ext.top, mapRect.top)];
+    assert.ok(seen[0] >= 40 && seen[1] >= 40, 'panned far away, the venue is still in view: ' + JSON.stringify({ ext, mapRect, seen }));
+  }
+  await page.click('#pan');
 }
-
 
 // The lines of an area's label on the map: each within the area (the
 // width of its polygon where the line is), and none over an owner's band
