@@ -1735,11 +1735,14 @@ function seatPositions(map) {
       });
       const sold = a.shares.reduce((k, sh) => k + sh.sold, 0);
       const held = a.shares.reduce((k, sh) => k + sh.held, 0);
+      // An owner a line (page.css): the column fits beside the others.
+      const owners = cell('td', '', { 'data-count': 'owners' });
+      parts.forEach((t, k) => owners.append(cell('span', t + (k < parts.length - 1 ? ', ' : ''))));
       tr.append(cell('th', a.name, { scope: 'row' }),
         cell('td', a.capacity.toLocaleString('en'), { 'data-count': 'capacity' }),
         cell('td', held.toLocaleString('en'), { 'data-count': 'held' }),
         cell('td', sold.toLocaleString('en'), { 'data-count': 'sold' }),
-        cell('td', parts.join(', '), { 'data-count': 'owners' }));
+        owners);
       body.append(tr);
     }
     const pick = $('area-pick');

@@ -1006,6 +1006,10 @@ async function standingArea(page) {
   const mapLast = (await call('GET', '/v1/events/' + hall + '/seat-map', token)).json;
   assert.equal(free(mapLast, 1), 0, JSON.stringify(shares(mapLast)));
   assert.equal(free(mapLast, 2), twoBefore + 7 + oneBefore + 3);
+  // The standing areas' table fits the side pane with three owners in an
+  // area: who has the places is one owner a line.
+  const areasWrap = await page.evaluate(() => { const w = document.getElementById('areas').parentElement; return [w.scrollWidth, w.clientWidth]; });
+  assert.ok(areasWrap[0] <= areasWrap[1] + 1, 'the standing areas table fits its pane: ' + areasWrap);
   await page.screenshot({ path: path.join(shots, 'venue-small-hall-standing.png') });
 }
 
