@@ -662,7 +662,11 @@ function seatPositions(map) {
       else fill[i] = ofType.get(T[i]) ?? unknownType;
     }
     paletteRGBA = toPixels(palette);
-    stripesRGBA = patterns.some(Boolean) ? toPixels(stripes) : null;
+    // Patterns cost a look-up per seat drawn as pixels: only when some
+    // seat has one (a held seat, a distributor past the fourth).
+    let patterned = false;
+    if (patterns.some(Boolean)) for (let i = 0; i < n && !patterned; i++) patterned = patterns[fill[i]] !== 0;
+    stripesRGBA = patterned ? toPixels(stripes) : null;
   }
 
   // The second shade of a patterned colour: lighter on a dark colour,
