@@ -13,7 +13,7 @@ use eticket_center::http::router;
 use eticket_center::organizer::{EventRegistration, SeatSelection, SeatSelector};
 use eticket_center::{Center, Principal};
 use eticket_core::fixtures;
-use eticket_core::ids::{BlockId, DistributorId, EventId};
+use eticket_core::ids::{AreaId, BlockId, DistributorId, EventId};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -132,6 +132,35 @@ async fn start(with_venues: bool) -> Server {
                     .set_allotment_selection(&who, &format!("arena-block-{d}"), ARENA, &block)
                     .unwrap();
             }
+        }
+        if with_venues {
+            // The Small Hall has a third distributor with a long name and
+            // a few standing places: its name goes in the area's label and
+            // in the table of standing areas.
+            center
+                .register_distributor(&op, "d7", DistributorId(7), "Eventim Partner 10")
+                .unwrap();
+            center
+                .select_distributor(
+                    &who,
+                    "sel-hall-7",
+                    HALL,
+                    DistributorId(7),
+                    Default::default(),
+                )
+                .unwrap();
+            let places = SeatSelection {
+                distributor: Some(DistributorId(7)),
+                seats: vec![SeatSelector::Area {
+                    area: AreaId(1),
+                    count: 2,
+                }],
+                from: vec![None],
+                as_of: None,
+            };
+            center
+                .set_allotment_selection(&who, "hall-places-7", HALL, &places)
+                .unwrap();
         }
         let row = SeatSelection {
             distributor: Some(DistributorId(2)),

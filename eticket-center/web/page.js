@@ -813,7 +813,9 @@ function seatPositions(map) {
         const gw = Math.max(...lines.map((l) => l.tw)) + 6, gh = lines.length * lineHeight;
         const gx = inside(x, gw, w), gy = inside(y, gh, h) - gh / 2;
         if (coversSeat({ x: gx - gw / 2, y: gy, w: gw, h: gh }, s)) continue;
-        return { lines, gx, gy, gw, gh, lineHeight, box: { x: gx - gw / 2, y: gy, w: gw, h: gh } };
+        // Each line's box (its light backing): what the owners' bands leave free.
+        const boxes = lines.map((l, k) => ({ x: gx - l.tw / 2 - 3, y: gy + lineHeight * k, w: l.tw + 6, h: lineHeight }));
+        return { lines, gx, gy, gw, gh, lineHeight, boxes };
       }
       return null;
     };
@@ -858,7 +860,7 @@ function seatPositions(map) {
       // Its name, its places, then who has them, a short line each, as
       // wide as the area is where they go (a long name wraps, a long
       // owner's name is shortened), and laid out first: the owners' bands
-      // leave the label's box free, so no line sits over a band.
+      // leave its lines' boxes free, so no line sits over a band.
       const [cx, cy] = centreOf(a.polygon);
       const lines = [[a.name, '600 13px system-ui, sans-serif'],
         ...[a.capacity.toLocaleString('en') + ' standing', ...areaOwners(a)].map((t) => [t, '12px system-ui, sans-serif'])];
@@ -868,7 +870,7 @@ function seatPositions(map) {
       const lo = Math.max(...spans.map((sp) => sp[0])), hi = Math.min(...spans.map((sp) => sp[1]));
       ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
       const label = spans.length && hi - lo > 12 ? layout(lines, (lo + hi) / 2, py, 14, hi - lo - 6) : null;
-      drawAreaOwners(ctx, a, label && label.box, w, h);
+      drawAreaOwners(ctx, a, label && label.boxes, w, h);
       ctx.beginPath();
       polygonPath(ctx, a.polygon);
       ctx.setLineDash([6, 4]);
@@ -949,8 +951,8 @@ function seatPositions(map) {
   // distributor across the area, as wide as its share of the places, in its
   // colour and carrying its shape (the cue that does not depend on colour);
   // what is left of the area's pale fill is unallotted.
-  // `hole`: the box of the area's label (of a map `w` × `h`), left free.
-  function drawAreaOwners(c, a, hole, w, h) {
+  // `holes`: the boxes of the area's label lines (of a map `w` × `h`), left free.
+  function drawAreaOwners(c, a, holes, w, h) {
     const owned = a.shares.filter((sh) => sh.owner && placesOf(sh) > 0);
     if (!owned.length || !(a.capacity > 0)) return;
     const s = view.scale;
@@ -960,10 +962,12 @@ function seatPositions(map) {
     c.beginPath();
     polygonPath(c, a.polygon);
     c.clip();
-    if (hole) {
+    if (holes && holes.length) {
+      // The lines' boxes touch but do not overlap (even-odd would fill
+      // an overlap again).
       c.beginPath();
       c.rect(0, 0, w, h);
-      c.rect(hole.x - 1, hole.y - 1, hole.w + 2, hole.h + 2);
+      for (const b of holes) c.rect(b.x - 1, b.y, b.w + 2, b.h);
       c.clip('evenodd');
     }
     let x = x0;
