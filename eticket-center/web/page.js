@@ -2033,6 +2033,7 @@ function seatPositions(map) {
     if (!map) return;
     const r = canvas.getBoundingClientRect();
     const px = e.clientX - r.left, py = e.clientY - r.top;
+    pointerAt = { x: px, y: py };
     if (!drag) {
       const i = view.scale >= 1.5 ? cellAt(px, py) : -1;
       hovered = i;
@@ -2134,6 +2135,14 @@ function seatPositions(map) {
   }
 
   function zoomCentre(factor) { zoomAt(canvas.clientWidth / 2, canvas.clientHeight / 2, factor); }
+
+  // Where the pointer is on the map while it is over it (else null): the
+  // keys + and - zoom around it there, else around the map's centre (the
+  // toolbar's buttons, under the pointer themselves, always the centre).
+  let pointerAt = null;
+  function zoomKey(factor) {
+    if (pointerAt) zoomAt(pointerAt.x, pointerAt.y, factor); else zoomCentre(factor);
+  }
 
   // The keyboard's seat cursor: arrow keys move it to the nearest seat in
   // that direction (the view follows), Enter toggles that seat, Shift+Enter
@@ -2257,7 +2266,7 @@ function seatPositions(map) {
         if (e.shiftKey) select((k) => B[k] === B[c] && R[k] === R[c], 'add');
         else select((k) => k === c, e.altKey || sel[c] ? 'remove' : 'add');
       },
-      '+': () => zoomCentre(1.25), '=': () => zoomCentre(1.25), '-': () => zoomCentre(0.8),
+      '+': () => zoomKey(1.25), '=': () => zoomKey(1.25), '-': () => zoomKey(0.8),
       '0': () => fit(), Escape: () => select(() => false, 'replace'),
     };
     const f = keys[e.key];
@@ -2296,7 +2305,7 @@ function seatPositions(map) {
       fittedView.legendOpen !== $('legend').open) fit();
   });
   $('colour-by').addEventListener('change', () => { stale(); renderLegend(); requestDraw(); });
-  canvas.addEventListener('pointerleave', () => { $('tip').hidden = true; });
+  canvas.addEventListener('pointerleave', () => { $('tip').hidden = true; pointerAt = null; });
   $('reload').addEventListener('click', () => load(false));
 
   function pickedBlock() { return Number($('pick-block').value); }

@@ -333,6 +333,31 @@ async function smallVenue(page) {
   assert.match(owners, /unallotted 50\b/);
   assert.doesNotMatch(owners, /One/);
 
+  // After Fit, + zooms around the pointer while it is over the map (the
+  // venue's point under it stays there), else around the map's centre.
+  await page.click('#fit');
+  await page.focus('#map');
+  const under = (x, y) => page.evaluate(([px, py]) => {
+    const v = window.seatPage.view(), r = document.getElementById('map').getBoundingClientRect();
+    return { x: v.ox + (px - r.left) / v.scale, y: v.oy + (py - r.top) / v.scale };
+  }, [x, y]);
+  const mapNow = await page.evaluate(() => { const b = document.getElementById('map').getBoundingClientRect(); return { left: b.left, top: b.top, width: b.width, height: b.height }; });
+  const over = { x: mapNow.left + mapNow.width * 0.75, y: mapNow.top + mapNow.height * 0.6 };
+  const centreOfMap = { x: mapNow.left + mapNow.width / 2, y: mapNow.top + mapNow.height / 2 };
+  await page.mouse.move(over.x, over.y);
+  let pinned = await under(over.x, over.y);
+  await page.keyboard.press('+');
+  let now = await under(over.x, over.y);
+  assert.ok(Math.abs(now.x - pinned.x) + Math.abs(now.y - pinned.y) < 0.01, '+ zooms around the pointer over the map: ' + JSON.stringify([pinned, now]));
+  await page.keyboard.press('0');
+  const fitBox = await page.evaluate(() => { const b = document.getElementById('fit').getBoundingClientRect(); return { x: b.left + b.width / 2, y: b.top + b.height / 2 }; });
+  await page.mouse.move(fitBox.x, fitBox.y);
+  pinned = await under(centreOfMap.x, centreOfMap.y);
+  await page.keyboard.press('+');
+  now = await under(centreOfMap.x, centreOfMap.y);
+  assert.ok(Math.abs(now.x - pinned.x) + Math.abs(now.y - pinned.y) < 0.01, '+ zooms around the centre with the pointer off the map: ' + JSON.stringify([pinned, now]));
+  await page.keyboard.press('0');
+
   // Keyboard: the map takes focus, zooms with + and -, and a seat cursor
   // moved with the arrow keys selects with Enter and adds a row with Shift+Enter.
   await page.focus('#map');
