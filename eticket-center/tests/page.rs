@@ -13,7 +13,7 @@ use eticket_center::http::router;
 use eticket_center::organizer::{EventRegistration, SeatSelection, SeatSelector};
 use eticket_center::{Center, Principal};
 use eticket_core::fixtures;
-use eticket_core::ids::{BlockId, DistributorId, EventId};
+use eticket_core::ids::{AreaId, BlockId, DistributorId, EventId};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -25,6 +25,8 @@ const BOWL: EventId = EventId(3002);
 struct Server {
     base: String,
     org: String,
+    /// A second organizer token, revoked by the browser test mid-session.
+    org2: String,
     d2: String,
     center: Arc<Center>,
     _dir: tempfile::TempDir,
@@ -60,7 +62,7 @@ fn sample_registrations(dir: &Path) -> Vec<EventRegistration> {
 async fn start(with_venues: bool) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let center = Arc::new(Center::open_sqlite(dir.path().join("center.sqlite")).unwrap());
-    let (org, d2) = tokio::task::block_in_place(|| {
+    let (org, org2, d2) = tokio::task::block_in_place(|| {
         let op = Principal::Operator;
         center
             .register_distributor(&op, "d1", DistributorId(1), "One")
@@ -70,6 +72,9 @@ async fn start(with_venues: bool) -> Server {
             .unwrap();
         let org = center
             .issue_credential(&op, Principal::Organizer(1), "org")
+            .unwrap();
+        let org2 = center
+            .issue_credential(&op, Principal::Organizer(1), "org2")
             .unwrap();
         let d2 = center
             .issue_credential(&op, Principal::Distributor(DistributorId(2)), "d2")
@@ -99,6 +104,64 @@ async fn start(with_venues: bool) -> Server {
                     .unwrap();
             }
         }
+        if with_venues {
+            // The arena has six distributors with a block each: the
+            // center's four colours come round again from the fifth.
+            for (d, name) in [(3, "Three"), (4, "Four"), (5, "Five"), (6, "Six")] {
+                center
+                    .register_distributor(&op, &format!("d{d}"), DistributorId(d), name)
+                    .unwrap();
+                center
+                    .select_distributor(
+                        &who,
+                        &format!("sel{}-{d}", ARENA.0),
+                        ARENA,
+                        DistributorId(d),
+                        Default::default(),
+                    )
+                    .unwrap();
+            }
+            for d in 1..=6u16 {
+                let block = SeatSelection {
+                    distributor: Some(DistributorId(d)),
+                    seats: vec![SeatSelector::Block(BlockId(d))],
+                    from: vec![None],
+                    as_of: None,
+                };
+                center
+                    .set_allotment_selection(&who, &format!("arena-block-{d}"), ARENA, &block)
+                    .unwrap();
+            }
+        }
+        if with_venues {
+            // The Small Hall has a third distributor with a long name and
+            // a few standing places: its name goes in the area's label and
+            // in the table of standing areas.
+            center
+                .register_distributor(&op, "d7", DistributorId(7), "Eventim Partner 10")
+                .unwrap();
+            center
+                .select_distributor(
+                    &who,
+                    "sel-hall-7",
+                    HALL,
+                    DistributorId(7),
+                    Default::default(),
+                )
+                .unwrap();
+            let places = SeatSelection {
+                distributor: Some(DistributorId(7)),
+                seats: vec![SeatSelector::Area {
+                    area: AreaId(1),
+                    count: 2,
+                }],
+                from: vec![None],
+                as_of: None,
+            };
+            center
+                .set_allotment_selection(&who, "hall-places-7", HALL, &places)
+                .unwrap();
+        }
         let row = SeatSelection {
             distributor: Some(DistributorId(2)),
             seats: vec![SeatSelector::Row {
@@ -111,7 +174,7 @@ async fn start(with_venues: bool) -> Server {
         center
             .set_allotment_selection(&who, "row", fixtures::EVENT, &row)
             .unwrap();
-        (org, d2)
+        (org, org2, d2)
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -120,6 +183,7 @@ async fn start(with_venues: bool) -> Server {
     Server {
         base: format!("http://{addr}"),
         org,
+        org2,
         d2,
         center,
         _dir: dir,
@@ -536,6 +600,7 @@ async fn page_in_headless_chromium() {
         .current_dir(&browser_dir)
         .env("PAGE_BASE", &s.base)
         .env("PAGE_TOKEN", &s.org)
+        .env("PAGE_TOKEN2", &s.org2)
         .env("PAGE_D2_TOKEN", &s.d2)
         .env("PAGE_EVENT", "2026")
         .env("PAGE_HALL", HALL.0.to_string())

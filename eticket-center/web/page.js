@@ -74,9 +74,10 @@ function seatPositions(map) {
   let version = 0; // the allotment version the page shows (compare and set)
   // What TAKEN means: 0 available, 1 sold, 2 held for a buyer, 3 not for sale.
   const SOLD = 1, HELD = 2, BLOCKED = 3;
-  // From this size on screen (CSS pixels) an allotted seat shows both its
-  // distributor's shape and its number.
-  const ROOMY_SEAT_PX = 34;
+  // From this scale (pixels per venue unit) seats show their numbers; an
+  // allotted seat then shows its distributor's shape, smaller, in its top
+  // part and its number below it.
+  const SEAT_LABEL_SCALE = 20;
   let n = 0;
   // Per cell: position (venue units, the seat's centre), the direction its
   // row runs (cos, sin), its drawn size, seat type, block, row, number,
@@ -94,6 +95,13 @@ function seatPositions(map) {
   // `paletteRGBA` (the same as canvas pixels), worked out once per change of
   // owners, states or colouring rather than once per seat per frame.
   let fill = null, palette = [], paletteRGBA = null, darkOwners = new Set();
+  // The pattern of each palette entry (0 plain, 1 stripes, 2 a check) and
+  // its second shade, as CSS colours and as pixels.
+  let patterns = [], stripes = [], stripesRGBA = null;
+  // Distributors' patterns: the center's palette has four colours, so from
+  // the fifth distributor on a colour comes round again; its seats then
+  // carry stripes (from the ninth a check) of a shade of it, at every zoom.
+  let ownerPatterns = new Map();
   // The static layer: the venue, seats and marks as last drawn for one view,
   // kept so that a change of selection redraws only the selection.
   let layer = null;
@@ -123,6 +131,8 @@ function seatPositions(map) {
   const TAB = randomId().slice(0, 8);
   function idempotencyKey() { return 'page-' + TAB + '-' + randomId(); }
 
+  // The last token refused was refused a change (not a read).
+  let refusedChange = false;
   async function api(method, path, body) {
     const headers = { Authorization: 'Bearer ' + token() };
     if (body !== undefined) {
@@ -139,6 +149,7 @@ function seatPositions(map) {
     try { json = await res.json(); } catch (_) { json = null; }
     if (res.status === 401) {
       sessionStorage.removeItem(TOKEN_KEY);
+      refusedChange = body !== undefined;
       // Refused before anything was done: a change asked for was not made.
       showLogin(body === undefined
         ? 'The token was not accepted (revoked or expired?); enter the organizer token again.'
@@ -266,10 +277,13 @@ function seatPositions(map) {
     $('token').value = '';
     // Once signed in, the keyboard is on the map (the login form it was in
     // is gone), not back at the top of the page.
-    load(true).then(() => { if (!$('app').hidden) canvas.focus({ preventScroll: true }); });
+    // A token that stopped working mid-session: the map, the view, the
+    // selection and the choices stay as they were with the new token.
+    const resumed = Boolean(map);
+    load(!resumed, resumed).then(() => { if (!$('app').hidden) canvas.focus({ preventScroll: true }); });
   });
 
-  async function load(first) {
+  async function load(first, resumed) {
     if (!token()) { showLogin(); return; }
     if (listing) { await loadList(); return; }
     setStatus(first ? 'Loading the seat map…' : 'Reloading…');
@@ -312,7 +326,14 @@ function seatPositions(map) {
     refresh();
     if (first || !keepSelection) fit();
     if (timings.adoptMs === null) timings.adoptMs = performance.now() - adoptStart;
-    setStatus(first ? '' : 'Reloaded from the center.' +
+    let kept = 0;
+    if (keepSelection) for (let i = 0; i < n; i++) kept += sel[i];
+    const notMade = refusedChange ? 'the change the old token asked for was not made: make it again.' : '';
+    refusedChange = false;
+    setStatus((first ? '' : resumed
+      ? 'Token accepted.' + (kept ? ' The selection (' + seats(kept) + '), the distributor and the weights are as they were' + (notMade ? '; ' + notMade : '.')
+        : notMade ? ' The' + notMade.slice(3) : '')
+      : 'Reloaded from the center.') +
       (dropped ? ' ' + seats(dropped) + ' sold or held meanwhile left the selection.' : ''));
     requestAnimationFrame(() => setTimeout(() => {
       if (timings.usableMs === null) timings.usableMs = performance.now();
@@ -337,6 +358,8 @@ function seatPositions(map) {
     for (let i = 0; i < n; i++) TYPE[i] = typeIndex.get(T[i]) ?? answer.seat_types.length;
     ownerName = new Map(answer.distributors.map((d) => [d.id, d.name]));
     ownerIndex = new Map(answer.distributors.map((d, i) => [d.id, i]));
+    ownerPatterns = new Map(answer.distributors.map((d, i) =>
+      [d.id, answer.distributors.slice(0, i).filter((e) => e.colour === d.colour).length % 3]));
     blockInfo = new Map(answer.blocks.map((b) => [b.id, b]));
     hasGeometry = answer.blocks.some((b) => b.geometry);
     hasAccessible = FLAGS.some((f) => f & ACCESSIBLE);
@@ -602,24 +625,32 @@ function seatPositions(map) {
   // Held is none of the distributors' colours (four Okabe–Ito hues set
   // apart in lightness, chosen by the center: OWNER_PALETTE in
   // src/http/page.rs says why), and each of those stays apart from these
-  // greys for colour-blind organizers too: held seats are seen apart from
-  // any owner's.
-  const COLOURS = { held: '#6b4226', sold: '#555555', blocked: '#d9d9d9', free: '#c8c8c8' };
+  // for colour-blind organizers too: held seats are seen apart from any
+  // owner's. Held is a light blue, the colour farthest from all four
+  // (a brown once came close to the third, an ochre), and held seats are
+  // dotted with a darker shade at every zoom besides their stroke.
+  const COLOURS = { held: '#44aaff', sold: '#555555', blocked: '#d9d9d9', free: '#c8c8c8' };
+  const HELD_PATTERN = 3;
   const SHAPES = ['circle', 'triangle', 'square', 'diamond', 'down', 'plus'];
 
   // Every seat's fill colour, as an index into the palette.
   function computeFills() {
-    palette = [];
+    palette = []; patterns = []; stripes = [];
     const known = new Map();
-    const at = (colour) => {
-      let k = known.get(colour);
-      if (k === undefined) { k = palette.length; palette.push(colour); known.set(colour, k); }
+    const at = (colour, pattern) => {
+      const key = colour + ' ' + (pattern || 0);
+      let k = known.get(key);
+      if (k === undefined) {
+        k = palette.length;
+        palette.push(colour); patterns.push(pattern || 0); stripes.push(pattern ? stripeColour(colour) : colour);
+        known.set(key, k);
+      }
       return k;
     };
-    const held = at(COLOURS.held), blocked = at(COLOURS.blocked), sold = at(COLOURS.sold), free = at(COLOURS.free);
+    const held = at(COLOURS.held, HELD_PATTERN), blocked = at(COLOURS.blocked), sold = at(COLOURS.sold), free = at(COLOURS.free);
     const byOwner = $('colour-by').value === 'owner';
     const ofType = new Map(map.seat_types.map((t) => [t.id, at(t.colour)]));
-    const ofOwner = new Map(map.distributors.map((d) => [d.id, at(d.colour)]));
+    const ofOwner = new Map(map.distributors.map((d) => [d.id, at(d.colour, ownerPatterns.get(d.id))]));
     // Distributors whose seats take white marks and numbers when coloured by distributor.
     darkOwners = new Set(map.distributors.filter((d) => isDark(d.colour)).map((d) => d.id));
     const unknownType = at('#999'), unknownOwner = at('#333');
@@ -631,6 +662,27 @@ function seatPositions(map) {
       else fill[i] = ofType.get(T[i]) ?? unknownType;
     }
     paletteRGBA = toPixels(palette);
+    // Patterns cost a look-up per seat drawn as pixels: only when some
+    // seat has one (a held seat, a distributor past the fourth).
+    let patterned = false;
+    if (patterns.some(Boolean)) for (let i = 0; i < n && !patterned; i++) patterned = patterns[fill[i]] !== 0;
+    stripesRGBA = patterned ? toPixels(stripes) : null;
+  }
+
+  // The second shade of a patterned colour: lighter on a dark colour,
+  // darker on a light one, so the pattern shows on either.
+  function stripeColour(colour) {
+    const p = toPixels([colour])[0];
+    const rgb = [p & 255, (p >>> 8) & 255, (p >>> 16) & 255];
+    const mixed = isDark(colour) ? rgb.map((v) => Math.round(v + (255 - v) * 0.5)) : rgb.map((v) => Math.round(v * 0.55));
+    return 'rgb(' + mixed.join(', ') + ')';
+  }
+
+  // Whether a patterned seat's device pixel (x, y) takes the second
+  // shade: diagonal stripes (pattern 1) or a check (pattern 2), laid on
+  // the map's pixels so a block of seats shows one run of stripes.
+  function stripePixel(pattern, x, y) {
+    return pattern === 1 ? (x + y) % 3 === 0 : pattern === 2 ? ((x ^ y) & 1) === 1 : ((x | y) & 1) === 0;
   }
 
   // CSS colours as 32-bit canvas pixels (the canvas itself parses them, so
@@ -652,7 +704,9 @@ function seatPositions(map) {
 
   // Small seats written straight into pixels: a square of `d` device pixels
   // (at least one) per cell, far cheaper than a canvas call per seat.
-  function plotSeats(px, W, H, cells, k, colourOf, sx, sy, ox, oy, size) {
+  // `patterned`: the seats' fill indices when some palette entry has a
+  // pattern (else null, and each seat is one colour).
+  function plotSeats(px, W, H, cells, k, colourOf, sx, sy, ox, oy, size, patterned) {
     for (let j = 0; j < k; j++) {
       const i = cells[j];
       const d = size(i);
@@ -665,8 +719,27 @@ function seatPositions(map) {
       // all: the arena turned one colour at some views.)
       if (x1 <= x0 || y1 <= y0) continue;
       const colour = colourOf(i);
-      for (let y = y0; y < y1; y++) px.fill(colour, y * W + x0, y * W + x1);
+      const pattern = patterned ? patterns[patterned[i]] : 0;
+      if (!pattern) {
+        for (let y = y0; y < y1; y++) px.fill(colour, y * W + x0, y * W + x1);
+        continue;
+      }
+      const second = stripesRGBA[patterned[i]];
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) px[y * W + x] = stripePixel(pattern, x, y) ? second : colour;
     }
+  }
+
+  // Diagonal stripes (pattern 1), or both diagonals (2), `gap` pixels
+  // apart over a `w` × `h` box, in `colour` (the caller clips them).
+  function hatch(c, pattern, colour, x0, y0, w, h, gap) {
+    c.beginPath();
+    for (let t = x0 - h; t < x0 + w + h; t += gap) {
+      c.moveTo(t, y0 + h); c.lineTo(t + h, y0);
+      if (pattern === 2) { c.moveTo(t, y0); c.lineTo(t + h, y0 + h); }
+    }
+    c.strokeStyle = colour;
+    c.lineWidth = Math.max(1.5, gap / 3);
+    c.stroke();
   }
 
   // A shape centred on (x, y) of radius r, added to the current path.
@@ -731,28 +804,38 @@ function seatPositions(map) {
     // kept inside the map together; the lines that would cover a seat are
     // dropped from the end, the name (the first) last. `backed`: on a
     // light box, so the text reads over owners' colours.
-    const group = (lines, x, y, lineHeight, backed) => {
-      if (!onMap(x, y, w, h)) return;
-      lines = lines.map(([text, font]) => { ctx.font = font; return { text, font, tw: ctx.measureText(text).width }; });
+    // `maxWidth`: the first line wraps at spaces to fit it, the others
+    // (an owner and a count) are shortened with an ellipsis.
+    const layout = (lines, x, y, lineHeight, maxWidth) => {
+      if (!onMap(x, y, w, h)) return null;
+      lines = fitWidth(ctx, lines, maxWidth || Infinity).map(([text, font]) => { ctx.font = font; return { text, font, tw: ctx.measureText(text).width }; });
       for (; lines.length; lines.pop()) {
         const gw = Math.max(...lines.map((l) => l.tw)) + 6, gh = lines.length * lineHeight;
         const gx = inside(x, gw, w), gy = inside(y, gh, h) - gh / 2;
         if (coversSeat({ x: gx - gw / 2, y: gy, w: gw, h: gh }, s)) continue;
-        lines.forEach((l, k) => {
-          const cy = gy + lineHeight * (k + 0.5);
-          ctx.font = l.font;
-          if (backed) {
-            const ink = ctx.fillStyle;
-            ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
-            ctx.fillRect(gx - l.tw / 2 - 3, cy - lineHeight / 2, l.tw + 6, lineHeight);
-            ctx.fillStyle = ink;
-          }
-          ctx.fillText(l.text, gx, cy);
-          drawn.push({ x: gx - l.tw / 2, y: cy - lineHeight / 2, w: l.tw, h: lineHeight, text: l.text, kind: 'place' });
-        });
-        return;
+        // Each line's box (its light backing): what the owners' bands leave free.
+        const boxes = lines.map((l, k) => ({ x: gx - l.tw / 2 - 3, y: gy + lineHeight * k, w: l.tw + 6, h: lineHeight }));
+        return { lines, gx, gy, gw, gh, lineHeight, boxes };
       }
+      return null;
     };
+    const paint = (g, backed) => {
+      if (!g) return;
+      const { lines, gx, gy, lineHeight } = g;
+      lines.forEach((l, k) => {
+        const cy = gy + lineHeight * (k + 0.5);
+        ctx.font = l.font;
+        if (backed) {
+          const ink = ctx.fillStyle;
+          ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+          ctx.fillRect(gx - l.tw / 2 - 3, cy - lineHeight / 2, l.tw + 6, lineHeight);
+          ctx.fillStyle = ink;
+        }
+        ctx.fillText(l.text, gx, cy);
+        drawn.push({ x: gx - l.tw / 2, y: cy - lineHeight / 2, w: l.tw, h: lineHeight, text: l.text, kind: 'place' });
+      });
+    };
+    const group = (lines, x, y, lineHeight, backed) => paint(layout(lines, x, y, lineHeight), backed);
     for (const l of map.landmarks || []) {
       ctx.beginPath();
       polygonPath(ctx, l.polygon);
@@ -774,7 +857,20 @@ function seatPositions(map) {
       polygonPath(ctx, a.polygon);
       ctx.fillStyle = '#e6f0fa';
       ctx.fill();
-      drawAreaOwners(ctx, a);
+      // Its name, its places, then who has them, a short line each, as
+      // wide as the area is where they go (a long name wraps, a long
+      // owner's name is shortened), and laid out first: the owners' bands
+      // leave its lines' boxes free, so no line sits over a band.
+      const [cx, cy] = centreOf(a.polygon);
+      const lines = [[a.name, '600 13px system-ui, sans-serif'],
+        ...[a.capacity.toLocaleString('en') + ' standing', ...areaOwners(a)].map((t) => [t, '12px system-ui, sans-serif'])];
+      const pts = a.polygon.map(([x, y]) => [(x - view.ox) * s, (y - view.oy) * s]);
+      const py = (cy - view.oy) * s;
+      const spans = [-28, 0, 28].map((dy) => spanAt(pts, py + dy)).filter(Boolean);
+      const lo = Math.max(...spans.map((sp) => sp[0])), hi = Math.min(...spans.map((sp) => sp[1]));
+      ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
+      const label = spans.length && hi - lo > 12 ? layout(lines, (lo + hi) / 2, py, 14, hi - lo - 6) : null;
+      drawAreaOwners(ctx, a, label && label.boxes, w, h);
       ctx.beginPath();
       polygonPath(ctx, a.polygon);
       ctx.setLineDash([6, 4]);
@@ -782,14 +878,58 @@ function seatPositions(map) {
       ctx.lineWidth = 2;
       ctx.stroke();
       ctx.setLineDash([]);
-      // Its name, its places, then who has them, a short line each.
-      const [cx, cy] = centreOf(a.polygon);
-      const lines = [[a.name, '600 13px system-ui, sans-serif'],
-        ...[a.capacity.toLocaleString('en') + ' standing', ...areaOwners(a)].map((t) => [t, '12px system-ui, sans-serif'])];
       ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
       ctx.fillStyle = '#0b3d6b';
-      group(lines, (cx - view.ox) * s, (cy - view.oy) * s, 14, true);
+      paint(label, true);
     }
+  }
+
+  // Where a horizontal line at `y` crosses a polygon (screen points): the
+  // leftmost and rightmost crossing, or null.
+  function spanAt(pts, y) {
+    let lo = Infinity, hi = -Infinity;
+    for (let k = 0; k < pts.length; k++) {
+      const [x1, y1] = pts[k], [x2, y2] = pts[(k + 1) % pts.length];
+      if ((y1 <= y) === (y2 <= y)) continue;
+      const x = x1 + ((y - y1) * (x2 - x1)) / (y2 - y1);
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    return lo < hi ? [lo, hi] : null;
+  }
+
+  // Lines ([text, font]) made to fit `maxWidth`: the first wraps at its
+  // spaces, the others keep their last word (a count) and shorten what
+  // comes before it with an ellipsis; a word wider than the width is cut.
+  function fitWidth(c, lines, maxWidth) {
+    if (!(maxWidth < Infinity)) return lines;
+    const width = (text, font) => { c.font = font; return c.measureText(text).width; };
+    const cut = (head, tail, font) => {
+      for (let k = head.length - 1; k > 0; k--) {
+        const t = head.slice(0, k).trimEnd() + '…' + tail;
+        if (width(t, font) <= maxWidth) return t;
+      }
+      return null;
+    };
+    const out = [];
+    lines.forEach(([text, font], j) => {
+      if (width(text, font) <= maxWidth) { out.push([text, font]); return; }
+      if (j > 0) {
+        const m = text.match(/^(.*)( \S+)$/);
+        const t = m ? cut(m[1], m[2], font) : cut(text, '', font);
+        if (t) out.push([t, font]);
+        return;
+      }
+      let line = '';
+      for (const word of text.split(' ')) {
+        const t = line ? line + ' ' + word : word;
+        if (!line || width(t, font) <= maxWidth) { line = t; continue; }
+        out.push([width(line, font) <= maxWidth ? line : cut(line, '', font) || line, font]);
+        line = word;
+      }
+      if (line) out.push([width(line, font) <= maxWidth ? line : cut(line, '', font) || line, font]);
+    });
+    return out;
   }
 
   // Places of an area a share has, whatever their state.
@@ -811,7 +951,8 @@ function seatPositions(map) {
   // distributor across the area, as wide as its share of the places, in its
   // colour and carrying its shape (the cue that does not depend on colour);
   // what is left of the area's pale fill is unallotted.
-  function drawAreaOwners(c, a) {
+  // `holes`: the boxes of the area's label lines (of a map `w` × `h`), left free.
+  function drawAreaOwners(c, a, holes, w, h) {
     const owned = a.shares.filter((sh) => sh.owner && placesOf(sh) > 0);
     if (!owned.length || !(a.capacity > 0)) return;
     const s = view.scale;
@@ -821,6 +962,14 @@ function seatPositions(map) {
     c.beginPath();
     polygonPath(c, a.polygon);
     c.clip();
+    if (holes && holes.length) {
+      // The lines' boxes touch but do not overlap (even-odd would fill
+      // an overlap again).
+      c.beginPath();
+      c.rect(0, 0, w, h);
+      for (const b of holes) c.rect(b.x - 1, b.y, b.w + 2, b.h);
+      c.clip('evenodd');
+    }
     let x = x0;
     for (const sh of owned) {
       // At least a few pixels, so a small share still shows.
@@ -829,6 +978,15 @@ function seatPositions(map) {
       c.globalAlpha = 0.45;
       c.fillStyle = colour;
       c.fillRect(x, y0, bw, y1 - y0);
+      const pattern = ownerPatterns.get(sh.owner);
+      if (pattern) {
+        c.save();
+        c.beginPath();
+        c.rect(x, y0, bw, y1 - y0);
+        c.clip();
+        hatch(c, pattern, stripeColour(colour), x, y0, bw, y1 - y0, 6);
+        c.restore();
+      }
       c.globalAlpha = 1;
       if (bw >= 10) {
         // The owner's shape down the band, in its colour with a light edge.
@@ -854,6 +1012,7 @@ function seatPositions(map) {
     // A hidden map (the sign-in view, after a token stopped working) has
     // no size: nothing to draw until it shows again.
     if (!w || !h || !canvas.width || !canvas.height) return;
+    clampView(w, h);
     const s = view.scale;
     const key = [view.scale, view.ox, view.oy, canvas.width, canvas.height, dpr, layerEpoch].join(' ');
     if (!layer || layer.key !== key) layer = renderLayer(key, w, h, dpr);
@@ -885,11 +1044,22 @@ function seatPositions(map) {
     labelsDrawn = layer.labels.slice();
     const m = 2;
     if (s >= 9) drawRowLabels(s, view.ox - m, view.oy - m, view.ox + w / s + m, view.oy + h / s + m);
-    if (s >= 20) drawSeatLabels(layer.visible, s);
+    if (s >= SEAT_LABEL_SCALE) drawSeatLabels(layer.visible, s);
     drawBlockLabels(w, h, s);
     drawMinimap();
     timings.lastDrawMs = performance.now() - drawStart;
     if (timings.firstDrawMs === null) timings.firstDrawMs = timings.lastDrawMs;
+  }
+
+  // However the view was moved (a drag, the keyboard, the minimap, a
+  // zoom at the map's edge), part of the venue stays in view: at least 80
+  // pixels of it (less on a small map or venue) each way.
+  function clampView(w, h) {
+    const s = view.scale;
+    const keepX = Math.min(80, w / 4, ((bounds.x1 - bounds.x0) * s) / 2);
+    const keepY = Math.min(80, h / 4, ((bounds.y1 - bounds.y0) * s) / 2);
+    view.ox = Math.min(Math.max(view.ox, bounds.x0 - (w - keepX) / s), bounds.x1 - keepX / s);
+    view.oy = Math.min(Math.max(view.oy, bounds.y0 - (h - keepY) / s), bounds.y1 - keepY / s);
   }
 
   // What does not change while the organizer selects: the venue, the seats
@@ -925,7 +1095,7 @@ function seatPositions(map) {
       const image = c.getImageData(0, 0, W, H);
       const px = new Uint32Array(image.data.buffer);
       plotSeats(px, W, H, visible, k, (i) => paletteRGBA[fill[i]], s * dpr, s * dpr, view.ox, view.oy,
-        (i) => Math.max(1.5, SZ[i] * s) * dpr);
+        (i) => Math.max(1.5, SZ[i] * s) * dpr, stripesRGBA ? fill : null);
       c.putImageData(image, 0, 0);
       pixels = px;
     } else {
@@ -938,6 +1108,14 @@ function seatPositions(map) {
         for (const i of cells) seatPath(c, i, (X[i] - view.ox) * s, (Y[i] - view.oy) * s, (SZ[i] * s) / 2);
         c.fillStyle = palette[p];
         c.fill();
+        if (patterns[p] && patterns[p] !== HELD_PATTERN) {
+          // Stripes across the map, clipped to these seats: one pass per
+          // patterned colour, not per seat.
+          c.save();
+          c.clip();
+          hatch(c, patterns[p], stripes[p], 0, 0, w, h, Math.max(4, Math.min(8, s * 0.35)));
+          c.restore();
+        }
       });
       drawMarks(c, visible, s);
     }
@@ -997,7 +1175,7 @@ function seatPositions(map) {
       const px = (X[i] - view.ox) * s, py = (Y[i] - view.oy) * s, r = SZ[i] * s * 0.32;
       ctx.moveTo(px - r, py + r); ctx.lineTo(px + r, py - r);
     }
-    ctx.strokeStyle = '#ffffff';
+    ctx.strokeStyle = '#111111';
     ctx.stroke();
     ctx.beginPath();
     for (const i of visible) {
@@ -1035,7 +1213,7 @@ function seatPositions(map) {
         const white = typeMode || darkOwner(owner);
         ctx.beginPath();
         for (const i of cells) {
-          const roomy = SZ[i] * s >= ROOMY_SEAT_PX;
+          const roomy = s >= SEAT_LABEL_SCALE;
           shapePath(ctx, shape, (X[i] - view.ox) * s, (Y[i] - view.oy) * s - (roomy ? SZ[i] * s * 0.22 : 0),
             SZ[i] * s * (roomy ? 0.16 : 0.3));
         }
@@ -1085,10 +1263,8 @@ function seatPositions(map) {
       const dark = TAKEN[i] === SOLD || sel[i] || (byOwner && !TAKEN[i] && darkOwner(OWN[i]));
       ctx.fillStyle = dark ? '#ffffff' : '#111111';
       if (sel[i]) continue; // the frame is there
-      // An allotted seat carries its distributor's shape: zoomed in far
-      // enough the shape moves to the seat's top and the number goes below.
-      const roomy = SZ[i] * s >= ROOMY_SEAT_PX;
-      if (OWN[i] && !roomy) continue;
+      // An allotted seat carries its distributor's shape in its top part
+      // (drawMarks): the number goes below it.
       const dy = OWN[i] ? SZ[i] * s * 0.2 : 0;
       edgeSafeText(seatLabel(i), (X[i] - view.ox) * s, (Y[i] - view.oy) * s + dy, size, w, h);
     }
@@ -1134,7 +1310,17 @@ function seatPositions(map) {
       const b = e.getBoundingClientRect();
       return { x: b.left - r.left, y: b.top - r.top, w: b.width, h: b.height };
     });
-    const placed = [...layer.labels, ...overlays];
+    // Nor on the stage or a standing area (a block next to the stage once
+    // had its name drawn on it); a pitch, in the middle of the blocks
+    // around it, may carry their names.
+    const s0 = view.scale;
+    const spots = [...(map.landmarks || []).filter((l) => l.kind !== 'pitch').map((l) => l.polygon),
+      ...(hasGeometry ? (map.areas || []).map((a) => a.polygon || []) : [])].filter((p) => p.length >= 3).map((p) => {
+      const xs = p.map((q) => (q[0] - view.ox) * s0), ys = p.map((q) => (q[1] - view.oy) * s0);
+      const x0 = Math.min(...xs), y0 = Math.min(...ys);
+      return { x: x0, y: y0, w: Math.max(...xs) - x0, h: Math.max(...ys) - y0 };
+    });
+    const placed = [...layer.labels, ...overlays, ...spots];
     const out = [];
     // The venue's middle, for placing a name out past its block.
     const cx = (bounds.x0 + bounds.x1) / 2, cy = (bounds.y0 + bounds.y1) / 2;
@@ -1225,7 +1411,8 @@ function seatPositions(map) {
     const image = c.getImageData(0, 0, w, h);
     const all = new Int32Array(n);
     for (let i = 0; i < n; i++) all[i] = i;
-    plotSeats(new Uint32Array(image.data.buffer), w, h, all, n, (i) => paletteRGBA[fill[i]], sc, sc, miniView.ox, miniView.oy, () => 1);
+    plotSeats(new Uint32Array(image.data.buffer), w, h, all, n, (i) => paletteRGBA[fill[i]], sc, sc, miniView.ox, miniView.oy, () => 1,
+      stripesRGBA ? fill : null);
     c.putImageData(image, 0, 0);
     miniImage = off;
     miniStale = false;
@@ -1309,12 +1496,38 @@ function seatPositions(map) {
   // A distributor's shape in its colour; `fill` overrides the colour (the
   // legend's white shapes by seat type). Everywhere a distributor is named
   // beside the map, its shape is there too, so colour is never the only cue.
+  // A distributor whose colour came round again carries its stripes (or
+  // check) here as on the map.
+  let patternIds = 0;
   function ownerIcon(d, fill) {
     const shape = ownerShape(d.id);
-    const s = icon(shapeParts(shape, fill || d.colour));
+    const pattern = fill ? 0 : ownerPatterns.get(d.id) || 0;
+    const id = pattern ? 'owner-pattern-' + (++patternIds) : null;
+    const s = icon(shapeParts(shape, pattern ? 'url(#' + id + ')' : fill || d.colour));
     s.setAttribute('data-shape', shape);
+    if (pattern) {
+      const second = stripeColour(d.colour);
+      const tile = pattern === 1
+        ? [['rect', { width: 4, height: 4, fill: d.colour }], ['rect', { width: 1.6, height: 4, fill: second }]]
+        : [['rect', { width: 4, height: 4, fill: d.colour }], ['rect', { width: 2, height: 2, fill: second }], ['rect', { x: 2, y: 2, width: 2, height: 2, fill: second }]];
+      const p = document.createElementNS(SVG, 'pattern');
+      p.setAttribute('id', id);
+      p.setAttribute('patternUnits', 'userSpaceOnUse');
+      p.setAttribute('width', '4'); p.setAttribute('height', '4');
+      if (pattern === 1) p.setAttribute('patternTransform', 'rotate(45)');
+      for (const [tag, attrs] of tile) {
+        const e = document.createElementNS(SVG, tag);
+        for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+        p.append(e);
+      }
+      const defs = document.createElementNS(SVG, 'defs');
+      defs.append(p);
+      s.append(defs);
+      s.setAttribute('data-pattern', PATTERN_NAMES[pattern]);
+    }
     return s;
   }
+  const PATTERN_NAMES = ['', 'striped', 'checked'];
 
   // Distributors × seat types. The totals come first, so a narrow window
   // that scrolls the table sideways still shows them; seat types with no
@@ -1366,9 +1579,12 @@ function seatPositions(map) {
     }
     // By seat type, colour is the type's and a distributor is its shape.
     const typeMode = $('colour-by').value === 'type';
-    for (const d of map.distributors) item(ownerIcon(d, typeMode ? '#ffffff' : null), d.name).dataset.distributor = String(d.id);
+    for (const d of map.distributors) {
+      const pattern = typeMode ? 0 : ownerPatterns.get(d.id) || 0;
+      item(ownerIcon(d, typeMode ? '#ffffff' : null), d.name + (pattern ? ' (' + PATTERN_NAMES[pattern] + ')' : '')).dataset.distributor = String(d.id);
+    }
     item(icon([['rect', { x: 2, y: 2, width: 12, height: 12, fill: '#fff', stroke: '#111', 'stroke-width': 3 }]]), 'selected');
-    item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.held, stroke: '#111' }], ['path', { d: 'M4 12L12 4', stroke: '#fff', 'stroke-width': 2 }]]), 'held for a buyer');
+    item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.held, stroke: '#111' }], ['path', { d: 'M4 12L12 4', stroke: '#111', 'stroke-width': 2 }]]), 'held for a buyer');
     item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.sold, stroke: '#111' }], ['path', { d: 'M4 4L12 12M12 4L4 12', stroke: '#fff', 'stroke-width': 2 }]]), 'sold');
     item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.blocked, stroke: '#111' }], ['rect', { x: 5.5, y: 5.5, width: 5, height: 5, fill: '#fff' }]]), 'not for sale');
     if (hasAccessible) item(icon([['circle', { cx: 8, cy: 8, r: 6.5, fill: '#fff', stroke: '#111' }]]), 'accessible place (round)');
@@ -1527,11 +1743,14 @@ function seatPositions(map) {
       });
       const sold = a.shares.reduce((k, sh) => k + sh.sold, 0);
       const held = a.shares.reduce((k, sh) => k + sh.held, 0);
+      // An owner a line (page.css): the column fits beside the others.
+      const owners = cell('td', '', { 'data-count': 'owners' });
+      parts.forEach((t, k) => owners.append(cell('span', t + (k < parts.length - 1 ? ', ' : ''))));
       tr.append(cell('th', a.name, { scope: 'row' }),
         cell('td', a.capacity.toLocaleString('en'), { 'data-count': 'capacity' }),
         cell('td', held.toLocaleString('en'), { 'data-count': 'held' }),
         cell('td', sold.toLocaleString('en'), { 'data-count': 'sold' }),
-        cell('td', parts.join(', '), { 'data-count': 'owners' }));
+        owners);
       body.append(tr);
     }
     const pick = $('area-pick');
@@ -1598,12 +1817,17 @@ function seatPositions(map) {
   // `what` names the seats in the status line ("unallotted").
   function select(pred, op, quiet, what) {
     if (!map) return 0;
+    selChanges++;
     pushUndo({ kind: 'select', prev: sel.slice() });
     if (op === 'replace') sel.fill(0);
     let hit = 0, changed = 0;
     const on = op === 'remove' ? 0 : 1;
+    // Seats the shape or control took in that cannot be selected: counted
+    // by state (sold, held, not for sale) for the status line.
+    const left = [0, 0, 0, 0];
     for (let i = 0; i < n; i++) {
-      if (TAKEN[i] || !pred(i)) continue;
+      if (TAKEN[i]) { if (on && pred(i)) left[TAKEN[i]]++; continue; }
+      if (!pred(i)) continue;
       if (sel[i] !== on) changed++;
       sel[i] = on;
       hit++;
@@ -1618,12 +1842,43 @@ function seatPositions(map) {
       const verb = op === 'remove' ? 'Removed ' : op === 'add' ? 'Added ' : 'Selected ';
       const were = already === 1 ? ' was' : ' were';
       const k = op === 'replace' ? hit : changed;
-      setStatus(verb + (what ? k.toLocaleString('en') + ' ' + what + (k === 1 ? ' seat' : ' seats') : seats(k)) +
+      selectionStatus(verb + (what ? k.toLocaleString('en') + ' ' + what + (k === 1 ? ' seat' : ' seats') : seats(k)) +
         (op !== 'replace' && already ? ' (' + already.toLocaleString('en') + ' more there' + were +
           (op === 'remove' ? ' not selected)' : ' selected already)') : '') + '.' +
-        (op !== 'replace' ? ' ' + seats(total) + ' in the selection now.' : ''));
+        leftOut(left) + (op !== 'replace' ? ' ' + seats(total) + ' in the selection now.' : ''));
     }
     return hit;
+  }
+
+  // " 1 sold seat and 2 held seats left out." for the seats a selection
+  // step took in but could not select, or "".
+  function leftOut(left) {
+    const parts = [[left[SOLD], 'sold'], [left[HELD], 'held'], [left[BLOCKED], 'not-for-sale']].filter(([k]) => k)
+      .map(([k, what]) => k.toLocaleString('en') + ' ' + what + (k === 1 ? ' seat' : ' seats'));
+    if (!parts.length) return '';
+    return ' ' + (parts.length > 1 ? parts.slice(0, -1).join(', ') + ' and ' + parts[parts.length - 1] : parts[0]) + ' left out.';
+  }
+
+  // What a selection step did. While a change is under way its line
+  // stays ("Splitting 40 seats… Meanwhile: selected 3 seats.").
+  function selectionStatus(text) {
+    setStatus(busyLine ? busyLine + ' Meanwhile: ' + text.charAt(0).toLowerCase() + text.slice(1) : text);
+  }
+
+  // Counts the changes of the selection: a change to the center clears the
+  // selection it sent only if the organizer did not select meanwhile.
+  let selChanges = 0;
+  // After a change: the selection it sent is cleared (or `restore` put
+  // back), unless the organizer selected meanwhile; then that selection is
+  // kept and the returned words say so.
+  function afterChange(selAt, restore) {
+    if (selChanges === selAt) {
+      if (restore) sel = restore; else sel.fill(0);
+      return '';
+    }
+    let k = 0;
+    for (let i = 0; i < n; i++) k += sel[i];
+    return ' The selection made meanwhile (' + seats(k) + ') is kept.';
   }
 
   // Whether any seat matches `pred`, and whether one of them is free: the
@@ -1778,6 +2033,7 @@ function seatPositions(map) {
     if (!map) return;
     const r = canvas.getBoundingClientRect();
     const px = e.clientX - r.left, py = e.clientY - r.top;
+    pointerAt = { x: px, y: py };
     if (!drag) {
       const i = view.scale >= 1.5 ? cellAt(px, py) : -1;
       hovered = i;
@@ -1879,6 +2135,14 @@ function seatPositions(map) {
   }
 
   function zoomCentre(factor) { zoomAt(canvas.clientWidth / 2, canvas.clientHeight / 2, factor); }
+
+  // Where the pointer is on the map while it is over it (else null): the
+  // keys + and - zoom around it there, else around the map's centre (the
+  // toolbar's buttons, under the pointer themselves, always the centre).
+  let pointerAt = null;
+  function zoomKey(factor) {
+    if (pointerAt) zoomAt(pointerAt.x, pointerAt.y, factor); else zoomCentre(factor);
+  }
 
   // The keyboard's seat cursor: arrow keys move it to the nearest seat in
   // that direction (the view follows), Enter toggles that seat, Shift+Enter
@@ -2002,7 +2266,7 @@ function seatPositions(map) {
         if (e.shiftKey) select((k) => B[k] === B[c] && R[k] === R[c], 'add');
         else select((k) => k === c, e.altKey || sel[c] ? 'remove' : 'add');
       },
-      '+': () => zoomCentre(1.25), '=': () => zoomCentre(1.25), '-': () => zoomCentre(0.8),
+      '+': () => zoomKey(1.25), '=': () => zoomKey(1.25), '-': () => zoomKey(0.8),
       '0': () => fit(), Escape: () => select(() => false, 'replace'),
     };
     const f = keys[e.key];
@@ -2041,7 +2305,7 @@ function seatPositions(map) {
       fittedView.legendOpen !== $('legend').open) fit();
   });
   $('colour-by').addEventListener('change', () => { stale(); renderLegend(); requestDraw(); });
-  canvas.addEventListener('pointerleave', () => { $('tip').hidden = true; });
+  canvas.addEventListener('pointerleave', () => { $('tip').hidden = true; pointerAt = null; });
   $('reload').addEventListener('click', () => load(false));
 
   function pickedBlock() { return Number($('pick-block').value); }
@@ -2126,7 +2390,8 @@ function seatPositions(map) {
     const already = cells.filter((i) => OWN[i] === d).length;
     if (!await checkOthers(cells, d)) return;
     busy(true);
-    setStatus('Assigning ' + seats(cells.length) + ' to ' + (ownerName.get(d) || d) + '…');
+    const selAt = selChanges;
+    progress('Assigning ' + seats(cells.length) + ' to ' + (ownerName.get(d) || d) + '…');
     try {
       // Each seat names the owner this page saw: the center refuses the
       // change if any seat has another one now (moved in another tab or
@@ -2142,14 +2407,14 @@ function seatPositions(map) {
       failed(e);
       return;
     } finally { busy(false); }
-    sel.fill(0);
+    const kept = afterChange(selAt);
     clearError();
     refresh();
     const name = ownerName.get(d) || d;
-    setStatus(already === cells.length
+    setStatus((already === cells.length
       ? 'The ' + seats(cells.length) + ' selected ' + (cells.length === 1 ? 'was' : 'were') + ' ' + name + '\'s already: nothing changed.'
       : 'Assigned ' + seats(cells.length - already) + ' to ' + name +
-        (already ? ' (' + already.toLocaleString('en') + ' of the selection ' + (already === 1 ? 'was' : 'were') + ' ' + name + '\'s already).' : '.'));
+        (already ? ' (' + already.toLocaleString('en') + ' of the selection ' + (already === 1 ? 'was' : 'were') + ' ' + name + '\'s already).' : '.')) + kept);
   }
 
   // Consecutive seats of one row, as runs {block, row, from, to}: a whole
@@ -2201,7 +2466,8 @@ function seatPositions(map) {
     if (!await checkOthers(cells, -1)) return;
     const prev = cells.map((i) => [i, OWN[i]]);
     busy(true);
-    setStatus('Splitting ' + seats(cells.length) + '…');
+    const selAt = selChanges;
+    progress('Splitting ' + seats(cells.length) + '…');
     let done, undoable = false;
     try {
       done = await api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/split', {
@@ -2225,14 +2491,14 @@ function seatPositions(map) {
     // its undo leaves them alone.
     const moved = prev.filter(([i]) => !TAKEN[i]);
     if (undoable) pushUndo({ kind: 'allot', what: 'split', prev: moved, after: new Map(moved.map(([i]) => [i, OWN[i]])), sel: sel.slice() });
-    sel.fill(0);
+    const kept = afterChange(selAt);
     clearError();
     refresh();
     const got = new Map(done.shares);
     const per = shares.map((s) => (ownerName.get(s.distributor) || s.distributor) + ' ' + (got.get(s.distributor) || 0).toLocaleString('en')).join(', ');
     setStatus('Split ' + seats(done.split) + ': ' + per + '.' +
       (done.skipped ? ' ' + seats(done.skipped) + ' sold or held meanwhile ' + (done.skipped === 1 ? 'was left as it is.' : 'were left as they are.') : '') +
-      (undoable ? '' : ' Others changed allotments meanwhile, so Undo does not reach this split.'));
+      (undoable ? '' : ' Others changed allotments meanwhile, so Undo does not reach this split.') + kept);
   }
 
   // `expected`: the owner each seat must have now (compare and set); by
@@ -2316,8 +2582,8 @@ function seatPositions(map) {
   // refused (and dropped) when the receiver no longer has that many.
   async function undoPlaces(step) {
     const places = step.count.toLocaleString('en') + ' places of ' + step.name;
-    setStatus('Undoing the move of ' + places + '…');
     busy(true);
+    progress('Undoing the move of ' + places + '…');
     try {
       const done = await api('POST', '/v1/events/' + encodeURIComponent(eventId) + '/allotments/selection', {
         distributor: step.from || null,
@@ -2337,9 +2603,12 @@ function seatPositions(map) {
   }
 
   async function doUndo() {
+    // One change at a time (Ctrl+Z while a change is under way).
+    if ($('undo').dataset.busy === '1') return;
     const step = undo.pop();
     if (!step) return;
     if (step.kind === 'select') {
+      selChanges++;
       sel = step.prev;
       clearError();
       refresh(true);
@@ -2348,7 +2617,8 @@ function seatPositions(map) {
     }
     if (step.kind === 'places') return undoPlaces(step);
     busy(true);
-    setStatus('Undoing the ' + (step.what || 'allotment') + ' of ' + seats(step.prev.length) + '…');
+    const selAt = selChanges;
+    progress('Undoing the ' + (step.what || 'allotment') + ' of ' + seats(step.prev.length) + '…');
     try {
       const done = await setOwners(step.prev, true, step.after);
       version = done.version;
@@ -2359,10 +2629,10 @@ function seatPositions(map) {
       failed(e, 'This change can no longer be undone, and Undo skips it: ');
       return;
     } finally { busy(false); }
-    sel = step.sel;
+    const kept = afterChange(selAt, step.sel);
     clearError();
     refresh();
-    setStatus('Undid the ' + (step.what || 'allotment') + ' of ' + seats(step.prev.length) + '.');
+    setStatus('Undid the ' + (step.what || 'allotment') + ' of ' + seats(step.prev.length) + '.' + kept);
   }
 
   // A refused change changed nothing (the center applies a request whole or
@@ -2388,7 +2658,12 @@ function seatPositions(map) {
 
   // ---- messages ------------------------------------------------------------------------
 
+  // The line of the change under way, kept at the front of the status
+  // line while the organizer selects meanwhile.
+  let busyLine = '';
+  function progress(text) { busyLine = text; setStatus(text); }
   function busy(on) {
+    if (!on) busyLine = '';
     for (const id of ['assign', 'split', 'area-move']) $(id).disabled = on;
     $('undo').dataset.busy = on ? '1' : '';
     showUndo();
@@ -2426,6 +2701,13 @@ function seatPositions(map) {
       for (let i = 0; i < n; i++) if (B[i] === block && R[i] === row && N[i] === number) return SZ[i] * view.scale;
       return null;
     },
+    // The window positions of a block's seat centres.
+    seatsOf(block) {
+      const r = canvas.getBoundingClientRect();
+      const out = [];
+      for (let i = 0; i < n; i++) if (B[i] === block) out.push({ x: r.left + (X[i] - view.ox) * view.scale, y: r.top + (Y[i] - view.oy) * view.scale });
+      return out;
+    },
     cells() { return n; },
     view() { return { ...view }; },
     // The venue's drawn extent (seats, landmarks, standing areas) and the
@@ -2457,6 +2739,7 @@ function seatPositions(map) {
       return { x: r.left + (x - view.ox) * view.scale, y: r.top + (y - view.oy) * view.scale };
     },
     areas() { return (map.areas || []).map((a) => ({ id: a.id, name: a.name, polygon: a.polygon })); },
+    landmarks() { return (map.landmarks || []).map((l) => ({ name: l.name, kind: l.kind, polygon: l.polygon })); },
   };
 
   // On a narrow screen (or at 200 % zoom) the legend starts folded and the

@@ -459,9 +459,10 @@ fn seat_place(block: BlockId, row: u16, number: u16) -> Result<String> {
 /// sky blue are one grey, sky blue and blue differ by little more than
 /// lightness under tritanopia). A fifth distributor gets the first colour
 /// again, but never the first one's shape (the page gives each of the first
-/// six its own shape, and a colour and shape pair repeats only after 12), so
-/// zoomed in, and in the legend and the tables, every distributor is told
-/// apart without colour.
+/// six its own shape, and a colour and shape pair repeats only after 12),
+/// and the page draws its seats striped with a second shade of the colour
+/// (from the ninth, checked), which shows at every zoom, in pixels too; its
+/// legend and table swatches carry the same stripes.
 pub const OWNER_PALETTE: [&str; 4] = eticket_alloc::render::ALLOTMENT_PALETTE;
 
 /// Build the page's view of an event: its seat map (the one it was
