@@ -378,6 +378,55 @@ const TOML_VARIANTS: &[(&str, &str, &str, &str, &str)] = &[
     ),
 ];
 
+/// `(part, seed name, text in the part's TOML, replacement)`: other
+/// spellings and layouts the decoders accept (each must parse).
+const TOML_ACCEPTED: &[(&str, &str, &str, &str)] = &[
+    ("grid", "rotation_180", "rotation = 90", "rotation = 180"),
+    ("grid", "rotation_270", "rotation = 90", "rotation = 270"),
+    (
+        "grid",
+        "left_to_right",
+        "\"right-to-left\"",
+        "\"left-to-right\"",
+    ),
+    (
+        "geometry",
+        "align_center",
+        "align = \"centre\"",
+        "align = \"center\"",
+    ),
+    (
+        "geometry",
+        "align_start",
+        "align = \"centre\"",
+        "align = \"start\"",
+    ),
+    (
+        "geometry",
+        "many_gaps",
+        "gaps = [{ after = 1, width = 0.5 }]\nrow_gaps = [{ after = 1, depth = 1 }]",
+        "gaps = [{ after = 0, width = 0.5 }, { after = 1, width = 0.25 }, { after = 2, width = 1 }, \
+         { after = 3, width = 0.5 }, { after = 4, width = 2 }, { after = 5, width = 0.5 }, \
+         { after = 6, width = 0.5 }, { after = 7, width = 0.5 }, { after = 9, width = 3 }]\n\
+         row_gaps = [{ after = 1, depth = 1 }, { after = 2, depth = 0.5 }, { after = 3, depth = 1 }, \
+         { after = 4, depth = 1 }, { after = 5, depth = 2 }, { after = 6, depth = 1 }, \
+         { after = 8, depth = 1 }, { after = 9, depth = 1 }, { after = 10, depth = 1 }]",
+    ),
+    ("geometry", "no_radius", "radius = 20\n", ""),
+    (
+        "landmarks",
+        "focus_from_pitch",
+        "kind = \"stage\"",
+        "kind = \"other\"",
+    ),
+    (
+        "top",
+        "integer_penalty",
+        "row_penalty = 0.5",
+        "row_penalty = 2",
+    ),
+];
+
 /// `(part, seed name, text in the part's JSON form, replacement, what the
 /// refusal names)`.
 const JSON_VARIANTS: &[(&str, &str, &str, &str, &str)] = &[
@@ -452,6 +501,32 @@ fn escaped(json: &str) -> String {
     out
 }
 
+/// `toml` with every key of a `key = value` line and of a table header
+/// written as a quoted key with its first letter escaped (`name = …` as
+/// `"\u006eame" = …`, `[[blocks]]` as `[["\u0062locks"]]`): the TOML reader
+/// hands such keys to serde through `visit_str`.
+fn escaped_toml(toml: &str) -> String {
+    let key = |k: &str| match k.chars().next() {
+        Some(c) if c.is_ascii_lowercase() => format!("\"\\u{:04x}{}\"", u32::from(c), &k[1..]),
+        _ => k.to_owned(),
+    };
+    let mut out = String::new();
+    for line in toml.lines() {
+        if let Some(name) = line.strip_prefix("[[").and_then(|l| l.strip_suffix("]]")) {
+            out += &format!("[[{}]]", key(name));
+        } else if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            let parts: Vec<String> = name.split('.').map(key).collect();
+            out += &format!("[{}]", parts.join("."));
+        } else if let Some((k, v)) = line.split_once(" = ") {
+            out += &format!("{} = {v}", key(k));
+        } else {
+            out += line;
+        }
+        out.push('\n');
+    }
+    out
+}
+
 fn refusal(result: Result<SeatMap, AllocError>, name: &str) -> String {
     match result {
         Ok(_) => panic!("seed {name}: the variant parses; it should be refused"),
@@ -487,6 +562,13 @@ fn main() {
             "part {part}: the escaped JSON reads as the same map"
         );
         write(&format!("{part}.toml"), TOML, toml);
+        let toml_escaped = escaped_toml(toml);
+        assert_eq!(
+            SeatMap::from_toml(&toml_escaped).map(|m| m.to_json()).ok(),
+            Some(json.clone()),
+            "part {part}: the escaped TOML reads as the same map"
+        );
+        write(&format!("{part}.escaped.toml"), TOML, &toml_escaped);
         write(&format!("{part}.json"), JSON, &json);
         write(&format!("{part}.escaped.json"), JSON, &json_escaped);
         json_parts.push((part, json));
@@ -496,6 +578,16 @@ fn main() {
         let found = json_parts.iter().find(|p| p.0 == part).expect("a part");
         found.1.clone()
     };
+    for &(part, name, from, to) in TOML_ACCEPTED {
+        let base = toml_part(part);
+        assert!(
+            base.contains(from),
+            "seed {name}.toml: {from:?} is not in the {part} map"
+        );
+        let doc = base.replacen(from, to, 1);
+        SeatMap::from_toml(&doc).unwrap_or_else(|e| panic!("seed {name}.toml: {e}"));
+        write(&format!("{name}.toml"), TOML, &doc);
+    }
     for (kind, tag, list) in [("toml", TOML, TOML_VARIANTS), ("json", JSON, JSON_VARIANTS)] {
         for &(part, name, from, to, names) in list {
             let base = if tag == TOML {
