@@ -248,6 +248,7 @@ impl Center {
         loop {
             self.fail_at("cancel.batch")?;
             let now = self.now();
+            let began = std::time::Instant::now();
             let (withdrawn, revoked) = self
                 .ledger()
                 .transaction(&mut |tx| cancel_batch(tx, event, batch, now))?;
@@ -256,6 +257,7 @@ impl Center {
             }
             so_far += withdrawn + revoked;
             progress(so_far);
+            self.ledger().pause_between_batches(began.elapsed());
         }
         self.read(|tx| {
             let (mut tickets, mut revoked, mut used) = (0u32, 0u32, 0u32);

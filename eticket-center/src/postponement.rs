@@ -265,6 +265,7 @@ impl Center {
         loop {
             self.fail_at("postpone.batch")?;
             let now = self.now();
+            let began = std::time::Instant::now();
             let (reissued, last) = self.ledger().transaction(&mut |tx| {
                 // The schedule as stored now: a later postponement wins.
                 let schedule = tables::events::load(tx, event)?.info.schedule;
@@ -294,6 +295,7 @@ impl Center {
             after = last;
             so_far += reissued;
             progress(so_far);
+            self.ledger().pause_between_batches(began.elapsed());
         }
         self.read(|tx| {
             let schedule = tables::events::load(tx, event)?.info.schedule;

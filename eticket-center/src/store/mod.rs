@@ -277,7 +277,25 @@ impl Ledger {
             Ledger::Postgres(_) => Ok(()),
         }
     }
+
+    /// Between the transactions of a long job (a postponement's re-issues,
+    /// a cancellation's revocations) that took `took`: on SQLite, pause as
+    /// long (at most [`MAX_BATCH_PAUSE`]) so that writers waiting for the
+    /// file get it. SQLite's lock is not fair: another process waiting for
+    /// it sleeps between tries (up to 100 ms), and a job that begins its
+    /// next transaction at once takes the lock again every time, so a
+    /// `serve` beside `eticket postpone-event` sold nothing until the whole
+    /// job ended. PostgreSQL locks rows, not the database: no pause.
+    pub fn pause_between_batches(&self, took: std::time::Duration) {
+        if matches!(self, Ledger::Sqlite(_)) {
+            std::thread::sleep(took.min(MAX_BATCH_PAUSE));
+        }
+    }
 }
+
+/// The longest pause of [`Ledger::pause_between_batches`]: longer than the
+/// longest sleep of SQLite's busy handler between tries (100 ms).
+pub const MAX_BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(150);
 
 impl Store for Ledger {
     fn backend(&self) -> &'static str {
