@@ -208,6 +208,20 @@ const TOML_VARIANTS: &[(&str, &str, &str, &str, &str)] = &[
     ("grid", "row_character", "\"ka.a\"", "\"kx.a\"", "rows[0]"),
     (
         "grid",
+        "row_character_wide",
+        "\"ka.a\"",
+        "\"ké.a\"",
+        "rows[0]",
+    ),
+    (
+        "grid",
+        "row_number_past_65535",
+        "first_row = 2",
+        "first_row = 65535",
+        "rows[1]",
+    ),
+    (
+        "grid",
         "row_without_seats",
         "\" wpa\"",
         "\" .. \"",
@@ -376,6 +390,76 @@ const TOML_VARIANTS: &[(&str, &str, &str, &str, &str)] = &[
         "at = { x = 3000000, y = 0 }",
         "areas[0]",
     ),
+    (
+        "top",
+        "focus_nan",
+        "focus = { x = 1.5,",
+        "focus = { x = nan,",
+        "focus",
+    ),
+    (
+        "top",
+        "focus_inf",
+        "focus = { x = 1.5,",
+        "focus = { x = -inf,",
+        "focus",
+    ),
+    (
+        "top",
+        "row_penalty_nan",
+        "row_penalty = 0.5",
+        "row_penalty = nan",
+        "row_penalty",
+    ),
+    (
+        "landmarks",
+        "rect_and_polygon",
+        "polygon = [[20, 0], [24, 0], [22, 3]]",
+        "polygon = [[20, 0], [24, 0], [22, 3]]\nrect = { x = 0, y = 0, width = 1, height = 1 }",
+        "landmarks[2]",
+    ),
+    (
+        "landmarks",
+        "circle_and_polygon",
+        "polygon = [[20, 0], [24, 0], [22, 3]]",
+        "polygon = [[20, 0], [24, 0], [22, 3]]\ncircle = { x = 0, y = 0, radius = 1 }",
+        "landmarks[2]",
+    ),
+    (
+        "landmarks",
+        "rect_nan",
+        "width = 8, height = 3",
+        "width = nan, height = 3",
+        "rect",
+    ),
+    (
+        "landmarks",
+        "circle_far",
+        "circle = { x = 40,",
+        "circle = { x = 4e9,",
+        "circle",
+    ),
+    (
+        "landmarks",
+        "polygon_point_inf",
+        "[22, 3]]",
+        "[22, inf]]",
+        "polygon",
+    ),
+    (
+        "areas",
+        "area_polygon_two_points",
+        "polygon = [[0, 20], [6, 20], [6, 26], [0, 26]]",
+        "polygon = [[0, 20], [6, 20]]",
+        "polygon",
+    ),
+    (
+        "areas",
+        "area_polygon_and_size",
+        "gate = 2\n",
+        "gate = 2\nwidth = 3\n",
+        "areas[1]",
+    ),
 ];
 
 /// `(part, seed name, text in the part's TOML, replacement)`: other
@@ -413,6 +497,19 @@ const TOML_ACCEPTED: &[(&str, &str, &str, &str)] = &[
          { after = 8, depth = 1 }, { after = 9, depth = 1 }, { after = 10, depth = 1 }]",
     ),
     ("geometry", "no_radius", "radius = 20\n", ""),
+    ("geometry", "angle_90", "angle = -15", "angle = 90"),
+    ("geometry", "angle_270", "angle = -15", "angle = -90"),
+    (
+        "geometry",
+        "gaps_17",
+        "gaps = [{ after = 1, width = 0.5 }]",
+        "gaps = [{ after = 0, width = 1 }, { after = 1, width = 1 }, { after = 2, width = 1 }, \
+         { after = 3, width = 1 }, { after = 4, width = 1 }, { after = 5, width = 1 }, \
+         { after = 6, width = 1 }, { after = 7, width = 1 }, { after = 8, width = 1 }, \
+         { after = 9, width = 1 }, { after = 10, width = 1 }, { after = 11, width = 1 }, \
+         { after = 12, width = 1 }, { after = 13, width = 1 }, { after = 14, width = 1 }, \
+         { after = 15, width = 1 }, { after = 16, width = 1 }]",
+    ),
     (
         "landmarks",
         "focus_from_pitch",
