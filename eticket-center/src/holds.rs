@@ -298,14 +298,15 @@ impl Center {
             }
             let mut serials: Vec<TicketSerial> = tickets.iter().map(|t| t.serial).collect();
             serials.sort_unstable();
-            Ok(HoldView {
+            Ok(Fresh::new(HoldView {
                 token,
                 event,
                 distributor: d,
                 serials,
                 expires_at,
-            })
+            }))
         })
+        .map(|hold| hold.counted(|h| metrics::record_hold(h.serials.len())))
     }
 
     /// Buy the held seats: the issuing records a sale makes, with the
@@ -377,8 +378,9 @@ impl Center {
         self.mutate(who, key, "release_hold", &(event, token), |tx, now| {
             let hold = self.live_hold(tx, event, token, d, now)?;
             end_hold(tx, event, token, &hold, Some(Change::RELEASE))?;
-            Ok(view(token, event, &hold))
+            Ok(Fresh::new(view(token, event, &hold)))
         })
+        .map(|hold| hold.counted(|_| metrics::record_hold_released()))
     }
 
     /// Return the seats of every expired hold to sale (`eticket serve` runs

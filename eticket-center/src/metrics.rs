@@ -1,5 +1,5 @@
 //! The center's counters for operating it during an on-sale: sales,
-//! issuances, transfers and lottery draws made, the ledger's retries, errors
+//! holds, issuances, transfers and lottery draws made, the ledger's retries, errors
 //! and reconnections after a failover, and the sizes of group-commit batches. They are plain atomics
 //! in one process-wide set, with no HTTP in them, so that any layer (the
 //! ledger too) records with one call and a library user without the `http`
@@ -180,6 +180,9 @@ struct CenterMetrics {
     transfers_completed: Counter,
     lottery_draws: Counter,
     lottery_tickets: Counter,
+    holds: Counter,
+    seats_held: Counter,
+    holds_released: Counter,
     group_commit: Histogram<10>,
     retries: [[Counter; 3]; 2],
     errors: [[Counter; 3]; 2],
@@ -195,6 +198,9 @@ static CENTER: CenterMetrics = CenterMetrics {
     transfers_completed: Counter::new(),
     lottery_draws: Counter::new(),
     lottery_tickets: Counter::new(),
+    holds: Counter::new(),
+    seats_held: Counter::new(),
+    holds_released: Counter::new(),
     group_commit: Histogram::new(BATCH_BOUNDS),
     retries: [const { [const { Counter::new() }; 3] }; 2],
     errors: [const { [const { Counter::new() }; 3] }; 2],
@@ -230,6 +236,18 @@ pub(crate) fn record_transfer_completed() {
 pub(crate) fn record_lottery_draw(tickets: usize) {
     CENTER.lottery_draws.add(1);
     CENTER.lottery_tickets.add(tickets as u64);
+}
+
+/// A hold of `seats` seats was made (a hold asked again under its key is
+/// not counted again).
+pub(crate) fn record_hold(seats: usize) {
+    CENTER.holds.add(1);
+    CENTER.seats_held.add(seats as u64);
+}
+
+/// A hold was released by its distributor before it expired.
+pub(crate) fn record_hold_released() {
+    CENTER.holds_released.add(1);
 }
 
 /// Record the size of one group-commit batch: how many requests one
@@ -303,6 +321,21 @@ pub fn render(out: &mut String) {
             "eticket_lottery_tickets_total",
             "Tickets registered to the winners of those draws.",
             &c.lottery_tickets,
+        ),
+        (
+            "eticket_holds_total",
+            "Seat holds made for buyers (a hold asked again under its key is not counted again); a hold bought counts as a sale too.",
+            &c.holds,
+        ),
+        (
+            "eticket_seats_held_total",
+            "Seats those holds held.",
+            &c.seats_held,
+        ),
+        (
+            "eticket_holds_released_total",
+            "Holds released by their distributor before they expired.",
+            &c.holds_released,
         ),
     ] {
         describe(out, name, "counter", help);

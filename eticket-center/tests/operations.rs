@@ -371,6 +371,27 @@ fn the_request_log_names_the_caller_never_the_token_and_metrics_stay_private() {
             .await
             .unwrap();
         assert_eq!(resp.status(), StatusCode::OK);
+        // A hold, asked twice under its key (counted once), and released.
+        for _ in 0..2 {
+            let resp = http
+                .post(format!("{base}/v1/events/2026/holds"))
+                .bearer_auth(&token)
+                .header("Idempotency-Key", "hold-1")
+                .json(&json!({"seats": {"best_available": {"quantity": 2}}, "buyer": {"reference": "order-1"}}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+            let hold: Value = resp.json().await.unwrap();
+            let resp = http
+                .post(format!("{base}/v1/events/2026/holds/{}/release", hold["token"].as_str().unwrap()))
+                .bearer_auth(&token)
+                .header("Idempotency-Key", "release-1")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+        }
         // A forged token, and paths no route serves.
         let resp = http
             .get(format!("{base}/v1/events/2026"))
@@ -414,6 +435,9 @@ fn the_request_log_names_the_caller_never_the_token_and_metrics_stay_private() {
         assert_eq!(metric(&text, sales), Some(2.0), "{text}");
         assert_eq!(metric(&text, "eticket_sales_total"), Some(1.0), "{text}");
         assert_eq!(metric(&text, "eticket_tickets_sold_total"), Some(1.0));
+        assert_eq!(metric(&text, "eticket_holds_total"), Some(1.0), "{text}");
+        assert_eq!(metric(&text, "eticket_seats_held_total"), Some(2.0));
+        assert_eq!(metric(&text, "eticket_holds_released_total"), Some(1.0));
         let unmatched = r#"eticket_http_requests_total{method="GET",route="unmatched",status="404"}"#;
         assert_eq!(metric(&text, unmatched), Some(3.0), "{text}");
         assert!(!text.contains("scan-a1b2c3") && !text.contains("nonexistent"));
