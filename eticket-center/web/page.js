@@ -626,10 +626,11 @@ function seatPositions(map) {
   // apart in lightness, chosen by the center: OWNER_PALETTE in
   // src/http/page.rs says why), and each of those stays apart from these
   // for colour-blind organizers too: held seats are seen apart from any
-  // owner's. Held is a light blue, the colour farthest from all four
-  // (a brown once came close to the third, an ochre), and held seats are
-  // dotted with a darker shade at every zoom besides their stroke.
-  const COLOURS = { held: '#44aaff', sold: '#555555', blocked: '#d9d9d9', free: '#c8c8c8' };
+  // owner's. Held is magenta, a hue none of the four is near (a light blue
+  // once read as a striped dark-blue distributor's), and held seats are
+  // dotted: a dark dot in each seat near, dark dots in its pixels far out,
+  // never stripes (the distributors' cue).
+  const COLOURS = { held: '#ff00ff', sold: '#555555', blocked: '#d9d9d9', free: '#c8c8c8' };
   const HELD_PATTERN = 3;
   const SHAPES = ['circle', 'triangle', 'square', 'diamond', 'down', 'plus'];
 
@@ -642,7 +643,8 @@ function seatPositions(map) {
       let k = known.get(key);
       if (k === undefined) {
         k = palette.length;
-        palette.push(colour); patterns.push(pattern || 0); stripes.push(pattern ? stripeColour(colour) : colour);
+        palette.push(colour); patterns.push(pattern || 0);
+        stripes.push(!pattern ? colour : pattern === HELD_PATTERN ? stripeColour(colour) : OWNER_STRIPE);
         known.set(key, k);
       }
       return k;
@@ -669,7 +671,7 @@ function seatPositions(map) {
     stripesRGBA = patterned ? toPixels(stripes) : null;
   }
 
-  // The second shade of a patterned colour: lighter on a dark colour,
+  // The second shade of the held colour (its dots): lighter on a dark colour,
   // darker on a light one, so the pattern shows on either.
   function stripeColour(colour) {
     const p = toPixels([colour])[0];
@@ -678,11 +680,22 @@ function seatPositions(map) {
     return 'rgb(' + mixed.join(', ') + ')';
   }
 
-  // Whether a patterned seat's device pixel (x, y) takes the second
-  // shade: diagonal stripes (pattern 1) or a check (pattern 2), laid on
-  // the map's pixels so a block of seats shows one run of stripes.
-  function stripePixel(pattern, x, y) {
-    return pattern === 1 ? (x + y) % 3 === 0 : pattern === 2 ? ((x ^ y) & 1) === 1 : ((x | y) & 1) === 0;
+  // The stripes of a distributor whose colour came round again: white,
+  // so they show on every colour of the palette, dark or light.
+  const OWNER_STRIPE = '#ffffff';
+
+  // Whether a patterned seat's device pixel (x, y), counted from the
+  // seat's top-left pixel, takes the second shade: every other pixel row
+  // (pattern 1, stripes), every other pixel (2, a check) or a dot (held).
+  // Counted from the seat, a seat of two pixel rows keeps one of each, so
+  // the cue shows at a pixel or two a seat (stripes at a third of the
+  // pixels once read only as a lighter texture); a seat of one pixel row
+  // is striped across its columns, and one of a single pixel is the
+  // second shade whole in every other seat (`odd`).
+  function stripePixel(pattern, x, y, rows, cols, odd) {
+    if (pattern === 3) return rows > 1 || cols > 1 ? (x & y & 1) === 1 : odd;
+    if (rows > 1) return pattern === 1 ? (y & 1) === 1 : ((x + y) & 1) === 1;
+    return cols > 1 ? (x & 1) === 1 : odd;
   }
 
   // CSS colours as 32-bit canvas pixels (the canvas itself parses them, so
@@ -725,7 +738,8 @@ function seatPositions(map) {
         continue;
       }
       const second = stripesRGBA[patterned[i]];
-      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) px[y * W + x] = stripePixel(pattern, x, y) ? second : colour;
+      const rows = y1 - y0, cols = x1 - x0, odd = (i & 1) === 1;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) px[y * W + x] = stripePixel(pattern, x - x0, y - y0, rows, cols, odd) ? second : colour;
     }
   }
 
@@ -738,7 +752,7 @@ function seatPositions(map) {
       if (pattern === 2) { c.moveTo(t, y0); c.lineTo(t + h, y0 + h); }
     }
     c.strokeStyle = colour;
-    c.lineWidth = Math.max(1.5, gap / 3);
+    c.lineWidth = Math.max(2, gap * 0.45);
     c.stroke();
   }
 
@@ -984,7 +998,7 @@ function seatPositions(map) {
         c.beginPath();
         c.rect(x, y0, bw, y1 - y0);
         c.clip();
-        hatch(c, pattern, stripeColour(colour), x, y0, bw, y1 - y0, 6);
+        hatch(c, pattern, OWNER_STRIPE, x, y0, bw, y1 - y0, 6);
         c.restore();
       }
       c.globalAlpha = 1;
@@ -1160,11 +1174,15 @@ function seatPositions(map) {
   function drawMarks(ctx, visible, s) {
     const typeMode = $('colour-by').value === 'type';
     ctx.lineWidth = Math.max(1, s * 0.08);
-    // Sold: a cross; held: one stroke; not for sale: a hollow seat.
+    // Sold: a cross; held: a dot; not for sale: a hollow seat. Where seats
+    // show their numbers, the cross and the dot go smaller in the seat's
+    // top part, as an owner's shape does, and the number below them.
+    const roomy = s >= SEAT_LABEL_SCALE;
+    const markY = (i) => (Y[i] - view.oy) * s - (roomy ? SZ[i] * s * 0.22 : 0);
     ctx.beginPath();
     for (const i of visible) {
       if (TAKEN[i] !== SOLD) continue;
-      const px = (X[i] - view.ox) * s, py = (Y[i] - view.oy) * s, r = SZ[i] * s * 0.3;
+      const px = (X[i] - view.ox) * s, py = markY(i), r = SZ[i] * s * (roomy ? 0.14 : 0.3);
       ctx.moveTo(px - r, py - r); ctx.lineTo(px + r, py + r); ctx.moveTo(px + r, py - r); ctx.lineTo(px - r, py + r);
     }
     ctx.strokeStyle = '#ffffff';
@@ -1172,11 +1190,11 @@ function seatPositions(map) {
     ctx.beginPath();
     for (const i of visible) {
       if (TAKEN[i] !== HELD) continue;
-      const px = (X[i] - view.ox) * s, py = (Y[i] - view.oy) * s, r = SZ[i] * s * 0.32;
-      ctx.moveTo(px - r, py + r); ctx.lineTo(px + r, py - r);
+      const px = (X[i] - view.ox) * s, py = markY(i), r = SZ[i] * s * (roomy ? 0.12 : 0.16);
+      ctx.moveTo(px + r, py); ctx.arc(px, py, r, 0, Math.PI * 2);
     }
-    ctx.strokeStyle = '#111111';
-    ctx.stroke();
+    ctx.fillStyle = '#111111';
+    ctx.fill();
     ctx.beginPath();
     for (const i of visible) {
       if (TAKEN[i] !== BLOCKED) continue;
@@ -1506,15 +1524,16 @@ function seatPositions(map) {
     const s = icon(shapeParts(shape, pattern ? 'url(#' + id + ')' : fill || d.colour));
     s.setAttribute('data-shape', shape);
     if (pattern) {
-      const second = stripeColour(d.colour);
+      // Square to the pixels (no rotation), two pixels a band: at one
+      // device pixel a CSS pixel the swatch shows the stripes as the map does.
+      const second = OWNER_STRIPE;
       const tile = pattern === 1
-        ? [['rect', { width: 4, height: 4, fill: d.colour }], ['rect', { width: 1.6, height: 4, fill: second }]]
+        ? [['rect', { width: 4, height: 4, fill: d.colour }], ['rect', { y: 2, width: 4, height: 2, fill: second }]]
         : [['rect', { width: 4, height: 4, fill: d.colour }], ['rect', { width: 2, height: 2, fill: second }], ['rect', { x: 2, y: 2, width: 2, height: 2, fill: second }]];
       const p = document.createElementNS(SVG, 'pattern');
       p.setAttribute('id', id);
       p.setAttribute('patternUnits', 'userSpaceOnUse');
       p.setAttribute('width', '4'); p.setAttribute('height', '4');
-      if (pattern === 1) p.setAttribute('patternTransform', 'rotate(45)');
       for (const [tag, attrs] of tile) {
         const e = document.createElementNS(SVG, tag);
         for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
@@ -1584,7 +1603,7 @@ function seatPositions(map) {
       item(ownerIcon(d, typeMode ? '#ffffff' : null), d.name + (pattern ? ' (' + PATTERN_NAMES[pattern] + ')' : '')).dataset.distributor = String(d.id);
     }
     item(icon([['rect', { x: 2, y: 2, width: 12, height: 12, fill: '#fff', stroke: '#111', 'stroke-width': 3 }]]), 'selected');
-    item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.held, stroke: '#111' }], ['path', { d: 'M4 12L12 4', stroke: '#111', 'stroke-width': 2 }]]), 'held for a buyer');
+    item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.held, stroke: '#111' }], ['circle', { cx: 8, cy: 8, r: 2.5, fill: '#111' }]]), 'held for a buyer').title = 'Magenta with a dark dot';
     item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.sold, stroke: '#111' }], ['path', { d: 'M4 4L12 12M12 4L4 12', stroke: '#fff', 'stroke-width': 2 }]]), 'sold');
     item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.blocked, stroke: '#111' }], ['rect', { x: 5.5, y: 5.5, width: 5, height: 5, fill: '#fff' }]]), 'not for sale');
     if (hasAccessible) item(icon([['circle', { cx: 8, cy: 8, r: 6.5, fill: '#fff', stroke: '#111' }]]), 'accessible place (round)');

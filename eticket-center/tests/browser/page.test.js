@@ -620,9 +620,10 @@ async function sampleVenues(page) {
       seen.set(f, name);
     }
   }
-  // By distributor, the distributors' colours stay apart from each other
-  // (10 or more, CIEDE2000) with full colour vision, each dichromacy and in
-  // greyscale, and from the greys of the seat states (15 or more) in colour.
+  // By distributor, the distributors' colours stay well apart from each
+  // other (18 or more, CIEDE2000) with full colour vision, protanopia and
+  // deuteranopia, apart (12 or more) with tritanopia and in greyscale, and
+  // from the colours of the seat states (15 or more) in colour.
   const legendFills = await page.evaluate(() => [...document.querySelectorAll('#legend-items li')].map((li) =>
     ({ name: li.textContent.trim(), distributor: li.dataset.distributor || null, fill: li.querySelector('svg > *').getAttribute('fill').toLowerCase() })));
   const owners = legendFills.filter((f) => f.distributor);
@@ -633,8 +634,10 @@ async function sampleVenues(page) {
   const allViews = Object.keys(VIEWS), colourViews = allViews.filter((v) => v !== 'greyscale');
   owners.forEach((a, i) => {
     for (const b of owners.slice(0, i)) {
+      const redGreen = leastDifference(a.fill, b.fill, ['full colour vision', 'protanopia', 'deuteranopia']);
+      assert.ok(redGreen.d >= 18, a.name + ' (' + a.fill + ') and ' + b.name + ' (' + b.fill + ') differ by ' + redGreen.d.toFixed(1) + ' in ' + redGreen.view);
       const least = leastDifference(a.fill, b.fill, allViews);
-      assert.ok(least.d >= 10, a.name + ' (' + a.fill + ') and ' + b.name + ' (' + b.fill + ') differ by ' + least.d.toFixed(1) + ' in ' + least.view);
+      assert.ok(least.d >= 12, a.name + ' (' + a.fill + ') and ' + b.name + ' (' + b.fill + ') differ by ' + least.d.toFixed(1) + ' in ' + least.view);
     }
     for (const b of states) {
       const least = leastDifference(a.fill, b.fill, colourViews);
@@ -642,14 +645,18 @@ async function sampleVenues(page) {
     }
   });
   // Held stays well apart (22 or more) from every colour the center gives
-  // distributors (the arena has six, so all four), in each colour view:
-  // its brown was once 20 from the third, an ochre.
+  // distributors (the arena has six, so all four) with full colour vision,
+  // protanopia and deuteranopia, and 15 or more with tritanopia: its brown
+  // was once 20 from the third, an ochre, and a light blue then read as a
+  // striped dark-blue distributor's.
   const palette = [...new Set((await call('GET', '/v1/events/' + arena + '/seat-map', token)).json.distributors.map((d) => d.colour.toLowerCase()))];
   assert.equal(palette.length, 4, JSON.stringify(palette));
   const heldFill = states.find((f) => f.name === 'held for a buyer').fill;
   for (const c of palette) {
-    const least = leastDifference(c, heldFill, colourViews);
+    const least = leastDifference(c, heldFill, ['full colour vision', 'protanopia', 'deuteranopia']);
     assert.ok(least.d >= 22, 'held (' + heldFill + ') and ' + c + ' differ by ' + least.d.toFixed(1) + ' in ' + least.view);
+    const trit = leastDifference(c, heldFill, ['tritanopia']);
+    assert.ok(trit.d >= 15, 'held (' + heldFill + ') and ' + c + ' differ by ' + least.d.toFixed(1) + ' in ' + least.view);
   }
   await page.selectOption('#colour-by', 'type');
   // Find a balcony seat by its printed row and seat label, zoomed in with
@@ -800,13 +807,35 @@ async function sampleVenues(page) {
       const [r, g, bl] = c.getImageData(Math.round((p.x - box.left) * dpr), Math.round((p.y - box.top) * dpr), 1, 1).data;
       return (r << 16) | (g << 8) | bl;
     }));
-  }, [1, 2, 5, 6]);
+  }, [1, 2, 5, 6, 4]);
+  // (A seat's centre at Fit falls between pixels now and then: the map's
+  // white ground is no seat's colour.)
   for (const [a, b] of [[0, 2], [1, 3]]) {
-    const first = new Set(blockPixels[a]);
+    const first = new Set(blockPixels[a].filter((p) => p !== 0xffffff));
     const apart = blockPixels[b].filter((p) => !first.has(p)).length / blockPixels[b].length;
     assert.ok(apart >= 0.2, 'distributor ' + [1, 2, 5, 6][b] + ' is drawn apart from distributor ' + [1, 2, 5, 6][a] + ' at Fit: ' +
       Math.round(apart * 100) + ' % of its seats in other colours');
   }
+  // The fifth and sixth's stripes are white, not a second shade that read
+  // as a lighter texture: a fifth or more of their seats' centres more are
+  // white than the first and second's (whose only white is the ground).
+  const whiteShare = (pixels) => pixels.filter((p) => p === 0xffffff).length / pixels.length;
+  for (const [a, b] of [[0, 2], [1, 3]]) {
+    const more = whiteShare(blockPixels[b]) - whiteShare(blockPixels[a]);
+    assert.ok(more >= 0.2, 'distributor ' + [1, 2, 5, 6][b] + "'s stripes at Fit: " + Math.round(more * 100) + ' % more of its seats white');
+  }
+  // The first and fourth are different hues (they were two dark blues),
+  // told apart with protanopia and deuteranopia too: their commonest
+  // pixels at Fit differ by 30 or more (CIEDE2000) in each of those views.
+  const commonest = (pixels) => {
+    const k = new Map();
+    for (const p of pixels) k.set(p, (k.get(p) || 0) + 1);
+    const top = [...k].sort((x, y) => y[1] - x[1])[0][0];
+    return '#' + top.toString(16).padStart(6, '0');
+  };
+  const oneFour = leastDifference(commonest(blockPixels[0]), commonest(blockPixels[4]), ['full colour vision', 'protanopia', 'deuteranopia']);
+  assert.ok(oneFour.d >= 30, 'distributors 1 and 4 at Fit (' + commonest(blockPixels[0]) + ', ' + commonest(blockPixels[4]) + ') differ by ' +
+    oneFour.d.toFixed(1) + ' in ' + oneFour.view);
   const cues = await page.evaluate(() => [5, 6].map((d) => ({
     legend: document.querySelector('#legend-items li[data-distributor="' + d + '"]').textContent.trim(),
     legendIcon: document.querySelector('#legend-items li[data-distributor="' + d + '"] svg').getAttribute('data-pattern'),
@@ -818,6 +847,24 @@ async function sampleVenues(page) {
     assert.match(cue.legend, /\(striped\)$/, JSON.stringify(cues));
     assert.deepEqual([cue.legendIcon, cue.table, cue.list, cue.first], ['striped', 'striped', 'striped', null], JSON.stringify(cues));
   }
+  // The legend's swatch shows the stripes at one device pixel a CSS pixel:
+  // white rows in the icon as rendered (once a thin turned stripe blurred
+  // into the colour).
+  const swatchWhite = await page.evaluate(async () => {
+    const svg = document.querySelector('#legend-items li[data-distributor="5"] svg');
+    const img = new Image();
+    img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(new XMLSerializer().serializeToString(svg));
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = 16; c.height = 16;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const d = g.getImageData(4, 4, 8, 8).data;
+    let white = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 240 && d[i + 1] > 240 && d[i + 2] > 240) white++;
+    return white / 64;
+  });
+  assert.ok(swatchWhite >= 0.3, "the fifth distributor's legend swatch at 1x: " + Math.round(swatchWhite * 100) + ' % white');
   await page.screenshot({ path: path.join(shots, 'venue-arena-six-distributors.png') });
   await page.selectOption('#colour-by', 'type');
   // Fitted, most blocks are named (a name goes where it covers no seat,
