@@ -1278,12 +1278,12 @@ function seatPositions(map) {
     ctx.textBaseline = 'middle';
     const byOwner = $('colour-by').value === 'owner';
     for (const i of visible) {
-      const dark = TAKEN[i] === SOLD || sel[i] || (byOwner && !TAKEN[i] && darkOwner(OWN[i]));
+      // A selected seat keeps its number (its frame is around the seat).
+      const dark = TAKEN[i] === SOLD || (byOwner && !TAKEN[i] && darkOwner(OWN[i]));
       ctx.fillStyle = dark ? '#ffffff' : '#111111';
-      if (sel[i]) continue; // the frame is there
-      // An allotted seat carries its distributor's shape in its top part
-      // (drawMarks): the number goes below it.
-      const dy = OWN[i] ? SZ[i] * s * 0.2 : 0;
+      // An allotted, sold or held seat carries its distributor's shape or
+      // its state's mark in its top part (drawMarks): the number goes below.
+      const dy = OWN[i] || TAKEN[i] === SOLD || TAKEN[i] === HELD ? SZ[i] * s * 0.2 : 0;
       edgeSafeText(seatLabel(i), (X[i] - view.ox) * s, (Y[i] - view.oy) * s + dy, size, w, h);
     }
   }

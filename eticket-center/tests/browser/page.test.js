@@ -725,6 +725,30 @@ async function sampleVenues(page) {
     assert.ok(drawn.some((l) => l.text === printed && Math.abs((l.left + l.right) / 2 - seatAt.x) < 4 && l.top < seatAt.y + size / 2 && l.bottom > seatAt.y),
       'allotted seat ' + printed + ' shows its number in it at ' + size + ' px: ' + JSON.stringify({ seatAt, near: drawn.filter((l) => Math.abs(l.left - seatAt.x) < 40) }));
   }
+  // A selected seat keeps its number (only its frame and mark once
+  // showed), and so do sold and held seats under their cross or dot.
+  const numberShown = async (c, what) => {
+    await page.evaluate(([b, r, k]) => window.seatPage.zoomToSeat(b, r, k, 24), [c.block, c.row, c.number]);
+    const printed = (await page.textContent('#hover')).match(/seat (\S+) —/)[1];
+    const size = await page.evaluate(([b, r, k]) => window.seatPage.seatSize(b, r, k), [c.block, c.row, c.number]);
+    const seatAt = await page.evaluate(([b, r, k]) => window.seatPage.cellCentre(b, r, k), [c.block, c.row, c.number]);
+    return { printed, seatAt, size };
+  };
+  const shows = async (c, what, act) => {
+    const { printed, seatAt, size } = await numberShown(c, what);
+    if (act) { await act(seatAt); await page.waitForTimeout(50); }
+    const drawn = await page.evaluate(() => window.seatPage.labels());
+    assert.ok(drawn.some((l) => l.text === printed && Math.abs((l.left + l.right) / 2 - seatAt.x) < 4 && l.top < seatAt.y + size / 2 && l.bottom > seatAt.y - size / 2),
+      what + ' seat ' + printed + ' shows its number: ' + JSON.stringify({ seatAt, near: drawn.filter((l) => Math.abs(l.left - seatAt.x) < 40) }));
+  };
+  await page.click('#fit');
+  await shows(mine, 'a selected', async (at) => { await page.mouse.click(at.x, at.y); assert.equal(await count(page, 'all', 'selected'), 1); });
+  await page.keyboard.press('Escape');
+  const takenSeats = [];
+  for (const t of [1, 2]) { try { takenSeats.push(await findCell(hall, (c) => c.taken === t)); } catch (_) { /* none of that state */ } }
+  assert.ok(takenSeats.length >= 1, 'the Small Hall has a sold or held seat');
+  for (const c of takenSeats) await shows(c, c.taken === 1 ? 'a sold' : 'a held');
+  await page.click('#fit');
   // Coloured by distributor, the shape on One's dark blue is white (black
   // would hardly show on it); it sits in the seat's top part.
   await page.selectOption('#colour-by', 'owner');
