@@ -1066,12 +1066,20 @@ function seatPositions(map) {
   }
 
   // However the view was moved (a drag, the keyboard, the minimap, a
-  // zoom at the map's edge), part of the venue stays in view: at least 80
-  // pixels of it (less on a small map or venue) each way.
+  // zoom at the map's edge), a good part of the venue stays in view: half
+  // the map each way (a quarter of it), or half the venue each way when it
+  // is smaller (its centre), and besides that the minimap's width and
+  // height, so the part in view is never only what the minimap covers (80
+  // pixels once left a sliver under it).
   function clampView(w, h) {
     const s = view.scale;
-    const keepX = Math.min(80, w / 4, ((bounds.x1 - bounds.x0) * s) / 2);
-    const keepY = Math.min(80, h / 4, ((bounds.y1 - bounds.y0) * s) / 2);
+    // (The minimap's size as styled, shown or not: it shows once the
+    // venue is partly out of view, after this.)
+    const ms = getComputedStyle($('minimap'));
+    const mw = overviewWanted ? parseFloat(ms.width) + 8 || 0 : 0, mh = overviewWanted ? parseFloat(ms.height) + 8 || 0 : 0;
+    const vw = (bounds.x1 - bounds.x0) * s, vh = (bounds.y1 - bounds.y0) * s;
+    const keepX = Math.min(vw, Math.min(w / 2, vw / 2) + mw);
+    const keepY = Math.min(vh, Math.min(h / 2, vh / 2) + mh);
     view.ox = Math.min(Math.max(view.ox, bounds.x0 - (w - keepX) / s), bounds.x1 - keepX / s);
     view.oy = Math.min(Math.max(view.oy, bounds.y0 - (h - keepY) / s), bounds.y1 - keepY / s);
   }
@@ -1829,7 +1837,10 @@ function seatPositions(map) {
     const b = $('undo');
     const step = undo[undo.length - 1];
     b.disabled = !step || b.dataset.busy === '1';
-    b.textContent = !step ? 'Undo' : step.kind === 'select' ? 'Undo selection' : 'Undo ' + (step.what || 'allotment');
+    // A step of selecting says so apart from the allotments': "Undo
+    // selection" once read as taking back an allotment.
+    b.textContent = !step ? 'Undo' : step.kind === 'select' ? (step.cleared ? 'Reselect cleared seats' : 'Undo selection change')
+      : 'Undo ' + (step.what || 'allotment');
   }
 
   // Apply `op` to every cell matching `pred`; sold seats are never selected.
@@ -2285,8 +2296,7 @@ function seatPositions(map) {
         if (e.shiftKey) select((k) => B[k] === B[c] && R[k] === R[c], 'add');
         else select((k) => k === c, e.altKey || sel[c] ? 'remove' : 'add');
       },
-      '+': () => zoomKey(1.25), '=': () => zoomKey(1.25), '-': () => zoomKey(0.8),
-      '0': () => fit(), Escape: () => select(() => false, 'replace'),
+      '0': () => fit(), Escape: () => clearSelection(),
     };
     const f = keys[e.key];
     if (!f) return;
@@ -2296,12 +2306,45 @@ function seatPositions(map) {
   });
   canvas.addEventListener('blur', requestDraw);
 
+  // Where typing goes (a text or number field, a list): keys are its own there.
+  function typing(el) {
+    if (!el) return false;
+    if (el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement || el.isContentEditable) return true;
+    return el instanceof HTMLInputElement && !['button', 'submit', 'reset', 'checkbox', 'radio', 'range', 'color'].includes(el.type);
+  }
+  // Whether the pointer is over the map (its canvas or what lies on it).
+  let overMap = false;
+  $('canvas-wrap').addEventListener('pointerenter', () => { overMap = true; });
+  $('canvas-wrap').addEventListener('pointerleave', () => { overMap = false; });
+
+  // + (or =) and - zoom wherever the focus is, but in a field that takes
+  // them as text: after a click on Fit or another button the focus is on
+  // the button, and the keys once did nothing there. Space held pans when
+  // the map has the focus or the pointer is over it; it then never
+  // presses the focused button or ticks the focused box (a held Space
+  // once pressed the last button clicked, and the drag that followed
+  // replaced the selection).
+  let spaceTaken = false;
   window.addEventListener('keydown', (e) => {
-    if (e.key === ' ' && document.activeElement === canvas) { spaceDown = true; canvas.classList.add('panning'); e.preventDefault(); }
-    if ((e.ctrlKey || e.metaKey) && e.key === 'z' && !(e.target instanceof HTMLInputElement)) { e.preventDefault(); doUndo(); }
+    if (!map || $('app').hidden) return;
+    const inField = typing(document.activeElement);
+    if (e.key === ' ' && !inField && (document.activeElement === canvas || overMap)) {
+      spaceDown = true; spaceTaken = true; canvas.classList.add('panning'); e.preventDefault();
+      return;
+    }
+    if ((e.ctrlKey || e.metaKey) && e.key === 'z' && !(e.target instanceof HTMLInputElement)) { e.preventDefault(); doUndo(); return; }
+    if (inField || e.ctrlKey || e.metaKey || e.altKey) return;
+    const zoom = { '+': 1.25, '=': 1.25, '-': 0.8, '\u2212': 0.8 }[e.key];
+    if (!zoom) return;
+    e.preventDefault();
+    zoomKey(zoom);
   });
   window.addEventListener('keyup', (e) => {
-    if (e.key === ' ') { spaceDown = false; canvas.classList.remove('panning'); }
+    if (e.key !== ' ') return;
+    spaceDown = false;
+    canvas.classList.remove('panning');
+    // The button's own press comes with the key's release: not this time.
+    if (spaceTaken) { spaceTaken = false; e.preventDefault(); }
   });
 
   $('pan').addEventListener('click', () => {
@@ -2317,14 +2360,27 @@ function seatPositions(map) {
   // sale (select leaves those out). In the selecting mode, like the
   // other controls that pick seats for the organizer.
   $('select-unallotted').addEventListener('click', () => select((i) => !OWN[i], currentOp(), false, 'unallotted'));
-  $('clear').addEventListener('click', () => select(() => false, 'replace'));
+  $('clear').addEventListener('click', () => clearSelection());
+  // Clear the selection; Undo then offers the cleared seats back.
+  function clearSelection() {
+    const before = selChanges;
+    select(() => false, 'replace');
+    const step = undo[undo.length - 1];
+    if (selChanges !== before && step && step.kind === 'select') { step.cleared = true; showUndo(); }
+  }
   // Opening or closing the legend keeps a fitted view clear of it.
   $('legend').addEventListener('toggle', () => {
     if (map && fittedView && fittedView.scale === view.scale && fittedView.ox === view.ox && fittedView.oy === view.oy &&
       fittedView.legendOpen !== $('legend').open) fit();
   });
   $('colour-by').addEventListener('change', () => { stale(); renderLegend(); requestDraw(); });
-  canvas.addEventListener('pointerleave', () => { $('tip').hidden = true; pointerAt = null; });
+  // Off the map, the hover line no longer describes the last seat under
+  // the pointer (the keyboard's cursor, when the map has the focus, is
+  // described when it moves).
+  canvas.addEventListener('pointerleave', () => {
+    $('tip').hidden = true; pointerAt = null; hovered = -1;
+    if (!drag) $('hover').textContent = '\u00a0';
+  });
   $('reload').addEventListener('click', () => load(false));
 
   function pickedBlock() { return Number($('pick-block').value); }

@@ -959,7 +959,58 @@ async function sampleVenues(page) {
     const seen = [Math.min(ext.right, mapRect.right) - Math.max(ext.left, mapRect.left), Math.min(ext.bottom, mapRect.bottom) - Math.max(ext.top, mapRect.top)];
     assert.ok(seen[0] >= 40 && seen[1] >= 40, 'panned far away, the venue is still in view: ' + JSON.stringify({ ext, mapRect, seen }));
   }
+  // Long drags towards the minimap's corner (the venue goes down and
+  // right, under it) leave a good part of the venue in view: a quarter of
+  // the map or more outside the minimap (a sliver under it was once all).
+  for (let k = 0; k < 6; k++) await drag(page, { x: mapRect.left + 250, y: mapRect.top + 60 }, { x: mapRect.right - 10, y: mapRect.bottom - 10 });
+  const left = await page.evaluate(() => {
+    const e = window.seatPage.extent(), m = document.getElementById('map').getBoundingClientRect();
+    const mini = document.getElementById('minimap');
+    const cut = (a, b) => ({ left: Math.max(a.left, b.left), top: Math.max(a.top, b.top), right: Math.min(a.right, b.right), bottom: Math.min(a.bottom, b.bottom) });
+    const area = (r) => Math.max(0, r.right - r.left) * Math.max(0, r.bottom - r.top);
+    const seen = cut(e, m);
+    const under = mini.hidden ? 0 : area(cut(seen, mini.getBoundingClientRect()));
+    return { share: (area(seen) - under) / area(m), minimap: !mini.hidden };
+  });
+  assert.ok(left.minimap && left.share >= 0.25, 'dragged towards the minimap, the venue in view: ' + JSON.stringify(left));
   await page.click('#pan');
+  // + and - zoom with the focus on a toolbar button (after Fit), not only
+  // on the map; in a text field they are typed.
+  await page.click('#fit');
+  const fitScale = (await page.evaluate(() => window.seatPage.view())).scale;
+  await page.keyboard.press('+');
+  const inScale = (await page.evaluate(() => window.seatPage.view())).scale;
+  assert.ok(inScale > fitScale * 1.1, '+ with the focus on Fit zooms in: ' + fitScale + ' -> ' + inScale);
+  await page.keyboard.press('-');
+  assert.ok((await page.evaluate(() => window.seatPage.view())).scale < inScale * 0.9, '- with the focus on Fit zooms out');
+  await page.focus('#find-row');
+  const typedAt = (await page.evaluate(() => window.seatPage.view())).scale;
+  await page.keyboard.press('+');
+  assert.equal((await page.evaluate(() => window.seatPage.view())).scale, typedAt, '+ in a text field is typed, not a zoom');
+  assert.equal(await page.inputValue('#find-row'), '+');
+  await page.fill('#find-row', '');
+  // Space held with the pointer over the map pans, though the focus is on
+  // the button clicked last (Select all): it neither presses the button
+  // nor selects with the drag.
+  await page.evaluate(() => window.seatPage.zoomToSeat(1, 5, 5, 12));
+  await page.click('#select-all');
+  const allSelected = await count(page, 'all', 'selected');
+  const viewBefore = await page.evaluate(() => window.seatPage.view());
+  await page.mouse.move(midX, midY);
+  await page.keyboard.down(' ');
+  await drag(page, { x: midX, y: midY }, { x: midX - 120, y: midY - 60 });
+  await page.keyboard.up(' ');
+  const viewAfter = await page.evaluate(() => window.seatPage.view());
+  assert.ok(Math.abs(viewAfter.ox - viewBefore.ox) > 1, 'Space and a drag after a click on a button pan: ' + JSON.stringify([viewBefore, viewAfter]));
+  assert.equal(await count(page, 'all', 'selected'), allSelected, 'the drag with Space held kept the selection');
+  await page.click('#clear');
+  // Off the map, the hover line describes no seat; after Clear, Undo says
+  // it brings the cleared seats back (not "Undo selection", read as an allotment's).
+  await page.mouse.move(midX, midY);
+  await page.mouse.move(midX + 2, midY + 2);
+  await page.mouse.move(mapRect.left + 100, mapRect.top - 30);
+  assert.equal((await page.textContent('#hover')).trim(), '', 'the hover line after the pointer left the map');
+  assert.equal(await page.textContent('#undo'), 'Reselect cleared seats');
 }
 
 // The lines of an area's label on the map: each within the area (the
@@ -1515,7 +1566,7 @@ async function staleTab(context) {
   assert.equal(await splitTab.textContent('#undo'), 'Undo split', 'Undo names the step it takes back');
   await splitTab.click('#undo');
   await splitTab.waitForFunction(() => document.getElementById('status').textContent.startsWith('Undid the split of 9 seats'));
-  assert.equal(await splitTab.textContent('#undo'), 'Undo selection');
+  assert.equal(await splitTab.textContent('#undo'), 'Undo selection change');
   assert.deepEqual(await seatState(event, 1, 3, 1), { owner: 2, taken: 2 }, 'the held seat stayed as it was');
   // Picking it by its label says why it cannot be selected.
   await splitTab.selectOption('#pick-block', '1');
