@@ -149,9 +149,11 @@ function seatPositions(map) {
     try { json = await res.json(); } catch (_) { json = null; }
     if (res.status === 401) {
       sessionStorage.removeItem(TOKEN_KEY);
-      refusedChange = body !== undefined;
-      // Refused before anything was done: a change asked for was not made.
-      showLogin(body === undefined
+      // Refused before anything was done: a change asked for (or under way,
+      // reading the owners back) was not made. A token refused after that
+      // one (mistyped, say) leaves it so: the next one accepted still says so.
+      refusedChange = refusedChange || body !== undefined || $('undo').dataset.busy === '1';
+      showLogin(!refusedChange
         ? 'The token was not accepted (revoked or expired?); enter the organizer token again.'
         : 'The token was not accepted (revoked or expired?), so the change was not made; enter the organizer token again.');
       // Whatever was under way ("Assigning…") stopped with it.

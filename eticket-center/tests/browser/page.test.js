@@ -1262,6 +1262,11 @@ async function tokenRevoked(context) {
   await tab.click('#assign');
   await tab.waitForSelector('#login:not([hidden])');
   assert.match(await tab.textContent('#login-error'), /not accepted/);
+  // A mistyped token first: refused too, and the change stays one not made.
+  await tab.fill('#token', 'not-a-token');
+  await Promise.all([tab.waitForResponse((r) => r.url().includes('/seat-map') && r.status() === 401), tab.click('#login button[type="submit"]')]);
+  await tab.waitForSelector('#login:not([hidden])');
+  assert.match(await tab.textContent('#login-error'), /not accepted.*the change was not made/);
   await tab.fill('#token', token);
   await tab.click('#login button[type="submit"]');
   await tab.waitForSelector('#app:not([hidden])');
