@@ -326,7 +326,8 @@ function seatPositions(map) {
     }
     // The counts and the legend first: the fit leaves the legend its room.
     refresh();
-    if (first || !keepSelection) fit();
+    // (Not on a reload that keeps the view: the map keeps its size too.)
+    if (first || !keepSelection) { fitPane(); fit(); }
     if (timings.adoptMs === null) timings.adoptMs = performance.now() - adoptStart;
     let kept = 0;
     if (keepSelection) for (let i = 0; i < n; i++) kept += sel[i];
@@ -478,9 +479,15 @@ function seatPositions(map) {
     return [...boxes.values()];
   }
 
+  let wrapAspect = 0;
   function wrapBlocks() {
     const list = blockBoxes().sort((a, b) => a.x0 - b.x0 || a.y0 - b.y0);
-    const aspect = (canvas.clientWidth || 800) / (canvas.clientHeight || 500);
+    // The map's shape when the page first laid the blocks out, kept: the
+    // map's height adapts to the window's after that (fitPane), and a
+    // reload (a new token) must lay them out as before, or the view kept
+    // would show another part of the venue.
+    if (!wrapAspect) wrapAspect = (canvas.clientWidth || 800) / (canvas.clientHeight || 500);
+    const aspect = wrapAspect;
     const w = bounds.x1 - bounds.x0, h = bounds.y1 - bounds.y0;
     if (!(list.length > 1 && w / h > 3 * aspect)) return;
     const gap = 3;
@@ -2753,7 +2760,47 @@ function seatPositions(map) {
   // news, whatever this one says next (a refusal, its progress, its result).
   function startAction() { setStatus(''); clearError(); }
 
-  window.addEventListener('resize', requestDraw);
+  window.addEventListener('resize', () => { fitPane(); requestDraw(); });
+
+  // The map's height: as styled (most of the window), but never so tall
+  // that the status line and the actions under it (Assign, the split) are
+  // out of the window while the map is in it. At 200 % zoom, or in an 800
+  // px window, Assign once lay below the window's edge and the split box
+  // past it. Beside the side pane (a wide window), the map and its actions
+  // stay in the window while the side pane scrolls (sticky), so Select
+  // block or Find and zoom at the foot of the side pane keep the map in view.
+  function fitPane() {
+    const wrap = $('canvas-wrap'), pane = $('map-pane'), side = $('side');
+    if ($('app').hidden) return;
+    const beside = Math.abs(pane.offsetTop - side.offsetTop) < 2;
+    $('app').classList.toggle('beside', beside);
+    wrap.style.height = '';
+    const styled = wrap.offsetHeight, H = window.innerHeight;
+    // The status line counted as one line and the error box not at all:
+    // what they say must not change the map's size (the view would move).
+    const err = $('error'), st = $('status');
+    const extra = Math.max(0, st.offsetHeight - (parseFloat(getComputedStyle(st).minHeight) || 0)) + (err.hidden ? 0 : err.offsetHeight);
+    const below = $('actions').getBoundingClientRect().bottom - wrap.getBoundingClientRect().bottom - extra;
+    const above = wrap.getBoundingClientRect().top - pane.getBoundingClientRect().top;
+    // With the map's top at the window's (or, beside, the pane's top).
+    let want = Math.min(styled, H - below - (beside ? above : 0) - 8);
+    // From the page's top, when that costs the map little.
+    const fromTop = H - (wrap.getBoundingClientRect().top + window.scrollY) - below - 8;
+    if (fromTop >= 0.75 * want) want = Math.min(want, fromTop);
+    want = Math.max(150, Math.round(want));
+    if (want !== styled) wrap.style.height = want + 'px';
+  }
+
+  // After Select block, row or seat and Find and zoom, the map is in view
+  // (on a narrow screen the side pane is below it): the organizer sees
+  // what they did.
+  function keepMapInView() {
+    const r = $('canvas-wrap').getBoundingClientRect();
+    if (r.top >= 0 && r.bottom <= window.innerHeight) return;
+    $('canvas-wrap').scrollIntoView({ block: 'start' });
+  }
+  for (const id of ['select-block', 'select-row', 'select-seat']) $(id).addEventListener('click', keepMapInView);
+  $('find-form').addEventListener('submit', keepMapInView);
   if ('ResizeObserver' in window) new ResizeObserver(requestDraw).observe($('canvas-wrap'));
 
   // The test and the timing run read the geometry through this.

@@ -788,12 +788,40 @@ async function sampleVenues(page) {
   await page.screenshot({ path: path.join(shots, 'venue-small-hall-200-percent.png') });
   await page.setViewportSize({ width: 1280, height: 800 });
 
+  // Select block and Find and zoom, clicked with the page scrolled down to
+  // them, leave the map in view (it once went out of the window), in a
+  // wide window (the map beside the side pane) and at 200 % (below it).
+  const mapInView = async (what) => {
+    const r = await page.evaluate(() => { const b = document.getElementById('canvas-wrap').getBoundingClientRect(); return { top: b.top, bottom: b.bottom, h: window.innerHeight }; });
+    assert.ok(r.top >= -1 && r.bottom <= r.h + 1, what + ': the map is in view: ' + JSON.stringify(r));
+  };
+  for (const [width, height] of [[1280, 800], [640, 400]]) {
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(100);
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await page.click('#select-block');
+    await mapInView('Select block in a ' + width + ' px window');
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await page.click('#find');
+    await mapInView('Find and zoom in a ' + width + ' px window');
+  }
+  await page.click('#clear');
+  await page.setViewportSize({ width: 1280, height: 800 });
   // In an 800 px window the blocks' names stay off the stage (the Stalls'
   // name was once drawn on it).
   await page.setViewportSize({ width: 800, height: 800 });
   await page.reload();
   await ready(page);
   await overlaysClear(page, 'the Small Hall in an 800 px window');
+  // There, from the page's top, the map, Assign and the split (three
+  // distributors' weights) are on screen together (Assign once sat on the
+  // window's edge and the split below it).
+  const at800 = await page.evaluate(() => ['map', 'assign', 'distributor', 'split', 'ratio-1', 'ratio-7'].map((id) => {
+    const r = document.getElementById(id).getBoundingClientRect();
+    return { id, top: r.top, bottom: r.bottom, height: r.height };
+  }));
+  for (const b of at800) assert.ok(b.top >= -1 && b.bottom <= 801, 'in an 800 px window the map and the actions are on screen together: ' + JSON.stringify(at800));
+  assert.ok(at800[0].height >= 300, 'the map keeps most of an 800 px window: ' + JSON.stringify(at800));
   const offStage = await page.evaluate(() => {
     const stages = window.seatPage.landmarks().filter((l) => l.kind !== 'pitch').map((l) => {
       const pts = l.polygon.map(([x, y]) => window.seatPage.point(x, y));
