@@ -827,11 +827,9 @@ function seatPositions(map) {
     // kept inside the map together; the lines that would cover a seat are
     // dropped from the end, the name (the first) last. `backed`: on a
     // light box, so the text reads over owners' colours.
-    // `maxWidth`: the first line wraps at spaces to fit it, the others
-    // (an owner and a count) are shortened with an ellipsis.
-    const layout = (lines, x, y, lineHeight, maxWidth) => {
+    const layout = (lines, x, y, lineHeight) => {
       if (!onMap(x, y, w, h)) return null;
-      lines = fitWidth(ctx, lines, maxWidth || Infinity).map(([text, font]) => { ctx.font = font; return { text, font, tw: ctx.measureText(text).width }; });
+      lines = lines.map(([text, font]) => { ctx.font = font; return { text, font, tw: ctx.measureText(text).width }; });
       for (; lines.length; lines.pop()) {
         const gw = Math.max(...lines.map((l) => l.tw)) + 6, gh = lines.length * lineHeight;
         const gx = inside(x, gw, w), gy = inside(y, gh, h) - gh / 2;
@@ -859,6 +857,70 @@ function seatPositions(map) {
       });
     };
     const group = (lines, x, y, lineHeight, backed) => paint(layout(lines, x, y, lineHeight), backed);
+    // An area's label (`pts`: its polygon on the map, `py`: its centre's
+    // height): its name, its places ("120 standing"), then who has them,
+    // names wrapped at spaces onto more lines, a count always whole at the
+    // end of its owner's last line. Nothing is cut short ("1… standing"
+    // once read as one place, "Ticket… 30" named nobody): when the lines do
+    // not fit, fewer go (the owners as a count for the table, then the
+    // name), and every line lies inside the area, on the map and off the
+    // seats, or the area goes unlabelled (the tooltip names it).
+    const areaLabel = (a, pts, py) => {
+      const nameFont = '600 13px system-ui, sans-serif', font = '12px system-ui, sans-serif', lh = 14;
+      const width = (text, f) => { ctx.font = f; return ctx.measureText(text).width; };
+      const owners = a.shares.filter((sh) => sh.owner && placesOf(sh) > 0).length;
+      const places = a.capacity.toLocaleString('en') + ' standing';
+      const few = owners ? [owners + (owners === 1 ? ' owner' : ' owners') + ', see table'] : [];
+      // The owners named: all up to three, then fewer (the most places
+      // first), the others counted for the table.
+      // With the name, else without it (the tooltip names the area).
+      const named = [];
+      for (const name of [a.name, null]) for (let k = Math.min(3, owners); k >= 1; k--) named.push([name, areaOwners(a, k)]);
+      const choices = owners ? [...named, [a.name, few], [a.name, []], [null, few], [null, []]]
+        : [[a.name, areaOwners(a, 0)], [a.name, []], [null, areaOwners(a, 0)], [null, []]];
+      // Words onto lines of at most `max` pixels, or null when a word is
+      // wider; `whole`: one line or none ("120 standing" is not split).
+      const wrap = (text, f, max, whole) => {
+        if (whole) return width(text, f) <= max ? [text] : null;
+        const out = [];
+        let line = '';
+        for (const word of text.split(' ')) {
+          if (width(word, f) > max) return null;
+          const t = line ? line + ' ' + word : word;
+          if (line && width(t, f) > max) { out.push(line); line = word; } else line = t;
+        }
+        if (line) out.push(line);
+        return out;
+      };
+      const span = spanAt(pts, py);
+      if (!span) return null;
+      const x = (span[0] + span[1]) / 2;
+      for (const [name, rest] of choices) {
+        for (const share of [1, 0.75, 0.5]) {
+          const max = (span[1] - span[0] - 8) * share;
+          if (max < 10) continue;
+          const texts = [];
+          let ok = true;
+          for (const [text, f] of [...(name ? [[name, nameFont]] : []), [places, font], ...rest.map((t) => [t, font])]) {
+            const wrapped = wrap(text, f, max, text === places);
+            if (!wrapped) { ok = false; break; }
+            for (const t of wrapped) texts.push({ text: t, font: f, tw: width(t, f) });
+          }
+          if (!ok) continue;
+          const gw = Math.max(...texts.map((l) => l.tw)) + 6, gh = texts.length * lh;
+          if (!onMap(x, py, w, h)) return null;
+          const gx = inside(x, gw, w), gy = inside(py, gh, h) - gh / 2;
+          const boxes = texts.map((l, k) => ({ x: gx - l.tw / 2 - 3, y: gy + lh * k, w: l.tw + 6, h: lh }));
+          const within = boxes.every((b) => [b.y + 0.5, b.y + b.h / 2, b.y + b.h - 0.5].every((yy) => {
+            const sp = spanAt(pts, yy);
+            return sp && b.x >= sp[0] && b.x + b.w <= sp[1];
+          }));
+          if (!within || coversSeat({ x: gx - gw / 2, y: gy, w: gw, h: gh }, s)) continue;
+          return { lines: texts, gx, gy, gw, gh, lineHeight: lh, boxes };
+        }
+      }
+      return null;
+    };
     for (const l of map.landmarks || []) {
       ctx.beginPath();
       polygonPath(ctx, l.polygon);
@@ -880,19 +942,13 @@ function seatPositions(map) {
       polygonPath(ctx, a.polygon);
       ctx.fillStyle = '#e6f0fa';
       ctx.fill();
-      // Its name, its places, then who has them, a short line each, as
-      // wide as the area is where they go (a long name wraps, a long
-      // owner's name is shortened), and laid out first: the owners' bands
-      // leave its lines' boxes free, so no line sits over a band.
+      // Its name, its places, then who has them, and laid out first: the
+      // owners' bands leave its lines' boxes free, so no line sits over a band.
       const [cx, cy] = centreOf(a.polygon);
-      const lines = [[a.name, '600 13px system-ui, sans-serif'],
-        ...[a.capacity.toLocaleString('en') + ' standing', ...areaOwners(a)].map((t) => [t, '12px system-ui, sans-serif'])];
       const pts = a.polygon.map(([x, y]) => [(x - view.ox) * s, (y - view.oy) * s]);
       const py = (cy - view.oy) * s;
-      const spans = [-28, 0, 28].map((dy) => spanAt(pts, py + dy)).filter(Boolean);
-      const lo = Math.max(...spans.map((sp) => sp[0])), hi = Math.min(...spans.map((sp) => sp[1]));
       ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
-      const label = spans.length && hi - lo > 12 ? layout(lines, (lo + hi) / 2, py, 14, hi - lo - 6) : null;
+      const label = areaLabel(a, pts, py);
       drawAreaOwners(ctx, a, label && label.boxes, w, h);
       ctx.beginPath();
       polygonPath(ctx, a.polygon);
@@ -921,51 +977,18 @@ function seatPositions(map) {
     return lo < hi ? [lo, hi] : null;
   }
 
-  // Lines ([text, font]) made to fit `maxWidth`: the first wraps at its
-  // spaces, the others keep their last word (a count) and shorten what
-  // comes before it with an ellipsis; a word wider than the width is cut.
-  function fitWidth(c, lines, maxWidth) {
-    if (!(maxWidth < Infinity)) return lines;
-    const width = (text, font) => { c.font = font; return c.measureText(text).width; };
-    const cut = (head, tail, font) => {
-      for (let k = head.length - 1; k > 0; k--) {
-        const t = head.slice(0, k).trimEnd() + '…' + tail;
-        if (width(t, font) <= maxWidth) return t;
-      }
-      return null;
-    };
-    const out = [];
-    lines.forEach(([text, font], j) => {
-      if (width(text, font) <= maxWidth) { out.push([text, font]); return; }
-      if (j > 0) {
-        const m = text.match(/^(.*)( \S+)$/);
-        const t = m ? cut(m[1], m[2], font) : cut(text, '', font);
-        if (t) out.push([t, font]);
-        return;
-      }
-      let line = '';
-      for (const word of text.split(' ')) {
-        const t = line ? line + ' ' + word : word;
-        if (!line || width(t, font) <= maxWidth) { line = t; continue; }
-        out.push([width(line, font) <= maxWidth ? line : cut(line, '', font) || line, font]);
-        line = word;
-      }
-      if (line) out.push([width(line, font) <= maxWidth ? line : cut(line, '', font) || line, font]);
-    });
-    return out;
-  }
-
   // Places of an area a share has, whatever their state.
   const placesOf = (sh) => sh.available + sh.held + sh.sold;
 
   // Who has an area's places, a line each: ["Two 10", "unallotted 110"],
-  // or ["all unallotted"]; past three owners, how many more there are.
-  function areaOwners(a) {
-    const owned = a.shares.filter((sh) => sh.owner && placesOf(sh) > 0);
+  // or ["all unallotted"]; past `k` owners (those with the most places
+  // first), how many more there are.
+  function areaOwners(a, k) {
+    const owned = a.shares.filter((sh) => sh.owner && placesOf(sh) > 0).sort((x, y) => placesOf(y) - placesOf(x));
     if (!owned.length) return ['all unallotted'];
-    const rest = a.shares.filter((sh) => !sh.owner).reduce((k, sh) => k + placesOf(sh), 0);
-    const lines = owned.slice(0, 3).map((sh) => (ownerName.get(sh.owner) || 'distributor ' + sh.owner) + ' ' + placesOf(sh).toLocaleString('en'));
-    if (owned.length > 3) lines.push((owned.length - 3) + ' more distributors');
+    const rest = a.shares.filter((sh) => !sh.owner).reduce((m, sh) => m + placesOf(sh), 0);
+    const lines = owned.slice(0, k).map((sh) => (ownerName.get(sh.owner) || 'distributor ' + sh.owner) + ' ' + placesOf(sh).toLocaleString('en'));
+    if (owned.length > k) lines.push((owned.length - k) + ' more ' + (owned.length - k === 1 ? 'distributor' : 'distributors') + ', see table');
     if (rest) lines.push('unallotted ' + rest.toLocaleString('en'));
     return lines;
   }
