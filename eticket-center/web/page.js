@@ -909,7 +909,8 @@ function seatPositions(map) {
           if (!ok) continue;
           const gw = Math.max(...texts.map((l) => l.tw)) + 6, gh = texts.length * lh;
           if (!onMap(x, py, w, h)) return null;
-          const gx = inside(x, gw, w), gy = inside(py, gh, h) - gh / 2;
+          // On whole pixels, so the owners' bands stop sharp at the lines' boxes.
+          const gx = Math.round(inside(x, gw, w)), gy = Math.round(inside(py, gh, h) - gh / 2);
           const boxes = texts.map((l, k) => ({ x: gx - l.tw / 2 - 3, y: gy + lh * k, w: l.tw + 6, h: lh }));
           const within = boxes.every((b) => [b.y + 0.5, b.y + b.h / 2, b.y + b.h - 0.5].every((yy) => {
             const sp = spanAt(pts, yy);
@@ -1013,7 +1014,7 @@ function seatPositions(map) {
       // an overlap again).
       c.beginPath();
       c.rect(0, 0, w, h);
-      for (const b of holes) c.rect(b.x - 1, b.y, b.w + 2, b.h);
+      for (const b of holes) c.rect(Math.floor(b.x) - 1, b.y, Math.ceil(b.x + b.w) - Math.floor(b.x) + 2, b.h);
       c.clip('evenodd');
     }
     let x = x0;
@@ -1110,10 +1111,12 @@ function seatPositions(map) {
     const ms = getComputedStyle($('minimap'));
     const mw = overviewWanted ? parseFloat(ms.width) + 8 || 0 : 0, mh = overviewWanted ? parseFloat(ms.height) + 8 || 0 : 0;
     const vw = (bounds.x1 - bounds.x0) * s, vh = (bounds.y1 - bounds.y0) * s;
-    const keepX = Math.min(vw, Math.min(w / 2, vw / 2) + mw);
-    const keepY = Math.min(vh, Math.min(h / 2, vh / 2) + mh);
-    view.ox = Math.min(Math.max(view.ox, bounds.x0 - (w - keepX) / s), bounds.x1 - keepX / s);
-    view.oy = Math.min(Math.max(view.oy, bounds.y0 - (h - keepY) / s), bounds.y1 - keepY / s);
+    // The minimap's room counts only where the venue goes towards it
+    // (right and down): a seat at the venue's edge can still be centred.
+    const keepX = Math.min(vw, w / 2, vw / 2), keepY = Math.min(vh, h / 2, vh / 2);
+    const towardsX = Math.min(vw, keepX + mw), towardsY = Math.min(vh, keepY + mh);
+    view.ox = Math.min(Math.max(view.ox, bounds.x0 - (w - towardsX) / s), bounds.x1 - keepX / s);
+    view.oy = Math.min(Math.max(view.oy, bounds.y0 - (h - towardsY) / s), bounds.y1 - keepY / s);
   }
 
   // What does not change while the organizer selects: the venue, the seats
@@ -2807,9 +2810,11 @@ function seatPositions(map) {
     const above = wrap.getBoundingClientRect().top - pane.getBoundingClientRect().top;
     // With the map's top at the window's (or, beside, the pane's top).
     let want = Math.min(styled, H - below - (beside ? above : 0) - 8);
-    // From the page's top, when that costs the map little.
+    // From the page's top, when that leaves the map 300 px or more (an
+    // 800 px window: 62 % of it left Assign on the edge, the split below).
     const fromTop = H - (wrap.getBoundingClientRect().top + window.scrollY) - below - 8;
-    if (fromTop >= 0.75 * want) want = Math.min(want, fromTop);
+    // (Beside the side pane the sticky pane already fits the window.)
+    if (!beside && fromTop >= Math.min(300, 0.75 * want)) want = Math.min(want, fromTop);
     want = Math.max(150, Math.round(want));
     if (want !== styled) wrap.style.height = want + 'px';
   }
