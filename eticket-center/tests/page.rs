@@ -134,11 +134,17 @@ async fn start(with_venues: bool) -> Server {
             }
         }
         if with_venues {
-            // The Small Hall has a third distributor with a long name and
-            // a few standing places: its name goes in the area's label and
-            // in the table of standing areas.
+            // The Small Hall has a third distributor with a long name (one
+            // an organizer met) and a few standing places: its name goes in
+            // the area's label, wrapped inside the area, and in the table of
+            // standing areas, which still fits its pane.
             center
-                .register_distributor(&op, "d7", DistributorId(7), "Eventim Partner 10")
+                .register_distributor(
+                    &op,
+                    "d7",
+                    DistributorId(7),
+                    "Stadtwerke Kulturverein Nordrhein-Westfalen Vorverkaufsstelle",
+                )
                 .unwrap();
             center
                 .select_distributor(

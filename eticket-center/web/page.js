@@ -149,9 +149,11 @@ function seatPositions(map) {
     try { json = await res.json(); } catch (_) { json = null; }
     if (res.status === 401) {
       sessionStorage.removeItem(TOKEN_KEY);
-      refusedChange = body !== undefined;
-      // Refused before anything was done: a change asked for was not made.
-      showLogin(body === undefined
+      // Refused before anything was done: a change asked for (or under way,
+      // reading the owners back) was not made. A token refused after that
+      // one (mistyped, say) leaves it so: the next one accepted still says so.
+      refusedChange = refusedChange || body !== undefined || $('undo').dataset.busy === '1';
+      showLogin(!refusedChange
         ? 'The token was not accepted (revoked or expired?); enter the organizer token again.'
         : 'The token was not accepted (revoked or expired?), so the change was not made; enter the organizer token again.');
       // Whatever was under way ("Assigning…") stopped with it.
@@ -324,7 +326,8 @@ function seatPositions(map) {
     }
     // The counts and the legend first: the fit leaves the legend its room.
     refresh();
-    if (first || !keepSelection) fit();
+    // (Not on a reload that keeps the view: the map keeps its size too.)
+    if (first || !keepSelection) { fitPane(); fit(); }
     if (timings.adoptMs === null) timings.adoptMs = performance.now() - adoptStart;
     let kept = 0;
     if (keepSelection) for (let i = 0; i < n; i++) kept += sel[i];
@@ -476,9 +479,15 @@ function seatPositions(map) {
     return [...boxes.values()];
   }
 
+  let wrapAspect = 0;
   function wrapBlocks() {
     const list = blockBoxes().sort((a, b) => a.x0 - b.x0 || a.y0 - b.y0);
-    const aspect = (canvas.clientWidth || 800) / (canvas.clientHeight || 500);
+    // The map's shape when the page first laid the blocks out, kept: the
+    // map's height adapts to the window's after that (fitPane), and a
+    // reload (a new token) must lay them out as before, or the view kept
+    // would show another part of the venue.
+    if (!wrapAspect) wrapAspect = (canvas.clientWidth || 800) / (canvas.clientHeight || 500);
+    const aspect = wrapAspect;
     const w = bounds.x1 - bounds.x0, h = bounds.y1 - bounds.y0;
     if (!(list.length > 1 && w / h > 3 * aspect)) return;
     const gap = 3;
@@ -626,10 +635,11 @@ function seatPositions(map) {
   // apart in lightness, chosen by the center: OWNER_PALETTE in
   // src/http/page.rs says why), and each of those stays apart from these
   // for colour-blind organizers too: held seats are seen apart from any
-  // owner's. Held is a light blue, the colour farthest from all four
-  // (a brown once came close to the third, an ochre), and held seats are
-  // dotted with a darker shade at every zoom besides their stroke.
-  const COLOURS = { held: '#44aaff', sold: '#555555', blocked: '#d9d9d9', free: '#c8c8c8' };
+  // owner's. Held is magenta, a hue none of the four is near (a light blue
+  // once read as a striped dark-blue distributor's), and held seats are
+  // dotted: a dark dot in each seat near, dark dots in its pixels far out,
+  // never stripes (the distributors' cue).
+  const COLOURS = { held: '#ff00ff', sold: '#555555', blocked: '#d9d9d9', free: '#c8c8c8' };
   const HELD_PATTERN = 3;
   const SHAPES = ['circle', 'triangle', 'square', 'diamond', 'down', 'plus'];
 
@@ -642,7 +652,8 @@ function seatPositions(map) {
       let k = known.get(key);
       if (k === undefined) {
         k = palette.length;
-        palette.push(colour); patterns.push(pattern || 0); stripes.push(pattern ? stripeColour(colour) : colour);
+        palette.push(colour); patterns.push(pattern || 0);
+        stripes.push(!pattern ? colour : pattern === HELD_PATTERN ? stripeColour(colour) : OWNER_STRIPE);
         known.set(key, k);
       }
       return k;
@@ -669,7 +680,7 @@ function seatPositions(map) {
     stripesRGBA = patterned ? toPixels(stripes) : null;
   }
 
-  // The second shade of a patterned colour: lighter on a dark colour,
+  // The second shade of the held colour (its dots): lighter on a dark colour,
   // darker on a light one, so the pattern shows on either.
   function stripeColour(colour) {
     const p = toPixels([colour])[0];
@@ -678,11 +689,22 @@ function seatPositions(map) {
     return 'rgb(' + mixed.join(', ') + ')';
   }
 
-  // Whether a patterned seat's device pixel (x, y) takes the second
-  // shade: diagonal stripes (pattern 1) or a check (pattern 2), laid on
-  // the map's pixels so a block of seats shows one run of stripes.
-  function stripePixel(pattern, x, y) {
-    return pattern === 1 ? (x + y) % 3 === 0 : pattern === 2 ? ((x ^ y) & 1) === 1 : ((x | y) & 1) === 0;
+  // The stripes of a distributor whose colour came round again: white,
+  // so they show on every colour of the palette, dark or light.
+  const OWNER_STRIPE = '#ffffff';
+
+  // Whether a patterned seat's device pixel (x, y), counted from the
+  // seat's top-left pixel, takes the second shade: every other pixel row
+  // (pattern 1, stripes), every other pixel (2, a check) or a dot (held).
+  // Counted from the seat, a seat of two pixel rows keeps one of each, so
+  // the cue shows at a pixel or two a seat (stripes at a third of the
+  // pixels once read only as a lighter texture); a seat of one pixel row
+  // is striped across its columns, and one of a single pixel is the
+  // second shade whole in every other seat (`odd`).
+  function stripePixel(pattern, x, y, rows, cols, odd) {
+    if (pattern === 3) return rows > 1 || cols > 1 ? (x & y & 1) === 1 : odd;
+    if (rows > 1) return pattern === 1 ? (y & 1) === 1 : ((x + y) & 1) === 1;
+    return cols > 1 ? (x & 1) === 1 : odd;
   }
 
   // CSS colours as 32-bit canvas pixels (the canvas itself parses them, so
@@ -725,7 +747,8 @@ function seatPositions(map) {
         continue;
       }
       const second = stripesRGBA[patterned[i]];
-      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) px[y * W + x] = stripePixel(pattern, x, y) ? second : colour;
+      const rows = y1 - y0, cols = x1 - x0, odd = (i & 1) === 1;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) px[y * W + x] = stripePixel(pattern, x - x0, y - y0, rows, cols, odd) ? second : colour;
     }
   }
 
@@ -738,7 +761,7 @@ function seatPositions(map) {
       if (pattern === 2) { c.moveTo(t, y0); c.lineTo(t + h, y0 + h); }
     }
     c.strokeStyle = colour;
-    c.lineWidth = Math.max(1.5, gap / 3);
+    c.lineWidth = Math.max(2, gap * 0.45);
     c.stroke();
   }
 
@@ -804,11 +827,9 @@ function seatPositions(map) {
     // kept inside the map together; the lines that would cover a seat are
     // dropped from the end, the name (the first) last. `backed`: on a
     // light box, so the text reads over owners' colours.
-    // `maxWidth`: the first line wraps at spaces to fit it, the others
-    // (an owner and a count) are shortened with an ellipsis.
-    const layout = (lines, x, y, lineHeight, maxWidth) => {
+    const layout = (lines, x, y, lineHeight) => {
       if (!onMap(x, y, w, h)) return null;
-      lines = fitWidth(ctx, lines, maxWidth || Infinity).map(([text, font]) => { ctx.font = font; return { text, font, tw: ctx.measureText(text).width }; });
+      lines = lines.map(([text, font]) => { ctx.font = font; return { text, font, tw: ctx.measureText(text).width }; });
       for (; lines.length; lines.pop()) {
         const gw = Math.max(...lines.map((l) => l.tw)) + 6, gh = lines.length * lineHeight;
         const gx = inside(x, gw, w), gy = inside(y, gh, h) - gh / 2;
@@ -836,6 +857,71 @@ function seatPositions(map) {
       });
     };
     const group = (lines, x, y, lineHeight, backed) => paint(layout(lines, x, y, lineHeight), backed);
+    // An area's label (`pts`: its polygon on the map, `py`: its centre's
+    // height): its name, its places ("120 standing"), then who has them,
+    // names wrapped at spaces onto more lines, a count always whole at the
+    // end of its owner's last line. Nothing is cut short ("1… standing"
+    // once read as one place, "Ticket… 30" named nobody): when the lines do
+    // not fit, fewer go (the owners as a count for the table, then the
+    // name), and every line lies inside the area, on the map and off the
+    // seats, or the area goes unlabelled (the tooltip names it).
+    const areaLabel = (a, pts, py) => {
+      const nameFont = '600 13px system-ui, sans-serif', font = '12px system-ui, sans-serif', lh = 14;
+      const width = (text, f) => { ctx.font = f; return ctx.measureText(text).width; };
+      const owners = a.shares.filter((sh) => sh.owner && placesOf(sh) > 0).length;
+      const places = a.capacity.toLocaleString('en') + ' standing';
+      const few = owners ? [owners + (owners === 1 ? ' owner' : ' owners') + ', see table'] : [];
+      // The owners named: all up to three, then fewer (the most places
+      // first), the others counted for the table.
+      // With the name, else without it (the tooltip names the area).
+      const named = [];
+      for (const name of [a.name, null]) for (let k = Math.min(3, owners); k >= 1; k--) named.push([name, areaOwners(a, k)]);
+      const choices = owners ? [...named, [a.name, few], [a.name, []], [null, few], [null, []]]
+        : [[a.name, areaOwners(a, 0)], [a.name, []], [null, areaOwners(a, 0)], [null, []]];
+      // Words onto lines of at most `max` pixels, or null when a word is
+      // wider; `whole`: one line or none ("120 standing" is not split).
+      const wrap = (text, f, max, whole) => {
+        if (whole) return width(text, f) <= max ? [text] : null;
+        const out = [];
+        let line = '';
+        for (const word of text.split(' ')) {
+          if (width(word, f) > max) return null;
+          const t = line ? line + ' ' + word : word;
+          if (line && width(t, f) > max) { out.push(line); line = word; } else line = t;
+        }
+        if (line) out.push(line);
+        return out;
+      };
+      const span = spanAt(pts, py);
+      if (!span) return null;
+      const x = (span[0] + span[1]) / 2;
+      for (const [name, rest] of choices) {
+        for (const share of [1, 0.75, 0.5]) {
+          const max = (span[1] - span[0] - 8) * share;
+          if (max < 10) continue;
+          const texts = [];
+          let ok = true;
+          for (const [text, f] of [...(name ? [[name, nameFont]] : []), [places, font], ...rest.map((t) => [t, font])]) {
+            const wrapped = wrap(text, f, max, text === places);
+            if (!wrapped) { ok = false; break; }
+            for (const t of wrapped) texts.push({ text: t, font: f, tw: width(t, f) });
+          }
+          if (!ok) continue;
+          const gw = Math.max(...texts.map((l) => l.tw)) + 6, gh = texts.length * lh;
+          if (!onMap(x, py, w, h)) return null;
+          // On whole pixels, so the owners' bands stop sharp at the lines' boxes.
+          const gx = Math.round(inside(x, gw, w)), gy = Math.round(inside(py, gh, h) - gh / 2);
+          const boxes = texts.map((l, k) => ({ x: gx - l.tw / 2 - 3, y: gy + lh * k, w: l.tw + 6, h: lh }));
+          const within = boxes.every((b) => [b.y + 0.5, b.y + b.h / 2, b.y + b.h - 0.5].every((yy) => {
+            const sp = spanAt(pts, yy);
+            return sp && b.x >= sp[0] && b.x + b.w <= sp[1];
+          }));
+          if (!within || coversSeat({ x: gx - gw / 2, y: gy, w: gw, h: gh }, s)) continue;
+          return { lines: texts, gx, gy, gw, gh, lineHeight: lh, boxes };
+        }
+      }
+      return null;
+    };
     for (const l of map.landmarks || []) {
       ctx.beginPath();
       polygonPath(ctx, l.polygon);
@@ -857,19 +943,13 @@ function seatPositions(map) {
       polygonPath(ctx, a.polygon);
       ctx.fillStyle = '#e6f0fa';
       ctx.fill();
-      // Its name, its places, then who has them, a short line each, as
-      // wide as the area is where they go (a long name wraps, a long
-      // owner's name is shortened), and laid out first: the owners' bands
-      // leave its lines' boxes free, so no line sits over a band.
+      // Its name, its places, then who has them, and laid out first: the
+      // owners' bands leave its lines' boxes free, so no line sits over a band.
       const [cx, cy] = centreOf(a.polygon);
-      const lines = [[a.name, '600 13px system-ui, sans-serif'],
-        ...[a.capacity.toLocaleString('en') + ' standing', ...areaOwners(a)].map((t) => [t, '12px system-ui, sans-serif'])];
       const pts = a.polygon.map(([x, y]) => [(x - view.ox) * s, (y - view.oy) * s]);
       const py = (cy - view.oy) * s;
-      const spans = [-28, 0, 28].map((dy) => spanAt(pts, py + dy)).filter(Boolean);
-      const lo = Math.max(...spans.map((sp) => sp[0])), hi = Math.min(...spans.map((sp) => sp[1]));
       ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
-      const label = spans.length && hi - lo > 12 ? layout(lines, (lo + hi) / 2, py, 14, hi - lo - 6) : null;
+      const label = areaLabel(a, pts, py);
       drawAreaOwners(ctx, a, label && label.boxes, w, h);
       ctx.beginPath();
       polygonPath(ctx, a.polygon);
@@ -898,51 +978,18 @@ function seatPositions(map) {
     return lo < hi ? [lo, hi] : null;
   }
 
-  // Lines ([text, font]) made to fit `maxWidth`: the first wraps at its
-  // spaces, the others keep their last word (a count) and shorten what
-  // comes before it with an ellipsis; a word wider than the width is cut.
-  function fitWidth(c, lines, maxWidth) {
-    if (!(maxWidth < Infinity)) return lines;
-    const width = (text, font) => { c.font = font; return c.measureText(text).width; };
-    const cut = (head, tail, font) => {
-      for (let k = head.length - 1; k > 0; k--) {
-        const t = head.slice(0, k).trimEnd() + '…' + tail;
-        if (width(t, font) <= maxWidth) return t;
-      }
-      return null;
-    };
-    const out = [];
-    lines.forEach(([text, font], j) => {
-      if (width(text, font) <= maxWidth) { out.push([text, font]); return; }
-      if (j > 0) {
-        const m = text.match(/^(.*)( \S+)$/);
-        const t = m ? cut(m[1], m[2], font) : cut(text, '', font);
-        if (t) out.push([t, font]);
-        return;
-      }
-      let line = '';
-      for (const word of text.split(' ')) {
-        const t = line ? line + ' ' + word : word;
-        if (!line || width(t, font) <= maxWidth) { line = t; continue; }
-        out.push([width(line, font) <= maxWidth ? line : cut(line, '', font) || line, font]);
-        line = word;
-      }
-      if (line) out.push([width(line, font) <= maxWidth ? line : cut(line, '', font) || line, font]);
-    });
-    return out;
-  }
-
   // Places of an area a share has, whatever their state.
   const placesOf = (sh) => sh.available + sh.held + sh.sold;
 
   // Who has an area's places, a line each: ["Two 10", "unallotted 110"],
-  // or ["all unallotted"]; past three owners, how many more there are.
-  function areaOwners(a) {
-    const owned = a.shares.filter((sh) => sh.owner && placesOf(sh) > 0);
+  // or ["all unallotted"]; past `k` owners (those with the most places
+  // first), how many more there are.
+  function areaOwners(a, k) {
+    const owned = a.shares.filter((sh) => sh.owner && placesOf(sh) > 0).sort((x, y) => placesOf(y) - placesOf(x));
     if (!owned.length) return ['all unallotted'];
-    const rest = a.shares.filter((sh) => !sh.owner).reduce((k, sh) => k + placesOf(sh), 0);
-    const lines = owned.slice(0, 3).map((sh) => (ownerName.get(sh.owner) || 'distributor ' + sh.owner) + ' ' + placesOf(sh).toLocaleString('en'));
-    if (owned.length > 3) lines.push((owned.length - 3) + ' more distributors');
+    const rest = a.shares.filter((sh) => !sh.owner).reduce((m, sh) => m + placesOf(sh), 0);
+    const lines = owned.slice(0, k).map((sh) => (ownerName.get(sh.owner) || 'distributor ' + sh.owner) + ' ' + placesOf(sh).toLocaleString('en'));
+    if (owned.length > k) lines.push((owned.length - k) + ' more ' + (owned.length - k === 1 ? 'distributor' : 'distributors') + ', see table');
     if (rest) lines.push('unallotted ' + rest.toLocaleString('en'));
     return lines;
   }
@@ -967,7 +1014,7 @@ function seatPositions(map) {
       // an overlap again).
       c.beginPath();
       c.rect(0, 0, w, h);
-      for (const b of holes) c.rect(b.x - 1, b.y, b.w + 2, b.h);
+      for (const b of holes) c.rect(Math.floor(b.x) - 1, b.y, Math.ceil(b.x + b.w) - Math.floor(b.x) + 2, b.h);
       c.clip('evenodd');
     }
     let x = x0;
@@ -984,7 +1031,7 @@ function seatPositions(map) {
         c.beginPath();
         c.rect(x, y0, bw, y1 - y0);
         c.clip();
-        hatch(c, pattern, stripeColour(colour), x, y0, bw, y1 - y0, 6);
+        hatch(c, pattern, OWNER_STRIPE, x, y0, bw, y1 - y0, 6);
         c.restore();
       }
       c.globalAlpha = 1;
@@ -1052,14 +1099,24 @@ function seatPositions(map) {
   }
 
   // However the view was moved (a drag, the keyboard, the minimap, a
-  // zoom at the map's edge), part of the venue stays in view: at least 80
-  // pixels of it (less on a small map or venue) each way.
+  // zoom at the map's edge), a good part of the venue stays in view: half
+  // the map each way (a quarter of it), or half the venue each way when it
+  // is smaller (its centre), and besides that the minimap's width and
+  // height, so the part in view is never only what the minimap covers (80
+  // pixels once left a sliver under it).
   function clampView(w, h) {
     const s = view.scale;
-    const keepX = Math.min(80, w / 4, ((bounds.x1 - bounds.x0) * s) / 2);
-    const keepY = Math.min(80, h / 4, ((bounds.y1 - bounds.y0) * s) / 2);
-    view.ox = Math.min(Math.max(view.ox, bounds.x0 - (w - keepX) / s), bounds.x1 - keepX / s);
-    view.oy = Math.min(Math.max(view.oy, bounds.y0 - (h - keepY) / s), bounds.y1 - keepY / s);
+    // (The minimap's size as styled, shown or not: it shows once the
+    // venue is partly out of view, after this.)
+    const ms = getComputedStyle($('minimap'));
+    const mw = overviewWanted ? parseFloat(ms.width) + 8 || 0 : 0, mh = overviewWanted ? parseFloat(ms.height) + 8 || 0 : 0;
+    const vw = (bounds.x1 - bounds.x0) * s, vh = (bounds.y1 - bounds.y0) * s;
+    // The minimap's room counts only where the venue goes towards it
+    // (right and down): a seat at the venue's edge can still be centred.
+    const keepX = Math.min(vw, w / 2, vw / 2), keepY = Math.min(vh, h / 2, vh / 2);
+    const towardsX = Math.min(vw, keepX + mw), towardsY = Math.min(vh, keepY + mh);
+    view.ox = Math.min(Math.max(view.ox, bounds.x0 - (w - towardsX) / s), bounds.x1 - keepX / s);
+    view.oy = Math.min(Math.max(view.oy, bounds.y0 - (h - towardsY) / s), bounds.y1 - keepY / s);
   }
 
   // What does not change while the organizer selects: the venue, the seats
@@ -1160,11 +1217,15 @@ function seatPositions(map) {
   function drawMarks(ctx, visible, s) {
     const typeMode = $('colour-by').value === 'type';
     ctx.lineWidth = Math.max(1, s * 0.08);
-    // Sold: a cross; held: one stroke; not for sale: a hollow seat.
+    // Sold: a cross; held: a dot; not for sale: a hollow seat. Where seats
+    // show their numbers, the cross and the dot go smaller in the seat's
+    // top part, as an owner's shape does, and the number below them.
+    const roomy = s >= SEAT_LABEL_SCALE;
+    const markY = (i) => (Y[i] - view.oy) * s - (roomy ? SZ[i] * s * 0.22 : 0);
     ctx.beginPath();
     for (const i of visible) {
       if (TAKEN[i] !== SOLD) continue;
-      const px = (X[i] - view.ox) * s, py = (Y[i] - view.oy) * s, r = SZ[i] * s * 0.3;
+      const px = (X[i] - view.ox) * s, py = markY(i), r = SZ[i] * s * (roomy ? 0.14 : 0.3);
       ctx.moveTo(px - r, py - r); ctx.lineTo(px + r, py + r); ctx.moveTo(px + r, py - r); ctx.lineTo(px - r, py + r);
     }
     ctx.strokeStyle = '#ffffff';
@@ -1172,11 +1233,11 @@ function seatPositions(map) {
     ctx.beginPath();
     for (const i of visible) {
       if (TAKEN[i] !== HELD) continue;
-      const px = (X[i] - view.ox) * s, py = (Y[i] - view.oy) * s, r = SZ[i] * s * 0.32;
-      ctx.moveTo(px - r, py + r); ctx.lineTo(px + r, py - r);
+      const px = (X[i] - view.ox) * s, py = markY(i), r = SZ[i] * s * (roomy ? 0.12 : 0.16);
+      ctx.moveTo(px + r, py); ctx.arc(px, py, r, 0, Math.PI * 2);
     }
-    ctx.strokeStyle = '#111111';
-    ctx.stroke();
+    ctx.fillStyle = '#111111';
+    ctx.fill();
     ctx.beginPath();
     for (const i of visible) {
       if (TAKEN[i] !== BLOCKED) continue;
@@ -1260,12 +1321,12 @@ function seatPositions(map) {
     ctx.textBaseline = 'middle';
     const byOwner = $('colour-by').value === 'owner';
     for (const i of visible) {
-      const dark = TAKEN[i] === SOLD || sel[i] || (byOwner && !TAKEN[i] && darkOwner(OWN[i]));
+      // A selected seat keeps its number (its frame is around the seat).
+      const dark = TAKEN[i] === SOLD || (byOwner && !TAKEN[i] && darkOwner(OWN[i]));
       ctx.fillStyle = dark ? '#ffffff' : '#111111';
-      if (sel[i]) continue; // the frame is there
-      // An allotted seat carries its distributor's shape in its top part
-      // (drawMarks): the number goes below it.
-      const dy = OWN[i] ? SZ[i] * s * 0.2 : 0;
+      // An allotted, sold or held seat carries its distributor's shape or
+      // its state's mark in its top part (drawMarks): the number goes below.
+      const dy = OWN[i] || TAKEN[i] === SOLD || TAKEN[i] === HELD ? SZ[i] * s * 0.2 : 0;
       edgeSafeText(seatLabel(i), (X[i] - view.ox) * s, (Y[i] - view.oy) * s + dy, size, w, h);
     }
   }
@@ -1506,15 +1567,16 @@ function seatPositions(map) {
     const s = icon(shapeParts(shape, pattern ? 'url(#' + id + ')' : fill || d.colour));
     s.setAttribute('data-shape', shape);
     if (pattern) {
-      const second = stripeColour(d.colour);
+      // Square to the pixels (no rotation), two pixels a band: at one
+      // device pixel a CSS pixel the swatch shows the stripes as the map does.
+      const second = OWNER_STRIPE;
       const tile = pattern === 1
-        ? [['rect', { width: 4, height: 4, fill: d.colour }], ['rect', { width: 1.6, height: 4, fill: second }]]
+        ? [['rect', { width: 4, height: 4, fill: d.colour }], ['rect', { y: 2, width: 4, height: 2, fill: second }]]
         : [['rect', { width: 4, height: 4, fill: d.colour }], ['rect', { width: 2, height: 2, fill: second }], ['rect', { x: 2, y: 2, width: 2, height: 2, fill: second }]];
       const p = document.createElementNS(SVG, 'pattern');
       p.setAttribute('id', id);
       p.setAttribute('patternUnits', 'userSpaceOnUse');
       p.setAttribute('width', '4'); p.setAttribute('height', '4');
-      if (pattern === 1) p.setAttribute('patternTransform', 'rotate(45)');
       for (const [tag, attrs] of tile) {
         const e = document.createElementNS(SVG, tag);
         for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
@@ -1584,7 +1646,7 @@ function seatPositions(map) {
       item(ownerIcon(d, typeMode ? '#ffffff' : null), d.name + (pattern ? ' (' + PATTERN_NAMES[pattern] + ')' : '')).dataset.distributor = String(d.id);
     }
     item(icon([['rect', { x: 2, y: 2, width: 12, height: 12, fill: '#fff', stroke: '#111', 'stroke-width': 3 }]]), 'selected');
-    item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.held, stroke: '#111' }], ['path', { d: 'M4 12L12 4', stroke: '#111', 'stroke-width': 2 }]]), 'held for a buyer');
+    item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.held, stroke: '#111' }], ['circle', { cx: 8, cy: 8, r: 2.5, fill: '#111' }]]), 'held for a buyer').title = 'Magenta with a dark dot';
     item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.sold, stroke: '#111' }], ['path', { d: 'M4 4L12 12M12 4L4 12', stroke: '#fff', 'stroke-width': 2 }]]), 'sold');
     item(icon([['rect', { x: 1.5, y: 1.5, width: 13, height: 13, fill: COLOURS.blocked, stroke: '#111' }], ['rect', { x: 5.5, y: 5.5, width: 5, height: 5, fill: '#fff' }]]), 'not for sale');
     if (hasAccessible) item(icon([['circle', { cx: 8, cy: 8, r: 6.5, fill: '#fff', stroke: '#111' }]]), 'accessible place (round)');
@@ -1810,7 +1872,10 @@ function seatPositions(map) {
     const b = $('undo');
     const step = undo[undo.length - 1];
     b.disabled = !step || b.dataset.busy === '1';
-    b.textContent = !step ? 'Undo' : step.kind === 'select' ? 'Undo selection' : 'Undo ' + (step.what || 'allotment');
+    // A step of selecting says so apart from the allotments': "Undo
+    // selection" once read as taking back an allotment.
+    b.textContent = !step ? 'Undo' : step.kind === 'select' ? (step.cleared ? 'Reselect cleared seats' : 'Undo selection change')
+      : 'Undo ' + (step.what || 'allotment');
   }
 
   // Apply `op` to every cell matching `pred`; sold seats are never selected.
@@ -2266,8 +2331,7 @@ function seatPositions(map) {
         if (e.shiftKey) select((k) => B[k] === B[c] && R[k] === R[c], 'add');
         else select((k) => k === c, e.altKey || sel[c] ? 'remove' : 'add');
       },
-      '+': () => zoomKey(1.25), '=': () => zoomKey(1.25), '-': () => zoomKey(0.8),
-      '0': () => fit(), Escape: () => select(() => false, 'replace'),
+      '0': () => fit(), Escape: () => clearSelection(),
     };
     const f = keys[e.key];
     if (!f) return;
@@ -2277,12 +2341,45 @@ function seatPositions(map) {
   });
   canvas.addEventListener('blur', requestDraw);
 
+  // Where typing goes (a text or number field, a list): keys are its own there.
+  function typing(el) {
+    if (!el) return false;
+    if (el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement || el.isContentEditable) return true;
+    return el instanceof HTMLInputElement && !['button', 'submit', 'reset', 'checkbox', 'radio', 'range', 'color'].includes(el.type);
+  }
+  // Whether the pointer is over the map (its canvas or what lies on it).
+  let overMap = false;
+  $('canvas-wrap').addEventListener('pointerenter', () => { overMap = true; });
+  $('canvas-wrap').addEventListener('pointerleave', () => { overMap = false; });
+
+  // + (or =) and - zoom wherever the focus is, but in a field that takes
+  // them as text: after a click on Fit or another button the focus is on
+  // the button, and the keys once did nothing there. Space held pans when
+  // the map has the focus or the pointer is over it; it then never
+  // presses the focused button or ticks the focused box (a held Space
+  // once pressed the last button clicked, and the drag that followed
+  // replaced the selection).
+  let spaceTaken = false;
   window.addEventListener('keydown', (e) => {
-    if (e.key === ' ' && document.activeElement === canvas) { spaceDown = true; canvas.classList.add('panning'); e.preventDefault(); }
-    if ((e.ctrlKey || e.metaKey) && e.key === 'z' && !(e.target instanceof HTMLInputElement)) { e.preventDefault(); doUndo(); }
+    if (!map || $('app').hidden) return;
+    const inField = typing(document.activeElement);
+    if (e.key === ' ' && !inField && (document.activeElement === canvas || overMap)) {
+      spaceDown = true; spaceTaken = true; canvas.classList.add('panning'); e.preventDefault();
+      return;
+    }
+    if ((e.ctrlKey || e.metaKey) && e.key === 'z' && !(e.target instanceof HTMLInputElement)) { e.preventDefault(); doUndo(); return; }
+    if (inField || e.ctrlKey || e.metaKey || e.altKey) return;
+    const zoom = { '+': 1.25, '=': 1.25, '-': 0.8, '\u2212': 0.8 }[e.key];
+    if (!zoom) return;
+    e.preventDefault();
+    zoomKey(zoom);
   });
   window.addEventListener('keyup', (e) => {
-    if (e.key === ' ') { spaceDown = false; canvas.classList.remove('panning'); }
+    if (e.key !== ' ') return;
+    spaceDown = false;
+    canvas.classList.remove('panning');
+    // The button's own press comes with the key's release: not this time.
+    if (spaceTaken) { spaceTaken = false; e.preventDefault(); }
   });
 
   $('pan').addEventListener('click', () => {
@@ -2298,14 +2395,27 @@ function seatPositions(map) {
   // sale (select leaves those out). In the selecting mode, like the
   // other controls that pick seats for the organizer.
   $('select-unallotted').addEventListener('click', () => select((i) => !OWN[i], currentOp(), false, 'unallotted'));
-  $('clear').addEventListener('click', () => select(() => false, 'replace'));
+  $('clear').addEventListener('click', () => clearSelection());
+  // Clear the selection; Undo then offers the cleared seats back.
+  function clearSelection() {
+    const before = selChanges;
+    select(() => false, 'replace');
+    const step = undo[undo.length - 1];
+    if (selChanges !== before && step && step.kind === 'select') { step.cleared = true; showUndo(); }
+  }
   // Opening or closing the legend keeps a fitted view clear of it.
   $('legend').addEventListener('toggle', () => {
     if (map && fittedView && fittedView.scale === view.scale && fittedView.ox === view.ox && fittedView.oy === view.oy &&
       fittedView.legendOpen !== $('legend').open) fit();
   });
   $('colour-by').addEventListener('change', () => { stale(); renderLegend(); requestDraw(); });
-  canvas.addEventListener('pointerleave', () => { $('tip').hidden = true; pointerAt = null; });
+  // Off the map, the hover line no longer describes the last seat under
+  // the pointer (the keyboard's cursor, when the map has the focus, is
+  // described when it moves).
+  canvas.addEventListener('pointerleave', () => {
+    $('tip').hidden = true; pointerAt = null; hovered = -1;
+    if (!drag) $('hover').textContent = '\u00a0';
+  });
   $('reload').addEventListener('click', () => load(false));
 
   function pickedBlock() { return Number($('pick-block').value); }
@@ -2676,7 +2786,49 @@ function seatPositions(map) {
   // news, whatever this one says next (a refusal, its progress, its result).
   function startAction() { setStatus(''); clearError(); }
 
-  window.addEventListener('resize', requestDraw);
+  window.addEventListener('resize', () => { fitPane(); requestDraw(); });
+
+  // The map's height: as styled (most of the window), but never so tall
+  // that the status line and the actions under it (Assign, the split) are
+  // out of the window while the map is in it. At 200 % zoom, or in an 800
+  // px window, Assign once lay below the window's edge and the split box
+  // past it. Beside the side pane (a wide window), the map and its actions
+  // stay in the window while the side pane scrolls (sticky), so Select
+  // block or Find and zoom at the foot of the side pane keep the map in view.
+  function fitPane() {
+    const wrap = $('canvas-wrap'), pane = $('map-pane'), side = $('side');
+    if ($('app').hidden) return;
+    const beside = Math.abs(pane.offsetTop - side.offsetTop) < 2;
+    $('app').classList.toggle('beside', beside);
+    wrap.style.height = '';
+    const styled = wrap.offsetHeight, H = window.innerHeight;
+    // The status line counted as one line and the error box not at all:
+    // what they say must not change the map's size (the view would move).
+    const err = $('error'), st = $('status');
+    const extra = Math.max(0, st.offsetHeight - (parseFloat(getComputedStyle(st).minHeight) || 0)) + (err.hidden ? 0 : err.offsetHeight);
+    const below = $('actions').getBoundingClientRect().bottom - wrap.getBoundingClientRect().bottom - extra;
+    const above = wrap.getBoundingClientRect().top - pane.getBoundingClientRect().top;
+    // With the map's top at the window's (or, beside, the pane's top).
+    let want = Math.min(styled, H - below - (beside ? above : 0) - 8);
+    // From the page's top, when that leaves the map 300 px or more (an
+    // 800 px window: 62 % of it left Assign on the edge, the split below).
+    const fromTop = H - (wrap.getBoundingClientRect().top + window.scrollY) - below - 8;
+    // (Beside the side pane the sticky pane already fits the window.)
+    if (!beside && fromTop >= Math.min(300, 0.75 * want)) want = Math.min(want, fromTop);
+    want = Math.max(150, Math.round(want));
+    if (want !== styled) wrap.style.height = want + 'px';
+  }
+
+  // After Select block, row or seat and Find and zoom, the map is in view
+  // (on a narrow screen the side pane is below it): the organizer sees
+  // what they did.
+  function keepMapInView() {
+    const r = $('canvas-wrap').getBoundingClientRect();
+    if (r.top >= 0 && r.bottom <= window.innerHeight) return;
+    $('canvas-wrap').scrollIntoView({ block: 'start' });
+  }
+  for (const id of ['select-block', 'select-row', 'select-seat']) $(id).addEventListener('click', keepMapInView);
+  $('find-form').addEventListener('submit', keepMapInView);
   if ('ResizeObserver' in window) new ResizeObserver(requestDraw).observe($('canvas-wrap'));
 
   // The test and the timing run read the geometry through this.

@@ -30,18 +30,20 @@ pub const PALETTE: [&str; 8] = [
 ];
 
 /// The colours distributors' allotments are drawn in, in ascending
-/// distributor order: four Okabe–Ito hues with their lightness moved apart
-/// (blue darkened by 35 %, vermilion lightened by 30 %, orange darkened by
-/// 25 %, sky blue darkened by 40 %). Every pair stays at least 10 apart
-/// (CIEDE2000) for people with full colour vision, protanopia, deuteranopia
-/// and tritanopia, and in greyscale (printed, or with no colour vision);
-/// eticket-center's page uses the same colours and its tests check the
-/// differences. Lightness is the one cue all five views keep, so no fifth
-/// colour fits: Okabe–Ito's own seven merge in pairs (orange and sky blue
-/// are one grey). A fifth distributor gets the first colour again with a
-/// second cue: [`allotment_dashes`] in SVG, its own character in the
-/// terminal, a shape on eticket-center's page.
-pub const ALLOTMENT_PALETTE: [&str; 4] = ["#004a74", "#e28e4d", "#ad7700", "#346c8c"];
+/// distributor order: four Okabe–Ito hues, each its own hue with full colour
+/// vision (blue, orange, bluish green, vermilion), with their lightness moved
+/// apart (blue darkened by 40 %, orange lightened by 30 %, vermilion
+/// darkened by 20 %) so they also stay apart where hue is lost. Every pair
+/// stays at least 18 apart (CIEDE2000) for people with full colour vision,
+/// protanopia and deuteranopia, and at least 12 with tritanopia and in
+/// greyscale (printed, or with no colour vision); eticket-center's page uses
+/// the same colours and its tests check the differences. An earlier choice
+/// traded hue for lightness (two of the four were dark blues), which left
+/// distributors hard to tell apart at a glance. A fifth distributor gets the
+/// first colour again with a second cue: [`allotment_dashes`] in SVG, its
+/// own character in the terminal, white stripes and a shape on
+/// eticket-center's page.
+pub const ALLOTMENT_PALETTE: [&str; 4] = ["#00446b", "#eebc4d", "#009e73", "#aa4b00"];
 
 /// Outline dash patterns that tell apart allotments sharing a colour: the
 /// first four distributors' outlines are solid, the next four dashed, the

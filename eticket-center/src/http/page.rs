@@ -447,22 +447,20 @@ fn seat_place(block: BlockId, row: u16, number: u16) -> Result<String> {
 
 /// The colours distributors' allotments are drawn in, shared with
 /// eticket-alloc's SVG drawings ([`eticket_alloc::render::ALLOTMENT_PALETTE`]): four Okabe–Ito hues
-/// with their lightness moved apart (blue darkened by 35 %, vermilion
-/// lightened by 30 %, orange darkened by 25 %, sky blue darkened by 40 %), in
-/// the order the page hands them out. Every pair stays at least 10 apart
-/// (CIEDE2000) for people with full colour vision, protanopia, deuteranopia
-/// and tritanopia, and in greyscale (printed, or with no colour vision), and
-/// each stays at least 15 apart from the page's unallotted, held, sold and
-/// not-for-sale greys in colour; the tests below check both. Lightness is
-/// the one cue all five views keep, and the seats' greys take its ends, so
-/// no fifth colour fits: Okabe–Ito's own seven merge in pairs (orange and
-/// sky blue are one grey, sky blue and blue differ by little more than
-/// lightness under tritanopia). A fifth distributor gets the first colour
-/// again, but never the first one's shape (the page gives each of the first
-/// six its own shape, and a colour and shape pair repeats only after 12),
-/// and the page draws its seats striped with a second shade of the colour
-/// (from the ninth, checked), which shows at every zoom, in pixels too; its
-/// legend and table swatches carry the same stripes.
+/// (blue, orange, bluish green, vermilion: four hues to anyone with full
+/// colour vision) with their lightness moved apart (blue darkened by 40 %,
+/// orange lightened by 30 %, vermilion darkened by 20 %), in the order the
+/// page hands them out. Every pair stays at least 18 apart (CIEDE2000) with
+/// full colour vision, protanopia and deuteranopia, and at least 12 with
+/// tritanopia and in greyscale (printed, or with no colour vision), and each
+/// stays at least 15 apart from the page's unallotted, held, sold and
+/// not-for-sale colours in colour; the tests below check both. A fifth
+/// distributor gets the first colour again, but never the first one's shape
+/// (the page gives each of the first six its own shape, and a colour and
+/// shape pair repeats only after 12), and the page draws every other pixel
+/// row of its seats white (from the ninth a white check), which shows at
+/// every zoom, at one device pixel a seat too; its legend and table swatches
+/// carry the same stripes.
 pub const OWNER_PALETTE: [&str; 4] = eticket_alloc::render::ALLOTMENT_PALETTE;
 
 /// Build the page's view of an event: its seat map (the one it was
@@ -961,17 +959,47 @@ mod tests {
         }
     }
 
-    /// Every pair of distributors' colours stays apart for people with
-    /// full colour vision, with each common dichromacy and in greyscale.
+    /// Every pair of distributors' colours stays well apart for people
+    /// with full colour vision, protanopia and deuteranopia (the common
+    /// ones), and apart with tritanopia and in greyscale.
     #[test]
     fn distributors_stay_apart_in_colour_blindness_and_greyscale() {
+        let red_green = |v: &&View| {
+            matches!(v, View::Normal)
+                || matches!(v, View::Matrix(name, _) if !name.starts_with("tritanopia"))
+        };
         for (i, a) in OWNER_PALETTE.iter().enumerate() {
             for b in &OWNER_PALETTE[..i] {
-                let (d, view) = least_difference(a, b, VIEWS.iter());
+                let (d, view) = least_difference(a, b, VIEWS.iter().filter(red_green));
                 assert!(
-                    d >= 10.0,
+                    d >= 18.0,
                     "distributor colours {a} and {b} differ by {d:.1} in {view}"
                 );
+                let (d, view) = least_difference(a, b, VIEWS.iter());
+                assert!(
+                    d >= 12.0,
+                    "distributor colours {a} and {b} differ by {d:.1} in {view}"
+                );
+            }
+        }
+    }
+
+    /// The four colours are four hues with full colour vision (an earlier
+    /// palette had two dark blues): their CIE LCh hue angles lie at least
+    /// 20 degrees apart, and each is saturated (chroma 25 or more).
+    #[test]
+    fn distributors_have_four_hues() {
+        let hue = |hex: &str| {
+            let [_, a, b] = lab(linear(hex));
+            (b.atan2(a).to_degrees().rem_euclid(360.0), a.hypot(b))
+        };
+        for (i, a) in OWNER_PALETTE.iter().enumerate() {
+            let (ha, ca) = hue(a);
+            assert!(ca >= 25.0, "{a} has chroma {ca:.1}");
+            for b in &OWNER_PALETTE[..i] {
+                let (hb, _) = hue(b);
+                let d = (ha - hb).abs().min(360.0 - (ha - hb).abs());
+                assert!(d >= 20.0, "{a} and {b} are {d:.1} degrees of hue apart");
             }
         }
     }
